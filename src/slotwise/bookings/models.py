@@ -1,0 +1,150 @@
+import secrets
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils.timezone import now
+
+from slotwise.accounts.models import Membership, Organization
+from slotwise.scheduling.models import EventType
+
+
+def _token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Booking(models.Model):
+    """A scheduled event: one meeting at one time, with its host(s) and invitee(s). Instants are UTC; the
+    invitee's zone is kept beside them for display and invitations."""
+
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed"
+        CANCELED = "canceled"
+        RESCHEDULED = "rescheduled"
+
+    class Source(models.TextChoices):
+        PAGE = "page"
+        API = "api"
+        SINGLE_USE = "single_use"
+        IMPORT = "import"
+        CLI = "cli"
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="bookings")
+    event_type = models.ForeignKey(EventType, on_delete=models.PROTECT, related_name="bookings")
+    host = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, related_name="hosted_bookings", help_text="The owner / assigned host"
+    )
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    timezone = models.CharField(max_length=64, help_text="The invitee's IANA zone when booking")
+    duration_minutes = models.PositiveIntegerField()
+    buffer_before_minutes = models.PositiveIntegerField(default=0)
+    buffer_after_minutes = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.CONFIRMED)
+    source = models.CharField(max_length=12, choices=Source.choices, default=Source.PAGE)
+    location_kind = models.CharField(max_length=10, blank=True)
+    location = models.CharField(max_length=500, blank=True)
+    cancel_reason = models.CharField(max_length=1000, blank=True)
+    canceled_by = models.CharField(max_length=200, blank=True)
+    canceler_type = models.CharField(max_length=10, blank=True)  # host | invitee
+    canceled_at = models.DateTimeField(null=True, blank=True)
+    rescheduled_from = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="rescheduled_to"
+    )
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organization", "start"]),
+            models.Index(fields=["event_type", "start"]),
+            models.Index(fields=["host", "start"]),
+        ]
+        constraints = [models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="booking_end_after_start")]
+
+    def __str__(self):
+        return f"{self.event_type.name} @ {self.start:%Y-%m-%d %H:%MZ} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.CONFIRMED
+
+
+class BookingHost(models.Model):
+    """The time a booking holds on one host's calendar, buffers included: [block_start, block_end).
+
+    This is the table the database guards. PostgreSQL: an exclusion constraint (btree_gist) forbids two
+    active rows of one host with overlapping blocks. SQLite: a trigger does the same (see the migration).
+    A canceled booking's rows are set inactive, which frees the time."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="host_blocks")
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="host_blocks")
+    block_start = models.DateTimeField()
+    block_end = models.DateTimeField()
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["membership", "block_start"])]
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "membership"], name="booking_host_unique"),
+            models.CheckConstraint(condition=Q(block_end__gt=models.F("block_start")), name="block_end_after_start"),
+        ]
+
+
+class Invitee(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active"
+        CANCELED = "canceled"
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="invitees")
+    name = models.CharField(max_length=200)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    email = models.EmailField()
+    timezone = models.CharField(max_length=64)
+    answers = models.JSONField(default=list, blank=True, help_text='[{"key", "question", "answer"}]')
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    cancel_token = models.CharField(max_length=64, unique=True, default=_token)
+    reschedule_token = models.CharField(max_length=64, unique=True, default=_token)
+    no_show = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["email"])]
+
+
+class SingleUseLink(models.Model):
+    """A scheduling link that dies after `max_event_count` bookings (or at `expires_at`)."""
+
+    token = models.CharField(max_length=64, unique=True, default=_token)
+    event_type = models.ForeignKey(EventType, on_delete=models.CASCADE, related_name="single_use_links")
+    max_event_count = models.PositiveIntegerField(default=1)
+    uses = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(uses__lte=models.F("max_event_count")), name="link_uses_within_max")
+        ]
+
+    def usable(self, now) -> bool:
+        return self.uses < self.max_event_count and (self.expires_at is None or now < self.expires_at)
+
+
+class IdempotencyRecord(models.Model):
+    """The first outcome of a request made with an Idempotency-Key, replayed for retries of it."""
+
+    scope = models.CharField(max_length=200)  # who sent it: token, user or "public:<address>"
+    key = models.CharField(max_length=200)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveIntegerField(null=True, blank=True)  # null while the first request runs
+    response = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotency_unique_key")]

@@ -1,0 +1,382 @@
+"""Booking writes: create, cancel, reschedule. Every door (pages, API, CLI, importer) calls these.
+
+Race-freedom is the database's job, not a check before an insert:
+- PostgreSQL: an exclusion constraint on BookingHost (host, [block_start, block_end)) over active rows;
+- SQLite: a trigger that refuses the same overlap, inside a BEGIN IMMEDIATE transaction (settings), so
+  writers queue and the engine's check below sees every committed booking.
+Host rows are locked (SELECT ... FOR UPDATE, in id order) before availability is read, so daily limits and
+group seats, which no constraint can express, are decided one booking at a time per host.
+"""
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Max
+
+from slotwise import engine
+from slotwise.accounts.models import Membership
+from slotwise.contacts.models import Contact
+from slotwise.core.errors import InvalidInput, LinkUsed, NotFound, SlotUnavailable
+from slotwise.core.events import publish
+from slotwise.core.timezones import validate_zone
+from slotwise.scheduling import selectors
+from slotwise.scheduling.models import EventType, PoolHost
+
+from .models import Booking, BookingHost, Invitee, SingleUseLink
+
+MAX_NAME = 200
+MAX_ANSWER = 5000
+MAX_REASON = 1000
+
+REASON_TEXT = {
+    engine.Reason.OFF_GRID: "it is not on this event's start-time increment",
+    engine.Reason.OUTSIDE_HOURS: "it is outside the host's hours",
+    engine.Reason.BUSY: "the host is busy then",
+    engine.Reason.BUFFER: "it is too close to another meeting (buffer)",
+    engine.Reason.NOTICE: "it is in the past or sooner than the minimum notice",
+    engine.Reason.WINDOW: "it is outside the booking window",
+    engine.Reason.DAILY_LIMIT: "the host's daily limit for this event is reached",
+    engine.Reason.FULL: "all seats are taken",
+}
+
+
+@dataclass(frozen=True)
+class InviteeInput:
+    name: str
+    email: str
+    timezone: str
+    answers: dict = field(default_factory=dict)
+    first_name: str = ""
+    last_name: str = ""
+
+
+def _clean_invitee(event_type: EventType, invitee: InviteeInput) -> tuple[InviteeInput, list[dict]]:
+    name = (invitee.name or "").strip()
+    if not name:
+        raise InvalidInput("name: tell us your name", field="name")
+    if len(name) > MAX_NAME:
+        raise InvalidInput(f"name: at most {MAX_NAME} characters", field="name")
+    email = (invitee.email or "").strip().lower()
+    try:
+        validate_email(email)
+    except DjangoValidationError:
+        raise InvalidInput(f"email: {invitee.email!r} is not an email address", field="email") from None
+    zone = validate_zone(invitee.timezone, field="timezone")
+    answers = _clean_answers(event_type, invitee.answers or {})
+    return (
+        InviteeInput(
+            name=name,
+            email=email,
+            timezone=zone,
+            answers=invitee.answers,
+            first_name=(invitee.first_name or "")[:100],
+            last_name=(invitee.last_name or "")[:100],
+        ),
+        answers,
+    )
+
+
+def _clean_answers(event_type: EventType, given: dict) -> list[dict]:
+    """Check answers against the event's questions; return them as [{key, question, answer}]."""
+    questions = {q["key"]: q for q in event_type.questions or []}
+    unknown = set(given) - set(questions)
+    if unknown:
+        key = sorted(unknown)[0]
+        raise InvalidInput(f"answers.{key}: this event has no such question", field=f"answers.{key}")
+    out = []
+    for key, q in questions.items():
+        value = given.get(key)
+        where = f"answers.{key}"
+        empty = value is None or value == "" or value == []
+        if empty:
+            if q.get("required"):
+                raise InvalidInput(f"{where}: {q.get('label', key)!r} needs an answer", field=where)
+            continue
+        kind = q.get("type", "text")
+        options = q.get("options") or []
+        if kind == "multiple_choice":
+            values = value if isinstance(value, list) else [value]
+            bad = [v for v in values if v not in options]
+            if bad:
+                raise InvalidInput(f"{where}: {bad[0]!r} is not one of {options}", field=where)
+            text = ", ".join(values)
+        elif kind == "single_choice":
+            if value not in options:
+                raise InvalidInput(f"{where}: {value!r} is not one of {options}", field=where)
+            text = value
+        else:
+            text = str(value)
+        if len(text) > MAX_ANSWER:
+            raise InvalidInput(f"{where}: at most {MAX_ANSWER} characters", field=where)
+        out.append({"key": key, "question": q.get("label", key), "answer": text})
+    return out
+
+
+def unavailable_message(start: datetime, reasons: list) -> str:
+    said = "; ".join(REASON_TEXT.get(r, str(r)) for r in reasons) or "it is not offered"
+    return f"{start:%Y-%m-%dT%H:%M:%SZ} cannot be booked: {said}. Pick one of the times offered."
+
+
+def _lock_hosts(hosts: list[Membership]) -> None:
+    # In id order, so two bookings that need the same hosts never wait on each other in a cycle.
+    list(Membership.objects.select_for_update().filter(pk__in=[h.pk for h in hosts]).order_by("pk").values("pk"))
+
+
+def _round_robin_pick(event_type: EventType, free: list[int], now: datetime, rng: random.Random) -> int:
+    pool = {p.membership_id: p for p in PoolHost.objects.filter(event_type=event_type, membership_id__in=free)}
+    stats = {
+        row["host_id"]: row
+        for row in Booking.objects.filter(event_type=event_type, host_id__in=free, created_at__gte=now - timedelta(days=30))
+        .exclude(status=Booking.Status.CANCELED)
+        .values("host_id")
+        .annotate(last=Max("created_at"), n=Count("id"))
+    }
+    candidates = [
+        engine.PoolCandidate(
+            host_id=h,
+            priority=pool[h].priority if h in pool else 2,
+            weight=pool[h].weight if h in pool else 100,
+            last_booked_at=stats.get(h, {}).get("last"),
+            recent_count=stats.get(h, {}).get("n", 0),
+        )
+        for h in free
+    ]
+    return engine.choose_round_robin(candidates, strategy=event_type.distribution, rng=rng)
+
+
+def booking_create(
+    *,
+    event_type: EventType,
+    start: datetime,
+    invitee: InviteeInput,
+    now: datetime,
+    source: str = Booking.Source.PAGE,
+    host: Membership | None = None,
+    single_use_token: str | None = None,
+    duration_minutes: int | None = None,
+    location: str | None = None,
+    rescheduled_from: Booking | None = None,
+    rng: random.Random | None = None,
+) -> Invitee:
+    """Book `start` for `invitee`, or raise. Returns the invitee (its .booking is the scheduled event).
+
+    Accepts only a start that the engine offers at `now` for this event type (and host, if the invitee
+    picked one), decided inside the transaction after the hosts are locked."""
+    if start.tzinfo is None:
+        raise InvalidInput("start: give an instant with a UTC offset", field="start")
+    if start.second or start.microsecond:
+        raise InvalidInput("start: must be a whole minute", field="start")
+    if not event_type.active:
+        raise NotFound(f"event type {event_type.slug} is not active")
+    invitee, answers = _clean_invitee(event_type, invitee)
+    if location is not None and len(location) > 500:
+        raise InvalidInput("location: at most 500 characters", field="location")
+    candidates = selectors.event_hosts(event_type)
+    if host is not None:
+        if host.pk not in {c.pk for c in candidates}:
+            raise InvalidInput(f"host: {host.slug} does not host {event_type.name}", field="host")
+        if event_type.kind == EventType.Kind.ROUND_ROBIN and not event_type.invitee_picks_host:
+            raise InvalidInput("host: this event assigns its host; book without choosing one", field="host")
+        if event_type.kind == EventType.Kind.COLLECTIVE:
+            raise InvalidInput("host: a collective event meets with all its hosts", field="host")
+        candidates = [host]
+    try:
+        with transaction.atomic():
+            return _create_locked(
+                event_type=event_type, start=start, invitee=invitee, answers=answers, now=now, source=source,
+                hosts=candidates, picked=host is not None, single_use_token=single_use_token,
+                duration_minutes=duration_minutes, location=location, rescheduled_from=rescheduled_from,
+                rng=rng or random.Random(),
+            )
+    except IntegrityError as exc:
+        # The database refused an overlapping block: a concurrent booking won the time.
+        if "overlap" in str(exc).lower() or "slot_conflict" in str(exc) or "exclu" in str(exc).lower():
+            raise SlotUnavailable(
+                f"{start:%Y-%m-%dT%H:%M:%SZ} was just taken by another booking; pick another time", field="start"
+            ) from None
+        raise
+
+
+def _create_locked(
+    *, event_type, start, invitee, answers, now, source, hosts, picked, single_use_token, duration_minutes,
+    location, rescheduled_from, rng,
+) -> Invitee:
+    if single_use_token is not None:
+        link = SingleUseLink.objects.filter(token=single_use_token).first()
+        if link is None or link.event_type_id != event_type.pk:
+            raise NotFound("this scheduling link does not exist")
+        if link.expires_at is not None and now >= link.expires_at:
+            raise LinkUsed("this scheduling link has expired; ask the host for a new one")
+        # The conditional UPDATE is the guard: of any number of racers, only max_event_count get a row.
+        if not SingleUseLink.objects.filter(pk=link.pk, uses__lt=F("max_event_count")).update(uses=F("uses") + 1):
+            raise LinkUsed("this scheduling link has already been used; ask the host for a new one")
+        source = Booking.Source.SINGLE_USE
+
+    _lock_hosts(hosts)
+    duration = duration_minutes or event_type.duration_minutes
+    inputs = selectors.host_inputs(
+        event_type, hosts, start=start, end=start + timedelta(minutes=duration), duration_minutes=duration
+    )
+    mode = "one" if picked else inputs.mode
+    free = engine.free_hosts(inputs.rules, inputs.hosts, now=now, start=start)
+    ok = bool(free) if mode != "all" else len(free) == len(inputs.hosts)
+    if not ok:
+        reasons = []
+        for h in inputs.hosts:
+            for r in engine.explain(inputs.rules, h, now=now, start=start):
+                if r not in reasons:
+                    reasons.append(r)
+        raise SlotUnavailable(unavailable_message(start, reasons), field="start")
+
+    if event_type.kind == EventType.Kind.COLLECTIVE:
+        assigned = [h.host_id for h in inputs.hosts]
+        primary = assigned[0]
+    elif len(free) == 1:
+        primary = free[0]
+        assigned = [primary]
+    else:
+        primary = _round_robin_pick(event_type, free, now, rng)
+        assigned = [primary]
+
+    end = start + inputs.rules.duration
+    booking = None
+    if event_type.seats > 1:
+        booking = (
+            Booking.objects.select_for_update()
+            .filter(event_type=event_type, host_id=primary, start=start, status=Booking.Status.CONFIRMED)
+            .first()
+        )
+    if booking is None:
+        booking = Booking.objects.create(
+            organization_id=event_type.organization_id,
+            event_type=event_type,
+            host_id=primary,
+            start=start,
+            end=end,
+            timezone=invitee.timezone,
+            duration_minutes=duration,
+            buffer_before_minutes=event_type.buffer_before_minutes,
+            buffer_after_minutes=event_type.buffer_after_minutes,
+            source=source,
+            location_kind=event_type.location_kind,
+            location=location if location is not None else event_type.location_value,
+            rescheduled_from=rescheduled_from,
+        )
+        block_start = start - inputs.rules.buffer_before
+        block_end = end + inputs.rules.buffer_after
+        BookingHost.objects.bulk_create(
+            [BookingHost(booking=booking, membership_id=h, block_start=block_start, block_end=block_end) for h in assigned]
+        )
+    created = Invitee.objects.create(
+        booking=booking,
+        name=invitee.name,
+        first_name=invitee.first_name,
+        last_name=invitee.last_name,
+        email=invitee.email,
+        timezone=invitee.timezone,
+        answers=answers,
+    )
+    contact_touch(booking=booking, invitee=created, now=now)
+    publish("booking.created", booking=booking, invitee=created, now=now)
+    return created
+
+
+def contact_touch(*, booking: Booking, invitee: Invitee, now: datetime) -> Contact:
+    """Create or update the invitee's contact; its owner becomes the host of this, their latest, booking."""
+    Contact.objects.bulk_create(
+        [Contact(organization_id=booking.organization_id, email=invitee.email, name=invitee.name,
+                 timezone=invitee.timezone, owner_id=booking.host_id, first_seen_at=now)],
+        update_conflicts=True,
+        unique_fields=["organization", "email"],
+        update_fields=["name", "timezone", "owner"],
+    )
+    contact = Contact.objects.get(organization_id=booking.organization_id, email=invitee.email)
+    Contact.objects.filter(pk=contact.pk).update(bookings_count=F("bookings_count") + 1, last_booked_at=now)
+    return contact
+
+
+def _release(booking: Booking) -> None:
+    BookingHost.objects.filter(booking=booking, active=True).update(active=False)
+
+
+def booking_cancel(
+    *, booking: Booking, now: datetime, reason: str = "", canceled_by: str = "", canceler_type: str = "host"
+) -> Booking:
+    """Cancel the whole scheduled event (all its invitees) and free its time."""
+    if len(reason or "") > MAX_REASON:
+        raise InvalidInput(f"reason: at most {MAX_REASON} characters", field="reason")
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        if booking.status != Booking.Status.CONFIRMED:
+            raise InvalidInput(f"booking {booking.uid} is already {booking.status}", field="booking")
+        booking.status = Booking.Status.CANCELED
+        booking.cancel_reason = reason or ""
+        booking.canceled_by = canceled_by
+        booking.canceler_type = canceler_type
+        booking.canceled_at = now
+        booking.save(update_fields=["status", "cancel_reason", "canceled_by", "canceler_type", "canceled_at", "updated_at"])
+        _release(booking)
+        invitees = list(booking.invitees.filter(status=Invitee.Status.ACTIVE))
+        booking.invitees.filter(status=Invitee.Status.ACTIVE).update(status=Invitee.Status.CANCELED)
+        publish("booking.canceled", booking=booking, invitees=invitees, now=now, rescheduled=False)
+    return booking
+
+
+def invitee_cancel(*, invitee: Invitee, now: datetime, reason: str = "") -> Booking:
+    """An invitee leaves. For a group event that frees a seat; the last invitee out cancels the event."""
+    booking = invitee.booking
+    if booking.invitees.filter(status=Invitee.Status.ACTIVE).exclude(pk=invitee.pk).exists():
+        with transaction.atomic():
+            Invitee.objects.filter(pk=invitee.pk).update(status=Invitee.Status.CANCELED)
+            invitee.status = Invitee.Status.CANCELED
+            publish("invitee.canceled", booking=booking, invitee=invitee, now=now, reason=reason)
+        return booking
+    return booking_cancel(booking=booking, now=now, reason=reason, canceled_by=invitee.name, canceler_type="invitee")
+
+
+def booking_reschedule(
+    *, invitee: Invitee, new_start: datetime, now: datetime, reason: str = "", host: Membership | None = None
+) -> Invitee:
+    """Move an invitee to `new_start` under the same event type and rules: the old booking is marked
+    rescheduled and the new one links back to it, in one transaction (both or neither)."""
+    old = invitee.booking
+    if old.status != Booking.Status.CONFIRMED or invitee.status != Invitee.Status.ACTIVE:
+        raise InvalidInput(f"booking {old.uid} is {old.status}; only confirmed bookings can be rescheduled")
+    answers = {a["key"]: a["answer"] for a in invitee.answers or []}
+    for q in old.event_type.questions or []:
+        if q.get("type") == "multiple_choice" and q["key"] in answers:
+            answers[q["key"]] = [v.strip() for v in answers[q["key"]].split(",") if v.strip()]
+    with transaction.atomic():
+        locked = Booking.objects.select_for_update().get(pk=old.pk)
+        if locked.status != Booking.Status.CONFIRMED:
+            raise InvalidInput(f"booking {old.uid} is already {locked.status}")
+        others = locked.invitees.filter(status=Invitee.Status.ACTIVE).exclude(pk=invitee.pk).exists()
+        Invitee.objects.filter(pk=invitee.pk).update(status=Invitee.Status.CANCELED)
+        if not others:
+            locked.status = Booking.Status.RESCHEDULED
+            locked.cancel_reason = reason or ""
+            locked.canceled_by = invitee.name
+            locked.canceler_type = "invitee"
+            locked.canceled_at = now
+            locked.save(update_fields=["status", "cancel_reason", "canceled_by", "canceler_type", "canceled_at", "updated_at"])
+            _release(locked)
+        new = booking_create(
+            event_type=old.event_type,
+            start=new_start,
+            invitee=InviteeInput(
+                name=invitee.name, email=invitee.email, timezone=invitee.timezone, answers=answers,
+                first_name=invitee.first_name, last_name=invitee.last_name,
+            ),
+            now=now,
+            source=old.source if old.source != Booking.Source.SINGLE_USE else Booking.Source.PAGE,
+            host=host,
+            duration_minutes=old.duration_minutes,
+            location=old.location,
+            rescheduled_from=locked if not others else None,
+        )
+        publish("booking.rescheduled", old=locked, invitee=invitee, new=new, now=now)
+    return new

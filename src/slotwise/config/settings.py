@@ -1,0 +1,174 @@
+"""Settings, read from the environment with safe defaults for a local start.
+
+Nothing set: SQLite under ./var, DEBUG on, a development secret, mail printed to the console.
+SLOTWISE_ENV=production: DEBUG off, and start-up refuses the development secret.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent  # src/slotwise
+DATA_DIR = Path(os.environ.get("SLOTWISE_DATA_DIR", Path.cwd() / "var")).resolve()
+
+ENV = os.environ.get("SLOTWISE_ENV", "development")
+PRODUCTION = ENV == "production"
+DEBUG = os.environ.get("SLOTWISE_DEBUG", "0" if PRODUCTION else "1") == "1"
+
+DEV_SECRET_KEY = "slotwise-development-secret-do-not-use-in-production"
+SECRET_KEY = os.environ.get("SLOTWISE_SECRET_KEY", DEV_SECRET_KEY)
+if PRODUCTION and SECRET_KEY == DEV_SECRET_KEY:
+    raise ImproperlyConfigured(
+        "SLOTWISE_ENV=production with the development secret key: set SLOTWISE_SECRET_KEY to a long random "
+        "value (for example: python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+    )
+
+ALLOWED_HOSTS = [
+    h.strip() for h in os.environ.get("SLOTWISE_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h.strip()
+]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("SLOTWISE_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+# The public base URL, used in links that leave the server (emails, API `uri`s, booking URLs).
+BASE_URL = os.environ.get("SLOTWISE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    "slotwise.core",
+    "slotwise.accounts",
+    "slotwise.scheduling",
+    "slotwise.bookings",
+    "slotwise.contacts",
+    "slotwise.notifications",
+    "slotwise.webhooks",
+    "slotwise.calendars",
+    "slotwise.automation",
+    "slotwise.api",
+    "slotwise.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "slotwise.core.middleware.ErrorMiddleware",
+]
+
+ROOT_URLCONF = "slotwise.config.urls"
+WSGI_APPLICATION = "slotwise.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _database(url: str) -> dict:
+    db = dj_database_url.parse(url, conn_max_age=int(os.environ.get("SLOTWISE_DB_CONN_MAX_AGE", "0")))
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        # Writers queue on BEGIN IMMEDIATE instead of failing on a lock upgrade; WAL lets readers go on
+        # while one writer works. Both are needed for race-free booking on SQLite (see bookings/services.py).
+        db["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        }
+    return db
+
+
+DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'slotwise.sqlite3'}"
+DATABASES = {"default": _database(DATABASE_URL)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Tests use a file (not :memory:) so that concurrent connections share one database.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-slotwise.sqlite3")}
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("SLOTWISE_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+
+AUTH_USER_MODEL = "accounts.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+]
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/dashboard/"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+EMAIL_BACKEND = os.environ.get(
+    "SLOTWISE_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if os.environ.get("SLOTWISE_SMTP_HOST") else
+    "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("SLOTWISE_SMTP_HOST", "127.0.0.1")
+EMAIL_PORT = int(os.environ.get("SLOTWISE_SMTP_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("SLOTWISE_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("SLOTWISE_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("SLOTWISE_SMTP_TLS", "0") == "1"
+DEFAULT_FROM_EMAIL = os.environ.get("SLOTWISE_FROM_EMAIL", "Slotwise <no-reply@slotwise.localhost>")
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+X_FRAME_OPTIONS = "SAMEORIGIN"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("SLOTWISE_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+DATA_DIR.mkdir(parents=True, exist_ok=True)

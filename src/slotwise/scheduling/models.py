@@ -1,0 +1,169 @@
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils.timezone import now
+
+from slotwise.accounts.models import Membership, Organization, Team
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class AvailabilitySchedule(models.Model):
+    """Weekly hours in one IANA zone, plus date overrides. `weekly` maps "mon".."sun" to a list of
+    ["HH:MM", "HH:MM"] wall-clock ranges (half-open; "24:00" ends a day). Validated by services."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="schedules")
+    owner = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="schedules")
+    name = models.CharField(max_length=100, default="Working hours")
+    timezone = models.CharField(max_length=64)
+    weekly = models.JSONField(default=dict)
+    is_default = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner"], condition=Q(is_default=True), name="schedule_one_default_per_host"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.owner} · {self.name} ({self.timezone})"
+
+
+class DateOverride(models.Model):
+    """Other hours on one local date of the schedule's zone; an empty list means unavailable all day."""
+
+    schedule = models.ForeignKey(AvailabilitySchedule, on_delete=models.CASCADE, related_name="overrides")
+    date = models.DateField()
+    intervals = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["schedule", "date"], name="override_unique_date")]
+        ordering = ["date"]
+
+
+class EventType(models.Model):
+    class Kind(models.TextChoices):
+        ONE_ON_ONE = "one_on_one"
+        GROUP = "group"
+        COLLECTIVE = "collective"
+        ROUND_ROBIN = "round_robin"
+
+    class WindowKind(models.TextChoices):
+        ROLLING = "rolling"
+        RANGE = "range"
+        UNLIMITED = "unlimited"
+
+    class LocationKind(models.TextChoices):
+        VIDEO = "video"  # a generated meeting link (Jitsi by default)
+        LINK = "link"  # a fixed conferencing link
+        PHONE = "phone"
+        IN_PERSON = "in_person"
+        CUSTOM = "custom"
+        ZOOM = "zoom"
+
+    class Distribution(models.TextChoices):
+        AVAILABILITY = "availability"  # optimize for availability: priority, then least recently booked
+        EQUAL = "equal"  # equal distribution, by weight
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="event_types")
+    owner = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.CASCADE, related_name="event_types"
+    )
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="event_types")
+    slug = models.SlugField(max_length=64)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, max_length=5000)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.ONE_ON_ONE)
+    duration_minutes = models.PositiveIntegerField(default=30)
+    duration_options = models.JSONField(default=list, blank=True, help_text="Other durations the invitee may pick")
+    increment_minutes = models.PositiveIntegerField(default=30)
+    buffer_before_minutes = models.PositiveIntegerField(default=0)
+    buffer_after_minutes = models.PositiveIntegerField(default=0)
+    min_notice_minutes = models.PositiveIntegerField(default=0)
+    window_kind = models.CharField(max_length=10, choices=WindowKind.choices, default=WindowKind.ROLLING)
+    window_days = models.PositiveIntegerField(null=True, blank=True, default=60)
+    window_start = models.DateField(null=True, blank=True)
+    window_end = models.DateField(null=True, blank=True)
+    daily_limit = models.PositiveIntegerField(null=True, blank=True)
+    seats = models.PositiveIntegerField(default=1)
+    location_kind = models.CharField(max_length=10, choices=LocationKind.choices, default=LocationKind.VIDEO)
+    location_value = models.CharField(max_length=500, blank=True)
+    questions = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='[{"key", "label", "type": text|long_text|phone|single_choice|multiple_choice, '
+        '"required", "options"}]; name and email are always asked',
+    )
+    schedule = models.ForeignKey(
+        AvailabilitySchedule, null=True, blank=True, on_delete=models.SET_NULL, related_name="event_types"
+    )
+    distribution = models.CharField(max_length=12, choices=Distribution.choices, default=Distribution.AVAILABILITY)
+    invitee_picks_host = models.BooleanField(default=True, help_text="Round-robin: the invitee may pick a host")
+    color = models.CharField(max_length=7, default="#2563eb")
+    active = models.BooleanField(default=True)
+    secret = models.BooleanField(default=False, help_text="Hidden from the host's page; reachable by its link")
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(owner__isnull=False, team__isnull=True) | Q(owner__isnull=True, team__isnull=False)),
+                name="event_type_one_owner",
+            ),
+            models.UniqueConstraint(fields=["owner", "slug"], name="event_type_unique_slug_per_host"),
+            models.UniqueConstraint(fields=["team", "slug"], name="event_type_unique_slug_per_team"),
+            models.CheckConstraint(
+                condition=Q(increment_minutes__gte=5, increment_minutes__lte=720), name="event_type_increment_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=1, duration_minutes__lte=1440), name="event_type_duration_range"
+            ),
+            models.CheckConstraint(condition=Q(seats__gte=1), name="event_type_seats_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.owner or self.team}/{self.slug}"
+
+    @property
+    def is_team_event(self) -> bool:
+        return self.team_id is not None
+
+    @property
+    def path(self) -> str:
+        org = self.organization.slug
+        if self.team_id:
+            return f"/{org}/team/{self.team.slug}/{self.slug}/"
+        return f"/{org}/{self.owner.slug}/{self.slug}/"
+
+
+class PoolHost(models.Model):
+    """A host of a team event (collective: all of them; round-robin: one of them)."""
+
+    event_type = models.ForeignKey(EventType, on_delete=models.CASCADE, related_name="pool")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="pools")
+    priority = models.IntegerField(default=2, help_text="Higher is offered first (0 lowest .. 4 highest)")
+    weight = models.PositiveIntegerField(default=100)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["event_type", "membership"], name="pool_unique_host")]
+
+
+class BusyBlock(models.Model):
+    """Busy time from outside Slotwise (external calendars; `load` files until calendars are connected)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="busy_blocks")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    source = models.CharField(max_length=32, default="manual")
+    external_id = models.CharField(max_length=500, blank=True)
+    label = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["membership", "start"])]
+        constraints = [models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="busy_end_after_start")]

@@ -1,0 +1,240 @@
+"""Reads that turn stored schedules, event types and bookings into the engine's inputs.
+
+Every door that shows or checks availability (pages, API, CLI, booking service) goes through
+`event_availability` / `host_inputs`, so a time is offered and accepted by one code path.
+"""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from slotwise import engine
+from slotwise.accounts.models import Membership
+from slotwise.bookings.models import Booking, BookingHost
+from slotwise.core.errors import InvalidInput, NotFound
+
+from .models import WEEKDAYS, AvailabilitySchedule, BusyBlock, EventType, PoolHost
+
+# How far outside the asked range a booking can still matter: its blocks reach back over the new meeting
+# and its buffers, and a host's local day (for daily limits) reaches up to 26 hours from a UTC day.
+_DAY_MARGIN = timedelta(hours=27)
+
+
+def parse_hhmm(value: str, *, field: str) -> time | None:
+    """"09:30" -> time(9, 30); "24:00" -> None (the end of the day)."""
+    try:
+        hh, mm = value.split(":")
+        h, m = int(hh), int(mm)
+    except (ValueError, AttributeError):
+        raise InvalidInput(f"{field}: {value!r} is not a wall-clock time like 09:30", field=field) from None
+    if (h, m) == (24, 0):
+        return None
+    if not (0 <= h < 24 and 0 <= m < 60):
+        raise InvalidInput(f"{field}: {value!r} is not a time of day (00:00 to 24:00)", field=field)
+    return time(h, m)
+
+
+def parse_ranges(ranges: Sequence, *, field: str) -> tuple[engine.TimeRange, ...]:
+    """[["09:00", "12:00"], "13:00-17:00"] -> sorted, non-overlapping TimeRanges, or an error naming the field."""
+    out = []
+    for i, item in enumerate(ranges or []):
+        where = f"{field}[{i}]"
+        if isinstance(item, str):
+            parts = item.split("-")
+            if len(parts) != 2:
+                raise InvalidInput(f"{where}: {item!r} should look like 09:00-17:00", field=where)
+        elif isinstance(item, (list, tuple)) and len(item) == 2:
+            parts = item
+        else:
+            raise InvalidInput(f"{where}: {item!r} should look like 09:00-17:00", field=where)
+        start = parse_hhmm(str(parts[0]).strip(), field=where)
+        end = parse_hhmm(str(parts[1]).strip(), field=where)
+        if start is None or (end is not None and end <= start):
+            raise InvalidInput(f"{where}: {item!r} ends before it starts", field=where)
+        out.append(engine.TimeRange(start, end))
+    out.sort(key=lambda r: r.start)
+    for a, b in zip(out, out[1:], strict=False):
+        if a.end is None or a.end > b.start:
+            raise InvalidInput(f"{field}: the ranges {a} and {b} overlap", field=field)
+    return tuple(out)
+
+
+def weekly_hours(schedule: AvailabilitySchedule) -> engine.WeeklyHours:
+    weekly = {i: parse_ranges(schedule.weekly.get(day, []), field=f"weekly.{day}") for i, day in enumerate(WEEKDAYS)}
+    overrides = {o.date: parse_ranges(o.intervals, field=f"overrides.{o.date}") for o in schedule.overrides.all()}
+    return engine.WeeklyHours(zone=schedule.timezone, weekly=weekly, overrides=overrides)
+
+
+def host_schedule(event_type: EventType, host: Membership) -> AvailabilitySchedule:
+    if event_type.schedule_id and event_type.schedule.owner_id == host.pk:
+        return event_type.schedule
+    schedule = (
+        AvailabilitySchedule.objects.filter(owner=host).order_by("-is_default", "pk").prefetch_related("overrides").first()
+    )
+    if schedule is None:
+        raise NotFound(f"host {host.slug} has no availability schedule; add weekly hours first")
+    return schedule
+
+
+def event_hosts(event_type: EventType) -> list[Membership]:
+    """The hosts whose calendars decide this event type's times."""
+    if event_type.team_id is None:
+        return [event_type.owner]
+    pool = [p.membership for p in PoolHost.objects.filter(event_type=event_type).select_related("membership__user")]
+    if not pool:
+        pool = list(event_type.team.members.select_related("user").order_by("pk"))
+    return pool
+
+
+def engine_mode(event_type: EventType, n_hosts: int) -> str:
+    if event_type.kind == EventType.Kind.COLLECTIVE:
+        return "all"
+    if event_type.kind == EventType.Kind.ROUND_ROBIN or n_hosts > 1:
+        return "any"
+    return "one"
+
+
+def clock_zone(event_type: EventType) -> str:
+    if event_type.team_id:
+        return event_type.team.timezone
+    return host_schedule(event_type, event_type.owner).timezone
+
+
+def event_rules(event_type: EventType, *, duration_minutes: int | None = None) -> engine.EventRules:
+    duration = duration_minutes or event_type.duration_minutes
+    allowed = {event_type.duration_minutes, *(event_type.duration_options or [])}
+    if duration not in allowed:
+        raise InvalidInput(
+            f"duration: {duration} minutes is not offered for {event_type.name}; choose one of {sorted(allowed)}",
+            field="duration",
+        )
+    if event_type.window_kind == EventType.WindowKind.ROLLING and event_type.window_days:
+        window = engine.Window(kind="rolling", days=event_type.window_days)
+    elif event_type.window_kind == EventType.WindowKind.RANGE:
+        window = engine.Window(kind="range", first=event_type.window_start, last=event_type.window_end)
+    else:
+        window = engine.Window(kind="unlimited")
+    return engine.EventRules(
+        duration=timedelta(minutes=duration),
+        increment=timedelta(minutes=event_type.increment_minutes),
+        buffer_before=timedelta(minutes=event_type.buffer_before_minutes),
+        buffer_after=timedelta(minutes=event_type.buffer_after_minutes),
+        min_notice=timedelta(minutes=event_type.min_notice_minutes),
+        window=window,
+        daily_limit=event_type.daily_limit,
+        seats=event_type.seats,
+        clock_zone=clock_zone(event_type),
+    )
+
+
+@dataclass(frozen=True)
+class Inputs:
+    rules: engine.EventRules
+    hosts: list[engine.HostInput]
+    members: dict[int, Membership]
+    mode: str
+
+
+def host_inputs(
+    event_type: EventType,
+    hosts: Sequence[Membership],
+    *,
+    start: datetime,
+    end: datetime,
+    duration_minutes: int | None = None,
+) -> Inputs:
+    """Everything the engine needs to decide [start, end) for these hosts, read in a handful of queries."""
+    rules = event_rules(event_type, duration_minutes=duration_minutes)
+    reach = rules.duration + rules.buffer_before + rules.buffer_after + _DAY_MARGIN
+    lo, hi = start - reach, end + reach
+    ids = [h.pk for h in hosts]
+
+    busy: dict[int, list[engine.Busy]] = defaultdict(list)
+    for b in BusyBlock.objects.filter(membership_id__in=ids, end__gt=lo, start__lt=hi).only(
+        "membership_id", "start", "end", "label"
+    ):
+        busy[b.membership_id].append(engine.Busy(b.start, b.end, label=b.label or "busy"))
+
+    day_bookings: dict[int, list[datetime]] = defaultdict(list)
+    sessions: dict[int, dict[datetime, list]] = defaultdict(dict)
+    blocks = (
+        BookingHost.objects.filter(membership_id__in=ids, active=True, block_end__gt=lo, block_start__lt=hi)
+        .select_related("booking")
+        .only(
+            "membership_id", "block_start", "block_end", "booking__start", "booking__end",
+            "booking__event_type_id", "booking__id",
+        )
+    )
+    group_ids = []
+    for blk in blocks:
+        bk = blk.booking
+        busy[blk.membership_id].append(
+            engine.Busy(
+                bk.start, bk.end, before=bk.start - blk.block_start, after=blk.block_end - bk.end, label="booking"
+            )
+        )
+        if bk.event_type_id == event_type.pk:
+            day_bookings[blk.membership_id].append(bk.start)
+            if event_type.seats > 1:
+                sessions[blk.membership_id][bk.start] = [bk.id, bk.end, 0]
+                group_ids.append(bk.id)
+    if group_ids:
+        from slotwise.bookings.models import Invitee
+
+        taken = defaultdict(int)
+        for booking_id in Invitee.objects.filter(booking_id__in=group_ids, status=Invitee.Status.ACTIVE).values_list(
+            "booking_id", flat=True
+        ):
+            taken[booking_id] += 1
+        for per_host in sessions.values():
+            for s in per_host.values():
+                s[2] = taken[s[0]]
+
+    inputs = []
+    for h in hosts:
+        schedule = host_schedule(event_type, h)
+        inputs.append(
+            engine.HostInput(
+                host_id=h.pk,
+                hours=weekly_hours(schedule),
+                busy=tuple(busy[h.pk]),
+                day_bookings=tuple(day_bookings[h.pk]),
+                sessions=tuple(engine.Session(s, e, n) for s, (_, e, n) in sessions[h.pk].items()),
+            )
+        )
+    return Inputs(rules=rules, hosts=inputs, members={h.pk: h for h in hosts}, mode=engine_mode(event_type, len(hosts)))
+
+
+def event_availability(
+    *,
+    event_type: EventType,
+    start: datetime,
+    end: datetime,
+    viewer_zone: str,
+    now: datetime,
+    host: Membership | None = None,
+    duration_minutes: int | None = None,
+) -> engine.SlotResult:
+    """The slots a booking page offers in [start, end), grouped by the viewer's local date."""
+    hosts = [host] if host is not None else event_hosts(event_type)
+    inputs = host_inputs(event_type, hosts, start=start, end=end, duration_minutes=duration_minutes)
+    mode = "one" if host is not None else inputs.mode
+    return engine.available_slots(
+        inputs.rules, inputs.hosts, mode=mode, now=now, start=start, end=end, viewer_zone=viewer_zone
+    )
+
+
+def local_range(first: date, last: date, zone: str) -> tuple[datetime, datetime]:
+    """[start of `first`, end of `last`) in `zone`, as UTC instants: the span a viewer means by "these dates"."""
+    starts = engine.local_day_bounds(zone, first)
+    probe = first
+    while not starts:  # a local date that never happened (Apia 2011-12-30): begin at the next one
+        probe += timedelta(days=1)
+        starts = engine.local_day_bounds(zone, probe)
+    ends = engine.local_day_bounds(zone, last)
+    probe = last
+    while not ends:
+        probe -= timedelta(days=1)
+        ends = engine.local_day_bounds(zone, probe)
+    return starts[0].start, ends[-1].end
