@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "slotwise.core",
+    "slotwise.jobs",
     "slotwise.accounts",
     "slotwise.scheduling",
     "slotwise.bookings",

@@ -1,0 +1,139 @@
+"""Weekly working hours with per-date overrides, turned into UTC intervals by the wall-clock policy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .intervals import Interval, from_epoch, iclip, imerge, to_epoch
+from .wallclock import DAY, day_from_number, segments
+
+
+def _time_secs(t: time, *, ceil: bool) -> int:
+    secs = t.hour * 3600 + t.minute * 60 + t.second
+    # Starts round up and ends round down so a whole-second meeting never pokes outside the range.
+    return secs + 1 if ceil and t.microsecond else secs
+
+
+@dataclass(frozen=True, slots=True)
+class TimeRange:
+    """Wall-clock [start, end) within one local day; end None (or time(0)) means 24:00."""
+
+    start: time
+    end: time | None = None
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is not None or (self.end is not None and self.end.tzinfo is not None):
+            raise ValueError("TimeRange takes naive wall-clock times; the zone lives on WeeklyHours")
+        if self.end == time(0):
+            object.__setattr__(self, "end", None)
+        if self.end is not None and not self.start < self.end:
+            raise ValueError(f"TimeRange needs start < end, got {self.start}–{self.end}")
+
+    @property
+    def seconds(self) -> tuple[int, int]:
+        """(start, end) as seconds after local midnight."""
+        end = DAY if self.end is None else _time_secs(self.end, ceil=False)
+        return _time_secs(self.start, ceil=True), end
+
+
+class FrozenMap(Mapping):
+    """A read-only, hashable copy of a mapping, so frozen value objects stay immutable and hashable."""
+
+    __slots__ = ("_d", "_h")
+
+    def __init__(self, items: Mapping):
+        self._d = dict(items)
+        self._h: int | None = None
+
+    def __getitem__(self, key):
+        return self._d[key]
+
+    def __iter__(self) -> Iterator:
+        return iter(self._d)
+
+    def __len__(self) -> int:
+        return len(self._d)
+
+    def __hash__(self) -> int:
+        if self._h is None:
+            self._h = hash(frozenset(self._d.items()))
+        return self._h
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Mapping) and self._d == dict(other)
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({self._d!r})"
+
+
+def _ranges(value) -> tuple[TimeRange, ...]:
+    ranges = tuple(value)
+    for r in ranges:
+        if not isinstance(r, TimeRange):
+            raise TypeError(f"expected TimeRange, got {r!r}")
+    return ranges
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyHours:
+    """Working hours in `zone`: weekly[weekday] (0=Monday) unless overrides[date] replaces that date."""
+
+    zone: str
+    weekly: Mapping[int, tuple[TimeRange, ...]]
+    overrides: Mapping[date, tuple[TimeRange, ...]] = FrozenMap({})
+
+    def __post_init__(self) -> None:
+        try:
+            ZoneInfo(self.zone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {self.zone!r}") from exc
+        for wd in self.weekly:
+            if wd not in range(7):
+                raise ValueError(f"weekly keys are weekdays 0 (Monday)..6 (Sunday), got {wd!r}")
+        for d in self.overrides:
+            if type(d) is not date:
+                raise ValueError(f"override keys are dates, got {d!r}")
+        object.__setattr__(self, "weekly", FrozenMap({k: _ranges(v) for k, v in self.weekly.items()}))
+        object.__setattr__(self, "overrides", FrozenMap({k: _ranges(v) for k, v in self.overrides.items()}))
+
+    def ranges_on(self, day: date) -> tuple[TimeRange, ...]:
+        found = self.overrides.get(day)
+        return found if found is not None else self.weekly.get(day.weekday(), ())
+
+
+def working_pairs(hours: WeeklyHours, lo: int, hi: int) -> list[tuple[int, int]]:
+    """Working instants within [lo, hi) as merged int pairs (touching days join into one stretch)."""
+    if lo >= hi:
+        return []
+    segs = segments(hours.zone, lo, hi)
+    # The local days that can contain an instant of [lo, hi): exact, using the offsets actually in force.
+    omin, omax = segs.offset_bounds(lo, hi)
+    first, last = (lo + omin) // DAY, (hi - 1 + omax) // DAY
+    overrides, weekly = hours.overrides, hours.weekly
+    out: list[tuple[int, int]] = []
+    wall_pairs = segs.wall_pairs
+    # 1970-01-01 was a Thursday (weekday 3).
+    for n in range(first, last + 1):
+        ranges = overrides.get(day_from_number(n)) if overrides else None
+        if ranges is None:
+            ranges = weekly.get((n + 3) % 7, ())
+        d0 = n * DAY
+        for r in ranges:
+            s, e = r.seconds
+            wall_pairs(d0 + s, d0 + e, out)
+    out.sort()
+    return iclip(imerge(out), lo, hi)
+
+
+def working_intervals(hours: WeeklyHours, start: datetime, end: datetime) -> list[Interval]:
+    """Working hours between start and end as UTC intervals, clipped to [start, end)."""
+    hi = to_epoch(end) + (1 if end.microsecond else 0)
+    out = []
+    for s, e in working_pairs(hours, to_epoch(start), hi):
+        a, b = max(from_epoch(s), start), min(from_epoch(e), end)
+        if a < b:
+            out.append(Interval(a, b))
+    return out

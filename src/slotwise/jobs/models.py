@@ -1,0 +1,32 @@
+from django.db import models
+from django.utils.timezone import now
+
+
+class Job(models.Model):
+    """Work that must survive a crash (emails, webhook deliveries, reminders, calendar writes): a row with a
+    due time and an attempt count, written in the transaction that caused it, claimed by a worker."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"  # gave up after max_attempts; an admin can retry it
+        CANCELED = "canceled"  # made moot (e.g. a reminder for a canceled booking)
+
+    kind = models.CharField(max_length=64)
+    payload = models.JSONField(default=dict)
+    key = models.CharField(max_length=200, blank=True, help_text="Groups jobs to cancel together, e.g. booking:<uid>")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    due_at = models.DateTimeField(default=now)
+    attempts = models.PositiveIntegerField(default=0)
+    max_attempts = models.PositiveIntegerField(default=8)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "due_at"]), models.Index(fields=["key"])]
+
+    def __str__(self):
+        return f"{self.kind}#{self.pk} {self.status}"

@@ -1,0 +1,24 @@
+import os
+from datetime import UTC, datetime
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django's live server is fine with that.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def now():
+    """A frozen clock: Monday 2026-03-02 08:00 UTC, well before the US and EU DST changes of 2026."""
+    return datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+
+def pytest_collection_modifyitems(config, items):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        skip = pytest.mark.skip(reason="needs PostgreSQL: runs in the PostgreSQL pass of ./run test "
+                                "(SLOTWISE_TEST_DATABASE_URL)")
+        for item in items:
+            if "postgres" in item.keywords:
+                item.add_marker(skip)
