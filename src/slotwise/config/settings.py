@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "slotwise.scheduling",
     "slotwise.bookings",
     "slotwise.contacts",
+    "slotwise.conferencing",
     "slotwise.notifications",
     "slotwise.webhooks",
     "slotwise.calendars",

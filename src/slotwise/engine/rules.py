@@ -1,0 +1,171 @@
+"""Inputs of the slot engine: event rules, busy blocks, group sessions, hosts, and reason codes."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .hours import WeeklyHours
+from .intervals import to_epoch
+from .wallclock import local_day_of
+
+_ZERO = timedelta(0)
+_SECOND = timedelta(seconds=1)
+
+
+class Reason(StrEnum):
+    """Why a start is not offered to a host. Declaration order is the order explain() reports them in."""
+
+    OFF_GRID = "off_grid"
+    OUTSIDE_HOURS = "outside_hours"
+    BUSY = "busy"
+    BUFFER = "buffer"
+    NOTICE = "notice"
+    WINDOW = "window"
+    DAILY_LIMIT = "daily_limit"
+    FULL = "full"
+
+
+def _whole_seconds(name: str, value: timedelta, *, positive: bool = False) -> int:
+    if not isinstance(value, timedelta):
+        raise TypeError(f"{name} must be a timedelta, got {value!r}")
+    if value % _SECOND:
+        raise ValueError(f"{name} must be a whole number of seconds, got {value}")
+    if value < _ZERO or (positive and value == _ZERO):
+        raise ValueError(f"{name} must be {'positive' if positive else 'zero or more'}, got {value}")
+    return value // _SECOND
+
+
+def _check_aware(name: str, value: datetime) -> None:
+    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be an aware datetime, got {value!r}")
+
+
+def check_zone(zone: str) -> None:
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+        raise ValueError(f"unknown time zone {zone!r}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """How far ahead starts are offered.
+
+    rolling: start < now + days. range: the start's local date in the event's clock_zone is within
+    [first, last], both inclusive. unlimited: no bound.
+    """
+
+    kind: Literal["rolling", "range", "unlimited"] = "unlimited"
+    days: int | None = None
+    first: date | None = None
+    last: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind == "rolling":
+            if not isinstance(self.days, int) or self.days < 0:
+                raise ValueError(f"a rolling window needs days >= 0, got {self.days!r}")
+        elif self.kind == "range":
+            if self.first is None or self.last is None or self.first > self.last:
+                raise ValueError(f"a range window needs first <= last, got {self.first!r}..{self.last!r}")
+        elif self.kind != "unlimited":
+            raise ValueError(f"Window.kind is rolling, range or unlimited, got {self.kind!r}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventRules:
+    duration: timedelta
+    clock_zone: str
+    increment: timedelta = timedelta(minutes=30)
+    buffer_before: timedelta = _ZERO
+    buffer_after: timedelta = _ZERO
+    min_notice: timedelta = _ZERO
+    window: Window = Window("unlimited")
+    daily_limit: int | None = None
+    seats: int = 1
+
+    def __post_init__(self) -> None:
+        _whole_seconds("duration", self.duration, positive=True)
+        _whole_seconds("increment", self.increment, positive=True)
+        _whole_seconds("buffer_before", self.buffer_before)
+        _whole_seconds("buffer_after", self.buffer_after)
+        _whole_seconds("min_notice", self.min_notice)
+        check_zone(self.clock_zone)
+        if self.daily_limit is not None and self.daily_limit < 0:
+            raise ValueError(f"daily_limit must be None or >= 0, got {self.daily_limit}")
+        if self.seats < 1:
+            raise ValueError(f"seats must be >= 1, got {self.seats}")
+
+
+@dataclass(frozen=True, slots=True)
+class Busy:
+    """Blocks [start - before, end + after). For an existing booking, before/after are that booking's buffers."""
+
+    start: datetime
+    end: datetime
+    before: timedelta = _ZERO
+    after: timedelta = _ZERO
+    label: str = ""
+    # Block bounds in epoch seconds, widened outwards to whole seconds (exact for whole-second meetings).
+    block: tuple[int, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _check_aware("Busy.start", self.start)
+        _check_aware("Busy.end", self.end)
+        if not self.start < self.end:
+            raise ValueError(f"Busy needs start < end, got [{self.start}, {self.end})")
+        if self.before < _ZERO or self.after < _ZERO:
+            raise ValueError("Busy.before and Busy.after must not be negative")
+        lo = self.start - self.before
+        hi = self.end + self.after
+        object.__setattr__(self, "block", (to_epoch(lo), to_epoch(hi) + (1 if hi.microsecond else 0)))
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """An existing booking of this group event type starting at `start` with seats_taken seats used."""
+
+    start: datetime
+    end: datetime
+    seats_taken: int
+
+    def __post_init__(self) -> None:
+        _check_aware("Session.start", self.start)
+        _check_aware("Session.end", self.end)
+        if not self.start < self.end:
+            raise ValueError(f"Session needs start < end, got [{self.start}, {self.end})")
+
+
+@dataclass(frozen=True, slots=True)
+class HostInput:
+    host_id: Hashable
+    hours: WeeklyHours
+    busy: Sequence[Busy] = ()
+    day_bookings: Sequence[datetime] = ()
+    sessions: Sequence[Session] = ()
+    # Derived once at construction: busy blocks sorted by start, and booking counts per host-local day number.
+    blocks: tuple[tuple[int, int], ...] = field(init=False, repr=False, compare=False)
+    day_counts: Counter = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "busy", tuple(self.busy))
+        object.__setattr__(self, "day_bookings", tuple(self.day_bookings))
+        object.__setattr__(self, "sessions", tuple(self.sessions))
+        for b in self.busy:
+            if not isinstance(b, Busy):
+                raise TypeError(f"HostInput.busy takes Busy values, got {b!r}")
+        for s in self.sessions:
+            if not isinstance(s, Session):
+                raise TypeError(f"HostInput.sessions takes Session values, got {s!r}")
+        for d in self.day_bookings:
+            _check_aware("HostInput.day_bookings item", d)
+        object.__setattr__(self, "blocks", tuple(sorted(b.block for b in self.busy)))
+        zone = self.hours.zone
+        object.__setattr__(
+            self, "day_counts", Counter(local_day_of(zone, to_epoch(d)) for d in self.day_bookings)
+        )
