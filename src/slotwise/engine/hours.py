@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .intervals import Interval, from_epoch, iclip, imerge, to_epoch
-from .wallclock import DAY, day_from_number, segments
+from .wallclock import DAY, day_number, segments
 
 
 def _time_secs(t: time, *, ceil: bool) -> int:
@@ -84,6 +84,10 @@ class WeeklyHours:
     zone: str
     weekly: Mapping[int, tuple[TimeRange, ...]]
     overrides: Mapping[date, tuple[TimeRange, ...]] = FrozenMap({})
+    # Derived at construction for the slot engine: seconds-after-midnight pairs per weekday and per
+    # override day number (days since 1970-01-01).
+    week_secs: tuple[tuple[tuple[int, int], ...], ...] = field(init=False, repr=False, compare=False)
+    override_secs: dict[int, tuple[tuple[int, int], ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         try:
@@ -98,6 +102,13 @@ class WeeklyHours:
                 raise ValueError(f"override keys are dates, got {d!r}")
         object.__setattr__(self, "weekly", FrozenMap({k: _ranges(v) for k, v in self.weekly.items()}))
         object.__setattr__(self, "overrides", FrozenMap({k: _ranges(v) for k, v in self.overrides.items()}))
+        week = tuple(tuple(r.seconds for r in self.weekly.get(wd, ())) for wd in range(7))
+        object.__setattr__(self, "week_secs", week)
+        object.__setattr__(
+            self,
+            "override_secs",
+            {day_number(d): tuple(r.seconds for r in rs) for d, rs in self.overrides.items()},
+        )
 
     def ranges_on(self, day: date) -> tuple[TimeRange, ...]:
         found = self.overrides.get(day)
@@ -112,18 +123,25 @@ def working_pairs(hours: WeeklyHours, lo: int, hi: int) -> list[tuple[int, int]]
     # The local days that can contain an instant of [lo, hi): exact, using the offsets actually in force.
     omin, omax = segs.offset_bounds(lo, hi)
     first, last = (lo + omin) // DAY, (hi - 1 + omax) // DAY
-    overrides, weekly = hours.overrides, hours.weekly
+    override_secs, week_secs = hours.override_secs, hours.week_secs
     out: list[tuple[int, int]] = []
-    wall_pairs = segs.wall_pairs
-    # 1970-01-01 was a Thursday (weekday 3).
-    for n in range(first, last + 1):
-        ranges = overrides.get(day_from_number(n)) if overrides else None
-        if ranges is None:
-            ranges = weekly.get((n + 3) % 7, ())
-        d0 = n * DAY
-        for r in ranges:
-            s, e = r.seconds
-            wall_pairs(d0 + s, d0 + e, out)
+    i, j = segs.index(first * DAY - DAY), segs.index((last + 2) * DAY)
+    if i == j:
+        # One offset for all these days (the usual case): local minus offset, no segment search.
+        o = segs.offsets[i]
+        for n in range(first, last + 1):
+            ranges = override_secs.get(n) if override_secs else None
+            d0 = n * DAY - o
+            # 1970-01-01 was a Thursday (weekday 3).
+            for s, e in week_secs[(n + 3) % 7] if ranges is None else ranges:
+                out.append((d0 + s, d0 + e))
+    else:
+        wall_pairs = segs.wall_pairs
+        for n in range(first, last + 1):
+            ranges = override_secs.get(n) if override_secs else None
+            d0 = n * DAY
+            for s, e in week_secs[(n + 3) % 7] if ranges is None else ranges:
+                wall_pairs(d0 + s, d0 + e, out)
     out.sort()
     return iclip(imerge(out), lo, hi)
 

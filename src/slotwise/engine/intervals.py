@@ -106,7 +106,7 @@ def imerge(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def isubtract(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """a − b for two normalised pair lists."""
+    """a − b, for `a` normalised and `b` whose starts and ends both ascend (overlaps allowed)."""
     if not b:
         return list(a)
     out = []

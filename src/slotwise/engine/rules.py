@@ -11,7 +11,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .hours import WeeklyHours
-from .intervals import to_epoch
+from .intervals import imerge, to_epoch
 from .wallclock import local_day_of
 
 _ZERO = timedelta(0)
@@ -148,8 +148,11 @@ class HostInput:
     busy: Sequence[Busy] = ()
     day_bookings: Sequence[datetime] = ()
     sessions: Sequence[Session] = ()
-    # Derived once at construction: busy blocks sorted by start, and booking counts per host-local day number.
-    blocks: tuple[tuple[int, int], ...] = field(init=False, repr=False, compare=False)
+    # Derived once at construction; day_counts: bookings per host-local day number.
+    # Union of the busy blocks (touching ones joined), with their starts and ends for bisecting.
+    blocks: list[tuple[int, int]] = field(init=False, repr=False, compare=False)
+    block_starts: list[int] = field(init=False, repr=False, compare=False)
+    block_ends: list[int] = field(init=False, repr=False, compare=False)
     day_counts: Counter = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -164,7 +167,10 @@ class HostInput:
                 raise TypeError(f"HostInput.sessions takes Session values, got {s!r}")
         for d in self.day_bookings:
             _check_aware("HostInput.day_bookings item", d)
-        object.__setattr__(self, "blocks", tuple(sorted(b.block for b in self.busy)))
+        blocks = imerge(sorted(b.block for b in self.busy))
+        object.__setattr__(self, "blocks", blocks)
+        object.__setattr__(self, "block_starts", [x for x, _ in blocks])
+        object.__setattr__(self, "block_ends", [y for _, y in blocks])
         zone = self.hours.zone
         object.__setattr__(
             self, "day_counts", Counter(local_day_of(zone, to_epoch(d)) for d in self.day_bookings)

@@ -88,25 +88,25 @@ def _host_starts(ctx: _Ctx, host: HostInput, lo: int, hi: int, exclude: Sequence
         return []
 
     if exclude:
-        blocks = sorted(
-            b.block for b in host.busy if not any(b.start == s.start and b.end == s.end for s in exclude)
+        blocks = imerge(
+            sorted(b.block for b in host.busy if not any(b.start == s.start and b.end == s.end for s in exclude))
         )
+        i, j = 0, len(blocks)
     else:
+        # Only blocks whose widened form reaches into [lo, reach) matter.
         blocks = host.blocks
-    widened = []
-    push = widened.append
-    for x, y in blocks:
-        y += bb
-        if y <= lo:
-            continue
-        x -= ba
-        if x >= reach:
-            break  # blocks are sorted by start, and widening shifts every start alike
-        push((x, y))
-    free = isubtract(work, imerge(widened)) if widened else work
+        i = bisect_right(host.block_ends, lo - bb)
+        j = bisect_left(host.block_starts, reach + ba, i)
+    if i < j:
+        # The union's starts and ends both ascend, and widening shifts them alike, so the widened blocks
+        # may overlap but stay in order at both ends, which is all isubtract needs.
+        free = isubtract(work, [(x - ba, y + bb) for x, y in blocks[i:j]])
+    else:
+        free = work
 
     starts = [(fs, fe - dur + 1) for fs, fe in free if fe - fs >= dur]
-    starts = iintersect(starts, allowed)
+    if len(allowed) > 1:  # a single allowed pair is [lo, hi), which bounds these starts already
+        starts = iintersect(starts, allowed)
 
     if ctx.limit is not None and host.day_counts and starts:
         full = []

@@ -1,0 +1,139 @@
+"""Slot engine benchmark: median and p95 milliseconds per available_slots query.
+
+Scenarios are built deterministically from --seed; building the inputs (HostInput, Busy) is not timed,
+the first (cold-cache) query of each scenario is reported separately from the N timed warm queries.
+
+    .venv/bin/python bench/engine.py [--runs 30] [--seed 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time as clock
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from slotwise.engine import (  # noqa: E402
+    Busy,
+    EventRules,
+    HostInput,
+    TimeRange,
+    WeeklyHours,
+    Window,
+    available_slots,
+)
+
+NOW = datetime(2026, 10, 12, 7, 0, tzinfo=UTC)  # the range crosses the EU and US fall-back days
+ZONES = [
+    "Europe/Berlin",
+    "Europe/London",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "Asia/Kolkata",  # +05:30
+    "Asia/Kathmandu",  # +05:45
+    "Asia/Tokyo",
+    "Asia/Dubai",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+]
+NINE_TO_FIVE = (TimeRange(time(9), time(17)),)
+
+
+def _hours(zone: str) -> WeeklyHours:
+    return WeeklyHours(zone, {wd: NINE_TO_FIVE for wd in range(5)})
+
+
+def _busy(rng: random.Random, count: int, days: int) -> list[Busy]:
+    out = []
+    for _ in range(count):
+        start = NOW + timedelta(minutes=15 * rng.randrange(days * 96))
+        length = timedelta(minutes=15 * rng.randint(1, 8))
+        before = timedelta(minutes=rng.choice((0, 0, 5, 10)))
+        after = timedelta(minutes=rng.choice((0, 0, 5, 10)))
+        out.append(Busy(start, start + length, before, after, label="meeting"))
+    return out
+
+
+def _rules(clock_zone: str, days: int) -> EventRules:
+    return EventRules(
+        duration=timedelta(minutes=30),
+        increment=timedelta(minutes=15),
+        buffer_before=timedelta(minutes=10),
+        buffer_after=timedelta(minutes=10),
+        min_notice=timedelta(hours=4),
+        window=Window("rolling", days=days),
+        clock_zone=clock_zone,
+    )
+
+
+def build(seed: int) -> list[tuple[str, float, dict]]:
+    """[(name, goal_ms, available_slots kwargs)]"""
+    rng = random.Random(seed)
+    s1_hosts = [HostInput("berlin", _hours("Europe/Berlin"), busy=_busy(rng, 500, 60))]
+    s2_hosts = [
+        HostInput(f"rr{i}", _hours(ZONES[i % len(ZONES)]), busy=_busy(rng, 200, 31)) for i in range(100)
+    ]
+    s3_hosts = [
+        HostInput(f"co{i}", _hours(ZONES[i % 2]), busy=_busy(rng, 60, 31)) for i in range(10)
+    ]
+
+    def query(rules, hosts, mode, days):
+        return dict(
+            rules=rules,
+            hosts=hosts,
+            mode=mode,
+            now=NOW,
+            start=NOW,
+            end=NOW + timedelta(days=days),
+            viewer_zone="America/New_York",
+        )
+
+    return [
+        ("S1 one host, Berlin, 60 days, 500 busy", 5.0, query(_rules("Europe/Berlin", 60), s1_hosts, "one", 60)),
+        ("S2 round-robin, 100 hosts/12 zones, 31 days", 25.0, query(_rules("Europe/London", 31), s2_hosts, "any", 31)),
+        ("S3 collective, 10 hosts, 31 days", 10.0, query(_rules("Europe/Berlin", 31), s3_hosts, "all", 31)),
+    ]
+
+
+def _ms(f) -> tuple[float, object]:
+    t0 = clock.perf_counter()
+    out = f()
+    return (clock.perf_counter() - t0) * 1000, out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+
+    build_ms, scenarios = _ms(lambda: build(args.seed))
+    print(f"slot engine bench: {args.runs} runs per scenario, seed {args.seed}, inputs built in {build_ms:.0f} ms")
+    print(f"{'scenario':<46} {'slots':>6} {'cold':>8} {'median':>8} {'p95':>8} {'goal':>7}  verdict")
+    ok = True
+    for name, goal, kwargs in scenarios:
+        cold, result = _ms(lambda: available_slots(**kwargs))
+        print(f"  running {name} ...", file=sys.stderr, flush=True)
+        times = [_ms(lambda: available_slots(**kwargs))[0] for _ in range(args.runs)]
+        times.sort()
+        median = statistics.median(times)
+        p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+        met = median <= goal
+        ok &= met
+        print(
+            f"{name:<46} {len(result.starts()):>6} {cold:>6.2f}ms {median:>6.2f}ms {p95:>6.2f}ms"
+            f" {goal:>5.0f}ms  {'met' if met else 'MISSED'}"
+        )
+    print("all goals met (median)" if ok else "some goals missed")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
