@@ -1,0 +1,312 @@
+"""Scheduling writes: event types, availability schedules, round-robin pools.
+
+Every door (dashboard, `slotwise load`, API) calls these with plain values; each validates, writes in one
+transaction and raises InvalidInput(field=...) naming the input to fix.
+"""
+
+from datetime import date, datetime
+
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+
+from slotwise.accounts.models import Membership, Organization, Team
+from slotwise.core.errors import InvalidInput, NotFound
+from slotwise.core.events import publish
+from slotwise.core.timezones import validate_zone
+
+from . import selectors
+from .models import WEEKDAYS, AvailabilitySchedule, DateOverride, EventType, PoolHost
+
+QUESTION_TYPES = ("text", "long_text", "phone", "single_choice", "multiple_choice")
+COLOR_CHARS = set("0123456789abcdefABCDEF")
+
+# The settings an event type accepts, with their defaults for a new one. Anything else is refused.
+EVENT_TYPE_FIELDS = {
+    "name": "",
+    "slug": "",
+    "description": "",
+    "kind": EventType.Kind.ONE_ON_ONE,
+    "duration_minutes": 30,
+    "duration_options": [],
+    "increment_minutes": 30,
+    "buffer_before_minutes": 0,
+    "buffer_after_minutes": 0,
+    "min_notice_minutes": 0,
+    "window_kind": EventType.WindowKind.ROLLING,
+    "window_days": 60,
+    "window_start": None,
+    "window_end": None,
+    "daily_limit": None,
+    "seats": 1,
+    "location_kind": EventType.LocationKind.VIDEO,
+    "location_value": "",
+    "questions": [],
+    "distribution": EventType.Distribution.AVAILABILITY,
+    "invitee_picks_host": True,
+    "color": "#2563eb",
+    "active": True,
+    "secret": False,
+}
+
+
+def _int(values: dict, key: str, *, lo: int, hi: int, optional: bool = False) -> int | None:
+    value = values.get(key)
+    if value is None or value == "":
+        if optional:
+            return None
+        raise InvalidInput(f"{key}: give a whole number from {lo} to {hi}", field=key)
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{key}: {value!r} is not a whole number", field=key) from None
+    if isinstance(value, float) and value != n:
+        raise InvalidInput(f"{key}: {value!r} is not a whole number", field=key)
+    if not lo <= n <= hi:
+        raise InvalidInput(f"{key}: {n} is out of range; give a number from {lo} to {hi}", field=key)
+    return n
+
+
+def _date(values: dict, key: str) -> date | None:
+    value = values.get(key)
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidInput(f"{key}: {value!r} is not a date like 2026-03-31", field=key) from None
+
+
+def _choice(values: dict, key: str, choices) -> str:
+    value = values.get(key)
+    allowed = [c.value for c in choices]
+    if value not in allowed:
+        raise InvalidInput(f"{key}: {value!r} is not one of {', '.join(allowed)}", field=key)
+    return value
+
+
+def _bool(value) -> bool:
+    if isinstance(value, str):
+        return value.lower() in ("1", "true", "on", "yes")
+    return bool(value)
+
+
+def _questions(raw) -> list[dict]:
+    if not isinstance(raw, list):
+        raise InvalidInput("questions: give a list of questions", field="questions")
+    out, keys = [], set()
+    for i, q in enumerate(raw):
+        where = f"questions[{i}]"
+        if not isinstance(q, dict):
+            raise InvalidInput(f"{where}: a question needs a label and a type", field="questions")
+        label = str(q.get("label") or "").strip()
+        if not label:
+            raise InvalidInput(f"{where}: the question needs a label", field="questions")
+        key = slugify(q.get("key") or label).replace("-", "_")[:40] or f"q{i + 1}"
+        if key in ("name", "email") or key in keys:
+            raise InvalidInput(f"{where}: the key {key!r} is used twice; give the question its own key",
+                               field="questions")
+        keys.add(key)
+        kind = q.get("type") or "text"
+        if kind not in QUESTION_TYPES:
+            raise InvalidInput(f"{where}: type {kind!r} is not one of {', '.join(QUESTION_TYPES)}",
+                               field="questions")
+        options = [str(o).strip() for o in q.get("options") or [] if str(o).strip()]
+        if kind in ("single_choice", "multiple_choice") and len(options) < 2:
+            raise InvalidInput(f"{where}: a choice question needs at least two options", field="questions")
+        out.append({"key": key, "label": label[:300], "type": kind, "required": _bool(q.get("required")),
+                    "options": options})
+    return out
+
+
+def clean_event_type(values: dict) -> dict:
+    """Validated, normalized event type settings from `values` (every key of EVENT_TYPE_FIELDS)."""
+    unknown = set(values) - set(EVENT_TYPE_FIELDS)
+    if unknown:
+        key = sorted(unknown)[0]
+        raise InvalidInput(f"{key}: event types have no such setting", field=key)
+    out = {}
+    name = str(values.get("name") or "").strip()
+    if not name:
+        raise InvalidInput("name: give the event type a name, e.g. 30 minute call", field="name")
+    if len(name) > 200:
+        raise InvalidInput("name: at most 200 characters", field="name")
+    out["name"] = name
+    slug = slugify(values.get("slug") or name)[:64]
+    if not slug or slug == "team":
+        raise InvalidInput(f"slug: {values.get('slug')!r} cannot be a URL part; use letters, digits and -",
+                           field="slug")
+    out["slug"] = slug
+    description = str(values.get("description") or "")
+    if len(description) > 5000:
+        raise InvalidInput("description: at most 5000 characters", field="description")
+    out["description"] = description
+    out["kind"] = _choice(values, "kind", EventType.Kind)
+    out["duration_minutes"] = _int(values, "duration_minutes", lo=1, hi=1440)
+    options = values.get("duration_options") or []
+    if isinstance(options, str):
+        options = [o for o in options.replace(" ", "").split(",") if o]
+    out["duration_options"] = sorted(
+        {_int({"duration_options": o}, "duration_options", lo=1, hi=1440) for o in options} - {out["duration_minutes"]}
+    )
+    out["increment_minutes"] = _int(values, "increment_minutes", lo=5, hi=720)
+    out["buffer_before_minutes"] = _int(values, "buffer_before_minutes", lo=0, hi=1440)
+    out["buffer_after_minutes"] = _int(values, "buffer_after_minutes", lo=0, hi=1440)
+    out["min_notice_minutes"] = _int(values, "min_notice_minutes", lo=0, hi=525600)
+    out["window_kind"] = _choice(values, "window_kind", EventType.WindowKind)
+    out["window_days"] = _int(values, "window_days", lo=1, hi=3650, optional=True)
+    out["window_start"] = _date(values, "window_start")
+    out["window_end"] = _date(values, "window_end")
+    if out["window_kind"] == EventType.WindowKind.ROLLING and not out["window_days"]:
+        raise InvalidInput("window_days: a rolling window needs a number of days", field="window_days")
+    if out["window_kind"] == EventType.WindowKind.RANGE:
+        if not out["window_start"] or not out["window_end"]:
+            raise InvalidInput("window_start: a date range needs a first and a last date", field="window_start")
+        if out["window_end"] < out["window_start"]:
+            raise InvalidInput("window_end: the last date is before the first", field="window_end")
+    out["daily_limit"] = _int(values, "daily_limit", lo=1, hi=1000, optional=True)
+    out["seats"] = _int(values, "seats", lo=1, hi=10000)
+    if out["seats"] > 1 and out["kind"] != EventType.Kind.GROUP:
+        raise InvalidInput("seats: only group events have more than one seat", field="seats")
+    out["location_kind"] = _choice(values, "location_kind", EventType.LocationKind)
+    location = str(values.get("location_value") or "").strip()
+    if len(location) > 500:
+        raise InvalidInput("location_value: at most 500 characters", field="location_value")
+    if out["location_kind"] in (EventType.LocationKind.LINK, EventType.LocationKind.IN_PERSON,
+                                EventType.LocationKind.PHONE) and not location:
+        raise InvalidInput("location_value: say where (the link, address or phone number)", field="location_value")
+    out["location_value"] = location
+    out["questions"] = _questions(values.get("questions") or [])
+    out["distribution"] = _choice(values, "distribution", EventType.Distribution)
+    out["invitee_picks_host"] = _bool(values.get("invitee_picks_host"))
+    color = str(values.get("color") or "")
+    if len(color) != 7 or color[0] != "#" or not set(color[1:]) <= COLOR_CHARS:
+        raise InvalidInput(f"color: {color!r} is not a colour like #2563eb", field="color")
+    out["color"] = color.lower()
+    out["active"] = _bool(values.get("active"))
+    out["secret"] = _bool(values.get("secret"))
+    return out
+
+
+def _check_owner(organization: Organization, owner: Membership | None, team: Team | None, kind: str) -> None:
+    if (owner is None) == (team is None):
+        raise InvalidInput("owner: an event type belongs to one host or one team", field="owner")
+    if (owner or team).organization_id != organization.pk:
+        raise InvalidInput("owner: that host or team is in another organization", field="owner")
+    team_kinds = (EventType.Kind.ROUND_ROBIN, EventType.Kind.COLLECTIVE)
+    if team is None and kind in team_kinds:
+        raise InvalidInput(f"kind: {kind} events belong to a team", field="kind")
+
+
+def _save(event_type: EventType) -> None:
+    try:
+        with transaction.atomic():
+            event_type.save()
+    except IntegrityError:
+        raise InvalidInput(
+            f"slug: {event_type.slug!r} is already used by another event type here; choose another", field="slug"
+        ) from None
+
+
+def event_type_create(
+    *, organization: Organization, values: dict, now: datetime, owner: Membership | None = None,
+    team: Team | None = None,
+) -> EventType:
+    clean = clean_event_type({**EVENT_TYPE_FIELDS, **values})
+    _check_owner(organization, owner, team, clean["kind"])
+    with transaction.atomic():
+        event_type = EventType(organization=organization, owner=owner, team=team, created_at=now, **clean)
+        _save(event_type)
+        publish("event_type.created", event_type=event_type, now=now)
+    return event_type
+
+
+def event_type_update(*, event_type: EventType, values: dict, now: datetime) -> EventType:
+    current = {k: getattr(event_type, k) for k in EVENT_TYPE_FIELDS}
+    clean = clean_event_type({**current, **values})
+    _check_owner(event_type.organization, event_type.owner, event_type.team, clean["kind"])
+    with transaction.atomic():
+        for k, v in clean.items():
+            setattr(event_type, k, v)
+        _save(event_type)
+        publish("event_type.updated", event_type=event_type, now=now)
+    return event_type
+
+
+def event_type_delete(*, event_type: EventType, now: datetime) -> None:
+    """Deactivate rather than delete when bookings point at it (they keep their history)."""
+    with transaction.atomic():
+        if event_type.bookings.exists():
+            event_type.active = False
+            event_type.save(update_fields=["active", "updated_at"])
+        else:
+            publish("event_type.deleted", event_type=event_type, now=now)
+            event_type.delete()
+            return
+        publish("event_type.deleted", event_type=event_type, now=now)
+
+
+def schedule_update(
+    *, schedule: AvailabilitySchedule, timezone: str, weekly: dict, overrides: dict | None = None
+) -> AvailabilitySchedule:
+    """Replace the weekly hours (and, if given, all date overrides: {date: [ranges]}, [] = away all day)."""
+    zone = validate_zone(timezone, field="timezone")
+    unknown = set(weekly) - set(WEEKDAYS)
+    if unknown:
+        day = sorted(unknown)[0]
+        raise InvalidInput(f"weekly.{day}: days are {', '.join(WEEKDAYS)}", field=f"weekly.{day}")
+    clean_weekly = {}
+    for day in WEEKDAYS:
+        ranges = selectors.parse_ranges(weekly.get(day) or [], field=f"weekly.{day}")
+        clean_weekly[day] = [[_hhmm(r.start), _hhmm(r.end)] for r in ranges]
+    clean_overrides = None
+    if overrides is not None:
+        clean_overrides = {}
+        for key, ranges in overrides.items():
+            day = _date({"overrides": key}, "overrides")
+            parsed = selectors.parse_ranges(ranges or [], field=f"overrides.{day}")
+            clean_overrides[day] = [[_hhmm(r.start), _hhmm(r.end)] for r in parsed]
+    with transaction.atomic():
+        schedule.timezone = zone
+        schedule.weekly = clean_weekly
+        schedule.save(update_fields=["timezone", "weekly"])
+        if clean_overrides is not None:
+            schedule.overrides.all().delete()
+            DateOverride.objects.bulk_create(
+                [DateOverride(schedule=schedule, date=d, intervals=r) for d, r in sorted(clean_overrides.items())]
+            )
+    return schedule
+
+
+def _hhmm(t) -> str:
+    return "24:00" if t is None else f"{t.hour:02d}:{t.minute:02d}"
+
+
+def pool_set(*, event_type: EventType, hosts: list[tuple[Membership, int]]) -> list[PoolHost]:
+    """Replace a team event's pool with these (membership, priority 0..4) pairs."""
+    if event_type.team_id is None:
+        raise InvalidInput("pool: only team events have a pool of hosts", field="pool")
+    members = set(event_type.team.members.values_list("pk", flat=True))
+    seen = set()
+    for m, priority in hosts:
+        if m.pk not in members:
+            raise InvalidInput(f"pool: {m.slug} is not a member of {event_type.team.name}", field="pool")
+        if m.pk in seen:
+            raise InvalidInput(f"pool: {m.slug} is listed twice", field="pool")
+        seen.add(m.pk)
+        if not 0 <= int(priority) <= 4:
+            raise InvalidInput(f"pool: priority {priority} for {m.slug} is not 0 (lowest) to 4 (highest)",
+                               field="pool")
+    with transaction.atomic():
+        PoolHost.objects.filter(event_type=event_type).delete()
+        return PoolHost.objects.bulk_create(
+            [PoolHost(event_type=event_type, membership=m, priority=int(p)) for m, p in hosts]
+        )
+
+
+def get_schedule(host: Membership) -> AvailabilitySchedule:
+    schedule = AvailabilitySchedule.objects.filter(owner=host).order_by("-is_default", "pk").first()
+    if schedule is None:
+        raise NotFound(f"host {host.slug} has no availability schedule")
+    return schedule
