@@ -13,6 +13,10 @@ class Job(models.Model):
         FAILED = "failed"  # gave up after max_attempts; an admin can retry it
         CANCELED = "canceled"  # made moot (e.g. a reminder for a canceled booking)
 
+    organization = models.ForeignKey(
+        "accounts.Organization", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        help_text="Whose work this is: the dashboard shows an organization's admins their own failed jobs",
+    )
     kind = models.CharField(max_length=64)
     payload = models.JSONField(default=dict)
     key = models.CharField(max_length=200, blank=True, help_text="Groups jobs to cancel together, e.g. booking:<uid>")
@@ -26,7 +30,11 @@ class Job(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["status", "due_at"]), models.Index(fields=["key"])]
+        indexes = [
+            models.Index(fields=["status", "due_at"]),
+            models.Index(fields=["key"]),
+            models.Index(fields=["organization", "status"]),
+        ]
 
     def __str__(self):
         return f"{self.kind}#{self.pk} {self.status}"
