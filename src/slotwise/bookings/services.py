@@ -20,6 +20,7 @@ from django.db.models import Count, F, Max
 from slotwise import engine
 from slotwise.accounts.models import Membership
 from slotwise.contacts.models import Contact
+from slotwise.core import idempotency
 from slotwise.core.errors import InvalidInput, LinkUsed, NotFound, SlotUnavailable
 from slotwise.core.events import publish
 from slotwise.core.timezones import validate_zone
@@ -161,11 +162,36 @@ def booking_create(
     location: str | None = None,
     rescheduled_from: Booking | None = None,
     rng: random.Random | None = None,
+    idempotency_key: str | None = None,
 ) -> Invitee:
     """Book `start` for `invitee`, or raise. Returns the invitee (its .booking is the scheduled event).
 
     Accepts only a start that the engine offers at `now` for this event type (and host, if the invitee
-    picked one), decided inside the transaction after the hosts are locked."""
+    picked one), decided inside the transaction after the hosts are locked.
+
+    With `idempotency_key`, a retry of the same request returns the invitee the first one created; the
+    same key with a different request is refused."""
+    if idempotency_key is not None:
+        payload = {
+            "event_type": event_type.pk, "start": start.isoformat(), "invitee": invitee.__dict__,
+            "host": host.pk if host else None, "link": single_use_token, "duration": duration_minutes,
+            "location": location,
+        }
+        claimed = idempotency.claim(scope=f"booking_create:{event_type.organization_id}", key=idempotency_key,
+                                    payload=payload)
+        if claimed.replay is not None:
+            return Invitee.objects.select_related("booking").get(uid=claimed.replay[1]["invitee"])
+        try:
+            created = booking_create(
+                event_type=event_type, start=start, invitee=invitee, now=now, source=source, host=host,
+                single_use_token=single_use_token, duration_minutes=duration_minutes, location=location,
+                rescheduled_from=rescheduled_from, rng=rng,
+            )
+        except BaseException:
+            idempotency.release(claimed)  # nothing was booked: a retry may run again
+            raise
+        idempotency.settle(claimed, status=201, body={"invitee": str(created.uid)})
+        return created
     if start.tzinfo is None:
         raise InvalidInput("start: give an instant with a UTC offset", field="start")
     if start.second or start.microsecond:

@@ -1,0 +1,156 @@
+"""Real parallel bookings, each on its own database connection, released together by a barrier.
+
+These run in both passes of ./run test: SQLite (BEGIN IMMEDIATE + the overlap trigger) and PostgreSQL
+(row locks + the btree_gist exclusion constraint)."""
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from django.db import IntegrityError, connection, connections, transaction
+
+from slotwise.bookings.models import Booking, BookingHost, Invitee, SingleUseLink
+from slotwise.bookings.services import InviteeInput, booking_create
+from slotwise.core.errors import LinkUsed, SlotUnavailable
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+TEN = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)  # a Tuesday
+
+
+def race(attempts):
+    """Run the callables at once; return (results, errors) with exceptions as values."""
+    barrier = threading.Barrier(len(attempts))
+    results = [None] * len(attempts)
+
+    def run(i, fn):
+        try:
+            barrier.wait()
+            results[i] = ("ok", fn())
+        except Exception as exc:  # noqa: BLE001 - the test inspects every outcome
+            results[i] = ("error", exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(attempts)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    oks = [r for kind, r in results if kind == "ok"]
+    errors = [r for kind, r in results if kind == "error"]
+    return oks, errors
+
+
+def attempt(event_type, start, n, **kw):
+    return lambda: booking_create(
+        event_type=event_type, start=start, now=NOW,
+        invitee=InviteeInput(name=f"Racer {n}", email=f"racer{n}@example.com", timezone="Europe/Berlin"), **kw,
+    )
+
+
+@pytest.fixture
+def host():
+    return f.host(f.org(), "ana")
+
+
+def test_fifty_attempts_at_one_slot_give_one_booking_and_49_clean_conflicts(host):
+    et = f.event_type(host, duration_minutes=30)
+    oks, errors = race([attempt(et, TEN, n) for n in range(50)])
+    assert len(oks) == 1
+    assert len(errors) == 49 and all(isinstance(e, SlotUnavailable) for e in errors), {type(e) for e in errors}
+    assert Booking.objects.count() == 1 and Invitee.objects.count() == 1
+    assert BookingHost.objects.filter(active=True).count() == 1
+
+
+def test_overlapping_10_00_and_10_15_in_parallel_give_one(host):
+    et = f.event_type(host, duration_minutes=30, increment_minutes=15)
+    starts = [TEN, TEN.replace(minute=15)] * 5
+    oks, errors = race([attempt(et, s, n) for n, s in enumerate(starts)])
+    assert len(oks) == 1
+    assert all(isinstance(e, SlotUnavailable) for e in errors)
+    assert Booking.objects.count() == 1
+
+
+def test_back_to_back_10_00_and_10_30_both_succeed(host):
+    et = f.event_type(host, duration_minutes=30)
+    oks, errors = race([attempt(et, TEN, 1), attempt(et, TEN.replace(minute=30), 2)])
+    assert errors == []
+    assert sorted(i.booking.start for i in oks) == [TEN, TEN.replace(minute=30)]
+
+
+def test_single_use_link_raced_20_times_gives_one_booking(host):
+    et = f.event_type(host, duration_minutes=30)
+    link = SingleUseLink.objects.create(event_type=et)
+    # Different times, so the only thing they compete for is the link.
+    starts = [TEN.replace(hour=9 + n // 2, minute=30 * (n % 2)) for n in range(14)] + [
+        datetime(2026, 3, 4, 9 + n, 0, tzinfo=UTC) for n in range(6)
+    ]
+    oks, errors = race([attempt(et, s, n, single_use_token=link.token) for n, s in enumerate(starts)])
+    assert len(oks) == 1
+    assert len(errors) == 19 and all(isinstance(e, LinkUsed) for e in errors)
+    link.refresh_from_db()
+    assert link.uses == 1
+    assert oks[0].booking.source == Booking.Source.SINGLE_USE
+
+
+def test_three_seat_group_slot_raced_20_times_gives_three(host):
+    et = f.event_type(host, kind="group", seats=3, duration_minutes=60, increment_minutes=60)
+    oks, errors = race([attempt(et, TEN, n) for n in range(20)])
+    assert len(oks) == 3
+    assert len(errors) == 17 and all(isinstance(e, SlotUnavailable) for e in errors)
+    assert Booking.objects.count() == 1
+    assert Invitee.objects.filter(booking__start=TEN).count() == 3
+
+
+def test_daily_limit_holds_under_concurrency(host):
+    et = f.event_type(host, duration_minutes=30, daily_limit=2)
+    starts = [TEN.replace(hour=h) for h in (9, 10, 11, 12, 13, 14)]
+    oks, errors = race([attempt(et, s, n) for n, s in enumerate(starts)])
+    assert len(oks) == 2
+    assert all(isinstance(e, SlotUnavailable) and "daily limit" in e.message for e in errors)
+
+
+def test_round_robin_race_fills_each_host_once():
+    org = f.org()
+    a, b, c = (f.host(org, s) for s in ("a", "b", "c"))
+    team = f.team(org, [a, b, c])
+    et = f.event_type(team=team, kind="round_robin", duration_minutes=30)
+    oks, errors = race([attempt(et, TEN, n) for n in range(12)])
+    assert sorted(i.booking.host.slug for i in oks) == ["a", "b", "c"]
+    assert len(errors) == 9 and all(isinstance(e, SlotUnavailable) for e in errors)
+
+
+def test_the_database_itself_refuses_overlapping_blocks(host):
+    """Bypass the service: the constraint (PostgreSQL) or trigger (SQLite) is the last line."""
+    et = f.event_type(host, duration_minutes=30)
+    first = attempt(et, TEN, 1)().booking
+    twin = Booking.objects.create(
+        organization=first.organization, event_type=et, host=host, start=first.start, end=first.end,
+        timezone="UTC", duration_minutes=30,
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        BookingHost.objects.create(
+            booking=twin, membership=host, block_start=TEN.replace(minute=15), block_end=TEN.replace(minute=45)
+        )
+    # Touching, not overlapping, is allowed: half-open blocks.
+    BookingHost.objects.create(booking=twin, membership=host, block_start=TEN.replace(minute=30),
+                               block_end=TEN.replace(minute=59))
+    # Re-activating a canceled block over a live one is refused too.
+    BookingHost.objects.filter(booking=first).update(active=False)
+    blk = BookingHost.objects.get(booking=twin)
+    blk.block_start = TEN
+    blk.save()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        BookingHost.objects.filter(booking=first).update(active=True)
+
+
+def test_guard_kind_matches_the_database():
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("SELECT conname FROM pg_constraint WHERE conname = 'bookinghost_no_overlap' AND contype = 'x'")
+        else:
+            cur.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'bookinghost_no_overlap%'")
+        assert cur.fetchall()

@@ -1,0 +1,91 @@
+"""The `slotwise` command, run as a user runs it: a subprocess on its own SQLite database."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+ORG = textwrap.dedent("""\
+    organization: {slug: cli}
+    hosts:
+      - email: nia@cli.test
+        timezone: America/New_York
+        weekly: {mon: ["09:00-10:30"], tue: ["09:00-10:30"]}
+    event_types:
+      - {slug: chat, host: nia@cli.test, name: Chat, duration: 30, increment: 30, window: unlimited}
+""")
+
+
+@pytest.fixture(scope="module")
+def cli(tmp_path_factory):
+    data = tmp_path_factory.mktemp("cli")
+    env = {**os.environ, "SLOTWISE_DATA_DIR": str(data), "DJANGO_SETTINGS_MODULE": "slotwise.config.settings"}
+    env.pop("DATABASE_URL", None)  # its own SQLite file, whatever the suite runs on
+
+    def run(*args, ok=True):
+        p = subprocess.run([sys.executable, "-m", "slotwise", *args], env=env, capture_output=True, text=True,
+                           timeout=120)
+        if ok:
+            assert p.returncode == 0, p.stderr
+        return p
+
+    run("migrate", "-v0")
+    (data / "org.yaml").write_text(ORG)
+    run("load", str(data / "org.yaml"))
+    run.data = data
+    return run
+
+
+def test_help_lists_every_verb(cli):
+    out = cli("--help").stdout
+    for verb in ("serve", "migrate", "worker", "demo", "load", "availability", "book", "bench"):
+        assert f"\n  {verb} " in out
+
+
+def test_availability_json_groups_utc_instants_by_the_viewers_date(cli):
+    # New York 09:00-10:30 on Monday 2026-03-09 (the day after spring-forward: UTC-4), seen from Kiritimati
+    # (UTC+14), where those instants fall on Tuesday. Tuesday's New York hours are past the viewer's range.
+    p = cli("availability", "cli/nia/chat", "--from", "2026-03-09", "--to", "2026-03-10", "--tz",
+            "Pacific/Kiritimati", "--now", "2026-03-01T00:00:00Z", "--json")
+    assert json.loads(p.stdout) == {
+        "timezone": "Pacific/Kiritimati",
+        "days": {"2026-03-10": ["2026-03-09T13:00:00Z", "2026-03-09T13:30:00Z", "2026-03-09T14:00:00Z"]},
+    }
+
+
+def test_book_prints_the_uid_then_the_time_is_gone(cli):
+    args = ["--name", "Ola", "--email", "ola@example.com", "--tz", "Europe/Oslo", "--now", "2026-03-01T00:00:00Z"]
+    p = cli("book", "cli/nia/chat", "--start", "2026-03-09T13:30:00Z", *args)
+    assert len(p.stdout.strip()) == 36  # a uuid
+    again = cli("book", "cli/nia/chat", "--start", "2026-03-09T13:30:00Z", *args, ok=False)
+    assert again.returncode == 2 and "host is busy" in again.stderr and "Traceback" not in again.stderr
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--start", "2026-03-09T13:30:00", "--tz", "UTC"], "has no UTC offset"),
+        (["--start", "2026-03-09T13:15:00Z", "--tz", "UTC"], "increment"),
+        (["--start", "2026-03-09T14:00:00Z", "--tz", "Moon/Base"], "unknown time zone"),
+        (["--start", "yesterday", "--tz", "UTC"], "not an ISO 8601 instant"),
+    ],
+)
+def test_book_errors_are_one_clear_line(cli, args, message):
+    p = cli("book", "cli/nia/chat", "--name", "X", "--email", "x@example.com", "--now", "2026-03-01T00:00:00Z",
+            *args, ok=False)
+    assert p.returncode != 0 and message in p.stderr and "Traceback" not in p.stderr
+
+
+def test_a_malformed_load_file_names_the_line(cli):
+    bad = cli.data / "bad.yaml"
+    bad.write_text(ORG.replace("duration: 30", "duration: thirty"))
+    p = cli("load", str(bad), ok=False)
+    assert p.returncode == 2 and "line 6: event_types[0].duration: expected a whole number" in p.stderr
+
+
+def test_unknown_event_path_is_a_clear_error(cli):
+    p = cli("availability", "cli/nia/nope", "--from", "2026-03-09", "--to", "2026-03-09", "--tz", "UTC", ok=False)
+    assert p.returncode == 2 and "no such event type" in p.stderr
