@@ -1,0 +1,204 @@
+"""Hypothesis properties of the slot engine, checked against brute-force oracles built on zoneinfo.
+
+The oracles walk every minute and ask zoneinfo for the wall time directly, so they share no code with the
+engine's offset segments: every listed slot is bookable (is_offered, explain() == []) and obeys hours,
+busy time plus buffers, notice, window and daily limit; every grid point that is not listed has a reason.
+"""
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from slotwise.engine import (
+    Busy,
+    EventRules,
+    HostInput,
+    Reason,
+    Session,
+    TimeRange,
+    WeeklyHours,
+    Window,
+    available_slots,
+    explain,
+    is_offered,
+)
+
+MIN = timedelta(minutes=1)
+ZONES = [
+    "UTC",
+    "America/New_York",
+    "Europe/Berlin",
+    "Australia/Lord_Howe",
+    "Asia/Kathmandu",
+    "Pacific/Apia",
+    "Pacific/Chatham",
+    "Pacific/Kiritimati",
+]
+DAYS = [date(2026, 3, 8), date(2026, 3, 29), date(2026, 4, 5), date(2026, 10, 4), date(2026, 10, 25),
+        date(2026, 11, 1), date(2011, 12, 30), date(2026, 6, 1)]
+PROPS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@st.composite
+def time_ranges(draw):
+    start = draw(st.integers(0, 95)) * 15
+    end = draw(st.one_of(st.none(), st.integers(start // 15 + 1, 96).map(lambda q: q * 15)))
+    to_time = lambda m: time(m // 60, m % 60)  # noqa: E731
+    return TimeRange(to_time(start), None if end in (None, 1440) else to_time(end))
+
+
+@st.composite
+def scenarios(draw, n_hosts=1):
+    day = draw(st.sampled_from(DAYS))
+    start = datetime.combine(day, time(0), UTC) - timedelta(days=1)
+    end = start + timedelta(days=draw(st.integers(1, 3)))
+    seats = draw(st.sampled_from([1, 1, 3]))
+    rules = EventRules(
+        duration=draw(st.sampled_from([15, 30, 45, 60, 90])) * MIN,
+        increment=draw(st.sampled_from([10, 15, 20, 25, 30, 45, 60])) * MIN,
+        buffer_before=draw(st.sampled_from([0, 5, 15])) * MIN,
+        buffer_after=draw(st.sampled_from([0, 10, 30])) * MIN,
+        min_notice=draw(st.sampled_from([0, 0, 120])) * MIN,
+        window=draw(st.sampled_from([Window("unlimited"), Window("rolling", days=1), Window("range", first=day, last=day)])),
+        daily_limit=draw(st.sampled_from([None, None, 1, 2])),
+        seats=seats,
+        clock_zone=draw(st.sampled_from(ZONES)),
+    )
+    minute = st.integers(0, int((end - start) / MIN)).map(lambda m: start + m * MIN)
+    hosts = []
+    for i in range(n_hosts):
+        weekly = {wd: tuple(draw(st.lists(time_ranges(), max_size=2))) for wd in range(7)}
+        overrides = {}
+        if draw(st.booleans()):
+            overrides[day] = tuple(draw(st.lists(time_ranges(), max_size=2)))
+        busy = []
+        for b_start in draw(st.lists(minute, max_size=5)):
+            busy.append(Busy(b_start, b_start + draw(st.integers(5, 180)) * MIN,
+                             draw(st.sampled_from([0, 10])) * MIN, draw(st.sampled_from([0, 10])) * MIN))
+        sessions = []
+        if seats > 1:
+            for s_start in draw(st.lists(minute, max_size=2)):
+                s_start = s_start.replace(minute=s_start.minute // 15 * 15)
+                session = Session(s_start, s_start + rules.duration, draw(st.sampled_from([1, 3])))
+                sessions.append(session)
+                busy.append(Busy(session.start, session.end, label="session"))
+        hosts.append(HostInput(
+            f"h{i}", WeeklyHours(draw(st.sampled_from(ZONES)), weekly, overrides), busy=busy,
+            day_bookings=draw(st.lists(minute, max_size=3)), sessions=sessions,
+        ))
+    now = draw(minute) - timedelta(days=1)
+    return rules, hosts, now, start, end
+
+
+def grid_oracle(rules, start, end):
+    """Every minute in [start, end) whose clock-zone wall time is a multiple of increment after midnight."""
+    zi, inc = ZoneInfo(rules.clock_zone), rules.increment // MIN
+    out, t = [], start
+    while t < end:
+        local = t.astimezone(zi)
+        if (local.hour * 60 + local.minute) % inc == 0:
+            out.append(t)
+        t += MIN
+    return out
+
+
+def in_hours(hours, instant):
+    local = instant.astimezone(ZoneInfo(hours.zone))
+    wall = local.time().replace(tzinfo=None)
+    return any(r.start <= wall and (r.end is None or wall < r.end) for r in hours.ranges_on(local.date()))
+
+
+def check_slot_rules(rules, host, now, s):
+    """The brute-force reading of the rules for one offered start."""
+    dur = rules.duration
+    assert all(in_hours(host.hours, s + k * MIN) for k in range(dur // MIN)), "slot outside working hours"
+    joined = [x for x in host.sessions if x.start == s and x.seats_taken < rules.seats] if rules.seats > 1 else []
+    for b in host.busy:
+        if any(b.start == x.start and b.end == x.end for x in joined):
+            continue
+        assert not (s - rules.buffer_before < b.end + b.after and s + dur + rules.buffer_after > b.start - b.before), (
+            "slot overlaps busy time plus buffers"
+        )
+    assert s >= now + rules.min_notice
+    if rules.window.kind == "rolling":
+        assert s < now + timedelta(days=rules.window.days)
+    if rules.window.kind == "range":
+        assert rules.window.first <= s.astimezone(ZoneInfo(rules.clock_zone)).date() <= rules.window.last
+    if rules.daily_limit is not None:
+        zi = ZoneInfo(host.hours.zone)
+        same_day = [d for d in host.day_bookings if d.astimezone(zi).date() == s.astimezone(zi).date()]
+        assert len(same_day) < rules.daily_limit
+
+
+@PROPS
+@given(scenarios())
+def test_one_host_slots_are_exactly_the_grid_points_without_reasons(scenario):
+    rules, (host,), now, start, end = scenario
+    result = available_slots(rules, [host], mode="one", now=now, start=start, end=end, viewer_zone="UTC")
+    listed = result.starts()
+    assert listed == sorted(set(listed))
+    grid = grid_oracle(rules, start, end)
+    assert set(listed) <= set(grid)
+    offered = set(listed)
+    for t in grid:
+        reasons = explain(rules, host, now=now, start=t)
+        if t in offered:
+            assert reasons == []
+            assert is_offered(rules, [host], mode="one", now=now, start=t)
+            check_slot_rules(rules, host, now, t)
+        else:
+            assert reasons, f"{t} is on the grid and not offered, but explain() gives no reason"
+            assert Reason.OFF_GRID not in reasons
+            assert not is_offered(rules, [host], mode="one", now=now, start=t)
+
+
+@PROPS
+@given(scenarios(), st.sampled_from(ZONES))
+def test_viewer_days_are_the_viewer_local_dates(scenario, viewer):
+    rules, hosts, now, start, end = scenario
+    result = available_slots(rules, hosts, mode="one", now=now, start=start, end=end, viewer_zone=viewer)
+    for day, starts in result.days.items():
+        assert starts == sorted(starts)
+        assert all(s.astimezone(ZoneInfo(viewer)).date() == day for s in starts)
+
+
+@PROPS
+@given(scenarios(n_hosts=3))
+def test_any_is_the_union_and_all_the_intersection(scenario):
+    rules, hosts, now, start, end = scenario
+    kw = dict(now=now, start=start, end=end, viewer_zone="UTC")
+    each = [set(available_slots(rules, [h], mode="one", **kw).starts()) for h in hosts]
+    any_ = available_slots(rules, hosts, mode="any", **kw).starts()
+    all_ = available_slots(rules, hosts, mode="all", **kw).starts()
+    assert any_ == sorted(set.union(*each))
+    assert all_ == sorted(set.intersection(*each))
+    for t in any_:
+        assert is_offered(rules, hosts, mode="any", now=now, start=t)
+    for t in all_:
+        assert is_offered(rules, hosts, mode="all", now=now, start=t)
+
+
+GRID_DAYS = [
+    ("America/New_York", date(2026, 3, 8)),
+    ("America/New_York", date(2026, 11, 1)),
+    ("Europe/Berlin", date(2026, 10, 25)),
+    ("Australia/Lord_Howe", date(2026, 4, 5)),
+    ("Australia/Lord_Howe", date(2026, 10, 4)),
+    ("Pacific/Chatham", date(2026, 9, 27)),
+    ("Pacific/Apia", date(2011, 12, 30)),
+    ("Asia/Kathmandu", date(2026, 6, 1)),
+]
+
+
+def test_grid_matches_the_oracle_on_edge_days_for_many_increments():
+    # A host that always works and a one-minute meeting: the offered starts are the grid itself.
+    always = HostInput("h", WeeklyHours("UTC", {wd: (TimeRange(time(0)),) for wd in range(7)}))
+    for zone, day in GRID_DAYS:
+        start = datetime.combine(day, time(0), UTC) - timedelta(days=1)
+        end = start + timedelta(days=2)
+        for inc in (7, 10, 15, 20, 25, 30, 45, 60, 90, 1440):
+            rules = EventRules(duration=MIN, increment=inc * MIN, clock_zone=zone)
+            got = available_slots(rules, [always], mode="one", now=start, start=start, end=end, viewer_zone="UTC")
+            assert got.starts() == grid_oracle(rules, start, end), (zone, day, inc)
