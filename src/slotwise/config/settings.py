@@ -174,3 +174,12 @@ LOGGING = {
 }
 
 DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+# --- jobs / notifications / conferencing (read only by slotwise.jobs, .notifications, .conferencing) ---
+JITSI_BASE_URL = os.environ.get("SLOTWISE_JITSI_BASE_URL", "https://meet.jit.si")
+ZOOM_API_BASE = os.environ.get("SLOTWISE_ZOOM_API_BASE", "https://api.zoom.us/v2")
+ZOOM_OAUTH_BASE = os.environ.get("SLOTWISE_ZOOM_OAUTH_BASE", "https://zoom.us")
+ZOOM_CLIENT_ID = os.environ.get("SLOTWISE_ZOOM_CLIENT_ID", "")
+ZOOM_CLIENT_SECRET = os.environ.get("SLOTWISE_ZOOM_CLIENT_SECRET", "")
+if os.environ.get("SLOTWISE_TASKS_BACKEND", "").endswith("RedisBackend"):
+    TASKS["default"]["OPTIONS"] = {"url": REDIS_URL or "redis://127.0.0.1:6379/0"}
