@@ -5,3 +5,13 @@ class AutomationConfig(AppConfig):
     name = "slotwise.automation"
     label = "automation"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from slotwise.core.events import subscribe
+
+        from . import actions, services
+
+        actions.register_builtin()
+        subscribe("booking.created", services.on_booking_created)
+        subscribe("booking.canceled", services.on_booking_canceled)
+        subscribe("booking.rescheduled", services.on_booking_rescheduled)

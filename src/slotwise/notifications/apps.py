@@ -5,3 +5,13 @@ class NotificationsConfig(AppConfig):
     name = "slotwise.notifications"
     label = "notifications"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from slotwise.core.events import subscribe
+
+        from . import services
+
+        subscribe("booking.created", services.on_booking_created)
+        subscribe("booking.rescheduled", services.on_booking_rescheduled)
+        subscribe("booking.canceled", services.on_booking_canceled)
+        subscribe("invitee.canceled", services.on_invitee_canceled)

@@ -1,0 +1,34 @@
+"""Actions a rule can take. CONTRACT (other apps code against it; keep it stable):
+
+    register_action(name, *, do, undo=None)
+    do(*, rule, booking, params: dict, now) -> dict      # returns state to remember for undo
+    undo(*, rule, booking, params: dict, state: dict, now) -> None
+
+Actions run as durable jobs, never inline in the booking's transaction: they may call the network. Raise
+to retry (with backoff); every run is logged as a RuleRun. An action without `undo` is not undone when
+the booking is canceled (an email cannot be unsent)."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    do: Callable
+    undo: Callable | None = None
+
+
+_actions: dict[str, Action] = {}
+
+
+def register_action(name: str, *, do: Callable, undo: Callable | None = None) -> None:
+    _actions[name] = Action(name=name, do=do, undo=undo)
+
+
+def get_action(name: str) -> Action | None:
+    return _actions.get(name)
+
+
+def action_names() -> list[str]:
+    return sorted(_actions)

@@ -1,0 +1,91 @@
+"""Email wording: the organization's own template for the event type, else for the organization, else the
+built-in one (templates/notifications/email/<kind>.*), field by field. Text is rendered without HTML
+escaping; HTML with it."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.template import Context, Engine, TemplateSyntaxError
+from django.utils.html import linebreaks
+
+from slotwise.core.errors import InvalidInput
+
+from .models import EmailTemplate
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+def format_when(start: datetime, end: datetime, zone: str) -> str:
+    """'Monday, 2 March 2026, 10:00 – 10:30 (Europe/Berlin, UTC+01:00)': the wall time in the reader's zone,
+    with the offset, so nobody has to guess which 10:00 is meant."""
+    tz = ZoneInfo(zone)
+    s, e = start.astimezone(tz), end.astimezone(tz)
+    offset = s.strftime("%z")
+    offset = f"UTC{offset[:3]}:{offset[3:]}"
+    day = f"{s:%A}, {s.day} {s:%B %Y}"
+    until = f"{e:%H:%M}" if s.date() == e.date() else f"{e:%A}, {e.day} {e:%B %Y}, {e:%H:%M}"
+    return f"{day}, {s:%H:%M} – {until} ({zone}, {offset})"
+
+
+def format_when_short(start: datetime, zone: str) -> str:
+    s = start.astimezone(ZoneInfo(zone))
+    return f"{s:%a} {s.day} {s:%b %Y}, {s:%H:%M} ({zone})"
+
+
+def _engine() -> Engine:
+    return Engine.get_default()
+
+
+def _from_string(source: str, field: str):
+    try:
+        return _engine().from_string(source)
+    except TemplateSyntaxError as exc:
+        raise InvalidInput(f"{field}: the template does not parse: {exc}", field=field) from None
+
+
+def render(
+    kind: str,
+    context: dict,
+    *,
+    organization_id: int | None,
+    event_type_id: int | None = None,
+    subject: str = "",
+    text: str = "",
+    html: str = "",
+) -> Rendered:
+    """Render one email. Explicit subject/text/html (a reminder's own wording, a template being previewed)
+    win over stored templates, which win over the built-in ones."""
+    stored = _stored(kind, organization_id, event_type_id)
+    subject = subject or next((t.subject for t in stored if t.subject), "")
+    text_src = text or next((t.text for t in stored if t.text), "")
+    html_src = html or next((t.html for t in stored if t.html), "")
+    base = f"notifications/email/{kind}"
+    subj = (
+        _from_string(subject, "subject") if subject else _engine().get_template(f"{base}.subject.txt")
+    ).render(Context(context, autoescape=False))
+    body = (_from_string(text_src, "text") if text_src else _engine().get_template(f"{base}.txt")).render(
+        Context(context, autoescape=False)
+    )
+    if html_src:
+        page = _from_string(html_src, "html").render(Context(context))
+    elif text_src:
+        page = linebreaks(body, autoescape=True)  # their own text, shown as paragraphs
+    else:
+        page = _engine().get_template(f"{base}.html").render(Context(context))
+    return Rendered(subject=" ".join(subj.split())[:300], text=body.strip() + "\n", html=page)
+
+
+def _stored(kind: str, organization_id: int | None, event_type_id: int | None) -> list[EmailTemplate]:
+    if organization_id is None:
+        return []
+    rows = list(EmailTemplate.objects.filter(organization_id=organization_id, kind=kind))
+    # The event type's own template first, then the organization's.
+    return sorted(
+        [t for t in rows if t.event_type_id in (None, event_type_id)], key=lambda t: t.event_type_id is None
+    )

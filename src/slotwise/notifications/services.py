@@ -1,0 +1,286 @@
+"""Emails to invitees and hosts, as durable jobs written in the booking's own transaction.
+
+Subscribers (registered in apps.py) decide *what* is owed and write Job rows; handlers (the job kinds
+below) render and send when the worker runs them. The calendar identity of a meeting (UID, SEQUENCE) is
+fixed in the transaction, in the payload, so a retried email carries the same revision it was owed.
+
+Reschedules: booking_reschedule publishes booking.created for the new invitee and then
+booking.rescheduled; the second replaces the first's "confirmed" emails with "rescheduled" ones and hands
+the new invitee the old UID with SEQUENCE + 1."""
+
+import logging
+from datetime import datetime, timedelta
+from email.mime.text import MIMEText
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db.models import Q
+
+from slotwise.bookings.models import Booking, Invitee
+from slotwise.core.clock import utc_now
+from slotwise.jobs.models import Job
+from slotwise.jobs.services import Defer, cancel_pending, enqueue, handler
+
+from . import ical
+from .models import Invitation, Kind, Reminder, SentEmail
+from .render import format_when, format_when_short, render
+
+log = logging.getLogger(__name__)
+
+INVITEE_JOB = "notify.invitee"
+HOST_JOB = "notify.host"
+REMINDER_JOB = "notify.reminder"
+# How long an invitation waits for a meeting link being created elsewhere (Zoom) before asking again.
+LOCATION_WAIT_SECONDS = 2
+
+
+def _key(invitee: Invitee) -> str:
+    return f"invitee:{invitee.uid}"
+
+
+def _uid_domain() -> str:
+    host = settings.BASE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+    return host or "slotwise.localhost"
+
+
+# --- subscribers: run inside the booking's transaction --------------------------------------------------
+
+
+def on_booking_created(*, booking: Booking, invitee: Invitee, now: datetime, **_) -> None:
+    Invitation.objects.create(invitee=invitee, ical_uid=f"{invitee.uid}@{_uid_domain()}", sequence=0)
+    org = booking.organization_id
+    enqueue(INVITEE_JOB, {"invitee_id": invitee.pk, "what": "confirmed", "sequence": 0}, key=_key(invitee),
+            organization_id=org)
+    enqueue(HOST_JOB, {"invitee_id": invitee.pk, "what": "confirmed"}, key=_key(invitee), organization_id=org)
+    schedule_reminders(booking=booking, invitee=invitee, now=now)
+
+
+def on_booking_rescheduled(*, old: Booking, invitee: Invitee, new: Invitee, now: datetime, **_) -> None:
+    previous = Invitation.objects.filter(invitee=invitee).first()
+    sequence = (previous.sequence + 1) if previous else 1
+    uid = previous.ical_uid if previous else f"{invitee.uid}@{_uid_domain()}"
+    Invitation.objects.filter(invitee=new).update(ical_uid=uid, sequence=sequence)
+    if previous:
+        Invitation.objects.filter(pk=previous.pk).update(sequence=sequence)
+    # The "confirmed" emails booking.created just queued for the new invitee become "rescheduled" ones.
+    Job.objects.filter(key=_key(new), kind__in=[INVITEE_JOB, HOST_JOB], status=Job.Status.PENDING).delete()
+    # What the old invitee was still owed (a confirmation not yet sent, reminders) is moot now.
+    cancel_pending(_key(invitee))
+    was = [old.start.isoformat(), old.end.isoformat()]
+    org = new.booking.organization_id
+    enqueue(INVITEE_JOB, {"invitee_id": new.pk, "what": "rescheduled", "sequence": sequence, "previous": was},
+            key=_key(new), organization_id=org)
+    enqueue(HOST_JOB, {"invitee_id": new.pk, "what": "rescheduled", "previous": was, "reason": old.cancel_reason},
+            key=_key(new), organization_id=org)
+
+
+def on_booking_canceled(*, booking: Booking, invitees: list[Invitee], now: datetime, rescheduled=False, **_) -> None:
+    for invitee in invitees:
+        _invitee_gone(booking=booking, invitee=invitee, reason=booking.cancel_reason)
+
+
+def on_invitee_canceled(*, booking: Booking, invitee: Invitee, now: datetime, reason: str = "", **_) -> None:
+    _invitee_gone(booking=booking, invitee=invitee, reason=reason)
+
+
+def _invitee_gone(*, booking: Booking, invitee: Invitee, reason: str) -> None:
+    cancel_pending(_key(invitee), kinds=[REMINDER_JOB])
+    inv = Invitation.objects.filter(invitee=invitee).first()
+    sequence = (inv.sequence + 1) if inv else 1
+    if inv:
+        Invitation.objects.filter(pk=inv.pk).update(sequence=sequence)
+    org = booking.organization_id
+    enqueue(INVITEE_JOB, {"invitee_id": invitee.pk, "what": "canceled", "sequence": sequence, "reason": reason},
+            key=_key(invitee), organization_id=org)
+    enqueue(HOST_JOB, {"invitee_id": invitee.pk, "what": "canceled", "reason": reason}, key=_key(invitee),
+            organization_id=org)
+
+
+def reminders_for(booking: Booking) -> list[Reminder]:
+    return list(
+        Reminder.objects.filter(organization_id=booking.organization_id, active=True)
+        .filter(Q(event_type__isnull=True) | Q(event_type_id=booking.event_type_id))
+        .order_by("pk")
+    )
+
+
+def reminder_due(reminder: Reminder, booking: Booking) -> datetime:
+    offset = timedelta(minutes=reminder.offset_minutes)
+    if reminder.when == Reminder.When.BEFORE_START:
+        return booking.start - offset
+    return booking.end + offset
+
+
+def schedule_reminders(*, booking: Booking, invitee: Invitee, now: datetime) -> int:
+    """One job per reminder that is still ahead; a reminder whose moment has passed (booked at short
+    notice) is skipped rather than sent late."""
+    n = 0
+    for r in reminders_for(booking):
+        due = reminder_due(r, booking)
+        if due <= now:
+            continue
+        enqueue(REMINDER_JOB, {"invitee_id": invitee.pk, "reminder_id": r.pk}, due_at=due, key=_key(invitee),
+                organization_id=booking.organization_id)
+        n += 1
+    return n
+
+
+# --- context ---------------------------------------------------------------------------------------------
+
+
+def _host_name(booking: Booking) -> str:
+    user = booking.host.user
+    return user.name or user.email
+
+
+def context_for(*, booking: Booking, invitee: Invitee, zone: str, reason: str = "", previous=None) -> dict:
+    location = booking.location or ""
+    ctx = {
+        "event_name": booking.event_type.name,
+        "host_name": _host_name(booking),
+        "host_email": booking.host.user.email,
+        "invitee_name": invitee.name,
+        "invitee_email": invitee.email,
+        "invitee_zone": invitee.timezone,
+        "when": format_when(booking.start, booking.end, zone),
+        "when_short": format_when_short(booking.start, zone),
+        "zone": zone,
+        "location": location,
+        "location_kind": booking.location_kind,
+        "location_is_url": location.startswith(("https://", "http://")),
+        "answers": invitee.answers or [],
+        "cancel_url": f"{settings.BASE_URL}/cancel/{invitee.cancel_token}/",
+        "reschedule_url": f"{settings.BASE_URL}/reschedule/{invitee.reschedule_token}/",
+        "reason": reason,
+        "canceled_by": booking.canceled_by,
+        "previous_when": "",
+    }
+    if previous:
+        ctx["previous_when"] = format_when(
+            datetime.fromisoformat(previous[0]), datetime.fromisoformat(previous[1]), zone
+        )
+    return ctx
+
+
+# --- sending ---------------------------------------------------------------------------------------------
+
+
+class _Email(EmailMultiAlternatives):
+    """Keeps the `method` parameter on the text/calendar part, which iMIP clients read (RFC 6047 §2.4)."""
+
+    def _create_mime_attachment(self, content, mimetype):
+        if mimetype.startswith("text/calendar"):
+            part = MIMEText(content if isinstance(content, str) else content.decode(), "calendar", "utf-8")
+            for param in mimetype.split(";")[1:]:
+                name, _, value = param.strip().partition("=")
+                part.set_param(name, value)
+            return part
+        return super()._create_mime_attachment(content, mimetype)
+
+
+def send(
+    *, to: str, kind: str, rendered, booking: Booking, invitee: Invitee | None, job_id: int | None,
+    calendar: bytes | None = None, method: str = "", ical_uid: str = "", sequence: int | None = None,
+) -> SentEmail:
+    msg = _Email(subject=rendered.subject, body=rendered.text, to=[to], from_email=settings.DEFAULT_FROM_EMAIL)
+    msg.attach_alternative(rendered.html, "text/html")
+    if calendar is not None:
+        msg.attach_alternative(calendar.decode(), f"text/calendar;method={method}")
+        # Some clients only look at attachments.
+        msg.attach("invite.ics", calendar, f"application/ics")
+    msg.send(fail_silently=False)
+    return SentEmail.objects.create(
+        organization_id=booking.organization_id, booking=booking, invitee=invitee, kind=kind, to=to,
+        subject=rendered.subject, method=method, ical_uid=ical_uid, sequence=sequence, job_id=job_id,
+        sent_at=utc_now(),
+    )
+
+
+def _load_invitee(invitee_id: int) -> Invitee | None:
+    return (
+        Invitee.objects.select_related("booking__event_type", "booking__host__user", "booking__organization")
+        .filter(pk=invitee_id)
+        .first()
+    )
+
+
+def _wait_for_location(booking: Booking) -> None:
+    from slotwise.conferencing.selectors import location_pending
+
+    if location_pending(booking):
+        raise Defer(LOCATION_WAIT_SECONDS, "waiting for the meeting link to be created")
+
+
+@handler(INVITEE_JOB)
+def send_invitee_email(payload: dict, job: Job) -> None:
+    invitee = _load_invitee(payload["invitee_id"])
+    if invitee is None:
+        return
+    booking = invitee.booking
+    what = payload["what"]
+    if what != "canceled":
+        _wait_for_location(booking)
+    kind = {"confirmed": Kind.INVITEE_CONFIRMED, "rescheduled": Kind.INVITEE_RESCHEDULED,
+            "canceled": Kind.INVITEE_CANCELED}[what]
+    zone = invitee.timezone
+    ctx = context_for(booking=booking, invitee=invitee, zone=zone, reason=payload.get("reason", ""),
+                      previous=payload.get("previous"))
+    rendered = render(kind, ctx, organization_id=booking.organization_id, event_type_id=booking.event_type_id)
+    inv = Invitation.objects.filter(invitee=invitee).first()
+    uid = inv.ical_uid if inv else f"{invitee.uid}@{_uid_domain()}"
+    method = "CANCEL" if what == "canceled" else "REQUEST"
+    host = booking.host.user
+    calendar = ical.invitation(
+        method=method, uid=uid, sequence=payload.get("sequence", 0), start=booking.start, end=booking.end, zone=zone,
+        summary=f"{booking.event_type.name} with {_host_name(booking)}", description=rendered.text,
+        location=booking.location, url=ctx["reschedule_url"] if method == "REQUEST" else "",
+        organizer=ical.Party(email=host.email, name=_host_name(booking)),
+        attendees=[ical.Party(email=invitee.email, name=invitee.name)], stamp=utc_now(),
+    )
+    send(to=invitee.email, kind=kind, rendered=rendered, booking=booking, invitee=invitee, job_id=job.pk,
+         calendar=calendar, method=method, ical_uid=uid, sequence=payload.get("sequence", 0))
+
+
+@handler(HOST_JOB)
+def send_host_email(payload: dict, job: Job) -> None:
+    invitee = _load_invitee(payload["invitee_id"])
+    if invitee is None:
+        return
+    booking = invitee.booking
+    what = payload["what"]
+    if what != "canceled":
+        _wait_for_location(booking)
+    kind = {"confirmed": Kind.HOST_CONFIRMED, "rescheduled": Kind.HOST_RESCHEDULED,
+            "canceled": Kind.HOST_CANCELED}[what]
+    hosts = [bh.membership for bh in booking.host_blocks.select_related("membership__user").order_by("pk")]
+    for membership in hosts or [booking.host]:
+        user = membership.user
+        ctx = context_for(booking=booking, invitee=invitee, zone=user.timezone, reason=payload.get("reason", ""),
+                          previous=payload.get("previous"))
+        ctx["host_name"] = user.name or user.email
+        rendered = render(kind, ctx, organization_id=booking.organization_id, event_type_id=booking.event_type_id)
+        send(to=user.email, kind=kind, rendered=rendered, booking=booking, invitee=invitee, job_id=job.pk)
+
+
+@handler(REMINDER_JOB)
+def send_reminder(payload: dict, job: Job) -> None:
+    invitee = _load_invitee(payload["invitee_id"])
+    reminder = Reminder.objects.filter(pk=payload["reminder_id"], active=True).first()
+    if invitee is None or reminder is None:
+        return  # the reminder was switched off or the booking deleted since it was scheduled
+    booking = invitee.booking
+    if booking.status != Booking.Status.CONFIRMED or invitee.status != Invitee.Status.ACTIVE:
+        return
+    _wait_for_location(booking)
+    to_invitee = reminder.recipient == Reminder.Recipient.INVITEE
+    zone = invitee.timezone if to_invitee else booking.host.user.timezone
+    ctx = context_for(booking=booking, invitee=invitee, zone=zone)
+    ctx.update(
+        recipient_name=invitee.name if to_invitee else _host_name(booking),
+        other_name=_host_name(booking) if to_invitee else invitee.name,
+        recipient_is_invitee=to_invitee,
+    )
+    rendered = render(Kind.REMINDER, ctx, organization_id=booking.organization_id,
+                      event_type_id=booking.event_type_id, subject=reminder.subject, text=reminder.text)
+    to = invitee.email if to_invitee else booking.host.user.email
+    send(to=to, kind=Kind.REMINDER, rendered=rendered, booking=booking, invitee=invitee, job_id=job.pk)
