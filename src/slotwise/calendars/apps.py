@@ -5,3 +5,25 @@ class CalendarsConfig(AppConfig):
     name = "slotwise.calendars"
     label = "calendars"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from slotwise.core.events import subscribe
+
+        from . import tasks  # noqa: F401 - registers the job handlers
+        from .writeback import (
+            copy_to_calendar,
+            on_booking_changed,
+            on_booking_created,
+            on_booking_rescheduled,
+            uncopy_from_calendar,
+        )
+
+        subscribe("booking.created", on_booking_created)
+        subscribe("booking.canceled", on_booking_changed)
+        subscribe("invitee.canceled", on_booking_changed)
+        subscribe("booking.rescheduled", on_booking_rescheduled)
+        try:
+            from slotwise.automation.registry import register_action
+        except ImportError:  # the rules engine has not landed yet
+            return
+        register_action("copy_to_calendar", do=copy_to_calendar, undo=uncopy_from_calendar)

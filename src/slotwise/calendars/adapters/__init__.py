@@ -1,0 +1,1 @@
+"""Remote calendars behind one small protocol (base.Adapter): CalDAV, ICS feeds (read-only), Google."""

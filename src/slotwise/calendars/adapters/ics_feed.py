@@ -1,0 +1,40 @@
+"""A read-only ICS feed URL, fetched with conditional GETs (If-None-Match / If-Modified-Since)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import requests
+
+from .base import AdapterError
+from .http import request
+
+
+@dataclass(frozen=True)
+class Fetched:
+    changed: bool
+    text: str = ""
+    etag: str = ""
+    last_modified: str = ""
+
+
+def fetch(url: str, *, etag: str = "", last_modified: str = "") -> Fetched:
+    if url.startswith("webcal://"):
+        url = "https://" + url[len("webcal://"):]
+    headers = {"Accept": "text/calendar, */*;q=0.5"}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    with requests.Session() as s:
+        resp, body = request(s, "GET", url, headers=headers)
+    if resp.status_code == 304:
+        return Fetched(changed=False, etag=etag, last_modified=last_modified)
+    if resp.status_code != 200:
+        raise AdapterError(f"GET {url}: HTTP {resp.status_code}", status=resp.status_code)
+    return Fetched(
+        changed=True,
+        text=body.decode(resp.encoding or "utf-8", errors="replace") if resp.encoding else body.decode("utf-8", "replace"),
+        etag=resp.headers.get("ETag", ""),
+        last_modified=resp.headers.get("Last-Modified", ""),
+    )

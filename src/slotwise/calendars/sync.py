@@ -1,0 +1,231 @@
+"""Sync: remote calendars -> scheduling.BusyBlock, so booking pages read busy time locally and never wait
+on a remote server.
+
+Rows written: BusyBlock(source="calendar:<connection id>", external_id="<calendar id>|<UID>|<recurrence id>").
+A sync re-expands only the UIDs that changed; once a day (as the window moves on) it re-expands all the
+stored events of a calendar. A connection that fails is recorded (last_error, failures) and, if the host
+chose "busy", blocks the whole window until it syncs again; "free" keeps the busy time last synced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+
+from slotwise.scheduling.models import AvailabilitySchedule, BusyBlock
+
+from . import ics
+from .adapters import ics_feed
+from .adapters.base import AdapterError, SyncTokenInvalid
+from .adapters.registry import adapter_for
+from .crypto import seal
+from .models import CalendarConnection, CalendarEvent, RemoteCalendar, RemoteEvent
+
+log = logging.getLogger(__name__)
+
+UNREACHABLE_ID = "unreachable"
+REEXPAND_AFTER = timedelta(hours=20)
+_UID = re.compile(r"^UID:(.*?)\r?$", re.M)
+BATCH = 2000
+
+
+def window(now: datetime) -> tuple[datetime, datetime]:
+    days = int(getattr(settings, "SLOTWISE_CALENDAR_WINDOW_DAYS", 180))
+    return now - timedelta(days=1), now + timedelta(days=days)
+
+
+@dataclass
+class SyncResult:
+    ok: bool
+    busy_written: int = 0
+    changed: int = 0
+    deleted: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def host_zone(connection: CalendarConnection) -> str:
+    schedule = (
+        AvailabilitySchedule.objects.filter(owner_id=connection.membership_id).order_by("-is_default", "pk").first()
+    )
+    return schedule.timezone if schedule else (connection.membership.user.timezone or "UTC")
+
+
+def _ext_prefix(calendar: RemoteCalendar, uid: str) -> str:
+    if len(uid) > 300:  # external_id holds 500 characters; a hash keeps very long UIDs distinct
+        uid = "sha1:" + hashlib.sha1(uid.encode()).hexdigest()
+    return f"{calendar.pk}|{uid}|"
+
+
+def sync_connection(*, connection: CalendarConnection, now: datetime) -> SyncResult:
+    """Bring this connection's busy time up to date. Never raises for remote trouble: it records it."""
+    result = SyncResult(ok=True)
+    try:
+        if connection.kind == CalendarConnection.Kind.ICS:
+            for cal in connection.calendars.all():
+                _sync_feed(connection, cal, now, result)
+        else:
+            adapter = adapter_for(connection, now=now)
+            _refresh_calendar_list(connection, adapter)
+            for cal in connection.calendars.filter(use_for_conflicts=True):
+                _sync_remote(connection, cal, adapter, now, result)
+            if getattr(adapter, "tokens_changed", False):
+                connection.secret = seal(adapter.tokens)
+                connection.save(update_fields=["secret"])
+        for cal in connection.calendars.filter(use_for_conflicts=False):
+            BusyBlock.objects.filter(source=connection.busy_source, external_id__startswith=f"{cal.pk}|").delete()
+    except AdapterError as exc:
+        result.ok = False
+        result.errors.append(str(exc))
+        _record_failure(connection, str(exc), now)
+        return result
+    connection.last_sync_at = now
+    connection.last_success_at = now
+    connection.last_error = ""
+    connection.failures = 0
+    connection.import_report = result.errors[:50]
+    connection.save(update_fields=["last_sync_at", "last_success_at", "last_error", "failures", "import_report"])
+    BusyBlock.objects.filter(source=connection.busy_source, external_id=UNREACHABLE_ID).delete()
+    return result
+
+
+def _record_failure(connection: CalendarConnection, message: str, now: datetime) -> None:
+    log.warning("calendar connection %s failed to sync: %s", connection.pk, message)
+    with transaction.atomic():
+        connection.last_sync_at = now
+        connection.last_error = message[:2000]
+        connection.failures += 1
+        connection.save(update_fields=["last_sync_at", "last_error", "failures"])
+        BusyBlock.objects.filter(source=connection.busy_source, external_id=UNREACHABLE_ID).delete()
+        if connection.unreachable == CalendarConnection.Unreachable.BUSY:
+            start, end = window(now)
+            BusyBlock.objects.create(
+                organization_id=connection.organization_id, membership_id=connection.membership_id,
+                start=now, end=end, source=connection.busy_source, external_id=UNREACHABLE_ID,
+                label="calendar unreachable",
+            )
+
+
+def _refresh_calendar_list(connection: CalendarConnection, adapter) -> None:
+    known = set(connection.calendars.values_list("remote_id", flat=True))
+    for info in adapter.list_calendars():
+        if info.remote_id not in known:
+            RemoteCalendar.objects.create(
+                connection=connection, remote_id=info.remote_id, name=info.name[:200], read_only=info.read_only,
+                # A newly seen calendar counts for conflicts: missing a meeting is worse than one blocked hour.
+                use_for_conflicts=True,
+            )
+
+
+def _sync_feed(connection, cal: RemoteCalendar, now: datetime, result: SyncResult) -> None:
+    fetched = ics_feed.fetch(cal.remote_id, etag=cal.etag, last_modified=cal.last_modified)
+    with transaction.atomic():
+        if fetched.changed:
+            RemoteEvent.objects.update_or_create(calendar=cal, href="feed", defaults={"data": fetched.text, "etag": fetched.etag})
+            cal.etag, cal.last_modified = fetched.etag[:500], fetched.last_modified[:100]
+            cal.save(update_fields=["etag", "last_modified"])
+            result.changed += 1
+        if fetched.changed or _stale(cal, now):
+            _expand_all(connection, cal, now, result)
+
+
+def _stale(cal: RemoteCalendar, now: datetime) -> bool:
+    return cal.expanded_at is None or now - cal.expanded_at >= REEXPAND_AFTER
+
+
+def _uid_of(text: str) -> str:
+    m = _UID.search(text)
+    return m.group(1).strip() if m else ""
+
+
+def _sync_remote(connection, cal: RemoteCalendar, adapter, now: datetime, result: SyncResult) -> None:
+    try:
+        changes = adapter.changes(cal.remote_id, cal.sync_token, window=window(now))
+    except SyncTokenInvalid:
+        changes = adapter.changes(cal.remote_id, "", window=window(now))
+    with transaction.atomic():
+        held = {e.href: e for e in RemoteEvent.objects.filter(calendar=cal).only("id", "href", "etag", "uid")}
+        touched: set[str] = set()
+        gone = set(changes.deletes)
+        if changes.full:
+            gone |= set(held) - {r.href for r in changes.upserts}
+        for href in gone:
+            if href in held:
+                touched.add(held[href].uid)
+                result.deleted += 1
+        RemoteEvent.objects.filter(calendar=cal, href__in=[h for h in gone if h in held]).delete()
+        new, updated = [], []
+        for res in changes.upserts:
+            old = held.get(res.href)
+            if old is not None and res.etag and old.etag == res.etag:
+                continue
+            uid = _uid_of(res.data)[:500]
+            touched.add(uid)
+            result.changed += 1
+            if old is None:
+                new.append(RemoteEvent(calendar=cal, href=res.href, etag=res.etag[:500], data=res.data, uid=uid))
+            else:
+                touched.add(old.uid)
+                old.etag, old.data, old.uid = res.etag[:500], res.data, uid
+                updated.append(old)
+        RemoteEvent.objects.bulk_create(new, batch_size=BATCH)
+        RemoteEvent.objects.bulk_update(updated, ["etag", "data", "uid"], batch_size=BATCH)
+        cal.sync_token = changes.token
+        cal.save(update_fields=["sync_token"])
+        if _stale(cal, now) or changes.full:
+            _expand_all(connection, cal, now, result)
+        elif touched:
+            _expand_uids(connection, cal, touched, now, result)
+
+
+def _own_uids(connection) -> set[str]:
+    """Events Slotwise wrote for this host's own bookings: the bookings already block their time (with
+    buffers), and counting the copy too would refuse the second seat of a group event."""
+    return set(
+        CalendarEvent.objects.filter(
+            calendar__connection__membership_id=connection.membership_id, purpose=CalendarEvent.Purpose.WRITEBACK
+        ).values_list("uid", flat=True)
+    )
+
+
+def _write_busy(connection, cal, texts: list[str], now: datetime, result: SyncResult) -> None:
+    start, end = window(now)
+    parsed = ics.busy_from_ics("\n".join(texts), window_start=start, window_end=end,
+                               host_zone=host_zone(connection), skip_uids=_own_uids(connection))
+    result.errors += parsed.errors
+    rows = [
+        BusyBlock(
+            organization_id=connection.organization_id, membership_id=connection.membership_id,
+            start=b.start, end=b.end, source=connection.busy_source,
+            external_id=(_ext_prefix(cal, b.uid) + b.recurrence_id)[:500], label=b.summary[:200],
+        )
+        for b in parsed.busy
+    ]
+    BusyBlock.objects.bulk_create(rows, batch_size=BATCH)
+    result.busy_written += len(rows)
+
+
+def _expand_all(connection, cal: RemoteCalendar, now: datetime, result: SyncResult) -> None:
+    BusyBlock.objects.filter(source=connection.busy_source, external_id__startswith=f"{cal.pk}|").delete()
+    _write_busy(connection, cal, list(RemoteEvent.objects.filter(calendar=cal).values_list("data", flat=True)), now, result)
+    cal.expanded_at = now
+    cal.save(update_fields=["expanded_at"])
+
+
+def _expand_uids(connection, cal: RemoteCalendar, uids: set[str], now: datetime, result: SyncResult) -> None:
+    uids = sorted(uids)
+    for i in range(0, len(uids), 200):
+        chunk = uids[i : i + 200]
+        q = Q()
+        for uid in chunk:
+            q |= Q(external_id__startswith=_ext_prefix(cal, uid))
+        BusyBlock.objects.filter(source=connection.busy_source).filter(q).delete()
+        texts = list(RemoteEvent.objects.filter(calendar=cal, uid__in=chunk).values_list("data", flat=True))
+        if texts:
+            _write_busy(connection, cal, texts, now, result)

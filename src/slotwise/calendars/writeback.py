@@ -1,0 +1,168 @@
+"""Bookings out: the host's write-back copy and the team calendar copy ("copy to calendar" rule action).
+
+Subscribers to booking events only enqueue a durable job (in the booking's transaction); the job makes the
+calendar match the booking: a confirmed booking has one event in each of its hosts' write-back calendars,
+a canceled one has none, and a rescheduled one hands its events to the new booking, which moves them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import icalendar
+from django.conf import settings
+from django.db import transaction
+
+from slotwise.bookings.models import Booking, Invitee
+from slotwise.core.errors import InvalidInput, NotFound
+from slotwise.jobs.services import enqueue
+
+from .adapters.registry import adapter_for
+from .models import CalendarConnection, CalendarEvent, RemoteCalendar
+
+WRITE_JOB = "calendars.writeback"
+
+
+def booking_ics(booking: Booking, *, uid: str, now: datetime) -> str:
+    """The event Slotwise writes for a booking: UTC times, the meeting link, the invitees as attendees."""
+    et = booking.event_type
+    invitees = list(booking.invitees.filter(status=Invitee.Status.ACTIVE).order_by("pk"))
+    host = booking.host.user
+    cal = icalendar.Calendar()
+    cal.add("PRODID", "-//Slotwise//Slotwise//EN")
+    cal.add("VERSION", "2.0")
+    ev = icalendar.Event()
+    ev.add("UID", uid)
+    ev.add("DTSTAMP", now)
+    # Changes must be seen as newer by clients that cache the event; seconds since creation only grows.
+    ev.add("SEQUENCE", max(0, int((now - booking.created_at).total_seconds())))
+    ev.add("DTSTART", booking.start)
+    ev.add("DTEND", booking.end)
+    who = ", ".join(i.name for i in invitees) or "invitee"
+    ev.add("SUMMARY", f"{et.name} with {who}")
+    lines = [f"{et.name} booked with Slotwise."]
+    if booking.location:
+        lines.append(f"Where: {booking.location}")
+        ev.add("LOCATION", booking.location)
+        if booking.location.startswith(("http://", "https://")):
+            ev.add("URL", booking.location)
+    lines += [f"Invitee: {i.name} <{i.email}>" for i in invitees]
+    lines.append(f"Manage: {settings.BASE_URL}/dashboard/bookings/{booking.uid}/")
+    ev.add("DESCRIPTION", "\n".join(lines))
+    organizer = icalendar.vCalAddress(f"mailto:{host.email}")
+    organizer.params["CN"] = host.name or host.email
+    ev.add("ORGANIZER", organizer)
+    for i in invitees:
+        a = icalendar.vCalAddress(f"mailto:{i.email}")
+        a.params.update({"CN": i.name, "ROLE": "REQ-PARTICIPANT", "PARTSTAT": "ACCEPTED", "SCHEDULE-AGENT": "CLIENT"})
+        ev.add("ATTENDEE", a)
+    ev.add("STATUS", "CONFIRMED")
+    cal.add_component(ev)
+    return cal.to_ical().decode()
+
+
+# Subscribers (inside the booking's transaction) ------------------------------------------------------------
+
+def _enqueue(booking: Booking, **extra) -> None:
+    hosts = list(booking.host_blocks.values_list("membership_id", flat=True)) or [booking.host_id]
+    has_target = RemoteCalendar.objects.filter(is_writeback=True, connection__membership_id__in=hosts).exists()
+    has_events = CalendarEvent.objects.filter(booking=booking, purpose=CalendarEvent.Purpose.WRITEBACK).exists()
+    if has_target or has_events or extra:
+        enqueue(WRITE_JOB, {"booking_id": booking.pk, **extra}, key=f"booking:{booking.uid}")
+
+
+def on_booking_created(*, event, booking, invitee, now, **_):
+    if booking.rescheduled_from_id:
+        return  # booking.rescheduled follows in the same transaction and moves the old event
+    _enqueue(booking)
+
+
+def on_booking_changed(*, event, booking, now, **_):
+    _enqueue(booking)
+
+
+def on_booking_rescheduled(*, event, old, invitee, new, now, **_):
+    new_booking = new.booking
+    if new_booking.rescheduled_from_id == old.pk:
+        enqueue(WRITE_JOB, {"booking_id": new_booking.pk, "moved_from": old.pk}, key=f"booking:{new_booking.uid}")
+    else:  # one invitee of a group left for another time: the old event loses an attendee, a new one appears
+        _enqueue(old)
+        _enqueue(new_booking)
+
+
+# The job -------------------------------------------------------------------------------------------------
+
+def writeback_reconcile(*, booking_id: int, now: datetime, moved_from: int | None = None) -> None:
+    """Make the hosts' write-back calendars match the booking. Idempotent: a retry converges."""
+    booking = Booking.objects.select_related("event_type", "host__user").get(pk=booking_id)
+    if moved_from is not None:
+        # The old booking's events become this booking's: same UID and href, so the PUT below moves them.
+        CalendarEvent.objects.filter(booking_id=moved_from, purpose=CalendarEvent.Purpose.WRITEBACK).update(booking=booking)
+    held = {ce.calendar_id: ce for ce in CalendarEvent.objects.filter(booking=booking, purpose=CalendarEvent.Purpose.WRITEBACK)
+            .select_related("calendar__connection")}
+    wanted: dict[int, RemoteCalendar] = {}
+    if booking.status == Booking.Status.CONFIRMED:
+        hosts = list(booking.host_blocks.filter(active=True).values_list("membership_id", flat=True)) or [booking.host_id]
+        for cal in RemoteCalendar.objects.filter(is_writeback=True, connection__membership_id__in=hosts).select_related("connection"):
+            wanted[cal.pk] = cal
+    for cal_id, ce in held.items():
+        if cal_id not in wanted:
+            adapter_for(ce.calendar.connection, now=now).delete_event(ce.calendar.remote_id, href=ce.href)
+            ce.delete()
+    for cal_id, cal in wanted.items():
+        ce = held.get(cal_id)
+        uid = ce.uid if ce else f"slotwise-{booking.uid}-{cal.connection.membership_id}@slotwise"
+        if ce is None:
+            # Recorded before the remote write: sync skips our own UID, and a crash between the two leaves a
+            # row whose retry overwrites the same href instead of creating a duplicate.
+            ce = CalendarEvent.objects.create(booking=booking, calendar=cal, purpose=CalendarEvent.Purpose.WRITEBACK, uid=uid)
+        written = adapter_for(cal.connection, now=now).put_event(
+            cal.remote_id, uid=uid, ics=booking_ics(booking, uid=uid, now=now), href=ce.href
+        )
+        CalendarEvent.objects.filter(pk=ce.pk).update(href=written.href, etag=written.etag[:500])
+
+
+# "copy to calendar" rule action ------------------------------------------------------------------------------
+
+def _copy_target(booking: Booking, params: dict) -> RemoteCalendar:
+    try:
+        connection_id = int(params.get("connection_id"))
+    except (TypeError, ValueError):
+        raise InvalidInput("params.connection_id: give the id of a calendar connection", field="params.connection_id") from None
+    conn = CalendarConnection.objects.filter(pk=connection_id, organization_id=booking.organization_id).first()
+    if conn is None:
+        raise NotFound(f"calendar connection {connection_id} does not exist in this organization")
+    if conn.kind == CalendarConnection.Kind.ICS:
+        raise InvalidInput("params.connection_id: an ICS feed is read-only; choose a CalDAV or Google connection",
+                           field="params.connection_id")
+    wanted = str(params.get("calendar", "") or "")
+    cals = list(conn.calendars.all())
+    for cal in cals:
+        if wanted in (str(cal.pk), cal.remote_id) or (not wanted and len(cals) == 1):
+            return cal
+    raise InvalidInput(f"params.calendar: {wanted!r} is not a calendar of connection {conn.pk}; "
+                       f"choose one of {[c.remote_id for c in cals]}", field="params.calendar")
+
+
+def copy_to_calendar(*, rule, booking: Booking, params: dict, now: datetime) -> dict:
+    """Write the booking into a shared calendar; returns what undo needs."""
+    cal = _copy_target(booking, params)
+    rule_key = getattr(rule, "pk", None) or "rule"
+    uid = f"slotwise-copy-{booking.uid}-{rule_key}@slotwise"
+    ce, _ = CalendarEvent.objects.get_or_create(
+        booking=booking, calendar=cal, purpose=CalendarEvent.Purpose.COPY, defaults={"uid": uid}
+    )
+    written = adapter_for(cal.connection, now=now).put_event(
+        cal.remote_id, uid=ce.uid, ics=booking_ics(booking, uid=ce.uid, now=now), href=ce.href
+    )
+    CalendarEvent.objects.filter(pk=ce.pk).update(href=written.href, etag=written.etag[:500])
+    return {"calendar_id": cal.pk, "href": written.href, "uid": ce.uid}
+
+
+def uncopy_from_calendar(*, rule, booking: Booking, params: dict, state: dict, now: datetime) -> None:
+    cal = RemoteCalendar.objects.select_related("connection").filter(pk=(state or {}).get("calendar_id")).first()
+    if cal is None:
+        return  # the calendar was disconnected since: nothing left to remove
+    with transaction.atomic():
+        adapter_for(cal.connection, now=now).delete_event(cal.remote_id, href=state["href"])
+        CalendarEvent.objects.filter(booking=booking, calendar=cal, purpose=CalendarEvent.Purpose.COPY).delete()
