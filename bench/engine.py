@@ -13,12 +13,13 @@ import random
 import statistics
 import sys
 import time as clock
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from slotwise.engine import (  # noqa: E402
+from slotwise.engine import (
     Busy,
     EventRules,
     HostInput,
@@ -80,24 +81,30 @@ def build(seed: int) -> list[tuple[str, float, dict]]:
     s2_hosts = [
         HostInput(f"rr{i}", _hours(ZONES[i % len(ZONES)]), busy=_busy(rng, 200, 31)) for i in range(100)
     ]
-    s3_hosts = [
-        HostInput(f"co{i}", _hours(ZONES[i % 2]), busy=_busy(rng, 60, 31)) for i in range(10)
-    ]
+    s3_hosts = [HostInput(f"co{i}", _hours(ZONES[i % 2]), busy=_busy(rng, 60, 31)) for i in range(10)]
 
     def query(rules, hosts, mode, days):
-        return dict(
-            rules=rules,
-            hosts=hosts,
-            mode=mode,
-            now=NOW,
-            start=NOW,
-            end=NOW + timedelta(days=days),
-            viewer_zone="America/New_York",
-        )
+        return {
+            "rules": rules,
+            "hosts": hosts,
+            "mode": mode,
+            "now": NOW,
+            "start": NOW,
+            "end": NOW + timedelta(days=days),
+            "viewer_zone": "America/New_York",
+        }
 
     return [
-        ("S1 one host, Berlin, 60 days, 500 busy", 5.0, query(_rules("Europe/Berlin", 60), s1_hosts, "one", 60)),
-        ("S2 round-robin, 100 hosts/12 zones, 31 days", 25.0, query(_rules("Europe/London", 31), s2_hosts, "any", 31)),
+        (
+            "S1 one host, Berlin, 60 days, 500 busy",
+            5.0,
+            query(_rules("Europe/Berlin", 60), s1_hosts, "one", 60),
+        ),
+        (
+            "S2 round-robin, 100 hosts/12 zones, 31 days",
+            25.0,
+            query(_rules("Europe/London", 31), s2_hosts, "any", 31),
+        ),
         ("S3 collective, 10 hosts, 31 days", 10.0, query(_rules("Europe/Berlin", 31), s3_hosts, "all", 31)),
     ]
 
@@ -115,13 +122,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     build_ms, scenarios = _ms(lambda: build(args.seed))
-    print(f"slot engine bench: {args.runs} runs per scenario, seed {args.seed}, inputs built in {build_ms:.0f} ms")
+    print(
+        f"slot engine bench: {args.runs} runs per scenario, seed {args.seed}, inputs built in {build_ms:.0f} ms"
+    )
     print(f"{'scenario':<46} {'slots':>6} {'cold':>8} {'median':>8} {'p95':>8} {'goal':>7}  verdict")
     ok = True
     for name, goal, kwargs in scenarios:
-        cold, result = _ms(lambda: available_slots(**kwargs))
+        run = partial(available_slots, **kwargs)
+        cold, result = _ms(run)
         print(f"  running {name} ...", file=sys.stderr, flush=True)
-        times = [_ms(lambda: available_slots(**kwargs))[0] for _ in range(args.runs)]
+        times = [_ms(run)[0] for _ in range(args.runs)]
         times.sort()
         median = statistics.median(times)
         p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]

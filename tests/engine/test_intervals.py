@@ -1,5 +1,6 @@
 """Half-open interval algebra: tables and Hypothesis properties."""
 
+import itertools
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -72,5 +73,5 @@ def test_interval_algebra_matches_point_sets(a, b):
     assert both == intersect(b, a)  # intersect commutes
     assert merge(a) == merge(merge(a))
     assert merge(diff + both) == merge(a)
-    for left, right in zip(diff, diff[1:]):  # normalised: sorted, disjoint, not touching
+    for left, right in itertools.pairwise(diff):  # normalised: sorted, disjoint, not touching
         assert left.end < right.start

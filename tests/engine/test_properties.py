@@ -36,8 +36,16 @@ ZONES = [
     "Pacific/Chatham",
     "Pacific/Kiritimati",
 ]
-DAYS = [date(2026, 3, 8), date(2026, 3, 29), date(2026, 4, 5), date(2026, 10, 4), date(2026, 10, 25),
-        date(2026, 11, 1), date(2011, 12, 30), date(2026, 6, 1)]
+DAYS = [
+    date(2026, 3, 8),
+    date(2026, 3, 29),
+    date(2026, 4, 5),
+    date(2026, 10, 4),
+    date(2026, 10, 25),
+    date(2026, 11, 1),
+    date(2011, 12, 30),
+    date(2026, 6, 1),
+]
 PROPS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -45,7 +53,7 @@ PROPS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthC
 def time_ranges(draw):
     start = draw(st.integers(0, 95)) * 15
     end = draw(st.one_of(st.none(), st.integers(start // 15 + 1, 96).map(lambda q: q * 15)))
-    to_time = lambda m: time(m // 60, m % 60)  # noqa: E731
+    to_time = lambda m: time(m // 60, m % 60)
     return TimeRange(to_time(start), None if end in (None, 1440) else to_time(end))
 
 
@@ -61,7 +69,11 @@ def scenarios(draw, n_hosts=1):
         buffer_before=draw(st.sampled_from([0, 5, 15])) * MIN,
         buffer_after=draw(st.sampled_from([0, 10, 30])) * MIN,
         min_notice=draw(st.sampled_from([0, 0, 120])) * MIN,
-        window=draw(st.sampled_from([Window("unlimited"), Window("rolling", days=1), Window("range", first=day, last=day)])),
+        window=draw(
+            st.sampled_from(
+                [Window("unlimited"), Window("rolling", days=1), Window("range", first=day, last=day)]
+            )
+        ),
         daily_limit=draw(st.sampled_from([None, None, 1, 2])),
         seats=seats,
         clock_zone=draw(st.sampled_from(ZONES)),
@@ -75,8 +87,14 @@ def scenarios(draw, n_hosts=1):
             overrides[day] = tuple(draw(st.lists(time_ranges(), max_size=2)))
         busy = []
         for b_start in draw(st.lists(minute, max_size=5)):
-            busy.append(Busy(b_start, b_start + draw(st.integers(5, 180)) * MIN,
-                             draw(st.sampled_from([0, 10])) * MIN, draw(st.sampled_from([0, 10])) * MIN))
+            busy.append(
+                Busy(
+                    b_start,
+                    b_start + draw(st.integers(5, 180)) * MIN,
+                    draw(st.sampled_from([0, 10])) * MIN,
+                    draw(st.sampled_from([0, 10])) * MIN,
+                )
+            )
         sessions = []
         if seats > 1:
             for s_start in draw(st.lists(minute, max_size=2)):
@@ -84,10 +102,15 @@ def scenarios(draw, n_hosts=1):
                 session = Session(s_start, s_start + rules.duration, draw(st.sampled_from([1, 3])))
                 sessions.append(session)
                 busy.append(Busy(session.start, session.end, label="session"))
-        hosts.append(HostInput(
-            f"h{i}", WeeklyHours(draw(st.sampled_from(ZONES)), weekly, overrides), busy=busy,
-            day_bookings=draw(st.lists(minute, max_size=3)), sessions=sessions,
-        ))
+        hosts.append(
+            HostInput(
+                f"h{i}",
+                WeeklyHours(draw(st.sampled_from(ZONES)), weekly, overrides),
+                busy=busy,
+                day_bookings=draw(st.lists(minute, max_size=3)),
+                sessions=sessions,
+            )
+        )
     now = draw(minute) - timedelta(days=1)
     return rules, hosts, now, start, end
 
@@ -114,13 +137,15 @@ def check_slot_rules(rules, host, now, s):
     """The brute-force reading of the rules for one offered start."""
     dur = rules.duration
     assert all(in_hours(host.hours, s + k * MIN) for k in range(dur // MIN)), "slot outside working hours"
-    joined = [x for x in host.sessions if x.start == s and x.seats_taken < rules.seats] if rules.seats > 1 else []
+    joined = (
+        [x for x in host.sessions if x.start == s and x.seats_taken < rules.seats] if rules.seats > 1 else []
+    )
     for b in host.busy:
         if any(b.start == x.start and b.end == x.end for x in joined):
             continue
-        assert not (s - rules.buffer_before < b.end + b.after and s + dur + rules.buffer_after > b.start - b.before), (
-            "slot overlaps busy time plus buffers"
-        )
+        assert not (
+            s - rules.buffer_before < b.end + b.after and s + dur + rules.buffer_after > b.start - b.before
+        ), "slot overlaps busy time plus buffers"
     assert s >= now + rules.min_notice
     if rules.window.kind == "rolling":
         assert s < now + timedelta(days=rules.window.days)
@@ -168,7 +193,7 @@ def test_viewer_days_are_the_viewer_local_dates(scenario, viewer):
 @given(scenarios(n_hosts=3))
 def test_any_is_the_union_and_all_the_intersection(scenario):
     rules, hosts, now, start, end = scenario
-    kw = dict(now=now, start=start, end=end, viewer_zone="UTC")
+    kw = {"now": now, "start": start, "end": end, "viewer_zone": "UTC"}
     each = [set(available_slots(rules, [h], mode="one", **kw).starts()) for h in hosts]
     any_ = available_slots(rules, hosts, mode="any", **kw).starts()
     all_ = available_slots(rules, hosts, mode="all", **kw).starts()
@@ -200,5 +225,7 @@ def test_grid_matches_the_oracle_on_edge_days_for_many_increments():
         end = start + timedelta(days=2)
         for inc in (7, 10, 15, 20, 25, 30, 45, 60, 90, 1440):
             rules = EventRules(duration=MIN, increment=inc * MIN, clock_zone=zone)
-            got = available_slots(rules, [always], mode="one", now=start, start=start, end=end, viewer_zone="UTC")
+            got = available_slots(
+                rules, [always], mode="one", now=start, start=start, end=end, viewer_zone="UTC"
+            )
             assert got.starts() == grid_oracle(rules, start, end), (zone, day, inc)

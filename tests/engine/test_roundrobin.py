@@ -20,15 +20,31 @@ def pick(cands, strategy, seed=1):
     "cands, expected",
     [
         # highest priority wins over recency
-        ([PoolCandidate("a", 1, last_booked_at=None), PoolCandidate("b", 2, last_booked_at=U(2026, 6, 1))], "b"),
+        (
+            [PoolCandidate("a", 1, last_booked_at=None), PoolCandidate("b", 2, last_booked_at=U(2026, 6, 1))],
+            "b",
+        ),
         # same priority: least recently booked
-        ([PoolCandidate("a", 1, last_booked_at=U(2026, 6, 2)), PoolCandidate("b", 1, last_booked_at=U(2026, 6, 1))],
-         "b"),
+        (
+            [
+                PoolCandidate("a", 1, last_booked_at=U(2026, 6, 2)),
+                PoolCandidate("b", 1, last_booked_at=U(2026, 6, 1)),
+            ],
+            "b",
+        ),
         # never booked goes before any booking
-        ([PoolCandidate("a", 1, last_booked_at=U(2020, 1, 1)), PoolCandidate("b", 1, last_booked_at=None)], "b"),
+        (
+            [PoolCandidate("a", 1, last_booked_at=U(2020, 1, 1)), PoolCandidate("b", 1, last_booked_at=None)],
+            "b",
+        ),
         # weight and counts do not matter here
-        ([PoolCandidate("a", 1, weight=1, recent_count=50, last_booked_at=U(2026, 1, 1)),
-          PoolCandidate("b", 1, weight=1000, recent_count=0, last_booked_at=U(2026, 2, 1))], "a"),
+        (
+            [
+                PoolCandidate("a", 1, weight=1, recent_count=50, last_booked_at=U(2026, 1, 1)),
+                PoolCandidate("b", 1, weight=1000, recent_count=0, last_booked_at=U(2026, 2, 1)),
+            ],
+            "a",
+        ),
     ],
 )
 def test_availability(cands, expected):
@@ -39,12 +55,29 @@ def test_availability(cands, expected):
     "cands, expected",
     [
         # lowest recent_count / weight: 3/200 < 2/100
-        ([PoolCandidate("a", 5, weight=100, recent_count=2), PoolCandidate("b", 1, weight=200, recent_count=3)], "b"),
+        (
+            [
+                PoolCandidate("a", 5, weight=100, recent_count=2),
+                PoolCandidate("b", 1, weight=200, recent_count=3),
+            ],
+            "b",
+        ),
         # equal share (2/100 == 1/50): higher priority
-        ([PoolCandidate("a", 1, weight=100, recent_count=2), PoolCandidate("b", 2, weight=50, recent_count=1)], "b"),
+        (
+            [
+                PoolCandidate("a", 1, weight=100, recent_count=2),
+                PoolCandidate("b", 2, weight=50, recent_count=1),
+            ],
+            "b",
+        ),
         # equal share and priority: least recently booked
-        ([PoolCandidate("a", 1, recent_count=1, last_booked_at=U(2026, 6, 2)),
-          PoolCandidate("b", 1, recent_count=1, last_booked_at=U(2026, 6, 1))], "b"),
+        (
+            [
+                PoolCandidate("a", 1, recent_count=1, last_booked_at=U(2026, 6, 2)),
+                PoolCandidate("b", 1, recent_count=1, last_booked_at=U(2026, 6, 1)),
+            ],
+            "b",
+        ),
     ],
 )
 def test_equal(cands, expected):

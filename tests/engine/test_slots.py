@@ -64,43 +64,127 @@ NY_1_330 = hours("America/New_York", (time(1), time(3, 30)))
 @pytest.mark.parametrize(
     "case, rules_, host, start, end, expected",
     [
-        ("NY 09-17 across spring forward", rules("America/New_York"), NY_9_17, U(2026, 3, 7), U(2026, 3, 10),
-         hourly(2026, 3, 7, *range(14, 22)) + hourly(2026, 3, 8, *range(13, 21))
-         + hourly(2026, 3, 9, *range(13, 21))),
-        ("NY 09-17 across fall back", rules("America/New_York"), NY_9_17, U(2026, 10, 31), U(2026, 11, 3),
-         hourly(2026, 10, 31, *range(13, 21)) + hourly(2026, 11, 1, *range(14, 22))
-         + hourly(2026, 11, 2, *range(14, 22))),
+        (
+            "NY 09-17 across spring forward",
+            rules("America/New_York"),
+            NY_9_17,
+            U(2026, 3, 7),
+            U(2026, 3, 10),
+            hourly(2026, 3, 7, *range(14, 22))
+            + hourly(2026, 3, 8, *range(13, 21))
+            + hourly(2026, 3, 9, *range(13, 21)),
+        ),
+        (
+            "NY 09-17 across fall back",
+            rules("America/New_York"),
+            NY_9_17,
+            U(2026, 10, 31),
+            U(2026, 11, 3),
+            hourly(2026, 10, 31, *range(13, 21))
+            + hourly(2026, 11, 1, *range(14, 22))
+            + hourly(2026, 11, 2, *range(14, 22)),
+        ),
         # 01:00 EST, 01:30 EST, [02:00, 02:30 do not exist], 03:00 EDT
-        ("NY 01:00-03:30 spring forward", rules("America/New_York", 30), NY_1_330, U(2026, 3, 8), U(2026, 3, 9),
-         [U(2026, 3, 8, 6), U(2026, 3, 8, 6, 30), U(2026, 3, 8, 7)]),
+        (
+            "NY 01:00-03:30 spring forward",
+            rules("America/New_York", 30),
+            NY_1_330,
+            U(2026, 3, 8),
+            U(2026, 3, 9),
+            [U(2026, 3, 8, 6), U(2026, 3, 8, 6, 30), U(2026, 3, 8, 7)],
+        ),
         # an hour from 01:30 EST ends at 03:30 EDT: all of it lies in the working wall range
-        ("NY 01:00-03:30 spring forward, 60 min", rules("America/New_York", 60, 30), NY_1_330,
-         U(2026, 3, 8), U(2026, 3, 9), [U(2026, 3, 8, 6), U(2026, 3, 8, 6, 30)]),
+        (
+            "NY 01:00-03:30 spring forward, 60 min",
+            rules("America/New_York", 60, 30),
+            NY_1_330,
+            U(2026, 3, 8),
+            U(2026, 3, 9),
+            [U(2026, 3, 8, 6), U(2026, 3, 8, 6, 30)],
+        ),
         # 01:00 EDT, 01:30 EDT, 01:00 EST, 01:30 EST, 02:00, 02:30, 03:00 EST
-        ("NY 01:00-03:30 fall back", rules("America/New_York", 30), NY_1_330, U(2026, 11, 1), U(2026, 11, 2),
-         [U(2026, 11, 1, 5), U(2026, 11, 1, 5, 30), U(2026, 11, 1, 6), U(2026, 11, 1, 6, 30),
-          U(2026, 11, 1, 7), U(2026, 11, 1, 7, 30), U(2026, 11, 1, 8)]),
+        (
+            "NY 01:00-03:30 fall back",
+            rules("America/New_York", 30),
+            NY_1_330,
+            U(2026, 11, 1),
+            U(2026, 11, 2),
+            [
+                U(2026, 11, 1, 5),
+                U(2026, 11, 1, 5, 30),
+                U(2026, 11, 1, 6),
+                U(2026, 11, 1, 6, 30),
+                U(2026, 11, 1, 7),
+                U(2026, 11, 1, 7, 30),
+                U(2026, 11, 1, 8),
+            ],
+        ),
         # Lord Howe, +11 -> +10:30: 01:00, 01:30 (+11), 01:30 (+10:30), 02:00, 02:30
-        ("Lord Howe fall back", rules("Australia/Lord_Howe", 30), hours("Australia/Lord_Howe", (time(1), time(3))),
-         U(2026, 4, 4, 12), U(2026, 4, 5, 12),
-         [U(2026, 4, 4, 14), U(2026, 4, 4, 14, 30), U(2026, 4, 4, 15), U(2026, 4, 4, 15, 30), U(2026, 4, 4, 16)]),
+        (
+            "Lord Howe fall back",
+            rules("Australia/Lord_Howe", 30),
+            hours("Australia/Lord_Howe", (time(1), time(3))),
+            U(2026, 4, 4, 12),
+            U(2026, 4, 5, 12),
+            [
+                U(2026, 4, 4, 14),
+                U(2026, 4, 4, 14, 30),
+                U(2026, 4, 4, 15),
+                U(2026, 4, 4, 15, 30),
+                U(2026, 4, 4, 16),
+            ],
+        ),
         # Lord Howe, +10:30 -> +11: 01:00, 01:30, [02:00 does not exist], 02:30
-        ("Lord Howe spring forward", rules("Australia/Lord_Howe", 30),
-         hours("Australia/Lord_Howe", (time(1), time(3))), U(2026, 10, 3, 12), U(2026, 10, 4, 12),
-         [U(2026, 10, 3, 14, 30), U(2026, 10, 3, 15), U(2026, 10, 3, 15, 30)]),
-        ("Kathmandu +05:45 grid", rules("Asia/Kathmandu", 30), hours("Asia/Kathmandu", (time(9), time(12))),
-         U(2026, 6, 1), U(2026, 6, 2),
-         [U(2026, 6, 1, 3, 15), U(2026, 6, 1, 3, 45), U(2026, 6, 1, 4, 15), U(2026, 6, 1, 4, 45),
-          U(2026, 6, 1, 5, 15), U(2026, 6, 1, 5, 45)]),
+        (
+            "Lord Howe spring forward",
+            rules("Australia/Lord_Howe", 30),
+            hours("Australia/Lord_Howe", (time(1), time(3))),
+            U(2026, 10, 3, 12),
+            U(2026, 10, 4, 12),
+            [U(2026, 10, 3, 14, 30), U(2026, 10, 3, 15), U(2026, 10, 3, 15, 30)],
+        ),
+        (
+            "Kathmandu +05:45 grid",
+            rules("Asia/Kathmandu", 30),
+            hours("Asia/Kathmandu", (time(9), time(12))),
+            U(2026, 6, 1),
+            U(2026, 6, 2),
+            [
+                U(2026, 6, 1, 3, 15),
+                U(2026, 6, 1, 3, 45),
+                U(2026, 6, 1, 4, 15),
+                U(2026, 6, 1, 4, 45),
+                U(2026, 6, 1, 5, 15),
+                U(2026, 6, 1, 5, 45),
+            ],
+        ),
         # the grid belongs to the clock zone: a Kolkata (+05:30) team grid over a Kathmandu host
-        ("Kathmandu host on a Kolkata grid", rules("Asia/Kolkata", 30), hours("Asia/Kathmandu", (time(9), time(12))),
-         U(2026, 6, 1), U(2026, 6, 2),
-         [U(2026, 6, 1, 3, 30), U(2026, 6, 1, 4), U(2026, 6, 1, 4, 30), U(2026, 6, 1, 5), U(2026, 6, 1, 5, 30)]),
+        (
+            "Kathmandu host on a Kolkata grid",
+            rules("Asia/Kolkata", 30),
+            hours("Asia/Kathmandu", (time(9), time(12))),
+            U(2026, 6, 1),
+            U(2026, 6, 2),
+            [
+                U(2026, 6, 1, 3, 30),
+                U(2026, 6, 1, 4),
+                U(2026, 6, 1, 4, 30),
+                U(2026, 6, 1, 5),
+                U(2026, 6, 1, 5, 30),
+            ],
+        ),
         # 2011-12-30 never happened in Samoa
-        ("Apia skipped day", rules("Pacific/Apia"), hours("Pacific/Apia", (time(9), time(17))),
-         U(2011, 12, 29, 12), U(2011, 12, 31, 12),
-         hourly(2011, 12, 29, *range(19, 24)) + hourly(2011, 12, 30, 0, 1, 2)
-         + hourly(2011, 12, 30, *range(19, 24)) + hourly(2011, 12, 31, 0, 1, 2)),
+        (
+            "Apia skipped day",
+            rules("Pacific/Apia"),
+            hours("Pacific/Apia", (time(9), time(17))),
+            U(2011, 12, 29, 12),
+            U(2011, 12, 31, 12),
+            hourly(2011, 12, 29, *range(19, 24))
+            + hourly(2011, 12, 30, 0, 1, 2)
+            + hourly(2011, 12, 30, *range(19, 24))
+            + hourly(2011, 12, 31, 0, 1, 2),
+        ),
     ],
 )
 def test_dst_and_zone_cases(case, rules_, host, start, end, expected):
@@ -110,8 +194,11 @@ def test_dst_and_zone_cases(case, rules_, host, start, end, expected):
 
 def test_apia_viewer_sees_no_2011_12_30():
     result = slots(
-        rules("Pacific/Apia"), HostInput("h", hours("Pacific/Apia", (time(9), time(17)))),
-        U(2011, 12, 29, 12), U(2011, 12, 31, 12), viewer="Pacific/Apia",
+        rules("Pacific/Apia"),
+        HostInput("h", hours("Pacific/Apia", (time(9), time(17)))),
+        U(2011, 12, 29, 12),
+        U(2011, 12, 31, 12),
+        viewer="Pacific/Apia",
     )
     assert result.timezone == "Pacific/Apia"
     assert result.days == {
@@ -123,11 +210,15 @@ def test_apia_viewer_sees_no_2011_12_30():
 def test_kiritimati_host_seen_from_pago_pago_lands_on_the_previous_day():
     # Monday 2026-06-01 09:00-11:00 at +14 is Sunday 2026-05-31 08:00-10:00 at -11.
     host = HostInput("kiri", hours("Pacific/Kiritimati", (time(9), time(11)), weekdays=[0]))
-    result = slots(rules("Pacific/Kiritimati"), host, U(2026, 5, 30), U(2026, 6, 3), viewer="Pacific/Pago_Pago")
+    result = slots(
+        rules("Pacific/Kiritimati"), host, U(2026, 5, 30), U(2026, 6, 3), viewer="Pacific/Pago_Pago"
+    )
     assert result.days == {date(2026, 5, 31): [U(2026, 5, 31, 19), U(2026, 5, 31, 20)]}
     utc_view = slots(rules("Pacific/Kiritimati"), host, U(2026, 5, 30), U(2026, 6, 3), viewer="UTC")
     assert list(utc_view.days) == [date(2026, 5, 31)]
-    kiri_view = slots(rules("Pacific/Kiritimati"), host, U(2026, 5, 30), U(2026, 6, 3), viewer="Pacific/Kiritimati")
+    kiri_view = slots(
+        rules("Pacific/Kiritimati"), host, U(2026, 5, 30), U(2026, 6, 3), viewer="Pacific/Kiritimati"
+    )
     assert list(kiri_view.days) == [date(2026, 6, 1)]
 
 
@@ -151,19 +242,31 @@ def test_result_days_are_grouped_by_viewer_date():
         # a 60-minute meeting on a 30-minute grid may start at :30
         (60, 30, [(time(9), time(11))], [U(2026, 6, 1, 9), U(2026, 6, 1, 9, 30), U(2026, 6, 1, 10)]),
         # 30-minute meetings every 45 minutes, counted from local midnight
-        (30, 45, [(time(9), time(12))],
-         [U(2026, 6, 1, 9), U(2026, 6, 1, 9, 45), U(2026, 6, 1, 10, 30), U(2026, 6, 1, 11, 15)]),
+        (
+            30,
+            45,
+            [(time(9), time(12))],
+            [U(2026, 6, 1, 9), U(2026, 6, 1, 9, 45), U(2026, 6, 1, 10, 30), U(2026, 6, 1, 11, 15)],
+        ),
         # 25 does not divide a day: the grid restarts at each local midnight (23:45 then 00:00),
         # and a meeting may cross midnight when the hours touch there
-        (25, 25, [(time(23), None), (time(0), time(1))],
-         [U(2026, 6, 1, 23, 20), U(2026, 6, 1, 23, 45), U(2026, 6, 2, 0, 0), U(2026, 6, 2, 0, 25)]),
+        (
+            25,
+            25,
+            [(time(23), None), (time(0), time(1))],
+            [U(2026, 6, 1, 23, 20), U(2026, 6, 1, 23, 45), U(2026, 6, 2, 0, 0), U(2026, 6, 2, 0, 25)],
+        ),
     ],
 )
 def test_increment_is_independent_of_duration(duration, increment, ranges, expected):
     host = HostInput("h", hours("UTC", *ranges, weekdays=[0] if ranges[0][1] else [0, 1]))
     if ranges[0][1] is None:  # the midnight case: 23:00-24:00 Monday, 00:00-01:00 Tuesday only
-        host = HostInput("h", hours("UTC", weekdays=[], overrides={
-            date(2026, 6, 1): [ranges[0]], date(2026, 6, 2): [ranges[1]]}))
+        host = HostInput(
+            "h",
+            hours(
+                "UTC", weekdays=[], overrides={date(2026, 6, 1): [ranges[0]], date(2026, 6, 2): [ranges[1]]}
+            ),
+        )
     result = slots(rules("UTC", duration, increment), host, U(2026, 6, 1), U(2026, 6, 3))
     assert result.starts() == expected
 
@@ -191,8 +294,14 @@ BUSY_HOST = HostInput(
 
 def test_buffers_and_busy():
     assert slots(BUFFERED, BUSY_HOST, U(2026, 6, 1), U(2026, 6, 2)).starts() == [
-        U(2026, 6, 1, 9), U(2026, 6, 1, 9, 30), U(2026, 6, 1, 10), U(2026, 6, 1, 10, 30), U(2026, 6, 1, 11),
-        U(2026, 6, 1, 13, 30), U(2026, 6, 1, 14), U(2026, 6, 1, 16, 30),
+        U(2026, 6, 1, 9),
+        U(2026, 6, 1, 9, 30),
+        U(2026, 6, 1, 10),
+        U(2026, 6, 1, 10, 30),
+        U(2026, 6, 1, 11),
+        U(2026, 6, 1, 13, 30),
+        U(2026, 6, 1, 14),
+        U(2026, 6, 1, 16, 30),
     ]
 
 
@@ -212,7 +321,17 @@ def test_buffers_and_busy():
         (U(2026, 6, 1, 16, 30), []),
         (U(2026, 6, 1, 16, 45), [Reason.OFF_GRID, Reason.OUTSIDE_HOURS]),
         (U(2026, 6, 1, 8, 30), [Reason.OUTSIDE_HOURS]),
-        (U(2026, 6, 1, 9, 0, ) + timedelta(seconds=1), [Reason.OFF_GRID]),
+        (
+            U(
+                2026,
+                6,
+                1,
+                9,
+                0,
+            )
+            + timedelta(seconds=1),
+            [Reason.OFF_GRID],
+        ),
     ],
 )
 def test_explain_busy_and_buffer(start, reasons):
@@ -225,7 +344,10 @@ def test_min_notice():
     r = rules("UTC", 30, min_notice=timedelta(hours=2))
     now = U(2026, 6, 1, 8)
     assert slots(r, host, U(2026, 6, 1), U(2026, 6, 2), now=now).starts() == [
-        U(2026, 6, 1, 10), U(2026, 6, 1, 10, 30), U(2026, 6, 1, 11), U(2026, 6, 1, 11, 30)
+        U(2026, 6, 1, 10),
+        U(2026, 6, 1, 10, 30),
+        U(2026, 6, 1, 11),
+        U(2026, 6, 1, 11, 30),
     ]
     assert explain(r, host, now=now, start=U(2026, 6, 1, 9, 30)) == [Reason.NOTICE]
     assert explain(r, host, now=now, start=U(2026, 6, 1, 10)) == []
@@ -235,7 +357,9 @@ def test_past_starts_are_never_offered():
     host = HostInput("h", hours("UTC", (time(9), time(12))))
     now = U(2026, 6, 1, 10, 10)
     assert slots(rules("UTC", 30), host, U(2026, 6, 1), U(2026, 6, 2), now=now).starts() == [
-        U(2026, 6, 1, 10, 30), U(2026, 6, 1, 11), U(2026, 6, 1, 11, 30)
+        U(2026, 6, 1, 10, 30),
+        U(2026, 6, 1, 11),
+        U(2026, 6, 1, 11, 30),
     ]
 
 
@@ -244,8 +368,12 @@ def test_rolling_window():
     r = rules("UTC", 30, window=Window("rolling", days=1))
     now = U(2026, 6, 1, 10, 10)
     assert slots(r, host, U(2026, 6, 1), U(2026, 6, 4), now=now).starts() == [
-        U(2026, 6, 1, 10, 30), U(2026, 6, 1, 11), U(2026, 6, 1, 11, 30),
-        U(2026, 6, 2, 9), U(2026, 6, 2, 9, 30), U(2026, 6, 2, 10),
+        U(2026, 6, 1, 10, 30),
+        U(2026, 6, 1, 11),
+        U(2026, 6, 1, 11, 30),
+        U(2026, 6, 2, 9),
+        U(2026, 6, 2, 9, 30),
+        U(2026, 6, 2, 10),
     ]
     assert explain(r, host, now=now, start=U(2026, 6, 2, 10, 30)) == [Reason.WINDOW]
     assert explain(r, host, now=now, start=U(2026, 6, 2, 10)) == []
@@ -254,9 +382,14 @@ def test_rolling_window():
 def test_range_window_uses_clock_zone_dates():
     # The window is the Auckland (+12) date 2026-06-02: [06-01 12:00 UTC, 06-02 12:00 UTC).
     host = HostInput("h", hours("UTC", (time(0), None)))
-    r = rules("Pacific/Auckland", 60, 360, window=Window("range", first=date(2026, 6, 2), last=date(2026, 6, 2)))
+    r = rules(
+        "Pacific/Auckland", 60, 360, window=Window("range", first=date(2026, 6, 2), last=date(2026, 6, 2))
+    )
     assert slots(r, host, U(2026, 6, 1), U(2026, 6, 3)).starts() == [
-        U(2026, 6, 1, 12), U(2026, 6, 1, 18), U(2026, 6, 2, 0), U(2026, 6, 2, 6)
+        U(2026, 6, 1, 12),
+        U(2026, 6, 1, 18),
+        U(2026, 6, 2, 0),
+        U(2026, 6, 2, 6),
     ]
     assert explain(r, host, now=EARLY, start=U(2026, 6, 2, 12)) == [Reason.WINDOW]
     assert explain(r, host, now=EARLY, start=U(2026, 6, 1, 6)) == [Reason.WINDOW]
@@ -277,17 +410,24 @@ def test_daily_limit_counts_host_local_days():
 
 
 def test_overrides_other_hours_and_day_off():
-    host = HostInput("h", hours(
-        "Europe/Berlin", (time(9), time(12)), weekdays=[0, 1],
-        overrides={
-            date(2026, 6, 1): [(time(15), time(16)), (time(10), time(11))],  # Monday: other hours
-            date(2026, 6, 6): [(time(10), time(12))],  # Saturday: works although not a weekday
-            date(2026, 6, 8): [],  # Monday: off
-        },
-    ))
+    host = HostInput(
+        "h",
+        hours(
+            "Europe/Berlin",
+            (time(9), time(12)),
+            weekdays=[0, 1],
+            overrides={
+                date(2026, 6, 1): [(time(15), time(16)), (time(10), time(11))],  # Monday: other hours
+                date(2026, 6, 6): [(time(10), time(12))],  # Saturday: works although not a weekday
+                date(2026, 6, 8): [],  # Monday: off
+            },
+        ),
+    )
     r = rules("Europe/Berlin", 60)
     assert slots(r, host, U(2026, 6, 1), U(2026, 6, 10)).starts() == (
-        hourly(2026, 6, 1, 8, 13) + hourly(2026, 6, 2, 7, 8, 9) + hourly(2026, 6, 6, 8, 9)
+        hourly(2026, 6, 1, 8, 13)
+        + hourly(2026, 6, 2, 7, 8, 9)
+        + hourly(2026, 6, 6, 8, 9)
         + hourly(2026, 6, 9, 7, 8, 9)
     )
     assert explain(r, host, now=EARLY, start=U(2026, 6, 8, 7)) == [Reason.OUTSIDE_HOURS]
@@ -298,8 +438,14 @@ def test_several_intervals_a_day_and_a_meeting_cannot_straddle_a_break():
     host = HostInput("h", hours("UTC", (time(13), time(15)), (time(9), time(11)), (time(10), time(12))))
     r = rules("UTC", 60, 30)
     assert slots(r, host, U(2026, 6, 1), U(2026, 6, 2)).starts() == [
-        U(2026, 6, 1, 9), U(2026, 6, 1, 9, 30), U(2026, 6, 1, 10), U(2026, 6, 1, 10, 30), U(2026, 6, 1, 11),
-        U(2026, 6, 1, 13), U(2026, 6, 1, 13, 30), U(2026, 6, 1, 14),
+        U(2026, 6, 1, 9),
+        U(2026, 6, 1, 9, 30),
+        U(2026, 6, 1, 10),
+        U(2026, 6, 1, 10, 30),
+        U(2026, 6, 1, 11),
+        U(2026, 6, 1, 13),
+        U(2026, 6, 1, 13, 30),
+        U(2026, 6, 1, 14),
     ]
     assert explain(r, host, now=EARLY, start=U(2026, 6, 1, 11, 30)) == [Reason.OUTSIDE_HOURS]
 
@@ -312,7 +458,9 @@ B = HostInput("b", hours("Europe/London", (time(12), time(15))))  # 11:00-14:00 
 
 def test_round_robin_any_versus_collective_all():
     r = rules("UTC")
-    assert slots(r, [A, B], U(2026, 6, 1), U(2026, 6, 2), mode="any").starts() == hourly(2026, 6, 1, 9, 10, 11, 12, 13)
+    assert slots(r, [A, B], U(2026, 6, 1), U(2026, 6, 2), mode="any").starts() == hourly(
+        2026, 6, 1, 9, 10, 11, 12, 13
+    )
     assert slots(r, [A, B], U(2026, 6, 1), U(2026, 6, 2), mode="all").starts() == hourly(2026, 6, 1, 11)
 
 
@@ -346,10 +494,14 @@ GROUP = rules("UTC", 60, 30, seats=3)
 GROUP_HOST = HostInput(
     "g",
     hours("UTC", (time(9), time(13))),
-    busy=[Busy(U(2026, 6, 1, 10), U(2026, 6, 1, 11), label="session 1"),
-          Busy(U(2026, 6, 1, 12), U(2026, 6, 1, 13), label="session 2")],
-    sessions=[Session(U(2026, 6, 1, 10), U(2026, 6, 1, 11), seats_taken=2),
-              Session(U(2026, 6, 1, 12), U(2026, 6, 1, 13), seats_taken=3)],
+    busy=[
+        Busy(U(2026, 6, 1, 10), U(2026, 6, 1, 11), label="session 1"),
+        Busy(U(2026, 6, 1, 12), U(2026, 6, 1, 13), label="session 2"),
+    ],
+    sessions=[
+        Session(U(2026, 6, 1, 10), U(2026, 6, 1, 11), seats_taken=2),
+        Session(U(2026, 6, 1, 12), U(2026, 6, 1, 13), seats_taken=3),
+    ],
 )
 
 
@@ -392,16 +544,16 @@ def test_sessions_are_ignored_for_one_seat_events():
 @pytest.mark.parametrize(
     "kw",
     [
-        dict(duration=timedelta(0)),
-        dict(increment=timedelta(0)),
-        dict(buffer_before=-MIN),
-        dict(duration=timedelta(seconds=1.5)),
-        dict(clock_zone="Nowhere/Special"),
-        dict(seats=0),
+        {"duration": timedelta(0)},
+        {"increment": timedelta(0)},
+        {"buffer_before": -MIN},
+        {"duration": timedelta(seconds=1.5)},
+        {"clock_zone": "Nowhere/Special"},
+        {"seats": 0},
     ],
 )
 def test_event_rules_validate(kw):
-    base = dict(duration=30 * MIN, clock_zone="UTC")
+    base = {"duration": 30 * MIN, "clock_zone": "UTC"}
     with pytest.raises(ValueError):
         EventRules(**(base | kw))
 

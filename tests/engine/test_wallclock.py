@@ -4,7 +4,14 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from slotwise.engine import Interval, TimeRange, WeeklyHours, local_day_bounds, wall_to_instants, working_intervals
+from slotwise.engine import (
+    Interval,
+    TimeRange,
+    WeeklyHours,
+    local_day_bounds,
+    wall_to_instants,
+    working_intervals,
+)
 from slotwise.engine.wallclock import segments
 
 
@@ -87,23 +94,59 @@ def _hours(zone, *ranges, weekdays=range(7)):
     "zone, ranges, start, end, expected",
     [
         # 09:00-17:00 stays 09:00-17:00 local across both 2026 US changes
-        ("America/New_York", [(time(9), time(17))], U(2026, 3, 7), U(2026, 3, 10),
-         [(U(2026, 3, 7, 14), U(2026, 3, 7, 22)), (U(2026, 3, 8, 13), U(2026, 3, 8, 21)),
-          (U(2026, 3, 9, 13), U(2026, 3, 9, 21))]),
-        ("America/New_York", [(time(9), time(17))], U(2026, 10, 31), U(2026, 11, 3),
-         [(U(2026, 10, 31, 13), U(2026, 10, 31, 21)), (U(2026, 11, 1, 14), U(2026, 11, 1, 22)),
-          (U(2026, 11, 2, 14), U(2026, 11, 2, 22))]),
+        (
+            "America/New_York",
+            [(time(9), time(17))],
+            U(2026, 3, 7),
+            U(2026, 3, 10),
+            [
+                (U(2026, 3, 7, 14), U(2026, 3, 7, 22)),
+                (U(2026, 3, 8, 13), U(2026, 3, 8, 21)),
+                (U(2026, 3, 9, 13), U(2026, 3, 9, 21)),
+            ],
+        ),
+        (
+            "America/New_York",
+            [(time(9), time(17))],
+            U(2026, 10, 31),
+            U(2026, 11, 3),
+            [
+                (U(2026, 10, 31, 13), U(2026, 10, 31, 21)),
+                (U(2026, 11, 1, 14), U(2026, 11, 1, 22)),
+                (U(2026, 11, 2, 14), U(2026, 11, 2, 22)),
+            ],
+        ),
         # 01:00-03:30 over the gap is 1.5 h of instants, over the fold 3.5 h
-        ("America/New_York", [(time(1), time(3, 30))], U(2026, 3, 8), U(2026, 3, 9),
-         [(U(2026, 3, 8, 6), U(2026, 3, 8, 7, 30))]),
-        ("America/New_York", [(time(1), time(3, 30))], U(2026, 11, 1), U(2026, 11, 2),
-         [(U(2026, 11, 1, 5), U(2026, 11, 1, 8, 30))]),
+        (
+            "America/New_York",
+            [(time(1), time(3, 30))],
+            U(2026, 3, 8),
+            U(2026, 3, 9),
+            [(U(2026, 3, 8, 6), U(2026, 3, 8, 7, 30))],
+        ),
+        (
+            "America/New_York",
+            [(time(1), time(3, 30))],
+            U(2026, 11, 1),
+            U(2026, 11, 2),
+            [(U(2026, 11, 1, 5), U(2026, 11, 1, 8, 30))],
+        ),
         # clipping to [start, end) and 24:00 joining the next day's 00:00
-        ("UTC", [(time(22), None), (time(0), time(2))], U(2026, 6, 1, 23), U(2026, 6, 2, 1),
-         [(U(2026, 6, 1, 23), U(2026, 6, 2, 1))]),
+        (
+            "UTC",
+            [(time(22), None), (time(0), time(2))],
+            U(2026, 6, 1, 23),
+            U(2026, 6, 2, 1),
+            [(U(2026, 6, 1, 23), U(2026, 6, 2, 1))],
+        ),
         # Apia: 12-29 (UTC-10) and 12-31 (UTC+14) work, 12-30 never happened
-        ("Pacific/Apia", [(time(9), time(17))], U(2011, 12, 29, 12), U(2011, 12, 31, 12),
-         [(U(2011, 12, 29, 19), U(2011, 12, 30, 3)), (U(2011, 12, 30, 19), U(2011, 12, 31, 3))]),
+        (
+            "Pacific/Apia",
+            [(time(9), time(17))],
+            U(2011, 12, 29, 12),
+            U(2011, 12, 31, 12),
+            [(U(2011, 12, 29, 19), U(2011, 12, 30, 3)), (U(2011, 12, 30, 19), U(2011, 12, 31, 3))],
+        ),
     ],
 )
 def test_working_intervals(zone, ranges, start, end, expected):
@@ -114,8 +157,10 @@ def test_override_replaces_the_day_and_empty_means_off():
     hours = WeeklyHours(
         "Europe/Berlin",
         {0: (TimeRange(time(9), time(12)),), 1: (TimeRange(time(9), time(12)),)},
-        {date(2026, 6, 1): (TimeRange(time(15), time(16)), TimeRange(time(10), time(11))),
-         date(2026, 6, 2): ()},
+        {
+            date(2026, 6, 1): (TimeRange(time(15), time(16)), TimeRange(time(10), time(11))),
+            date(2026, 6, 2): (),
+        },
     )
     assert working_intervals(hours, U(2026, 6, 1), U(2026, 6, 10)) == [
         Interval(U(2026, 6, 1, 8), U(2026, 6, 1, 9)),

@@ -44,9 +44,11 @@ def choose_round_robin(
     if not candidates:
         raise ValueError("no candidates to choose from")
     if strategy == "availability":
+
         def key(c):
             return (-c.priority, _recency(c))
     elif strategy == "equal":
+
         def key(c):
             return (Fraction(c.recent_count, c.weight), -c.priority, _recency(c))
     else:

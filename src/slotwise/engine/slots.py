@@ -48,7 +48,7 @@ def _ceil_epoch(dt: datetime) -> int:
 class _Ctx:
     """The rules of one query, in int seconds, with the notice/window bounds already resolved."""
 
-    __slots__ = ("rules", "dur", "bb", "ba", "seats", "limit", "now", "allowed")
+    __slots__ = ("allowed", "ba", "bb", "dur", "limit", "now", "rules", "seats")
 
     def __init__(self, rules: EventRules, now: datetime, lo: int, hi: int):
         if now.tzinfo is None or now.utcoffset() is None:
@@ -89,7 +89,9 @@ def _host_starts(ctx: _Ctx, host: HostInput, lo: int, hi: int, exclude: Sequence
 
     if exclude:
         blocks = imerge(
-            sorted(b.block for b in host.busy if not any(b.start == s.start and b.end == s.end for s in exclude))
+            sorted(
+                b.block for b in host.busy if not any(b.start == s.start and b.end == s.end for s in exclude)
+            )
         )
         i, j = 0, len(blocks)
     else:
@@ -159,7 +161,7 @@ def _apply_sessions(ctx: _Ctx, host: HostInput, lo: int, hi: int, starts: list) 
 class _Grid:
     """Grid instants of whole local days [d0, d1] in one zone, as sorted ints and matching datetimes."""
 
-    __slots__ = ("ints", "dts", "_runs")
+    __slots__ = ("_runs", "dts", "ints")
 
     def __init__(self, ints: list[int]):
         self.ints = ints
@@ -294,7 +296,7 @@ def available_slots(
         k = bisect_right(run_starts, i) - 1
         while i < j:
             run_end = run_starts[k + 1] if k + 1 < nruns else len(ints)
-            stop = j if j < run_end else run_end
+            stop = min(run_end, j)
             day = run_dates[k]
             bucket = days.get(day)
             if bucket is None:
@@ -315,7 +317,9 @@ def free_hosts(rules: EventRules, hosts: Sequence[HostInput], *, now: datetime, 
     return [host.host_id for host in hosts if _host_starts(ctx, host, t, t + 1)]
 
 
-def is_offered(rules: EventRules, hosts: Sequence[HostInput], *, mode: Mode, now: datetime, start: datetime) -> bool:
+def is_offered(
+    rules: EventRules, hosts: Sequence[HostInput], *, mode: Mode, now: datetime, start: datetime
+) -> bool:
     _check_hosts(hosts, mode)
     free = free_hosts(rules, hosts, now=now, start=start)
     return len(free) == len(hosts) if mode == "all" else bool(free)
@@ -360,8 +364,7 @@ def explain(rules: EventRules, host: HostInput, *, now: datetime, start: datetim
         day = day_from_number(local_day_of(rules.clock_zone, t))
         if not window.first <= day <= window.last:
             reasons.add(Reason.WINDOW)
-    if rules.daily_limit is not None:
-        if host.day_counts.get(local_day_of(host.hours.zone, t), 0) >= rules.daily_limit:
-            reasons.add(Reason.DAILY_LIMIT)
+    limit = rules.daily_limit
+    if limit is not None and host.day_counts.get(local_day_of(host.hours.zone, t), 0) >= limit:
+        reasons.add(Reason.DAILY_LIMIT)
     return [r for r in Reason if r in reasons]
-

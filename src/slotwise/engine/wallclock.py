@@ -69,7 +69,7 @@ def _year_transitions(zone: str, year: int) -> tuple[int, tuple[tuple[int, int],
 class Segments:
     """Constant-offset UTC segments of one zone covering whole UTC years; starts/ends/offsets are parallel."""
 
-    __slots__ = ("starts", "ends", "offsets")
+    __slots__ = ("ends", "offsets", "starts")
 
     def __init__(self, starts: list[int], ends: list[int], offsets: list[int]):
         self.starts, self.ends, self.offsets = starts, ends, offsets
@@ -90,8 +90,7 @@ class Segments:
         """Append the instants of local wall range [ls, le) (local epoch seconds) as int pairs."""
         starts, ends, offsets = self.starts, self.ends, self.offsets
         i = bisect_right(starts, ls - _MAX_OFFSET) - 1
-        if i < 0:
-            i = 0
+        i = max(i, 0)
         n = len(starts)
         limit = le + _MAX_OFFSET
         while i < n:
@@ -102,10 +101,8 @@ class Segments:
             b = ends[i]
             s = ls - o
             e = le - o
-            if s < a:
-                s = a
-            if e > b:
-                e = b
+            s = max(s, a)
+            e = min(e, b)
             if s < e:
                 out.append((s, e))
             i += 1
