@@ -1,0 +1,170 @@
+"""Thin doors: the host's calendar settings page, the Google OAuth and push endpoints, feeds out."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from slotwise.accounts.models import Team
+from slotwise.core.clock import utc_now
+from slotwise.core.errors import NotFound, PermissionDenied, SlotwiseError
+
+from . import feeds, services
+from .adapters import google
+from .models import CalendarConnection
+
+
+def _membership(request):
+    m = request.user.memberships.select_related("organization").order_by("pk").first()
+    if m is None:
+        raise PermissionDenied("you are not a member of any organization yet")
+    return m
+
+
+def _back(request, exc: SlotwiseError | None = None, ok: str = ""):
+    if exc is not None:
+        messages.error(request, exc.message)
+    elif ok:
+        messages.success(request, ok)
+    return redirect("calendars:index")
+
+
+@login_required
+@require_GET
+def index(request):
+    m = _membership(request)
+    connections = (CalendarConnection.objects.filter(membership=m).prefetch_related("calendars").order_by("pk"))
+    team_feeds = [(t, feeds.feed_url(feeds.feed_for(team=t))) for t in m.teams.order_by("name")]
+    return render(request, "calendars/index.html", {
+        "nav": "calendars", "connections": connections, "feed_url": feeds.feed_url(feeds.feed_for(membership=m)),
+        "team_feeds": team_feeds, "google_enabled": bool(google._setting("SLOTWISE_GOOGLE_CLIENT_ID", "")),
+    })
+
+
+@login_required
+@require_POST
+def add_caldav(request):
+    try:
+        services.connection_add_caldav(
+            membership=_membership(request), url=request.POST.get("url", ""), username=request.POST.get("username", ""),
+            password=request.POST.get("password", ""), name=request.POST.get("name", ""), now=utc_now(),
+        )
+    except SlotwiseError as exc:
+        return _back(request, exc)
+    return _back(request, ok="CalDAV account connected; its busy time is being synced.")
+
+
+@login_required
+@require_POST
+def add_ics(request):
+    try:
+        services.connection_add_ics(membership=_membership(request), url=request.POST.get("url", ""),
+                                    name=request.POST.get("name", ""), now=utc_now())
+    except SlotwiseError as exc:
+        return _back(request, exc)
+    return _back(request, ok="Feed added; its busy time is being synced.")
+
+
+@login_required
+@require_POST
+def choose(request, pk: int):
+    try:
+        conn = services.connection_for(_membership(request), pk)
+        writeback = request.POST.get("writeback") or None
+        services.calendars_choose(
+            connection=conn,
+            conflicts={int(x) for x in request.POST.getlist("conflicts") if x.isdigit()},
+            writeback=int(writeback) if writeback and writeback.isdigit() else None,
+            unreachable=request.POST.get("unreachable") or None,
+        )
+        services.schedule_sync(conn, due_at=utc_now())
+    except SlotwiseError as exc:
+        return _back(request, exc)
+    return _back(request, ok="Saved.")
+
+
+@login_required
+@require_POST
+def sync_now(request, pk: int):
+    try:
+        services.schedule_sync(services.connection_for(_membership(request), pk), due_at=utc_now())
+    except SlotwiseError as exc:
+        return _back(request, exc)
+    return _back(request, ok="Sync queued.")
+
+
+@login_required
+@require_POST
+def delete(request, pk: int):
+    try:
+        services.connection_delete(connection=services.connection_for(_membership(request), pk))
+    except SlotwiseError as exc:
+        return _back(request, exc)
+    return _back(request, ok="Calendar disconnected; its busy time no longer counts.")
+
+
+@login_required
+@require_POST
+def rotate_feed(request, team: int | None = None):
+    m = _membership(request)
+    if team is None:
+        feed = feeds.feed_for(membership=m)
+    else:
+        t = Team.objects.filter(pk=team, members=m).first()
+        if t is None:
+            return _back(request, NotFound(f"team {team} does not exist or you are not in it"))
+        feed = feeds.feed_for(team=t)
+    feeds.feed_rotate(feed=feed, now=utc_now())
+    return _back(request, ok="New feed address made; the old one no longer works.")
+
+
+@login_required
+@require_GET
+def google_connect(request):
+    state = secrets.token_urlsafe(24)
+    request.session["calendars_google_state"] = state
+    return redirect(google.consent_url(redirect_uri=request.build_absolute_uri(reverse("calendars:google_callback")),
+                                       state=state))
+
+
+@login_required
+@require_GET
+def google_callback(request):
+    expected = request.session.pop("calendars_google_state", None)
+    if not expected or not secrets.compare_digest(expected, request.GET.get("state", "")):
+        return _back(request, PermissionDenied("the Google answer does not match this session; connect again"))
+    if request.GET.get("error"):
+        return _back(request, PermissionDenied(f"Google said: {request.GET['error']}; nothing was connected"))
+    try:
+        services.connection_add_google(
+            membership=_membership(request), code=request.GET.get("code", ""),
+            redirect_uri=request.build_absolute_uri(reverse("calendars:google_callback")), now=utc_now(),
+        )
+    except SlotwiseError as exc:
+        return _back(request, exc)
+    return _back(request, ok="Google Calendar connected.")
+
+
+@csrf_exempt
+@require_POST
+def google_push(request):
+    services.google_push(
+        channel_id=request.headers.get("X-Goog-Channel-ID", ""), token=request.headers.get("X-Goog-Channel-Token", ""),
+        state=request.headers.get("X-Goog-Resource-State", ""), now=utc_now(),
+    )
+    return HttpResponse(status=204)  # unknown channels too: telling them apart would help a prober
+
+
+@require_GET
+def feed(request, token: str):
+    f = feeds.feed_by_token(token)
+    resp = HttpResponse(feeds.feed_ics(f, now=utc_now()), content_type="text/calendar; charset=utf-8")
+    resp["Cache-Control"] = "private, max-age=300"
+    return resp
