@@ -1,0 +1,178 @@
+"""OAuth 2 authorization-code flow with PKCE (S256 only) for third-party apps; refresh tokens rotate.
+
+GET/POST /oauth/authorize (a logged-in host approves), POST /oauth/token (code or refresh_token grant).
+Access tokens are ApiTokens of kind "oauth" that expire after ACCESS_TTL; the response carries Calendly's
+extra `owner` and `organization` uris."""
+
+import base64
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+from django.db import transaction
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.utils.html import escape
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from slotwise.core.clock import utc_now
+
+from .base import uri
+from .models import ApiToken, OAuthApplication, OAuthGrant, OAuthRefreshToken
+from .tokens import digest, token_create
+from .views import member_required
+
+ACCESS_TTL = timedelta(hours=2)
+CODE_TTL = timedelta(minutes=5)
+
+
+class OAuthError(Exception):
+    def __init__(self, error: str, description: str, status: int = 400):
+        super().__init__(description)
+        self.error, self.description, self.status = error, description, status
+
+
+def _oauth_error(exc: OAuthError) -> JsonResponse:
+    return JsonResponse({"error": exc.error, "error_description": exc.description}, status=exc.status)
+
+
+def pkce_challenge(verifier: str) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+
+
+def _application(params) -> OAuthApplication:
+    app = OAuthApplication.objects.filter(client_id=params.get("client_id", "")).first()
+    if app is None:
+        raise OAuthError("invalid_client", "unknown client_id", 401)
+    return app
+
+
+def _check_authorize(params, membership) -> OAuthApplication:
+    app = _application(params)
+    if app.organization_id != membership.organization_id:
+        raise OAuthError("access_denied", "this app belongs to another organization", 403)
+    if params.get("redirect_uri") not in app.redirect_uris:
+        raise OAuthError("invalid_request", "redirect_uri is not registered for this app")
+    if params.get("response_type") != "code":
+        raise OAuthError("unsupported_response_type", "response_type must be code")
+    challenge = params.get("code_challenge", "")
+    if params.get("code_challenge_method") != "S256" or not 43 <= len(challenge) <= 128:
+        raise OAuthError("invalid_request", "PKCE is required: code_challenge (43-128 chars) with code_challenge_method=S256")
+    if params.get("scope", "read") not in ("read", "write"):
+        raise OAuthError("invalid_scope", "scope must be read or write")
+    return app
+
+
+@member_required
+def authorize(request):
+    params = request.POST if request.method == "POST" else request.GET
+    try:
+        app = _check_authorize(params, request.membership)
+    except OAuthError as exc:
+        return _oauth_error(exc)
+    scope = params.get("scope", "read")
+    if request.method == "POST":
+        target = params["redirect_uri"]
+        if params.get("decision") != "allow":
+            return redirect(f"{target}?{urlencode({'error': 'access_denied', 'state': params.get('state', '')})}")
+        code = secrets.token_urlsafe(32)
+        OAuthGrant.objects.create(
+            application=app, membership=request.membership, code_hash=digest(code),
+            code_challenge=params["code_challenge"], redirect_uri=target, scope=scope,
+            expires_at=utc_now() + CODE_TTL,
+        )
+        return redirect(f"{target}?{urlencode({'code': code, 'state': params.get('state', '')})}")
+    hidden = "".join(
+        f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">'
+        for k, v in params.items() if k in ("client_id", "redirect_uri", "response_type", "code_challenge",
+                                             "code_challenge_method", "state", "scope")
+    )
+    from django.middleware.csrf import get_token
+
+    html = (
+        f"<!doctype html><title>Authorize {escape(app.name)}</title><h1>{escape(app.name)} asks for "
+        f"{escape(scope)} access to your Slotwise data</h1><form method='post'>"
+        f"<input type='hidden' name='csrfmiddlewaretoken' value='{get_token(request)}'>{hidden}"
+        "<button name='decision' value='allow'>Allow</button> <button name='decision' value='deny'>Deny</button></form>"
+    )
+    return HttpResponse(html)
+
+
+def _issue(*, app, membership, scope, now: datetime, family=None) -> dict:
+    access, secret = token_create(
+        membership=membership, scope=scope, name=app.name[:100], now=now, kind=ApiToken.Kind.OAUTH,
+        application=app, expires_at=now + ACCESS_TTL,
+    )
+    refresh = secrets.token_urlsafe(32)
+    fields = {"family": family} if family else {}
+    OAuthRefreshToken.objects.create(
+        application=app, membership=membership, access_token=access, hash=digest(refresh), scope=scope,
+        created_at=now, **fields,
+    )
+    return {
+        "access_token": secret, "token_type": "Bearer", "expires_in": int(ACCESS_TTL.total_seconds()),
+        "refresh_token": refresh, "scope": scope, "created_at": int(now.timestamp()),
+        "owner": uri("users", membership.user.uuid), "organization": uri("organizations", membership.organization.uuid),
+    }
+
+
+def _client_ok(app: OAuthApplication, params) -> None:
+    if app.client_secret_hash and not hmac.compare_digest(app.client_secret_hash, digest(params.get("client_secret", ""))):
+        raise OAuthError("invalid_client", "client_secret is wrong", 401)
+
+
+def _code_grant(params, now):
+    app = _application(params)
+    _client_ok(app, params)
+    with transaction.atomic():
+        grant = OAuthGrant.objects.select_for_update().filter(code_hash=digest(params.get("code", "")), application=app).first()
+        if grant is None or grant.used_at is not None or now >= grant.expires_at:
+            raise OAuthError("invalid_grant", "the code is unknown, used or expired")
+        if grant.redirect_uri != params.get("redirect_uri"):
+            raise OAuthError("invalid_grant", "redirect_uri differs from the one authorized")
+        if not hmac.compare_digest(pkce_challenge(params.get("code_verifier", "")), grant.code_challenge):
+            raise OAuthError("invalid_grant", "code_verifier does not match the code_challenge")
+        grant.used_at = now
+        grant.save(update_fields=["used_at"])
+        return _issue(app=app, membership=grant.membership, scope=grant.scope, now=now)
+
+
+def _refresh_grant(params, now):
+    app = _application(params)
+    _client_ok(app, params)
+    with transaction.atomic():
+        old = (
+            OAuthRefreshToken.objects.select_for_update().select_related("membership__user", "membership__organization")
+            .filter(hash=digest(params.get("refresh_token", "")), application=app).first()
+        )
+        if old is None:
+            raise OAuthError("invalid_grant", "unknown refresh_token")
+        if old.used_at is not None:
+            # A rotated token came back: someone holds a copy. End the whole family.
+            family = OAuthRefreshToken.objects.filter(family=old.family)
+            ApiToken.objects.filter(pk__in=family.values("access_token")).update(revoked_at=now)
+            family.update(used_at=now)
+            raise OAuthError("invalid_grant", "refresh_token was already used; sign in again")
+        old.used_at = now
+        old.save(update_fields=["used_at"])
+        if old.access_token_id:
+            ApiToken.objects.filter(pk=old.access_token_id).update(revoked_at=now)
+        return _issue(app=app, membership=old.membership, scope=old.scope, now=now, family=old.family)
+
+
+@csrf_exempt
+@require_POST
+def token(request):
+    now = utc_now()
+    grant = request.POST.get("grant_type")
+    try:
+        if grant == "authorization_code":
+            return JsonResponse(_code_grant(request.POST, now))
+        if grant == "refresh_token":
+            return JsonResponse(_refresh_grant(request.POST, now))
+        raise OAuthError("unsupported_grant_type", "grant_type must be authorization_code or refresh_token")
+    except OAuthError as exc:
+        return _oauth_error(exc)

@@ -1,0 +1,234 @@
+"""GET/POST /event_types, GET/PATCH /event_types/{uuid}. Writes go through scheduling.services."""
+
+from django.db.models import Q
+from django.utils.html import escape, linebreaks
+from ninja import Field, Query, Router, Schema
+
+from slotwise.accounts.models import Membership
+from slotwise.core.errors import InvalidInput, NotFound
+from slotwise.scheduling import services as scheduling
+from slotwise.scheduling.models import EventType
+
+from ..base import (
+    Pagination, check_org, idempotent, paginate, require_write, responses, sort_order, ts, uri, uuid_of,
+)
+
+router = Router(tags=["event_types"])
+
+KIND = {
+    EventType.Kind.ONE_ON_ONE: ("solo", None, "One-on-One"),
+    EventType.Kind.GROUP: ("group", None, "Group"),
+    EventType.Kind.COLLECTIVE: ("solo", "collective", "Collective"),
+    EventType.Kind.ROUND_ROBIN: ("solo", "round_robin", "Round Robin"),
+}
+QUESTION_TYPES = {
+    "text": "string", "long_text": "text", "phone": "phone_number",
+    "single_choice": "single_select", "multiple_choice": "multi_select",
+}
+
+
+class Profile(Schema):
+    type: str
+    name: str
+    owner: str
+
+
+class CustomQuestion(Schema):
+    name: str
+    type: str
+    position: int
+    enabled: bool
+    required: bool
+    answer_choices: list[str]
+    include_other: bool
+
+
+class EventTypeOut(Schema):
+    uri: str
+    name: str
+    active: bool
+    slug: str
+    scheduling_url: str
+    duration: int
+    duration_options: list[int]
+    kind: str
+    pooling_type: str | None
+    type: str
+    color: str
+    created_at: str
+    updated_at: str
+    internal_note: str | None
+    description_plain: str | None
+    description_html: str | None
+    profile: Profile
+    secret: bool
+    booking_method: str
+    custom_questions: list[CustomQuestion]
+    deleted_at: str | None
+    kind_description: str
+    admin_managed: bool
+
+
+class EventTypeResource(Schema):
+    resource: EventTypeOut
+
+
+class EventTypeCollection(Schema):
+    collection: list[EventTypeOut]
+    pagination: Pagination
+
+
+def event_type_dict(et: EventType) -> dict:
+    from django.conf import settings
+
+    kind, pooling, description = KIND[et.kind]
+    if et.team_id:
+        profile = {"type": "Team", "name": et.team.name, "owner": uri("teams", et.team.uuid)}
+    else:
+        profile = {"type": "User", "name": et.owner.user.name or et.owner.user.email, "owner": uri("users", et.owner.user.uuid)}
+    return {
+        "uri": uri("event_types", et.uuid),
+        "name": et.name,
+        "active": et.active,
+        "slug": et.slug,
+        "scheduling_url": f"{settings.BASE_URL}{et.path}".rstrip("/"),
+        "duration": et.duration_minutes,
+        "duration_options": sorted(et.duration_options or []),
+        "kind": kind,
+        "pooling_type": pooling,
+        "type": "StandardEventType",
+        "color": et.color,
+        "created_at": ts(et.created_at),
+        "updated_at": ts(et.updated_at),
+        "internal_note": None,
+        "description_plain": et.description or None,
+        "description_html": linebreaks(escape(et.description)) if et.description else None,
+        "profile": profile,
+        "secret": et.secret,
+        "booking_method": "instant",
+        "custom_questions": [
+            {
+                "name": q.get("label", q["key"]),
+                "type": QUESTION_TYPES.get(q.get("type"), "string"),
+                "position": i,
+                "enabled": True,
+                "required": bool(q.get("required")),
+                "answer_choices": list(q.get("options") or []),
+                "include_other": False,
+            }
+            for i, q in enumerate(et.questions or [])
+        ],
+        "deleted_at": None,
+        "kind_description": description,
+        "admin_managed": False,
+    }
+
+
+def visible_event_types(request):
+    return EventType.objects.select_related("organization", "owner__user", "team").filter(
+        organization=request.auth.membership.organization
+    )
+
+
+def event_type_by_uuid(request, value: str, *, field: str = "uuid") -> EventType:
+    et = visible_event_types(request).filter(uuid=uuid_of(value, "event_types", field=field)).first()
+    if et is None:
+        raise NotFound(f"{field}: no event type with this uuid in your organization")
+    return et
+
+
+def may_edit(request, et: EventType) -> None:
+    from slotwise.core.errors import PermissionDenied
+
+    me = request.auth.membership
+    if not me.is_admin and et.owner_id != me.pk:
+        raise PermissionDenied("Only the event type's owner or an organization admin can change it")
+
+
+@router.get("/event_types", response=responses(200, EventTypeCollection), summary="Event types")
+def list_event_types(
+    request,
+    organization: str | None = None,
+    user: str | None = None,
+    active: bool | None = None,
+    sort: str | None = None,
+    count: int = Query(20, ge=1, le=100),
+    page_token: str | None = None,
+):
+    check_org(request, organization)
+    qs = visible_event_types(request)
+    if user:
+        user_uuid = uuid_of(user, "users", field="user")
+        if not Membership.objects.filter(organization=request.auth.membership.organization, user__uuid=user_uuid).exists():
+            raise NotFound("user: no such user in your organization")
+        qs = qs.filter(Q(owner__user__uuid=user_uuid) | Q(pool__membership__user__uuid=user_uuid)).distinct()
+    elif not organization:
+        # Calendly needs one of user or organization; with neither, the token's own user is meant.
+        qs = qs.filter(Q(owner=request.auth.membership) | Q(pool__membership=request.auth.membership)).distinct()
+    if active is not None:
+        qs = qs.filter(active=active)
+    order = sort_order(sort, allowed={"name": "name", "created_at": "created_at"}, default="created_at")
+    return paginate(request, qs, order=order, count=count, page_token=page_token, serialize=event_type_dict)
+
+
+@router.get("/event_types/{uuid}", response=responses(200, EventTypeResource), summary="One event type")
+def get_event_type(request, uuid: str):
+    return {"resource": event_type_dict(event_type_by_uuid(request, uuid))}
+
+
+class EventTypeCreate(Schema):
+    name: str
+    owner: str | None = Field(None, description="The host's user uri; default: the token's user")
+    duration: int = 30
+    slug: str | None = None
+    description: str | None = None
+    color: str | None = None
+    active: bool = True
+    secret: bool = False
+
+
+class EventTypeUpdate(Schema):
+    name: str | None = None
+    duration: int | None = None
+    slug: str | None = None
+    description: str | None = None
+    color: str | None = None
+    active: bool | None = None
+    secret: bool | None = None
+
+
+def _values(body: Schema) -> dict:
+    names = {"duration": "duration_minutes"}
+    return {names.get(k, k): v for k, v in body.dict(exclude_unset=True).items() if k != "owner" and v is not None}
+
+
+@router.post("/event_types", response=responses(201, EventTypeResource), summary="Create a one-on-one event type")
+@idempotent
+def create_event_type(request, body: EventTypeCreate):
+    require_write(request)
+    me = request.auth.membership
+    owner = me
+    if body.owner:
+        owner = Membership.objects.filter(
+            organization=me.organization, user__uuid=uuid_of(body.owner, "users", field="owner")
+        ).first()
+        if owner is None:
+            raise NotFound("owner: no such user in your organization")
+        if owner.pk != me.pk and not me.is_admin:
+            from slotwise.core.errors import PermissionDenied
+
+            raise PermissionDenied("Only an organization admin can create event types for someone else")
+    values = _values(body)
+    if values.get("duration_minutes") is not None and not 1 <= values["duration_minutes"] <= 1440:
+        raise InvalidInput("duration: give minutes from 1 to 1440", field="duration")
+    et = scheduling.event_type_create(organization=me.organization, owner=owner, values=values, now=request.now)
+    return 201, {"resource": event_type_dict(event_type_by_uuid(request, str(et.uuid)))}
+
+
+@router.patch("/event_types/{uuid}", response=responses(200, EventTypeResource), summary="Change an event type")
+def update_event_type(request, uuid: str, body: EventTypeUpdate):
+    require_write(request)
+    et = event_type_by_uuid(request, uuid)
+    may_edit(request, et)
+    scheduling.event_type_update(event_type=et, values=_values(body), now=request.now)
+    return {"resource": event_type_dict(event_type_by_uuid(request, uuid))}

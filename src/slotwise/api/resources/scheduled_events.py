@@ -1,0 +1,416 @@
+"""Scheduled events (bookings) and their invitees: list, get, cancel; POST /invitees books."""
+
+from django.conf import settings
+from django.db.models import Count, Q
+from ninja import Field, Query, Router, Schema
+
+from slotwise.accounts.models import Membership
+from slotwise.bookings import services as bookings
+from slotwise.bookings.models import Booking, Invitee
+from slotwise.core.clock import parse_instant
+from slotwise.core.errors import InvalidInput, NotFound
+
+from ..base import (
+    Pagination, check_org, idempotent, paginate, require_write, responses, sort_order, ts, uri, uuid_of,
+)
+
+router = Router(tags=["scheduled_events"])
+
+LOCATION_TYPES = {"in_person": "physical", "phone": "outbound_call", "zoom": "zoom"}
+
+
+class Cancellation(Schema):
+    canceled_by: str
+    reason: str | None
+    canceler_type: str
+    created_at: str | None = None
+
+
+class Location(Schema):
+    type: str
+    location: str | None
+
+
+class InviteesCounter(Schema):
+    total: int
+    active: int
+    limit: int
+
+
+class EventMembership(Schema):
+    user: str
+    user_email: str
+    user_name: str
+
+
+class Event(Schema):
+    uri: str
+    name: str
+    status: str
+    start_time: str
+    end_time: str
+    event_type: str
+    location: Location
+    invitees_counter: InviteesCounter
+    created_at: str
+    updated_at: str
+    event_memberships: list[EventMembership]
+    event_guests: list[dict]
+    cancellation: Cancellation | None = None
+    calendar_event: dict | None
+    meeting_notes_plain: str | None = None
+
+
+class EventResource(Schema):
+    resource: Event
+
+
+class EventCollection(Schema):
+    collection: list[Event]
+    pagination: Pagination
+
+
+class QuestionAndAnswer(Schema):
+    question: str
+    answer: str
+    position: int
+
+
+class Tracking(Schema):
+    utm_campaign: str | None
+    utm_source: str | None
+    utm_medium: str | None
+    utm_content: str | None
+    utm_term: str | None
+    salesforce_uuid: str | None
+
+
+class NoShowRef(Schema):
+    uri: str
+    created_at: str
+
+
+class InviteeOut(Schema):
+    uri: str
+    email: str
+    first_name: str | None
+    last_name: str | None
+    name: str
+    status: str
+    questions_and_answers: list[QuestionAndAnswer]
+    timezone: str
+    event: str
+    created_at: str
+    updated_at: str
+    tracking: Tracking
+    text_reminder_number: str | None
+    rescheduled: bool
+    old_invitee: str | None
+    new_invitee: str | None
+    cancel_url: str
+    reschedule_url: str
+    routing_form_submission: str | None
+    cancellation: Cancellation | None = None
+    payment: dict | None
+    no_show: NoShowRef | None
+    reconfirmation: dict | None
+    scheduling_method: str | None = None
+    invitee_scheduled_by: str | None = None
+
+
+class InviteeResource(Schema):
+    resource: InviteeOut
+
+
+class InviteeCollection(Schema):
+    collection: list[InviteeOut]
+    pagination: Pagination
+
+
+def cancellation_dict(b: Booking) -> dict | None:
+    if b.status == Booking.Status.CONFIRMED:
+        return None
+    return {
+        "canceled_by": b.canceled_by or "",
+        "reason": b.cancel_reason or None,
+        "canceler_type": b.canceler_type if b.canceler_type in ("host", "invitee") else "host",
+        "created_at": ts(b.canceled_at),
+    }
+
+
+def event_dict(b: Booking) -> dict:
+    hosts = [h.membership for h in b.host_blocks.all()] or [b.host]
+    active = sum(1 for i in b.invitees.all() if i.status == Invitee.Status.ACTIVE)
+    return {
+        "uri": uri("scheduled_events", b.uid),
+        "name": b.event_type.name,
+        "status": "active" if b.status == Booking.Status.CONFIRMED else "canceled",
+        "start_time": ts(b.start),
+        "end_time": ts(b.end),
+        "event_type": uri("event_types", b.event_type.uuid),
+        "location": {"type": LOCATION_TYPES.get(b.location_kind, "custom"), "location": b.location or None},
+        "invitees_counter": {"total": len(b.invitees.all()), "active": active, "limit": b.event_type.seats},
+        "created_at": ts(b.created_at),
+        "updated_at": ts(b.updated_at),
+        "event_memberships": [
+            {"user": uri("users", m.user.uuid), "user_email": m.user.email, "user_name": m.user.name or m.user.email}
+            for m in hosts
+        ],
+        "event_guests": [],
+        "cancellation": cancellation_dict(b),
+        "calendar_event": None,
+        "meeting_notes_plain": None,
+    }
+
+
+def _successor(invitee: Invitee) -> Invitee | None:
+    booking = invitee.booking
+    nxt = getattr(booking, "rescheduled_to", None) if booking.status == Booking.Status.RESCHEDULED else None
+    if nxt is None:
+        return None
+    return nxt.invitees.filter(email=invitee.email).first()
+
+
+def invitee_dict(i: Invitee) -> dict:
+    b = i.booking
+    old = None
+    if b.rescheduled_from_id:
+        old = b.rescheduled_from.invitees.filter(email=i.email).first()
+    new = _successor(i) if i.status == Invitee.Status.CANCELED else None
+    mark = getattr(i, "no_show_mark", None) if i.no_show else None
+    canceled = i.status == Invitee.Status.CANCELED
+    return {
+        "uri": uri("scheduled_events", b.uid, "invitees", i.uid),
+        "email": i.email,
+        "first_name": i.first_name or None,
+        "last_name": i.last_name or None,
+        "name": i.name,
+        "status": "canceled" if canceled else "active",
+        "questions_and_answers": [
+            {"question": a.get("question", a.get("key", "")), "answer": str(a.get("answer", "")), "position": n}
+            for n, a in enumerate(i.answers or [])
+        ],
+        "timezone": i.timezone,
+        "event": uri("scheduled_events", b.uid),
+        "created_at": ts(i.created_at),
+        "updated_at": ts(i.updated_at),
+        "tracking": dict.fromkeys(
+            ("utm_campaign", "utm_source", "utm_medium", "utm_content", "utm_term", "salesforce_uuid")
+        ),
+        "text_reminder_number": None,
+        "rescheduled": new is not None,
+        "old_invitee": uri("scheduled_events", old.booking.uid, "invitees", old.uid) if old else None,
+        "new_invitee": uri("scheduled_events", new.booking.uid, "invitees", new.uid) if new else None,
+        "cancel_url": f"{settings.BASE_URL}/cancel/{i.cancel_token}/",
+        "reschedule_url": f"{settings.BASE_URL}/reschedule/{i.reschedule_token}/",
+        "routing_form_submission": None,
+        "cancellation": (cancellation_dict(b) or {"canceled_by": i.name, "reason": None, "canceler_type": "invitee",
+                                                   "created_at": ts(i.updated_at)}) if canceled else None,
+        "payment": None,
+        "no_show": {"uri": uri("invitee_no_shows", mark.uuid), "created_at": ts(mark.created_at)} if mark else None,
+        "reconfirmation": None,
+        "scheduling_method": None,
+        "invitee_scheduled_by": None,
+    }
+
+
+def bookings_of(request):
+    return (
+        Booking.objects.filter(organization=request.auth.membership.organization)
+        .select_related("event_type", "host__user")
+        .prefetch_related("invitees", "host_blocks__membership__user")
+    )
+
+
+def booking_by_uuid(request, value: str) -> Booking:
+    b = bookings_of(request).filter(uid=uuid_of(value, "scheduled_events", field="uuid")).first()
+    if b is None:
+        raise NotFound("No scheduled event with this uuid in your organization")
+    return b
+
+
+@router.get("/scheduled_events", response=responses(200, EventCollection), summary="Scheduled events")
+def list_events(
+    request,
+    user: str | None = None,
+    organization: str | None = None,
+    invitee_email: str | None = None,
+    status: str | None = None,
+    sort: str | None = None,
+    min_start_time: str | None = None,
+    max_start_time: str | None = None,
+    count: int = Query(20, ge=1, le=100),
+    page_token: str | None = None,
+):
+    check_org(request, organization)
+    qs = bookings_of(request)
+    if user:
+        user_uuid = uuid_of(user, "users", field="user")
+        member = Membership.objects.filter(organization=request.auth.membership.organization, user__uuid=user_uuid).first()
+        if member is None:
+            raise NotFound("user: no such user in your organization")
+        qs = qs.filter(Q(host=member) | Q(host_blocks__membership=member)).distinct()
+    elif not organization:
+        raise InvalidInput("give the user or the organization to list events of", field="organization")
+    if status is not None:
+        if status == "active":
+            qs = qs.filter(status=Booking.Status.CONFIRMED)
+        elif status == "canceled":
+            qs = qs.exclude(status=Booking.Status.CONFIRMED)
+        else:
+            raise InvalidInput(f"status: {status!r} is not one of active, canceled", field="status")
+    if min_start_time:
+        qs = qs.filter(start__gte=parse_instant(min_start_time, field="min_start_time"))
+    if max_start_time:
+        qs = qs.filter(start__lt=parse_instant(max_start_time, field="max_start_time"))
+    if invitee_email:
+        qs = qs.filter(invitees__email__iexact=invitee_email.strip()).distinct()
+    order = sort_order(sort, allowed={"start_time": "start"}, default="start")
+    return paginate(request, qs, order=order, count=count, page_token=page_token, serialize=event_dict)
+
+
+@router.get("/scheduled_events/{uuid}", response=responses(200, EventResource), summary="One scheduled event")
+def get_event(request, uuid: str):
+    return {"resource": event_dict(booking_by_uuid(request, uuid))}
+
+
+def _invitees(booking: Booking):
+    return Invitee.objects.filter(booking=booking).select_related(
+        "booking__rescheduled_from", "booking__event_type", "no_show_mark"
+    )
+
+
+@router.get(
+    "/scheduled_events/{uuid}/invitees", response=responses(200, InviteeCollection), summary="A scheduled event's invitees"
+)
+def list_invitees(
+    request,
+    uuid: str,
+    status: str | None = None,
+    email: str | None = None,
+    sort: str | None = None,
+    count: int = Query(20, ge=1, le=100),
+    page_token: str | None = None,
+):
+    qs = _invitees(booking_by_uuid(request, uuid))
+    if status is not None:
+        if status not in ("active", "canceled"):
+            raise InvalidInput(f"status: {status!r} is not one of active, canceled", field="status")
+        qs = qs.filter(status=status)
+    if email:
+        qs = qs.filter(email__iexact=email.strip())
+    order = sort_order(sort, allowed={"created_at": "created_at"}, default="created_at")
+    return paginate(request, qs, order=order, count=count, page_token=page_token, serialize=invitee_dict)
+
+
+def invitee_by_uri(request, value: str, *, field: str) -> Invitee:
+    invitee_uuid = uuid_of(value, "invitees", field=field)
+    i = (
+        Invitee.objects.select_related("booking__event_type", "booking__rescheduled_from")
+        .filter(uid=invitee_uuid, booking__organization=request.auth.membership.organization)
+        .first()
+    )
+    if i is None:
+        raise NotFound(f"{field}: no invitee with this uuid in your organization")
+    return i
+
+
+@router.get(
+    "/scheduled_events/{uuid}/invitees/{invitee_uuid}", response=responses(200, InviteeResource), summary="One invitee"
+)
+def get_invitee(request, uuid: str, invitee_uuid: str):
+    booking = booking_by_uuid(request, uuid)
+    i = _invitees(booking).filter(uid=uuid_of(invitee_uuid, "invitees", field="invitee_uuid")).first()
+    if i is None:
+        raise NotFound("No invitee with this uuid on this event")
+    return {"resource": invitee_dict(i)}
+
+
+class CancelBody(Schema):
+    reason: str | None = None
+
+
+class CancellationResource(Schema):
+    resource: Cancellation
+
+
+@router.post(
+    "/scheduled_events/{uuid}/cancellation", response=responses(201, CancellationResource), summary="Cancel an event"
+)
+@idempotent
+def cancel_event(request, uuid: str, body: CancelBody | None = None):
+    require_write(request)
+    booking = booking_by_uuid(request, uuid)
+    me = request.auth.membership
+    if not me.is_admin and booking.host_id != me.pk and not booking.host_blocks.filter(membership=me).exists():
+        from slotwise.core.errors import PermissionDenied
+
+        raise PermissionDenied("Only a host of this event or an organization admin can cancel it")
+    if booking.status != Booking.Status.CONFIRMED:
+        raise InvalidInput(f"This event is already {booking.status}", field="uuid")
+    booking = bookings.booking_cancel(
+        booking=booking, now=request.now, reason=(body.reason if body else "") or "",
+        canceled_by=me.user.name or me.user.email, canceler_type="host",
+    )
+    return 201, {"resource": cancellation_dict(booking)}
+
+
+class InviteeIn(Schema):
+    name: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str
+    timezone: str
+
+
+class LocationIn(Schema):
+    kind: str | None = None
+    location: str | None = None
+
+
+class QuestionIn(Schema):
+    question: str
+    answer: str | list[str]
+    position: int | None = None
+
+
+class BookBody(Schema):
+    event_type: str
+    start_time: str
+    invitee: InviteeIn
+    questions_and_answers: list[QuestionIn] = []
+    location: LocationIn | None = None
+
+
+@router.post("/invitees", response=responses(201, InviteeResource), summary="Book: create an invitee")
+@idempotent
+def book(request, body: BookBody):
+    require_write(request)
+    from .event_types import event_type_by_uuid
+
+    et = event_type_by_uuid(request, body.event_type, field="event_type")
+    start = parse_instant(body.start_time, field="start_time")
+    name = (body.invitee.name or " ".join(p for p in (body.invitee.first_name, body.invitee.last_name) if p)).strip()
+    by_label = {str(q.get("label", "")).strip().lower(): q["key"] for q in et.questions or []}
+    by_key = {q["key"] for q in et.questions or []}
+    answers = {}
+    for n, qa in enumerate(body.questions_and_answers):
+        key = qa.question if qa.question in by_key else by_label.get(qa.question.strip().lower())
+        if key is None:
+            raise InvalidInput(
+                f"questions_and_answers[{n}].question: {qa.question!r} is not a question of this event type",
+                field=f"questions_and_answers[{n}].question",
+            )
+        answers[key] = qa.answer
+    invitee = bookings.booking_create(
+        event_type=et,
+        start=start,
+        invitee=bookings.InviteeInput(
+            name=name, email=body.invitee.email, timezone=body.invitee.timezone, answers=answers,
+            first_name=body.invitee.first_name or "", last_name=body.invitee.last_name or "",
+        ),
+        now=request.now,
+        source=Booking.Source.API,
+        location=body.location.location if body.location and body.location.location is not None else None,
+    )
+    return 201, {"resource": invitee_dict(_invitees(invitee.booking).get(pk=invitee.pk))}

@@ -1,0 +1,99 @@
+"""Domain events → webhook outbox rows, in the publisher's transaction (see services.outbox_write)."""
+
+from slotwise.core.events import subscribe
+
+from . import services
+
+
+def _booking_hosts(booking) -> list[int]:
+    return sorted({booking.host_id, *booking.host_blocks.values_list("membership_id", flat=True)})
+
+
+def _invitee_payload(invitee, **override) -> dict:
+    from slotwise.api.resources.scheduled_events import event_dict, invitee_dict
+
+    invitee.refresh_from_db()
+    payload = invitee_dict(invitee)
+    payload.update(override)
+    payload["scheduled_event"] = event_dict(invitee.booking)
+    return payload
+
+
+def _write(booking, event, payload, now):
+    services.outbox_write(
+        organization_id=booking.organization_id, event=event, payload=payload, hosts=_booking_hosts(booking), now=now
+    )
+
+
+def on_booking_created(*, event, booking, invitee, now, **_):
+    if booking.rescheduled_from_id and booking.invitees.count() == 1:
+        return  # a reschedule: on_rescheduled writes invitee.canceled first, then this invitee.created
+    _write(booking, "invitee.created", _invitee_payload(invitee), now)
+
+
+def on_booking_canceled(*, event, booking, invitees, now, rescheduled=False, **_):
+    for invitee in invitees:
+        _write(booking, "invitee.canceled", _invitee_payload(invitee, rescheduled=bool(rescheduled)), now)
+
+
+def on_invitee_canceled(*, event, booking, invitee, now, **_):
+    _write(booking, "invitee.canceled", _invitee_payload(invitee, rescheduled=False), now)
+
+
+def on_rescheduled(*, event, old, invitee, new, now, **_):
+    from slotwise.api.base import uri
+
+    new_uri = uri("scheduled_events", new.booking.uid, "invitees", new.uid)
+    _write(old, "invitee.canceled", _invitee_payload(invitee, rescheduled=True, new_invitee=new_uri), now)
+    if new.booking.rescheduled_from_id and new.booking.invitees.count() == 1:
+        _write(new.booking, "invitee.created", _invitee_payload(new), now)
+    # else: booking.created already wrote it (joining a group session has no link back to the old booking)
+
+
+def _no_show_payload(invitee, now):
+    from slotwise.api.services import no_show_mark
+
+    mark = no_show_mark(invitee=invitee, now=now)
+    from slotwise.api.resources.no_shows import no_show_dict
+
+    return no_show_dict(mark)
+
+
+def on_no_show_set(*, event, invitee, now, **_):
+    _write(invitee.booking, "invitee_no_show.created", _no_show_payload(invitee, now), now)
+
+
+def on_no_show_cleared(*, event, invitee, now, **_):
+    _write(invitee.booking, "invitee_no_show.deleted", _no_show_payload(invitee, now), now)
+
+
+def _event_type_hosts(et) -> list[int]:
+    hosts = [et.owner_id] if et.owner_id else []
+    if et.pk:
+        hosts += list(et.pool.values_list("membership_id", flat=True))
+    return hosts
+
+
+def on_event_type(*, event, event_type, now, **_):
+    from slotwise.api.resources.event_types import event_type_dict
+
+    payload = event_type_dict(event_type)
+    if event == "event_type.deleted":
+        from slotwise.api.base import ts
+
+        payload["deleted_at"] = ts(now)
+    services.outbox_write(
+        organization_id=event_type.organization_id, event=event, payload=payload, hosts=_event_type_hosts(event_type),
+        now=now,
+    )
+
+
+def connect() -> None:
+    subscribe("booking.created", on_booking_created)
+    subscribe("booking.canceled", on_booking_canceled)
+    subscribe("invitee.canceled", on_invitee_canceled)
+    subscribe("booking.rescheduled", on_rescheduled)
+    subscribe("invitee.no_show_set", on_no_show_set)
+    subscribe("invitee.no_show_cleared", on_no_show_cleared)
+    for name in ("event_type.created", "event_type.updated", "event_type.deleted"):
+        subscribe(name, on_event_type)
