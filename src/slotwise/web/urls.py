@@ -1,1 +1,30 @@
-urlpatterns = []
+from django.urls import path
+
+from . import dashboard, public
+
+urlpatterns = [
+    path("login/", dashboard.login_view, name="login"),
+    path("logout/", dashboard.logout_view, name="logout"),
+    path("dashboard/", dashboard.home, name="dashboard"),
+    path("dashboard/event-types/new/", dashboard.event_type_edit, name="event_type_new"),
+    path("dashboard/event-types/<int:pk>/", dashboard.event_type_edit, name="event_type_edit"),
+    path("dashboard/event-types/<int:pk>/single-use/", dashboard.single_use_create, name="single_use_create"),
+    path("dashboard/event-types/<int:pk>/star/", dashboard.star, name="star"),
+    path("dashboard/event-types/<int:pk>/pool/", dashboard.pool_edit, name="pool_edit"),
+    path("dashboard/availability/", dashboard.availability, name="availability"),
+    path("dashboard/bookings/", dashboard.booking_list, name="bookings"),
+    path("dashboard/bookings/<uuid:uid>/cancel/", dashboard.booking_cancel, name="booking_cancel"),
+    path("dashboard/invitees/<uuid:uid>/no-show/", dashboard.no_show, name="no_show"),
+    path("dashboard/team/", dashboard.team, name="team"),
+    path("dashboard/contacts/", dashboard.contact_list, name="contacts"),
+    path("dashboard/contacts/<int:pk>/", dashboard.contact_detail, name="contact"),
+    path("d/<str:token>/", public.single_use_page, name="single_use"),
+    path("cancel/<str:token>/", public.cancel_page, name="cancel"),
+    path("reschedule/<str:token>/", public.reschedule_page, name="reschedule"),
+    path("booked/<str:uid>/", public.confirmation, name="confirmation"),
+    path("booked/<str:uid>/event.ics", public.ics, name="ics"),
+    path("<slug:org>/team/<slug:team>/<slug:event>/", public.team_event_page, name="team_event_page"),
+    path("<slug:org>/<slug:host>/<slug:event>/", public.event_page, name="event_page"),
+    path("<slug:org>/<slug:host>/", public.host_page, name="host_page"),
+    path("<slug:org>/", public.org_page, name="org_page"),
+]

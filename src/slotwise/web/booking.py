@@ -1,0 +1,181 @@
+"""What a booking page shows: the month calendar, the day's times in the viewer's zone, the chosen time.
+
+Pure presentation over `scheduling.selectors.event_availability` (the one read path for slots): no writes,
+no clock (`now` is passed in by the view).
+"""
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from slotwise.accounts.models import Membership
+from slotwise.core.errors import InvalidInput
+from slotwise.core.timezones import validate_zone
+from slotwise.scheduling import selectors
+from slotwise.scheduling.models import EventType
+
+NIGHT_FROM, NIGHT_TO = 22, 7  # 22:00-06:59 local: ask the invitee to confirm before booking
+NEAREST = 6
+
+
+def fmt_time(instant: datetime, zone: str, clock: str) -> str:
+    local = instant.astimezone(ZoneInfo(zone))
+    if clock == "24":
+        return f"{local:%H:%M}"
+    hour = local.hour % 12 or 12
+    return f"{hour}:{local.minute:02d} {'AM' if local.hour < 12 else 'PM'}"
+
+
+def fmt_day(instant: datetime, zone: str) -> str:
+    local = instant.astimezone(ZoneInfo(zone))
+    return f"{local:%A}, {local:%B} {local.day}, {local.year}"
+
+
+def is_night(instant: datetime, zone: str) -> bool:
+    hour = instant.astimezone(ZoneInfo(zone)).hour
+    return hour >= NIGHT_FROM or hour < NIGHT_TO
+
+
+@dataclass
+class Choice:
+    """The viewer's choices, read from the query string; anything invalid falls back and is reported."""
+
+    zone: str
+    clock: str = "12"
+    month: date | None = None  # first of the month shown
+    day: date | None = None
+    duration: int | None = None
+    host: Membership | None = None
+    browser_zone: str = ""
+    errors: dict = field(default_factory=dict)
+
+    def query(self, **over) -> str:
+        params = {
+            "tz": self.zone,
+            "clock": self.clock,
+            "month": f"{self.month:%Y-%m}" if self.month else "",
+            "date": self.day.isoformat() if self.day else "",
+            "duration": self.duration or "",
+            "host": self.host.slug if self.host else "",
+            "bz": self.browser_zone,
+        }
+        params.update(over)
+        return urlencode({k: v for k, v in params.items() if v not in ("", None)})
+
+
+def read_choice(params, event_type: EventType, hosts: list[Membership], *, default_zone: str, now: datetime,
+                duration: int | None = None) -> Choice:
+    errors = {}
+    zone = params.get("tz") or default_zone
+    try:
+        zone = validate_zone(zone, field="tz")
+    except InvalidInput as exc:
+        errors["tz"] = exc.message
+        zone = default_zone
+    choice = Choice(zone=zone, clock="24" if params.get("clock") == "24" else "12", errors=errors)
+    bz = params.get("bz") or ""
+    choice.browser_zone = bz if len(bz) < 64 else ""
+    try:
+        if params.get("month"):
+            y, m = params["month"].split("-")
+            choice.month = date(int(y), int(m), 1)
+    except ValueError:
+        errors["month"] = f"month: {params['month']!r} is not a month like 2026-03"
+    try:
+        if params.get("date"):
+            choice.day = date.fromisoformat(params["date"])
+            choice.month = choice.day.replace(day=1)
+    except ValueError:
+        errors["date"] = f"date: {params['date']!r} is not a date like 2026-03-09"
+    if choice.month is None:
+        choice.month = now.astimezone(ZoneInfo(zone)).date().replace(day=1)
+    allowed = sorted({event_type.duration_minutes, *(event_type.duration_options or [])})
+    if duration is not None:
+        choice.duration = duration
+    elif params.get("duration"):
+        try:
+            d = int(params["duration"])
+        except ValueError:
+            d = None
+        if d in allowed:
+            choice.duration = d
+        else:
+            errors["duration"] = f"duration: choose one of {allowed} minutes"
+    slug = params.get("host") or ""
+    if slug and can_pick_host(event_type):
+        choice.host = next((h for h in hosts if h.slug == slug), None)
+        if choice.host is None:
+            errors["host"] = f"host: {slug!r} does not host this event; choose anyone or one of the hosts listed"
+    return choice
+
+
+def can_pick_host(event_type: EventType) -> bool:
+    return event_type.kind == EventType.Kind.ROUND_ROBIN and event_type.invitee_picks_host
+
+
+@dataclass
+class Month:
+    first: date
+    weeks: list  # [[{"date", "in_month", "free", "past"} or None]]
+    prev: date | None
+    next: date
+    free_days: set
+
+
+def month_view(event_type: EventType, choice: Choice, *, now: datetime, host: Membership | None = None) -> tuple:
+    """The calendar for choice.month and the slots of its days, in the viewer's zone."""
+    first = choice.month
+    last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    today = now.astimezone(ZoneInfo(choice.zone)).date()
+    lo, hi = selectors.local_range(max(first, today), last, choice.zone) if last >= today else (now, now)
+    if hi > lo:
+        result = selectors.event_availability(
+            event_type=event_type, start=max(lo, now), end=hi, viewer_zone=choice.zone, now=now,
+            host=host, duration_minutes=choice.duration,
+        )
+        days = result.days
+    else:
+        days = {}
+    weeks = []
+    for week in calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month):
+        weeks.append([
+            {"date": d, "in_month": d.month == first.month, "free": bool(days.get(d)) and d.month == first.month,
+             "past": d < today}
+            for d in week
+        ])
+    prev = (first - timedelta(days=1)).replace(day=1)
+    month = Month(
+        first=first, weeks=weeks, prev=prev if prev >= today.replace(day=1) else None,
+        next=(last + timedelta(days=1)), free_days={d for d, s in days.items() if s},
+    )
+    return month, days
+
+
+def nearest_free(event_type: EventType, *, start: datetime, zone: str, now: datetime, host: Membership | None,
+                 duration: int | None) -> list[datetime]:
+    """The offered starts closest to `start` (the one that was just taken), for a second try."""
+    lo = max(now, start - timedelta(days=2))
+    result = selectors.event_availability(
+        event_type=event_type, start=lo, end=start + timedelta(days=14), viewer_zone=zone, now=now, host=host,
+        duration_minutes=duration,
+    )
+    starts = [s for s in result.starts() if s != start]
+    return sorted(sorted(starts, key=lambda s: abs(s - start))[:NEAREST])
+
+
+def google_link(*, title: str, start: datetime, end: datetime, details: str, location: str) -> str:
+    fmt = "%Y%m%dT%H%M%SZ"
+    return "https://calendar.google.com/calendar/render?" + urlencode({
+        "action": "TEMPLATE", "text": title, "dates": f"{start:{fmt}}/{end:{fmt}}", "details": details,
+        "location": location,
+    })
+
+
+def outlook_link(*, title: str, start: datetime, end: datetime, details: str, location: str) -> str:
+    fmt = "%Y-%m-%dT%H:%M:%SZ"
+    return "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode({
+        "path": "/calendar/action/compose", "rru": "addevent", "subject": title, "startdt": f"{start:{fmt}}",
+        "enddt": f"{end:{fmt}}", "body": details, "location": location,
+    })

@@ -1,0 +1,471 @@
+"""The host dashboard: event types, availability with a "why not offered" week preview, bookings, team,
+contacts. Logged-in pages with Django sessions and CSRF; writes go through the owning app's services."""
+
+from datetime import date, datetime, time, timedelta
+from functools import wraps
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from slotwise import engine
+from slotwise.accounts.models import Membership
+from slotwise.bookings import services as bookings
+from slotwise.bookings.models import Booking, Invitee
+from slotwise.bookings.noshow import invitee_no_show_set
+from slotwise.contacts import selectors as contacts
+from slotwise.contacts.models import Contact
+from slotwise.core.clock import utc_now
+from slotwise.core.errors import InvalidInput, SlotwiseError
+from slotwise.core.timezones import all_zones
+from slotwise.scheduling import selectors
+from slotwise.scheduling import services as scheduling
+from slotwise.scheduling.models import WEEKDAYS, AvailabilitySchedule, EventType, PoolHost
+
+from . import booking as page
+from .models import Favorite
+
+REASON_LABEL = {
+    engine.Reason.OFF_GRID: "off grid",
+    engine.Reason.OUTSIDE_HOURS: "outside hours",
+    engine.Reason.BUSY: "busy",
+    engine.Reason.BUFFER: "buffer",
+    engine.Reason.NOTICE: "notice",
+    engine.Reason.WINDOW: "window",
+    engine.Reason.DAILY_LIMIT: "limit",
+    engine.Reason.FULL: "full",
+}
+
+login_view = auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True)
+logout_view = auth_views.LogoutView.as_view(next_page="/login/")
+
+
+def host_required(view):
+    """Logged in, and a member of an organization: request.membership is the host acting."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        membership = (
+            Membership.objects.filter(user=request.user).select_related("organization", "user").order_by("pk").first()
+        )
+        if membership is None:
+            return render(request, "web/error.html", {"message": "Your account is not a host in any organization "
+                                                                 "yet; ask an owner to add you."}, status=403)
+        request.membership = membership
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _visible_event_types(m: Membership):
+    qs = EventType.objects.filter(organization=m.organization).select_related("owner__user", "team", "organization")
+    if not m.is_admin:
+        qs = qs.filter(Q(owner=m) | Q(team__members=m)).distinct()
+    return qs
+
+
+def _event_type(m: Membership, pk: int) -> EventType:
+    event_type = _visible_event_types(m).filter(pk=pk).first()
+    if event_type is None:
+        raise Http404("no such event type")
+    return event_type
+
+
+def _may_edit(m: Membership, event_type: EventType) -> bool:
+    return m.is_admin or event_type.owner_id == m.pk
+
+
+# --- event types ---------------------------------------------------------------------------------------
+
+
+@host_required
+def home(request):
+    m = request.membership
+    favorites = set(Favorite.objects.filter(membership=m).values_list("event_type_id", flat=True))
+    event_types = sorted(_visible_event_types(m), key=lambda e: (e.pk not in favorites, not e.active, e.name.lower()))
+    now = utc_now()
+    upcoming = (
+        Booking.objects.filter(organization=m.organization, status=Booking.Status.CONFIRMED, start__gte=now)
+        .filter(Q(host=m) | Q(host_blocks__membership=m)).distinct().select_related("event_type").order_by("start")[:5]
+    )
+    return render(request, "web/dash_event_types.html", {
+        "event_types": event_types, "favorites": favorites, "upcoming": upcoming, "nav": "event_types",
+        "new_link": request.session.pop("new_link", None), "base_url": request.build_absolute_uri("/").rstrip("/"),
+    })
+
+
+@host_required
+@require_POST
+def star(request, pk):
+    m = request.membership
+    event_type = _event_type(m, pk)
+    fav, created = Favorite.objects.get_or_create(membership=m, event_type=event_type)
+    if not created:
+        fav.delete()
+    return redirect("dashboard")
+
+
+@host_required
+@require_POST
+def single_use_create(request, pk):
+    m = request.membership
+    event_type = _event_type(m, pk)
+    try:
+        link = scheduling.single_use_link_create(event_type=event_type, created_by=m, now=utc_now())
+    except InvalidInput as exc:
+        messages.error(request, exc.message)
+        return redirect("dashboard")
+    request.session["new_link"] = {"event_type": event_type.pk, "url": request.build_absolute_uri(f"/d/{link.token}/")}
+    return redirect("dashboard")
+
+
+def _questions_text(questions: list[dict]) -> str:
+    lines = []
+    for q in questions or []:
+        parts = [q.get("label", ""), q.get("type", "text"), "required" if q.get("required") else "optional"]
+        if q.get("options"):
+            parts.append(", ".join(q["options"]))
+        lines.append(" | ".join(parts))
+    return "\n".join(lines)
+
+
+def _parse_questions(text: str) -> list[dict]:
+    """One question a line: `Label | type | required|optional | option, option`."""
+    out = []
+    for i, line in enumerate(text.splitlines()):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        q = {"label": parts[0], "type": parts[1] if len(parts) > 1 and parts[1] else "text",
+             "required": len(parts) > 2 and parts[2].lower() in ("required", "yes", "true", "1")}
+        if len(parts) > 3:
+            q["options"] = [o.strip() for o in parts[3].split(",") if o.strip()]
+        out.append(q)
+    return out
+
+
+CHECKBOXES = ("invitee_picks_host", "active", "secret")
+
+
+@host_required
+def event_type_edit(request, pk=None):
+    m = request.membership
+    event_type = _event_type(m, pk) if pk else None
+    if event_type and not _may_edit(m, event_type):
+        return render(request, "web/error.html", {"message": "Only the owner or an admin can edit this event "
+                                                             "type."}, status=403)
+    teams = list(m.organization.teams.all()) if m.is_admin else list(m.teams.all())
+    errors = {}
+    if request.method == "POST":
+        values = {k: request.POST.get(k, "") for k in scheduling.EVENT_TYPE_FIELDS if k not in CHECKBOXES}
+        for k in CHECKBOXES:
+            values[k] = request.POST.get(k) == "on"
+        values["questions_text"] = request.POST.get("questions_text", "")
+        clean = {k: v for k, v in values.items() if k != "questions_text"}
+        clean["questions"] = _parse_questions(values["questions_text"])
+        now = utc_now()
+        try:
+            if event_type is None:
+                team = None
+                owner_choice = request.POST.get("owner", "me")
+                if owner_choice.startswith("team:"):
+                    team = next((t for t in teams if str(t.pk) == owner_choice[5:]), None)
+                    if team is None:
+                        raise InvalidInput("owner: you are not in that team", field="owner")
+                event_type = scheduling.event_type_create(
+                    organization=m.organization, owner=None if team else m, team=team, values=clean, now=now
+                )
+            else:
+                scheduling.event_type_update(event_type=event_type, values=clean, now=now)
+        except InvalidInput as exc:
+            errors[exc.field or "form"] = exc.message
+            form = values
+            if event_type is not None and event_type.pk:
+                event_type.refresh_from_db()
+        else:
+            messages.success(request, f"Saved {event_type.name}.")
+            return redirect("event_type_edit", pk=event_type.pk)
+    else:
+        source = event_type or EventType(**scheduling.EVENT_TYPE_FIELDS)
+        form = {k: getattr(source, k) for k in scheduling.EVENT_TYPE_FIELDS}
+        form["duration_options"] = ", ".join(str(d) for d in form["duration_options"] or [])
+        form["questions_text"] = _questions_text(form["questions"])
+        for k in ("window_start", "window_end"):
+            form[k] = form[k].isoformat() if form[k] else ""
+    return render(request, "web/dash_event_type_form.html", {
+        "event_type": event_type if event_type and event_type.pk else None, "form": form, "errors": errors,
+        "teams": teams, "nav": "event_types", "kinds": EventType.Kind.choices,
+        "window_kinds": EventType.WindowKind.choices, "location_kinds": EventType.LocationKind.choices,
+        "distributions": EventType.Distribution.choices,
+        "page_url": request.build_absolute_uri(event_type.path) if event_type and event_type.pk else "",
+        "origin": request.build_absolute_uri("/").rstrip("/"),
+    })
+
+
+@host_required
+def pool_edit(request, pk):
+    m = request.membership
+    event_type = _event_type(m, pk)
+    if event_type.team_id is None:
+        raise Http404("only team events have a pool")
+    members = list(event_type.team.members.select_related("user").order_by("slug"))
+    current = {p.membership_id: p.priority for p in PoolHost.objects.filter(event_type=event_type)}
+    error = None
+    if request.method == "POST":
+        if not m.is_admin:
+            return render(request, "web/error.html", {"message": "Only admins change pools."}, status=403)
+        chosen = []
+        for member in members:
+            if request.POST.get(f"in_{member.pk}") == "on":
+                chosen.append((member, request.POST.get(f"priority_{member.pk}", "2")))
+        try:
+            scheduling.pool_set(event_type=event_type, hosts=[(mm, _to_int(p)) for mm, p in chosen])
+        except InvalidInput as exc:
+            error = exc.message
+        else:
+            messages.success(request, "Pool saved.")
+            return redirect("pool_edit", pk=pk)
+    rows = [{"m": mm, "in": mm.pk in current, "priority": current.get(mm.pk, 2)} for mm in members]
+    return render(request, "web/dash_pool.html", {"event_type": event_type, "rows": rows, "error": error,
+                                                  "nav": "team"})
+
+
+def _to_int(value, default=-1):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+# --- availability ----------------------------------------------------------------------------------
+
+
+def _ranges_text(ranges) -> str:
+    return ", ".join(f"{a}-{b}" for a, b in ranges or [])
+
+
+def _split_ranges(text: str) -> list[str]:
+    return [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
+
+
+def _parse_overrides(text: str) -> tuple[dict, str | None]:
+    """`2026-03-10: 10:00-12:00, 14:00-16:00` or `2026-03-11: off`, one date a line."""
+    out = {}
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        day, sep, rest = line.partition(":")
+        if not sep:
+            return out, f"overrides line {n}: write it as 2026-03-10: 10:00-12:00 (or: off)"
+        rest = rest.strip()
+        out[day.strip()] = [] if rest.lower() in ("off", "away", "") else _split_ranges(rest)
+    return out, None
+
+
+@host_required
+def availability(request):
+    m = request.membership
+    schedule = AvailabilitySchedule.objects.filter(owner=m).order_by("-is_default", "pk").prefetch_related(
+        "overrides").first()
+    if schedule is None:
+        schedule = AvailabilitySchedule.objects.create(organization=m.organization, owner=m, is_default=True,
+                                                       timezone=m.user.timezone or "UTC", weekly={})
+    errors = {}
+    if request.method == "POST":
+        form = {"timezone": request.POST.get("timezone", ""), "overrides": request.POST.get("overrides", "")}
+        weekly = {}
+        for day in WEEKDAYS:
+            form[day] = request.POST.get(day, "")
+            weekly[day] = _split_ranges(form[day])
+        overrides, problem = _parse_overrides(form["overrides"])
+        try:
+            if problem:
+                raise InvalidInput(problem, field="overrides")
+            scheduling.schedule_update(schedule=schedule, timezone=form["timezone"], weekly=weekly,
+                                       overrides=overrides)
+        except InvalidInput as exc:
+            field = (exc.field or "form").split(".")[-1].split("[")[0] if (exc.field or "").startswith("weekly") \
+                else (exc.field or "form").split(".")[0]
+            errors[field] = exc.message
+        else:
+            messages.success(request, "Hours saved. The booking pages now offer the new times.")
+            return redirect(request.get_full_path())
+    else:
+        form = {day: _ranges_text(schedule.weekly.get(day)) for day in WEEKDAYS}
+        form["timezone"] = schedule.timezone
+        form["overrides"] = "\n".join(
+            f"{o.date.isoformat()}: {_ranges_text(o.intervals) or 'off'}" for o in schedule.overrides.all()
+        )
+    ctx = {"schedule": schedule, "form": form, "errors": errors, "weekdays": WEEKDAYS, "zones": all_zones(),
+           "nav": "availability"}
+    ctx.update(_week_preview(request, m, schedule))
+    return render(request, "web/dash_availability.html", ctx)
+
+
+def _week_preview(request, m: Membership, schedule: AvailabilitySchedule) -> dict:
+    """Each start of one week in the host's zone: offered, or why not (engine.explain)."""
+    options = [e for e in _visible_event_types(m).filter(active=True)
+               if m.pk in {h.pk for h in selectors.event_hosts(e)}]
+    if not options:
+        return {"preview": None, "preview_options": []}
+    chosen = next((e for e in options if str(e.pk) == request.GET.get("et")), options[0])
+    now = utc_now()
+    zone = schedule.timezone
+    today = now.astimezone(ZoneInfo(zone)).date()
+    try:
+        monday = date.fromisoformat(request.GET.get("week", ""))
+    except ValueError:
+        monday = today
+    monday -= timedelta(days=monday.weekday())
+    days = [monday + timedelta(days=i) for i in range(7)]
+    try:
+        lo, hi = selectors.local_range(days[0], days[-1], zone)
+        inputs = selectors.host_inputs(chosen, [m], start=lo, end=hi)
+    except SlotwiseError as exc:
+        return {"preview": None, "preview_options": options, "preview_error": exc.message}
+    step = chosen.increment_minutes
+    # Rows span the hours worked that week, plus an hour either side, so "outside hours" stays readable.
+    starts, ends = [], []
+    for day in days:
+        for a, b in schedule.weekly.get(WEEKDAYS[day.weekday()], []):
+            starts.append(a)
+            ends.append(b)
+    first = max(0, min((int(s[:2]) for s in starts), default=9) - 1) * 60
+    last = min(24 * 60, (max((int(e[:2]) + (1 if e[3:] != "00" else 0) for e in ends), default=17) + 1) * 60)
+    rows = []
+    for minute in range(first, last, step):
+        cells = []
+        for day in days:
+            local = datetime.combine(day, time(minute // 60, minute % 60))
+            instants = engine.wall_to_instants(zone, local)
+            if not instants:
+                cells.append({"state": "gap", "label": "—"})
+                continue
+            reasons = engine.explain(inputs.rules, inputs.hosts[0], now=now, start=instants[0])
+            if reasons:
+                cells.append({"state": "no", "label": ", ".join(REASON_LABEL[r] for r in reasons),
+                              "reason": reasons[0].value})
+            else:
+                cells.append({"state": "ok", "label": "offered"})
+        rows.append({"label": f"{minute // 60:02d}:{minute % 60:02d}", "cells": cells})
+    return {
+        "preview": {"days": days, "rows": rows, "event_type": chosen, "zone": zone,
+                    "prev": (monday - timedelta(days=7)).isoformat(), "next": (monday + timedelta(days=7)).isoformat()},
+        "preview_options": options,
+    }
+
+
+# --- bookings --------------------------------------------------------------------------------------------
+
+
+@host_required
+def booking_list(request):
+    m = request.membership
+    now = utc_now()
+    tab = request.GET.get("tab", "upcoming")
+    qs = Booking.objects.filter(organization=m.organization).select_related("event_type", "host__user")
+    if not m.is_admin:
+        qs = qs.filter(Q(host=m) | Q(host_blocks__membership=m)).distinct()
+    if tab == "past":
+        qs = qs.filter(status=Booking.Status.CONFIRMED, start__lt=now).order_by("-start")
+    elif tab == "canceled":
+        qs = qs.exclude(status=Booking.Status.CONFIRMED).order_by("-start")
+    else:
+        tab = "upcoming"
+        qs = qs.filter(status=Booking.Status.CONFIRMED, start__gte=now).order_by("start")
+    host_slug, et = request.GET.get("host", ""), request.GET.get("event_type", "")
+    if host_slug:
+        qs = qs.filter(host__slug=host_slug)
+    if et:
+        qs = qs.filter(event_type_id=_to_int(et))
+    items = []
+    for b in qs[:200]:
+        zone = m.user.timezone if m.user.timezone != "UTC" else selectors.host_schedule(b.event_type, b.host).timezone \
+            if b.event_type.owner_id else b.timezone
+        items.append({"b": b, "invitees": list(b.invitees.all()), "day": page.fmt_day(b.start, zone),
+                      "when": f"{page.fmt_time(b.start, zone, '24')}–{page.fmt_time(b.end, zone, '24')}",
+                      "zone": zone, "past": b.start < now})
+    hosts = Membership.objects.filter(organization=m.organization).select_related("user").order_by("slug")
+    return render(request, "web/dash_bookings.html", {
+        "items": items, "tab": tab, "hosts": hosts, "event_types": _visible_event_types(m), "host_slug": host_slug,
+        "et": et, "nav": "bookings",
+    })
+
+
+def _booking_for(m: Membership, uid) -> Booking:
+    b = Booking.objects.filter(organization=m.organization, uid=uid).first()
+    if b is None or not (m.is_admin or b.host_id == m.pk or b.host_blocks.filter(membership=m).exists()):
+        raise Http404("no such booking")
+    return b
+
+
+@host_required
+@require_POST
+def booking_cancel(request, uid):
+    m = request.membership
+    b = _booking_for(m, uid)
+    try:
+        bookings.booking_cancel(booking=b, now=utc_now(), reason=request.POST.get("reason", ""),
+                                canceled_by=str(m.user), canceler_type="host")
+    except SlotwiseError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Canceled {b.event_type.name} on {b.start:%Y-%m-%d %H:%M} UTC.")
+    return redirect(request.POST.get("next") or "bookings")
+
+
+@host_required
+@require_POST
+def no_show(request, uid):
+    m = request.membership
+    invitee = get_object_or_404(Invitee.objects.select_related("booking"), uid=uid,
+                                booking__organization=m.organization)
+    _booking_for(m, invitee.booking.uid)
+    try:
+        invitee_no_show_set(invitee=invitee, no_show=request.POST.get("no_show") == "1", now=utc_now())
+    except SlotwiseError as exc:
+        messages.error(request, exc.message)
+    return redirect(request.POST.get("next") or "bookings")
+
+
+# --- team and contacts --------------------------------------------------------------------------------
+
+
+@host_required
+def team(request):
+    m = request.membership
+    members = Membership.objects.filter(organization=m.organization).select_related("user").order_by("slug")
+    teams = m.organization.teams.prefetch_related("members__user", "event_types").order_by("name")
+    team_rows = []
+    for t in teams:
+        events = []
+        for e in t.event_types.all():
+            pool = PoolHost.objects.filter(event_type=e).select_related("membership__user").order_by("-priority")
+            events.append({"e": e, "pool": list(pool)})
+        team_rows.append({"t": t, "events": events})
+    return render(request, "web/dash_team.html", {"members": members, "teams": team_rows, "nav": "team"})
+
+
+@host_required
+def contact_list(request):
+    m = request.membership
+    q = request.GET.get("q", "")[:200]
+    rows = contacts.contact_list(organization=m.organization, query=q)[:500]
+    return render(request, "web/dash_contacts.html", {"contacts": rows, "q": q, "nav": "contacts"})
+
+
+@host_required
+def contact_detail(request, pk):
+    m = request.membership
+    contact = get_object_or_404(Contact, organization=m.organization, pk=pk)
+    return render(request, "web/dash_contact.html", {
+        "contact": contact, "bookings": contacts.contact_bookings(contact),
+        "timeline": contacts.contact_timeline(contact), "nav": "contacts",
+    })
+

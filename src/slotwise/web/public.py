@@ -1,0 +1,408 @@
+"""Public pages: a host's page, booking pages (host, team, single-use), confirmation, cancel, reschedule.
+
+Thin doors: slots come from scheduling.selectors.event_availability, bookings from bookings.services.
+"""
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import icalendar
+from django.conf import settings
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from slotwise.accounts.models import Membership, Organization, Team
+from slotwise.bookings import services as bookings
+from slotwise.bookings.models import Booking, Invitee, SingleUseLink
+from slotwise.contacts import services as funnel
+from slotwise.core.clock import parse_instant, utc_now
+from slotwise.core.errors import InvalidInput, LinkUsed, NotFound, SlotUnavailable
+from slotwise.core.timezones import all_zones
+from slotwise.scheduling import selectors
+from slotwise.scheduling.models import EventType
+
+from . import booking as page
+from .ratelimit import public_rate_limit
+
+VISITOR_COOKIE = "sw_vid"
+
+
+@dataclass
+class Ctx:
+    """Which door the booking page was opened through."""
+
+    event_type: EventType
+    base: str  # the page's own path; choices are query strings on it
+    link: SingleUseLink | None = None
+    rescheduling: Invitee | None = None
+
+
+def _visitor(request) -> str:
+    vid = request.COOKIES.get(VISITOR_COOKIE, "")
+    if not (8 <= len(vid) <= 64 and vid.replace("-", "").replace("_", "").isalnum()):
+        vid = secrets.token_urlsafe(16)
+    request.visitor_id = vid
+    return vid
+
+
+def _with_visitor(request, response):
+    if request.COOKIES.get(VISITOR_COOKIE) != request.visitor_id:
+        response.set_cookie(VISITOR_COOKIE, request.visitor_id, max_age=365 * 86400, samesite="Lax",
+                            httponly=True, secure=settings.SESSION_COOKIE_SECURE)
+    return response
+
+
+def _hosts_label(event_type: EventType, hosts: list[Membership]) -> str:
+    names = [str(h.user) for h in hosts]
+    if event_type.kind == EventType.Kind.ROUND_ROBIN and len(names) > 1:
+        return f"One of {', '.join(names)}"
+    return ", ".join(names)
+
+
+def _location_label(event_type: EventType) -> str:
+    kind = event_type.location_kind
+    return {
+        EventType.LocationKind.VIDEO: "Video call (link in your confirmation)",
+        EventType.LocationKind.ZOOM: "Zoom (link in your confirmation)",
+        EventType.LocationKind.PHONE: f"Phone call {event_type.location_value}".strip(),
+        EventType.LocationKind.IN_PERSON: event_type.location_value or "In person",
+        EventType.LocationKind.LINK: "Web conference (link in your confirmation)",
+    }.get(kind, event_type.location_value or "To be agreed")
+
+
+# --- public entry points ---------------------------------------------------------------------------
+
+
+@public_rate_limit
+def host_page(request, org, host):
+    membership = get_object_or_404(Membership.objects.select_related("user", "organization"),
+                                   organization__slug=org, slug=host)
+    event_types = EventType.objects.filter(owner=membership, active=True, secret=False).order_by("name")
+    return render(request, "web/host_page.html", {"host": membership, "event_types": event_types})
+
+
+# Public booking forms carry no session or login to ride on, so CSRF guards nothing here; exempting them
+# lets an embedded (third-party iframe) page post without the CSRF cookie, which browsers withhold there.
+@csrf_exempt
+@xframe_options_exempt
+@public_rate_limit
+@require_http_methods(["GET", "POST"])
+def event_page(request, org, host, event):
+    event_type = get_object_or_404(
+        EventType.objects.select_related("organization", "owner__user", "schedule"),
+        organization__slug=org, owner__slug=host, slug=event, active=True,
+    )
+    return _booking_page(request, Ctx(event_type=event_type, base=event_type.path))
+
+
+# Public booking forms carry no session or login to ride on, so CSRF guards nothing here; exempting them
+# lets an embedded (third-party iframe) page post without the CSRF cookie, which browsers withhold there.
+@csrf_exempt
+@xframe_options_exempt
+@public_rate_limit
+@require_http_methods(["GET", "POST"])
+def team_event_page(request, org, team, event):
+    team_obj = get_object_or_404(Team, organization__slug=org, slug=team)
+    event_type = get_object_or_404(
+        EventType.objects.select_related("organization", "team"), team=team_obj, slug=event, active=True
+    )
+    return _booking_page(request, Ctx(event_type=event_type, base=event_type.path))
+
+
+# Public booking forms carry no session or login to ride on, so CSRF guards nothing here; exempting them
+# lets an embedded (third-party iframe) page post without the CSRF cookie, which browsers withhold there.
+@csrf_exempt
+@xframe_options_exempt
+@public_rate_limit
+@require_http_methods(["GET", "POST"])
+def single_use_page(request, token):
+    link = get_object_or_404(SingleUseLink.objects.select_related("event_type__organization"), token=token)
+    if not link.usable(utc_now()) or not link.event_type.active:
+        return render(request, "web/link_used.html", {"link": link}, status=410)
+    return _booking_page(request, Ctx(event_type=link.event_type, base=f"/d/{token}/", link=link))
+
+
+@csrf_exempt
+@public_rate_limit
+@require_http_methods(["GET", "POST"])
+def reschedule_page(request, token):
+    invitee = get_object_or_404(Invitee.objects.select_related("booking__event_type__organization"),
+                                reschedule_token=token)
+    booking = invitee.booking
+    if booking.status != Booking.Status.CONFIRMED or invitee.status != Invitee.Status.ACTIVE:
+        return render(request, "web/booking_closed.html", {"invitee": invitee, "booking": booking,
+                                                          "successor": _successor(booking)}, status=410)
+    return _booking_page(request, Ctx(event_type=booking.event_type, base=f"/reschedule/{token}/",
+                                      rescheduling=invitee))
+
+
+def _successor(booking: Booking):
+    new = Booking.objects.filter(rescheduled_from=booking).first()
+    return new.invitees.first() if new else None
+
+
+# --- the booking page ----------------------------------------------------------------------------------
+
+
+def _booking_page(request, ctx: Ctx):
+    event_type = ctx.event_type
+    now = utc_now()
+    _visitor(request)
+    hosts = selectors.event_hosts(event_type)
+    if not hosts:
+        raise NotFound(f"{event_type.name} has no hosts yet")
+    default_zone = selectors.clock_zone(event_type)
+    params = request.POST if request.method == "POST" else request.GET
+    duration = ctx.rescheduling.booking.duration_minutes if ctx.rescheduling else None
+    choice = page.read_choice(params, event_type, hosts, default_zone=default_zone, now=now, duration=duration)
+    if ctx.rescheduling and event_type.kind == EventType.Kind.ONE_ON_ONE:
+        choice.host = None
+    base = {
+        "ctx": ctx, "event_type": event_type, "hosts": hosts, "hosts_label": _hosts_label(event_type, hosts),
+        "location_label": _location_label(event_type), "choice": choice, "zones": all_zones(),
+        "can_pick_host": page.can_pick_host(event_type) and not ctx.rescheduling,
+        "durations": sorted({event_type.duration_minutes, *(event_type.duration_options or [])}),
+        "duration": choice.duration or event_type.duration_minutes,
+        "local_now": page.fmt_time(now, choice.zone, choice.clock),
+        "embed": params.get("embed") == "1",
+    }
+    if ctx.rescheduling:
+        b = ctx.rescheduling.booking
+        base["current_when"] = f"{page.fmt_day(b.start, choice.zone)}, {page.fmt_time(b.start, choice.zone, choice.clock)}"
+    if request.method == "POST":
+        return _with_visitor(request, _submit(request, ctx, choice, base, now))
+    if params.get("start"):
+        try:
+            start = parse_instant(params["start"])
+        except InvalidInput:
+            start = None
+        if start is not None:
+            _funnel(request, event_type, "calendar_3rd_step", now, {"start": start.isoformat(), "timezone": choice.zone})
+            form = {"start": params["start"], "name": "", "email": "", "answers": {}, "browser_tz": choice.browser_zone}
+            return _with_visitor(request, _render_form(request, ctx, choice, base, start, form, {}))
+    if request.headers.get("HX-Request"):
+        if choice.day:
+            _funnel(request, event_type, "calendar_2nd_step", now, {"date": choice.day.isoformat()})
+        return _with_visitor(request, render(request, "web/_picker.html", {**base, **_picker(ctx, choice, now)}))
+    if choice.day:
+        _funnel(request, event_type, "calendar_2nd_step", now, {"date": choice.day.isoformat()})
+    elif not ctx.rescheduling:
+        _funnel(request, event_type, "calendar_1st_step", now, {"event_type": event_type.slug})
+    return _with_visitor(request, render(request, "web/booking_page.html", {**base, **_picker(ctx, choice, now)}))
+
+
+def _funnel(request, event_type, step, now, attributes):
+    funnel.funnel_record(organization=event_type.organization, visitor_id=request.visitor_id, name=step, now=now,
+                         attributes={"event_type": event_type.slug, **attributes})
+
+
+def _picker(ctx: Ctx, choice: page.Choice, now) -> dict:
+    month, days = page.month_view(ctx.event_type, choice, now=now, host=choice.host)
+    for week in month.weeks:
+        for cell in week:
+            cell["href"] = f"{ctx.base}?{choice.query(date=cell['date'].isoformat())}"
+            cell["selected"] = cell["date"] == choice.day
+    times = []
+    if choice.day:
+        times = [
+            {"start": s, "label": page.fmt_time(s, choice.zone, choice.clock),
+             "href": f"{ctx.base}?{choice.query(start=f'{s:%Y-%m-%dT%H:%M:%SZ}')}"}
+            for s in days.get(choice.day, [])
+        ]
+    nav = {
+        "prev": f"{ctx.base}?{choice.query(date='', month=f'{month.prev:%Y-%m}')}" if month.prev else "",
+        "next": f"{ctx.base}?{choice.query(date='', month=f'{month.next:%Y-%m}')}",
+    }
+    return {
+        "month": month, "times": times, "nav": nav,
+        "day_label": f"{choice.day:%A}, {choice.day:%B} {choice.day.day}" if choice.day else "",
+        "next_free": min(month.free_days) if month.free_days else None,
+    }
+
+
+def _render_form(request, ctx, choice, base, start, form, errors, *, status=200, night=None, taken=None):
+    end = start + timedelta(minutes=choice.duration or ctx.event_type.duration_minutes)
+    questions = []
+    for q in ctx.event_type.questions or []:
+        value = form["answers"].get(q["key"], [] if q.get("type") == "multiple_choice" else "")
+        questions.append({**q, "value": value, "error": errors.get(f"answers.{q['key']}")})
+    return render(request, "web/booking_form.html", {
+        **base, "start": start, "start_iso": f"{start:%Y-%m-%dT%H:%M:%SZ}",
+        "when": f"{page.fmt_time(start, choice.zone, choice.clock)} – {page.fmt_time(end, choice.zone, choice.clock)}",
+        "day_label": page.fmt_day(start, choice.zone), "form": form, "errors": errors, "questions": questions,
+        "night": night, "taken": taken, "back": f"{ctx.base}?{choice.query(date=start.astimezone(ZoneInfo(choice.zone)).date().isoformat())}",
+    }, status=status)
+
+
+def _read_form(request, event_type) -> dict:
+    answers = {}
+    for q in event_type.questions or []:
+        key = f"q_{q['key']}"
+        if q.get("type") == "multiple_choice":
+            answers[q["key"]] = request.POST.getlist(key)
+        else:
+            answers[q["key"]] = request.POST.get(key, "")
+    return {
+        "start": request.POST.get("start", ""), "name": request.POST.get("name", ""),
+        "email": request.POST.get("email", ""), "answers": answers, "reason": request.POST.get("reason", ""),
+        "browser_tz": request.POST.get("browser_tz", "")[:64], "confirmed": request.POST.get("confirmed") == "1",
+    }
+
+
+def _submit(request, ctx: Ctx, choice, base, now):
+    event_type = ctx.event_type
+    form = _read_form(request, event_type)
+    try:
+        start = parse_instant(form["start"])
+    except InvalidInput as exc:
+        return render(request, "web/error.html", {"message": exc.message}, status=400)
+    # The sanity check no hosted tool makes: a time at night for the invitee, or a page zone that is not
+    # the browser's, is the classic wrong-zone booking. Ask once before booking.
+    mismatch = form["browser_tz"] and form["browser_tz"] != choice.zone
+    if not form["confirmed"] and (page.is_night(start, choice.zone) or mismatch):
+        night = {
+            "text": f"This is {page.fmt_time(start, choice.zone, choice.clock)} in {choice.zone} — is that right?",
+            "mismatch": form["browser_tz"] if mismatch else "",
+            "local_browser": page.fmt_time(start, form["browser_tz"], choice.clock) if mismatch and _valid_zone(form["browser_tz"]) else "",
+        }
+        return _render_form(request, ctx, choice, base, start, form, {}, night=night)
+    try:
+        if ctx.rescheduling:
+            invitee = bookings.booking_reschedule(invitee=ctx.rescheduling, new_start=start, now=now,
+                                                  reason=form["reason"][:1000])
+        else:
+            invitee = _book(request, ctx, choice, form, start, now)
+    except SlotUnavailable:
+        taken = page.nearest_free(event_type, start=start, zone=choice.zone, now=now, host=choice.host,
+                                  duration=choice.duration)
+        taken = [{"iso": f"{s:%Y-%m-%dT%H:%M:%SZ}", "label": f"{page.fmt_day(s, choice.zone)} · "
+                  f"{page.fmt_time(s, choice.zone, choice.clock)}"} for s in taken]
+        return _render_form(request, ctx, choice, base, start, form, {}, status=409, taken=taken)
+    except LinkUsed:
+        return render(request, "web/link_used.html", {"link": ctx.link}, status=410)
+    except InvalidInput as exc:
+        field = exc.field or "start"
+        errors = {field: exc.message.split(": ", 1)[-1] if ":" in exc.message else exc.message}
+        if field not in ("name", "email") and not field.startswith("answers."):
+            errors["form"] = exc.message
+        return _render_form(request, ctx, choice, base, start, form, errors, status=400)
+    qs = "?clock=24" if choice.clock == "24" else ""
+    return redirect(f"/booked/{invitee.uid}/{qs}")
+
+
+def _valid_zone(zone: str) -> bool:
+    return zone in all_zones()
+
+
+def _book(request, ctx, choice, form, start, now) -> Invitee:
+    name = form["name"].strip()
+    first, _, last = name.rpartition(" ") if " " in name else (name, "", "")
+    answers = {k: v for k, v in form["answers"].items() if v not in ("", [])}
+    with transaction.atomic():
+        invitee = bookings.booking_create(
+            event_type=ctx.event_type, start=start, now=now, host=choice.host, duration_minutes=choice.duration,
+            single_use_token=ctx.link.token if ctx.link else None,
+            invitee=bookings.InviteeInput(name=name, email=form["email"], timezone=choice.zone, answers=answers,
+                                          first_name=first, last_name=last),
+        )
+        by_key = {a["key"]: a["answer"] for a in invitee.answers}
+        funnel.funnel_submit(
+            organization=ctx.event_type.organization, visitor_id=request.visitor_id, email=invitee.email, now=now,
+            attributes={
+                "event_type": ctx.event_type.slug, "start": f"{start:%Y-%m-%dT%H:%M:%SZ}", "name": invitee.name,
+                "first_name": invitee.first_name, "last_name": invitee.last_name, "email": invitee.email,
+                "company": by_key.get("company", ""),
+                "description": by_key.get("description", by_key.get("notes", "")),
+            },
+        )
+    return invitee
+
+
+# --- after booking ---------------------------------------------------------------------------------
+
+
+def _invitee_by_uid(uid) -> Invitee:
+    try:
+        return Invitee.objects.select_related("booking__event_type__organization", "booking__host__user").get(uid=uid)
+    except (Invitee.DoesNotExist, ValueError):
+        raise Http404("no such booking") from None
+
+
+def _summary(invitee: Invitee, clock: str) -> dict:
+    b = invitee.booking
+    zone = invitee.timezone
+    title = f"{b.event_type.name} with {b.host.user}"
+    details = f"Cancel: {settings.BASE_URL}/cancel/{invitee.cancel_token}/\n" \
+              f"Reschedule: {settings.BASE_URL}/reschedule/{invitee.reschedule_token}/"
+    where = b.location or _location_label(b.event_type)
+    return {
+        "invitee": invitee, "booking": b, "zone": zone, "title": title, "where": where,
+        "day_label": page.fmt_day(b.start, zone),
+        "when": f"{page.fmt_time(b.start, zone, clock)} – {page.fmt_time(b.end, zone, clock)}",
+        "google": page.google_link(title=title, start=b.start, end=b.end, details=details, location=where),
+        "outlook": page.outlook_link(title=title, start=b.start, end=b.end, details=details, location=where),
+    }
+
+
+@public_rate_limit
+def confirmation(request, uid):
+    invitee = _invitee_by_uid(uid)
+    clock = "24" if request.GET.get("clock") == "24" else "12"
+    return render(request, "web/confirmation.html", _summary(invitee, clock))
+
+
+@public_rate_limit
+def ics(request, uid):
+    invitee = _invitee_by_uid(uid)
+    b = invitee.booking
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//Slotwise//EN")
+    cal.add("version", "2.0")
+    cal.add("method", "PUBLISH")
+    ev = icalendar.Event()
+    ev.add("uid", f"{b.uid}@slotwise")
+    ev.add("dtstamp", b.created_at)
+    ev.add("dtstart", b.start)
+    ev.add("dtend", b.end)
+    ev.add("summary", f"{b.event_type.name} with {b.host.user}")
+    ev.add("location", b.location or _location_label(b.event_type))
+    ev.add("description", f"Cancel: {settings.BASE_URL}/cancel/{invitee.cancel_token}/\n"
+                          f"Reschedule: {settings.BASE_URL}/reschedule/{invitee.reschedule_token}/")
+    ev.add("status", "CANCELLED" if b.status != Booking.Status.CONFIRMED else "CONFIRMED")
+    cal.add_component(ev)
+    resp = HttpResponse(cal.to_ical(), content_type="text/calendar; charset=utf-8")
+    resp["Content-Disposition"] = f'attachment; filename="{b.event_type.slug}.ics"'
+    return resp
+
+
+@csrf_exempt
+@public_rate_limit
+@require_http_methods(["GET", "POST"])
+def cancel_page(request, token):
+    invitee = get_object_or_404(Invitee.objects.select_related("booking__event_type__organization",
+                                                               "booking__host__user"), cancel_token=token)
+    clock = "24" if request.GET.get("clock") == "24" else "12"
+    ctx = _summary(invitee, clock)
+    if invitee.status != Invitee.Status.ACTIVE or invitee.booking.status != Booking.Status.CONFIRMED:
+        return render(request, "web/cancel.html", {**ctx, "done": True, "successor": _successor(invitee.booking)})
+    if request.method == "POST":
+        reason = request.POST.get("reason", "")
+        try:
+            bookings.invitee_cancel(invitee=invitee, now=utc_now(), reason=reason)
+        except InvalidInput as exc:
+            return render(request, "web/cancel.html", {**ctx, "error": exc.message, "reason": reason}, status=400)
+        invitee.refresh_from_db()
+        return render(request, "web/cancel.html", {**_summary(invitee, clock), "done": True, "just_now": True})
+    return render(request, "web/cancel.html", ctx)
+
+
+def org_page(request, org):
+    organization = get_object_or_404(Organization, slug=org)
+    hosts = Membership.objects.filter(organization=organization).select_related("user").order_by("slug")
+    return render(request, "web/org_page.html", {"organization": organization, "hosts": hosts})
