@@ -100,7 +100,8 @@ def fire(*, trigger: str, booking: Booking, invitees: list[Invitee], now: dateti
         if not matches(rule, booking, invitees):
             continue
         run = RuleRun.objects.create(rule=rule, booking=booking, trigger=trigger, action=rule.action, created_at=now)
-        enqueue(RUN_JOB, {"run_id": run.pk}, key=f"rule-run:{run.pk}", organization_id=booking.organization_id)
+        enqueue(RUN_JOB, {"run_id": run.pk}, key=f"rule-run:{run.pk}", organization_id=booking.organization_id,
+                due_at=now)
         runs.append(run)
     return runs
 
@@ -119,14 +120,15 @@ def undo_for_booking(*, booking: Booking, now: datetime) -> int:
         action = get_action(run.action)
         if action is None or action.undo is None:
             continue
-        _enqueue_undo(run)
+        _enqueue_undo(run, now)
         n += 1
     return n
 
 
-def _enqueue_undo(run: RuleRun) -> None:
+def _enqueue_undo(run: RuleRun, now: datetime) -> None:
     RuleRun.objects.filter(pk=run.pk).update(status=RuleRun.Status.UNDOING)
-    enqueue(UNDO_JOB, {"run_id": run.pk}, key=f"rule-run:{run.pk}", organization_id=run.rule.organization_id)
+    enqueue(UNDO_JOB, {"run_id": run.pk}, key=f"rule-run:{run.pk}", organization_id=run.rule.organization_id,
+            due_at=now)
 
 
 # --- subscribers -----------------------------------------------------------------------------------------
@@ -183,7 +185,7 @@ def run_rule(payload: dict, job: Job) -> None:
             RuleRun.objects.filter(pk=run.pk).update(state=state, done_at=now)
             run.refresh_from_db()
             if action.undo is not None and run.rule.undo_on_cancel:
-                _enqueue_undo(run)
+                _enqueue_undo(run, now)
 
 
 @handler(UNDO_JOB)

@@ -53,7 +53,7 @@ def resolve_location(*, booking: Booking, now: datetime) -> Meeting:
     if kind == Kind.ZOOM:
         meeting = Meeting.objects.create(booking=booking, provider=provider, status=Meeting.Status.PENDING)
         enqueue(ZOOM_CREATE, {"meeting_id": meeting.pk}, key=f"booking:{booking.uid}", max_attempts=5,
-                organization_id=booking.organization_id)
+                organization_id=booking.organization_id, due_at=now)
         return meeting
     return Meeting.objects.create(booking=booking, provider=provider, join_url=booking.location)
 
@@ -76,7 +76,7 @@ def on_booking_canceled(*, booking: Booking, now: datetime, **_) -> None:
         return
     if meeting.external_id and meeting.status == Meeting.Status.READY:
         enqueue(ZOOM_DELETE, {"meeting_id": meeting.pk}, key=f"booking:{booking.uid}", max_attempts=5,
-                organization_id=booking.organization_id)
+                organization_id=booking.organization_id, due_at=now)
 
 
 # --- jobs ------------------------------------------------------------------------------------------------

@@ -50,8 +50,8 @@ def on_booking_created(*, booking: Booking, invitee: Invitee, now: datetime, **_
     Invitation.objects.create(invitee=invitee, ical_uid=f"{invitee.uid}@{_uid_domain()}", sequence=0)
     org = booking.organization_id
     enqueue(INVITEE_JOB, {"invitee_id": invitee.pk, "what": "confirmed", "sequence": 0}, key=_key(invitee),
-            organization_id=org)
-    enqueue(HOST_JOB, {"invitee_id": invitee.pk, "what": "confirmed"}, key=_key(invitee), organization_id=org)
+            organization_id=org, due_at=now)
+    enqueue(HOST_JOB, {"invitee_id": invitee.pk, "what": "confirmed"}, key=_key(invitee), organization_id=org, due_at=now)
     schedule_reminders(booking=booking, invitee=invitee, now=now)
 
 
@@ -69,21 +69,21 @@ def on_booking_rescheduled(*, old: Booking, invitee: Invitee, new: Invitee, now:
     was = [old.start.isoformat(), old.end.isoformat()]
     org = new.booking.organization_id
     enqueue(INVITEE_JOB, {"invitee_id": new.pk, "what": "rescheduled", "sequence": sequence, "previous": was},
-            key=_key(new), organization_id=org)
+            key=_key(new), organization_id=org, due_at=now)
     enqueue(HOST_JOB, {"invitee_id": new.pk, "what": "rescheduled", "previous": was, "reason": old.cancel_reason},
-            key=_key(new), organization_id=org)
+            key=_key(new), organization_id=org, due_at=now)
 
 
 def on_booking_canceled(*, booking: Booking, invitees: list[Invitee], now: datetime, rescheduled=False, **_) -> None:
     for invitee in invitees:
-        _invitee_gone(booking=booking, invitee=invitee, reason=booking.cancel_reason)
+        _invitee_gone(booking=booking, invitee=invitee, reason=booking.cancel_reason, now=now)
 
 
 def on_invitee_canceled(*, booking: Booking, invitee: Invitee, now: datetime, reason: str = "", **_) -> None:
-    _invitee_gone(booking=booking, invitee=invitee, reason=reason)
+    _invitee_gone(booking=booking, invitee=invitee, reason=reason, now=now)
 
 
-def _invitee_gone(*, booking: Booking, invitee: Invitee, reason: str) -> None:
+def _invitee_gone(*, booking: Booking, invitee: Invitee, reason: str, now: datetime) -> None:
     cancel_pending(_key(invitee), kinds=[REMINDER_JOB])
     inv = Invitation.objects.filter(invitee=invitee).first()
     sequence = (inv.sequence + 1) if inv else 1
@@ -91,9 +91,9 @@ def _invitee_gone(*, booking: Booking, invitee: Invitee, reason: str) -> None:
         Invitation.objects.filter(pk=inv.pk).update(sequence=sequence)
     org = booking.organization_id
     enqueue(INVITEE_JOB, {"invitee_id": invitee.pk, "what": "canceled", "sequence": sequence, "reason": reason},
-            key=_key(invitee), organization_id=org)
+            key=_key(invitee), organization_id=org, due_at=now)
     enqueue(HOST_JOB, {"invitee_id": invitee.pk, "what": "canceled", "reason": reason}, key=_key(invitee),
-            organization_id=org)
+            organization_id=org, due_at=now)
 
 
 def reminders_for(booking: Booking) -> list[Reminder]:
@@ -284,3 +284,42 @@ def send_reminder(payload: dict, job: Job) -> None:
                       event_type_id=booking.event_type_id, subject=reminder.subject, text=reminder.text)
     to = invitee.email if to_invitee else booking.host.user.email
     send(to=to, kind=Kind.REMINDER, rendered=rendered, booking=booking, invitee=invitee, job_id=job.pk)
+
+
+# --- preview ---------------------------------------------------------------------------------------------
+
+
+def preview(*, kind: str, event_type, now: datetime, subject: str = "", text: str = "", html: str = ""):
+    """Render an email for a sample booking of `event_type` (tomorrow, 10:00 in the organization's zone),
+    with the stored templates or the wording being edited. Nothing is saved or sent."""
+    from zoneinfo import ZoneInfo
+
+    from slotwise.core.errors import InvalidInput
+    from slotwise.scheduling import selectors as scheduling_selectors
+
+    if kind not in Kind.values:
+        raise InvalidInput(f"kind: use one of {Kind.values}", field="kind")
+    org = event_type.organization
+    host = event_type.owner or next(iter(scheduling_selectors.event_hosts(event_type)), None)
+    if host is None:
+        raise InvalidInput("event_type: this event has no host yet; add one to preview its emails", field="event_type")
+    tz = ZoneInfo(org.timezone)
+    day = (now.astimezone(tz) + timedelta(days=1)).date()
+    start = datetime(day.year, day.month, day.day, 10, 0, tzinfo=tz).astimezone(now.tzinfo)
+    booking = Booking(
+        organization=org, event_type=event_type, host=host, start=start,
+        end=start + timedelta(minutes=event_type.duration_minutes), timezone=org.timezone,
+        duration_minutes=event_type.duration_minutes, location_kind=event_type.location_kind,
+        location=event_type.location_value or "https://meet.jit.si/Slotwise-preview",
+    )
+    invitee = Invitee(
+        booking=booking, name="Ada Lovelace", email="ada@example.com", timezone=org.timezone,
+        answers=[{"key": q["key"], "question": q.get("label", q["key"]), "answer": "(their answer)"}
+                 for q in event_type.questions or []],
+        cancel_token="preview-cancel-token", reschedule_token="preview-reschedule-token",
+    )
+    ctx = context_for(booking=booking, invitee=invitee, zone=org.timezone, reason="(their reason)",
+                      previous=[(start - timedelta(days=1)).isoformat(), (booking.end - timedelta(days=1)).isoformat()]
+                      if kind.endswith("rescheduled") else None)
+    ctx.update(recipient_name=invitee.name, other_name=_host_name(booking), recipient_is_invitee=True)
+    return render(kind, ctx, organization_id=org.pk, event_type_id=event_type.pk, subject=subject, text=text, html=html)
