@@ -63,31 +63,32 @@ def booking_ics(booking: Booking, *, uid: str, now: datetime) -> str:
 
 # Subscribers (inside the booking's transaction) ------------------------------------------------------------
 
-def _enqueue(booking: Booking, **extra) -> None:
+def _enqueue(booking: Booking, now: datetime, **extra) -> None:
     hosts = list(booking.host_blocks.values_list("membership_id", flat=True)) or [booking.host_id]
     has_target = RemoteCalendar.objects.filter(is_writeback=True, connection__membership_id__in=hosts).exists()
     has_events = CalendarEvent.objects.filter(booking=booking, purpose=CalendarEvent.Purpose.WRITEBACK).exists()
     if has_target or has_events or extra:
-        enqueue(WRITE_JOB, {"booking_id": booking.pk, **extra}, key=f"booking:{booking.uid}")
+        enqueue(WRITE_JOB, {"booking_id": booking.pk, **extra}, key=f"booking:{booking.uid}", due_at=now)
 
 
 def on_booking_created(*, event, booking, invitee, now, **_):
     if booking.rescheduled_from_id:
         return  # booking.rescheduled follows in the same transaction and moves the old event
-    _enqueue(booking)
+    _enqueue(booking, now)
 
 
 def on_booking_changed(*, event, booking, now, **_):
-    _enqueue(booking)
+    _enqueue(booking, now)
 
 
 def on_booking_rescheduled(*, event, old, invitee, new, now, **_):
     new_booking = new.booking
     if new_booking.rescheduled_from_id == old.pk:
-        enqueue(WRITE_JOB, {"booking_id": new_booking.pk, "moved_from": old.pk}, key=f"booking:{new_booking.uid}")
+        enqueue(WRITE_JOB, {"booking_id": new_booking.pk, "moved_from": old.pk}, key=f"booking:{new_booking.uid}",
+                due_at=now)
     else:  # one invitee of a group left for another time: the old event loses an attendee, a new one appears
-        _enqueue(old)
-        _enqueue(new_booking)
+        _enqueue(old, now)
+        _enqueue(new_booking, now)
 
 
 # The job -------------------------------------------------------------------------------------------------

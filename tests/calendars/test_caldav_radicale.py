@@ -1,0 +1,227 @@
+"""Against a real Radicale: busy time in, bookings out, incremental sync."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import icalendar
+import pytest
+
+from slotwise.bookings.services import InviteeInput, booking_cancel, booking_create, booking_reschedule
+from slotwise.calendars.models import CalendarConnection, CalendarEvent
+from slotwise.calendars.services import calendars_choose, connection_add_caldav
+from slotwise.calendars.sync import sync_connection
+from slotwise.jobs.services import run_due
+from slotwise.scheduling.models import BusyBlock
+from slotwise.scheduling.selectors import event_availability
+from tests import factories as f
+
+from .conftest import vevent
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def utc(*a):
+    return datetime(*a, tzinfo=UTC)
+
+
+def slots_on(et, day: date, now):
+    res = event_availability(event_type=et, start=utc(day.year, day.month, day.day), end=utc(day.year, day.month, day.day) + timedelta(days=1),
+                             viewer_zone="UTC", now=now)
+    return [s.strftime("%H:%M") for s in res.days.get(day, [])]
+
+
+@pytest.fixture
+def berlin(db):
+    org = f.org()
+    host = f.host(org, tz="Europe/Berlin")
+    et = f.event_type(host, duration_minutes=60, increment_minutes=60, location_value="https://meet.example.org/abc",
+                      location_kind="link")
+    return org, host, et
+
+
+def connect(dav, host, now, *names):
+    for n in names:
+        dav.mkcalendar(n)
+    conn = connection_add_caldav(membership=host, url=dav.base, username=dav.user, password="pw", now=now)
+    return conn
+
+
+WEEKLY_BERLIN = """
+DTSTART;TZID=Europe/Berlin:20260310T100000
+DTEND;TZID=Europe/Berlin:20260310T110000
+RRULE:FREQ=WEEKLY;COUNT=6
+EXDATE;TZID=Europe/Berlin:20260324T100000
+SUMMARY:Weekly team sync
+---
+RECURRENCE-ID;TZID=Europe/Berlin:20260317T100000
+DTSTART;TZID=Europe/Berlin:20260317T140000
+DTEND;TZID=Europe/Berlin:20260317T150000
+SUMMARY:Weekly team sync (moved)
+"""
+
+
+def test_weekly_busy_event_with_moved_and_excluded_instance_across_dst_removes_exactly_its_slots(dav, berlin, now):
+    org, host, et = berlin
+    conn = connect(dav, host, now, "work")
+    dav.put(dav.base + f"{dav.user}/work/", "weekly.ics", vevent("weekly-1", WEEKLY_BERLIN))
+    result = sync_connection(connection=conn, now=now)
+    assert result.ok, result.errors
+
+    # Host hours 09:00-17:00 Berlin: 08:00-16:00 UTC in winter (CET), 07:00-15:00 UTC from 29 March (CEST).
+    assert slots_on(et, date(2026, 3, 9), now) == ["08:00", "09:00", "10:00", "11:00", "12:00", "13:00", "14:00", "15:00"]
+    # 10:00 CET = 09:00 UTC is busy
+    assert slots_on(et, date(2026, 3, 10), now) == ["08:00", "10:00", "11:00", "12:00", "13:00", "14:00", "15:00"]
+    # moved to 14:00 CET = 13:00 UTC: 09:00 UTC is free again
+    assert slots_on(et, date(2026, 3, 17), now) == ["08:00", "09:00", "10:00", "11:00", "12:00", "14:00", "15:00"]
+    # excluded: the whole day is free
+    assert slots_on(et, date(2026, 3, 24), now) == ["08:00", "09:00", "10:00", "11:00", "12:00", "13:00", "14:00", "15:00"]
+    # after the DST change 10:00 CEST = 08:00 UTC
+    assert slots_on(et, date(2026, 3, 31), now) == ["07:00", "09:00", "10:00", "11:00", "12:00", "13:00", "14:00"]
+    assert slots_on(et, date(2026, 4, 14), now) == ["07:00", "09:00", "10:00", "11:00", "12:00", "13:00", "14:00"]
+    # COUNT=6 ended with 14 April
+    assert slots_on(et, date(2026, 4, 21), now) == ["07:00", "08:00", "09:00", "10:00", "11:00", "12:00", "13:00", "14:00"]
+
+    blocks = sorted(BusyBlock.objects.filter(source=f"calendar:{conn.pk}").values_list("start", "end"))
+    assert blocks == [
+        (utc(2026, 3, 10, 9), utc(2026, 3, 10, 10)),
+        (utc(2026, 3, 17, 13), utc(2026, 3, 17, 14)),
+        (utc(2026, 3, 31, 8), utc(2026, 3, 31, 9)),
+        (utc(2026, 4, 7, 8), utc(2026, 4, 7, 9)),
+        (utc(2026, 4, 14, 8), utc(2026, 4, 14, 9)),
+    ]
+
+
+def test_incremental_sync_picks_up_an_edit_and_a_delete(dav, berlin, now):
+    org, host, et = berlin
+    conn = connect(dav, host, now, "work")
+    cal = dav.base + f"{dav.user}/work/"
+    dav.put(cal, "a.ics", vevent("a", "DTSTART:20260303T090000Z\nDTEND:20260303T100000Z\nSUMMARY:A"))
+    dav.put(cal, "b.ics", vevent("b", "DTSTART:20260304T120000Z\nDTEND:20260304T130000Z\nSUMMARY:B"))
+    first = sync_connection(connection=conn, now=now)
+    assert (first.ok, first.changed, first.busy_written) == (True, 2, 2)
+    token = conn.calendars.get().sync_token
+    assert token
+
+    dav.put(cal, "a.ics", vevent("a", "DTSTART:20260303T140000Z\nDTEND:20260303T150000Z\nSUMMARY:A moved"))
+    dav.delete(cal, "b.ics")
+    later = now + timedelta(minutes=15)
+    second = sync_connection(connection=conn, now=later)
+    assert (second.ok, second.changed, second.deleted) == (True, 1, 1)
+    assert conn.calendars.get().sync_token != token
+    assert list(BusyBlock.objects.filter(source=f"calendar:{conn.pk}").values_list("start", "end", "label")) == [
+        (utc(2026, 3, 3, 14), utc(2026, 3, 3, 15), "A moved")
+    ]
+    assert slots_on(et, date(2026, 3, 3), later) == ["08:00", "09:00", "10:00", "11:00", "12:00", "13:00", "15:00"]
+    assert slots_on(et, date(2026, 3, 4), later) == ["08:00", "09:00", "10:00", "11:00", "12:00", "13:00", "14:00", "15:00"]
+
+    # Nothing changed: nothing re-fetched, nothing rewritten.
+    third = sync_connection(connection=conn, now=later + timedelta(minutes=15))
+    assert (third.changed, third.deleted, third.busy_written) == (0, 0, 0)
+
+
+def test_a_forgotten_sync_token_means_a_full_sync(dav, berlin, now):
+    org, host, et = berlin
+    conn = connect(dav, host, now, "work")
+    cal = dav.base + f"{dav.user}/work/"
+    dav.put(cal, "a.ics", vevent("a", "DTSTART:20260303T090000Z\nDTEND:20260303T100000Z"))
+    sync_connection(connection=conn, now=now)
+    conn.calendars.update(sync_token="http://radicale.org/ns/sync/not-a-token")
+    dav.put(cal, "c.ics", vevent("c", "DTSTART:20260305T090000Z\nDTEND:20260305T100000Z"))
+    result = sync_connection(connection=conn, now=now)
+    assert result.ok
+    assert sorted(BusyBlock.objects.filter(source=f"calendar:{conn.pk}").values_list("start", flat=True)) == [
+        utc(2026, 3, 3, 9), utc(2026, 3, 5, 9)
+    ]
+
+
+def test_only_the_chosen_conflict_calendars_block(dav, berlin, now):
+    org, host, et = berlin
+    conn = connect(dav, host, now, "work", "birthdays")
+    work = conn.calendars.get(remote_id__endswith="/work/")
+    dav.put(dav.base + f"{dav.user}/work/", "w.ics", vevent("w", "DTSTART:20260303T090000Z\nDTEND:20260303T100000Z"))
+    dav.put(dav.base + f"{dav.user}/birthdays/", "b.ics", vevent("b", "DTSTART:20260303T110000Z\nDTEND:20260303T120000Z"))
+    sync_connection(connection=conn, now=now)
+    assert BusyBlock.objects.filter(source=f"calendar:{conn.pk}").count() == 2
+    calendars_choose(connection=conn, conflicts={work.pk}, writeback=None)
+    sync_connection(connection=conn, now=now)
+    assert list(BusyBlock.objects.filter(source=f"calendar:{conn.pk}").values_list("start", flat=True)) == [utc(2026, 3, 3, 9)]
+
+
+def _only_event(dav, cal_url):
+    objs = dav.objects(cal_url)
+    assert len(objs) == 1, objs
+    href, text = next(iter(objs.items()))
+    return href, next(iter(icalendar.Calendar.from_ical(text).walk("VEVENT")))
+
+
+def test_a_booking_appears_in_the_write_back_calendar_moves_on_reschedule_and_disappears_on_cancel(dav, berlin, now):
+    org, host, et = berlin
+    conn = connect(dav, host, now, "work")
+    work = conn.calendars.get()
+    calendars_choose(connection=conn, conflicts={work.pk}, writeback=work.pk)
+    cal_url = work.remote_id
+
+    invitee = booking_create(event_type=et, start=utc(2026, 3, 3, 10),
+                             invitee=InviteeInput(name="Ada Lovelace", email="ada@example.org", timezone="Europe/London"),
+                             now=now)
+    assert run_due(now) >= 1
+    href, ev = _only_event(dav, cal_url)
+    assert ev["DTSTART"].dt == utc(2026, 3, 3, 10)
+    assert ev["DTEND"].dt == utc(2026, 3, 3, 11)
+    assert str(ev["LOCATION"]) == "https://meet.example.org/abc"
+    assert "https://meet.example.org/abc" in str(ev["DESCRIPTION"])
+    attendee = ev["ATTENDEE"]
+    assert str(attendee) == "mailto:ada@example.org"
+    assert attendee.params["CN"] == "Ada Lovelace"
+    assert attendee.params["SCHEDULE-AGENT"] == "CLIENT"
+    assert str(ev["ORGANIZER"]) == f"mailto:{host.user.email}"
+
+    # Syncing the calendar back does not count our own copy twice (the booking already blocks that hour).
+    sync_connection(connection=conn, now=now)
+    assert BusyBlock.objects.filter(source=f"calendar:{conn.pk}").count() == 0
+
+    moved = booking_reschedule(invitee=invitee, new_start=utc(2026, 3, 5, 13), now=now)
+    run_due(now)
+    href2, ev2 = _only_event(dav, cal_url)
+    assert href2 == href  # moved, not deleted and recreated
+    assert ev2["DTSTART"].dt == utc(2026, 3, 5, 13)
+    assert CalendarEvent.objects.get().booking_id == moved.booking_id
+
+    booking_cancel(booking=moved.booking, now=now, reason="ill")
+    run_due(now)
+    assert dav.objects(cal_url) == {}
+    assert CalendarEvent.objects.count() == 0
+
+
+def test_no_write_back_target_no_job(dav, berlin, now):
+    from slotwise.jobs.models import Job
+
+    org, host, et = berlin
+    connect(dav, host, now, "work")
+    booking_create(event_type=et, start=utc(2026, 3, 3, 10),
+                   invitee=InviteeInput(name="Ada", email="ada@example.org", timezone="UTC"), now=now)
+    assert not Job.objects.filter(kind="calendars.writeback").exists()
+
+
+def test_an_unreachable_calendar_is_busy_or_free_as_the_host_chose(dav, berlin, now):
+    org, host, et = berlin
+    conn = connect(dav, host, now, "work")
+    dav.put(dav.base + f"{dav.user}/work/", "a.ics", vevent("a", "DTSTART:20260303T090000Z\nDTEND:20260303T100000Z"))
+    sync_connection(connection=conn, now=now)
+    from tests.calendars.conftest import free_port
+
+    CalendarConnection.objects.filter(pk=conn.pk).update(url=f"http://127.0.0.1:{free_port()}/")
+    conn.refresh_from_db()
+
+    result = sync_connection(connection=conn, now=now)
+    conn.refresh_from_db()
+    assert not result.ok
+    assert "could not reach the server" in conn.last_error
+    assert "pw" not in conn.last_error
+    assert (conn.failures, conn.last_sync_at, conn.last_success_at) == (1, now, now)
+    assert slots_on(et, date(2026, 3, 3), now) == []  # busy: nothing offered while we cannot see the calendar
+
+    conn.unreachable = CalendarConnection.Unreachable.FREE
+    conn.save()
+    sync_connection(connection=conn, now=now)
+    # free: the busy time last synced still counts, the rest is offered
+    assert slots_on(et, date(2026, 3, 3), now) == ["08:00", "10:00", "11:00", "12:00", "13:00", "14:00", "15:00"]
