@@ -43,7 +43,7 @@ def team(organization, members, slug=None, *, tz="UTC") -> Team:
 
 
 def pool(event_type_, members, priorities=None):
-    for i, m in enumerate(members):
+    for m in members:
         PoolHost.objects.create(
             event_type=event_type_, membership=m, priority=(priorities or {}).get(m.slug, 2)
         )

@@ -89,3 +89,15 @@ def test_a_malformed_load_file_names_the_line(cli):
 def test_unknown_event_path_is_a_clear_error(cli):
     p = cli("availability", "cli/nia/nope", "--from", "2026-03-09", "--to", "2026-03-09", "--tz", "UTC", ok=False)
     assert p.returncode == 2 and "no such event type" in p.stderr
+
+
+def test_production_mode_refuses_the_development_secret(tmp_path):
+    env = {**os.environ, "SLOTWISE_ENV": "production", "SLOTWISE_DATA_DIR": str(tmp_path)}
+    env.pop("SLOTWISE_SECRET_KEY", None)
+    p = subprocess.run([sys.executable, "-m", "slotwise", "migrate"], env=env, capture_output=True, text=True,
+                       timeout=60)
+    assert p.returncode != 0 and "set SLOTWISE_SECRET_KEY" in p.stderr
+    env["SLOTWISE_SECRET_KEY"] = "x" * 50
+    p = subprocess.run([sys.executable, "-m", "slotwise", "migrate", "-v0"], env=env, capture_output=True,
+                       text=True, timeout=120)
+    assert p.returncode == 0, p.stderr

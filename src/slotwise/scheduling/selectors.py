@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from slotwise import engine
 from slotwise.accounts.models import Membership
-from slotwise.bookings.models import Booking, BookingHost
+from slotwise.bookings.models import BookingHost
 from slotwise.core.errors import InvalidInput, NotFound
 
 from .models import WEEKDAYS, AvailabilitySchedule, BusyBlock, EventType, PoolHost
