@@ -39,7 +39,8 @@ def schedule_sync(connection: CalendarConnection, *, due_at: datetime) -> None:
     """One pending sync per connection: a push or a "sync now" replaces the next poll."""
     key = f"calendar-sync:{connection.pk}"
     cancel_pending(key, kinds=[SYNC_JOB])
-    enqueue(SYNC_JOB, {"connection_id": connection.pk}, due_at=due_at, key=key, max_attempts=1)
+    enqueue(SYNC_JOB, {"connection_id": connection.pk}, due_at=due_at, key=key, max_attempts=1,
+            organization_id=connection.organization_id)
 
 
 def connection_add_caldav(*, membership: Membership, url: str, username: str, password: str, now: datetime,

@@ -68,7 +68,8 @@ def _enqueue(booking: Booking, now: datetime, **extra) -> None:
     has_target = RemoteCalendar.objects.filter(is_writeback=True, connection__membership_id__in=hosts).exists()
     has_events = CalendarEvent.objects.filter(booking=booking, purpose=CalendarEvent.Purpose.WRITEBACK).exists()
     if has_target or has_events or extra:
-        enqueue(WRITE_JOB, {"booking_id": booking.pk, **extra}, key=f"booking:{booking.uid}", due_at=now)
+        enqueue(WRITE_JOB, {"booking_id": booking.pk, **extra}, key=f"booking:{booking.uid}", due_at=now,
+                organization_id=booking.organization_id)
 
 
 def on_booking_created(*, event, booking, invitee, now, **_):
@@ -85,7 +86,7 @@ def on_booking_rescheduled(*, event, old, invitee, new, now, **_):
     new_booking = new.booking
     if new_booking.rescheduled_from_id == old.pk:
         enqueue(WRITE_JOB, {"booking_id": new_booking.pk, "moved_from": old.pk}, key=f"booking:{new_booking.uid}",
-                due_at=now)
+                due_at=now, organization_id=new_booking.organization_id)
     else:  # one invitee of a group left for another time: the old event loses an attendee, a new one appears
         _enqueue(old, now)
         _enqueue(new_booking, now)
