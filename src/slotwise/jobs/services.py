@@ -120,10 +120,10 @@ def claim(now: datetime, *, limit: int = CLAIM_BATCH, kinds: list[str] | None = 
 
 def run_job(job: Job, now: datetime) -> bool:
     fn = _handlers.get(job.kind)
+    job.attempts += 1
     try:
         if fn is None:
             raise LookupError(f"no handler registered for job kind {job.kind!r}")
-        job.attempts += 1
         fn(job.payload, job)
     except Defer as d:
         job.attempts -= 1

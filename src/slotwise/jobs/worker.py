@@ -53,12 +53,14 @@ class Worker:
         if ticks:
             now = utc_now()
             DBTaskResult.objects.filter(pk__in=ticks, status=TaskResultStatus.READY).update(
-                status=TaskResultStatus.SUCCESSFUL, started_at=now, finished_at=now, last_attempted_at=now,
-                worker_ids=[self.worker_id],
+                status=TaskResultStatus.SUCCESSFUL, started_at=now, finished_at=now, worker_ids=[self.worker_id],
             )
         other = None
+        others = ready.exclude(task_path=tick.module_path)
+        if not others.exists():  # a plain read first: the exclusive transaction below blocks writers on SQLite
+            return bool(ticks)
         with exclusive_transaction(ready.db):
-            other = ready.exclude(task_path=tick.module_path).get_locked()
+            other = others.get_locked()
             if other is not None:
                 other.claim(self.worker_id)
         if other is not None:

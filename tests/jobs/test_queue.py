@@ -1,0 +1,210 @@
+"""The durable queue: due times, attempts and backoff, leases, deferral, retry, and the wake-up after commit."""
+
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection, transaction
+from django_tasks_db.models import DBTaskResult
+
+from slotwise.jobs.models import Job
+from slotwise.jobs.services import LEASE, Defer, backoff, claim, enqueue, handler, retry, run_due
+from slotwise.jobs.worker import Worker
+
+T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+calls: list[dict] = []
+
+
+@handler("test.record")
+def _record(payload, job):
+    calls.append(payload)
+    if payload.get("fail"):
+        raise RuntimeError("the remote end said no")
+    if payload.get("defer"):
+        raise Defer(5, "not yet")
+
+
+@pytest.fixture(autouse=True)
+def _clear():
+    calls.clear()
+
+
+def states():
+    return list(Job.objects.order_by("pk").values_list("status", "attempts", "due_at"))
+
+
+@pytest.mark.django_db
+def test_a_due_job_runs_once_and_a_future_one_waits():
+    enqueue("test.record", {"n": 1}, due_at=T0)
+    enqueue("test.record", {"n": 2}, due_at=T0 + timedelta(hours=1))
+    assert run_due(T0) == 1
+    assert run_due(T0) == 0
+    assert calls == [{"n": 1}]
+    assert states() == [("done", 1, T0), ("pending", 0, T0 + timedelta(hours=1))]
+    assert run_due(T0 + timedelta(hours=1)) == 1
+    assert calls == [{"n": 1}, {"n": 2}]
+
+
+@pytest.mark.parametrize("attempts, delay", [(1, 30), (2, 60), (3, 120), (4, 240), (7, 1920), (8, 3600), (20, 3600)])
+def test_backoff_doubles_from_thirty_seconds_up_to_an_hour(attempts, delay):
+    assert backoff(attempts) == timedelta(seconds=delay)
+
+
+@pytest.mark.django_db
+def test_failures_back_off_then_fail_and_an_admin_retry_starts_over():
+    job = enqueue("test.record", {"fail": True}, due_at=T0, max_attempts=3)
+    run_due(T0)
+    assert states() == [("pending", 1, T0 + timedelta(seconds=30))]
+    assert "RuntimeError: the remote end said no" in Job.objects.get().last_error
+    assert run_due(T0 + timedelta(seconds=29)) == 0
+    run_due(T0 + timedelta(seconds=30))
+    assert states() == [("pending", 2, T0 + timedelta(seconds=90))]
+    run_due(T0 + timedelta(seconds=90))
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.finished_at) == ("failed", 3, T0 + timedelta(seconds=90))
+    assert run_due(T0 + timedelta(days=1)) == 0
+
+    retry(job, T0 + timedelta(days=1))
+    assert states() == [("pending", 0, T0 + timedelta(days=1))]
+    assert Job.objects.get().last_error == ""
+
+
+@pytest.mark.django_db
+def test_only_failed_or_canceled_jobs_can_be_retried():
+    from slotwise.core.errors import InvalidInput
+
+    job = enqueue("test.record", {}, due_at=T0)
+    with pytest.raises(InvalidInput, match="only failed or canceled jobs can be retried"):
+        retry(job, T0)
+
+
+@pytest.mark.django_db
+def test_defer_waits_without_spending_an_attempt():
+    enqueue("test.record", {"defer": True}, due_at=T0, max_attempts=1)
+    run_due(T0)
+    assert states() == [("pending", 0, T0 + timedelta(seconds=5))]
+
+
+@pytest.mark.django_db
+def test_an_unknown_kind_fails_with_a_message_that_names_it():
+    enqueue("nobody.handles.this", {}, due_at=T0, max_attempts=1)
+    run_due(T0)
+    job = Job.objects.get()
+    assert job.status == "failed"
+    assert "no handler registered for job kind 'nobody.handles.this'" in job.last_error
+
+
+@pytest.mark.django_db
+def test_a_claimed_job_whose_worker_died_is_claimed_again_when_its_lease_expires():
+    job = enqueue("test.record", {"n": 1}, due_at=T0)
+    (claimed,) = claim(T0)
+    assert claimed.pk == job.pk
+    assert Job.objects.get().status == "running"
+    # The worker is SIGKILLed here: nothing marks the row done.
+    assert claim(T0 + LEASE - timedelta(seconds=1)) == []
+    (again,) = claim(T0 + LEASE)
+    assert again.pk == job.pk
+    assert Job.objects.get().locked_until == T0 + LEASE + LEASE
+
+
+@pytest.mark.django_db
+def test_claims_take_the_oldest_due_first():
+    for minute in (5, 1, 3):
+        enqueue("test.record", {"m": minute}, due_at=T0 - timedelta(minutes=minute))
+    assert [j.payload["m"] for j in claim(T0, limit=2)] == [5, 3]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_wake_up_is_enqueued_after_the_commit_not_before():
+    with transaction.atomic():
+        for n in range(3):
+            enqueue("test.record", {"n": n}, due_at=T0)
+        assert DBTaskResult.objects.count() == 0
+    ticks = list(DBTaskResult.objects.values_list("task_path", "status"))
+    assert ticks == [("slotwise.jobs.tasks.tick", "READY")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_transaction_leaves_neither_job_nor_wake_up():
+    with pytest.raises(ZeroDivisionError):
+        with transaction.atomic():
+            enqueue("test.record", {"n": 1}, due_at=T0)
+            1 / 0
+    assert Job.objects.count() == 0
+    assert DBTaskResult.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_backend_wakes_a_waiting_worker():
+    worker = Worker(interval=30)
+    waiter = threading.Thread(target=worker.wait)
+    waiter.start()
+    enqueue("test.record", {"n": 1}, due_at=T0)  # autocommit: kicked at once
+    waiter.join(timeout=5)
+    assert not waiter.is_alive(), "the worker slept through the wake-up"
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+    assert worker.run_once() == 1
+    assert calls == [{"n": 1}]
+    worker.stop.set()
+
+
+@pytest.fixture
+def redis_tasks(settings):
+    key = f"slotwise-test:{uuid.uuid4().hex}"
+    settings.TASKS = {"default": {"BACKEND": "slotwise.jobs.redis_backend.RedisBackend",
+                                  "OPTIONS": {"url": "redis://127.0.0.1:6379/0", "key": key}}}
+    from django_tasks import task_backends
+
+    yield task_backends["default"]
+    task_backends["default"].clear()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_redis_backend_wakes_a_waiting_worker(redis_tasks):
+    worker = Worker(interval=30)
+    waiter = threading.Thread(target=worker.wait)
+    waiter.start()
+    with transaction.atomic():
+        enqueue("test.record", {"n": 1}, due_at=T0)
+        enqueue("test.record", {"n": 2}, due_at=T0)
+    waiter.join(timeout=5)
+    assert not waiter.is_alive(), "the worker slept through the wake-up"
+    assert redis_tasks.client.llen(redis_tasks._queue_key("default")) == 0
+    assert worker.run_once() == 2
+    assert sorted(c["n"] for c in calls) == [1, 2]
+    assert DBTaskResult.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lost_wake_up_costs_latency_not_work(redis_tasks):
+    enqueue("test.record", {"n": 1}, due_at=T0)
+    redis_tasks.clear()  # the wake-up is lost (Redis restarted, say)
+    worker = Worker(interval=0.05)
+    worker.wait()
+    assert worker.run_once() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_postgres_claims_skip_rows_another_worker_has_locked():
+    first = enqueue("test.record", {"n": 1}, due_at=T0)
+    second = enqueue("test.record", {"n": 2}, due_at=T0)
+    locked, release, got = threading.Event(), threading.Event(), []
+
+    def other_worker():
+        with transaction.atomic():
+            list(Job.objects.select_for_update().filter(pk=first.pk))
+            locked.set()
+            release.wait(10)
+        connection.close()
+
+    t = threading.Thread(target=other_worker)
+    t.start()
+    assert locked.wait(5)
+    try:
+        got = claim(T0)  # does not wait for the other transaction
+    finally:
+        release.set()
+        t.join()
+    assert [j.pk for j in got] == [second.pk]
