@@ -27,8 +27,9 @@ from .intervals import Interval, from_epoch, imerge, to_epoch
 DAY = 86400
 _UNIX_DAY0 = date(1970, 1, 1).toordinal()
 _NAIVE_EPOCH = datetime(1970, 1, 1)
-# Sampling step for finding transitions. Every offset change in tzdata since 1900 is followed by the next
-# one months later, so changes closer than this cannot hide between two samples.
+# Sampling step for finding transitions. Two changes closer than this that return to the same offset
+# would hide between samples; checked against the TZif transition tables of the pinned tzdata, every
+# offset change of every zone in 1970-2030 is found to the second.
 _SAMPLE = 6 * 3600
 # No UTC offset in tzdata exceeds a day, so local midnight of D lies within a day of D's UTC midnight.
 _MAX_OFFSET = DAY
