@@ -26,3 +26,39 @@ def acme(db):
     intro = factories.event_type(ana, slug="intro", name="Intro call", duration_minutes=30, increment_minutes=30,
                                  description="We talk about your project.")
     return {"org": org, "ana": ana, "intro": intro}
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+ARTIFACTS = __import__("pathlib").Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def open_page(browser):
+    """open_page(zone, width=1200) -> a new page in a browser context whose clock zone is `zone`."""
+    contexts = []
+
+    def make(zone="UTC", *, width=1200, height=900):
+        ctx = browser.new_context(timezone_id=zone, viewport={"width": width, "height": height}, locale="en-US")
+        ctx.set_default_timeout(15000)
+        contexts.append(ctx)
+        return ctx.new_page()
+
+    yield make
+    for ctx in contexts:
+        ctx.close()
+
+
+def shot(page, name):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

@@ -20,6 +20,39 @@ NIGHT_FROM, NIGHT_TO = 22, 7  # 22:00-06:59 local: ask the invitee to confirm be
 NEAREST = 6
 
 
+# Browsers report ICU's zone ids, which keep some names tzdata has since renamed (Chromium says
+# Asia/Calcutta and Asia/Katmandu). The page speaks the current IANA names.
+ICU_LEGACY = {
+    "Asia/Calcutta": "Asia/Kolkata",
+    "Asia/Katmandu": "Asia/Kathmandu",
+    "Asia/Saigon": "Asia/Ho_Chi_Minh",
+    "Asia/Rangoon": "Asia/Yangon",
+    "Europe/Kiev": "Europe/Kyiv",
+    "Atlantic/Faeroe": "Atlantic/Faroe",
+    "America/Godthab": "America/Nuuk",
+    "Pacific/Enderbury": "Pacific/Kanton",
+    "Pacific/Truk": "Pacific/Chuuk",
+    "Pacific/Ponape": "Pacific/Pohnpei",
+    "America/Buenos_Aires": "America/Argentina/Buenos_Aires",
+    "America/Catamarca": "America/Argentina/Catamarca",
+    "America/Cordoba": "America/Argentina/Cordoba",
+    "America/Jujuy": "America/Argentina/Jujuy",
+    "America/Mendoza": "America/Argentina/Mendoza",
+    "America/Indianapolis": "America/Indiana/Indianapolis",
+    "America/Louisville": "America/Kentucky/Louisville",
+    "Asia/Ulan_Bator": "Asia/Ulaanbaatar",
+    "Asia/Thimbu": "Asia/Thimphu",
+    "Asia/Dacca": "Asia/Dhaka",
+    "Africa/Asmera": "Africa/Asmara",
+    "Etc/UTC": "UTC",
+    "Etc/GMT": "UTC",
+}
+
+
+def canonical_zone(name: str) -> str:
+    return ICU_LEGACY.get(name, name)
+
+
 def fmt_time(instant: datetime, zone: str, clock: str) -> str:
     local = instant.astimezone(ZoneInfo(zone))
     if clock == "24":
@@ -68,14 +101,14 @@ class Choice:
 def read_choice(params, event_type: EventType, hosts: list[Membership], *, default_zone: str, now: datetime,
                 duration: int | None = None) -> Choice:
     errors = {}
-    zone = params.get("tz") or default_zone
+    zone = canonical_zone(params.get("tz") or default_zone)
     try:
         zone = validate_zone(zone, field="tz")
     except InvalidInput as exc:
         errors["tz"] = exc.message
         zone = default_zone
     choice = Choice(zone=zone, clock="24" if params.get("clock") == "24" else "12", errors=errors)
-    bz = params.get("bz") or ""
+    bz = canonical_zone(params.get("bz") or "")
     choice.browser_zone = bz if len(bz) < 64 else ""
     try:
         if params.get("month"):

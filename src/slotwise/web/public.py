@@ -251,7 +251,7 @@ def _read_form(request, event_type) -> dict:
     return {
         "start": request.POST.get("start", ""), "name": request.POST.get("name", ""),
         "email": request.POST.get("email", ""), "answers": answers, "reason": request.POST.get("reason", ""),
-        "browser_tz": request.POST.get("browser_tz", "")[:64], "confirmed": request.POST.get("confirmed") == "1",
+        "browser_tz": page.canonical_zone(request.POST.get("browser_tz", "")[:64]), "confirmed": request.POST.get("confirmed") == "1",
     }
 
 

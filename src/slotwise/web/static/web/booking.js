@@ -10,11 +10,13 @@
   }
   fill();
   document.addEventListener("htmx:afterSwap", fill);
-  var form = document.getElementById("picker-form");
-  if (form && bz && !new URLSearchParams(location.search).get("tz") && form.dataset.rescheduling !== "1") {
+  // After DOMContentLoaded, when htmx has bound the form's triggers.
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.getElementById("picker-form");
+    if (!form || !bz || new URLSearchParams(location.search).get("tz") || form.dataset.rescheduling === "1") return;
     var tz = form.querySelector("input[name=tz]");
     if (tz && tz.value !== bz) { tz.value = bz; htmx.trigger(form, "change"); }
-  }
+  });
   document.addEventListener("click", function (ev) {
     var btn = ev.target.closest("[data-clock]");
     var f = document.getElementById("picker-form");
