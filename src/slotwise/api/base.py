@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, JsonResponse
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
@@ -313,7 +313,7 @@ def idempotent(view):
         )
         if claimed.replay is not None:
             status, payload = claimed.replay
-            return status, payload
+            return Status(status, payload)
         try:
             result = view(request, *args, **kwargs)
         except SlotwiseError as exc:
@@ -322,7 +322,7 @@ def idempotent(view):
         except BaseException:
             idempotency.release(claimed)
             raise
-        status, payload = result if isinstance(result, tuple) else (200, result)
+        status, payload = (result.status_code, result.value) if isinstance(result, Status) else (200, result)
         idempotency.settle(claimed, status=status, body=json.loads(json.dumps(payload, default=str)))
         return result
 

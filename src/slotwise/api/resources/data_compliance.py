@@ -1,6 +1,6 @@
 """POST /data_compliance/deletion/invitees: forget people by email (owners and admins only)."""
 
-from ninja import Router, Schema
+from ninja import Status, Router, Schema
 
 from ..base import idempotent, require_admin, require_write, responses
 from ..services import invitees_forget
@@ -24,4 +24,4 @@ def delete_invitees(request, body: DeletionBody):
     require_write(request)
     require_admin(request, "Deleting invitee data")
     invitees_forget(organization=request.auth.membership.organization, emails=body.emails, now=request.now)
-    return 202, {}
+    return Status(202, {})

@@ -2,7 +2,7 @@
 
 from django.db.models import Q
 from django.utils.html import escape, linebreaks
-from ninja import Field, Query, Router, Schema
+from ninja import Status, Field, Query, Router, Schema
 
 from slotwise.accounts.models import Membership
 from slotwise.core.errors import InvalidInput, NotFound
@@ -222,7 +222,7 @@ def create_event_type(request, body: EventTypeCreate):
     if values.get("duration_minutes") is not None and not 1 <= values["duration_minutes"] <= 1440:
         raise InvalidInput("duration: give minutes from 1 to 1440", field="duration")
     et = scheduling.event_type_create(organization=me.organization, owner=owner, values=values, now=request.now)
-    return 201, {"resource": event_type_dict(event_type_by_uuid(request, str(et.uuid)))}
+    return Status(201, {"resource": event_type_dict(event_type_by_uuid(request, str(et.uuid)))})
 
 
 @router.patch("/event_types/{uuid}", response=responses(200, EventTypeResource), summary="Change an event type")

@@ -1,7 +1,7 @@
 """POST /invitee_no_shows, GET/DELETE /invitee_no_shows/{uuid}. The flag is set by bookings.noshow."""
 
 from django.db import transaction
-from ninja import Router, Schema
+from ninja import Status, Router, Schema
 
 from slotwise.bookings.noshow import invitee_no_show_set
 from slotwise.core.errors import Conflict, NotFound
@@ -60,7 +60,7 @@ def create(request, body: NoShowBody):
             raise Conflict("invitee: already marked as a no-show", field="invitee")
         invitee_no_show_set(invitee=invitee, no_show=True, now=request.now)
         mark = InviteeNoShow.objects.create(invitee=invitee, created_at=request.now)
-    return 201, {"resource": no_show_dict(mark)}
+    return Status(201, {"resource": no_show_dict(mark)})
 
 
 @router.get("/invitee_no_shows/{uuid}", response=responses(200, NoShowResource), summary="One no-show")
@@ -75,4 +75,4 @@ def delete(request, uuid: str):
     with transaction.atomic():
         invitee_no_show_set(invitee=mark.invitee, no_show=False, now=request.now)
         mark.delete()
-    return 204, None
+    return Status(204, None)

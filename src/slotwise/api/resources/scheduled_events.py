@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db.models import Count, Q
-from ninja import Field, Query, Router, Schema
+from ninja import Status, Field, Query, Router, Schema
 
 from slotwise.accounts.models import Membership
 from slotwise.bookings import services as bookings
@@ -352,7 +352,7 @@ def cancel_event(request, uuid: str, body: CancelBody | None = None):
         booking=booking, now=request.now, reason=(body.reason if body else "") or "",
         canceled_by=me.user.name or me.user.email, canceler_type="host",
     )
-    return 201, {"resource": cancellation_dict(booking)}
+    return Status(201, {"resource": cancellation_dict(booking)})
 
 
 class InviteeIn(Schema):
@@ -413,4 +413,4 @@ def book(request, body: BookBody):
         source=Booking.Source.API,
         location=body.location.location if body.location and body.location.location is not None else None,
     )
-    return 201, {"resource": invitee_dict(_invitees(invitee.booking).get(pk=invitee.pk))}
+    return Status(201, {"resource": invitee_dict(_invitees(invitee.booking).get(pk=invitee.pk))})

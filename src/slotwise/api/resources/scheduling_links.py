@@ -2,7 +2,7 @@
 POST /api/apps/extension/v1/users/me/event_type_single_use_links (form `event_type_uuid`, X-TOKEN)."""
 
 from django.conf import settings
-from ninja import Form, Router, Schema
+from ninja import Status, Form, Router, Schema
 
 from slotwise.bookings.models import SingleUseLink
 from slotwise.core.errors import InvalidInput
@@ -50,7 +50,7 @@ def create(request, body: LinkBody):
     if body.owner_type != "EventType":
         raise InvalidInput(f"owner_type: {body.owner_type!r} is not supported; use EventType", field="owner_type")
     link = _create(request, body.owner, field="owner", max_event_count=body.max_event_count)
-    return 201, {"resource": {"booking_url": booking_url(link), "owner": body.owner, "owner_type": "EventType"}}
+    return Status(201, {"resource": {"booking_url": booking_url(link), "owner": body.owner, "owner_type": "EventType"}})
 
 
 class ExtensionLink(Schema):
@@ -64,4 +64,4 @@ class ExtensionLink(Schema):
 )
 def extension_link(request, event_type_uuid: str = Form(...)):
     link = _create(request, event_type_uuid, field="event_type_uuid")
-    return 201, {"booking_url": booking_url(link)}
+    return Status(201, {"booking_url": booking_url(link)})

@@ -1,7 +1,7 @@
 """GET/POST /webhook_subscriptions, GET/DELETE /webhook_subscriptions/{uuid}, and the Slotwise extra
 POST /webhook_subscriptions/{uuid}/test (send a sample event)."""
 
-from ninja import Field, Query, Router, Schema
+from ninja import Status, Field, Query, Router, Schema
 
 from slotwise.accounts.models import Membership
 from slotwise.core.errors import InvalidInput, NotFound
@@ -131,7 +131,7 @@ def create(request, body: SubscriptionBody):
         events=body.events, scope=body.scope, user=_member(request, body.user), signing_key=body.signing_key,
         now=request.now,
     )
-    return 201, {"resource": subscription_dict(_by_uuid(request, str(sub.uuid)))}
+    return Status(201, {"resource": subscription_dict(_by_uuid(request, str(sub.uuid)))})
 
 
 @router.get("/webhook_subscriptions/{uuid}", response=responses(200, SubscriptionResource), summary="One subscription")
@@ -143,7 +143,7 @@ def get(request, uuid: str):
 def delete(request, uuid: str):
     require_write(request)
     webhooks.subscription_delete(subscription=_by_uuid(request, uuid), by=request.auth.membership)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post(
@@ -153,4 +153,4 @@ def send_sample(request, uuid: str, body: SampleBody | None = None):
     require_write(request)
     sub = _by_uuid(request, uuid)
     delivery = webhooks.send_sample(subscription=sub, event=body.event if body else None, now=request.now)
-    return 201, {"resource": {"delivery": str(delivery.uuid), "event": delivery.event}}
+    return Status(201, {"resource": {"delivery": str(delivery.uuid), "event": delivery.event}})
