@@ -78,9 +78,7 @@ def build(seed: int) -> list[tuple[str, float, dict]]:
     """[(name, goal_ms, available_slots kwargs)]"""
     rng = random.Random(seed)
     s1_hosts = [HostInput("berlin", _hours("Europe/Berlin"), busy=_busy(rng, 500, 60))]
-    s2_hosts = [
-        HostInput(f"rr{i}", _hours(ZONES[i % len(ZONES)]), busy=_busy(rng, 200, 31)) for i in range(100)
-    ]
+    s2_hosts = [HostInput(f"rr{i}", _hours(ZONES[i % len(ZONES)]), busy=_busy(rng, 200, 31)) for i in range(100)]
     s3_hosts = [HostInput(f"co{i}", _hours(ZONES[i % 2]), busy=_busy(rng, 60, 31)) for i in range(10)]
 
     def query(rules, hosts, mode, days):
@@ -122,9 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     build_ms, scenarios = _ms(lambda: build(args.seed))
-    print(
-        f"slot engine bench: {args.runs} runs per scenario, seed {args.seed}, inputs built in {build_ms:.0f} ms"
-    )
+    print(f"slot engine bench: {args.runs} runs per scenario, seed {args.seed}, inputs built in {build_ms:.0f} ms")
     print(f"{'scenario':<46} {'slots':>6} {'cold':>8} {'median':>8} {'p95':>8} {'goal':>7}  verdict")
     ok = True
     for name, goal, kwargs in scenarios:

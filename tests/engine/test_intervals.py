@@ -14,7 +14,7 @@ def U(h, mi=0):
     return datetime(2026, 6, 1, h, mi, tzinfo=UTC)
 
 
-def I(a, b):
+def iv(a, b):
     return Interval(U(a), U(b))
 
 
@@ -22,7 +22,7 @@ def test_interval_validates_and_normalises_to_utc():
     with pytest.raises(ValueError):
         Interval(U(10), U(10))
     with pytest.raises(ValueError):
-        Interval(datetime(2026, 6, 1, 9), datetime(2026, 6, 1, 10))
+        Interval(datetime(2026, 6, 1, 9), datetime(2026, 6, 1, 10))  # noqa: DTZ001 - naive on purpose
     plus2 = timezone(timedelta(hours=2))
     iv = Interval(datetime(2026, 6, 1, 11, tzinfo=plus2), U(10))
     assert iv.start == U(9) and iv.start.tzinfo is UTC
@@ -30,18 +30,18 @@ def test_interval_validates_and_normalises_to_utc():
 
 @pytest.mark.parametrize(
     "x, y, expected",
-    [(I(9, 10), I(10, 11), False), (I(9, 11), I(10, 12), True), (I(9, 12), I(10, 11), True)],
+    [(iv(9, 10), iv(10, 11), False), (iv(9, 11), iv(10, 12), True), (iv(9, 12), iv(10, 11), True)],
 )
 def test_overlaps_is_half_open(x, y, expected):
     assert overlaps(x, y) is expected and overlaps(y, x) is expected
 
 
 def test_tables():
-    assert merge([I(12, 13), I(9, 10), I(10, 11), I(9, 10)]) == [I(9, 11), I(12, 13)]
-    assert subtract([I(9, 17)], [I(10, 11), I(12, 13), I(16, 18)]) == [I(9, 10), I(11, 12), I(13, 16)]
-    assert intersect([I(9, 12), I(13, 17)], [I(11, 14)]) == [I(11, 12), I(13, 14)]
-    assert subtract([I(9, 10)], []) == [I(9, 10)]
-    assert intersect([], [I(9, 10)]) == []
+    assert merge([iv(12, 13), iv(9, 10), iv(10, 11), iv(9, 10)]) == [iv(9, 11), iv(12, 13)]
+    assert subtract([iv(9, 17)], [iv(10, 11), iv(12, 13), iv(16, 18)]) == [iv(9, 10), iv(11, 12), iv(13, 16)]
+    assert intersect([iv(9, 12), iv(13, 17)], [iv(11, 14)]) == [iv(11, 12), iv(13, 14)]
+    assert subtract([iv(9, 10)], []) == [iv(9, 10)]
+    assert intersect([], [iv(9, 10)]) == []
 
 
 minutes = st.integers(min_value=0, max_value=600)

@@ -53,8 +53,7 @@ PROPS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthC
 def time_ranges(draw):
     start = draw(st.integers(0, 95)) * 15
     end = draw(st.one_of(st.none(), st.integers(start // 15 + 1, 96).map(lambda q: q * 15)))
-    to_time = lambda m: time(m // 60, m % 60)
-    return TimeRange(to_time(start), None if end in (None, 1440) else to_time(end))
+    return TimeRange(time(start // 60, start % 60), None if end in (None, 1440) else time(end // 60, end % 60))
 
 
 @st.composite
@@ -70,9 +69,7 @@ def scenarios(draw, n_hosts=1):
         buffer_after=draw(st.sampled_from([0, 10, 30])) * MIN,
         min_notice=draw(st.sampled_from([0, 0, 120])) * MIN,
         window=draw(
-            st.sampled_from(
-                [Window("unlimited"), Window("rolling", days=1), Window("range", first=day, last=day)]
-            )
+            st.sampled_from([Window("unlimited"), Window("rolling", days=1), Window("range", first=day, last=day)])
         ),
         daily_limit=draw(st.sampled_from([None, None, 1, 2])),
         seats=seats,
@@ -137,15 +134,13 @@ def check_slot_rules(rules, host, now, s):
     """The brute-force reading of the rules for one offered start."""
     dur = rules.duration
     assert all(in_hours(host.hours, s + k * MIN) for k in range(dur // MIN)), "slot outside working hours"
-    joined = (
-        [x for x in host.sessions if x.start == s and x.seats_taken < rules.seats] if rules.seats > 1 else []
-    )
+    joined = [x for x in host.sessions if x.start == s and x.seats_taken < rules.seats] if rules.seats > 1 else []
     for b in host.busy:
         if any(b.start == x.start and b.end == x.end for x in joined):
             continue
-        assert not (
-            s - rules.buffer_before < b.end + b.after and s + dur + rules.buffer_after > b.start - b.before
-        ), "slot overlaps busy time plus buffers"
+        assert not (s - rules.buffer_before < b.end + b.after and s + dur + rules.buffer_after > b.start - b.before), (
+            "slot overlaps busy time plus buffers"
+        )
     assert s >= now + rules.min_notice
     if rules.window.kind == "rolling":
         assert s < now + timedelta(days=rules.window.days)
@@ -225,7 +220,5 @@ def test_grid_matches_the_oracle_on_edge_days_for_many_increments():
         end = start + timedelta(days=2)
         for inc in (7, 10, 15, 20, 25, 30, 45, 60, 90, 1440):
             rules = EventRules(duration=MIN, increment=inc * MIN, clock_zone=zone)
-            got = available_slots(
-                rules, [always], mode="one", now=start, start=start, end=end, viewer_zone="UTC"
-            )
+            got = available_slots(rules, [always], mode="one", now=start, start=start, end=end, viewer_zone="UTC")
             assert got.starts() == grid_oracle(rules, start, end), (zone, day, inc)

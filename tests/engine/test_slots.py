@@ -210,15 +210,11 @@ def test_apia_viewer_sees_no_2011_12_30():
 def test_kiritimati_host_seen_from_pago_pago_lands_on_the_previous_day():
     # Monday 2026-06-01 09:00-11:00 at +14 is Sunday 2026-05-31 08:00-10:00 at -11.
     host = HostInput("kiri", hours("Pacific/Kiritimati", (time(9), time(11)), weekdays=[0]))
-    result = slots(
-        rules("Pacific/Kiritimati"), host, U(2026, 5, 30), U(2026, 6, 3), viewer="Pacific/Pago_Pago"
-    )
+    result = slots(rules("Pacific/Kiritimati"), host, U(2026, 5, 30), U(2026, 6, 3), viewer="Pacific/Pago_Pago")
     assert result.days == {date(2026, 5, 31): [U(2026, 5, 31, 19), U(2026, 5, 31, 20)]}
     utc_view = slots(rules("Pacific/Kiritimati"), host, U(2026, 5, 30), U(2026, 6, 3), viewer="UTC")
     assert list(utc_view.days) == [date(2026, 5, 31)]
-    kiri_view = slots(
-        rules("Pacific/Kiritimati"), host, U(2026, 5, 30), U(2026, 6, 3), viewer="Pacific/Kiritimati"
-    )
+    kiri_view = slots(rules("Pacific/Kiritimati"), host, U(2026, 5, 30), U(2026, 6, 3), viewer="Pacific/Kiritimati")
     assert list(kiri_view.days) == [date(2026, 6, 1)]
 
 
@@ -263,9 +259,7 @@ def test_increment_is_independent_of_duration(duration, increment, ranges, expec
     if ranges[0][1] is None:  # the midnight case: 23:00-24:00 Monday, 00:00-01:00 Tuesday only
         host = HostInput(
             "h",
-            hours(
-                "UTC", weekdays=[], overrides={date(2026, 6, 1): [ranges[0]], date(2026, 6, 2): [ranges[1]]}
-            ),
+            hours("UTC", weekdays=[], overrides={date(2026, 6, 1): [ranges[0]], date(2026, 6, 2): [ranges[1]]}),
         )
     result = slots(rules("UTC", duration, increment), host, U(2026, 6, 1), U(2026, 6, 3))
     assert result.starts() == expected
@@ -382,9 +376,7 @@ def test_rolling_window():
 def test_range_window_uses_clock_zone_dates():
     # The window is the Auckland (+12) date 2026-06-02: [06-01 12:00 UTC, 06-02 12:00 UTC).
     host = HostInput("h", hours("UTC", (time(0), None)))
-    r = rules(
-        "Pacific/Auckland", 60, 360, window=Window("range", first=date(2026, 6, 2), last=date(2026, 6, 2))
-    )
+    r = rules("Pacific/Auckland", 60, 360, window=Window("range", first=date(2026, 6, 2), last=date(2026, 6, 2)))
     assert slots(r, host, U(2026, 6, 1), U(2026, 6, 3)).starts() == [
         U(2026, 6, 1, 12),
         U(2026, 6, 1, 18),
@@ -425,10 +417,7 @@ def test_overrides_other_hours_and_day_off():
     )
     r = rules("Europe/Berlin", 60)
     assert slots(r, host, U(2026, 6, 1), U(2026, 6, 10)).starts() == (
-        hourly(2026, 6, 1, 8, 13)
-        + hourly(2026, 6, 2, 7, 8, 9)
-        + hourly(2026, 6, 6, 8, 9)
-        + hourly(2026, 6, 9, 7, 8, 9)
+        hourly(2026, 6, 1, 8, 13) + hourly(2026, 6, 2, 7, 8, 9) + hourly(2026, 6, 6, 8, 9) + hourly(2026, 6, 9, 7, 8, 9)
     )
     assert explain(r, host, now=EARLY, start=U(2026, 6, 8, 7)) == [Reason.OUTSIDE_HOURS]
     assert explain(r, host, now=EARLY, start=U(2026, 6, 1, 7)) == [Reason.OUTSIDE_HOURS]
@@ -458,9 +447,7 @@ B = HostInput("b", hours("Europe/London", (time(12), time(15))))  # 11:00-14:00 
 
 def test_round_robin_any_versus_collective_all():
     r = rules("UTC")
-    assert slots(r, [A, B], U(2026, 6, 1), U(2026, 6, 2), mode="any").starts() == hourly(
-        2026, 6, 1, 9, 10, 11, 12, 13
-    )
+    assert slots(r, [A, B], U(2026, 6, 1), U(2026, 6, 2), mode="any").starts() == hourly(2026, 6, 1, 9, 10, 11, 12, 13)
     assert slots(r, [A, B], U(2026, 6, 1), U(2026, 6, 2), mode="all").starts() == hourly(2026, 6, 1, 11)
 
 
@@ -562,4 +549,4 @@ def test_busy_validates():
     with pytest.raises(ValueError):
         Busy(U(2026, 6, 1, 10), U(2026, 6, 1, 10))
     with pytest.raises(ValueError):
-        Busy(datetime(2026, 6, 1, 10), datetime(2026, 6, 1, 11))
+        Busy(datetime(2026, 6, 1, 10), datetime(2026, 6, 1, 11))  # noqa: DTZ001 - naive on purpose

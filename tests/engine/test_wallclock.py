@@ -19,29 +19,34 @@ def U(y, mo, d, h=0, mi=0):
     return datetime(y, mo, d, h, mi, tzinfo=UTC)
 
 
+def wall(y, mo, d, h=0, mi=0, us=0):
+    """A local wall-clock time: naive by design, the zone is given beside it."""
+    return datetime(y, mo, d, h, mi, 0, us)  # noqa: DTZ001
+
+
 @pytest.mark.parametrize(
     "zone, local, expected",
     [
         # plain day
-        ("America/New_York", datetime(2026, 6, 1, 9, 0), [U(2026, 6, 1, 13)]),
+        ("America/New_York", wall(2026, 6, 1, 9, 0), [U(2026, 6, 1, 13)]),
         # spring-forward gap: 02:00-03:00 does not exist
-        ("America/New_York", datetime(2026, 3, 8, 2, 30), []),
-        ("America/New_York", datetime(2026, 3, 8, 1, 59), [U(2026, 3, 8, 6, 59)]),
-        ("America/New_York", datetime(2026, 3, 8, 3, 0), [U(2026, 3, 8, 7)]),
+        ("America/New_York", wall(2026, 3, 8, 2, 30), []),
+        ("America/New_York", wall(2026, 3, 8, 1, 59), [U(2026, 3, 8, 6, 59)]),
+        ("America/New_York", wall(2026, 3, 8, 3, 0), [U(2026, 3, 8, 7)]),
         # fall-back fold: 01:00-02:00 happens twice, EDT then EST
-        ("America/New_York", datetime(2026, 11, 1, 1, 30), [U(2026, 11, 1, 5, 30), U(2026, 11, 1, 6, 30)]),
-        ("America/New_York", datetime(2026, 11, 1, 2, 0), [U(2026, 11, 1, 7)]),
+        ("America/New_York", wall(2026, 11, 1, 1, 30), [U(2026, 11, 1, 5, 30), U(2026, 11, 1, 6, 30)]),
+        ("America/New_York", wall(2026, 11, 1, 2, 0), [U(2026, 11, 1, 7)]),
         # Lord Howe moves by 30 minutes: +11 -> +10:30 at 02:00 on 2026-04-05, back at 02:00 on 2026-10-04
-        ("Australia/Lord_Howe", datetime(2026, 4, 5, 1, 45), [U(2026, 4, 4, 14, 45), U(2026, 4, 4, 15, 15)]),
-        ("Australia/Lord_Howe", datetime(2026, 10, 4, 2, 15), []),
-        ("Australia/Lord_Howe", datetime(2026, 10, 4, 2, 30), [U(2026, 10, 3, 15, 30)]),
-        ("Asia/Kathmandu", datetime(2026, 6, 1, 9, 0), [U(2026, 6, 1, 3, 15)]),
+        ("Australia/Lord_Howe", wall(2026, 4, 5, 1, 45), [U(2026, 4, 4, 14, 45), U(2026, 4, 4, 15, 15)]),
+        ("Australia/Lord_Howe", wall(2026, 10, 4, 2, 15), []),
+        ("Australia/Lord_Howe", wall(2026, 10, 4, 2, 30), [U(2026, 10, 3, 15, 30)]),
+        ("Asia/Kathmandu", wall(2026, 6, 1, 9, 0), [U(2026, 6, 1, 3, 15)]),
         # Samoa skipped 2011-12-30 entirely (UTC-10 -> UTC+14)
-        ("Pacific/Apia", datetime(2011, 12, 30, 12, 0), []),
-        ("Pacific/Apia", datetime(2011, 12, 29, 23, 59), [U(2011, 12, 30, 9, 59)]),
-        ("Pacific/Apia", datetime(2011, 12, 31, 0, 0), [U(2011, 12, 30, 10)]),
+        ("Pacific/Apia", wall(2011, 12, 30, 12, 0), []),
+        ("Pacific/Apia", wall(2011, 12, 29, 23, 59), [U(2011, 12, 30, 9, 59)]),
+        ("Pacific/Apia", wall(2011, 12, 31, 0, 0), [U(2011, 12, 30, 10)]),
         # sub-second wall times keep their fraction
-        ("UTC", datetime(2026, 1, 1, 0, 0, 0, 250000), [U(2026, 1, 1) + timedelta(microseconds=250000)]),
+        ("UTC", wall(2026, 1, 1, 0, 0, 250000), [U(2026, 1, 1) + timedelta(microseconds=250000)]),
     ],
 )
 def test_wall_to_instants(zone, local, expected):

@@ -172,6 +172,4 @@ class HostInput:
         object.__setattr__(self, "block_starts", [x for x, _ in blocks])
         object.__setattr__(self, "block_ends", [y for _, y in blocks])
         zone = self.hours.zone
-        object.__setattr__(
-            self, "day_counts", Counter(local_day_of(zone, to_epoch(d)) for d in self.day_bookings)
-        )
+        object.__setattr__(self, "day_counts", Counter(local_day_of(zone, to_epoch(d)) for d in self.day_bookings))

@@ -89,9 +89,7 @@ def _host_starts(ctx: _Ctx, host: HostInput, lo: int, hi: int, exclude: Sequence
 
     if exclude:
         blocks = imerge(
-            sorted(
-                b.block for b in host.busy if not any(b.start == s.start and b.end == s.end for s in exclude)
-            )
+            sorted(b.block for b in host.busy if not any(b.start == s.start and b.end == s.end for s in exclude))
         )
         i, j = 0, len(blocks)
     else:
@@ -204,7 +202,7 @@ def _grid_days(zone: str, inc: int, d0: int, d1: int) -> _Grid:
     segs = segments(zone, l0, l1)
     ints: list[int] = []
     whole_days = DAY % inc == 0
-    for a, b, o in zip(segs.starts, segs.ends, segs.offsets):
+    for a, b, o in zip(segs.starts, segs.ends, segs.offsets, strict=True):
         la, lb = max(a + o, l0), min(b + o, l1)  # this segment's stretch of local time
         if la >= lb:
             continue
@@ -317,9 +315,7 @@ def free_hosts(rules: EventRules, hosts: Sequence[HostInput], *, now: datetime, 
     return [host.host_id for host in hosts if _host_starts(ctx, host, t, t + 1)]
 
 
-def is_offered(
-    rules: EventRules, hosts: Sequence[HostInput], *, mode: Mode, now: datetime, start: datetime
-) -> bool:
+def is_offered(rules: EventRules, hosts: Sequence[HostInput], *, mode: Mode, now: datetime, start: datetime) -> bool:
     _check_hosts(hosts, mode)
     free = free_hosts(rules, hosts, now=now, start=start)
     return len(free) == len(hosts) if mode == "all" else bool(free)

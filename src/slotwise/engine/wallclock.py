@@ -26,7 +26,7 @@ from .intervals import Interval, from_epoch, imerge, to_epoch
 
 DAY = 86400
 _UNIX_DAY0 = date(1970, 1, 1).toordinal()
-_NAIVE_EPOCH = datetime(1970, 1, 1)
+_NAIVE_EPOCH = datetime(1970, 1, 1)  # noqa: DTZ001 - the origin of local (wall-clock) epoch seconds
 # Sampling step for finding transitions. Two changes closer than this that return to the same offset
 # would hide between samples; checked against the TZif transition tables of the pinned tzdata, every
 # offset change of every zone in 1970-2030 is found to the second.
