@@ -105,7 +105,7 @@ def test_a_claimed_job_whose_worker_died_is_claimed_again_when_its_lease_expires
     assert claim(T0 + LEASE - timedelta(seconds=1)) == []
     (again,) = claim(T0 + LEASE)
     assert again.pk == job.pk
-    assert Job.objects.get().locked_until == T0 + LEASE + LEASE
+    assert (again.attempts, Job.objects.get().locked_until) == (2, T0 + LEASE + LEASE)
 
 
 @pytest.mark.django_db
@@ -208,3 +208,14 @@ def test_postgres_claims_skip_rows_another_worker_has_locked():
         release.set()
         t.join()
     assert [j.pk for j in got] == [second.pk]
+
+
+@pytest.mark.django_db
+def test_a_job_that_kills_its_worker_every_time_is_failed_not_handed_out_forever():
+    enqueue("test.record", {}, due_at=T0, max_attempts=2)
+    assert len(claim(T0)) == 1  # worker dies
+    assert len(claim(T0 + LEASE)) == 1  # and the next one too
+    assert claim(T0 + 2 * LEASE) == []
+    job = Job.objects.get()
+    assert (job.status, job.attempts) == ("failed", 2)
+    assert "the worker stopped (crash or kill) while running this job on every attempt" == job.last_error

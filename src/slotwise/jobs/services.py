@@ -20,7 +20,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 
 from slotwise.core.errors import InvalidInput, NotFound
 
@@ -31,7 +31,8 @@ _handlers: dict[str, Callable] = {}
 
 # Long enough for any one email or HTTP call; short enough that a crashed worker's job is soon retried.
 LEASE = timedelta(seconds=int(os.environ.get("SLOTWISE_JOBS_LEASE_SECONDS", "300")))
-CLAIM_BATCH = 10
+# One at a time: a worker that dies holds only the job it was running, and busy workers share fairly.
+CLAIM_BATCH = 1
 
 
 class Defer(Exception):  # noqa: N818 - a control signal, not an error
@@ -101,26 +102,32 @@ def backoff(attempts: int) -> timedelta:
 
 
 def claim(now: datetime, *, limit: int = CLAIM_BATCH, kinds: list[str] | None = None) -> list[Job]:
-    """Take up to `limit` due jobs (pending and due, or running with an expired lease) for this worker."""
+    """Take up to `limit` due jobs (pending and due, or running with an expired lease) for this worker.
+    The attempt is counted here, at the claim, so a job that kills its worker still runs out of attempts."""
     with transaction.atomic():
-        qs = Job.objects.filter(
-            Q(status=Job.Status.PENDING, due_at__lte=now) | Q(status=Job.Status.RUNNING, locked_until__lte=now)
+        expired = Q(status=Job.Status.RUNNING, locked_until__lte=now)
+        # A job whose workers died with it max_attempts times is poison: stop handing it out.
+        Job.objects.filter(expired, attempts__gte=F("max_attempts")).update(
+            status=Job.Status.FAILED, finished_at=now, locked_until=None,
+            last_error="the worker stopped (crash or kill) while running this job on every attempt",
         )
+        qs = Job.objects.filter(Q(status=Job.Status.PENDING, due_at__lte=now) | expired)
         if kinds:
             qs = qs.filter(kind__in=kinds)
         if connection.vendor == "postgresql":
             qs = qs.select_for_update(skip_locked=True)
         jobs = list(qs.order_by("due_at", "pk")[:limit])
         if jobs:
-            Job.objects.filter(pk__in=[j.pk for j in jobs]).update(status=Job.Status.RUNNING, locked_until=now + LEASE)
+            Job.objects.filter(pk__in=[j.pk for j in jobs]).update(
+                status=Job.Status.RUNNING, locked_until=now + LEASE, attempts=F("attempts") + 1
+            )
             for j in jobs:
-                j.status, j.locked_until = Job.Status.RUNNING, now + LEASE
+                j.status, j.locked_until, j.attempts = Job.Status.RUNNING, now + LEASE, j.attempts + 1
         return jobs
 
 
 def run_job(job: Job, now: datetime) -> bool:
     fn = _handlers.get(job.kind)
-    job.attempts += 1
     try:
         if fn is None:
             raise LookupError(f"no handler registered for job kind {job.kind!r}")

@@ -1,0 +1,38 @@
+"""Start `slotwise worker` as a real process against the test database."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+
+def database_url() -> str:
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{s['NAME']}"
+    user = s.get("USER") or "postgres"
+    password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
+    return f"postgres://{user}{password}@{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}"
+
+
+def start_worker(*, smtp_port: int | None = None, lease_seconds: int = 2, extra: list[str] = (), env: dict | None = None):
+    environ = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "SLOTWISE_DATA_DIR": str(settings.DATA_DIR),
+        "SLOTWISE_JOBS_LEASE_SECONDS": str(lease_seconds),
+        "PYTHONPATH": str(SRC),
+        "PYTHONUNBUFFERED": "1",
+        **(env or {}),
+    }
+    if smtp_port is not None:
+        environ.update(SLOTWISE_SMTP_HOST="127.0.0.1", SLOTWISE_SMTP_PORT=str(smtp_port))
+    return subprocess.Popen(
+        [sys.executable, "-m", "slotwise", "worker", "--interval", "0.2", *extra],
+        env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
