@@ -9,6 +9,7 @@ class ApiConfig(AppConfig):
     def ready(self):
         from slotwise.core.events import subscribe
 
-        from .services import on_no_show_cleared
+        from .services import on_no_show_cleared, on_no_show_set
 
+        subscribe("invitee.no_show_set", on_no_show_set)
         subscribe("invitee.no_show_cleared", on_no_show_cleared)

@@ -144,12 +144,13 @@ def envelope(sub: WebhookSubscription, event: str, payload: dict, now: datetime)
     )
 
 
-def outbox_write(*, organization_id: int, event: str, payload: dict, hosts: list[int], now: datetime) -> list:
-    """Called inside the causing transaction; returns the deliveries written."""
-    out = []
-    for sub in matching(organization_id, event, hosts):
-        out.append(_enqueue(sub, event, envelope(sub, event, payload, now), now))
-    return out
+def outbox_write(*, organization_id: int, event: str, payload, hosts: list[int], now: datetime) -> list:
+    """Called inside the causing transaction; returns the deliveries written. `payload` may be a callable,
+    so that nothing is serialized for an organization with no subscriber."""
+    subs = matching(organization_id, event, hosts)
+    if subs and callable(payload):
+        payload = payload()
+    return [_enqueue(sub, event, envelope(sub, event, payload, now), now) for sub in subs]
 
 
 def _enqueue(sub: WebhookSubscription, event: str, body: str, now: datetime, *, sample: bool = False):

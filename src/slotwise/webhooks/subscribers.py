@@ -28,25 +28,25 @@ def _write(booking, event, payload, now):
 def on_booking_created(*, event, booking, invitee, now, **_):
     if booking.rescheduled_from_id and booking.invitees.count() == 1:
         return  # a reschedule: on_rescheduled writes invitee.canceled first, then this invitee.created
-    _write(booking, "invitee.created", _invitee_payload(invitee), now)
+    _write(booking, "invitee.created", lambda: _invitee_payload(invitee), now)
 
 
 def on_booking_canceled(*, event, booking, invitees, now, rescheduled=False, **_):
     for invitee in invitees:
-        _write(booking, "invitee.canceled", _invitee_payload(invitee, rescheduled=bool(rescheduled)), now)
+        _write(booking, "invitee.canceled", lambda i=invitee: _invitee_payload(i, rescheduled=bool(rescheduled)), now)
 
 
 def on_invitee_canceled(*, event, booking, invitee, now, **_):
-    _write(booking, "invitee.canceled", _invitee_payload(invitee, rescheduled=False), now)
+    _write(booking, "invitee.canceled", lambda: _invitee_payload(invitee, rescheduled=False), now)
 
 
 def on_rescheduled(*, event, old, invitee, new, now, **_):
     from slotwise.api.base import uri
 
     new_uri = uri("scheduled_events", new.booking.uid, "invitees", new.uid)
-    _write(old, "invitee.canceled", _invitee_payload(invitee, rescheduled=True, new_invitee=new_uri), now)
+    _write(old, "invitee.canceled", lambda: _invitee_payload(invitee, rescheduled=True, new_invitee=new_uri), now)
     if new.booking.rescheduled_from_id and new.booking.invitees.count() == 1:
-        _write(new.booking, "invitee.created", _invitee_payload(new), now)
+        _write(new.booking, "invitee.created", lambda: _invitee_payload(new), now)
     # else: booking.created already wrote it (joining a group session has no link back to the old booking)
 
 
@@ -60,11 +60,11 @@ def _no_show_payload(invitee, now):
 
 
 def on_no_show_set(*, event, invitee, now, **_):
-    _write(invitee.booking, "invitee_no_show.created", _no_show_payload(invitee, now), now)
+    _write(invitee.booking, "invitee_no_show.created", lambda: _no_show_payload(invitee, now), now)
 
 
 def on_no_show_cleared(*, event, invitee, now, **_):
-    _write(invitee.booking, "invitee_no_show.deleted", _no_show_payload(invitee, now), now)
+    _write(invitee.booking, "invitee_no_show.deleted", lambda: _no_show_payload(invitee, now), now)
 
 
 def _event_type_hosts(et) -> list[int]:
@@ -75,13 +75,15 @@ def _event_type_hosts(et) -> list[int]:
 
 
 def on_event_type(*, event, event_type, now, **_):
+    from slotwise.api.base import ts
     from slotwise.api.resources.event_types import event_type_dict
 
-    payload = event_type_dict(event_type)
-    if event == "event_type.deleted":
-        from slotwise.api.base import ts
+    def payload():
+        out = event_type_dict(event_type)
+        if event == "event_type.deleted":
+            out["deleted_at"] = ts(now)
+        return out
 
-        payload["deleted_at"] = ts(now)
     services.outbox_write(
         organization_id=event_type.organization_id, event=event, payload=payload, hosts=_event_type_hosts(event_type),
         now=now,

@@ -103,10 +103,11 @@ def available_times(request, event_type: str, start_time: str, end_time: str):
         return {"collection": []}
     result = selectors.event_availability(event_type=et, start=start, end=end, viewer_zone="UTC", now=request.now)
     base = f"{settings.BASE_URL}{et.path}"
+    zone = engine_zone(selectors.clock_zone(et))  # the host's clock, as Calendly's links show it
     collection = []
     for day in sorted(result.days):
         for slot in result.days[day]:
-            local = slot.astimezone(engine_zone(result.timezone))
+            local = slot.astimezone(zone)
             collection.append(
                 {
                     "status": "available",

@@ -8,6 +8,7 @@ from slotwise.core.errors import Conflict, NotFound
 
 from ..base import idempotent, require_write, responses, ts, uri, uuid_of
 from ..models import InviteeNoShow
+from ..services import no_show_mark
 from .scheduled_events import invitee_by_uri
 
 router = Router(tags=["invitee_no_shows"])
@@ -59,7 +60,7 @@ def create(request, body: NoShowBody):
         if InviteeNoShow.objects.filter(invitee=invitee).exists():
             raise Conflict("invitee: already marked as a no-show", field="invitee")
         invitee_no_show_set(invitee=invitee, no_show=True, now=request.now)
-        mark = InviteeNoShow.objects.create(invitee=invitee, created_at=request.now)
+        mark = no_show_mark(invitee=invitee, now=request.now)
     return Status(201, {"resource": no_show_dict(mark)})
 
 
