@@ -102,10 +102,8 @@ class Segments:
             b = ends[i]
             s = ls - o
             e = le - o
-            if s < a:
-                s = a
-            if e > b:
-                e = b
+            s = max(s, a)
+            e = min(e, b)
             if s < e:
                 out.append((s, e))
             i += 1
