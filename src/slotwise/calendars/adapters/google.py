@@ -203,8 +203,9 @@ def event_to_ics(ev: dict) -> str:
     e = icalendar.Event()
     e.add("UID", ev.get("iCalUID") or ev["id"])
     e.add("SUMMARY", ev.get("summary", ""))
-    if "start" in ev:
-        e.add("DTSTART", _when(ev["start"]))
+    start = ev.get("start") or ev.get("originalStartTime")  # a cancelled instance may carry only the latter
+    if start:
+        e.add("DTSTART", _when(start))
     if "end" in ev:
         e.add("DTEND", _when(ev["end"]))
     if ev.get("originalStartTime"):
