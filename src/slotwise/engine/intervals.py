@@ -95,7 +95,8 @@ def imerge(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
         if cur_e is None:
             cur_s, cur_e = s, e
         elif s <= cur_e:
-            cur_e = max(cur_e, e)
+            if e > cur_e:  # plain compares: this loop is hot, and max() costs a call
+                cur_e = e
         else:
             out.append((cur_s, cur_e))
             cur_s, cur_e = s, e
@@ -139,8 +140,8 @@ def iintersect(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> list[tuple
     while i < na and j < nb:
         as_, ae = a[i]
         bs, be = b[j]
-        s = max(bs, as_)
-        e = min(be, ae)
+        s = as_ if as_ > bs else bs
+        e = ae if ae < be else be
         if s < e:
             out.append((s, e))
         if ae < be:
@@ -158,5 +159,5 @@ def iclip(a: list[tuple[int, int]], lo: int, hi: int) -> list[tuple[int, int]]:
             continue
         if s >= hi:
             break
-        out.append((max(lo, s), min(hi, e)))
+        out.append((s if s > lo else lo, e if e < hi else hi))
     return out

@@ -89,22 +89,14 @@ def _host_starts(ctx: _Ctx, host: HostInput, lo: int, hi: int, exclude: Sequence
 
     if exclude:
         blocks = imerge(
-            sorted(b.block for b in host.busy if not any(b.start == s.start and b.end == s.end for s in exclude))
+            sorted(
+                b.block for b in host.busy if not any(b.start == s.start and b.end == s.end for s in exclude)
+            )
         )
-        i, j = 0, len(blocks)
+        block_starts, block_ends = [x for x, _ in blocks], [y for _, y in blocks]
     else:
-        # Only blocks whose widened form reaches into [lo, reach) matter.
-        blocks = host.blocks
-        i = bisect_right(host.block_ends, lo - bb)
-        j = bisect_left(host.block_starts, reach + ba, i)
-    if i < j:
-        # The union's starts and ends both ascend, and widening shifts them alike, so the widened blocks
-        # may overlap but stay in order at both ends, which is all isubtract needs.
-        free = isubtract(work, [(x - ba, y + bb) for x, y in blocks[i:j]])
-    else:
-        free = work
-
-    starts = [(fs, fe - dur + 1) for fs, fe in free if fe - fs >= dur]
+        block_starts, block_ends = host.block_starts, host.block_ends
+    starts = _free_starts(work, block_starts, block_ends, dur, ba, bb)
     if len(allowed) > 1:  # a single allowed pair is [lo, hi), which bounds these starts already
         starts = iintersect(starts, allowed)
 
@@ -121,6 +113,35 @@ def _host_starts(ctx: _Ctx, host: HostInput, lo: int, hi: int, exclude: Sequence
     if ctx.seats > 1 and host.sessions and not exclude:
         starts = _apply_sessions(ctx, host, lo, hi, starts)
     return starts
+
+
+def _free_starts(work: list, block_starts: list, block_ends: list, dur: int, ba: int, bb: int) -> list:
+    """Start pairs [fs, fe - dur + 1) of every free stretch [fs, fe) of working time minus widened busy.
+
+    The busy union is disjoint and sorted, so its starts and ends both ascend; widened by constants they
+    may overlap but still ascend at both ends, so bisecting the raw lists with shifted keys finds the
+    blocks that touch each working interval, and only those are visited.
+    """
+    out = []
+    push = out.append
+    k = 0
+    n = len(block_starts)
+    for s, e in work:
+        k = bisect_right(block_ends, s - bb, k, n)  # first block whose widened end is after s
+        stop = bisect_left(block_starts, e + ba, k, n)  # blocks whose widened start is before e
+        while k < stop:
+            x = block_starts[k] - ba
+            if x - s >= dur:
+                push((s, x - dur + 1))
+            y = block_ends[k] + bb
+            if y > s:
+                s = y
+            if s >= e:
+                break
+            k += 1
+        if e - s >= dur:
+            push((s, e - dur + 1))
+    return out
 
 
 def _session_points(seats: int, host: HostInput, lo: int, hi: int) -> tuple[dict, set]:

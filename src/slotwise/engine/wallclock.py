@@ -102,8 +102,10 @@ class Segments:
             b = ends[i]
             s = ls - o
             e = le - o
-            s = max(s, a)
-            e = min(e, b)
+            if s < a:
+                s = a
+            if e > b:
+                e = b
             if s < e:
                 out.append((s, e))
             i += 1
