@@ -1,7 +1,7 @@
 """An invitee books through a real browser (headless Chromium) in several time zones; the times the page
 shows are compared with the engine's (event_availability), formatted independently here."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -78,3 +78,179 @@ def test_book_in_the_browsers_zone_shows_the_engines_times(live_server, open_pag
     assert "calendar_2nd_step" in steps
     submit = FunnelEvent.objects.get(name="calendar_4th_step_submit")
     assert submit.attributes["email"] == "bo@example.com" and submit.attributes["last_name"] == "Li"
+
+
+def book_through_page(page, url, day, index, *, name="Bo Li", email="bo@example.com"):
+    page.goto(url)
+    pick_day(page, day)
+    page.click(f"#times a.slot >> nth={index}")
+    page.wait_for_selector("#booking-form")
+    page.fill("#name", name)
+    page.fill("#email", email)
+    page.click("#submit")
+    page.wait_for_selector("#when")
+
+
+def test_cancel_and_reschedule_through_the_confirmation_links(live_server, open_page, acme, frozen):
+    zone = "America/New_York"
+    intro = acme["intro"]
+    intro.questions = [{"key": "company", "label": "Company", "type": "text", "required": True, "options": []}]
+    intro.save()
+    page = open_page(zone)
+    page.goto(f"{live_server.url}/acme/ana/intro/?tz={zone}")
+    pick_day(page, date(2026, 3, 5))
+    page.click("#times a.slot >> nth=2")  # 10:00 Berlin = 09:00 UTC = 04:00 EST: a night-time start
+    page.fill("#name", "Cy Ode")
+    page.fill("#email", "cy@example.com")
+    page.fill("#q_company", "Initech")
+    page.click("#submit")
+    page.click("#confirm-night")
+    page.wait_for_selector("#reschedule-link")
+    shot(page, "confirmation")
+    old = Invitee.objects.get()
+    assert page.get_attribute("#ics", "href") == f"/booked/{old.uid}/event.ics"
+    assert "calendar.google.com" in page.get_attribute("#google", "href")
+    assert "outlook.live.com" in page.get_attribute("#outlook", "href")
+
+    # Reschedule from the confirmation's link: the same rules, the answers kept.
+    page.click("#reschedule-link")
+    page.wait_for_selector("#picker-form")
+    new_day = date(2026, 3, 6)
+    pick_day(page, new_day)
+    expected = offered(intro, new_day, zone, frozen)
+    assert shown_times(page) == [twelve(s, zone) for s in expected]
+    page.click("#times a.slot >> nth=12")  # 15:00 Berlin = 09:00 EST
+    page.click("#submit")
+    page.wait_for_selector("#when")
+    assert page.inner_text("#when").startswith(f"{twelve(expected[12], zone)} – ")
+    old.refresh_from_db()
+    new = Invitee.objects.exclude(pk=old.pk).get()
+    assert (old.status, old.booking.status) == ("canceled", "rescheduled")
+    assert (new.booking.start, new.booking.rescheduled_from_id) == (expected[12], old.booking_id)
+    assert new.answers == [{"key": "company", "question": "Company", "answer": "Initech"}]
+    # The old reschedule link now says the meeting moved.
+    page.goto(f"{live_server.url}/reschedule/{old.reschedule_token}/")
+    assert "can no longer be changed" in page.inner_text("#closed")
+
+    # Cancel from the new confirmation's link.
+    page.goto(f"{live_server.url}/booked/{new.uid}/")
+    page.click("#cancel-link")
+    page.fill("#reason", "Found another slot")
+    page.click("#confirm-cancel")
+    page.wait_for_selector("#cancel-done")
+    new.booking.refresh_from_db()
+    assert (new.booking.status, new.booking.cancel_reason, new.booking.canceler_type) == (
+        "canceled", "Found another slot", "invitee")
+    # The time is free again on the booking page.
+    page.goto(f"{live_server.url}/acme/ana/intro/?tz={zone}")
+    pick_day(page, new_day)
+    assert twelve(expected[12], zone) in shown_times(page)
+
+
+def test_single_use_link_books_once_then_says_it_was_used(live_server, open_page, acme, frozen):
+    link = SingleUseLink.objects.create(event_type=acme["intro"])
+    page = open_page("Europe/Berlin")
+    url = f"{live_server.url}/d/{link.token}/"
+    book_through_page(page, url, date(2026, 3, 3), 0)
+    booking = Booking.objects.get()
+    assert (booking.source, booking.start.isoformat()) == ("single_use", "2026-03-03T08:00:00+00:00")
+    page.goto(url)
+    assert page.inner_text("h1") == "This link has been used"
+    # A second tab that opened the form before the first booking is refused on submit too.
+    link2 = SingleUseLink.objects.create(event_type=acme["intro"])
+    first, second = open_page("Europe/Berlin"), open_page("Europe/Berlin")
+    for p in (first, second):
+        p.goto(f"{live_server.url}/d/{link2.token}/")
+        pick_day(p, date(2026, 3, 4))
+    first.click("#times a.slot >> nth=0")
+    second.click("#times a.slot >> nth=1")
+    for p in (first, second):
+        p.fill("#name", "Di Ana")
+        p.fill("#email", "di@example.com")
+    first.click("#submit")
+    first.wait_for_selector("#when")
+    second.click("#submit")
+    second.wait_for_selector("#link-used")
+    assert Booking.objects.filter(source="single_use").count() == 2
+    shot(second, "single-use-used")
+
+
+def test_night_time_start_asks_before_booking(live_server, open_page, acme, frozen):
+    zone = "Asia/Tokyo"
+    page = open_page(zone)
+    page.goto(f"{live_server.url}/acme/ana/intro/")
+    page.wait_for_selector(f"#local-now:has-text('{zone}')")
+    pick_day(page, date(2026, 3, 3))
+    page.click("[data-clock='24']")
+    page.wait_for_selector("#times a.slot:has-text('22:00')")
+    page.click("#times a.slot:has-text('22:00')")  # 13:00 UTC, 14:00 in Berlin
+    page.fill("#name", "Ed Night")
+    page.fill("#email", "ed@example.com")
+    page.click("#submit")
+    assert page.inner_text("#night-check strong") == "This is 22:00 in Asia/Tokyo — is that right?"
+    assert Booking.objects.count() == 0
+    assert page.input_value("#name") == "Ed Night"
+    shot(page, "night-check")
+    page.click("#confirm-night")
+    page.wait_for_selector("#when")
+    assert Booking.objects.get().start.isoformat() == "2026-03-03T13:00:00+00:00"
+
+
+def test_page_zone_other_than_the_browsers_asks_before_booking(live_server, open_page, acme, frozen):
+    page = open_page("Europe/London")
+    page.goto(f"{live_server.url}/acme/ana/intro/")
+    page.wait_for_selector("#local-now:has-text('Europe/London')")
+    page.fill("#tz", "America/Chicago")
+    page.dispatch_event("#tz", "change")
+    page.wait_for_selector("#local-now:has-text('America/Chicago')")
+    pick_day(page, date(2026, 3, 4))
+    page.click("#times a.slot:has-text('8:00 AM')")  # 14:00 UTC
+    page.fill("#name", "Fay Far")
+    page.fill("#email", "fay@example.com")
+    page.click("#submit")
+    text = page.inner_text("#night-check")
+    assert "This is 8:00 AM in America/Chicago — is that right?" in text
+    assert "Your device is set to Europe/London, where this is 2:00 PM" in text
+    page.click("#confirm-night")
+    page.wait_for_selector("#when")
+    assert Booking.objects.get().timezone == "America/Chicago"
+
+
+def test_a_time_taken_meanwhile_offers_the_nearest_and_keeps_what_was_typed(live_server, open_page, acme, frozen):
+    from slotwise.bookings.services import InviteeInput, booking_create
+
+    page = open_page("Europe/Berlin")
+    page.goto(f"{live_server.url}/acme/ana/intro/")
+    pick_day(page, date(2026, 3, 4))
+    page.click("#times a.slot:has-text('11:00 AM')")
+    page.fill("#name", "Gus Late")
+    page.fill("#email", "gus@example.com")
+    # Someone else books 11:00 while Gus types.
+    booking_create(event_type=acme["intro"], start=datetime(2026, 3, 4, 10, 0, tzinfo=UTC), now=frozen,
+                   invitee=InviteeInput(name="Quick", email="quick@example.com", timezone="UTC"))
+    page.click("#submit")
+    assert "that time was just taken" in page.inner_text("#taken")
+    alternatives = page.locator("#taken .alt-times button").all_inner_texts()
+    assert alternatives == [
+        "Wednesday, March 4, 2026 · 9:30 AM", "Wednesday, March 4, 2026 · 10:00 AM",
+        "Wednesday, March 4, 2026 · 10:30 AM", "Wednesday, March 4, 2026 · 11:30 AM",
+        "Wednesday, March 4, 2026 · 12:00 PM", "Wednesday, March 4, 2026 · 12:30 PM",
+    ]
+    assert (page.input_value("#name"), page.input_value("#email")) == ("Gus Late", "gus@example.com")
+    shot(page, "slot-taken")
+    page.click("#taken .alt-times button:has-text('11:30 AM')")
+    page.wait_for_selector("#when")
+    gus = Invitee.objects.get(email="gus@example.com")
+    assert gus.booking.start == datetime(2026, 3, 4, 10, 30, tzinfo=UTC)
+
+
+def test_booking_page_works_at_phone_width(live_server, open_page, acme, frozen):
+    page = open_page("Europe/Berlin", width=390, height=844)
+    page.goto(f"{live_server.url}/acme/ana/intro/")
+    pick_day(page, date(2026, 3, 3))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "booking-page-390")
+    page.click("#times a.slot >> nth=0")
+    page.wait_for_selector("#booking-form")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "booking-form-390")

@@ -157,7 +157,9 @@ def _booking_page(request, ctx: Ctx):
     hosts = selectors.event_hosts(event_type)
     if not hosts:
         raise NotFound(f"{event_type.name} has no hosts yet")
-    default_zone = selectors.clock_zone(event_type)
+    # Rescheduling starts in the zone the invitee booked in; a fresh visit in the host's clock until the
+    # browser reports its own.
+    default_zone = ctx.rescheduling.timezone if ctx.rescheduling else selectors.clock_zone(event_type)
     params = request.POST if request.method == "POST" else request.GET
     duration = ctx.rescheduling.booking.duration_minutes if ctx.rescheduling else None
     choice = page.read_choice(params, event_type, hosts, default_zone=default_zone, now=now, duration=duration)
