@@ -10,7 +10,6 @@ from datetime import datetime
 from django.db import transaction
 
 from slotwise.bookings.models import Booking, Invitee
-from slotwise.core.clock import utc_now
 from slotwise.core.errors import InvalidInput
 from slotwise.jobs.models import Job
 from slotwise.jobs.services import cancel_pending, enqueue, handler
@@ -163,7 +162,7 @@ def run_rule(payload: dict, job: Job) -> None:
     if run is None or run.status != RuleRun.Status.PENDING:
         return
     action = get_action(run.action)
-    now = utc_now()
+    now = job.now
     RuleRun.objects.filter(pk=run.pk).update(attempts=job.attempts)
     try:
         if action is None:
@@ -194,7 +193,7 @@ def undo_rule(payload: dict, job: Job) -> None:
     if run is None or run.status != RuleRun.Status.UNDOING:
         return
     action = get_action(run.action)
-    now = utc_now()
+    now = job.now
     try:
         action.undo(rule=run.rule, booking=run.booking, params=dict(run.rule.params or {}), state=run.state or {},
                     now=now)

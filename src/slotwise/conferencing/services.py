@@ -14,7 +14,6 @@ from django.conf import settings
 from django.db import transaction
 
 from slotwise.bookings.models import Booking
-from slotwise.core.clock import utc_now
 from slotwise.jobs.models import Job
 from slotwise.jobs.services import enqueue, handler
 from slotwise.scheduling.models import EventType
@@ -84,7 +83,7 @@ def on_booking_canceled(*, booking: Booking, now: datetime, **_) -> None:
 
 @handler(ZOOM_CREATE)
 def create_zoom_meeting(payload: dict, job: Job) -> None:
-    now = utc_now()
+    now = job.now
     meeting = Meeting.objects.select_related("booking__event_type", "booking__host").filter(
         pk=payload["meeting_id"]
     ).first()
@@ -150,5 +149,5 @@ def delete_zoom_meeting(payload: dict, job: Job) -> None:
     grant = ZoomGrant.objects.filter(membership_id=meeting.booking.host_id).first()
     if grant is None:
         return
-    zoom.delete_meeting(grant=grant, now=utc_now(), meeting_id=meeting.external_id)
+    zoom.delete_meeting(grant=grant, now=job.now, meeting_id=meeting.external_id)
     Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.DELETED)

@@ -5,7 +5,8 @@ transaction that wrote a job commits, `kick()` enqueues the `tick` task on the c
 database backend by default, Redis at scale), and the worker runs `run_due(now)`. A tick that is lost
 costs latency, never work: the worker also ticks on its own every poll interval.
 
-Handlers are registered by kind with @handler("email.send"); they get (payload, job) and raise to retry.
+Handlers are registered by kind with @handler("email.send"); they get (payload, job) and raise to retry;
+`job.now` is the instant the tick runs at (use it rather than reading the clock).
 `Defer(seconds)` reschedules without spending an attempt (e.g. an invitation waiting for its Zoom link).
 
 Claiming: PostgreSQL uses SELECT ... FOR UPDATE SKIP LOCKED, so several workers take disjoint rows without
@@ -128,6 +129,7 @@ def claim(now: datetime, *, limit: int = CLAIM_BATCH, kinds: list[str] | None = 
 
 def run_job(job: Job, now: datetime) -> bool:
     fn = _handlers.get(job.kind)
+    job.now = now  # handlers read the tick's clock from here, so tests can run them at a chosen instant
     try:
         if fn is None:
             raise LookupError(f"no handler registered for job kind {job.kind!r}")

@@ -17,7 +17,6 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db.models import Q
 
 from slotwise.bookings.models import Booking, Invitee
-from slotwise.core.clock import utc_now
 from slotwise.jobs.models import Job
 from slotwise.jobs.services import Defer, cancel_pending, enqueue, handler
 
@@ -181,18 +180,19 @@ class _Email(EmailMultiAlternatives):
 def send(
     *, to: str, kind: str, rendered, booking: Booking, invitee: Invitee | None, job_id: int | None,
     calendar: bytes | None = None, method: str = "", ical_uid: str = "", sequence: int | None = None,
+    now: datetime,
 ) -> SentEmail:
     msg = _Email(subject=rendered.subject, body=rendered.text, to=[to], from_email=settings.DEFAULT_FROM_EMAIL)
     msg.attach_alternative(rendered.html, "text/html")
     if calendar is not None:
         msg.attach_alternative(calendar.decode(), f"text/calendar;method={method}")
         # Some clients only look at attachments.
-        msg.attach("invite.ics", calendar, f"application/ics")
+        msg.attach("invite.ics", calendar, "application/ics")
     msg.send(fail_silently=False)
     return SentEmail.objects.create(
         organization_id=booking.organization_id, booking=booking, invitee=invitee, kind=kind, to=to,
         subject=rendered.subject, method=method, ical_uid=ical_uid, sequence=sequence, job_id=job_id,
-        sent_at=utc_now(),
+        sent_at=now,
     )
 
 
@@ -235,10 +235,10 @@ def send_invitee_email(payload: dict, job: Job) -> None:
         summary=f"{booking.event_type.name} with {_host_name(booking)}", description=rendered.text,
         location=booking.location, url=ctx["reschedule_url"] if method == "REQUEST" else "",
         organizer=ical.Party(email=host.email, name=_host_name(booking)),
-        attendees=[ical.Party(email=invitee.email, name=invitee.name)], stamp=utc_now(),
+        attendees=[ical.Party(email=invitee.email, name=invitee.name)], stamp=job.now,
     )
     send(to=invitee.email, kind=kind, rendered=rendered, booking=booking, invitee=invitee, job_id=job.pk,
-         calendar=calendar, method=method, ical_uid=uid, sequence=payload.get("sequence", 0))
+         calendar=calendar, method=method, ical_uid=uid, sequence=payload.get("sequence", 0), now=job.now)
 
 
 @handler(HOST_JOB)
@@ -259,7 +259,8 @@ def send_host_email(payload: dict, job: Job) -> None:
                           previous=payload.get("previous"))
         ctx["host_name"] = user.name or user.email
         rendered = render(kind, ctx, organization_id=booking.organization_id, event_type_id=booking.event_type_id)
-        send(to=user.email, kind=kind, rendered=rendered, booking=booking, invitee=invitee, job_id=job.pk)
+        send(to=user.email, kind=kind, rendered=rendered, booking=booking, invitee=invitee, job_id=job.pk,
+             now=job.now)
 
 
 @handler(REMINDER_JOB)
@@ -283,7 +284,7 @@ def send_reminder(payload: dict, job: Job) -> None:
     rendered = render(Kind.REMINDER, ctx, organization_id=booking.organization_id,
                       event_type_id=booking.event_type_id, subject=reminder.subject, text=reminder.text)
     to = invitee.email if to_invitee else booking.host.user.email
-    send(to=to, kind=Kind.REMINDER, rendered=rendered, booking=booking, invitee=invitee, job_id=job.pk)
+    send(to=to, kind=Kind.REMINDER, rendered=rendered, booking=booking, invitee=invitee, job_id=job.pk, now=job.now)
 
 
 # --- preview ---------------------------------------------------------------------------------------------
