@@ -30,15 +30,26 @@ from slotwise.scheduling.models import WEEKDAYS, AvailabilitySchedule, EventType
 from . import booking as page
 from .models import Favorite
 
+# Short enough for a week grid cell; the legend and each cell's title give the long form.
 REASON_LABEL = {
-    engine.Reason.OFF_GRID: "off grid",
-    engine.Reason.OUTSIDE_HOURS: "outside hours",
+    engine.Reason.OFF_GRID: "grid",
+    engine.Reason.OUTSIDE_HOURS: "hours",
     engine.Reason.BUSY: "busy",
     engine.Reason.BUFFER: "buffer",
     engine.Reason.NOTICE: "notice",
     engine.Reason.WINDOW: "window",
     engine.Reason.DAILY_LIMIT: "limit",
     engine.Reason.FULL: "full",
+}
+REASON_LONG = {
+    engine.Reason.OFF_GRID: "not on the start-time increment",
+    engine.Reason.OUTSIDE_HOURS: "outside your hours",
+    engine.Reason.BUSY: "you are busy",
+    engine.Reason.BUFFER: "too close to another meeting (buffer)",
+    engine.Reason.NOTICE: "past, or sooner than the minimum notice",
+    engine.Reason.WINDOW: "outside the booking window",
+    engine.Reason.DAILY_LIMIT: "the daily limit is reached",
+    engine.Reason.FULL: "all seats taken",
 }
 
 login_view = auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True)
@@ -349,13 +360,14 @@ def _week_preview(request, m: Membership, schedule: AvailabilitySchedule) -> dic
                 continue
             reasons = engine.explain(inputs.rules, inputs.hosts[0], now=now, start=instants[0])
             if reasons:
-                cells.append({"state": "no", "label": ", ".join(REASON_LABEL[r] for r in reasons),
-                              "reason": reasons[0].value})
+                cells.append({"state": "no", "label": "+".join(REASON_LABEL[r] for r in reasons),
+                              "title": "; ".join(REASON_LONG[r] for r in reasons), "reason": reasons[0].value})
             else:
-                cells.append({"state": "ok", "label": "offered"})
+                cells.append({"state": "ok", "label": "open", "title": "offered to invitees"})
         rows.append({"label": f"{minute // 60:02d}:{minute % 60:02d}", "cells": cells})
     return {
         "preview": {"days": days, "rows": rows, "event_type": chosen, "zone": zone,
+                    "legend": [(REASON_LABEL[r], REASON_LONG[r]) for r in engine.Reason],
                     "prev": (monday - timedelta(days=7)).isoformat(), "next": (monday + timedelta(days=7)).isoformat()},
         "preview_options": options,
     }
