@@ -75,8 +75,11 @@ def world(db, now):
 
 
 @pytest.fixture(autouse=True)
-def frozen_api_clock(monkeypatch, now):
-    """The API reads the clock in one place (its auth door); pin it to the test's `now`."""
+def frozen_api_clock(monkeypatch, now, settings):
+    """The API reads the clock in one place (its auth door); pin it to the test's `now`. Rate-limit counters
+    stay in the test database (rolled back per test), even when the environment configures Redis."""
     import slotwise.api.base
+
+    settings.REDIS_URL = ""
 
     monkeypatch.setattr(slotwise.api.base, "utc_now", lambda: now)

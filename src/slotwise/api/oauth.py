@@ -150,17 +150,19 @@ def _refresh_grant(params, now):
         )
         if old is None:
             raise OAuthError("invalid_grant", "unknown refresh_token")
-        if old.used_at is not None:
-            # A rotated token came back: someone holds a copy. End the whole family.
+        reused = old.used_at is not None
+        if reused:
+            # A rotated token came back: someone holds a copy. End the whole family (committed, then refused).
             family = OAuthRefreshToken.objects.filter(family=old.family)
             ApiToken.objects.filter(pk__in=family.values("access_token")).update(revoked_at=now)
             family.update(used_at=now)
-            raise OAuthError("invalid_grant", "refresh_token was already used; sign in again")
-        old.used_at = now
-        old.save(update_fields=["used_at"])
-        if old.access_token_id:
-            ApiToken.objects.filter(pk=old.access_token_id).update(revoked_at=now)
-        return _issue(app=app, membership=old.membership, scope=old.scope, now=now, family=old.family)
+        else:
+            old.used_at = now
+            old.save(update_fields=["used_at"])
+            if old.access_token_id:
+                ApiToken.objects.filter(pk=old.access_token_id).update(revoked_at=now)
+            return _issue(app=app, membership=old.membership, scope=old.scope, now=now, family=old.family)
+    raise OAuthError("invalid_grant", "refresh_token was already used; sign in again")
 
 
 @csrf_exempt

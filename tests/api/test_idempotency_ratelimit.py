@@ -1,0 +1,139 @@
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+from django.http import HttpResponse
+from django.test import RequestFactory, override_settings
+
+from slotwise.api import ratelimit
+from slotwise.api.models import ApiToken
+from slotwise.bookings.models import Invitee
+from slotwise.core import idempotency
+from tests.api.conftest import BASE, Api
+
+
+def _book_body(world, start="2026-03-03T10:00:00Z", email="grace@example.com"):
+    return {"event_type": f"{BASE}/event_types/{world.et.uuid}", "start_time": start,
+            "invitee": {"name": "Grace", "email": email, "timezone": "UTC"}}
+
+
+def test_same_key_same_body_replays_the_first_response(world):
+    first = world.api.post("/invitees", _book_body(world), headers={"Idempotency-Key": "k-1"})
+    again = world.api.post("/invitees", _book_body(world), headers={"Idempotency-Key": "k-1"})
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert Invitee.objects.filter(email="grace@example.com").count() == 1
+
+
+def test_same_key_other_body_is_422(world):
+    world.api.post("/invitees", _book_body(world), headers={"Idempotency-Key": "k-2"})
+    r = world.api.post("/invitees", _book_body(world, start="2026-03-03T11:00:00Z"), headers={"Idempotency-Key": "k-2"})
+    assert r.status_code == 422
+    assert r.json()["details"][0]["parameter"] == "Idempotency-Key"
+    assert Invitee.objects.filter(email="grace@example.com").count() == 1
+
+
+def test_key_still_running_is_409(world):
+    token = ApiToken.objects.get(membership=world.admin, scope="write")
+    body = _book_body(world)
+    idempotency.claim(scope=f"token:{token.pk}", key="k-3", payload={"path": "/api/v2/invitees", "body": body})
+    r = world.api.post("/invitees", body, headers={"Idempotency-Key": "k-3"})
+    assert r.status_code == 409
+    assert "still being processed" in r.json()["message"]
+    assert not Invitee.objects.filter(email="grace@example.com").exists()
+
+
+def test_a_failed_request_replays_its_error_and_keys_are_per_token(world):
+    bad = _book_body(world, start="2026-03-03T03:00:00Z")
+    r1 = world.api.post("/invitees", bad, headers={"Idempotency-Key": "k-4"})
+    r2 = world.api.post("/invitees", bad, headers={"Idempotency-Key": "k-4"})
+    assert r1.status_code == r2.status_code == 409
+    assert r1.json() == r2.json()
+    # Another token's identical key is another request.
+    r3 = world.member_api.post("/invitees", _book_body(world), headers={"Idempotency-Key": "k-4"})
+    assert r3.status_code == 201
+
+
+@override_settings(SLOTWISE_API_RATE_LIMIT=3, SLOTWISE_API_RATE_WINDOW=60)
+def test_rate_limit_per_token_with_headers_and_retry_after(world, now):
+    # now = 08:00:00 UTC exactly: the 60 s window ends at 08:01:00.
+    reset = str(int(datetime(2026, 3, 2, 8, 1, tzinfo=UTC).timestamp()))
+    seen = []
+    for _ in range(3):
+        r = world.api.get("/users/me")
+        assert r.status_code == 200
+        seen.append((r["X-RateLimit-Limit"], r["X-RateLimit-Remaining"], r["X-RateLimit-Reset"]))
+    assert seen == [("3", "2", reset), ("3", "1", reset), ("3", "0", reset)]
+    r = world.api.get("/users/me")
+    assert r.status_code == 429
+    assert r["Retry-After"] == "60"
+    assert r.json()["title"] == "Too Many Requests"
+    assert r["X-RateLimit-Remaining"] == "0"
+    assert world.read.get("/users/me").status_code == 200  # another token, another bucket
+
+
+def _page(request):
+    return HttpResponse("ok")
+
+
+def test_view_decorator_limits_per_address(db, now):
+    view = ratelimit.rate_limit(limit=2, window=60, scope="test-page")(_page)
+    rf = RequestFactory()
+    codes = [view(rf.get("/p", REMOTE_ADDR="10.0.0.1")).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    assert view(rf.get("/p", REMOTE_ADDR="10.0.0.2")).status_code == 200
+    blocked = view(rf.get("/p", REMOTE_ADDR="10.0.0.1"))
+    assert blocked["X-RateLimit-Limit"] == "2" and blocked["X-RateLimit-Remaining"] == "0"
+    assert 1 <= int(blocked["Retry-After"]) <= 60
+    # X-Forwarded-For is not trusted unless configured: it cannot buy a fresh bucket.
+    assert view(rf.get("/p", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4")).status_code == 429
+
+
+def test_windows_roll_over(db):
+    t0 = datetime(2026, 3, 2, 8, 0, 59, tzinfo=UTC)
+    t1 = datetime(2026, 3, 2, 8, 1, 0, tzinfo=UTC)
+    assert ratelimit.hit("roll", limit=1, window=60, now=t0).allowed
+    assert not ratelimit.hit("roll", limit=1, window=60, now=t0).allowed
+    d = ratelimit.hit("roll", limit=1, window=60, now=t1)
+    assert d.allowed and d.reset == int(t1.timestamp()) + 60
+
+
+@pytest.mark.django_db(transaction=True)
+def test_counter_is_atomic_under_concurrent_hits():
+    """12 threads x 10 hits on one key: exactly 120 counted, every count handed out once."""
+    now = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    counts, errors = [], []
+
+    def worker():
+        try:
+            for _ in range(10):
+                counts.append(ratelimit.hit("race", limit=1000, window=60, now=now).count)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(counts) == list(range(1, 121))
+
+
+def test_redis_backend_counts_too(db):
+    import redis
+
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379/0").ping()
+    except redis.exceptions.ConnectionError:
+        pytest.fail("Redis is expected on 127.0.0.1:6379")
+    now = datetime.now(UTC)
+    key = f"redis-test-{now.timestamp()}"
+    with override_settings(REDIS_URL="redis://127.0.0.1:6379/0"):
+        ratelimit._redis = None
+        got = [ratelimit.hit(key, limit=2, window=60, now=now).allowed for _ in range(3)]
+        ratelimit._redis = None
+    assert got == [True, True, False]
