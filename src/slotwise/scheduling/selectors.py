@@ -7,7 +7,7 @@ Every door that shows or checks availability (pages, API, CLI, booking service) 
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from slotwise import engine
 from slotwise.accounts.models import Membership
@@ -75,6 +75,46 @@ def host_schedule(event_type: EventType, host: Membership) -> AvailabilitySchedu
     if schedule is None:
         raise NotFound(f"host {host.slug} has no availability schedule; add weekly hours first")
     return schedule
+
+
+def _fast_rows(qs):
+    """The query's rows as the driver returns them, skipping Django's per-value converters, which on
+    SQLite parse every datetime with a regex (4x the query's own time for 20 000 busy blocks)."""
+    from django.db import connections
+
+    sql, params = qs.query.sql_with_params()
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _utc(value) -> datetime:
+    """A driver's datetime value as an aware UTC datetime: SQLite gives 'YYYY-MM-DD HH:MM:SS[.ffffff]'
+    strings written in UTC (USE_TZ), PostgreSQL aware datetimes."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _host_schedules(event_type: EventType, hosts: Sequence[Membership]) -> dict[int, AvailabilitySchedule]:
+    """host_schedule for many hosts in two queries (schedules, overrides) instead of two per host."""
+    if len(hosts) == 1:
+        return {hosts[0].pk: host_schedule(event_type, hosts[0])}
+    out = {}
+    for schedule in (
+        AvailabilitySchedule.objects.filter(owner_id__in=[h.pk for h in hosts])
+        .order_by("owner_id", "-is_default", "pk")
+        .prefetch_related("overrides")
+    ):
+        out.setdefault(schedule.owner_id, schedule)
+    if event_type.schedule_id and event_type.schedule.owner_id in out:
+        out[event_type.schedule.owner_id] = event_type.schedule
+    for h in hosts:
+        if h.pk not in out:
+            raise NotFound(f"host {h.slug} has no availability schedule; add weekly hours first")
+    return out
 
 
 def event_hosts(event_type: EventType) -> list[Membership]:
@@ -151,10 +191,13 @@ def host_inputs(
     ids = [h.pk for h in hosts]
 
     busy: dict[int, list[engine.Busy]] = defaultdict(list)
-    for b in BusyBlock.objects.filter(membership_id__in=ids, end__gt=lo, start__lt=hi).only(
-        "membership_id", "start", "end", "label"
+    # A 100-host pool reads ~20 000 rows here: plain tuples, not model instances (see _fast_rows).
+    for member_id, b_start, b_end, label in _fast_rows(
+        BusyBlock.objects.filter(membership_id__in=ids, end__gt=lo, start__lt=hi).values_list(
+            "membership_id", "start", "end", "label"
+        )
     ):
-        busy[b.membership_id].append(engine.Busy(b.start, b.end, label=b.label or "busy"))
+        busy[member_id].append(engine.Busy(_utc(b_start), _utc(b_end), label=label or "busy"))
 
     day_bookings: dict[int, list[datetime]] = defaultdict(list)
     sessions: dict[int, dict[datetime, list]] = defaultdict(dict)
@@ -191,9 +234,10 @@ def host_inputs(
             for s in per_host.values():
                 s[2] = taken[s[0]]
 
+    schedules = _host_schedules(event_type, hosts)
     inputs = []
     for h in hosts:
-        schedule = host_schedule(event_type, h)
+        schedule = schedules[h.pk]
         inputs.append(
             engine.HostInput(
                 host_id=h.pk,
