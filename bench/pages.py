@@ -1,0 +1,159 @@
+"""Booking page benchmark: server time to render a booking page (month calendar + one day's times),
+median and p95 in milliseconds, through Django's test Client against a temporary SQLite database.
+
+S1: one host, 60-day rolling window, 30-minute meetings every 15 minutes, 10/10 buffers, 500 busy blocks.
+S2: a round-robin pool of 100 hosts in 12 zones, 31-day window, 200 busy blocks each.
+
+    .venv/bin/python bench/pages.py [--runs 30] [--seed 7]      (or: slotwise bench pages)
+
+Building the data is not timed; the first (cold) request of each scenario is reported apart from the
+timed warm ones. Each request is a full page GET with a chosen date, as an invitee who picked a day sees it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time as clock
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NOW = datetime(2026, 10, 12, 7, 0, tzinfo=UTC)  # the month crosses the EU and US fall-back days
+ZONES = [
+    "Europe/Berlin", "Europe/London", "America/New_York", "America/Chicago", "America/Los_Angeles",
+    "America/Sao_Paulo", "Asia/Kolkata", "Asia/Kathmandu", "Asia/Tokyo", "Asia/Dubai", "Australia/Sydney",
+    "Pacific/Auckland",
+]
+WEEKDAYS = {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
+GOALS_MS = {"S1": 50, "S2": 120}
+
+
+def main(argv=None) -> int:
+    args = _parse(argv)
+    if os.environ.get("SLOTWISE_BENCH_CHILD") != "1":
+        # A fresh process, so the scenario's temporary SQLite database is the only one Django ever sees
+        # (`slotwise bench pages` runs inside a configured Django).
+        with tempfile.TemporaryDirectory(prefix="slotwise-bench-") as tmp:
+            env = {**os.environ, "SLOTWISE_BENCH_CHILD": "1", "SLOTWISE_DATA_DIR": tmp,
+                   "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3", "DJANGO_SETTINGS_MODULE": "slotwise.config.settings",
+                   "SLOTWISE_LOG_LEVEL": "ERROR", "REDIS_URL": ""}
+            env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT), env.get("PYTHONPATH", "")])
+            cmd = [sys.executable, str(Path(__file__).resolve()), "--runs", str(args.runs), "--seed", str(args.seed)]
+            return subprocess.call(cmd, env=env)
+    return _run(args)
+
+
+def _parse(argv):
+    p = argparse.ArgumentParser(prog="slotwise bench pages", description=__doc__.split("\n\n")[0])
+    p.add_argument("--runs", type=int, default=30, help="timed requests per scenario (default 30)")
+    p.add_argument("--seed", type=int, default=7)
+    return p.parse_args(argv)
+
+
+def _run(args) -> int:
+    sys.path.insert(0, str(ROOT / "src"))
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.test import Client
+
+    import slotwise.web.public as public
+    import slotwise.web.ratelimit as ratelimit
+
+    call_command("migrate", verbosity=0, interactive=False)
+    settings.SLOTWISE_WEB_RATE_LIMIT = 0  # the page's own work, not the limiter's counter
+    settings.ALLOWED_HOSTS = ["*"]
+    public.utc_now = ratelimit.utc_now = lambda: NOW
+    rng = random.Random(args.seed)
+    scenarios = [_s1(rng), _s2(rng)]
+    print(f"booking page render, {args.runs} warm requests each (Django test Client, SQLite, now={NOW:%Y-%m-%dT%H:%MZ})")
+    print(f"{'scenario':<44} {'cold ms':>8} {'median ms':>10} {'p95 ms':>8} {'goal ms':>8}  ok")
+    failed = False
+    for name, label, url in scenarios:
+        client = Client()
+        t0 = clock.perf_counter()
+        resp = client.get(url)
+        cold = (clock.perf_counter() - t0) * 1000
+        if resp.status_code != 200 or b'class="slot"' not in resp.content:
+            print(f"{name}: the page did not render slots (HTTP {resp.status_code})", file=sys.stderr)
+            return 1
+        times = []
+        for _ in range(args.runs):
+            t0 = clock.perf_counter()
+            client.get(url)
+            times.append((clock.perf_counter() - t0) * 1000)
+        times.sort()
+        median = statistics.median(times)
+        p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+        ok = median <= GOALS_MS[name]
+        failed |= not ok
+        print(f"{name + ' ' + label:<44} {cold:>8.1f} {median:>10.1f} {p95:>8.1f} {GOALS_MS[name]:>8}  {'yes' if ok else 'NO'}")
+    return 0
+
+
+def _busy_blocks(org, member, rng, count, days):
+    from slotwise.scheduling.models import BusyBlock
+
+    blocks = []
+    for _ in range(count):
+        start = NOW + timedelta(minutes=15 * rng.randrange(days * 96))
+        blocks.append(BusyBlock(organization=org, membership=member, start=start,
+                                end=start + timedelta(minutes=15 * rng.randint(1, 8)), source="bench"))
+    return blocks
+
+
+def _member(org, slug, zone):
+    from slotwise.accounts.models import Membership, User
+    from slotwise.scheduling.models import AvailabilitySchedule
+
+    user = User.objects.create_user(f"{slug}@bench.test", None, name=slug.title(), timezone=zone)
+    m = Membership.objects.create(organization=org, user=user, slug=slug)
+    AvailabilitySchedule.objects.create(organization=org, owner=m, timezone=zone, weekly=WEEKDAYS, is_default=True)
+    return m
+
+
+def _s1(rng):
+    from slotwise.accounts.models import Organization
+    from slotwise.scheduling.models import BusyBlock, EventType
+
+    org = Organization.objects.create(slug="s1", name="S1")
+    host = _member(org, "solo", "Europe/Berlin")
+    BusyBlock.objects.bulk_create(_busy_blocks(org, host, rng, 500, 60))
+    EventType.objects.create(
+        organization=org, owner=host, slug="call", name="Call", duration_minutes=30, increment_minutes=15,
+        buffer_before_minutes=10, buffer_after_minutes=10, window_kind="rolling", window_days=60,
+    )
+    return "S1", "1 host, 60 days, 500 busy", "/s1/solo/call/?tz=America/New_York&date=2026-10-20"
+
+
+def _s2(rng):
+    from slotwise.accounts.models import Organization, Team
+    from slotwise.scheduling.models import BusyBlock, EventType, PoolHost
+
+    org = Organization.objects.create(slug="s2", name="S2")
+    members = [_member(org, f"h{i:03d}", ZONES[i % len(ZONES)]) for i in range(100)]
+    blocks = []
+    for m in members:
+        blocks.extend(_busy_blocks(org, m, rng, 200, 31))
+    BusyBlock.objects.bulk_create(blocks, batch_size=2000)
+    team = Team.objects.create(organization=org, slug="pool", name="Pool", timezone="UTC")
+    team.members.set(members)
+    et = EventType.objects.create(
+        organization=org, team=team, slug="rr", name="Round robin", kind="round_robin", duration_minutes=30,
+        increment_minutes=15, buffer_before_minutes=10, buffer_after_minutes=10, window_kind="rolling",
+        window_days=31,
+    )
+    PoolHost.objects.bulk_create([PoolHost(event_type=et, membership=m, priority=i % 5) for i, m in enumerate(members)])
+    return "S2", "100 hosts / 12 zones, 31 days, 200 busy each", "/s2/team/pool/rr/?tz=Europe/Berlin&date=2026-10-20"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
