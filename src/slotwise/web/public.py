@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -332,7 +333,7 @@ def _book(request, ctx, choice, form, start, now) -> Invitee:
 def _invitee_by_uid(uid) -> Invitee:
     try:
         return Invitee.objects.select_related("booking__event_type__organization", "booking__host__user").get(uid=uid)
-    except (Invitee.DoesNotExist, ValueError):
+    except (Invitee.DoesNotExist, ValueError, DjangoValidationError):
         raise Http404("no such booking") from None
 
 
