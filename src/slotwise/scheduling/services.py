@@ -256,17 +256,13 @@ def schedule_update(
     if unknown:
         day = sorted(unknown)[0]
         raise InvalidInput(f"weekly.{day}: days are {', '.join(WEEKDAYS)}", field=f"weekly.{day}")
-    clean_weekly = {}
-    for day in WEEKDAYS:
-        ranges = selectors.parse_ranges(weekly.get(day) or [], field=f"weekly.{day}")
-        clean_weekly[day] = [[_hhmm(r.start), _hhmm(r.end)] for r in ranges]
+    clean_weekly = {day: _ranges(weekly.get(day) or [], field=f"weekly.{day}") for day in WEEKDAYS}
     clean_overrides = None
     if overrides is not None:
         clean_overrides = {}
         for key, ranges in overrides.items():
             day = _date({"overrides": key}, "overrides")
-            parsed = selectors.parse_ranges(ranges or [], field=f"overrides.{day}")
-            clean_overrides[day] = [[_hhmm(r.start), _hhmm(r.end)] for r in parsed]
+            clean_overrides[day] = _ranges(ranges or [], field=f"overrides.{day}")
     with transaction.atomic():
         schedule.timezone = zone
         schedule.weekly = clean_weekly
@@ -277,6 +273,21 @@ def schedule_update(
                 [DateOverride(schedule=schedule, date=d, intervals=r) for d, r in sorted(clean_overrides.items())]
             )
     return schedule
+
+
+def _ranges(ranges, *, field: str) -> list[list[str]]:
+    """Validated ["HH:MM", "HH:MM"] pairs, sorted; overlaps are named the way the host wrote them."""
+    if not isinstance(ranges, (list, tuple)):
+        raise InvalidInput(f"{field}: give a list of ranges like 09:00-17:00", field=field)
+    parsed = []
+    for i, item in enumerate(ranges):
+        (r,) = selectors.parse_ranges([item], field=f"{field}[{i}]")
+        parsed.append([_hhmm(r.start), _hhmm(r.end)])
+    parsed.sort()
+    for a, b in zip(parsed, parsed[1:], strict=False):
+        if a[1] > b[0]:
+            raise InvalidInput(f"{field}: the ranges {a[0]}-{a[1]} and {b[0]}-{b[1]} overlap", field=field)
+    return parsed
 
 
 def _hhmm(t) -> str:

@@ -174,7 +174,8 @@ def event_type_edit(request, pk=None):
     teams = list(m.organization.teams.all()) if m.is_admin else list(m.teams.all())
     errors = {}
     if request.method == "POST":
-        values = {k: request.POST.get(k, "") for k in scheduling.EVENT_TYPE_FIELDS if k not in CHECKBOXES}
+        # Settings the form did not send keep their current (or default) value.
+        values = {k: request.POST[k] for k in scheduling.EVENT_TYPE_FIELDS if k in request.POST and k not in CHECKBOXES}
         for k in CHECKBOXES:
             values[k] = request.POST.get(k) == "on"
         values["questions_text"] = request.POST.get("questions_text", "")
