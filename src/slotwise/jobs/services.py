@@ -85,9 +85,22 @@ def kick() -> None:
     from .tasks import tick
 
     try:
+        if _tick_already_waiting(tick):
+            return
         tick.enqueue()
     except Exception:  # noqa: BLE001 - a wake-up that fails must not fail the request that committed
         log.warning("could not enqueue the jobs tick; the worker will pick the job up on its next poll", exc_info=True)
+
+
+def _tick_already_waiting(tick) -> bool:
+    """On the database backend, a tick nobody has taken yet will run everything due: don't write another
+    (on SQLite every write takes the one write lock that bookings need too)."""
+    backend = tick.get_backend()
+    if backend.__class__.__name__ != "DatabaseBackend":
+        return False
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.ready().filter(backend_name=backend.alias, task_path=tick.module_path).exists()
 
 
 def cancel_pending(key: str, *, kinds: list[str] | None = None) -> int:

@@ -20,7 +20,7 @@ from slotwise.bookings.models import Booking, Invitee
 from slotwise.jobs.models import Job
 from slotwise.jobs.services import Defer, cancel_pending, enqueue, handler
 
-from . import ical
+from . import ical, mail
 from .models import Invitation, Kind, Reminder, SentEmail
 from .render import format_when, format_when_short, render
 
@@ -188,7 +188,7 @@ def send(
         msg.attach_alternative(calendar.decode(), f"text/calendar;method={method}")
         # Some clients only look at attachments.
         msg.attach("invite.ics", calendar, "application/ics")
-    msg.send(fail_silently=False)
+    mail.send_message(msg)
     return SentEmail.objects.create(
         organization_id=booking.organization_id, booking=booking, invitee=invitee, kind=kind, to=to,
         subject=rendered.subject, method=method, ical_uid=ical_uid, sequence=sequence, job_id=job_id,
