@@ -1,0 +1,36 @@
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
+
+from slotwise.accounts.models import Membership
+from slotwise.core.clock import utc_now
+from slotwise.core.errors import SlotwiseError
+from slotwise.scheduling.models import EventType
+
+from .models import EmailTemplate, Kind
+from .services import preview
+
+
+@login_required
+def template_preview(request, event_type_id: int):
+    """GET: an event type's emails as they will go out; POST: the wording being edited, before saving it."""
+    org_ids = Membership.objects.filter(user=request.user).values_list("organization_id", flat=True)
+    event_type = EventType.objects.filter(pk=event_type_id, organization_id__in=list(org_ids)).first()
+    if event_type is None:
+        raise Http404("No such event type in your organizations")
+    kind = request.POST.get("kind") or request.GET.get("kind") or Kind.INVITEE_CONFIRMED
+    fields = {k: request.POST.get(k, "") for k in ("subject", "text", "html")} if request.method == "POST" else {}
+    error, rendered = "", None
+    try:
+        rendered = preview(kind=kind, event_type=event_type, now=utc_now(), **fields)
+    except SlotwiseError as exc:
+        error = exc.message
+    stored = EmailTemplate.objects.filter(organization=event_type.organization, kind=kind,
+                                          event_type__in=[event_type]).first() or \
+        EmailTemplate.objects.filter(organization=event_type.organization, kind=kind, event_type__isnull=True).first()
+    status = 400 if error else 200
+    return render(request, "notifications/dashboard/preview.html", {
+        "event_type": event_type, "kind": kind, "kinds": Kind.choices, "rendered": rendered, "error": error,
+        "fields": fields or {"subject": getattr(stored, "subject", ""), "text": getattr(stored, "text", ""),
+                             "html": getattr(stored, "html", "")},
+    }, status=status)

@@ -1,0 +1,6 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("slotwise.jobs.urls")),
+    path("", include("slotwise.notifications.urls")),
+]
