@@ -182,4 +182,6 @@ ZOOM_OAUTH_BASE = os.environ.get("SLOTWISE_ZOOM_OAUTH_BASE", "https://zoom.us")
 ZOOM_CLIENT_ID = os.environ.get("SLOTWISE_ZOOM_CLIENT_ID", "")
 ZOOM_CLIENT_SECRET = os.environ.get("SLOTWISE_ZOOM_CLIENT_SECRET", "")
 if os.environ.get("SLOTWISE_TASKS_BACKEND", "").endswith("RedisBackend"):
-    TASKS["default"]["OPTIONS"] = {"url": REDIS_URL or "redis://127.0.0.1:6379/0"}
+    TASKS["default"]["OPTIONS"] = {
+        "url": REDIS_URL or "redis://127.0.0.1:6379/0", "key": os.environ.get("SLOTWISE_TASKS_REDIS_KEY", "slotwise:tasks"),
+    }
