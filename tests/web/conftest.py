@@ -6,7 +6,6 @@ from tests import factories
 
 @pytest.fixture(autouse=True)
 def _web_settings(settings):
-    settings.ROOT_URLCONF = "tests.web.urls"
     settings.SLOTWISE_WEB_RATE_LIMIT = 0  # tests/web/test_ratelimit.py turns it on
 
 
@@ -50,7 +49,7 @@ def open_page(browser):
 
     def make(zone="UTC", *, width=1200, height=900):
         ctx = browser.new_context(timezone_id=zone, viewport={"width": width, "height": height}, locale="en-US")
-        ctx.set_default_timeout(15000)
+        ctx.set_default_timeout(30000)  # the test machine is shared and often loaded
         contexts.append(ctx)
         return ctx.new_page()
 

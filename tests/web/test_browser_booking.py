@@ -254,3 +254,22 @@ def test_booking_page_works_at_phone_width(live_server, open_page, acme, frozen)
     page.wait_for_selector("#booking-form")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "booking-form-390")
+
+
+def test_embedded_page_sizes_its_iframe(live_server, open_page, acme, frozen):
+    page = open_page("Europe/Berlin", width=390)
+    page.set_content(
+        f'<h1>Partner site</h1><div data-slotwise-url="{live_server.url}/acme/ana/intro/"></div>'
+        f'<script src="{live_server.url}/static/web/embed.js"></script>'
+    )
+    frame = page.frame_locator("iframe")
+    frame.locator("#picker-form").wait_for()
+    frame.locator("a.day[data-date='2026-03-03']").click()
+    frame.locator("#times a.slot >> nth=0").wait_for()
+    page.wait_for_function("document.querySelector('iframe').style.height !== '700px'")
+    page.wait_for_timeout(300)  # the last resize message after the times were swapped in
+    inner = page.frames[1].evaluate("document.documentElement.offsetHeight")
+    assert inner > 1200  # a phone-width calendar and a day of times
+    assert page.evaluate("document.querySelector('iframe').style.height") == f"{inner}px"
+    assert "Powered by Slotwise" not in page.frames[1].content()  # embed=1: no footer
+    shot(page, "embedded")

@@ -28,7 +28,7 @@
   if (window.parent !== window) {
     var last = 0;
     var send = function () {
-      var h = document.documentElement.scrollHeight;
+      var h = document.documentElement.offsetHeight;  // content height: lets the frame shrink too
       if (h !== last) { last = h; window.parent.postMessage({ slotwise: "resize", height: h }, "*"); }
     };
     new ResizeObserver(send).observe(document.body);
