@@ -143,7 +143,7 @@ def test_the_database_backend_wakes_a_waiting_worker():
     enqueue("test.record", {"n": 1}, due_at=T0)  # autocommit: kicked at once
     waiter.join(timeout=5)
     assert not waiter.is_alive(), "the worker slept through the wake-up"
-    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+    assert DBTaskResult.objects.count() == 0  # the tick was consumed
     assert worker.run_once() == 1
     assert calls == [{"n": 1}]
     worker.stop.set()
@@ -219,3 +219,17 @@ def test_a_job_that_kills_its_worker_every_time_is_failed_not_handed_out_forever
     job = Job.objects.get()
     assert (job.status, job.attempts) == ("failed", 2)
     assert "the worker stopped (crash or kill) while running this job on every attempt" == job.last_error
+
+
+@pytest.mark.django_db
+def test_finished_work_is_forgotten_after_a_week_but_failures_are_kept():
+    from slotwise.jobs.services import cancel_pending, prune
+
+    enqueue("test.record", {}, due_at=T0)
+    enqueue("test.record", {"fail": True}, due_at=T0, max_attempts=1)
+    enqueue("test.record", {}, due_at=T0 + timedelta(days=1), key="k")
+    run_due(T0)
+    cancel_pending("k")
+    assert prune(T0 + timedelta(days=7)) == 0
+    assert prune(T0 + timedelta(days=8, seconds=1)) == 2
+    assert list(Job.objects.values_list("status", flat=True)) == ["failed"]

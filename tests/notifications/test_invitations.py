@@ -193,3 +193,11 @@ def test_a_dst_week_invitation_carries_both_offsets_in_its_vtimezone(setup, smtp
     (vtz,) = cal.walk("VTIMEZONE")
     offsets = {str(c.name): str(c["TZOFFSETTO"].to_ical()) for c in vtz.subcomponents}
     assert offsets == {"STANDARD": "-0500", "DAYLIGHT": "-0400"}
+
+
+def test_imported_bookings_are_not_invited_again(setup, smtp, now):
+    host, et = setup
+    booking_create(event_type=et, start=datetime(2026, 3, 2, 9, 0, tzinfo=UTC), now=now, source="import",
+                   invitee=InviteeInput(name="Old", email="old@example.org", timezone=BERLIN, answers={"topic": "x"}))
+    run_due(now)
+    assert smtp.messages == []

@@ -204,3 +204,12 @@ def retry_for_member(*, job_id: int, membership, now: datetime) -> Job:
     if job is None:
         raise NotFound(f"job {job_id} does not exist in {membership.organization.slug}")
     return retry(job, now)
+
+
+def prune(now: datetime, *, keep: timedelta = timedelta(days=7)) -> int:
+    """Forget finished work after `keep`; failed jobs stay until an admin retries or deletes them."""
+    deleted, _ = Job.objects.filter(
+        status__in=[Job.Status.DONE, Job.Status.CANCELED], finished_at__lt=now - keep
+    ).delete()
+    canceled, _ = Job.objects.filter(status=Job.Status.CANCELED, finished_at__isnull=True, due_at__lt=now - keep).delete()
+    return deleted + canceled

@@ -12,10 +12,11 @@ from django_tasks.utils import get_random_id
 from slotwise.core.clock import utc_now
 
 from .redis_backend import RedisBackend
-from .services import run_due
+from .services import prune, run_due
 from .tasks import tick
 
 log = logging.getLogger("slotwise.worker")
+PRUNE_EVERY_SECONDS = 600
 
 
 class Worker:
@@ -25,6 +26,7 @@ class Worker:
         self.stop = stop or threading.Event()
         self.worker_id = get_random_id()
         self.ran = 0
+        self._pruned_at = 0.0
 
     def wait(self) -> None:
         """Return when woken by a task-backend message, or after the poll interval (the periodic tick)."""
@@ -51,10 +53,8 @@ class Worker:
         ready = DBTaskResult.objects.ready().filter(backend_name=self.backend.alias)
         ticks = list(ready.filter(task_path=tick.module_path).values_list("pk", flat=True)[:500])
         if ticks:
-            now = utc_now()
-            DBTaskResult.objects.filter(pk__in=ticks, status=TaskResultStatus.READY).update(
-                status=TaskResultStatus.SUCCESSFUL, started_at=now, finished_at=now, worker_ids=[self.worker_id],
-            )
+            # A tick carries nothing worth keeping; consuming it is deleting it, so the table does not grow.
+            DBTaskResult.objects.filter(pk__in=ticks, status=TaskResultStatus.READY).delete()
         other = None
         others = ready.exclude(task_path=tick.module_path)
         if not others.exists():  # a plain read first: the exclusive transaction below blocks writers on SQLite
@@ -73,6 +73,11 @@ class Worker:
         return bool(ticks) or other is not None
 
     def run_once(self) -> int:
+        if time.monotonic() - self._pruned_at > PRUNE_EVERY_SECONDS:
+            self._pruned_at = time.monotonic()
+            pruned = prune(utc_now())
+            if pruned:
+                log.info("worker %s forgot %s finished job(s)", self.worker_id, pruned)
         n = 0
         while not self.stop.is_set():
             ran = run_due(utc_now())

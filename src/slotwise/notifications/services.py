@@ -47,6 +47,11 @@ def _uid_domain() -> str:
 
 def on_booking_created(*, booking: Booking, invitee: Invitee, now: datetime, **_) -> None:
     Invitation.objects.create(invitee=invitee, ical_uid=f"{invitee.uid}@{_uid_domain()}", sequence=0)
+    if booking.source == Booking.Source.IMPORT:
+        # Imported from another scheduler, which already sent its invitations: a second one would put the
+        # meeting in the invitee's calendar twice. Reminders still apply.
+        schedule_reminders(booking=booking, invitee=invitee, now=now)
+        return
     org = booking.organization_id
     enqueue(INVITEE_JOB, {"invitee_id": invitee.pk, "what": "confirmed", "sequence": 0}, key=_key(invitee),
             organization_id=org, due_at=now)
