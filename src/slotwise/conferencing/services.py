@@ -31,6 +31,24 @@ PROVIDER = {Kind.VIDEO: "jitsi", Kind.LINK: "link", Kind.PHONE: "phone", Kind.IN
             Kind.CUSTOM: "custom", Kind.ZOOM: "zoom"}
 
 
+def zoom_connect(*, membership, code: str, redirect_uri: str, now: datetime) -> ZoomGrant:
+    """Store the host's Zoom grant from the OAuth callback (replacing an earlier one)."""
+    from slotwise.core.errors import InvalidInput
+
+    if not code:
+        raise InvalidInput("code: Zoom sent no authorization code; connect Zoom again", field="code")
+    try:
+        tokens = zoom.exchange_code(code, redirect_uri=redirect_uri, now=now)
+    except zoom.ZoomError as exc:
+        raise InvalidInput(str(exc), field="code") from None
+    grant, _ = ZoomGrant.objects.update_or_create(
+        membership=membership,
+        defaults={"access_token": tokens.access_token, "refresh_token": tokens.refresh_token,
+                  "expires_at": tokens.expires_at, "scope": tokens.scope},
+    )
+    return grant
+
+
 def jitsi_link() -> str:
     # Unguessable: a Jitsi room is open to whoever knows its name.
     base = getattr(settings, "JITSI_BASE_URL", "https://meet.jit.si").rstrip("/")

@@ -37,6 +37,30 @@ def _oauth() -> str:
     return getattr(settings, "ZOOM_OAUTH_BASE", "https://zoom.us").rstrip("/")
 
 
+def authorize_url(*, state: str, redirect_uri: str) -> str:
+    from urllib.parse import urlencode
+
+    query = urlencode({"response_type": "code", "client_id": getattr(settings, "ZOOM_CLIENT_ID", ""),
+                       "redirect_uri": redirect_uri, "state": state})
+    return f"{_oauth()}/oauth/authorize?{query}"
+
+
+def exchange_code(code: str, *, redirect_uri: str, now: datetime) -> Tokens:
+    """The authorization-code grant: what Zoom's consent screen sent back becomes a token pair."""
+    resp = requests.post(
+        f"{_oauth()}/oauth/token",
+        params={"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri},
+        auth=(getattr(settings, "ZOOM_CLIENT_ID", ""), getattr(settings, "ZOOM_CLIENT_SECRET", "")),
+        timeout=TIMEOUT,
+    )
+    if resp.status_code != 200:
+        raise ZoomError(f"Zoom refused the authorization code ({resp.status_code}); connect Zoom again",
+                        status=resp.status_code, permanent=True)
+    body = resp.json()
+    return Tokens(access_token=body["access_token"], refresh_token=body["refresh_token"],
+                  expires_at=now + timedelta(seconds=int(body.get("expires_in", 3600))), scope=body.get("scope", ""))
+
+
 def refresh(refresh_token: str, *, now: datetime) -> Tokens:
     resp = requests.post(
         f"{_oauth()}/oauth/token",

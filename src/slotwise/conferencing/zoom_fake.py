@@ -19,6 +19,7 @@ class FakeZoom:
         self.access_tokens: set[str] = set()
         self.refresh_tokens: set[str] = set()
         self.meetings: dict[int, dict] = {}
+        self.codes: dict[str, str] = {}  # authorization code -> the redirect_uri it was issued for
         self.requests: list[tuple[str, str]] = []  # (method, path) in arrival order
         self.fail_next: list[int] = []  # status codes to answer the next API calls with
         self._ids = itertools.count(81234567890)
@@ -45,6 +46,12 @@ class FakeZoom:
             self.access_tokens.add(access)
             self.refresh_tokens.add(refresh)
         return access, refresh
+
+    def issue_code(self, redirect_uri: str) -> str:
+        """What Zoom's consent screen would append to the redirect: ?code=...&state=..."""
+        code = secrets.token_urlsafe(12)
+        self.codes[code] = redirect_uri
+        return code
 
     def expire(self, access_token: str) -> None:
         with self._lock:
@@ -96,8 +103,16 @@ class FakeZoom:
                 expected = base64.b64encode(f"{fake.client_id}:{fake.client_secret}".encode()).decode()
                 if self.headers.get("Authorization") != f"Basic {expected}":
                     return self._send(401, {"reason": "Invalid client_id or client_secret", "error": "invalid_client"})
+                grant_type = (query.get("grant_type") or [""])[0]
+                if grant_type == "authorization_code":
+                    code = (query.get("code") or [""])[0]
+                    if fake.codes.pop(code, None) != (query.get("redirect_uri") or [""])[0]:
+                        return self._send(400, {"reason": "Invalid authorization code", "error": "invalid_grant"})
+                    access, refresh = fake.grant()
+                    return self._send(200, {"access_token": access, "token_type": "bearer", "refresh_token": refresh,
+                                            "expires_in": 3599, "scope": "meeting:write:meeting"})
                 token = (query.get("refresh_token") or [""])[0]
-                if (query.get("grant_type") or [""])[0] != "refresh_token" or token not in fake.refresh_tokens:
+                if grant_type != "refresh_token" or token not in fake.refresh_tokens:
                     return self._send(400, {"reason": "Invalid Token!", "error": "invalid_request"})
                 with fake._lock:
                     fake.refresh_tokens.discard(token)  # Zoom refresh tokens are single use

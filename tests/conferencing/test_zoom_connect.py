@@ -1,0 +1,53 @@
+"""A host connects Zoom: OAuth authorization-code flow against the local fake."""
+
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from slotwise.conferencing.models import ZoomGrant
+from slotwise.conferencing.zoom_fake import FakeZoom
+from tests import factories as f
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.conferencing.urls")]
+CALLBACK = "https://book.example.com/dashboard/conferencing/zoom/callback/"
+
+
+@pytest.fixture
+def zoom(settings):
+    fake = FakeZoom(client_id="cid", client_secret="csecret").start()
+    settings.ZOOM_API_BASE, settings.ZOOM_OAUTH_BASE = f"{fake.base}/v2", fake.base
+    settings.ZOOM_CLIENT_ID, settings.ZOOM_CLIENT_SECRET = "cid", "csecret"
+    settings.BASE_URL = "https://book.example.com"
+    yield fake
+    fake.stop()
+
+
+def test_connect_stores_the_grant(client, zoom):
+    host = f.host(f.org(slug="acme"), "hal")
+    client.force_login(host.user)
+    resp = client.get("/dashboard/conferencing/zoom/connect/?org=acme")
+    assert resp.status_code == 302
+    url = urlparse(resp["Location"])
+    query = parse_qs(url.query)
+    assert f"{url.scheme}://{url.netloc}{url.path}" == f"{zoom.base}/oauth/authorize"
+    assert (query["response_type"], query["client_id"], query["redirect_uri"]) == (["code"], ["cid"], [CALLBACK])
+
+    code = zoom.issue_code(CALLBACK)
+    resp = client.get(f"/dashboard/conferencing/zoom/callback/?code={code}&state={query['state'][0]}")
+    assert (resp.status_code, resp["Location"]) == (302, "/dashboard/")
+    grant = ZoomGrant.objects.get(membership=host)
+    assert grant.access_token in zoom.access_tokens and grant.refresh_token in zoom.refresh_tokens
+
+
+def test_a_forged_state_or_a_bad_code_is_refused_with_a_message(client, zoom):
+    host = f.host(f.org(slug="acme"), "hal")
+    client.force_login(host.user)
+    state = parse_qs(urlparse(client.get("/dashboard/conferencing/zoom/connect/")["Location"]).query)["state"][0]
+    resp = client.get(f"/dashboard/conferencing/zoom/callback/?code={zoom.issue_code(CALLBACK)}&state=forged")
+    assert resp.status_code == 400
+    assert b"stale or was not started here" in resp.content
+    state = parse_qs(urlparse(client.get("/dashboard/conferencing/zoom/connect/")["Location"]).query)["state"][0]
+    resp = client.get(f"/dashboard/conferencing/zoom/callback/?code=wrong&state={state}")
+    assert resp.status_code == 400
+    assert b"Zoom refused the authorization code (400); connect Zoom again" in resp.content
+    assert not ZoomGrant.objects.exists()
