@@ -102,11 +102,14 @@ def _split(text: str, result: ParseResult):
     timezones, seen_tz, groups, default_zone = [], set(), defaultdict(list), None
     for cal in calendars:
         wr = cal.get("X-WR-TIMEZONE")
-        if wr and default_zone is None:
+        if wr:
             name = str(wr).strip()
             try:
                 ZoneInfo(name)
-                default_zone = name
+                # Google writes UTC times and names the calendar's zone here: a weekly 10:00 must stay 10:00
+                # local across DST, so the times are converted to that zone before expansion.
+                cal = x_wr_timezone.to_standard(cal)
+                default_zone = default_zone or name
             except Exception:  # noqa: BLE001
                 result.errors.append(f"X-WR-TIMEZONE {name!r} is not a known zone; floating times use the host's")
         for comp in cal.walk():
@@ -163,40 +166,61 @@ def _check_rule(uid: str, event, window_start: datetime, max_steps: int) -> None
             )
 
 
+def _occurrences(cal, start: datetime, end: datetime):
+    """(component, start, end) of every occurrence in [start, end). recurring-ical-events copies a whole
+    component per occurrence in its public API; its Occurrence objects carry what we need without that copy
+    (a third of an import's time), so use them when this version has them."""
+    query = recurring_ical_events.of(cal)
+    between = getattr(query, "_occurrences_between", None)
+    if between is None:
+        for comp in query.between(start, end):
+            yield comp, comp["DTSTART"].dt, _end_of(comp)
+        return
+    for occ in between(start, end):
+        yield occ._adapter._component, occ.start, occ.end
+
+
+def _end_of(comp):
+    start = comp["DTSTART"].dt
+    if "DTEND" in comp:
+        return comp["DTEND"].dt
+    if "DURATION" in comp:
+        return start + comp["DURATION"].dt
+    return start if isinstance(start, datetime) else start + timedelta(days=1)
+
+
 def _expand(uid, events, timezones, zone, host_zone, window_start, window_end, max_occurrences, max_steps, result):
     for e in events:
         if "RECURRENCE-ID" not in e:
             _check_rule(uid, e, window_start, max_steps)
     cal = icalendar.Calendar()
-    cal.add("PRODID", "-//slotwise//EN")
-    cal.add("VERSION", "2.0")
     for tz in timezones:
         cal.add_component(tz)
     for e in events:
         cal.add_component(e)
-    cal["X-WR-TIMEZONE"] = zone
-    cal = x_wr_timezone.to_standard(cal)
     series = any("RRULE" in e or "RDATE" in e for e in events) or len(events) > 1
     count = 0
-    for occ in recurring_ical_events.of(cal).between(window_start, window_end):
-        status = str(occ.get("STATUS", "")).upper()
-        transp = str(occ.get("TRANSP", "")).upper()
-        if status == "CANCELLED" or transp == "TRANSPARENT":
+    facts: dict[int, tuple[bool, str]] = {}  # per component: (blocks?, summary), read once, not per occurrence
+    for comp, start, end in _occurrences(cal, window_start, window_end):
+        fact = facts.get(id(comp))
+        if fact is None:
+            blocks = (str(comp.get("STATUS", "")).upper() != "CANCELLED"
+                      and str(comp.get("TRANSP", "")).upper() != "TRANSPARENT")
+            fact = facts[id(comp)] = (blocks, str(comp.get("SUMMARY", ""))[:200])
+        if not fact[0]:
             result.free += 1
             continue
-        start, end, all_day = _bounds(occ, host_zone)
-        if end <= start or end <= window_start or start >= window_end:
+        first, last, all_day = _bounds(start, end, zone, host_zone)
+        if last <= first or last <= window_start or first >= window_end:
             continue
         rid = ""
         if series:
-            instant = occ["RECURRENCE-ID"].dt if "RECURRENCE-ID" in occ else occ["DTSTART"].dt
-            rid = _iso(instant, host_zone)
+            rid = _iso(comp["RECURRENCE-ID"].dt if "RECURRENCE-ID" in comp else start, zone)
         count += 1
         if count > max_occurrences:
             result.errors.append(f"event {uid!r}: only the first {max_occurrences} occurrences in the window imported")
             return
-        result.busy.append(BusyTime(uid=uid, recurrence_id=rid, start=start, end=end, summary=str(occ.get("SUMMARY", ""))[:200],
-                                    all_day=all_day))
+        result.busy.append(BusyTime(uid=uid, recurrence_id=rid, start=first, end=last, summary=fact[1], all_day=all_day))
 
 
 def _iso(value, host_zone: str) -> str:
@@ -207,23 +231,18 @@ def _iso(value, host_zone: str) -> str:
     return value.strftime("%Y%m%d")
 
 
-def _bounds(occ, host_zone: str) -> tuple[datetime, datetime, bool]:
-    start = occ["DTSTART"].dt
-    if "DTEND" in occ:
-        end = occ["DTEND"].dt
-    elif "DURATION" in occ:
-        end = start + occ["DURATION"].dt
-    elif isinstance(start, datetime):
-        end = start  # RFC 5545: a timed event without an end takes no time
-    else:
-        end = start + timedelta(days=1)
+def _bounds(start, end, zone: str, host_zone: str) -> tuple[datetime, datetime, bool]:
+    """UTC [start, end): floating times read in `zone` (the feed's X-WR-TIMEZONE, else the host's); dates
+    as the host's local days."""
     if not isinstance(start, datetime):
         last = end if not isinstance(end, datetime) else end.date()
         return *_local_days(start, max(last, start + timedelta(days=1)), host_zone), True
-    zi = ZoneInfo(host_zone)
+    zi = ZoneInfo(zone)
     if start.tzinfo is None:
         start = start.replace(tzinfo=zi)
-    if end.tzinfo is None:
+    if not isinstance(end, datetime):
+        end = start
+    elif end.tzinfo is None:
         end = end.replace(tzinfo=zi)
     return start.astimezone(UTC), end.astimezone(UTC), False
 
