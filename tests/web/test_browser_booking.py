@@ -273,3 +273,17 @@ def test_embedded_page_sizes_its_iframe(live_server, open_page, acme, frozen):
     assert page.evaluate("document.querySelector('iframe').style.height") == f"{inner}px"
     assert "Powered by Slotwise" not in page.frames[1].content()  # embed=1: no footer
     shot(page, "embedded")
+
+
+def test_a_time_booked_elsewhere_vanishes_from_the_open_page(live_server, open_page, acme, frozen, settings):
+    from slotwise.bookings.services import InviteeInput, booking_create
+
+    settings.SLOTWISE_WEB_POLL_SECONDS = 1
+    page = open_page("Europe/Berlin")
+    page.goto(f"{live_server.url}/acme/ana/intro/")
+    pick_day(page, date(2026, 3, 4))
+    assert "11:00 AM" in shown_times(page)
+    booking_create(event_type=acme["intro"], start=datetime(2026, 3, 4, 10, 0, tzinfo=UTC), now=frozen,
+                   invitee=InviteeInput(name="Quick", email="quick@example.com", timezone="UTC"))
+    page.wait_for_selector("#times a.slot:has-text('11:00 AM')", state="detached")
+    assert shown_times(page)[3:5] == ["10:30 AM", "11:30 AM"]

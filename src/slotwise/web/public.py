@@ -174,6 +174,8 @@ def _booking_page(request, ctx: Ctx):
         "duration": choice.duration or event_type.duration_minutes,
         "local_now": page.fmt_time(now, choice.zone, choice.clock),
         "embed": params.get("embed") == "1",
+        # The open page re-reads its times this often, so a time someone else just booked disappears.
+        "poll_seconds": int(getattr(settings, "SLOTWISE_WEB_POLL_SECONDS", 30)),
     }
     if ctx.rescheduling:
         b = ctx.rescheduling.booking
