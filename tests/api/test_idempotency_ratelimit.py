@@ -10,7 +10,7 @@ from slotwise.api import ratelimit
 from slotwise.api.models import ApiToken
 from slotwise.bookings.models import Invitee
 from slotwise.core import idempotency
-from tests.api.conftest import BASE, Api
+from tests.api.conftest import BASE
 
 
 def _book_body(world, start="2026-03-03T10:00:00Z", email="grace@example.com"):

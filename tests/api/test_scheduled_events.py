@@ -169,13 +169,14 @@ def test_post_invitees_errors(world):
     r = world.api.post("/invitees", _book_body(world, invitee={"name": "B", "email": "b@example.com", "timezone": "UTC"}))
     assert r.status_code == 409
     assert r.json()["title"] == "Already Exists"
-    assert r.json()["details"][0]["parameter"] == "start"
+    assert r.json()["details"][0]["parameter"] == "start_time"
     r = world.api.post("/invitees", _book_body(world, start="2026-03-03T03:00:00Z"))
     assert r.status_code == 409 and "outside the host's hours" in r.json()["message"]
     r = world.api.post("/invitees", _book_body(world, invitee={"name": "X", "email": "nope", "timezone": "UTC"}))
-    assert r.status_code == 400 and r.json()["details"][0]["parameter"] == "email"
+    assert r.status_code == 400 and r.json()["details"][0]["parameter"] == "invitee.email"
     r = world.api.post("/invitees", _book_body(world, invitee={"name": "X", "email": "x@example.com", "timezone": "Mars/Olympus"}))
-    assert r.status_code == 400 and r.json()["details"][0]["parameter"] == "timezone"
+    assert r.status_code == 400 and r.json()["details"][0]["parameter"] == "invitee.timezone"
+    assert r.json()["details"][0]["message"] == "should be an IANA time zone such as Europe/Berlin"
     r = world.api.post("/invitees", _book_body(world, start="tomorrow"))
     assert r.status_code == 400 and r.json()["details"][0]["parameter"] == "start_time"
     r = world.api.post("/invitees", {"start_time": "2026-03-03T10:00:00Z"})

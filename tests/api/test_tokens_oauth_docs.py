@@ -77,7 +77,7 @@ def _pkce():
 
 
 def test_oauth_code_flow_with_pkce_and_rotating_refresh_tokens(world):
-    app = OAuthApplication.objects.create(organization=world.a, name="Zapish", client_id="zapish",
+    OAuthApplication.objects.create(organization=world.a, name="Zapish", client_id="zapish",
                                           redirect_uris=["https://zapish.example.com/cb"])
     verifier, challenge = _pkce()
     browser = Client()

@@ -51,7 +51,7 @@ def test_user_scope_and_admin_rules(world):
 def test_bad_subscription_input(world):
     cases = [
         (_body(world, url="ftp://x"), "url"),
-        (_body(world, events=["invitee.exploded"]), "events"),
+        (_body(world, events=["invitee.exploded"]), "events[0]"),
         (_body(world, events=[]), "events"),
         (_body(world, scope="group"), "scope"),
         (_body(world, signing_key="short"), "signing_key"),

@@ -8,8 +8,8 @@ from django.test import Client
 from slotwise.bookings.noshow import invitee_no_show_set
 from slotwise.bookings.services import InviteeInput, booking_cancel, booking_create, booking_reschedule
 from slotwise.core.errors import SlotUnavailable
-from slotwise.jobs.models import Job
 from slotwise.jobs import services as jobs
+from slotwise.jobs.models import Job
 from slotwise.scheduling import services as scheduling
 from slotwise.webhooks import services
 from slotwise.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription

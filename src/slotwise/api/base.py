@@ -6,7 +6,9 @@ import binascii
 import functools
 import json
 import re
+import zoneinfo
 from datetime import UTC, datetime
+from typing import Literal
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -108,6 +110,10 @@ class TokenAuth(HttpBearer):
 class Api(NinjaAPI):
     def create_response(self, request, data, *args, **kwargs):
         response = super().create_response(request, data, *args, **kwargs)
+        if response.status_code == 201 and isinstance(data, dict):
+            created = data.get("resource")
+            if isinstance(created, dict) and created.get("uri"):
+                response["Location"] = created["uri"]  # lets clients (and schemathesis' stateful phase) follow it
         decision = getattr(request, "ratelimit", None)
         if decision is not None:
             for name, value in decision.headers().items():
@@ -141,7 +147,14 @@ def install_error_handlers(api: NinjaAPI) -> None:
         details = []
         for err in exc.errors:
             loc = [str(p) for p in err.get("loc", ()) if p not in ("query", "body", "path", "header", "form")]
-            details.append({"parameter": ".".join(loc) or None, "message": err.get("msg", "is invalid")})
+            if loc[:1] == ["payload"] or loc[:1] == ["body"]:
+                loc = loc[1:]
+            msg = err.get("msg", "is invalid")
+            hint = next((HINTS[p] for p in reversed(loc) if p in HINTS), None)
+            if err.get("type") in ("string_pattern_mismatch", "literal_error", "enum") and hint:
+                msg = f"{err['input']!r} is not {hint}" if "input" in err else f"should be {hint}"
+            param = "".join(f"[{p}]" if p.isdigit() else f".{p}" for p in loc).lstrip(".")
+            details.append({"parameter": param or None, "message": msg})
         first = details[0] if details else {"parameter": None, "message": "is invalid"}
         message = f"{first['parameter']}: {first['message']}" if first["parameter"] else first["message"]
         return respond(request, InvalidInput(f"The supplied parameters are invalid ({message})", details=details))
@@ -158,6 +171,18 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return respond(request, cls(str(exc)))
 
 
+def rename_fields(exc: SlotwiseError, names: dict[str, str]) -> SlotwiseError:
+    """Services name their own inputs; the API reports the request's names (start -> start_time)."""
+    for d in exc.details:
+        if d.get("parameter") in names:
+            old = d["parameter"]
+            d["parameter"] = names[old]
+            d["message"] = d["message"].replace(f"{old}:", f"{names[old]}:", 1)
+            if exc.message.startswith(f"{old}:"):
+                exc.message = exc.message.replace(f"{old}:", f"{names[old]}:", 1)
+    return exc
+
+
 # ---- uris and time ----------------------------------------------------------------------------------
 
 
@@ -171,6 +196,51 @@ def uri(kind: str, ident, *rest) -> str:
 
 
 _UUID = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+
+# Patterns published in the OpenAPI so that generated clients (and schemathesis) know what is accepted.
+UUID_RE = rf"^{_UUID}$"
+INSTANT_RE = (
+    r"^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?"
+    r"(Z|[+-](0[0-9]|1[0-3]):[0-5][0-9])$"
+)
+# Bookable starts are whole minutes.
+MINUTE_RE = (
+    r"^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9](:00(\.0{1,6})?)?"
+    r"(Z|[+-](0[0-9]|1[0-3]):[0-5][0-9])$"
+)
+EMAIL_RE = r"^[a-zA-Z0-9]+([._+-][a-zA-Z0-9]+)*@[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*(\.[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*)*\.[a-zA-Z]{2,}$"
+
+
+ZONES = Literal[tuple(sorted(zoneinfo.available_timezones()))]
+
+
+def uri_re(kind: str) -> str:
+    return rf"^(.*/{kind}/)?{_UUID}/?$"
+
+
+def sort_re(*fields: str) -> str:
+    return rf"^({'|'.join(fields)})(:(asc|desc))?$"
+
+
+HINTS = {
+    "uuid": "a uuid like 2f1d7c7e-8a7b-4a55-9a4e-0c1b2d3e4f5a",
+    "invitee_uuid": "a uuid like 2f1d7c7e-8a7b-4a55-9a4e-0c1b2d3e4f5a",
+    "user": "a user uri like <base>/users/<uuid>",
+    "owner": "a uri like <base>/event_types/<uuid>",
+    "organization": "an organization uri like <base>/organizations/<uuid>",
+    "event_type": "an event type uri like <base>/event_types/<uuid>",
+    "invitee": "an invitee uri like <base>/scheduled_events/<uuid>/invitees/<uuid>",
+    "start_time": "an ISO 8601 instant with Z or an offset, e.g. 2026-03-09T14:00:00Z",
+    "end_time": "an ISO 8601 instant with Z or an offset, e.g. 2026-03-09T18:00:00Z",
+    "min_start_time": "an ISO 8601 instant with Z or an offset, e.g. 2026-03-09T00:00:00Z",
+    "max_start_time": "an ISO 8601 instant with Z or an offset, e.g. 2026-03-16T00:00:00Z",
+    "email": "an email address",
+    "sort": "field:asc or field:desc",
+    "color": "a colour like #2563eb",
+    "timezone": "an IANA time zone such as Europe/Berlin",
+    "status": "active or canceled",
+    "scope": "organization or user",
+}
 
 
 def uuid_of(value: str | None, kind: str, *, field: str) -> str:

@@ -1,7 +1,6 @@
 import uuid
 
 from django.db import models
-from django.db.models import Q
 from django.utils.timezone import now
 
 from slotwise.accounts.models import Membership, Organization

@@ -11,7 +11,14 @@ from ninja.openapi.docs import DocsBase
 
 from .base import Api, TokenAuth, install_error_handlers
 from .resources import (
-    availability, data_compliance, event_types, no_shows, organizations, scheduled_events, scheduling_links, users,
+    availability,
+    data_compliance,
+    event_types,
+    no_shows,
+    organizations,
+    scheduled_events,
+    scheduling_links,
+    users,
     webhook_subscriptions,
 )
 

@@ -4,7 +4,7 @@ the Slotwise extra /event_type_available_times/explain (why a time is not offere
 from datetime import timedelta
 
 from django.conf import settings
-from ninja import Router, Schema
+from ninja import Path, Query, Router, Schema
 
 from slotwise import engine
 from slotwise.bookings.models import BookingHost
@@ -14,7 +14,7 @@ from slotwise.core.errors import InvalidInput, NotFound
 from slotwise.scheduling import selectors
 from slotwise.scheduling.models import WEEKDAYS, AvailabilitySchedule, BusyBlock
 
-from ..base import responses, ts, uri, uuid_of
+from ..base import INSTANT_RE, UUID_RE, responses, ts, uri, uri_re, uuid_of
 from .event_types import event_type_by_uuid
 from .users import member_by_user_uuid
 
@@ -96,7 +96,12 @@ def _range(start_time: str, end_time: str):
 @router.get(
     "/event_type_available_times", response=responses(200, AvailableTimes), summary="Times an event type offers"
 )
-def available_times(request, event_type: str, start_time: str, end_time: str):
+def available_times(
+    request,
+    event_type: str = Query(..., pattern=uri_re("event_types")),
+    start_time: str = Query(..., pattern=INSTANT_RE),
+    end_time: str = Query(..., pattern=INSTANT_RE),
+):
     et = event_type_by_uuid(request, event_type, field="event_type")
     start, end = _range(start_time, end_time)
     if not et.active:
@@ -130,7 +135,11 @@ def engine_zone(name: str):
     response=responses(200, ExplanationResource),
     summary="Slotwise: why a start time is or is not offered",
 )
-def explain(request, event_type: str, start_time: str):
+def explain(
+    request,
+    event_type: str = Query(..., pattern=uri_re("event_types")),
+    start_time: str = Query(..., pattern=INSTANT_RE),
+):
     et = event_type_by_uuid(request, event_type, field="event_type")
     start = parse_instant(start_time, field="start_time")
     hosts = selectors.event_hosts(et)
@@ -154,7 +163,12 @@ def explain(request, event_type: str, start_time: str):
 
 
 @router.get("/user_busy_times", response=responses(200, BusyTimes), summary="A user's busy times")
-def busy_times(request, user: str, start_time: str, end_time: str):
+def busy_times(
+    request,
+    user: str = Query(..., pattern=uri_re("users")),
+    start_time: str = Query(..., pattern=INSTANT_RE),
+    end_time: str = Query(..., pattern=INSTANT_RE),
+):
     member = member_by_user_uuid(request, uuid_of(user, "users", field="user"))
     start, end = _range(start_time, end_time)
     out = []
@@ -214,7 +228,7 @@ class ScheduleResource(Schema):
 @router.get(
     "/user_availability_schedules", response=responses(200, Schedules), summary="A user's availability schedules"
 )
-def schedules(request, user: str | None = None):
+def schedules(request, user: str | None = Query(None, pattern=uri_re("users"))):
     member = request.auth.membership
     if user:
         member = member_by_user_uuid(request, uuid_of(user, "users", field="user"))
@@ -230,7 +244,7 @@ def schedules(request, user: str | None = None):
 @router.get(
     "/user_availability_schedules/{uuid}", response=responses(200, ScheduleResource), summary="One schedule"
 )
-def schedule(request, uuid: str):
+def schedule(request, uuid: str = Path(..., pattern=UUID_RE)):
     s = (
         AvailabilitySchedule.objects.filter(
             organization=request.auth.membership.organization,

@@ -1,15 +1,19 @@
 """POST /data_compliance/deletion/invitees: forget people by email (owners and admins only)."""
 
-from ninja import Status, Router, Schema
+from typing import Annotated
 
-from ..base import idempotent, require_admin, require_write, responses
+from ninja import Field, Router, Schema, Status
+
+from ..base import EMAIL_RE, idempotent, require_admin, require_write, responses
 from ..services import invitees_forget
 
 router = Router(tags=["data_compliance"])
 
+Email = Annotated[str, Field(pattern=EMAIL_RE, max_length=254)]
+
 
 class DeletionBody(Schema):
-    emails: list[str]
+    emails: list[Email] = Field(..., min_length=1, max_length=100)
 
 
 class Accepted(Schema):

@@ -2,7 +2,7 @@
 
 from django.db.models import Q
 from django.utils.html import escape, linebreaks
-from ninja import Status, Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema, Status
 
 from slotwise.accounts.models import Membership
 from slotwise.core.errors import InvalidInput, NotFound
@@ -10,7 +10,19 @@ from slotwise.scheduling import services as scheduling
 from slotwise.scheduling.models import EventType
 
 from ..base import (
-    Pagination, check_org, idempotent, paginate, require_write, responses, sort_order, ts, uri, uuid_of,
+    UUID_RE,
+    Pagination,
+    check_org,
+    idempotent,
+    paginate,
+    require_write,
+    responses,
+    sort_order,
+    sort_re,
+    ts,
+    uri,
+    uri_re,
+    uuid_of,
 )
 
 router = Router(tags=["event_types"])
@@ -148,10 +160,10 @@ def may_edit(request, et: EventType) -> None:
 @router.get("/event_types", response=responses(200, EventTypeCollection), summary="Event types")
 def list_event_types(
     request,
-    organization: str | None = None,
-    user: str | None = None,
+    organization: str | None = Query(None, pattern=uri_re("organizations")),
+    user: str | None = Query(None, pattern=uri_re("users")),
     active: bool | None = None,
-    sort: str | None = None,
+    sort: str | None = Query(None, pattern=sort_re("name", "created_at")),
     count: int = Query(20, ge=1, le=100),
     page_token: str | None = None,
 ):
@@ -172,27 +184,27 @@ def list_event_types(
 
 
 @router.get("/event_types/{uuid}", response=responses(200, EventTypeResource), summary="One event type")
-def get_event_type(request, uuid: str):
+def get_event_type(request, uuid: str = Path(..., pattern=UUID_RE)):
     return {"resource": event_type_dict(event_type_by_uuid(request, uuid))}
 
 
 class EventTypeCreate(Schema):
-    name: str
-    owner: str | None = Field(None, description="The host's user uri; default: the token's user")
-    duration: int = 30
-    slug: str | None = None
-    description: str | None = None
-    color: str | None = None
+    name: str = Field(..., min_length=1, max_length=200, pattern=r"\S")
+    owner: str | None = Field(None, pattern=uri_re("users"), description="The host's user uri; default: the token's user")
+    duration: int = Field(30, ge=1, le=1440)
+    slug: str | None = Field(None, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64)
+    description: str | None = Field(None, max_length=5000)
+    color: str | None = Field(None, pattern=r"^#[0-9a-fA-F]{6}$")
     active: bool = True
     secret: bool = False
 
 
 class EventTypeUpdate(Schema):
-    name: str | None = None
-    duration: int | None = None
-    slug: str | None = None
-    description: str | None = None
-    color: str | None = None
+    name: str | None = Field(None, min_length=1, max_length=200, pattern=r"\S")
+    duration: int | None = Field(None, ge=1, le=1440)
+    slug: str | None = Field(None, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64)
+    description: str | None = Field(None, max_length=5000)
+    color: str | None = Field(None, pattern=r"^#[0-9a-fA-F]{6}$")
     active: bool | None = None
     secret: bool | None = None
 
@@ -226,7 +238,7 @@ def create_event_type(request, body: EventTypeCreate):
 
 
 @router.patch("/event_types/{uuid}", response=responses(200, EventTypeResource), summary="Change an event type")
-def update_event_type(request, uuid: str, body: EventTypeUpdate):
+def update_event_type(request, body: EventTypeUpdate, uuid: str = Path(..., pattern=UUID_RE)):
     require_write(request)
     et = event_type_by_uuid(request, uuid)
     may_edit(request, et)

@@ -1,12 +1,12 @@
 """POST /invitee_no_shows, GET/DELETE /invitee_no_shows/{uuid}. The flag is set by bookings.noshow."""
 
 from django.db import transaction
-from ninja import Status, Router, Schema
+from ninja import Field, Path, Router, Schema, Status
 
 from slotwise.bookings.noshow import invitee_no_show_set
 from slotwise.core.errors import Conflict, NotFound
 
-from ..base import idempotent, require_write, responses, ts, uri, uuid_of
+from ..base import UUID_RE, idempotent, require_write, responses, ts, uri, uri_re, uuid_of
 from ..models import InviteeNoShow
 from ..services import no_show_mark
 from .scheduled_events import invitee_by_uri
@@ -25,7 +25,7 @@ class NoShowResource(Schema):
 
 
 class NoShowBody(Schema):
-    invitee: str
+    invitee: str = Field(..., pattern=uri_re("invitees"))
 
 
 def no_show_dict(n: InviteeNoShow) -> dict:
@@ -65,12 +65,12 @@ def create(request, body: NoShowBody):
 
 
 @router.get("/invitee_no_shows/{uuid}", response=responses(200, NoShowResource), summary="One no-show")
-def get(request, uuid: str):
+def get(request, uuid: str = Path(..., pattern=UUID_RE)):
     return {"resource": no_show_dict(_by_uuid(request, uuid))}
 
 
 @router.delete("/invitee_no_shows/{uuid}", response=responses(204, None), summary="Undo a no-show")
-def delete(request, uuid: str):
+def delete(request, uuid: str = Path(..., pattern=UUID_RE)):
     require_write(request)
     mark = _by_uuid(request, uuid)
     with transaction.atomic():

@@ -1,12 +1,12 @@
 """GET /organizations/{uuid}, GET /organization_memberships."""
 
 from django.db.models import Q
-from ninja import Field, Query, Router, Schema
+from ninja import Path, Query, Router, Schema
 
 from slotwise.accounts.models import Membership
 from slotwise.core.errors import NotFound
 
-from ..base import Pagination, check_org, paginate, responses, ts, uri, uuid_of
+from ..base import UUID_RE, Pagination, check_org, paginate, responses, ts, uri, uri_re, uuid_of
 from .users import User, user_dict
 
 router = Router(tags=["organizations"])
@@ -67,7 +67,7 @@ def membership_dict(m: Membership) -> dict:
 
 
 @router.get("/organizations/{uuid}", response=responses(200, OrganizationResource), summary="Your organization")
-def organization(request, uuid: str):
+def organization(request, uuid: str = Path(..., pattern=UUID_RE)):
     org = request.auth.membership.organization
     if uuid_of(uuid, "organizations", field="uuid") != str(org.uuid):
         raise NotFound("No organization with this uuid")
@@ -79,8 +79,8 @@ def organization(request, uuid: str):
 )
 def memberships(
     request,
-    organization: str | None = None,
-    user: str | None = None,
+    organization: str | None = Query(None, pattern=uri_re("organizations")),
+    user: str | None = Query(None, pattern=uri_re("users")),
     email: str | None = None,
     count: int = Query(20, ge=1, le=100),
     page_token: str | None = None,
@@ -101,7 +101,7 @@ def memberships(
     response=responses(200, type("MembershipResource", (Schema,), {"__annotations__": {"resource": Membership_}})),
     summary="One membership",
 )
-def membership(request, uuid: str):
+def membership(request, uuid: str = Path(..., pattern=UUID_RE)):
     m = (
         Membership.objects.select_related("user", "organization")
         .filter(organization=request.auth.membership.organization, uuid=uuid_of(uuid, "organization_memberships", field="uuid"))

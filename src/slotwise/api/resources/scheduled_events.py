@@ -1,17 +1,36 @@
 """Scheduled events (bookings) and their invitees: list, get, cancel; POST /invitees books."""
 
+from typing import Literal
+
 from django.conf import settings
-from django.db.models import Count, Q
-from ninja import Status, Field, Query, Router, Schema
+from django.db.models import Q
+from ninja import Field, Path, Query, Router, Schema, Status
 
 from slotwise.accounts.models import Membership
 from slotwise.bookings import services as bookings
 from slotwise.bookings.models import Booking, Invitee
 from slotwise.core.clock import parse_instant
-from slotwise.core.errors import InvalidInput, NotFound
+from slotwise.core.errors import InvalidInput, NotFound, SlotwiseError
 
 from ..base import (
-    Pagination, check_org, idempotent, paginate, require_write, responses, sort_order, ts, uri, uuid_of,
+    EMAIL_RE,
+    INSTANT_RE,
+    MINUTE_RE,
+    UUID_RE,
+    ZONES,
+    Pagination,
+    check_org,
+    idempotent,
+    paginate,
+    rename_fields,
+    require_write,
+    responses,
+    sort_order,
+    sort_re,
+    ts,
+    uri,
+    uri_re,
+    uuid_of,
 )
 
 router = Router(tags=["scheduled_events"])
@@ -232,13 +251,13 @@ def booking_by_uuid(request, value: str) -> Booking:
 @router.get("/scheduled_events", response=responses(200, EventCollection), summary="Scheduled events")
 def list_events(
     request,
-    user: str | None = None,
-    organization: str | None = None,
+    user: str | None = Query(None, pattern=uri_re("users")),
+    organization: str | None = Query(None, pattern=uri_re("organizations")),
     invitee_email: str | None = None,
-    status: str | None = None,
-    sort: str | None = None,
-    min_start_time: str | None = None,
-    max_start_time: str | None = None,
+    status: Literal["active", "canceled"] | None = None,
+    sort: str | None = Query(None, pattern=sort_re("start_time")),
+    min_start_time: str | None = Query(None, pattern=INSTANT_RE),
+    max_start_time: str | None = Query(None, pattern=INSTANT_RE),
     count: int = Query(20, ge=1, le=100),
     page_token: str | None = None,
 ):
@@ -270,7 +289,7 @@ def list_events(
 
 
 @router.get("/scheduled_events/{uuid}", response=responses(200, EventResource), summary="One scheduled event")
-def get_event(request, uuid: str):
+def get_event(request, uuid: str = Path(..., pattern=UUID_RE)):
     return {"resource": event_dict(booking_by_uuid(request, uuid))}
 
 
@@ -285,10 +304,10 @@ def _invitees(booking: Booking):
 )
 def list_invitees(
     request,
-    uuid: str,
-    status: str | None = None,
+    uuid: str = Path(..., pattern=UUID_RE),
+    status: Literal["active", "canceled"] | None = None,
     email: str | None = None,
-    sort: str | None = None,
+    sort: str | None = Query(None, pattern=sort_re("created_at")),
     count: int = Query(20, ge=1, le=100),
     page_token: str | None = None,
 ):
@@ -318,7 +337,7 @@ def invitee_by_uri(request, value: str, *, field: str) -> Invitee:
 @router.get(
     "/scheduled_events/{uuid}/invitees/{invitee_uuid}", response=responses(200, InviteeResource), summary="One invitee"
 )
-def get_invitee(request, uuid: str, invitee_uuid: str):
+def get_invitee(request, uuid: str = Path(..., pattern=UUID_RE), invitee_uuid: str = Path(..., pattern=UUID_RE)):
     booking = booking_by_uuid(request, uuid)
     i = _invitees(booking).filter(uid=uuid_of(invitee_uuid, "invitees", field="invitee_uuid")).first()
     if i is None:
@@ -327,7 +346,7 @@ def get_invitee(request, uuid: str, invitee_uuid: str):
 
 
 class CancelBody(Schema):
-    reason: str | None = None
+    reason: str | None = Field(None, max_length=1000)
 
 
 class CancellationResource(Schema):
@@ -338,7 +357,7 @@ class CancellationResource(Schema):
     "/scheduled_events/{uuid}/cancellation", response=responses(201, CancellationResource), summary="Cancel an event"
 )
 @idempotent
-def cancel_event(request, uuid: str, body: CancelBody | None = None):
+def cancel_event(request, body: CancelBody | None = None, uuid: str = Path(..., pattern=UUID_RE)):
     require_write(request)
     booking = booking_by_uuid(request, uuid)
     me = request.auth.membership
@@ -356,16 +375,16 @@ def cancel_event(request, uuid: str, body: CancelBody | None = None):
 
 
 class InviteeIn(Schema):
-    name: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    email: str
-    timezone: str
+    name: str | None = Field(None, max_length=200, description="Or first_name and last_name")
+    first_name: str | None = Field(None, max_length=100)
+    last_name: str | None = Field(None, max_length=100)
+    email: str = Field(..., pattern=EMAIL_RE, max_length=254)
+    timezone: ZONES
 
 
 class LocationIn(Schema):
     kind: str | None = None
-    location: str | None = None
+    location: str | None = Field(None, max_length=500)
 
 
 class QuestionIn(Schema):
@@ -375,10 +394,11 @@ class QuestionIn(Schema):
 
 
 class BookBody(Schema):
-    event_type: str
-    start_time: str
+    event_type: str = Field(..., pattern=uri_re("event_types"))
+    start_time: str = Field(..., pattern=MINUTE_RE)
     invitee: InviteeIn
-    questions_and_answers: list[QuestionIn] = []
+    questions_and_answers: list[QuestionIn] = Field([], description=(
+        "Answers to the event type's custom questions; see custom_questions on the event type"))
     location: LocationIn | None = None
 
 
@@ -402,7 +422,16 @@ def book(request, body: BookBody):
                 field=f"questions_and_answers[{n}].question",
             )
         answers[key] = qa.answer
-    invitee = bookings.booking_create(
+    try:
+        invitee = _book(request, body, et, start, name, answers)
+    except SlotwiseError as exc:
+        raise rename_fields(exc, {"start": "start_time", "name": "invitee.name", "email": "invitee.email",
+                                  "timezone": "invitee.timezone", "duration": "event_type"}) from None
+    return Status(201, {"resource": invitee_dict(_invitees(invitee.booking).get(pk=invitee.pk))})
+
+
+def _book(request, body, et, start, name, answers):
+    return bookings.booking_create(
         event_type=et,
         start=start,
         invitee=bookings.InviteeInput(
@@ -413,4 +442,3 @@ def book(request, body: BookBody):
         source=Booking.Source.API,
         location=body.location.location if body.location and body.location.location is not None else None,
     )
-    return Status(201, {"resource": invitee_dict(_invitees(invitee.booking).get(pk=invitee.pk))})

@@ -1,14 +1,15 @@
 """POST /scheduling_links (Calendly v2), and the browser extension's legacy call
 POST /api/apps/extension/v1/users/me/event_type_single_use_links (form `event_type_uuid`, X-TOKEN)."""
 
+from typing import Literal
+
 from django.conf import settings
-from ninja import Status, Form, Router, Schema
+from ninja import Field, Form, Router, Schema, Status
 
 from slotwise.bookings.models import SingleUseLink
-from slotwise.core.errors import InvalidInput
 from slotwise.scheduling import services as scheduling
 
-from ..base import idempotent, require_write, responses
+from ..base import UUID_RE, idempotent, require_write, responses, uri_re
 from .event_types import event_type_by_uuid, may_edit
 
 router = Router(tags=["scheduling_links"])
@@ -16,9 +17,9 @@ extension = Router(tags=["extension"])
 
 
 class LinkBody(Schema):
-    max_event_count: int
-    owner: str
-    owner_type: str = "EventType"
+    max_event_count: int = Field(..., ge=1, le=1000)
+    owner: str = Field(..., pattern=uri_re("event_types"))
+    owner_type: Literal["EventType"] = "EventType"
 
 
 class Link(Schema):
@@ -47,8 +48,6 @@ def _create(request, event_type_value: str, *, field: str, max_event_count: int 
 @router.post("/scheduling_links", response=responses(201, LinkResource), summary="A single-use scheduling link")
 @idempotent
 def create(request, body: LinkBody):
-    if body.owner_type != "EventType":
-        raise InvalidInput(f"owner_type: {body.owner_type!r} is not supported; use EventType", field="owner_type")
     link = _create(request, body.owner, field="owner", max_event_count=body.max_event_count)
     return Status(201, {"resource": {"booking_url": booking_url(link), "owner": body.owner, "owner_type": "EventType"}})
 
@@ -62,6 +61,6 @@ class ExtensionLink(Schema):
     response=responses(201, ExtensionLink),
     summary="The browser extension's single-use link (X-TOKEN header)",
 )
-def extension_link(request, event_type_uuid: str = Form(...)):
+def extension_link(request, event_type_uuid: str = Form(..., pattern=UUID_RE)):
     link = _create(request, event_type_uuid, field="event_type_uuid")
     return Status(201, {"booking_url": booking_url(link)})

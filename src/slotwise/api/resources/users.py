@@ -1,12 +1,12 @@
 """GET /users/me, /users/{uuid}: a user is seen through their membership in the token's organization."""
 
 from django.conf import settings
-from ninja import Router, Schema
+from ninja import Path, Router, Schema
 
 from slotwise.accounts.models import Membership
 from slotwise.core.errors import NotFound
 
-from ..base import responses, ts, uri
+from ..base import UUID_RE, responses, ts, uri
 
 router = Router(tags=["users"])
 
@@ -63,7 +63,7 @@ def me(request):
 
 
 @router.get("/users/{uuid}", response=responses(200, UserResource), summary="A user of your organization")
-def user(request, uuid: str):
+def user(request, uuid: str = Path(..., pattern=UUID_RE)):
     from ..base import uuid_of
 
     return {"resource": user_dict(member_by_user_uuid(request, uuid_of(uuid, "users", field="uuid")))}

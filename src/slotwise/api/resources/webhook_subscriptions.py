@@ -1,16 +1,34 @@
 """GET/POST /webhook_subscriptions, GET/DELETE /webhook_subscriptions/{uuid}, and the Slotwise extra
 POST /webhook_subscriptions/{uuid}/test (send a sample event)."""
 
-from ninja import Status, Field, Query, Router, Schema
+from typing import Literal
+
+from ninja import Field, Path, Query, Router, Schema, Status
 
 from slotwise.accounts.models import Membership
 from slotwise.core.errors import InvalidInput, NotFound
 from slotwise.webhooks import services as webhooks
-from slotwise.webhooks.models import WebhookSubscription
+from slotwise.webhooks.models import EVENTS, WebhookSubscription
 
-from ..base import Pagination, check_org, idempotent, paginate, require_write, responses, sort_order, ts, uri, uuid_of
+from ..base import (
+    UUID_RE,
+    Pagination,
+    check_org,
+    idempotent,
+    paginate,
+    require_write,
+    responses,
+    sort_order,
+    sort_re,
+    ts,
+    uri,
+    uri_re,
+    uuid_of,
+)
 
 router = Router(tags=["webhook_subscriptions"])
+
+EventName = Literal[EVENTS]
 
 
 class Subscription(Schema):
@@ -38,16 +56,16 @@ class SubscriptionCollection(Schema):
 
 
 class SubscriptionBody(Schema):
-    url: str
-    events: list[str]
-    organization: str
-    scope: str
-    user: str | None = None
-    signing_key: str | None = None
+    url: str = Field(..., pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s]*)?$", max_length=500)
+    events: list[EventName] = Field(..., min_length=1)
+    organization: str = Field(..., pattern=uri_re("organizations"))
+    scope: Literal["organization", "user"]
+    user: str | None = Field(None, pattern=uri_re("users"))
+    signing_key: str | None = Field(None, min_length=8, max_length=200)
 
 
 class SampleBody(Schema):
-    event: str | None = None
+    event: EventName | None = None
 
 
 class Sent(Schema):
@@ -103,10 +121,10 @@ def _member(request, user: str | None, *, field: str = "user") -> Membership | N
 @router.get("/webhook_subscriptions", response=responses(200, SubscriptionCollection), summary="Webhook subscriptions")
 def list_subscriptions(
     request,
-    organization: str,
-    scope: str,
-    user: str | None = None,
-    sort: str | None = None,
+    organization: str = Query(..., pattern=uri_re("organizations")),
+    scope: Literal["organization", "user"] = Query(...),
+    user: str | None = Query(None, pattern=uri_re("users")),
+    sort: str | None = Query(None, pattern=sort_re("created_at")),
     count: int = Query(20, ge=1, le=100),
     page_token: str | None = None,
 ):
@@ -135,12 +153,12 @@ def create(request, body: SubscriptionBody):
 
 
 @router.get("/webhook_subscriptions/{uuid}", response=responses(200, SubscriptionResource), summary="One subscription")
-def get(request, uuid: str):
+def get(request, uuid: str = Path(..., pattern=UUID_RE)):
     return {"resource": subscription_dict(_by_uuid(request, uuid))}
 
 
 @router.delete("/webhook_subscriptions/{uuid}", response=responses(204, None), summary="Unsubscribe")
-def delete(request, uuid: str):
+def delete(request, uuid: str = Path(..., pattern=UUID_RE)):
     require_write(request)
     webhooks.subscription_delete(subscription=_by_uuid(request, uuid), by=request.auth.membership)
     return Status(204, None)
@@ -149,7 +167,7 @@ def delete(request, uuid: str):
 @router.post(
     "/webhook_subscriptions/{uuid}/test", response=responses(201, SentResource), summary="Slotwise: send a sample event"
 )
-def send_sample(request, uuid: str, body: SampleBody | None = None):
+def send_sample(request, body: SampleBody | None = None, uuid: str = Path(..., pattern=UUID_RE)):
     require_write(request)
     sub = _by_uuid(request, uuid)
     delivery = webhooks.send_sample(subscription=sub, event=body.event if body else None, now=request.now)
