@@ -201,3 +201,27 @@ def test_admin_registers_the_models(admin_client):
     for path in ("scheduling/eventtype", "scheduling/availabilityschedule", "bookings/booking",
                  "bookings/singleuselink", "contacts/contact", "contacts/funnelevent", "accounts/membership"):
         assert admin_client.get(f"/admin/{path}/").status_code == 200, path
+
+
+def test_roles_and_team_members(client, frozen):
+    org = factories.org("crew")
+    boss = factories.host(org, "boss", role="owner")
+    a, b = factories.host(org, "a"), factories.host(org, "b")
+    team = factories.team(org, [a, b], slug="sales")
+    demo = factories.event_type(team=team, slug="demo", kind=EventType.Kind.ROUND_ROBIN)
+    factories.pool(demo, [a, b])
+    client.force_login(boss.user)
+    client.post("/dashboard/team/", {"member": a.pk, "role": "admin"})
+    a.refresh_from_db()
+    assert a.role == "admin"
+    resp = client.post("/dashboard/team/", {"member": boss.pk, "role": "member"}, follow=True)
+    assert "role: this is the only owner; make someone else owner first" in resp.content.decode()
+    client.post("/dashboard/team/", {"team": team.pk, "members": [a.pk, boss.pk]})
+    assert sorted(team.members.values_list("slug", flat=True)) == ["a", "boss"]
+    assert list(PoolHost.objects.values_list("membership__slug", flat=True)) == ["a"]  # b left the pool too
+    client.force_login(b.user)
+    resp = client.post("/dashboard/team/", {"member": b.pk, "role": "owner"}, follow=True)
+    assert "only owners and admins change roles" in resp.content.decode()
+    client.force_login(a.user)  # an admin, not an owner
+    resp = client.post("/dashboard/team/", {"member": b.pk, "role": "owner"}, follow=True)
+    assert "only an owner makes or unmakes owners" in resp.content.decode()

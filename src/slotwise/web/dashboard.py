@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from slotwise import engine
+from slotwise.accounts import services as accounts
 from slotwise.accounts.models import Membership
 from slotwise.bookings import services as bookings
 from slotwise.bookings.models import Booking, Invitee
@@ -453,6 +454,21 @@ def no_show(request, uid):
 @host_required
 def team(request):
     m = request.membership
+    if request.method == "POST":
+        try:
+            if "role" in request.POST:
+                target = get_object_or_404(Membership, organization=m.organization, pk=_to_int(request.POST.get("member")))
+                accounts.membership_role_set(actor=m, membership=target, role=request.POST["role"])
+                messages.success(request, f"{target.user} is now {target.role}.")
+            else:
+                t = get_object_or_404(m.organization.teams, pk=_to_int(request.POST.get("team")))
+                chosen = Membership.objects.filter(organization=m.organization,
+                                                   pk__in=[_to_int(v) for v in request.POST.getlist("members")])
+                accounts.team_members_set(actor=m, team=t, members=list(chosen))
+                messages.success(request, f"Saved the members of {t.name}.")
+        except SlotwiseError as exc:
+            messages.error(request, exc.message)
+        return redirect("team")
     members = Membership.objects.filter(organization=m.organization).select_related("user").order_by("slug")
     teams = m.organization.teams.prefetch_related("members__user", "event_types").order_by("name")
     team_rows = []
@@ -462,7 +478,8 @@ def team(request):
             pool = PoolHost.objects.filter(event_type=e).select_related("membership__user").order_by("-priority")
             events.append({"e": e, "pool": list(pool)})
         team_rows.append({"t": t, "events": events})
-    return render(request, "web/dash_team.html", {"members": members, "teams": team_rows, "nav": "team"})
+    return render(request, "web/dash_team.html", {"members": members, "teams": team_rows, "nav": "team",
+                                                  "roles": Membership.Role.values, "can_manage": m.is_admin})
 
 
 @host_required
