@@ -120,7 +120,7 @@ def test_a_start_that_was_never_offered_is_refused_with_the_nearest_times(client
     assert resp.status_code == 409
     html = resp.content.decode()
     assert "that time was just taken" in html
-    assert 'value="2026-03-03T08:00:00Z">Tuesday, March 3, 2026 · 9:00 AM</button>' in html
+    assert 'value="2026-03-03T08:00:00Z">Tue, Mar 3 · 9:00 AM</button>' in html
     assert 'value="Bo Li"' in html
 
 

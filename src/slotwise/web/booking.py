@@ -66,6 +66,11 @@ def fmt_day(instant: datetime, zone: str) -> str:
     return f"{local:%A}, {local:%B} {local.day}, {local.year}"
 
 
+def fmt_short_day(instant: datetime, zone: str) -> str:
+    local = instant.astimezone(ZoneInfo(zone))
+    return f"{local:%a}, {local:%b} {local.day}"
+
+
 def is_night(instant: datetime, zone: str) -> bool:
     hour = instant.astimezone(ZoneInfo(zone)).hour
     return hour >= NIGHT_FROM or hour < NIGHT_TO

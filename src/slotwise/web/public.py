@@ -286,7 +286,7 @@ def _submit(request, ctx: Ctx, choice, base, now):
     except SlotUnavailable:
         taken = page.nearest_free(event_type, start=start, zone=choice.zone, now=now, host=choice.host,
                                   duration=choice.duration)
-        taken = [{"iso": f"{s:%Y-%m-%dT%H:%M:%SZ}", "label": f"{page.fmt_day(s, choice.zone)} · "
+        taken = [{"iso": f"{s:%Y-%m-%dT%H:%M:%SZ}", "label": f"{page.fmt_short_day(s, choice.zone)} · "
                   f"{page.fmt_time(s, choice.zone, choice.clock)}"} for s in taken]
         return _render_form(request, ctx, choice, base, start, form, {}, status=409, taken=taken)
     except LinkUsed:
