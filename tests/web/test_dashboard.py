@@ -157,7 +157,7 @@ def test_pool_priorities_are_saved_by_admins(client, frozen):
     team = factories.team(org, [boss, a, b], slug="sales")
     demo = factories.event_type(team=team, slug="demo", kind=EventType.Kind.ROUND_ROBIN)
     client.force_login(boss.user)
-    client.post(f"/dashboard/event-types/{demo.pk}/pool/", {"in_{}".format(a.pk): "on", f"priority_{a.pk}": "4",
+    client.post(f"/dashboard/event-types/{demo.pk}/pool/", {f"in_{a.pk}": "on", f"priority_{a.pk}": "4",
                                                             f"in_{b.pk}": "on", f"priority_{b.pk}": "1"})
     assert sorted(PoolHost.objects.values_list("membership__slug", "priority")) == [("a", 4), ("b", 1)]
     bad = client.post(f"/dashboard/event-types/{demo.pk}/pool/", {f"in_{a.pk}": "on", f"priority_{a.pk}": "9"})

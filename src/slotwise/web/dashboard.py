@@ -150,7 +150,7 @@ def _questions_text(questions: list[dict]) -> str:
 def _parse_questions(text: str) -> list[dict]:
     """One question a line: `Label | type | required|optional | option, option`."""
     out = []
-    for i, line in enumerate(text.splitlines()):
+    for line in text.splitlines():
         if not line.strip():
             continue
         parts = [p.strip() for p in line.split("|")]

@@ -80,6 +80,11 @@ def _location_label(event_type: EventType) -> str:
 # --- public entry points ---------------------------------------------------------------------------
 
 
+# Booking doors are framable (embedding) and exempt from CSRF: a public booking form carries no session
+# or login to ride on, and a third-party iframe would not get the CSRF cookie. Cancel and reschedule are
+# guarded by their secret tokens instead.
+
+
 @public_rate_limit
 def host_page(request, org, host):
     membership = get_object_or_404(Membership.objects.select_related("user", "organization"),
@@ -88,8 +93,6 @@ def host_page(request, org, host):
     return render(request, "web/host_page.html", {"host": membership, "event_types": event_types})
 
 
-# Public booking forms carry no session or login to ride on, so CSRF guards nothing here; exempting them
-# lets an embedded (third-party iframe) page post without the CSRF cookie, which browsers withhold there.
 @csrf_exempt
 @xframe_options_exempt
 @public_rate_limit
@@ -102,8 +105,6 @@ def event_page(request, org, host, event):
     return _booking_page(request, Ctx(event_type=event_type, base=event_type.path))
 
 
-# Public booking forms carry no session or login to ride on, so CSRF guards nothing here; exempting them
-# lets an embedded (third-party iframe) page post without the CSRF cookie, which browsers withhold there.
 @csrf_exempt
 @xframe_options_exempt
 @public_rate_limit
@@ -116,8 +117,6 @@ def team_event_page(request, org, team, event):
     return _booking_page(request, Ctx(event_type=event_type, base=event_type.path))
 
 
-# Public booking forms carry no session or login to ride on, so CSRF guards nothing here; exempting them
-# lets an embedded (third-party iframe) page post without the CSRF cookie, which browsers withhold there.
 @csrf_exempt
 @xframe_options_exempt
 @public_rate_limit
@@ -164,8 +163,6 @@ def _booking_page(request, ctx: Ctx):
     params = request.POST if request.method == "POST" else request.GET
     duration = ctx.rescheduling.booking.duration_minutes if ctx.rescheduling else None
     choice = page.read_choice(params, event_type, hosts, default_zone=default_zone, now=now, duration=duration)
-    if ctx.rescheduling and event_type.kind == EventType.Kind.ONE_ON_ONE:
-        choice.host = None
     base = {
         "ctx": ctx, "event_type": event_type, "hosts": hosts, "hosts_label": _hosts_label(event_type, hosts),
         "location_label": _location_label(event_type), "choice": choice, "zones": all_zones(),
