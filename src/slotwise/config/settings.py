@@ -185,3 +185,15 @@ if os.environ.get("SLOTWISE_TASKS_BACKEND", "").endswith("RedisBackend"):
     TASKS["default"]["OPTIONS"] = {
         "url": REDIS_URL or "redis://127.0.0.1:6379/0", "key": os.environ.get("SLOTWISE_TASKS_REDIS_KEY", "slotwise:tasks"),
     }
+
+# --- calendars (read only by slotwise.calendars) -------------------------------------------------------------
+# Key for encrypting CalDAV passwords and OAuth tokens at rest (defaults to one derived from SECRET_KEY).
+SLOTWISE_CALENDAR_KEY = os.environ.get("SLOTWISE_CALENDAR_KEY", "")
+SLOTWISE_CALENDAR_WINDOW_DAYS = int(os.environ.get("SLOTWISE_CALENDAR_WINDOW_DAYS", "180"))  # busy time kept ahead
+SLOTWISE_CALENDAR_HTTP_TIMEOUT = float(os.environ.get("SLOTWISE_CALENDAR_HTTP_TIMEOUT", "20"))
+SLOTWISE_CALENDAR_MAX_BYTES = int(os.environ.get("SLOTWISE_CALENDAR_MAX_BYTES", str(20 * 1024 * 1024)))
+SLOTWISE_GOOGLE_CLIENT_ID = os.environ.get("SLOTWISE_GOOGLE_CLIENT_ID", "")
+SLOTWISE_GOOGLE_CLIENT_SECRET = os.environ.get("SLOTWISE_GOOGLE_CLIENT_SECRET", "")
+SLOTWISE_GOOGLE_AUTH_URL = os.environ.get("SLOTWISE_GOOGLE_AUTH_URL", "https://accounts.google.com/o/oauth2/v2/auth")
+SLOTWISE_GOOGLE_TOKEN_URL = os.environ.get("SLOTWISE_GOOGLE_TOKEN_URL", "https://oauth2.googleapis.com/token")
+SLOTWISE_GOOGLE_API_URL = os.environ.get("SLOTWISE_GOOGLE_API_URL", "https://www.googleapis.com")
