@@ -1,12 +1,21 @@
 """Job handlers: thin doors that read the clock and call the services."""
 
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+
 from slotwise.core.clock import utc_now
 from slotwise.jobs.services import handler
 
+from .adapters.base import AdapterError
 from .models import CalendarConnection
-from .services import SYNC_JOB, schedule_sync
+from .services import SYNC_JOB, google_watch, schedule_sync
 from .sync import sync_connection
 from .writeback import WRITE_JOB, writeback_reconcile
+
+log = logging.getLogger(__name__)
+CHANNEL_RENEW_BEFORE = timedelta(days=1)
 
 
 @handler(SYNC_JOB)
@@ -15,10 +24,24 @@ def run_sync(payload, job):
     conn = CalendarConnection.objects.filter(pk=payload["connection_id"]).first()
     if conn is None:
         return  # disconnected meanwhile
-    sync_connection(connection=conn, now=now)
-    from datetime import timedelta
+    try:
+        sync_connection(connection=conn, now=now)
+        _renew_push_channel(conn, now)
+    finally:
+        # Polling is the fallback even where push exists: a lost notification costs one poll interval.
+        schedule_sync(conn, due_at=now + timedelta(minutes=conn.poll_minutes))
 
-    schedule_sync(conn, due_at=now + timedelta(minutes=conn.poll_minutes))
+
+def _renew_push_channel(conn: CalendarConnection, now) -> None:
+    # Google only pushes to https addresses; a local install polls.
+    if conn.kind != CalendarConnection.Kind.GOOGLE or not settings.BASE_URL.startswith("https://"):
+        return
+    if conn.channel_expires_at and conn.channel_expires_at - now > CHANNEL_RENEW_BEFORE:
+        return
+    try:
+        google_watch(connection=conn, address=f"{settings.BASE_URL}/calendars/google/push/", now=now)
+    except AdapterError as exc:
+        log.warning("could not open a Google push channel for connection %s: %s", conn.pk, exc)
 
 
 @handler(WRITE_JOB)

@@ -97,6 +97,10 @@ def on_booking_rescheduled(*, event, old, invitee, new, now, **_):
 def writeback_reconcile(*, booking_id: int, now: datetime, moved_from: int | None = None) -> None:
     """Make the hosts' write-back calendars match the booking. Idempotent: a retry converges."""
     booking = Booking.objects.select_related("event_type", "host__user").get(pk=booking_id)
+    if (booking.status == Booking.Status.CONFIRMED and booking.location_kind == "zoom" and not booking.location
+            and moved_from is None):
+        # The Zoom link is made by its own job; raising retries this one (30 s, 1 min ...) until it is there.
+        raise LookupError(f"booking {booking.uid} has no Zoom link yet; the calendar event waits for it")
     if moved_from is not None:
         # The old booking's events become this booking's: same UID and href, so the PUT below moves them.
         CalendarEvent.objects.filter(booking_id=moved_from, purpose=CalendarEvent.Purpose.WRITEBACK).update(booking=booking)
