@@ -225,3 +225,81 @@ def test_an_unreachable_calendar_is_busy_or_free_as_the_host_chose(dav, berlin, 
     sync_connection(connection=conn, now=now)
     # free: the busy time last synced still counts, the rest is offered
     assert slots_on(et, date(2026, 3, 3), now) == ["08:00", "10:00", "11:00", "12:00", "13:00", "14:00", "15:00"]
+
+
+def test_time_range_report_returns_only_events_in_the_window(dav, berlin, now):
+    """The fallback for servers without sync-collection: a calendar-query with a time-range."""
+    from slotwise.calendars.adapters.caldav import CalDAV
+
+    cal = dav.mkcalendar("work")
+    dav.put(cal, "in.ics", vevent("in", "DTSTART:20260303T090000Z\nDTEND:20260303T100000Z"))
+    dav.put(cal, "out.ics", vevent("out", "DTSTART:20270303T090000Z\nDTEND:20270303T100000Z"))
+    dav.put(cal, "weekly.ics", vevent("weekly", "DTSTART:20250106T090000Z\nDTEND:20250106T100000Z\nRRULE:FREQ=WEEKLY"))
+    changes = CalDAV(dav.base, dav.user, "pw")._time_range(cal, (now, now + timedelta(days=30)))
+    assert changes.full is True
+    assert sorted(r.href.rsplit("/", 1)[1] for r in changes.upserts) == ["in.ics", "weekly.ics"]
+
+
+def test_a_round_robin_reschedule_to_another_host_moves_the_event_between_their_calendars(radicale_server, now):
+    from slotwise.scheduling.models import EventType
+
+    from .conftest import Dav
+
+    org = f.org()
+    a, b = f.host(org, "alice"), f.host(org, "bob")
+    team = f.team(org, [a, b])
+    rr = f.event_type(team=team, name="Support call", kind=EventType.Kind.ROUND_ROBIN, duration_minutes=30)
+    f.pool(rr, [a, b])
+    cals = {}
+    for m in (a, b):
+        d = Dav(radicale_server)
+        url = d.mkcalendar("work")
+        conn = connection_add_caldav(membership=m, url=d.base, username=d.user, password="pw", now=now)
+        target = conn.calendars.get()
+        calendars_choose(connection=conn, conflicts={target.pk}, writeback=target.pk)
+        cals[m.pk] = (d, url)
+    inv = booking_create(event_type=rr, start=utc(2026, 3, 3, 9), host=a,
+                         invitee=InviteeInput(name="Ada", email="ada@example.org", timezone="UTC"), now=now)
+    run_due(now)
+    assert len(cals[a.pk][0].objects(cals[a.pk][1])) == 1
+    assert cals[b.pk][0].objects(cals[b.pk][1]) == {}
+    booking_reschedule(invitee=inv, new_start=utc(2026, 3, 4, 9), host=b, now=now)
+    run_due(now)
+    assert cals[a.pk][0].objects(cals[a.pk][1]) == {}
+    href, ev = _only_event(cals[b.pk][0], cals[b.pk][1])
+    assert ev["DTSTART"].dt == utc(2026, 3, 4, 9)
+
+
+def test_the_sync_job_syncs_and_schedules_the_next_poll(dav, berlin, now, monkeypatch):
+    from slotwise.jobs.models import Job
+
+    monkeypatch.setattr("slotwise.calendars.tasks.utc_now", lambda: now)
+    org, host, et = berlin
+    conn = connect(dav, host, now, "work")
+    dav.put(dav.base + f"{dav.user}/work/", "a.ics", vevent("a", "DTSTART:20260303T090000Z\nDTEND:20260303T100000Z"))
+    assert run_due(now, kinds=["calendars.sync"]) == 1
+    conn.refresh_from_db()
+    assert conn.last_success_at == now
+    assert BusyBlock.objects.filter(source=conn.busy_source).count() == 1
+    nxt = Job.objects.get(kind="calendars.sync", status="pending")
+    assert nxt.due_at == now + timedelta(minutes=15)
+    assert run_due(now, kinds=["calendars.sync"]) == 0  # nothing due before the next poll
+
+
+def test_a_zoom_booking_waits_for_its_link_before_writing_the_event(dav, berlin, now):
+    from slotwise.bookings.models import Booking
+    from slotwise.calendars.writeback import writeback_reconcile
+
+    org, host, et = berlin
+    conn = connect(dav, host, now, "work")
+    work = conn.calendars.get()
+    calendars_choose(connection=conn, conflicts={work.pk}, writeback=work.pk)
+    inv = booking_create(event_type=et, start=utc(2026, 3, 3, 10),
+                         invitee=InviteeInput(name="Ada", email="ada@example.org", timezone="UTC"), now=now)
+    Booking.objects.filter(pk=inv.booking_id).update(location_kind="zoom", location="")
+    with pytest.raises(LookupError, match="no Zoom link yet"):
+        writeback_reconcile(booking_id=inv.booking_id, now=now)
+    Booking.objects.filter(pk=inv.booking_id).update(location="https://zoom.us/j/123")
+    writeback_reconcile(booking_id=inv.booking_id, now=now)
+    href, ev = _only_event(dav, work.remote_id)
+    assert str(ev["LOCATION"]) == "https://zoom.us/j/123"
