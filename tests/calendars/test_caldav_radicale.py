@@ -303,3 +303,18 @@ def test_a_zoom_booking_waits_for_its_link_before_writing_the_event(dav, berlin,
     writeback_reconcile(booking_id=inv.booking_id, now=now)
     href, ev = _only_event(dav, work.remote_id)
     assert str(ev["LOCATION"]) == "https://zoom.us/j/123"
+
+
+def test_cancel_racing_the_create_deletes_the_event_by_its_known_name_not_the_calendar(dav, berlin, now):
+    org, host, et = berlin
+    conn = connect(dav, host, now, "work")
+    work = conn.calendars.get()
+    calendars_choose(connection=conn, conflicts={work.pk}, writeback=work.pk)
+    inv = booking_create(event_type=et, start=utc(2026, 3, 3, 10),
+                         invitee=InviteeInput(name="Ada", email="ada@example.org", timezone="UTC"), now=now)
+    run_due(now)
+    CalendarEvent.objects.update(href="")  # as if the create's answer was never recorded
+    booking_cancel(booking=inv.booking, now=now)
+    run_due(now)
+    assert dav.objects(work.remote_id) == {}
+    assert dav.s.request("PROPFIND", work.remote_id, headers={"Depth": "0"}).status_code == 207  # still there

@@ -113,7 +113,9 @@ def writeback_reconcile(*, booking_id: int, now: datetime, moved_from: int | Non
             wanted[cal.pk] = cal
     for cal_id, ce in held.items():
         if cal_id not in wanted:
-            adapter_for(ce.calendar.connection, now=now).delete_event(ce.calendar.remote_id, href=ce.href)
+            adapter = adapter_for(ce.calendar.connection, now=now)
+            # An empty href: the create's job has not recorded its answer (yet); the name is deterministic.
+            adapter.delete_event(ce.calendar.remote_id, href=ce.href or adapter.default_href(ce.calendar.remote_id, ce.uid))
             ce.delete()
     for cal_id, cal in wanted.items():
         ce = held.get(cal_id)
@@ -170,5 +172,6 @@ def uncopy_from_calendar(*, rule, booking: Booking, params: dict, state: dict, n
     if cal is None:
         return  # the calendar was disconnected since: nothing left to remove
     with transaction.atomic():
-        adapter_for(cal.connection, now=now).delete_event(cal.remote_id, href=state["href"])
+        adapter = adapter_for(cal.connection, now=now)
+        adapter.delete_event(cal.remote_id, href=state.get("href") or adapter.default_href(cal.remote_id, state["uid"]))
         CalendarEvent.objects.filter(booking=booking, calendar=cal, purpose=CalendarEvent.Purpose.COPY).delete()

@@ -171,10 +171,15 @@ class CalDAV:
         return Changes(token="", full=True, upserts=self._resources(data))
 
     # writing -----------------------------------------------------------------------------------------------
+    def default_href(self, calendar_id: str, uid: str) -> str:
+        """Where we create the object for `uid`: known before the PUT, so a retry or a delete that races the
+        create names the same resource."""
+        return self._path(urljoin(calendar_id if calendar_id.endswith("/") else calendar_id + "/",
+                                  quote(uid, safe="") + ".ics"))
+
     def put_event(self, calendar_id: str, *, uid: str, ics: str, href: str = "", attendees=()) -> Written:
         create = not href
-        url = self._abs(href) if href else urljoin(calendar_id if calendar_id.endswith("/") else calendar_id + "/",
-                                                   quote(uid, safe="") + ".ics")
+        url = self._abs(href or self.default_href(calendar_id, uid))
         headers = {"Content-Type": "text/calendar; charset=utf-8"}
         if create:
             headers["If-None-Match"] = "*"
@@ -187,6 +192,8 @@ class CalDAV:
         return Written(href=self._path(url), etag=resp.headers.get("ETag", ""))
 
     def delete_event(self, calendar_id: str, *, href: str) -> None:
+        if not href:
+            raise ValueError("delete_event needs the event's href")  # never DELETE the collection itself
         url = self._abs(href)
         resp, _ = self._send("DELETE", url)
         if resp.status_code not in (200, 204, 404, 410):

@@ -147,6 +147,9 @@ class Google:
             if not page:
                 return Changes(token=data.get("nextSyncToken", ""), full=not token, upserts=upserts, deletes=deletes)
 
+    def default_href(self, calendar_id: str, uid: str) -> str:
+        return google_id(uid)
+
     def put_event(self, calendar_id: str, *, uid: str, ics: str, href: str = "", attendees=()) -> Written:
         body = ics_to_event(ics)
         event_id = href or google_id(uid)
@@ -166,6 +169,8 @@ class Google:
         return Written(href=data["id"], etag=data.get("etag", ""))
 
     def delete_event(self, calendar_id: str, *, href: str) -> None:
+        if not href:
+            raise ValueError("delete_event needs the event id")
         resp, _ = self._call("DELETE", f"/calendars/{quote(calendar_id, safe='')}/events/{quote(href, safe='')}",
                              params={"sendUpdates": self.send_updates})
         if resp.status_code not in (200, 204, 404, 410):
