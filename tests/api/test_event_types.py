@@ -88,7 +88,8 @@ def test_bad_event_type_input_is_400_naming_the_field(world):
     assert r.status_code == 400
     assert r.json()["details"][0]["parameter"] == "name"
     r = world.api.post("/event_types", {"name": "Intro call", "slug": "intro"})
-    assert r.status_code == 400 and r.json()["details"][0]["parameter"] == "slug"
+    assert r.status_code == 409 and r.json()["details"][0]["parameter"] == "slug"
+    assert r.json()["title"] == "Already Exists"
 
 
 def test_member_cannot_patch_someone_elses_event_type(world):

@@ -2,10 +2,11 @@
 
 from django.db.models import Q
 from django.utils.html import escape, linebreaks
+from django.utils.text import slugify
 from ninja import Field, Path, Query, Router, Schema, Status
 
 from slotwise.accounts.models import Membership
-from slotwise.core.errors import InvalidInput, NotFound
+from slotwise.core.errors import Conflict, InvalidInput, NotFound
 from slotwise.scheduling import services as scheduling
 from slotwise.scheduling.models import EventType
 
@@ -231,6 +232,9 @@ def create_event_type(request, body: EventTypeCreate):
 
             raise PermissionDenied("Only an organization admin can create event types for someone else")
     values = _values(body)
+    slug = slugify(values.get("slug") or values.get("name", ""))[:64]
+    if EventType.objects.filter(owner=owner, slug=slug).exists():
+        raise Conflict(f"slug: {owner.slug} already has an event type at {slug!r}; choose another slug", field="slug")
     if values.get("duration_minutes") is not None and not 1 <= values["duration_minutes"] <= 1440:
         raise InvalidInput("duration: give minutes from 1 to 1440", field="duration")
     et = scheduling.event_type_create(organization=me.organization, owner=owner, values=values, now=request.now)
