@@ -178,11 +178,9 @@ def bench_caldav(host, n: int, runs: int) -> None:
             except requests.RequestException:
                 clock.sleep(0.05)
         s.request("MKCALENDAR", base + "bench/work/")
-        t = clock.perf_counter()
         # Uploading 10 000 objects over HTTP takes Radicale many minutes (it validates and indexes each
         # one), so they are written straight into its file storage, one object per UID, as it stores them.
         _write_radicale_items(Path(folder) / "collection-root" / "bench" / "work", calendar_text(n, seed=2))
-        upload = clock.perf_counter() - t
         conn = connection_add_caldav(membership=host, url=base, username="bench", password="x", now=NOW)
         t = clock.perf_counter()
         sync_connection(connection=conn, now=NOW)  # Radicale parses and caches every object on first read

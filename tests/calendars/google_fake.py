@@ -60,7 +60,7 @@ class GoogleFake:
 
     def forget_sync_tokens(self):
         """Google may expire sync tokens at any time; the next incremental call gets 410."""
-        for cal_id, cal in self.calendars.items():
+        for cal_id in self.calendars:
             for n in range(0, next(self.seq)):
                 self.invalid_sync_tokens.add(f"{cal_id}:{n}")
 

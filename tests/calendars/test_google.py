@@ -1,6 +1,6 @@
 """Google Calendar against a local fake built from Google's documented shapes."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.test import Client

@@ -155,7 +155,7 @@ def _check_rule(uid: str, event, window_start: datetime, max_steps: int) -> None
         interval = int((r.get("INTERVAL") or [1])[0])
         if first is None or freq not in _FREQ_SECONDS:
             continue
-        begin = first if isinstance(first, datetime) else datetime(first.year, first.month, first.day)
+        begin = first if isinstance(first, datetime) else datetime(first.year, first.month, first.day, tzinfo=UTC)
         if begin.tzinfo is None:
             begin = begin.replace(tzinfo=UTC)
         steps = (window_start - begin).total_seconds() / (_FREQ_SECONDS[freq] * interval)

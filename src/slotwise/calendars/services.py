@@ -13,7 +13,6 @@ from slotwise.core.errors import InvalidInput, NotFound
 from slotwise.jobs.services import cancel_pending, enqueue
 from slotwise.scheduling.models import BusyBlock
 
-from .adapters import ics_feed
 from .adapters.base import AdapterError
 from .adapters.caldav import CalDAV
 from .adapters.google import Google, exchange_code
@@ -153,7 +152,7 @@ def calendars_choose(
         dropped = list(connection.calendars.exclude(pk__in=conflicts).filter(use_for_conflicts=True).values_list("pk", flat=True))
         connection.calendars.filter(pk__in=dropped).update(use_for_conflicts=False, sync_token="", expanded_at=None)
         for pk in dropped:
-            BusyBlock.objects.filter(source=connection.busy_source, external_id__startswith=f"{pk}|").delete()
+            BusyBlock.objects.filter(membership_id=connection.membership_id, source=connection.busy_source, external_id__startswith=f"{pk}|").delete()
             RemoteEvent.objects.filter(calendar_id=pk).delete()
         if unreachable is not None:
             connection.unreachable = unreachable
@@ -162,7 +161,7 @@ def calendars_choose(
 
 def connection_delete(*, connection: CalendarConnection) -> None:
     with transaction.atomic():
-        BusyBlock.objects.filter(source=connection.busy_source).delete()
+        BusyBlock.objects.filter(membership_id=connection.membership_id, source=connection.busy_source).delete()
         cancel_pending(f"calendar-sync:{connection.pk}")
         connection.delete()
 

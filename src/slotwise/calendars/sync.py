@@ -2,6 +2,7 @@
 on a remote server.
 
 Rows written: BusyBlock(source="calendar:<connection id>", external_id="<calendar id>|<UID>|<recurrence id>").
+Every delete also names the membership, so it walks the (membership, start) index instead of the table.
 A sync re-expands only the UIDs that changed; once a day (as the window moves on) it re-expands all the
 stored events of a calendar. A connection that fails is recorded (last_error, failures) and, if the host
 chose "busy", blocks the whole window until it syncs again; "free" keeps the busy time last synced.
@@ -79,7 +80,7 @@ def sync_connection(*, connection: CalendarConnection, now: datetime) -> SyncRes
                 connection.secret = seal(adapter.tokens)
                 connection.save(update_fields=["secret"])
         for cal in connection.calendars.filter(use_for_conflicts=False):
-            BusyBlock.objects.filter(source=connection.busy_source, external_id__startswith=f"{cal.pk}|").delete()
+            BusyBlock.objects.filter(membership_id=connection.membership_id, source=connection.busy_source, external_id__startswith=f"{cal.pk}|").delete()
     except AdapterError as exc:
         result.ok = False
         result.errors.append(str(exc))
@@ -91,7 +92,7 @@ def sync_connection(*, connection: CalendarConnection, now: datetime) -> SyncRes
     connection.failures = 0
     connection.import_report = result.errors[:50]
     connection.save(update_fields=["last_sync_at", "last_success_at", "last_error", "failures", "import_report"])
-    BusyBlock.objects.filter(source=connection.busy_source, external_id=UNREACHABLE_ID).delete()
+    BusyBlock.objects.filter(membership_id=connection.membership_id, source=connection.busy_source, external_id=UNREACHABLE_ID).delete()
     return result
 
 
@@ -102,7 +103,7 @@ def _record_failure(connection: CalendarConnection, message: str, now: datetime)
         connection.last_error = message[:2000]
         connection.failures += 1
         connection.save(update_fields=["last_sync_at", "last_error", "failures"])
-        BusyBlock.objects.filter(source=connection.busy_source, external_id=UNREACHABLE_ID).delete()
+        BusyBlock.objects.filter(membership_id=connection.membership_id, source=connection.busy_source, external_id=UNREACHABLE_ID).delete()
         if connection.unreachable == CalendarConnection.Unreachable.BUSY:
             start, end = window(now)
             BusyBlock.objects.create(
@@ -228,7 +229,7 @@ def _insert_busy(rows: list[tuple]) -> None:
 
 
 def _expand_all(connection, cal: RemoteCalendar, now: datetime, result: SyncResult) -> None:
-    BusyBlock.objects.filter(source=connection.busy_source, external_id__startswith=f"{cal.pk}|").delete()
+    BusyBlock.objects.filter(membership_id=connection.membership_id, source=connection.busy_source, external_id__startswith=f"{cal.pk}|").delete()
     _write_busy(connection, cal, list(RemoteEvent.objects.filter(calendar=cal).values_list("data", flat=True)), now, result)
     cal.expanded_at = now
     cal.save(update_fields=["expanded_at"])
@@ -241,7 +242,7 @@ def _expand_uids(connection, cal: RemoteCalendar, uids: set[str], now: datetime,
         q = Q()
         for uid in chunk:
             q |= Q(external_id__startswith=_ext_prefix(cal, uid))
-        BusyBlock.objects.filter(source=connection.busy_source).filter(q).delete()
+        BusyBlock.objects.filter(membership_id=connection.membership_id, source=connection.busy_source).filter(q).delete()
         texts = list(RemoteEvent.objects.filter(calendar=cal, uid__in=chunk).values_list("data", flat=True))
         if texts:
             _write_busy(connection, cal, texts, now, result)

@@ -63,13 +63,20 @@ def booking_ics(booking: Booking, *, uid: str, now: datetime) -> str:
 
 # Subscribers (inside the booking's transaction) ------------------------------------------------------------
 
-def _enqueue(booking: Booking, now: datetime, **extra) -> None:
+def _enqueue(booking: Booking, now: datetime, *, moved_from: Booking | None = None) -> None:
+    """Only when a calendar is involved: most hosts have no write-back target, and their bookings cost
+    no job at all."""
     hosts = list(booking.host_blocks.values_list("membership_id", flat=True)) or [booking.host_id]
-    has_target = RemoteCalendar.objects.filter(is_writeback=True, connection__membership_id__in=hosts).exists()
-    has_events = CalendarEvent.objects.filter(booking=booking, purpose=CalendarEvent.Purpose.WRITEBACK).exists()
-    if has_target or has_events or extra:
-        enqueue(WRITE_JOB, {"booking_id": booking.pk, **extra}, key=f"booking:{booking.uid}", due_at=now,
-                organization_id=booking.organization_id)
+    touched = [booking.pk] + ([moved_from.pk] if moved_from is not None else [])
+    if not (
+        RemoteCalendar.objects.filter(is_writeback=True, connection__membership_id__in=hosts).exists()
+        or CalendarEvent.objects.filter(booking_id__in=touched, purpose=CalendarEvent.Purpose.WRITEBACK).exists()
+    ):
+        return
+    payload = {"booking_id": booking.pk}
+    if moved_from is not None:
+        payload["moved_from"] = moved_from.pk
+    enqueue(WRITE_JOB, payload, key=f"booking:{booking.uid}", due_at=now, organization_id=booking.organization_id)
 
 
 def on_booking_created(*, event, booking, invitee, now, **_):
@@ -85,8 +92,7 @@ def on_booking_changed(*, event, booking, now, **_):
 def on_booking_rescheduled(*, event, old, invitee, new, now, **_):
     new_booking = new.booking
     if new_booking.rescheduled_from_id == old.pk:
-        enqueue(WRITE_JOB, {"booking_id": new_booking.pk, "moved_from": old.pk}, key=f"booking:{new_booking.uid}",
-                due_at=now, organization_id=new_booking.organization_id)
+        _enqueue(new_booking, now, moved_from=old)
     else:  # one invitee of a group left for another time: the old event loses an attendee, a new one appears
         _enqueue(old, now)
         _enqueue(new_booking, now)
