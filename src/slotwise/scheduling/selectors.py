@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from django.db.models.functions import Coalesce
+
 from slotwise import engine
 from slotwise.accounts.models import Membership
 from slotwise.bookings.models import BookingHost
@@ -193,9 +195,11 @@ def host_inputs(
     busy: dict[int, list[engine.Busy]] = defaultdict(list)
     # A 100-host pool reads ~20 000 rows here: plain tuples, not model instances (see _fast_rows).
     for member_id, b_start, b_end, label in _fast_rows(
-        BusyBlock.objects.filter(membership_id__in=ids, end__gt=lo, start__lt=hi).values_list(
-            "membership_id", "start", "end", "label"
-        )
+        BusyBlock.objects.filter(membership_id__in=ids, end__gt=lo, start__lt=hi)
+        # COALESCE(x, x) is x, minus SQLite's column type: the driver hands back the stored ISO text, which
+        # datetime.fromisoformat reads far faster than the registered timestamp converter.
+        .annotate(s=Coalesce("start", "start"), e=Coalesce("end", "end"))
+        .values_list("membership_id", "s", "e", "label")
     ):
         busy[member_id].append(engine.Busy(_utc(b_start), _utc(b_end), label=label or "busy"))
 
