@@ -7,12 +7,16 @@ no clock (`now` is passed in by the view).
 import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
 from slotwise.accounts.models import Membership
 from slotwise.core.errors import InvalidInput
-from slotwise.core.timezones import validate_zone
+from slotwise.core.timezones import all_zones, validate_zone
 from slotwise.scheduling import selectors
 from slotwise.scheduling.models import EventType
 
@@ -47,6 +51,12 @@ ICU_LEGACY = {
     "Etc/UTC": "UTC",
     "Etc/GMT": "UTC",
 }
+
+
+@lru_cache(maxsize=1)
+def zone_options() -> str:
+    """The <option>s of the zone picker's datalist, rendered once: ~430 zones on every page view add up."""
+    return mark_safe("".join(f'<option value="{escape(z)}">' for z in all_zones()))
 
 
 def canonical_zone(name: str) -> str:

@@ -165,7 +165,7 @@ def _booking_page(request, ctx: Ctx):
     choice = page.read_choice(params, event_type, hosts, default_zone=default_zone, now=now, duration=duration)
     base = {
         "ctx": ctx, "event_type": event_type, "hosts": hosts, "hosts_label": _hosts_label(event_type, hosts),
-        "location_label": _location_label(event_type), "choice": choice, "zones": all_zones(),
+        "location_label": _location_label(event_type), "choice": choice, "zone_options": page.zone_options(),
         "can_pick_host": page.can_pick_host(event_type) and not ctx.rescheduling,
         "durations": sorted({event_type.duration_minutes, *(event_type.duration_options or [])}),
         "duration": choice.duration or event_type.duration_minutes,
