@@ -65,6 +65,12 @@ def test_a_rule_copies_support_bookings_to_the_team_calendar_and_removes_them_on
         ("Customer SUPPORT with Alan Turing", utc(2026, 3, 3, 14)),
     ]
     assert sorted(RuleRun.objects.values_list("status", flat=True)) == ["done", "done"]
+    # The lead also counts that calendar for conflicts: the team's copies do not make the lead busy.
+    from slotwise.calendars.sync import sync_connection
+    from slotwise.scheduling.models import BusyBlock
+
+    assert sync_connection(connection=t["conn"], now=now).ok
+    assert not BusyBlock.objects.filter(source=t["conn"].busy_source).exists()
 
     booking_cancel(booking=a.booking, now=now)
     run_due(now)

@@ -186,11 +186,13 @@ def _sync_remote(connection, cal: RemoteCalendar, adapter, now: datetime, result
 
 
 def _own_uids(connection) -> set[str]:
-    """Events Slotwise wrote for this host's own bookings: the bookings already block their time (with
-    buffers), and counting the copy too would refuse the second seat of a group event."""
+    """Events Slotwise wrote: the host's own write-back copies (the bookings already block their time, with
+    buffers, and counting the copy too would refuse the second seat of a group event), and team-calendar
+    copies in this connection's calendars (other people's meetings, which do not make this host busy)."""
     return set(
         CalendarEvent.objects.filter(
-            calendar__connection__membership_id=connection.membership_id, purpose=CalendarEvent.Purpose.WRITEBACK
+            Q(calendar__connection__membership_id=connection.membership_id, purpose=CalendarEvent.Purpose.WRITEBACK)
+            | Q(calendar__connection_id=connection.pk)
         ).values_list("uid", flat=True)
     )
 
