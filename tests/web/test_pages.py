@@ -223,3 +223,22 @@ def test_booking_pages_may_be_framed_and_post_without_csrf(acme, frozen):
     assert strict.post("/acme/ana/intro/", form(confirmed="1")).status_code == 302
     # The dashboard is not frameable.
     assert strict.get("/login/")["X-Frame-Options"] == "SAMEORIGIN"
+
+
+def test_polls_and_repeats_do_not_add_funnel_steps(client, acme, frozen):
+    client.get("/acme/ana/intro/?tz=Europe/Berlin")
+    client.get("/acme/ana/intro/?tz=Europe/Berlin")  # a reload
+    client.get("/acme/ana/intro/?tz=Europe/Berlin&date=2026-03-03", HTTP_HX_REQUEST="true")
+    client.get("/acme/ana/intro/?tz=Europe/Berlin&date=2026-03-03&clock=24", HTTP_HX_REQUEST="true")
+    client.get("/acme/ana/intro/?tz=Europe/Berlin&date=2026-03-03", HTTP_HX_REQUEST="true",
+               HTTP_X_SLOTWISE_POLL="1")
+    client.get("/acme/ana/intro/?tz=Europe/Berlin&date=2026-03-04", HTTP_HX_REQUEST="true")
+    assert list(FunnelEvent.objects.values_list("name", "attributes__date")) == [
+        ("calendar_1st_step", None), ("calendar_2nd_step", "2026-03-03"), ("calendar_2nd_step", "2026-03-04")]
+
+
+def test_bad_choices_in_the_address_are_named_not_500s(client, acme, frozen):
+    html = client.get("/acme/ana/intro/?tz=UTC&month=March&duration=17&date=2026-02-30").content.decode()
+    assert "month: &#x27;March&#x27; is not a month like 2026-03" in html
+    assert "duration: choose one of [30] minutes" in html
+    assert "date: &#x27;2026-02-30&#x27; is not a date like 2026-03-09" in html

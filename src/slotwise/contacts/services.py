@@ -22,6 +22,10 @@ def funnel_record(
         raise ValueError(f"unknown funnel step {name!r}")
     if not visitor_id or len(visitor_id) > MAX_VISITOR_ID:
         return None
+    # A reload, a zone change or a 12/24h switch repeats the step the visitor is on: one row is enough.
+    last = FunnelEvent.objects.filter(organization=organization, visitor_id=visitor_id).order_by("-id").first()
+    if last is not None and last.name == name and last.attributes == (attributes or {}) and contact is None:
+        return last
     return FunnelEvent.objects.create(
         organization=organization, visitor_id=visitor_id, name=name, attributes=attributes or {},
         contact=contact, created_at=now,

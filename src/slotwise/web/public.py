@@ -189,7 +189,7 @@ def _booking_page(request, ctx: Ctx):
             form = {"start": params["start"], "name": "", "email": "", "answers": {}, "browser_tz": choice.browser_zone}
             return _with_visitor(request, _render_form(request, ctx, choice, base, start, form, {}))
     if request.headers.get("HX-Request"):
-        if choice.day:
+        if choice.day and not request.headers.get("X-Slotwise-Poll"):
             _funnel(request, event_type, "calendar_2nd_step", now, {"date": choice.day.isoformat()})
         return _with_visitor(request, render(request, "web/_picker.html", {**base, **_picker(ctx, choice, now)}))
     if choice.day:
