@@ -75,6 +75,9 @@ def _run(args) -> int:
     rng = random.Random(args.seed)
     scenarios = [_s1(rng), _s2(rng)]
     print(f"booking page render, {args.runs} warm requests each (Django test Client, SQLite, now={NOW:%Y-%m-%dT%H:%MZ})")
+    load = os.getloadavg()[0]
+    print(f"machine: {os.cpu_count()} CPUs, load average {load:.1f} at start"
+          + (" (busy: figures are inflated)" if load > (os.cpu_count() or 1) else ""))
     print(f"{'scenario':<44} {'cold ms':>8} {'median ms':>10} {'p95 ms':>8} {'goal ms':>8}  ok")
     failed = False
     for name, label, url in scenarios:

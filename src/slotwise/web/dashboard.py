@@ -75,6 +75,12 @@ def host_required(view):
     return wrapped
 
 
+def _host_zone(m: Membership) -> str:
+    """The zone a host reads times in: their default schedule's, else their account's."""
+    schedule = AvailabilitySchedule.objects.filter(owner=m).order_by("-is_default", "pk").first()
+    return schedule.timezone if schedule else (m.user.timezone or "UTC")
+
+
 def _visible_event_types(m: Membership):
     qs = EventType.objects.filter(organization=m.organization).select_related("owner__user", "team", "organization")
     if not m.is_admin:
@@ -106,9 +112,12 @@ def home(request):
         Booking.objects.filter(organization=m.organization, status=Booking.Status.CONFIRMED, start__gte=now)
         .filter(Q(host=m) | Q(host_blocks__membership=m)).distinct().select_related("event_type").order_by("start")[:5]
     )
+    zone = _host_zone(m)
+    upcoming = [{"b": b, "when": f"{page.fmt_short_day(b.start, zone)} · {page.fmt_time(b.start, zone, '24')}"}
+                for b in upcoming]
     return render(request, "web/dash_event_types.html", {
         "event_types": event_types, "favorites": favorites, "upcoming": upcoming, "nav": "event_types",
-        "new_link": request.session.pop("new_link", None), "base_url": request.build_absolute_uri("/").rstrip("/"),
+        "new_link": request.session.pop("new_link", None), "zone": zone, "base_url": request.build_absolute_uri("/").rstrip("/"),
     })
 
 
@@ -399,9 +408,8 @@ def booking_list(request):
     if et:
         qs = qs.filter(event_type_id=_to_int(et))
     items = []
+    zone = _host_zone(m)
     for b in qs[:200]:
-        zone = m.user.timezone if m.user.timezone != "UTC" else selectors.host_schedule(b.event_type, b.host).timezone \
-            if b.event_type.owner_id else b.timezone
         items.append({"b": b, "invitees": list(b.invitees.all()), "day": page.fmt_day(b.start, zone),
                       "when": f"{page.fmt_time(b.start, zone, '24')}–{page.fmt_time(b.end, zone, '24')}",
                       "zone": zone, "past": b.start < now})
