@@ -39,7 +39,9 @@ CLAIM_BATCH = 1
 class Defer(Exception):  # noqa: N818 - a control signal, not an error
     """Raised by a handler that cannot run yet: the job is due again in `seconds`, without spending an attempt."""
 
-    def __init__(self, seconds: float, why: str = ""):
+    def __init__(self, seconds: "float | timedelta", why: str = ""):
+        if isinstance(seconds, timedelta):
+            seconds = seconds.total_seconds()
         super().__init__(why or f"deferred {seconds}s")
         self.seconds = seconds
 

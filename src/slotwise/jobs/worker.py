@@ -104,3 +104,11 @@ class Worker:
         finally:
             connection.close()
             log.info("worker %s stopped after %s job(s)", self.worker_id, self.ran)
+
+
+def command_line(*, concurrency: int = 1, interval: float = 0.5) -> list[str]:
+    """How `slotwise serve` starts its worker: a child process with the server's environment, stopped with
+    SIGTERM when the server stops (it finishes the job in hand, then exits 0)."""
+    import sys
+
+    return [sys.executable, "-m", "slotwise", "worker", "--concurrency", str(concurrency), "--interval", str(interval)]
