@@ -318,3 +318,37 @@ def test_cancel_racing_the_create_deletes_the_event_by_its_known_name_not_the_ca
     run_due(now)
     assert dav.objects(work.remote_id) == {}
     assert dav.s.request("PROPFIND", work.remote_id, headers={"Depth": "0"}).status_code == 207  # still there
+
+
+def test_discovery_through_a_well_known_redirect_keeps_the_propfind(dav, berlin, now):
+    """Most servers answer /.well-known/caldav with a 301 to the DAV root; the PROPFIND must survive it."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen = []
+
+    class Front(BaseHTTPRequestHandler):
+        def _any(self):
+            seen.append((self.command, self.path))
+            self.send_response(301)
+            self.send_header("Location", dav.base)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_PROPFIND = do_GET = _any
+
+        def log_message(self, *a):
+            pass
+
+    front = ThreadingHTTPServer(("127.0.0.1", 0), Front)
+    threading.Thread(target=front.serve_forever, daemon=True).start()
+    try:
+        org, host, et = berlin
+        dav.mkcalendar("work")
+        conn = connection_add_caldav(membership=host, url=f"http://127.0.0.1:{front.server_port}/.well-known/caldav",
+                                     username=dav.user, password="pw", now=now)
+        assert [c.remote_id for c in conn.calendars.all()] == [f"{dav.base}{dav.user}/work/"]
+        assert seen[0] == ("PROPFIND", "/.well-known/caldav/")
+    finally:
+        front.shutdown()
+        front.server_close()

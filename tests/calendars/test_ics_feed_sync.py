@@ -161,3 +161,28 @@ def test_an_ics_feed_cannot_be_the_write_back_target(feed_server, host, now):
     with pytest.raises(InvalidInput, match="read-only"):
         calendars_choose(connection=conn, conflicts=set(), writeback=conn.calendars.get().pk)
     assert CalendarConnection.objects.count() == 1
+
+
+def test_a_moved_feed_is_followed(feed_server, host, now):
+    feed_server.body = cal("UID:a\r\nDTSTART:20260303T090000Z\r\nDTEND:20260303T100000Z").encode()
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Moved(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(301)
+            self.send_header("Location", feed_server.url)
+            self.end_headers()
+
+        def log_message(self, *a):
+            pass
+
+    old = ThreadingHTTPServer(("127.0.0.1", 0), Moved)
+    threading.Thread(target=old.serve_forever, daemon=True).start()
+    try:
+        conn = connection_add_ics(membership=host, url=f"http://127.0.0.1:{old.server_port}/old.ics", now=now)
+        assert sync_connection(connection=conn, now=now).ok
+        assert blocks(conn) == [(utc(2026, 3, 3, 9), utc(2026, 3, 3, 10))]
+    finally:
+        old.shutdown()
+        old.server_close()

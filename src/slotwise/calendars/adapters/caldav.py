@@ -49,8 +49,9 @@ class CalDAV:
                                status=resp.status_code)
         return resp, data
 
-    def _abs(self, href: str) -> str:
-        return urljoin(self.url, href)
+    def _abs(self, href: str, base: str | None = None) -> str:
+        # Relative to the URL that answered (discovery may have been redirected to another host or path).
+        return urljoin(base or self.url, href)
 
     def _path(self, url: str) -> str:
         return urlsplit(url).path
@@ -60,7 +61,8 @@ class CalDAV:
         resp, data = self._send("PROPFIND", url, body=body, depth="0")
         if resp.status_code != 207:
             return []
-        return [h.text.strip() for h in _xml(data, "PROPFIND").iterfind(".//d:propstat/d:prop//d:href", NS) if h.text]
+        return [urljoin(resp.url, h.text.strip())
+                for h in _xml(data, "PROPFIND").iterfind(".//d:propstat/d:prop//d:href", NS) if h.text]
 
     # discovery ---------------------------------------------------------------------------------------------
     def home(self) -> str:
@@ -72,8 +74,8 @@ class CalDAV:
                 break
         if not principal:
             return self.url  # a server without discovery: the URL given is the home or a calendar
-        homes = self._propfind_one(self._abs(principal[0]), "<c:calendar-home-set/>")
-        return self._abs(homes[0]) if homes else self._abs(principal[0])
+        homes = self._propfind_one(principal[0], "<c:calendar-home-set/>")
+        return homes[0] if homes else principal[0]
 
     def list_calendars(self) -> list[CalendarInfo]:
         home = self.home()
@@ -97,7 +99,7 @@ class CalDAV:
             privs = {p.tag.split("}")[-1] for p in prop.iterfind("d:current-user-privilege-set/d:privilege/*", NS)}
             read_only = bool(privs) and not ({"write", "write-content", "all"} & privs)
             name = prop.findtext("d:displayname", default="", namespaces=NS) or href.rstrip("/").rsplit("/", 1)[-1]
-            out.append(CalendarInfo(remote_id=self._abs(href), name=name, read_only=read_only))
+            out.append(CalendarInfo(remote_id=self._abs(href, resp.url), name=name, read_only=read_only))
         return out
 
     # reading -----------------------------------------------------------------------------------------------
@@ -117,7 +119,7 @@ class CalDAV:
         root = _xml(data, "sync-collection")
         changed, deleted = [], []
         for r in root.iterfind("d:response", NS):
-            href = self._path(self._abs(r.findtext("d:href", default="", namespaces=NS).strip()))
+            href = self._path(self._abs(r.findtext("d:href", default="", namespaces=NS).strip(), calendar_id))
             if href.rstrip("/") == self._path(calendar_id).rstrip("/"):
                 continue
             status = r.findtext("d:status", default="", namespaces=NS)
@@ -179,7 +181,7 @@ class CalDAV:
 
     def put_event(self, calendar_id: str, *, uid: str, ics: str, href: str = "", attendees=()) -> Written:
         create = not href
-        url = self._abs(href or self.default_href(calendar_id, uid))
+        url = self._abs(href or self.default_href(calendar_id, uid), calendar_id)
         headers = {"Content-Type": "text/calendar; charset=utf-8"}
         if create:
             headers["If-None-Match"] = "*"
@@ -194,7 +196,7 @@ class CalDAV:
     def delete_event(self, calendar_id: str, *, href: str) -> None:
         if not href:
             raise ValueError("delete_event needs the event's href")  # never DELETE the collection itself
-        url = self._abs(href)
+        url = self._abs(href, calendar_id)
         resp, _ = self._send("DELETE", url)
         if resp.status_code not in (200, 204, 404, 410):
             raise AdapterError(f"DELETE {url}: HTTP {resp.status_code}", status=resp.status_code)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urljoin
+
 import requests
 from django.conf import settings
 
@@ -17,10 +19,25 @@ def max_bytes() -> int:
 
 
 def request(session: requests.Session, method: str, url: str, **kw) -> tuple[requests.Response, bytes]:
-    """Send, read at most max_bytes() of the body, and turn network failures into AdapterError."""
+    """Send, read at most max_bytes() of the body, and turn network failures into AdapterError.
+
+    Redirects are followed here, keeping the method and body: requests turns a redirected PROPFIND into a
+    body-less one (or a GET on 302), and /.well-known/caldav is a redirect on most servers."""
+    for _ in range(5):
+        resp, body = _once(session, method, url, **kw)
+        location = resp.headers.get("Location")
+        if resp.status_code not in (301, 302, 303, 307, 308) or not location:
+            return resp, body
+        url = urljoin(url, location)
+        if resp.status_code == 303:
+            method, kw = "GET", {k: v for k, v in kw.items() if k not in ("data", "json")}
+    raise AdapterError(f"{method} {url}: too many redirects")
+
+
+def _once(session: requests.Session, method: str, url: str, **kw) -> tuple[requests.Response, bytes]:
     limit = max_bytes()
     try:
-        resp = session.request(method, url, timeout=timeout(), stream=True, allow_redirects=True, **kw)
+        resp = session.request(method, url, timeout=timeout(), stream=True, allow_redirects=False, **kw)
         chunks, size = [], 0
         for chunk in resp.iter_content(65536):
             size += len(chunk)
