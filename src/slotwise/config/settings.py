@@ -197,3 +197,7 @@ SLOTWISE_GOOGLE_CLIENT_SECRET = os.environ.get("SLOTWISE_GOOGLE_CLIENT_SECRET", 
 SLOTWISE_GOOGLE_AUTH_URL = os.environ.get("SLOTWISE_GOOGLE_AUTH_URL", "https://accounts.google.com/o/oauth2/v2/auth")
 SLOTWISE_GOOGLE_TOKEN_URL = os.environ.get("SLOTWISE_GOOGLE_TOKEN_URL", "https://oauth2.googleapis.com/token")
 SLOTWISE_GOOGLE_API_URL = os.environ.get("SLOTWISE_GOOGLE_API_URL", "https://www.googleapis.com")
+# Feed and CalDAV URLs may point into this server's own network only outside production (or when set to 1).
+SLOTWISE_CALENDAR_ALLOW_PRIVATE_URLS = (
+    os.environ.get("SLOTWISE_CALENDAR_ALLOW_PRIVATE_URLS", "0" if PRODUCTION else "1") == "1"
+)
