@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from urllib.parse import urljoin
+import ipaddress
+import socket
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from django.conf import settings
@@ -34,7 +36,30 @@ def request(session: requests.Session, method: str, url: str, **kw) -> tuple[req
     raise AdapterError(f"{method} {url}: too many redirects")
 
 
+def allow_private() -> bool:
+    default = not getattr(settings, "PRODUCTION", False)
+    return bool(getattr(settings, "SLOTWISE_CALENDAR_ALLOW_PRIVATE_URLS", default))
+
+
+def check_public(url: str) -> None:
+    """In production a host's feed URL must not reach the server's own network (Redis, PostgreSQL, cloud
+    metadata): refuse loopback, private, link-local and reserved addresses. Checked on every redirect hop.
+    SLOTWISE_CALENDAR_ALLOW_PRIVATE_URLS=1 allows them (a Nextcloud on the same LAN)."""
+    if allow_private():
+        return
+    host = urlsplit(url).hostname or ""
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except socket.gaierror:
+        raise AdapterError(f"{url}: the host name {host!r} does not resolve") from None
+    for info in infos:
+        ip = ipaddress.ip_address(info[4][0])
+        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast or ip.is_unspecified:
+            raise AdapterError(f"{url}: {host} is an address inside this server's network; use a public address")
+
+
 def _once(session: requests.Session, method: str, url: str, **kw) -> tuple[requests.Response, bytes]:
+    check_public(url)
     limit = max_bytes()
     try:
         resp = session.request(method, url, timeout=timeout(), stream=True, allow_redirects=False, **kw)
