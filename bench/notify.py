@@ -21,7 +21,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     invitee_ms = [(accepted.at[e][0] - t) * 1000 for e, t in committed.items() if e in accepted.at]
     host_times = sorted(accepted.at.get(host_email, []))
     commits = sorted(committed.values())
-    host_ms = [(h - c) * 1000 for h, c in zip(host_times, commits)]
+    host_ms = [(h - c) * 1000 for h, c in zip(host_times, commits, strict=False)]
     backend = args.tasks_backend or "django_tasks_db.DatabaseBackend"
     db = "sqlite" if env["DATABASE_URL"].startswith("sqlite") else env["DATABASE_URL"].split(":", 1)[0]
     print(f"notify: {args.bookings} bookings, {args.gap}s apart; {args.workers} worker(s); db={db}; tasks={backend}")

@@ -3,9 +3,7 @@
 from datetime import UTC, datetime
 
 import pytest
-from django.contrib.auth import get_user_model
 
-from slotwise.jobs.models import Job
 from slotwise.jobs.services import enqueue, run_due
 from tests import factories as f
 

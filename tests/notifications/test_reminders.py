@@ -1,6 +1,6 @@
 """Reminders and follow-ups: scheduled as jobs at exact instants, moved or dropped with the booking."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 

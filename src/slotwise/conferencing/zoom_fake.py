@@ -8,7 +8,7 @@ import json
 import re
 import secrets
 import threading
-from datetime import datetime
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -129,7 +129,7 @@ class FakeZoom:
                 start = body.get("start_time")
                 if body.get("type", 2) == 2:
                     try:
-                        datetime.strptime(start or "", "%Y-%m-%dT%H:%M:%SZ")
+                        datetime.strptime((start or "") + "+0000", "%Y-%m-%dT%H:%M:%SZ%z")
                     except ValueError:
                         errors.append({"field": "start_time", "message": "Invalid field."})
                 if not isinstance(body.get("duration", 0), int):
@@ -143,7 +143,7 @@ class FakeZoom:
                     "host_email": "host@example.com", "topic": body.get("topic", "Zoom meeting"),
                     "type": body.get("type", 2), "status": "waiting", "start_time": start,
                     "duration": body.get("duration"), "timezone": body.get("timezone", "UTC"),
-                    "agenda": body.get("agenda", ""), "created_at": datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "agenda": body.get("agenda", ""), "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                     "start_url": f"https://fake.zoom.us/s/{mid}?zak=fake", "join_url": f"https://fake.zoom.us/j/{mid}?pwd={pwd}",
                     "password": pwd, "settings": body.get("settings", {}),
                 }

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from email.mime.text import MIMEText
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
 from django.db.models import Q
 
 from slotwise.bookings.models import Booking, Invitee
