@@ -352,3 +352,37 @@ def test_discovery_through_a_well_known_redirect_keeps_the_propfind(dav, berlin,
     finally:
         front.shutdown()
         front.server_close()
+
+
+def test_a_group_event_lists_every_seated_invitee_and_drops_one_who_leaves(dav, now):
+    from slotwise.bookings.services import invitee_cancel
+    from slotwise.scheduling.models import EventType
+
+    org = f.org()
+    host = f.host(org)
+    et = f.event_type(host, name="Workshop", kind=EventType.Kind.GROUP, seats=3, duration_minutes=60)
+    conn = connect(dav, host, now, "work")
+    work = conn.calendars.get()
+    calendars_choose(connection=conn, conflicts={work.pk}, writeback=work.pk)
+    ada = booking_create(event_type=et, start=utc(2026, 3, 3, 10),
+                         invitee=InviteeInput(name="Ada", email="ada@example.org", timezone="UTC"), now=now)
+    run_due(now)
+    sync_connection(connection=conn, now=now)  # our copy comes back from the server: it must not take the seat
+    bob = booking_create(event_type=et, start=utc(2026, 3, 3, 10),
+                         invitee=InviteeInput(name="Bob", email="bob@example.org", timezone="UTC"), now=now)
+    assert bob.booking_id == ada.booking_id
+    run_due(now)
+
+    def attendees():
+        href, ev = _only_event(dav, work.remote_id)
+        found = ev.get("ATTENDEE")
+        return sorted(str(a) for a in (found if isinstance(found, list) else [found]))
+
+    assert attendees() == ["mailto:ada@example.org", "mailto:bob@example.org"]
+    invitee_cancel(invitee=ada, now=now)
+    run_due(now)
+    assert attendees() == ["mailto:bob@example.org"]
+    bob.refresh_from_db()
+    invitee_cancel(invitee=bob, now=now)
+    run_due(now)
+    assert dav.objects(work.remote_id) == {}
