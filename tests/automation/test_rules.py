@@ -224,6 +224,8 @@ def test_canceled_trigger_fires_on_cancel(org_hosts, receiver, now):
     ({"filters": [{"field": "colour", "value": "x"}]}, r"filters\[0\].field: use one of"),
     ({"filters": [{"field": "host", "op": "regex", "value": "x"}]}, r"filters\[0\].op: use one of"),
     ({"filters": [{"field": "answer", "value": "x"}]}, r"filters\[0\].key: name the question"),
+    ({"action": "webhook", "params": {"url": "ftp://example.com/x"}}, "params.url: give the http"),
+    ({"action": "email", "params": {"to": "not-an-address"}}, "params.to: 'not-an-address' is not an email address"),
 ])
 def test_rules_are_validated_with_messages_that_say_what_to_fix(org_hosts, kw, message):
     org, ann, bob = org_hosts

@@ -111,3 +111,27 @@ def test_a_reminder_to_the_host_is_in_the_hosts_zone(et, smtp, now):
     assert "linus@example.com" in mail["To"]
     assert str(mail["Subject"]).strip() == "Reminder: Intro with Mei on Wed 4 Mar 2026, 11:00 (Europe/Helsinki)"
     assert "Cancel:" not in mail.get_body(("plain",)).get_content()
+
+
+@pytest.mark.parametrize("kw, message", [
+    ({"offset_minutes": 0}, "offset_minutes: give whole minutes from 1 to 86400"),
+    ({"offset_minutes": 86401}, "offset_minutes: give whole minutes from 1 to 86400"),
+    ({"offset_minutes": 10, "when": "during"}, "when: use one of"),
+    ({"offset_minutes": 10, "recipient": "everyone"}, "recipient: use one of"),
+    ({"offset_minutes": 10, "subject": "{% if %}"}, "subject: the template does not parse"),
+])
+def test_reminders_are_validated_with_messages_that_say_what_to_fix(et, kw, message):
+    from slotwise.core.errors import InvalidInput
+    from slotwise.notifications.services import reminder_create
+
+    with pytest.raises(InvalidInput, match=message):
+        reminder_create(organization=et.organization, **kw)
+    assert Reminder.objects.count() == 0
+
+
+def test_reminder_create_for_another_organizations_event_type_is_refused(et):
+    from slotwise.core.errors import InvalidInput
+    from slotwise.notifications.services import reminder_create
+
+    with pytest.raises(InvalidInput, match="event_type: that event type belongs to another organization"):
+        reminder_create(organization=f.org(), offset_minutes=10, event_type=et)

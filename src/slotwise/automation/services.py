@@ -39,8 +39,36 @@ def rule_create(
 
         raise InvalidInput(f"action: {action!r} is not one of {action_names()}", field="action")
     filters = validate_filters(filters or [])
+    params = validate_params(action, params or {})
     return Rule.objects.create(organization=organization, name=name[:200], trigger=trigger, action=action,
                                filters=filters, params=params or {}, undo_on_cancel=undo_on_cancel)
+
+
+def validate_params(action: str, params: dict) -> dict:
+    """The built-in actions' parameters; other actions check their own when they run."""
+    from urllib.parse import urlparse
+
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    if not isinstance(params, dict):
+        raise InvalidInput("params: give an object", field="params")
+    if action == "webhook":
+        url = urlparse(str(params.get("url", "")))
+        if url.scheme not in ("http", "https") or not url.netloc:
+            raise InvalidInput("params.url: give the http(s) address to POST to", field="params.url")
+    if action == "email":
+        to = params.get("to")
+        addresses = to if isinstance(to, list) else [to]
+        try:
+            if not to:
+                raise ValidationError("empty")
+            for a in addresses:
+                validate_email(a)
+        except ValidationError:
+            raise InvalidInput(f"params.to: {to!r} is not an email address (or a list of them)",
+                               field="params.to") from None
+    return params
 
 
 def validate_filters(filters: list) -> list:

@@ -17,6 +17,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db.models import Q
 
 from slotwise.bookings.models import Booking, Invitee
+from slotwise.core.errors import InvalidInput
 from slotwise.jobs.models import Job
 from slotwise.jobs.services import Defer, cancel_pending, enqueue, handler
 
@@ -98,6 +99,38 @@ def _invitee_gone(*, booking: Booking, invitee: Invitee, reason: str, now: datet
             key=_key(invitee), organization_id=org, due_at=now)
     enqueue(HOST_JOB, {"invitee_id": invitee.pk, "what": "canceled", "reason": reason}, key=_key(invitee),
             organization_id=org, due_at=now)
+
+
+MAX_OFFSET_MINUTES = 60 * 24 * 60
+
+
+def reminder_create(
+    *, organization, offset_minutes: int, when: str = Reminder.When.BEFORE_START, event_type=None,
+    recipient: str = Reminder.Recipient.INVITEE, name: str = "Reminder", subject: str = "", text: str = "",
+) -> Reminder:
+    """A reminder (before the start) or follow-up (after the end) for the organization or one event type.
+    Applies to bookings made from now on; pending ones keep what they were given."""
+    if not isinstance(offset_minutes, int) or not 1 <= offset_minutes <= MAX_OFFSET_MINUTES:
+        raise InvalidInput(f"offset_minutes: give whole minutes from 1 to {MAX_OFFSET_MINUTES} (60 days)",
+                           field="offset_minutes")
+    if when not in Reminder.When.values:
+        raise InvalidInput(f"when: use one of {Reminder.When.values}", field="when")
+    if recipient not in Reminder.Recipient.values:
+        raise InvalidInput(f"recipient: use one of {Reminder.Recipient.values}", field="recipient")
+    if event_type is not None and event_type.organization_id != organization.pk:
+        raise InvalidInput("event_type: that event type belongs to another organization", field="event_type")
+    for field, source in (("subject", subject), ("text", text)):
+        if source:
+            _check_template(source, field)
+    return Reminder.objects.create(organization=organization, event_type=event_type, offset_minutes=offset_minutes,
+                                   when=when, recipient=recipient, name=(name or "Reminder")[:200],
+                                   subject=subject[:300], text=text)
+
+
+def _check_template(source: str, field: str) -> None:
+    from .render import _from_string
+
+    _from_string(source, field)
 
 
 def reminders_for(booking: Booking) -> list[Reminder]:
@@ -300,7 +333,6 @@ def preview(*, kind: str, event_type, now: datetime, subject: str = "", text: st
     with the stored templates or the wording being edited. Nothing is saved or sent."""
     from zoneinfo import ZoneInfo
 
-    from slotwise.core.errors import InvalidInput
     from slotwise.scheduling import selectors as scheduling_selectors
 
     if kind not in Kind.values:
