@@ -61,6 +61,7 @@ class ExtensionLink(Schema):
     response=responses(201, ExtensionLink),
     summary="The browser extension's single-use link (X-TOKEN header)",
 )
+@idempotent
 def extension_link(request, event_type_uuid: str = Form(..., pattern=UUID_RE)):
     link = _create(request, event_type_uuid, field="event_type_uuid")
     return Status(201, {"booking_url": booking_url(link)})

@@ -167,6 +167,7 @@ def delete(request, uuid: str = Path(..., pattern=UUID_RE)):
 @router.post(
     "/webhook_subscriptions/{uuid}/test", response=responses(201, SentResource), summary="Slotwise: send a sample event"
 )
+@idempotent
 def send_sample(request, body: SampleBody | None = None, uuid: str = Path(..., pattern=UUID_RE)):
     require_write(request)
     sub = _by_uuid(request, uuid)
