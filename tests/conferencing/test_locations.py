@@ -166,3 +166,14 @@ def test_reschedule_moves_the_zoom_meeting_and_cancel_deletes_it(host, now, zoom
     run_due(now)
     assert zoom.meetings == {}
     assert ("DELETE", f"/v2/meetings/{mid}") in zoom.requests
+
+
+def test_the_confirmation_page_text_while_zoom_is_being_created(host, now, zoom):
+    from slotwise.conferencing.selectors import PENDING_TEXT, display_location
+
+    connect(zoom, host, now)
+    invitee = book(f.event_type(host, location_kind=Kind.ZOOM), now)
+    assert display_location(Booking.objects.get(pk=invitee.booking_id)) == PENDING_TEXT
+    run_due(now)
+    booking = Booking.objects.get(pk=invitee.booking_id)
+    assert display_location(booking) == booking.location == next(iter(zoom.meetings.values()))["join_url"]
