@@ -225,3 +225,10 @@ def test_roles_and_team_members(client, frozen):
     client.force_login(a.user)  # an admin, not an owner
     resp = client.post("/dashboard/team/", {"member": b.pk, "role": "owner"}, follow=True)
     assert "only an owner makes or unmakes owners" in resp.content.decode()
+
+
+def test_after_a_cancel_the_redirect_stays_on_this_site(ana_client, acme, frozen):
+    inv = booking_create(event_type=acme["intro"], start=datetime(2026, 3, 3, 9, tzinfo=UTC), now=frozen,
+                         invitee=InviteeInput(name="In Tro", email="i@example.com", timezone="UTC"))
+    resp = ana_client.post(f"/dashboard/bookings/{inv.booking.uid}/cancel/", {"next": "https://evil.example/"})
+    assert resp["Location"] == "/dashboard/bookings/"

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from slotwise import engine
@@ -420,6 +421,14 @@ def booking_list(request):
     })
 
 
+def _next(request) -> str:
+    """Back to the list the form was on; never to another site."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return "/dashboard/bookings/"
+
+
 def _booking_for(m: Membership, uid) -> Booking:
     b = Booking.objects.filter(organization=m.organization, uid=uid).first()
     if b is None or not (m.is_admin or b.host_id == m.pk or b.host_blocks.filter(membership=m).exists()):
@@ -439,7 +448,7 @@ def booking_cancel(request, uid):
         messages.error(request, exc.message)
     else:
         messages.success(request, f"Canceled {b.event_type.name} on {b.start:%Y-%m-%d %H:%M} UTC.")
-    return redirect(request.POST.get("next") or "bookings")
+    return redirect(_next(request))
 
 
 @host_required
@@ -453,7 +462,7 @@ def no_show(request, uid):
         invitee_no_show_set(invitee=invitee, no_show=request.POST.get("no_show") == "1", now=utc_now())
     except SlotwiseError as exc:
         messages.error(request, exc.message)
-    return redirect(request.POST.get("next") or "bookings")
+    return redirect(_next(request))
 
 
 # --- team and contacts --------------------------------------------------------------------------------
