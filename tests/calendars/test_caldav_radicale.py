@@ -386,3 +386,35 @@ def test_a_group_event_lists_every_seated_invitee_and_drops_one_who_leaves(dav, 
     invitee_cancel(invitee=bob, now=now)
     run_due(now)
     assert dav.objects(work.remote_id) == {}
+
+
+def test_free_busy_report_from_radicale(dav, now):
+    from slotwise.calendars.adapters.caldav import CalDAV
+
+    cal = dav.mkcalendar("work")
+    dav.put(cal, "w.ics", vevent("w", "DTSTART:20260302T090000Z\nDTEND:20260302T100000Z\nRRULE:FREQ=WEEKLY;COUNT=3"))
+    dav.put(cal, "t.ics", vevent("t", "DTSTART:20260303T090000Z\nDTEND:20260303T100000Z\nTRANSP:TRANSPARENT"))
+    periods = CalDAV(dav.base, dav.user, "pw").free_busy(cal, (now, now + timedelta(days=30)))
+    assert periods == [(utc(2026, 3, 2, 9), utc(2026, 3, 2, 10)), (utc(2026, 3, 9, 9), utc(2026, 3, 9, 10)),
+                       (utc(2026, 3, 16, 9), utc(2026, 3, 16, 10))]
+
+
+def test_a_calendar_shared_as_free_busy_only_is_read_with_the_free_busy_report(dav, berlin, now, monkeypatch):
+    from slotwise.calendars.adapters.base import AdapterError
+    from slotwise.calendars.adapters.caldav import CalDAV
+
+    org, host, et = berlin
+    conn = connect(dav, host, now, "work")
+    dav.put(dav.base + f"{dav.user}/work/", "w.ics", vevent("w", "DTSTART:20260303T090000Z\nDTEND:20260303T100000Z"))
+
+    def refuse(self, calendar_id, token, window=None):  # what a server says for a free/busy-only share
+        raise AdapterError(f"REPORT calendar-query {calendar_id}: HTTP 403", status=403)
+
+    monkeypatch.setattr(CalDAV, "changes", refuse)
+    assert sync_connection(connection=conn, now=now).ok
+    assert blocks_of(conn) == [(utc(2026, 3, 3, 9), utc(2026, 3, 3, 10))]
+    assert slots_on(et, date(2026, 3, 3), now) == ["08:00", "10:00", "11:00", "12:00", "13:00", "14:00", "15:00"]
+
+
+def blocks_of(conn):
+    return sorted(BusyBlock.objects.filter(source=conn.busy_source).values_list("start", "end"))

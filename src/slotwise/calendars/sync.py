@@ -136,6 +136,22 @@ def _sync_feed(connection, cal: RemoteCalendar, now: datetime, result: SyncResul
             _expand_all(connection, cal, now, result)
 
 
+def _sync_free_busy(connection, cal: RemoteCalendar, adapter, now: datetime, result: SyncResult) -> None:
+    """A calendar shared as free/busy only: its events are refused, its busy periods are not."""
+    periods = adapter.free_busy(cal.remote_id, window(now))
+    with transaction.atomic():
+        BusyBlock.objects.filter(membership_id=connection.membership_id, source=connection.busy_source,
+                                 external_id__startswith=f"{cal.pk}|").delete()
+        _insert_busy([
+            (connection.organization_id, connection.membership_id, a, b, connection.busy_source,
+             f"{cal.pk}|freebusy|{a:%Y%m%dT%H%M%SZ}", "busy")
+            for a, b in periods if b > a
+        ])
+        cal.expanded_at = now
+        cal.save(update_fields=["expanded_at"])
+    result.busy_written += len(periods)
+
+
 def _stale(cal: RemoteCalendar, now: datetime) -> bool:
     return cal.expanded_at is None or now - cal.expanded_at >= REEXPAND_AFTER
 
@@ -147,9 +163,15 @@ def _uid_of(text: str) -> str:
 
 def _sync_remote(connection, cal: RemoteCalendar, adapter, now: datetime, result: SyncResult) -> None:
     try:
-        changes = adapter.changes(cal.remote_id, cal.sync_token, window=window(now))
-    except SyncTokenInvalid:
-        changes = adapter.changes(cal.remote_id, "", window=window(now))
+        try:
+            changes = adapter.changes(cal.remote_id, cal.sync_token, window=window(now))
+        except SyncTokenInvalid:
+            changes = adapter.changes(cal.remote_id, "", window=window(now))
+    except AdapterError as exc:
+        if exc.status == 403 and hasattr(adapter, "free_busy"):
+            _sync_free_busy(connection, cal, adapter, now, result)
+            return
+        raise
     with transaction.atomic():
         held = {e.href: e for e in RemoteEvent.objects.filter(calendar=cal).only("id", "href", "etag", "uid")}
         touched: set[str] = set()

@@ -10,10 +10,11 @@ server does not mail invitations of its own: Slotwise sends those.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, urljoin, urlsplit
 from xml.etree import ElementTree as ET
 
+import icalendar
 import requests
 
 from .base import AdapterError, CalendarInfo, Changes, Resource, SyncTokenInvalid, Written
@@ -171,6 +172,30 @@ class CalDAV:
         if resp.status_code != 207:
             raise AdapterError(f"REPORT calendar-query {calendar_id}: HTTP {resp.status_code}", status=resp.status_code)
         return Changes(token="", full=True, upserts=self._resources(data))
+
+    def free_busy(self, calendar_id: str, window: tuple[datetime, datetime]) -> list[tuple[datetime, datetime]]:
+        """Busy periods from a free-busy-query REPORT: for calendars shared with us as free/busy only
+        (the server refuses their events but tells when they are busy)."""
+        a, b = (w.strftime("%Y%m%dT%H%M%SZ") for w in window)
+        body = ('<?xml version="1.0"?><c:free-busy-query xmlns:c="urn:ietf:params:xml:ns:caldav">'
+                f'<c:time-range start="{a}" end="{b}"/></c:free-busy-query>')
+        resp, data = self._send("REPORT", calendar_id, body=body, depth="1")
+        if resp.status_code != 200:
+            raise AdapterError(f"REPORT free-busy-query {calendar_id}: HTTP {resp.status_code}", status=resp.status_code)
+        try:
+            cal = icalendar.Calendar.from_ical(data)
+        except ValueError:
+            raise AdapterError(f"REPORT free-busy-query {calendar_id}: the answer is not iCalendar") from None
+        out = []
+        for fb in cal.walk("VFREEBUSY"):
+            props = fb.get("FREEBUSY") or []
+            for prop in props if isinstance(props, list) else [props]:
+                if str(prop.params.get("FBTYPE", "BUSY")).upper() == "FREE":
+                    continue
+                for start, end in prop.dt if isinstance(prop.dt, list) else [prop.dt]:
+                    end = start + end if isinstance(end, timedelta) else end
+                    out.append((start.astimezone(UTC), end.astimezone(UTC)))
+        return sorted(out)
 
     # writing -----------------------------------------------------------------------------------------------
     def default_href(self, calendar_id: str, uid: str) -> str:
