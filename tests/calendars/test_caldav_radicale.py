@@ -212,19 +212,26 @@ def test_an_unreachable_calendar_is_busy_or_free_as_the_host_chose(dav, berlin, 
     CalendarConnection.objects.filter(pk=conn.pk).update(url=f"http://127.0.0.1:{free_port()}/")
     conn.refresh_from_db()
 
-    result = sync_connection(connection=conn, now=now)
+    soon = now + timedelta(minutes=15)
+    result = sync_connection(connection=conn, now=soon)
     conn.refresh_from_db()
     assert not result.ok
     assert "could not reach the server" in conn.last_error
     assert "pw" not in conn.last_error
-    assert (conn.failures, conn.last_sync_at, conn.last_success_at) == (1, now, now)
-    assert slots_on(et, date(2026, 3, 3), now) == []  # busy: nothing offered while we cannot see the calendar
+    assert (conn.failures, conn.last_sync_at, conn.last_success_at) == (1, soon, now)
+    # one failed poll: what we hold is 15 minutes old and still counts, nothing more is blocked
+    assert slots_on(et, date(2026, 3, 3), soon) == ["08:00", "10:00", "11:00", "12:00", "13:00", "14:00", "15:00"]
 
+    later = now + timedelta(minutes=30)
+    sync_connection(connection=conn, now=later)
+    assert slots_on(et, date(2026, 3, 3), later) == []  # busy: nothing offered while we cannot see the calendar
+
+    conn.refresh_from_db()
     conn.unreachable = CalendarConnection.Unreachable.FREE
     conn.save()
-    sync_connection(connection=conn, now=now)
+    sync_connection(connection=conn, now=later)
     # free: the busy time last synced still counts, the rest is offered
-    assert slots_on(et, date(2026, 3, 3), now) == ["08:00", "10:00", "11:00", "12:00", "13:00", "14:00", "15:00"]
+    assert slots_on(et, date(2026, 3, 3), later) == ["08:00", "10:00", "11:00", "12:00", "13:00", "14:00", "15:00"]
 
 
 def test_time_range_report_returns_only_events_in_the_window(dav, berlin, now):

@@ -96,6 +96,10 @@ def sync_connection(*, connection: CalendarConnection, now: datetime) -> SyncRes
     return result
 
 
+def stale_after(connection: CalendarConnection) -> timedelta:
+    return max(timedelta(minutes=2 * connection.poll_minutes), timedelta(minutes=30))
+
+
 def _record_failure(connection: CalendarConnection, message: str, now: datetime) -> None:
     log.warning("calendar connection %s failed to sync: %s", connection.pk, message)
     with transaction.atomic():
@@ -104,7 +108,10 @@ def _record_failure(connection: CalendarConnection, message: str, now: datetime)
         connection.failures += 1
         connection.save(update_fields=["last_sync_at", "last_error", "failures"])
         BusyBlock.objects.filter(membership_id=connection.membership_id, source=connection.busy_source, external_id=UNREACHABLE_ID).delete()
-        if connection.unreachable == CalendarConnection.Unreachable.BUSY:
+        # One failed poll leaves busy time that is minutes old; the host's choice applies once what we hold
+        # is stale (or we never saw the calendar at all).
+        stale = connection.last_success_at is None or now - connection.last_success_at >= stale_after(connection)
+        if stale and connection.unreachable == CalendarConnection.Unreachable.BUSY:
             start, end = window(now)
             BusyBlock.objects.create(
                 organization_id=connection.organization_id, membership_id=connection.membership_id,
