@@ -287,3 +287,33 @@ def test_a_time_booked_elsewhere_vanishes_from_the_open_page(live_server, open_p
                    invitee=InviteeInput(name="Quick", email="quick@example.com", timezone="UTC"))
     page.wait_for_selector("#times a.slot:has-text('11:00 AM')", state="detached")
     assert shown_times(page)[3:5] == ["10:30 AM", "11:30 AM"]
+
+
+def test_round_robin_invitee_picks_anyone_or_one_host(live_server, open_page, frozen):
+    from slotwise.scheduling.models import EventType
+    from tests import factories
+
+    org = factories.org("rr")
+    early = factories.host(org, "early", tz="Asia/Kolkata", weekly={"tue": [["09:00", "11:00"]]})
+    late = factories.host(org, "late", tz="America/New_York", weekly={"tue": [["09:00", "10:00"]]})
+    team = factories.team(org, [early, late], slug="sales", tz="UTC")
+    demo = factories.event_type(team=team, slug="demo", name="Demo", kind=EventType.Kind.ROUND_ROBIN,
+                                duration_minutes=60, increment_minutes=30)
+    factories.pool(demo, [early, late])
+    page = open_page("Europe/London")
+    page.goto(f"{live_server.url}/rr/team/sales/demo/")
+    page.wait_for_selector("#local-now:has-text('Europe/London')")
+    assert page.inner_text(".about .host") == "One of Early, Late"
+    pick_day(page, date(2026, 3, 3))
+    # Kolkata 09:00-11:00 is 03:30-05:30 London; New York 09:00-10:00 is 14:00-15:00 London.
+    assert shown_times(page) == ["3:30 AM", "4:00 AM", "4:30 AM", "2:00 PM"]
+    page.select_option("#host", "late")
+    page.wait_for_selector("#times a.slot >> nth=0 >> text='2:00 PM'")
+    assert shown_times(page) == ["2:00 PM"]
+    page.click("#times a.slot >> nth=0")
+    page.fill("#name", "Rae Robin")
+    page.fill("#email", "rae@example.com")
+    page.click("#submit")
+    page.wait_for_selector("#when")
+    booking = Booking.objects.get()
+    assert (booking.host, booking.start) == (late, datetime(2026, 3, 3, 14, 0, tzinfo=UTC))
