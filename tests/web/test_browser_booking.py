@@ -317,3 +317,52 @@ def test_round_robin_invitee_picks_anyone_or_one_host(live_server, open_page, fr
     page.wait_for_selector("#when")
     booking = Booking.objects.get()
     assert (booking.host, booking.start) == (late, datetime(2026, 3, 3, 14, 0, tzinfo=UTC))
+
+
+def _emailed_path(kind, to, since=0):
+    """The /cancel/ or /reschedule/ path from the newest email to `to` (sent by the notifications jobs)."""
+    import re
+
+    from django.core import mail
+
+    for message in reversed(mail.outbox[since:]):
+        if to in message.to:
+            bodies = [message.body] + [alt[0] for alt in getattr(message, "alternatives", [])]
+            for body in bodies:
+                found = re.search(rf"https?://[^/\s]+(/{kind}/[A-Za-z0-9_-]+/)", body)
+                if found:
+                    return found.group(1)
+    raise AssertionError(f"no {kind} link emailed to {to}")
+
+
+def test_reschedule_then_cancel_through_the_emailed_links(live_server, open_page, acme, frozen):
+    from django.core import mail
+
+    from slotwise.jobs.services import run_due
+
+    zone = "Asia/Kolkata"
+    page = open_page(zone)
+    page.goto(f"{live_server.url}/acme/ana/intro/?tz={zone}")
+    pick_day(page, date(2026, 3, 5))
+    page.click("#times a.slot >> nth=0")  # 09:00 Berlin = 13:30 Kolkata
+    page.fill("#name", "Em Ail")
+    page.fill("#email", "em@example.com")
+    page.click("#submit")
+    page.wait_for_selector("#when")
+    run_due(frozen + timedelta(minutes=1))
+    sent = len(mail.outbox)
+    page.goto(live_server.url + _emailed_path("reschedule", "em@example.com"))
+    pick_day(page, date(2026, 3, 6))
+    assert page.input_value("#tz") == zone  # rescheduling starts in the zone the invitee booked in
+    page.click("#times a.slot >> nth=1")  # 14:00 Kolkata
+    page.click("#submit")
+    page.wait_for_selector("#when")
+    assert page.inner_text("#when").startswith("2:00 PM – 2:30 PM, Friday, March 6, 2026")
+    run_due(frozen + timedelta(minutes=2))
+    page.goto(live_server.url + _emailed_path("cancel", "em@example.com", since=sent))
+    assert "2:00 PM – 2:30 PM" in page.inner_text("main")
+    page.click("#confirm-cancel")
+    page.wait_for_selector("#cancel-done")
+    statuses = sorted(Booking.objects.values_list("start", "status"))
+    assert statuses == [(datetime(2026, 3, 5, 8, 0, tzinfo=UTC), "rescheduled"),
+                        (datetime(2026, 3, 6, 8, 30, tzinfo=UTC), "canceled")]
