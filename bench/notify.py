@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(args.workers)
     ]
     try:
-        time.sleep(2.0)  # let the workers start (Django import) before the clock matters
+        time.sleep(2.0 + args.workers)  # let the workers start (Django import) before the clock matters
         start0 = (utc_now() + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
         committed: dict[str, float] = {}
         for i in range(args.bookings):
