@@ -201,3 +201,9 @@ SLOTWISE_GOOGLE_API_URL = os.environ.get("SLOTWISE_GOOGLE_API_URL", "https://www
 SLOTWISE_CALENDAR_ALLOW_PRIVATE_URLS = (
     os.environ.get("SLOTWISE_CALENDAR_ALLOW_PRIVATE_URLS", "0" if PRODUCTION else "1") == "1"
 )
+
+# --- web (read only by slotwise.web: booking pages and dashboard) -------------------------------------------
+# Requests per minute per client address on public pages (0: no limit); seconds between an open booking
+# page's re-reads of its times.
+SLOTWISE_WEB_RATE_LIMIT = int(os.environ.get("SLOTWISE_WEB_RATE_LIMIT", "300"))
+SLOTWISE_WEB_POLL_SECONDS = int(os.environ.get("SLOTWISE_WEB_POLL_SECONDS", "30"))
