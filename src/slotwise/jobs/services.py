@@ -97,10 +97,12 @@ def kick() -> None:
 def _tick_already_waiting(tick) -> bool:
     """On the database backend, a tick nobody has taken yet will run everything due: don't write another
     (on SQLite every write takes the one write lock that bookings need too)."""
-    backend = tick.get_backend()
-    if backend.__class__.__name__ != "DatabaseBackend":
-        return False
+    from django_tasks_db.backend import DatabaseBackend
     from django_tasks_db.models import DBTaskResult
+
+    backend = tick.get_backend()
+    if not isinstance(backend, DatabaseBackend):
+        return False
 
     return DBTaskResult.objects.ready().filter(backend_name=backend.alias, task_path=tick.module_path).exists()
 

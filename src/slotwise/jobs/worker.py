@@ -8,6 +8,7 @@ import time
 from django.db import close_old_connections, connection
 from django_tasks import task_backends
 from django_tasks.utils import get_random_id
+from django_tasks_db.backend import DatabaseBackend
 
 from slotwise.core.clock import utc_now
 
@@ -35,7 +36,7 @@ class Worker:
             if message is not None and message["task"] != tick.module_path:
                 self.backend.run(message)
             return
-        if self.backend.__class__.__name__ == "DatabaseBackend":
+        if isinstance(self.backend, DatabaseBackend):
             deadline = time.monotonic() + self.interval
             while not self.stop.is_set() and time.monotonic() < deadline:
                 if self._take_db_tasks():
@@ -45,7 +46,7 @@ class Worker:
         self.stop.wait(self.interval)
 
     def _take_db_tasks(self) -> bool:
-        """Mark pending ticks done (one run_due serves them all) and run any other task that is waiting."""
+        """Consume pending ticks (one run_due serves them all) and run any other task that is waiting."""
         from django_tasks.base import TaskResultStatus
         from django_tasks_db.models import DBTaskResult
         from django_tasks_db.utils import exclusive_transaction
