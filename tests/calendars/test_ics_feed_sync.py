@@ -197,3 +197,16 @@ def test_in_production_a_feed_cannot_reach_the_servers_own_network(feed_server, 
     assert not result.ok
     assert conn.last_error.endswith("127.0.0.1 is an address inside this server's network; use a public address")
     assert feed_server.requests == []
+
+
+def test_an_html_page_served_with_200_does_not_wipe_the_busy_time(feed_server, host, now):
+    feed_server.body = cal("UID:a\r\nDTSTART:20260303T090000Z\r\nDTEND:20260303T100000Z").encode()
+    conn = connection_add_ics(membership=host, url=feed_server.url, now=now)
+    sync_connection(connection=conn, now=now)
+    feed_server.body = b"<html><body>Please log in</body></html>"
+    feed_server.etag = '"login"'
+    result = sync_connection(connection=conn, now=now + timedelta(minutes=15))
+    conn.refresh_from_db()
+    assert not result.ok
+    assert conn.last_error.endswith("the answer is not an iCalendar feed (no BEGIN:VCALENDAR)")
+    assert blocks(conn) == [(utc(2026, 3, 3, 9), utc(2026, 3, 3, 10))]

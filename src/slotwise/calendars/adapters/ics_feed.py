@@ -32,9 +32,13 @@ def fetch(url: str, *, etag: str = "", last_modified: str = "") -> Fetched:
         return Fetched(changed=False, etag=etag, last_modified=last_modified)
     if resp.status_code != 200:
         raise AdapterError(f"GET {url}: HTTP {resp.status_code}", status=resp.status_code)
+    text = body.decode("utf-8", errors="replace")
+    if "BEGIN:VCALENDAR" not in text[:4096].upper():
+        # A login page or an error page served with 200 must not wipe the host's busy time.
+        raise AdapterError(f"GET {url}: the answer is not an iCalendar feed (no BEGIN:VCALENDAR)")
     return Fetched(
         changed=True,
-        text=body.decode(resp.encoding or "utf-8", errors="replace") if resp.encoding else body.decode("utf-8", "replace"),
+        text=text,
         etag=resp.headers.get("ETag", ""),
         last_modified=resp.headers.get("Last-Modified", ""),
     )
