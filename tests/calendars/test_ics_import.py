@@ -113,11 +113,20 @@ def test_exchange_transparent_all_day_series_with_windows_zone_names_never_block
     assert r.free == 24
 
 
-def test_exchange_malformed_rrule_is_reported_not_raised():
+def test_exchange_rrule_with_spaces_in_its_day_list_is_read_as_meant():
+    """Exchange writes BYDAY=MO, TU, WE, TH, FR (folded over two lines): a daily stand-up on weekdays, 10:00 in
+    a custom "GMT +0100 / +0200" VTIMEZONE, until 22 July."""
     r = load("issue_165_missing_event.ics", utc(2015, 7, 1), utc(2015, 7, 30))
-    assert r.busy == []
-    assert len(r.errors) == 1
-    assert "RRULE" in r.errors[0]
+    assert r.errors == []
+    days = [3, 6, 7, 8, 9, 10, 13, 14, 15, 16, 17, 20, 21, 22]
+    assert spans(r) == [(utc(2015, 7, d, 8), utc(2015, 7, d, 8, 30)) for d in days]
+
+
+def test_a_malformed_rrule_is_reported_not_raised():
+    r = busy_from_ics(cal("UID:bad\r\nDTSTART:20260302T090000Z\r\nDTEND:20260302T100000Z\r\nRRULE:FREQ=WEEKLY;BYDAY=XX",
+                          "UID:good\r\nDTSTART:20260303T090000Z\r\nDTEND:20260303T100000Z"), **WINDOW)
+    assert [b.uid for b in r.busy] == ["good"]
+    assert len(r.errors) == 1 and r.errors[0].startswith("event 'bad': ")
 
 
 def test_one_broken_series_beside_a_good_one_keeps_the_good_one():

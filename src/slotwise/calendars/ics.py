@@ -94,6 +94,7 @@ def busy_from_ics(
 def _split(text: str, result: ParseResult):
     """(VTIMEZONE components, {uid: [VEVENT, ...]}, X-WR-TIMEZONE or None)."""
     calendars = []
+    text = _tolerate(text)
     try:
         calendars = icalendar.Calendar.from_ical(text, multiple=True)
     except Exception as exc:  # noqa: BLE001 - fall back to block by block
@@ -122,6 +123,16 @@ def _split(text: str, result: ParseResult):
                 uid = str(comp.get("UID") or f"no-uid-{len(groups)}")
                 groups[uid].append(comp)
     return timezones, groups, default_zone
+
+
+_FOLD = re.compile(r"\r?\n[ \t]")
+_RRULE_LINE = re.compile(r"^((?:RRULE|EXRULE)[;:].*)$", re.M | re.I)
+
+
+def _tolerate(text: str) -> str:
+    """Known producer quirks fixed before parsing: Exchange writes "BYDAY=MO, TU, WE" (spaces in lists)."""
+    text = _FOLD.sub("", text)  # RFC 5545 unfolding, so a quirk split over two lines is seen whole
+    return _RRULE_LINE.sub(lambda m: re.sub(r",\s+", ",", m.group(1)), text)
 
 
 def _salvage(text: str, result: ParseResult) -> list:
