@@ -85,3 +85,24 @@ def test_email_preview_page(client, orgs):
     outsider = orgs[2]
     client.force_login(outsider.user)
     assert client.get(f"/dashboard/event-types/{et.pk}/emails/").status_code == 404
+
+
+def test_saving_wording_from_the_preview_page(client, orgs):
+    from slotwise.notifications.models import EmailTemplate
+
+    admin, member, *_ = orgs
+    et = f.event_type(member, name="Support")
+    client.force_login(member.user)
+    url = f"/dashboard/event-types/{et.pk}/emails/"
+    resp = client.post(url, {"kind": "invitee_confirmed", "subject": "See you, {{ invitee_name }}", "save": "event_type"})
+    assert resp.status_code == 200
+    assert resp.context["rendered"].subject == "See you, Ada Lovelace"
+    assert list(EmailTemplate.objects.values_list("event_type_id", "kind", "subject")) == [
+        (et.pk, "invitee_confirmed", "See you, {{ invitee_name }}")]
+    resp = client.post(url, {"kind": "invitee_confirmed", "subject": "Org-wide", "save": "organization"})
+    assert resp.status_code == 403
+    assert "only admins can change organization-wide emails" in resp.content.decode()
+    client.force_login(admin.user)
+    client.post(url, {"kind": "invitee_confirmed", "subject": "Org-wide", "save": "organization"})
+    client.post(url, {"kind": "invitee_confirmed", "subject": "", "save": "event_type"})  # empty: back to defaults
+    assert list(EmailTemplate.objects.values_list("event_type_id", "subject")) == [(None, "Org-wide")]

@@ -22,7 +22,7 @@ from slotwise.jobs.models import Job
 from slotwise.jobs.services import Defer, cancel_pending, enqueue, handler
 
 from . import ical, mail
-from .models import Invitation, Kind, Reminder, SentEmail
+from .models import EmailTemplate, Invitation, Kind, Reminder, SentEmail
 from .render import format_when, format_when_short, render
 
 log = logging.getLogger(__name__)
@@ -361,3 +361,31 @@ def preview(*, kind: str, event_type, now: datetime, subject: str = "", text: st
                       if kind.endswith("rescheduled") else None)
     ctx.update(recipient_name=invitee.name, other_name=_host_name(booking), recipient_is_invitee=True)
     return render(kind, ctx, organization_id=org.pk, event_type_id=event_type.pk, subject=subject, text=text, html=html)
+
+
+def template_save(*, organization, kind: str, event_type=None, subject: str = "", text: str = "", html: str = "",
+                  membership=None) -> EmailTemplate | None:
+    """Store an organization's (or one event type's) wording; all fields empty removes it (back to the
+    built-in one). Organization-wide wording is for admins; an event type's for its owner or an admin."""
+    from slotwise.core.errors import PermissionDenied
+
+    from .render import _from_string
+
+    if kind not in Kind.values:
+        raise InvalidInput(f"kind: use one of {Kind.values}", field="kind")
+    if membership is not None and not membership.is_admin:
+        if event_type is None or event_type.owner_id != membership.pk:
+            raise PermissionDenied("only admins can change organization-wide emails or other hosts' event types")
+    if event_type is not None and event_type.organization_id != organization.pk:
+        raise InvalidInput("event_type: that event type belongs to another organization", field="event_type")
+    for field, source, limit in (("subject", subject, 300), ("text", text, 20000), ("html", html, 50000)):
+        if len(source) > limit:
+            raise InvalidInput(f"{field}: at most {limit} characters", field=field)
+        if source:
+            _from_string(source, field)
+    lookup = {"organization": organization, "event_type": event_type, "kind": kind}
+    if not (subject or text or html):
+        EmailTemplate.objects.filter(**lookup).delete()
+        return None
+    template, _ = EmailTemplate.objects.update_or_create(**lookup, defaults={"subject": subject, "text": text, "html": html})
+    return template

@@ -8,7 +8,7 @@ from slotwise.core.errors import SlotwiseError
 from slotwise.scheduling.models import EventType
 
 from .models import EmailTemplate, Kind
-from .services import preview
+from .services import preview, template_save
 
 
 @login_required
@@ -20,17 +20,23 @@ def template_preview(request, event_type_id: int):
         raise Http404("No such event type in your organizations")
     kind = request.POST.get("kind") or request.GET.get("kind") or Kind.INVITEE_CONFIRMED
     fields = {k: request.POST.get(k, "") for k in ("subject", "text", "html")} if request.method == "POST" else {}
-    error, rendered = "", None
+    error, rendered, saved = "", None, ""
     try:
         rendered = preview(kind=kind, event_type=event_type, now=utc_now(), **fields)
+        scope = request.POST.get("save")
+        if request.method == "POST" and scope in ("event_type", "organization"):
+            membership = Membership.objects.get(user=request.user, organization=event_type.organization)
+            template_save(organization=event_type.organization, kind=kind, membership=membership,
+                          event_type=event_type if scope == "event_type" else None, **fields)
+            saved = "Saved for this event type." if scope == "event_type" else "Saved for the organization."
     except SlotwiseError as exc:
         error = exc.message
     stored = EmailTemplate.objects.filter(organization=event_type.organization, kind=kind,
                                           event_type__in=[event_type]).first() or \
         EmailTemplate.objects.filter(organization=event_type.organization, kind=kind, event_type__isnull=True).first()
-    status = 400 if error else 200
+    status = 403 if error.startswith("only admins") else 400 if error else 200
     return render(request, "notifications/dashboard/preview.html", {
-        "event_type": event_type, "kind": kind, "kinds": Kind.choices, "rendered": rendered, "error": error,
+        "event_type": event_type, "kind": kind, "kinds": Kind.choices, "rendered": rendered, "error": error, "saved": saved,
         "fields": fields or {"subject": getattr(stored, "subject", ""), "text": getattr(stored, "text", ""),
                              "html": getattr(stored, "html", "")},
     }, status=status)
