@@ -153,7 +153,11 @@ def _only_event(dav, cal_url):
     return href, next(iter(icalendar.Calendar.from_ical(text).walk("VEVENT")))
 
 
-def test_a_booking_appears_in_the_write_back_calendar_moves_on_reschedule_and_disappears_on_cancel(dav, berlin, now):
+def test_a_booking_appears_in_the_write_back_calendar_moves_on_reschedule_and_disappears_on_cancel(
+    dav, berlin, now, monkeypatch
+):
+    clock = [now]
+    monkeypatch.setattr("slotwise.calendars.tasks.utc_now", lambda: clock[0])
     org, host, et = berlin
     conn = connect(dav, host, now, "work")
     work = conn.calendars.get()
@@ -179,15 +183,17 @@ def test_a_booking_appears_in_the_write_back_calendar_moves_on_reschedule_and_di
     sync_connection(connection=conn, now=now)
     assert BusyBlock.objects.filter(source=f"calendar:{conn.pk}").count() == 0
 
-    moved = booking_reschedule(invitee=invitee, new_start=utc(2026, 3, 5, 13), now=now)
-    run_due(now)
+    clock[0] = now + timedelta(minutes=5)
+    moved = booking_reschedule(invitee=invitee, new_start=utc(2026, 3, 5, 13), now=clock[0])
+    run_due(clock[0])
     href2, ev2 = _only_event(dav, cal_url)
     assert href2 == href  # moved, not deleted and recreated
+    assert ev2["SEQUENCE"] == ev["SEQUENCE"] + 300  # newer, so calendar apps take the move
     assert ev2["DTSTART"].dt == utc(2026, 3, 5, 13)
     assert CalendarEvent.objects.get().booking_id == moved.booking_id
 
-    booking_cancel(booking=moved.booking, now=now, reason="ill")
-    run_due(now)
+    booking_cancel(booking=moved.booking, now=now + timedelta(minutes=6), reason="ill")
+    run_due(now + timedelta(minutes=6))
     assert dav.objects(cal_url) == {}
     assert CalendarEvent.objects.count() == 0
 

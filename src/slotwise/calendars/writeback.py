@@ -7,7 +7,7 @@ a canceled one has none, and a rescheduled one hands its events to the new booki
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import icalendar
 from django.conf import settings
@@ -21,6 +21,7 @@ from .adapters.registry import adapter_for
 from .models import CalendarConnection, CalendarEvent, RemoteCalendar
 
 WRITE_JOB = "calendars.writeback"
+SEQUENCE_EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def booking_ics(booking: Booking, *, uid: str, now: datetime) -> str:
@@ -34,8 +35,9 @@ def booking_ics(booking: Booking, *, uid: str, now: datetime) -> str:
     ev = icalendar.Event()
     ev.add("UID", uid)
     ev.add("DTSTAMP", now)
-    # Changes must be seen as newer by clients that cache the event; seconds since creation only grows.
-    ev.add("SEQUENCE", max(0, int((now - booking.created_at).total_seconds())))
+    # Clients ignore an update whose SEQUENCE is not higher; seconds since a fixed instant only grow, also
+    # when a reschedule hands the event to a newer booking (and stay well inside a 32-bit integer).
+    ev.add("SEQUENCE", max(0, int((now - SEQUENCE_EPOCH).total_seconds())))
     ev.add("DTSTART", booking.start)
     ev.add("DTEND", booking.end)
     who = ", ".join(i.name for i in invitees) or "invitee"
