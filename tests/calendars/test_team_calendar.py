@@ -7,7 +7,7 @@ import pytest
 
 from slotwise.automation.models import RuleRun
 from slotwise.automation.services import rule_create
-from slotwise.bookings.services import InviteeInput, booking_cancel, booking_create
+from slotwise.bookings.services import InviteeInput, booking_cancel, booking_create, booking_reschedule
 from slotwise.calendars.models import CalendarEvent
 from slotwise.calendars.services import connection_add_caldav
 from slotwise.calendars.writeback import copy_to_calendar, uncopy_from_calendar
@@ -76,6 +76,12 @@ def test_a_rule_copies_support_bookings_to_the_team_calendar_and_removes_them_on
     run_due(now)
     assert summaries(dav, t["url"]) == [("Customer SUPPORT with Alan Turing", utc(2026, 3, 3, 14))]
     assert list(CalendarEvent.objects.values_list("booking_id", flat=True)) == [b.booking_id]
+
+    # A reschedule takes the copy along: the old time leaves the team calendar, the new one arrives.
+    moved = booking_reschedule(invitee=b, new_start=utc(2026, 3, 5, 10), now=now)
+    run_due(now)
+    assert summaries(dav, t["url"]) == [("Customer SUPPORT with Alan Turing", utc(2026, 3, 5, 10))]
+    assert list(CalendarEvent.objects.values_list("booking_id", flat=True)) == [moved.booking_id]
 
 
 def test_do_and_undo_directly(dav, support_team, now):
