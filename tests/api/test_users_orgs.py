@@ -108,3 +108,16 @@ def test_wrong_and_revoked_tokens_are_401(world, now):
     r = Api(secret).get("/users/me")
     assert r.status_code == 401
     assert "revoked" in r.json()["message"]
+
+
+def test_list_filters_may_come_as_a_json_body_on_get(world):
+    import json
+
+    r = world.api.client.generic("GET", "/api/v2/organization_memberships", json.dumps({"email": "bob@acme.test", "count": 1}),
+                             content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {world.api.secret}")
+    assert r.status_code == 200
+    assert [m["user"]["email"] for m in r.json()["collection"]] == ["bob@acme.test"]
+    r = world.api.client.generic("GET", "/api/v2/organization_memberships?email=alice@acme.test",
+                                 json.dumps({"email": "bob@acme.test"}),
+                             content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {world.api.secret}")
+    assert [m["user"]["email"] for m in r.json()["collection"]] == ["alice@acme.test"]

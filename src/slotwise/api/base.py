@@ -86,7 +86,10 @@ class TokenAuth(HttpBearer):
             secret = request.headers.get("X-Token", "")
         if not secret.strip():
             raise Unauthenticated("This endpoint needs an access token: send `Authorization: Bearer <token>`")
-        return self.authenticate(request, secret)
+        found = self.authenticate(request, secret)
+        if request.method == "GET" and request.body:
+            _merge_json_filters(request)
+        return found
 
     def authenticate(self, request, token):
         now = utc_now()
@@ -105,6 +108,23 @@ class TokenAuth(HttpBearer):
             )
         request.now = now
         return found
+
+
+def _merge_json_filters(request) -> None:
+    """Some Calendly clients send list filters as a JSON body on GET. Take them as query parameters (the
+    query string wins); runs after auth and before ninja reads the parameters."""
+    try:
+        body = json.loads(request.body)
+    except ValueError:
+        return
+    if not isinstance(body, dict):
+        return
+    merged = request.GET.copy()
+    for key, value in body.items():
+        if key in merged or value is None or isinstance(value, (dict, list)):
+            continue
+        merged[key] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    request.GET = merged
 
 
 class Api(NinjaAPI):
