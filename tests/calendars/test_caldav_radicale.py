@@ -431,3 +431,18 @@ def test_a_calendar_shared_as_free_busy_only_is_read_with_the_free_busy_report(d
 
 def blocks_of(conn):
     return sorted(BusyBlock.objects.filter(source=conn.busy_source).values_list("start", "end"))
+
+
+def test_a_calendar_deleted_on_the_server_stops_blocking_and_the_host_is_told(dav, berlin, now):
+    org, host, et = berlin
+    conn = connect(dav, host, now, "work", "old-project")
+    old = dav.base + f"{dav.user}/old-project/"
+    dav.put(old, "a.ics", vevent("a", "DTSTART:20260303T090000Z\nDTEND:20260303T100000Z"))
+    sync_connection(connection=conn, now=now)
+    assert blocks_of(conn) == [(utc(2026, 3, 3, 9), utc(2026, 3, 3, 10))]
+    assert dav.s.delete(old).status_code in (200, 204)
+    assert sync_connection(connection=conn, now=now).ok
+    conn.refresh_from_db()
+    assert blocks_of(conn) == []
+    assert [c.name for c in conn.calendars.all()] == [f"{dav.user}/work"]
+    assert conn.import_report == [f"calendar '{dav.user}/old-project' no longer exists on the server; it was removed here"]

@@ -73,7 +73,7 @@ def sync_connection(*, connection: CalendarConnection, now: datetime) -> SyncRes
                 _sync_feed(connection, cal, now, result)
         else:
             adapter = adapter_for(connection, now=now)
-            _refresh_calendar_list(connection, adapter)
+            _refresh_calendar_list(connection, adapter, result)
             for cal in connection.calendars.filter(use_for_conflicts=True):
                 _sync_remote(connection, cal, adapter, now, result)
             if getattr(adapter, "tokens_changed", False):
@@ -120,15 +120,27 @@ def _record_failure(connection: CalendarConnection, message: str, now: datetime)
             )
 
 
-def _refresh_calendar_list(connection: CalendarConnection, adapter) -> None:
-    known = set(connection.calendars.values_list("remote_id", flat=True))
-    for info in adapter.list_calendars():
-        if info.remote_id not in known:
+def _refresh_calendar_list(connection: CalendarConnection, adapter, result: SyncResult) -> None:
+    remote = {info.remote_id: info for info in adapter.list_calendars()}
+    held = {c.remote_id: c for c in connection.calendars.all()}
+    if held and not remote:
+        # More likely a server hiccup or a permissions change than every calendar deleted: keep them.
+        raise AdapterError("the server lists no calendars for this account any more; check the account")
+    for remote_id, info in remote.items():
+        if remote_id not in held:
             RemoteCalendar.objects.create(
-                connection=connection, remote_id=info.remote_id, name=info.name[:200], read_only=info.read_only,
+                connection=connection, remote_id=remote_id, name=info.name[:200], read_only=info.read_only,
                 # A newly seen calendar counts for conflicts: missing a meeting is worse than one blocked hour.
                 use_for_conflicts=True,
             )
+    for remote_id, cal in held.items():
+        if remote_id not in remote:
+            # Deleted on the server: its busy time would otherwise block the host for ever.
+            BusyBlock.objects.filter(membership_id=connection.membership_id, source=connection.busy_source,
+                                     external_id__startswith=f"{cal.pk}|").delete()
+            result.errors.append(f"calendar {cal.name!r} no longer exists on the server; it was removed here"
+                                 + (" and new bookings are no longer written anywhere" if cal.is_writeback else ""))
+            cal.delete()
 
 
 def _sync_feed(connection, cal: RemoteCalendar, now: datetime, result: SyncResult) -> None:
