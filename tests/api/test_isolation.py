@@ -101,3 +101,46 @@ def test_lists_without_filters_show_only_own_organization(world):
     assert emails == ["alice@acme.test", "bob@acme.test"]
     org = f"{BASE}/organizations/{world.a.uuid}"
     assert world.api.get("/scheduled_events", {"organization": org}).json()["collection"] == []
+
+
+def test_a_read_only_token_cannot_write_anywhere(world, now):
+    """Every write endpoint, with the token's own organization's data: 403, and nothing changed."""
+    from datetime import UTC, datetime
+
+    from slotwise.bookings.models import Booking, SingleUseLink
+    from slotwise.scheduling.models import EventType
+    from tests.api.conftest import book
+
+    inv = book(world.et, datetime(2026, 2, 24, 9, tzinfo=UTC), now=datetime(2026, 2, 20, tzinfo=UTC))
+    mark = InviteeNoShow.objects.create(invitee=inv)
+    sub = WebhookSubscription.objects.create(organization=world.a, creator=world.admin, scope="organization",
+                                             callback_url="https://a.example.com/h", events=["invitee.created"])
+    et_uri = f"{BASE}/event_types/{world.et.uuid}"
+    writes = [
+        ("post", "/event_types", {"name": "New"}),
+        ("patch", f"/event_types/{world.et.uuid}", {"name": "Renamed"}),
+        ("post", "/invitees", {"event_type": et_uri, "start_time": "2026-03-03T10:00:00Z",
+                               "invitee": {"name": "X", "email": "x@example.com", "timezone": "UTC"}}),
+        ("post", f"/scheduled_events/{inv.booking.uid}/cancellation", {"reason": "x"}),
+        ("post", "/invitee_no_shows", {"invitee": f"{BASE}/scheduled_events/{inv.booking.uid}/invitees/{inv.uid}"}),
+        ("delete", f"/invitee_no_shows/{mark.uuid}", None),
+        ("post", "/scheduling_links", {"max_event_count": 1, "owner": et_uri, "owner_type": "EventType"}),
+        ("post", "/webhook_subscriptions", {"url": "https://x.example.com", "events": ["invitee.created"],
+                                            "organization": f"{BASE}/organizations/{world.a.uuid}",
+                                            "scope": "organization"}),
+        ("delete", f"/webhook_subscriptions/{sub.uuid}", None),
+        ("post", f"/webhook_subscriptions/{sub.uuid}/test", {}),
+        ("post", "/data_compliance/deletion/invitees", {"emails": ["ada@example.com"]}),
+    ]
+    for method, path, body in writes:
+        fn = getattr(world.read, method)
+        r = fn(path, body) if body is not None else fn(path)
+        assert r.status_code == 403, (method, path, r.status_code, r.content)
+        assert r.json()["title"] == "Permission Denied"
+    assert EventType.objects.filter(organization=world.a).count() == 1 and EventType.objects.get(pk=world.et.pk).name == "Intro call"
+    assert Booking.objects.filter(organization=world.a).count() == 1
+    assert Booking.objects.get(pk=inv.booking.pk).status == "confirmed"
+    assert InviteeNoShow.objects.filter(pk=mark.pk).exists() and SingleUseLink.objects.count() == 0
+    assert WebhookSubscription.objects.filter(organization=world.a).count() == 1
+    inv.refresh_from_db()
+    assert inv.email == "ada@example.com"

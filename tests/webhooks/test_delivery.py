@@ -224,3 +224,13 @@ def test_sample_endpoint_and_dashboard(org, receiver):
     stranger.force_login(org.member.user)
     assert stranger.get(f"/dashboard/webhooks/{sub.uuid}/").status_code == 404
     assert receiver.url not in stranger.get("/dashboard/webhooks/").content.decode()
+
+
+def test_when_the_creator_has_left_the_organizations_admins_are_told(org):
+    from tests import factories
+
+    factories.host(org.a, "carol", role="admin", email="carol@acme.test")
+    sub = subscribe(org, "http://127.0.0.1:9/hook")
+    WebhookSubscription.objects.filter(pk=sub.pk).update(creator=None)
+    sub.refresh_from_db()
+    assert services._owners(sub) == ["alice@acme.test", "carol@acme.test"]

@@ -240,6 +240,14 @@ def deliver(*, delivery_id: int, now: datetime) -> WebhookAttempt | None:
     raise jobs.Defer(backoff(number), f"attempt {number} failed: {attempt.error}")
 
 
+def _owners(sub: WebhookSubscription) -> list[str]:
+    """The subscription's creator; if they have left, the organization's owners and admins."""
+    if sub.creator_id:
+        return [sub.creator.user.email]
+    admins = Membership.objects.filter(organization_id=sub.organization_id, role__in=["owner", "admin"])
+    return sorted(admins.values_list("user__email", flat=True))
+
+
 def _give_up(delivery: WebhookDelivery, sub: WebhookSubscription, attempt: WebhookAttempt, now: datetime) -> None:
     with transaction.atomic():
         WebhookDelivery.objects.filter(pk=delivery.pk).update(status=WebhookDelivery.Status.FAILED)
@@ -251,7 +259,7 @@ def _give_up(delivery: WebhookDelivery, sub: WebhookSubscription, attempt: Webho
             status=WebhookDelivery.Status.FAILED
         )
         jobs.cancel_pending(f"webhook:{sub.uuid}", kinds=[JOB_KIND])
-    if disabled and sub.creator_id:
+    if disabled:
         send_mail(
             subject="Slotwise: a webhook subscription was disabled",
             message=(
@@ -260,7 +268,7 @@ def _give_up(delivery: WebhookDelivery, sub: WebhookSubscription, attempt: Webho
                 f"the subscription again.\n\nAttempts: {settings.BASE_URL}/dashboard/webhooks/{sub.uuid}/\n"
             ),
             from_email=None,
-            recipient_list=[sub.creator.user.email],
+            recipient_list=_owners(sub),
             fail_silently=True,
         )
 
