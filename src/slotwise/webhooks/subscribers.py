@@ -12,10 +12,10 @@ def _booking_hosts(booking) -> list[int]:
 def _invitee_payload(invitee, **override) -> dict:
     from slotwise.api.resources.scheduled_events import event_dict, invitee_dict
 
-    invitee.refresh_from_db()
-    payload = invitee_dict(invitee)
+    fresh = type(invitee).objects.select_related("booking__event_type").get(pk=invitee.pk)  # statuses set by .update()
+    payload = invitee_dict(fresh)
     payload.update(override)
-    payload["scheduled_event"] = event_dict(invitee.booking)
+    payload["scheduled_event"] = event_dict(fresh.booking)
     return payload
 
 
