@@ -29,11 +29,28 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 NOW = datetime(2026, 10, 12, 7, 0, tzinfo=UTC)  # the window crosses the EU and US fall-back days
-ZONES = ["Europe/Berlin", "Europe/London", "America/New_York", "America/Chicago", "America/Los_Angeles",
-         "America/Sao_Paulo", "Asia/Kolkata", "Asia/Kathmandu", "Asia/Tokyo", "Asia/Dubai", "Australia/Sydney",
-         "Pacific/Auckland"]
-RULES = ["FREQ=WEEKLY", "FREQ=WEEKLY;BYDAY=MO,WE,FR", "FREQ=DAILY;COUNT=20", "FREQ=WEEKLY;INTERVAL=2",
-         "FREQ=MONTHLY;BYDAY=1TU", "FREQ=WEEKLY;UNTIL={until}"]
+ZONES = [
+    "Europe/Berlin",
+    "Europe/London",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "Asia/Kolkata",
+    "Asia/Kathmandu",
+    "Asia/Tokyo",
+    "Asia/Dubai",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+]
+RULES = [
+    "FREQ=WEEKLY",
+    "FREQ=WEEKLY;BYDAY=MO,WE,FR",
+    "FREQ=DAILY;COUNT=20",
+    "FREQ=WEEKLY;INTERVAL=2",
+    "FREQ=MONTHLY;BYDAY=1TU",
+    "FREQ=WEEKLY;UNTIL={until}",
+]
 
 
 def calendar_text(n: int, *, seed: int, zone: str = "Europe/Berlin", recurring_share: float = 0.6) -> str:
@@ -45,8 +62,14 @@ def calendar_text(n: int, *, seed: int, zone: str = "Europe/Berlin", recurring_s
         start = NOW - timedelta(days=120) + timedelta(minutes=15 * rng.randrange(365 * 96))
         local = start.strftime("%Y%m%dT%H%M00")
         end = (start + timedelta(minutes=rng.choice((15, 30, 45, 60, 90)))).strftime("%Y%m%dT%H%M00")
-        ev = ["BEGIN:VEVENT", f"UID:bench-{seed}-{i}", "DTSTAMP:20260101T000000Z", f"DTSTART;TZID={zone}:{local}",
-              f"DTEND;TZID={zone}:{end}", f"SUMMARY:Meeting {i}"]
+        ev = [
+            "BEGIN:VEVENT",
+            f"UID:bench-{seed}-{i}",
+            "DTSTAMP:20260101T000000Z",
+            f"DTSTART;TZID={zone}:{local}",
+            f"DTEND;TZID={zone}:{end}",
+            f"SUMMARY:Meeting {i}",
+        ]
         recurring = rng.random() < recurring_share
         if recurring:
             until = (start + timedelta(days=200)).strftime("%Y%m%dT%H%M%SZ")
@@ -59,10 +82,15 @@ def calendar_text(n: int, *, seed: int, zone: str = "Europe/Berlin", recurring_s
         out += ev
         if recurring and rng.random() < 0.1:
             moved = start + timedelta(days=14)
-            out += ["BEGIN:VEVENT", f"UID:bench-{seed}-{i}", "DTSTAMP:20260101T000000Z",
-                    f"RECURRENCE-ID;TZID={zone}:{moved.strftime('%Y%m%dT%H%M00')}",
-                    f"DTSTART;TZID={zone}:{(moved + timedelta(hours=2)).strftime('%Y%m%dT%H%M00')}",
-                    f"DTEND;TZID={zone}:{(moved + timedelta(hours=3)).strftime('%Y%m%dT%H%M00')}", "END:VEVENT"]
+            out += [
+                "BEGIN:VEVENT",
+                f"UID:bench-{seed}-{i}",
+                "DTSTAMP:20260101T000000Z",
+                f"RECURRENCE-ID;TZID={zone}:{moved.strftime('%Y%m%dT%H%M00')}",
+                f"DTSTART;TZID={zone}:{(moved + timedelta(hours=2)).strftime('%Y%m%dT%H%M00')}",
+                f"DTEND;TZID={zone}:{(moved + timedelta(hours=3)).strftime('%Y%m%dT%H%M00')}",
+                "END:VEVENT",
+            ]
     out.append("END:VCALENDAR")
     return "\r\n".join(out) + "\r\n"
 
@@ -140,8 +168,10 @@ def bench_ics(host, feeds: Feeds, n: int, runs: int) -> None:
         RemoteCalendar.objects.filter(connection=conn).update(etag="", last_modified="", expanded_at=None)
 
     med, peak, rows, errors = _time_sync(conn, runs, reset)
-    print(f"ics feed   {n:>6} events ({len(text) / 2**20:.1f} MiB): full sync median {med:6.2f} s   "
-          f"peak {peak:6.1f} MiB   {rows} busy intervals, {errors} import errors")
+    print(
+        f"ics feed   {n:>6} events ({len(text) / 2**20:.1f} MiB): full sync median {med:6.2f} s   "
+        f"peak {peak:6.1f} MiB   {rows} busy intervals, {errors} import errors"
+    )
 
 
 def _write_radicale_items(folder: Path, text: str) -> None:
@@ -164,9 +194,23 @@ def bench_caldav(host, n: int, runs: int) -> None:
 
     port = _free_port()
     folder = tempfile.mkdtemp(prefix="bench-radicale-")
-    proc = subprocess.Popen([sys.executable, "-m", "radicale", "--server-hosts", f"127.0.0.1:{port}", "--auth-type",
-                             "none", "--storage-filesystem-folder", folder, "--logging-level", "error"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "radicale",
+            "--server-hosts",
+            f"127.0.0.1:{port}",
+            "--auth-type",
+            "none",
+            "--storage-filesystem-folder",
+            folder,
+            "--logging-level",
+            "error",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         base = f"http://127.0.0.1:{port}/"
         s = requests.Session()
@@ -191,13 +235,21 @@ def bench_caldav(host, n: int, runs: int) -> None:
             RemoteCalendar.objects.filter(connection=conn).update(sync_token="", expanded_at=None)
 
         med, peak, rows, errors = _time_sync(conn, runs, reset)
-        print(f"caldav     {n:>6} events (Radicale; first sync incl. its cache build {warm:.1f} s): full sync median {med:6.2f} s   "
-              f"peak {peak:6.1f} MiB   {rows} busy intervals, {errors} import errors")
+        print(
+            f"caldav     {n:>6} events (Radicale; first sync incl. its cache build {warm:.1f} s): full sync median {med:6.2f} s   "
+            f"peak {peak:6.1f} MiB   {rows} busy intervals, {errors} import errors"
+        )
         # one edit, then an incremental sync (sync-collection + multiget of one object)
-        s.put(base + "bench/work/edited.ics", data=calendar_text(1, seed=99).encode(), headers={"Content-Type": "text/calendar"})
+        s.put(
+            base + "bench/work/edited.ics",
+            data=calendar_text(1, seed=99).encode(),
+            headers={"Content-Type": "text/calendar"},
+        )
         t = clock.perf_counter()
         result = sync_connection(connection=conn, now=NOW)
-        print(f"caldav     incremental sync after 1 new event: {clock.perf_counter() - t:6.3f} s   changed {result.changed}")
+        print(
+            f"caldav     incremental sync after 1 new event: {clock.perf_counter() - t:6.3f} s   changed {result.changed}"
+        )
     finally:
         proc.kill()
         proc.wait()
@@ -212,8 +264,16 @@ def bench_s2(org, feeds: Feeds, runs: int, events_per_host: int) -> None:
 
     weekly = {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
     team = Team.objects.create(organization=org, slug="s2", name="S2", timezone="UTC")
-    et = EventType.objects.create(organization=org, team=team, slug="rr", name="Support call", kind="round_robin",
-                                  duration_minutes=30, increment_minutes=30, window_kind="unlimited")
+    et = EventType.objects.create(
+        organization=org,
+        team=team,
+        slug="rr",
+        name="Support call",
+        kind="round_robin",
+        duration_minutes=30,
+        increment_minutes=30,
+        window_kind="unlimited",
+    )
     t = clock.perf_counter()
     for i in range(100):
         zone = ZONES[i % len(ZONES)]
@@ -234,10 +294,14 @@ def bench_s2(org, feeds: Feeds, runs: int, events_per_host: int) -> None:
         res = event_availability(event_type=et, start=start, end=end, viewer_zone="America/New_York", now=NOW)
         times.append(clock.perf_counter() - t)
     slots = sum(len(v) for v in res.days.values())
-    print(f"S2 availability: 100 round-robin hosts, 12 zones, 31 days, {busy} synced busy intervals "
-          f"({events_per_host} calendar events per host, synced in {setup:.1f} s total)")
-    print(f"           query median {statistics.median(times) * 1000:8.1f} ms   min {min(times) * 1000:8.1f} ms   "
-          f"{slots} start times offered   ({runs} runs)")
+    print(
+        f"S2 availability: 100 round-robin hosts, 12 zones, 31 days, {busy} synced busy intervals "
+        f"({events_per_host} calendar events per host, synced in {setup:.1f} s total)"
+    )
+    print(
+        f"           query median {statistics.median(times) * 1000:8.1f} ms   min {min(times) * 1000:8.1f} ms   "
+        f"{slots} start times offered   ({runs} runs)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -245,9 +309,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--events", type=int, default=10_000, help="events in the big calendar (default 10000)")
     p.add_argument("--runs", type=int, default=3, help="timed runs per figure (median reported)")
     p.add_argument("--s2-events", type=int, default=100, help="calendar events per S2 host (default 100)")
-    p.add_argument("--caldav-events", type=int, default=500,
-                   help="events in the CalDAV calendar served by Radicale (default 500; 0 skips it). Radicale "
-                        "itself needs minutes to index thousands of objects on first read")
+    p.add_argument(
+        "--caldav-events",
+        type=int,
+        default=500,
+        help="events in the CalDAV calendar served by Radicale (default 500; 0 skips it). Radicale "
+        "itself needs minutes to index thousands of objects on first read",
+    )
     args = p.parse_args(argv)
 
     tmp = tempfile.mkdtemp(prefix="slotwise-bench-sync-")
@@ -261,9 +329,13 @@ def main(argv: list[str] | None = None) -> int:
     org = Organization.objects.create(slug=f"bench-{os.getpid()}", name="Bench")
     user = User.objects.create_user(f"bench-{os.getpid()}@example.org", None)
     host = Membership.objects.create(organization=org, user=user, slug="host")
-    AvailabilitySchedule.objects.create(organization=org, owner=host, timezone="Europe/Berlin", weekly={}, is_default=True)
+    AvailabilitySchedule.objects.create(
+        organization=org, owner=host, timezone="Europe/Berlin", weekly={}, is_default=True
+    )
     feeds = Feeds()
-    print(f"slotwise bench sync   (window {NOW:%Y-%m-%d} + 180 days, database {os.environ.get('DATABASE_URL') or 'SQLite in ' + tmp})")
+    print(
+        f"slotwise bench sync   (window {NOW:%Y-%m-%d} + 180 days, database {os.environ.get('DATABASE_URL') or 'SQLite in ' + tmp})"
+    )
     bench_ics(host, feeds, args.events, args.runs)
     if args.caldav_events:
         bench_caldav(host, args.caldav_events, args.runs)

@@ -20,9 +20,21 @@ def radicale_server(tmp_path_factory):
     port = free_port()
     folder = tmp_path_factory.mktemp("radicale")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "radicale", "--server-hosts", f"127.0.0.1:{port}", "--auth-type", "none",
-         "--storage-filesystem-folder", str(folder), "--logging-level", "warning"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "radicale",
+            "--server-hosts",
+            f"127.0.0.1:{port}",
+            "--auth-type",
+            "none",
+            "--storage-filesystem-folder",
+            str(folder),
+            "--logging-level",
+            "warning",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}/"
     for _ in range(100):
@@ -63,8 +75,10 @@ class Dav:
 
     def objects(self, calendar_url: str) -> dict[str, str]:
         """{href: iCalendar text} of everything in the calendar."""
-        body = ('<?xml version="1.0"?><c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">'
-                '<d:prop><c:calendar-data/></d:prop><c:filter><c:comp-filter name="VCALENDAR"/></c:filter></c:calendar-query>')
+        body = (
+            '<?xml version="1.0"?><c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">'
+            '<d:prop><c:calendar-data/></d:prop><c:filter><c:comp-filter name="VCALENDAR"/></c:filter></c:calendar-query>'
+        )
         r = self.s.request("REPORT", calendar_url, data=body, headers={"Depth": "1", "Content-Type": "application/xml"})
         from xml.etree import ElementTree as ET
 
@@ -84,7 +98,12 @@ def dav(radicale_server):
 
 def vevent(uid: str, body: str) -> str:
     lines = [line.strip() for line in body.strip().splitlines() if line.strip()]
-    return "\r\n".join(["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//test//EN", *vevent_lines(uid, lines), "END:VCALENDAR"]) + "\r\n"
+    return (
+        "\r\n".join(
+            ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//test//EN", *vevent_lines(uid, lines), "END:VCALENDAR"]
+        )
+        + "\r\n"
+    )
 
 
 def vevent_lines(uid, lines):

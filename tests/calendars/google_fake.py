@@ -14,8 +14,14 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 
 def _error(code: int, message: str, reason: str, status: str = "") -> dict:
-    return {"error": {"code": code, "message": message, "errors": [{"domain": "global", "reason": reason, "message": message}],
-                      **({"status": status} if status else {})}}
+    return {
+        "error": {
+            "code": code,
+            "message": message,
+            "errors": [{"domain": "global", "reason": reason, "message": message}],
+            **({"status": status} if status else {}),
+        }
+    }
 
 
 class GoogleFake:
@@ -34,14 +40,25 @@ class GoogleFake:
 
     # what Google's side does on its own (the host edits their calendar) -----------------------------------
     def add_calendar(self, cal_id: str, summary: str, role: str = "owner", primary: bool = False):
-        self.calendars[cal_id] = {"summary": summary, "accessRole": role, "primary": primary, "events": {}, "changes": []}
+        self.calendars[cal_id] = {
+            "summary": summary,
+            "accessRole": role,
+            "primary": primary,
+            "events": {},
+            "changes": [],
+        }
 
     def upsert(self, cal_id: str, event: dict) -> dict:
         with self.lock:
             cal = self.calendars[cal_id]
             n = next(self.seq)
-            event = {"kind": "calendar#event", "status": "confirmed", **event, "etag": f'"{n}"',
-                     "iCalUID": event.get("iCalUID") or f"{event['id']}@google.com"}
+            event = {
+                "kind": "calendar#event",
+                "status": "confirmed",
+                **event,
+                "etag": f'"{n}"',
+                "iCalUID": event.get("iCalUID") or f"{event['id']}@google.com",
+            }
             cal["events"][event["id"]] = event
             cal["changes"].append((n, event["id"]))
             return event
@@ -80,9 +97,17 @@ class GoogleFake:
             return 404, _error(404, "Not Found", "notFound")
         parts = parts[2:]
         if parts == ["users", "me", "calendarList"] and method == "GET":
-            items = [{"kind": "calendar#calendarListEntry", "id": cid, "summary": c["summary"], "accessRole": c["accessRole"],
-                      "timeZone": "Europe/Berlin", **({"primary": True} if c["primary"] else {})}
-                     for cid, c in self.calendars.items()]
+            items = [
+                {
+                    "kind": "calendar#calendarListEntry",
+                    "id": cid,
+                    "summary": c["summary"],
+                    "accessRole": c["accessRole"],
+                    "timeZone": "Europe/Berlin",
+                    **({"primary": True} if c["primary"] else {}),
+                }
+                for cid, c in self.calendars.items()
+            ]
             return 200, {"kind": "calendar#calendarList", "etag": '"p1"', "nextSyncToken": "cl1", "items": items}
         if len(parts) >= 3 and parts[0] == "calendars" and parts[2] == "events":
             cal_id = parts[1]
@@ -95,9 +120,15 @@ class GoogleFake:
                 return self._insert(cal_id, json.loads(body))
             if rest == ["watch"] and method == "POST":
                 req = json.loads(body)
-                ch = {"kind": "api#channel", "id": req["id"], "resourceId": "res-" + secrets.token_hex(6),
-                      "resourceUri": f"https://www.googleapis.com/calendar/v3/calendars/{cal_id}/events",
-                      "token": req.get("token", ""), "expiration": "1774915200000", "address": req["address"]}
+                ch = {
+                    "kind": "api#channel",
+                    "id": req["id"],
+                    "resourceId": "res-" + secrets.token_hex(6),
+                    "resourceUri": f"https://www.googleapis.com/calendar/v3/calendars/{cal_id}/events",
+                    "token": req.get("token", ""),
+                    "expiration": "1774915200000",
+                    "address": req["address"],
+                }
                 self.channels.append(ch)
                 return 200, {k: v for k, v in ch.items() if k != "address"}
             if len(rest) == 1:
@@ -125,14 +156,23 @@ class GoogleFake:
             refresh = "1//" + secrets.token_urlsafe(16)
             self.refresh.add(refresh)
             self.access.add(access)
-            return 200, {"access_token": access, "expires_in": 3599, "refresh_token": refresh,
-                         "scope": "https://www.googleapis.com/auth/calendar", "token_type": "Bearer"}
+            return 200, {
+                "access_token": access,
+                "expires_in": 3599,
+                "refresh_token": refresh,
+                "scope": "https://www.googleapis.com/auth/calendar",
+                "token_type": "Bearer",
+            }
         if form.get("grant_type") == "refresh_token":
             if form.get("refresh_token") not in self.refresh:
                 return 400, {"error": "invalid_grant", "error_description": "Token has been expired or revoked."}
             self.access.add(access)
-            return 200, {"access_token": access, "expires_in": 3599, "scope": "https://www.googleapis.com/auth/calendar",
-                         "token_type": "Bearer"}
+            return 200, {
+                "access_token": access,
+                "expires_in": 3599,
+                "scope": "https://www.googleapis.com/auth/calendar",
+                "token_type": "Bearer",
+            }
         return 400, {"error": "unsupported_grant_type"}
 
     def _list(self, cal_id: str, q: dict) -> tuple[int, dict]:

@@ -24,8 +24,13 @@ def utc(*a):
 
 
 def slots_on(et, day: date, now):
-    res = event_availability(event_type=et, start=utc(day.year, day.month, day.day), end=utc(day.year, day.month, day.day) + timedelta(days=1),
-                             viewer_zone="UTC", now=now)
+    res = event_availability(
+        event_type=et,
+        start=utc(day.year, day.month, day.day),
+        end=utc(day.year, day.month, day.day) + timedelta(days=1),
+        viewer_zone="UTC",
+        now=now,
+    )
     return [s.strftime("%H:%M") for s in res.days.get(day, [])]
 
 
@@ -33,8 +38,13 @@ def slots_on(et, day: date, now):
 def berlin(db):
     org = f.org()
     host = f.host(org, tz="Europe/Berlin")
-    et = f.event_type(host, duration_minutes=60, increment_minutes=60, location_value="https://meet.example.org/abc",
-                      location_kind="link")
+    et = f.event_type(
+        host,
+        duration_minutes=60,
+        increment_minutes=60,
+        location_value="https://meet.example.org/abc",
+        location_kind="link",
+    )
     return org, host, et
 
 
@@ -67,18 +77,45 @@ def test_weekly_busy_event_with_moved_and_excluded_instance_across_dst_removes_e
     assert result.ok, result.errors
 
     # Host hours 09:00-17:00 Berlin: 08:00-16:00 UTC in winter (CET), 07:00-15:00 UTC from 29 March (CEST).
-    assert slots_on(et, date(2026, 3, 9), now) == ["08:00", "09:00", "10:00", "11:00", "12:00", "13:00", "14:00", "15:00"]
+    assert slots_on(et, date(2026, 3, 9), now) == [
+        "08:00",
+        "09:00",
+        "10:00",
+        "11:00",
+        "12:00",
+        "13:00",
+        "14:00",
+        "15:00",
+    ]
     # 10:00 CET = 09:00 UTC is busy
     assert slots_on(et, date(2026, 3, 10), now) == ["08:00", "10:00", "11:00", "12:00", "13:00", "14:00", "15:00"]
     # moved to 14:00 CET = 13:00 UTC: 09:00 UTC is free again
     assert slots_on(et, date(2026, 3, 17), now) == ["08:00", "09:00", "10:00", "11:00", "12:00", "14:00", "15:00"]
     # excluded: the whole day is free
-    assert slots_on(et, date(2026, 3, 24), now) == ["08:00", "09:00", "10:00", "11:00", "12:00", "13:00", "14:00", "15:00"]
+    assert slots_on(et, date(2026, 3, 24), now) == [
+        "08:00",
+        "09:00",
+        "10:00",
+        "11:00",
+        "12:00",
+        "13:00",
+        "14:00",
+        "15:00",
+    ]
     # after the DST change 10:00 CEST = 08:00 UTC
     assert slots_on(et, date(2026, 3, 31), now) == ["07:00", "09:00", "10:00", "11:00", "12:00", "13:00", "14:00"]
     assert slots_on(et, date(2026, 4, 14), now) == ["07:00", "09:00", "10:00", "11:00", "12:00", "13:00", "14:00"]
     # COUNT=6 ended with 14 April
-    assert slots_on(et, date(2026, 4, 21), now) == ["07:00", "08:00", "09:00", "10:00", "11:00", "12:00", "13:00", "14:00"]
+    assert slots_on(et, date(2026, 4, 21), now) == [
+        "07:00",
+        "08:00",
+        "09:00",
+        "10:00",
+        "11:00",
+        "12:00",
+        "13:00",
+        "14:00",
+    ]
 
     blocks = sorted(BusyBlock.objects.filter(source=f"calendar:{conn.pk}").values_list("start", "end"))
     assert blocks == [
@@ -111,7 +148,16 @@ def test_incremental_sync_picks_up_an_edit_and_a_delete(dav, berlin, now):
         (utc(2026, 3, 3, 14), utc(2026, 3, 3, 15), "A moved")
     ]
     assert slots_on(et, date(2026, 3, 3), later) == ["08:00", "09:00", "10:00", "11:00", "12:00", "13:00", "15:00"]
-    assert slots_on(et, date(2026, 3, 4), later) == ["08:00", "09:00", "10:00", "11:00", "12:00", "13:00", "14:00", "15:00"]
+    assert slots_on(et, date(2026, 3, 4), later) == [
+        "08:00",
+        "09:00",
+        "10:00",
+        "11:00",
+        "12:00",
+        "13:00",
+        "14:00",
+        "15:00",
+    ]
 
     # Nothing changed: nothing re-fetched, nothing rewritten.
     third = sync_connection(connection=conn, now=later + timedelta(minutes=15))
@@ -129,7 +175,8 @@ def test_a_forgotten_sync_token_means_a_full_sync(dav, berlin, now):
     result = sync_connection(connection=conn, now=now)
     assert result.ok
     assert sorted(BusyBlock.objects.filter(source=f"calendar:{conn.pk}").values_list("start", flat=True)) == [
-        utc(2026, 3, 3, 9), utc(2026, 3, 5, 9)
+        utc(2026, 3, 3, 9),
+        utc(2026, 3, 5, 9),
     ]
 
 
@@ -138,12 +185,16 @@ def test_only_the_chosen_conflict_calendars_block(dav, berlin, now):
     conn = connect(dav, host, now, "work", "birthdays")
     work = conn.calendars.get(remote_id__endswith="/work/")
     dav.put(dav.base + f"{dav.user}/work/", "w.ics", vevent("w", "DTSTART:20260303T090000Z\nDTEND:20260303T100000Z"))
-    dav.put(dav.base + f"{dav.user}/birthdays/", "b.ics", vevent("b", "DTSTART:20260303T110000Z\nDTEND:20260303T120000Z"))
+    dav.put(
+        dav.base + f"{dav.user}/birthdays/", "b.ics", vevent("b", "DTSTART:20260303T110000Z\nDTEND:20260303T120000Z")
+    )
     sync_connection(connection=conn, now=now)
     assert BusyBlock.objects.filter(source=f"calendar:{conn.pk}").count() == 2
     calendars_choose(connection=conn, conflicts={work.pk}, writeback=None)
     sync_connection(connection=conn, now=now)
-    assert list(BusyBlock.objects.filter(source=f"calendar:{conn.pk}").values_list("start", flat=True)) == [utc(2026, 3, 3, 9)]
+    assert list(BusyBlock.objects.filter(source=f"calendar:{conn.pk}").values_list("start", flat=True)) == [
+        utc(2026, 3, 3, 9)
+    ]
 
 
 def _only_event(dav, cal_url):
@@ -164,9 +215,12 @@ def test_a_booking_appears_in_the_write_back_calendar_moves_on_reschedule_and_di
     calendars_choose(connection=conn, conflicts={work.pk}, writeback=work.pk)
     cal_url = work.remote_id
 
-    invitee = booking_create(event_type=et, start=utc(2026, 3, 3, 10),
-                             invitee=InviteeInput(name="Ada Lovelace", email="ada@example.org", timezone="Europe/London"),
-                             now=now)
+    invitee = booking_create(
+        event_type=et,
+        start=utc(2026, 3, 3, 10),
+        invitee=InviteeInput(name="Ada Lovelace", email="ada@example.org", timezone="Europe/London"),
+        now=now,
+    )
     assert run_due(now) >= 1
     href, ev = _only_event(dav, cal_url)
     assert ev["DTSTART"].dt == utc(2026, 3, 3, 10)
@@ -203,8 +257,12 @@ def test_no_write_back_target_no_job(dav, berlin, now):
 
     org, host, et = berlin
     connect(dav, host, now, "work")
-    booking_create(event_type=et, start=utc(2026, 3, 3, 10),
-                   invitee=InviteeInput(name="Ada", email="ada@example.org", timezone="UTC"), now=now)
+    booking_create(
+        event_type=et,
+        start=utc(2026, 3, 3, 10),
+        invitee=InviteeInput(name="Ada", email="ada@example.org", timezone="UTC"),
+        now=now,
+    )
     assert not Job.objects.filter(kind="calendars.writeback").exists()
 
 
@@ -271,8 +329,13 @@ def test_a_round_robin_reschedule_to_another_host_moves_the_event_between_their_
         target = conn.calendars.get()
         calendars_choose(connection=conn, conflicts={target.pk}, writeback=target.pk)
         cals[m.pk] = (d, url)
-    inv = booking_create(event_type=rr, start=utc(2026, 3, 3, 9), host=a,
-                         invitee=InviteeInput(name="Ada", email="ada@example.org", timezone="UTC"), now=now)
+    inv = booking_create(
+        event_type=rr,
+        start=utc(2026, 3, 3, 9),
+        host=a,
+        invitee=InviteeInput(name="Ada", email="ada@example.org", timezone="UTC"),
+        now=now,
+    )
     run_due(now)
     assert len(cals[a.pk][0].objects(cals[a.pk][1])) == 1
     assert cals[b.pk][0].objects(cals[b.pk][1]) == {}
@@ -307,8 +370,12 @@ def test_a_zoom_booking_waits_for_its_link_before_writing_the_event(dav, berlin,
     conn = connect(dav, host, now, "work")
     work = conn.calendars.get()
     calendars_choose(connection=conn, conflicts={work.pk}, writeback=work.pk)
-    inv = booking_create(event_type=et, start=utc(2026, 3, 3, 10),
-                         invitee=InviteeInput(name="Ada", email="ada@example.org", timezone="UTC"), now=now)
+    inv = booking_create(
+        event_type=et,
+        start=utc(2026, 3, 3, 10),
+        invitee=InviteeInput(name="Ada", email="ada@example.org", timezone="UTC"),
+        now=now,
+    )
     Booking.objects.filter(pk=inv.booking_id).update(location_kind="zoom", location="")
     with pytest.raises(LookupError, match="no Zoom link yet"):
         writeback_reconcile(booking_id=inv.booking_id, now=now)
@@ -323,8 +390,12 @@ def test_cancel_racing_the_create_deletes_the_event_by_its_known_name_not_the_ca
     conn = connect(dav, host, now, "work")
     work = conn.calendars.get()
     calendars_choose(connection=conn, conflicts={work.pk}, writeback=work.pk)
-    inv = booking_create(event_type=et, start=utc(2026, 3, 3, 10),
-                         invitee=InviteeInput(name="Ada", email="ada@example.org", timezone="UTC"), now=now)
+    inv = booking_create(
+        event_type=et,
+        start=utc(2026, 3, 3, 10),
+        invitee=InviteeInput(name="Ada", email="ada@example.org", timezone="UTC"),
+        now=now,
+    )
     run_due(now)
     CalendarEvent.objects.update(href="")  # as if the create's answer was never recorded
     booking_cancel(booking=inv.booking, now=now)
@@ -358,8 +429,13 @@ def test_discovery_through_a_well_known_redirect_keeps_the_propfind(dav, berlin,
     try:
         org, host, et = berlin
         dav.mkcalendar("work")
-        conn = connection_add_caldav(membership=host, url=f"http://127.0.0.1:{front.server_port}/.well-known/caldav",
-                                     username=dav.user, password="pw", now=now)
+        conn = connection_add_caldav(
+            membership=host,
+            url=f"http://127.0.0.1:{front.server_port}/.well-known/caldav",
+            username=dav.user,
+            password="pw",
+            now=now,
+        )
         assert [c.remote_id for c in conn.calendars.all()] == [f"{dav.base}{dav.user}/work/"]
         assert seen[0] == ("PROPFIND", "/.well-known/caldav/")
     finally:
@@ -377,12 +453,20 @@ def test_a_group_event_lists_every_seated_invitee_and_drops_one_who_leaves(dav, 
     conn = connect(dav, host, now, "work")
     work = conn.calendars.get()
     calendars_choose(connection=conn, conflicts={work.pk}, writeback=work.pk)
-    ada = booking_create(event_type=et, start=utc(2026, 3, 3, 10),
-                         invitee=InviteeInput(name="Ada", email="ada@example.org", timezone="UTC"), now=now)
+    ada = booking_create(
+        event_type=et,
+        start=utc(2026, 3, 3, 10),
+        invitee=InviteeInput(name="Ada", email="ada@example.org", timezone="UTC"),
+        now=now,
+    )
     run_due(now)
     sync_connection(connection=conn, now=now)  # our copy comes back from the server: it must not take the seat
-    bob = booking_create(event_type=et, start=utc(2026, 3, 3, 10),
-                         invitee=InviteeInput(name="Bob", email="bob@example.org", timezone="UTC"), now=now)
+    bob = booking_create(
+        event_type=et,
+        start=utc(2026, 3, 3, 10),
+        invitee=InviteeInput(name="Bob", email="bob@example.org", timezone="UTC"),
+        now=now,
+    )
     assert bob.booking_id == ada.booking_id
     run_due(now)
 
@@ -408,8 +492,11 @@ def test_free_busy_report_from_radicale(dav, now):
     dav.put(cal, "w.ics", vevent("w", "DTSTART:20260302T090000Z\nDTEND:20260302T100000Z\nRRULE:FREQ=WEEKLY;COUNT=3"))
     dav.put(cal, "t.ics", vevent("t", "DTSTART:20260303T090000Z\nDTEND:20260303T100000Z\nTRANSP:TRANSPARENT"))
     periods = CalDAV(dav.base, dav.user, "pw").free_busy(cal, (now, now + timedelta(days=30)))
-    assert periods == [(utc(2026, 3, 2, 9), utc(2026, 3, 2, 10)), (utc(2026, 3, 9, 9), utc(2026, 3, 9, 10)),
-                       (utc(2026, 3, 16, 9), utc(2026, 3, 16, 10))]
+    assert periods == [
+        (utc(2026, 3, 2, 9), utc(2026, 3, 2, 10)),
+        (utc(2026, 3, 9, 9), utc(2026, 3, 9, 10)),
+        (utc(2026, 3, 16, 9), utc(2026, 3, 16, 10)),
+    ]
 
 
 def test_a_calendar_shared_as_free_busy_only_is_read_with_the_free_busy_report(dav, berlin, now, monkeypatch):
@@ -445,4 +532,6 @@ def test_a_calendar_deleted_on_the_server_stops_blocking_and_the_host_is_told(da
     conn.refresh_from_db()
     assert blocks_of(conn) == []
     assert [c.name for c in conn.calendars.all()] == [f"{dav.user}/work"]
-    assert conn.import_report == [f"calendar '{dav.user}/old-project' no longer exists on the server; it was removed here"]
+    assert conn.import_report == [
+        f"calendar '{dav.user}/old-project' no longer exists on the server; it was removed here"
+    ]

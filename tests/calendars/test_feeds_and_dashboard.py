@@ -28,8 +28,13 @@ def door_clock(monkeypatch, now):
 
 
 def book(et, start, now, name="Ada", host=None):
-    return booking_create(event_type=et, start=start, invitee=InviteeInput(name=name, email=f"{name.lower()}@example.org",
-                                                                           timezone="UTC"), now=now, host=host)
+    return booking_create(
+        event_type=et,
+        start=start,
+        invitee=InviteeInput(name=name, email=f"{name.lower()}@example.org", timezone="UTC"),
+        now=now,
+        host=host,
+    )
 
 
 def events(resp):
@@ -71,7 +76,9 @@ def test_a_teams_feed_lists_its_team_events_for_every_host(now):
     book(personal, utc(2026, 3, 3, 12), now, "Cy")
     feed = feed_for(team=team)
     assert events(Client().get(f"/feeds/{feed.token}.ics")) == [
-        ("Support call with Ada", utc(2026, 3, 3, 9)), ("Support call with Bob", utc(2026, 3, 3, 9))]
+        ("Support call with Ada", utc(2026, 3, 3, 9)),
+        ("Support call with Bob", utc(2026, 3, 3, 9)),
+    ]
 
 
 def test_an_unknown_feed_is_a_404_not_a_500():
@@ -101,7 +108,9 @@ def test_the_dashboard_shows_last_sync_and_errors_and_saves_choices(dav, now):
 
     work = conn.calendars.get(remote_id__endswith="/work/")
     family = conn.calendars.get(remote_id__endswith="/family/")
-    resp = c.post(f"/dashboard/calendars/{conn.pk}/", {"conflicts": [work.pk], "writeback": family.pk, "unreachable": "free"})
+    resp = c.post(
+        f"/dashboard/calendars/{conn.pk}/", {"conflicts": [work.pk], "writeback": family.pk, "unreachable": "free"}
+    )
     assert resp.status_code == 302
     work.refresh_from_db(), family.refresh_from_db(), conn.refresh_from_db()
     assert (work.use_for_conflicts, work.is_writeback) == (True, False)

@@ -73,7 +73,9 @@ def google_url(google):
 def test_connecting_stores_tokens_encrypted_and_lists_calendars(setup, google):
     host, et, conn = setup
     assert sorted(conn.calendars.values_list("remote_id", "read_only")) == [
-        ("ada@example.com", False), ("holidays@group.v.calendar.google.com", True)]
+        ("ada@example.com", False),
+        ("holidays@group.v.calendar.google.com", True),
+    ]
     tokens = unseal(conn.secret)
     assert tokens["access_token"].startswith("ya29.") and tokens["refresh_token"].startswith("1//")
     assert "ya29." not in conn.secret and "1//" not in conn.secret
@@ -90,18 +92,51 @@ def test_a_used_or_wrong_code_is_a_400_with_a_reason(google, now):
 def test_busy_time_from_google_events_recurring_exceptions_cancelled_transparent_all_day(setup, google, now):
     host, et, conn = setup
     cal = "ada@example.com"
-    google.upsert(cal, {"id": "weekly", "summary": "1:1", "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=4"],
-                        "start": {"dateTime": "2026-03-17T10:00:00+01:00", "timeZone": "Europe/Berlin"},
-                        "end": {"dateTime": "2026-03-17T10:30:00+01:00", "timeZone": "Europe/Berlin"}})
-    google.upsert(cal, {"id": "weekly_20260324T090000Z", "recurringEventId": "weekly", "iCalUID": "weekly@google.com",
-                        "summary": "1:1 (moved)", "originalStartTime": {"dateTime": "2026-03-24T10:00:00+01:00", "timeZone": "Europe/Berlin"},
-                        "start": {"dateTime": "2026-03-24T15:00:00+01:00"}, "end": {"dateTime": "2026-03-24T15:30:00+01:00"}})
-    google.upsert(cal, {"id": "weekly_20260331T080000Z", "recurringEventId": "weekly", "iCalUID": "weekly@google.com",
-                        "status": "cancelled",
-                        "originalStartTime": {"dateTime": "2026-03-31T10:00:00+02:00", "timeZone": "Europe/Berlin"}})
-    google.upsert(cal, {"id": "lunch", "summary": "Lunch (free)", "transparency": "transparent",
-                        "start": {"dateTime": "2026-03-18T12:00:00Z"}, "end": {"dateTime": "2026-03-18T13:00:00Z"}})
-    google.upsert(cal, {"id": "offsite", "summary": "Offsite", "start": {"date": "2026-03-20"}, "end": {"date": "2026-03-21"}})
+    google.upsert(
+        cal,
+        {
+            "id": "weekly",
+            "summary": "1:1",
+            "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=4"],
+            "start": {"dateTime": "2026-03-17T10:00:00+01:00", "timeZone": "Europe/Berlin"},
+            "end": {"dateTime": "2026-03-17T10:30:00+01:00", "timeZone": "Europe/Berlin"},
+        },
+    )
+    google.upsert(
+        cal,
+        {
+            "id": "weekly_20260324T090000Z",
+            "recurringEventId": "weekly",
+            "iCalUID": "weekly@google.com",
+            "summary": "1:1 (moved)",
+            "originalStartTime": {"dateTime": "2026-03-24T10:00:00+01:00", "timeZone": "Europe/Berlin"},
+            "start": {"dateTime": "2026-03-24T15:00:00+01:00"},
+            "end": {"dateTime": "2026-03-24T15:30:00+01:00"},
+        },
+    )
+    google.upsert(
+        cal,
+        {
+            "id": "weekly_20260331T080000Z",
+            "recurringEventId": "weekly",
+            "iCalUID": "weekly@google.com",
+            "status": "cancelled",
+            "originalStartTime": {"dateTime": "2026-03-31T10:00:00+02:00", "timeZone": "Europe/Berlin"},
+        },
+    )
+    google.upsert(
+        cal,
+        {
+            "id": "lunch",
+            "summary": "Lunch (free)",
+            "transparency": "transparent",
+            "start": {"dateTime": "2026-03-18T12:00:00Z"},
+            "end": {"dateTime": "2026-03-18T13:00:00Z"},
+        },
+    )
+    google.upsert(
+        cal, {"id": "offsite", "summary": "Offsite", "start": {"date": "2026-03-20"}, "end": {"date": "2026-03-21"}}
+    )
 
     assert sync_connection(connection=conn, now=now).ok
     assert blocks(conn) == [
@@ -116,13 +151,37 @@ def test_busy_time_from_google_events_recurring_exceptions_cancelled_transparent
 def test_incremental_sync_with_sync_tokens_and_410_means_full_resync(setup, google, now):
     host, et, conn = setup
     cal = "ada@example.com"
-    google.upsert(cal, {"id": "a", "summary": "A", "start": {"dateTime": "2026-03-03T09:00:00Z"}, "end": {"dateTime": "2026-03-03T10:00:00Z"}})
-    google.upsert(cal, {"id": "b", "summary": "B", "start": {"dateTime": "2026-03-04T09:00:00Z"}, "end": {"dateTime": "2026-03-04T10:00:00Z"}})
+    google.upsert(
+        cal,
+        {
+            "id": "a",
+            "summary": "A",
+            "start": {"dateTime": "2026-03-03T09:00:00Z"},
+            "end": {"dateTime": "2026-03-03T10:00:00Z"},
+        },
+    )
+    google.upsert(
+        cal,
+        {
+            "id": "b",
+            "summary": "B",
+            "start": {"dateTime": "2026-03-04T09:00:00Z"},
+            "end": {"dateTime": "2026-03-04T10:00:00Z"},
+        },
+    )
     google.page_size = 1  # pages are followed to the end
     sync_connection(connection=conn, now=now)
     assert [b[2] for b in blocks(conn)] == ["A", "B"]
 
-    google.upsert(cal, {"id": "a", "summary": "A later", "start": {"dateTime": "2026-03-03T15:00:00Z"}, "end": {"dateTime": "2026-03-03T16:00:00Z"}})
+    google.upsert(
+        cal,
+        {
+            "id": "a",
+            "summary": "A later",
+            "start": {"dateTime": "2026-03-03T15:00:00Z"},
+            "end": {"dateTime": "2026-03-03T16:00:00Z"},
+        },
+    )
     google.cancel(cal, "b")
     before = len(google.api_calls("GET", "/events"))
     result = sync_connection(connection=conn, now=now)
@@ -132,7 +191,15 @@ def test_incremental_sync_with_sync_tokens_and_410_means_full_resync(setup, goog
     assert blocks(conn) == [(utc(2026, 3, 3, 15), utc(2026, 3, 3, 16), "A later")]
 
     google.forget_sync_tokens()
-    google.upsert(cal, {"id": "c", "summary": "C", "start": {"dateTime": "2026-03-05T09:00:00Z"}, "end": {"dateTime": "2026-03-05T10:00:00Z"}})
+    google.upsert(
+        cal,
+        {
+            "id": "c",
+            "summary": "C",
+            "start": {"dateTime": "2026-03-05T09:00:00Z"},
+            "end": {"dateTime": "2026-03-05T10:00:00Z"},
+        },
+    )
     assert sync_connection(connection=conn, now=now).ok
     assert [b[2] for b in blocks(conn)] == ["A later", "C"]
     assert "syncToken" not in google.api_calls("GET", "/events")[-1]
@@ -165,8 +232,12 @@ def test_write_back_inserts_with_attendees_and_deletes_on_cancel(setup, google, 
     host, et, conn = setup
     primary = conn.calendars.get(remote_id="ada@example.com")
     calendars_choose(connection=conn, conflicts={primary.pk}, writeback=primary.pk)
-    inv = booking_create(event_type=et, start=utc(2026, 3, 3, 10),
-                         invitee=InviteeInput(name="Bob Example", email="bob@example.org", timezone="UTC"), now=now)
+    inv = booking_create(
+        event_type=et,
+        start=utc(2026, 3, 3, 10),
+        invitee=InviteeInput(name="Bob Example", email="bob@example.org", timezone="UTC"),
+        now=now,
+    )
     run_due(now)
     ce = CalendarEvent.objects.get()
     ev = google.calendars["ada@example.com"]["events"][ce.href]
@@ -189,8 +260,10 @@ def test_write_back_inserts_with_attendees_and_deletes_on_cancel(setup, google, 
 def test_a_retried_insert_updates_instead_of_duplicating(setup, google, now):
     host, et, conn = setup
     adapter = Google(unseal(conn.secret), now=now)
-    ics = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:u1@slotwise\r\nDTSTART:20260303T100000Z\r\n"
-           "DTEND:20260303T103000Z\r\nSUMMARY:S\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    ics = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:u1@slotwise\r\nDTSTART:20260303T100000Z\r\n"
+        "DTEND:20260303T103000Z\r\nSUMMARY:S\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
     first = adapter.put_event("ada@example.com", uid="u1@slotwise", ics=ics)
     second = adapter.put_event("ada@example.com", uid="u1@slotwise", ics=ics.replace("SUMMARY:S", "SUMMARY:T"))
     assert first.href == second.href
@@ -211,8 +284,12 @@ def test_push_channel_and_notifications_schedule_a_sync(setup, google, now, sett
     assert not Job.objects.filter(kind="calendars.sync").exists()  # the handshake changes nothing
 
     settings.ROOT_URLCONF = "tests.calendars.urls"
-    resp = Client().post("/calendars/google/push/", HTTP_X_GOOG_CHANNEL_ID=conn.channel_id,
-                         HTTP_X_GOOG_CHANNEL_TOKEN=conn.channel_token, HTTP_X_GOOG_RESOURCE_STATE="exists")
+    resp = Client().post(
+        "/calendars/google/push/",
+        HTTP_X_GOOG_CHANNEL_ID=conn.channel_id,
+        HTTP_X_GOOG_CHANNEL_TOKEN=conn.channel_token,
+        HTTP_X_GOOG_RESOURCE_STATE="exists",
+    )
     assert resp.status_code == 204
     job = Job.objects.get(kind="calendars.sync")
     assert (job.status, job.payload) == ("pending", {"connection_id": conn.pk})

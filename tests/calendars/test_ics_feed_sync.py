@@ -127,12 +127,17 @@ def test_import_problems_are_kept_for_the_host_to_see(feed_server, host, now):
     [
         (lambda s, feed: setattr(feed, "status", 404), "HTTP 404"),
         (lambda s, feed: setattr(s, "SLOTWISE_CALENDAR_MAX_BYTES", 1000), "larger than"),
-        (lambda s, feed: (setattr(s, "SLOTWISE_CALENDAR_HTTP_TIMEOUT", 0.3), setattr(feed, "delay", 1.0)), "could not reach"),
+        (
+            lambda s, feed: (setattr(s, "SLOTWISE_CALENDAR_HTTP_TIMEOUT", 0.3), setattr(feed, "delay", 1.0)),
+            "could not reach",
+        ),
     ],
     ids=["not-found", "too-big", "timeout"],
 )
 def test_a_feed_that_fails_is_recorded_not_raised(feed_server, host, now, settings, setup, error):
-    feed_server.body = cal(*[f"UID:e{i}\r\nDTSTART:20260303T090000Z\r\nDTEND:20260303T100000Z" for i in range(40)]).encode()
+    feed_server.body = cal(
+        *[f"UID:e{i}\r\nDTSTART:20260303T090000Z\r\nDTEND:20260303T100000Z" for i in range(40)]
+    ).encode()
     conn = connection_add_ics(membership=host, url=feed_server.url, now=now)
     setup(settings, feed_server)
     result = sync_connection(connection=conn, now=now)

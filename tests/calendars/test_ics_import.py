@@ -19,6 +19,7 @@ def utc(*a):
 @contextmanager
 def must_finish(seconds=20):
     """A hang guard, not a timing: a broken guard rail would otherwise stall the whole suite."""
+
     def boom(*_):
         raise TimeoutError("the import did not finish")
 
@@ -123,8 +124,13 @@ def test_exchange_rrule_with_spaces_in_its_day_list_is_read_as_meant():
 
 
 def test_a_malformed_rrule_is_reported_not_raised():
-    r = busy_from_ics(cal("UID:bad\r\nDTSTART:20260302T090000Z\r\nDTEND:20260302T100000Z\r\nRRULE:FREQ=WEEKLY;BYDAY=XX",
-                          "UID:good\r\nDTSTART:20260303T090000Z\r\nDTEND:20260303T100000Z"), **WINDOW)
+    r = busy_from_ics(
+        cal(
+            "UID:bad\r\nDTSTART:20260302T090000Z\r\nDTEND:20260302T100000Z\r\nRRULE:FREQ=WEEKLY;BYDAY=XX",
+            "UID:good\r\nDTSTART:20260303T090000Z\r\nDTEND:20260303T100000Z",
+        ),
+        **WINDOW,
+    )
     assert [b.uid for b in r.busy] == ["good"]
     assert len(r.errors) == 1 and r.errors[0].startswith("event 'bad': ")
 
@@ -141,6 +147,7 @@ def test_one_broken_series_beside_a_good_one_keeps_the_good_one():
 
 # --- hostile input -------------------------------------------------------------------------------------------
 
+
 def cal(*events: str) -> str:
     body = "".join(f"BEGIN:VEVENT\r\nDTSTAMP:20260101T000000Z\r\n{e.strip()}\r\nEND:VEVENT\r\n" for e in events)
     return f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n{body}END:VCALENDAR\r\n"
@@ -151,23 +158,31 @@ WINDOW = {"window_start": utc(2026, 3, 1), "window_end": utc(2026, 3, 8), "host_
 
 def test_a_daily_rule_forever_yields_only_the_window():
     with must_finish():
-        r = busy_from_ics(cal("UID:f\r\nDTSTART:20200101T090000Z\r\nDTEND:20200101T100000Z\r\nRRULE:FREQ=DAILY"), **WINDOW)
+        r = busy_from_ics(
+            cal("UID:f\r\nDTSTART:20200101T090000Z\r\nDTEND:20200101T100000Z\r\nRRULE:FREQ=DAILY"), **WINDOW
+        )
     assert [b.start for b in r.busy] == [utc(2026, 3, d, 9) for d in range(1, 8)]
 
 
 def test_until_year_5000():
     with must_finish():
-        r = busy_from_ics(cal("UID:y\r\nDTSTART:20260302T090000Z\r\nDURATION:PT30M\r\nRRULE:FREQ=WEEKLY;UNTIL=50001231T000000Z"), **WINDOW)
+        r = busy_from_ics(
+            cal("UID:y\r\nDTSTART:20260302T090000Z\r\nDURATION:PT30M\r\nRRULE:FREQ=WEEKLY;UNTIL=50001231T000000Z"),
+            **WINDOW,
+        )
     assert [(b.start, b.end) for b in r.busy] == [(utc(2026, 3, 2, 9), utc(2026, 3, 2, 9, 30))]
 
 
 def test_sub_hourly_and_ancient_rules_are_refused_and_reported():
     with must_finish():
-        r = busy_from_ics(cal(
-            "UID:sec\r\nDTSTART:20260301T000000Z\r\nDTEND:20260301T000001Z\r\nRRULE:FREQ=SECONDLY",
-            "UID:old\r\nDTSTART:00010101T090000Z\r\nDTEND:00010101T100000Z\r\nRRULE:FREQ=HOURLY",
-            "UID:ok\r\nDTSTART:20260303T090000Z\r\nDTEND:20260303T100000Z",
-        ), **WINDOW)
+        r = busy_from_ics(
+            cal(
+                "UID:sec\r\nDTSTART:20260301T000000Z\r\nDTEND:20260301T000001Z\r\nRRULE:FREQ=SECONDLY",
+                "UID:old\r\nDTSTART:00010101T090000Z\r\nDTEND:00010101T100000Z\r\nRRULE:FREQ=HOURLY",
+                "UID:ok\r\nDTSTART:20260303T090000Z\r\nDTEND:20260303T100000Z",
+            ),
+            **WINDOW,
+        )
     assert [b.uid for b in r.busy] == ["ok"]
     assert len(r.errors) == 2
     assert "SECONDLY recurrence is not supported" in r.errors[0]
@@ -175,8 +190,11 @@ def test_sub_hourly_and_ancient_rules_are_refused_and_reported():
 
 
 def test_occurrences_per_series_are_capped():
-    r = busy_from_ics(cal("UID:h\r\nDTSTART:20260301T000000Z\r\nDTEND:20260301T003000Z\r\nRRULE:FREQ=HOURLY"),
-                      max_occurrences=100, **WINDOW)
+    r = busy_from_ics(
+        cal("UID:h\r\nDTSTART:20260301T000000Z\r\nDTEND:20260301T003000Z\r\nRRULE:FREQ=HOURLY"),
+        max_occurrences=100,
+        **WINDOW,
+    )
     assert len(r.busy) == 100
     assert r.errors == ["event 'h': only the first 100 occurrences in the window imported"]
 
@@ -190,8 +208,11 @@ def test_a_huge_feed_imports_up_to_the_series_limit_and_says_so():
 
 
 def test_garbage_between_events_is_reported_and_the_events_kept():
-    text = cal("UID:a\r\nDTSTART:20260302T090000Z\r\nDTEND:20260302T100000Z") + "this is not iCalendar\r\n\x00\x01" + \
-        "BEGIN:VEVENT\r\nUID:b\r\nDTSTART:20260303T090000Z\r\nDTEND:20260303T100000Z\r\nEND:VEVENT\r\n"
+    text = (
+        cal("UID:a\r\nDTSTART:20260302T090000Z\r\nDTEND:20260302T100000Z")
+        + "this is not iCalendar\r\n\x00\x01"
+        + "BEGIN:VEVENT\r\nUID:b\r\nDTSTART:20260303T090000Z\r\nDTEND:20260303T100000Z\r\nEND:VEVENT\r\n"
+    )
     r = busy_from_ics(text, **WINDOW)
     assert sorted(b.uid for b in r.busy) == ["a", "b"]
     assert "read event by event" in r.errors[0]
@@ -206,11 +227,19 @@ def test_nothing_usable_is_an_empty_result_not_an_exception(text):
 def test_floating_times_are_read_in_the_feeds_x_wr_timezone_else_the_hosts_zone():
     event = "UID:fl\r\nDTSTART:20260302T090000\r\nDTEND:20260302T100000"
     with_wr = cal(event).replace("PRODID:-//test//EN", "PRODID:-//test//EN\r\nX-WR-TIMEZONE:America/New_York")
-    assert [b.start for b in busy_from_ics(with_wr, **{**WINDOW, "host_zone": "Europe/Berlin"}).busy] == [utc(2026, 3, 2, 14)]
-    assert [b.start for b in busy_from_ics(cal(event), **{**WINDOW, "host_zone": "Europe/Berlin"}).busy] == [utc(2026, 3, 2, 8)]
+    assert [b.start for b in busy_from_ics(with_wr, **{**WINDOW, "host_zone": "Europe/Berlin"}).busy] == [
+        utc(2026, 3, 2, 14)
+    ]
+    assert [b.start for b in busy_from_ics(cal(event), **{**WINDOW, "host_zone": "Europe/Berlin"}).busy] == [
+        utc(2026, 3, 2, 8)
+    ]
 
 
 def test_all_day_event_on_a_dst_day_blocks_the_whole_23_hour_local_day():
-    r = busy_from_ics(cal("UID:d\r\nDTSTART;VALUE=DATE:20260329\r\nDTEND;VALUE=DATE:20260330"),
-                      window_start=utc(2026, 3, 20), window_end=utc(2026, 4, 5), host_zone="Europe/Berlin")
+    r = busy_from_ics(
+        cal("UID:d\r\nDTSTART;VALUE=DATE:20260329\r\nDTEND;VALUE=DATE:20260330"),
+        window_start=utc(2026, 3, 20),
+        window_end=utc(2026, 4, 5),
+        host_zone="Europe/Berlin",
+    )
     assert [(b.start, b.end) for b in r.busy] == [(utc(2026, 3, 28, 23), utc(2026, 3, 29, 22))]

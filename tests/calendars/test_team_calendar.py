@@ -34,12 +34,21 @@ def support_team(dav, now):
     support1 = f.event_type(eng1, name="Support call (1h)", duration_minutes=60)
     support2 = f.event_type(eng2, name="Customer SUPPORT", duration_minutes=30)
     sales = f.event_type(eng1, name="Sales demo", duration_minutes=30)
-    return {"org": org, "conn": conn, "cal": cal, "url": team_cal, "support1": support1, "support2": support2,
-            "sales": sales}
+    return {
+        "org": org,
+        "conn": conn,
+        "cal": cal,
+        "url": team_cal,
+        "support1": support1,
+        "support2": support2,
+        "sales": sales,
+    }
 
 
 def book(et, start, now, name="Grace Hopper", email="grace@example.org"):
-    return booking_create(event_type=et, start=start, invitee=InviteeInput(name=name, email=email, timezone="UTC"), now=now)
+    return booking_create(
+        event_type=et, start=start, invitee=InviteeInput(name=name, email=email, timezone="UTC"), now=now
+    )
 
 
 def summaries(dav, url):
@@ -52,9 +61,14 @@ def summaries(dav, url):
 
 def test_a_rule_copies_support_bookings_to_the_team_calendar_and_removes_them_on_cancel(dav, support_team, now):
     t = support_team
-    rule_create(organization=t["org"], name="Support to team calendar", trigger="booking.created",
-                action="copy_to_calendar", filters=[{"field": "event_type", "op": "contains", "value": "support"}],
-                params={"connection_id": t["conn"].pk, "calendar": t["cal"].remote_id})
+    rule_create(
+        organization=t["org"],
+        name="Support to team calendar",
+        trigger="booking.created",
+        action="copy_to_calendar",
+        filters=[{"field": "event_type", "op": "contains", "value": "support"}],
+        params={"connection_id": t["conn"].pk, "calendar": t["cal"].remote_id},
+    )
     a = book(t["support1"], utc(2026, 3, 3, 9), now)
     b = book(t["support2"], utc(2026, 3, 3, 14), now, name="Alan Turing", email="alan@example.org")
     book(t["sales"], utc(2026, 3, 3, 11), now)
@@ -106,7 +120,9 @@ def test_bad_params_say_what_to_fix(dav, support_team, now):
     with pytest.raises(InvalidInput, match="connection_id"):
         copy_to_calendar(rule=None, booking=inv.booking, params={}, now=now)
     with pytest.raises(InvalidInput, match="is not a calendar of connection"):
-        copy_to_calendar(rule=None, booking=inv.booking, params={"connection_id": t["conn"].pk, "calendar": "nope"}, now=now)
+        copy_to_calendar(
+            rule=None, booking=inv.booking, params={"connection_id": t["conn"].pk, "calendar": "nope"}, now=now
+        )
     other_org_host = f.host(f.org())
     other = connection_add_caldav(membership=other_org_host, url=dav.base, username=dav.user, password="pw", now=now)
     with pytest.raises(NotFound, match="does not exist in this organization"):

@@ -84,8 +84,9 @@ def busy_from_ics(
             break
         result.series += 1
         try:
-            _expand(uid, events, timezones, zone, host_zone, window_start, window_end, max_occurrences, max_steps,
-                    result)
+            _expand(
+                uid, events, timezones, zone, host_zone, window_start, window_end, max_occurrences, max_steps, result
+            )
         except Exception as exc:  # noqa: BLE001 - one broken series must not stop the others
             result.errors.append(f"event {uid!r}: {exc.__class__.__name__}: {exc}"[:500])
     return result
@@ -215,8 +216,10 @@ def _expand(uid, events, timezones, zone, host_zone, window_start, window_end, m
     for comp, start, end in _occurrences(cal, window_start, window_end):
         fact = facts.get(id(comp))
         if fact is None:
-            blocks = (str(comp.get("STATUS", "")).upper() != "CANCELLED"
-                      and str(comp.get("TRANSP", "")).upper() != "TRANSPARENT")
+            blocks = (
+                str(comp.get("STATUS", "")).upper() != "CANCELLED"
+                and str(comp.get("TRANSP", "")).upper() != "TRANSPARENT"
+            )
             fact = facts[id(comp)] = (blocks, str(comp.get("SUMMARY", ""))[:200])
         if not fact[0]:
             result.free += 1
@@ -231,7 +234,9 @@ def _expand(uid, events, timezones, zone, host_zone, window_start, window_end, m
         if count > max_occurrences:
             result.errors.append(f"event {uid!r}: only the first {max_occurrences} occurrences in the window imported")
             return
-        result.busy.append(BusyTime(uid=uid, recurrence_id=rid, start=first, end=last, summary=fact[1], all_day=all_day))
+        result.busy.append(
+            BusyTime(uid=uid, recurrence_id=rid, start=first, end=last, summary=fact[1], all_day=all_day)
+        )
 
 
 def _iso(value, host_zone: str) -> str:

@@ -112,9 +112,7 @@ class CalendarEvent(models.Model):
     created_at = models.DateTimeField(default=now)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["booking", "calendar", "purpose"], name="calendar_event_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["booking", "calendar", "purpose"], name="calendar_event_unique")]
 
 
 class Feed(models.Model):
@@ -133,7 +131,9 @@ class Feed(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=(Q(membership__isnull=False, team__isnull=True) | Q(membership__isnull=True, team__isnull=False)),
+                condition=(
+                    Q(membership__isnull=False, team__isnull=True) | Q(membership__isnull=True, team__isnull=False)
+                ),
                 name="feed_one_owner",
             )
         ]

@@ -25,10 +25,12 @@ SYNC_JOB = "calendars.sync"
 def _check_url(url: str, *, field: str, schemes=("http", "https")) -> str:
     url = (url or "").strip()
     if url.startswith("webcal://"):
-        url = "https://" + url[len("webcal://"):]
+        url = "https://" + url[len("webcal://") :]
     parts = urlsplit(url)
     if parts.scheme not in schemes or not parts.netloc:
-        raise InvalidInput(f"{field}: {url!r} is not an http(s) URL; paste the full address, e.g. https://…", field=field)
+        raise InvalidInput(
+            f"{field}: {url!r} is not an http(s) URL; paste the full address, e.g. https://…", field=field
+        )
     if len(url) > 1000:
         raise InvalidInput(f"{field}: at most 1000 characters", field=field)
     return url
@@ -38,12 +40,19 @@ def schedule_sync(connection: CalendarConnection, *, due_at: datetime) -> None:
     """One pending sync per connection: a push or a "sync now" replaces the next poll."""
     key = f"calendar-sync:{connection.pk}"
     cancel_pending(key, kinds=[SYNC_JOB])
-    enqueue(SYNC_JOB, {"connection_id": connection.pk}, due_at=due_at, key=key, max_attempts=1,
-            organization_id=connection.organization_id)
+    enqueue(
+        SYNC_JOB,
+        {"connection_id": connection.pk},
+        due_at=due_at,
+        key=key,
+        max_attempts=1,
+        organization_id=connection.organization_id,
+    )
 
 
-def connection_add_caldav(*, membership: Membership, url: str, username: str, password: str, now: datetime,
-                          name: str = "") -> CalendarConnection:
+def connection_add_caldav(
+    *, membership: Membership, url: str, username: str, password: str, now: datetime, name: str = ""
+) -> CalendarConnection:
     """Discover the account's calendars (so a wrong URL or password is told now, not at the first sync)."""
     url = _check_url(url, field="url")
     try:
@@ -54,12 +63,18 @@ def connection_add_caldav(*, membership: Membership, url: str, username: str, pa
         raise InvalidInput("url: no calendars with events were found in this CalDAV account", field="url")
     with transaction.atomic():
         conn = CalendarConnection.objects.create(
-            organization_id=membership.organization_id, membership=membership, kind=CalendarConnection.Kind.CALDAV,
-            name=(name or urlsplit(url).netloc)[:200], url=url, username=username[:200],
+            organization_id=membership.organization_id,
+            membership=membership,
+            kind=CalendarConnection.Kind.CALDAV,
+            name=(name or urlsplit(url).netloc)[:200],
+            url=url,
+            username=username[:200],
             secret=seal({"password": password}),
         )
         for c in calendars:
-            RemoteCalendar.objects.create(connection=conn, remote_id=c.remote_id, name=c.name[:200], read_only=c.read_only)
+            RemoteCalendar.objects.create(
+                connection=conn, remote_id=c.remote_id, name=c.name[:200], read_only=c.read_only
+            )
         schedule_sync(conn, due_at=now)
     return conn
 
@@ -68,8 +83,11 @@ def connection_add_ics(*, membership: Membership, url: str, now: datetime, name:
     url = _check_url(url, field="url")
     with transaction.atomic():
         conn = CalendarConnection.objects.create(
-            organization_id=membership.organization_id, membership=membership, kind=CalendarConnection.Kind.ICS,
-            name=(name or urlsplit(url).netloc)[:200], url=url,
+            organization_id=membership.organization_id,
+            membership=membership,
+            kind=CalendarConnection.Kind.ICS,
+            name=(name or urlsplit(url).netloc)[:200],
+            url=url,
         )
         RemoteCalendar.objects.create(connection=conn, remote_id=url, name=(name or url)[:200], read_only=True)
         schedule_sync(conn, due_at=now)
@@ -85,11 +103,16 @@ def connection_add_google(*, membership: Membership, code: str, redirect_uri: st
         raise InvalidInput(f"code: Google refused the connection: {exc}; try connecting again", field="code") from None
     with transaction.atomic():
         conn = CalendarConnection.objects.create(
-            organization_id=membership.organization_id, membership=membership, kind=CalendarConnection.Kind.GOOGLE,
-            name="Google Calendar", secret=seal(tokens),
+            organization_id=membership.organization_id,
+            membership=membership,
+            kind=CalendarConnection.Kind.GOOGLE,
+            name="Google Calendar",
+            secret=seal(tokens),
         )
         for c in calendars:
-            RemoteCalendar.objects.create(connection=conn, remote_id=c.remote_id, name=c.name[:200], read_only=c.read_only)
+            RemoteCalendar.objects.create(
+                connection=conn, remote_id=c.remote_id, name=c.name[:200], read_only=c.read_only
+            )
         schedule_sync(conn, due_at=now)
     return conn
 
@@ -142,17 +165,22 @@ def calendars_choose(
             if target is None:
                 raise InvalidInput("writeback: choose a calendar of this connection", field="writeback")
             if target.read_only or connection.kind == CalendarConnection.Kind.ICS:
-                raise InvalidInput(f"writeback: {target.name} is read-only; choose a calendar you can write to",
-                                   field="writeback")
+                raise InvalidInput(
+                    f"writeback: {target.name} is read-only; choose a calendar you can write to", field="writeback"
+                )
             RemoteCalendar.objects.filter(connection__membership_id=connection.membership_id).update(is_writeback=False)
             RemoteCalendar.objects.filter(pk=target.pk).update(is_writeback=True)
         else:
             connection.calendars.update(is_writeback=False)
         connection.calendars.filter(pk__in=conflicts).update(use_for_conflicts=True)
-        dropped = list(connection.calendars.exclude(pk__in=conflicts).filter(use_for_conflicts=True).values_list("pk", flat=True))
+        dropped = list(
+            connection.calendars.exclude(pk__in=conflicts).filter(use_for_conflicts=True).values_list("pk", flat=True)
+        )
         connection.calendars.filter(pk__in=dropped).update(use_for_conflicts=False, sync_token="", expanded_at=None)
         for pk in dropped:
-            BusyBlock.objects.filter(membership_id=connection.membership_id, source=connection.busy_source, external_id__startswith=f"{pk}|").delete()
+            BusyBlock.objects.filter(
+                membership_id=connection.membership_id, source=connection.busy_source, external_id__startswith=f"{pk}|"
+            ).delete()
             RemoteEvent.objects.filter(calendar_id=pk).delete()
         if unreachable is not None:
             connection.unreachable = unreachable

@@ -69,7 +69,7 @@ def sync_connection(*, connection: CalendarConnection, now: datetime) -> SyncRes
     result = SyncResult(ok=True)
     try:
         if connection.kind == CalendarConnection.Kind.ICS:
-            for cal in connection.calendars.all():
+            for cal in connection.calendars.filter(use_for_conflicts=True):
                 _sync_feed(connection, cal, now, result)
         else:
             adapter = adapter_for(connection, now=now)
@@ -80,7 +80,7 @@ def sync_connection(*, connection: CalendarConnection, now: datetime) -> SyncRes
                 connection.secret = seal(adapter.tokens)
                 connection.save(update_fields=["secret"])
         for cal in connection.calendars.filter(use_for_conflicts=False):
-            BusyBlock.objects.filter(membership_id=connection.membership_id, source=connection.busy_source, external_id__startswith=f"{cal.pk}|").delete()
+            _busy_of(connection).filter(external_id__startswith=f"{cal.pk}|").delete()
     except AdapterError as exc:
         result.ok = False
         result.errors.append(str(exc))
@@ -92,8 +92,13 @@ def sync_connection(*, connection: CalendarConnection, now: datetime) -> SyncRes
     connection.failures = 0
     connection.import_report = result.errors[:50]
     connection.save(update_fields=["last_sync_at", "last_success_at", "last_error", "failures", "import_report"])
-    BusyBlock.objects.filter(membership_id=connection.membership_id, source=connection.busy_source, external_id=UNREACHABLE_ID).delete()
+    _busy_of(connection).filter(external_id=UNREACHABLE_ID).delete()
     return result
+
+
+def _busy_of(connection: CalendarConnection):
+    # The membership too, so the delete walks the (membership, start) index instead of the table.
+    return BusyBlock.objects.filter(membership_id=connection.membership_id, source=connection.busy_source)
 
 
 def stale_after(connection: CalendarConnection) -> timedelta:
@@ -107,15 +112,19 @@ def _record_failure(connection: CalendarConnection, message: str, now: datetime)
         connection.last_error = message[:2000]
         connection.failures += 1
         connection.save(update_fields=["last_sync_at", "last_error", "failures"])
-        BusyBlock.objects.filter(membership_id=connection.membership_id, source=connection.busy_source, external_id=UNREACHABLE_ID).delete()
+        _busy_of(connection).filter(external_id=UNREACHABLE_ID).delete()
         # One failed poll leaves busy time that is minutes old; the host's choice applies once what we hold
         # is stale (or we never saw the calendar at all).
         stale = connection.last_success_at is None or now - connection.last_success_at >= stale_after(connection)
         if stale and connection.unreachable == CalendarConnection.Unreachable.BUSY:
             start, end = window(now)
             BusyBlock.objects.create(
-                organization_id=connection.organization_id, membership_id=connection.membership_id,
-                start=now, end=end, source=connection.busy_source, external_id=UNREACHABLE_ID,
+                organization_id=connection.organization_id,
+                membership_id=connection.membership_id,
+                start=now,
+                end=end,
+                source=connection.busy_source,
+                external_id=UNREACHABLE_ID,
                 label="calendar unreachable",
             )
 
@@ -129,17 +138,21 @@ def _refresh_calendar_list(connection: CalendarConnection, adapter, result: Sync
     for remote_id, info in remote.items():
         if remote_id not in held:
             RemoteCalendar.objects.create(
-                connection=connection, remote_id=remote_id, name=info.name[:200], read_only=info.read_only,
+                connection=connection,
+                remote_id=remote_id,
+                name=info.name[:200],
+                read_only=info.read_only,
                 # A newly seen calendar counts for conflicts: missing a meeting is worse than one blocked hour.
                 use_for_conflicts=True,
             )
     for remote_id, cal in held.items():
         if remote_id not in remote:
             # Deleted on the server: its busy time would otherwise block the host for ever.
-            BusyBlock.objects.filter(membership_id=connection.membership_id, source=connection.busy_source,
-                                     external_id__startswith=f"{cal.pk}|").delete()
-            result.errors.append(f"calendar {cal.name!r} no longer exists on the server; it was removed here"
-                                 + (" and new bookings are no longer written anywhere" if cal.is_writeback else ""))
+            _busy_of(connection).filter(external_id__startswith=f"{cal.pk}|").delete()
+            result.errors.append(
+                f"calendar {cal.name!r} no longer exists on the server; it was removed here"
+                + (" and new bookings are no longer written anywhere" if cal.is_writeback else "")
+            )
             cal.delete()
 
 
@@ -147,7 +160,9 @@ def _sync_feed(connection, cal: RemoteCalendar, now: datetime, result: SyncResul
     fetched = ics_feed.fetch(cal.remote_id, etag=cal.etag, last_modified=cal.last_modified)
     with transaction.atomic():
         if fetched.changed:
-            RemoteEvent.objects.update_or_create(calendar=cal, href="feed", defaults={"data": fetched.text, "etag": fetched.etag})
+            RemoteEvent.objects.update_or_create(
+                calendar=cal, href="feed", defaults={"data": fetched.text, "etag": fetched.etag}
+            )
             cal.etag, cal.last_modified = fetched.etag[:500], fetched.last_modified[:100]
             cal.save(update_fields=["etag", "last_modified"])
             result.changed += 1
@@ -159,13 +174,22 @@ def _sync_free_busy(connection, cal: RemoteCalendar, adapter, now: datetime, res
     """A calendar shared as free/busy only: its events are refused, its busy periods are not."""
     periods = adapter.free_busy(cal.remote_id, window(now))
     with transaction.atomic():
-        BusyBlock.objects.filter(membership_id=connection.membership_id, source=connection.busy_source,
-                                 external_id__startswith=f"{cal.pk}|").delete()
-        _insert_busy([
-            (connection.organization_id, connection.membership_id, a, b, connection.busy_source,
-             f"{cal.pk}|freebusy|{a:%Y%m%dT%H%M%SZ}", "busy")
-            for a, b in periods if b > a
-        ])
+        _busy_of(connection).filter(external_id__startswith=f"{cal.pk}|").delete()
+        _insert_busy(
+            [
+                (
+                    connection.organization_id,
+                    connection.membership_id,
+                    a,
+                    b,
+                    connection.busy_source,
+                    f"{cal.pk}|freebusy|{a:%Y%m%dT%H%M%SZ}",
+                    "busy",
+                )
+                for a, b in periods
+                if b > a
+            ]
+        )
         cal.expanded_at = now
         cal.save(update_fields=["expanded_at"])
     result.busy_written += len(periods)
@@ -240,12 +264,24 @@ def _own_uids(connection) -> set[str]:
 
 def _write_busy(connection, cal, texts: list[str], now: datetime, result: SyncResult) -> None:
     start, end = window(now)
-    parsed = ics.busy_from_ics("\n".join(texts), window_start=start, window_end=end,
-                               host_zone=host_zone(connection), skip_uids=_own_uids(connection))
+    parsed = ics.busy_from_ics(
+        "\n".join(texts),
+        window_start=start,
+        window_end=end,
+        host_zone=host_zone(connection),
+        skip_uids=_own_uids(connection),
+    )
     result.errors += parsed.errors
     rows = [
-        (connection.organization_id, connection.membership_id, b.start, b.end, connection.busy_source,
-         (_ext_prefix(cal, b.uid) + b.recurrence_id)[:500], b.summary[:200])
+        (
+            connection.organization_id,
+            connection.membership_id,
+            b.start,
+            b.end,
+            connection.busy_source,
+            (_ext_prefix(cal, b.uid) + b.recurrence_id)[:500],
+            b.summary[:200],
+        )
         for b in parsed.busy
     ]
     _insert_busy(rows)
@@ -263,8 +299,10 @@ def _insert_busy(rows: list[tuple]) -> None:
     fields = [BusyBlock._meta.get_field(name) for name in _BUSY_COLUMNS]
     conn = connections[router.db_for_write(BusyBlock)]
     qn = conn.ops.quote_name
-    sql = (f"INSERT INTO {qn(BusyBlock._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
-           f"VALUES ({', '.join(['%s'] * len(fields))})")
+    sql = (
+        f"INSERT INTO {qn(BusyBlock._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
     prepped = [[f.get_db_prep_save(v, conn) for f, v in zip(fields, row, strict=True)] for row in rows]
     with conn.cursor() as cur:
         for i in range(0, len(prepped), BATCH):
@@ -272,8 +310,10 @@ def _insert_busy(rows: list[tuple]) -> None:
 
 
 def _expand_all(connection, cal: RemoteCalendar, now: datetime, result: SyncResult) -> None:
-    BusyBlock.objects.filter(membership_id=connection.membership_id, source=connection.busy_source, external_id__startswith=f"{cal.pk}|").delete()
-    _write_busy(connection, cal, list(RemoteEvent.objects.filter(calendar=cal).values_list("data", flat=True)), now, result)
+    _busy_of(connection).filter(external_id__startswith=f"{cal.pk}|").delete()
+    _write_busy(
+        connection, cal, list(RemoteEvent.objects.filter(calendar=cal).values_list("data", flat=True)), now, result
+    )
     cal.expanded_at = now
     cal.save(update_fields=["expanded_at"])
 
@@ -285,7 +325,7 @@ def _expand_uids(connection, cal: RemoteCalendar, uids: set[str], now: datetime,
         q = Q()
         for uid in chunk:
             q |= Q(external_id__startswith=_ext_prefix(cal, uid))
-        BusyBlock.objects.filter(membership_id=connection.membership_id, source=connection.busy_source).filter(q).delete()
+        _busy_of(connection).filter(q).delete()
         texts = list(RemoteEvent.objects.filter(calendar=cal, uid__in=chunk).values_list("data", flat=True))
         if texts:
             _write_busy(connection, cal, texts, now, result)

@@ -40,12 +40,19 @@ def _back(request, exc: SlotwiseError | None = None, ok: str = ""):
 @require_GET
 def index(request):
     m = _membership(request)
-    connections = (CalendarConnection.objects.filter(membership=m).prefetch_related("calendars").order_by("pk"))
+    connections = CalendarConnection.objects.filter(membership=m).prefetch_related("calendars").order_by("pk")
     team_feeds = [(t, feeds.feed_url(feeds.feed_for(team=t))) for t in m.teams.order_by("name")]
-    return render(request, "calendars/index.html", {
-        "nav": "calendars", "connections": connections, "feed_url": feeds.feed_url(feeds.feed_for(membership=m)),
-        "team_feeds": team_feeds, "google_enabled": bool(google._setting("SLOTWISE_GOOGLE_CLIENT_ID", "")),
-    })
+    return render(
+        request,
+        "calendars/index.html",
+        {
+            "nav": "calendars",
+            "connections": connections,
+            "feed_url": feeds.feed_url(feeds.feed_for(membership=m)),
+            "team_feeds": team_feeds,
+            "google_enabled": bool(google._setting("SLOTWISE_GOOGLE_CLIENT_ID", "")),
+        },
+    )
 
 
 @login_required
@@ -53,8 +60,12 @@ def index(request):
 def add_caldav(request):
     try:
         services.connection_add_caldav(
-            membership=_membership(request), url=request.POST.get("url", ""), username=request.POST.get("username", ""),
-            password=request.POST.get("password", ""), name=request.POST.get("name", ""), now=utc_now(),
+            membership=_membership(request),
+            url=request.POST.get("url", ""),
+            username=request.POST.get("username", ""),
+            password=request.POST.get("password", ""),
+            name=request.POST.get("name", ""),
+            now=utc_now(),
         )
     except SlotwiseError as exc:
         return _back(request, exc)
@@ -65,8 +76,12 @@ def add_caldav(request):
 @require_POST
 def add_ics(request):
     try:
-        services.connection_add_ics(membership=_membership(request), url=request.POST.get("url", ""),
-                                    name=request.POST.get("name", ""), now=utc_now())
+        services.connection_add_ics(
+            membership=_membership(request),
+            url=request.POST.get("url", ""),
+            name=request.POST.get("name", ""),
+            now=utc_now(),
+        )
     except SlotwiseError as exc:
         return _back(request, exc)
     return _back(request, ok="Feed added; its busy time is being synced.")
@@ -130,8 +145,9 @@ def rotate_feed(request, team: int | None = None):
 def google_connect(request):
     state = secrets.token_urlsafe(24)
     request.session["calendars_google_state"] = state
-    return redirect(google.consent_url(redirect_uri=request.build_absolute_uri(reverse("calendars:google_callback")),
-                                       state=state))
+    return redirect(
+        google.consent_url(redirect_uri=request.build_absolute_uri(reverse("calendars:google_callback")), state=state)
+    )
 
 
 @login_required
@@ -144,8 +160,10 @@ def google_callback(request):
         return _back(request, PermissionDenied(f"Google said: {request.GET['error']}; nothing was connected"))
     try:
         services.connection_add_google(
-            membership=_membership(request), code=request.GET.get("code", ""),
-            redirect_uri=request.build_absolute_uri(reverse("calendars:google_callback")), now=utc_now(),
+            membership=_membership(request),
+            code=request.GET.get("code", ""),
+            redirect_uri=request.build_absolute_uri(reverse("calendars:google_callback")),
+            now=utc_now(),
         )
     except SlotwiseError as exc:
         return _back(request, exc)
@@ -156,8 +174,10 @@ def google_callback(request):
 @require_POST
 def google_push(request):
     services.google_push(
-        channel_id=request.headers.get("X-Goog-Channel-ID", ""), token=request.headers.get("X-Goog-Channel-Token", ""),
-        state=request.headers.get("X-Goog-Resource-State", ""), now=utc_now(),
+        channel_id=request.headers.get("X-Goog-Channel-ID", ""),
+        token=request.headers.get("X-Goog-Channel-Token", ""),
+        state=request.headers.get("X-Goog-Resource-State", ""),
+        now=utc_now(),
     )
     return HttpResponse(status=204)  # unknown channels too: telling them apart would help a prober
 

@@ -65,6 +65,7 @@ def booking_ics(booking: Booking, *, uid: str, now: datetime) -> str:
 
 # Subscribers (inside the booking's transaction) ------------------------------------------------------------
 
+
 def _enqueue(booking: Booking, now: datetime, *, moved_from: Booking | None = None) -> None:
     """Only when a calendar is involved: most hosts have no write-back target, and their bookings cost
     no job at all."""
@@ -102,28 +103,45 @@ def on_booking_rescheduled(*, event, old, invitee, new, now, **_):
 
 # The job -------------------------------------------------------------------------------------------------
 
+
 def writeback_reconcile(*, booking_id: int, now: datetime, moved_from: int | None = None) -> None:
     """Make the hosts' write-back calendars match the booking. Idempotent: a retry converges."""
     booking = Booking.objects.select_related("event_type", "host__user").get(pk=booking_id)
-    if (booking.status == Booking.Status.CONFIRMED and booking.location_kind == "zoom" and not booking.location
-            and moved_from is None):
+    if (
+        booking.status == Booking.Status.CONFIRMED
+        and booking.location_kind == "zoom"
+        and not booking.location
+        and moved_from is None
+    ):
         # The Zoom link is made by its own job; raising retries this one (30 s, 1 min ...) until it is there.
         raise LookupError(f"booking {booking.uid} has no Zoom link yet; the calendar event waits for it")
     if moved_from is not None:
         # The old booking's events become this booking's: same UID and href, so the PUT below moves them.
-        CalendarEvent.objects.filter(booking_id=moved_from, purpose=CalendarEvent.Purpose.WRITEBACK).update(booking=booking)
-    held = {ce.calendar_id: ce for ce in CalendarEvent.objects.filter(booking=booking, purpose=CalendarEvent.Purpose.WRITEBACK)
-            .select_related("calendar__connection")}
+        CalendarEvent.objects.filter(booking_id=moved_from, purpose=CalendarEvent.Purpose.WRITEBACK).update(
+            booking=booking
+        )
+    held = {
+        ce.calendar_id: ce
+        for ce in CalendarEvent.objects.filter(booking=booking, purpose=CalendarEvent.Purpose.WRITEBACK).select_related(
+            "calendar__connection"
+        )
+    }
     wanted: dict[int, RemoteCalendar] = {}
     if booking.status == Booking.Status.CONFIRMED:
-        hosts = list(booking.host_blocks.filter(active=True).values_list("membership_id", flat=True)) or [booking.host_id]
-        for cal in RemoteCalendar.objects.filter(is_writeback=True, connection__membership_id__in=hosts).select_related("connection"):
+        hosts = list(booking.host_blocks.filter(active=True).values_list("membership_id", flat=True)) or [
+            booking.host_id
+        ]
+        for cal in RemoteCalendar.objects.filter(is_writeback=True, connection__membership_id__in=hosts).select_related(
+            "connection"
+        ):
             wanted[cal.pk] = cal
     for cal_id, ce in held.items():
         if cal_id not in wanted:
             adapter = adapter_for(ce.calendar.connection, now=now)
             # An empty href: the create's job has not recorded its answer (yet); the name is deterministic.
-            adapter.delete_event(ce.calendar.remote_id, href=ce.href or adapter.default_href(ce.calendar.remote_id, ce.uid))
+            adapter.delete_event(
+                ce.calendar.remote_id, href=ce.href or adapter.default_href(ce.calendar.remote_id, ce.uid)
+            )
             ce.delete()
     for cal_id, cal in wanted.items():
         ce = held.get(cal_id)
@@ -131,7 +149,9 @@ def writeback_reconcile(*, booking_id: int, now: datetime, moved_from: int | Non
         if ce is None:
             # Recorded before the remote write: sync skips our own UID, and a crash between the two leaves a
             # row whose retry overwrites the same href instead of creating a duplicate.
-            ce = CalendarEvent.objects.create(booking=booking, calendar=cal, purpose=CalendarEvent.Purpose.WRITEBACK, uid=uid)
+            ce = CalendarEvent.objects.create(
+                booking=booking, calendar=cal, purpose=CalendarEvent.Purpose.WRITEBACK, uid=uid
+            )
         written = adapter_for(cal.connection, now=now).put_event(
             cal.remote_id, uid=uid, ics=booking_ics(booking, uid=uid, now=now), href=ce.href
         )
@@ -140,24 +160,32 @@ def writeback_reconcile(*, booking_id: int, now: datetime, moved_from: int | Non
 
 # "copy to calendar" rule action ------------------------------------------------------------------------------
 
+
 def _copy_target(booking: Booking, params: dict) -> RemoteCalendar:
     try:
         connection_id = int(params.get("connection_id"))
     except (TypeError, ValueError):
-        raise InvalidInput("params.connection_id: give the id of a calendar connection", field="params.connection_id") from None
+        raise InvalidInput(
+            "params.connection_id: give the id of a calendar connection", field="params.connection_id"
+        ) from None
     conn = CalendarConnection.objects.filter(pk=connection_id, organization_id=booking.organization_id).first()
     if conn is None:
         raise NotFound(f"calendar connection {connection_id} does not exist in this organization")
     if conn.kind == CalendarConnection.Kind.ICS:
-        raise InvalidInput("params.connection_id: an ICS feed is read-only; choose a CalDAV or Google connection",
-                           field="params.connection_id")
+        raise InvalidInput(
+            "params.connection_id: an ICS feed is read-only; choose a CalDAV or Google connection",
+            field="params.connection_id",
+        )
     wanted = str(params.get("calendar", "") or "")
     cals = list(conn.calendars.all())
     for cal in cals:
         if wanted in (str(cal.pk), cal.remote_id) or (not wanted and len(cals) == 1):
             return cal
-    raise InvalidInput(f"params.calendar: {wanted!r} is not a calendar of connection {conn.pk}; "
-                       f"choose one of {[c.remote_id for c in cals]}", field="params.calendar")
+    raise InvalidInput(
+        f"params.calendar: {wanted!r} is not a calendar of connection {conn.pk}; "
+        f"choose one of {[c.remote_id for c in cals]}",
+        field="params.calendar",
+    )
 
 
 def copy_to_calendar(*, rule, booking: Booking, params: dict, now: datetime) -> dict:

@@ -46,8 +46,9 @@ class CalDAV:
             h["Depth"] = depth
         resp, data = request(self.session, method, url, data=body.encode() if body else None, headers=h)
         if resp.status_code in (401, 403) and method != "REPORT":
-            raise AdapterError(f"{method} {url}: HTTP {resp.status_code}: check the user name and password",
-                               status=resp.status_code)
+            raise AdapterError(
+                f"{method} {url}: HTTP {resp.status_code}: check the user name and password", status=resp.status_code
+            )
         return resp, data
 
     def _abs(self, href: str, base: str | None = None) -> str:
@@ -62,8 +63,11 @@ class CalDAV:
         resp, data = self._send("PROPFIND", url, body=body, depth="0")
         if resp.status_code != 207:
             return []
-        return [urljoin(resp.url, h.text.strip())
-                for h in _xml(data, "PROPFIND").iterfind(".//d:propstat/d:prop//d:href", NS) if h.text]
+        return [
+            urljoin(resp.url, h.text.strip())
+            for h in _xml(data, "PROPFIND").iterfind(".//d:propstat/d:prop//d:href", NS)
+            if h.text
+        ]
 
     # discovery ---------------------------------------------------------------------------------------------
     def home(self) -> str:
@@ -143,7 +147,9 @@ class CalDAV:
             )
             resp, data = self._send("REPORT", calendar_id, body=body, depth="1")
             if resp.status_code != 207:
-                raise AdapterError(f"REPORT calendar-multiget {calendar_id}: HTTP {resp.status_code}", status=resp.status_code)
+                raise AdapterError(
+                    f"REPORT calendar-multiget {calendar_id}: HTTP {resp.status_code}", status=resp.status_code
+                )
             out += self._resources(data)
         return out
 
@@ -165,7 +171,7 @@ class CalDAV:
             rng = f'<c:time-range start="{a}" end="{b}"/>'
         body = (
             '<?xml version="1.0"?><c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">'
-            "<d:prop><d:getetag/><c:calendar-data/></d:prop><c:filter><c:comp-filter name=\"VCALENDAR\">"
+            '<d:prop><d:getetag/><c:calendar-data/></d:prop><c:filter><c:comp-filter name="VCALENDAR">'
             f'<c:comp-filter name="VEVENT">{rng}</c:comp-filter></c:comp-filter></c:filter></c:calendar-query>'
         )
         resp, data = self._send("REPORT", calendar_id, body=body, depth="1")
@@ -177,11 +183,15 @@ class CalDAV:
         """Busy periods from a free-busy-query REPORT: for calendars shared with us as free/busy only
         (the server refuses their events but tells when they are busy)."""
         a, b = (w.strftime("%Y%m%dT%H%M%SZ") for w in window)
-        body = ('<?xml version="1.0"?><c:free-busy-query xmlns:c="urn:ietf:params:xml:ns:caldav">'
-                f'<c:time-range start="{a}" end="{b}"/></c:free-busy-query>')
+        body = (
+            '<?xml version="1.0"?><c:free-busy-query xmlns:c="urn:ietf:params:xml:ns:caldav">'
+            f'<c:time-range start="{a}" end="{b}"/></c:free-busy-query>'
+        )
         resp, data = self._send("REPORT", calendar_id, body=body, depth="1")
         if resp.status_code != 200:
-            raise AdapterError(f"REPORT free-busy-query {calendar_id}: HTTP {resp.status_code}", status=resp.status_code)
+            raise AdapterError(
+                f"REPORT free-busy-query {calendar_id}: HTTP {resp.status_code}", status=resp.status_code
+            )
         try:
             cal = icalendar.Calendar.from_ical(data)
         except ValueError:
@@ -201,8 +211,9 @@ class CalDAV:
     def default_href(self, calendar_id: str, uid: str) -> str:
         """Where we create the object for `uid`: known before the PUT, so a retry or a delete that races the
         create names the same resource."""
-        return self._path(urljoin(calendar_id if calendar_id.endswith("/") else calendar_id + "/",
-                                  quote(uid, safe="") + ".ics"))
+        return self._path(
+            urljoin(calendar_id if calendar_id.endswith("/") else calendar_id + "/", quote(uid, safe="") + ".ics")
+        )
 
     def put_event(self, calendar_id: str, *, uid: str, ics: str, href: str = "", attendees=()) -> Written:
         create = not href

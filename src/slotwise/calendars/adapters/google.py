@@ -56,8 +56,11 @@ def consent_url(*, redirect_uri: str, state: str) -> str:
 
 
 def _token_request(form: dict, now: datetime) -> dict:
-    form = {**form, "client_id": _setting("SLOTWISE_GOOGLE_CLIENT_ID", ""),
-            "client_secret": _setting("SLOTWISE_GOOGLE_CLIENT_SECRET", "")}
+    form = {
+        **form,
+        "client_id": _setting("SLOTWISE_GOOGLE_CLIENT_ID", ""),
+        "client_secret": _setting("SLOTWISE_GOOGLE_CLIENT_SECRET", ""),
+    }
     with requests.Session() as s:
         resp, body = request(s, "POST", token_url(), data=form)
     if resp.status_code != 200:
@@ -91,10 +94,14 @@ class Google:
 
     def _access_token(self) -> str:
         expires = self.tokens.get("expires_at")
-        if not self.tokens.get("access_token") or (expires and datetime.fromisoformat(expires) <= self.now + timedelta(seconds=60)):
+        if not self.tokens.get("access_token") or (
+            expires and datetime.fromisoformat(expires) <= self.now + timedelta(seconds=60)
+        ):
             if not self.tokens.get("refresh_token"):
                 raise AdapterError("Google access expired and there is no refresh token: connect Google again")
-            self.tokens = _token_request({"grant_type": "refresh_token", "refresh_token": self.tokens["refresh_token"]}, self.now)
+            self.tokens = _token_request(
+                {"grant_type": "refresh_token", "refresh_token": self.tokens["refresh_token"]}, self.now
+            )
             self.tokens_changed = True
         return self.tokens["access_token"]
 
@@ -119,8 +126,13 @@ class Google:
             if resp.status_code != 200:
                 raise AdapterError(f"Google calendarList.list: HTTP {resp.status_code}", status=resp.status_code)
             for item in data.get("items", []):
-                out.append(CalendarInfo(remote_id=item["id"], name=item.get("summaryOverride") or item.get("summary", item["id"]),
-                                        read_only=item.get("accessRole") not in ("owner", "writer")))
+                out.append(
+                    CalendarInfo(
+                        remote_id=item["id"],
+                        name=item.get("summaryOverride") or item.get("summary", item["id"]),
+                        read_only=item.get("accessRole") not in ("owner", "writer"),
+                    )
+                )
             page = data.get("nextPageToken")
             if not page:
                 return out
@@ -171,14 +183,20 @@ class Google:
     def delete_event(self, calendar_id: str, *, href: str) -> None:
         if not href:
             raise ValueError("delete_event needs the event id")
-        resp, _ = self._call("DELETE", f"/calendars/{quote(calendar_id, safe='')}/events/{quote(href, safe='')}",
-                             params={"sendUpdates": self.send_updates})
+        resp, _ = self._call(
+            "DELETE",
+            f"/calendars/{quote(calendar_id, safe='')}/events/{quote(href, safe='')}",
+            params={"sendUpdates": self.send_updates},
+        )
         if resp.status_code not in (200, 204, 404, 410):
             raise AdapterError(f"Google events.delete: HTTP {resp.status_code}", status=resp.status_code)
 
     def watch(self, calendar_id: str, *, channel_id: str, token: str, address: str) -> dict:
-        resp, data = self._call("POST", f"/calendars/{quote(calendar_id, safe='')}/events/watch",
-                                body={"id": channel_id, "type": "web_hook", "address": address, "token": token})
+        resp, data = self._call(
+            "POST",
+            f"/calendars/{quote(calendar_id, safe='')}/events/watch",
+            body={"id": channel_id, "type": "web_hook", "address": address, "token": token},
+        )
         if resp.status_code != 200:
             raise AdapterError(f"Google events.watch: HTTP {resp.status_code}", status=resp.status_code)
         return data

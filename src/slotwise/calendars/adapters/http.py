@@ -54,7 +54,14 @@ def check_public(url: str) -> None:
         raise AdapterError(f"{url}: the host name {host!r} does not resolve") from None
     for info in infos:
         ip = ipaddress.ip_address(info[4][0])
-        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast or ip.is_unspecified:
+        if (
+            ip.is_private
+            or ip.is_loopback
+            or ip.is_link_local
+            or ip.is_reserved
+            or ip.is_multicast
+            or ip.is_unspecified
+        ):
             raise AdapterError(f"{url}: {host} is an address inside this server's network; use a public address")
 
 

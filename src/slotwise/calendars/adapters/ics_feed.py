@@ -20,7 +20,7 @@ class Fetched:
 
 def fetch(url: str, *, etag: str = "", last_modified: str = "") -> Fetched:
     if url.startswith("webcal://"):
-        url = "https://" + url[len("webcal://"):]
+        url = "https://" + url[len("webcal://") :]
     headers = {"Accept": "text/calendar, */*;q=0.5"}
     if etag:
         headers["If-None-Match"] = etag

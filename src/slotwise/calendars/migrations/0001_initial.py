@@ -7,108 +7,199 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('bookings', '0002_no_overlap_guard'),
+        ("accounts", "0001_initial"),
+        ("bookings", "0002_no_overlap_guard"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CalendarConnection',
+            name="CalendarConnection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('caldav', 'Caldav'), ('ics', 'Ics'), ('google', 'Google')], max_length=8)),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('url', models.URLField(blank=True, help_text='CalDAV server or ICS feed URL', max_length=1000)),
-                ('username', models.CharField(blank=True, max_length=200)),
-                ('secret', models.TextField(blank=True, help_text='Encrypted: password or OAuth tokens (JSON)')),
-                ('unreachable', models.CharField(choices=[('busy', 'Busy'), ('free', 'Free')], default='busy', max_length=4)),
-                ('poll_minutes', models.PositiveIntegerField(default=15)),
-                ('last_sync_at', models.DateTimeField(blank=True, null=True)),
-                ('last_success_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('failures', models.PositiveIntegerField(default=0, help_text='Consecutive failed syncs')),
-                ('import_report', models.JSONField(blank=True, default=list, help_text='What the last sync could not import')),
-                ('channel_id', models.CharField(blank=True, max_length=100)),
-                ('channel_token', models.CharField(blank=True, max_length=100)),
-                ('channel_expires_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='calendar_connections', to='accounts.membership')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organization')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("caldav", "Caldav"), ("ics", "Ics"), ("google", "Google")], max_length=8
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=200)),
+                ("url", models.URLField(blank=True, help_text="CalDAV server or ICS feed URL", max_length=1000)),
+                ("username", models.CharField(blank=True, max_length=200)),
+                ("secret", models.TextField(blank=True, help_text="Encrypted: password or OAuth tokens (JSON)")),
+                (
+                    "unreachable",
+                    models.CharField(choices=[("busy", "Busy"), ("free", "Free")], default="busy", max_length=4),
+                ),
+                ("poll_minutes", models.PositiveIntegerField(default=15)),
+                ("last_sync_at", models.DateTimeField(blank=True, null=True)),
+                ("last_success_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
+                ("failures", models.PositiveIntegerField(default=0, help_text="Consecutive failed syncs")),
+                (
+                    "import_report",
+                    models.JSONField(blank=True, default=list, help_text="What the last sync could not import"),
+                ),
+                ("channel_id", models.CharField(blank=True, max_length=100)),
+                ("channel_token", models.CharField(blank=True, max_length=100)),
+                ("channel_expires_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="calendar_connections",
+                        to="accounts.membership",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="accounts.organization"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='RemoteCalendar',
+            name="RemoteCalendar",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('remote_id', models.CharField(max_length=1000)),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('use_for_conflicts', models.BooleanField(default=True)),
-                ('is_writeback', models.BooleanField(default=False, help_text='New bookings of this host are written here')),
-                ('read_only', models.BooleanField(default=False)),
-                ('sync_token', models.TextField(blank=True, help_text='sync-collection token / Google nextSyncToken')),
-                ('etag', models.CharField(blank=True, help_text='ICS feed: ETag of the last 200 response', max_length=500)),
-                ('last_modified', models.CharField(blank=True, help_text='ICS feed: Last-Modified', max_length=100)),
-                ('expanded_at', models.DateTimeField(blank=True, help_text='When busy time was last re-expanded', null=True)),
-                ('connection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='calendars', to='calendars.calendarconnection')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("remote_id", models.CharField(max_length=1000)),
+                ("name", models.CharField(blank=True, max_length=200)),
+                ("use_for_conflicts", models.BooleanField(default=True)),
+                (
+                    "is_writeback",
+                    models.BooleanField(default=False, help_text="New bookings of this host are written here"),
+                ),
+                ("read_only", models.BooleanField(default=False)),
+                ("sync_token", models.TextField(blank=True, help_text="sync-collection token / Google nextSyncToken")),
+                (
+                    "etag",
+                    models.CharField(blank=True, help_text="ICS feed: ETag of the last 200 response", max_length=500),
+                ),
+                ("last_modified", models.CharField(blank=True, help_text="ICS feed: Last-Modified", max_length=100)),
+                (
+                    "expanded_at",
+                    models.DateTimeField(blank=True, help_text="When busy time was last re-expanded", null=True),
+                ),
+                (
+                    "connection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="calendars",
+                        to="calendars.calendarconnection",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CalendarEvent',
+            name="CalendarEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('purpose', models.CharField(choices=[('writeback', 'Writeback'), ('copy', 'Copy')], max_length=10)),
-                ('uid', models.CharField(max_length=200)),
-                ('href', models.CharField(blank=True, max_length=1000)),
-                ('etag', models.CharField(blank=True, max_length=500)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('booking', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='calendar_events', to='bookings.booking')),
-                ('calendar', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='written_events', to='calendars.remotecalendar')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("purpose", models.CharField(choices=[("writeback", "Writeback"), ("copy", "Copy")], max_length=10)),
+                ("uid", models.CharField(max_length=200)),
+                ("href", models.CharField(blank=True, max_length=1000)),
+                ("etag", models.CharField(blank=True, max_length=500)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "booking",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="calendar_events",
+                        to="bookings.booking",
+                    ),
+                ),
+                (
+                    "calendar",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="written_events",
+                        to="calendars.remotecalendar",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='RemoteEvent',
+            name="RemoteEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('href', models.CharField(help_text='Resource path (CalDAV) or event id (Google)', max_length=1000)),
-                ('uid', models.CharField(blank=True, max_length=500)),
-                ('etag', models.CharField(blank=True, max_length=500)),
-                ('data', models.TextField(help_text='iCalendar text (CalDAV) or the event JSON (Google)')),
-                ('calendar', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='calendars.remotecalendar')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("href", models.CharField(help_text="Resource path (CalDAV) or event id (Google)", max_length=1000)),
+                ("uid", models.CharField(blank=True, max_length=500)),
+                ("etag", models.CharField(blank=True, max_length=500)),
+                ("data", models.TextField(help_text="iCalendar text (CalDAV) or the event JSON (Google)")),
+                (
+                    "calendar",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="calendars.remotecalendar",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Feed',
+            name="Feed",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(default=slotwise.calendars.models._feed_token, max_length=64, unique=True)),
-                ('rotated_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('membership', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='booking_feed', to='accounts.membership')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organization')),
-                ('team', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='booking_feed', to='accounts.team')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("token", models.CharField(default=slotwise.calendars.models._feed_token, max_length=64, unique=True)),
+                ("rotated_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "membership",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="booking_feed",
+                        to="accounts.membership",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="accounts.organization"
+                    ),
+                ),
+                (
+                    "team",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="booking_feed",
+                        to="accounts.team",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('membership__isnull', False), ('team__isnull', True)), models.Q(('membership__isnull', True), ('team__isnull', False)), _connector='OR'), name='feed_one_owner')],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("membership__isnull", False), ("team__isnull", True)),
+                            models.Q(("membership__isnull", True), ("team__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="feed_one_owner",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='remotecalendar',
-            constraint=models.UniqueConstraint(fields=('connection', 'remote_id'), name='remote_calendar_unique'),
+            model_name="remotecalendar",
+            constraint=models.UniqueConstraint(fields=("connection", "remote_id"), name="remote_calendar_unique"),
         ),
         migrations.AddConstraint(
-            model_name='calendarevent',
-            constraint=models.UniqueConstraint(fields=('booking', 'calendar', 'purpose'), name='calendar_event_unique'),
+            model_name="calendarevent",
+            constraint=models.UniqueConstraint(fields=("booking", "calendar", "purpose"), name="calendar_event_unique"),
         ),
         migrations.AddIndex(
-            model_name='remoteevent',
-            index=models.Index(fields=['calendar', 'uid'], name='calendars_r_calenda_12a60d_idx'),
+            model_name="remoteevent",
+            index=models.Index(fields=["calendar", "uid"], name="calendars_r_calenda_12a60d_idx"),
         ),
         migrations.AddConstraint(
-            model_name='remoteevent',
-            constraint=models.UniqueConstraint(fields=('calendar', 'href'), name='remote_event_unique'),
+            model_name="remoteevent",
+            constraint=models.UniqueConstraint(fields=("calendar", "href"), name="remote_event_unique"),
         ),
     ]
