@@ -215,3 +215,14 @@ def test_an_html_page_served_with_200_does_not_wipe_the_busy_time(feed_server, h
     assert not result.ok
     assert conn.last_error.endswith("the answer is not an iCalendar feed (no BEGIN:VCALENDAR)")
     assert blocks(conn) == [(utc(2026, 3, 3, 9), utc(2026, 3, 3, 10))]
+
+
+def test_the_calendars_sync_command_reports_each_connection(feed_server, host, now, capsys, monkeypatch):
+    from django.core.management import call_command
+
+    monkeypatch.setattr("slotwise.calendars.management.commands.calendars_sync.utc_now", lambda: now)
+    feed_server.body = cal("UID:a\r\nDTSTART:20260303T090000Z\r\nDTEND:20260303T100000Z").encode()
+    conn = connection_add_ics(membership=host, url=feed_server.url, now=now)
+    call_command("calendars_sync", connection=[conn.pk])
+    out = capsys.readouterr().out
+    assert out == f"{conn.pk:>5} ics    ok     changed 1 deleted 0 busy 1\n"
