@@ -78,8 +78,8 @@ def _run(args) -> int:
     load = os.getloadavg()[0]
     print(f"machine: {os.cpu_count()} CPUs, load average {load:.1f} at start"
           + (" (busy: figures are inflated)" if load > (os.cpu_count() or 1) else ""))
-    print(f"{'scenario':<44} {'cold ms':>8} {'median ms':>10} {'p95 ms':>8} {'goal ms':>8}  ok")
-    failed = False
+    # CPU time beside wall time: on a shared, loaded machine the wall figures mostly measure waiting.
+    print(f"{'scenario':<48} {'cold ms':>8} {'median ms':>10} {'p95 ms':>8} {'cpu med ms':>11} {'goal ms':>8}  ok")
     for name, label, url in scenarios:
         client = Client()
         t0 = clock.perf_counter()
@@ -88,17 +88,18 @@ def _run(args) -> int:
         if resp.status_code != 200 or b'class="slot"' not in resp.content:
             print(f"{name}: the page did not render slots (HTTP {resp.status_code})", file=sys.stderr)
             return 1
-        times = []
+        times, cpu = [], []
         for _ in range(args.runs):
-            t0 = clock.perf_counter()
+            t0, c0 = clock.perf_counter(), clock.process_time()
             client.get(url)
             times.append((clock.perf_counter() - t0) * 1000)
+            cpu.append((clock.process_time() - c0) * 1000)
         times.sort()
         median = statistics.median(times)
         p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
         ok = median <= GOALS_MS[name]
-        failed |= not ok
-        print(f"{name + ' ' + label:<44} {cold:>8.1f} {median:>10.1f} {p95:>8.1f} {GOALS_MS[name]:>8}  {'yes' if ok else 'NO'}")
+        print(f"{name + ' ' + label:<48} {cold:>8.1f} {median:>10.1f} {p95:>8.1f} {statistics.median(cpu):>11.1f}"
+              f" {GOALS_MS[name]:>8}  {'yes' if ok else 'NO'}")
     return 0
 
 
