@@ -242,3 +242,12 @@ def test_bad_choices_in_the_address_are_named_not_500s(client, acme, frozen):
     assert "month: &#x27;March&#x27; is not a month like 2026-03" in html
     assert "duration: choose one of [30] minutes" in html
     assert "date: &#x27;2026-02-30&#x27; is not a date like 2026-03-09" in html
+
+
+def test_a_host_without_hours_gets_a_page_saying_so(client, acme, frozen):
+    from slotwise.scheduling.models import AvailabilitySchedule
+
+    AvailabilitySchedule.objects.filter(owner=acme["ana"]).delete()
+    resp = client.get("/acme/ana/intro/")
+    assert resp.status_code == 404 and resp["Content-Type"].startswith("text/html")
+    assert "host ana has no availability schedule; add weekly hours first" in resp.content.decode()

@@ -23,7 +23,7 @@ from slotwise.bookings import services as bookings
 from slotwise.bookings.models import Booking, Invitee, SingleUseLink
 from slotwise.contacts import services as funnel
 from slotwise.core.clock import parse_instant, utc_now
-from slotwise.core.errors import InvalidInput, LinkUsed, NotFound, SlotUnavailable
+from slotwise.core.errors import InvalidInput, LinkUsed, NotFound, SlotUnavailable, SlotwiseError
 from slotwise.core.timezones import all_zones
 from slotwise.scheduling import selectors
 from slotwise.scheduling.models import EventType
@@ -151,6 +151,13 @@ def _successor(booking: Booking):
 
 
 def _booking_page(request, ctx: Ctx):
+    try:
+        return _booking_page_inner(request, ctx)
+    except SlotwiseError as exc:  # e.g. a host without hours: a page that says so, not the API's JSON
+        return render(request, "web/error.html", {"message": exc.message}, status=exc.status)
+
+
+def _booking_page_inner(request, ctx: Ctx):
     event_type = ctx.event_type
     now = utc_now()
     _visitor(request)
