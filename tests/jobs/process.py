@@ -36,3 +36,20 @@ def start_worker(*, smtp_port: int | None = None, lease_seconds: int = 2, extra:
         [sys.executable, "-m", "slotwise", "worker", "--interval", "0.2", *extra],
         env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
+
+
+def wait_started(proc, timeout: float = 90) -> None:
+    """Block until the worker logs that it is listening (Django start-up is slow on a loaded machine)."""
+    import select
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([proc.stdout], [], [], 0.5)
+        if ready:
+            line = proc.stdout.readline()
+            if " started (backend " in line:
+                return
+            if not line and proc.poll() is not None:
+                raise AssertionError(f"the worker exited with {proc.returncode} before starting")
+    raise AssertionError(f"the worker did not start within {timeout}s")

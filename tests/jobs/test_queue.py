@@ -233,3 +233,26 @@ def test_finished_work_is_forgotten_after_a_week_but_failures_are_kept():
     assert prune(T0 + timedelta(days=7)) == 0
     assert prune(T0 + timedelta(days=8, seconds=1)) == 2
     assert list(Job.objects.values_list("status", flat=True)) == ["failed"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_running_longer_than_half_its_lease_keeps_renewing_it(monkeypatch):
+    import time
+
+    from slotwise.core.clock import utc_now
+    from slotwise.jobs import services
+
+    monkeypatch.setattr(services, "LEASE", timedelta(seconds=0.4))
+    seen = []
+
+    @handler("test.slow")
+    def _slow(payload, job):
+        time.sleep(0.7)
+        seen.append(Job.objects.get(pk=job.pk).locked_until)
+
+    start = utc_now()
+    enqueue("test.slow", {}, due_at=start)
+    run_due(start)
+    assert seen[0] > start + timedelta(seconds=0.4)  # renewed at least once past the first lease
+    job = Job.objects.get()
+    assert (job.status, job.locked_until) == ("done", None)

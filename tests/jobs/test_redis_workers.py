@@ -13,7 +13,7 @@ from slotwise.jobs.models import Job
 from tests import factories as f
 from tests.notifications.smtp import SmtpServer
 
-from .process import start_worker
+from .process import start_worker, wait_started
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,11 +29,12 @@ def test_three_workers_on_the_redis_backend_send_every_email_once(settings, now)
     with SmtpServer() as server:
         workers = [start_worker(smtp_port=server.port, env=env, extra=["--interval", "5"]) for _ in range(3)]
         try:
-            time.sleep(3)  # all three blocked on BLPOP; the 5 s poll would be too slow for the wait below
+            for w in workers:
+                wait_started(w)
             for i in range(8):
                 booking_create(event_type=et, start=datetime(2026, 3, 3, 9, 0, tzinfo=UTC) + timedelta(hours=i),
                                now=now, invitee=InviteeInput(name=f"P{i}", email=f"p{i}@example.org", timezone="UTC"))
-            server.inbox.wait_for(16, timeout=30)
+            server.inbox.wait_for(16, timeout=60)
             time.sleep(0.5)
         finally:
             for w in workers:

@@ -15,7 +15,7 @@ from slotwise.jobs.services import enqueue
 from tests import factories as f
 from tests.notifications.smtp import Inbox, SmtpServer
 
-from .process import start_worker
+from .process import start_worker, wait_started
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,8 +32,9 @@ def wait_until(predicate, timeout: float, what: str):
 def test_sigterm_stops_the_worker_cleanly():
     proc = start_worker(extra=["--concurrency", "2"])
     try:
+        wait_started(proc)
         enqueue("test.nothing-handles-this", {}, max_attempts=1)
-        wait_until(lambda: Job.objects.filter(status="failed").exists(), 20, "the worker to pick up a job")
+        wait_until(lambda: Job.objects.filter(status="failed").exists(), 30, "the worker to pick up a job")
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=15)
     finally:
@@ -75,7 +76,7 @@ def test_a_worker_killed_mid_send_loses_nothing(now):
     with server:
         first = start_worker(smtp_port=server.port, lease_seconds=2)
         try:
-            assert server.inbox.holding.wait(30), "the worker never reached the fifth email"
+            assert server.inbox.holding.wait(90), "the worker never reached the fifth email"
             first.send_signal(signal.SIGKILL)
             first.wait(10)
         finally:
@@ -86,7 +87,7 @@ def test_a_worker_killed_mid_send_loses_nothing(now):
 
         second = start_worker(smtp_port=server.port, lease_seconds=2)
         try:
-            wait_until(lambda: Job.objects.filter(status="done").count() == owed, 60, "every email to be sent")
+            wait_until(lambda: Job.objects.filter(status="done").count() == owed, 120, "every email to be sent")
             second.send_signal(signal.SIGTERM)
             second.communicate(timeout=15)
         finally:

@@ -16,6 +16,7 @@ row whose lease expires, and the next tick runs it again (at-least-once delivery
 
 import logging
 import os
+import threading
 import traceback
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -147,15 +148,19 @@ def claim(now: datetime, *, limit: int = CLAIM_BATCH, kinds: list[str] | None = 
 def run_job(job: Job, now: datetime) -> bool:
     fn = _handlers.get(job.kind)
     job.now = now  # handlers read the tick's clock from here, so tests can run them at a chosen instant
+    heartbeat = _Heartbeat(job.pk)
+    heartbeat.start()
     try:
         if fn is None:
             raise LookupError(f"no handler registered for job kind {job.kind!r}")
         fn(job.payload, job)
     except Defer as d:
+        heartbeat.done.set()
         job.attempts -= 1
         _finish(job, status=Job.Status.PENDING, due_at=now + timedelta(seconds=d.seconds), last_error=str(d))
         return False
     except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
+        heartbeat.done.set()
         error = f"{exc.__class__.__name__}: {exc}\n{traceback.format_exc(limit=5)}"[:4000]
         if job.attempts >= job.max_attempts:
             _finish(job, status=Job.Status.FAILED, finished_at=now, last_error=error)
@@ -163,8 +168,28 @@ def run_job(job: Job, now: datetime) -> bool:
             _finish(job, status=Job.Status.PENDING, due_at=now + backoff(job.attempts), last_error=error)
         log.warning("job %s failed (attempt %s of %s): %s", job, job.attempts, job.max_attempts, exc)
         return False
+    heartbeat.done.set()
     _finish(job, status=Job.Status.DONE, finished_at=now)
     return True
+
+
+class _Heartbeat(threading.Thread):
+    """Renews the lease of a job that runs longer than half of it (a big calendar sync), so no other worker
+    takes it over while this one is alive. A killed worker's heartbeat dies with it."""
+
+    def __init__(self, job_id: int):
+        super().__init__(daemon=True, name=f"lease-{job_id}")
+        self.job_id = job_id
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        from slotwise.core.clock import utc_now
+
+        try:
+            while not self.done.wait(LEASE.total_seconds() / 2):
+                Job.objects.filter(pk=self.job_id, status=Job.Status.RUNNING).update(locked_until=utc_now() + LEASE)
+        finally:
+            connection.close()
 
 
 def _finish(job: Job, **fields) -> None:
