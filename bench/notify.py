@@ -114,7 +114,17 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(args.workers)
     ]
     try:
-        time.sleep(2.0 + args.workers)  # let the workers start (Django import) before the clock matters
+        # Start the clock only once every worker is up (Django start-up takes seconds on a busy machine): each
+        # takes one ping job (no handler: it fails at once) after its start-up.
+        from slotwise.jobs.models import Job
+        from slotwise.jobs.services import enqueue
+
+        pings = [enqueue("bench.ping", {}, max_attempts=1).pk for _ in range(args.workers)]
+        ping_deadline = time.monotonic() + 120
+        while Job.objects.filter(pk__in=pings, status=Job.Status.PENDING).exists():
+            if time.monotonic() > ping_deadline:
+                raise SystemExit("the workers did not start within 120 s")
+            time.sleep(0.1)
         start0 = (utc_now() + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
         committed: dict[str, float] = {}
         for i in range(args.bookings):
