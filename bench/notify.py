@@ -57,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bookings", type=int, default=200)
     parser.add_argument("--gap", type=float, default=0.05, help="seconds between bookings (default 0.05)")
     parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    parser.add_argument("--concurrency", type=int, default=1, help="threads per worker process (default 1)")
     parser.add_argument("--database-url", default="", help="default: a fresh SQLite file in a temporary directory")
     parser.add_argument("--tasks-backend", default="", help="default: the database task backend")
     parser.add_argument("--redis-url", default="")
@@ -109,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
                                   increment_minutes=15, window_kind=EventType.WindowKind.UNLIMITED)
 
     workers = [
-        subprocess.Popen([sys.executable, "-m", "slotwise", "worker"], env={**os.environ, "PYTHONPATH": str(SRC)},
+        subprocess.Popen([sys.executable, "-m", "slotwise", "worker", "--concurrency", str(args.concurrency)], env={**os.environ, "PYTHONPATH": str(SRC)},
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(args.workers)
     ]
@@ -159,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     host_ms = [(h - c) * 1000 for h, c in zip(host_times, commits, strict=False)]
     backend = args.tasks_backend or "django_tasks_db.DatabaseBackend"
     db = "sqlite" if env["DATABASE_URL"].startswith("sqlite") else env["DATABASE_URL"].split(":", 1)[0]
-    print(f"notify: {args.bookings} bookings, {args.gap}s apart; {args.workers} worker(s); db={db}; tasks={backend}")
+    print(f"notify: {args.bookings} bookings, {args.gap}s apart; {args.workers} worker(s) x {args.concurrency} "
+          f"thread(s); db={db}; tasks={backend}")
     if len(invitee_ms) < len(committed):
         print(f"  MISSING: {len(committed) - len(invitee_ms)} invitation(s) not accepted within {args.timeout}s")
     for label, values in (("invitee invitation", invitee_ms), ("host notice", host_ms)):
