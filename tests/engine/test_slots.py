@@ -333,6 +333,32 @@ def test_explain_busy_and_buffer(start, reasons):
     assert is_offered(BUFFERED, [BUSY_HOST], mode="one", now=EARLY, start=start) is (reasons == [])
 
 
+# The same host with lunch given as a plain epoch pair (how external calendar busy time arrives).
+PAIRS_HOST = HostInput(
+    "h",
+    UTC_9_17,
+    busy=[Busy(U(2026, 6, 1, 15), U(2026, 6, 1, 15, 30), after=30 * MIN, label="booking")],
+    busy_pairs=[(int(U(2026, 6, 1, 12).timestamp()), int(U(2026, 6, 1, 13).timestamp()))],
+)
+
+
+def test_busy_pairs_block_exactly_like_busy_values():
+    assert slots(BUFFERED, PAIRS_HOST, U(2026, 6, 1), U(2026, 6, 2)).starts() == slots(
+        BUFFERED, BUSY_HOST, U(2026, 6, 1), U(2026, 6, 2)
+    ).starts()
+    for minute in range(8 * 60, 17 * 60, 15):
+        start = U(2026, 6, 1) + timedelta(minutes=minute)
+        assert explain(BUFFERED, PAIRS_HOST, now=EARLY, start=start) == explain(
+            BUFFERED, BUSY_HOST, now=EARLY, start=start
+        ), start
+
+
+@pytest.mark.parametrize("pair", [(10, 10), (20, 10), (1.5, 3), ("1", "2")])
+def test_busy_pairs_validate(pair):
+    with pytest.raises(ValueError):
+        HostInput("h", UTC_9_17, busy_pairs=[pair])
+
+
 def test_min_notice():
     host = HostInput("h", hours("UTC", (time(9), time(12))))
     r = rules("UTC", 30, min_notice=timedelta(hours=2))

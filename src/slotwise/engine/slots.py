@@ -90,7 +90,8 @@ def _host_starts(ctx: _Ctx, host: HostInput, lo: int, hi: int, exclude: Sequence
     if exclude:
         blocks = imerge(
             sorted(
-                b.block for b in host.busy if not any(b.start == s.start and b.end == s.end for s in exclude)
+                [b.block for b in host.busy if not any(b.start == s.start and b.end == s.end for s in exclude)]
+                + list(host.busy_pairs)
             )
         )
         block_starts, block_ends = [x for x, _ in blocks], [y for _, y in blocks]
@@ -371,6 +372,9 @@ def explain(rules: EventRules, host: HostInput, *, now: datetime, start: datetim
         x, y = b.block
         if t - bb < y and t + dur + ba > x:
             reasons.add(Reason.BUSY if (start < b.end and end > b.start) else Reason.BUFFER)
+    for x, y in host.busy_pairs:
+        if t - bb < y and t + dur + ba > x:
+            reasons.add(Reason.BUSY if (t < y and t + dur > x) else Reason.BUFFER)
 
     if t < now_s + int(rules.min_notice.total_seconds()):
         reasons.add(Reason.NOTICE)

@@ -1,3 +1,4 @@
+import argparse
 import importlib.util
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("name", help="engine | pages | notify | sync")
-        parser.add_argument("rest", nargs="*", help="options passed to the scenario")
+        parser.add_argument("rest", nargs=argparse.REMAINDER, help="options passed to the scenario, e.g. --runs 10")
 
     def handle(self, *args, **opts):
         script = BENCH_DIR / f"{opts['name']}.py"
