@@ -103,3 +103,17 @@ def test_read_only_token_cannot_write(world):
     assert "read-only" in r.json()["message"]
     assert world.read.patch(f"/event_types/{world.et.uuid}", {"name": "Nope"}).status_code == 403
     assert not EventType.objects.filter(name="Nope").exists()
+
+
+def test_issue_schemathesis_nul_in_name_is_400_not_500(world):
+    """Found by schemathesis on PostgreSQL: a NUL character in a name reached the database (500)."""
+    r = world.api.post("/event_types", {"name": "Intro\u0000call"})
+    assert r.status_code == 400
+    assert r.json()["details"][0]["parameter"] == "name"
+    r = world.api.get("/scheduled_events", {"organization": f"{BASE}/organizations/{world.a.uuid}",
+                                             "invitee_email": "a\x00@example.com"})
+    assert r.status_code == 400 and r.json()["details"][0]["parameter"] == "invitee_email"
+    r = world.api.client.post("/api/v2/event_types", b'{"name": "\\ud800 lone"}', content_type="application/json",
+                              HTTP_AUTHORIZATION=f"Bearer {world.api.secret}")
+    assert r.status_code == 400 and r.json()["details"][0]["parameter"] == "name"
+    assert not EventType.objects.filter(name__startswith="Intro").exclude(pk=world.et.pk).exists()

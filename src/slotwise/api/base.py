@@ -87,6 +87,7 @@ class TokenAuth(HttpBearer):
         if not secret.strip():
             raise Unauthenticated("This endpoint needs an access token: send `Authorization: Bearer <token>`")
         found = self.authenticate(request, secret)
+        _refuse_unstorable(request)
         if request.method == "GET" and request.body:
             _merge_json_filters(request)
         return found
@@ -108,6 +109,47 @@ class TokenAuth(HttpBearer):
             )
         request.now = now
         return found
+
+
+def _unstorable(value, where: str) -> str | None:
+    """The first string in `value` that no database can store (NUL; a lone surrogate), by its path."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return where
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return where
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            found = _unstorable(k, where) or _unstorable(v, f"{where}.{k}" if where else str(k))
+            if found:
+                return found
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            found = _unstorable(v, f"{where}[{i}]")
+            if found:
+                return found
+    return None
+
+
+def _refuse_unstorable(request) -> None:
+    """PostgreSQL refuses NUL characters in text (a 500 deep in a query); refuse them here, with a 400 that
+    names the parameter, for the query string, forms and JSON bodies alike."""
+    found = None
+    for key, values in request.GET.lists():
+        found = found or _unstorable(key, key) or _unstorable(values, key)
+    if request.body and request.content_type == "application/json":
+        try:
+            found = found or _unstorable(json.loads(request.body), "")
+        except ValueError:
+            pass  # ninja reports the malformed body
+    elif request.method == "POST" and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        for key, values in request.POST.lists():
+            found = found or _unstorable(key, key) or _unstorable(values, key)
+    if found is not None:
+        name = re.sub(r"\[\d+\]$", "", found) or None
+        raise InvalidInput(f"{name or 'body'}: contains a NUL character or broken Unicode; remove it", field=name)
 
 
 def _merge_json_filters(request) -> None:

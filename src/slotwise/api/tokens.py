@@ -30,6 +30,8 @@ def token_create(
         raise InvalidInput(f"scope: {scope!r} is not one of read, write", field="scope")
     if len(name) > 100:
         raise InvalidInput("name: at most 100 characters", field="name")
+    if "\x00" in name:
+        raise InvalidInput("name: remove the NUL character", field="name")
     prefix = secrets.token_hex(4)
     secret = f"swp_{prefix}_{secrets.token_urlsafe(32)}"
     token = ApiToken.objects.create(
