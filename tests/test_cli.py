@@ -94,6 +94,7 @@ def test_unknown_event_path_is_a_clear_error(cli):
 def test_production_mode_refuses_the_development_secret(tmp_path):
     env = {**os.environ, "SLOTWISE_ENV": "production", "SLOTWISE_DATA_DIR": str(tmp_path)}
     env.pop("SLOTWISE_SECRET_KEY", None)
+    env.pop("DATABASE_URL", None)  # its own SQLite file, whatever the suite runs on
     p = subprocess.run([sys.executable, "-m", "slotwise", "migrate"], env=env, capture_output=True, text=True,
                        timeout=60)
     assert p.returncode != 0 and "set SLOTWISE_SECRET_KEY" in p.stderr

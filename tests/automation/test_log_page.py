@@ -7,7 +7,7 @@ from slotwise.bookings.services import InviteeInput, booking_create
 from slotwise.jobs.services import run_due
 from tests import factories as f
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.automation.urls")]
+pytestmark = pytest.mark.django_db
 
 
 def test_admins_read_the_rule_log_and_members_may_not(client, now):

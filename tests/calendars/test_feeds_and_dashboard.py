@@ -14,7 +14,7 @@ from slotwise.calendars.sync import sync_connection
 from slotwise.scheduling.models import EventType
 from tests import factories as f
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls("tests.calendars.urls")]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def utc(*a):

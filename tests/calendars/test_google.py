@@ -283,7 +283,6 @@ def test_push_channel_and_notifications_schedule_a_sync(setup, google, now, sett
     assert google_push(channel_id=conn.channel_id, token=conn.channel_token, state="sync", now=now) is True
     assert not Job.objects.filter(kind="calendars.sync").exists()  # the handshake changes nothing
 
-    settings.ROOT_URLCONF = "tests.calendars.urls"
     resp = Client().post(
         "/calendars/google/push/",
         HTTP_X_GOOG_CHANNEL_ID=conn.channel_id,
@@ -296,7 +295,6 @@ def test_push_channel_and_notifications_schedule_a_sync(setup, google, now, sett
 
 
 def test_oauth_views_connect_and_callback(google, settings):
-    settings.ROOT_URLCONF = "tests.calendars.urls"
     host = f.host(f.org())
     c = Client()
     c.force_login(host.user)

@@ -8,7 +8,7 @@ from slotwise.conferencing.models import ZoomGrant
 from slotwise.conferencing.zoom_fake import FakeZoom
 from tests import factories as f
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.conferencing.urls")]
+pytestmark = pytest.mark.django_db
 CALLBACK = "https://book.example.com/dashboard/conferencing/zoom/callback/"
 
 

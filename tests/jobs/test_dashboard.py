@@ -7,7 +7,7 @@ import pytest
 from slotwise.jobs.services import enqueue, run_due
 from tests import factories as f
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.jobs.urls")]
+pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 

@@ -4,7 +4,12 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("slotwise.core.urls")),
-    path("", include("slotwise.api.urls")),
+    path("", include("slotwise.api.urls")),  # /api/v2/..., /api/apps/..., /oauth/..., webhooks dashboard
+    path("", include("slotwise.calendars.urls")),  # /feeds/<token>.ics, /dashboard/calendars/, Google push
+    path("", include("slotwise.jobs.urls")),  # /dashboard/jobs/
+    path("", include("slotwise.notifications.urls")),  # email templates and previews
+    path("", include("slotwise.conferencing.urls")),  # Zoom connect
+    path("", include("slotwise.automation.urls")),  # /dashboard/rules/
     # Last: the web app owns the catch-all booking page paths /<org>/<host>/...
     path("", include("slotwise.web.urls")),
 ]
