@@ -186,3 +186,16 @@ def test_post_invitees_errors(world):
     assert r.status_code == 404
     assert world.read.post("/invitees", _book_body(world, start="2026-03-03T12:00:00Z")).status_code == 403
     assert Invitee.objects.filter(booking__event_type=world.et).count() == 1
+
+
+def test_issue_schemathesis_cancel_with_a_non_object_body_is_400(world, now):
+    """Found by schemathesis: POST .../cancellation with the JSON body `true` canceled the event."""
+    inv = book(world.et, at(3, 9), now=now)
+    for raw in (b"true", b"[]", b'"x"'):
+        r = world.api.client.post(f"/api/v2/scheduled_events/{inv.booking.uid}/cancellation", raw,
+                                  content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {world.api.secret}")
+        assert r.status_code == 400 and r.json()["details"][0]["parameter"] == "body"
+    assert Booking.objects.get(pk=inv.booking.pk).status == "confirmed"
+    r = world.api.client.post(f"/api/v2/scheduled_events/{inv.booking.uid}/cancellation", b"",
+                              content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {world.api.secret}")
+    assert r.status_code == 201  # no body at all is fine: the reason is optional

@@ -141,9 +141,12 @@ def _refuse_unstorable(request) -> None:
         found = found or _unstorable(key, key) or _unstorable(values, key)
     if request.body and request.content_type == "application/json":
         try:
-            found = found or _unstorable(json.loads(request.body), "")
+            body = json.loads(request.body)
         except ValueError:
-            pass  # ninja reports the malformed body
+            body = {}  # ninja reports the malformed body
+        if request.method in ("POST", "PATCH") and not isinstance(body, dict):
+            raise InvalidInput("body: send a JSON object, e.g. {}", field="body")
+        found = found or _unstorable(body, "")
     elif request.method == "POST" and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         for key, values in request.POST.lists():
             found = found or _unstorable(key, key) or _unstorable(values, key)
