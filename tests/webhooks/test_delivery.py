@@ -155,6 +155,24 @@ def test_reschedule_sends_canceled_with_rescheduled_true_then_created(org, recei
     assert created["scheduled_event"]["start_time"] == "2026-03-03T11:00:00.000000Z"
 
 
+def test_reschedule_into_an_existing_group_session_still_sends_canceled_then_created(org, receiver):
+    """Joining a session that already exists creates no new booking: the order must hold all the same."""
+    from tests import factories
+
+    group = factories.event_type(org.admin, slug="office", kind="group", seats=3, duration_minutes=60,
+                                 increment_minutes=60)
+    book(group, at(3, 11), email="first@example.com")
+    mover = book(group, at(3, 9), email="mover@example.com")
+    subscribe(org, receiver.url)
+    new = booking_reschedule(invitee=mover, new_start=at(3, 11), now=T0)
+    run_due(T0)
+    events = receiver.bodies()
+    assert [e["event"] for e in events] == ["invitee.canceled", "invitee.created"]
+    assert events[0]["payload"]["rescheduled"] is True
+    assert events[1]["payload"]["uri"].endswith(f"/invitees/{new.uid}")
+    assert new.booking.invitees.count() == 2
+
+
 def test_cancel_no_show_and_event_type_events(org, receiver):
     subscribe(org, receiver.url)
     past = book(org.et, datetime(2026, 2, 24, 9, tzinfo=UTC), now=datetime(2026, 2, 20, tzinfo=UTC))

@@ -163,6 +163,7 @@ def booking_create(
     rescheduled_from: Booking | None = None,
     rng: random.Random | None = None,
     idempotency_key: str | None = None,
+    rescheduling: bool = False,
 ) -> Invitee:
     """Book `start` for `invitee`, or raise. Returns the invitee (its .booking is the scheduled event).
 
@@ -185,7 +186,7 @@ def booking_create(
             created = booking_create(
                 event_type=event_type, start=start, invitee=invitee, now=now, source=source, host=host,
                 single_use_token=single_use_token, duration_minutes=duration_minutes, location=location,
-                rescheduled_from=rescheduled_from, rng=rng,
+                rescheduled_from=rescheduled_from, rng=rng, rescheduling=rescheduling,
             )
         except BaseException:
             idempotency.release(claimed)  # nothing was booked: a retry may run again
@@ -216,7 +217,7 @@ def booking_create(
                 event_type=event_type, start=start, invitee=invitee, answers=answers, now=now, source=source,
                 hosts=candidates, picked=host is not None, single_use_token=single_use_token,
                 duration_minutes=duration_minutes, location=location, rescheduled_from=rescheduled_from,
-                rng=rng or random.Random(),
+                rng=rng or random.Random(), rescheduling=rescheduling,
             )
     except IntegrityError as exc:
         # The database refused an overlapping block: a concurrent booking won the time.
@@ -229,7 +230,7 @@ def booking_create(
 
 def _create_locked(
     *, event_type, start, invitee, answers, now, source, hosts, picked, single_use_token, duration_minutes,
-    location, rescheduled_from, rng,
+    location, rescheduled_from, rng, rescheduling,
 ) -> Invitee:
     if single_use_token is not None:
         link = SingleUseLink.objects.filter(token=single_use_token).first()
@@ -307,7 +308,9 @@ def _create_locked(
         answers=answers,
     )
     contact_touch(booking=booking, invitee=created, now=now)
-    publish("booking.created", booking=booking, invitee=created, now=now)
+    # rescheduling=True: this invitee is moving here from another booking; "booking.rescheduled" follows in
+    # the same transaction, and subscribers that must order cancel-before-create (webhooks) wait for it.
+    publish("booking.created", booking=booking, invitee=created, now=now, rescheduling=rescheduling)
     return created
 
 
@@ -403,6 +406,7 @@ def booking_reschedule(
             duration_minutes=old.duration_minutes,
             location=old.location,
             rescheduled_from=locked if not others else None,
+            rescheduling=True,
         )
         publish("booking.rescheduled", old=locked, invitee=invitee, new=new, now=now)
     return new

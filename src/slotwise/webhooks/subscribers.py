@@ -25,9 +25,9 @@ def _write(booking, event, payload, now):
     )
 
 
-def on_booking_created(*, event, booking, invitee, now, **_):
-    if booking.rescheduled_from_id and booking.invitees.count() == 1:
-        return  # a reschedule: on_rescheduled writes invitee.canceled first, then this invitee.created
+def on_booking_created(*, event, booking, invitee, now, rescheduling=False, **_):
+    if rescheduling:
+        return  # on_rescheduled writes invitee.canceled first, then this invitee.created
     _write(booking, "invitee.created", lambda: _invitee_payload(invitee), now)
 
 
@@ -45,9 +45,7 @@ def on_rescheduled(*, event, old, invitee, new, now, **_):
 
     new_uri = uri("scheduled_events", new.booking.uid, "invitees", new.uid)
     _write(old, "invitee.canceled", lambda: _invitee_payload(invitee, rescheduled=True, new_invitee=new_uri), now)
-    if new.booking.rescheduled_from_id and new.booking.invitees.count() == 1:
-        _write(new.booking, "invitee.created", lambda: _invitee_payload(new), now)
-    # else: booking.created already wrote it (joining a group session has no link back to the old booking)
+    _write(new.booking, "invitee.created", lambda: _invitee_payload(new), now)
 
 
 def _no_show_payload(invitee, now):
