@@ -18,6 +18,20 @@ def test_available_times_in_calendly_shape(world):
     assert times[0]["scheduling_url"].startswith("http://127.0.0.1:8000/acme/alice/intro/2026-03-03T09:00:00+01:00")
 
 
+def test_group_event_times_count_the_seats_left(world):
+    from tests import factories
+
+    office = factories.event_type(world.admin, slug="office", kind="group", seats=3, duration_minutes=60,
+                                  increment_minutes=60)
+    book(office, datetime(2026, 3, 3, 9, 0, tzinfo=UTC), email="one@example.com")
+    book(office, datetime(2026, 3, 3, 9, 0, tzinfo=UTC), email="two@example.com")
+    r = world.api.get("/event_type_available_times", {
+        "event_type": f"{BASE}/event_types/{office.uuid}",
+        "start_time": "2026-03-03T08:00:00Z", "end_time": "2026-03-03T11:00:00Z"})
+    assert [(t["start_time"], t["invitees_remaining"]) for t in r.json()["collection"]] == [
+        ("2026-03-03T08:00:00.000000Z", 3), ("2026-03-03T09:00:00.000000Z", 1), ("2026-03-03T10:00:00.000000Z", 3)]
+
+
 def test_available_times_errors(world):
     et = f"{BASE}/event_types/{world.et.uuid}"
     r = world.api.get("/event_type_available_times", {"event_type": et, "start_time": "2026-03-03T08:00:00Z",
