@@ -206,3 +206,11 @@ def test_a_failed_request_does_not_burn_its_idempotency_key():
         book(et, datetime(2026, 3, 8, 10, tzinfo=UTC), idempotency_key="k")
     with pytest.raises(InvalidInput):
         book(et, TUE_10, idempotency_key="k", tz="Nowhere/Land")
+
+
+def test_a_daily_limit_counts_meetings_not_seats():
+    et = f.event_type(ana(), kind="group", seats=3, duration_minutes=60, increment_minutes=60, daily_limit=1)
+    first = book(et, TUE_10, email="one@example.com")
+    assert book(et, TUE_10, email="two@example.com").booking_id == first.booking_id  # joins: same meeting
+    with pytest.raises(SlotUnavailable, match="daily limit"):
+        book(et, TUE_10 + timedelta(hours=2), email="three@example.com")  # a second meeting that day

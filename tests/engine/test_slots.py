@@ -537,6 +537,18 @@ def test_explain_group(start, reasons):
     assert free_hosts(GROUP, [GROUP_HOST], now=EARLY, start=start) == ([] if reasons else ["g"])
 
 
+def test_daily_limit_counts_meetings_so_a_full_day_still_fills_its_open_session():
+    # Two sessions that day and a limit of 2: no third session, but the open one takes its third seat.
+    r = rules("UTC", 60, 30, seats=3, daily_limit=2)
+    host = HostInput(
+        "g", GROUP_HOST.hours, busy=GROUP_HOST.busy, sessions=GROUP_HOST.sessions,
+        day_bookings=[U(2026, 6, 1, 10), U(2026, 6, 1, 12)],
+    )
+    assert slots(r, host, U(2026, 6, 1), U(2026, 6, 2)).starts() == [U(2026, 6, 1, 10)]
+    assert explain(r, host, now=EARLY, start=U(2026, 6, 1, 10)) == []
+    assert explain(r, host, now=EARLY, start=U(2026, 6, 1, 9)) == [Reason.DAILY_LIMIT]
+
+
 def test_open_session_still_obeys_the_other_rules():
     r = rules("UTC", 60, 30, seats=3, min_notice=timedelta(hours=1))
     now = U(2026, 6, 1, 9)

@@ -101,7 +101,8 @@ def _host_starts(ctx: _Ctx, host: HostInput, lo: int, hi: int, exclude: Sequence
     if len(allowed) > 1:  # a single allowed pair is [lo, hi), which bounds these starts already
         starts = iintersect(starts, allowed)
 
-    if ctx.limit is not None and host.day_counts and starts:
+    # Joining an open session (exclude) adds an invitee, not a meeting: the daily limit counts meetings.
+    if ctx.limit is not None and host.day_counts and starts and not exclude:
         full = []
         zone = host.hours.zone
         for n, count in host.day_counts.items():
@@ -386,6 +387,6 @@ def explain(rules: EventRules, host: HostInput, *, now: datetime, start: datetim
         if not window.first <= day <= window.last:
             reasons.add(Reason.WINDOW)
     limit = rules.daily_limit
-    if limit is not None and host.day_counts.get(local_day_of(host.hours.zone, t), 0) >= limit:
+    if limit is not None and not open_here and host.day_counts.get(local_day_of(host.hours.zone, t), 0) >= limit:
         reasons.add(Reason.DAILY_LIMIT)
     return [r for r in Reason if r in reasons]
