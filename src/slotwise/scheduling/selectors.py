@@ -84,20 +84,12 @@ def _weekly_hours(zone: str, weekly: tuple, overrides: tuple) -> engine.WeeklyHo
 
 
 def host_schedule(event_type: EventType, host: Membership) -> AvailabilitySchedule:
-    if event_type.schedule_id and event_type.schedule.owner_id == host.pk:
-        return event_type.schedule
-    schedule = (
-        AvailabilitySchedule.objects.filter(owner=host).order_by("-is_default", "pk").prefetch_related("overrides").first()
-    )
-    if schedule is None:
-        raise NotFound(f"host {host.slug} has no availability schedule; add weekly hours first")
-    return schedule
+    return _host_schedules(event_type, [host])[host.pk]
 
 
 def _host_schedules(event_type: EventType, hosts: Sequence[Membership]) -> dict[int, AvailabilitySchedule]:
-    """host_schedule for many hosts in two queries (schedules, overrides) instead of two per host."""
-    if len(hosts) == 1:
-        return {hosts[0].pk: host_schedule(event_type, hosts[0])}
+    """Each host's schedule for this event type, in two queries (schedules, overrides) for any number of
+    hosts: the event type's own schedule for the host who owns it, otherwise the host's default."""
     out = {}
     for schedule in (
         AvailabilitySchedule.objects.filter(owner_id__in=[h.pk for h in hosts])
