@@ -249,15 +249,22 @@ def _wait_for_location(booking: Booking) -> None:
         raise Defer(LOCATION_WAIT_SECONDS, "waiting for the meeting link to be created")
 
 
+def _ready_invitee(payload: dict):
+    """The invitee an email job is about, once the meeting link exists (cancellations need none);
+    None when the invitee is gone."""
+    invitee = _load_invitee(payload["invitee_id"])
+    if invitee is not None and payload["what"] != "canceled":
+        _wait_for_location(invitee.booking)
+    return invitee
+
+
 @handler(INVITEE_JOB)
 def send_invitee_email(payload: dict, job: Job) -> None:
-    invitee = _load_invitee(payload["invitee_id"])
+    invitee = _ready_invitee(payload)
     if invitee is None:
         return
     booking = invitee.booking
     what = payload["what"]
-    if what != "canceled":
-        _wait_for_location(booking)
     kind = {"confirmed": Kind.INVITEE_CONFIRMED, "rescheduled": Kind.INVITEE_RESCHEDULED,
             "canceled": Kind.INVITEE_CANCELED}[what]
     zone = invitee.timezone
@@ -281,13 +288,11 @@ def send_invitee_email(payload: dict, job: Job) -> None:
 
 @handler(HOST_JOB)
 def send_host_email(payload: dict, job: Job) -> None:
-    invitee = _load_invitee(payload["invitee_id"])
+    invitee = _ready_invitee(payload)
     if invitee is None:
         return
     booking = invitee.booking
     what = payload["what"]
-    if what != "canceled":
-        _wait_for_location(booking)
     kind = {"confirmed": Kind.HOST_CONFIRMED, "rescheduled": Kind.HOST_RESCHEDULED,
             "canceled": Kind.HOST_CANCELED}[what]
     hosts = [bh.membership for bh in booking.host_blocks.select_related("membership__user").order_by("pk")]
