@@ -250,14 +250,16 @@ def _sync_remote(connection, cal: RemoteCalendar, adapter, now: datetime, result
             _expand_uids(connection, cal, touched, now, result)
 
 
-def _own_uids(connection) -> set[str]:
+def _own_uids(connection, cal: RemoteCalendar) -> set[str]:
     """Events Slotwise wrote: the host's own write-back copies (the bookings already block their time, with
     buffers, and counting the copy too would refuse the second seat of a group event), and team-calendar
-    copies in this connection's calendars (other people's meetings, which do not make this host busy)."""
+    copies in this calendar (other people's meetings, which do not make this host busy). Only this
+    calendar's copies: a meeting's UID is also on the invitees' copies (calendar_object.py), and a host
+    invited to a colleague's meeting is busy then, whatever a team calendar elsewhere holds."""
     return set(
         CalendarEvent.objects.filter(
             Q(calendar__connection__membership_id=connection.membership_id, purpose=CalendarEvent.Purpose.WRITEBACK)
-            | Q(calendar__connection_id=connection.pk)
+            | Q(calendar=cal)
         ).values_list("uid", flat=True)
     )
 
@@ -269,7 +271,7 @@ def _write_busy(connection, cal, texts: list[str], now: datetime, result: SyncRe
         window_start=start,
         window_end=end,
         host_zone=host_zone(connection),
-        skip_uids=_own_uids(connection),
+        skip_uids=_own_uids(connection, cal),
     )
     result.errors += parsed.errors
     rows = [

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-import icalendar
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
@@ -25,6 +24,7 @@ from slotwise.contacts import services as funnel
 from slotwise.core.clock import parse_instant, utc_now
 from slotwise.core.errors import InvalidInput, LinkUsed, NotFound, SlotUnavailable, SlotwiseError
 from slotwise.core.timezones import all_zones
+from slotwise.notifications import ical
 from slotwise.scheduling import selectors
 from slotwise.scheduling.models import EventType
 
@@ -368,24 +368,22 @@ def confirmation(request, uid):
 
 @public_rate_limit
 def ics(request, uid):
+    """The invitee's copy of the meeting, built like the invitation email (one UID and SEQUENCE, so a
+    calendar that gets both holds one entry). A moved meeting's old link gives the meeting as it is now."""
     invitee = _invitee_by_uid(uid)
+    seen = set()
+    while invitee.booking.status == Booking.Status.RESCHEDULED and invitee.booking_id not in seen:
+        seen.add(invitee.booking_id)
+        successor = _successor(invitee.booking)
+        if successor is None:
+            break
+        invitee = successor
     b = invitee.booking
-    cal = icalendar.Calendar()
-    cal.add("prodid", "-//Slotwise//EN")
-    cal.add("version", "2.0")
-    cal.add("method", "PUBLISH")
-    ev = icalendar.Event()
-    ev.add("uid", f"{b.uid}@slotwise")
-    ev.add("dtstamp", b.created_at)
-    ev.add("dtstart", b.start)
-    ev.add("dtend", b.end)
-    ev.add("summary", f"{b.event_type.name} with {b.host.user}")
-    ev.add("location", b.location or _location_label(b.event_type))
-    ev.add("description", f"Cancel: {settings.BASE_URL}/cancel/{invitee.cancel_token}/\n"
-                          f"Reschedule: {settings.BASE_URL}/reschedule/{invitee.reschedule_token}/")
-    ev.add("status", "CANCELLED" if b.status != Booking.Status.CONFIRMED else "CONFIRMED")
-    cal.add_component(ev)
-    resp = HttpResponse(cal.to_ical(), content_type="text/calendar; charset=utf-8")
+    details = f"Cancel: {settings.BASE_URL}/cancel/{invitee.cancel_token}/\n" \
+              f"Reschedule: {settings.BASE_URL}/reschedule/{invitee.reschedule_token}/"
+    body = ical.invitation(booking=b, invitee=invitee, method="PUBLISH", description=details,
+                           stamp=b.updated_at or b.created_at, location=b.location or _location_label(b.event_type))
+    resp = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     resp["Content-Disposition"] = f'attachment; filename="{b.event_type.slug}.ics"'
     return resp
 
