@@ -43,6 +43,7 @@ REASON_TEXT = {
     engine.Reason.WINDOW: "it is outside the booking window",
     engine.Reason.DAILY_LIMIT: "the host's daily limit for this event is reached",
     engine.Reason.FULL: "all seats are taken",
+    engine.Reason.NOT_SYNCED: "the host's calendar is not synced that far ahead, so their busy time then is unknown",
 }
 
 

@@ -42,6 +42,7 @@ REASON_LABEL = {
     engine.Reason.WINDOW: "window",
     engine.Reason.DAILY_LIMIT: "limit",
     engine.Reason.FULL: "full",
+    engine.Reason.NOT_SYNCED: "unsynced",
 }
 REASON_LONG = {
     engine.Reason.OFF_GRID: "not on the start-time increment",
@@ -52,6 +53,7 @@ REASON_LONG = {
     engine.Reason.WINDOW: "outside the booking window",
     engine.Reason.DAILY_LIMIT: "the daily limit is reached",
     engine.Reason.FULL: "all seats taken",
+    engine.Reason.NOT_SYNCED: "your calendar is not synced that far ahead",
 }
 
 login_view = auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True)
