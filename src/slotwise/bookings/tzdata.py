@@ -7,6 +7,9 @@ under another tzdata, `check` lists the upcoming bookings whose wall time moved;
 (`slotwise.notifications.tzdata_job`) flags them on the dashboard and sends both sides an updated
 invitation (SEQUENCE + 1) so calendars show the new wall time, and either side can reschedule.
 `slotwise tzdata check [--json]` prints the same list.
+
+The job (REVIEW_JOB, enqueued once per tzdata version by `startup`, which `slotwise serve` and `slotwise
+worker` call) runs through the Job table like every other background work.
 """
 
 from __future__ import annotations
@@ -16,7 +19,15 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from django.db import transaction
+
+from slotwise.core.events import publish
+from slotwise.jobs.models import Job
+from slotwise.jobs.services import enqueue, handler
+
 from .models import Booking
+
+REVIEW_JOB = "bookings.tzdata_review"
 
 WALL_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -95,3 +106,58 @@ def check(*, now: datetime, organization_id: int | None = None) -> list[tuple[Bo
         if m:
             found.append((b, m))
     return found
+
+
+def flagged(*, now: datetime, organization_id: int | None = None):
+    """Upcoming bookings the tzdata job already flagged (and notified)."""
+    qs = Booking.objects.filter(status=Booking.Status.CONFIRMED, start__gte=now).exclude(tzdata_notice="")
+    if organization_id is not None:
+        qs = qs.filter(organization_id=organization_id)
+    return qs.select_related("event_type").order_by("start")
+
+
+def startup(*, now: datetime) -> Job | None:
+    """At start-up: under a tzdata release not reviewed yet, queue the review (once per version)."""
+    version = current_version()
+    key = f"tzdata:{version}"
+    made_under_other_rules = Booking.objects.filter(status=Booking.Status.CONFIRMED, start__gte=now).exclude(
+        tzdata_version__in=["", version])
+    if not made_under_other_rules.exists() or Job.objects.filter(kind=REVIEW_JOB, key=key).exists():
+        return None
+    return enqueue(REVIEW_JOB, {"version": version}, key=key, due_at=now)
+
+
+def review(*, now: datetime) -> int:
+    """Flag every upcoming booking whose wall time moved, raise its SEQUENCE and tell both sides (through
+    booking.tzdata_moved, whose subscribers email the updated invitation). The recorded wall times become
+    the new ones, which is what both sides are told; a retry finds nothing left to do. Returns how many."""
+    n = 0
+    for booking, _ in check(now=now):
+        with transaction.atomic():
+            b = Booking.objects.select_for_update().get(pk=booking.pk)
+            if b.tzdata_version == current_version():
+                continue  # another worker got here first
+            fresh = moves(b)
+            if not fresh:
+                continue
+            b.ical_sequence += 1  # the invitation carries the new wall time: calendars must take it
+            b.tzdata_notice = "; ".join(m.sentence() for m in fresh)[:500]
+            b.tzdata_version = current_version()
+            b.host_wall_start = wall(b.start, b.host_timezone) if b.host_timezone else b.host_wall_start
+            b.invitee_wall_start = wall(b.start, b.timezone) if b.invitee_wall_start else ""
+            b.save(update_fields=["ical_sequence", "tzdata_notice", "tzdata_version", "host_wall_start",
+                                  "invitee_wall_start", "updated_at"])
+            publish("booking.tzdata_moved", booking=b, now=now, moves=[m.sentence() for m in fresh])
+            n += 1
+    # What did not move is still right under the new rules: recorded as checked, so the next release
+    # compares from here.
+    Booking.objects.filter(status=Booking.Status.CONFIRMED, start__gte=now).exclude(
+        tzdata_version__in=["", current_version()]).update(tzdata_version=current_version())
+    return n
+
+
+@handler(REVIEW_JOB)
+def run_review(payload: dict, job: Job) -> None:
+    if payload.get("version") != current_version():
+        return  # queued by a process that ran under another tzdata; its own start-up queues its review
+    review(now=job.now)
