@@ -43,8 +43,8 @@ def horizon_days(connection: CalendarConnection | None, now: datetime) -> int:
     longest bounded booking window among the host's event types, up to SLOTWISE_CALENDAR_MAX_WINDOW_DAYS
     (3,660). Unlimited windows cannot be read to the end: past the horizon the engine refuses times with
     Reason.NOT_SYNCED ("calendar not synced that far") instead of offering them as free (BusyCoverage)."""
-    days = int(getattr(settings, "SLOTWISE_CALENDAR_WINDOW_DAYS", 180))
-    cap = int(getattr(settings, "SLOTWISE_CALENDAR_MAX_WINDOW_DAYS", 3660))
+    base = days = int(getattr(settings, "SLOTWISE_CALENDAR_WINDOW_DAYS", 180))
+    cap = max(base, int(getattr(settings, "SLOTWISE_CALENDAR_MAX_WINDOW_DAYS", 3660)))
     if connection is None:
         return days
     today = now.date()
@@ -55,7 +55,7 @@ def horizon_days(connection: CalendarConnection | None, now: datetime) -> int:
             days = max(days, window_days + 2)  # + a day either side: a meeting that starts on the last day
         elif kind == EventType.WindowKind.RANGE and window_end:
             days = max(days, (window_end - today).days + 3)  # the range is in local dates
-    return min(days, max(cap, int(getattr(settings, "SLOTWISE_CALENDAR_WINDOW_DAYS", 180))))
+    return min(days, cap)
 
 
 def _host_event_types(membership_id: int):
