@@ -6,10 +6,9 @@ from django.db import connection
 from django.http import HttpResponse
 from django.test import RequestFactory, override_settings
 
-from slotwise.api import ratelimit
+from slotwise.api import idempotency, ratelimit
 from slotwise.api.models import ApiToken
 from slotwise.bookings.models import Invitee
-from slotwise.core import idempotency
 from tests.api.conftest import BASE
 
 

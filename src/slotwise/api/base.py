@@ -18,7 +18,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
-from slotwise.core import idempotency
+from slotwise.api import idempotency
 from slotwise.core.clock import utc_now
 from slotwise.core.errors import InvalidInput, NotFound, PermissionDenied, RateLimited, SlotwiseError, Unauthenticated
 
