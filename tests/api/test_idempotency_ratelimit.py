@@ -6,9 +6,10 @@ from django.db import connection
 from django.http import HttpResponse
 from django.test import RequestFactory, override_settings
 
-from slotwise.api import idempotency, ratelimit
+from slotwise.api import idempotency
 from slotwise.api.models import ApiToken
 from slotwise.bookings.models import Invitee
+from slotwise.core import ratelimit
 from tests.api.conftest import BASE
 
 

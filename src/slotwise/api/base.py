@@ -19,10 +19,10 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
 from slotwise.api import idempotency
+from slotwise.core import ratelimit
 from slotwise.core.clock import utc_now
 from slotwise.core.errors import InvalidInput, NotFound, PermissionDenied, RateLimited, SlotwiseError, Unauthenticated
 
-from . import ratelimit
 from .tokens import authenticate
 
 BASE_PATH = "/api/v2"

@@ -18,7 +18,7 @@ def public_rate_limit(view):
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         try:
-            from slotwise.api.ratelimit import by_address, hit
+            from slotwise.core.ratelimit import by_address, hit
         except ImportError:  # the API app is optional for the pages
             return view(request, *args, **kwargs)
         limit = int(getattr(settings, "SLOTWISE_WEB_RATE_LIMIT", 300))

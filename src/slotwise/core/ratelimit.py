@@ -3,7 +3,7 @@ REDIS_URL is set (INCR + EXPIRE in one MULTI).
 
 Use it on any view:
 
-    from slotwise.api.ratelimit import rate_limit, by_address
+    from slotwise.core.ratelimit import rate_limit, by_address
 
     @rate_limit(limit=60, window=60, key=by_address, scope="booking-page")
     def booking_page(request, ...):
@@ -76,7 +76,7 @@ def _count_redis(key: str, window_start: int, window: int) -> int:
 
 
 def _count_db(key: str, window_start: int) -> int:
-    from .models import RateLimitCounter
+    from slotwise.api.models import RateLimitCounter
 
     table = connection.ops.quote_name(RateLimitCounter._meta.db_table)
     with connection.cursor() as cursor:
