@@ -76,7 +76,7 @@ def _count_redis(key: str, window_start: int, window: int) -> int:
 
 
 def _count_db(key: str, window_start: int) -> int:
-    from slotwise.api.models import RateLimitCounter
+    from .models import RateLimitCounter
 
     table = connection.ops.quote_name(RateLimitCounter._meta.db_table)
     with connection.cursor() as cursor:
