@@ -3,6 +3,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests import factories
+
 # Playwright's sync API runs an event loop in the test thread; Django's live server is fine with that.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -11,6 +13,16 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 def now():
     """A frozen clock: Monday 2026-03-02 08:00 UTC, well before the US and EU DST changes of 2026."""
     return datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def acme(db):
+    """Ana hosts a 30-minute intro in Europe/Berlin, Mon-Fri 09:00-17:00."""
+    org = factories.org("acme", name="Acme")
+    ana = factories.host(org, "ana", tz="Europe/Berlin", email="ana@acme.test")
+    intro = factories.event_type(ana, slug="intro", name="Intro call", duration_minutes=30, increment_minutes=30,
+                                 description="We talk about your project.")
+    return {"org": org, "ana": ana, "intro": intro}
 
 
 def pytest_collection_modifyitems(config, items):
