@@ -7,4 +7,8 @@ class BookingsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import tzdata  # noqa: F401 - registers the tzdata review job
+        from slotwise.core.events import subscribe
+
+        from . import tzdata  # registers the tzdata review job
+
+        subscribe("worker.started", lambda *, event, now, **_: tzdata.startup(now=now))

@@ -24,7 +24,7 @@ class Command(BaseCommand):
         from slotwise.bookings import tzdata
         from slotwise.core.clock import utc_now
 
-        tzdata.startup(now=utc_now())  # under a new tzdata: review the upcoming bookings (bookings/tzdata.py)
+        tzdata.startup(now=utc_now())  # under a new tzdata: review the upcoming bookings (--no-worker too)
         worker = None
         if not opts["no_worker"] and "worker" in get_commands():
             worker = subprocess.Popen([sys.executable, "-m", "slotwise", "worker"])

@@ -6,7 +6,8 @@ import json as jsonlib
 from django.core.management.base import BaseCommand, CommandError
 
 from slotwise.bookings import tzdata
-from slotwise.core.management.commands._util import now_from
+
+from ._util import now_from
 
 
 class Command(BaseCommand):
