@@ -123,15 +123,22 @@ def test_tzdata_changes_are_listed_flagged_and_sent_as_updated_invitations(booke
                                                           "2026-12-15T09:00")
     assert {r["status"] for r in rows.values()} == {"pending"}
 
-    # Start-up under the old rules: the review job goes through the Job table; its emails through SMTP.
+    # Start-up under the old rules: `slotwise worker` queues the review through the Job table once per
+    # tzdata version; the review queues the emails, which go out through SMTP. (--once: run what is due and
+    # exit; three runs, for the review, then its emails; "now" is the tests' frozen clock.)
+    from slotwise.jobs.models import Job
+
     under_old_rules(old_tzdata, (
-        "import django; django.setup(); from datetime import datetime; "
-        "from slotwise.bookings import tzdata; from slotwise.jobs.services import run_due; "
+        "import django; django.setup(); from unittest import mock; from datetime import datetime; "
+        "from slotwise.cli import main; "
         f"now = datetime.fromisoformat('{now.isoformat()}'); "
-        "assert tzdata.startup(now=now) is not None; assert tzdata.startup(now=now) is None; "
-        "[run_due(now) for _ in range(3)]"
+        "patches = [mock.patch('slotwise.core.clock.utc_now', lambda: now), "
+        "           mock.patch('slotwise.jobs.worker.utc_now', lambda: now)]; "
+        "[p.start() for p in patches]; "
+        "[main(['worker', '--once']) for _ in range(3)]"
     ), env={"SLOTWISE_SMTP_HOST": "127.0.0.1", "SLOTWISE_SMTP_PORT": str(settings.EMAIL_PORT),
             "SLOTWISE_BASE_URL": settings.BASE_URL})
+    assert Job.objects.filter(kind=tzdata.REVIEW_JOB, key=f"tzdata:{OLD}").count() == 1
 
     for invitee, zone, wall in ((host_moves, "UTC", "10:00"), (invitee_moves, "America/Havana", "09:00")):
         b = Booking.objects.get(pk=invitee.booking_id)
