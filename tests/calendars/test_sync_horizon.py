@@ -97,3 +97,28 @@ def test_a_host_without_a_connected_calendar_has_no_horizon(db, now):
     et = f.event_type(host, duration_minutes=60, increment_minutes=60, window_kind=EventType.WindowKind.UNLIMITED,
                       window_days=None)
     assert offered(et, weekday_after(now, 2000), now)
+
+
+def test_the_sync_horizon_follows_the_longest_window_among_own_pooled_and_team_events(db, now, settings):
+    from slotwise.calendars.models import CalendarConnection
+    from slotwise.calendars.sync import horizon_days
+
+    org = f.org()
+    a, b = f.host(org, "a"), f.host(org, "b")
+    conn = CalendarConnection.objects.create(organization=org, membership=a, kind="caldav")
+    f.event_type(a, window_kind=EventType.WindowKind.ROLLING, window_days=60)
+    f.event_type(a, window_kind=EventType.WindowKind.UNLIMITED)  # cannot be read to its end: refused past
+    assert horizon_days(conn, now) == 180
+    team = f.team(org, [a, b])
+    rr = f.event_type(team=team, kind=EventType.Kind.ROUND_ROBIN, window_kind=EventType.WindowKind.ROLLING,
+                      window_days=365)
+    f.pool(rr, [b])
+    assert horizon_days(conn, now) == 180  # a pooled event without a: not a's calendar's business
+    f.pool(rr, [a])
+    assert horizon_days(conn, now) == 367
+    f.event_type(team=team, kind=EventType.Kind.COLLECTIVE, window_kind=EventType.WindowKind.RANGE,
+                 window_start=now.date(), window_end=now.date() + timedelta(days=700))  # no pool: the team
+    assert horizon_days(conn, now) == 703
+    f.event_type(a, window_kind=EventType.WindowKind.ROLLING, window_days=3650)
+    settings.SLOTWISE_CALENDAR_MAX_WINDOW_DAYS = 1000
+    assert horizon_days(conn, now) == 1000
