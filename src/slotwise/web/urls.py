@@ -13,6 +13,7 @@ urlpatterns = [
     path("dashboard/event-types/<int:pk>/pool/", dashboard.pool_edit, name="pool_edit"),
     path("dashboard/availability/", dashboard.availability, name="availability"),
     path("dashboard/bookings/", dashboard.booking_list, name="bookings"),
+    path("dashboard/bookings/<uuid:uid>/", dashboard.booking_detail, name="booking_detail"),
     path("dashboard/bookings/<uuid:uid>/cancel/", dashboard.booking_cancel, name="booking_cancel"),
     path("dashboard/invitees/<uuid:uid>/no-show/", dashboard.no_show, name="no_show"),
     path("dashboard/team/", dashboard.team, name="team"),
@@ -24,7 +25,10 @@ urlpatterns = [
     path("booked/<str:uid>/", public.confirmation, name="confirmation"),
     path("booked/<str:uid>/event.ics", public.ics, name="ics"),
     path("<slug:org>/team/<slug:team>/<slug:event>/", public.team_event_page, name="team_event_page"),
+    # The API's scheduling_url for an available time: `<event page><ISO instant>?month=…&date=…`.
+    path("<slug:org>/team/<slug:team>/<slug:event>/<str:start>", public.team_event_page, name="team_event_time"),
     path("<slug:org>/<slug:host>/<slug:event>/", public.event_page, name="event_page"),
+    path("<slug:org>/<slug:host>/<slug:event>/<str:start>", public.event_page, name="event_time"),
     path("<slug:org>/<slug:host>/", public.host_page, name="host_page"),
     path("<slug:org>/", public.org_page, name="org_page"),
 ]
