@@ -11,8 +11,8 @@ Accepted:
 
 Years: any four-digit year in [MIN_YEAR, MAX_YEAR]. Python's datetime ends at 0001-01-01 and 9999-12-31;
 the code above us adds days, months and offsets to what it parses (the next month of a calendar, the week
-around a day, a local day's UTC range), so the year at each end is refused with a message instead of
-overflowing into a 500 later.
+around a day, a local day's UTC range) and the engine reads each zone's rules a year past the last instant,
+so the years at each end are refused here with a message instead of overflowing into a 500 later.
 """
 
 import re
@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 from .errors import InvalidInput
 
-MIN_YEAR, MAX_YEAR = 2, 9998
+MIN_YEAR, MAX_YEAR = 2, 9997
 MAX_OFFSET = timedelta(hours=14)
 
 INSTANT_EXAMPLE = "2026-12-29T09:00:00Z"
@@ -93,7 +93,7 @@ def parse_instant(text, *, field: str) -> datetime:
         if m["sign"] == "-":
             offset = -offset
     local = datetime(day.year, day.month, day.day, hour, minute, second, micro, tzinfo=timezone(offset))
-    # The UTC instant can leave the year range where the wall clock did not (9998-12-31T23:00-14:00).
+    # The UTC instant can leave the year range where the wall clock did not (9997-12-31T23:00-14:00).
     instant = local.astimezone(UTC)
     if not MIN_YEAR <= instant.year <= MAX_YEAR:
         raise _refuse(field, value, expected, f"in UTC it falls outside the years {MIN_YEAR:04d} to {MAX_YEAR}")
