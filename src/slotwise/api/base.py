@@ -19,11 +19,11 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 from pydantic import WithJsonSchema
 
-from slotwise.core import idempotency
+from slotwise.api import idempotency
+from slotwise.core import ratelimit
 from slotwise.core.clock import utc_now
 from slotwise.core.errors import InvalidInput, NotFound, PermissionDenied, RateLimited, SlotwiseError, Unauthenticated
 
-from . import ratelimit
 from .tokens import authenticate
 
 BASE_PATH = "/api/v2"
