@@ -166,6 +166,8 @@ def test_tzdata_changes_are_listed_flagged_and_sent_as_updated_invitations(booke
     client.force_login(host_moves.booking.host.user)
     page = client.get("/dashboard/bookings/").content.decode()
     assert "time-zone change" in page and "Africa/Casablanca moved from 2027-01-15 10:00 to 2027-01-15 11:00" in page
+    page = client.get(f"/dashboard/bookings/{host_moves.booking.uid}/").content.decode()
+    assert "time-zone change" in page and "Africa/Casablanca moved from 2027-01-15 10:00 to 2027-01-15 11:00" in page
 
     again = cli_check(old_tzdata, now)
     assert {r["booking"]: r["status"] for r in again["bookings"]} == {
