@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "slotwise.web.middleware.LoginLockoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "slotwise.core.middleware.ErrorMiddleware",
 ]
@@ -122,6 +123,9 @@ TASKS = {
 }
 
 AUTH_USER_MODEL = "accounts.User"
+# ModelBackend with the login lockout in front: while an account or address is locked it refuses before any
+# password is checked (accounts/lockout.py).
+AUTHENTICATION_BACKENDS = ["slotwise.accounts.lockout.LockoutBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
