@@ -256,12 +256,19 @@ def test_booking_page_works_at_phone_width(live_server, open_page, acme, frozen)
     shot(page, "booking-form-390")
 
 
+def partner_site(page, origin, live_server, path="/acme/ana/intro/"):
+    """A page of another site (served by Playwright at `origin`) with the embed code."""
+    html = (f'<h1>Partner site</h1><div data-slotwise-url="{live_server.url}{path}"></div>'
+            f'<script src="{live_server.url}/static/web/embed.js"></script>')
+    page.route(f"{origin}/", lambda route: route.fulfill(status=200, content_type="text/html", body=html))
+    page.goto(f"{origin}/")
+
+
 def test_embedded_page_sizes_its_iframe(live_server, open_page, acme, frozen):
+    acme["org"].embed_origins = ["http://partner.example"]  # the site the organization allows to frame it
+    acme["org"].save()
     page = open_page("Europe/Berlin", width=390)
-    page.set_content(
-        f'<h1>Partner site</h1><div data-slotwise-url="{live_server.url}/acme/ana/intro/"></div>'
-        f'<script src="{live_server.url}/static/web/embed.js"></script>'
-    )
+    partner_site(page, "http://partner.example", live_server)
     frame = page.frame_locator("iframe")
     frame.locator("#picker-form").wait_for()
     frame.locator("a.day[data-date='2026-03-03']").click()

@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.db import transaction
 from django.http import HttpResponse, JsonResponse
@@ -100,7 +100,11 @@ def authorize(request):
         f"<input type='hidden' name='csrfmiddlewaretoken' value='{get_token(request)}'>{hidden}"
         "<button name='decision' value='allow'>Allow</button> <button name='decision' value='deny'>Deny</button></form>"
     )
-    return HttpResponse(html)
+    response = HttpResponse(html)
+    # The Allow/Deny form redirects to the app: Content-Security-Policy form-action covers that redirect.
+    parts = urlsplit(params["redirect_uri"])
+    response.csp_form_action = [f"{parts.scheme}://{parts.netloc}"]
+    return response
 
 
 def _issue(*, app, membership, scope, now: datetime, family=None) -> dict:
