@@ -1,6 +1,7 @@
 """An invitee books through a real browser (headless Chromium) in several time zones; the times the page
 shows are compared with the engine's (event_availability), formatted independently here."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -256,19 +257,26 @@ def test_booking_page_works_at_phone_width(live_server, open_page, acme, frozen)
     shot(page, "booking-form-390")
 
 
-def partner_site(page, origin, live_server, path="/acme/ana/intro/"):
-    """A page of another site (served by Playwright at `origin`) with the embed code."""
-    html = (f'<h1>Partner site</h1><div data-slotwise-url="{live_server.url}{path}"></div>'
-            f'<script src="{live_server.url}/static/web/embed.js"></script>')
-    page.route(f"{origin}/", lambda route: route.fulfill(status=200, content_type="text/html", body=html))
-    page.goto(f"{origin}/")
+def other_origin(live_server, host: str) -> str:
+    """The live server under another host name: another origin on this machine."""
+    return re.sub(r"//[^:/]+", f"//{host}", live_server.url, count=1)
 
 
-def test_embedded_page_sizes_its_iframe(live_server, open_page, acme, frozen):
-    acme["org"].embed_origins = ["http://partner.example"]  # the site the organization allows to frame it
+def partner_site(page, origin, live_server, settings, path="/acme/ana/intro/"):
+    """Open a page of another site (at `origin`, tests/web/partner_urls.py) that embeds `path`."""
+    from urllib.parse import urlencode
+
+    settings.ROOT_URLCONF = "tests.web.partner_urls"
+    query = urlencode({"embed": f"{live_server.url}{path}", "script": f"{live_server.url}/static/web/embed.js"})
+    page.goto(f"{origin}/partner-site/?{query}")
+
+
+def test_embedded_page_sizes_its_iframe(live_server, open_page, acme, frozen, settings):
+    partner = other_origin(live_server, "127.0.0.1")
+    acme["org"].embed_origins = [partner]  # the site the organization allows to frame it
     acme["org"].save()
     page = open_page("Europe/Berlin", width=390)
-    partner_site(page, "http://partner.example", live_server)
+    partner_site(page, partner, live_server, settings)
     frame = page.frame_locator("iframe")
     frame.locator("#picker-form").wait_for()
     frame.locator("a.day[data-date='2026-03-03']").click()
