@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from slotwise.accounts.orgfile import load_text
 from slotwise.accounts.services import clean_embed_origins, organization_embed_origins_set
+from slotwise.cli.orgfile import load_text
 from slotwise.core.errors import InvalidInput, PermissionDenied
 from tests import factories
 
@@ -171,7 +171,7 @@ def test_readme_lists_every_security_variable():
 
 
 def test_gunicorn_control_socket_lives_under_the_data_directory(settings, tmp_path):
-    from slotwise.core.management.commands.serve import _Gunicorn, gunicorn_options
+    from slotwise.cli.management.commands.serve import _Gunicorn, gunicorn_options
 
     settings.DATA_DIR = tmp_path
     app = _Gunicorn(gunicorn_options({"host": "127.0.0.1", "port": 8000, "workers": 1, "threads": 1}))

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from slotwise.accounts.models import Membership, Organization, Team, User
+from slotwise.accounts.services import clean_embed_origins
 from slotwise.core.clock import parse_instant
 from slotwise.core.errors import InvalidInput
 from slotwise.core.timezones import validate_zone
@@ -209,8 +210,6 @@ def _apply(ctx: Ctx, top: dict[str, Node], now: datetime) -> dict:
     if "timezone" in o:
         org.timezone = ctx.zone(o["timezone"], "organization.timezone")
     if "embed_origins" in o:
-        from .services import clean_embed_origins
-
         values = []
         for i, n in enumerate(ctx.seq(o["embed_origins"], "organization.embed_origins")):
             p = f"organization.embed_origins[{i}]"
