@@ -12,7 +12,7 @@ from django.core import mail
 from django.db import connection, models
 
 from slotwise.automation.services import RUN_JOB, rule_create
-from slotwise.bookings.models import Booking, Invitee
+from slotwise.bookings.models import Booking, Invitee, SingleUseLink
 from slotwise.bookings.services import invitee_cancel
 from slotwise.calendars.models import CalendarEvent
 from slotwise.calendars.services import connection_add_caldav
@@ -116,6 +116,12 @@ def _a_person_with_a_history(world, calendars, now):
     run_due(now, kinds=WORKER_KINDS)
     funnel_record(organization=world.a, visitor_id="vis-erasure-1", name="calendar_1st_step", now=now)
     queued = _book(world, "2026-03-12T09:00:00Z", "book-3")  # its emails are still queued at deletion
+    # A single-use link made for them: every text field a link has (prefill name, email ...) names them.
+    link = SingleUseLink.objects.create(event_type=world.et, created_by=world.admin)
+    for field in SingleUseLink._meta.concrete_fields:
+        if isinstance(field, models.CharField | models.TextField) and field.name != "token":
+            setattr(link, field.name, EMAIL if isinstance(field, models.EmailField) else f"for {NAME}")
+    link.save()
     LogEntry.objects.create(
         user=world.admin.user, content_type=ContentType.objects.get_for_model(Invitee), object_id=str(kept.pk),
         object_repr=f"{NAME} <{EMAIL}>", action_flag=CHANGE, change_message=f"Changed email to {EMAIL}",

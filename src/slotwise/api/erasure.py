@@ -96,7 +96,7 @@ def invitees_forget(*, organization: Organization, emails: list[str], now: datet
         _idempotency(needles)
         _admin_log(invitees, contacts, needles)
         LoginThrottle.objects.filter(key__in=[f"account:{e}" for e in clean]).delete()
-        _extension_hooks(organization, needles)
+        _single_use_links(organization, needles)
 
         for inv in invitees:
             Invitee.objects.filter(pk=inv.pk).update(
@@ -207,6 +207,26 @@ def _admin_log(invitees, contacts, needles: _Needles) -> None:
     _rewrite(LogEntry.objects.filter(q), ["object_repr", "change_message"], needles)
 
 
-def _extension_hooks(organization, needles: _Needles) -> None:
-    """Rows other apps keep about people that are not tied to an invitee (filled in once their models
-    exist; see the scan in tests/api/test_invitee_erasure.py)."""
+def _single_use_links(organization, needles: _Needles) -> None:
+    """Single-use links may carry a person before they book (prefilled name and email): every text field
+    of the organization's links that mentions them is cleared (an email field) or rewritten. Written over
+    the model's fields, so a text field added to links later is covered without a change here."""
+    from django.db import models
+
+    from slotwise.bookings.models import SingleUseLink
+
+    fields = [f for f in SingleUseLink._meta.concrete_fields
+              if isinstance(f, (models.CharField, models.TextField)) and f.name != "token"]
+    if not fields:
+        return
+    q = Q(pk__in=[])
+    for f in fields:
+        q |= needles.email_q(f.name)
+    for link in SingleUseLink.objects.filter(q, event_type__organization=organization):
+        changed = {}
+        for f in fields:
+            value = getattr(link, f.name)
+            if needles.found_in(value):
+                changed[f.name] = "" if isinstance(f, models.EmailField) else needles.scrub(value)
+        if changed:
+            SingleUseLink.objects.filter(pk=link.pk).update(**changed)
