@@ -105,6 +105,16 @@ class BookingHost(models.Model):
         ]
 
 
+# What an invitee row says after data deletion (api/erasure.py): a name anyone can read as such, and an
+# address under the reserved .invalid domain that no mail server accepts.
+ERASED_NAME = "Deleted invitee"
+ERASED_EMAIL_DOMAIN = "invalid.invalid"
+
+
+def erased_email(invitee_uid) -> str:
+    return f"deleted-{invitee_uid.hex}@{ERASED_EMAIL_DOMAIN}"
+
+
 class Invitee(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active"
@@ -127,6 +137,11 @@ class Invitee(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["email"])]
+
+    @property
+    def is_erased(self) -> bool:
+        """Their data was deleted: nothing may be sent to them or list them as an attendee."""
+        return self.email.endswith("@" + ERASED_EMAIL_DOMAIN)
 
 
 class SingleUseLink(models.Model):

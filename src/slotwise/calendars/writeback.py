@@ -22,6 +22,7 @@ from .adapters.registry import adapter_for
 from .models import CalendarConnection, CalendarEvent, RemoteCalendar
 
 WRITE_JOB = "calendars.writeback"
+COPY_REWRITE_JOB = "calendars.rewrite_copy"
 
 
 def booking_ics(booking: Booking, *, uid: str, now: datetime) -> str:
@@ -29,7 +30,8 @@ def booking_ics(booking: Booking, *, uid: str, now: datetime) -> str:
     bookings/calendar_object.py like every calendar object we emit; `uid` is the meeting's UID (a copy
     written before that rule keeps the UID it was written with)."""
     et = booking.event_type
-    invitees = list(booking.invitees.filter(status=Invitee.Status.ACTIVE).order_by("pk"))
+    # An erased invitee (api/erasure.py) is not an attendee: their placeholder address must not be invited.
+    invitees = [i for i in booking.invitees.filter(status=Invitee.Status.ACTIVE).order_by("pk") if not i.is_erased]
     host = booking.host.user
     who = ", ".join(i.name for i in invitees) or "invitee"
     lines = [f"{et.name} booked with Slotwise."]
@@ -148,6 +150,29 @@ def writeback_reconcile(*, booking_id: int, now: datetime, moved_from: int | Non
             cal.remote_id, uid=uid, ics=booking_ics(booking, uid=uid, now=now), href=ce.href
         )
         CalendarEvent.objects.filter(pk=ce.pk).update(href=written.href, etag=written.etag[:500])
+
+
+def enqueue_rewrite(ce: CalendarEvent, *, now: datetime) -> None:
+    """Write one calendar copy of a booking again from what the booking says now (after its invitee's data
+    was deleted): a write-back copy through the write-back job, a team-calendar copy through its own."""
+    booking = ce.booking
+    if ce.purpose == CalendarEvent.Purpose.WRITEBACK:
+        enqueue(WRITE_JOB, {"booking_id": booking.pk}, key=f"booking:{booking.uid}", due_at=now,
+                organization_id=booking.organization_id)
+    else:
+        enqueue(COPY_REWRITE_JOB, {"calendar_event_id": ce.pk}, key=f"booking:{booking.uid}", due_at=now,
+                organization_id=booking.organization_id)
+
+
+def rewrite_copy(*, calendar_event_id: int, now: datetime) -> None:
+    ce = CalendarEvent.objects.select_related("booking__event_type", "booking__host__user",
+                                              "calendar__connection").filter(pk=calendar_event_id).first()
+    if ce is None:
+        return  # removed since (the rule was undone or the calendar disconnected)
+    written = adapter_for(ce.calendar.connection, now=now).put_event(
+        ce.calendar.remote_id, uid=ce.uid, ics=booking_ics(ce.booking, uid=ce.uid, now=now), href=ce.href
+    )
+    CalendarEvent.objects.filter(pk=ce.pk).update(href=written.href, etag=written.etag[:500])
 
 
 # "copy to calendar" rule action ------------------------------------------------------------------------------

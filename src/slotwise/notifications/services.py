@@ -241,11 +241,14 @@ def send(
 
 
 def _load_invitee(invitee_id: int) -> Invitee | None:
-    return (
+    """None also when their data was deleted (api/erasure.py): a job written before or after that must
+    never mail a placeholder address or tell a host about a person who is gone."""
+    invitee = (
         Invitee.objects.select_related("booking__event_type", "booking__host__user", "booking__organization")
         .filter(pk=invitee_id)
         .first()
     )
+    return None if invitee is None or invitee.is_erased else invitee
 
 
 def _wait_for_location(booking: Booking) -> None:
@@ -257,7 +260,7 @@ def _wait_for_location(booking: Booking) -> None:
 
 def _ready_invitee(payload: dict):
     """The invitee an email job is about, once the meeting link exists (cancellations need none);
-    None when the invitee is gone."""
+    None when the invitee is gone or erased."""
     invitee = _load_invitee(payload["invitee_id"])
     if invitee is not None and payload["what"] != "canceled":
         _wait_for_location(invitee.booking)

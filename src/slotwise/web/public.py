@@ -127,6 +127,7 @@ def team_event_page(request, org, team, event, start=""):
 @require_http_methods(["GET", "POST"])
 def single_use_page(request, token):
     link = get_object_or_404(SingleUseLink.objects.select_related("event_type__organization"), token=token)
+    request.embed_organization = link.event_type.organization
     if not link.usable(utc_now()) or not link.event_type.active:
         return render(request, "web/link_used.html", {"link": link}, status=410)
     return _booking_page(request, Ctx(event_type=link.event_type, base=f"/d/{token}/", link=link))
@@ -155,6 +156,7 @@ def _successor(booking: Booking):
 
 
 def _booking_page(request, ctx: Ctx):
+    request.embed_organization = ctx.event_type.organization  # frame-ancestors: web/middleware.py
     try:
         return _booking_page_inner(request, ctx)
     except SlotwiseError as exc:  # e.g. a host without hours: a page that says so, not the API's JSON
@@ -368,6 +370,7 @@ def _summary(invitee: Invitee, clock: str) -> dict:
 @public_rate_limit
 def confirmation(request, uid):
     invitee = _invitee_by_uid(uid)
+    request.embed_organization = invitee.booking.organization  # shown inside the embed after booking
     clock = "24" if request.GET.get("clock") == "24" else "12"
     return render(request, "web/confirmation.html", _summary(invitee, clock))
 
