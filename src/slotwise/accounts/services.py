@@ -39,3 +39,10 @@ def team_members_set(*, actor: Membership, team: Team, members: list[Membership]
 
         PoolHost.objects.filter(event_type__team=team).exclude(membership__in=members).delete()
     return team
+
+
+def membership_link_settings(*, membership: Membership, offer_public_page: bool) -> Membership:
+    """Whether a used, expired or revoked single-use link this host sent offers their public booking page."""
+    Membership.objects.filter(pk=membership.pk).update(dead_link_offers_public_page=bool(offer_public_page))
+    membership.dead_link_offers_public_page = bool(offer_public_page)
+    return membership

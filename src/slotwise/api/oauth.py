@@ -52,7 +52,7 @@ def _application(params) -> OAuthApplication:
 
 def _check_authorize(params, membership) -> OAuthApplication:
     app = _application(params)
-    if app.organization_id != membership.organization_id:
+    if app.organization_id is not None and app.organization_id != membership.organization_id:
         raise OAuthError("access_denied", "this app belongs to another organization", 403)
     if params.get("redirect_uri") not in app.redirect_uris:
         raise OAuthError("invalid_request", "redirect_uri is not registered for this app")
