@@ -26,6 +26,26 @@ function button(text, onClick, cls = "") {
   return b;
 }
 
+function linkIcon() {
+  // A chain link, drawn here so that no font or remote image is needed.
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("width", "14");
+  svg.setAttribute("height", "14");
+  svg.setAttribute("aria-hidden", "true");
+  for (const d of ["M10 13a5 5 0 0 0 7.5.5l3-3a5 5 0 0 0-7-7l-1.7 1.7", "M14 11a5 5 0 0 0-7.5-.5l-3 3a5 5 0 0 0 7 7l1.7-1.7"]) {
+    const path = document.createElementNS(ns, "path");
+    path.setAttribute("d", d);
+    path.setAttribute("fill", "none");
+    path.setAttribute("stroke", "currentColor");
+    path.setAttribute("stroke-width", "2");
+    path.setAttribute("stroke-linecap", "round");
+    svg.append(path);
+  }
+  return svg;
+}
+
 function showError(error) {
   if (!(error instanceof ApiError)) error = new ApiError("server", String(error.message || error));
   const action = errorAction(error);
@@ -52,7 +72,8 @@ function renderEventTypes() {
     const small = document.createElement("small");
     small.textContent = [`${e.duration} min`, e.team && `team ${e.team}`, !e.active && "off"].filter(Boolean).join(" · ");
     name.append(small);
-    const link = button("🔗 Link", () => makeLink(e, link), "link");
+    const link = button("Link", () => makeLink(e, link), "link");
+    link.prepend(linkIcon());
     link.title = `Copy a single-use link for ${e.name}`;
     link.setAttribute("aria-label", `Single-use link for ${e.name}`);
     li.append(star, name, link);
