@@ -8,6 +8,7 @@ from slotwise.accounts.models import Membership, Organization
 from slotwise.bookings import links
 from slotwise.bookings.models import SingleUseLink
 from slotwise.core.errors import InvalidInput, NotFound
+
 from ._util import event_from_path, now_from, run
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")

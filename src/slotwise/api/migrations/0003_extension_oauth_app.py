@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0002_link_fallback_setting'),
-        ('api', '0001_initial'),
+        ('api', '0002_ratelimitcounter_to_core'),
     ]
 
     operations = [
