@@ -219,3 +219,19 @@ def test_extension_client_refuses_other_redirects(world):
                                          "response_type": "code", "code_challenge": challenge,
                                          "code_challenge_method": "S256"})
     assert r.status_code == 400 and "redirect_uri is not registered" in r.json()["error_description"]
+
+
+def test_invitee_deletion_scrubs_link_prefill_and_the_answer_it_left(world, now):
+    make(world, name="Casey Customer", email="casey@customer.test", reference="ZD-4711")
+    link = SingleUseLink.objects.get()
+    # A colleague books through the link Casey was sent: their booking carries "Link sent to: Casey …".
+    other = book(link, now.replace(hour=10) + timedelta(days=1), now, name="Dee Colleague", email="dee@customer.test")
+    make(world, name="Someone Else", email="else@customer.test")
+    r = world.api.post("/data_compliance/deletion/invitees", {"emails": ["Casey@Customer.test"]})
+    assert r.status_code == 202, r.content
+    link.refresh_from_db()
+    assert (link.prefill_name, link.prefill_email, link.reference) == ("", "", "ZD-4711")
+    other.refresh_from_db()
+    assert other.answers == [{"key": "link_reference", "question": "Reference", "answer": "ZD-4711"}]
+    assert not any("casey" in str(v).lower() for v in SingleUseLink.objects.values_list("prefill_name", "prefill_email"))
+    assert SingleUseLink.objects.filter(prefill_email="else@customer.test").exists()  # nobody else's

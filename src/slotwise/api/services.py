@@ -5,6 +5,7 @@ from datetime import datetime
 from django.db import transaction
 
 from slotwise.accounts.models import Organization
+from slotwise.bookings.links import links_forget
 from slotwise.bookings.models import Invitee
 from slotwise.core.errors import InvalidInput
 
@@ -27,7 +28,8 @@ def on_no_show_cleared(*, event, invitee, now, **_):
 
 
 def invitees_forget(*, organization: Organization, emails: list[str], now: datetime) -> int:
-    """Remove these people's personal data from the organization: invitee names, emails and answers,
+    """Remove these people's personal data from the organization: invitee names, emails and answers, the
+    prefill of single-use links sent to them,
     their contact and its timeline, and webhook payloads that carried them. Bookings stay, anonymous,
     so counts and reports still add up. Returns how many invitee rows were scrubbed."""
     from slotwise.contacts.models import Contact, FunnelEvent
@@ -39,6 +41,7 @@ def invitees_forget(*, organization: Organization, emails: list[str], now: datet
     if len(clean) > 100:
         raise InvalidInput("emails: at most 100 addresses per request", field="emails")
     with transaction.atomic():
+        links_forget(organization=organization, emails=clean)
         invitees = list(Invitee.objects.filter(booking__organization=organization, email__in=clean))
         for inv in invitees:
             Invitee.objects.filter(pk=inv.pk).update(

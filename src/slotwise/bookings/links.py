@@ -238,3 +238,17 @@ def public_page_for(link: SingleUseLink) -> str | None:
     if et.team_id is not None:
         return et.path if et.active and not et.secret else None
     return f"/{et.organization.slug}/{et.owner.slug}/"
+
+
+def links_forget(*, organization, emails: list[str]) -> int:
+    """Invitee deletion: the prefill of links sent to these people goes, and so does the "Link sent to"
+    answer it left on bookings (which may be someone else's, if another person booked through the link).
+    Called by the invitee-deletion service inside its transaction. Returns how many links were scrubbed."""
+    from .models import Invitee
+
+    sent = SingleUseLink.objects.filter(event_type__organization=organization, prefill_email__in=emails)
+    for invitee in Invitee.objects.filter(booking__link__in=sent):
+        kept = [a for a in invitee.answers or [] if a.get("key") != "link_sent_to"]
+        if kept != invitee.answers:
+            Invitee.objects.filter(pk=invitee.pk).update(answers=kept)
+    return sent.update(prefill_name="", prefill_email="")
