@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from slotwise.api import base as api_base
 from slotwise.api.tokens import token_create
@@ -146,6 +147,9 @@ def test_support_engineer_sends_a_single_use_link_from_the_extension(
     late = ctx.new_page()  # a second tab with the form open before the first booking
     for page, index in ((invitee, 0), (late, 2)):
         page.goto(pasted)
+        # The page re-renders in the browser's zone; picking before that would ask "is that your zone?".
+        expect(page.locator("#tz")).to_have_value("Europe/Berlin")
+        page.wait_for_selector("#local-now:has-text('Europe/Berlin')")
         pick_day(page, date(2026, 3, 3))
         page.click(f"#times a.slot >> nth={index}")
         page.wait_for_selector("#booking-form")
