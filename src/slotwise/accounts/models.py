@@ -69,6 +69,11 @@ class Membership(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     slug = models.SlugField(max_length=64, help_text="The host's part of the booking URL: /<org>/<slug>/")
+    dead_link_offers_public_page = models.BooleanField(
+        default=False,
+        help_text="When a single-use link this host sent is used, expired or revoked, its page offers the "
+        "host's public booking page",
+    )
     created_at = models.DateTimeField(default=now)
 
     class Meta:

@@ -81,3 +81,10 @@ def organization_embed_origins_set(*, actor: Membership, origins: list[str]) -> 
     Organization.objects.filter(pk=org.pk).update(embed_origins=cleaned)
     org.embed_origins = cleaned
     return org
+
+
+def membership_link_settings(*, membership: Membership, offer_public_page: bool) -> Membership:
+    """Whether a used, expired or revoked single-use link this host sent offers their public booking page."""
+    Membership.objects.filter(pk=membership.pk).update(dead_link_offers_public_page=bool(offer_public_page))
+    membership.dead_link_offers_public_page = bool(offer_public_page)
+    return membership

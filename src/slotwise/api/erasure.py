@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from slotwise.accounts.models import LoginThrottle, Organization
+from slotwise.bookings.links import links_forget
 from slotwise.bookings.models import ERASED_NAME, Booking, IdempotencyRecord, Invitee, erased_email
 from slotwise.core.errors import InvalidInput
 
@@ -97,6 +98,7 @@ def invitees_forget(*, organization: Organization, emails: list[str], now: datet
         _admin_log(invitees, contacts, needles)
         LoginThrottle.objects.filter(key__in=[f"account:{e}" for e in clean]).delete()
         _single_use_links(organization, needles)
+        links_forget(organization=organization, emails=clean)  # and the "Link sent to" answers links left
 
         for inv in invitees:
             Invitee.objects.filter(pk=inv.pk).update(

@@ -45,7 +45,29 @@ def pkce_challenge(verifier: str) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
 
 
+# The browser extension's public client (extension/README.md). A migration creates it; it is made again at
+# first use if an operator deleted it or the database was flushed. The redirect URIs are what
+# chrome.identity.getRedirectURL() gives for the extension's fixed ids (Chromium: the manifest's "key";
+# Firefox: the gecko id browser-extension@slotwise.org).
+EXTENSION_CLIENT_ID = "slotwise-browser-extension"
+EXTENSION_REDIRECT_URIS = [
+    "https://jbleljmfndjhggnplhoobfbabkfejkhg.chromiumapp.org/",
+    "https://1af039d2faa365b328d1e3ccc9648a70dd3a5a1e.extensions.allizom.org/",
+]
+
+
+def extension_application() -> OAuthApplication:
+    app, _ = OAuthApplication.objects.get_or_create(
+        client_id=EXTENSION_CLIENT_ID,
+        defaults={"name": "Slotwise browser extension", "organization": None, "client_secret_hash": "",
+                  "redirect_uris": EXTENSION_REDIRECT_URIS},
+    )
+    return app
+
+
 def _application(params) -> OAuthApplication:
+    if params.get("client_id") == EXTENSION_CLIENT_ID:
+        return extension_application()
     app = OAuthApplication.objects.filter(client_id=params.get("client_id", "")).first()
     if app is None:
         raise OAuthError("invalid_client", "unknown client_id", 401)
@@ -54,7 +76,7 @@ def _application(params) -> OAuthApplication:
 
 def _check_authorize(params, membership) -> OAuthApplication:
     app = _application(params)
-    if app.organization_id != membership.organization_id:
+    if app.organization_id is not None and app.organization_id != membership.organization_id:
         raise OAuthError("access_denied", "this app belongs to another organization", 403)
     if params.get("redirect_uri") not in app.redirect_uris:
         raise OAuthError("invalid_request", "redirect_uri is not registered for this app")

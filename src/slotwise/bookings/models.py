@@ -65,6 +65,10 @@ class Booking(models.Model):
     invitee_wall_start = models.CharField(max_length=16, blank=True)
     # Set when a tzdata update moved a wall time of this booking: what moved, for the dashboard.
     tzdata_notice = models.CharField(max_length=500, blank=True)
+    link = models.ForeignKey(
+        "SingleUseLink", null=True, blank=True, on_delete=models.SET_NULL, related_name="bookings",
+        help_text="The single-use link this was booked through",
+    )
     created_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -145,23 +149,49 @@ class Invitee(models.Model):
 
 
 class SingleUseLink(models.Model):
-    """A scheduling link that dies after `max_event_count` bookings (or at `expires_at`)."""
+    """A scheduling link that dies after `max_event_count` bookings, at `expires_at`, or when revoked.
 
+    Its state is derived, never stored twice: revoked (revoked_at), used (uses reached max_event_count; the
+    bookings point back through Booking.link), expired (now >= expires_at) or unused. Writes go through
+    bookings.links; the prefill is personal data and is scrubbed by the invitee-deletion service."""
+
+    class State(models.TextChoices):
+        UNUSED = "unused"
+        USED = "used"
+        EXPIRED = "expired"
+        REVOKED = "revoked"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     token = models.CharField(max_length=64, unique=True, default=_token)
     event_type = models.ForeignKey(EventType, on_delete=models.CASCADE, related_name="single_use_links")
     max_event_count = models.PositiveIntegerField(default=1)
     uses = models.PositiveIntegerField(default=0)
     expires_at = models.DateTimeField(null=True, blank=True)
+    prefill_name = models.CharField(max_length=200, blank=True, help_text="Offered in the booking form")
+    prefill_email = models.EmailField(blank=True, help_text="Offered in the booking form")
+    reference = models.CharField(max_length=100, blank=True, help_text="e.g. a ticket number; shown to the host")
     created_by = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(uses__lte=models.F("max_event_count")), name="link_uses_within_max")
         ]
+        indexes = [models.Index(fields=["created_by", "created_at"]), models.Index(fields=["event_type", "created_at"])]
+
+    def state(self, now) -> str:
+        if self.revoked_at is not None:
+            return self.State.REVOKED
+        if self.uses >= self.max_event_count:
+            return self.State.USED
+        if self.expires_at is not None and now >= self.expires_at:
+            return self.State.EXPIRED
+        return self.State.UNUSED
 
     def usable(self, now) -> bool:
-        return self.uses < self.max_event_count and (self.expires_at is None or now < self.expires_at)
+        return self.state(now) == self.State.UNUSED
 
 
 class IdempotencyRecord(models.Model):

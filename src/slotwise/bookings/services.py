@@ -21,14 +21,14 @@ from slotwise import engine
 from slotwise.accounts.models import Membership
 from slotwise.api import idempotency
 from slotwise.contacts.models import Contact
-from slotwise.core.errors import InvalidInput, LinkUsed, NotFound, SlotUnavailable
+from slotwise.core.errors import InvalidInput, NotFound, SlotUnavailable
 from slotwise.core.events import publish
 from slotwise.core.timezones import validate_zone
 from slotwise.scheduling import selectors
 from slotwise.scheduling.models import EventType, PoolHost
 
-from . import calendar_object, tzdata
-from .models import Booking, BookingHost, Invitee, SingleUseLink
+from . import calendar_object, links, tzdata
+from .models import Booking, BookingHost, Invitee
 
 MAX_NAME = 200
 MAX_ANSWER = 5000
@@ -234,15 +234,10 @@ def _create_locked(
     *, event_type, start, invitee, answers, now, source, hosts, picked, single_use_token, duration_minutes,
     location, rescheduled_from, rng, rescheduling,
 ) -> Invitee:
+    link = None
     if single_use_token is not None:
-        link = SingleUseLink.objects.filter(token=single_use_token).first()
-        if link is None or link.event_type_id != event_type.pk:
-            raise NotFound("this scheduling link does not exist")
-        if link.expires_at is not None and now >= link.expires_at:
-            raise LinkUsed("this scheduling link has expired; ask the host for a new one")
-        # The conditional UPDATE is the guard: of any number of racers, only max_event_count get a row.
-        if not SingleUseLink.objects.filter(pk=link.pk, uses__lt=F("max_event_count")).update(uses=F("uses") + 1):
-            raise LinkUsed("this scheduling link has already been used; ask the host for a new one")
+        link = links.link_use(token=single_use_token, event_type=event_type, now=now)
+        answers = [*answers, *links.prefill_answers(link)]
         source = Booking.Source.SINGLE_USE
 
     _lock_hosts(hosts)
@@ -296,6 +291,7 @@ def _create_locked(
             location=location if location is not None else event_type.location_value,
             rescheduled_from=rescheduled_from,
             **tzdata.booked_under(start=start, host_zone=host_zone, invitee_zone=invitee.timezone),
+            link=link,
         )
         if rescheduled_from is not None:
             # The same meeting at another time: calendars move the entry they hold (calendar_object.py).

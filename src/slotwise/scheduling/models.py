@@ -180,3 +180,12 @@ class BusyCoverage(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["membership", "source"], name="busy_coverage_unique")]
+class EventTypeStar(models.Model):
+    """An event type a host starred: listed first on their dashboard and in the browser extension."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    event_type = models.ForeignKey(EventType, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["membership", "event_type"], name="event_type_star_unique")]

@@ -279,3 +279,20 @@ def local_range(first: date, last: date, zone: str) -> tuple[datetime, datetime]
         probe -= timedelta(days=1)
         ends = engine.local_day_bounds(zone, probe)
     return starts[0].start, ends[-1].end
+
+
+def starred_ids(membership: Membership) -> set[int]:
+    from .models import EventTypeStar
+
+    return set(EventTypeStar.objects.filter(membership=membership).values_list("event_type_id", flat=True))
+
+
+def event_types_of(membership: Membership):
+    """The event types a host sends links for: their own and their teams' (the browser extension's list)."""
+    from django.db.models import Q
+
+    return (
+        EventType.objects.filter(organization_id=membership.organization_id)
+        .filter(Q(owner=membership) | Q(team__members=membership) | Q(pool__membership=membership))
+        .distinct().select_related("organization", "owner__user", "team")
+    )

@@ -321,17 +321,16 @@ def get_schedule(host: Membership) -> AvailabilitySchedule:
     return schedule
 
 
-def single_use_link_create(*, event_type: EventType, created_by: Membership | None, now: datetime,
-                           max_event_count: int = 1, expires_at: datetime | None = None):
-    """A scheduling link that dies after `max_event_count` bookings (Calendly's single-use link)."""
-    from slotwise.bookings.models import SingleUseLink
+def star_set(*, membership: Membership, event_type: EventType, starred: bool, now: datetime) -> bool:
+    """Star or unstar an event type for one host (idempotent); returns whether it is now starred.
+    Stars are shared by the dashboard, the API and the browser extension."""
+    from .models import EventTypeStar
 
-    if not event_type.active:
-        raise InvalidInput(f"event_type: {event_type.name} is off; turn it on before sharing a link",
-                           field="event_type")
-    if not 1 <= max_event_count <= 1000:
-        raise InvalidInput("max_event_count: give a number from 1 to 1000", field="max_event_count")
-    if expires_at is not None and expires_at <= now:
-        raise InvalidInput("expires_at: the link would already be expired", field="expires_at")
-    return SingleUseLink.objects.create(event_type=event_type, max_event_count=max_event_count,
-                                        expires_at=expires_at, created_by=created_by, created_at=now)
+    if event_type.organization_id != membership.organization_id:
+        raise NotFound("no such event type in your organization")
+    if starred:
+        EventTypeStar.objects.get_or_create(membership=membership, event_type=event_type,
+                                            defaults={"created_at": now})
+    else:
+        EventTypeStar.objects.filter(membership=membership, event_type=event_type).delete()
+    return starred

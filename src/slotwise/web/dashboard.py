@@ -17,8 +17,9 @@ from django.views.decorators.http import require_POST
 from slotwise import engine
 from slotwise.accounts import services as accounts
 from slotwise.accounts.models import Membership
+from slotwise.bookings import links
 from slotwise.bookings import services as bookings
-from slotwise.bookings.models import Booking, Invitee
+from slotwise.bookings.models import Booking, Invitee, SingleUseLink
 from slotwise.bookings.noshow import invitee_no_show_set
 from slotwise.contacts import selectors as contacts
 from slotwise.contacts.models import Contact
@@ -31,7 +32,6 @@ from slotwise.scheduling import services as scheduling
 from slotwise.scheduling.models import WEEKDAYS, AvailabilitySchedule, EventType, PoolHost
 
 from . import booking as page
-from .models import Favorite
 
 # Short enough for a week grid cell; the legend and each cell's title give the long form.
 REASON_LABEL = {
@@ -109,7 +109,7 @@ def _may_edit(m: Membership, event_type: EventType) -> bool:
 @host_required
 def home(request):
     m = request.membership
-    favorites = set(Favorite.objects.filter(membership=m).values_list("event_type_id", flat=True))
+    favorites = selectors.starred_ids(m)
     event_types = sorted(_visible_event_types(m), key=lambda e: (e.pk not in favorites, not e.active, e.name.lower()))
     now = utc_now()
     upcoming = (
@@ -130,10 +130,23 @@ def home(request):
 def star(request, pk):
     m = request.membership
     event_type = _event_type(m, pk)
-    fav, created = Favorite.objects.get_or_create(membership=m, event_type=event_type)
-    if not created:
-        fav.delete()
+    scheduling.star_set(membership=m, event_type=event_type, starred=event_type.pk not in selectors.starred_ids(m),
+                        now=utc_now())
     return redirect("dashboard")
+
+
+def _link_url(request, link: SingleUseLink) -> str:
+    return request.build_absolute_uri(f"/d/{link.token}/")
+
+
+def _create_link(request, event_type: EventType) -> SingleUseLink:
+    now = utc_now()
+    return links.link_create(
+        event_type=event_type, created_by=request.membership, now=now,
+        expires_at=links.parse_expiry(request.POST.get("expires", ""), now=now),
+        prefill_name=request.POST.get("name", ""), prefill_email=request.POST.get("email", ""),
+        reference=request.POST.get("reference", ""),
+    )
 
 
 @host_required
@@ -142,12 +155,88 @@ def single_use_create(request, pk):
     m = request.membership
     event_type = _event_type(m, pk)
     try:
-        link = scheduling.single_use_link_create(event_type=event_type, created_by=m, now=utc_now())
-    except InvalidInput as exc:
+        link = _create_link(request, event_type)
+    except SlotwiseError as exc:
         messages.error(request, exc.message)
         return redirect("dashboard")
-    request.session["new_link"] = {"event_type": event_type.pk, "url": request.build_absolute_uri(f"/d/{link.token}/")}
+    request.session["new_link"] = {"event_type": event_type.pk, "url": _link_url(request, link)}
     return redirect("dashboard")
+
+
+LINK_STATES = [("", "All states"), *SingleUseLink.State.choices]
+
+
+@host_required
+def link_list(request):
+    """Single-use links per event type and per sender, with their states; create (with prefill) and revoke."""
+    m = request.membership
+    now = utc_now()
+    event_types = sorted(_visible_event_types(m), key=lambda e: e.name.lower())
+    form = {k: request.POST.get(k, "") for k in ("event_type", "expires", "name", "email", "reference")}
+    errors, created = {}, None
+    if request.method == "POST":
+        event_type = next((e for e in event_types if str(e.pk) == form["event_type"]), None)
+        try:
+            if event_type is None:
+                raise InvalidInput("event_type: pick the event type the link books", field="event_type")
+            created = _create_link(request, event_type)
+            messages.success(request, f"Single-use link for {event_type.name} ready: {_link_url(request, created)}")
+            form = {k: "" for k in form}
+        except SlotwiseError as exc:
+            errors[exc.field or "form"] = exc.message
+    et_filter, who, state = request.GET.get("event_type", ""), request.GET.get("by", ""), request.GET.get("state", "")
+    event_type = next((e for e in event_types if str(e.pk) == et_filter), None)
+    senders = list(Membership.objects.filter(organization=m.organization).select_related("user").order_by("slug"))
+    sender = next((h for h in senders if h.slug == who), None)
+    try:
+        qs = links.link_list(membership=m, now=now, event_type=event_type, created_by=sender, state=state or None)
+    except InvalidInput as exc:
+        messages.error(request, exc.message)
+        qs, state = links.link_list(membership=m, now=now, event_type=event_type, created_by=sender), ""
+    zone = _host_zone(m)
+    items = []
+    for link in qs[:200]:
+        booked = links.link_bookings(link)
+        items.append({
+            "link": link, "state": link.state(now), "url": _link_url(request, link),
+            "created": f"{page.fmt_short_day(link.created_at, zone)} · {page.fmt_time(link.created_at, zone, '24')}",
+            "expires": (f"{page.fmt_short_day(link.expires_at, zone)} · {page.fmt_time(link.expires_at, zone, '24')}"
+                        if link.expires_at else ""),
+            "bookings": [{"b": b, "when": f"{page.fmt_short_day(b.start, zone)} · {page.fmt_time(b.start, zone, '24')}",
+                          "invitees": list(b.invitees.all())} for b in booked],
+            "may_revoke": links.may_revoke(m, link) and link.state(now) in ("unused", "expired"),
+        })
+    return render(request, "web/dash_links.html", {
+        "nav": "links", "items": items, "event_types": event_types, "senders": senders, "states": LINK_STATES,
+        "et_filter": et_filter, "who": who, "state": state, "zone": zone, "form": form, "errors": errors,
+        "created": created, "created_url": _link_url(request, created) if created else "",
+        "offers_public_page": m.dead_link_offers_public_page,
+    }, status=400 if errors else 200)
+
+
+@host_required
+@require_POST
+def link_revoke(request, uuid):
+    m = request.membership
+    try:
+        link = links.link_get(membership=m, uuid=str(uuid))
+        links.link_revoke(link=link, by=m, now=utc_now())
+        messages.success(request, f"Link for {link.event_type.name} revoked: it books nothing any more.")
+    except SlotwiseError as exc:
+        messages.error(request, exc.message)
+    target = request.POST.get("next", "")
+    return redirect(target if target.startswith("/dashboard/links/") else "/dashboard/links/")
+
+
+@host_required
+@require_POST
+def link_settings(request):
+    m = request.membership
+    accounts.membership_link_settings(membership=m, offer_public_page=request.POST.get("offer_public_page") == "on")
+    messages.success(request, "Saved: used, expired and revoked links "
+                     + ("offer your public page." if request.POST.get("offer_public_page") == "on"
+                        else "no longer offer your public page."))
+    return redirect("links")
 
 
 def _questions_text(questions: list[dict]) -> str:

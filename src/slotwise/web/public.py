@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from slotwise.accounts.models import Membership, Organization, Team
+from slotwise.bookings import links
 from slotwise.bookings import services as bookings
 from slotwise.bookings.models import Booking, Invitee, SingleUseLink
 from slotwise.contacts import services as funnel
@@ -129,7 +130,7 @@ def single_use_page(request, token):
     link = get_object_or_404(SingleUseLink.objects.select_related("event_type__organization"), token=token)
     request.embed_organization = link.event_type.organization
     if not link.usable(utc_now()) or not link.event_type.active:
-        return render(request, "web/link_used.html", {"link": link}, status=410)
+        return _dead_link(request, link)
     return _booking_page(request, Ctx(event_type=link.event_type, base=f"/d/{token}/", link=link))
 
 
@@ -145,6 +146,19 @@ def reschedule_page(request, token):
                                                           "successor": _successor(booking)}, status=410)
     return _booking_page(request, Ctx(event_type=booking.event_type, base=f"/reschedule/{token}/",
                                       rescheduling=invitee))
+
+
+def _dead_link(request, link: SingleUseLink):
+    """A clear page for a link that books nothing any more, saying why; the host's public page only if the
+    host allows it."""
+    link.refresh_from_db()
+    state = link.state(utc_now())
+    if state == SingleUseLink.State.UNUSED and not link.event_type.active:
+        state = "off"
+    return render(request, "web/link_used.html", {
+        "link": link, "state": state, "public_page": links.public_page_for(link),
+        "host_name": link.created_by.user if link.created_by else (link.event_type.owner.user if link.event_type.owner else None),
+    }, status=410)
 
 
 def _successor(booking: Booking):
@@ -201,7 +215,8 @@ def _booking_page_inner(request, ctx: Ctx):
             choice.errors["start"] = exc.message  # shown above the calendar the page falls back to
         if start is not None:
             _funnel(request, event_type, "calendar_3rd_step", now, {"start": start.isoformat(), "timezone": choice.zone})
-            form = {"start": start_text, "name": "", "email": "", "answers": {}, "browser_tz": choice.browser_zone}
+            form = {"start": start_text, "name": ctx.link.prefill_name if ctx.link else "",
+                    "email": ctx.link.prefill_email if ctx.link else "", "answers": {}, "browser_tz": choice.browser_zone}
             return _with_visitor(request, _render_form(request, ctx, choice, base, start, form, {}))
     if request.headers.get("HX-Request"):
         if choice.day and not request.headers.get("X-Slotwise-Poll"):
@@ -302,7 +317,7 @@ def _submit(request, ctx: Ctx, choice, base, now):
                   f"{page.fmt_time(s, choice.zone, choice.clock)}"} for s in taken]
         return _render_form(request, ctx, choice, base, start, form, {}, status=409, taken=taken)
     except LinkUsed:
-        return render(request, "web/link_used.html", {"link": ctx.link}, status=410)
+        return _dead_link(request, ctx.link)
     except InvalidInput as exc:
         field = exc.field or "start"
         errors = {field: exc.message.split(": ", 1)[-1] if ":" in exc.message else exc.message}
