@@ -97,8 +97,10 @@ def invitees_forget(*, organization: Organization, emails: list[str], now: datet
         _idempotency(needles)
         _admin_log(invitees, contacts, needles)
         LoginThrottle.objects.filter(key__in=[f"account:{e}" for e in clean]).delete()
+        # First by the address the link was sent to (its prefilled name is known only there), then any
+        # other text field of a link that mentions them.
+        links_forget(organization=organization, emails=clean)
         _single_use_links(organization, needles)
-        links_forget(organization=organization, emails=clean)  # and the "Link sent to" answers links left
 
         for inv in invitees:
             Invitee.objects.filter(pk=inv.pk).update(
