@@ -17,9 +17,9 @@ from .process import start_worker, wait_started
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BOOKINGS = 12  # two emails each: 24 jobs
+BOOKINGS = 16  # two emails each: 32 jobs
 SEND_SECONDS = 0.3  # the SMTP server takes this long to accept each message, so each job is slow
-LEASE_SECONDS = 2  # one worker's run through the queue (about 24 x 0.3 s / 2) takes longer than this
+LEASE_SECONDS = 2  # one worker's run through the queue (about 32 x 0.3 s / 4) takes longer than this
 
 
 def test_jobs_run_twice_when_several_workers_outlast_the_lease(now):
