@@ -24,6 +24,7 @@ from slotwise.engine import (
     explain,
     is_offered,
 )
+from tests.hypo import examples
 
 MIN = timedelta(minutes=1)
 ZONES = [
@@ -46,7 +47,7 @@ DAYS = [
     date(2011, 12, 30),
     date(2026, 6, 1),
 ]
-PROPS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPS = settings(max_examples=examples(120), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
@@ -106,6 +107,7 @@ def scenarios(draw, n_hosts=1):
                 busy=busy,
                 day_bookings=draw(st.lists(minute, max_size=3)),
                 sessions=sessions,
+                known_until=draw(st.none() | minute),  # a calendar read only so far ahead
             )
         )
     now = draw(minute) - timedelta(days=1)

@@ -63,8 +63,10 @@ class _Ctx:
         allowed = [(max(lo, now_s + int(rules.min_notice.total_seconds())), hi)]
         window = rules.window
         if window.kind == "rolling":
+            assert window.days is not None  # Window.__post_init__ requires it for "rolling"
             allowed = iclip(allowed, lo, now_s + window.days * DAY)
         elif window.kind == "range":
+            assert window.first is not None and window.last is not None
             bounds = wall_range_pairs(
                 rules.clock_zone, day_number(window.first) * DAY, (day_number(window.last) + 1) * DAY
             )
@@ -77,11 +79,13 @@ def _host_starts(ctx: _Ctx, host: HostInput, lo: int, hi: int, exclude: Sequence
 
     `exclude`: open sessions starting at lo whose own busy blocks must not count (the seat-joining check).
     """
-    allowed = iclip(ctx.allowed, lo, hi)
+    dur, ba, bb = ctx.dur, ctx.ba, ctx.bb
+    if host.known_until is not None:  # the block [t - bb, t + dur + ba) must end by the sync horizon
+        hi = min(hi, to_epoch(host.known_until) - dur - ba + 1)
+    allowed = iclip(ctx.allowed, lo, hi) if lo < hi else []
     if not allowed or ctx.limit == 0:
         return []
     lo, hi = allowed[0][0], allowed[-1][1]
-    dur, ba, bb = ctx.dur, ctx.ba, ctx.bb
     reach = hi - 1 + dur  # the last second any meeting starting in [lo, hi) occupies, plus one
     work = working_pairs(host.hours, lo, reach)
     if not work:
@@ -124,7 +128,7 @@ def _free_starts(work: list, block_starts: list, block_ends: list, dur: int, ba:
     may overlap but still ascend at both ends, so bisecting the raw lists with shifted keys finds the
     blocks that touch each working interval, and only those are visited.
     """
-    out = []
+    out: list[tuple[int, int]] = []
     push = out.append
     k = 0
     n = len(block_starts)
@@ -377,12 +381,14 @@ def explain(rules: EventRules, host: HostInput, *, now: datetime, start: datetim
         if t - bb < y and t + dur + ba > x:
             reasons.add(Reason.BUSY if (t < y and t + dur > x) else Reason.BUFFER)
 
+    if host.known_until is not None and t + dur + ba > to_epoch(host.known_until):
+        reasons.add(Reason.NOT_SYNCED)
     if t < now_s + int(rules.min_notice.total_seconds()):
         reasons.add(Reason.NOTICE)
     window = rules.window
-    if window.kind == "rolling" and t >= now_s + window.days * DAY:
+    if window.kind == "rolling" and t >= now_s + (window.days or 0) * DAY:
         reasons.add(Reason.WINDOW)
-    elif window.kind == "range":
+    elif window.kind == "range" and window.first is not None and window.last is not None:
         day = day_from_number(local_day_of(rules.clock_zone, t))
         if not window.first <= day <= window.last:
             reasons.add(Reason.WINDOW)

@@ -1,0 +1,54 @@
+"""The `slotwise` command. Each verb is a Django management command underneath."""
+
+import os
+import sys
+
+VERBS = {
+    "serve": "run Slotwise at http://127.0.0.1:8000 (migrates first; --host, --port; runs the worker alongside)",
+    "migrate": "create or update the database tables",
+    "worker": "work the background job queue (emails, webhooks, reminders, calendar sync)",
+    "demo": "create the demo organization (idempotent) and print a login and booking URLs",
+    "load": "load FILE: create or update an organization from a YAML or JSON file (see docs/load-format.md)",
+    "availability": "availability ORG/HOST/EVENT --from DATE --to DATE --tz ZONE [--now INSTANT] [--json]",
+    "book": "book ORG/HOST/EVENT --start INSTANT --name N --email E --tz ZONE [--now INSTANT]",
+    "bench": "bench engine|pages|notify|sync: run a benchmark and print its figures",
+    "tzdata": "tzdata check [--json] [--now INSTANT]: bookings whose local time a time-zone rule change moved",
+    "token": "token create --email EMAIL [--scope read|write]; token revoke PREFIX",
+    "createsuperuser": "create an operator account for /admin/",
+    "manage": "manage COMMAND ...: any Django management command",
+}
+
+
+def usage() -> str:
+    width = max(map(len, VERBS))
+    lines = ["usage: slotwise VERB [options]    (slotwise VERB --help for a verb's options)", "", "verbs:"]
+    lines += [f"  {verb.ljust(width)}  {text}" for verb, text in VERBS.items()]
+    lines += [
+        "",
+        "settings come from the environment: DATABASE_URL (default: SQLite in ./var), REDIS_URL,",
+        "SLOTWISE_SECRET_KEY, SLOTWISE_ENV=production, SLOTWISE_ALLOWED_HOSTS, SLOTWISE_BASE_URL, SLOTWISE_SMTP_*.",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        print(usage())
+        return 0
+    verb, rest = argv[0], argv[1:]
+    if verb not in VERBS:
+        print(f"slotwise: unknown verb {verb!r}\n\n{usage()}", file=sys.stderr)
+        return 2
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "slotwise.config.settings")
+    from django.core.management import execute_from_command_line
+
+    if verb == "manage":
+        execute_from_command_line(["slotwise", *rest])
+    else:
+        execute_from_command_line(["slotwise", verb, *rest])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

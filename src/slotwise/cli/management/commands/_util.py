@@ -1,0 +1,41 @@
+from django.core.management.base import CommandError
+
+from slotwise.core.clock import utc_now
+from slotwise.core.errors import NotFound, SlotwiseError
+from slotwise.core.instants import parse_instant
+
+
+def now_from(value: str | None):
+    """--now freezes the clock for a command; otherwise the real time."""
+    return parse_instant(value, field="--now") if value else utc_now()
+
+
+def event_from_path(path: str):
+    """ORG/HOST/EVENT or ORG/team/TEAM/EVENT -> EventType (active or not)."""
+    from slotwise.scheduling.models import EventType
+
+    parts = [p for p in path.strip("/").split("/") if p]
+    if len(parts) == 3:
+        org, host, slug = parts
+        qs = EventType.objects.filter(organization__slug=org, owner__slug=host, slug=slug)
+    elif len(parts) == 4 and parts[1] == "team":
+        org, _, team, slug = parts
+        qs = EventType.objects.filter(organization__slug=org, team__slug=team, slug=slug)
+    else:
+        raise CommandError(f"{path!r}: expected ORG/HOST/EVENT or ORG/team/TEAM/EVENT")
+    et = qs.select_related("organization", "owner", "team").first()
+    if et is None:
+        raise NotFound(f"{path}: no such event type; `slotwise availability` takes the path of its booking page")
+    return et
+
+
+class UserError(CommandError):
+    pass
+
+
+def run(fn):
+    """Turn Slotwise errors into a clear message and exit code 2, never a traceback."""
+    try:
+        return fn()
+    except SlotwiseError as exc:
+        raise CommandError(exc.message, returncode=2) from None

@@ -1,0 +1,52 @@
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from slotwise.cli.orgfile import load_file
+from slotwise.scheduling.models import BusyBlock, EventType
+
+from ._util import now_from, run
+
+DEMO_FILE = Path(__file__).resolve().parents[2] / "demo.yaml"
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demo organization (idempotent) and print a login and booking URLs."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--now", help="freeze the clock (ISO instant with Z)")
+
+    def handle(self, *args, **opts):
+        now = run(lambda: now_from(opts["now"]))
+        with transaction.atomic():
+            run(lambda: load_file(DEMO_FILE, now=now))
+            self._busy(now)
+        base = settings.BASE_URL
+        self.stdout.write("Demo organization 'demo' is ready.\n")
+        self.stdout.write(f"  Dashboard: {base}/dashboard/   login ana@demo.slotwise.test / slotwise-demo")
+        self.stdout.write(f"  Admin:     {base}/admin/       (same login)")
+        for et in EventType.objects.filter(organization__slug="demo").select_related("organization", "owner", "team"):
+            self.stdout.write(f"  {et.name:<24} {base}{et.path}")
+
+    def _busy(self, now):
+        """A few external meetings in the coming days, so the pages show real gaps. Replaced on each run."""
+        BusyBlock.objects.filter(organization__slug="demo", source="demo").delete()
+        from slotwise.accounts.models import Membership
+
+        today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        blocks = []
+        for m, hour in Membership.objects.filter(organization__slug="demo").values_list("pk", "user__email").order_by("pk"):
+            offset = {"ana": 10, "ben": 15, "chitra": 6, "dan": 1}.get(hour.split("@")[0], 12)
+            for day in range(1, 15, 2):
+                start = today + timedelta(days=day, hours=offset)
+                blocks.append(BusyBlock(organization_id=self._org_id(), membership_id=m, start=start,
+                                        end=start + timedelta(hours=1), source="demo", label="Busy (demo)"))
+        BusyBlock.objects.bulk_create(blocks)
+
+    def _org_id(self):
+        from slotwise.accounts.models import Organization
+
+        return Organization.objects.get(slug="demo").pk

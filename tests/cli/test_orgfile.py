@@ -1,0 +1,138 @@
+"""`slotwise load`: an organization from a file, with errors that name the line and the key."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from slotwise.accounts.models import Membership, Organization, Team, User
+from slotwise.cli.orgfile import LoadError, load_text
+from slotwise.scheduling.models import AvailabilitySchedule, BusyBlock, DateOverride, EventType, PoolHost
+
+pytestmark = pytest.mark.django_db
+NOW = datetime(2026, 3, 2, 8, tzinfo=UTC)
+
+GOOD = """\
+organization:
+  slug: acme
+  name: Acme
+  timezone: Europe/Berlin
+hosts:
+  - email: Ana@Acme.test
+    name: Ana
+    timezone: Europe/Berlin
+    weekly:
+      mon: ["09:00-12:00", "13:00-17:00"]
+      fri: [["09:00", "24:00"]]
+    overrides:
+      2026-12-24: []
+      2026-12-23: ["10:00-14:00"]
+    busy:
+      - ["2026-03-03T10:00:00Z", "2026-03-03T11:00:00Z"]
+      - {start: "2026-03-04T10:00:00+01:00", end: "2026-03-04T11:30:00+01:00", label: Dentist}
+  - email: ben@acme.test
+    timezone: America/New_York
+teams:
+  - slug: support
+    members: [ana@acme.test, ben@acme.test]
+event_types:
+  - slug: intro
+    host: ana@acme.test
+    name: Intro
+    durations: [15, 60]
+    increment: 15
+    buffer_before: 5
+    buffer_after: 10
+    min_notice: 120
+    window: {rolling_days: 30}
+    daily_limit: 4
+    location: {kind: phone, value: "+49 30 1234"}
+    questions:
+      - {key: topic, label: Topic, type: single_choice, options: [A, B], required: true}
+  - slug: rr
+    team: support
+    name: Support call
+    kind: round_robin
+    window: {from: 2026-03-01, to: 2026-06-30}
+    distribution: equal
+    pool: [{host: ana@acme.test, priority: 4}, ben@acme.test]
+  - slug: office
+    host: ben@acme.test
+    name: Office hours
+    kind: group
+    seats: 8
+    window: unlimited
+"""
+
+
+def test_a_full_file_creates_everything():
+    assert load_text(GOOD, now=NOW) == {"organization": "acme", "hosts": 2, "teams": 1, "event_types": 3, "busy": 2}
+    ana = Membership.objects.get(organization__slug="acme", user__email="ana@acme.test")
+    assert ana.slug == "ana"
+    s = AvailabilitySchedule.objects.get(owner=ana, is_default=True)
+    assert s.timezone == "Europe/Berlin"
+    assert s.weekly == {"mon": [["09:00", "12:00"], ["13:00", "17:00"]], "fri": [["09:00", "24:00"]]}
+    assert {(o.date, tuple(map(tuple, o.intervals))) for o in DateOverride.objects.filter(schedule=s)} == {
+        (date(2026, 12, 24), ()), (date(2026, 12, 23), (("10:00", "14:00"),))}
+    assert sorted((b.start, b.end, b.label) for b in BusyBlock.objects.filter(membership=ana)) == [
+        (datetime(2026, 3, 3, 10, tzinfo=UTC), datetime(2026, 3, 3, 11, tzinfo=UTC), ""),
+        (datetime(2026, 3, 4, 9, tzinfo=UTC), datetime(2026, 3, 4, 10, 30, tzinfo=UTC), "Dentist")]
+    intro = EventType.objects.get(slug="intro")
+    assert (intro.duration_minutes, intro.duration_options, intro.increment_minutes, intro.buffer_before_minutes,
+            intro.buffer_after_minutes, intro.min_notice_minutes, intro.window_kind, intro.window_days,
+            intro.daily_limit, intro.location_kind, intro.location_value) == (
+        30, [15, 60], 15, 5, 10, 120, "rolling", 30, 4, "phone", "+49 30 1234")
+    rr = EventType.objects.get(slug="rr")
+    assert (rr.kind, rr.window_start, rr.window_end, rr.distribution) == (
+        "round_robin", date(2026, 3, 1), date(2026, 6, 30), "equal")
+    assert sorted(PoolHost.objects.filter(event_type=rr).values_list("membership__slug", "priority")) == [
+        ("ana", 4), ("ben", 2)]
+    assert EventType.objects.get(slug="office").seats == 8
+
+
+def test_loading_twice_updates_in_place():
+    load_text(GOOD, now=NOW)
+    load_text(GOOD.replace("name: Intro\n", "name: Intro call\n"), now=NOW)
+    assert Organization.objects.count() == 1 and User.objects.count() == 2 and Team.objects.count() == 1
+    assert EventType.objects.count() == 3 and BusyBlock.objects.count() == 2
+    assert EventType.objects.get(slug="intro").name == "Intro call"
+
+
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        (("    durations: [15, 60]\n", "    durations: [15, 60]\n    colour: red\n"),
+         "line 28: event_types[0].colour: unknown key"),
+        (("timezone: America/New_York", "timezone: America/Gotham"), "line 19: hosts[1].timezone: unknown time zone"),
+        (('"13:00-17:00"', '"13:00-11:00"'), "line 10: hosts[0].weekly.mon[1]: '13:00-11:00' ends before it starts"),
+        (('"13:00-17:00"', '"11:00-17:00"'), "hosts[0].weekly.mon: the ranges"),
+        (("increment: 15", "increment: 3"), "line 28: event_types[0].increment: expected a whole number from 5 to 720"),
+        (('"2026-03-03T11:00:00Z"]', '"2026-03-03T09:00:00Z"]'), "line 16: hosts[0].busy[0]: ends before it starts"),
+        (('["2026-03-03T10:00:00Z"', '["2026-03-03 10:00"'), "hosts[0].busy[0][0]"),
+        (("2026-12-24: []", "2026-13-24: []"), "line 13: hosts[0].overrides.2026-13-24: '2026-13-24' is not a date"),
+        (("    members: [ana@acme.test, ben@acme.test]", "    members: [ana@acme.test, cy@acme.test]"),
+         "line 22: teams[0].members[1]: 'cy@acme.test' is not a host of acme"),
+        (("    kind: group\n    seats: 8", "    seats: 8"), "event_types[2].seats: only group events"),
+        (("  - slug: rr\n    team: support", "  - slug: rr\n    host: ana@acme.test"),
+         "event_types[1].kind: round_robin events belong to a team"),
+        (("type: single_choice, options: [A, B]", "type: single_choice"), "event_types[0].questions[0].options"),
+        (("slug: acme", "slug: Acme Corp"), "line 2: organization.slug: 'Acme Corp' is not a slug"),
+        (("  name: Acme\n", "  name: Acme\n  name: Acme2\n"), "line 4: key 'name' appears twice"),
+        (("hosts:", "hosts: {"), "not valid YAML/JSON"),
+    ],
+)
+def test_a_bad_file_names_the_line_and_key_and_writes_nothing(change, expected):
+    old, new = change
+    assert old in GOOD
+    with pytest.raises(LoadError) as err:
+        load_text(GOOD.replace(old, new, 1), source="acme.yaml", now=NOW)
+    assert expected in err.value.message
+    assert err.value.message.startswith("acme.yaml: ")
+    assert Organization.objects.count() == 0 and User.objects.count() == 0 and EventType.objects.count() == 0
+
+
+def test_json_files_load_too_with_line_numbers():
+    text = '{\n  "organization": {"slug": "j"},\n  "hosts": [\n    {"email": "a@j.test", "timezone": "Mars"}\n  ]\n}'
+    with pytest.raises(LoadError, match=r"line 4: hosts\[0\].timezone"):
+        load_text(text, now=NOW)
+    load_text(text.replace("Mars", "Asia/Tokyo"), now=NOW)
+    assert Membership.objects.get(organization__slug="j").slug == "a"
