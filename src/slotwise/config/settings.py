@@ -41,8 +41,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django_tasks",
-    "django_tasks_db",
     "slotwise.core",
     "slotwise.jobs",
     "slotwise.accounts",
@@ -117,12 +115,6 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-
-TASKS = {
-    "default": {
-        "BACKEND": os.environ.get("SLOTWISE_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-    }
-}
 
 AUTH_USER_MODEL = "accounts.User"
 # ModelBackend with the login lockout in front: while an account or address is locked it refuses before any
@@ -209,10 +201,10 @@ ZOOM_API_BASE = os.environ.get("SLOTWISE_ZOOM_API_BASE", "https://api.zoom.us/v2
 ZOOM_OAUTH_BASE = os.environ.get("SLOTWISE_ZOOM_OAUTH_BASE", "https://zoom.us")
 ZOOM_CLIENT_ID = os.environ.get("SLOTWISE_ZOOM_CLIENT_ID", "")
 ZOOM_CLIENT_SECRET = os.environ.get("SLOTWISE_ZOOM_CLIENT_SECRET", "")
-if os.environ.get("SLOTWISE_TASKS_BACKEND", "").endswith("RedisBackend"):
-    TASKS["default"]["OPTIONS"] = {
-        "url": REDIS_URL or "redis://127.0.0.1:6379/0", "key": os.environ.get("SLOTWISE_TASKS_REDIS_KEY", "slotwise:tasks"),
-    }
+# How idle workers hear of a new job (slotwise/jobs/wake.py): "database" = NOTIFY on PostgreSQL, polling on
+# SQLite; "redis" = a Redis list on REDIS_URL, for workers on several machines. They also poll regardless.
+SLOTWISE_JOBS_WAKE = os.environ.get("SLOTWISE_JOBS_WAKE", "database")
+SLOTWISE_JOBS_REDIS_KEY = os.environ.get("SLOTWISE_JOBS_REDIS_KEY", "slotwise:jobs")
 
 # --- calendars (read only by slotwise.calendars) -------------------------------------------------------------
 # Key for encrypting CalDAV passwords and OAuth tokens at rest (defaults to one derived from SECRET_KEY).

@@ -3,7 +3,7 @@
 The outbox is written by domain-event subscribers inside the booking's (or event type's) transaction: one
 WebhookDelivery row and one durable job per matching subscription, so an event is delivered if and only
 if its cause committed. The worker runs `webhook.deliver` jobs; each POST is signed and logged as a
-WebhookAttempt. Failures are retried with exponential backoff (30 s doubling, capped at 1 hour) for 24
+WebhookAttempt. Failures are retried on the jobs' backoff (30 s doubling, capped at 1 hour) for 24
 hours from the event; then the subscription is disabled and its creator is told by email.
 """
 
@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 
 JOB_KIND = "webhook.deliver"
 RETRY_FOR = timedelta(hours=24)
-MAX_BACKOFF = 3600
 
 
 def signature(signing_key: str, body: str, t: int) -> str:
@@ -53,10 +52,6 @@ def verify(signing_key: str, body: str, header: str, *, now: datetime, tolerance
         return False
     expected = signature(signing_key, body, t).split("v1=")[1]
     return hmac.compare_digest(expected, parts.get("v1", ""))
-
-
-def backoff(attempts: int) -> int:
-    return min(MAX_BACKOFF, 30 * 2 ** max(0, attempts - 1))
 
 
 # ---- subscriptions ----------------------------------------------------------------------------------
@@ -237,7 +232,7 @@ def deliver(*, delivery_id: int, now: datetime) -> WebhookAttempt | None:
     if now - delivery.created_at >= RETRY_FOR:
         _give_up(delivery, sub, attempt, now)
         return attempt
-    raise jobs.Defer(backoff(number), f"attempt {number} failed: {attempt.error}")
+    raise jobs.Defer(jobs.backoff(number), f"attempt {number} failed: {attempt.error}")
 
 
 def _owners(sub: WebhookSubscription) -> list[str]:
