@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "slotwise.core.middleware.ErrorMiddleware",
+    "slotwise.core.middleware.TextGuardMiddleware",
 ]
 
 ROOT_URLCONF = "slotwise.config.urls"
