@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from slotwise.accounts.orgfile import load_file
+from slotwise.cli.orgfile import load_file
 from slotwise.scheduling.models import BusyBlock, EventType
 
 from ._util import now_from, run
@@ -20,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--now", help="freeze the clock (ISO instant with Z)")
 
     def handle(self, *args, **opts):
-        now = now_from(opts["now"])
+        now = run(lambda: now_from(opts["now"]))
         with transaction.atomic():
             run(lambda: load_file(DEMO_FILE, now=now))
             self._busy(now)
