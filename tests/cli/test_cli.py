@@ -79,6 +79,17 @@ def test_book_errors_are_one_clear_line(cli, args, message):
     assert p.returncode != 0 and message in p.stderr and "Traceback" not in p.stderr
 
 
+@pytest.mark.parametrize("name, message", [
+    ("Ola\r\nBcc: all@example.com", "Name must not contain line breaks"),
+    ("Ola\x07", "Name must not contain control characters (found U+0007)"),
+    ("Ola \udcff", "Name contains broken Unicode"),  # an argv byte that is not UTF-8 (surrogateescape)
+])
+def test_cli_book_refuses_line_breaks_control_characters_and_broken_unicode_in_the_name(cli, name, message):
+    p = cli("book", "cli/nia/chat", "--start", "2026-03-10T13:30:00Z", "--name", name, "--email", "o@example.com",
+            "--tz", "UTC", "--now", "2026-03-01T00:00:00Z", ok=False)
+    assert p.returncode == 2 and message in p.stderr and "Traceback" not in p.stderr
+
+
 def test_a_malformed_load_file_names_the_line(cli):
     bad = cli.data / "bad.yaml"
     bad.write_text(ORG.replace("duration: 30", "duration: thirty"))

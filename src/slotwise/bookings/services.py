@@ -23,6 +23,7 @@ from slotwise.api import idempotency
 from slotwise.contacts.models import Contact
 from slotwise.core.errors import InvalidInput, NotFound, SlotUnavailable
 from slotwise.core.events import publish
+from slotwise.core.text import clean_name, clean_text
 from slotwise.core.timezones import validate_zone
 from slotwise.scheduling import selectors
 from slotwise.scheduling.models import EventType, PoolHost
@@ -58,12 +59,10 @@ class InviteeInput:
 
 
 def _clean_invitee(event_type: EventType, invitee: InviteeInput) -> tuple[InviteeInput, list[dict]]:
-    name = (invitee.name or "").strip()
+    name = clean_name(invitee.name, field="name", max_length=MAX_NAME)
     if not name:
         raise InvalidInput("name: tell us your name", field="name")
-    if len(name) > MAX_NAME:
-        raise InvalidInput(f"name: at most {MAX_NAME} characters", field="name")
-    email = (invitee.email or "").strip().lower()
+    email = clean_name(invitee.email, field="email", label="Email", max_length=254).lower()
     try:
         validate_email(email)
     except DjangoValidationError:
@@ -76,8 +75,8 @@ def _clean_invitee(event_type: EventType, invitee: InviteeInput) -> tuple[Invite
             email=email,
             timezone=zone,
             answers=invitee.answers,
-            first_name=(invitee.first_name or "")[:100],
-            last_name=(invitee.last_name or "")[:100],
+            first_name=clean_name(invitee.first_name, field="first_name", max_length=None)[:100],
+            last_name=clean_name(invitee.last_name, field="last_name", max_length=None)[:100],
         ),
         answers,
     )
@@ -101,6 +100,9 @@ def _clean_answers(event_type: EventType, given: dict) -> list[dict]:
             continue
         kind = q.get("type", "text")
         options = q.get("options") or []
+        label = repr(q.get("label", key))
+        for v in value if isinstance(value, list) else [value]:
+            clean_text(v, field=where, label=f"The answer to {label}", multiline=True, strip=False)
         if kind == "multiple_choice":
             values = value if isinstance(value, list) else [value]
             bad = [v for v in values if v not in options]
@@ -113,8 +115,8 @@ def _clean_answers(event_type: EventType, given: dict) -> list[dict]:
             text = value
         else:
             text = str(value)
-        if len(text) > MAX_ANSWER:
-            raise InvalidInput(f"{where}: at most {MAX_ANSWER} characters", field=where)
+        clean_text(text, field=where, label=f"The answer to {label}", max_length=MAX_ANSWER, multiline=True,
+                   strip=False)
         out.append({"key": key, "question": q.get("label", key), "answer": text})
     return out
 
@@ -348,8 +350,8 @@ def booking_cancel(
     *, booking: Booking, now: datetime, reason: str = "", canceled_by: str = "", canceler_type: str = "host"
 ) -> Booking:
     """Cancel the whole scheduled event (all its invitees) and free its time."""
-    if len(reason or "") > MAX_REASON:
-        raise InvalidInput(f"reason: at most {MAX_REASON} characters", field="reason")
+    reason = clean_text(reason, field="reason", max_length=MAX_REASON, multiline=True)
+    canceled_by = clean_name(canceled_by, field="canceled_by", label="Canceled by", max_length=None)
     with transaction.atomic():
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
         if booking.status != Booking.Status.CONFIRMED:
@@ -371,6 +373,7 @@ def booking_cancel(
 
 def invitee_cancel(*, invitee: Invitee, now: datetime, reason: str = "") -> Booking:
     """An invitee leaves. For a group event that frees a seat; the last invitee out cancels the event."""
+    reason = clean_text(reason, field="reason", max_length=MAX_REASON, multiline=True)
     booking = invitee.booking
     if booking.invitees.filter(status=Invitee.Status.ACTIVE).exclude(pk=invitee.pk).exists():
         with transaction.atomic():
@@ -387,6 +390,7 @@ def booking_reschedule(
 ) -> Invitee:
     """Move an invitee to `new_start` under the same event type and rules: the old booking is marked
     rescheduled and the new one links back to it, in one transaction (both or neither)."""
+    reason = clean_text(reason, field="reason", max_length=MAX_REASON, multiline=True)
     old = invitee.booking
     if old.status != Booking.Status.CONFIRMED or invitee.status != Invitee.Status.ACTIVE:
         raise InvalidInput(f"booking {old.uid} is {old.status}; only confirmed bookings can be rescheduled")

@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "slotwise.web.middleware.LoginLockoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "slotwise.core.middleware.ErrorMiddleware",
+    "slotwise.core.middleware.TextGuardMiddleware",
 ]
 
 ROOT_URLCONF = "slotwise.config.urls"
