@@ -105,7 +105,7 @@ def _why_refused(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | Non
         embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
         if embedded is not None:
             why = _why_refused(embedded)
-            return f"{why} (inside an IPv6 address)" if why else None
+            return f"{why} written as IPv6" if why else None
     if ip.is_loopback:
         return None if allow_loopback() else "a loopback address"
     if ip.is_unspecified:
@@ -114,21 +114,28 @@ def _why_refused(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | Non
         return "a link-local address (where cloud metadata services live)"
     if ip.is_multicast:
         return "a multicast address"
-    if ip.is_private:
-        return "a private address"
     if ip.is_reserved:
         return "a reserved address"
+    if ip.is_private:
+        return "a private address"
     if not ip.is_global:
         return "an address that is not public"
     return None
 
 
 def _refusal(purpose: str, host: str, ip, why: str) -> OutboundRefused:
-    where = f"{ip} is" if host == str(ip) else f"{host} resolves to {ip},"
-    hint = "; Slotwise connects only to public addresses"
+    try:
+        ipaddress.ip_address(host)
+        where = f"{host} is"
+    except ValueError:
+        where = f"{host} resolves to {ip},"
+    hint = ""
     if "loopback" in why:
-        hint += " (loopback only in development, with SLOTWISE_OUTBOUND_ALLOW_LOOPBACK=1)"
-    return OutboundRefused(f"{purpose}: {where} {why} inside this server's network{hint}")
+        hint = " (loopback is allowed only in development, with SLOTWISE_OUTBOUND_ALLOW_LOOPBACK=1)"
+    return OutboundRefused(
+        f"{purpose}: {where} {why}; Slotwise connects only to public addresses, never into this server's "
+        f"network{hint}"
+    )
 
 
 def _resolve(purpose: str, host: str, port: int) -> list:
