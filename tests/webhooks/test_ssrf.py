@@ -97,7 +97,7 @@ class Redirector:
 def test_a_webhook_answered_with_a_redirect_is_a_failed_delivery_and_the_redirect_is_not_followed(org, receiver):
     front = Redirector(receiver.url)
     try:
-        subscribe(org, front.url)
+        sub = subscribe(org, front.url)
         book(org.et, at(3, 9))
         run_due(T0)
     finally:
@@ -107,6 +107,10 @@ def test_a_webhook_answered_with_a_redirect_is_a_failed_delivery_and_the_redirec
     assert attempt.status_code == 302 and not attempt.ok
     assert "webhooks are not redirected" in attempt.error
     assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.PENDING  # retried, like any failure
+    c = Client()
+    c.force_login(org.admin.user)
+    page = c.get(f"/dashboard/webhooks/{sub.uuid}/").content.decode()
+    assert "HTTP 302: the receiver answered with a redirect, not followed" in page
 
 
 def test_the_delivery_log_keeps_at_most_500_bytes_of_the_receivers_answer(org):

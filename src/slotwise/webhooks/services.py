@@ -201,8 +201,8 @@ def _post(url: str, body: str, header: str, timeout: float) -> tuple[int | None,
     excerpt = resp.content.decode("utf-8", "replace")
     if 300 <= resp.status_code < 400:
         return resp.status_code, excerpt, (
-            f"HTTP {resp.status_code}: the receiver answered with a redirect; webhooks are not redirected, "
-            "so give the final URL"
+            "the receiver answered with a redirect, not followed: webhooks are not redirected, so give the "
+            "final URL"
         )
     return resp.status_code, excerpt, ""
 
