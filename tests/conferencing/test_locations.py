@@ -10,11 +10,11 @@ from slotwise.bookings.models import Booking
 from slotwise.bookings.services import InviteeInput, booking_cancel, booking_create, booking_reschedule
 from slotwise.conferencing.models import Meeting, ZoomGrant
 from slotwise.conferencing.services import ZOOM_FALLBACK
-from slotwise.conferencing.zoom_fake import FakeZoom
 from slotwise.jobs.models import Job
 from slotwise.jobs.services import run_due
 from slotwise.scheduling.models import EventType
 from tests import factories as f
+from tests.conferencing.zoom_fake import FakeZoom
 from tests.notifications.smtp import calendar_part
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from slotwise.conferencing.models import ZoomGrant
-from slotwise.conferencing.zoom_fake import FakeZoom
 from tests import factories as f
+from tests.conferencing.zoom_fake import FakeZoom
 
 pytestmark = pytest.mark.django_db
 CALLBACK = "https://book.example.com/dashboard/conferencing/zoom/callback/"

@@ -1,7 +1,6 @@
 import pytest
 
 from slotwise.web import dashboard, public, ratelimit
-from tests import factories
 
 
 @pytest.fixture(autouse=True)
@@ -15,16 +14,6 @@ def frozen(monkeypatch, now):
     for module in (public, dashboard, ratelimit):
         monkeypatch.setattr(module, "utc_now", lambda: now)
     return now
-
-
-@pytest.fixture
-def acme(db):
-    """Ana hosts a 30-minute intro in Europe/Berlin, Mon-Fri 09:00-17:00."""
-    org = factories.org("acme", name="Acme")
-    ana = factories.host(org, "ana", tz="Europe/Berlin", email="ana@acme.test")
-    intro = factories.event_type(ana, slug="intro", name="Intro call", duration_minutes=30, increment_minutes=30,
-                                 description="We talk about your project.")
-    return {"org": org, "ana": ana, "intro": intro}
 
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -18,11 +18,11 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
-from slotwise.core import idempotency
+from slotwise.api import idempotency
+from slotwise.core import ratelimit
 from slotwise.core.clock import utc_now
 from slotwise.core.errors import InvalidInput, NotFound, PermissionDenied, RateLimited, SlotwiseError, Unauthenticated
 
-from . import ratelimit
 from .tokens import authenticate
 
 BASE_PATH = "/api/v2"

@@ -89,16 +89,3 @@ class InviteeNoShow(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     invitee = models.OneToOneField(Invitee, on_delete=models.CASCADE, related_name="no_show_mark")
     created_at = models.DateTimeField(default=now)
-
-
-class RateLimitCounter(models.Model):
-    """Fixed-window counters, bumped with one INSERT .. ON CONFLICT .. RETURNING (atomic on SQLite and
-    PostgreSQL). Used when no Redis is configured."""
-
-    key = models.CharField(max_length=200)
-    window_start = models.BigIntegerField(help_text="Start of the window, unix seconds")
-    count = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="ratelimit_unique_window")]
-        indexes = [models.Index(fields=["window_start"])]

@@ -19,8 +19,8 @@ from django.db.models import Count, F, Max
 
 from slotwise import engine
 from slotwise.accounts.models import Membership
+from slotwise.api import idempotency
 from slotwise.contacts.models import Contact
-from slotwise.core import idempotency
 from slotwise.core.errors import InvalidInput, LinkUsed, NotFound, SlotUnavailable
 from slotwise.core.events import publish
 from slotwise.core.timezones import validate_zone

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "slotwise.automation",
     "slotwise.api",
     "slotwise.web",
+    "slotwise.cli",
 ]
 
 MIDDLEWARE = [

@@ -1,5 +1,5 @@
-"""Public pages are rate-limited per client address with the API's limiter (one counter store for every
-public door), answering an HTML page rather than JSON when a person hits the limit.
+"""Public pages are rate-limited per client address with the limiter the API uses (`slotwise.core.ratelimit`: one counter
+store for every public door), answering an HTML page rather than JSON when a person hits the limit.
 
 SLOTWISE_WEB_RATE_LIMIT requests per minute per address (default 300: a booking page polls its times and
 loads a few fragments per visit, so a person stays far below it; a scraper does not)."""
@@ -10,6 +10,7 @@ from django.conf import settings
 from django.shortcuts import render
 
 from slotwise.core.clock import utc_now
+from slotwise.core.ratelimit import by_address, hit
 
 WINDOW = 60
 
@@ -17,10 +18,6 @@ WINDOW = 60
 def public_rate_limit(view):
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        try:
-            from slotwise.api.ratelimit import by_address, hit
-        except ImportError:  # the API app is optional for the pages
-            return view(request, *args, **kwargs)
         limit = int(getattr(settings, "SLOTWISE_WEB_RATE_LIMIT", 300))
         if limit <= 0:
             return view(request, *args, **kwargs)

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from slotwise.accounts.models import Membership, Organization, Team, User
-from slotwise.accounts.orgfile import LoadError, load_text
+from slotwise.cli.orgfile import LoadError, load_text
 from slotwise.scheduling.models import AvailabilitySchedule, BusyBlock, DateOverride, EventType, PoolHost
 
 pytestmark = pytest.mark.django_db

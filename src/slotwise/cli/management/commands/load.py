@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from slotwise.accounts.orgfile import load_file
+from slotwise.cli.orgfile import load_file
 
 from ._util import now_from, run
 

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 import slotwise
 
-BENCH_DIR = Path(slotwise.__file__).resolve().parents[2] / "bench"
+BENCH_DIR = Path(slotwise.__file__).resolve().parent / "bench"
 
 
 class Command(BaseCommand):

@@ -12,13 +12,12 @@ import yaml
 from django.db import transaction
 from django.utils.text import slugify
 
+from slotwise.accounts.models import Membership, Organization, Team, User
 from slotwise.core.clock import parse_instant
 from slotwise.core.errors import InvalidInput
 from slotwise.core.timezones import validate_zone
 from slotwise.scheduling.models import WEEKDAYS, AvailabilitySchedule, BusyBlock, DateOverride, EventType, PoolHost
 from slotwise.scheduling.selectors import parse_ranges
-
-from .models import Membership, Organization, Team, User
 
 QUESTION_TYPES = ("text", "long_text", "phone", "single_choice", "multiple_choice")
 

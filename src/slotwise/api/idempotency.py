@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
-from .errors import Conflict, IdempotencyMismatch
+from slotwise.core.errors import Conflict, IdempotencyMismatch
 
 MAX_KEY = 200
 
@@ -27,7 +27,7 @@ def claim(*, scope: str, key: str, payload) -> Claim:
     from slotwise.bookings.models import IdempotencyRecord
 
     if len(key) > MAX_KEY or not key.strip():
-        from .errors import InvalidInput
+        from slotwise.core.errors import InvalidInput
 
         raise InvalidInput(f"Idempotency-Key must be 1 to {MAX_KEY} characters", field="Idempotency-Key")
     digest = request_hash(payload)

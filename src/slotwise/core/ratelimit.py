@@ -3,7 +3,7 @@ REDIS_URL is set (INCR + EXPIRE in one MULTI).
 
 Use it on any view:
 
-    from slotwise.api.ratelimit import rate_limit, by_address
+    from slotwise.core.ratelimit import rate_limit, by_address
 
     @rate_limit(limit=60, window=60, key=by_address, scope="booking-page")
     def booking_page(request, ...):

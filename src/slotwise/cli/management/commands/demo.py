@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from slotwise.accounts.orgfile import load_file
+from slotwise.cli.orgfile import load_file
 from slotwise.scheduling.models import BusyBlock, EventType
 
 from ._util import now_from, run
