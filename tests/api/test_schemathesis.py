@@ -56,7 +56,7 @@ def _config(base, tmp_path, *, org, owner, et) -> Path:
 
 # One run per phase group, so pytest-xdist can run them side by side; together they are the same run as
 # `--phases examples,coverage,fuzzing,stateful` with the same seed and example count.
-PHASES = ["examples,coverage", "fuzzing", "stateful"]
+PHASES = ["examples,coverage", "fuzzing,stateful"]  # stateful follows links inferred while fuzzing
 
 
 @pytest.mark.django_db(transaction=True)

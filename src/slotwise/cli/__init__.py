@@ -2,4 +2,4 @@
 
 A door like the API and the pages: it calls the domain services and imports no door."""
 
-from .main import main  # noqa: E402  `from slotwise.cli import main` keeps working for console scripts made before the move
+from .main import main as main  # `from slotwise.cli import main` keeps working for console scripts made before the move

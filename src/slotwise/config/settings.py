@@ -199,6 +199,8 @@ if os.environ.get("SLOTWISE_TASKS_BACKEND", "").endswith("RedisBackend"):
 # Key for encrypting CalDAV passwords and OAuth tokens at rest (defaults to one derived from SECRET_KEY).
 SLOTWISE_CALENDAR_KEY = os.environ.get("SLOTWISE_CALENDAR_KEY", "")
 SLOTWISE_CALENDAR_WINDOW_DAYS = int(os.environ.get("SLOTWISE_CALENDAR_WINDOW_DAYS", "180"))  # busy time kept ahead
+# ... or as far as the longest bounded booking window of the host's event types, up to this (calendars/sync.py)
+SLOTWISE_CALENDAR_MAX_WINDOW_DAYS = int(os.environ.get("SLOTWISE_CALENDAR_MAX_WINDOW_DAYS", "3660"))
 SLOTWISE_CALENDAR_HTTP_TIMEOUT = float(os.environ.get("SLOTWISE_CALENDAR_HTTP_TIMEOUT", "20"))
 SLOTWISE_CALENDAR_MAX_BYTES = int(os.environ.get("SLOTWISE_CALENDAR_MAX_BYTES", str(20 * 1024 * 1024)))
 SLOTWISE_GOOGLE_CLIENT_ID = os.environ.get("SLOTWISE_GOOGLE_CLIENT_ID", "")

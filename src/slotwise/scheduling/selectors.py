@@ -16,7 +16,7 @@ from slotwise.bookings.models import BookingHost
 from slotwise.core.db import EpochSeconds
 from slotwise.core.errors import InvalidInput, NotFound
 
-from .models import WEEKDAYS, AvailabilitySchedule, BusyBlock, EventType, PoolHost
+from .models import WEEKDAYS, AvailabilitySchedule, BusyBlock, BusyCoverage, EventType, PoolHost
 
 # How far outside the asked range a booking can still matter: its blocks reach back over the new meeting
 # and its buffers, and a host's local day (for daily limits) reaches up to 26 hours from a UTC day.
@@ -225,6 +225,10 @@ def host_inputs(
             for s in per_host.values():
                 s[2] = taken[s[0]]
 
+    known_until: dict[int, datetime] = {}
+    for member_id, until in BusyCoverage.objects.filter(membership_id__in=ids).values_list("membership_id", "known_until"):
+        known_until[member_id] = min(until, known_until.get(member_id, until))
+
     schedules = _host_schedules(event_type, hosts)
     inputs = []
     for h in hosts:
@@ -237,6 +241,7 @@ def host_inputs(
                 busy_pairs=pairs[h.pk],
                 day_bookings=tuple(day_bookings[h.pk]),
                 sessions=tuple(engine.Session(s, e, n) for s, (_, e, n) in sessions[h.pk].items()),
+                known_until=known_until.get(h.pk),
             )
         )
     return Inputs(rules=rules, hosts=inputs, members={h.pk: h for h in hosts}, mode=engine_mode(event_type, len(hosts)))

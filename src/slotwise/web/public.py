@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-import icalendar
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
@@ -22,9 +21,11 @@ from slotwise.accounts.models import Membership, Organization, Team
 from slotwise.bookings import services as bookings
 from slotwise.bookings.models import Booking, Invitee, SingleUseLink
 from slotwise.contacts import services as funnel
-from slotwise.core.clock import parse_instant, utc_now
+from slotwise.core.clock import utc_now
 from slotwise.core.errors import InvalidInput, LinkUsed, NotFound, SlotUnavailable, SlotwiseError
+from slotwise.core.instants import parse_instant
 from slotwise.core.timezones import all_zones
+from slotwise.notifications import ical
 from slotwise.scheduling import selectors
 from slotwise.scheduling.models import EventType
 
@@ -42,6 +43,7 @@ class Ctx:
     base: str  # the page's own path; choices are query strings on it
     link: SingleUseLink | None = None
     rescheduling: Invitee | None = None
+    start: str = ""  # a time chosen in the path (the API's scheduling_url) rather than in ?start=
 
 
 def _visitor(request) -> str:
@@ -97,24 +99,26 @@ def host_page(request, org, host):
 @xframe_options_exempt
 @public_rate_limit
 @require_http_methods(["GET", "POST"])
-def event_page(request, org, host, event):
+def event_page(request, org, host, event, start=""):
+    """The booking page; with `start` (the API's scheduling_url, `<page>/<ISO instant>`) its form for that
+    time. The form posts back to the page itself, so the time in the path is only ever a way in."""
     event_type = get_object_or_404(
         EventType.objects.select_related("organization", "owner__user", "schedule"),
         organization__slug=org, owner__slug=host, slug=event, active=True,
     )
-    return _booking_page(request, Ctx(event_type=event_type, base=event_type.path))
+    return _booking_page(request, Ctx(event_type=event_type, base=event_type.path, start=start))
 
 
 @csrf_exempt
 @xframe_options_exempt
 @public_rate_limit
 @require_http_methods(["GET", "POST"])
-def team_event_page(request, org, team, event):
+def team_event_page(request, org, team, event, start=""):
     team_obj = get_object_or_404(Team, organization__slug=org, slug=team)
     event_type = get_object_or_404(
         EventType.objects.select_related("organization", "team"), team=team_obj, slug=event, active=True
     )
-    return _booking_page(request, Ctx(event_type=event_type, base=event_type.path))
+    return _booking_page(request, Ctx(event_type=event_type, base=event_type.path, start=start))
 
 
 @csrf_exempt
@@ -186,14 +190,16 @@ def _booking_page_inner(request, ctx: Ctx):
         base["current_when"] = f"{page.fmt_day(b.start, choice.zone)}, {page.fmt_time(b.start, choice.zone, choice.clock)}"
     if request.method == "POST":
         return _with_visitor(request, _submit(request, ctx, choice, base, now))
-    if params.get("start"):
+    start_text = params.get("start") or (ctx.start if request.method == "GET" else "")
+    if start_text:
         try:
-            start = parse_instant(params["start"])
-        except InvalidInput:
+            start = parse_instant(start_text, field="start")
+        except InvalidInput as exc:
             start = None
+            choice.errors["start"] = exc.message  # shown above the calendar the page falls back to
         if start is not None:
             _funnel(request, event_type, "calendar_3rd_step", now, {"start": start.isoformat(), "timezone": choice.zone})
-            form = {"start": params["start"], "name": "", "email": "", "answers": {}, "browser_tz": choice.browser_zone}
+            form = {"start": start_text, "name": "", "email": "", "answers": {}, "browser_tz": choice.browser_zone}
             return _with_visitor(request, _render_form(request, ctx, choice, base, start, form, {}))
     if request.headers.get("HX-Request"):
         if choice.day and not request.headers.get("X-Slotwise-Poll"):
@@ -268,7 +274,7 @@ def _submit(request, ctx: Ctx, choice, base, now):
     event_type = ctx.event_type
     form = _read_form(request, event_type)
     try:
-        start = parse_instant(form["start"])
+        start = parse_instant(form["start"], field="start")
     except InvalidInput as exc:
         return render(request, "web/error.html", {"message": exc.message}, status=400)
     # The sanity check no hosted tool makes: a time at night for the invitee, or a page zone that is not
@@ -368,24 +374,22 @@ def confirmation(request, uid):
 
 @public_rate_limit
 def ics(request, uid):
+    """The invitee's copy of the meeting, built like the invitation email (one UID and SEQUENCE, so a
+    calendar that gets both holds one entry). A moved meeting's old link gives the meeting as it is now."""
     invitee = _invitee_by_uid(uid)
+    seen = set()
+    while invitee.booking.status == Booking.Status.RESCHEDULED and invitee.booking_id not in seen:
+        seen.add(invitee.booking_id)
+        successor = _successor(invitee.booking)
+        if successor is None:
+            break
+        invitee = successor
     b = invitee.booking
-    cal = icalendar.Calendar()
-    cal.add("prodid", "-//Slotwise//EN")
-    cal.add("version", "2.0")
-    cal.add("method", "PUBLISH")
-    ev = icalendar.Event()
-    ev.add("uid", f"{b.uid}@slotwise")
-    ev.add("dtstamp", b.created_at)
-    ev.add("dtstart", b.start)
-    ev.add("dtend", b.end)
-    ev.add("summary", f"{b.event_type.name} with {b.host.user}")
-    ev.add("location", b.location or _location_label(b.event_type))
-    ev.add("description", f"Cancel: {settings.BASE_URL}/cancel/{invitee.cancel_token}/\n"
-                          f"Reschedule: {settings.BASE_URL}/reschedule/{invitee.reschedule_token}/")
-    ev.add("status", "CANCELLED" if b.status != Booking.Status.CONFIRMED else "CONFIRMED")
-    cal.add_component(ev)
-    resp = HttpResponse(cal.to_ical(), content_type="text/calendar; charset=utf-8")
+    details = f"Cancel: {settings.BASE_URL}/cancel/{invitee.cancel_token}/\n" \
+              f"Reschedule: {settings.BASE_URL}/reschedule/{invitee.reschedule_token}/"
+    body = ical.invitation(booking=b, invitee=invitee, method="PUBLISH", description=details,
+                           stamp=b.updated_at or b.created_at, location=b.location or _location_label(b.event_type))
+    resp = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     resp["Content-Disposition"] = f'attachment; filename="{b.event_type.slug}.ics"'
     return resp
 

@@ -1,9 +1,9 @@
 import json
-from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
 from slotwise.accounts.models import Membership
+from slotwise.core.instants import parse_date
 from slotwise.core.timezones import validate_zone
 from slotwise.scheduling.selectors import event_availability, local_range
 
@@ -29,10 +29,7 @@ class Command(BaseCommand):
         run(lambda: self._handle(opts))
 
     def _handle(self, opts):
-        try:
-            first, last = date.fromisoformat(opts["first"]), date.fromisoformat(opts["last"])
-        except ValueError:
-            raise CommandError("--from/--to: dates look like 2026-03-09") from None
+        first, last = parse_date(opts["first"], field="--from"), parse_date(opts["last"], field="--to")
         if last < first:
             raise CommandError("--to is before --from")
         if (last - first).days >= MAX_DAYS:

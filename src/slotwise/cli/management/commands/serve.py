@@ -21,6 +21,10 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         if not opts["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
+        from slotwise.bookings import tzdata
+        from slotwise.core.clock import utc_now
+
+        tzdata.startup(now=utc_now())  # under a new tzdata: review the upcoming bookings (--no-worker too)
         worker = None
         if not opts["no_worker"] and "worker" in get_commands():
             worker = subprocess.Popen([sys.executable, "-m", "slotwise", "worker"])
