@@ -186,8 +186,6 @@ def _write_radicale_items(folder: Path, text: str) -> None:
 
 
 def bench_caldav(host, n: int, runs: int) -> None:
-    import requests
-
     from slotwise.calendars.models import RemoteCalendar, RemoteEvent
     from slotwise.calendars.services import connection_add_caldav
     from slotwise.calendars.sync import sync_connection
@@ -213,15 +211,19 @@ def bench_caldav(host, n: int, runs: int) -> None:
     )
     try:
         base = f"http://127.0.0.1:{port}/"
-        s = requests.Session()
-        s.auth = ("bench", "x")
+        from slotwise.core import outbound
+
+        def dav(method, url, **kw):
+            # The bench plays the host's own calendar app against a Radicale on loopback.
+            return outbound.request(method, url, purpose="Benchmark Radicale", auth=("bench", "x"), **kw)
+
         for _ in range(100):
             try:
-                s.get(base, timeout=0.2)
+                dav("GET", base, timeout=0.2)
                 break
-            except requests.RequestException:
+            except outbound.OutboundError:
                 clock.sleep(0.05)
-        s.request("MKCALENDAR", base + "bench/work/")
+        dav("MKCALENDAR", base + "bench/work/")
         # Uploading 10 000 objects over HTTP takes Radicale many minutes (it validates and indexes each
         # one), so they are written straight into its file storage, one object per UID, as it stores them.
         _write_radicale_items(Path(folder) / "collection-root" / "bench" / "work", calendar_text(n, seed=2))
@@ -240,8 +242,8 @@ def bench_caldav(host, n: int, runs: int) -> None:
             f"peak {peak:6.1f} MiB   {rows} busy intervals, {errors} import errors"
         )
         # one edit, then an incremental sync (sync-collection + multiget of one object)
-        s.put(
-            base + "bench/work/edited.ics",
+        dav(
+            "PUT", base + "bench/work/edited.ics",
             data=calendar_text(1, seed=99).encode(),
             headers={"Content-Type": "text/calendar"},
         )

@@ -196,6 +196,14 @@ LOGGING = {
 
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
+# --- outbound HTTP (read only by slotwise.core.outbound and its callers) ------------------------------------
+# Webhooks, rule actions, calendars and Zoom never connect to private, link-local or reserved addresses.
+# Loopback (127.0.0.0/8, ::1) is allowed in development and tests, where the receivers run on this machine;
+# production refuses it unless SLOTWISE_OUTBOUND_ALLOW_LOOPBACK=1.
+OUTBOUND_ALLOW_LOOPBACK = os.environ.get("SLOTWISE_OUTBOUND_ALLOW_LOOPBACK", "0" if PRODUCTION else "1") == "1"
+# Seconds one webhook delivery may take in all (connect, send, read the answer).
+SLOTWISE_WEBHOOK_TIMEOUT = float(os.environ.get("SLOTWISE_WEBHOOK_TIMEOUT", "10"))
+
 # --- jobs / notifications / conferencing (read only by slotwise.jobs, .notifications, .conferencing) ---
 JITSI_BASE_URL = os.environ.get("SLOTWISE_JITSI_BASE_URL", "https://meet.jit.si")
 ZOOM_API_BASE = os.environ.get("SLOTWISE_ZOOM_API_BASE", "https://api.zoom.us/v2")
@@ -220,10 +228,6 @@ SLOTWISE_GOOGLE_CLIENT_SECRET = os.environ.get("SLOTWISE_GOOGLE_CLIENT_SECRET", 
 SLOTWISE_GOOGLE_AUTH_URL = os.environ.get("SLOTWISE_GOOGLE_AUTH_URL", "https://accounts.google.com/o/oauth2/v2/auth")
 SLOTWISE_GOOGLE_TOKEN_URL = os.environ.get("SLOTWISE_GOOGLE_TOKEN_URL", "https://oauth2.googleapis.com/token")
 SLOTWISE_GOOGLE_API_URL = os.environ.get("SLOTWISE_GOOGLE_API_URL", "https://www.googleapis.com")
-# Feed and CalDAV URLs may point into this server's own network only outside production (or when set to 1).
-SLOTWISE_CALENDAR_ALLOW_PRIVATE_URLS = (
-    os.environ.get("SLOTWISE_CALENDAR_ALLOW_PRIVATE_URLS", "0" if PRODUCTION else "1") == "1"
-)
 
 # --- web (read only by slotwise.web: booking pages and dashboard) -------------------------------------------
 # Requests per minute per client address on public pages (0: no limit); seconds between an open booking
