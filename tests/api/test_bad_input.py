@@ -3,6 +3,7 @@
 import base64
 import json
 
+import pytest
 from django.core.signing import Signer
 
 from slotwise.scheduling.models import EventType
@@ -77,3 +78,21 @@ def test_api_path_parameters_with_nul_or_control_characters_are_400(world):
         r = world.api.get(f"/event_types/{bad}")
         assert r.status_code in (400, 404), (bad, r.status_code)
         assert r.json()["title"] in ("Invalid Argument", "Resource Not Found")
+
+
+@pytest.mark.parametrize("path, body", [
+    ("/event_types/{et}", {"duration": True}),
+    ("/event_types", {"name": "Call", "duration": True}),
+    ("/scheduling_links", {"max_event_count": True, "owner": "{et_uri}", "owner_type": "EventType"}),
+])
+def test_api_json_true_is_not_a_number(world, path, body):
+    """Schemathesis found `PATCH /event_types/{uuid}` with "duration": true answered 200 (pydantic's lax mode
+    reads true as 1). JSON bodies take numbers and booleans as such; the field is named, nothing changes."""
+    et_uri = f"{BASE}/event_types/{world.et.uuid}"
+    body = {k: (et_uri if v == "{et_uri}" else v) for k, v in body.items()}
+    before = list(EventType.objects.values_list("pk", "duration_minutes", "active", "secret"))
+    send = world.api.patch if "{et}" in path else world.api.post
+    r = send(path.format(et=world.et.uuid), body)
+    assert r.status_code == 400, r.content
+    assert any(k in r.content.decode() for k in body if k not in ("owner", "owner_type", "name"))
+    assert list(EventType.objects.values_list("pk", "duration_minutes", "active", "secret")) == before

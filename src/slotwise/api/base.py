@@ -19,7 +19,7 @@ from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
-from pydantic import WithJsonSchema
+from pydantic import BeforeValidator, WithJsonSchema
 
 from slotwise.api import idempotency
 from slotwise.core import ratelimit, text
@@ -509,3 +509,14 @@ def idempotent(view):
         return result
 
     return wrapper
+
+
+def _no_bool(value):
+    # bool is an int in Python, so pydantic's lax mode would read `true` as 1 minute or 1 seat.
+    if isinstance(value, bool):
+        raise ValueError("give a number, not true or false")
+    return value
+
+
+# An integer in a JSON body: 45 or "45", never true/false (schemathesis: "duration": true was accepted).
+JsonInt = Annotated[int, BeforeValidator(_no_bool)]

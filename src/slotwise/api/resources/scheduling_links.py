@@ -16,6 +16,7 @@ from slotwise.scheduling import selectors as scheduling_selectors
 
 from ..base import (
     UUID_RE,
+    JsonInt,
     Pagination,
     idempotent,
     paginate,
@@ -33,7 +34,7 @@ extension = Router(tags=["extension"])
 
 
 class LinkBody(Schema):
-    max_event_count: int = Field(..., ge=1, le=1000)
+    max_event_count: JsonInt = Field(..., ge=1, le=1000)
     owner: str = Field(..., pattern=uri_re("event_types"))
     owner_type: Literal["EventType"] = "EventType"
 
