@@ -257,10 +257,10 @@ def bench_caldav(host, n: int, runs: int) -> None:
 
 def bench_s2(org, feeds: Feeds, runs: int, events_per_host: int) -> None:
     from slotwise.accounts.models import Membership, Team, User
+    from slotwise.bookings.availability import event_availability
     from slotwise.calendars.services import connection_add_ics
     from slotwise.calendars.sync import sync_connection
     from slotwise.scheduling.models import AvailabilitySchedule, BusyBlock, EventType, PoolHost
-    from slotwise.scheduling.selectors import event_availability
 
     weekly = {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
     team = Team.objects.create(organization=org, slug="s2", name="S2", timezone="UTC")

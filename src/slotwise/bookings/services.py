@@ -27,6 +27,7 @@ from slotwise.core.timezones import validate_zone
 from slotwise.scheduling import selectors
 from slotwise.scheduling.models import EventType, PoolHost
 
+from . import availability
 from .models import Booking, BookingHost, Invitee, SingleUseLink
 
 MAX_NAME = 200
@@ -245,7 +246,7 @@ def _create_locked(
 
     _lock_hosts(hosts)
     duration = duration_minutes or event_type.duration_minutes
-    inputs = selectors.host_inputs(
+    inputs = availability.host_inputs(
         event_type, hosts, start=start, end=start + timedelta(minutes=duration), duration_minutes=duration
     )
     mode = "one" if picked else inputs.mode

@@ -18,6 +18,7 @@ from slotwise import engine
 from slotwise.accounts import services as accounts
 from slotwise.accounts.models import Membership
 from slotwise.bookings import services as bookings
+from slotwise.bookings.availability import host_inputs
 from slotwise.bookings.models import Booking, Invitee
 from slotwise.bookings.noshow import invitee_no_show_set
 from slotwise.contacts import selectors as contacts
@@ -349,7 +350,7 @@ def _week_preview(request, m: Membership, schedule: AvailabilitySchedule) -> dic
     days = [monday + timedelta(days=i) for i in range(7)]
     try:
         lo, hi = selectors.local_range(days[0], days[-1], zone)
-        inputs = selectors.host_inputs(chosen, [m], start=lo, end=hi)
+        inputs = host_inputs(chosen, [m], start=lo, end=hi)
     except SlotwiseError as exc:
         return {"preview": None, "preview_options": options, "preview_error": exc.message}
     step = chosen.increment_minutes
