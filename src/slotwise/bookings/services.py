@@ -19,7 +19,6 @@ from django.db.models import Count, F, Max
 
 from slotwise import engine
 from slotwise.accounts.models import Membership
-from slotwise.api import idempotency
 from slotwise.contacts.models import Contact
 from slotwise.core.errors import InvalidInput, LinkUsed, NotFound, SlotUnavailable
 from slotwise.core.events import publish
@@ -163,37 +162,13 @@ def booking_create(
     location: str | None = None,
     rescheduled_from: Booking | None = None,
     rng: random.Random | None = None,
-    idempotency_key: str | None = None,
     rescheduling: bool = False,
 ) -> Invitee:
     """Book `start` for `invitee`, or raise. Returns the invitee (its .booking is the scheduled event).
 
     Accepts only a start that the engine offers at `now` for this event type (and host, if the invitee
-    picked one), decided inside the transaction after the hosts are locked.
-
-    With `idempotency_key`, a retry of the same request returns the invitee the first one created; the
-    same key with a different request is refused."""
-    if idempotency_key is not None:
-        payload = {
-            "event_type": event_type.pk, "start": start.isoformat(), "invitee": invitee.__dict__,
-            "host": host.pk if host else None, "link": single_use_token, "duration": duration_minutes,
-            "location": location,
-        }
-        claimed = idempotency.claim(scope=f"booking_create:{event_type.organization_id}", key=idempotency_key,
-                                    payload=payload)
-        if claimed.replay is not None:
-            return Invitee.objects.select_related("booking").get(uid=claimed.replay[1]["invitee"])
-        try:
-            created = booking_create(
-                event_type=event_type, start=start, invitee=invitee, now=now, source=source, host=host,
-                single_use_token=single_use_token, duration_minutes=duration_minutes, location=location,
-                rescheduled_from=rescheduled_from, rng=rng, rescheduling=rescheduling,
-            )
-        except BaseException:
-            idempotency.release(claimed)  # nothing was booked: a retry may run again
-            raise
-        idempotency.settle(claimed, status=201, body={"invitee": str(created.uid)})
-        return created
+    picked one), decided inside the transaction after the hosts are locked. Retries are made safe by the
+    door that receives them (the API's Idempotency-Key, `slotwise.api.idempotency`)."""
     if start.tzinfo is None:
         raise InvalidInput("start: give an instant with a UTC offset", field="start")
     if start.second or start.microsecond:
@@ -411,3 +386,17 @@ def booking_reschedule(
         )
         publish("booking.rescheduled", old=locked, invitee=invitee, new=new, now=now)
     return new
+
+
+def single_use_link_create(*, event_type: EventType, created_by: Membership | None, now: datetime,
+                           max_event_count: int = 1, expires_at: datetime | None = None):
+    """A scheduling link that dies after `max_event_count` bookings (Calendly's single-use link)."""
+    if not event_type.active:
+        raise InvalidInput(f"event_type: {event_type.name} is off; turn it on before sharing a link",
+                           field="event_type")
+    if not 1 <= max_event_count <= 1000:
+        raise InvalidInput("max_event_count: give a number from 1 to 1000", field="max_event_count")
+    if expires_at is not None and expires_at <= now:
+        raise InvalidInput("expires_at: the link would already be expired", field="expires_at")
+    return SingleUseLink.objects.create(event_type=event_type, max_event_count=max_event_count,
+                                        expires_at=expires_at, created_by=created_by, created_at=now)

@@ -140,7 +140,7 @@ def single_use_create(request, pk):
     m = request.membership
     event_type = _event_type(m, pk)
     try:
-        link = scheduling.single_use_link_create(event_type=event_type, created_by=m, now=utc_now())
+        link = bookings.single_use_link_create(event_type=event_type, created_by=m, now=utc_now())
     except InvalidInput as exc:
         messages.error(request, exc.message)
         return redirect("dashboard")
@@ -482,7 +482,7 @@ def team(request):
                 t = get_object_or_404(m.organization.teams, pk=_to_int(request.POST.get("team")))
                 chosen = Membership.objects.filter(organization=m.organization,
                                                    pk__in=[_to_int(v) for v in request.POST.getlist("members")])
-                accounts.team_members_set(actor=m, team=t, members=list(chosen))
+                scheduling.team_members_set(actor=m, team=t, members=list(chosen))
                 messages.success(request, f"Saved the members of {t.name}.")
         except SlotwiseError as exc:
             messages.error(request, exc.message)

@@ -6,8 +6,8 @@ from typing import Literal
 from django.conf import settings
 from ninja import Field, Form, Router, Schema, Status
 
+from slotwise.bookings import services as bookings
 from slotwise.bookings.models import SingleUseLink
-from slotwise.scheduling import services as scheduling
 
 from ..base import UUID_RE, idempotent, require_write, responses, uri_re
 from .event_types import event_type_by_uuid, may_edit
@@ -40,7 +40,7 @@ def _create(request, event_type_value: str, *, field: str, max_event_count: int 
     require_write(request)
     et = event_type_by_uuid(request, event_type_value, field=field)
     may_edit(request, et)
-    return scheduling.single_use_link_create(
+    return bookings.single_use_link_create(
         event_type=et, created_by=request.auth.membership, now=request.now, max_event_count=max_event_count
     )
 
