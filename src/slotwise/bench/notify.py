@@ -5,7 +5,7 @@ The default local setup: SQLite, the database task backend, one `slotwise worker
 (--gap seconds apart); for each, the clock starts when booking_create returns (the transaction has
 committed) and stops when the SMTP server accepts the invitee's email (and, separately, the host's).
 
-    .venv/bin/python bench/notify.py [--bookings 200] [--gap 0.05] [--workers 1] [--database-url URL]
+    .venv/bin/python -m slotwise.bench.notify [--bookings 200] [--gap 0.05] [--workers 1] [--database-url URL]
     REDIS backend: --tasks-backend slotwise.jobs.redis_backend.RedisBackend --redis-url redis://127.0.0.1:6379/0
 """
 
@@ -22,10 +22,6 @@ import tempfile
 import threading
 import time
 from datetime import timedelta
-from pathlib import Path
-
-SRC = Path(__file__).resolve().parents[1] / "src"
-sys.path.insert(0, str(SRC))
 
 
 class Accepted:
@@ -110,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
                                   increment_minutes=15, window_kind=EventType.WindowKind.UNLIMITED)
 
     workers = [
-        subprocess.Popen([sys.executable, "-m", "slotwise", "worker", "--concurrency", str(args.concurrency)], env={**os.environ, "PYTHONPATH": str(SRC)},
+        subprocess.Popen([sys.executable, "-m", "slotwise", "worker", "--concurrency", str(args.concurrency)], env=dict(os.environ),
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(args.workers)
     ]

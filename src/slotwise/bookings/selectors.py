@@ -5,6 +5,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db.models import QuerySet
+
 from slotwise import engine
 
 from .models import BookingHost, Invitee
@@ -55,3 +57,12 @@ def booked(*, event_type_id: int, seats: int, member_ids: Sequence[int], start: 
         for member_id, per_host in sessions.items():
             out.sessions[member_id] = [engine.Session(s, e, taken[bid]) for s, (bid, e, _) in per_host.items()]
     return out
+
+
+def invitee_history(*, organization_id: int, email: str) -> QuerySet[Invitee]:
+    """Every booking an address made in an organization, newest first (a contact's bookings)."""
+    return (
+        Invitee.objects.filter(booking__organization_id=organization_id, email=email)
+        .select_related("booking__event_type", "booking__host__user")
+        .order_by("-booking__start")
+    )

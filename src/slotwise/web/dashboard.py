@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from slotwise import engine
 from slotwise.accounts import services as accounts
 from slotwise.accounts.models import Membership
+from slotwise.bookings import selectors as booked
 from slotwise.bookings import services as bookings
 from slotwise.bookings.availability import host_inputs
 from slotwise.bookings.models import Booking, Invitee
@@ -513,7 +514,8 @@ def contact_detail(request, pk):
     m = request.membership
     contact = get_object_or_404(Contact, organization=m.organization, pk=pk)
     return render(request, "web/dash_contact.html", {
-        "contact": contact, "bookings": contacts.contact_bookings(contact),
+        "contact": contact,
+        "bookings": booked.invitee_history(organization_id=contact.organization_id, email=contact.email),
         "timeline": contacts.contact_timeline(contact), "nav": "contacts",
     })
 
