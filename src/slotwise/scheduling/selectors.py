@@ -76,6 +76,15 @@ def _weekly_hours(zone: str, weekly: tuple, overrides: tuple) -> engine.WeeklyHo
     )
 
 
+# A host's default schedule: the one marked default, else their oldest. Every reader orders by this.
+DEFAULT_FIRST = ("-is_default", "pk")
+
+
+def default_schedule(host: Membership) -> AvailabilitySchedule | None:
+    """The schedule a host's own hours mean when no event type names one (dashboard, API, zone shown)."""
+    return AvailabilitySchedule.objects.filter(owner=host).order_by(*DEFAULT_FIRST).prefetch_related("overrides").first()
+
+
 def host_schedule(event_type: EventType, host: Membership) -> AvailabilitySchedule:
     return host_schedules(event_type, [host])[host.pk]
 
@@ -86,7 +95,7 @@ def host_schedules(event_type: EventType, hosts: Sequence[Membership]) -> dict[i
     out = {}
     for schedule in (
         AvailabilitySchedule.objects.filter(owner_id__in=[h.pk for h in hosts])
-        .order_by("owner_id", "-is_default", "pk")
+        .order_by("owner_id", *DEFAULT_FIRST)
         .prefetch_related("overrides")
     ):
         out.setdefault(schedule.owner_id, schedule)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from slotwise import engine
 from slotwise.accounts import services as accounts
 from slotwise.accounts.models import Membership
+from slotwise.accounts.selectors import current_membership
 from slotwise.bookings import selectors as booked
 from slotwise.bookings import services as bookings
 from slotwise.bookings.availability import host_inputs
@@ -66,9 +67,7 @@ def host_required(view):
     @login_required
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        membership = (
-            Membership.objects.filter(user=request.user).select_related("organization", "user").order_by("pk").first()
-        )
+        membership = current_membership(request.user, organization=request.GET.get("org") or request.POST.get("org"))
         if membership is None:
             return render(request, "web/error.html", {"message": "Your account is not a host in any organization "
                                                                  "yet; ask an owner to add you."}, status=403)
@@ -80,7 +79,7 @@ def host_required(view):
 
 def _host_zone(m: Membership) -> str:
     """The zone a host reads times in: their default schedule's, else their account's."""
-    schedule = AvailabilitySchedule.objects.filter(owner=m).order_by("-is_default", "pk").first()
+    schedule = selectors.default_schedule(m)
     return schedule.timezone if schedule else (m.user.timezone or "UTC")
 
 
@@ -296,8 +295,7 @@ def _parse_overrides(text: str) -> tuple[dict, str | None]:
 @host_required
 def availability(request):
     m = request.membership
-    schedule = AvailabilitySchedule.objects.filter(owner=m).order_by("-is_default", "pk").prefetch_related(
-        "overrides").first()
+    schedule = selectors.default_schedule(m)
     if schedule is None:
         schedule = AvailabilitySchedule.objects.create(organization=m.organization, owner=m, is_default=True,
                                                        timezone=m.user.timezone or "UTC", weekly={})

@@ -257,7 +257,7 @@ def schedules(request, user: str | None = Query(None, pattern=uri_re("users"))):
         AvailabilitySchedule.objects.filter(owner=member)
         .select_related("owner__user")
         .prefetch_related("overrides")
-        .order_by("-is_default", "pk")
+        .order_by(*selectors.DEFAULT_FIRST)
     )
     return {"collection": [schedule_dict(s) for s in qs]}
 
