@@ -2,6 +2,7 @@ import os
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from tests import factories
 
@@ -25,8 +26,29 @@ def acme(db):
     return {"org": org, "ana": ana, "intro": intro}
 
 
+# Hypothesis: "ci" (CI=true, and what `./run test` promises) runs every test's full example count;
+# "dev" (set HYPOTHESIS_PROFILE=dev) runs a fifth of them for a quick local loop. Tests ask `examples(n)`.
+hypothesis_settings.register_profile("ci", deadline=None, print_blob=True)
+hypothesis_settings.register_profile("dev", deadline=None, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# The longest tests go first, so pytest-xdist does not finish on one worker still running a long test.
+_LONG_FIRST = ("tests/api/test_schemathesis.py", "tests/jobs/", "tests/webhooks/test_worker_kill.py",
+               "tests/web/test_browser_", "tests/engine/test_properties.py", "tests/cli/test_cli.py")
+
+
+def _long_first(item) -> int:
+    path = item.nodeid
+    for rank, prefix in enumerate(_LONG_FIRST):
+        if path.startswith(prefix):
+            return rank
+    return len(_LONG_FIRST)
+
+
 def pytest_collection_modifyitems(config, items):
     from django.db import connection
+
+    items.sort(key=_long_first)  # stable: tests keep their order inside a file
 
     if connection.vendor != "postgresql":
         skip = pytest.mark.skip(reason="needs PostgreSQL: runs in the PostgreSQL pass of ./run test "

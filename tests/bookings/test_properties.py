@@ -13,6 +13,7 @@ from slotwise.bookings.services import InviteeInput, booking_create
 from slotwise.core.errors import SlotUnavailable
 from slotwise.scheduling.models import AvailabilitySchedule, BusyBlock
 from tests import factories as f
+from tests.hypo import examples
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +37,7 @@ rules = st.fixed_dictionaries({
 busy = st.lists(st.tuples(st.integers(0, 4 * 24 * 4), st.integers(1, 12)), max_size=8)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                     HealthCheck.too_slow])
 @given(zone=st.sampled_from(ZONES), viewer=st.sampled_from(ZONES), weekly=hours, rules=rules, busy=busy,
        probes=st.lists(st.integers(0, 4 * 24 * 12 - 1), min_size=3, max_size=6), data=st.data())

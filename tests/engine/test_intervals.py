@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from slotwise.engine import Interval, intersect, merge, overlaps, subtract
+from tests.hypo import examples
 
 
 def U(h, mi=0):
@@ -63,7 +64,7 @@ def _points(ivs):
     return out
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(intervals, intervals)
 def test_interval_algebra_matches_point_sets(a, b):
     diff, both = subtract(a, b), intersect(a, b)

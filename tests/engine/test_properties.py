@@ -24,6 +24,7 @@ from slotwise.engine import (
     explain,
     is_offered,
 )
+from tests.hypo import examples
 
 MIN = timedelta(minutes=1)
 ZONES = [
@@ -46,7 +47,7 @@ DAYS = [
     date(2011, 12, 30),
     date(2026, 6, 1),
 ]
-PROPS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPS = settings(max_examples=examples(120), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite

@@ -240,9 +240,9 @@ def test_polls_and_repeats_do_not_add_funnel_steps(client, acme, frozen):
 
 def test_bad_choices_in_the_address_are_named_not_500s(client, acme, frozen):
     html = client.get("/acme/ana/intro/?tz=UTC&month=March&duration=17&date=2026-02-30").content.decode()
-    assert "month: &#x27;March&#x27; is not a month like 2026-03" in html
+    assert "month: &#x27;March&#x27; is not a month such as 2026-12" in html
     assert "duration: choose one of [30] minutes" in html
-    assert "date: &#x27;2026-02-30&#x27; is not a date like 2026-03-09" in html
+    assert "date: &#x27;2026-02-30&#x27; is not a date such as 2026-12-29 (2026-02 has no day 30)" in html
 
 
 def test_a_host_without_hours_gets_a_page_saying_so(client, acme, frozen):

@@ -18,6 +18,7 @@ from .resources import (
     organizations,
     scheduled_events,
     scheduling_links,
+    teams,
     users,
     webhook_subscriptions,
 )
@@ -65,7 +66,7 @@ api = Api(
 )
 install_error_handlers(api)
 for module in (users, organizations, event_types, availability, scheduled_events, no_shows, scheduling_links,
-               webhook_subscriptions, data_compliance):
+               webhook_subscriptions, data_compliance, teams):
     api.add_router("", module.router)
 
 extension_api = Api(

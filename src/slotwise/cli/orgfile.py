@@ -13,8 +13,8 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from slotwise.accounts.models import Membership, Organization, Team, User
-from slotwise.core.clock import parse_instant
 from slotwise.core.errors import InvalidInput
+from slotwise.core.instants import parse_date, parse_instant
 from slotwise.core.timezones import validate_zone
 from slotwise.scheduling.models import WEEKDAYS, AvailabilitySchedule, BusyBlock, DateOverride, EventType, PoolHost
 from slotwise.scheduling.selectors import parse_ranges
@@ -143,11 +143,11 @@ class Ctx:
     def day(self, node: Node | str, path: str, *, line_node: Node | None = None) -> date:
         raw = node.value if isinstance(node, Node) else node
         if isinstance(raw, date) and not isinstance(raw, datetime):
-            return raw
+            raw = raw.isoformat()  # YAML read it as a date already; the year range still applies
         try:
-            return date.fromisoformat(str(raw))
-        except ValueError:
-            self.fail(line_node or (node if isinstance(node, Node) else None), path, f"{raw!r} is not a date like 2026-12-24")
+            return parse_date(str(raw), field=path)
+        except InvalidInput as exc:
+            self.fail(line_node or (node if isinstance(node, Node) else None), path, exc.message.split(": ", 1)[-1])
 
     def ranges(self, node: Node, path: str) -> list[list[str]]:
         items = self.seq(node, path)
@@ -166,7 +166,7 @@ class Ctx:
         if isinstance(raw, datetime):
             if raw.tzinfo is None:
                 self.fail(node, path, "a UTC instant needs Z or an offset, e.g. 2026-03-03T10:00:00Z")
-            return raw
+            raw = raw.isoformat()  # YAML read it as a timestamp already; offsets and years are checked alike
         try:
             return parse_instant(str(raw), field=path)
         except InvalidInput as exc:

@@ -88,7 +88,8 @@ def intersect(a: Iterable[Interval], b: Iterable[Interval]) -> list[Interval]:
 def imerge(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Union of already start-sorted pairs (empty pairs are dropped)."""
     out: list[tuple[int, int]] = []
-    cur_s = cur_e = None
+    cur_s = 0
+    cur_e: int | None = None
     for s, e in pairs:
         if s >= e:
             continue

@@ -63,8 +63,10 @@ class _Ctx:
         allowed = [(max(lo, now_s + int(rules.min_notice.total_seconds())), hi)]
         window = rules.window
         if window.kind == "rolling":
+            assert window.days is not None  # Window.__post_init__ requires it for "rolling"
             allowed = iclip(allowed, lo, now_s + window.days * DAY)
         elif window.kind == "range":
+            assert window.first is not None and window.last is not None
             bounds = wall_range_pairs(
                 rules.clock_zone, day_number(window.first) * DAY, (day_number(window.last) + 1) * DAY
             )
@@ -124,7 +126,7 @@ def _free_starts(work: list, block_starts: list, block_ends: list, dur: int, ba:
     may overlap but still ascend at both ends, so bisecting the raw lists with shifted keys finds the
     blocks that touch each working interval, and only those are visited.
     """
-    out = []
+    out: list[tuple[int, int]] = []
     push = out.append
     k = 0
     n = len(block_starts)
@@ -380,9 +382,9 @@ def explain(rules: EventRules, host: HostInput, *, now: datetime, start: datetim
     if t < now_s + int(rules.min_notice.total_seconds()):
         reasons.add(Reason.NOTICE)
     window = rules.window
-    if window.kind == "rolling" and t >= now_s + window.days * DAY:
+    if window.kind == "rolling" and t >= now_s + (window.days or 0) * DAY:
         reasons.add(Reason.WINDOW)
-    elif window.kind == "range":
+    elif window.kind == "range" and window.first is not None and window.last is not None:
         day = day_from_number(local_day_of(rules.clock_zone, t))
         if not window.first <= day <= window.last:
             reasons.add(Reason.WINDOW)

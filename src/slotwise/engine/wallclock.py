@@ -36,7 +36,9 @@ _MAX_OFFSET = DAY
 
 
 def _offset(zi: ZoneInfo, t: int) -> int:
-    return datetime.fromtimestamp(t, zi).utcoffset() // timedelta(seconds=1)
+    offset = datetime.fromtimestamp(t, zi).utcoffset()
+    assert offset is not None  # an aware datetime in a ZoneInfo always has one
+    return offset // timedelta(seconds=1)
 
 
 @lru_cache(maxsize=4096)

@@ -12,6 +12,7 @@ from django.utils.text import slugify
 from slotwise.accounts.models import Membership, Organization, Team
 from slotwise.core.errors import InvalidInput, PermissionDenied
 from slotwise.core.events import publish
+from slotwise.core.instants import parse_date
 from slotwise.core.timezones import validate_zone
 
 from . import selectors
@@ -71,11 +72,8 @@ def _date(values: dict, key: str) -> date | None:
     if value in (None, ""):
         return None
     if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise InvalidInput(f"{key}: {value!r} is not a date like 2026-03-31", field=key) from None
+        value = value.isoformat()  # the year range applies to dates given as objects too
+    return parse_date(str(value), field=key)
 
 
 def _choice(values: dict, key: str, choices) -> str:

@@ -17,6 +17,7 @@ from django.utils.safestring import mark_safe
 from slotwise.accounts.models import Membership
 from slotwise.bookings import availability
 from slotwise.core.errors import InvalidInput
+from slotwise.core.instants import parse_date, parse_month
 from slotwise.core.timezones import all_zones, validate_zone
 from slotwise.scheduling import selectors
 from slotwise.scheduling.models import EventType
@@ -126,18 +127,18 @@ def read_choice(params, event_type: EventType, hosts: list[Membership], *, defau
     choice = Choice(zone=zone, clock="24" if params.get("clock") == "24" else "12", errors=errors)
     bz = canonical_zone(params.get("bz") or "")
     choice.browser_zone = bz if len(bz) < 64 else ""
+    # A month or date the page cannot show falls back to this month, with the reason above the calendar.
     try:
         if params.get("month"):
-            y, m = params["month"].split("-")
-            choice.month = date(int(y), int(m), 1)
-    except ValueError:
-        errors["month"] = f"month: {params['month']!r} is not a month like 2026-03"
+            choice.month = parse_month(params["month"], field="month")
+    except InvalidInput as exc:
+        errors["month"] = exc.message
     try:
         if params.get("date"):
-            choice.day = date.fromisoformat(params["date"])
+            choice.day = parse_date(params["date"], field="date")
             choice.month = choice.day.replace(day=1)
-    except ValueError:
-        errors["date"] = f"date: {params['date']!r} is not a date like 2026-03-09"
+    except InvalidInput as exc:
+        errors["date"] = exc.message
     if choice.month is None:
         choice.month = now.astimezone(ZoneInfo(zone)).date().replace(day=1)
     allowed = sorted({event_type.duration_minutes, *(event_type.duration_options or [])})

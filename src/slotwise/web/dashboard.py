@@ -1,7 +1,7 @@
 """The host dashboard: event types, availability with a "why not offered" week preview, bookings, team,
 contacts. Logged-in pages with Django sessions and CSRF; writes go through the owning app's services."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from functools import wraps
 from zoneinfo import ZoneInfo
 
@@ -27,6 +27,7 @@ from slotwise.contacts import selectors as contacts
 from slotwise.contacts.models import Contact
 from slotwise.core.clock import utc_now
 from slotwise.core.errors import InvalidInput, SlotwiseError
+from slotwise.core.instants import parse_date
 from slotwise.core.timezones import all_zones
 from slotwise.scheduling import selectors
 from slotwise.scheduling import services as scheduling
@@ -342,8 +343,8 @@ def _week_preview(request, m: Membership, schedule: AvailabilitySchedule) -> dic
     zone = schedule.timezone
     today = now.astimezone(ZoneInfo(zone)).date()
     try:
-        monday = date.fromisoformat(request.GET.get("week", ""))
-    except ValueError:
+        monday = parse_date(request.GET.get("week", ""), field="week")
+    except InvalidInput:
         monday = today
     monday -= timedelta(days=monday.weekday())
     days = [monday + timedelta(days=i) for i in range(7)]
@@ -434,6 +435,43 @@ def _booking_for(m: Membership, uid) -> Booking:
     if b is None or not (m.is_admin or b.host_id == m.pk or b.host_blocks.filter(membership=m).exists()):
         raise Http404("no such booking")
     return b
+
+
+def _times(b: Booking, zone: str) -> dict:
+    return {"zone": zone, "day": page.fmt_day(b.start, zone),
+            "when": f"{page.fmt_time(b.start, zone, '24')}–{page.fmt_time(b.end, zone, '24')}"}
+
+
+@host_required
+def booking_detail(request, uid):
+    """One booking as its host sees it (the "Manage" link in calendar copies lands here): when, in the
+    host's and each invitee's zone; who; where; what they answered; and what happened to it."""
+    m = request.membership
+    b = _booking_for(m, uid)
+    b = Booking.objects.select_related("event_type", "host__user", "rescheduled_from").get(pk=b.pk)
+    invitees = list(b.invitees.order_by("created_at", "pk"))
+    hosts = [h.membership for h in b.host_blocks.select_related("membership__user").order_by("pk")] or [b.host]
+    successor = Booking.objects.filter(rescheduled_from=b).first()
+    history = [{"at": b.created_at, "text": f"Booked through {b.get_source_display().lower()}"}]
+    if b.rescheduled_from_id:
+        history[0]["text"] += " as a new time for an earlier booking"
+    if b.canceled_at:
+        who = f" by {b.canceled_by}" if b.canceled_by else ""
+        verb = "Rescheduled" if b.status == Booking.Status.RESCHEDULED else "Canceled"
+        history.append({"at": b.canceled_at, "text": f"{verb}{who}" + (f": {b.cancel_reason}" if b.cancel_reason else "")})
+    host_zone = _host_zone(m if b.host_id == m.pk else b.host)
+    zones = [_times(b, host_zone)]
+    for z in dict.fromkeys(i.timezone for i in invitees if i.timezone):
+        if z != host_zone:
+            zones.append(_times(b, z))
+    now = utc_now()
+    return render(request, "web/dash_booking.html", {
+        "b": b, "invitees": invitees, "hosts": hosts, "zones": zones, "history": history,
+        "previous": b.rescheduled_from, "successor": successor,
+        "previous_when": _times(b.rescheduled_from, host_zone) if b.rescheduled_from else None,
+        "successor_when": _times(successor, host_zone) if successor else None,
+        "can_cancel": b.status == Booking.Status.CONFIRMED and b.start >= now, "nav": "bookings",
+    })
 
 
 @host_required

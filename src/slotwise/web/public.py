@@ -22,8 +22,9 @@ from slotwise.accounts.models import Membership, Organization, Team
 from slotwise.bookings import services as bookings
 from slotwise.bookings.models import Booking, Invitee, SingleUseLink
 from slotwise.contacts import services as funnel
-from slotwise.core.clock import parse_instant, utc_now
+from slotwise.core.clock import utc_now
 from slotwise.core.errors import InvalidInput, LinkUsed, NotFound, SlotUnavailable, SlotwiseError
+from slotwise.core.instants import parse_instant
 from slotwise.core.timezones import all_zones
 from slotwise.scheduling import selectors
 from slotwise.scheduling.models import EventType
@@ -42,6 +43,7 @@ class Ctx:
     base: str  # the page's own path; choices are query strings on it
     link: SingleUseLink | None = None
     rescheduling: Invitee | None = None
+    start: str = ""  # a time chosen in the path (the API's scheduling_url) rather than in ?start=
 
 
 def _visitor(request) -> str:
@@ -97,24 +99,26 @@ def host_page(request, org, host):
 @xframe_options_exempt
 @public_rate_limit
 @require_http_methods(["GET", "POST"])
-def event_page(request, org, host, event):
+def event_page(request, org, host, event, start=""):
+    """The booking page; with `start` (the API's scheduling_url, `<page>/<ISO instant>`) its form for that
+    time. The form posts back to the page itself, so the time in the path is only ever a way in."""
     event_type = get_object_or_404(
         EventType.objects.select_related("organization", "owner__user", "schedule"),
         organization__slug=org, owner__slug=host, slug=event, active=True,
     )
-    return _booking_page(request, Ctx(event_type=event_type, base=event_type.path))
+    return _booking_page(request, Ctx(event_type=event_type, base=event_type.path, start=start))
 
 
 @csrf_exempt
 @xframe_options_exempt
 @public_rate_limit
 @require_http_methods(["GET", "POST"])
-def team_event_page(request, org, team, event):
+def team_event_page(request, org, team, event, start=""):
     team_obj = get_object_or_404(Team, organization__slug=org, slug=team)
     event_type = get_object_or_404(
         EventType.objects.select_related("organization", "team"), team=team_obj, slug=event, active=True
     )
-    return _booking_page(request, Ctx(event_type=event_type, base=event_type.path))
+    return _booking_page(request, Ctx(event_type=event_type, base=event_type.path, start=start))
 
 
 @csrf_exempt
@@ -186,14 +190,16 @@ def _booking_page_inner(request, ctx: Ctx):
         base["current_when"] = f"{page.fmt_day(b.start, choice.zone)}, {page.fmt_time(b.start, choice.zone, choice.clock)}"
     if request.method == "POST":
         return _with_visitor(request, _submit(request, ctx, choice, base, now))
-    if params.get("start"):
+    start_text = params.get("start") or (ctx.start if request.method == "GET" else "")
+    if start_text:
         try:
-            start = parse_instant(params["start"])
-        except InvalidInput:
+            start = parse_instant(start_text, field="start")
+        except InvalidInput as exc:
             start = None
+            choice.errors["start"] = exc.message  # shown above the calendar the page falls back to
         if start is not None:
             _funnel(request, event_type, "calendar_3rd_step", now, {"start": start.isoformat(), "timezone": choice.zone})
-            form = {"start": params["start"], "name": "", "email": "", "answers": {}, "browser_tz": choice.browser_zone}
+            form = {"start": start_text, "name": "", "email": "", "answers": {}, "browser_tz": choice.browser_zone}
             return _with_visitor(request, _render_form(request, ctx, choice, base, start, form, {}))
     if request.headers.get("HX-Request"):
         if choice.day and not request.headers.get("X-Slotwise-Poll"):
@@ -268,7 +274,7 @@ def _submit(request, ctx: Ctx, choice, base, now):
     event_type = ctx.event_type
     form = _read_form(request, event_type)
     try:
-        start = parse_instant(form["start"])
+        start = parse_instant(form["start"], field="start")
     except InvalidInput as exc:
         return render(request, "web/error.html", {"message": exc.message}, status=400)
     # The sanity check no hosted tool makes: a time at night for the invitee, or a page zone that is not

@@ -1,6 +1,11 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import dashboard, public
+
+SLUG = r"[-a-zA-Z0-9_]+"
+# Only a time (it starts with a 4-digit year) is taken as `start`, so /org/team/sales/demo (no slash) still
+# redirects to its page instead of being read as host "team", event "sales" at time "demo".
+TIME = r"[0-9]{4}-[^/]+"
 
 urlpatterns = [
     path("login/", dashboard.login_view, name="login"),
@@ -13,6 +18,7 @@ urlpatterns = [
     path("dashboard/event-types/<int:pk>/pool/", dashboard.pool_edit, name="pool_edit"),
     path("dashboard/availability/", dashboard.availability, name="availability"),
     path("dashboard/bookings/", dashboard.booking_list, name="bookings"),
+    path("dashboard/bookings/<uuid:uid>/", dashboard.booking_detail, name="booking_detail"),
     path("dashboard/bookings/<uuid:uid>/cancel/", dashboard.booking_cancel, name="booking_cancel"),
     path("dashboard/invitees/<uuid:uid>/no-show/", dashboard.no_show, name="no_show"),
     path("dashboard/team/", dashboard.team, name="team"),
@@ -24,7 +30,12 @@ urlpatterns = [
     path("booked/<str:uid>/", public.confirmation, name="confirmation"),
     path("booked/<str:uid>/event.ics", public.ics, name="ics"),
     path("<slug:org>/team/<slug:team>/<slug:event>/", public.team_event_page, name="team_event_page"),
+    # The API's scheduling_url for an available time: `<event page><ISO instant>?month=…&date=…`.
+    re_path(rf"^(?P<org>{SLUG})/team/(?P<team>{SLUG})/(?P<event>{SLUG})/(?P<start>{TIME})$", public.team_event_page,
+            name="team_event_time"),
     path("<slug:org>/<slug:host>/<slug:event>/", public.event_page, name="event_page"),
+    re_path(rf"^(?P<org>{SLUG})/(?P<host>{SLUG})/(?P<event>{SLUG})/(?P<start>{TIME})$", public.event_page,
+            name="event_time"),
     path("<slug:org>/<slug:host>/", public.host_page, name="host_page"),
     path("<slug:org>/", public.org_page, name="org_page"),
 ]

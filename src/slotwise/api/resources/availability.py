@@ -10,12 +10,12 @@ from slotwise import engine
 from slotwise.bookings import availability
 from slotwise.bookings.models import BookingHost
 from slotwise.bookings.services import REASON_TEXT
-from slotwise.core.clock import parse_instant
 from slotwise.core.errors import InvalidInput, NotFound
+from slotwise.core.instants import parse_instant
 from slotwise.scheduling import selectors
 from slotwise.scheduling.models import WEEKDAYS, AvailabilitySchedule, BusyBlock
 
-from ..base import INSTANT_RE, UUID_RE, responses, ts, uri, uri_re, uuid_of
+from ..base import UUID_RE, Instant, responses, ts, uri, uri_re, uuid_of
 from .event_types import event_type_by_uuid
 from .users import member_by_user_uuid
 
@@ -100,8 +100,8 @@ def _range(start_time: str, end_time: str):
 def available_times(
     request,
     event_type: str = Query(..., pattern=uri_re("event_types")),
-    start_time: str = Query(..., pattern=INSTANT_RE),
-    end_time: str = Query(..., pattern=INSTANT_RE),
+    start_time: Instant = Query(...),
+    end_time: Instant = Query(...),
 ):
     et = event_type_by_uuid(request, event_type, field="event_type")
     start, end = _range(start_time, end_time)
@@ -159,7 +159,7 @@ def engine_zone(name: str):
 def explain(
     request,
     event_type: str = Query(..., pattern=uri_re("event_types")),
-    start_time: str = Query(..., pattern=INSTANT_RE),
+    start_time: Instant = Query(...),
 ):
     et = event_type_by_uuid(request, event_type, field="event_type")
     start = parse_instant(start_time, field="start_time")
@@ -187,8 +187,8 @@ def explain(
 def busy_times(
     request,
     user: str = Query(..., pattern=uri_re("users")),
-    start_time: str = Query(..., pattern=INSTANT_RE),
-    end_time: str = Query(..., pattern=INSTANT_RE),
+    start_time: Instant = Query(...),
+    end_time: Instant = Query(...),
 ):
     member = member_by_user_uuid(request, uuid_of(user, "users", field="user"))
     start, end = _range(start_time, end_time)

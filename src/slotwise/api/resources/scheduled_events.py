@@ -9,15 +9,14 @@ from ninja import Field, Path, Query, Router, Schema, Status
 from slotwise.accounts.models import Membership
 from slotwise.bookings import services as bookings
 from slotwise.bookings.models import Booking, Invitee
-from slotwise.core.clock import parse_instant
 from slotwise.core.errors import InvalidInput, NotFound, SlotwiseError
+from slotwise.core.instants import parse_instant
 
 from ..base import (
     EMAIL_RE,
-    INSTANT_RE,
-    MINUTE_RE,
     UUID_RE,
     ZONES,
+    Instant,
     Pagination,
     check_org,
     idempotent,
@@ -256,8 +255,8 @@ def list_events(
     invitee_email: str | None = None,
     status: Literal["active", "canceled"] | None = None,
     sort: str | None = Query(None, pattern=sort_re("start_time")),
-    min_start_time: str | None = Query(None, pattern=INSTANT_RE),
-    max_start_time: str | None = Query(None, pattern=INSTANT_RE),
+    min_start_time: Instant | None = Query(None),
+    max_start_time: Instant | None = Query(None),
     count: int = Query(20, ge=1, le=100),
     page_token: str | None = None,
 ):
@@ -395,7 +394,7 @@ class QuestionIn(Schema):
 
 class BookBody(Schema):
     event_type: str = Field(..., pattern=uri_re("event_types"))
-    start_time: str = Field(..., pattern=MINUTE_RE)
+    start_time: Instant = Field(...)
     invitee: InviteeIn
     questions_and_answers: list[QuestionIn] = Field([], description=(
         "Answers to the event type's custom questions; see custom_questions on the event type"))

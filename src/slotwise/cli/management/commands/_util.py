@@ -1,7 +1,8 @@
 from django.core.management.base import CommandError
 
-from slotwise.core.clock import parse_instant, utc_now
+from slotwise.core.clock import utc_now
 from slotwise.core.errors import NotFound, SlotwiseError
+from slotwise.core.instants import parse_instant
 
 
 def now_from(value: str | None):

@@ -1,10 +1,10 @@
 import json
-from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
 from slotwise.accounts.models import Membership
 from slotwise.bookings.availability import event_availability
+from slotwise.core.instants import parse_date
 from slotwise.core.timezones import validate_zone
 from slotwise.scheduling.selectors import local_range
 
@@ -30,10 +30,7 @@ class Command(BaseCommand):
         run(lambda: self._handle(opts))
 
     def _handle(self, opts):
-        try:
-            first, last = date.fromisoformat(opts["first"]), date.fromisoformat(opts["last"])
-        except ValueError:
-            raise CommandError("--from/--to: dates look like 2026-03-09") from None
+        first, last = parse_date(opts["first"], field="--from"), parse_date(opts["last"], field="--to")
         if last < first:
             raise CommandError("--to is before --from")
         if (last - first).days >= MAX_DAYS:

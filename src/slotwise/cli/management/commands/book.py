@@ -3,8 +3,8 @@ from django.core.management.base import BaseCommand
 from slotwise.accounts.models import Membership
 from slotwise.bookings.models import Booking
 from slotwise.bookings.services import InviteeInput, booking_create
-from slotwise.core.clock import parse_instant
 from slotwise.core.errors import InvalidInput
+from slotwise.core.instants import parse_instant
 
 from ._util import event_from_path, now_from, run
 

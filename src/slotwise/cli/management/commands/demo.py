@@ -20,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--now", help="freeze the clock (ISO instant with Z)")
 
     def handle(self, *args, **opts):
-        now = now_from(opts["now"])
+        now = run(lambda: now_from(opts["now"]))
         with transaction.atomic():
             run(lambda: load_file(DEMO_FILE, now=now))
             self._busy(now)
