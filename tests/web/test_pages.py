@@ -222,8 +222,8 @@ def test_booking_pages_may_be_framed_and_post_without_csrf(acme, frozen):
     page = strict.get("/acme/ana/intro/?embed=1")
     assert "X-Frame-Options" not in page
     assert strict.post("/acme/ana/intro/", form(confirmed="1")).status_code == 302
-    # The dashboard is not frameable.
-    assert strict.get("/login/")["X-Frame-Options"] == "SAMEORIGIN"
+    # The dashboard is not frameable (tests/web/test_security_headers.py covers frame-ancestors).
+    assert strict.get("/login/")["X-Frame-Options"] == "DENY"
 
 
 def test_polls_and_repeats_do_not_add_funnel_steps(client, acme, frozen):

@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.db import transaction
 from django.http import HttpResponse, JsonResponse
@@ -18,7 +18,9 @@ from django.utils.html import escape
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from slotwise.accounts import lockout
 from slotwise.accounts.decorators import membership_required
+from slotwise.core.clientaddr import client_address
 from slotwise.core.clock import utc_now
 
 from .base import uri
@@ -98,7 +100,11 @@ def authorize(request):
         f"<input type='hidden' name='csrfmiddlewaretoken' value='{get_token(request)}'>{hidden}"
         "<button name='decision' value='allow'>Allow</button> <button name='decision' value='deny'>Deny</button></form>"
     )
-    return HttpResponse(html)
+    response = HttpResponse(html)
+    # The Allow/Deny form redirects to the app: Content-Security-Policy form-action covers that redirect.
+    parts = urlsplit(params["redirect_uri"])
+    response.csp_form_action = [f"{parts.scheme}://{parts.netloc}"]
+    return response
 
 
 def _issue(*, app, membership, scope, now: datetime, family=None) -> dict:
@@ -168,13 +174,27 @@ def _refresh_grant(params, now):
 @csrf_exempt
 @require_POST
 def token(request):
+    """Wrong client secrets, codes and refresh tokens count as failed sign-ins for the client_id and the
+    address (accounts/lockout.py), so neither can be guessed at speed."""
     now = utc_now()
     grant = request.POST.get("grant_type")
+    account = f"oauth-client:{request.POST.get('client_id', '')[:200]}"
+    address = client_address(request)
+    lock = lockout.locked(account=account, address=address, now=now)
+    if lock is not None:
+        response = JsonResponse({"error": "too_many_attempts", "error_description": lock.message(now)}, status=429)
+        response["Retry-After"] = str(lock.retry_after(now))
+        return response
     try:
         if grant == "authorization_code":
-            return JsonResponse(_code_grant(request.POST, now))
-        if grant == "refresh_token":
-            return JsonResponse(_refresh_grant(request.POST, now))
-        raise OAuthError("unsupported_grant_type", "grant_type must be authorization_code or refresh_token")
+            issued = _code_grant(request.POST, now)
+        elif grant == "refresh_token":
+            issued = _refresh_grant(request.POST, now)
+        else:
+            raise OAuthError("unsupported_grant_type", "grant_type must be authorization_code or refresh_token")
     except OAuthError as exc:
+        if exc.error in ("invalid_client", "invalid_grant"):
+            lockout.record_failure(account=account, address=address, now=now)
         return _oauth_error(exc)
+    lockout.record_success(account=account, now=now)
+    return JsonResponse(issued)

@@ -44,6 +44,7 @@ def host_inputs(
     ids = [h.pk for h in hosts]
     pairs = scheduling.busy_pairs(ids, start=lo, end=hi)
     booked = selectors.booked(event_type_id=event_type.pk, seats=event_type.seats, member_ids=ids, start=lo, end=hi)
+    known_until = scheduling.busy_known_until(ids)
     schedules = scheduling.host_schedules(event_type, hosts)
     inputs = [
         engine.HostInput(
@@ -53,6 +54,7 @@ def host_inputs(
             busy_pairs=pairs[h.pk],
             day_bookings=tuple(booked.day_bookings[h.pk]),
             sessions=tuple(booked.sessions[h.pk]),
+            known_until=known_until.get(h.pk),
         )
         for h in hosts
     ]

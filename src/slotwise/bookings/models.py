@@ -52,6 +52,19 @@ class Booking(models.Model):
     rescheduled_from = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="rescheduled_to"
     )
+    # The calendar identity of the meeting, shared by every calendar object we emit for it (invitation
+    # emails, the .ics download, write-back copies, feeds): see bookings/calendar_object.py. A reschedule
+    # hands both to the new booking, with the sequence one higher.
+    ical_uid = models.CharField(max_length=200, blank=True, db_index=True)
+    ical_sequence = models.PositiveIntegerField(default=0)
+    # The time-zone rules the booking was made under, and the wall times they gave (naive ISO, minutes):
+    # a later tzdata that moves these wall times is detected by slotwise.bookings.tzdata.
+    tzdata_version = models.CharField(max_length=20, blank=True)
+    host_timezone = models.CharField(max_length=64, blank=True, help_text="The host's IANA zone when booking")
+    host_wall_start = models.CharField(max_length=16, blank=True)
+    invitee_wall_start = models.CharField(max_length=16, blank=True)
+    # Set when a tzdata update moved a wall time of this booking: what moved, for the dashboard.
+    tzdata_notice = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -92,6 +105,16 @@ class BookingHost(models.Model):
         ]
 
 
+# What an invitee row says after data deletion (api/erasure.py): a name anyone can read as such, and an
+# address under the reserved .invalid domain that no mail server accepts.
+ERASED_NAME = "Deleted invitee"
+ERASED_EMAIL_DOMAIN = "invalid.invalid"
+
+
+def erased_email(invitee_uid) -> str:
+    return f"deleted-{invitee_uid.hex}@{ERASED_EMAIL_DOMAIN}"
+
+
 class Invitee(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active"
@@ -114,6 +137,11 @@ class Invitee(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["email"])]
+
+    @property
+    def is_erased(self) -> bool:
+        """Their data was deleted: nothing may be sent to them or list them as an attendee."""
+        return self.email.endswith("@" + ERASED_EMAIL_DOMAIN)
 
 
 class SingleUseLink(models.Model):

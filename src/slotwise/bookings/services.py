@@ -26,7 +26,7 @@ from slotwise.core.timezones import validate_zone
 from slotwise.scheduling import selectors
 from slotwise.scheduling.models import EventType, PoolHost
 
-from . import availability
+from . import availability, calendar_object, tzdata
 from .models import Booking, BookingHost, Invitee, SingleUseLink
 
 MAX_NAME = 200
@@ -42,6 +42,7 @@ REASON_TEXT = {
     engine.Reason.WINDOW: "it is outside the booking window",
     engine.Reason.DAILY_LIMIT: "the host's daily limit for this event is reached",
     engine.Reason.FULL: "all seats are taken",
+    engine.Reason.NOT_SYNCED: "the host's calendar is not synced that far ahead, so their busy time then is unknown",
 }
 
 
@@ -246,6 +247,7 @@ def _create_locked(
         assigned = [primary]
 
     end = start + inputs.rules.duration
+    host_zone = next(h.hours.zone for h in inputs.hosts if h.host_id == primary)
     booking = None
     if event_type.seats > 1:
         booking = (
@@ -268,7 +270,14 @@ def _create_locked(
             location_kind=event_type.location_kind,
             location=location if location is not None else event_type.location_value,
             rescheduled_from=rescheduled_from,
+            **tzdata.booked_under(start=start, host_zone=host_zone, invitee_zone=invitee.timezone),
         )
+        if rescheduled_from is not None:
+            # The same meeting at another time: calendars move the entry they hold (calendar_object.py).
+            booking.ical_uid, booking.ical_sequence = rescheduled_from.ical_uid, rescheduled_from.ical_sequence + 1
+        else:
+            booking.ical_uid = calendar_object.new_uid(booking)
+        Booking.objects.filter(pk=booking.pk).update(ical_uid=booking.ical_uid, ical_sequence=booking.ical_sequence)
         block_start = start - inputs.rules.buffer_before
         block_end = end + inputs.rules.buffer_after
         BookingHost.objects.bulk_create(
@@ -308,6 +317,12 @@ def _release(booking: Booking) -> None:
     BookingHost.objects.filter(booking=booking, active=True).update(active=False)
 
 
+def _next_revision(booking: Booking) -> None:
+    """SEQUENCE + 1: every calendar copy of the meeting changes (calendar_object.py)."""
+    Booking.objects.filter(pk=booking.pk).update(ical_sequence=F("ical_sequence") + 1)
+    booking.ical_sequence = Booking.objects.values_list("ical_sequence", flat=True).get(pk=booking.pk)
+
+
 def booking_cancel(
     *, booking: Booking, now: datetime, reason: str = "", canceled_by: str = "", canceler_type: str = "host"
 ) -> Booking:
@@ -323,7 +338,9 @@ def booking_cancel(
         booking.canceled_by = canceled_by
         booking.canceler_type = canceler_type
         booking.canceled_at = now
-        booking.save(update_fields=["status", "cancel_reason", "canceled_by", "canceler_type", "canceled_at", "updated_at"])
+        booking.ical_sequence += 1  # the CANCEL must outrank the REQUEST calendars hold
+        booking.save(update_fields=["status", "cancel_reason", "canceled_by", "canceler_type", "canceled_at",
+                                    "ical_sequence", "updated_at"])
         _release(booking)
         invitees = list(booking.invitees.filter(status=Invitee.Status.ACTIVE))
         booking.invitees.filter(status=Invitee.Status.ACTIVE).update(status=Invitee.Status.CANCELED)
@@ -338,6 +355,7 @@ def invitee_cancel(*, invitee: Invitee, now: datetime, reason: str = "") -> Book
         with transaction.atomic():
             Invitee.objects.filter(pk=invitee.pk).update(status=Invitee.Status.CANCELED)
             invitee.status = Invitee.Status.CANCELED
+            _next_revision(booking)
             publish("invitee.canceled", booking=booking, invitee=invitee, now=now, reason=reason)
         return booking
     return booking_cancel(booking=booking, now=now, reason=reason, canceled_by=invitee.name, canceler_type="invitee")
@@ -361,7 +379,9 @@ def booking_reschedule(
             raise InvalidInput(f"booking {old.uid} is already {locked.status}")
         others = locked.invitees.filter(status=Invitee.Status.ACTIVE).exclude(pk=invitee.pk).exists()
         Invitee.objects.filter(pk=invitee.pk).update(status=Invitee.Status.CANCELED)
-        if not others:
+        if others:
+            _next_revision(locked)  # the session goes on without this invitee
+        else:
             locked.status = Booking.Status.RESCHEDULED
             locked.cancel_reason = reason or ""
             locked.canceled_by = invitee.name

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from slotwise.accounts.models import Membership, Organization, Team, User
+from slotwise.accounts.services import clean_embed_origins
 from slotwise.core.errors import InvalidInput
 from slotwise.core.instants import parse_date, parse_instant
 from slotwise.core.timezones import validate_zone
@@ -173,7 +174,7 @@ class Ctx:
             self.fail(node, path, exc.message.split(": ", 1)[-1])
 
 
-ORG_KEYS = {"slug", "name", "timezone"}
+ORG_KEYS = {"slug", "name", "timezone", "embed_origins"}
 HOST_KEYS = {"email", "name", "slug", "role", "timezone", "weekly", "overrides", "busy", "password"}
 TEAM_KEYS = {"slug", "name", "timezone", "members"}
 EVENT_KEYS = {
@@ -208,6 +209,17 @@ def _apply(ctx: Ctx, top: dict[str, Node], now: datetime) -> dict:
         org.name = ctx.string(o["name"], "organization.name")
     if "timezone" in o:
         org.timezone = ctx.zone(o["timezone"], "organization.timezone")
+    if "embed_origins" in o:
+        values = []
+        for i, n in enumerate(ctx.seq(o["embed_origins"], "organization.embed_origins")):
+            p = f"organization.embed_origins[{i}]"
+            value = ctx.string(n, p)
+            try:
+                clean_embed_origins([value], field=p)
+            except InvalidInput as exc:
+                ctx.fail(n, p, exc.message.split(": ", 1)[-1])
+            values.append(value)
+        org.embed_origins = clean_embed_origins(values, field="organization.embed_origins")
     org.save()
     counts = {"hosts": 0, "teams": 0, "event_types": 0, "busy": 0}
 

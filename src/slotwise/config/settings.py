@@ -61,12 +61,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "slotwise.web.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "slotwise.web.middleware.LoginLockoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "slotwise.core.middleware.ErrorMiddleware",
 ]
@@ -123,6 +125,9 @@ TASKS = {
 }
 
 AUTH_USER_MODEL = "accounts.User"
+# ModelBackend with the login lockout in front: while an account or address is locked it refuses before any
+# password is checked (accounts/lockout.py).
+AUTHENTICATION_BACKENDS = ["slotwise.accounts.lockout.LockoutBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -164,7 +169,29 @@ DEFAULT_FROM_EMAIL = os.environ.get("SLOTWISE_FROM_EMAIL", "Slotwise <no-reply@s
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
-X_FRAME_OPTIONS = "SAMEORIGIN"
+# Framing: booking pages say who may frame them (frame-ancestors, per organization); everything else says
+# nobody (slotwise/web/middleware.py).
+X_FRAME_OPTIONS = "DENY"
+# Production sits behind TLS: browsers are told to use https only (SLOTWISE_HSTS_SECONDS, default a year;
+# 0 turns it off), and the proxy's X-Forwarded-Proto says whether a request came in over https (so secure
+# cookies and absolute URLs are right). Set SLOTWISE_PROXY_SSL_HEADER=0 when no proxy sets that header.
+SECURE_HSTS_SECONDS = int(os.environ.get("SLOTWISE_HSTS_SECONDS", "31536000" if PRODUCTION else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("SLOTWISE_HSTS_INCLUDE_SUBDOMAINS", "0") == "1"
+if PRODUCTION and os.environ.get("SLOTWISE_PROXY_SSL_HEADER", "1") == "1":
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Client addresses (rate limits, login lockout): how many proxies of ours stand in front and append to
+# X-Forwarded-For (0: use the connection's address; see slotwise/core/clientaddr.py).
+SLOTWISE_TRUST_FORWARDED_FOR = int(os.environ.get("SLOTWISE_TRUST_FORWARDED_FOR", "0"))
+# API requests per token per window (api/base.py).
+SLOTWISE_API_RATE_LIMIT = int(os.environ.get("SLOTWISE_API_RATE_LIMIT", "1000"))
+SLOTWISE_API_RATE_WINDOW = int(os.environ.get("SLOTWISE_API_RATE_WINDOW", "60"))
+# Login lockout (accounts/lockout.py): failures per account and per address before a lock, first lock length.
+SLOTWISE_LOGIN_ACCOUNT_LIMIT = int(os.environ.get("SLOTWISE_LOGIN_ACCOUNT_LIMIT", "5"))
+SLOTWISE_LOGIN_ADDRESS_LIMIT = int(os.environ.get("SLOTWISE_LOGIN_ADDRESS_LIMIT", "20"))
+SLOTWISE_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("SLOTWISE_LOGIN_LOCKOUT_SECONDS", "60"))
 
 LOGGING = {
     "version": 1,
@@ -191,6 +218,8 @@ if os.environ.get("SLOTWISE_TASKS_BACKEND", "").endswith("RedisBackend"):
 # Key for encrypting CalDAV passwords and OAuth tokens at rest (defaults to one derived from SECRET_KEY).
 SLOTWISE_CALENDAR_KEY = os.environ.get("SLOTWISE_CALENDAR_KEY", "")
 SLOTWISE_CALENDAR_WINDOW_DAYS = int(os.environ.get("SLOTWISE_CALENDAR_WINDOW_DAYS", "180"))  # busy time kept ahead
+# ... or as far as the longest bounded booking window of the host's event types, up to this (calendars/sync.py)
+SLOTWISE_CALENDAR_MAX_WINDOW_DAYS = int(os.environ.get("SLOTWISE_CALENDAR_MAX_WINDOW_DAYS", "3660"))
 SLOTWISE_CALENDAR_HTTP_TIMEOUT = float(os.environ.get("SLOTWISE_CALENDAR_HTTP_TIMEOUT", "20"))
 SLOTWISE_CALENDAR_MAX_BYTES = int(os.environ.get("SLOTWISE_CALENDAR_MAX_BYTES", str(20 * 1024 * 1024)))
 SLOTWISE_GOOGLE_CLIENT_ID = os.environ.get("SLOTWISE_GOOGLE_CLIENT_ID", "")

@@ -36,8 +36,12 @@ def template_preview(request, event_type_id: int):
                                           event_type__in=[event_type]).first() or \
         EmailTemplate.objects.filter(organization=event_type.organization, kind=kind, event_type__isnull=True).first()
     status = 403 if error.startswith("only admins") else 400 if error else 200
-    return render(request, "notifications/dashboard/preview.html", {
+    response = render(request, "notifications/dashboard/preview.html", {
         "event_type": event_type, "kind": kind, "kinds": Kind.choices, "rendered": rendered, "error": error, "saved": saved,
         "fields": fields or {"subject": getattr(stored, "subject", ""), "text": getattr(stored, "text", ""),
                              "html": getattr(stored, "html", "")},
     }, status=status)
+    # The email's HTML is shown in a sandboxed srcdoc frame, which inherits this page's policy: emails are
+    # styled inline, so styles (never scripts) may be inline here.
+    response.csp_override = {"style-src": ["'self'", "'unsafe-inline'"]}
+    return response

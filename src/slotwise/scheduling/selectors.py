@@ -13,7 +13,7 @@ from slotwise.accounts.models import Membership
 from slotwise.core.db import EpochSeconds
 from slotwise.core.errors import InvalidInput, NotFound
 
-from .models import WEEKDAYS, AvailabilitySchedule, BusyBlock, EventType, PoolHost
+from .models import WEEKDAYS, AvailabilitySchedule, BusyBlock, BusyCoverage, EventType, PoolHost
 
 
 def parse_hhmm(value: str, *, field: str) -> time | None:
@@ -172,6 +172,17 @@ def busy_pairs(member_ids: Sequence[int], *, start: datetime, end: datetime) -> 
     ):
         pairs[member_id].append((b_start, b_end))
     return pairs
+
+
+def busy_known_until(member_ids: Sequence[int]) -> dict[int, datetime]:
+    """Per host, the instant up to which their calendars' busy time is known (the sync horizon): the
+    earliest over their connections."""
+    known_until: dict[int, datetime] = {}
+    for member_id, until in BusyCoverage.objects.filter(membership_id__in=member_ids).values_list(
+        "membership_id", "known_until"
+    ):
+        known_until[member_id] = min(until, known_until.get(member_id, until))
+    return known_until
 
 
 def local_range(first: date, last: date, zone: str) -> tuple[datetime, datetime]:

@@ -46,6 +46,7 @@ REASON_LABEL = {
     engine.Reason.WINDOW: "window",
     engine.Reason.DAILY_LIMIT: "limit",
     engine.Reason.FULL: "full",
+    engine.Reason.NOT_SYNCED: "unsynced",
 }
 REASON_LONG = {
     engine.Reason.OFF_GRID: "not on the start-time increment",
@@ -56,6 +57,7 @@ REASON_LONG = {
     engine.Reason.WINDOW: "outside the booking window",
     engine.Reason.DAILY_LIMIT: "the daily limit is reached",
     engine.Reason.FULL: "all seats taken",
+    engine.Reason.NOT_SYNCED: "your calendar is not synced that far ahead",
 }
 
 login_view = auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True)
@@ -511,7 +513,11 @@ def team(request):
     m = request.membership
     if request.method == "POST":
         try:
-            if "role" in request.POST:
+            if "embed" in request.POST:
+                org = accounts.organization_embed_origins_set(
+                    actor=m, origins=request.POST.get("embed_origins", "").split())
+                messages.success(request, f"Sites that may embed the booking pages: {', '.join(org.embed_origins) or 'none'}.")
+            elif "role" in request.POST:
                 target = get_object_or_404(Membership, organization=m.organization, pk=_to_int(request.POST.get("member")))
                 accounts.membership_role_set(actor=m, membership=target, role=request.POST["role"])
                 messages.success(request, f"{target.user} is now {target.role}.")
@@ -534,7 +540,9 @@ def team(request):
             events.append({"e": e, "pool": list(pool)})
         team_rows.append({"t": t, "events": events})
     return render(request, "web/dash_team.html", {"members": members, "teams": team_rows, "nav": "team",
-                                                  "roles": Membership.Role.values, "can_manage": m.is_admin})
+                                                  "roles": Membership.Role.values, "can_manage": m.is_admin,
+                                                  "embed_origins": m.organization.embed_origins,
+                                                  "embed_origins_text": "\n".join(m.organization.embed_origins)})
 
 
 @host_required

@@ -26,6 +26,10 @@ class Command(BaseCommand):
             raise CommandError("--concurrency: give a number from 1 to 64")
         if interval <= 0:
             raise CommandError("--interval: give a positive number of seconds")
+        from slotwise.core.clock import utc_now
+        from slotwise.core.events import publish
+
+        publish("worker.started", now=utc_now())  # e.g. bookings: under a new tzdata, review upcoming bookings
         if once:
             n = Worker(backend_alias=backend, interval=interval).run_once()
             self.stdout.write(f"ran {n} job(s)")
