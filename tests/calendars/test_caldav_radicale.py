@@ -5,13 +5,13 @@ from datetime import UTC, date, datetime, timedelta
 import icalendar
 import pytest
 
+from slotwise.bookings.availability import event_availability
 from slotwise.bookings.services import InviteeInput, booking_cancel, booking_create, booking_reschedule
 from slotwise.calendars.models import CalendarConnection, CalendarEvent
 from slotwise.calendars.services import calendars_choose, connection_add_caldav
 from slotwise.calendars.sync import sync_connection
 from slotwise.jobs.services import run_due
 from slotwise.scheduling.models import BusyBlock
-from slotwise.scheduling.selectors import event_availability
 from tests import factories as f
 
 from .conftest import vevent

@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from slotwise import engine
+from slotwise.bookings import availability
 from slotwise.bookings.services import InviteeInput, booking_create
 from slotwise.calendars.services import calendars_choose, connection_add_caldav
 from slotwise.calendars.sync import sync_connection
 from slotwise.core.errors import SlotUnavailable
-from slotwise.scheduling import selectors
 from slotwise.scheduling.models import BusyCoverage, EventType
 from tests import factories as f
 
@@ -29,13 +29,13 @@ def weekday_after(now: datetime, days: int) -> datetime:
 
 
 def offered(et, start: datetime, now) -> bool:
-    res = selectors.event_availability(event_type=et, start=start, end=start + timedelta(hours=1),
+    res = availability.event_availability(event_type=et, start=start, end=start + timedelta(hours=1),
                                        viewer_zone="UTC", now=now)
     return start in res.starts()
 
 
 def reasons(et, start: datetime, now) -> list:
-    inputs = selectors.host_inputs(et, [et.owner], start=start, end=start + timedelta(hours=1))
+    inputs = availability.host_inputs(et, [et.owner], start=start, end=start + timedelta(hours=1))
     return engine.explain(inputs.rules, inputs.hosts[0], now=now, start=start)
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
+from slotwise.bookings import availability
 from slotwise.bookings.models import Booking, Invitee, SingleUseLink
 from slotwise.contacts.models import Contact, FunnelEvent
 from slotwise.scheduling import selectors
@@ -24,7 +25,7 @@ def twelve(instant, zone):
 
 def offered(event_type, day, zone, now):
     lo, hi = selectors.local_range(day, day, zone)
-    result = selectors.event_availability(event_type=event_type, start=lo, end=hi, viewer_zone=zone, now=now)
+    result = availability.event_availability(event_type=event_type, start=lo, end=hi, viewer_zone=zone, now=now)
     return result.days.get(day, [])
 
 

@@ -39,15 +39,15 @@ def _encode(pairs) -> str:
 def site(acme, frozen):
     from datetime import UTC, datetime
 
+    from slotwise.bookings.links import link_create
     from slotwise.bookings.services import InviteeInput, booking_create
-    from slotwise.scheduling.services import single_use_link_create
 
     intro = acme["intro"]
     intro.questions = [{"key": "company", "label": "Company", "type": "text", "required": False, "options": []}]
     intro.save()
     team = factories.team(acme["org"], [acme["ana"]], slug="sales")
     factories.event_type(team=team, slug="demo", name="Team demo", kind="collective")
-    link = single_use_link_create(event_type=intro, created_by=acme["ana"], now=frozen)
+    link = link_create(event_type=intro, created_by=acme["ana"], now=frozen)
     invitee = booking_create(event_type=intro, start=datetime(2026, 3, 3, 9, tzinfo=UTC), now=frozen,
                              invitee=InviteeInput(name="Bo", email="bo@example.com", timezone="Europe/Berlin"))
     return {"team": team, "invitee": invitee, "link": link}

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 import icalendar
 import pytest
 
+from slotwise.bookings import availability
 from slotwise.bookings.models import Booking, Invitee, SingleUseLink
 from slotwise.bookings.services import InviteeInput, booking_create
 from slotwise.contacts.models import Contact, FunnelEvent
@@ -24,7 +25,7 @@ def slots(resp):
 
 def engine_starts(event_type, day, zone, now, **kw):
     lo, hi = selectors.local_range(day, day, zone)
-    result = selectors.event_availability(event_type=event_type, start=lo, end=hi, viewer_zone=zone, now=now, **kw)
+    result = availability.event_availability(event_type=event_type, start=lo, end=hi, viewer_zone=zone, now=now, **kw)
     return [s.isoformat() for s in result.days.get(day, [])]
 
 

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from slotwise.core.errors import InvalidInput, PermissionDenied
 
-from .models import Membership, Organization, Team
+from .models import Membership, Organization
 
 
 def membership_role_set(*, actor: Membership, membership: Membership, role: str) -> Membership:
@@ -27,21 +27,6 @@ def membership_role_set(*, actor: Membership, membership: Membership, role: str)
         Membership.objects.filter(pk=membership.pk).update(role=role)
         membership.role = role
     return membership
-
-
-def team_members_set(*, actor: Membership, team: Team, members: list[Membership]) -> Team:
-    if actor.organization_id != team.organization_id or not actor.is_admin:
-        raise PermissionDenied("only owners and admins change teams")
-    strangers = [m.slug for m in members if m.organization_id != team.organization_id]
-    if strangers:
-        raise InvalidInput(f"members: {strangers[0]} is not in this organization", field="members")
-    with transaction.atomic():
-        team.members.set(members)
-        # A host who leaves the team leaves its event pools too.
-        from slotwise.scheduling.models import PoolHost
-
-        PoolHost.objects.filter(event_type__team=team).exclude(membership__in=members).delete()
-    return team
 
 
 MAX_EMBED_ORIGINS = 20

@@ -19,13 +19,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from slotwise.accounts import lockout
+from slotwise.accounts.decorators import membership_required
 from slotwise.core.clientaddr import client_address
 from slotwise.core.clock import utc_now
 
 from .base import uri
 from .models import ApiToken, OAuthApplication, OAuthGrant, OAuthRefreshToken
 from .tokens import digest, token_create
-from .views import member_required
 
 ACCESS_TTL = timedelta(hours=2)
 CODE_TTL = timedelta(minutes=5)
@@ -90,7 +90,7 @@ def _check_authorize(params, membership) -> OAuthApplication:
     return app
 
 
-@member_required
+@membership_required
 def authorize(request):
     params = request.POST if request.method == "POST" else request.GET
     try:

@@ -6,7 +6,7 @@ starts when booking_create returns (the transaction has committed) and stops whe
 the invitee's email (and, separately, the host's). Emails that arrive more than once are counted: with
 several workers, a slow SMTP server (--smtp-delay) and a short lease (--lease), that is a job run twice.
 
-    .venv/bin/python bench/notify.py [--bookings 200] [--gap 0.05] [--workers 1] [--database-url URL]
+    .venv/bin/python -m slotwise.bench.notify [--bookings 200] [--gap 0.05] [--workers 1] [--database-url URL]
     Redis wake-ups: --wake redis --redis-url redis://127.0.0.1:6379/0
     Jobs run twice?  --bookings 50 --gap 0 --workers 2 --smtp-delay 0.3 --lease 8
 """
@@ -24,10 +24,6 @@ import tempfile
 import threading
 import time
 from datetime import timedelta
-from pathlib import Path
-
-SRC = Path(__file__).resolve().parents[1] / "src"
-sys.path.insert(0, str(SRC))
 
 
 class Accepted:
@@ -123,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
                                   increment_minutes=15, window_kind=EventType.WindowKind.UNLIMITED)
 
     workers = [
-        subprocess.Popen([sys.executable, "-m", "slotwise", "worker", "--concurrency", str(args.concurrency)], env={**os.environ, "PYTHONPATH": str(SRC)},
+        subprocess.Popen([sys.executable, "-m", "slotwise", "worker", "--concurrency", str(args.concurrency)], env=dict(os.environ),
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(args.workers)
     ]

@@ -6,7 +6,7 @@ CalDAV. The database is a fresh SQLite file in a temp dir unless DATABASE_URL is
 medians of --runs full syncs; "peak" is the largest Python heap (tracemalloc) during one extra sync, so the
 timed runs are not slowed by tracing.
 
-    .venv/bin/python bench/sync.py [--events 10000] [--runs 3] [--caldav-events 500] [--s2-events 100]
+    .venv/bin/python -m slotwise.bench.sync [--events 10000] [--runs 3] [--caldav-events 500] [--s2-events 100]
 """
 
 from __future__ import annotations
@@ -25,8 +25,6 @@ import tracemalloc
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 NOW = datetime(2026, 10, 12, 7, 0, tzinfo=UTC)  # the window crosses the EU and US fall-back days
 ZONES = [
@@ -259,10 +257,10 @@ def bench_caldav(host, n: int, runs: int) -> None:
 
 def bench_s2(org, feeds: Feeds, runs: int, events_per_host: int) -> None:
     from slotwise.accounts.models import Membership, Team, User
+    from slotwise.bookings.availability import event_availability
     from slotwise.calendars.services import connection_add_ics
     from slotwise.calendars.sync import sync_connection
     from slotwise.scheduling.models import AvailabilitySchedule, BusyBlock, EventType, PoolHost
-    from slotwise.scheduling.selectors import event_availability
 
     weekly = {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
     team = Team.objects.create(organization=org, slug="s2", name="S2", timezone="UTC")

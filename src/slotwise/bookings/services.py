@@ -19,7 +19,6 @@ from django.db.models import Count, F, Max
 
 from slotwise import engine
 from slotwise.accounts.models import Membership
-from slotwise.api import idempotency
 from slotwise.contacts.models import Contact
 from slotwise.core.errors import InvalidInput, NotFound, SlotUnavailable
 from slotwise.core.events import publish
@@ -28,7 +27,7 @@ from slotwise.core.timezones import validate_zone
 from slotwise.scheduling import selectors
 from slotwise.scheduling.models import EventType, PoolHost
 
-from . import calendar_object, links, tzdata
+from . import availability, calendar_object, links, tzdata
 from .models import Booking, BookingHost, Invitee
 
 MAX_NAME = 200
@@ -166,37 +165,13 @@ def booking_create(
     location: str | None = None,
     rescheduled_from: Booking | None = None,
     rng: random.Random | None = None,
-    idempotency_key: str | None = None,
     rescheduling: bool = False,
 ) -> Invitee:
     """Book `start` for `invitee`, or raise. Returns the invitee (its .booking is the scheduled event).
 
     Accepts only a start that the engine offers at `now` for this event type (and host, if the invitee
-    picked one), decided inside the transaction after the hosts are locked.
-
-    With `idempotency_key`, a retry of the same request returns the invitee the first one created; the
-    same key with a different request is refused."""
-    if idempotency_key is not None:
-        payload = {
-            "event_type": event_type.pk, "start": start.isoformat(), "invitee": invitee.__dict__,
-            "host": host.pk if host else None, "link": single_use_token, "duration": duration_minutes,
-            "location": location,
-        }
-        claimed = idempotency.claim(scope=f"booking_create:{event_type.organization_id}", key=idempotency_key,
-                                    payload=payload)
-        if claimed.replay is not None:
-            return Invitee.objects.select_related("booking").get(uid=claimed.replay[1]["invitee"])
-        try:
-            created = booking_create(
-                event_type=event_type, start=start, invitee=invitee, now=now, source=source, host=host,
-                single_use_token=single_use_token, duration_minutes=duration_minutes, location=location,
-                rescheduled_from=rescheduled_from, rng=rng, rescheduling=rescheduling,
-            )
-        except BaseException:
-            idempotency.release(claimed)  # nothing was booked: a retry may run again
-            raise
-        idempotency.settle(claimed, status=201, body={"invitee": str(created.uid)})
-        return created
+    picked one), decided inside the transaction after the hosts are locked. Retries are made safe by the
+    door that receives them (the API's Idempotency-Key, `slotwise.api.idempotency`)."""
     if start.tzinfo is None:
         raise InvalidInput("start: give an instant with a UTC offset", field="start")
     if start.second or start.microsecond:
@@ -244,7 +219,7 @@ def _create_locked(
 
     _lock_hosts(hosts)
     duration = duration_minutes or event_type.duration_minutes
-    inputs = selectors.host_inputs(
+    inputs = availability.host_inputs(
         event_type, hosts, start=start, end=start + timedelta(minutes=duration), duration_minutes=duration
     )
     mode = "one" if picked else inputs.mode
@@ -431,3 +406,4 @@ def booking_reschedule(
         )
         publish("booking.rescheduled", old=locked, invitee=invitee, new=new, now=now)
     return new
+

@@ -130,10 +130,6 @@ class EventType(models.Model):
         return f"{self.owner or self.team}/{self.slug}"
 
     @property
-    def is_team_event(self) -> bool:
-        return self.team_id is not None
-
-    @property
     def path(self) -> str:
         org = self.organization.slug
         if self.team_id:

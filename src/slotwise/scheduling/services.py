@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from slotwise.accounts.models import Membership, Organization, Team
-from slotwise.core.errors import InvalidInput, NotFound
+from slotwise.core.errors import InvalidInput, NotFound, PermissionDenied
 from slotwise.core.events import publish
 from slotwise.core.instants import parse_date
 from slotwise.core.timezones import validate_zone
@@ -314,13 +314,6 @@ def pool_set(*, event_type: EventType, hosts: list[tuple[Membership, int]]) -> l
         )
 
 
-def get_schedule(host: Membership) -> AvailabilitySchedule:
-    schedule = AvailabilitySchedule.objects.filter(owner=host).order_by("-is_default", "pk").first()
-    if schedule is None:
-        raise NotFound(f"host {host.slug} has no availability schedule")
-    return schedule
-
-
 def star_set(*, membership: Membership, event_type: EventType, starred: bool, now: datetime) -> bool:
     """Star or unstar an event type for one host (idempotent); returns whether it is now starred.
     Stars are shared by the dashboard, the API and the browser extension."""
@@ -334,3 +327,18 @@ def star_set(*, membership: Membership, event_type: EventType, starred: bool, no
     else:
         EventTypeStar.objects.filter(membership=membership, event_type=event_type).delete()
     return starred
+
+
+def team_members_set(*, actor: Membership, team: Team, members: list[Membership]) -> Team:
+    """Set a team's members. Here rather than in accounts because a host who leaves the team leaves its
+    event pools too, and pools are scheduling's."""
+    if actor.organization_id != team.organization_id or not actor.is_admin:
+        raise PermissionDenied("only owners and admins change teams")
+    strangers = [m.slug for m in members if m.organization_id != team.organization_id]
+    if strangers:
+        raise InvalidInput(f"members: {strangers[0]} is not in this organization", field="members")
+    with transaction.atomic():
+        team.members.set(members)
+        # A host who leaves the team leaves its event pools too.
+        PoolHost.objects.filter(event_type__team=team).exclude(membership__in=members).delete()
+    return team

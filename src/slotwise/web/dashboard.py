@@ -17,8 +17,11 @@ from django.views.decorators.http import require_POST
 from slotwise import engine
 from slotwise.accounts import services as accounts
 from slotwise.accounts.models import Membership
+from slotwise.accounts.selectors import current_membership
 from slotwise.bookings import links
+from slotwise.bookings import selectors as booked
 from slotwise.bookings import services as bookings
+from slotwise.bookings.availability import host_inputs
 from slotwise.bookings.models import Booking, Invitee, SingleUseLink
 from slotwise.bookings.noshow import invitee_no_show_set
 from slotwise.contacts import selectors as contacts
@@ -67,9 +70,7 @@ def host_required(view):
     @login_required
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        membership = (
-            Membership.objects.filter(user=request.user).select_related("organization", "user").order_by("pk").first()
-        )
+        membership = current_membership(request.user, organization=request.GET.get("org") or request.POST.get("org"))
         if membership is None:
             return render(request, "web/error.html", {"message": "Your account is not a host in any organization "
                                                                  "yet; ask an owner to add you."}, status=403)
@@ -81,7 +82,7 @@ def host_required(view):
 
 def _host_zone(m: Membership) -> str:
     """The zone a host reads times in: their default schedule's, else their account's."""
-    schedule = AvailabilitySchedule.objects.filter(owner=m).order_by("-is_default", "pk").first()
+    schedule = selectors.default_schedule(m)
     return schedule.timezone if schedule else (m.user.timezone or "UTC")
 
 
@@ -386,8 +387,7 @@ def _parse_overrides(text: str) -> tuple[dict, str | None]:
 @host_required
 def availability(request):
     m = request.membership
-    schedule = AvailabilitySchedule.objects.filter(owner=m).order_by("-is_default", "pk").prefetch_related(
-        "overrides").first()
+    schedule = selectors.default_schedule(m)
     if schedule is None:
         schedule = AvailabilitySchedule.objects.create(organization=m.organization, owner=m, is_default=True,
                                                        timezone=m.user.timezone or "UTC", weekly={})
@@ -441,7 +441,7 @@ def _week_preview(request, m: Membership, schedule: AvailabilitySchedule) -> dic
     days = [monday + timedelta(days=i) for i in range(7)]
     try:
         lo, hi = selectors.local_range(days[0], days[-1], zone)
-        inputs = selectors.host_inputs(chosen, [m], start=lo, end=hi)
+        inputs = host_inputs(chosen, [m], start=lo, end=hi)
     except SlotwiseError as exc:
         return {"preview": None, "preview_options": options, "preview_error": exc.message}
     step = chosen.increment_minutes
@@ -614,7 +614,7 @@ def team(request):
                 t = get_object_or_404(m.organization.teams, pk=_to_int(request.POST.get("team")))
                 chosen = Membership.objects.filter(organization=m.organization,
                                                    pk__in=[_to_int(v) for v in request.POST.getlist("members")])
-                accounts.team_members_set(actor=m, team=t, members=list(chosen))
+                scheduling.team_members_set(actor=m, team=t, members=list(chosen))
                 messages.success(request, f"Saved the members of {t.name}.")
         except SlotwiseError as exc:
             messages.error(request, exc.message)
@@ -647,7 +647,8 @@ def contact_detail(request, pk):
     m = request.membership
     contact = get_object_or_404(Contact, organization=m.organization, pk=pk)
     return render(request, "web/dash_contact.html", {
-        "contact": contact, "bookings": contacts.contact_bookings(contact),
+        "contact": contact,
+        "bookings": booked.invitee_history(organization_id=contact.organization_id, email=contact.email),
         "timeline": contacts.contact_timeline(contact), "nav": "contacts",
     })
 

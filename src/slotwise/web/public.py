@@ -1,6 +1,6 @@
 """Public pages: a host's page, booking pages (host, team, single-use), confirmation, cancel, reschedule.
 
-Thin doors: slots come from scheduling.selectors.event_availability, bookings from bookings.services.
+Thin doors: slots come from bookings.availability.event_availability, bookings from bookings.services.
 """
 
 import secrets
