@@ -96,3 +96,16 @@ def test_api_json_true_is_not_a_number(world, path, body):
     assert r.status_code == 400, r.content
     assert any(k in r.content.decode() for k in body if k not in ("owner", "owner_type", "name"))
     assert list(EventType.objects.values_list("pk", "duration_minutes", "active", "secret")) == before
+
+
+@pytest.mark.parametrize("name", ["Intro\r\nBcc: everyone@example.com", "Intro\ncall", "Intro\u2028call", "Intro\x07"])
+def test_line_breaks_and_control_characters_in_an_event_type_name_are_refused(world, name):
+    """An event type's name goes into email subjects and calendar SUMMARY lines, so it is one line of text,
+    whichever door it comes through (here the API; the dashboard and load files call the same service)."""
+    before = list(EventType.objects.values_list("pk", "name"))
+    created = world.api.post("/event_types", {"name": name})
+    renamed = world.api.patch(f"/event_types/{world.et.uuid}", {"name": name})
+    for r in (created, renamed):
+        assert r.status_code == 400, r.content
+        assert "must not contain" in r.json()["message"] and r.json()["details"][0]["parameter"] == "name", r.content
+    assert list(EventType.objects.values_list("pk", "name")) == before

@@ -13,6 +13,7 @@ from slotwise.accounts.models import Membership, Organization, Team
 from slotwise.core.errors import InvalidInput, NotFound, PermissionDenied
 from slotwise.core.events import publish
 from slotwise.core.instants import parse_date
+from slotwise.core.text import clean_name
 from slotwise.core.timezones import validate_zone
 
 from . import selectors
@@ -125,7 +126,8 @@ def clean_event_type(values: dict) -> dict:
         key = sorted(unknown)[0]
         raise InvalidInput(f"{key}: event types have no such setting", field=key)
     out = {}
-    name = str(values.get("name") or "").strip()
+    # A name goes into email subjects and calendar SUMMARY lines: one line, no control characters.
+    name = clean_name(str(values.get("name") or ""), field="name", label="Name", max_length=None)
     if not name:
         raise InvalidInput("name: give the event type a name, e.g. 30 minute call", field="name")
     if len(name) > 200:
