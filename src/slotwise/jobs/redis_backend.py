@@ -32,9 +32,9 @@ class RedisBackend(BaseTaskBackend):
 
     @property
     def client(self) -> redis.Redis:
-        if self._client is None:
-            self._client = redis.Redis.from_url(self.url, socket_timeout=30)
-        return self._client
+        from slotwise.core.redis import client
+
+        return client(self.url, socket_timeout=30)  # one per process, created under a lock
 
     def _queue_key(self, queue_name: str) -> str:
         return f"{self.key}:{queue_name}"
