@@ -50,6 +50,30 @@ def test_a_failed_request_replays_its_error_and_keys_are_per_token(world):
     assert r3.status_code == 201
 
 
+def test_a_server_failure_does_not_burn_the_key_so_the_retry_books(world, monkeypatch):
+    """Moved here from the booking service, which used to key requests itself: a request that fails on
+    our side (no answer reached the client) leaves its key free, and the retry books once."""
+    from slotwise.api.resources import scheduled_events
+
+    real = scheduled_events.bookings.booking_create
+    calls = []
+
+    def flaky(**kw):
+        calls.append(kw["start"])
+        if len(calls) == 1:
+            raise RuntimeError("the database went away")
+        return real(**kw)
+
+    monkeypatch.setattr(scheduled_events.bookings, "booking_create", flaky)
+    world.api.client.raise_request_exception = False
+    r1 = world.api.post("/invitees", _book_body(world), headers={"Idempotency-Key": "k-5"})
+    assert r1.status_code == 500
+    r2 = world.api.post("/invitees", _book_body(world), headers={"Idempotency-Key": "k-5"})
+    r3 = world.api.post("/invitees", _book_body(world), headers={"Idempotency-Key": "k-5"})
+    assert r2.status_code == r3.status_code == 201 and r3.json() == r2.json()
+    assert len(calls) == 2 and Invitee.objects.filter(email="grace@example.com").count() == 1
+
+
 @override_settings(SLOTWISE_API_RATE_LIMIT=3, SLOTWISE_API_RATE_WINDOW=60)
 def test_rate_limit_per_token_with_headers_and_retry_after(world, now):
     # now = 08:00:00 UTC exactly: the 60 s window ends at 08:01:00.

@@ -233,3 +233,45 @@ def test_rules_are_validated_with_messages_that_say_what_to_fix(org_hosts, kw, m
     with pytest.raises(InvalidInput, match=message):
         rule_create(**args)
     assert Rule.objects.count() == 0
+
+
+@pytest.mark.parametrize("url", ["https://169.254.169.254/latest/meta-data/", "https://10.0.0.1/", "http://[fd00::1]/"])
+def test_rule_webhook_urls_into_the_servers_network_are_refused_when_created(url, settings):
+    settings.OUTBOUND_ALLOW_LOOPBACK = True
+    with pytest.raises(InvalidInput) as refused:
+        rule_create(organization=f.org(), name="Leak", trigger="booking.created", action="webhook",
+                    params={"url": url})
+    assert refused.value.field == "params.url"
+    assert refused.value.message.startswith("Rule webhook URL: ") and "Slotwise connects only to public" in refused.value.message
+    assert Rule.objects.count() == 0
+
+
+def test_rule_webhook_to_loopback_in_production_sends_nothing_and_logs_why(settings, now):
+    hits = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self):
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *a):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        org = f.org()
+        host = f.host(org, "h")
+        rule_create(organization=org, name="Hook", trigger="booking.created", action="webhook",
+                    params={"url": f"http://127.0.0.1:{server.server_port}/in"})
+        settings.OUTBOUND_ALLOW_LOOPBACK = False
+        booking_create(event_type=f.event_type(host), start=datetime(2026, 3, 3, 9, 0, tzinfo=UTC), now=now,
+                       invitee=InviteeInput(name="Cy", email="cy@example.org", timezone="UTC"))
+        run_due(now)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert hits == []
+    (run,) = RuleRun.objects.all()
+    assert "Rule webhook: 127.0.0.1 is a loopback address" in run.error

@@ -154,3 +154,42 @@ def test_guard_kind_matches_the_database():
         else:
             cur.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'bookinghost_no_overlap%'")
         assert cur.fetchall()
+
+
+def test_managed_link_with_expiry_and_prefill_raced_20_times_gives_one_booking(host):
+    from datetime import timedelta
+
+    from slotwise.bookings import links
+
+    et = f.event_type(host, duration_minutes=30)
+    link = links.link_create(event_type=et, created_by=host, now=NOW, expires_at=NOW + timedelta(days=7),
+                             prefill_name="Casey Customer", reference="ZD-4711")
+    starts = [TEN.replace(hour=9 + n // 2, minute=30 * (n % 2)) for n in range(14)] + [
+        datetime(2026, 3, 4, 9 + n, 0, tzinfo=UTC) for n in range(6)
+    ]
+    oks, errors = race([attempt(et, s, n, single_use_token=link.token) for n, s in enumerate(starts)])
+    assert len(oks) == 1
+    assert len(errors) == 19 and all(isinstance(e, LinkUsed) for e in errors), {type(e) for e in errors}
+    assert Booking.objects.count() == 1 and Booking.objects.get().link_id == link.pk
+    link.refresh_from_db()
+    assert link.uses == 1 and link.state(NOW) == "used"
+
+
+def test_revoke_racing_bookings_through_the_link_revokes_or_books_never_both(host):
+    from slotwise.bookings import links
+    from slotwise.core.errors import Conflict
+
+    et = f.event_type(host, duration_minutes=30)
+    link = links.link_create(event_type=et, created_by=host, now=NOW)
+    starts = [TEN.replace(hour=9 + n // 2, minute=30 * (n % 2)) for n in range(10)]
+    bookers = [attempt(et, s, n, single_use_token=link.token) for n, s in enumerate(starts)]
+    revoker = lambda: links.link_revoke(link=link, by=host, now=NOW)  # noqa: E731
+    oks, errors = race([revoker, *bookers])
+    booked = Booking.objects.count()
+    link.refresh_from_db()
+    revoked = link.revoked_at is not None
+    assert (booked, revoked) in ((0, True), (1, False)), (booked, revoked, errors)
+    if revoked:
+        assert all(isinstance(e, LinkUsed) for e in errors)
+    else:
+        assert sum(isinstance(e, Conflict) and "already been used" in e.message for e in errors) >= 1

@@ -8,10 +8,10 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from slotwise.bookings.availability import event_availability
 from slotwise.bookings.services import InviteeInput, booking_create
 from slotwise.core.errors import SlotUnavailable
 from slotwise.scheduling.models import AvailabilitySchedule, BusyBlock
-from slotwise.scheduling.selectors import event_availability
 from tests import factories as f
 from tests.hypo import examples
 

@@ -13,7 +13,7 @@ from slotwise.bookings.services import (
     invitee_cancel,
 )
 from slotwise.contacts.models import Contact
-from slotwise.core.errors import IdempotencyMismatch, InvalidInput, SlotUnavailable
+from slotwise.core.errors import InvalidInput, SlotUnavailable
 from slotwise.scheduling.models import BusyBlock
 from tests import factories as f
 
@@ -189,23 +189,6 @@ def test_collective_books_every_host_and_needs_all_free():
         book(et, TUE_10)
     inv = book(et, datetime(2026, 3, 3, 14, tzinfo=UTC))
     assert set(inv.booking.host_blocks.values_list("membership__slug", flat=True)) == {"a", "b"}
-
-
-def test_idempotency_key_replays_the_first_booking_and_refuses_another_request():
-    et = f.event_type(ana(), duration_minutes=30)
-    first = book(et, TUE_10, idempotency_key="retry-1")
-    again = book(et, TUE_10, idempotency_key="retry-1")
-    assert again.pk == first.pk and Booking.objects.count() == 1
-    with pytest.raises(IdempotencyMismatch):
-        book(et, TUE_10 + timedelta(hours=1), idempotency_key="retry-1")
-
-
-def test_a_failed_request_does_not_burn_its_idempotency_key():
-    et = f.event_type(ana(), duration_minutes=30)
-    with pytest.raises(SlotUnavailable):
-        book(et, datetime(2026, 3, 8, 10, tzinfo=UTC), idempotency_key="k")
-    with pytest.raises(InvalidInput):
-        book(et, TUE_10, idempotency_key="k", tz="Nowhere/Land")
 
 
 def test_a_daily_limit_counts_meetings_not_seats():

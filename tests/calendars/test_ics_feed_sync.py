@@ -194,13 +194,13 @@ def test_a_moved_feed_is_followed(feed_server, host, now):
 
 
 def test_in_production_a_feed_cannot_reach_the_servers_own_network(feed_server, host, now, settings):
-    settings.SLOTWISE_CALENDAR_ALLOW_PRIVATE_URLS = False
+    settings.OUTBOUND_ALLOW_LOOPBACK = False
     feed_server.body = cal("UID:a\r\nDTSTART:20260303T090000Z\r\nDTEND:20260303T100000Z").encode()
     conn = connection_add_ics(membership=host, url=feed_server.url, now=now)
     result = sync_connection(connection=conn, now=now)
     conn.refresh_from_db()
     assert not result.ok
-    assert conn.last_error.endswith("127.0.0.1 is an address inside this server's network; use a public address")
+    assert conn.last_error.startswith("Calendar feed: 127.0.0.1 is a loopback address; Slotwise connects only to public addresses")
     assert feed_server.requests == []
 
 

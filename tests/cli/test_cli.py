@@ -79,6 +79,17 @@ def test_book_errors_are_one_clear_line(cli, args, message):
     assert p.returncode != 0 and message in p.stderr and "Traceback" not in p.stderr
 
 
+@pytest.mark.parametrize("name, message", [
+    ("Ola\r\nBcc: all@example.com", "Name must not contain line breaks"),
+    ("Ola\x07", "Name must not contain control characters (found U+0007)"),
+    ("Ola \udcff", "Name contains broken Unicode"),  # an argv byte that is not UTF-8 (surrogateescape)
+])
+def test_cli_book_refuses_line_breaks_control_characters_and_broken_unicode_in_the_name(cli, name, message):
+    p = cli("book", "cli/nia/chat", "--start", "2026-03-10T13:30:00Z", "--name", name, "--email", "o@example.com",
+            "--tz", "UTC", "--now", "2026-03-01T00:00:00Z", ok=False)
+    assert p.returncode == 2 and message in p.stderr and "Traceback" not in p.stderr
+
+
 def test_a_malformed_load_file_names_the_line(cli):
     bad = cli.data / "bad.yaml"
     bad.write_text(ORG.replace("duration: 30", "duration: thirty"))
@@ -102,3 +113,27 @@ def test_production_mode_refuses_the_development_secret(tmp_path):
     p = subprocess.run([sys.executable, "-m", "slotwise", "migrate", "-v0"], env=env, capture_output=True,
                        text=True, timeout=120)
     assert p.returncode == 0, p.stderr
+
+
+def test_link_create_list_and_revoke(cli):
+    made = json.loads(cli("link", "create", "cli/nia/chat", "--expires", "7d", "--name", "Casey Customer",
+                          "--email", "casey@customer.test", "--ref", "ZD-4711", "--by", "nia@cli.test",
+                          "--now", "2026-03-02T08:00:00Z", "--json").stdout)
+    assert made["state"] == "unused" and made["expires_at"] == "2026-03-09T08:00:00Z"
+    assert made["prefill"] == {"name": "Casey Customer", "email": "casey@customer.test", "reference": "ZD-4711"}
+    assert made["created_by"] == "nia@cli.test" and made["url"].endswith("/") and "/d/" in made["url"]
+    listed = json.loads(cli("link", "list", "cli", "--now", "2026-03-02T08:00:00Z", "--json").stdout)
+    assert [r["uuid"] for r in listed] == [made["uuid"]]
+    # Past its expiry the same link lists as expired.
+    later = json.loads(cli("link", "list", "cli/nia/chat", "--now", "2026-03-10T00:00:00Z", "--json").stdout)
+    assert later[0]["state"] == "expired"
+    assert cli("link", "revoke", made["url"], "--now", "2026-03-02T09:00:00Z").stdout.strip() == f"revoked {made['uuid']}"
+    revoked = json.loads(cli("link", "list", "cli", "--state", "revoked", "--json").stdout)
+    assert [(r["uuid"], r["revoked_at"]) for r in revoked] == [(made["uuid"], "2026-03-02T09:00:00Z")]
+
+
+def test_link_errors_say_what_to_fix_and_exit_2(cli):
+    bad = cli("link", "create", "cli/nia/chat", "--expires", "tomorrow-ish", ok=False)
+    assert bad.returncode == 2 and "neither a duration such as 7d" in bad.stderr and "Traceback" not in bad.stderr
+    again = cli("link", "revoke", "00000000-0000-0000-0000-000000000000", ok=False)
+    assert again.returncode == 2 and "no scheduling link" in again.stderr

@@ -136,3 +136,11 @@ def test_json_files_load_too_with_line_numbers():
         load_text(text, now=NOW)
     load_text(text.replace("Mars", "Asia/Tokyo"), now=NOW)
     assert Membership.objects.get(organization__slug="j").slug == "a"
+
+
+def test_load_file_with_nul_or_line_breaks_in_a_name_is_refused_with_the_line(db):
+    for bad in ('"Ana\\u0000"', '"Ana\\r\\nBcc: x@example.com"', '"Ana\\u0007"'):
+        with pytest.raises(LoadError) as err:
+            load_text(GOOD.replace("    name: Ana\n", f"    name: {bad}\n", 1), now=NOW)
+        assert "hosts[0].name: must not contain" in err.value.message, err.value.message
+    assert not Organization.objects.exists()

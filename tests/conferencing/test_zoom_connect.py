@@ -51,3 +51,27 @@ def test_a_forged_state_or_a_bad_code_is_refused_with_a_message(client, zoom):
     assert resp.status_code == 400
     assert b"Zoom refused the authorization code (400); connect Zoom again" in resp.content
     assert not ZoomGrant.objects.exists()
+
+
+def test_zoom_calls_into_the_servers_network_are_refused_without_a_request(settings, monkeypatch):
+    """Zoom's base URLs are settings; a wrong one (or a compromised environment) must not reach metadata."""
+    import socket
+    from datetime import UTC, datetime, timedelta
+    from types import SimpleNamespace
+
+    from slotwise.conferencing import zoom
+
+    def no_connect(self, address):
+        raise AssertionError(f"connected to {address}")
+
+    monkeypatch.setattr(socket.socket, "connect", no_connect)
+    settings.ZOOM_API_BASE = "http://169.254.169.254/v2"
+    settings.ZOOM_OAUTH_BASE = "http://10.0.0.1"
+    now = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    grant = SimpleNamespace(access_token="a", refresh_token="r", expires_at=now + timedelta(hours=1))
+    with pytest.raises(zoom.ZoomError) as refused:
+        zoom.create_meeting(grant=grant, now=now, body={})
+    assert refused.value.permanent
+    assert str(refused.value).startswith("Zoom: 169.254.169.254 is a link-local address")
+    with pytest.raises(zoom.ZoomError, match="Zoom: 10.0.0.1 is a private address"):
+        zoom.refresh("r", now=now)

@@ -107,6 +107,7 @@ def scenarios(draw, n_hosts=1):
                 busy=busy,
                 day_bookings=draw(st.lists(minute, max_size=3)),
                 sessions=sessions,
+                known_until=draw(st.none() | minute),  # a calendar read only so far ahead
             )
         )
     now = draw(minute) - timedelta(days=1)

@@ -399,6 +399,18 @@ def test_rolling_window():
     assert explain(r, host, now=now, start=U(2026, 6, 2, 10)) == []
 
 
+def test_busy_time_beyond_the_sync_horizon_is_not_offered_and_explained():
+    # Calendars read until 11:15: a meeting (with its 15-minute buffer after) must end by then.
+    host = HostInput("h", hours("UTC", (time(9), time(12))), known_until=U(2026, 6, 1, 11, 15))
+    r = rules("UTC", 30, buffer_after=timedelta(minutes=15))
+    got = slots(r, host, U(2026, 6, 1), U(2026, 6, 3), now=EARLY).starts()
+    assert got == [U(2026, 6, 1, 9), U(2026, 6, 1, 9, 30), U(2026, 6, 1, 10), U(2026, 6, 1, 10, 30)]
+    assert explain(r, host, now=EARLY, start=U(2026, 6, 1, 10, 30)) == []
+    assert explain(r, host, now=EARLY, start=U(2026, 6, 1, 11)) == [Reason.NOT_SYNCED]
+    assert explain(r, host, now=EARLY, start=U(2026, 6, 2, 9)) == [Reason.NOT_SYNCED]
+    assert free_hosts(r, [host], now=EARLY, start=U(2026, 6, 2, 9)) == []
+
+
 def test_range_window_uses_clock_zone_dates():
     # The window is the Auckland (+12) date 2026-06-02: [06-01 12:00 UTC, 06-02 12:00 UTC).
     host = HostInput("h", hours("UTC", (time(0), None)))

@@ -20,7 +20,7 @@ def database_url() -> str:
     return f"postgres://{user}{password}@{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}"
 
 
-def start_worker(*, smtp_port: int | None = None, lease_seconds: int = 2, extra: list[str] = (), env: dict | None = None):
+def start_worker(*, smtp_port: int | None = None, lease_seconds: float = 2, extra: list[str] = (), env: dict | None = None):
     environ = {
         **os.environ,
         "DATABASE_URL": database_url(),
@@ -48,7 +48,7 @@ def wait_started(proc, timeout: float = 90) -> None:
         ready, _, _ = select.select([proc.stdout], [], [], 0.5)
         if ready:
             line = proc.stdout.readline()
-            if " started (backend " in line:
+            if " started (" in line:
                 return
             if not line and proc.poll() is not None:
                 raise AssertionError(f"the worker exited with {proc.returncode} before starting")

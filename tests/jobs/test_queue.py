@@ -1,15 +1,16 @@
 """The durable queue: due times, attempts and backoff, leases, deferral, retry, and the wake-up after commit."""
 
 import threading
-import uuid
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection, transaction
-from django_tasks_db.models import DBTaskResult
 
+from slotwise.core.clock import utc_now
+from slotwise.jobs import services, wake
 from slotwise.jobs.models import Job
-from slotwise.jobs.services import LEASE, Defer, backoff, claim, enqueue, handler, retry, run_due
+from slotwise.jobs.services import LEASE, Defer, backoff, claim, enqueue, handler, retry, run_due, run_job
 from slotwise.jobs.worker import Worker
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -115,74 +116,105 @@ def test_claims_take_the_oldest_due_first():
     assert [j.payload["m"] for j in claim(T0, limit=2)] == [5, 3]
 
 
+def redis_waiting(settings) -> int:
+    return wake._redis().llen(settings.SLOTWISE_JOBS_REDIS_KEY)
+
+
 @pytest.mark.django_db(transaction=True)
-def test_one_wake_up_is_enqueued_after_the_commit_not_before():
+def test_redis_wake_ups_are_sent_after_the_commit_not_before(redis_wake, settings):
     with transaction.atomic():
         for n in range(3):
             enqueue("test.record", {"n": n}, due_at=T0)
-        assert DBTaskResult.objects.count() == 0
-    ticks = list(DBTaskResult.objects.values_list("task_path", "status"))
-    assert ticks == [("slotwise.jobs.tasks.tick", "READY")]
+        assert redis_waiting(settings) == 0
+    assert redis_waiting(settings) == 3  # one per job: as many idle workers wake as there are jobs
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_rolled_back_transaction_leaves_neither_job_nor_wake_up():
+def test_a_rolled_back_transaction_leaves_neither_job_nor_redis_wake_up(redis_wake, settings):
     with pytest.raises(ZeroDivisionError):
         with transaction.atomic():
             enqueue("test.record", {"n": 1}, due_at=T0)
             raise ZeroDivisionError("the booking failed after its job was written")
     assert Job.objects.count() == 0
-    assert DBTaskResult.objects.count() == 0
+    assert redis_waiting(settings) == 0
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_database_backend_wakes_a_waiting_worker():
+def test_redis_wakes_a_waiting_worker(redis_wake, settings):
     worker = Worker(interval=30)
-    waiter = threading.Thread(target=worker.wait)
-    waiter.start()
-    enqueue("test.record", {"n": 1}, due_at=T0)  # autocommit: kicked at once
-    waiter.join(timeout=5)
-    assert not waiter.is_alive(), "the worker slept through the wake-up"
-    assert DBTaskResult.objects.count() == 0  # the tick was consumed
-    assert worker.run_once() == 1
-    assert calls == [{"n": 1}]
-    worker.stop.set()
-
-
-@pytest.fixture
-def redis_tasks(settings):
-    key = f"slotwise-test:{uuid.uuid4().hex}"
-    settings.TASKS = {"default": {"BACKEND": "slotwise.jobs.redis_backend.RedisBackend",
-                                  "OPTIONS": {"url": "redis://127.0.0.1:6379/0", "key": key}}}
-    from django_tasks import task_backends
-
-    yield task_backends["default"]
-    task_backends["default"].clear()
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_redis_backend_wakes_a_waiting_worker(redis_tasks):
-    worker = Worker(interval=30)
-    waiter = threading.Thread(target=worker.wait)
+    woken = []
+    waiter = threading.Thread(target=lambda: woken.append(worker.wait()))
     waiter.start()
     with transaction.atomic():
         enqueue("test.record", {"n": 1}, due_at=T0)
         enqueue("test.record", {"n": 2}, due_at=T0)
     waiter.join(timeout=5)
     assert not waiter.is_alive(), "the worker slept through the wake-up"
-    assert redis_tasks.client.llen(redis_tasks._queue_key("default")) == 0
+    assert woken == [True] and redis_waiting(settings) == 1  # the other wake-up is for another worker
     assert worker.run_once() == 2
     assert sorted(c["n"] for c in calls) == [1, 2]
-    assert DBTaskResult.objects.count() == 0
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_lost_wake_up_costs_latency_not_work(redis_tasks):
+def test_a_lost_wake_up_costs_latency_not_work(redis_wake):
     enqueue("test.record", {"n": 1}, due_at=T0)
-    redis_tasks.clear()  # the wake-up is lost (Redis restarted, say)
+    wake.clear_redis()  # the wake-up is lost (Redis restarted, say)
     worker = Worker(interval=0.05)
-    worker.wait()
+    assert worker.wait() is False
     assert worker.run_once() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_sqlite_and_postgres_alike_an_idle_worker_polls():
+    worker = Worker(interval=0.2)
+    worker.run_once()
+    enqueue("test.record", {"n": 1}, due_at=T0)
+    worker.wait()  # woken or not, it looks again after the interval
+    assert worker.run_once() == 1
+    worker.close_waiter()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_postgres_notifies_listening_workers_on_commit_and_never_on_rollback():
+    listener, stop = wake.PostgresWaiter(), threading.Event()
+    try:
+        with pytest.raises(ZeroDivisionError):
+            with transaction.atomic():
+                enqueue("test.record", {"n": 1}, due_at=T0)
+                raise ZeroDivisionError("the booking failed after its job was written")
+        assert listener.wait(0.5, stop) is False
+        with transaction.atomic():
+            enqueue("test.record", {"n": 2}, due_at=T0)
+            enqueue("test.record", {"n": 3}, due_at=T0)
+            assert listener.wait(0.5, stop) is False  # not before the commit
+        assert listener.wait(5, stop) is True
+        assert listener.wait(0.2, stop) is False  # one transaction, one notification
+    finally:
+        listener.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_postgres_wakes_an_idle_worker_long_before_its_poll_interval():
+    interval = 20.0
+    worker = Worker(interval=interval)
+    thread = threading.Thread(target=worker.loop)
+    thread.start()
+    try:
+        time.sleep(1.0)  # the worker has looked at the empty queue and is waiting
+        with transaction.atomic():
+            enqueue("test.record", {"n": 1}, due_at=T0)
+        committed = time.monotonic()
+        while not calls and time.monotonic() - committed < interval:
+            time.sleep(0.01)
+        latency = time.monotonic() - committed
+    finally:
+        worker.stop.set()
+        thread.join(10)
+    print(f"commit -> job run on an idle PostgreSQL worker: {latency * 1000:.0f} ms (poll interval {interval:.0f} s)")
+    assert calls == [{"n": 1}]
+    assert latency < interval / 4, f"the job ran {latency:.1f}s after the commit: woken by the poll, not by NOTIFY"
 
 
 @pytest.mark.postgres
@@ -256,3 +288,37 @@ def test_a_job_running_longer_than_half_its_lease_keeps_renewing_it(monkeypatch)
     assert seen[0] > start + timedelta(seconds=0.4)  # renewed at least once past the first lease
     job = Job.objects.get()
     assert (job.status, job.locked_until) == ("done", None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_claimed_late_in_a_long_run_holds_a_lease_that_starts_when_it_is_claimed(monkeypatch):
+    """The bug behind jobs running twice: one `now` for a whole run made later claims hand out leases that
+    had already expired, free for another worker to take."""
+    monkeypatch.setattr(services, "LEASE", timedelta(seconds=0.6))
+    seen = []
+
+    @handler("test.slow-and-watched")
+    def _slow(payload, job):
+        seen.append(Job.objects.get(pk=job.pk).locked_until - utc_now())
+        time.sleep(0.25)
+
+    for n in range(5):  # 1.25 s of work: the run outlasts the lease twice over
+        enqueue("test.slow-and-watched", {"n": n}, due_at=T0)
+    assert run_due() == 5
+    assert len(seen) == 5
+    assert all(left > timedelta(seconds=0.3) for left in seen), seen
+
+
+@pytest.mark.django_db
+def test_a_worker_whose_lease_was_taken_over_cannot_finish_the_job():
+    job = enqueue("test.record", {"fail": True}, due_at=T0)
+    (stale,) = claim(T0)  # this worker stalls past its lease ...
+    (current,) = claim(T0 + LEASE)  # ... and another takes the job over
+    run_job(stale, T0 + LEASE)  # the stale one fails and would schedule a retry
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.locked_until) == ("running", 2, T0 + 2 * LEASE)
+    calls.clear()
+    current.payload = {}
+    run_job(current, T0 + LEASE)
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == ("done", 2)

@@ -3,7 +3,6 @@
 import re
 import signal
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,16 +17,11 @@ from .process import start_worker, wait_started
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_three_workers_on_the_redis_backend_send_every_email_once(settings, now):
-    key = f"slotwise-test:{uuid.uuid4().hex}"
-    settings.TASKS = {"default": {"BACKEND": "slotwise.jobs.redis_backend.RedisBackend",
-                                  "OPTIONS": {"url": "redis://127.0.0.1:6379/0", "key": key}}}
-    env = {"SLOTWISE_TASKS_BACKEND": "slotwise.jobs.redis_backend.RedisBackend",
-           "REDIS_URL": "redis://127.0.0.1:6379/0", "SLOTWISE_TASKS_REDIS_KEY": key}
+def test_three_workers_woken_through_redis_send_every_email_once(redis_wake, now):
     org = f.org()
     et = f.event_type(f.host(org, "ola", email="ola@example.com"), name="Call")
     with SmtpServer() as server:
-        workers = [start_worker(smtp_port=server.port, env=env, extra=["--interval", "5"]) for _ in range(3)]
+        workers = [start_worker(smtp_port=server.port, env=redis_wake, extra=["--interval", "5"]) for _ in range(3)]
         try:
             for w in workers:
                 wait_started(w)

@@ -56,7 +56,7 @@ def test_new_booking_sends_an_imip_request_in_the_invitees_zone(setup, smtp, now
     assert part.get_content_type() == "text/calendar"
     assert part.get_param("method") == "REQUEST"
     assert str(cal["METHOD"]) == "REQUEST"
-    assert str(ev["UID"]) == f"{invitee.uid}@book.example.com"
+    assert str(ev["UID"]) == f"{invitee.booking.uid}@book.example.com"  # the meeting's UID (calendar_object.py)
     assert ev["SEQUENCE"] == 0
     assert ev["DTSTART"].params["TZID"] == BERLIN
     assert ev.decoded("DTSTART") == datetime(2026, 3, 2, 10, 0, tzinfo=ev.decoded("DTSTART").tzinfo)
@@ -138,7 +138,7 @@ def test_reschedule_moves_the_same_calendar_entry_and_a_later_cancel_removes_it(
     mails = smtp.to("ada@example.org")
     assert [parsed(m)[1]["METHOD"] for m in mails] == ["REQUEST", "REQUEST", "CANCEL"]
     evs = [parsed(m)[2] for m in mails]
-    assert {str(e["UID"]) for e in evs} == {f"{first.uid}@book.example.com"}
+    assert {str(e["UID"]) for e in evs} == {f"{first.booking.uid}@book.example.com"}
     assert [e["SEQUENCE"] for e in evs] == [0, 1, 2]
     assert [e.decoded("DTSTART").astimezone(UTC) for e in evs] == [
         datetime(2026, 3, 2, 9, 0, tzinfo=UTC), datetime(2026, 3, 3, 14, 30, tzinfo=UTC),

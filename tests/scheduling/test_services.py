@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from slotwise.bookings import links
 from slotwise.bookings.services import InviteeInput, booking_create
 from slotwise.core.errors import InvalidInput
 from slotwise.core.events import subscribe
@@ -71,4 +72,4 @@ def test_pool_and_single_use_link_guards(acme, now):
     acme["intro"].active = False
     acme["intro"].save()
     with pytest.raises(InvalidInput, match="turn it on before sharing a link"):
-        services.single_use_link_create(event_type=acme["intro"], created_by=acme["ana"], now=now)
+        links.link_create(event_type=acme["intro"], created_by=acme["ana"], now=now)

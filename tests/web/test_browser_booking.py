@@ -1,11 +1,14 @@
 """An invitee books through a real browser (headless Chromium) in several time zones; the times the page
 shows are compared with the engine's (event_availability), formatted independently here."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import expect
 
+from slotwise.bookings import availability
 from slotwise.bookings.models import Booking, Invitee, SingleUseLink
 from slotwise.contacts.models import Contact, FunnelEvent
 from slotwise.scheduling import selectors
@@ -22,7 +25,7 @@ def twelve(instant, zone):
 
 def offered(event_type, day, zone, now):
     lo, hi = selectors.local_range(day, day, zone)
-    result = selectors.event_availability(event_type=event_type, start=lo, end=hi, viewer_zone=zone, now=now)
+    result = availability.event_availability(event_type=event_type, start=lo, end=hi, viewer_zone=zone, now=now)
     return result.days.get(day, [])
 
 
@@ -47,7 +50,8 @@ def test_book_in_the_browsers_zone_shows_the_engines_times(live_server, open_pag
     page = open_page(zone)
     page.goto(f"{live_server.url}/acme/ana/intro/")
     # The browser reports its zone; the server re-renders the calendar in it.
-    page.wait_for_function(f"document.querySelector('#tz').value === '{zone}'")
+    # (expect() polls without eval, which the pages' Content-Security-Policy forbids)
+    expect(page.locator("#tz")).to_have_value(zone)
     page.wait_for_selector(f"#local-now:has-text('{zone}')")
     pick_day(page, day)
     expected = offered(acme["intro"], day, zone, frozen)
@@ -256,17 +260,31 @@ def test_booking_page_works_at_phone_width(live_server, open_page, acme, frozen)
     shot(page, "booking-form-390")
 
 
-def test_embedded_page_sizes_its_iframe(live_server, open_page, acme, frozen):
+def other_origin(live_server, host: str) -> str:
+    """The live server under another host name: another origin on this machine."""
+    return re.sub(r"//[^:/]+", f"//{host}", live_server.url, count=1)
+
+
+def partner_site(page, origin, live_server, settings, path="/acme/ana/intro/"):
+    """Open a page of another site (at `origin`, tests/web/partner_urls.py) that embeds `path`."""
+    from urllib.parse import urlencode
+
+    settings.ROOT_URLCONF = "tests.web.partner_urls"
+    query = urlencode({"embed": f"{live_server.url}{path}", "script": f"{live_server.url}/static/web/embed.js"})
+    page.goto(f"{origin}/partner-site/?{query}")
+
+
+def test_embedded_page_sizes_its_iframe(live_server, open_page, acme, frozen, settings):
+    partner = other_origin(live_server, "127.0.0.1")
+    acme["org"].embed_origins = [partner]  # the site the organization allows to frame it
+    acme["org"].save()
     page = open_page("Europe/Berlin", width=390)
-    page.set_content(
-        f'<h1>Partner site</h1><div data-slotwise-url="{live_server.url}/acme/ana/intro/"></div>'
-        f'<script src="{live_server.url}/static/web/embed.js"></script>'
-    )
+    partner_site(page, partner, live_server, settings)
     frame = page.frame_locator("iframe")
     frame.locator("#picker-form").wait_for()
     frame.locator("a.day[data-date='2026-03-03']").click()
     frame.locator("#times a.slot >> nth=0").wait_for()
-    page.wait_for_function("document.querySelector('iframe').style.height !== '700px'")
+    expect(page.locator("iframe")).not_to_have_attribute("style", re.compile(r"height: 700px"))
     page.wait_for_timeout(300)  # the last resize message after the times were swapped in
     inner = page.frames[1].evaluate("document.documentElement.offsetHeight")
     assert inner > 1200  # a phone-width calendar and a day of times

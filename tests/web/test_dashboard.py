@@ -9,7 +9,7 @@ from slotwise.bookings.models import SingleUseLink
 from slotwise.bookings.services import InviteeInput, booking_create
 from slotwise.core.events import subscribe
 from slotwise.scheduling.models import AvailabilitySchedule, EventType, PoolHost
-from slotwise.web.models import Favorite
+from slotwise.scheduling.models import EventTypeStar as Favorite
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -48,6 +48,9 @@ class Organization(models.Model):
     name = models.CharField(max_length=200)
     timezone = models.CharField(max_length=64, default="UTC")
     created_at = models.DateTimeField(default=now)
+    # Origins (scheme://host[:port]) whose pages may frame this organization's booking pages; see
+    # web/EMBEDDING.md. Empty: only Slotwise itself may frame them.
+    embed_origins = models.JSONField(default=list, blank=True)
 
     def __str__(self):
         return self.slug
@@ -66,6 +69,11 @@ class Membership(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     slug = models.SlugField(max_length=64, help_text="The host's part of the booking URL: /<org>/<slug>/")
+    dead_link_offers_public_page = models.BooleanField(
+        default=False,
+        help_text="When a single-use link this host sent is used, expired or revoked, its page offers the "
+        "host's public booking page",
+    )
     created_at = models.DateTimeField(default=now)
 
     class Meta:
@@ -97,3 +105,16 @@ class Team(models.Model):
 
     def __str__(self):
         return f"{self.organization.slug}/team/{self.slug}"
+
+
+class LoginThrottle(models.Model):
+    """Failed sign-ins counted under one key: "account:<email>" or "address:<ip>" (see accounts/lockout.py).
+    A row exists only while there are failures to remember."""
+
+    key = models.CharField(max_length=300, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.key}: {self.failures}"

@@ -1,7 +1,6 @@
 """The pieces every resource module shares: the API object, token auth, Calendly's error shape (mapped
 from slotwise.core.errors in ONE handler), uris, timestamps, cursor pagination and Idempotency-Key."""
 
-import base64
 import binascii
 import functools
 import json
@@ -13,17 +12,28 @@ from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core import signing
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import Http404, HttpRequest, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
-from pydantic import WithJsonSchema
+from pydantic import BeforeValidator, WithJsonSchema
 
 from slotwise.api import idempotency
-from slotwise.core import ratelimit
+from slotwise.core import ratelimit, text
 from slotwise.core.clock import utc_now
-from slotwise.core.errors import InvalidInput, NotFound, PermissionDenied, RateLimited, SlotwiseError, Unauthenticated
+from slotwise.core.errors import (
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    PermissionDenied,
+    RateLimited,
+    SlotwiseError,
+    Unauthenticated,
+)
 
 from .tokens import authenticate
 
@@ -36,6 +46,7 @@ TITLES = {
     403: "Permission Denied",
     404: "Resource Not Found",
     409: "Already Exists",
+    413: "Payload Too Large",
     422: "Unprocessable Entity",
     424: "External Calendar Error",
     429: "Too Many Requests",
@@ -53,7 +64,7 @@ class Error(Schema):
     details: list[ErrorDetail] = []
 
 
-ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error, 429: Error}
+ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 413: Error, 422: Error, 429: Error}
 
 
 def responses(status: int, schema) -> dict:
@@ -113,55 +124,85 @@ class TokenAuth(HttpBearer):
         return found
 
 
-def _unstorable(value, where: str) -> str | None:
-    """The first string in `value` that no database can store (NUL; a lone surrogate), by its path."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            return where
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return where
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            found = _unstorable(k, where) or _unstorable(v, f"{where}.{k}" if where else str(k))
-            if found:
-                return found
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            found = _unstorable(v, f"{where}[{i}]")
-            if found:
-                return found
-    return None
+# Deeper than any body this API takes; refused before parsing, so no parser recurses on it.
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+
+
+def _json_depth(raw: bytes) -> int:
+    """How deeply a JSON text nests arrays and objects (strings skipped), without parsing it."""
+    depth = deepest = 0
+    for ch in _JSON_STRING.sub(b"", raw).translate(None, delete=bytes(set(range(256)) - set(b"[]{}"))):
+        depth += 1 if ch in b"[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def read_body(request) -> bytes:
+    """The request body, or the 413 that says how big a body may be."""
+    try:
+        return request.body
+    except RequestDataTooBig:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        raise PayloadTooLarge(f"The request body is larger than {limit} bytes; send a smaller body") from None
+
+
+def read_json(request):
+    """The JSON body parsed, refused with a 400 when it nests deeper than MAX_JSON_DEPTH."""
+    raw = read_body(request)
+    if _json_depth(raw) > MAX_JSON_DEPTH:
+        raise InvalidInput(f"body: the JSON is nested more than {MAX_JSON_DEPTH} levels deep; send a flatter body",
+                           field="body")
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        raise InvalidInput(f"body: the JSON is nested more than {MAX_JSON_DEPTH} levels deep; send a flatter body",
+                           field="body") from None
+
+
+def _read_form(request):
+    try:
+        return request.POST
+    except MultiPartParserError as exc:
+        raise InvalidInput(f"body: {request.content_type} could not be read ({exc}); send "
+                           "multipart/form-data with a boundary, or JSON", field="body") from None
+    except RequestDataTooBig:
+        return read_body(request)
+    except TooManyFieldsSent:
+        raise InvalidInput("body: too many form fields; send fewer", field="body") from None
 
 
 def _refuse_unstorable(request) -> None:
-    """PostgreSQL refuses NUL characters in text (a 500 deep in a query); refuse them here, with a 400 that
-    names the parameter, for the query string, forms and JSON bodies alike."""
-    found = None
-    for key, values in request.GET.lists():
-        found = found or _unstorable(key, key) or _unstorable(values, key)
-    if request.body and request.content_type == "application/json":
+    """Text from outside through slotwise.core.text (NUL, lone surrogates, control characters) for the query
+    string, forms and JSON bodies alike, before ninja reads the parameters; a 400 names the parameter."""
+    found = text.find_refused({k: v for k, v in request.GET.lists()})
+    if found is not None:
+        name = re.sub(r"\[\d+\]$", "", found[0])
+        raise InvalidInput(f"{name}: {found[1]}; remove it", field=name)
+    body = read_body(request)
+    if body and request.content_type == "application/json":
         try:
-            body = json.loads(request.body)
+            body = read_json(request)
         except ValueError:
             body = {}  # ninja reports the malformed body
         if request.method in ("POST", "PATCH") and not isinstance(body, dict):
             raise InvalidInput("body: send a JSON object, e.g. {}", field="body")
-        found = found or _unstorable(body, "")
-    elif request.method == "POST" and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        for key, values in request.POST.lists():
-            found = found or _unstorable(key, key) or _unstorable(values, key)
+        found = text.find_refused(body)
+    elif request.method == "POST" and (request.content_type.startswith("multipart/")
+                                       or request.content_type == "application/x-www-form-urlencoded"):
+        found = text.find_refused({k: v for k, v in _read_form(request).lists()})
+    else:
+        found = None
     if found is not None:
-        name = re.sub(r"\[\d+\]$", "", found) or None
-        raise InvalidInput(f"{name or 'body'}: contains a NUL character or broken Unicode; remove it", field=name)
+        name = re.sub(r"\[\d+\]$", "", found[0]) or None
+        raise InvalidInput(f"{name or 'body'}: {found[1]}; remove it", field=name)
 
 
 def _merge_json_filters(request) -> None:
     """Some Calendly clients send list filters as a JSON body on GET. Take them as query parameters (the
     query string wins); runs after auth and before ninja reads the parameters."""
     try:
-        body = json.loads(request.body)
+        body = read_json(request)
     except ValueError:
         return
     if not isinstance(body, dict):
@@ -238,6 +279,16 @@ def install_error_handlers(api: NinjaAPI) -> None:
         first = details[0] if details else {"parameter": None, "message": "is invalid"}
         message = f"{first['parameter']}: {first['message']}" if first["parameter"] else first["message"]
         return respond(request, InvalidInput(f"The supplied parameters are invalid ({message})", details=details))
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request, exc):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return respond(request, PayloadTooLarge(f"The request body is larger than {limit} bytes; send a smaller body"))
+
+    @api.exception_handler(MultiPartParserError)
+    def bad_multipart(request, exc):
+        return respond(request, InvalidInput(f"body: the form could not be read ({exc}); send multipart/form-data "
+                                             "with a boundary, or JSON", field="body"))
 
     @api.exception_handler(Http404)
     def not_found(request, exc):
@@ -355,22 +406,26 @@ def check_org(request, organization: str | None, *, field: str = "organization")
 # ---- pagination -------------------------------------------------------------------------------------
 
 
-def _encode(direction: str, value, pk: int) -> str:
+# Page tokens are signed: a forged or edited token never reaches a query (a dict where a date belongs was
+# a 500). The sort field is inside, so a token from another sort order is refused too.
+_PAGE_TOKENS = signing.Signer(salt="slotwise.api.page_token")
+_BAD_TOKEN = "page_token: not a token this API gave out for this list; start without it"
+
+
+def _encode(direction: str, field: str, value, pk: int) -> str:
     if isinstance(value, datetime):
         value = value.astimezone(UTC).isoformat()
-    raw = json.dumps([direction, value, pk], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return _PAGE_TOKENS.sign_object([direction, field, value, pk])
 
 
-def _decode(token: str):
+def _decode(token: str, field: str):
     try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        direction, value, pk = json.loads(raw)
-        if direction not in ("next", "prev") or not isinstance(pk, int):
-            raise ValueError
-        return direction, value, pk
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise InvalidInput("page_token: not a token this API gave out; start without it", field="page_token") from None
+        direction, given_field, value, pk = _PAGE_TOKENS.unsign_object(token)
+    except (signing.BadSignature, ValueError, TypeError, UnicodeError, binascii.Error):
+        raise InvalidInput(_BAD_TOKEN, field="page_token") from None
+    if direction not in ("next", "prev") or given_field != field or not isinstance(pk, int):
+        raise InvalidInput(_BAD_TOKEN, field="page_token")
+    return direction, value, pk
 
 
 def paginate(request, qs, *, order: str, count: int, page_token: str | None, serialize) -> dict:
@@ -382,7 +437,7 @@ def paginate(request, qs, *, order: str, count: int, page_token: str | None, ser
     backward = (field, "pk") if desc else (f"-{field}", "-pk")
     direction = None
     if page_token:
-        direction, value, pk = _decode(page_token)
+        direction, value, pk = _decode(page_token, field)
         from django.db.models import Q
 
         after = "lt" if desc else "gt"
@@ -399,8 +454,8 @@ def paginate(request, qs, *, order: str, count: int, page_token: str | None, ser
         more = len(rows) > count
         rows = rows[:count]
         has_next, has_prev = more, direction == "next"
-    next_token = _encode("next", getattr(rows[-1], field), rows[-1].pk) if rows and has_next else None
-    prev_token = _encode("prev", getattr(rows[0], field), rows[0].pk) if rows and has_prev else None
+    next_token = _encode("next", field, getattr(rows[-1], field), rows[-1].pk) if rows and has_next else None
+    prev_token = _encode("prev", field, getattr(rows[0], field), rows[0].pk) if rows and has_prev else None
 
     def page_url(token):
         if token is None:
@@ -468,3 +523,14 @@ def idempotent(view):
         return result
 
     return wrapper
+
+
+def _no_bool(value):
+    # bool is an int in Python, so pydantic's lax mode would read `true` as 1 minute or 1 seat.
+    if isinstance(value, bool):
+        raise ValueError("give a number, not true or false")
+    return value
+
+
+# An integer in a JSON body: 45 or "45", never true/false (schemathesis: "duration": true was accepted).
+JsonInt = Annotated[int, BeforeValidator(_no_bool)]

@@ -43,9 +43,14 @@ class ApiToken(models.Model):
 
 
 class OAuthApplication(models.Model):
-    """A third-party app that asks hosts for access with the authorization-code flow (PKCE required)."""
+    """A third-party app that asks hosts for access with the authorization-code flow (PKCE required).
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="oauth_applications")
+    No organization: an app of this instance that any host may approve (the browser extension, created by a
+    migration with client_id `slotwise-browser-extension`)."""
+
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="oauth_applications"
+    )
     name = models.CharField(max_length=100)
     client_id = models.CharField(max_length=64, unique=True)
     client_secret_hash = models.CharField(max_length=64, blank=True, help_text="Empty: a public client (PKCE only)")

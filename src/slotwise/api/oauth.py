@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.db import transaction
 from django.http import HttpResponse, JsonResponse
@@ -18,12 +18,14 @@ from django.utils.html import escape
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from slotwise.accounts import lockout
+from slotwise.accounts.decorators import membership_required
+from slotwise.core.clientaddr import client_address
 from slotwise.core.clock import utc_now
 
 from .base import uri
 from .models import ApiToken, OAuthApplication, OAuthGrant, OAuthRefreshToken
 from .tokens import digest, token_create
-from .views import member_required
 
 ACCESS_TTL = timedelta(hours=2)
 CODE_TTL = timedelta(minutes=5)
@@ -43,7 +45,29 @@ def pkce_challenge(verifier: str) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
 
 
+# The browser extension's public client (extension/README.md). A migration creates it; it is made again at
+# first use if an operator deleted it or the database was flushed. The redirect URIs are what
+# chrome.identity.getRedirectURL() gives for the extension's fixed ids (Chromium: the manifest's "key";
+# Firefox: the gecko id browser-extension@slotwise.org).
+EXTENSION_CLIENT_ID = "slotwise-browser-extension"
+EXTENSION_REDIRECT_URIS = [
+    "https://jbleljmfndjhggnplhoobfbabkfejkhg.chromiumapp.org/",
+    "https://1af039d2faa365b328d1e3ccc9648a70dd3a5a1e.extensions.allizom.org/",
+]
+
+
+def extension_application() -> OAuthApplication:
+    app, _ = OAuthApplication.objects.get_or_create(
+        client_id=EXTENSION_CLIENT_ID,
+        defaults={"name": "Slotwise browser extension", "organization": None, "client_secret_hash": "",
+                  "redirect_uris": EXTENSION_REDIRECT_URIS},
+    )
+    return app
+
+
 def _application(params) -> OAuthApplication:
+    if params.get("client_id") == EXTENSION_CLIENT_ID:
+        return extension_application()
     app = OAuthApplication.objects.filter(client_id=params.get("client_id", "")).first()
     if app is None:
         raise OAuthError("invalid_client", "unknown client_id", 401)
@@ -52,7 +76,7 @@ def _application(params) -> OAuthApplication:
 
 def _check_authorize(params, membership) -> OAuthApplication:
     app = _application(params)
-    if app.organization_id != membership.organization_id:
+    if app.organization_id is not None and app.organization_id != membership.organization_id:
         raise OAuthError("access_denied", "this app belongs to another organization", 403)
     if params.get("redirect_uri") not in app.redirect_uris:
         raise OAuthError("invalid_request", "redirect_uri is not registered for this app")
@@ -66,7 +90,7 @@ def _check_authorize(params, membership) -> OAuthApplication:
     return app
 
 
-@member_required
+@membership_required
 def authorize(request):
     params = request.POST if request.method == "POST" else request.GET
     try:
@@ -98,7 +122,11 @@ def authorize(request):
         f"<input type='hidden' name='csrfmiddlewaretoken' value='{get_token(request)}'>{hidden}"
         "<button name='decision' value='allow'>Allow</button> <button name='decision' value='deny'>Deny</button></form>"
     )
-    return HttpResponse(html)
+    response = HttpResponse(html)
+    # The Allow/Deny form redirects to the app: Content-Security-Policy form-action covers that redirect.
+    parts = urlsplit(params["redirect_uri"])
+    response.csp_form_action = [f"{parts.scheme}://{parts.netloc}"]
+    return response
 
 
 def _issue(*, app, membership, scope, now: datetime, family=None) -> dict:
@@ -168,13 +196,27 @@ def _refresh_grant(params, now):
 @csrf_exempt
 @require_POST
 def token(request):
+    """Wrong client secrets, codes and refresh tokens count as failed sign-ins for the client_id and the
+    address (accounts/lockout.py), so neither can be guessed at speed."""
     now = utc_now()
     grant = request.POST.get("grant_type")
+    account = f"oauth-client:{request.POST.get('client_id', '')[:200]}"
+    address = client_address(request)
+    lock = lockout.locked(account=account, address=address, now=now)
+    if lock is not None:
+        response = JsonResponse({"error": "too_many_attempts", "error_description": lock.message(now)}, status=429)
+        response["Retry-After"] = str(lock.retry_after(now))
+        return response
     try:
         if grant == "authorization_code":
-            return JsonResponse(_code_grant(request.POST, now))
-        if grant == "refresh_token":
-            return JsonResponse(_refresh_grant(request.POST, now))
-        raise OAuthError("unsupported_grant_type", "grant_type must be authorization_code or refresh_token")
+            issued = _code_grant(request.POST, now)
+        elif grant == "refresh_token":
+            issued = _refresh_grant(request.POST, now)
+        else:
+            raise OAuthError("unsupported_grant_type", "grant_type must be authorization_code or refresh_token")
     except OAuthError as exc:
+        if exc.error in ("invalid_client", "invalid_grant"):
+            lockout.record_failure(account=account, address=address, now=now)
         return _oauth_error(exc)
+    lockout.record_success(account=account, now=now)
+    return JsonResponse(issued)

@@ -18,6 +18,7 @@ from .resources import (
     organizations,
     scheduled_events,
     scheduling_links,
+    stars,
     teams,
     users,
     webhook_subscriptions,
@@ -66,7 +67,7 @@ api = Api(
 )
 install_error_handlers(api)
 for module in (users, organizations, event_types, availability, scheduled_events, no_shows, scheduling_links,
-               webhook_subscriptions, data_compliance, teams):
+               webhook_subscriptions, data_compliance, teams, stars):
     api.add_router("", module.router)
 
 extension_api = Api(

@@ -5,11 +5,12 @@ import hashlib
 import hmac
 import json
 
-import requests
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template import Context, Engine
 from django.utils.html import linebreaks
+
+from slotwise.core import outbound
 
 from .registry import register_action
 
@@ -34,12 +35,16 @@ def booking_payload(booking) -> dict:
     }
 
 
-def _post(url: str, body: dict, secret: str) -> requests.Response:
+def _post(url: str, body: dict, secret: str) -> outbound.OutboundResponse:
     data = json.dumps(body, sort_keys=True).encode()
     headers = {"Content-Type": "application/json", "User-Agent": "Slotwise-Rules/1"}
     if secret:
         headers["X-Slotwise-Signature"] = "sha256=" + hmac.new(secret.encode(), data, hashlib.sha256).hexdigest()
-    resp = requests.post(url, data=data, headers=headers, timeout=TIMEOUT)
+    # Like webhooks, not redirected: a redirect would re-aim a signed POST somewhere the rule does not name.
+    resp = outbound.request("POST", url, purpose="Rule webhook", data=data, headers=headers, timeout=TIMEOUT,
+                            max_bytes=64 * 1024, truncate=True, follow_redirects=False)
+    if 300 <= resp.status_code < 400:
+        raise RuntimeError(f"{url} answered {resp.status_code} (a redirect, not followed); give the final URL")
     if not 200 <= resp.status_code < 300:
         raise RuntimeError(f"{url} answered {resp.status_code}; will retry")
     return resp

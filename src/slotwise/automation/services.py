@@ -10,6 +10,7 @@ from datetime import datetime
 from django.db import transaction
 
 from slotwise.bookings.models import Booking, Invitee
+from slotwise.core import outbound
 from slotwise.core.errors import InvalidInput
 from slotwise.jobs.models import Job
 from slotwise.jobs.services import cancel_pending, enqueue, handler
@@ -57,6 +58,8 @@ def validate_params(action: str, params: dict) -> dict:
         url = urlparse(str(params.get("url", "")))
         if url.scheme not in ("http", "https") or not url.netloc:
             raise InvalidInput("params.url: give the http(s) address to POST to", field="params.url")
+        # Checked again on every run: the name may resolve elsewhere by then.
+        params = {**params, "url": outbound.check_url(str(params["url"]), purpose="Rule webhook URL", field="params.url")}
     if action == "email":
         to = params.get("to")
         addresses = to if isinstance(to, list) else [to]

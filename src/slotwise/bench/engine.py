@@ -4,7 +4,7 @@ Scenarios are built deterministically from --seed; building the inputs (HostInpu
 the first (cold-cache) query of each scenario is reported separately from the N timed warm queries.
 median/p95 are wall-clock; "cpu med" is the median process CPU time of another N runs.
 
-    .venv/bin/python bench/engine.py [--runs 30] [--seed 7]
+    .venv/bin/python -m slotwise.bench.engine [--runs 30] [--seed 7]
 """
 
 from __future__ import annotations
@@ -16,9 +16,6 @@ import sys
 import time as clock
 from datetime import UTC, datetime, time, timedelta
 from functools import partial
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from slotwise.engine import (
     Busy,

@@ -1,12 +1,14 @@
 """Notification latency: time from a booking's commit to its invitation being accepted by an SMTP server.
 
-The default local setup: SQLite, the database task backend, one `slotwise worker` process (as
-`slotwise serve` runs it), a real SMTP server (aiosmtpd) on 127.0.0.1. Bookings arrive one after another
-(--gap seconds apart); for each, the clock starts when booking_create returns (the transaction has
-committed) and stops when the SMTP server accepts the invitee's email (and, separately, the host's).
+The default local setup: SQLite, one `slotwise worker` process (as `slotwise serve` runs it), a real SMTP
+server (aiosmtpd) on 127.0.0.1. Bookings arrive one after another (--gap seconds apart); for each, the clock
+starts when booking_create returns (the transaction has committed) and stops when the SMTP server accepts
+the invitee's email (and, separately, the host's). Emails that arrive more than once are counted: with
+several workers, a slow SMTP server (--smtp-delay) and a short lease (--lease), that is a job run twice.
 
-    .venv/bin/python bench/notify.py [--bookings 200] [--gap 0.05] [--workers 1] [--database-url URL]
-    REDIS backend: --tasks-backend slotwise.jobs.redis_backend.RedisBackend --redis-url redis://127.0.0.1:6379/0
+    .venv/bin/python -m slotwise.bench.notify [--bookings 200] [--gap 0.05] [--workers 1] [--database-url URL]
+    Redis wake-ups: --wake redis --redis-url redis://127.0.0.1:6379/0
+    Jobs run twice?  --bookings 50 --gap 0 --workers 2 --smtp-delay 0.3 --lease 8
 """
 
 from __future__ import annotations
@@ -22,20 +24,23 @@ import tempfile
 import threading
 import time
 from datetime import timedelta
-from pathlib import Path
-
-SRC = Path(__file__).resolve().parents[1] / "src"
-sys.path.insert(0, str(SRC))
 
 
 class Accepted:
-    def __init__(self):
+    def __init__(self, delay: float = 0.0):
         self.at: dict[str, list[float]] = {}
         self.lock = threading.Lock()
+        self.delay = delay
+        self.messages = 0
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        if self.delay:
+            import asyncio
+
+            await asyncio.sleep(self.delay)
         t = time.time()
         with self.lock:
+            self.messages += 1
             for rcpt in envelope.rcpt_tos:
                 self.at.setdefault(rcpt, []).append(t)
         return "250 Message accepted for delivery"
@@ -59,8 +64,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     parser.add_argument("--concurrency", type=int, default=1, help="threads per worker process (default 1)")
     parser.add_argument("--database-url", default="", help="default: a fresh SQLite file in a temporary directory")
-    parser.add_argument("--tasks-backend", default="", help="default: the database task backend")
+    parser.add_argument("--wake", default="database", choices=["database", "redis"],
+                        help="how idle workers hear of new jobs (SLOTWISE_JOBS_WAKE; default database)")
     parser.add_argument("--redis-url", default="")
+    parser.add_argument("--smtp-delay", type=float, default=0.0, help="seconds the SMTP server takes per message")
+    parser.add_argument("--lease", type=float, default=0.0, help="SLOTWISE_JOBS_LEASE_SECONDS for the workers")
     parser.add_argument("--timeout", type=float, default=300)
     args = parser.parse_args(argv)
 
@@ -68,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
 
     tmp = tempfile.mkdtemp(prefix="slotwise-bench-notify-")
     port = free_port()
-    accepted = Accepted()
+    accepted = Accepted(args.smtp_delay)
     smtp = Controller(accepted, hostname="127.0.0.1", port=port)
     smtp.start()
     env = {
@@ -79,10 +87,11 @@ def main(argv: list[str] | None = None) -> int:
         "DJANGO_SETTINGS_MODULE": "slotwise.config.settings",
         "SLOTWISE_LOG_LEVEL": "WARNING",
     }
-    if args.tasks_backend:
-        env["SLOTWISE_TASKS_BACKEND"] = args.tasks_backend
+    env["SLOTWISE_JOBS_WAKE"] = args.wake
     if args.redis_url:
         env["REDIS_URL"] = args.redis_url
+    if args.lease:
+        env["SLOTWISE_JOBS_LEASE_SECONDS"] = f"{args.lease:g}"
     os.environ.update(env)
 
     import django
@@ -91,10 +100,10 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    if args.tasks_backend.endswith("RedisBackend"):
-        from django_tasks import task_backends
+    if args.wake == "redis":
+        from slotwise.jobs import wake
 
-        task_backends["default"].clear()
+        wake.clear_redis()
 
     from slotwise.accounts.models import Membership, Organization, User
     from slotwise.bookings.services import InviteeInput, booking_create
@@ -110,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
                                   increment_minutes=15, window_kind=EventType.WindowKind.UNLIMITED)
 
     workers = [
-        subprocess.Popen([sys.executable, "-m", "slotwise", "worker", "--concurrency", str(args.concurrency)], env={**os.environ, "PYTHONPATH": str(SRC)},
+        subprocess.Popen([sys.executable, "-m", "slotwise", "worker", "--concurrency", str(args.concurrency)], env=dict(os.environ),
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(args.workers)
     ]
@@ -144,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
             if done == len(committed) and hosts >= len(committed):
                 break
             time.sleep(0.05)
+        if args.smtp_delay:
+            time.sleep(max(2.0, 3 * args.smtp_delay))  # a duplicate still in flight is counted too
     finally:
         for w in workers:
             w.send_signal(signal.SIGTERM)
@@ -158,12 +169,13 @@ def main(argv: list[str] | None = None) -> int:
     host_times = sorted(accepted.at.get(host_email, []))
     commits = sorted(committed.values())
     host_ms = [(h - c) * 1000 for h, c in zip(host_times, commits, strict=False)]
-    backend = args.tasks_backend or "django_tasks_db.DatabaseBackend"
     db = "sqlite" if env["DATABASE_URL"].startswith("sqlite") else env["DATABASE_URL"].split(":", 1)[0]
     print(f"notify: {args.bookings} bookings, {args.gap}s apart; {args.workers} worker(s) x {args.concurrency} "
-          f"thread(s); db={db}; tasks={backend}")
+          f"thread(s); db={db}; wake={args.wake}")
     if len(invitee_ms) < len(committed):
         print(f"  MISSING: {len(committed) - len(invitee_ms)} invitation(s) not accepted within {args.timeout}s")
+    owed = 2 * len(committed)
+    print(f"  emails owed {owed}, messages accepted {accepted.messages} ({accepted.messages - owed} duplicate(s))")
     for label, values in (("invitee invitation", invitee_ms), ("host notice", host_ms)):
         if values:
             print(f"  {label:20s} commit -> SMTP accepted: median {statistics.median(values):7.1f} ms   "

@@ -4,7 +4,7 @@ median and p95 in milliseconds, through Django's test Client against a temporary
 S1: one host, 60-day rolling window, 30-minute meetings every 15 minutes, 10/10 buffers, 500 busy blocks.
 S2: a round-robin pool of 100 hosts in 12 zones, 31-day window, 200 busy blocks each.
 
-    .venv/bin/python bench/pages.py [--runs 30] [--seed 7]      (or: slotwise bench pages)
+    .venv/bin/python -m slotwise.bench.pages [--runs 30] [--seed 7]      (or: slotwise bench pages)
 
 Building the data is not timed; the first (cold) request of each scenario is reported apart from the
 timed warm ones. Each request is a full page GET with a chosen date, as an invitee who picked a day sees it.
@@ -21,9 +21,7 @@ import sys
 import tempfile
 import time as clock
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 10, 12, 7, 0, tzinfo=UTC)  # the month crosses the EU and US fall-back days
 ZONES = [
     "Europe/Berlin", "Europe/London", "America/New_York", "America/Chicago", "America/Los_Angeles",
@@ -43,8 +41,7 @@ def main(argv=None) -> int:
             env = {**os.environ, "SLOTWISE_BENCH_CHILD": "1", "SLOTWISE_DATA_DIR": tmp,
                    "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3", "DJANGO_SETTINGS_MODULE": "slotwise.config.settings",
                    "SLOTWISE_LOG_LEVEL": "ERROR", "REDIS_URL": ""}
-            env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT), env.get("PYTHONPATH", "")])
-            cmd = [sys.executable, str(Path(__file__).resolve()), "--runs", str(args.runs), "--seed", str(args.seed)]
+            cmd = [sys.executable, "-m", "slotwise.bench.pages", "--runs", str(args.runs), "--seed", str(args.seed)]
             return subprocess.call(cmd, env=env)
     return _run(args)
 
@@ -57,7 +54,6 @@ def _parse(argv):
 
 
 def _run(args) -> int:
-    sys.path.insert(0, str(ROOT / "src"))
     import django
 
     django.setup()

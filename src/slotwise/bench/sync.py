@@ -6,7 +6,7 @@ CalDAV. The database is a fresh SQLite file in a temp dir unless DATABASE_URL is
 medians of --runs full syncs; "peak" is the largest Python heap (tracemalloc) during one extra sync, so the
 timed runs are not slowed by tracing.
 
-    .venv/bin/python bench/sync.py [--events 10000] [--runs 3] [--caldav-events 500] [--s2-events 100]
+    .venv/bin/python -m slotwise.bench.sync [--events 10000] [--runs 3] [--caldav-events 500] [--s2-events 100]
 """
 
 from __future__ import annotations
@@ -25,8 +25,6 @@ import tracemalloc
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 NOW = datetime(2026, 10, 12, 7, 0, tzinfo=UTC)  # the window crosses the EU and US fall-back days
 ZONES = [
@@ -186,8 +184,6 @@ def _write_radicale_items(folder: Path, text: str) -> None:
 
 
 def bench_caldav(host, n: int, runs: int) -> None:
-    import requests
-
     from slotwise.calendars.models import RemoteCalendar, RemoteEvent
     from slotwise.calendars.services import connection_add_caldav
     from slotwise.calendars.sync import sync_connection
@@ -213,15 +209,19 @@ def bench_caldav(host, n: int, runs: int) -> None:
     )
     try:
         base = f"http://127.0.0.1:{port}/"
-        s = requests.Session()
-        s.auth = ("bench", "x")
+        from slotwise.core import outbound
+
+        def dav(method, url, **kw):
+            # The bench plays the host's own calendar app against a Radicale on loopback.
+            return outbound.request(method, url, purpose="Benchmark Radicale", auth=("bench", "x"), **kw)
+
         for _ in range(100):
             try:
-                s.get(base, timeout=0.2)
+                dav("GET", base, timeout=0.2)
                 break
-            except requests.RequestException:
+            except outbound.OutboundError:
                 clock.sleep(0.05)
-        s.request("MKCALENDAR", base + "bench/work/")
+        dav("MKCALENDAR", base + "bench/work/")
         # Uploading 10 000 objects over HTTP takes Radicale many minutes (it validates and indexes each
         # one), so they are written straight into its file storage, one object per UID, as it stores them.
         _write_radicale_items(Path(folder) / "collection-root" / "bench" / "work", calendar_text(n, seed=2))
@@ -240,8 +240,8 @@ def bench_caldav(host, n: int, runs: int) -> None:
             f"peak {peak:6.1f} MiB   {rows} busy intervals, {errors} import errors"
         )
         # one edit, then an incremental sync (sync-collection + multiget of one object)
-        s.put(
-            base + "bench/work/edited.ics",
+        dav(
+            "PUT", base + "bench/work/edited.ics",
             data=calendar_text(1, seed=99).encode(),
             headers={"Content-Type": "text/calendar"},
         )
@@ -257,10 +257,10 @@ def bench_caldav(host, n: int, runs: int) -> None:
 
 def bench_s2(org, feeds: Feeds, runs: int, events_per_host: int) -> None:
     from slotwise.accounts.models import Membership, Team, User
+    from slotwise.bookings.availability import event_availability
     from slotwise.calendars.services import connection_add_ics
     from slotwise.calendars.sync import sync_connection
     from slotwise.scheduling.models import AvailabilitySchedule, BusyBlock, EventType, PoolHost
-    from slotwise.scheduling.selectors import event_availability
 
     weekly = {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
     team = Team.objects.create(organization=org, slug="s2", name="S2", timezone="UTC")

@@ -52,6 +52,23 @@ class Booking(models.Model):
     rescheduled_from = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="rescheduled_to"
     )
+    # The calendar identity of the meeting, shared by every calendar object we emit for it (invitation
+    # emails, the .ics download, write-back copies, feeds): see bookings/calendar_object.py. A reschedule
+    # hands both to the new booking, with the sequence one higher.
+    ical_uid = models.CharField(max_length=200, blank=True, db_index=True)
+    ical_sequence = models.PositiveIntegerField(default=0)
+    # The time-zone rules the booking was made under, and the wall times they gave (naive ISO, minutes):
+    # a later tzdata that moves these wall times is detected by slotwise.bookings.tzdata.
+    tzdata_version = models.CharField(max_length=20, blank=True)
+    host_timezone = models.CharField(max_length=64, blank=True, help_text="The host's IANA zone when booking")
+    host_wall_start = models.CharField(max_length=16, blank=True)
+    invitee_wall_start = models.CharField(max_length=16, blank=True)
+    # Set when a tzdata update moved a wall time of this booking: what moved, for the dashboard.
+    tzdata_notice = models.CharField(max_length=500, blank=True)
+    link = models.ForeignKey(
+        "SingleUseLink", null=True, blank=True, on_delete=models.SET_NULL, related_name="bookings",
+        help_text="The single-use link this was booked through",
+    )
     created_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -92,6 +109,16 @@ class BookingHost(models.Model):
         ]
 
 
+# What an invitee row says after data deletion (api/erasure.py): a name anyone can read as such, and an
+# address under the reserved .invalid domain that no mail server accepts.
+ERASED_NAME = "Deleted invitee"
+ERASED_EMAIL_DOMAIN = "invalid.invalid"
+
+
+def erased_email(invitee_uid) -> str:
+    return f"deleted-{invitee_uid.hex}@{ERASED_EMAIL_DOMAIN}"
+
+
 class Invitee(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active"
@@ -115,25 +142,56 @@ class Invitee(models.Model):
     class Meta:
         indexes = [models.Index(fields=["email"])]
 
+    @property
+    def is_erased(self) -> bool:
+        """Their data was deleted: nothing may be sent to them or list them as an attendee."""
+        return self.email.endswith("@" + ERASED_EMAIL_DOMAIN)
+
 
 class SingleUseLink(models.Model):
-    """A scheduling link that dies after `max_event_count` bookings (or at `expires_at`)."""
+    """A scheduling link that dies after `max_event_count` bookings, at `expires_at`, or when revoked.
 
+    Its state is derived, never stored twice: revoked (revoked_at), used (uses reached max_event_count; the
+    bookings point back through Booking.link), expired (now >= expires_at) or unused. Writes go through
+    bookings.links; the prefill is personal data and is scrubbed by the invitee-deletion service."""
+
+    class State(models.TextChoices):
+        UNUSED = "unused"
+        USED = "used"
+        EXPIRED = "expired"
+        REVOKED = "revoked"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     token = models.CharField(max_length=64, unique=True, default=_token)
     event_type = models.ForeignKey(EventType, on_delete=models.CASCADE, related_name="single_use_links")
     max_event_count = models.PositiveIntegerField(default=1)
     uses = models.PositiveIntegerField(default=0)
     expires_at = models.DateTimeField(null=True, blank=True)
+    prefill_name = models.CharField(max_length=200, blank=True, help_text="Offered in the booking form")
+    prefill_email = models.EmailField(blank=True, help_text="Offered in the booking form")
+    reference = models.CharField(max_length=100, blank=True, help_text="e.g. a ticket number; shown to the host")
     created_by = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(uses__lte=models.F("max_event_count")), name="link_uses_within_max")
         ]
+        indexes = [models.Index(fields=["created_by", "created_at"]), models.Index(fields=["event_type", "created_at"])]
+
+    def state(self, now) -> str:
+        if self.revoked_at is not None:
+            return self.State.REVOKED
+        if self.uses >= self.max_event_count:
+            return self.State.USED
+        if self.expires_at is not None and now >= self.expires_at:
+            return self.State.EXPIRED
+        return self.State.UNUSED
 
     def usable(self, now) -> bool:
-        return self.uses < self.max_event_count and (self.expires_at is None or now < self.expires_at)
+        return self.state(now) == self.State.UNUSED
 
 
 class IdempotencyRecord(models.Model):

@@ -19,15 +19,16 @@ from django.db.models import Count, F, Max
 
 from slotwise import engine
 from slotwise.accounts.models import Membership
-from slotwise.api import idempotency
 from slotwise.contacts.models import Contact
-from slotwise.core.errors import InvalidInput, LinkUsed, NotFound, SlotUnavailable
+from slotwise.core.errors import InvalidInput, NotFound, SlotUnavailable
 from slotwise.core.events import publish
+from slotwise.core.text import clean_name, clean_text
 from slotwise.core.timezones import validate_zone
 from slotwise.scheduling import selectors
 from slotwise.scheduling.models import EventType, PoolHost
 
-from .models import Booking, BookingHost, Invitee, SingleUseLink
+from . import availability, calendar_object, links, tzdata
+from .models import Booking, BookingHost, Invitee
 
 MAX_NAME = 200
 MAX_ANSWER = 5000
@@ -42,6 +43,7 @@ REASON_TEXT = {
     engine.Reason.WINDOW: "it is outside the booking window",
     engine.Reason.DAILY_LIMIT: "the host's daily limit for this event is reached",
     engine.Reason.FULL: "all seats are taken",
+    engine.Reason.NOT_SYNCED: "the host's calendar is not synced that far ahead, so their busy time then is unknown",
 }
 
 
@@ -56,12 +58,10 @@ class InviteeInput:
 
 
 def _clean_invitee(event_type: EventType, invitee: InviteeInput) -> tuple[InviteeInput, list[dict]]:
-    name = (invitee.name or "").strip()
+    name = clean_name(invitee.name, field="name", max_length=MAX_NAME)
     if not name:
         raise InvalidInput("name: tell us your name", field="name")
-    if len(name) > MAX_NAME:
-        raise InvalidInput(f"name: at most {MAX_NAME} characters", field="name")
-    email = (invitee.email or "").strip().lower()
+    email = clean_name(invitee.email, field="email", label="Email", max_length=254).lower()
     try:
         validate_email(email)
     except DjangoValidationError:
@@ -74,8 +74,8 @@ def _clean_invitee(event_type: EventType, invitee: InviteeInput) -> tuple[Invite
             email=email,
             timezone=zone,
             answers=invitee.answers,
-            first_name=(invitee.first_name or "")[:100],
-            last_name=(invitee.last_name or "")[:100],
+            first_name=clean_name(invitee.first_name, field="first_name", max_length=None)[:100],
+            last_name=clean_name(invitee.last_name, field="last_name", max_length=None)[:100],
         ),
         answers,
     )
@@ -99,6 +99,9 @@ def _clean_answers(event_type: EventType, given: dict) -> list[dict]:
             continue
         kind = q.get("type", "text")
         options = q.get("options") or []
+        label = repr(q.get("label", key))
+        for v in value if isinstance(value, list) else [value]:
+            clean_text(v, field=where, label=f"The answer to {label}", multiline=True, strip=False)
         if kind == "multiple_choice":
             values = value if isinstance(value, list) else [value]
             bad = [v for v in values if v not in options]
@@ -111,8 +114,8 @@ def _clean_answers(event_type: EventType, given: dict) -> list[dict]:
             text = value
         else:
             text = str(value)
-        if len(text) > MAX_ANSWER:
-            raise InvalidInput(f"{where}: at most {MAX_ANSWER} characters", field=where)
+        clean_text(text, field=where, label=f"The answer to {label}", max_length=MAX_ANSWER, multiline=True,
+                   strip=False)
         out.append({"key": key, "question": q.get("label", key), "answer": text})
     return out
 
@@ -162,37 +165,13 @@ def booking_create(
     location: str | None = None,
     rescheduled_from: Booking | None = None,
     rng: random.Random | None = None,
-    idempotency_key: str | None = None,
     rescheduling: bool = False,
 ) -> Invitee:
     """Book `start` for `invitee`, or raise. Returns the invitee (its .booking is the scheduled event).
 
     Accepts only a start that the engine offers at `now` for this event type (and host, if the invitee
-    picked one), decided inside the transaction after the hosts are locked.
-
-    With `idempotency_key`, a retry of the same request returns the invitee the first one created; the
-    same key with a different request is refused."""
-    if idempotency_key is not None:
-        payload = {
-            "event_type": event_type.pk, "start": start.isoformat(), "invitee": invitee.__dict__,
-            "host": host.pk if host else None, "link": single_use_token, "duration": duration_minutes,
-            "location": location,
-        }
-        claimed = idempotency.claim(scope=f"booking_create:{event_type.organization_id}", key=idempotency_key,
-                                    payload=payload)
-        if claimed.replay is not None:
-            return Invitee.objects.select_related("booking").get(uid=claimed.replay[1]["invitee"])
-        try:
-            created = booking_create(
-                event_type=event_type, start=start, invitee=invitee, now=now, source=source, host=host,
-                single_use_token=single_use_token, duration_minutes=duration_minutes, location=location,
-                rescheduled_from=rescheduled_from, rng=rng, rescheduling=rescheduling,
-            )
-        except BaseException:
-            idempotency.release(claimed)  # nothing was booked: a retry may run again
-            raise
-        idempotency.settle(claimed, status=201, body={"invitee": str(created.uid)})
-        return created
+    picked one), decided inside the transaction after the hosts are locked. Retries are made safe by the
+    door that receives them (the API's Idempotency-Key, `slotwise.api.idempotency`)."""
     if start.tzinfo is None:
         raise InvalidInput("start: give an instant with a UTC offset", field="start")
     if start.second or start.microsecond:
@@ -232,20 +211,15 @@ def _create_locked(
     *, event_type, start, invitee, answers, now, source, hosts, picked, single_use_token, duration_minutes,
     location, rescheduled_from, rng, rescheduling,
 ) -> Invitee:
+    link = None
     if single_use_token is not None:
-        link = SingleUseLink.objects.filter(token=single_use_token).first()
-        if link is None or link.event_type_id != event_type.pk:
-            raise NotFound("this scheduling link does not exist")
-        if link.expires_at is not None and now >= link.expires_at:
-            raise LinkUsed("this scheduling link has expired; ask the host for a new one")
-        # The conditional UPDATE is the guard: of any number of racers, only max_event_count get a row.
-        if not SingleUseLink.objects.filter(pk=link.pk, uses__lt=F("max_event_count")).update(uses=F("uses") + 1):
-            raise LinkUsed("this scheduling link has already been used; ask the host for a new one")
+        link = links.link_use(token=single_use_token, event_type=event_type, now=now)
+        answers = [*answers, *links.prefill_answers(link)]
         source = Booking.Source.SINGLE_USE
 
     _lock_hosts(hosts)
     duration = duration_minutes or event_type.duration_minutes
-    inputs = selectors.host_inputs(
+    inputs = availability.host_inputs(
         event_type, hosts, start=start, end=start + timedelta(minutes=duration), duration_minutes=duration
     )
     mode = "one" if picked else inputs.mode
@@ -270,6 +244,7 @@ def _create_locked(
         assigned = [primary]
 
     end = start + inputs.rules.duration
+    host_zone = next(h.hours.zone for h in inputs.hosts if h.host_id == primary)
     booking = None
     if event_type.seats > 1:
         booking = (
@@ -292,7 +267,15 @@ def _create_locked(
             location_kind=event_type.location_kind,
             location=location if location is not None else event_type.location_value,
             rescheduled_from=rescheduled_from,
+            **tzdata.booked_under(start=start, host_zone=host_zone, invitee_zone=invitee.timezone),
+            link=link,
         )
+        if rescheduled_from is not None:
+            # The same meeting at another time: calendars move the entry they hold (calendar_object.py).
+            booking.ical_uid, booking.ical_sequence = rescheduled_from.ical_uid, rescheduled_from.ical_sequence + 1
+        else:
+            booking.ical_uid = calendar_object.new_uid(booking)
+        Booking.objects.filter(pk=booking.pk).update(ical_uid=booking.ical_uid, ical_sequence=booking.ical_sequence)
         block_start = start - inputs.rules.buffer_before
         block_end = end + inputs.rules.buffer_after
         BookingHost.objects.bulk_create(
@@ -332,12 +315,18 @@ def _release(booking: Booking) -> None:
     BookingHost.objects.filter(booking=booking, active=True).update(active=False)
 
 
+def _next_revision(booking: Booking) -> None:
+    """SEQUENCE + 1: every calendar copy of the meeting changes (calendar_object.py)."""
+    Booking.objects.filter(pk=booking.pk).update(ical_sequence=F("ical_sequence") + 1)
+    booking.ical_sequence = Booking.objects.values_list("ical_sequence", flat=True).get(pk=booking.pk)
+
+
 def booking_cancel(
     *, booking: Booking, now: datetime, reason: str = "", canceled_by: str = "", canceler_type: str = "host"
 ) -> Booking:
     """Cancel the whole scheduled event (all its invitees) and free its time."""
-    if len(reason or "") > MAX_REASON:
-        raise InvalidInput(f"reason: at most {MAX_REASON} characters", field="reason")
+    reason = clean_text(reason, field="reason", max_length=MAX_REASON, multiline=True)
+    canceled_by = clean_name(canceled_by, field="canceled_by", label="Canceled by", max_length=None)
     with transaction.atomic():
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
         if booking.status != Booking.Status.CONFIRMED:
@@ -347,7 +336,9 @@ def booking_cancel(
         booking.canceled_by = canceled_by
         booking.canceler_type = canceler_type
         booking.canceled_at = now
-        booking.save(update_fields=["status", "cancel_reason", "canceled_by", "canceler_type", "canceled_at", "updated_at"])
+        booking.ical_sequence += 1  # the CANCEL must outrank the REQUEST calendars hold
+        booking.save(update_fields=["status", "cancel_reason", "canceled_by", "canceler_type", "canceled_at",
+                                    "ical_sequence", "updated_at"])
         _release(booking)
         invitees = list(booking.invitees.filter(status=Invitee.Status.ACTIVE))
         booking.invitees.filter(status=Invitee.Status.ACTIVE).update(status=Invitee.Status.CANCELED)
@@ -357,11 +348,13 @@ def booking_cancel(
 
 def invitee_cancel(*, invitee: Invitee, now: datetime, reason: str = "") -> Booking:
     """An invitee leaves. For a group event that frees a seat; the last invitee out cancels the event."""
+    reason = clean_text(reason, field="reason", max_length=MAX_REASON, multiline=True)
     booking = invitee.booking
     if booking.invitees.filter(status=Invitee.Status.ACTIVE).exclude(pk=invitee.pk).exists():
         with transaction.atomic():
             Invitee.objects.filter(pk=invitee.pk).update(status=Invitee.Status.CANCELED)
             invitee.status = Invitee.Status.CANCELED
+            _next_revision(booking)
             publish("invitee.canceled", booking=booking, invitee=invitee, now=now, reason=reason)
         return booking
     return booking_cancel(booking=booking, now=now, reason=reason, canceled_by=invitee.name, canceler_type="invitee")
@@ -372,6 +365,7 @@ def booking_reschedule(
 ) -> Invitee:
     """Move an invitee to `new_start` under the same event type and rules: the old booking is marked
     rescheduled and the new one links back to it, in one transaction (both or neither)."""
+    reason = clean_text(reason, field="reason", max_length=MAX_REASON, multiline=True)
     old = invitee.booking
     if old.status != Booking.Status.CONFIRMED or invitee.status != Invitee.Status.ACTIVE:
         raise InvalidInput(f"booking {old.uid} is {old.status}; only confirmed bookings can be rescheduled")
@@ -385,7 +379,9 @@ def booking_reschedule(
             raise InvalidInput(f"booking {old.uid} is already {locked.status}")
         others = locked.invitees.filter(status=Invitee.Status.ACTIVE).exclude(pk=invitee.pk).exists()
         Invitee.objects.filter(pk=invitee.pk).update(status=Invitee.Status.CANCELED)
-        if not others:
+        if others:
+            _next_revision(locked)  # the session goes on without this invitee
+        else:
             locked.status = Booking.Status.RESCHEDULED
             locked.cancel_reason = reason or ""
             locked.canceled_by = invitee.name
@@ -410,3 +406,4 @@ def booking_reschedule(
         )
         publish("booking.rescheduled", old=locked, invitee=invitee, new=new, now=now)
     return new
+

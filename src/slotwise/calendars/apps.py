@@ -22,8 +22,6 @@ class CalendarsConfig(AppConfig):
         subscribe("booking.canceled", on_booking_changed)
         subscribe("invitee.canceled", on_booking_changed)
         subscribe("booking.rescheduled", on_booking_rescheduled)
-        try:
-            from slotwise.automation.registry import register_action
-        except ImportError:  # the rules engine has not landed yet
-            return
+        from slotwise.automation.registry import register_action
+
         register_action("copy_to_calendar", do=copy_to_calendar, undo=uncopy_from_calendar)

@@ -1,14 +1,15 @@
-"""Private ICS feeds out: a host's or a team's bookings at /feeds/<token>.ics, for any calendar app."""
+"""Private ICS feeds out: a host's or a team's bookings at /feeds/<token>.ics, for any calendar app.
+Each meeting is built by bookings/calendar_object.py, with the UID and SEQUENCE of its other copies."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import icalendar
 from django.conf import settings
 from django.db import transaction
 
 from slotwise.accounts.models import Membership, Team
+from slotwise.bookings import calendar_object
 from slotwise.bookings.models import Booking
 from slotwise.core.errors import NotFound
 
@@ -51,22 +52,15 @@ def feed_ics(feed: Feed, *, now: datetime) -> str:
     else:
         qs = qs.filter(event_type__team_id=feed.team_id)
         title = f"Slotwise: {feed.team.name}"
-    cal = icalendar.Calendar()
-    cal.add("PRODID", "-//Slotwise//Slotwise feed//EN")
-    cal.add("VERSION", "2.0")
-    cal.add("X-WR-CALNAME", title)
-    cal.add("X-PUBLISHED-TTL", "PT15M")
+    events = []
     for b in qs.select_related("event_type", "host__user").prefetch_related("invitees").order_by("start"):
-        ev = icalendar.Event()
-        ev.add("UID", f"slotwise-feed-{b.uid}@slotwise")
-        ev.add("DTSTAMP", b.updated_at or now)
-        ev.add("DTSTART", b.start)
-        ev.add("DTEND", b.end)
         names = ", ".join(i.name for i in b.invitees.all() if i.status == "active")
-        ev.add("SUMMARY", f"{b.event_type.name} with {names}" if names else b.event_type.name)
-        if b.location:
-            ev.add("LOCATION", b.location)
-        ev.add("DESCRIPTION", f"Host: {b.host.user.name or b.host.user.email}")
-        ev.add("STATUS", "CONFIRMED")
-        cal.add_component(ev)
-    return cal.to_ical().decode()
+        events.append(calendar_object.event(
+            b,
+            summary=f"{b.event_type.name} with {names}" if names else b.event_type.name,
+            description=f"Host: {b.host.user.name or b.host.user.email}",
+            location=b.location,
+            stamp=b.updated_at or now,
+        ))
+    extra = {"X-WR-CALNAME": title, "X-PUBLISHED-TTL": "PT15M"}
+    return calendar_object.calendar(events, method="PUBLISH", extra=extra).decode()

@@ -11,7 +11,7 @@ from django.db import transaction
 from slotwise.accounts.models import Membership
 from slotwise.core.errors import InvalidInput, NotFound
 from slotwise.jobs.services import cancel_pending, enqueue
-from slotwise.scheduling.models import BusyBlock
+from slotwise.scheduling.models import BusyBlock, BusyCoverage
 
 from .adapters.base import AdapterError
 from .adapters.caldav import CalDAV
@@ -190,6 +190,7 @@ def calendars_choose(
 def connection_delete(*, connection: CalendarConnection) -> None:
     with transaction.atomic():
         BusyBlock.objects.filter(membership_id=connection.membership_id, source=connection.busy_source).delete()
+        BusyCoverage.objects.filter(membership_id=connection.membership_id, source=connection.busy_source).delete()
         cancel_pending(f"calendar-sync:{connection.pk}")
         connection.delete()
 

@@ -20,7 +20,8 @@ from django.conf import settings
 from django.db import connections, router, transaction
 from django.db.models import Q
 
-from slotwise.scheduling.models import AvailabilitySchedule, BusyBlock
+from slotwise.accounts.models import Team
+from slotwise.scheduling.models import AvailabilitySchedule, BusyBlock, BusyCoverage, EventType, PoolHost
 
 from . import ics
 from .adapters import ics_feed
@@ -37,9 +38,38 @@ _UID = re.compile(r"^UID:(.*?)\r?$", re.M)
 BATCH = 2000
 
 
-def window(now: datetime) -> tuple[datetime, datetime]:
-    days = int(getattr(settings, "SLOTWISE_CALENDAR_WINDOW_DAYS", 180))
-    return now - timedelta(days=1), now + timedelta(days=days)
+def horizon_days(connection: CalendarConnection | None, now: datetime) -> int:
+    """How many days ahead to read a host's calendar: SLOTWISE_CALENDAR_WINDOW_DAYS (180), or as far as the
+    longest bounded booking window among the host's event types, up to SLOTWISE_CALENDAR_MAX_WINDOW_DAYS
+    (3,660). Unlimited windows cannot be read to the end: past the horizon the engine refuses times with
+    Reason.NOT_SYNCED ("calendar not synced that far") instead of offering them as free (BusyCoverage)."""
+    base = days = int(getattr(settings, "SLOTWISE_CALENDAR_WINDOW_DAYS", 180))
+    cap = max(base, int(getattr(settings, "SLOTWISE_CALENDAR_MAX_WINDOW_DAYS", 3660)))
+    if connection is None:
+        return days
+    today = now.date()
+    for kind, window_days, window_end in _host_event_types(connection.membership_id).values_list(
+        "window_kind", "window_days", "window_end"
+    ):
+        if kind == EventType.WindowKind.ROLLING and window_days:
+            days = max(days, window_days + 2)  # + a day either side: a meeting that starts on the last day
+        elif kind == EventType.WindowKind.RANGE and window_end:
+            days = max(days, (window_end - today).days + 3)  # the range is in local dates
+    return min(days, cap)
+
+
+def _host_event_types(membership_id: int):
+    """Active event types whose times this host's calendar decides: their own, and their teams' (as a pool
+    host, or as a team member when the event has no pool)."""
+    pooled = PoolHost.objects.filter(membership_id=membership_id).values("event_type_id")
+    teams = Team.members.through.objects.filter(membership_id=membership_id).values("team_id")
+    return EventType.objects.filter(active=True).filter(
+        Q(owner_id=membership_id, team__isnull=True) | Q(pk__in=pooled) | Q(team_id__in=teams, pool__isnull=True)
+    )
+
+
+def window(now: datetime, connection: CalendarConnection | None = None) -> tuple[datetime, datetime]:
+    return now - timedelta(days=1), now + timedelta(days=horizon_days(connection, now))
 
 
 @dataclass
@@ -93,7 +123,20 @@ def sync_connection(*, connection: CalendarConnection, now: datetime) -> SyncRes
     connection.import_report = result.errors[:50]
     connection.save(update_fields=["last_sync_at", "last_success_at", "last_error", "failures", "import_report"])
     _busy_of(connection).filter(external_id=UNREACHABLE_ID).delete()
+    _record_coverage(connection, now)
     return result
+
+
+def _record_coverage(connection: CalendarConnection, now: datetime) -> None:
+    """How far this sync read: past it the host's busy time is unknown (BusyCoverage, Reason.NOT_SYNCED)."""
+    coverage = BusyCoverage.objects.filter(membership_id=connection.membership_id, source=connection.busy_source)
+    if not connection.calendars.filter(use_for_conflicts=True).exists():
+        coverage.delete()  # nothing of this connection decides busy time
+        return
+    BusyCoverage.objects.update_or_create(
+        membership_id=connection.membership_id, source=connection.busy_source,
+        defaults={"known_until": window(now, connection)[1]},
+    )
 
 
 def _busy_of(connection: CalendarConnection):
@@ -117,7 +160,7 @@ def _record_failure(connection: CalendarConnection, message: str, now: datetime)
         # is stale (or we never saw the calendar at all).
         stale = connection.last_success_at is None or now - connection.last_success_at >= stale_after(connection)
         if stale and connection.unreachable == CalendarConnection.Unreachable.BUSY:
-            start, end = window(now)
+            start, end = window(now, connection)
             BusyBlock.objects.create(
                 organization_id=connection.organization_id,
                 membership_id=connection.membership_id,
@@ -172,7 +215,7 @@ def _sync_feed(connection, cal: RemoteCalendar, now: datetime, result: SyncResul
 
 def _sync_free_busy(connection, cal: RemoteCalendar, adapter, now: datetime, result: SyncResult) -> None:
     """A calendar shared as free/busy only: its events are refused, its busy periods are not."""
-    periods = adapter.free_busy(cal.remote_id, window(now))
+    periods = adapter.free_busy(cal.remote_id, window(now, connection))
     with transaction.atomic():
         _busy_of(connection).filter(external_id__startswith=f"{cal.pk}|").delete()
         _insert_busy(
@@ -207,9 +250,9 @@ def _uid_of(text: str) -> str:
 def _sync_remote(connection, cal: RemoteCalendar, adapter, now: datetime, result: SyncResult) -> None:
     try:
         try:
-            changes = adapter.changes(cal.remote_id, cal.sync_token, window=window(now))
+            changes = adapter.changes(cal.remote_id, cal.sync_token, window=window(now, connection))
         except SyncTokenInvalid:
-            changes = adapter.changes(cal.remote_id, "", window=window(now))
+            changes = adapter.changes(cal.remote_id, "", window=window(now, connection))
     except AdapterError as exc:
         if exc.status == 403 and hasattr(adapter, "free_busy"):
             _sync_free_busy(connection, cal, adapter, now, result)
@@ -250,26 +293,28 @@ def _sync_remote(connection, cal: RemoteCalendar, adapter, now: datetime, result
             _expand_uids(connection, cal, touched, now, result)
 
 
-def _own_uids(connection) -> set[str]:
+def _own_uids(connection, cal: RemoteCalendar) -> set[str]:
     """Events Slotwise wrote: the host's own write-back copies (the bookings already block their time, with
     buffers, and counting the copy too would refuse the second seat of a group event), and team-calendar
-    copies in this connection's calendars (other people's meetings, which do not make this host busy)."""
+    copies in this calendar (other people's meetings, which do not make this host busy). Only this
+    calendar's copies: a meeting's UID is also on the invitees' copies (calendar_object.py), and a host
+    invited to a colleague's meeting is busy then, whatever a team calendar elsewhere holds."""
     return set(
         CalendarEvent.objects.filter(
             Q(calendar__connection__membership_id=connection.membership_id, purpose=CalendarEvent.Purpose.WRITEBACK)
-            | Q(calendar__connection_id=connection.pk)
+            | Q(calendar=cal)
         ).values_list("uid", flat=True)
     )
 
 
 def _write_busy(connection, cal, texts: list[str], now: datetime, result: SyncResult) -> None:
-    start, end = window(now)
+    start, end = window(now, connection)
     parsed = ics.busy_from_ics(
         "\n".join(texts),
         window_start=start,
         window_end=end,
         host_zone=host_zone(connection),
-        skip_uids=_own_uids(connection),
+        skip_uids=_own_uids(connection, cal),
     )
     result.errors += parsed.errors
     rows = [

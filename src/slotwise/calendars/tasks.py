@@ -12,7 +12,7 @@ from .adapters.base import AdapterError
 from .models import CalendarConnection
 from .services import SYNC_JOB, google_watch, schedule_sync
 from .sync import sync_connection
-from .writeback import WRITE_JOB, writeback_reconcile
+from .writeback import COPY_REWRITE_JOB, WRITE_JOB, rewrite_copy, writeback_reconcile
 
 log = logging.getLogger(__name__)
 CHANNEL_RENEW_BEFORE = timedelta(days=1)
@@ -47,3 +47,8 @@ def _renew_push_channel(conn: CalendarConnection, now) -> None:
 @handler(WRITE_JOB)
 def run_writeback(payload, job):
     writeback_reconcile(booking_id=payload["booking_id"], moved_from=payload.get("moved_from"), now=utc_now())
+
+
+@handler(COPY_REWRITE_JOB)
+def run_rewrite_copy(payload, job):
+    rewrite_copy(calendar_event_id=payload["calendar_event_id"], now=utc_now())

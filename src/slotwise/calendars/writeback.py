@@ -7,12 +7,13 @@ a canceled one has none, and a rescheduled one hands its events to the new booki
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import icalendar
 from django.conf import settings
 from django.db import transaction
 
+from slotwise.bookings import calendar_object
 from slotwise.bookings.models import Booking, Invitee
 from slotwise.core.errors import InvalidInput, NotFound
 from slotwise.jobs.services import enqueue
@@ -21,46 +22,38 @@ from .adapters.registry import adapter_for
 from .models import CalendarConnection, CalendarEvent, RemoteCalendar
 
 WRITE_JOB = "calendars.writeback"
-SEQUENCE_EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
+COPY_REWRITE_JOB = "calendars.rewrite_copy"
 
 
 def booking_ics(booking: Booking, *, uid: str, now: datetime) -> str:
-    """The event Slotwise writes for a booking: UTC times, the meeting link, the invitees as attendees."""
+    """The host's copy of the meeting: UTC times, the meeting link, the invitees as attendees. Built by
+    bookings/calendar_object.py like every calendar object we emit; `uid` is the meeting's UID (a copy
+    written before that rule keeps the UID it was written with)."""
     et = booking.event_type
-    invitees = list(booking.invitees.filter(status=Invitee.Status.ACTIVE).order_by("pk"))
+    # An erased invitee (api/erasure.py) is not an attendee: their placeholder address must not be invited.
+    invitees = [i for i in booking.invitees.filter(status=Invitee.Status.ACTIVE).order_by("pk") if not i.is_erased]
     host = booking.host.user
-    cal = icalendar.Calendar()
-    cal.add("PRODID", "-//Slotwise//Slotwise//EN")
-    cal.add("VERSION", "2.0")
-    ev = icalendar.Event()
-    ev.add("UID", uid)
-    ev.add("DTSTAMP", now)
-    # Clients ignore an update whose SEQUENCE is not higher; seconds since a fixed instant only grow, also
-    # when a reschedule hands the event to a newer booking (and stay well inside a 32-bit integer).
-    ev.add("SEQUENCE", max(0, int((now - SEQUENCE_EPOCH).total_seconds())))
-    ev.add("DTSTART", booking.start)
-    ev.add("DTEND", booking.end)
     who = ", ".join(i.name for i in invitees) or "invitee"
-    ev.add("SUMMARY", f"{et.name} with {who}")
     lines = [f"{et.name} booked with Slotwise."]
     if booking.location:
         lines.append(f"Where: {booking.location}")
-        ev.add("LOCATION", booking.location)
-        if booking.location.startswith(("http://", "https://")):
-            ev.add("URL", booking.location)
     lines += [f"Invitee: {i.name} <{i.email}>" for i in invitees]
     lines.append(f"Manage: {settings.BASE_URL}/dashboard/bookings/{booking.uid}/")
-    ev.add("DESCRIPTION", "\n".join(lines))
-    organizer = icalendar.vCalAddress(f"mailto:{host.email}")
-    organizer.params["CN"] = host.name or host.email
-    ev.add("ORGANIZER", organizer)
-    for i in invitees:
-        a = icalendar.vCalAddress(f"mailto:{i.email}")
-        a.params.update({"CN": i.name, "ROLE": "REQ-PARTICIPANT", "PARTSTAT": "ACCEPTED", "SCHEDULE-AGENT": "CLIENT"})
-        ev.add("ATTENDEE", a)
-    ev.add("STATUS", "CONFIRMED")
-    cal.add_component(ev)
-    return cal.to_ical().decode()
+    ev = calendar_object.event(
+        booking,
+        summary=f"{et.name} with {who}",
+        description="\n".join(lines),
+        location=booking.location,
+        url=booking.location if booking.location.startswith(("http://", "https://")) else "",
+        organizer=calendar_object.Party(email=host.email, name=host.name or host.email),
+        # SCHEDULE-AGENT=CLIENT: the invitees have their invitation from us; the server must not send one.
+        attendees=[calendar_object.Party(email=i.email, name=i.name, params={"SCHEDULE-AGENT": "CLIENT"})
+                   for i in invitees],
+        stamp=now,
+    )
+    if uid != calendar_object.identity(booking)[0]:
+        ev["UID"] = icalendar.vText(uid)
+    return calendar_object.calendar([ev]).decode()
 
 
 # Subscribers (inside the booking's transaction) ------------------------------------------------------------
@@ -137,15 +130,16 @@ def writeback_reconcile(*, booking_id: int, now: datetime, moved_from: int | Non
             wanted[cal.pk] = cal
     for cal_id, ce in held.items():
         if cal_id not in wanted:
-            adapter = adapter_for(ce.calendar.connection, now=now)
-            # An empty href: the create's job has not recorded its answer (yet); the name is deterministic.
-            adapter.delete_event(
-                ce.calendar.remote_id, href=ce.href or adapter.default_href(ce.calendar.remote_id, ce.uid)
-            )
+            if not _shared(ce.calendar, ce.uid, exclude=CalendarEvent.objects.filter(pk=ce.pk)):
+                adapter = adapter_for(ce.calendar.connection, now=now)
+                # An empty href: the create's job has not recorded its answer (yet); the name is deterministic.
+                adapter.delete_event(
+                    ce.calendar.remote_id, href=ce.href or adapter.default_href(ce.calendar.remote_id, ce.uid)
+                )
             ce.delete()
     for cal_id, cal in wanted.items():
         ce = held.get(cal_id)
-        uid = ce.uid if ce else f"slotwise-{booking.uid}-{cal.connection.membership_id}@slotwise"
+        uid = ce.uid if ce else calendar_object.identity(booking)[0]
         if ce is None:
             # Recorded before the remote write: sync skips our own UID, and a crash between the two leaves a
             # row whose retry overwrites the same href instead of creating a duplicate.
@@ -156,6 +150,29 @@ def writeback_reconcile(*, booking_id: int, now: datetime, moved_from: int | Non
             cal.remote_id, uid=uid, ics=booking_ics(booking, uid=uid, now=now), href=ce.href
         )
         CalendarEvent.objects.filter(pk=ce.pk).update(href=written.href, etag=written.etag[:500])
+
+
+def enqueue_rewrite(ce: CalendarEvent, *, now: datetime) -> None:
+    """Write one calendar copy of a booking again from what the booking says now (after its invitee's data
+    was deleted): a write-back copy through the write-back job, a team-calendar copy through its own."""
+    booking = ce.booking
+    if ce.purpose == CalendarEvent.Purpose.WRITEBACK:
+        enqueue(WRITE_JOB, {"booking_id": booking.pk}, key=f"booking:{booking.uid}", due_at=now,
+                organization_id=booking.organization_id)
+    else:
+        enqueue(COPY_REWRITE_JOB, {"calendar_event_id": ce.pk}, key=f"booking:{booking.uid}", due_at=now,
+                organization_id=booking.organization_id)
+
+
+def rewrite_copy(*, calendar_event_id: int, now: datetime) -> None:
+    ce = CalendarEvent.objects.select_related("booking__event_type", "booking__host__user",
+                                              "calendar__connection").filter(pk=calendar_event_id).first()
+    if ce is None:
+        return  # removed since (the rule was undone or the calendar disconnected)
+    written = adapter_for(ce.calendar.connection, now=now).put_event(
+        ce.calendar.remote_id, uid=ce.uid, ics=booking_ics(ce.booking, uid=ce.uid, now=now), href=ce.href
+    )
+    CalendarEvent.objects.filter(pk=ce.pk).update(href=written.href, etag=written.etag[:500])
 
 
 # "copy to calendar" rule action ------------------------------------------------------------------------------
@@ -191,8 +208,7 @@ def _copy_target(booking: Booking, params: dict) -> RemoteCalendar:
 def copy_to_calendar(*, rule, booking: Booking, params: dict, now: datetime) -> dict:
     """Write the booking into a shared calendar; returns what undo needs."""
     cal = _copy_target(booking, params)
-    rule_key = getattr(rule, "pk", None) or "rule"
-    uid = f"slotwise-copy-{booking.uid}-{rule_key}@slotwise"
+    uid = calendar_object.identity(booking)[0]
     ce, _ = CalendarEvent.objects.get_or_create(
         booking=booking, calendar=cal, purpose=CalendarEvent.Purpose.COPY, defaults={"uid": uid}
     )
@@ -208,6 +224,14 @@ def uncopy_from_calendar(*, rule, booking: Booking, params: dict, state: dict, n
     if cal is None:
         return  # the calendar was disconnected since: nothing left to remove
     with transaction.atomic():
-        adapter = adapter_for(cal.connection, now=now)
-        adapter.delete_event(cal.remote_id, href=state.get("href") or adapter.default_href(cal.remote_id, state["uid"]))
-        CalendarEvent.objects.filter(booking=booking, calendar=cal, purpose=CalendarEvent.Purpose.COPY).delete()
+        mine = CalendarEvent.objects.filter(booking=booking, calendar=cal, purpose=CalendarEvent.Purpose.COPY)
+        if not _shared(cal, state["uid"], exclude=mine):
+            adapter = adapter_for(cal.connection, now=now)
+            adapter.delete_event(cal.remote_id, href=state.get("href") or adapter.default_href(cal.remote_id, state["uid"]))
+        mine.delete()
+
+
+def _shared(cal: RemoteCalendar, uid: str, *, exclude) -> bool:
+    """Another of our rows holds the same remote event: one meeting has one UID (calendar_object.py), so the
+    copy a rescheduled booking handed on, or a write-back copy in the same calendar, is the same event."""
+    return CalendarEvent.objects.filter(calendar=cal, uid=uid).exclude(pk__in=exclude.values("pk")).exists()

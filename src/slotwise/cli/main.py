@@ -12,6 +12,8 @@ VERBS = {
     "availability": "availability ORG/HOST/EVENT --from DATE --to DATE --tz ZONE [--now INSTANT] [--json]",
     "book": "book ORG/HOST/EVENT --start INSTANT --name N --email E --tz ZONE [--now INSTANT]",
     "bench": "bench engine|pages|notify|sync: run a benchmark and print its figures",
+    "tzdata": "tzdata check [--json] [--now INSTANT]: bookings whose local time a time-zone rule change moved",
+    "link": "link create ORG/HOST/EVENT [--expires 7d] [--name N] [--email E] [--ref R]; link list ORG; link revoke UUID",
     "token": "token create --email EMAIL [--scope read|write]; token revoke PREFIX",
     "createsuperuser": "create an operator account for /admin/",
     "manage": "manage COMMAND ...: any Django management command",

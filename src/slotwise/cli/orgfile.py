@@ -13,6 +13,8 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from slotwise.accounts.models import Membership, Organization, Team, User
+from slotwise.accounts.services import clean_embed_origins
+from slotwise.core import text
 from slotwise.core.errors import InvalidInput
 from slotwise.core.instants import parse_date, parse_instant
 from slotwise.core.timezones import validate_zone
@@ -106,12 +108,14 @@ class Ctx:
             self.fail(node, path, "expected a list")
         return node.value
 
-    def string(self, node: Node, path: str, *, max_len: int = 200, allow_empty: bool = False) -> str:
+    def string(self, node: Node, path: str, *, max_len: int = 200, allow_empty: bool = False,
+               multiline: bool = False) -> str:
         if not isinstance(node.value, str) or (not allow_empty and not node.value.strip()):
             self.fail(node, path, "expected text")
-        if len(node.value) > max_len:
-            self.fail(node, path, f"at most {max_len} characters")
-        return node.value.strip()
+        try:
+            return text.clean_text(node.value, field=path, label="this", max_length=max_len, multiline=multiline)
+        except InvalidInput as exc:
+            self.fail(node, path, exc.message.removeprefix("this ").split("; remove it")[0])
 
     def slug(self, node: Node, path: str) -> str:
         value = self.string(node, path, max_len=64)
@@ -173,7 +177,7 @@ class Ctx:
             self.fail(node, path, exc.message.split(": ", 1)[-1])
 
 
-ORG_KEYS = {"slug", "name", "timezone"}
+ORG_KEYS = {"slug", "name", "timezone", "embed_origins"}
 HOST_KEYS = {"email", "name", "slug", "role", "timezone", "weekly", "overrides", "busy", "password"}
 TEAM_KEYS = {"slug", "name", "timezone", "members"}
 EVENT_KEYS = {
@@ -208,6 +212,17 @@ def _apply(ctx: Ctx, top: dict[str, Node], now: datetime) -> dict:
         org.name = ctx.string(o["name"], "organization.name")
     if "timezone" in o:
         org.timezone = ctx.zone(o["timezone"], "organization.timezone")
+    if "embed_origins" in o:
+        values = []
+        for i, n in enumerate(ctx.seq(o["embed_origins"], "organization.embed_origins")):
+            p = f"organization.embed_origins[{i}]"
+            value = ctx.string(n, p)
+            try:
+                clean_embed_origins([value], field=p)
+            except InvalidInput as exc:
+                ctx.fail(n, p, exc.message.split(": ", 1)[-1])
+            values.append(value)
+        org.embed_origins = clean_embed_origins(values, field="organization.embed_origins")
     org.save()
     counts = {"hosts": 0, "teams": 0, "event_types": 0, "busy": 0}
 
@@ -320,7 +335,8 @@ def _event_type(ctx: Ctx, p: str, node: Node, org, member, teams) -> EventType:
         ctx.fail(e["kind"], f"{p}.kind", f"{kind} events belong to a team: use team: <slug> instead of host")
     f = {"name": ctx.string(e["name"], f"{p}.name"), "kind": kind}
     if "description" in e:
-        f["description"] = ctx.string(e["description"], f"{p}.description", max_len=5000, allow_empty=True)
+        f["description"] = ctx.string(e["description"], f"{p}.description", max_len=5000, allow_empty=True,
+                                        multiline=True)
     if "duration" in e:
         f["duration_minutes"] = ctx.integer(e["duration"], f"{p}.duration", 1, 1440)
     if "durations" in e:

@@ -8,10 +8,6 @@ def location_pending(booking: Booking) -> bool:
     return Meeting.objects.filter(booking=booking, status=Meeting.Status.PENDING).exists()
 
 
-def meeting_for(booking: Booking) -> Meeting | None:
-    return Meeting.objects.filter(booking=booking).first()
-
-
 PENDING_TEXT = "Zoom meeting being created; the link follows by email"
 
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from slotwise.accounts.models import Membership
+from slotwise.accounts.selectors import current_membership
 from slotwise.core.clock import utc_now
 from slotwise.core.errors import SlotwiseError
 
@@ -23,16 +24,9 @@ def _redirect_uri() -> str:
     return f"{settings.BASE_URL}{reverse('conferencing:zoom_callback')}"
 
 
-def _membership(request, org_slug: str | None):
-    qs = Membership.objects.filter(user=request.user).select_related("organization")
-    if org_slug:
-        qs = qs.filter(organization__slug=org_slug)
-    return qs.order_by("pk").first()
-
-
 @login_required
 def zoom_start(request):
-    membership = _membership(request, request.GET.get("org"))
+    membership = current_membership(request.user, organization=request.GET.get("org"))
     if membership is None:
         return HttpResponseBadRequest("You are not a member of that organization.")
     state = secrets.token_urlsafe(24)

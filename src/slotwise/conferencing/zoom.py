@@ -8,8 +8,9 @@ A 401 on an API call means the access token expired or was revoked: refresh once
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import requests
 from django.conf import settings
+
+from slotwise.core import outbound
 
 TIMEOUT = 10
 
@@ -27,6 +28,14 @@ class Tokens:
     refresh_token: str
     expires_at: datetime
     scope: str = ""
+
+
+def _send(method: str, url: str, **kw) -> outbound.OutboundResponse:
+    """Through the guarded client; a network failure is a ZoomError that may be retried."""
+    try:
+        return outbound.request(method, url, purpose="Zoom", timeout=TIMEOUT, **kw)
+    except (outbound.OutboundRefused, outbound.OutboundError) as exc:
+        raise ZoomError(exc.message, permanent=isinstance(exc, outbound.OutboundRefused)) from None
 
 
 def _api() -> str:
@@ -47,11 +56,10 @@ def authorize_url(*, state: str, redirect_uri: str) -> str:
 
 def exchange_code(code: str, *, redirect_uri: str, now: datetime) -> Tokens:
     """The authorization-code grant: what Zoom's consent screen sent back becomes a token pair."""
-    resp = requests.post(
-        f"{_oauth()}/oauth/token",
+    resp = _send(
+        "POST", f"{_oauth()}/oauth/token",
         params={"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri},
         auth=(getattr(settings, "ZOOM_CLIENT_ID", ""), getattr(settings, "ZOOM_CLIENT_SECRET", "")),
-        timeout=TIMEOUT,
     )
     if resp.status_code != 200:
         raise ZoomError(f"Zoom refused the authorization code ({resp.status_code}); connect Zoom again",
@@ -62,11 +70,10 @@ def exchange_code(code: str, *, redirect_uri: str, now: datetime) -> Tokens:
 
 
 def refresh(refresh_token: str, *, now: datetime) -> Tokens:
-    resp = requests.post(
-        f"{_oauth()}/oauth/token",
+    resp = _send(
+        "POST", f"{_oauth()}/oauth/token",
         params={"grant_type": "refresh_token", "refresh_token": refresh_token},
         auth=(getattr(settings, "ZOOM_CLIENT_ID", ""), getattr(settings, "ZOOM_CLIENT_SECRET", "")),
-        timeout=TIMEOUT,
     )
     if resp.status_code in (400, 401):
         raise ZoomError(f"Zoom refused the refresh token ({resp.status_code}): the host must reconnect Zoom",
@@ -78,7 +85,7 @@ def refresh(refresh_token: str, *, now: datetime) -> Tokens:
                   expires_at=now + timedelta(seconds=int(body.get("expires_in", 3600))), scope=body.get("scope", ""))
 
 
-def call(method: str, path: str, *, grant, now: datetime, json: dict | None = None) -> requests.Response:
+def call(method: str, path: str, *, grant, now: datetime, json: dict | None = None) -> outbound.OutboundResponse:
     """One API call with the grant's token; on 401, refresh (saving the new pair) and retry once."""
     for attempt in (1, 2):
         if attempt == 2 or grant.expires_at <= now:
@@ -88,8 +95,7 @@ def call(method: str, path: str, *, grant, now: datetime, json: dict | None = No
             )
             grant.scope = tokens.scope or grant.scope
             grant.save(update_fields=["access_token", "refresh_token", "expires_at", "scope", "updated_at"])
-        resp = requests.request(method, f"{_api()}{path}", json=json, timeout=TIMEOUT,
-                                headers={"Authorization": f"Bearer {grant.access_token}"})
+        resp = _send(method, f"{_api()}{path}", json=json, headers={"Authorization": f"Bearer {grant.access_token}"})
         if resp.status_code != 401:
             return resp
     raise ZoomError("Zoom refused a freshly refreshed token", status=401, permanent=True)

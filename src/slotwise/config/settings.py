@@ -41,8 +41,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django_tasks",
-    "django_tasks_db",
     "slotwise.core",
     "slotwise.jobs",
     "slotwise.accounts",
@@ -61,14 +59,17 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "slotwise.web.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "slotwise.web.middleware.LoginLockoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "slotwise.core.middleware.ErrorMiddleware",
+    "slotwise.core.middleware.TextGuardMiddleware",
 ]
 
 ROOT_URLCONF = "slotwise.config.urls"
@@ -116,13 +117,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-TASKS = {
-    "default": {
-        "BACKEND": os.environ.get("SLOTWISE_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-    }
-}
-
 AUTH_USER_MODEL = "accounts.User"
+# ModelBackend with the login lockout in front: while an account or address is locked it refuses before any
+# password is checked (accounts/lockout.py).
+AUTHENTICATION_BACKENDS = ["slotwise.accounts.lockout.LockoutBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -164,7 +162,29 @@ DEFAULT_FROM_EMAIL = os.environ.get("SLOTWISE_FROM_EMAIL", "Slotwise <no-reply@s
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
-X_FRAME_OPTIONS = "SAMEORIGIN"
+# Framing: booking pages say who may frame them (frame-ancestors, per organization); everything else says
+# nobody (slotwise/web/middleware.py).
+X_FRAME_OPTIONS = "DENY"
+# Production sits behind TLS: browsers are told to use https only (SLOTWISE_HSTS_SECONDS, default a year;
+# 0 turns it off), and the proxy's X-Forwarded-Proto says whether a request came in over https (so secure
+# cookies and absolute URLs are right). Set SLOTWISE_PROXY_SSL_HEADER=0 when no proxy sets that header.
+SECURE_HSTS_SECONDS = int(os.environ.get("SLOTWISE_HSTS_SECONDS", "31536000" if PRODUCTION else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("SLOTWISE_HSTS_INCLUDE_SUBDOMAINS", "0") == "1"
+if PRODUCTION and os.environ.get("SLOTWISE_PROXY_SSL_HEADER", "1") == "1":
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Client addresses (rate limits, login lockout): how many proxies of ours stand in front and append to
+# X-Forwarded-For (0: use the connection's address; see slotwise/core/clientaddr.py).
+SLOTWISE_TRUST_FORWARDED_FOR = int(os.environ.get("SLOTWISE_TRUST_FORWARDED_FOR", "0"))
+# API requests per token per window (api/base.py).
+SLOTWISE_API_RATE_LIMIT = int(os.environ.get("SLOTWISE_API_RATE_LIMIT", "1000"))
+SLOTWISE_API_RATE_WINDOW = int(os.environ.get("SLOTWISE_API_RATE_WINDOW", "60"))
+# Login lockout (accounts/lockout.py): failures per account and per address before a lock, first lock length.
+SLOTWISE_LOGIN_ACCOUNT_LIMIT = int(os.environ.get("SLOTWISE_LOGIN_ACCOUNT_LIMIT", "5"))
+SLOTWISE_LOGIN_ADDRESS_LIMIT = int(os.environ.get("SLOTWISE_LOGIN_ADDRESS_LIMIT", "20"))
+SLOTWISE_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("SLOTWISE_LOGIN_LOCKOUT_SECONDS", "60"))
 
 LOGGING = {
     "version": 1,
@@ -176,21 +196,31 @@ LOGGING = {
 
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
+# --- outbound HTTP (read only by slotwise.core.outbound and its callers) ------------------------------------
+# Webhooks, rule actions, calendars and Zoom never connect to private, link-local or reserved addresses.
+# Loopback (127.0.0.0/8, ::1) is allowed in development and tests, where the receivers run on this machine;
+# production refuses it unless SLOTWISE_OUTBOUND_ALLOW_LOOPBACK=1.
+OUTBOUND_ALLOW_LOOPBACK = os.environ.get("SLOTWISE_OUTBOUND_ALLOW_LOOPBACK", "0" if PRODUCTION else "1") == "1"
+# Seconds one webhook delivery may take in all (connect, send, read the answer).
+SLOTWISE_WEBHOOK_TIMEOUT = float(os.environ.get("SLOTWISE_WEBHOOK_TIMEOUT", "10"))
+
 # --- jobs / notifications / conferencing (read only by slotwise.jobs, .notifications, .conferencing) ---
 JITSI_BASE_URL = os.environ.get("SLOTWISE_JITSI_BASE_URL", "https://meet.jit.si")
 ZOOM_API_BASE = os.environ.get("SLOTWISE_ZOOM_API_BASE", "https://api.zoom.us/v2")
 ZOOM_OAUTH_BASE = os.environ.get("SLOTWISE_ZOOM_OAUTH_BASE", "https://zoom.us")
 ZOOM_CLIENT_ID = os.environ.get("SLOTWISE_ZOOM_CLIENT_ID", "")
 ZOOM_CLIENT_SECRET = os.environ.get("SLOTWISE_ZOOM_CLIENT_SECRET", "")
-if os.environ.get("SLOTWISE_TASKS_BACKEND", "").endswith("RedisBackend"):
-    TASKS["default"]["OPTIONS"] = {
-        "url": REDIS_URL or "redis://127.0.0.1:6379/0", "key": os.environ.get("SLOTWISE_TASKS_REDIS_KEY", "slotwise:tasks"),
-    }
+# How idle workers hear of a new job (slotwise/jobs/wake.py): "database" = NOTIFY on PostgreSQL, polling on
+# SQLite; "redis" = a Redis list on REDIS_URL, for workers on several machines. They also poll regardless.
+SLOTWISE_JOBS_WAKE = os.environ.get("SLOTWISE_JOBS_WAKE", "database")
+SLOTWISE_JOBS_REDIS_KEY = os.environ.get("SLOTWISE_JOBS_REDIS_KEY", "slotwise:jobs")
 
 # --- calendars (read only by slotwise.calendars) -------------------------------------------------------------
 # Key for encrypting CalDAV passwords and OAuth tokens at rest (defaults to one derived from SECRET_KEY).
 SLOTWISE_CALENDAR_KEY = os.environ.get("SLOTWISE_CALENDAR_KEY", "")
 SLOTWISE_CALENDAR_WINDOW_DAYS = int(os.environ.get("SLOTWISE_CALENDAR_WINDOW_DAYS", "180"))  # busy time kept ahead
+# ... or as far as the longest bounded booking window of the host's event types, up to this (calendars/sync.py)
+SLOTWISE_CALENDAR_MAX_WINDOW_DAYS = int(os.environ.get("SLOTWISE_CALENDAR_MAX_WINDOW_DAYS", "3660"))
 SLOTWISE_CALENDAR_HTTP_TIMEOUT = float(os.environ.get("SLOTWISE_CALENDAR_HTTP_TIMEOUT", "20"))
 SLOTWISE_CALENDAR_MAX_BYTES = int(os.environ.get("SLOTWISE_CALENDAR_MAX_BYTES", str(20 * 1024 * 1024)))
 SLOTWISE_GOOGLE_CLIENT_ID = os.environ.get("SLOTWISE_GOOGLE_CLIENT_ID", "")
@@ -198,10 +228,6 @@ SLOTWISE_GOOGLE_CLIENT_SECRET = os.environ.get("SLOTWISE_GOOGLE_CLIENT_SECRET", 
 SLOTWISE_GOOGLE_AUTH_URL = os.environ.get("SLOTWISE_GOOGLE_AUTH_URL", "https://accounts.google.com/o/oauth2/v2/auth")
 SLOTWISE_GOOGLE_TOKEN_URL = os.environ.get("SLOTWISE_GOOGLE_TOKEN_URL", "https://oauth2.googleapis.com/token")
 SLOTWISE_GOOGLE_API_URL = os.environ.get("SLOTWISE_GOOGLE_API_URL", "https://www.googleapis.com")
-# Feed and CalDAV URLs may point into this server's own network only outside production (or when set to 1).
-SLOTWISE_CALENDAR_ALLOW_PRIVATE_URLS = (
-    os.environ.get("SLOTWISE_CALENDAR_ALLOW_PRIVATE_URLS", "0" if PRODUCTION else "1") == "1"
-)
 
 # --- web (read only by slotwise.web: booking pages and dashboard) -------------------------------------------
 # Requests per minute per client address on public pages (0: no limit); seconds between an open booking

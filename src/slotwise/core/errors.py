@@ -56,6 +56,11 @@ class IdempotencyMismatch(SlotwiseError):
     title = "Idempotency Key Reused"
 
 
+class PayloadTooLarge(SlotwiseError):
+    status = 413
+    title = "Payload Too Large"
+
+
 class RateLimited(SlotwiseError):
     status = 429
     title = "Too Many Requests"

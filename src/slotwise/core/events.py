@@ -5,7 +5,8 @@ transaction, so a booking and the work it causes commit or roll back together. S
 in their app's AppConfig.ready(); a service never imports them.
 
 Events: booking.created, booking.canceled, booking.rescheduled (old, new), invitee.canceled,
-invitee.no_show_set, invitee.no_show_cleared, event_type.created, event_type.updated, event_type.deleted.
+invitee.no_show_set, invitee.no_show_cleared, event_type.created, event_type.updated, event_type.deleted,
+booking.tzdata_moved (booking, moves), worker.started (now).
 """
 
 from collections import defaultdict

@@ -24,6 +24,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import connection
 
+from slotwise.core.clientaddr import client_address
 from slotwise.core.clock import utc_now
 from slotwise.core.errors import RateLimited
 from slotwise.core.middleware import error_response
@@ -95,13 +96,8 @@ def hit(key: str, *, limit: int, window: int, now: datetime, backend: str | None
 
 
 def by_address(request) -> str:
-    """The client address. X-Forwarded-For is trusted only behind a proxy that sets it
-    (SLOTWISE_TRUST_FORWARDED_FOR=1); otherwise anyone could pick their own bucket."""
-    if getattr(settings, "SLOTWISE_TRUST_FORWARDED_FOR", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR", "unknown")
+    """The client address (see slotwise.core.clientaddr: X-Forwarded-For only from trusted proxies)."""
+    return client_address(request)
 
 
 def rate_limit(*, limit: int, window: int = 60, key=by_address, scope: str = "page"):

@@ -29,6 +29,8 @@ class Reason(StrEnum):
     WINDOW = "window"
     DAILY_LIMIT = "daily_limit"
     FULL = "full"
+    # The host's calendar is synced only so far ahead: past that its busy time is unknown, not free.
+    NOT_SYNCED = "calendar_not_synced"
 
 
 def _whole_seconds(name: str, value: timedelta, *, positive: bool = False) -> int:
@@ -152,6 +154,9 @@ class HostInput:
     # half-open. The same as Busy(start, end) but without a dataclass per interval: a 100-host pool reads
     # tens of thousands of these per page.
     busy_pairs: Sequence[tuple[int, int]] = ()
+    # Busy time is known only before this instant (the sync horizon of the host's calendars); a meeting
+    # whose block (buffers included) reaches past it is not offered. None: known for all time.
+    known_until: datetime | None = None
     # Derived once at construction; day_counts: bookings per host-local day number.
     # Union of the busy blocks (touching ones joined), with their starts and ends for bisecting.
     blocks: list[tuple[int, int]] = field(init=False, repr=False, compare=False)
@@ -175,6 +180,8 @@ class HostInput:
                 raise TypeError(f"HostInput.sessions takes Session values, got {s!r}")
         for d in self.day_bookings:
             _check_aware("HostInput.day_bookings item", d)
+        if self.known_until is not None:
+            _check_aware("HostInput.known_until", self.known_until)
         blocks = imerge(sorted([b.block for b in self.busy] + list(self.busy_pairs)))
         object.__setattr__(self, "blocks", blocks)
         object.__setattr__(self, "block_starts", [x for x, _ in blocks])

@@ -79,11 +79,13 @@ def _host_starts(ctx: _Ctx, host: HostInput, lo: int, hi: int, exclude: Sequence
 
     `exclude`: open sessions starting at lo whose own busy blocks must not count (the seat-joining check).
     """
-    allowed = iclip(ctx.allowed, lo, hi)
+    dur, ba, bb = ctx.dur, ctx.ba, ctx.bb
+    if host.known_until is not None:  # the block [t - bb, t + dur + ba) must end by the sync horizon
+        hi = min(hi, to_epoch(host.known_until) - dur - ba + 1)
+    allowed = iclip(ctx.allowed, lo, hi) if lo < hi else []
     if not allowed or ctx.limit == 0:
         return []
     lo, hi = allowed[0][0], allowed[-1][1]
-    dur, ba, bb = ctx.dur, ctx.ba, ctx.bb
     reach = hi - 1 + dur  # the last second any meeting starting in [lo, hi) occupies, plus one
     work = working_pairs(host.hours, lo, reach)
     if not work:
@@ -379,6 +381,8 @@ def explain(rules: EventRules, host: HostInput, *, now: datetime, start: datetim
         if t - bb < y and t + dur + ba > x:
             reasons.add(Reason.BUSY if (t < y and t + dur > x) else Reason.BUFFER)
 
+    if host.known_until is not None and t + dur + ba > to_epoch(host.known_until):
+        reasons.add(Reason.NOT_SYNCED)
     if t < now_s + int(rules.min_notice.total_seconds()):
         reasons.add(Reason.NOTICE)
     window = rules.window

@@ -1,18 +1,20 @@
 """Durable jobs: enqueue inside the caller's transaction; workers claim due rows and run their handler.
 
-The Job row is the source of truth. Django's task API is only the door that wakes a worker: after the
-transaction that wrote a job commits, `kick()` enqueues the `tick` task on the configured backend (the
-database backend by default, Redis at scale), and the worker runs `run_due(now)`. A tick that is lost
-costs latency, never work: the worker also ticks on its own every poll interval.
+The Job table is the queue. Writing a job also wakes idle workers once the transaction commits (see
+`wake.py`: NOTIFY on PostgreSQL, a Redis push at scale, nothing on SQLite). A lost wake-up costs latency,
+never work: workers also poll every interval.
 
 Handlers are registered by kind with @handler("email.send"); they get (payload, job) and raise to retry;
-`job.now` is the instant the tick runs at (use it rather than reading the clock).
+`job.now` is the instant the job was claimed at (use it rather than reading the clock).
 `Defer(seconds)` reschedules without spending an attempt (e.g. an invitation waiting for its Zoom link).
 
 Claiming: PostgreSQL uses SELECT ... FOR UPDATE SKIP LOCKED, so several workers take disjoint rows without
 waiting on each other; SQLite serialises writers (BEGIN IMMEDIATE), so a plain claim inside the transaction
-is exclusive there too. A claim holds a lease (`locked_until`): a worker killed mid-job leaves a running
-row whose lease expires, and the next tick runs it again (at-least-once delivery)."""
+is exclusive there too. A claim holds a lease (`locked_until`) that runs from the moment of the claim, and
+a heartbeat renews it while the handler runs. A worker killed mid-job leaves a running row whose lease
+expires, and the next claim runs it again (at-least-once delivery). Each claim counts an attempt, and the
+attempt number is the claim's token: a worker whose lease was taken over can no longer renew or finish
+the row."""
 
 import logging
 import os
@@ -24,15 +26,17 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 from django.db.models import F, Q
 
+from slotwise.core.clock import utc_now
 from slotwise.core.errors import InvalidInput, NotFound
 
+from . import wake
 from .models import Job
 
 log = logging.getLogger(__name__)
 _handlers: dict[str, Callable] = {}
 
 # Long enough for any one email or HTTP call; short enough that a crashed worker's job is soon retried.
-LEASE = timedelta(seconds=int(os.environ.get("SLOTWISE_JOBS_LEASE_SECONDS", "300")))
+LEASE = timedelta(seconds=float(os.environ.get("SLOTWISE_JOBS_LEASE_SECONDS", "300")))
 # One at a time: a worker that dies holds only the job it was running, and busy workers share fairly.
 CLAIM_BATCH = 1
 
@@ -64,48 +68,15 @@ def enqueue(
     max_attempts: int = 8,
     organization_id: int | None = None,
 ) -> Job:
-    """Write the job in the caller's transaction; a worker is woken once that transaction commits."""
+    """Write the job in the caller's transaction; idle workers are woken once that transaction commits."""
     fields = {
         "kind": kind, "payload": payload, "key": key, "max_attempts": max_attempts, "organization_id": organization_id,
     }
     if due_at is not None:
         fields["due_at"] = due_at
     job = Job.objects.create(**fields)
-    _kick_after_commit()
+    wake.announce()
     return job
-
-
-def _kick_after_commit() -> None:
-    conn = transaction.get_connection()
-    # One kick per transaction, however many jobs it wrote (a rolled-back savepoint drops its own kick).
-    if conn.in_atomic_block and any(fn is kick for _, fn, *_ in conn.run_on_commit):
-        return
-    transaction.on_commit(kick)
-
-
-def kick() -> None:
-    """Wake a worker through Django's task API. Never raises: the worker's own poll is the fallback."""
-    from .tasks import tick
-
-    try:
-        if _tick_already_waiting(tick):
-            return
-        tick.enqueue()
-    except Exception:  # noqa: BLE001 - a wake-up that fails must not fail the request that committed
-        log.warning("could not enqueue the jobs tick; the worker will pick the job up on its next poll", exc_info=True)
-
-
-def _tick_already_waiting(tick) -> bool:
-    """On the database backend, a tick nobody has taken yet will run everything due: don't write another
-    (on SQLite every write takes the one write lock that bookings need too)."""
-    from django_tasks_db.backend import DatabaseBackend
-    from django_tasks_db.models import DBTaskResult
-
-    backend = tick.get_backend()
-    if not isinstance(backend, DatabaseBackend):
-        return False
-
-    return DBTaskResult.objects.ready().filter(backend_name=backend.alias, task_path=tick.module_path).exists()
 
 
 def cancel_pending(key: str, *, kinds: list[str] | None = None) -> int:
@@ -116,12 +87,18 @@ def cancel_pending(key: str, *, kinds: list[str] | None = None) -> int:
 
 
 def backoff(attempts: int) -> timedelta:
-    """30 s, 1 min, 2 min, 4 min ... capped at 1 hour."""
-    return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
+    """How long to wait after the `attempts`-th failure: 30 s, 1 min, 2 min, 4 min ... capped at 1 hour.
+    The one retry schedule: failed jobs, webhook deliveries (which also stop after 24 hours), Zoom."""
+    return timedelta(seconds=min(3600, 30 * 2 ** min(max(0, attempts - 1), 12)))
 
 
 def claim(now: datetime, *, limit: int = CLAIM_BATCH, kinds: list[str] | None = None) -> list[Job]:
     """Take up to `limit` due jobs (pending and due, or running with an expired lease) for this worker.
+
+    `now` is the current time, read just before the call (run_due reads it for every claim): what is due
+    and which leases have expired are judged at `now`, and the new lease runs to `now + LEASE`. A `now`
+    from earlier (the start of a long loop) would hand out leases that have already expired, and another
+    worker would take the job while this one runs it.
     The attempt is counted here, at the claim, so a job that kills its worker still runs out of attempts."""
     with transaction.atomic():
         expired = Q(status=Job.Status.RUNNING, locked_until__lte=now)
@@ -142,25 +119,26 @@ def claim(now: datetime, *, limit: int = CLAIM_BATCH, kinds: list[str] | None = 
             )
             for j in jobs:
                 j.status, j.locked_until, j.attempts = Job.Status.RUNNING, now + LEASE, j.attempts + 1
+                j.token = j.attempts  # this claim's token: the next claim of the row moves the count past it
         return jobs
 
 
 def run_job(job: Job, now: datetime) -> bool:
     fn = _handlers.get(job.kind)
-    job.now = now  # handlers read the tick's clock from here, so tests can run them at a chosen instant
-    heartbeat = _Heartbeat(job.pk)
+    job.now = now  # handlers read the claim's instant from here, so tests can run them at a chosen time
+    heartbeat = _Heartbeat(job.pk, job.token)
     heartbeat.start()
     try:
         if fn is None:
             raise LookupError(f"no handler registered for job kind {job.kind!r}")
         fn(job.payload, job)
     except Defer as d:
-        heartbeat.done.set()
+        heartbeat.stop()
         job.attempts -= 1
         _finish(job, status=Job.Status.PENDING, due_at=now + timedelta(seconds=d.seconds), last_error=str(d))
         return False
     except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
-        heartbeat.done.set()
+        heartbeat.stop()
         error = f"{exc.__class__.__name__}: {exc}\n{traceback.format_exc(limit=5)}"[:4000]
         if job.attempts >= job.max_attempts:
             _finish(job, status=Job.Status.FAILED, finished_at=now, last_error=error)
@@ -168,28 +146,34 @@ def run_job(job: Job, now: datetime) -> bool:
             _finish(job, status=Job.Status.PENDING, due_at=now + backoff(job.attempts), last_error=error)
         log.warning("job %s failed (attempt %s of %s): %s", job, job.attempts, job.max_attempts, exc)
         return False
-    heartbeat.done.set()
+    heartbeat.stop()
     _finish(job, status=Job.Status.DONE, finished_at=now)
     return True
 
 
 class _Heartbeat(threading.Thread):
-    """Renews the lease of a job that runs longer than half of it (a big calendar sync), so no other worker
-    takes it over while this one is alive. A killed worker's heartbeat dies with it."""
+    """Renews the lease of a job that runs longer than half of it (a big calendar sync), from the current
+    time at each beat, so no other worker takes it over while this one is alive. A killed worker's
+    heartbeat dies with it."""
 
-    def __init__(self, job_id: int):
+    def __init__(self, job_id: int, token: int):
         super().__init__(daemon=True, name=f"lease-{job_id}")
-        self.job_id = job_id
+        self.job_id, self.token = job_id, token
         self.done = threading.Event()
 
     def run(self) -> None:
-        from slotwise.core.clock import utc_now
-
         try:
             while not self.done.wait(LEASE.total_seconds() / 2):
-                Job.objects.filter(pk=self.job_id, status=Job.Status.RUNNING).update(locked_until=utc_now() + LEASE)
+                Job.objects.filter(pk=self.job_id, status=Job.Status.RUNNING, attempts=self.token).update(
+                    locked_until=utc_now() + LEASE
+                )
         finally:
             connection.close()
+
+    def stop(self) -> None:
+        """Stop beating before the row is finished, so a last beat cannot land after it."""
+        self.done.set()
+        self.join()
 
 
 def _finish(job: Job, **fields) -> None:
@@ -197,19 +181,25 @@ def _finish(job: Job, **fields) -> None:
     fields["attempts"] = job.attempts
     for name, value in fields.items():
         setattr(job, name, value)
-    # Only while we still hold it: a job whose lease ran out may have been taken over by another worker.
-    Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).update(**fields)
+    # Only while we still hold it: a job whose lease ran out may have been taken over by another worker
+    # (whose claim moved the attempt count past our token).
+    Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING, attempts=job.token).update(**fields)
 
 
-def run_due(now: datetime, *, limit: int = 100, kinds: list[str] | None = None) -> int:
-    """Run what is due at `now` (tests and the worker's tick). Returns how many ran."""
+def run_due(now: datetime | None = None, *, limit: int = 100, kinds: list[str] | None = None) -> int:
+    """Claim and run due jobs one at a time, up to `limit`. Returns how many ran.
+
+    Without `now` (the worker), every claim is made at the current time, so each job's lease starts when
+    that job is claimed. With `now` (tests, and runs "as of" a chosen instant), every claim is made at that
+    instant."""
     done = 0
     while done < limit:
-        jobs = claim(now, limit=min(CLAIM_BATCH, limit - done), kinds=kinds)
+        at = utc_now() if now is None else now
+        jobs = claim(at, limit=min(CLAIM_BATCH, limit - done), kinds=kinds)
         if not jobs:
             break
         for job in jobs:
-            run_job(job, now)
+            run_job(job, at)
             done += 1
     return done
 
@@ -222,7 +212,7 @@ def retry(job: Job, now: datetime) -> Job:
         Job.objects.filter(pk=job.pk).update(
             status=Job.Status.PENDING, due_at=now, attempts=0, last_error="", finished_at=None, locked_until=None
         )
-        _kick_after_commit()
+        wake.announce()
     job.refresh_from_db()
     return job
 

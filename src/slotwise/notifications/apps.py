@@ -15,3 +15,4 @@ class NotificationsConfig(AppConfig):
         subscribe("booking.rescheduled", services.on_booking_rescheduled)
         subscribe("booking.canceled", services.on_booking_canceled)
         subscribe("invitee.canceled", services.on_invitee_canceled)
+        subscribe("booking.tzdata_moved", services.on_tzdata_moved)

@@ -1,76 +1,48 @@
 """iMIP invitations (RFC 6047 over RFC 5546): one VEVENT, METHOD REQUEST or CANCEL, with the start in the
-reader's zone (TZID) and that zone's VTIMEZONE, so a calendar shows the wall time the invitee chose."""
+reader's zone (TZID) and that zone's VTIMEZONE, so a calendar shows the wall time the invitee chose.
+The object itself, and its UID and SEQUENCE, come from bookings/calendar_object.py, as for every other
+calendar object Slotwise emits."""
 
-from dataclasses import dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
-from icalendar import Calendar, Event, vCalAddress, vText
+from django.conf import settings
 
-PRODID = "-//Slotwise//Slotwise Scheduling//EN"
+from slotwise.bookings import calendar_object
+from slotwise.bookings.models import Booking, Invitee
 
 
-@dataclass(frozen=True)
-class Party:
-    email: str
-    name: str
+def host_name(booking: Booking) -> str:
+    user = booking.host.user
+    return user.name or user.email
+
+
+def summary(booking: Booking) -> str:
+    """What the invitee's calendar calls the meeting (the email and the download alike)."""
+    return f"{booking.event_type.name} with {host_name(booking)}"
 
 
 def invitation(
-    *,
-    method: str,
-    uid: str,
-    sequence: int,
-    start: datetime,
-    end: datetime,
-    zone: str,
-    summary: str,
-    description: str,
-    location: str,
-    url: str,
-    organizer: Party,
-    attendees: list[Party],
-    stamp: datetime,
+    *, booking: Booking, invitee: Invitee, method: str, description: str, stamp: datetime,
+    sequence: int | None = None, location: str | None = None,
 ) -> bytes:
-    """The calendar object. `start`/`end` are UTC instants; `zone` is the IANA zone they are written in."""
-    if method not in ("REQUEST", "CANCEL"):
-        raise ValueError(f"method must be REQUEST or CANCEL, not {method!r}")
-    tz = ZoneInfo(zone)
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", method)
-    ev = Event()
-    ev.add("uid", uid)
-    ev.add("sequence", sequence)
-    ev.add("dtstamp", stamp)
-    ev.add("dtstart", start.astimezone(tz))
-    ev.add("dtend", end.astimezone(tz))
-    ev.add("summary", summary)
-    if description:
-        ev.add("description", description)
-    if location:
-        ev.add("location", location)
-    if url:
-        ev.add("url", url)
-    ev.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
-    ev.add("transp", "OPAQUE")
-    ev.add("organizer", _address(organizer))
-    for a in attendees:
-        addr = _address(a)
-        addr.params["ROLE"] = vText("REQ-PARTICIPANT")
-        addr.params["PARTSTAT"] = vText("ACCEPTED")
-        addr.params["CUTYPE"] = vText("INDIVIDUAL")
-        ev.add("attendee", addr, encode=0)
-    cal.add_component(ev)
-    # Only the years around the meeting: the whole 1970-2038 history would be kilobytes of transitions.
-    cal.add_missing_timezones(first_date=date(start.year - 1, 1, 1), last_date=date(end.year + 2, 1, 1))
-    return cal.to_ical()
-
-
-def _address(p: Party) -> vCalAddress:
-    addr = vCalAddress(f"mailto:{p.email}")
-    if p.name:
-        addr.params["CN"] = vText(p.name)
-    return addr
+    """The invitee's copy of the meeting. `method` REQUEST, CANCEL, or PUBLISH (the download)."""
+    if method not in ("REQUEST", "CANCEL", "PUBLISH"):
+        raise ValueError(f"method must be REQUEST, CANCEL or PUBLISH, not {method!r}")
+    if method == "PUBLISH":  # the download says what holds now
+        cancelled = booking.status != Booking.Status.CONFIRMED or invitee.status != Invitee.Status.ACTIVE
+    else:
+        cancelled = method == "CANCEL"
+    return calendar_object.single(
+        booking,
+        method=method,
+        cancelled=cancelled,
+        zone=invitee.timezone,
+        summary=summary(booking),
+        description=description,
+        location=booking.location if location is None else location,
+        url="" if cancelled else f"{settings.BASE_URL}/reschedule/{invitee.reschedule_token}/",
+        organizer=calendar_object.Party(email=booking.host.user.email, name=host_name(booking)),
+        attendees=[calendar_object.Party(email=invitee.email, name=invitee.name)],
+        stamp=stamp,
+        sequence=sequence,
+    )

@@ -7,17 +7,6 @@ from slotwise.bookings.models import Booking, Invitee
 from slotwise.scheduling.models import EventType
 
 
-class Invitation(models.Model):
-    """The calendar entry an invitee holds. One iCalendar UID for the life of the meeting: a reschedule
-    carries it to the new invitee row and raises SEQUENCE, so calendars move the entry instead of adding
-    a second one; a cancel raises SEQUENCE again and removes it."""
-
-    invitee = models.OneToOneField(Invitee, on_delete=models.CASCADE, related_name="invitation")
-    ical_uid = models.CharField(max_length=200, db_index=True)
-    sequence = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(default=now)
-
-
 class Kind(models.TextChoices):
     INVITEE_CONFIRMED = "invitee_confirmed"
     INVITEE_RESCHEDULED = "invitee_rescheduled"
@@ -26,6 +15,8 @@ class Kind(models.TextChoices):
     HOST_RESCHEDULED = "host_rescheduled"
     HOST_CANCELED = "host_canceled"
     REMINDER = "reminder"
+    INVITEE_UPDATED = "invitee_updated"  # a tzdata change moved the wall time (bookings/tzdata.py)
+    HOST_UPDATED = "host_updated"
 
 
 class EmailTemplate(models.Model):

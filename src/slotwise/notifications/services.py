@@ -2,11 +2,12 @@
 
 Subscribers (registered in apps.py) decide *what* is owed and write Job rows; handlers (the job kinds
 below) render and send when the worker runs them. The calendar identity of a meeting (UID, SEQUENCE) is
-fixed in the transaction, in the payload, so a retried email carries the same revision it was owed.
+the booking's (bookings/calendar_object.py); the SEQUENCE an email is owed is fixed in the transaction, in
+the payload, so a retried email carries the same revision.
 
 Reschedules: booking_reschedule publishes booking.created for the new invitee and then
-booking.rescheduled; the second replaces the first's "confirmed" emails with "rescheduled" ones and hands
-the new invitee the old UID with SEQUENCE + 1."""
+booking.rescheduled; the second replaces the first's "confirmed" emails with "rescheduled" ones (the new
+booking kept the meeting's UID, with SEQUENCE + 1)."""
 
 import logging
 from datetime import datetime, timedelta
@@ -16,13 +17,14 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import Q
 
+from slotwise.bookings import calendar_object
 from slotwise.bookings.models import Booking, Invitee
 from slotwise.core.errors import InvalidInput
 from slotwise.jobs.models import Job
 from slotwise.jobs.services import Defer, cancel_pending, enqueue, handler
 
 from . import ical, mail
-from .models import EmailTemplate, Invitation, Kind, Reminder, SentEmail
+from .models import EmailTemplate, Kind, Reminder, SentEmail
 from .render import format_when, format_when_short, render
 
 log = logging.getLogger(__name__)
@@ -38,43 +40,37 @@ def _key(invitee: Invitee) -> str:
     return f"invitee:{invitee.uid}"
 
 
-def _uid_domain() -> str:
-    host = settings.BASE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
-    return host or "slotwise.localhost"
-
-
 # --- subscribers: run inside the booking's transaction --------------------------------------------------
 
 
 def on_booking_created(*, booking: Booking, invitee: Invitee, now: datetime, **_) -> None:
-    Invitation.objects.create(invitee=invitee, ical_uid=f"{invitee.uid}@{_uid_domain()}", sequence=0)
     if booking.source == Booking.Source.IMPORT:
         # Imported from another scheduler, which already sent its invitations: a second one would put the
         # meeting in the invitee's calendar twice. Reminders still apply.
         schedule_reminders(booking=booking, invitee=invitee, now=now)
         return
     org = booking.organization_id
-    enqueue(INVITEE_JOB, {"invitee_id": invitee.pk, "what": "confirmed", "sequence": 0}, key=_key(invitee),
-            organization_id=org, due_at=now)
+    enqueue(INVITEE_JOB, {"invitee_id": invitee.pk, "what": "confirmed", "sequence": booking.ical_sequence},
+            key=_key(invitee), organization_id=org, due_at=now)
     enqueue(HOST_JOB, {"invitee_id": invitee.pk, "what": "confirmed"}, key=_key(invitee), organization_id=org, due_at=now)
     schedule_reminders(booking=booking, invitee=invitee, now=now)
 
 
 def on_booking_rescheduled(*, old: Booking, invitee: Invitee, new: Invitee, now: datetime, **_) -> None:
-    previous = Invitation.objects.filter(invitee=invitee).first()
-    sequence = (previous.sequence + 1) if previous else 1
-    uid = previous.ical_uid if previous else f"{invitee.uid}@{_uid_domain()}"
-    Invitation.objects.filter(invitee=new).update(ical_uid=uid, sequence=sequence)
-    if previous:
-        Invitation.objects.filter(pk=previous.pk).update(sequence=sequence)
+    new_booking = new.booking
     # The "confirmed" emails booking.created just queued for the new invitee become "rescheduled" ones.
     Job.objects.filter(key=_key(new), kind__in=[INVITEE_JOB, HOST_JOB], status=Job.Status.PENDING).delete()
     # What the old invitee was still owed (a confirmation not yet sent, reminders) is moot now.
     cancel_pending(_key(invitee))
     was = [old.start.isoformat(), old.end.isoformat()]
-    org = new.booking.organization_id
-    enqueue(INVITEE_JOB, {"invitee_id": new.pk, "what": "rescheduled", "sequence": sequence, "previous": was},
-            key=_key(new), organization_id=org, due_at=now)
+    org = new_booking.organization_id
+    if new_booking.ical_uid != old.ical_uid:
+        # One invitee of a group session moved to another session, another meeting with its own UID: the
+        # calendar entry of the old one is removed, or it would stay beside the new one.
+        enqueue(INVITEE_JOB, {"invitee_id": invitee.pk, "what": "canceled", "sequence": old.ical_sequence,
+                              "reason": old.cancel_reason}, key=_key(invitee), organization_id=org, due_at=now)
+    enqueue(INVITEE_JOB, {"invitee_id": new.pk, "what": "rescheduled", "sequence": new_booking.ical_sequence,
+                          "previous": was}, key=_key(new), organization_id=org, due_at=now)
     enqueue(HOST_JOB, {"invitee_id": new.pk, "what": "rescheduled", "previous": was, "reason": old.cancel_reason},
             key=_key(new), organization_id=org, due_at=now)
 
@@ -90,15 +86,25 @@ def on_invitee_canceled(*, booking: Booking, invitee: Invitee, now: datetime, re
 
 def _invitee_gone(*, booking: Booking, invitee: Invitee, reason: str, now: datetime) -> None:
     cancel_pending(_key(invitee), kinds=[REMINDER_JOB])
-    inv = Invitation.objects.filter(invitee=invitee).first()
-    sequence = (inv.sequence + 1) if inv else 1
-    if inv:
-        Invitation.objects.filter(pk=inv.pk).update(sequence=sequence)
     org = booking.organization_id
-    enqueue(INVITEE_JOB, {"invitee_id": invitee.pk, "what": "canceled", "sequence": sequence, "reason": reason},
-            key=_key(invitee), organization_id=org, due_at=now)
+    # The booking service raised the meeting's SEQUENCE in this transaction, so the CANCEL outranks the
+    # REQUEST the invitee's calendar holds.
+    enqueue(INVITEE_JOB, {"invitee_id": invitee.pk, "what": "canceled", "sequence": booking.ical_sequence,
+                          "reason": reason}, key=_key(invitee), organization_id=org, due_at=now)
     enqueue(HOST_JOB, {"invitee_id": invitee.pk, "what": "canceled", "reason": reason}, key=_key(invitee),
             organization_id=org, due_at=now)
+
+
+def on_tzdata_moved(*, booking: Booking, now: datetime, moves: list, **_) -> None:
+    """A new tzdata moved the meeting's wall time: both sides get the updated invitation (the SEQUENCE the
+    tzdata job raised), with what moved."""
+    note = "; ".join(moves)
+    org = booking.organization_id
+    for invitee in booking.invitees.filter(status=Invitee.Status.ACTIVE).order_by("pk"):
+        enqueue(INVITEE_JOB, {"invitee_id": invitee.pk, "what": "updated", "sequence": booking.ical_sequence,
+                              "reason": note}, key=_key(invitee), organization_id=org, due_at=now)
+        enqueue(HOST_JOB, {"invitee_id": invitee.pk, "what": "updated", "reason": note}, key=_key(invitee),
+                organization_id=org, due_at=now)
 
 
 MAX_OFFSET_MINUTES = 60 * 24 * 60
@@ -235,11 +241,14 @@ def send(
 
 
 def _load_invitee(invitee_id: int) -> Invitee | None:
-    return (
+    """None also when their data was deleted (api/erasure.py): a job written before or after that must
+    never mail a placeholder address or tell a host about a person who is gone."""
+    invitee = (
         Invitee.objects.select_related("booking__event_type", "booking__host__user", "booking__organization")
         .filter(pk=invitee_id)
         .first()
     )
+    return None if invitee is None or invitee.is_erased else invitee
 
 
 def _wait_for_location(booking: Booking) -> None:
@@ -251,7 +260,7 @@ def _wait_for_location(booking: Booking) -> None:
 
 def _ready_invitee(payload: dict):
     """The invitee an email job is about, once the meeting link exists (cancellations need none);
-    None when the invitee is gone."""
+    None when the invitee is gone or erased."""
     invitee = _load_invitee(payload["invitee_id"])
     if invitee is not None and payload["what"] != "canceled":
         _wait_for_location(invitee.booking)
@@ -266,24 +275,18 @@ def send_invitee_email(payload: dict, job: Job) -> None:
     booking = invitee.booking
     what = payload["what"]
     kind = {"confirmed": Kind.INVITEE_CONFIRMED, "rescheduled": Kind.INVITEE_RESCHEDULED,
-            "canceled": Kind.INVITEE_CANCELED}[what]
+            "canceled": Kind.INVITEE_CANCELED, "updated": Kind.INVITEE_UPDATED}[what]
     zone = invitee.timezone
     ctx = context_for(booking=booking, invitee=invitee, zone=zone, reason=payload.get("reason", ""),
                       previous=payload.get("previous"))
     rendered = render(kind, ctx, organization_id=booking.organization_id, event_type_id=booking.event_type_id)
-    inv = Invitation.objects.filter(invitee=invitee).first()
-    uid = inv.ical_uid if inv else f"{invitee.uid}@{_uid_domain()}"
     method = "CANCEL" if what == "canceled" else "REQUEST"
-    host = booking.host.user
-    calendar = ical.invitation(
-        method=method, uid=uid, sequence=payload.get("sequence", 0), start=booking.start, end=booking.end, zone=zone,
-        summary=f"{booking.event_type.name} with {_host_name(booking)}", description=rendered.text,
-        location=booking.location, url=ctx["reschedule_url"] if method == "REQUEST" else "",
-        organizer=ical.Party(email=host.email, name=_host_name(booking)),
-        attendees=[ical.Party(email=invitee.email, name=invitee.name)], stamp=job.now,
-    )
+    sequence = payload.get("sequence", 0)
+    calendar = ical.invitation(booking=booking, invitee=invitee, method=method, sequence=sequence,
+                               description=rendered.text, stamp=job.now)
+    uid, _ = calendar_object.identity(booking)
     send(to=invitee.email, kind=kind, rendered=rendered, booking=booking, invitee=invitee, job_id=job.pk,
-         calendar=calendar, method=method, ical_uid=uid, sequence=payload.get("sequence", 0), now=job.now)
+         calendar=calendar, method=method, ical_uid=uid, sequence=sequence, now=job.now)
 
 
 @handler(HOST_JOB)
@@ -294,7 +297,7 @@ def send_host_email(payload: dict, job: Job) -> None:
     booking = invitee.booking
     what = payload["what"]
     kind = {"confirmed": Kind.HOST_CONFIRMED, "rescheduled": Kind.HOST_RESCHEDULED,
-            "canceled": Kind.HOST_CANCELED}[what]
+            "canceled": Kind.HOST_CANCELED, "updated": Kind.HOST_UPDATED}[what]
     hosts = [bh.membership for bh in booking.host_blocks.select_related("membership__user").order_by("pk")]
     for membership in hosts or [booking.host]:
         user = membership.user

@@ -3,6 +3,7 @@ from django.http import Http404
 from django.shortcuts import render
 
 from slotwise.accounts.models import Membership
+from slotwise.accounts.selectors import current_membership
 from slotwise.core.clock import utc_now
 from slotwise.core.errors import SlotwiseError
 from slotwise.scheduling.models import EventType
@@ -14,8 +15,8 @@ from .services import preview, template_save
 @login_required
 def template_preview(request, event_type_id: int):
     """GET: an event type's emails as they will go out; POST: the wording being edited, before saving it."""
-    org_ids = Membership.objects.filter(user=request.user).values_list("organization_id", flat=True)
-    event_type = EventType.objects.filter(pk=event_type_id, organization_id__in=list(org_ids)).first()
+    membership = current_membership(request.user, organization=request.GET.get("org") or request.POST.get("org"))
+    event_type = EventType.objects.filter(pk=event_type_id, organization_id=getattr(membership, "organization_id", None)).first()
     if event_type is None:
         raise Http404("No such event type in your organizations")
     kind = request.POST.get("kind") or request.GET.get("kind") or Kind.INVITEE_CONFIRMED
@@ -35,8 +36,12 @@ def template_preview(request, event_type_id: int):
                                           event_type__in=[event_type]).first() or \
         EmailTemplate.objects.filter(organization=event_type.organization, kind=kind, event_type__isnull=True).first()
     status = 403 if error.startswith("only admins") else 400 if error else 200
-    return render(request, "notifications/dashboard/preview.html", {
+    response = render(request, "notifications/dashboard/preview.html", {
         "event_type": event_type, "kind": kind, "kinds": Kind.choices, "rendered": rendered, "error": error, "saved": saved,
         "fields": fields or {"subject": getattr(stored, "subject", ""), "text": getattr(stored, "text", ""),
                              "html": getattr(stored, "html", "")},
     }, status=status)
+    # The email's HTML is shown in a sandboxed srcdoc frame, which inherits this page's policy: emails are
+    # styled inline, so styles (never scripts) may be inline here.
+    response.csp_override = {"style-src": ["'self'", "'unsafe-inline'"]}
+    return response

@@ -130,10 +130,6 @@ class EventType(models.Model):
         return f"{self.owner or self.team}/{self.slug}"
 
     @property
-    def is_team_event(self) -> bool:
-        return self.team_id is not None
-
-    @property
     def path(self) -> str:
         org = self.organization.slug
         if self.team_id:
@@ -167,3 +163,25 @@ class BusyBlock(models.Model):
     class Meta:
         indexes = [models.Index(fields=["membership", "start"])]
         constraints = [models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="busy_end_after_start")]
+
+
+class BusyCoverage(models.Model):
+    """How far ahead a busy source (a connected calendar, "calendar:<id>") was last read. Past the earliest
+    `known_until` of a host's sources the host's busy time is unknown, and the engine offers nothing there
+    (Reason.NOT_SYNCED) rather than calling it free."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="busy_coverage")
+    source = models.CharField(max_length=32)
+    known_until = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["membership", "source"], name="busy_coverage_unique")]
+class EventTypeStar(models.Model):
+    """An event type a host starred: listed first on their dashboard and in the browser extension."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    event_type = models.ForeignKey(EventType, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["membership", "event_type"], name="event_type_star_unique")]

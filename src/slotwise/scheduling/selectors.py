@@ -1,26 +1,19 @@
-"""Reads that turn stored schedules, event types and bookings into the engine's inputs.
+"""Reads of stored schedules, event types and external busy time, turned into the engine's types.
 
-Every door that shows or checks availability (pages, API, CLI, booking service) goes through
-`event_availability` / `host_inputs`, so a time is offered and accepted by one code path.
+What is booked is read by `bookings.selectors`; `bookings.availability` puts both together for the engine.
 """
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 from slotwise import engine
 from slotwise.accounts.models import Membership
-from slotwise.bookings.models import BookingHost
 from slotwise.core.db import EpochSeconds
 from slotwise.core.errors import InvalidInput, NotFound
 
-from .models import WEEKDAYS, AvailabilitySchedule, BusyBlock, EventType, PoolHost
-
-# How far outside the asked range a booking can still matter: its blocks reach back over the new meeting
-# and its buffers, and a host's local day (for daily limits) reaches up to 26 hours from a UTC day.
-_DAY_MARGIN = timedelta(hours=27)
+from .models import WEEKDAYS, AvailabilitySchedule, BusyBlock, BusyCoverage, EventType, PoolHost
 
 
 def parse_hhmm(value: str, *, field: str) -> time | None:
@@ -83,17 +76,26 @@ def _weekly_hours(zone: str, weekly: tuple, overrides: tuple) -> engine.WeeklyHo
     )
 
 
+# A host's default schedule: the one marked default, else their oldest. Every reader orders by this.
+DEFAULT_FIRST = ("-is_default", "pk")
+
+
+def default_schedule(host: Membership) -> AvailabilitySchedule | None:
+    """The schedule a host's own hours mean when no event type names one (dashboard, API, zone shown)."""
+    return AvailabilitySchedule.objects.filter(owner=host).order_by(*DEFAULT_FIRST).prefetch_related("overrides").first()
+
+
 def host_schedule(event_type: EventType, host: Membership) -> AvailabilitySchedule:
-    return _host_schedules(event_type, [host])[host.pk]
+    return host_schedules(event_type, [host])[host.pk]
 
 
-def _host_schedules(event_type: EventType, hosts: Sequence[Membership]) -> dict[int, AvailabilitySchedule]:
+def host_schedules(event_type: EventType, hosts: Sequence[Membership]) -> dict[int, AvailabilitySchedule]:
     """Each host's schedule for this event type, in two queries (schedules, overrides) for any number of
     hosts: the event type's own schedule for the host who owns it, otherwise the host's default."""
     out = {}
     for schedule in (
         AvailabilitySchedule.objects.filter(owner_id__in=[h.pk for h in hosts])
-        .order_by("owner_id", "-is_default", "pk")
+        .order_by("owner_id", *DEFAULT_FIRST)
         .prefetch_related("overrides")
     ):
         out.setdefault(schedule.owner_id, schedule)
@@ -156,109 +158,31 @@ def event_rules(event_type: EventType, *, duration_minutes: int | None = None) -
     )
 
 
-@dataclass(frozen=True)
-class Inputs:
-    rules: engine.EventRules
-    hosts: list[engine.HostInput]
-    members: dict[int, Membership]
-    mode: str
+def busy_pairs(member_ids: Sequence[int], *, start: datetime, end: datetime) -> dict[int, list[tuple[int, int]]]:
+    """External busy time overlapping [start, end) per host, as epoch-second pairs.
 
-
-def host_inputs(
-    event_type: EventType,
-    hosts: Sequence[Membership],
-    *,
-    start: datetime,
-    end: datetime,
-    duration_minutes: int | None = None,
-) -> Inputs:
-    """Everything the engine needs to decide [start, end) for these hosts, read in a handful of queries."""
-    rules = event_rules(event_type, duration_minutes=duration_minutes)
-    reach = rules.duration + rules.buffer_before + rules.buffer_after + _DAY_MARGIN
-    lo, hi = start - reach, end + reach
-    ids = [h.pk for h in hosts]
-
-    # External busy time: a 100-host pool reads ~20 000 rows here, so the database hands back epoch-second
-    # pairs and the engine takes them as they are (HostInput.busy_pairs), with no datetime or object per row.
+    A 100-host pool reads ~20 000 rows here, so the database hands back epoch-second pairs and the engine
+    takes them as they are (HostInput.busy_pairs), with no datetime or object per row."""
     pairs: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for member_id, b_start, b_end in (
-        BusyBlock.objects.filter(membership_id__in=ids, end__gt=lo, start__lt=hi)
+        BusyBlock.objects.filter(membership_id__in=member_ids, end__gt=start, start__lt=end)
         .annotate(s=EpochSeconds("start"), e=EpochSeconds("end", ceil=True))
         .order_by("start")  # the engine sorts again; sorted input makes that a linear pass
         .values_list("membership_id", "s", "e")
     ):
         pairs[member_id].append((b_start, b_end))
-
-    busy: dict[int, list[engine.Busy]] = defaultdict(list)
-    day_bookings: dict[int, list[datetime]] = defaultdict(list)
-    sessions: dict[int, dict[datetime, list]] = defaultdict(dict)
-    blocks = (
-        BookingHost.objects.filter(membership_id__in=ids, active=True, block_end__gt=lo, block_start__lt=hi)
-        .select_related("booking")
-        .only(
-            "membership_id", "block_start", "block_end", "booking__start", "booking__end",
-            "booking__event_type_id", "booking__id",
-        )
-    )
-    group_ids = []
-    for blk in blocks:
-        bk = blk.booking
-        busy[blk.membership_id].append(
-            engine.Busy(
-                bk.start, bk.end, before=bk.start - blk.block_start, after=blk.block_end - bk.end, label="booking"
-            )
-        )
-        if bk.event_type_id == event_type.pk:
-            day_bookings[blk.membership_id].append(bk.start)
-            if event_type.seats > 1:
-                sessions[blk.membership_id][bk.start] = [bk.id, bk.end, 0]
-                group_ids.append(bk.id)
-    if group_ids:
-        from slotwise.bookings.models import Invitee
-
-        taken = defaultdict(int)
-        for booking_id in Invitee.objects.filter(booking_id__in=group_ids, status=Invitee.Status.ACTIVE).values_list(
-            "booking_id", flat=True
-        ):
-            taken[booking_id] += 1
-        for per_host in sessions.values():
-            for s in per_host.values():
-                s[2] = taken[s[0]]
-
-    schedules = _host_schedules(event_type, hosts)
-    inputs = []
-    for h in hosts:
-        schedule = schedules[h.pk]
-        inputs.append(
-            engine.HostInput(
-                host_id=h.pk,
-                hours=weekly_hours(schedule),
-                busy=tuple(busy[h.pk]),
-                busy_pairs=pairs[h.pk],
-                day_bookings=tuple(day_bookings[h.pk]),
-                sessions=tuple(engine.Session(s, e, n) for s, (_, e, n) in sessions[h.pk].items()),
-            )
-        )
-    return Inputs(rules=rules, hosts=inputs, members={h.pk: h for h in hosts}, mode=engine_mode(event_type, len(hosts)))
+    return pairs
 
 
-def event_availability(
-    *,
-    event_type: EventType,
-    start: datetime,
-    end: datetime,
-    viewer_zone: str,
-    now: datetime,
-    host: Membership | None = None,
-    duration_minutes: int | None = None,
-) -> engine.SlotResult:
-    """The slots a booking page offers in [start, end), grouped by the viewer's local date."""
-    hosts = [host] if host is not None else event_hosts(event_type)
-    inputs = host_inputs(event_type, hosts, start=start, end=end, duration_minutes=duration_minutes)
-    mode = "one" if host is not None else inputs.mode
-    return engine.available_slots(
-        inputs.rules, inputs.hosts, mode=mode, now=now, start=start, end=end, viewer_zone=viewer_zone
-    )
+def busy_known_until(member_ids: Sequence[int]) -> dict[int, datetime]:
+    """Per host, the instant up to which their calendars' busy time is known (the sync horizon): the
+    earliest over their connections."""
+    known_until: dict[int, datetime] = {}
+    for member_id, until in BusyCoverage.objects.filter(membership_id__in=member_ids).values_list(
+        "membership_id", "known_until"
+    ):
+        known_until[member_id] = min(until, known_until.get(member_id, until))
+    return known_until
 
 
 def local_range(first: date, last: date, zone: str) -> tuple[datetime, datetime]:
@@ -274,3 +198,20 @@ def local_range(first: date, last: date, zone: str) -> tuple[datetime, datetime]
         probe -= timedelta(days=1)
         ends = engine.local_day_bounds(zone, probe)
     return starts[0].start, ends[-1].end
+
+
+def starred_ids(membership: Membership) -> set[int]:
+    from .models import EventTypeStar
+
+    return set(EventTypeStar.objects.filter(membership=membership).values_list("event_type_id", flat=True))
+
+
+def event_types_of(membership: Membership):
+    """The event types a host sends links for: their own and their teams' (the browser extension's list)."""
+    from django.db.models import Q
+
+    return (
+        EventType.objects.filter(organization_id=membership.organization_id)
+        .filter(Q(owner=membership) | Q(team__members=membership) | Q(pool__membership=membership))
+        .distinct().select_related("organization", "owner__user", "team")
+    )

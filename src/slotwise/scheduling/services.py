@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from slotwise.accounts.models import Membership, Organization, Team
-from slotwise.core.errors import InvalidInput, NotFound
+from slotwise.core.errors import InvalidInput, NotFound, PermissionDenied
 from slotwise.core.events import publish
 from slotwise.core.instants import parse_date
 from slotwise.core.timezones import validate_zone
@@ -314,24 +314,31 @@ def pool_set(*, event_type: EventType, hosts: list[tuple[Membership, int]]) -> l
         )
 
 
-def get_schedule(host: Membership) -> AvailabilitySchedule:
-    schedule = AvailabilitySchedule.objects.filter(owner=host).order_by("-is_default", "pk").first()
-    if schedule is None:
-        raise NotFound(f"host {host.slug} has no availability schedule")
-    return schedule
+def star_set(*, membership: Membership, event_type: EventType, starred: bool, now: datetime) -> bool:
+    """Star or unstar an event type for one host (idempotent); returns whether it is now starred.
+    Stars are shared by the dashboard, the API and the browser extension."""
+    from .models import EventTypeStar
+
+    if event_type.organization_id != membership.organization_id:
+        raise NotFound("no such event type in your organization")
+    if starred:
+        EventTypeStar.objects.get_or_create(membership=membership, event_type=event_type,
+                                            defaults={"created_at": now})
+    else:
+        EventTypeStar.objects.filter(membership=membership, event_type=event_type).delete()
+    return starred
 
 
-def single_use_link_create(*, event_type: EventType, created_by: Membership | None, now: datetime,
-                           max_event_count: int = 1, expires_at: datetime | None = None):
-    """A scheduling link that dies after `max_event_count` bookings (Calendly's single-use link)."""
-    from slotwise.bookings.models import SingleUseLink
-
-    if not event_type.active:
-        raise InvalidInput(f"event_type: {event_type.name} is off; turn it on before sharing a link",
-                           field="event_type")
-    if not 1 <= max_event_count <= 1000:
-        raise InvalidInput("max_event_count: give a number from 1 to 1000", field="max_event_count")
-    if expires_at is not None and expires_at <= now:
-        raise InvalidInput("expires_at: the link would already be expired", field="expires_at")
-    return SingleUseLink.objects.create(event_type=event_type, max_event_count=max_event_count,
-                                        expires_at=expires_at, created_by=created_by, created_at=now)
+def team_members_set(*, actor: Membership, team: Team, members: list[Membership]) -> Team:
+    """Set a team's members. Here rather than in accounts because a host who leaves the team leaves its
+    event pools too, and pools are scheduling's."""
+    if actor.organization_id != team.organization_id or not actor.is_admin:
+        raise PermissionDenied("only owners and admins change teams")
+    strangers = [m.slug for m in members if m.organization_id != team.organization_id]
+    if strangers:
+        raise InvalidInput(f"members: {strangers[0]} is not in this organization", field="members")
+    with transaction.atomic():
+        team.members.set(members)
+        # A host who leaves the team leaves its event pools too.
+        PoolHost.objects.filter(event_type__team=team).exclude(membership__in=members).delete()
+    return team

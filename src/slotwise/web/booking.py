@@ -1,6 +1,6 @@
 """What a booking page shows: the month calendar, the day's times in the viewer's zone, the chosen time.
 
-Pure presentation over `scheduling.selectors.event_availability` (the one read path for slots): no writes,
+Pure presentation over `bookings.availability.event_availability` (the one read path for slots): no writes,
 no clock (`now` is passed in by the view).
 """
 
@@ -15,6 +15,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from slotwise.accounts.models import Membership
+from slotwise.bookings import availability
 from slotwise.core.errors import InvalidInput
 from slotwise.core.instants import parse_date, parse_month
 from slotwise.core.timezones import all_zones, validate_zone
@@ -180,7 +181,7 @@ def month_view(event_type: EventType, choice: Choice, *, now: datetime, host: Me
     today = now.astimezone(ZoneInfo(choice.zone)).date()
     lo, hi = selectors.local_range(max(first, today), last, choice.zone) if last >= today else (now, now)
     if hi > lo:
-        result = selectors.event_availability(
+        result = availability.event_availability(
             event_type=event_type, start=max(lo, now), end=hi, viewer_zone=choice.zone, now=now,
             host=host, duration_minutes=choice.duration,
         )
@@ -206,7 +207,7 @@ def nearest_free(event_type: EventType, *, start: datetime, zone: str, now: date
                  duration: int | None) -> list[datetime]:
     """The offered starts closest to `start` (the one that was just taken), for a second try."""
     lo = max(now, start - timedelta(days=2))
-    result = selectors.event_availability(
+    result = availability.event_availability(
         event_type=event_type, start=lo, end=start + timedelta(days=14), viewer_zone=zone, now=now, host=host,
         duration_minutes=duration,
     )

@@ -17,8 +17,12 @@ from django.views.decorators.http import require_POST
 from slotwise import engine
 from slotwise.accounts import services as accounts
 from slotwise.accounts.models import Membership
+from slotwise.accounts.selectors import current_membership
+from slotwise.bookings import links
+from slotwise.bookings import selectors as booked
 from slotwise.bookings import services as bookings
-from slotwise.bookings.models import Booking, Invitee
+from slotwise.bookings.availability import host_inputs
+from slotwise.bookings.models import Booking, Invitee, SingleUseLink
 from slotwise.bookings.noshow import invitee_no_show_set
 from slotwise.contacts import selectors as contacts
 from slotwise.contacts.models import Contact
@@ -31,7 +35,6 @@ from slotwise.scheduling import services as scheduling
 from slotwise.scheduling.models import WEEKDAYS, AvailabilitySchedule, EventType, PoolHost
 
 from . import booking as page
-from .models import Favorite
 
 # Short enough for a week grid cell; the legend and each cell's title give the long form.
 REASON_LABEL = {
@@ -43,6 +46,7 @@ REASON_LABEL = {
     engine.Reason.WINDOW: "window",
     engine.Reason.DAILY_LIMIT: "limit",
     engine.Reason.FULL: "full",
+    engine.Reason.NOT_SYNCED: "unsynced",
 }
 REASON_LONG = {
     engine.Reason.OFF_GRID: "not on the start-time increment",
@@ -53,6 +57,7 @@ REASON_LONG = {
     engine.Reason.WINDOW: "outside the booking window",
     engine.Reason.DAILY_LIMIT: "the daily limit is reached",
     engine.Reason.FULL: "all seats taken",
+    engine.Reason.NOT_SYNCED: "your calendar is not synced that far ahead",
 }
 
 login_view = auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True)
@@ -65,9 +70,7 @@ def host_required(view):
     @login_required
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        membership = (
-            Membership.objects.filter(user=request.user).select_related("organization", "user").order_by("pk").first()
-        )
+        membership = current_membership(request.user, organization=request.GET.get("org") or request.POST.get("org"))
         if membership is None:
             return render(request, "web/error.html", {"message": "Your account is not a host in any organization "
                                                                  "yet; ask an owner to add you."}, status=403)
@@ -79,7 +82,7 @@ def host_required(view):
 
 def _host_zone(m: Membership) -> str:
     """The zone a host reads times in: their default schedule's, else their account's."""
-    schedule = AvailabilitySchedule.objects.filter(owner=m).order_by("-is_default", "pk").first()
+    schedule = selectors.default_schedule(m)
     return schedule.timezone if schedule else (m.user.timezone or "UTC")
 
 
@@ -107,7 +110,7 @@ def _may_edit(m: Membership, event_type: EventType) -> bool:
 @host_required
 def home(request):
     m = request.membership
-    favorites = set(Favorite.objects.filter(membership=m).values_list("event_type_id", flat=True))
+    favorites = selectors.starred_ids(m)
     event_types = sorted(_visible_event_types(m), key=lambda e: (e.pk not in favorites, not e.active, e.name.lower()))
     now = utc_now()
     upcoming = (
@@ -128,10 +131,23 @@ def home(request):
 def star(request, pk):
     m = request.membership
     event_type = _event_type(m, pk)
-    fav, created = Favorite.objects.get_or_create(membership=m, event_type=event_type)
-    if not created:
-        fav.delete()
+    scheduling.star_set(membership=m, event_type=event_type, starred=event_type.pk not in selectors.starred_ids(m),
+                        now=utc_now())
     return redirect("dashboard")
+
+
+def _link_url(request, link: SingleUseLink) -> str:
+    return request.build_absolute_uri(f"/d/{link.token}/")
+
+
+def _create_link(request, event_type: EventType) -> SingleUseLink:
+    now = utc_now()
+    return links.link_create(
+        event_type=event_type, created_by=request.membership, now=now,
+        expires_at=links.parse_expiry(request.POST.get("expires", ""), now=now),
+        prefill_name=request.POST.get("name", ""), prefill_email=request.POST.get("email", ""),
+        reference=request.POST.get("reference", ""),
+    )
 
 
 @host_required
@@ -140,12 +156,88 @@ def single_use_create(request, pk):
     m = request.membership
     event_type = _event_type(m, pk)
     try:
-        link = scheduling.single_use_link_create(event_type=event_type, created_by=m, now=utc_now())
-    except InvalidInput as exc:
+        link = _create_link(request, event_type)
+    except SlotwiseError as exc:
         messages.error(request, exc.message)
         return redirect("dashboard")
-    request.session["new_link"] = {"event_type": event_type.pk, "url": request.build_absolute_uri(f"/d/{link.token}/")}
+    request.session["new_link"] = {"event_type": event_type.pk, "url": _link_url(request, link)}
     return redirect("dashboard")
+
+
+LINK_STATES = [("", "All states"), *SingleUseLink.State.choices]
+
+
+@host_required
+def link_list(request):
+    """Single-use links per event type and per sender, with their states; create (with prefill) and revoke."""
+    m = request.membership
+    now = utc_now()
+    event_types = sorted(_visible_event_types(m), key=lambda e: e.name.lower())
+    form = {k: request.POST.get(k, "") for k in ("event_type", "expires", "name", "email", "reference")}
+    errors, created = {}, None
+    if request.method == "POST":
+        event_type = next((e for e in event_types if str(e.pk) == form["event_type"]), None)
+        try:
+            if event_type is None:
+                raise InvalidInput("event_type: pick the event type the link books", field="event_type")
+            created = _create_link(request, event_type)
+            messages.success(request, f"Single-use link for {event_type.name} ready: {_link_url(request, created)}")
+            form = {k: "" for k in form}
+        except SlotwiseError as exc:
+            errors[exc.field or "form"] = exc.message
+    et_filter, who, state = request.GET.get("event_type", ""), request.GET.get("by", ""), request.GET.get("state", "")
+    event_type = next((e for e in event_types if str(e.pk) == et_filter), None)
+    senders = list(Membership.objects.filter(organization=m.organization).select_related("user").order_by("slug"))
+    sender = next((h for h in senders if h.slug == who), None)
+    try:
+        qs = links.link_list(membership=m, now=now, event_type=event_type, created_by=sender, state=state or None)
+    except InvalidInput as exc:
+        messages.error(request, exc.message)
+        qs, state = links.link_list(membership=m, now=now, event_type=event_type, created_by=sender), ""
+    zone = _host_zone(m)
+    items = []
+    for link in qs[:200]:
+        booked = links.link_bookings(link)
+        items.append({
+            "link": link, "state": link.state(now), "url": _link_url(request, link),
+            "created": f"{page.fmt_short_day(link.created_at, zone)} · {page.fmt_time(link.created_at, zone, '24')}",
+            "expires": (f"{page.fmt_short_day(link.expires_at, zone)} · {page.fmt_time(link.expires_at, zone, '24')}"
+                        if link.expires_at else ""),
+            "bookings": [{"b": b, "when": f"{page.fmt_short_day(b.start, zone)} · {page.fmt_time(b.start, zone, '24')}",
+                          "invitees": list(b.invitees.all())} for b in booked],
+            "may_revoke": links.may_revoke(m, link) and link.state(now) in ("unused", "expired"),
+        })
+    return render(request, "web/dash_links.html", {
+        "nav": "links", "items": items, "event_types": event_types, "senders": senders, "states": LINK_STATES,
+        "et_filter": et_filter, "who": who, "state": state, "zone": zone, "form": form, "errors": errors,
+        "created": created, "created_url": _link_url(request, created) if created else "",
+        "offers_public_page": m.dead_link_offers_public_page,
+    }, status=400 if errors else 200)
+
+
+@host_required
+@require_POST
+def link_revoke(request, uuid):
+    m = request.membership
+    try:
+        link = links.link_get(membership=m, uuid=str(uuid))
+        links.link_revoke(link=link, by=m, now=utc_now())
+        messages.success(request, f"Link for {link.event_type.name} revoked: it books nothing any more.")
+    except SlotwiseError as exc:
+        messages.error(request, exc.message)
+    target = request.POST.get("next", "")
+    return redirect(target if target.startswith("/dashboard/links/") else "/dashboard/links/")
+
+
+@host_required
+@require_POST
+def link_settings(request):
+    m = request.membership
+    accounts.membership_link_settings(membership=m, offer_public_page=request.POST.get("offer_public_page") == "on")
+    messages.success(request, "Saved: used, expired and revoked links "
+                     + ("offer your public page." if request.POST.get("offer_public_page") == "on"
+                        else "no longer offer your public page."))
+    return redirect("links")
 
 
 def _questions_text(questions: list[dict]) -> str:
@@ -295,8 +387,7 @@ def _parse_overrides(text: str) -> tuple[dict, str | None]:
 @host_required
 def availability(request):
     m = request.membership
-    schedule = AvailabilitySchedule.objects.filter(owner=m).order_by("-is_default", "pk").prefetch_related(
-        "overrides").first()
+    schedule = selectors.default_schedule(m)
     if schedule is None:
         schedule = AvailabilitySchedule.objects.create(organization=m.organization, owner=m, is_default=True,
                                                        timezone=m.user.timezone or "UTC", weekly={})
@@ -350,7 +441,7 @@ def _week_preview(request, m: Membership, schedule: AvailabilitySchedule) -> dic
     days = [monday + timedelta(days=i) for i in range(7)]
     try:
         lo, hi = selectors.local_range(days[0], days[-1], zone)
-        inputs = selectors.host_inputs(chosen, [m], start=lo, end=hi)
+        inputs = host_inputs(chosen, [m], start=lo, end=hi)
     except SlotwiseError as exc:
         return {"preview": None, "preview_options": options, "preview_error": exc.message}
     step = chosen.increment_minutes
@@ -511,7 +602,11 @@ def team(request):
     m = request.membership
     if request.method == "POST":
         try:
-            if "role" in request.POST:
+            if "embed" in request.POST:
+                org = accounts.organization_embed_origins_set(
+                    actor=m, origins=request.POST.get("embed_origins", "").split())
+                messages.success(request, f"Sites that may embed the booking pages: {', '.join(org.embed_origins) or 'none'}.")
+            elif "role" in request.POST:
                 target = get_object_or_404(Membership, organization=m.organization, pk=_to_int(request.POST.get("member")))
                 accounts.membership_role_set(actor=m, membership=target, role=request.POST["role"])
                 messages.success(request, f"{target.user} is now {target.role}.")
@@ -519,7 +614,7 @@ def team(request):
                 t = get_object_or_404(m.organization.teams, pk=_to_int(request.POST.get("team")))
                 chosen = Membership.objects.filter(organization=m.organization,
                                                    pk__in=[_to_int(v) for v in request.POST.getlist("members")])
-                accounts.team_members_set(actor=m, team=t, members=list(chosen))
+                scheduling.team_members_set(actor=m, team=t, members=list(chosen))
                 messages.success(request, f"Saved the members of {t.name}.")
         except SlotwiseError as exc:
             messages.error(request, exc.message)
@@ -534,7 +629,9 @@ def team(request):
             events.append({"e": e, "pool": list(pool)})
         team_rows.append({"t": t, "events": events})
     return render(request, "web/dash_team.html", {"members": members, "teams": team_rows, "nav": "team",
-                                                  "roles": Membership.Role.values, "can_manage": m.is_admin})
+                                                  "roles": Membership.Role.values, "can_manage": m.is_admin,
+                                                  "embed_origins": m.organization.embed_origins,
+                                                  "embed_origins_text": "\n".join(m.organization.embed_origins)})
 
 
 @host_required
@@ -550,7 +647,8 @@ def contact_detail(request, pk):
     m = request.membership
     contact = get_object_or_404(Contact, organization=m.organization, pk=pk)
     return render(request, "web/dash_contact.html", {
-        "contact": contact, "bookings": contacts.contact_bookings(contact),
+        "contact": contact,
+        "bookings": booked.invitee_history(organization_id=contact.organization_id, email=contact.email),
         "timeline": contacts.contact_timeline(contact), "nav": "contacts",
     })
 

@@ -1,6 +1,6 @@
 """Public pages: a host's page, booking pages (host, team, single-use), confirmation, cancel, reschedule.
 
-Thin doors: slots come from scheduling.selectors.event_availability, bookings from bookings.services.
+Thin doors: slots come from bookings.availability.event_availability, bookings from bookings.services.
 """
 
 import secrets
@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-import icalendar
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
@@ -19,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from slotwise.accounts.models import Membership, Organization, Team
+from slotwise.bookings import links
 from slotwise.bookings import services as bookings
 from slotwise.bookings.models import Booking, Invitee, SingleUseLink
 from slotwise.contacts import services as funnel
@@ -26,6 +26,7 @@ from slotwise.core.clock import utc_now
 from slotwise.core.errors import InvalidInput, LinkUsed, NotFound, SlotUnavailable, SlotwiseError
 from slotwise.core.instants import parse_instant
 from slotwise.core.timezones import all_zones
+from slotwise.notifications import ical
 from slotwise.scheduling import selectors
 from slotwise.scheduling.models import EventType
 
@@ -127,8 +128,9 @@ def team_event_page(request, org, team, event, start=""):
 @require_http_methods(["GET", "POST"])
 def single_use_page(request, token):
     link = get_object_or_404(SingleUseLink.objects.select_related("event_type__organization"), token=token)
+    request.embed_organization = link.event_type.organization
     if not link.usable(utc_now()) or not link.event_type.active:
-        return render(request, "web/link_used.html", {"link": link}, status=410)
+        return _dead_link(request, link)
     return _booking_page(request, Ctx(event_type=link.event_type, base=f"/d/{token}/", link=link))
 
 
@@ -146,6 +148,19 @@ def reschedule_page(request, token):
                                       rescheduling=invitee))
 
 
+def _dead_link(request, link: SingleUseLink):
+    """A clear page for a link that books nothing any more, saying why; the host's public page only if the
+    host allows it."""
+    link.refresh_from_db()
+    state = link.state(utc_now())
+    if state == SingleUseLink.State.UNUSED and not link.event_type.active:
+        state = "off"
+    return render(request, "web/link_used.html", {
+        "link": link, "state": state, "public_page": links.public_page_for(link),
+        "host_name": link.created_by.user if link.created_by else (link.event_type.owner.user if link.event_type.owner else None),
+    }, status=410)
+
+
 def _successor(booking: Booking):
     new = Booking.objects.filter(rescheduled_from=booking).first()
     return new.invitees.first() if new else None
@@ -155,6 +170,7 @@ def _successor(booking: Booking):
 
 
 def _booking_page(request, ctx: Ctx):
+    request.embed_organization = ctx.event_type.organization  # frame-ancestors: web/middleware.py
     try:
         return _booking_page_inner(request, ctx)
     except SlotwiseError as exc:  # e.g. a host without hours: a page that says so, not the API's JSON
@@ -199,7 +215,8 @@ def _booking_page_inner(request, ctx: Ctx):
             choice.errors["start"] = exc.message  # shown above the calendar the page falls back to
         if start is not None:
             _funnel(request, event_type, "calendar_3rd_step", now, {"start": start.isoformat(), "timezone": choice.zone})
-            form = {"start": start_text, "name": "", "email": "", "answers": {}, "browser_tz": choice.browser_zone}
+            form = {"start": start_text, "name": ctx.link.prefill_name if ctx.link else "",
+                    "email": ctx.link.prefill_email if ctx.link else "", "answers": {}, "browser_tz": choice.browser_zone}
             return _with_visitor(request, _render_form(request, ctx, choice, base, start, form, {}))
     if request.headers.get("HX-Request"):
         if choice.day and not request.headers.get("X-Slotwise-Poll"):
@@ -300,7 +317,7 @@ def _submit(request, ctx: Ctx, choice, base, now):
                   f"{page.fmt_time(s, choice.zone, choice.clock)}"} for s in taken]
         return _render_form(request, ctx, choice, base, start, form, {}, status=409, taken=taken)
     except LinkUsed:
-        return render(request, "web/link_used.html", {"link": ctx.link}, status=410)
+        return _dead_link(request, ctx.link)
     except InvalidInput as exc:
         field = exc.field or "start"
         errors = {field: exc.message.split(": ", 1)[-1] if ":" in exc.message else exc.message}
@@ -368,30 +385,29 @@ def _summary(invitee: Invitee, clock: str) -> dict:
 @public_rate_limit
 def confirmation(request, uid):
     invitee = _invitee_by_uid(uid)
+    request.embed_organization = invitee.booking.organization  # shown inside the embed after booking
     clock = "24" if request.GET.get("clock") == "24" else "12"
     return render(request, "web/confirmation.html", _summary(invitee, clock))
 
 
 @public_rate_limit
 def ics(request, uid):
+    """The invitee's copy of the meeting, built like the invitation email (one UID and SEQUENCE, so a
+    calendar that gets both holds one entry). A moved meeting's old link gives the meeting as it is now."""
     invitee = _invitee_by_uid(uid)
+    seen = set()
+    while invitee.booking.status == Booking.Status.RESCHEDULED and invitee.booking_id not in seen:
+        seen.add(invitee.booking_id)
+        successor = _successor(invitee.booking)
+        if successor is None:
+            break
+        invitee = successor
     b = invitee.booking
-    cal = icalendar.Calendar()
-    cal.add("prodid", "-//Slotwise//EN")
-    cal.add("version", "2.0")
-    cal.add("method", "PUBLISH")
-    ev = icalendar.Event()
-    ev.add("uid", f"{b.uid}@slotwise")
-    ev.add("dtstamp", b.created_at)
-    ev.add("dtstart", b.start)
-    ev.add("dtend", b.end)
-    ev.add("summary", f"{b.event_type.name} with {b.host.user}")
-    ev.add("location", b.location or _location_label(b.event_type))
-    ev.add("description", f"Cancel: {settings.BASE_URL}/cancel/{invitee.cancel_token}/\n"
-                          f"Reschedule: {settings.BASE_URL}/reschedule/{invitee.reschedule_token}/")
-    ev.add("status", "CANCELLED" if b.status != Booking.Status.CONFIRMED else "CONFIRMED")
-    cal.add_component(ev)
-    resp = HttpResponse(cal.to_ical(), content_type="text/calendar; charset=utf-8")
+    details = f"Cancel: {settings.BASE_URL}/cancel/{invitee.cancel_token}/\n" \
+              f"Reschedule: {settings.BASE_URL}/reschedule/{invitee.reschedule_token}/"
+    body = ical.invitation(booking=b, invitee=invitee, method="PUBLISH", description=details,
+                           stamp=b.updated_at or b.created_at, location=b.location or _location_label(b.event_type))
+    resp = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     resp["Content-Disposition"] = f'attachment; filename="{b.event_type.slug}.ics"'
     return resp
 

@@ -3,7 +3,7 @@
 The outbox is written by domain-event subscribers inside the booking's (or event type's) transaction: one
 WebhookDelivery row and one durable job per matching subscription, so an event is delivered if and only
 if its cause committed. The worker runs `webhook.deliver` jobs; each POST is signed and logged as a
-WebhookAttempt. Failures are retried with exponential backoff (30 s doubling, capped at 1 hour) for 24
+WebhookAttempt. Failures are retried on the jobs' backoff (30 s doubling, capped at 1 hour) for 24
 hours from the event; then the subscription is disabled and its creator is told by email.
 """
 
@@ -12,8 +12,6 @@ import hmac
 import json
 import logging
 import time
-import urllib.error
-import urllib.request
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -23,6 +21,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from slotwise.accounts.models import Membership, Organization
+from slotwise.core import outbound
 from slotwise.core.clock import utc_now
 from slotwise.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from slotwise.jobs import services as jobs
@@ -33,7 +32,7 @@ log = logging.getLogger(__name__)
 
 JOB_KIND = "webhook.deliver"
 RETRY_FOR = timedelta(hours=24)
-MAX_BACKOFF = 3600
+EXCERPT = 500  # bytes of the receiver's answer kept for the delivery log
 
 
 def signature(signing_key: str, body: str, t: int) -> str:
@@ -55,10 +54,6 @@ def verify(signing_key: str, body: str, header: str, *, now: datetime, tolerance
     return hmac.compare_digest(expected, parts.get("v1", ""))
 
 
-def backoff(attempts: int) -> int:
-    return min(MAX_BACKOFF, 30 * 2 ** max(0, attempts - 1))
-
-
 # ---- subscriptions ----------------------------------------------------------------------------------
 
 
@@ -71,7 +66,8 @@ def _check_url(url: str) -> str:
         raise InvalidInput("url: use https so that payloads are not sent in the clear", field="url")
     if len(url) > 500:
         raise InvalidInput("url: at most 500 characters", field="url")
-    return url
+    # Where it points now; delivery checks again, since the name may resolve elsewhere by then.
+    return outbound.check_url(url, purpose="Webhook URL", field="url")
 
 
 def subscription_create(
@@ -186,21 +182,24 @@ def send_sample(*, subscription: WebhookSubscription, event: str | None, now: da
 
 
 def _post(url: str, body: str, header: str, timeout: float) -> tuple[int | None, str, str]:
-    request = urllib.request.Request(
-        url,
-        data=body.encode(),
-        method="POST",
-        headers={"Content-Type": "application/json", "Calendly-Webhook-Signature": header,
-                 "User-Agent": "Slotwise-Webhooks/1"},
-    )
+    """(status, the start of the receiver's answer, our error message). A refused address gets no request
+    at all, so what the delivery log shows is never the answer of a service inside our network."""
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - http(s) checked on create
-            return response.status, response.read(500).decode("utf-8", "replace"), ""
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read(500).decode("utf-8", "replace") if exc.fp else "", ""
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        return None, "", f"{exc.__class__.__name__}: {reason}"[:500]
+        resp = outbound.request(
+            "POST", url, purpose="Webhook", data=body.encode(), timeout=timeout, follow_redirects=False,
+            max_bytes=EXCERPT, truncate=True,
+            headers={"Content-Type": "application/json", "Calendly-Webhook-Signature": header,
+                     "User-Agent": "Slotwise-Webhooks/1"},
+        )
+    except (outbound.OutboundRefused, outbound.OutboundError) as exc:
+        return None, "", exc.message[:500]
+    excerpt = resp.content.decode("utf-8", "replace")
+    if 300 <= resp.status_code < 400:
+        return resp.status_code, excerpt, (
+            "the receiver answered with a redirect, not followed: webhooks are not redirected, so give the "
+            "final URL"
+        )
+    return resp.status_code, excerpt, ""
 
 
 def deliver(*, delivery_id: int, now: datetime) -> WebhookAttempt | None:
@@ -237,7 +236,7 @@ def deliver(*, delivery_id: int, now: datetime) -> WebhookAttempt | None:
     if now - delivery.created_at >= RETRY_FOR:
         _give_up(delivery, sub, attempt, now)
         return attempt
-    raise jobs.Defer(backoff(number), f"attempt {number} failed: {attempt.error}")
+    raise jobs.Defer(jobs.backoff(number), f"attempt {number} failed: {attempt.error}")
 
 
 def _owners(sub: WebhookSubscription) -> list[str]:

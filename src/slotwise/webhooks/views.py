@@ -5,7 +5,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from slotwise.api.views import member_required
+from slotwise.accounts.decorators import membership_required
 from slotwise.core.clock import utc_now
 from slotwise.core.errors import SlotwiseError
 
@@ -20,14 +20,14 @@ def _subscription(request, uuid):
     return sub
 
 
-@member_required
+@membership_required
 def index(request):
     return render(request, "webhooks/index.html", {
         "nav": "webhooks", "subscriptions": selectors.subscriptions_for(request.membership), "events": EVENTS,
     })
 
 
-@member_required
+@membership_required
 def detail(request, uuid):
     sub = _subscription(request, uuid)
     return render(request, "webhooks/detail.html", {
@@ -36,7 +36,7 @@ def detail(request, uuid):
 
 
 @require_POST
-@member_required
+@membership_required
 def sample(request, uuid):
     sub = _subscription(request, uuid)
     try:

@@ -7,6 +7,7 @@ from django.conf import settings
 from ninja import Path, Query, Router, Schema
 
 from slotwise import engine
+from slotwise.bookings import availability
 from slotwise.bookings.models import BookingHost
 from slotwise.bookings.services import REASON_TEXT
 from slotwise.core.errors import InvalidInput, NotFound
@@ -106,7 +107,7 @@ def available_times(
     start, end = _range(start_time, end_time)
     if not et.active:
         return {"collection": []}
-    result = selectors.event_availability(event_type=et, start=start, end=end, viewer_zone="UTC", now=request.now)
+    result = availability.event_availability(event_type=et, start=start, end=end, viewer_zone="UTC", now=request.now)
     base = f"{settings.BASE_URL}{et.path}"
     taken = _seats_taken(et, start, end)
     zone = engine_zone(selectors.clock_zone(et))  # the host's clock, as Calendly's links show it
@@ -163,7 +164,7 @@ def explain(
     et = event_type_by_uuid(request, event_type, field="event_type")
     start = parse_instant(start_time, field="start_time")
     hosts = selectors.event_hosts(et)
-    inputs = selectors.host_inputs(et, hosts, start=start, end=start + timedelta(minutes=et.duration_minutes))
+    inputs = availability.host_inputs(et, hosts, start=start, end=start + timedelta(minutes=et.duration_minutes))
     free = engine.free_hosts(inputs.rules, inputs.hosts, now=request.now, start=start)
     offered = bool(free) if inputs.mode != "all" else len(free) == len(inputs.hosts)
     reasons = []
@@ -256,7 +257,7 @@ def schedules(request, user: str | None = Query(None, pattern=uri_re("users"))):
         AvailabilitySchedule.objects.filter(owner=member)
         .select_related("owner__user")
         .prefetch_related("overrides")
-        .order_by("-is_default", "pk")
+        .order_by(*selectors.DEFAULT_FIRST)
     )
     return {"collection": [schedule_dict(s) for s in qs]}
 

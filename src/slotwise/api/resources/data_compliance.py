@@ -5,7 +5,7 @@ from typing import Annotated
 from ninja import Field, Router, Schema, Status
 
 from ..base import EMAIL_RE, idempotent, require_admin, require_write, responses
-from ..services import invitees_forget
+from ..erasure import invitees_forget
 
 router = Router(tags=["data_compliance"])
 

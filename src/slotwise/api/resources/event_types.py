@@ -12,6 +12,7 @@ from slotwise.scheduling.models import EventType
 
 from ..base import (
     UUID_RE,
+    JsonInt,
     Pagination,
     check_org,
     idempotent,
@@ -192,7 +193,7 @@ def get_event_type(request, uuid: str = Path(..., pattern=UUID_RE)):
 class EventTypeCreate(Schema):
     name: str = Field(..., min_length=1, max_length=200, pattern=r"\S")
     owner: str | None = Field(None, pattern=uri_re("users"), description="The host's user uri; default: the token's user")
-    duration: int = Field(30, ge=1, le=1440)
+    duration: JsonInt = Field(30, ge=1, le=1440)
     slug: str | None = Field(None, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64)
     description: str | None = Field(None, max_length=5000)
     color: str | None = Field(None, pattern=r"^#[0-9a-fA-F]{6}$")
@@ -202,7 +203,7 @@ class EventTypeCreate(Schema):
 
 class EventTypeUpdate(Schema):
     name: str | None = Field(None, min_length=1, max_length=200, pattern=r"\S")
-    duration: int | None = Field(None, ge=1, le=1440)
+    duration: JsonInt | None = Field(None, ge=1, le=1440)
     slug: str | None = Field(None, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64)
     description: str | None = Field(None, max_length=5000)
     color: str | None = Field(None, pattern=r"^#[0-9a-fA-F]{6}$")

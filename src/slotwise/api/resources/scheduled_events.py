@@ -17,6 +17,7 @@ from ..base import (
     UUID_RE,
     ZONES,
     Instant,
+    JsonInt,
     Pagination,
     check_org,
     idempotent,
@@ -389,7 +390,7 @@ class LocationIn(Schema):
 class QuestionIn(Schema):
     question: str
     answer: str | list[str]
-    position: int | None = None
+    position: JsonInt | None = None
 
 
 class BookBody(Schema):

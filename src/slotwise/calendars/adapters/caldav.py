@@ -15,7 +15,6 @@ from urllib.parse import quote, urljoin, urlsplit
 from xml.etree import ElementTree as ET
 
 import icalendar
-import requests
 
 from .base import AdapterError, CalendarInfo, Changes, Resource, SyncTokenInvalid, Written
 from .http import request
@@ -34,9 +33,7 @@ def _xml(body: bytes, where: str) -> ET.Element:
 class CalDAV:
     def __init__(self, url: str, username: str = "", password: str = ""):
         self.url = url if url.endswith("/") else url + "/"
-        self.session = requests.Session()
-        if username:
-            self.session.auth = (username, password)
+        self.auth = (username, password) if username else None
 
     def _send(self, method: str, url: str, *, body: str | None = None, depth: str | None = None, headers=None):
         h = dict(headers or {})
@@ -44,7 +41,8 @@ class CalDAV:
             h["Content-Type"] = "application/xml; charset=utf-8"
         if depth is not None:
             h["Depth"] = depth
-        resp, data = request(self.session, method, url, data=body.encode() if body else None, headers=h)
+        resp, data = request(method, url, purpose="CalDAV", data=body.encode() if body else None, headers=h,
+                             auth=self.auth)
         if resp.status_code in (401, 403) and method != "REPORT":
             raise AdapterError(
                 f"{method} {url}: HTTP {resp.status_code}: check the user name and password", status=resp.status_code

@@ -16,7 +16,6 @@ from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 import icalendar
-import requests
 from django.conf import settings
 
 from .base import AdapterError, CalendarInfo, Changes, Resource, SyncTokenInvalid, Written
@@ -61,8 +60,7 @@ def _token_request(form: dict, now: datetime) -> dict:
         "client_id": _setting("SLOTWISE_GOOGLE_CLIENT_ID", ""),
         "client_secret": _setting("SLOTWISE_GOOGLE_CLIENT_SECRET", ""),
     }
-    with requests.Session() as s:
-        resp, body = request(s, "POST", token_url(), data=form)
+    resp, body = request("POST", token_url(), purpose="Google sign-in", data=form)
     if resp.status_code != 200:
         try:
             err = json.loads(body).get("error", "")
@@ -90,7 +88,6 @@ class Google:
         self.now = now
         self.tokens_changed = False
         self.send_updates = send_updates
-        self.session = requests.Session()
 
     def _access_token(self) -> str:
         expires = self.tokens.get("expires_at")
@@ -113,7 +110,7 @@ class Google:
         kw = {"headers": headers}
         if body is not None:
             kw["json"] = body
-        resp, data = request(self.session, method, url, **kw)
+        resp, data = request(method, url, purpose="Google Calendar", **kw)
         if resp.status_code == 401 and retry_auth:
             self.tokens["access_token"] = ""  # rejected early (revoked or clock skew): refresh once
             return self._call(method, path, params=params, body=body, retry_auth=False)

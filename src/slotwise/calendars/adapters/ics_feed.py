@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import requests
-
 from .base import AdapterError
 from .http import request
 
@@ -26,8 +24,7 @@ def fetch(url: str, *, etag: str = "", last_modified: str = "") -> Fetched:
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    with requests.Session() as s:
-        resp, body = request(s, "GET", url, headers=headers)
+    resp, body = request("GET", url, purpose="Calendar feed", headers=headers)
     if resp.status_code == 304:
         return Fetched(changed=False, etag=etag, last_modified=last_modified)
     if resp.status_code != 200:

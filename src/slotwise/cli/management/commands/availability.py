@@ -3,9 +3,10 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from slotwise.accounts.models import Membership
+from slotwise.bookings.availability import event_availability
 from slotwise.core.instants import parse_date
 from slotwise.core.timezones import validate_zone
-from slotwise.scheduling.selectors import event_availability, local_range
+from slotwise.scheduling.selectors import local_range
 
 from ._util import event_from_path, now_from, run
 

@@ -21,26 +21,43 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         if not opts["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
+        from slotwise.bookings import tzdata
+        from slotwise.core.clock import utc_now
+
+        tzdata.startup(now=utc_now())  # under a new tzdata: review the upcoming bookings (--no-worker too)
         worker = None
         if not opts["no_worker"] and "worker" in get_commands():
             worker = subprocess.Popen([sys.executable, "-m", "slotwise", "worker"])
             self.stdout.write(f"job worker started (pid {worker.pid})")
         self.stdout.write(f"Slotwise is running at http://{opts['host']}:{opts['port']}/  (Ctrl+C stops it)")
         try:
-            _Gunicorn(
-                {
-                    "bind": f"{opts['host']}:{opts['port']}",
-                    "workers": opts["workers"],
-                    "threads": opts["threads"],
-                    "worker_class": "gthread",
-                    "accesslog": "-",
-                    "timeout": 60,
-                }
-            ).run()
+            _Gunicorn(gunicorn_options(opts)).run()
         finally:
             if worker and worker.poll() is None:
                 worker.send_signal(signal.SIGTERM)
                 worker.wait(timeout=20)
+
+
+def gunicorn_options(opts: dict) -> dict:
+    """gunicorn 27 opens a control socket, by default in ~/.gunicorn/ (shared by every install of the
+    user); ours lives under the data directory, readable by its owner only (mode 0600). A path too long for
+    a Unix socket (about 100 bytes) turns the control socket off rather than failing the start."""
+    from django.conf import settings
+
+    options = {
+        "bind": f"{opts['host']}:{opts['port']}",
+        "workers": opts["workers"],
+        "threads": opts["threads"],
+        "worker_class": "gthread",
+        "accesslog": "-",
+        "timeout": 60,
+    }
+    socket_path = str(settings.DATA_DIR / "gunicorn.ctl")
+    if len(socket_path.encode()) < 100:
+        options.update(control_socket=socket_path, control_socket_mode=0o600)
+    else:
+        options["control_socket_disable"] = True
+    return options
 
 
 def _Gunicorn(options):

@@ -17,17 +17,20 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="run what is due now, then exit")
         parser.add_argument(
             "--interval", type=float, default=0.5,
-            help="seconds between polls when no wake-up arrives; also the periodic tick (default 0.5)",
+            help="seconds between looks at the queue when no wake-up arrives (default 0.5)",
         )
-        parser.add_argument("--backend", default="default", help="the TASKS backend alias to listen on")
 
-    def handle(self, *args, concurrency, once, interval, backend, **options):
+    def handle(self, *args, concurrency, once, interval, **options):
         if concurrency < 1 or concurrency > 64:
             raise CommandError("--concurrency: give a number from 1 to 64")
         if interval <= 0:
             raise CommandError("--interval: give a positive number of seconds")
+        from slotwise.core.clock import utc_now
+        from slotwise.core.events import publish
+
+        publish("worker.started", now=utc_now())  # e.g. bookings: under a new tzdata, review upcoming bookings
         if once:
-            n = Worker(backend_alias=backend, interval=interval).run_once()
+            n = Worker(interval=interval).run_once()
             self.stdout.write(f"ran {n} job(s)")
             return
         stop = threading.Event()
@@ -38,7 +41,7 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
-        workers = [Worker(backend_alias=backend, interval=interval, stop=stop) for _ in range(concurrency)]
+        workers = [Worker(interval=interval, stop=stop) for _ in range(concurrency)]
         threads = [threading.Thread(target=w.loop, name=f"worker-{i}", daemon=True) for i, w in enumerate(workers)]
         for t in threads:
             t.start()

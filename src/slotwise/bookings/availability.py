@@ -1,0 +1,82 @@
+"""The one place that assembles the engine's inputs: schedules and external busy time from `scheduling`,
+what is booked from `bookings.selectors`.
+
+Every door that shows or checks availability (pages, API, CLI, the booking service) goes through
+`event_availability` / `host_inputs`, so a time is offered and accepted by one code path.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from slotwise import engine
+from slotwise.accounts.models import Membership
+from slotwise.scheduling import selectors as scheduling
+from slotwise.scheduling.models import EventType
+
+from . import selectors
+
+# How far outside the asked range a booking can still matter: its blocks reach back over the new meeting
+# and its buffers, and a host's local day (for daily limits) reaches up to 26 hours from a UTC day.
+_DAY_MARGIN = timedelta(hours=27)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    rules: engine.EventRules
+    hosts: list[engine.HostInput]
+    members: dict[int, Membership]
+    mode: str
+
+
+def host_inputs(
+    event_type: EventType,
+    hosts: Sequence[Membership],
+    *,
+    start: datetime,
+    end: datetime,
+    duration_minutes: int | None = None,
+) -> Inputs:
+    """Everything the engine needs to decide [start, end) for these hosts, read in a handful of queries."""
+    rules = scheduling.event_rules(event_type, duration_minutes=duration_minutes)
+    reach = rules.duration + rules.buffer_before + rules.buffer_after + _DAY_MARGIN
+    lo, hi = start - reach, end + reach
+    ids = [h.pk for h in hosts]
+    pairs = scheduling.busy_pairs(ids, start=lo, end=hi)
+    booked = selectors.booked(event_type_id=event_type.pk, seats=event_type.seats, member_ids=ids, start=lo, end=hi)
+    known_until = scheduling.busy_known_until(ids)
+    schedules = scheduling.host_schedules(event_type, hosts)
+    inputs = [
+        engine.HostInput(
+            host_id=h.pk,
+            hours=scheduling.weekly_hours(schedules[h.pk]),
+            busy=tuple(booked.busy[h.pk]),
+            busy_pairs=pairs[h.pk],
+            day_bookings=tuple(booked.day_bookings[h.pk]),
+            sessions=tuple(booked.sessions[h.pk]),
+            known_until=known_until.get(h.pk),
+        )
+        for h in hosts
+    ]
+    return Inputs(
+        rules=rules, hosts=inputs, members={h.pk: h for h in hosts}, mode=scheduling.engine_mode(event_type, len(hosts))
+    )
+
+
+def event_availability(
+    *,
+    event_type: EventType,
+    start: datetime,
+    end: datetime,
+    viewer_zone: str,
+    now: datetime,
+    host: Membership | None = None,
+    duration_minutes: int | None = None,
+) -> engine.SlotResult:
+    """The slots a booking page offers in [start, end), grouped by the viewer's local date."""
+    hosts = [host] if host is not None else scheduling.event_hosts(event_type)
+    inputs = host_inputs(event_type, hosts, start=start, end=end, duration_minutes=duration_minutes)
+    mode = "one" if host is not None else inputs.mode
+    return engine.available_slots(
+        inputs.rules, inputs.hosts, mode=mode, now=now, start=start, end=end, viewer_zone=viewer_zone
+    )

@@ -1,0 +1,75 @@
+"""Page middleware: the login lockout page and the security headers of every response."""
+
+from django.shortcuts import render
+
+
+class LoginLockoutMiddleware:
+    """A sign-in refused or stopped by the lockout (accounts/lockout.py) answers 429 with a page that says
+    when to try again: the same for /login/ and the admin's login, which both go through authenticate()."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        lock = getattr(request, "slotwise_login_lock", None)
+        if lock is None:
+            return response
+        now = request.slotwise_login_now
+        page = render(request, "web/locked.html", {
+            "message": lock.message(now), "login_url": request.path,
+        }, status=429)
+        page["Retry-After"] = str(lock.retry_after(now))
+        return page
+
+
+def _origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
+
+
+def content_security_policy(request, response) -> str:
+    """No inline script, style or handler anywhere (static files only); forms post to Slotwise or to the
+    OAuth providers we send hosts to. frame-ancestors: a booking page (its view sets
+    request.embed_organization) may be framed by Slotwise and by the sites its organization lists
+    (Organization.embed_origins, web/EMBEDDING.md); every other page by nobody."""
+    from django.conf import settings
+
+    form_action = ["'self'"] + [o for o in (_origin(getattr(settings, "SLOTWISE_GOOGLE_AUTH_URL", "")),
+                                            _origin(getattr(settings, "ZOOM_OAUTH_BASE", ""))) if o]
+    form_action += getattr(response, "csp_form_action", [])
+    org = getattr(request, "embed_organization", None)
+    ancestors = ["'self'", *org.embed_origins] if org is not None else ["'none'"]
+    directives = {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": form_action,
+        "frame-ancestors": ancestors,
+    }
+    directives.update(getattr(response, "csp_override", {}))
+    return "; ".join(f"{name} {' '.join(dict.fromkeys(values))}" for name, values in directives.items())
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy on every response (see content_security_policy), and X-Frame-Options kept in
+    step with frame-ancestors for old browsers: DENY except on booking pages, which send none (an old
+    browser cannot express "these sites only" with it)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = content_security_policy(request, response)
+        if getattr(request, "embed_organization", None) is not None and response.get("X-Frame-Options"):
+            del response["X-Frame-Options"]
+        return response

@@ -1,0 +1,17 @@
+// Behaviour every page shares, kept out of the markup so the Content-Security-Policy can forbid inline
+// script, on*= handlers and style="" attributes.
+(function () {
+  function apply(root) {
+    // An event type's colour: set through the CSSOM (allowed by the policy), read by app.css.
+    root.querySelectorAll("[data-color]").forEach(function (el) {
+      el.style.setProperty("--et-color", el.getAttribute("data-color"));
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { apply(document); });
+  document.addEventListener("htmx:afterSwap", function (ev) { apply(ev.target); });
+  // <select data-autosubmit>: choosing an option submits its form.
+  document.addEventListener("change", function (ev) {
+    var el = ev.target.closest && ev.target.closest("[data-autosubmit]");
+    if (el && el.form) el.form.submit();
+  });
+})();
