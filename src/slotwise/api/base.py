@@ -5,6 +5,7 @@ import binascii
 import functools
 import json
 import re
+import threading
 import zoneinfo
 from datetime import UTC, datetime
 from typing import Annotated, Literal
@@ -214,7 +215,20 @@ def _merge_json_filters(request) -> None:
     request.GET = merged
 
 
+_openapi_lock = threading.Lock()
+
+
 class Api(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """Built once per process per (prefix, params): building takes ~1 s and nothing in it varies per request."""
+        key = (path_prefix, tuple(sorted((path_params or {}).items())))
+        cache = self.__dict__.setdefault("_openapi_cache", {})
+        if key not in cache:
+            with _openapi_lock:
+                if key not in cache:
+                    cache[key] = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return cache[key]
+
     def create_response(self, request, data, *args, **kwargs):
         response = super().create_response(request, data, *args, **kwargs)
         if response.status_code == 201 and isinstance(data, dict):

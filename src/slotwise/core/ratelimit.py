@@ -55,16 +55,10 @@ class Decision:
         }
 
 
-_redis = None
-
-
 def _redis_client():
-    global _redis
-    if _redis is None:
-        import redis
+    from slotwise.core.redis import client
 
-        _redis = redis.Redis.from_url(settings.REDIS_URL)
-    return _redis
+    return client(settings.REDIS_URL)
 
 
 def _count_redis(key: str, window_start: int, window: int) -> int:

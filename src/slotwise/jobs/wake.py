@@ -65,18 +65,10 @@ def _push() -> None:
                     exc_info=True)
 
 
-_clients: dict[str, object] = {}
-_clients_lock = threading.Lock()
-
-
 def _redis():
-    import redis
+    from slotwise.core.redis import client
 
-    url = settings.REDIS_URL or "redis://127.0.0.1:6379/0"
-    with _clients_lock:
-        if url not in _clients:
-            _clients[url] = redis.Redis.from_url(url, socket_timeout=30)
-        return _clients[url]
+    return client(settings.REDIS_URL or "redis://127.0.0.1:6379/0", socket_timeout=30)  # one per process
 
 
 def _redis_key() -> str:
