@@ -22,13 +22,20 @@ ARTIFACTS = __import__("pathlib").Path(__file__).resolve().parents[2] / "test-ar
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright():
+    """One Playwright per test process: a second sync_playwright() while one runs fails ("Sync API inside
+    the asyncio loop"), so every browser fixture starts from this one."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    b = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+    yield b
+    b.close()
 
 
 @pytest.fixture

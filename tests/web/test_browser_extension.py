@@ -64,20 +64,17 @@ def factories_now():
 
 
 @pytest.fixture
-def chromium_with_extension(tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def chromium_with_extension(tmp_path, playwright):
     unpacked = built_extension(tmp_path / "dist")
-    with sync_playwright() as p:
-        ctx = p.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path="/usr/bin/chromium", headless=True,
-            timezone_id="Europe/Berlin", locale="en-US", viewport={"width": 1200, "height": 900},
-            args=[*CHROMIUM_ARGS, "--headless=new", f"--disable-extensions-except={unpacked}",
-                  f"--load-extension={unpacked}"],
-        )
-        ctx.set_default_timeout(30000)
-        yield ctx
-        ctx.close()
+    ctx = playwright.chromium.launch_persistent_context(
+        str(tmp_path / "profile"), executable_path="/usr/bin/chromium", headless=True,
+        timezone_id="Europe/Berlin", locale="en-US", viewport={"width": 1200, "height": 900},
+        args=[*CHROMIUM_ARGS, "--headless=new", f"--disable-extensions-except={unpacked}",
+              f"--load-extension={unpacked}"],
+    )
+    ctx.set_default_timeout(30000)
+    yield ctx
+    ctx.close()
 
 
 def open_popup(ctx, *, width=380, height=600):

@@ -21,7 +21,7 @@ from django.db.models import Q
 
 from slotwise.accounts.models import LoginThrottle, Organization
 from slotwise.bookings.links import links_forget
-from slotwise.bookings.models import ERASED_NAME, Booking, IdempotencyRecord, Invitee, erased_email
+from slotwise.bookings.models import ERASED_NAME, Booking, IdempotencyRecord, Invitee, SingleUseLink, erased_email
 from slotwise.core.errors import InvalidInput
 
 REDACTED = "[deleted]"
@@ -84,6 +84,9 @@ def invitees_forget(*, organization: Organization, emails: list[str], now: datet
 
         contacts = list(Contact.objects.filter(organization=organization, email__in=clean))
         names = {n for i in invitees for n in (i.name, i.first_name, i.last_name)} | {c.name for c in contacts}
+        # A single-use link may be the only place the person's name is known: sent to them, never used.
+        names |= set(SingleUseLink.objects.filter(event_type__organization=organization, prefill_email__in=clean)
+                     .values_list("prefill_name", flat=True))
         needles = _Needles(clean, names)
         booking_ids = {i.booking_id for i in invitees}
 
@@ -217,7 +220,6 @@ def _single_use_links(organization, needles: _Needles) -> None:
     the model's fields, so a text field added to links later is covered without a change here."""
     from django.db import models
 
-    from slotwise.bookings.models import SingleUseLink
 
     fields = [f for f in SingleUseLink._meta.concrete_fields
               if isinstance(f, (models.CharField, models.TextField)) and f.name != "token"]
@@ -225,7 +227,8 @@ def _single_use_links(organization, needles: _Needles) -> None:
         return
     q = Q(pk__in=[])
     for f in fields:
-        q |= needles.email_q(f.name)
+        for word in needles.words:  # names too: a link may name the person without their address
+            q |= Q(**{f"{f.name}__icontains": word})
     for link in SingleUseLink.objects.filter(q, event_type__organization=organization):
         changed = {}
         for f in fields:
