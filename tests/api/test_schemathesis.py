@@ -86,7 +86,7 @@ def test_schemathesis_finds_no_failures(live_server, settings, tmp_path, phases)
         "--max-examples", os.environ.get("SLOTWISE_SCHEMATHESIS_EXAMPLES", "10"),
         "--workers", "1",
         "--request-timeout", "30",
-        "--seed", "20261122",
+        "--seed", os.environ.get("SLOTWISE_SCHEMATHESIS_SEED", "20261122"),
         "--report", "junit", "--report-junit-path", str(report),
     ]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
