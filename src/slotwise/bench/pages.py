@@ -20,14 +20,10 @@ import subprocess
 import sys
 import tempfile
 import time as clock
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-NOW = datetime(2026, 10, 12, 7, 0, tzinfo=UTC)  # the month crosses the EU and US fall-back days
-ZONES = [
-    "Europe/Berlin", "Europe/London", "America/New_York", "America/Chicago", "America/Los_Angeles",
-    "America/Sao_Paulo", "Asia/Kolkata", "Asia/Kathmandu", "Asia/Tokyo", "Asia/Dubai", "Australia/Sydney",
-    "Pacific/Auckland",
-]
+from slotwise.bench.engine import NOW, ZONES  # S2's clock and zones: one definition for every bench
+
 WEEKDAYS = {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
 GOALS_MS = {"S1": 50, "S2": 120}
 

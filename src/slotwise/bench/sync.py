@@ -22,25 +22,12 @@ import tempfile
 import threading
 import time as clock
 import tracemalloc
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-NOW = datetime(2026, 10, 12, 7, 0, tzinfo=UTC)  # the window crosses the EU and US fall-back days
-ZONES = [
-    "Europe/Berlin",
-    "Europe/London",
-    "America/New_York",
-    "America/Chicago",
-    "America/Los_Angeles",
-    "America/Sao_Paulo",
-    "Asia/Kolkata",
-    "Asia/Kathmandu",
-    "Asia/Tokyo",
-    "Asia/Dubai",
-    "Australia/Sydney",
-    "Pacific/Auckland",
-]
+from slotwise.bench.engine import NOW, ZONES  # S2's clock and zones: one definition for every bench
+
 RULES = [
     "FREQ=WEEKLY",
     "FREQ=WEEKLY;BYDAY=MO,WE,FR",
