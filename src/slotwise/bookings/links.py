@@ -13,8 +13,8 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 
 from slotwise.accounts.models import Membership
-from slotwise.core.clock import parse_instant
 from slotwise.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from slotwise.core.instants import parse_instant
 from slotwise.scheduling.models import EventType
 
 from .models import SingleUseLink

@@ -2,10 +2,6 @@
 
 from datetime import UTC, datetime
 
-# Parsing moved to slotwise.core.instants (one parser for every door); kept importable from here so that
-# code written against the old location keeps working.
-from .instants import parse_instant  # noqa: F401
-
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
