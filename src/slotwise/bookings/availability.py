@@ -80,3 +80,23 @@ def event_availability(
     return engine.available_slots(
         inputs.rules, inputs.hosts, mode=mode, now=now, start=start, end=end, viewer_zone=viewer_zone
     )
+
+
+@dataclass(frozen=True)
+class OfferedTime:
+    start: datetime
+    # Seats an invitee booking this start can still have: for a team, the most any host that can take it
+    # has left; for a collective event, the fewest any of its hosts has left.
+    seats_left: int
+
+
+def offered_times(*, event_type: EventType, start: datetime, end: datetime, now: datetime) -> list[OfferedTime]:
+    """The starts offered in [start, end) in time order, each with the seats left (the engine's, per host)."""
+    hosts = scheduling.event_hosts(event_type)
+    inputs = host_inputs(event_type, hosts, start=start, end=end)
+    starts = engine.available_slots(
+        inputs.rules, inputs.hosts, mode=inputs.mode, now=now, start=start, end=end, viewer_zone="UTC"
+    ).starts()
+    per_host = engine.seats_left(inputs.rules, inputs.hosts, now=now, starts=starts)
+    pick = min if inputs.mode == "all" else max
+    return [OfferedTime(s, pick(per_host[s].values())) for s in starts]

@@ -8,7 +8,7 @@ from .hours import TimeRange, WeeklyHours, working_intervals
 from .intervals import Interval, intersect, merge, overlaps, subtract
 from .roundrobin import PoolCandidate, choose_round_robin
 from .rules import Busy, EventRules, HostInput, Reason, Session, Window
-from .slots import SlotResult, available_slots, explain, free_hosts, is_offered
+from .slots import SlotResult, available_slots, explain, free_hosts, is_offered, seats_left
 from .wallclock import local_day_bounds, wall_to_instants
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "local_day_bounds",
     "merge",
     "overlaps",
+    "seats_left",
     "subtract",
     "wall_to_instants",
     "working_intervals",

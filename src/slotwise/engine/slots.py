@@ -396,3 +396,29 @@ def explain(rules: EventRules, host: HostInput, *, now: datetime, start: datetim
     if limit is not None and not open_here and host.day_counts.get(local_day_of(host.hours.zone, t), 0) >= limit:
         reasons.add(Reason.DAILY_LIMIT)
     return [r for r in Reason if r in reasons]
+
+
+def seats_left(
+    rules: EventRules, hosts: Sequence[HostInput], *, now: datetime, starts: Sequence[datetime]
+) -> dict[datetime, dict]:
+    """For each of `starts`: {host_id: seats that host still has there} over the hosts that can take it.
+
+    A host with an open session at a start has rules.seats minus the seats taken in it; a host who is
+    free there has rules.seats. Hosts that cannot take a start are left out, so a start nobody can take
+    maps to {}. The same per-host check as `available_slots` decides who can take it.
+    """
+    out: dict[datetime, dict] = {s: {} for s in starts}
+    on_grid = {to_epoch(s): s for s in starts if not s.microsecond and _on_grid(rules, s)}
+    if not on_grid:
+        return out
+    lo, hi = min(on_grid), max(on_grid) + 1
+    ctx = _Ctx(rules, now, lo, hi)
+    for host in hosts:
+        pairs = _host_starts(ctx, host, lo, hi)
+        open_at = _session_points(rules.seats, host, lo, hi)[0] if rules.seats > 1 else {}
+        for t, s in on_grid.items():
+            k = bisect_right(pairs, (t, hi)) - 1
+            if k >= 0 and pairs[k][0] <= t < pairs[k][1]:
+                taken = min((x.seats_taken for x in open_at.get(t, ())), default=0)
+                out[s][host.host_id] = rules.seats - taken
+    return out
