@@ -22,6 +22,7 @@ from slotwise.engine import (
     Window,
     available_slots,
     explain,
+    explain_grid,
     free_hosts,
     is_offered,
     seats_left,
@@ -202,6 +203,16 @@ def test_any_is_the_union_and_all_the_intersection(scenario):
         assert is_offered(rules, hosts, mode="any", now=now, start=t)
     for t in all_:
         assert is_offered(rules, hosts, mode="all", now=now, start=t)
+
+
+@PROPS
+@given(scenarios())
+def test_explain_grid_is_the_grid_with_no_reasons_exactly_where_a_start_is_offered(scenario):
+    rules, (host,), now, start, end = scenario
+    offered = set(available_slots(rules, [host], mode="one", now=now, start=start, end=end, viewer_zone="UTC").starts())
+    verdicts = explain_grid(rules, host, now=now, start=start, end=end)
+    assert [t for t, _ in verdicts] == grid_oracle(rules, start, end)
+    assert {t for t, reasons in verdicts if not reasons} == offered
 
 
 @PROPS

@@ -398,6 +398,21 @@ def explain(rules: EventRules, host: HostInput, *, now: datetime, start: datetim
     return [r for r in Reason if r in reasons]
 
 
+def grid_starts(rules: EventRules, *, start: datetime, end: datetime) -> list[datetime]:
+    """The event's start grid in [start, end): every increment, counted in its clock zone from local midnight."""
+    lo, hi = _ceil_epoch(start), _ceil_epoch(end)
+    if lo >= hi:
+        return []
+    grid = _grid(rules, lo, hi)
+    return grid.dts[bisect_left(grid.ints, lo) : bisect_left(grid.ints, hi)]
+
+
+def explain_grid(
+    rules: EventRules, host: HostInput, *, now: datetime, start: datetime, end: datetime
+) -> list[tuple[datetime, list[Reason]]]:
+    """Each grid start in [start, end) with every reason `host` cannot take it ([] where it is offered)."""
+    return [(t, explain(rules, host, now=now, start=t)) for t in grid_starts(rules, start=start, end=end)]
+
 def seats_left(
     rules: EventRules, hosts: Sequence[HostInput], *, now: datetime, starts: Sequence[datetime]
 ) -> dict[datetime, dict]:

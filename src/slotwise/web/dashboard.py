@@ -1,7 +1,7 @@
 """The host dashboard: event types, availability with a "why not offered" week preview, bookings, team,
 contacts. Logged-in pages with Django sessions and CSRF; writes go through the owning app's services."""
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from functools import wraps
 from zoneinfo import ZoneInfo
 
@@ -21,7 +21,7 @@ from slotwise.accounts.selectors import current_membership
 from slotwise.bookings import links
 from slotwise.bookings import selectors as booked
 from slotwise.bookings import services as bookings
-from slotwise.bookings.availability import host_inputs
+from slotwise.bookings.availability import week_preview
 from slotwise.bookings.models import Booking, Invitee, SingleUseLink
 from slotwise.bookings.noshow import invitee_no_show_set
 from slotwise.contacts import selectors as contacts
@@ -424,57 +424,38 @@ def availability(request):
 
 
 def _week_preview(request, m: Membership, schedule: AvailabilitySchedule) -> dict:
-    """Each start of one week in the host's zone: offered, or why not (engine.explain)."""
+    """Each start of one week in the host's zone: offered, or why not (bookings.availability.week_preview)."""
     options = [e for e in _visible_event_types(m).filter(active=True)
                if m.pk in {h.pk for h in selectors.event_hosts(e)}]
     if not options:
         return {"preview": None, "preview_options": []}
     chosen = next((e for e in options if str(e.pk) == request.GET.get("et")), options[0])
     now = utc_now()
-    zone = schedule.timezone
-    today = now.astimezone(ZoneInfo(zone)).date()
     try:
         monday = parse_date(request.GET.get("week", ""), field="week")
     except InvalidInput:
-        monday = today
+        monday = now.astimezone(ZoneInfo(schedule.timezone)).date()
     monday -= timedelta(days=monday.weekday())
-    days = [monday + timedelta(days=i) for i in range(7)]
     try:
-        lo, hi = selectors.local_range(days[0], days[-1], zone)
-        inputs = host_inputs(chosen, [m], start=lo, end=hi)
+        week = week_preview(event_type=chosen, host=m, monday=monday, now=now)
     except SlotwiseError as exc:
         return {"preview": None, "preview_options": options, "preview_error": exc.message}
-    step = chosen.increment_minutes
-    # Rows span the hours worked that week, plus an hour either side, so "outside hours" stays readable.
-    starts, ends = [], []
-    for day in days:
-        for a, b in schedule.weekly.get(WEEKDAYS[day.weekday()], []):
-            starts.append(a)
-            ends.append(b)
-    first = max(0, min((int(s[:2]) for s in starts), default=9) - 1) * 60
-    last = min(24 * 60, (max((int(e[:2]) + (1 if e[3:] != "00" else 0) for e in ends), default=17) + 1) * 60)
-    rows = []
-    for minute in range(first, last, step):
-        cells = []
-        for day in days:
-            local = datetime.combine(day, time(minute // 60, minute % 60))
-            instants = engine.wall_to_instants(zone, local)
-            if not instants:
-                cells.append({"state": "gap", "label": "—"})
-                continue
-            reasons = engine.explain(inputs.rules, inputs.hosts[0], now=now, start=instants[0])
-            if reasons:
-                cells.append({"state": "no", "label": "+".join(REASON_LABEL[r] for r in reasons),
-                              "title": "; ".join(REASON_LONG[r] for r in reasons), "reason": reasons[0].value})
-            else:
-                cells.append({"state": "ok", "label": "open", "title": "offered to invitees"})
-        rows.append({"label": f"{minute // 60:02d}:{minute % 60:02d}", "cells": cells})
+    rows = [{"label": f"{t:%H:%M}", "cells": [_preview_cell(c) for c in cells]} for t, cells in week.rows]
     return {
-        "preview": {"days": days, "rows": rows, "event_type": chosen, "zone": zone,
+        "preview": {"days": week.days, "rows": rows, "event_type": chosen, "zone": week.zone,
                     "legend": [(REASON_LABEL[r], REASON_LONG[r]) for r in engine.Reason],
                     "prev": (monday - timedelta(days=7)).isoformat(), "next": (monday + timedelta(days=7)).isoformat()},
         "preview_options": options,
     }
+
+
+def _preview_cell(reasons: list[engine.Reason] | None) -> dict:
+    if reasons is None:
+        return {"state": "gap", "label": "—"}
+    if reasons:
+        return {"state": "no", "label": "+".join(REASON_LABEL[r] for r in reasons),
+                "title": "; ".join(REASON_LONG[r] for r in reasons), "reason": reasons[0].value}
+    return {"state": "ok", "label": "open", "title": "offered to invitees"}
 
 
 # --- bookings --------------------------------------------------------------------------------------------
