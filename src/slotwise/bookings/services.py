@@ -24,6 +24,7 @@ from slotwise.core.errors import InvalidInput, NotFound, SlotUnavailable
 from slotwise.core.events import publish
 from slotwise.core.text import clean_name, clean_text
 from slotwise.core.timezones import validate_zone
+from slotwise.scheduling import reasons as reason_words
 from slotwise.scheduling import selectors
 from slotwise.scheduling.models import EventType, PoolHost
 
@@ -33,18 +34,6 @@ from .models import Booking, BookingHost, Invitee
 MAX_NAME = 200
 MAX_ANSWER = 5000
 MAX_REASON = 1000
-
-REASON_TEXT = {
-    engine.Reason.OFF_GRID: "it is not on this event's start-time increment",
-    engine.Reason.OUTSIDE_HOURS: "it is outside the host's hours",
-    engine.Reason.BUSY: "the host is busy then",
-    engine.Reason.BUFFER: "it is too close to another meeting (buffer)",
-    engine.Reason.NOTICE: "it is in the past or sooner than the minimum notice",
-    engine.Reason.WINDOW: "it is outside the booking window",
-    engine.Reason.DAILY_LIMIT: "the host's daily limit for this event is reached",
-    engine.Reason.FULL: "all seats are taken",
-    engine.Reason.NOT_SYNCED: "the host's calendar is not synced that far ahead, so their busy time then is unknown",
-}
 
 
 @dataclass(frozen=True)
@@ -121,7 +110,7 @@ def _clean_answers(event_type: EventType, given: dict) -> list[dict]:
 
 
 def unavailable_message(start: datetime, reasons: list) -> str:
-    said = "; ".join(REASON_TEXT.get(r, str(r)) for r in reasons) or "it is not offered"
+    said = "; ".join(reason_words.for_invitee(reasons)) or "it is not offered"
     return f"{start:%Y-%m-%dT%H:%M:%SZ} cannot be booked: {said}. Pick one of the times offered."
 
 

@@ -30,35 +30,13 @@ from slotwise.core.clock import utc_now
 from slotwise.core.errors import InvalidInput, SlotwiseError
 from slotwise.core.instants import parse_date
 from slotwise.core.timezones import all_zones
+from slotwise.scheduling import reasons as reason_words
 from slotwise.scheduling import selectors
 from slotwise.scheduling import services as scheduling
 from slotwise.scheduling.models import WEEKDAYS, AvailabilitySchedule, EventType, PoolHost
+from slotwise.scheduling.reasons import WORDING
 
 from . import booking as page
-
-# Short enough for a week grid cell; the legend and each cell's title give the long form.
-REASON_LABEL = {
-    engine.Reason.OFF_GRID: "grid",
-    engine.Reason.OUTSIDE_HOURS: "hours",
-    engine.Reason.BUSY: "busy",
-    engine.Reason.BUFFER: "buffer",
-    engine.Reason.NOTICE: "notice",
-    engine.Reason.WINDOW: "window",
-    engine.Reason.DAILY_LIMIT: "limit",
-    engine.Reason.FULL: "full",
-    engine.Reason.NOT_SYNCED: "unsynced",
-}
-REASON_LONG = {
-    engine.Reason.OFF_GRID: "not on the start-time increment",
-    engine.Reason.OUTSIDE_HOURS: "outside your hours",
-    engine.Reason.BUSY: "you are busy",
-    engine.Reason.BUFFER: "too close to another meeting (buffer)",
-    engine.Reason.NOTICE: "past, or sooner than the minimum notice",
-    engine.Reason.WINDOW: "outside the booking window",
-    engine.Reason.DAILY_LIMIT: "the daily limit is reached",
-    engine.Reason.FULL: "all seats taken",
-    engine.Reason.NOT_SYNCED: "your calendar is not synced that far ahead",
-}
 
 login_view = auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True)
 logout_view = auth_views.LogoutView.as_view(next_page="/login/")
@@ -443,7 +421,7 @@ def _week_preview(request, m: Membership, schedule: AvailabilitySchedule) -> dic
     rows = [{"label": f"{t:%H:%M}", "cells": [_preview_cell(c) for c in cells]} for t, cells in week.rows]
     return {
         "preview": {"days": week.days, "rows": rows, "event_type": chosen, "zone": week.zone,
-                    "legend": [(REASON_LABEL[r], REASON_LONG[r]) for r in engine.Reason],
+                    "legend": [(WORDING[r].short, WORDING[r].host) for r in engine.Reason],
                     "prev": (monday - timedelta(days=7)).isoformat(), "next": (monday + timedelta(days=7)).isoformat()},
         "preview_options": options,
     }
@@ -453,8 +431,8 @@ def _preview_cell(reasons: list[engine.Reason] | None) -> dict:
     if reasons is None:
         return {"state": "gap", "label": "—"}
     if reasons:
-        return {"state": "no", "label": "+".join(REASON_LABEL[r] for r in reasons),
-                "title": "; ".join(REASON_LONG[r] for r in reasons), "reason": reasons[0].value}
+        return {"state": "no", "label": "+".join(reason_words.short(reasons)),
+                "title": "; ".join(reason_words.for_host(reasons)), "reason": reasons[0].value}
     return {"state": "ok", "label": "open", "title": "offered to invitees"}
 
 

@@ -9,9 +9,9 @@ from ninja import Path, Query, Router, Schema
 from slotwise import engine
 from slotwise.bookings import availability
 from slotwise.bookings.models import BookingHost
-from slotwise.bookings.services import REASON_TEXT
 from slotwise.core.errors import InvalidInput, NotFound
 from slotwise.core.instants import parse_instant
+from slotwise.scheduling import reasons as reason_words
 from slotwise.scheduling import selectors
 from slotwise.scheduling.models import WEEKDAYS, AvailabilitySchedule, BusyBlock
 
@@ -156,7 +156,7 @@ def explain(
             "start_time": ts(start),
             "offered": offered and et.active,
             "reasons": [str(getattr(r, "value", r)) for r in reasons],
-            "messages": [REASON_TEXT.get(r, str(r)) for r in reasons],
+            "messages": reason_words.for_invitee(reasons),
         }
     }
 
