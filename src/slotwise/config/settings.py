@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "slotwise.notifications",
     "slotwise.webhooks",
     "slotwise.calendars",
+    "slotwise.imports",
     "slotwise.automation",
     "slotwise.api",
     "slotwise.web",
