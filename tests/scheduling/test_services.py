@@ -1,5 +1,6 @@
 """The scheduling services the dashboard writes through (also used by `load` and the API)."""
 
+from contextlib import ExitStack
 from datetime import UTC, datetime
 
 import pytest
@@ -7,7 +8,7 @@ import pytest
 from slotwise.bookings import links
 from slotwise.bookings.services import InviteeInput, booking_create
 from slotwise.core.errors import InvalidInput
-from slotwise.core.events import subscribe
+from slotwise.core.events import subscribed
 from slotwise.scheduling import services
 from slotwise.scheduling.models import EventType
 
@@ -17,9 +18,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def published():
     seen = []
-    for name in ("event_type.created", "event_type.updated", "event_type.deleted"):
-        subscribe(name, lambda event, **kw: seen.append((event, kw["event_type"].slug, kw["now"])))
-    return seen
+    with ExitStack() as listening:
+        for name in ("event_type.created", "event_type.updated", "event_type.deleted"):
+            listening.enter_context(
+                subscribed(name, lambda event, **kw: seen.append((event, kw["event_type"].slug, kw["now"])))
+            )
+        yield seen
 
 
 def test_services_take_keywords_only(acme, now):

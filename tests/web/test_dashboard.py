@@ -7,7 +7,7 @@ from django.test import Client
 
 from slotwise.bookings.models import SingleUseLink
 from slotwise.bookings.services import InviteeInput, booking_create
-from slotwise.core.events import subscribe
+from slotwise.core.events import subscribed
 from slotwise.scheduling.models import AvailabilitySchedule, EventType, PoolHost
 from slotwise.scheduling.models import EventTypeStar as Favorite
 from tests import factories
@@ -50,8 +50,8 @@ def test_login_with_csrf_and_wrong_password_says_so(acme):
 
 def test_create_event_type_with_every_setting(ana_client, acme, frozen):
     seen = []
-    subscribe("event_type.created", lambda **kw: seen.append(kw["event_type"].slug))
-    resp = ana_client.post("/dashboard/event-types/new/", EVENT_FORM)
+    with subscribed("event_type.created", lambda **kw: seen.append(kw["event_type"].slug)):
+        resp = ana_client.post("/dashboard/event-types/new/", EVENT_FORM)
     et = EventType.objects.get(slug="deep-dive")
     assert resp["Location"] == f"/dashboard/event-types/{et.pk}/"
     assert (et.owner, et.duration_minutes, et.increment_minutes, et.buffer_after_minutes, et.min_notice_minutes,

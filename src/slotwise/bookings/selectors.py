@@ -63,6 +63,6 @@ def invitee_history(*, organization_id: int, email: str) -> QuerySet[Invitee]:
     """Every booking an address made in an organization, newest first (a contact's bookings)."""
     return (
         Invitee.objects.filter(booking__organization_id=organization_id, email=email)
-        .select_related("booking__event_type", "booking__host__user")
+        .select_related("booking__event_type", "booking__host__user", "no_show_mark")
         .order_by("-booking__start")
     )

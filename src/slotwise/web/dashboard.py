@@ -462,7 +462,7 @@ def booking_list(request):
     items = []
     zone = _host_zone(m)
     for b in qs[:200]:
-        items.append({"b": b, "invitees": list(b.invitees.all()), "day": page.fmt_day(b.start, zone),
+        items.append({"b": b, "invitees": list(b.invitees.select_related("no_show_mark")), "day": page.fmt_day(b.start, zone),
                       "when": f"{page.fmt_time(b.start, zone, '24')}–{page.fmt_time(b.end, zone, '24')}",
                       "zone": zone, "past": b.start < now})
     hosts = Membership.objects.filter(organization=m.organization).select_related("user").order_by("slug")
@@ -499,7 +499,7 @@ def booking_detail(request, uid):
     m = request.membership
     b = _booking_for(m, uid)
     b = Booking.objects.select_related("event_type", "host__user", "rescheduled_from").get(pk=b.pk)
-    invitees = list(b.invitees.order_by("created_at", "pk"))
+    invitees = list(b.invitees.select_related("no_show_mark").order_by("created_at", "pk"))
     hosts = [h.membership for h in b.host_blocks.select_related("membership__user").order_by("pk")] or [b.host]
     successor = Booking.objects.filter(rescheduled_from=b).first()
     history = [{"at": b.created_at, "text": f"Booked through {b.get_source_display().lower()}"}]

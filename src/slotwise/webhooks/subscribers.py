@@ -1,6 +1,6 @@
 """Domain events → webhook outbox rows, in the publisher's transaction (see services.outbox_write)."""
 
-from slotwise.core.events import subscribe
+from slotwise.core.events import WEBHOOK, subscribe
 
 from . import services
 
@@ -48,21 +48,18 @@ def on_rescheduled(*, event, old, invitee, new, now, **_):
     _write(new.booking, "invitee.created", lambda: _invitee_payload(new), now)
 
 
-def _no_show_payload(invitee, now):
-    from slotwise.api.services import no_show_mark
-
-    mark = no_show_mark(invitee=invitee, now=now)
+def _no_show_payload(mark):
     from slotwise.api.resources.no_shows import no_show_dict
 
     return no_show_dict(mark)
 
 
-def on_no_show_set(*, event, invitee, now, **_):
-    _write(invitee.booking, "invitee_no_show.created", lambda: _no_show_payload(invitee, now), now)
+def on_no_show_set(*, event, invitee, mark, now, **_):
+    _write(invitee.booking, "invitee_no_show.created", lambda: _no_show_payload(mark), now)
 
 
-def on_no_show_cleared(*, event, invitee, now, **_):
-    _write(invitee.booking, "invitee_no_show.deleted", lambda: _no_show_payload(invitee, now), now)
+def on_no_show_cleared(*, event, invitee, mark, now, **_):
+    _write(invitee.booking, "invitee_no_show.deleted", lambda: _no_show_payload(mark), now)
 
 
 def _event_type_hosts(et) -> list[int]:
@@ -89,11 +86,11 @@ def on_event_type(*, event, event_type, now, **_):
 
 
 def connect() -> None:
-    subscribe("booking.created", on_booking_created)
-    subscribe("booking.canceled", on_booking_canceled)
-    subscribe("invitee.canceled", on_invitee_canceled)
-    subscribe("booking.rescheduled", on_rescheduled)
-    subscribe("invitee.no_show_set", on_no_show_set)
-    subscribe("invitee.no_show_cleared", on_no_show_cleared)
+    subscribe("booking.created", on_booking_created, order=WEBHOOK)
+    subscribe("booking.canceled", on_booking_canceled, order=WEBHOOK)
+    subscribe("invitee.canceled", on_invitee_canceled, order=WEBHOOK)
+    subscribe("booking.rescheduled", on_rescheduled, order=WEBHOOK)
+    subscribe("invitee.no_show_set", on_no_show_set, order=WEBHOOK)
+    subscribe("invitee.no_show_cleared", on_no_show_cleared, order=WEBHOOK)
     for name in ("event_type.created", "event_type.updated", "event_type.deleted"):
-        subscribe(name, on_event_type)
+        subscribe(name, on_event_type, order=WEBHOOK)

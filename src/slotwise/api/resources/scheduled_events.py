@@ -196,7 +196,7 @@ def invitee_dict(i: Invitee) -> dict:
     if b.rescheduled_from_id:
         old = b.rescheduled_from.invitees.filter(email=i.email).first()
     new = _successor(i) if i.status == Invitee.Status.CANCELED else None
-    mark = getattr(i, "no_show_mark", None) if i.no_show else None
+    mark = i.no_show_mark if i.no_show else None
     canceled = i.status == Invitee.Status.CANCELED
     return {
         "uri": uri("scheduled_events", b.uid, "invitees", i.uid),
