@@ -35,9 +35,10 @@ from slotwise.core.errors import (
     Unauthenticated,
 )
 
-from .tokens import authenticate
+# The API's uris and timestamps are the shared representations' (webhook payloads use the same).
+from slotwise.representations import BASE_PATH, base_url, ts, uri  # noqa: F401
 
-BASE_PATH = "/api/v2"
+from .tokens import authenticate
 
 # Calendly's titles by status; clients written for Calendly match on these.
 TITLES = {
@@ -317,15 +318,6 @@ def rename_fields(exc: SlotwiseError, names: dict[str, str]) -> SlotwiseError:
 # ---- uris and time ----------------------------------------------------------------------------------
 
 
-def base_url() -> str:
-    return f"{settings.BASE_URL}{BASE_PATH}"
-
-
-def uri(kind: str, ident, *rest) -> str:
-    tail = "".join(f"/{r}" for r in rest)
-    return f"{base_url()}/{kind}/{ident}{tail}"
-
-
 _UUID = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 
 # Patterns published in the OpenAPI so that generated clients (and schemathesis) know what is accepted.
@@ -374,12 +366,6 @@ def uuid_of(value: str | None, kind: str, *, field: str) -> str:
     if not match:
         raise InvalidInput(f"{field}: {value!r} is not a {kind} uri like {base_url()}/{kind}/<uuid>", field=field)
     return match.group(1).lower()
-
-
-def ts(dt: datetime | None) -> str | None:
-    if dt is None:
-        return None
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 # ---- access -----------------------------------------------------------------------------------------

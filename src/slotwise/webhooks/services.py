@@ -131,7 +131,7 @@ def matching(organization_id: int, event: str, hosts: list[int]):
 
 
 def envelope(sub: WebhookSubscription, event: str, payload: dict, now: datetime) -> str:
-    from slotwise.api.base import ts, uri
+    from slotwise.representations import ts, uri
 
     created_by = uri("users", sub.creator.user.uuid) if sub.creator_id else None
     return json.dumps(
@@ -161,7 +161,7 @@ def _enqueue(sub: WebhookSubscription, event: str, body: str, now: datetime, *, 
 
 def send_sample(*, subscription: WebhookSubscription, event: str | None, now: datetime) -> WebhookDelivery:
     """A made-up but well-formed event, so an integrator can test their receiver."""
-    from slotwise.api.base import ts, uri
+    from slotwise.representations import ts, uri
 
     event = event or subscription.events[0]
     if event not in EVENTS:

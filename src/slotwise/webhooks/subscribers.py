@@ -10,7 +10,7 @@ def _booking_hosts(booking) -> list[int]:
 
 
 def _invitee_payload(invitee, **override) -> dict:
-    from slotwise.api.resources.scheduled_events import event_dict, invitee_dict
+    from slotwise.representations import event_dict, invitee_dict
 
     fresh = type(invitee).objects.select_related("booking__event_type").get(pk=invitee.pk)  # statuses set by .update()
     payload = invitee_dict(fresh)
@@ -41,7 +41,7 @@ def on_invitee_canceled(*, event, booking, invitee, now, **_):
 
 
 def on_rescheduled(*, event, old, invitee, new, now, **_):
-    from slotwise.api.base import uri
+    from slotwise.representations import uri
 
     new_uri = uri("scheduled_events", new.booking.uid, "invitees", new.uid)
     _write(old, "invitee.canceled", lambda: _invitee_payload(invitee, rescheduled=True, new_invitee=new_uri), now)
@@ -49,7 +49,7 @@ def on_rescheduled(*, event, old, invitee, new, now, **_):
 
 
 def _no_show_payload(mark):
-    from slotwise.api.resources.no_shows import no_show_dict
+    from slotwise.representations import no_show_dict
 
     return no_show_dict(mark)
 
@@ -70,8 +70,7 @@ def _event_type_hosts(et) -> list[int]:
 
 
 def on_event_type(*, event, event_type, now, **_):
-    from slotwise.api.base import ts
-    from slotwise.api.resources.event_types import event_type_dict
+    from slotwise.representations import event_type_dict, ts
 
     def payload():
         out = event_type_dict(event_type)

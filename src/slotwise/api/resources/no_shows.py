@@ -6,8 +6,9 @@ from ninja import Field, Path, Router, Schema, Status
 from slotwise.bookings.models import InviteeNoShow
 from slotwise.bookings.noshow import invitee_no_show_set
 from slotwise.core.errors import Conflict, NotFound
+from slotwise.representations import no_show_dict
 
-from ..base import UUID_RE, idempotent, require_write, responses, ts, uri, uri_re, uuid_of
+from ..base import UUID_RE, idempotent, require_write, responses, uri_re, uuid_of
 from .scheduled_events import invitee_by_uri
 
 router = Router(tags=["invitee_no_shows"])
@@ -25,15 +26,6 @@ class NoShowResource(Schema):
 
 class NoShowBody(Schema):
     invitee: str = Field(..., pattern=uri_re("invitees"))
-
-
-def no_show_dict(n: InviteeNoShow) -> dict:
-    i = n.invitee
-    return {
-        "uri": uri("invitee_no_shows", n.uuid),
-        "invitee": uri("scheduled_events", i.booking.uid, "invitees", i.uid),
-        "created_at": ts(n.created_at),
-    }
 
 
 def _by_uuid(request, value: str) -> InviteeNoShow:
