@@ -17,6 +17,11 @@
   }
   document.addEventListener("DOMContentLoaded", function () { apply(document); detectZone(document); });
   document.addEventListener("htmx:afterSwap", function (ev) { apply(ev.target); });
+  // <form data-confirm="question">: ask before a destructive submit (without script the form just submits).
+  document.addEventListener("submit", function (ev) {
+    var q = ev.target.getAttribute && ev.target.getAttribute("data-confirm");
+    if (q && !window.confirm(q)) ev.preventDefault();
+  });
   // <select data-autosubmit>: choosing an option submits its form.
   document.addEventListener("change", function (ev) {
     var el = ev.target.closest && ev.target.closest("[data-autosubmit]");
