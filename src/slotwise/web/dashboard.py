@@ -38,7 +38,6 @@ from slotwise.scheduling.reasons import WORDING
 
 from . import booking as page
 
-login_view = auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True)
 logout_view = auth_views.LogoutView.as_view(next_page="/login/")
 
 
