@@ -395,7 +395,7 @@ def check_org(request, organization: str | None, *, field: str = "organization")
 # Page tokens are signed: a forged or edited token never reaches a query (a dict where a date belongs was
 # a 500). The sort field is inside, so a token from another sort order is refused too.
 _PAGE_TOKENS = signing.Signer(salt="slotwise.api.page_token")
-_BAD_TOKEN = "page_token: not a token this API gave out for this list; start without it"
+_BAD_TOKEN = "page_token: not a token this API gave out for this list; start without it"  # noqa: S105 - a message
 
 
 def _encode(direction: str, field: str, value, pk: int) -> str:

@@ -185,7 +185,7 @@ def booking_create(
                 event_type=event_type, start=start, invitee=invitee, answers=answers, now=now, source=source,
                 hosts=candidates, picked=host is not None, single_use_token=single_use_token,
                 duration_minutes=duration_minutes, location=location, rescheduled_from=rescheduled_from,
-                rng=rng or random.Random(), rescheduling=rescheduling,
+                rng=rng or random.Random(), rescheduling=rescheduling,  # noqa: S311 - round-robin ties, not a secret
             )
     except IntegrityError as exc:
         # The database refused an overlapping block: a concurrent booking won the time.

@@ -63,10 +63,10 @@ class _Ctx:
         allowed = [(max(lo, now_s + int(rules.min_notice.total_seconds())), hi)]
         window = rules.window
         if window.kind == "rolling":
-            assert window.days is not None  # Window.__post_init__ requires it for "rolling"
+            assert window.days is not None  # noqa: S101 - for the type checker: Window.__post_init__ requires it
             allowed = iclip(allowed, lo, now_s + window.days * DAY)
         elif window.kind == "range":
-            assert window.first is not None and window.last is not None
+            assert window.first is not None and window.last is not None  # noqa: S101 - as above, for "range"
             bounds = wall_range_pairs(
                 rules.clock_zone, day_number(window.first) * DAY, (day_number(window.last) + 1) * DAY
             )

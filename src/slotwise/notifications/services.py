@@ -362,7 +362,7 @@ def preview(*, kind: str, event_type, now: datetime, subject: str = "", text: st
         booking=booking, name="Ada Lovelace", email="ada@example.com", timezone=org.timezone,
         answers=[{"key": q["key"], "question": q.get("label", q["key"]), "answer": "(their answer)"}
                  for q in event_type.questions or []],
-        cancel_token="preview-cancel-token", reschedule_token="preview-reschedule-token",
+        cancel_token="preview-cancel-token", reschedule_token="preview-reschedule-token",  # noqa: S106 - a preview's
     )
     ctx = context_for(booking=booking, invitee=invitee, zone=org.timezone, reason="(their reason)",
                       previous=[(start - timedelta(days=1)).isoformat(), (booking.end - timedelta(days=1)).isoformat()]
@@ -381,9 +381,8 @@ def template_save(*, organization, kind: str, event_type=None, subject: str = ""
 
     if kind not in Kind.values:
         raise InvalidInput(f"kind: use one of {Kind.values}", field="kind")
-    if membership is not None and not membership.is_admin:
-        if event_type is None or event_type.owner_id != membership.pk:
-            raise PermissionDenied("only admins can change organization-wide emails or other hosts' event types")
+    if membership is not None and not membership.is_admin and (event_type is None or event_type.owner_id != membership.pk):
+        raise PermissionDenied("only admins can change organization-wide emails or other hosts' event types")
     if event_type is not None and event_type.organization_id != organization.pk:
         raise InvalidInput("event_type: that event type belongs to another organization", field="event_type")
     for field, source, limit in (("subject", subject, 300), ("text", text, 20000), ("html", html, 50000)):
