@@ -77,3 +77,14 @@ def test_pool_and_single_use_link_guards(acme, now):
     acme["intro"].save()
     with pytest.raises(InvalidInput, match="turn it on before sharing a link"):
         links.link_create(event_type=acme["intro"], created_by=acme["ana"], now=now)
+
+
+def test_an_override_without_a_date_is_refused_and_nothing_changes(acme):
+    from slotwise.scheduling.selectors import default_schedule
+
+    schedule = default_schedule(acme["ana"])
+    with pytest.raises(InvalidInput, match="each override needs a date"):
+        services.schedule_update(schedule=schedule, timezone="Europe/Berlin", weekly={"mon": []},
+                                 overrides={"": ["09:00-12:00"]})
+    schedule.refresh_from_db()
+    assert schedule.weekly["mon"] == [["09:00", "17:00"]] and not schedule.overrides.exists()

@@ -49,7 +49,7 @@ def booked(*, event_type_id: int, seats: int, member_ids: Sequence[int], start: 
                 sessions[blk.membership_id][bk.start] = [bk.id, bk.end, 0]
                 group_ids.append(bk.id)
     if group_ids:
-        taken = defaultdict(int)
+        taken: defaultdict[int, int] = defaultdict(int)
         for booking_id in Invitee.objects.filter(booking_id__in=group_ids, status=Invitee.Status.ACTIVE).values_list(
             "booking_id", flat=True
         ):

@@ -9,6 +9,7 @@ group seats, which no constraint can express, are decided one booking at a time 
 """
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -96,11 +97,11 @@ def _clean_answers(event_type: EventType, given: dict) -> list[dict]:
             bad = [v for v in values if v not in options]
             if bad:
                 raise InvalidInput(f"{where}: {bad[0]!r} is not one of {options}", field=where)
-            text = ", ".join(values)
+            text = ", ".join(str(v) for v in values)
         elif kind == "single_choice":
             if value not in options:
                 raise InvalidInput(f"{where}: {value!r} is not one of {options}", field=where)
-            text = value
+            text = str(value)
         else:
             text = str(value)
         clean_text(text, field=where, label=f"The answer to {label}", max_length=MAX_ANSWER, multiline=True,
@@ -121,7 +122,7 @@ def _lock_hosts(hosts: list[Membership]) -> None:
 
 def _round_robin_pick(event_type: EventType, free: list[int], now: datetime, rng: random.Random) -> int:
     pool = {p.membership_id: p for p in PoolHost.objects.filter(event_type=event_type, membership_id__in=free)}
-    stats = {
+    stats: dict[int, Mapping] = {
         row["host_id"]: row
         for row in Booking.objects.filter(event_type=event_type, host_id__in=free, created_at__gte=now - timedelta(days=30))
         .exclude(status=Booking.Status.CANCELED)
@@ -138,7 +139,8 @@ def _round_robin_pick(event_type: EventType, free: list[int], now: datetime, rng
         )
         for h in free
     ]
-    return engine.choose_round_robin(candidates, strategy=event_type.distribution, rng=rng)
+    equal = event_type.distribution == EventType.Distribution.EQUAL
+    return engine.choose_round_robin(candidates, strategy="equal" if equal else "availability", rng=rng)
 
 
 def booking_create(
@@ -223,7 +225,7 @@ def _create_locked(
         raise SlotUnavailable(unavailable_message(start, reasons), field="start")
 
     if event_type.kind == EventType.Kind.COLLECTIVE:
-        assigned = [h.host_id for h in inputs.hosts]
+        assigned = list(inputs.members)  # every host, in the order of inputs.hosts
         primary = assigned[0]
     elif len(free) == 1:
         primary = free[0]

@@ -218,7 +218,7 @@ class _Email(EmailMultiAlternatives):
                 name, _, value = param.strip().partition("=")
                 part.set_param(name, value)
             return part
-        return super()._create_mime_attachment(content, mimetype)
+        return super()._create_mime_attachment(content, mimetype)  # type: ignore[misc]  # private, not in the stubs
 
 
 def send(

@@ -5,6 +5,7 @@ transaction and raises InvalidInput(field=...) naming the input to fix.
 """
 
 from datetime import date, datetime
+from typing import Any, Literal, overload
 
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
@@ -51,6 +52,10 @@ EVENT_TYPE_FIELDS = {
 }
 
 
+@overload
+def _int(values: dict, key: str, *, lo: int, hi: int, optional: Literal[False] = False) -> int: ...
+@overload
+def _int(values: dict, key: str, *, lo: int, hi: int, optional: bool) -> int | None: ...
 def _int(values: dict, key: str, *, lo: int, hi: int, optional: bool = False) -> int | None:
     value = values.get(key)
     if value is None or value == "":
@@ -82,7 +87,7 @@ def _choice(values: dict, key: str, choices) -> str:
     allowed = [c.value for c in choices]
     if value not in allowed:
         raise InvalidInput(f"{key}: {value!r} is not one of {', '.join(allowed)}", field=key)
-    return value
+    return str(value)
 
 
 def _bool(value) -> bool:
@@ -125,7 +130,7 @@ def clean_event_type(values: dict) -> dict:
     if unknown:
         key = sorted(unknown)[0]
         raise InvalidInput(f"{key}: event types have no such setting", field=key)
-    out = {}
+    out: dict[str, Any] = {}
     # A name goes into email subjects and calendar SUMMARY lines: one line, no control characters.
     name = clean_name(str(values.get("name") or ""), field="name", label="Name", max_length=None)
     if not name:
@@ -190,9 +195,10 @@ def clean_event_type(values: dict) -> dict:
 
 
 def _check_owner(organization: Organization, owner: Membership | None, team: Team | None, kind: str) -> None:
-    if (owner is None) == (team is None):
+    holder = owner or team
+    if holder is None or (owner is not None and team is not None):
         raise InvalidInput("owner: an event type belongs to one host or one team", field="owner")
-    if (owner or team).organization_id != organization.pk:
+    if holder.organization_id != organization.pk:
         raise InvalidInput("owner: that host or team is in another organization", field="owner")
     team_kinds = (EventType.Kind.ROUND_ROBIN, EventType.Kind.COLLECTIVE)
     if team is None and kind in team_kinds:
@@ -262,6 +268,8 @@ def schedule_update(
         clean_overrides = {}
         for key, ranges in overrides.items():
             day = _date({"overrides": key}, "overrides")
+            if day is None:
+                raise InvalidInput("overrides: each override needs a date (YYYY-MM-DD)", field="overrides")
             clean_overrides[day] = _ranges(ranges or [], field=f"overrides.{day}")
     with transaction.atomic():
         schedule.timezone = zone
@@ -296,13 +304,14 @@ def _hhmm(t) -> str:
 
 def pool_set(*, event_type: EventType, hosts: list[tuple[Membership, int]]) -> list[PoolHost]:
     """Replace a team event's pool with these (membership, priority 0..4) pairs."""
-    if event_type.team_id is None:
+    team = event_type.team
+    if team is None:
         raise InvalidInput("pool: only team events have a pool of hosts", field="pool")
-    members = set(event_type.team.members.values_list("pk", flat=True))
+    members = set(team.members.values_list("pk", flat=True))
     seen = set()
     for m, priority in hosts:
         if m.pk not in members:
-            raise InvalidInput(f"pool: {m.slug} is not a member of {event_type.team.name}", field="pool")
+            raise InvalidInput(f"pool: {m.slug} is not a member of {team.name}", field="pool")
         if m.pk in seen:
             raise InvalidInput(f"pool: {m.slug} is listed twice", field="pool")
         seen.add(m.pk)
