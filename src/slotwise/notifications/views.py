@@ -6,7 +6,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from slotwise.accounts.decorators import membership_required
-
 from slotwise.accounts.models import Membership
 from slotwise.accounts.selectors import current_membership
 from slotwise.core.clock import utc_now
