@@ -26,7 +26,7 @@ FIELDS = ("event_type", "title", "host", "team", "answer", "invitee_email")
 OPS = ("contains", "equals")
 
 
-TRIGGER_WORDS = {
+TRIGGER_WORDS: dict[str, str] = {
     Rule.Trigger.CREATED: "A booking is made",
     Rule.Trigger.CANCELED: "A booking is cancelled",
     Rule.Trigger.RESCHEDULED: "A booking is rescheduled",

@@ -110,8 +110,8 @@ def on_tzdata_moved(*, booking: Booking, now: datetime, moves: list, **_) -> Non
 MAX_OFFSET_MINUTES = 60 * 24 * 60
 
 
-WHEN_WORDS = {Reminder.When.BEFORE_START: "before the meeting starts", Reminder.When.AFTER_END: "after it ends"}
-RECIPIENT_WORDS = {Reminder.Recipient.INVITEE: "the invitee", Reminder.Recipient.HOST: "the host"}
+WHEN_WORDS: dict[str, str] = {Reminder.When.BEFORE_START: "before the meeting starts", Reminder.When.AFTER_END: "after it ends"}
+RECIPIENT_WORDS: dict[str, str] = {Reminder.Recipient.INVITEE: "the invitee", Reminder.Recipient.HOST: "the host"}
 
 
 def _clean_reminder(*, organization, offset_minutes, when, recipient, event_type, name, subject, text) -> dict:
