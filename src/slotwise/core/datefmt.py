@@ -8,7 +8,7 @@ An instant is always given with the IANA zone it is to be read in.
     -> "Montag, 2. März 2026, 15:05"
 """
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -44,7 +44,7 @@ def default_clock(locale: str | None) -> str:
     return "12" if "h" in pattern or "K" in pattern else "24"
 
 
-def _clock(clock: str | None, loc: Locale, locale: str | None) -> str:
+def _clock(clock: str | None, locale: str | None) -> str:
     return clock if clock in ("12", "24") else default_clock(locale)
 
 
@@ -63,11 +63,11 @@ def format_instant(instant: datetime, zone: str, locale: str | None = DEFAULT_LO
     if form == "offset":
         return get_timezone_gmt(instant.astimezone(tz), locale=loc)
     if form == "time":
-        return _time(instant, tz, loc, _clock(clock, loc, locale))
+        return _time(instant, tz, loc, _clock(clock, locale))
     if form in ("long", "short"):
         day = _date(instant.astimezone(tz).date(), loc, "date" if form == "long" else "short_date")
         pattern = str(loc.datetime_formats["full" if form == "long" else "medium"])
-        return pattern.replace("{1}", day).replace("{0}", _time(instant, tz, loc, _clock(clock, loc, locale)))
+        return pattern.replace("{1}", day).replace("{0}", _time(instant, tz, loc, _clock(clock, locale)))
     return _date(instant.astimezone(tz).date(), loc, form)
 
 
@@ -104,4 +104,6 @@ def _date(day: date, loc: Locale, form: str) -> str:
     skeleton = _DATE_SKELETONS[form]
     if skeleton is None:
         return format_date(day, "full", locale=loc)
-    return format_skeleton(skeleton, datetime(day.year, day.month, day.day), locale=loc)
+    # noon UTC read in UTC: the calendar date itself, whatever Babel does with zones
+    noon = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+    return format_skeleton(skeleton, noon, tzinfo=UTC, locale=loc)

@@ -84,8 +84,13 @@ def canonical_zone(name: str) -> str:
     return _aliases().get(name, name)
 
 
+@lru_cache(maxsize=1)
+def _available() -> frozenset:
+    return frozenset(available_timezones())  # reads the tzdata tree: once
+
+
 def is_zone(name: str) -> bool:
-    return bool(name) and name in available_timezones()
+    return bool(name) and name in _available()
 
 
 def _fold(text: str) -> str:
