@@ -8,12 +8,13 @@ An instant is always given with the IANA zone it is to be read in.
     -> "Montag, 2. März 2026, 15:05"
 """
 
+import re
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_skeleton, get_timezone_gmt
+from babel.dates import format_date, format_datetime, format_skeleton, get_timezone_gmt, match_skeleton
 
 DEFAULT_LOCALE = "en"
 
@@ -106,4 +107,24 @@ def _date(day: date, loc: Locale, form: str) -> str:
         return format_date(day, "full", locale=loc)
     # noon UTC read in UTC: the calendar date itself, whatever Babel does with zones
     noon = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
-    return format_skeleton(skeleton, noon, tzinfo=UTC, locale=loc)
+    return format_datetime(noon, _pattern(skeleton, str(loc)), tzinfo=UTC, locale=loc)
+
+
+@lru_cache(maxsize=256)
+def _pattern(skeleton: str, locale: str) -> str:
+    """The locale's pattern for a skeleton. Babel picks the nearest skeleton the locale has, but (unlike ICU)
+    keeps that one's widths: "MMMMEEEEd" in English comes out as "Mon, Mar 2". Widen abbreviated weekday
+    and month names back to what was asked, as ICU's DateTimePatternGenerator does; numeric fields and
+    quoted literals stay as they are."""
+    skeletons = locale_for(locale).datetime_skeletons
+    pattern = skeletons[skeleton].pattern if skeleton in skeletons else skeletons[match_skeleton(skeleton, skeletons)].pattern
+    want = {"E": skeleton.count("E"), "M": skeleton.count("M")}
+
+    def widen(m):
+        run = m.group(0)
+        field = {"c": "E", "L": "M"}.get(run[0], run[0])
+        is_name = field == "E" and (run[0] == "E" or len(run) == 3) or field == "M" and len(run) == 3
+        return run[0] * 4 if is_name and want.get(field, 0) >= 4 and len(run) < 4 else run
+
+    parts = re.split(r"('[^']*')", pattern)
+    return "".join(p if p.startswith("'") else re.sub(r"([A-Za-z])\1*", widen, p) for p in parts)

@@ -24,7 +24,7 @@ from slotwise.bookings.models import Booking, Invitee, SingleUseLink
 from slotwise.contacts import services as funnel
 from slotwise.core import zonesearch
 from slotwise.core.clock import utc_now
-from slotwise.core.datefmt import DEFAULT_LOCALE, format_day, weekday_names
+from slotwise.core.datefmt import DEFAULT_LOCALE, format_day, format_instant, weekday_names
 from slotwise.core.errors import InvalidInput, LinkUsed, NotFound, SlotUnavailable, SlotwiseError
 from slotwise.core.instants import parse_instant
 from slotwise.notifications import ical
@@ -393,20 +393,34 @@ def _invitee_by_uid(uid) -> Invitee:
         raise Http404("no such booking") from None
 
 
-def _summary(invitee: Invitee, clock: str) -> dict:
+def _summary(invitee: Invitee, clock: str, locale: str = DEFAULT_LOCALE) -> dict:
     b = invitee.booking
     zone = invitee.timezone
+    was = b.rescheduled_from if b.rescheduled_from_id else None
     title = f"{b.event_type.name} with {b.host.user}"
     details = f"Cancel: {settings.BASE_URL}/cancel/{invitee.cancel_token}/\n" \
               f"Reschedule: {settings.BASE_URL}/reschedule/{invitee.reschedule_token}/"
     where = b.location or _location_label(b.event_type)
     return {
         "invitee": invitee, "booking": b, "zone": zone, "title": title, "where": where,
-        "day_label": page.fmt_day(b.start, zone),
-        "when": f"{page.fmt_time(b.start, zone, clock)} – {page.fmt_time(b.end, zone, clock)}",
+        "day_label": page.fmt_day(b.start, zone, locale),
+        "when": f"{page.fmt_time(b.start, zone, clock, locale)} – {page.fmt_time(b.end, zone, clock, locale)}",
+        "offset": format_instant(b.start, zone, locale, form="offset"),
+        # a moved meeting shows where it came from: the old time struck out beside the new one
+        "previous": {"when": f"{page.fmt_time(was.start, zone, clock, locale)} – {page.fmt_time(was.end, zone, clock, locale)}",
+                     "day_label": page.fmt_day(was.start, zone, locale)} if was else None,
+        "book_again": _book_again(b),
         "google": page.google_link(title=title, start=b.start, end=b.end, details=details, location=where),
         "outlook": page.outlook_link(title=title, start=b.start, end=b.end, details=details, location=where),
     }
+
+
+def _book_again(booking: Booking) -> str:
+    """Where "Book another time" after a cancel goes: the event's page, or for a single-use link's booking
+    only what the sender allows a dead link to offer."""
+    if booking.link_id:
+        return links.public_page_for(booking.link) or ""
+    return booking.event_type.path if booking.event_type.active else ""
 
 
 @public_rate_limit
@@ -414,7 +428,7 @@ def confirmation(request, uid):
     invitee = _invitee_by_uid(uid)
     request.embed_organization = invitee.booking.organization  # shown inside the embed after booking
     clock = "24" if request.GET.get("clock") == "24" else "12"
-    return render(request, "web/confirmation.html", _summary(invitee, clock))
+    return render(request, "web/confirmation.html", _summary(invitee, clock, _locale(request)))
 
 
 @public_rate_limit
@@ -446,7 +460,7 @@ def cancel_page(request, token):
     invitee = get_object_or_404(Invitee.objects.select_related("booking__event_type__organization",
                                                                "booking__host__user"), cancel_token=token)
     clock = "24" if request.GET.get("clock") == "24" else "12"
-    ctx = _summary(invitee, clock)
+    ctx = _summary(invitee, clock, _locale(request))
     if invitee.status != Invitee.Status.ACTIVE or invitee.booking.status != Booking.Status.CONFIRMED:
         return render(request, "web/cancel.html", {**ctx, "done": True, "successor": _successor(invitee.booking)})
     if request.method == "POST":
@@ -456,7 +470,8 @@ def cancel_page(request, token):
         except InvalidInput as exc:
             return render(request, "web/cancel.html", {**ctx, "error": exc.message, "reason": reason}, status=400)
         invitee.refresh_from_db()
-        return render(request, "web/cancel.html", {**_summary(invitee, clock), "done": True, "just_now": True})
+        return render(request, "web/cancel.html", {**_summary(invitee, clock, _locale(request)), "done": True,
+                                                   "just_now": True})
     return render(request, "web/cancel.html", ctx)
 
 
