@@ -53,6 +53,7 @@ class Choice:
     host: Membership | None = None
     browser_zone: str = ""
     errors: dict = field(default_factory=dict)
+    zone_typed: str = ""  # what ?tz= said when it named no zone: the field keeps it, to be corrected
     zone_found: str = ""  # "“Nepal”: Nepal Time (Asia/Kathmandu)" when a typed name found one zone
     zone_suggestions: list = field(default_factory=list)  # zonesearch.ZoneHit, when it found several
 
@@ -80,6 +81,7 @@ def read_choice(params, event_type: EventType, hosts: list[Membership], *, defau
     if zone_note and zone_note[0] == "error":
         errors["tz"] = zone_note[1]
     choice = Choice(zone=zone, clock="24" if params.get("clock") == "24" else "12", errors=errors)
+    choice.zone_typed = (params.get("tz") or "").strip()[:64] if errors.get("tz") else ""
     choice.browser_zone = bz
     choice.zone_found = zone_note[1] if zone_note and zone_note[0] == "found" else ""
     choice.zone_suggestions = suggestions

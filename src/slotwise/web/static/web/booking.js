@@ -21,7 +21,9 @@
     setupZoneSearch(f);
     if (!root.classList.contains("tz-pending")) return;  // drawn for the browser's zone already (tzboot.js)
     var tz = f.querySelector("input[name=tz]");
-    if (tz && bz) { tz.value = bz; trigger(); } else { root.classList.remove("tz-pending"); }
+    var meta = document.querySelector('meta[name="slotwise-zone"]');
+    var unknown = meta && meta.getAttribute("data-unknown") === "1";  // keep the unknown name: the page says so
+    if (tz && bz) { if (!unknown) tz.value = bz; trigger(); } else { root.classList.remove("tz-pending"); }
   });
 
   document.addEventListener("htmx:afterSwap", function (ev) {

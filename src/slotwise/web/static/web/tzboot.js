@@ -10,8 +10,11 @@
   if (!bz) return;
   document.cookie = "sw_bz=" + encodeURIComponent(bz) + "; path=/; max-age=31536000; SameSite=Lax";
   var meta = document.querySelector('meta[name="slotwise-zone"]');
-  if (!meta || meta.getAttribute("data-fixed") === "1") return;
-  if (meta.content !== bz && meta.getAttribute("data-browser") !== bz) {
+  if (!meta) return;
+  // An unknown ?tz= was drawn in UTC because the server did not know the browser's zone yet: redraw in it.
+  var unknown = meta.getAttribute("data-unknown") === "1";
+  if (meta.getAttribute("data-fixed") === "1" && !unknown) return;
+  if (unknown || (meta.content !== bz && meta.getAttribute("data-browser") !== bz)) {
     root.classList.add("tz-pending");
     setTimeout(function () { root.classList.remove("tz-pending"); }, 4000);
   }
