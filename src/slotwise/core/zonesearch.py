@@ -27,6 +27,9 @@ from .datefmt import format_instant, locale_for
 
 UTC = "UTC"
 LIMIT = 12
+# The languages an index is built for (a third of a second each, kept per process); any other asks in
+# English. A query string must not make the server build an index per locale Babel knows.
+INDEX_LANGUAGES = ("en", "de", "fr", "es", "pt", "ja")
 # Extra English variants whose CLDR short names are the abbreviations people use there (IST in India,
 # AEST in Australia, BST in Britain); English itself has only the North American ones.
 _ABBREVIATION_LOCALES = ("en", "en_IN", "en_GB", "en_AU", "en_CA", "en_NZ")
@@ -198,7 +201,8 @@ def search(query: str, *, locale: str, now: datetime, clock: str | None = None, 
     query = (query or "").strip()[:64]
     if not query:
         return []
-    entries = _index(str(locale_for(locale)), now.year)
+    loc = locale_for(locale)
+    entries = _index(str(loc) if loc.language in INDEX_LANGUAGES else "en", now.year)
     alias = canonical_zone(query)
     exact = [e for e in entries if e.zone == alias or e.zone.casefold() == query.casefold()]
     offset = _offset_minutes(query)

@@ -228,13 +228,26 @@ def day_notes(day: date, starts: list[datetime], *, zone: str, host_zone: str | 
     """What is unusual about `day` for the invitee: its clocks change (a 23- or 25-hour day), or the host's
     date is another one for some or all of its times ("Your Monday is the host's Tuesday")."""
     notes = []
-    bounds = local_day_bounds(zone, day)
-    length = sum(((b.end - b.start) for b in bounds), timedelta())
-    if bounds and length != timedelta(days=1):
-        notes.append(_clock_change_note(bounds[0].start, bounds[-1].end, zone, length, clock, locale))
+    change = _clock_change(day, zone, clock, locale)
+    if change:
+        notes.append(f"This day has {change}")
     if host_zone and host_zone != zone and starts:
         notes.extend(_host_date_notes(day, starts, zone=zone, host_zone=host_zone, clock=clock, locale=locale))
+        host_tz = ZoneInfo(host_zone)
+        for host_day in sorted({s.astimezone(host_tz).date() for s in starts}):
+            change = _clock_change(host_day, host_zone, clock, locale)
+            if change:
+                notes.append(f"For the host, {format_day(host_day, locale, form='day')} has {change}")
     return notes
+
+
+def _clock_change(day: date, zone: str, clock: str, locale: str) -> str:
+    """"only 23 hours in Europe/Berlin: at 2:00 AM ..." when `day` is not 24 hours long in `zone`, else ""."""
+    bounds = local_day_bounds(zone, day)
+    length = sum(((b.end - b.start) for b in bounds), timedelta())
+    if not bounds or length == timedelta(days=1):
+        return ""
+    return _clock_change_note(bounds[0].start, bounds[-1].end, zone, length, clock, locale)
 
 
 def _clock_change_note(lo: datetime, hi: datetime, zone: str, length: timedelta, clock: str, locale: str) -> str:
@@ -252,8 +265,7 @@ def _clock_change_note(lo: datetime, hi: datetime, zone: str, length: timedelta,
     hours = f"{length.total_seconds() / 3600:g}"
     way = "forward" if after > before else "back"
     short = "only " if after > before else ""
-    return (f"This day has {short}{hours} hours in {zone}: at {wall(before)} the clocks go {way} {amount}, "
-            f"to {wall(after)}.")
+    return f"{short}{hours} hours in {zone}: at {wall(before)} the clocks go {way} {amount}, to {wall(after)}."
 
 
 def _host_date_notes(day: date, starts: list[datetime], *, zone: str, host_zone: str, clock: str,
