@@ -71,7 +71,7 @@ def test_invalid_settings_name_their_field(acme, now, values, field):
 
 
 def test_pool_and_single_use_link_guards(acme, now):
-    with pytest.raises(InvalidInput, match="only team events have a pool"):
+    with pytest.raises(InvalidInput, match="Only team events have a pool"):
         services.pool_set(event_type=acme["intro"], hosts=[(acme["ana"], 2)])
     acme["intro"].active = False
     acme["intro"].save()

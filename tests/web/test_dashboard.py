@@ -158,10 +158,16 @@ def test_pool_priorities_are_saved_by_admins(client, frozen):
     demo = factories.event_type(team=team, slug="demo", kind=EventType.Kind.ROUND_ROBIN)
     client.force_login(boss.user)
     client.post(f"/dashboard/event-types/{demo.pk}/pool/", {f"in_{a.pk}": "on", f"priority_{a.pk}": "4",
+                                                            f"weight_{a.pk}": "200",
                                                             f"in_{b.pk}": "on", f"priority_{b.pk}": "1"})
-    assert sorted(PoolHost.objects.values_list("membership__slug", "priority")) == [("a", 4), ("b", 1)]
+    assert sorted(PoolHost.objects.values_list("membership__slug", "priority", "weight")) == [
+        ("a", 4, 200), ("b", 1, 100)]
     bad = client.post(f"/dashboard/event-types/{demo.pk}/pool/", {f"in_{a.pk}": "on", f"priority_{a.pk}": "9"})
-    assert "pool: priority 9 for a is not 0 (lowest) to 4 (highest)" in bad.content.decode()
+    assert "priority must be from 0 (lowest) to 4 (highest)" in bad.content.decode()
+    heavy = client.post(f"/dashboard/event-types/{demo.pk}/pool/", {f"in_{a.pk}": "on", f"priority_{a.pk}": "2",
+                                                                    f"weight_{a.pk}": "0"})
+    assert "weight must be from 1 to 1000" in heavy.content.decode()
+    assert PoolHost.objects.get(membership=a).weight == 200  # nothing changed
     team_page = client.get("/dashboard/team/").content.decode()
     assert "A (priority 4)" in team_page and "owner" in team_page
     client.force_login(a.user)

@@ -302,27 +302,40 @@ def _hhmm(t) -> str:
     return "24:00" if t is None else f"{t.hour:02d}:{t.minute:02d}"
 
 
-def pool_set(*, event_type: EventType, hosts: list[tuple[Membership, int]]) -> list[PoolHost]:
-    """Replace a team event's pool with these (membership, priority 0..4) pairs."""
-    team = event_type.team
-    if team is None:
-        raise InvalidInput("pool: only team events have a pool of hosts", field="pool")
-    members = set(team.members.values_list("pk", flat=True))
+MAX_POOL_WEIGHT = 1000
+
+
+def pool_set(*, event_type: EventType, hosts: list[tuple]) -> list[PoolHost]:
+    """Replace a team event's pool with these (membership, priority 0..4[, weight 1..1000]) tuples. Priority
+    decides who is offered first; weight shares bookings out under equal distribution (200 gets twice 100's)."""
+    if event_type.team_id is None:
+        raise InvalidInput("Only team events have a pool of hosts", field="pool")
+    members = set(event_type.team.members.values_list("pk", flat=True))
     seen = set()
-    for m, priority in hosts:
+    rows = []
+    for entry in hosts:
+        m, priority, weight = (*entry, 100)[:3]
+        name = m.user.name or m.user.email if hasattr(m, "user") else m.slug
         if m.pk not in members:
-            raise InvalidInput(f"pool: {m.slug} is not a member of {team.name}", field="pool")
-        if m.pk in seen:
-            raise InvalidInput(f"pool: {m.slug} is listed twice", field="pool")
-        seen.add(m.pk)
-        if not 0 <= int(priority) <= 4:
-            raise InvalidInput(f"pool: priority {priority} for {m.slug} is not 0 (lowest) to 4 (highest)",
+            raise InvalidInput(f"{name} is not a member of {event_type.team.name}; add them to the team first",
                                field="pool")
+        if m.pk in seen:
+            raise InvalidInput(f"{name} is listed twice in the pool", field="pool")
+        seen.add(m.pk)
+        try:
+            priority, weight = int(priority), int(weight)
+        except (TypeError, ValueError):
+            raise InvalidInput(f"Give {name} a priority from 0 to 4 and a weight from 1 to {MAX_POOL_WEIGHT}",
+                               field="pool") from None
+        if not 0 <= priority <= 4:
+            raise InvalidInput(f"{name}'s priority must be from 0 (lowest) to 4 (highest)", field="pool")
+        if not 1 <= weight <= MAX_POOL_WEIGHT:
+            raise InvalidInput(f"{name}'s weight must be from 1 to {MAX_POOL_WEIGHT} (100 is an equal share)",
+                               field="pool")
+        rows.append(PoolHost(event_type=event_type, membership=m, priority=priority, weight=weight))
     with transaction.atomic():
         PoolHost.objects.filter(event_type=event_type).delete()
-        return PoolHost.objects.bulk_create(
-            [PoolHost(event_type=event_type, membership=m, priority=int(p)) for m, p in hosts]
-        )
+        return PoolHost.objects.bulk_create(rows)
 
 
 def star_set(*, membership: Membership, event_type: EventType, starred: bool, now: datetime) -> bool:

@@ -308,7 +308,7 @@ def pool_edit(request, pk):
     if event_type.team_id is None:
         raise Http404("only team events have a pool")
     members = list(event_type.team.members.select_related("user").order_by("slug"))
-    current = {p.membership_id: p.priority for p in PoolHost.objects.filter(event_type=event_type)}
+    current = {p.membership_id: p for p in PoolHost.objects.filter(event_type=event_type)}
     error = None
     if request.method == "POST":
         if not m.is_admin:
@@ -316,15 +316,17 @@ def pool_edit(request, pk):
         chosen = []
         for member in members:
             if request.POST.get(f"in_{member.pk}") == "on":
-                chosen.append((member, request.POST.get(f"priority_{member.pk}", "2")))
+                chosen.append((member, request.POST.get(f"priority_{member.pk}", "2"),
+                               request.POST.get(f"weight_{member.pk}", "100")))
         try:
-            scheduling.pool_set(event_type=event_type, hosts=[(mm, _to_int(p)) for mm, p in chosen])
+            scheduling.pool_set(event_type=event_type, hosts=[(mm, _to_int(p), _to_int(w)) for mm, p, w in chosen])
         except InvalidInput as exc:
             error = exc.message
         else:
             messages.success(request, "Pool saved.")
             return redirect("pool_edit", pk=pk)
-    rows = [{"m": mm, "in": mm.pk in current, "priority": current.get(mm.pk, 2)} for mm in members]
+    rows = [{"m": mm, "in": mm.pk in current, "priority": current[mm.pk].priority if mm.pk in current else 2,
+             "weight": current[mm.pk].weight if mm.pk in current else 100} for mm in members]
     return render(request, "web/dash_pool.html", {"event_type": event_type, "rows": rows, "error": error,
                                                   "nav": "team"})
 
