@@ -353,6 +353,55 @@ def star_set(*, membership: Membership, event_type: EventType, starred: bool, no
     return starred
 
 
+def _clean_team(*, organization: Organization, name: str, slug: str, timezone: str, team: Team | None) -> dict:
+    name = clean_name(name or "", field="name")
+    if not name:
+        raise InvalidInput("Give the team a name, such as Support", field="name")
+    slug = slugify(slug or name)[:64]
+    if not slug:
+        raise InvalidInput("The team's web address needs a letter or digit; choose another name", field="slug")
+    clash = Team.objects.filter(organization=organization, slug=slug).exclude(pk=getattr(team, "pk", None))
+    if clash.exists():
+        raise InvalidInput(f"/team/{slug}/ is already the address of another team; choose another", field="slug")
+    try:
+        validate_zone(timezone, field="timezone")
+    except InvalidInput:
+        raise InvalidInput("Choose the team's time zone from the list, such as Europe/Berlin",
+                           field="timezone") from None
+    return {"name": name, "slug": slug, "timezone": timezone}
+
+
+def team_create(*, actor: Membership, name: str, timezone: str, slug: str = "") -> Team:
+    """A team of the actor's organization; its event types' start times align to `timezone`."""
+    if not actor.is_admin:
+        raise PermissionDenied("Only owners and admins create teams")
+    values = _clean_team(organization=actor.organization, name=name, slug=slug, timezone=timezone, team=None)
+    return Team.objects.create(organization=actor.organization, **values)
+
+
+def team_update(*, actor: Membership, team: Team, name: str, timezone: str, slug: str = "") -> Team:
+    """Rename a team or change its zone. Its booking pages move with the slug: old links stop working."""
+    if actor.organization_id != team.organization_id or not actor.is_admin:
+        raise PermissionDenied("Only owners and admins change teams")
+    values = _clean_team(organization=team.organization, name=name, slug=slug or team.slug, timezone=timezone,
+                         team=team)
+    Team.objects.filter(pk=team.pk).update(**values)
+    for k, v in values.items():
+        setattr(team, k, v)
+    return team
+
+
+def team_delete(*, actor: Membership, team: Team) -> None:
+    """Delete a team without event types; one with event types says which to move or delete first."""
+    if actor.organization_id != team.organization_id or not actor.is_admin:
+        raise PermissionDenied("Only owners and admins delete teams")
+    names = list(team.event_types.values_list("name", flat=True)[:5])
+    if names:
+        raise InvalidInput(f"{team.name} still has event types ({', '.join(names)}): delete them first",
+                           field="team")
+    team.delete()
+
+
 def team_members_set(*, actor: Membership, team: Team, members: list[Membership]) -> Team:
     """Set a team's members. Here rather than in accounts because a host who leaves the team leaves its
     event pools too, and pools are scheduling's."""

@@ -588,7 +588,20 @@ def team(request):
     m = request.membership
     if request.method == "POST":
         try:
-            if "embed" in request.POST:
+            if "team_create" in request.POST:
+                t = scheduling.team_create(actor=m, name=request.POST.get("name", ""),
+                                           timezone=request.POST.get("timezone", ""), slug=request.POST.get("slug", ""))
+                messages.success(request, f"Team {t.name} created: add its members below.")
+            elif "team_update" in request.POST:
+                t = get_object_or_404(m.organization.teams, pk=_to_int(request.POST.get("team")))
+                scheduling.team_update(actor=m, team=t, name=request.POST.get("name", ""),
+                                       timezone=request.POST.get("timezone", ""), slug=request.POST.get("slug", ""))
+                messages.success(request, f"Saved team {t.name}.")
+            elif "team_delete" in request.POST:
+                t = get_object_or_404(m.organization.teams, pk=_to_int(request.POST.get("team")))
+                scheduling.team_delete(actor=m, team=t)
+                messages.success(request, f"Team {t.name} deleted.")
+            elif "embed" in request.POST:
                 org = accounts.organization_embed_origins_set(
                     actor=m, origins=request.POST.get("embed_origins", "").split())
                 messages.success(request, f"Sites that may embed the booking pages: {', '.join(org.embed_origins) or 'none'}.")
@@ -617,7 +630,8 @@ def team(request):
     return render(request, "web/dash_team.html", {"members": members, "teams": team_rows, "nav": "team",
                                                   "roles": Membership.Role.values, "can_manage": m.is_admin,
                                                   "embed_origins": m.organization.embed_origins,
-                                                  "embed_origins_text": "\n".join(m.organization.embed_origins)})
+                                                  "embed_origins_text": "\n".join(m.organization.embed_origins),
+                                                  "zones": all_zones(), "org_zone": m.organization.timezone})
 
 
 @host_required
