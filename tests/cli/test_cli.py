@@ -94,7 +94,7 @@ def test_a_malformed_load_file_names_the_line(cli):
     bad = cli.data / "bad.yaml"
     bad.write_text(ORG.replace("duration: 30", "duration: thirty"))
     p = cli("load", str(bad), ok=False)
-    assert p.returncode == 2 and "line 7: event_types[0].duration: expected a whole number" in p.stderr
+    assert p.returncode == 2 and "line 7: event_types[0] (slug chat): Duration must be between 1 and 1440 minutes; 'thirty' is not a whole number" in p.stderr
 
 
 def test_unknown_event_path_is_a_clear_error(cli):

@@ -19,6 +19,7 @@ organization:
 hosts:
   - email: Ana@Acme.test
     name: Ana
+    role: owner
     timezone: Europe/Berlin
     weekly:
       mon: ["09:00-12:00", "13:00-17:00"]
@@ -70,7 +71,8 @@ def test_a_full_file_creates_everything():
     assert ana.slug == "ana"
     s = AvailabilitySchedule.objects.get(owner=ana, is_default=True)
     assert s.timezone == "Europe/Berlin"
-    assert s.weekly == {"mon": [["09:00", "12:00"], ["13:00", "17:00"]], "fri": [["09:00", "24:00"]]}
+    assert {d: r for d, r in s.weekly.items() if r} == {"mon": [["09:00", "12:00"], ["13:00", "17:00"]],
+                                                      "fri": [["09:00", "24:00"]]}
     assert {(o.date, tuple(map(tuple, o.intervals))) for o in DateOverride.objects.filter(schedule=s)} == {
         (date(2026, 12, 24), ()), (date(2026, 12, 23), (("10:00", "14:00"),))}
     assert sorted((b.start, b.end, b.label) for b in BusyBlock.objects.filter(membership=ana)) == [
@@ -101,20 +103,20 @@ def test_loading_twice_updates_in_place():
     "change, expected",
     [
         (("    durations: [15, 60]\n", "    durations: [15, 60]\n    colour: red\n"),
-         "line 28: event_types[0].colour: unknown key"),
-        (("timezone: America/New_York", "timezone: America/Gotham"), "line 19: hosts[1].timezone: unknown time zone"),
-        (('"13:00-17:00"', '"13:00-11:00"'), "line 10: hosts[0].weekly.mon[1]: '13:00-11:00' ends before it starts"),
-        (('"13:00-17:00"', '"11:00-17:00"'), "hosts[0].weekly.mon: the ranges"),
-        (("increment: 15", "increment: 3"), "line 28: event_types[0].increment: expected a whole number from 5 to 720"),
-        (('"2026-03-03T11:00:00Z"]', '"2026-03-03T09:00:00Z"]'), "line 16: hosts[0].busy[0]: ends before it starts"),
+         "line 29: event_types[0].colour: unknown key"),
+        (("timezone: America/New_York", "timezone: America/Gotham"), "line 20: hosts[1].timezone: unknown time zone"),
+        (('"13:00-17:00"', '"13:00-11:00"'), "line 11: hosts[0] (ana@acme.test): Monday: '13:00-11:00' ends before it starts"),
+        (('"13:00-17:00"', '"11:00-17:00"'), "hosts[0] (ana@acme.test): Monday: the ranges 09:00-12:00 and 11:00-17:00 overlap"),
+        (("increment: 15", "increment: 3"), "line 29: event_types[0] (slug intro): The start-time increment must be between 5 and 720 minutes"),
+        (('"2026-03-03T11:00:00Z"]', '"2026-03-03T09:00:00Z"]'), "line 17: hosts[0].busy[0]: ends before it starts"),
         (('["2026-03-03T10:00:00Z"', '["2026-03-03 10:00"'), "hosts[0].busy[0][0]"),
-        (("2026-12-24: []", "2026-13-24: []"), "line 13: hosts[0].overrides.2026-13-24: '2026-13-24' is not a date"),
+        (("2026-12-24: []", "2026-13-24: []"), "line 14: hosts[0] (ana@acme.test): Date override: '2026-13-24' is not a date"),
         (("    members: [ana@acme.test, ben@acme.test]", "    members: [ana@acme.test, cy@acme.test]"),
-         "line 22: teams[0].members[1]: 'cy@acme.test' is not a host of acme"),
-        (("    kind: group\n    seats: 8", "    seats: 8"), "event_types[2].seats: only group events"),
+         "line 23: teams[0].members[1]: 'cy@acme.test' is not a host of acme"),
+        (("    kind: group\n    seats: 8", "    seats: 8"), "line 48: event_types[2] (slug office): Only group events have more than one seat"),
         (("  - slug: rr\n    team: support", "  - slug: rr\n    host: ana@acme.test"),
-         "event_types[1].kind: round_robin events belong to a team"),
-        (("type: single_choice, options: [A, B]", "type: single_choice"), "event_types[0].questions[0].options"),
+         "event_types[1] (slug rr): Round robin events belong to a team"),
+        (("type: single_choice, options: [A, B]", "type: single_choice"), "line 37: event_types[0] (slug intro): Question 1 is a choice question and needs at least two options"),
         (("slug: acme", "slug: Acme Corp"), "line 2: organization.slug: 'Acme Corp' is not a slug"),
         (("  name: Acme\n", "  name: Acme\n  name: Acme2\n"), "line 4: key 'name' appears twice"),
         (("hosts:", "hosts: {"), "not valid YAML/JSON"),

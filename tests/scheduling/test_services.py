@@ -83,7 +83,7 @@ def test_an_override_without_a_date_is_refused_and_nothing_changes(acme):
     from slotwise.scheduling.selectors import default_schedule
 
     schedule = default_schedule(acme["ana"])
-    with pytest.raises(InvalidInput, match="each override needs a date"):
+    with pytest.raises(InvalidInput, match="Each date override needs a date"):
         services.schedule_update(schedule=schedule, timezone="Europe/Berlin", weekly={"mon": []},
                                  overrides={"": ["09:00-12:00"]})
     schedule.refresh_from_db()

@@ -69,14 +69,14 @@ def test_create_event_type_with_every_setting(ana_client, acme, frozen):
 @pytest.mark.parametrize(
     ("change", "field", "message"),
     [
-        ({"name": ""}, "name", "name: give the event type a name, e.g. 30 minute call"),
-        ({"duration_minutes": "0"}, "duration_minutes", "duration_minutes: 0 is out of range; give a number from 1 to 1440"),
-        ({"increment_minutes": "abc"}, "increment_minutes", "increment_minutes: &#x27;abc&#x27; is not a whole number"),
-        ({"window_days": ""}, "window_days", "window_days: a rolling window needs a number of days"),
-        ({"color": "blue"}, "color", "color: &#x27;blue&#x27; is not a colour like #2563eb"),
-        ({"location_kind": "in_person"}, "location_value", "location_value: say where (the link, address or phone number)"),
-        ({"kind": "round_robin"}, "kind", "kind: round_robin events belong to a team"),
-        ({"questions_text": "Size | dropdown"}, "questions_text", "questions[0]: type &#x27;dropdown&#x27; is not one of"),
+        ({"name": ""}, "name", "Give the event type a name, e.g. 30 minute call"),
+        ({"duration_minutes": "0"}, "duration_minutes", "Duration must be between 1 and 1440 minutes"),
+        ({"increment_minutes": "abc"}, "increment_minutes", "The start-time increment must be between 5 and 720 minutes; &#x27;abc&#x27; is not a whole number"),
+        ({"window_days": ""}, "window_days", "A rolling booking window needs a number of days"),
+        ({"color": "blue"}, "color", "The colour must be like #2563eb, not &#x27;blue&#x27;"),
+        ({"location_kind": "in_person"}, "location_value", "Say where the meeting is (the link, address or phone number)"),
+        ({"kind": "round_robin"}, "kind", "Round robin events belong to a team"),
+        ({"questions_text": "Size | dropdown"}, "questions_text", "Question 1: the type &#x27;dropdown&#x27; is not one of"),
     ],
 )
 def test_event_type_errors_show_beside_the_field_and_keep_the_form(ana_client, acme, frozen, change, field, message):
@@ -89,7 +89,7 @@ def test_event_type_errors_show_beside_the_field_and_keep_the_form(ana_client, a
 
 def test_slug_taken_is_an_error_on_slug(ana_client, acme, frozen):
     resp = ana_client.post("/dashboard/event-types/new/", {**EVENT_FORM, "slug": "intro"})
-    assert "slug: &#x27;intro&#x27; is already used by another event type here; choose another" in resp.content.decode()
+    assert "The URL part &#x27;intro&#x27; is already used by another event type here; choose another" in resp.content.decode()
 
 
 def test_edit_event_type_and_turn_it_off(ana_client, acme, frozen):
@@ -126,11 +126,11 @@ def test_hours_errors_are_inline_and_keep_the_form(ana_client, acme, frozen):
     form = {"timezone": "Europe/Berlin", "mon": "09:00-12:00, 11:00-13:00", "tue": "9-5", "wed": "", "thu": "",
             "fri": "", "sat": "", "sun": "", "overrides": ""}
     html = ana_client.post("/dashboard/availability/", form).content.decode()
-    assert "weekly.mon: the ranges 09:00-12:00 and 11:00-13:00 overlap" in html
+    assert "Monday: the ranges 09:00-12:00 and 11:00-13:00 overlap" in html
     assert 'value="9-5"' in html
     html = ana_client.post("/dashboard/availability/", {**form, "mon": "09:00-12:00", "tue": "",
                                                         "timezone": "Berlin"}).content.decode()
-    assert "timezone: unknown time zone &#x27;Berlin&#x27;; use an IANA name such as America/New_York" in html
+    assert "Unknown time zone &#x27;Berlin&#x27;; use an IANA name such as America/New_York" in html
     html = ana_client.post("/dashboard/availability/", {**form, "mon": "", "tue": "",
                                                         "overrides": "next tuesday"}).content.decode()
     assert "overrides line 1: write it as 2026-03-10: 10:00-12:00 (or: off)" in html

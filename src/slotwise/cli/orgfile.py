@@ -4,6 +4,8 @@ The format is documented in docs/load-format.md. Every error names the file, the
 nothing is written unless the whole file is valid (one transaction).
 """
 
+import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -15,10 +17,11 @@ from django.utils.text import slugify
 from slotwise.accounts.models import Membership, Organization, Team, User
 from slotwise.accounts.services import clean_embed_origins
 from slotwise.core import text
-from slotwise.core.errors import InvalidInput
+from slotwise.core.errors import InvalidInput, SlotwiseError
 from slotwise.core.instants import parse_date, parse_instant
 from slotwise.core.timezones import validate_zone
-from slotwise.scheduling.models import WEEKDAYS, AvailabilitySchedule, BusyBlock, DateOverride, EventType, PoolHost
+from slotwise.scheduling import services as scheduling
+from slotwise.scheduling.models import BusyBlock, EventType
 from slotwise.scheduling.selectors import parse_ranges
 
 QUESTION_TYPES = ("text", "long_text", "phone", "single_choice", "multiple_choice")
@@ -89,6 +92,17 @@ class Ctx:
     def fail(self, node: Node | None, path: str, message: str):
         line = f"line {node.line}: " if node is not None else ""
         raise LoadError(f"{self.source}: {line}{path}: {message}", field=path)
+
+    @contextmanager
+    def service(self, node: Node, where: str, keys: dict[str, Node], field_keys: dict[str, str]):
+        """Run a service call; its refusal becomes this file's error: the location in the file, then the
+        service's own words (the same the dashboard shows). The line is the key the service's field names."""
+        try:
+            yield
+        except LoadError:
+            raise
+        except SlotwiseError as exc:
+            self.fail(_node_at(node, keys, exc.field or "", field_keys), where, exc.message)
 
     def mapping(self, node: Node, path: str, allowed: set[str], required: set[str] = frozenset()) -> dict[str, Node]:
         if not isinstance(node.value, dict):
@@ -177,6 +191,26 @@ class Ctx:
             self.fail(node, path, exc.message.split(": ", 1)[-1])
 
 
+def _node_at(node: Node, keys: dict[str, Node], field: str, field_keys: dict[str, str]) -> Node:
+    """The deepest node of the file a service's `field` (such as weekly.sat[0] or params.url) points at."""
+    parts = [p for p in re.split(r"[.\[\]]+", field) if p]
+    if not parts:
+        return node
+    first = keys.get(field_keys.get(parts[0], parts[0]))
+    if first is None:
+        return node
+    at = first
+    for part in parts[1:]:
+        v = at.value
+        if isinstance(v, dict) and part in v:
+            at = v[part]
+        elif isinstance(v, list) and part.isdigit() and int(part) < len(v):
+            at = v[int(part)]
+        else:
+            break
+    return at
+
+
 ORG_KEYS = {"slug", "name", "timezone", "embed_origins"}
 HOST_KEYS = {"email", "name", "slug", "role", "timezone", "weekly", "overrides", "busy", "password"}
 TEAM_KEYS = {"slug", "name", "timezone", "members"}
@@ -199,7 +233,8 @@ def load_file(path: str | Path, *, now: datetime) -> dict:
 def load_text(text: str, *, source: str = "<input>", now: datetime) -> dict:
     root = parse_text(text, source=source)
     ctx = Ctx(source)
-    top = ctx.mapping(root, "(top)", {"organization", "hosts", "teams", "event_types"}, {"organization"})
+    top = ctx.mapping(root, "(top)", {"organization", "hosts", "teams", "event_types", *EXTRA_SECTIONS},
+                      {"organization"})
     with transaction.atomic():
         return _apply(ctx, top, now)
 
@@ -224,15 +259,33 @@ def _apply(ctx: Ctx, top: dict[str, Node], now: datetime) -> dict:
             ctx.fail(node, path, f"{node.value!r} is not a host of {org.slug}; list it under hosts")
         return found
 
+    def actor(node: Node, path: str) -> Membership:
+        """Who the load acts as where a service asks (teams, organization webhooks): an owner or admin."""
+        admin = (next((m for m in hosts.values() if m.is_admin), None)
+                 or Membership.objects.filter(organization=org, role__in=("owner", "admin")).first())
+        if admin is None:
+            ctx.fail(node, path, f"this needs an owner or admin of {org.slug}; give one host role: owner")
+        return admin
+
     teams: dict[str, Team] = {}
     for i, t_node in enumerate(ctx.seq(top.get("teams"), "teams")):
-        team = _team(ctx, f"teams[{i}]", t_node, org, member)
+        team = _team(ctx, f"teams[{i}]", t_node, org, member, actor)
         teams[team.slug] = team
         counts["teams"] += 1
 
     for i, e_node in enumerate(ctx.seq(top.get("event_types"), "event_types")):
-        _event_type(ctx, f"event_types[{i}]", e_node, org, member, teams)
+        _event_type(ctx, f"event_types[{i}]", e_node, org, member, teams, now)
         counts["event_types"] += 1
+
+    def event_type(node: Node, path: str) -> EventType:
+        return _event_type_ref(ctx, node, path, org)
+
+    for section, load in EXTRA_SECTIONS.items():
+        items = ctx.seq(top.get(section), section)
+        for i, node in enumerate(items):
+            load(ctx, f"{section}[{i}]", node, org=org, member=member, actor=actor, event_type=event_type, now=now)
+        if items:
+            counts[section] = len(items)
     return {"organization": org.slug, **counts}
 
 
@@ -287,21 +340,17 @@ def _host(ctx: Ctx, p: str, h_node: Node, org: Organization, hosts: dict) -> tup
     if clash:
         ctx.fail(h.get("slug", h["email"]), f"{p}.slug", f"{slug!r} is already the page of {clash.user.email}")
     m, _ = Membership.objects.update_or_create(organization=org, user=user, defaults={"slug": slug, "role": role})
-    weekly_node = h.get("weekly")
-    weekly = {}
-    if weekly_node is not None:
-        days = ctx.mapping(weekly_node, f"{p}.weekly", set(WEEKDAYS))
-        weekly = {d: ctx.ranges(v, f"{p}.weekly.{d}") for d, v in days.items()}
-    schedule, _ = AvailabilitySchedule.objects.update_or_create(
-        owner=m, is_default=True, defaults={"organization": org, "timezone": zone, "weekly": weekly}
-    )
-    overrides = {}
-    if "overrides" in h:
-        for key, v in ctx.mapping(h["overrides"], f"{p}.overrides", set(h["overrides"].value or {})).items():
-            d = ctx.day(key, f"{p}.overrides.{key}", line_node=v)
-            overrides[d] = ctx.ranges(v, f"{p}.overrides.{key}")
-    schedule.overrides.all().delete()
-    DateOverride.objects.bulk_create([DateOverride(schedule=schedule, date=d, intervals=r) for d, r in overrides.items()])
+    weekly = plain(h["weekly"]) if "weekly" in h else {}
+    if not isinstance(weekly, dict):
+        ctx.fail(h["weekly"], f"{p}.weekly", "expected a mapping of days (mon: [09:00-17:00])")
+    overrides = plain(h["overrides"]) if "overrides" in h else None
+    if overrides is not None and not isinstance(overrides, dict):
+        ctx.fail(h["overrides"], f"{p}.overrides", "expected a mapping of dates (2026-12-24: [])")
+    schedule = scheduling.default_schedule_for(membership=m, timezone=zone)
+    with ctx.service(h_node, f"{p} ({email})", h, {"weekly": "weekly", "overrides": "overrides",
+                                                   "timezone": "timezone"}):
+        scheduling.schedule_update(schedule=schedule, timezone=zone, weekly=weekly,
+                                   overrides=overrides if overrides is not None else {})
     busy = _busy(ctx, p, h["busy"], org, m) if "busy" in h else 0
     return m, email, busy
 
@@ -328,20 +377,40 @@ def _busy(ctx: Ctx, p: str, node: Node, org: Organization, m: Membership) -> int
     return len(blocks)
 
 
-def _team(ctx: Ctx, p: str, t_node: Node, org: Organization, member) -> Team:
+def _team(ctx: Ctx, p: str, t_node: Node, org: Organization, member, actor) -> Team:
     t = ctx.mapping(t_node, p, TEAM_KEYS, {"slug"})
     slug = ctx.slug(t["slug"], f"{p}.slug")
-    team, _ = Team.objects.get_or_create(organization=org, slug=slug, defaults={"name": slug})
-    if "name" in t:
-        team.name = ctx.string(t["name"], f"{p}.name")
-    team.timezone = ctx.zone(t["timezone"], f"{p}.timezone") if "timezone" in t else org.timezone
-    team.save()
+    name = ctx.string(t["name"], f"{p}.name") if "name" in t else None
+    zone = ctx.zone(t["timezone"], f"{p}.timezone") if "timezone" in t else None
+    team = Team.objects.filter(organization=org, slug=slug).first()
+    where = f"{p} (slug {slug})"
+    with ctx.service(t_node, where, t, {"name": "name", "timezone": "timezone", "slug": "slug"}):
+        if team is None:
+            team = scheduling.team_create(actor=actor(t_node, p), name=name or slug, timezone=zone or org.timezone,
+                                          slug=slug)
+        else:
+            team = scheduling.team_update(actor=actor(t_node, p), team=team, name=name or team.name,
+                                          timezone=zone or team.timezone, slug=slug)
     if "members" in t:
-        team.members.set([member(n, f"{p}.members[{j}]") for j, n in enumerate(ctx.seq(t["members"], f"{p}.members"))])
+        chosen = [member(n, f"{p}.members[{j}]") for j, n in enumerate(ctx.seq(t["members"], f"{p}.members"))]
+        with ctx.service(t_node, where, t, {"members": "members"}):
+            scheduling.team_members_set(actor=actor(t_node, p), team=team, members=chosen)
     return team
 
 
-def _event_type(ctx: Ctx, p: str, node: Node, org, member, teams) -> EventType:
+# The service's setting -> the file's key, to point an error at its line.
+EVENT_FIELD_KEYS = {
+    "name": "name", "slug": "slug", "description": "description", "kind": "kind", "duration_minutes": "duration",
+    "duration_options": "durations", "increment_minutes": "increment", "buffer_before_minutes": "buffer_before",
+    "buffer_after_minutes": "buffer_after", "min_notice_minutes": "min_notice", "window_kind": "window",
+    "window_days": "window", "window_start": "window", "window_end": "window", "daily_limit": "daily_limit",
+    "seats": "seats", "location_kind": "location", "location_value": "location", "questions": "questions",
+    "distribution": "distribution", "invitee_picks_host": "invitee_picks_host", "color": "color",
+    "active": "active", "secret": "secret", "owner": "host", "pool": "pool",
+}
+
+
+def _event_type(ctx: Ctx, p: str, node: Node, org, member, teams, now: datetime) -> EventType:
     e = ctx.mapping(node, p, EVENT_KEYS, {"slug", "name"})
     if ("host" in e) == ("team" in e):
         ctx.fail(node, p, "give exactly one of host (an email) or team (a team slug)")
@@ -354,83 +423,64 @@ def _event_type(ctx: Ctx, p: str, node: Node, org, member, teams) -> EventType:
         team = teams.get(team_slug) or Team.objects.filter(organization=org, slug=team_slug).first()
         if team is None:
             ctx.fail(e["team"], f"{p}.team", f"{team_slug!r} is not a team of {org.slug}; list it under teams")
-    kind = ctx.choice(e["kind"], f"{p}.kind", EventType.Kind.values) if "kind" in e else EventType.Kind.ONE_ON_ONE
-    if team is None and kind in (EventType.Kind.COLLECTIVE, EventType.Kind.ROUND_ROBIN):
-        ctx.fail(e["kind"], f"{p}.kind", f"{kind} events belong to a team: use team: <slug> instead of host")
-    f = _event_type_fields(ctx, p, e, kind)
+    values = _event_type_fields(ctx, p, e)
+    values["slug"] = slug
     et = EventType.objects.filter(organization=org, owner=owner, team=team, slug=slug).first()
-    if et is None:
-        et = EventType(organization=org, owner=owner, team=team, slug=slug)
-    for k, v in f.items():
-        setattr(et, k, v)
-    et.save()
+    where = f"{p} (slug {slug})"
+    with ctx.service(node, where, e, EVENT_FIELD_KEYS):
+        if et is None:
+            et = scheduling.event_type_create(organization=org, owner=owner, team=team, values=values, now=now)
+        elif any(getattr(et, k) != v for k, v in scheduling.clean_event_type(
+                {**{k: getattr(et, k) for k in scheduling.EVENT_TYPE_FIELDS}, **values}).items()):
+            et = scheduling.event_type_update(event_type=et, values=values, now=now)
     if "pool" in e:
         if team is None:
             ctx.fail(e["pool"], f"{p}.pool", "only team events have a pool")
-        _pool(ctx, f"{p}.pool", e["pool"], et, team, member)
+        hosts = _pool(ctx, f"{p}.pool", e["pool"], member)
+        with ctx.service(node, where, e, EVENT_FIELD_KEYS):
+            scheduling.pool_set(event_type=et, hosts=hosts)
     return et
 
 
-def _event_type_fields(ctx: Ctx, p: str, e: dict[str, Node], kind: str) -> dict:
-    """The EventType fields an event_types[] entry sets, checked; keys it leaves out keep their value."""
-    f = {"name": ctx.string(e["name"], f"{p}.name"), "kind": kind}
-    if "description" in e:
-        f["description"] = ctx.string(e["description"], f"{p}.description", max_len=5000, allow_empty=True,
-                                        multiline=True)
-    if "duration" in e:
-        f["duration_minutes"] = ctx.integer(e["duration"], f"{p}.duration", 1, 1440)
-    if "durations" in e:
-        f["duration_options"] = [
-            ctx.integer(n, f"{p}.durations[{j}]", 1, 1440) for j, n in enumerate(ctx.seq(e["durations"], f"{p}.durations"))
-        ]
-    if "increment" in e:
-        f["increment_minutes"] = ctx.integer(e["increment"], f"{p}.increment", 5, 720)
-    for key in ("buffer_before", "buffer_after"):
+def _event_type_fields(ctx: Ctx, p: str, e: dict[str, Node]) -> dict:
+    """The settings an event_types[] entry gives, in the service's names; the service checks them, so the
+    file and the dashboard refuse the same values in the same words. Keys left out keep their value."""
+    f = {}
+    for key, field in (("name", "name"), ("description", "description"), ("kind", "kind"),
+                       ("duration", "duration_minutes"), ("increment", "increment_minutes"),
+                       ("buffer_before", "buffer_before_minutes"), ("buffer_after", "buffer_after_minutes"),
+                       ("min_notice", "min_notice_minutes"), ("daily_limit", "daily_limit"), ("seats", "seats"),
+                       ("distribution", "distribution"), ("color", "color")):
         if key in e:
-            f[f"{key}_minutes"] = ctx.integer(e[key], f"{p}.{key}", 0, 720)
-    if "min_notice" in e:
-        f["min_notice_minutes"] = ctx.integer(e["min_notice"], f"{p}.min_notice", 0, 525600)
+            f[field] = e[key].value
+    if "durations" in e:
+        f["duration_options"] = [n.value for n in ctx.seq(e["durations"], f"{p}.durations")]
     if "window" in e:
         f.update(_window(ctx, e["window"], f"{p}.window"))
-    if "daily_limit" in e:
-        f["daily_limit"] = None if e["daily_limit"].value is None else ctx.integer(e["daily_limit"], f"{p}.daily_limit", 1, 1000)
-    if "seats" in e:
-        f["seats"] = ctx.integer(e["seats"], f"{p}.seats", 1, 10000)
-        if f["seats"] > 1 and kind != EventType.Kind.GROUP:
-            ctx.fail(e["seats"], f"{p}.seats", "only group events have more than one seat (kind: group)")
     if "location" in e:
         loc = ctx.mapping(e["location"], f"{p}.location", {"kind", "value"}, {"kind"})
-        f["location_kind"] = ctx.choice(loc["kind"], f"{p}.location.kind", EventType.LocationKind.values)
-        f["location_value"] = ctx.string(loc["value"], f"{p}.location.value", max_len=500) if "value" in loc else ""
-        if f["location_kind"] in ("link", "phone", "in_person", "custom") and not f["location_value"]:
-            ctx.fail(e["location"], f"{p}.location.value", f"a {f['location_kind']} location needs a value")
+        f["location_kind"] = loc["kind"].value
+        f["location_value"] = loc["value"].value if "value" in loc else ""
     if "questions" in e:
         f["questions"] = _questions(ctx, e["questions"], f"{p}.questions")
     for key in ("active", "secret", "invitee_picks_host"):
         if key in e:
             f[key] = ctx.boolean(e[key], f"{p}.{key}")
-    if "distribution" in e:
-        f["distribution"] = ctx.choice(e["distribution"], f"{p}.distribution", EventType.Distribution.values)
-    if "color" in e:
-        f["color"] = ctx.string(e["color"], f"{p}.color", max_len=7)
     return f
 
 
-def _pool(ctx: Ctx, path: str, node: Node, et: EventType, team: Team, member) -> None:
-    """A team event's pool, replacing the one it had: emails, or {host, priority, weight}."""
-    PoolHost.objects.filter(event_type=et).delete()
+def _pool(ctx: Ctx, path: str, node: Node, member) -> list[tuple[Membership, int, int]]:
+    """A team event's pool (replacing the one it had): emails, or {host, priority, weight}."""
+    out = []
     for j, pn in enumerate(ctx.seq(node, path)):
         pp = f"{path}[{j}]"
         if isinstance(pn.value, str):
-            m, prio, weight = member(pn, pp), 2, 100
+            out.append((member(pn, pp), 2, 100))
         else:
             pm = ctx.mapping(pn, pp, {"host", "priority", "weight"}, {"host"})
-            m = member(pm["host"], f"{pp}.host")
-            prio = ctx.integer(pm["priority"], f"{pp}.priority", 0, 4) if "priority" in pm else 2
-            weight = ctx.integer(pm["weight"], f"{pp}.weight", 1, 10000) if "weight" in pm else 100
-        if not team.members.filter(pk=m.pk).exists():
-            ctx.fail(pn, pp, f"{m.user.email} is not a member of team {team.slug}")
-        PoolHost.objects.create(event_type=et, membership=m, priority=prio, weight=weight)
+            out.append((member(pm["host"], f"{pp}.host"), pm["priority"].value if "priority" in pm else 2,
+                        pm["weight"].value if "weight" in pm else 100))
+    return out
 
 
 def _window(ctx: Ctx, node: Node, path: str) -> dict:
@@ -440,33 +490,176 @@ def _window(ctx: Ctx, node: Node, path: str) -> dict:
     if "rolling_days" in w:
         if len(w) > 1:
             ctx.fail(node, path, "give either rolling_days or from/to, not both")
-        return {"window_kind": "rolling", "window_days": ctx.integer(w["rolling_days"], f"{path}.rolling_days", 1, 3650)}
+        return {"window_kind": "rolling", "window_days": w["rolling_days"].value, "window_start": None,
+                "window_end": None}
     if "from" not in w or "to" not in w:
         ctx.fail(node, path, "give rolling_days: N, or from: DATE and to: DATE, or the word unlimited")
-    first, last = ctx.day(w["from"], f"{path}.from"), ctx.day(w["to"], f"{path}.to")
-    if last < first:
-        ctx.fail(w["to"], f"{path}.to", "ends before from")
-    return {"window_kind": "range", "window_days": None, "window_start": first, "window_end": last}
+    return {"window_kind": "range", "window_days": None, "window_start": ctx.day(w["from"], f"{path}.from"),
+            "window_end": ctx.day(w["to"], f"{path}.to")}
 
 
 def _questions(ctx: Ctx, node: Node, path: str) -> list[dict]:
-    out, keys = [], set()
+    out = []
     for j, qn in enumerate(ctx.seq(node, path)):
-        qp = f"{path}[{j}]"
-        q = ctx.mapping(qn, qp, {"key", "label", "type", "required", "options"}, {"key", "label"})
-        key = ctx.slug(q["key"], f"{qp}.key").replace("-", "_")
-        if key in keys or key in ("name", "email"):
-            ctx.fail(q["key"], f"{qp}.key", f"{key!r} is used already (name and email are always asked)")
-        keys.add(key)
-        kind = ctx.choice(q["type"], f"{qp}.type", QUESTION_TYPES) if "type" in q else "text"
-        options = [ctx.string(o, f"{qp}.options[{k}]") for k, o in enumerate(ctx.seq(q.get("options"), f"{qp}.options"))]
-        if kind.endswith("_choice") and not options:
-            ctx.fail(qn, f"{qp}.options", f"a {kind} question needs options")
-        out.append({
-            "key": key,
-            "label": ctx.string(q["label"], f"{qp}.label", max_len=500),
-            "type": kind,
-            "required": ctx.boolean(q["required"], f"{qp}.required") if "required" in q else False,
-            "options": options,
-        })
+        q = ctx.mapping(qn, f"{path}[{j}]", {"key", "label", "type", "required", "options"}, {"label"})
+        out.append({k: plain(v) for k, v in q.items()})
     return out
+
+
+# ---- rules, reminders, webhooks, calendars, email templates ---------------------------------------------
+
+
+def _event_type_ref(ctx: Ctx, node: Node, path: str, org: Organization) -> EventType:
+    """HOST/EVENT or team/TEAM/EVENT, as in `slotwise book ORG/HOST/EVENT` without the organization."""
+    parts = str(node.value).split("/")
+    qs = EventType.objects.filter(organization=org)
+    if len(parts) == 3 and parts[0] == "team":
+        found = qs.filter(team__slug=parts[1], slug=parts[2]).first()
+    elif len(parts) == 2:
+        found = qs.filter(owner__slug=parts[0], slug=parts[1]).first()
+    else:
+        found = None
+        ctx.fail(node, path, f"{node.value!r} is not HOST/EVENT or team/TEAM/EVENT, e.g. ana/intro")
+    if found is None:
+        ctx.fail(node, path, f"{node.value!r} is not an event type of {org.slug}; list it under event_types")
+    return found
+
+
+def _no_inline_secret(ctx: Ctx, keys: dict[str, Node], p: str, secret: str) -> None:
+    if secret in keys:
+        ctx.fail(keys[secret], f"{p}.{secret}", f"secrets are not written in the file; put it in an environment "
+                 f"variable and give its name: {secret}_env: MY_{secret.upper()}")
+
+
+def _secret_from_env(ctx: Ctx, keys: dict[str, Node], p: str, secret: str) -> str | None:
+    import os
+
+    _no_inline_secret(ctx, keys, p, secret)
+    key = f"{secret}_env"
+    if key not in keys:
+        return None
+    name = ctx.string(keys[key], f"{p}.{key}", max_len=200)
+    value = os.environ.get(name)
+    if not value:
+        ctx.fail(keys[key], f"{p}.{key}", f"the environment variable {name} is not set")
+    return value
+
+
+RULE_KEYS = {"name", "trigger", "action", "filters", "params", "undo_on_cancel", "active"}
+
+
+def _rule(ctx: Ctx, p: str, node: Node, *, org, now, **_) -> None:
+    from slotwise.automation import services as automation
+    from slotwise.automation.models import Rule
+
+    r = ctx.mapping(node, p, RULE_KEYS, {"action"})
+    name = str(r["name"].value or "") if "name" in r else ""
+    values = {
+        "name": name, "trigger": r["trigger"].value if "trigger" in r else Rule.Trigger.CREATED,
+        "action": r["action"].value, "filters": plain(r["filters"]) if "filters" in r else [],
+        "params": plain(r["params"]) if "params" in r else {},
+        "undo_on_cancel": ctx.boolean(r["undo_on_cancel"], f"{p}.undo_on_cancel") if "undo_on_cancel" in r else True,
+        "active": ctx.boolean(r["active"], f"{p}.active") if "active" in r else True,
+    }
+    rule = Rule.objects.filter(organization=org, name=name.strip()).first() if name.strip() else None
+    with ctx.service(node, f"{p} ({name.strip() or 'no name'})", r, {}):
+        if rule is None:
+            automation.rule_create(organization=org, **values)
+        else:
+            automation.rule_update(rule=rule, **values)
+
+
+REMINDER_KEYS = {"name", "offset", "when", "recipient", "event_type", "subject", "text", "active"}
+
+
+def _reminder(ctx: Ctx, p: str, node: Node, *, org, event_type, **_) -> None:
+    from slotwise.notifications import services as notifications
+    from slotwise.notifications.models import Reminder
+
+    r = ctx.mapping(node, p, REMINDER_KEYS, {"offset"})
+    et = event_type(r["event_type"], f"{p}.event_type") if "event_type" in r else None
+    values = {
+        "offset_minutes": r["offset"].value, "when": r["when"].value if "when" in r else Reminder.When.BEFORE_START,
+        "recipient": r["recipient"].value if "recipient" in r else Reminder.Recipient.INVITEE,
+        "name": ctx.string(r["name"], f"{p}.name") if "name" in r else "Reminder",
+        "subject": ctx.string(r["subject"], f"{p}.subject", max_len=300, allow_empty=True) if "subject" in r else "",
+        "text": ctx.string(r["text"], f"{p}.text", max_len=20000, allow_empty=True, multiline=True)
+        if "text" in r else "",
+        "active": ctx.boolean(r["active"], f"{p}.active") if "active" in r else True,
+    }
+    field_keys = {"offset_minutes": "offset"}
+    existing = Reminder.objects.filter(organization=org, event_type=et, name=values["name"]).first()
+    with ctx.service(node, f"{p} ({values['name']})", r, field_keys):
+        if existing is None:
+            notifications.reminder_create(organization=org, event_type=et, **values)
+        else:
+            notifications.reminder_update(reminder=existing, **values)
+
+
+WEBHOOK_KEYS = {"url", "events", "scope", "user", "signing_key", "signing_key_env"}
+
+
+def _webhook(ctx: Ctx, p: str, node: Node, *, org, member, actor, now, **_) -> None:
+    from slotwise.webhooks import services as webhooks
+    from slotwise.webhooks.models import WebhookSubscription
+
+    w = ctx.mapping(node, p, WEBHOOK_KEYS, {"url", "events"})
+    key = _secret_from_env(ctx, w, p, "signing_key")
+    scope = w["scope"].value if "scope" in w else "organization"
+    user = member(w["user"], f"{p}.user") if "user" in w else None
+    events = [n.value for n in ctx.seq(w["events"], f"{p}.events")]
+    creator = user if scope == "user" and user is not None else actor(node, p)
+    url = str(w["url"].value or "").strip()
+    same = WebhookSubscription.objects.filter(organization=org, callback_url=url, state="active",
+                                              scope=scope, user=user if scope == "user" else None).first()
+    with ctx.service(node, f"{p} ({url})", w, {}):
+        if same is not None:
+            if list(same.events) == sorted(set(events), key=webhooks.EVENTS.index) and key in (None, same.signing_key):
+                return
+            webhooks.subscription_delete(subscription=same, by=creator)
+        webhooks.subscription_create(organization=org, creator=creator, url=url, events=events, scope=scope,
+                                     user=user, signing_key=key, now=now)
+
+
+CALENDAR_KEYS = {"host", "kind", "url", "name", "username", "password", "password_env"}
+
+
+def _calendar(ctx: Ctx, p: str, node: Node, *, member, now, **_) -> None:
+    from slotwise.calendars import services as calendars
+    from slotwise.calendars.models import CalendarConnection
+
+    c = ctx.mapping(node, p, CALENDAR_KEYS, {"host", "kind", "url"})
+    m = member(c["host"], f"{p}.host")
+    kind = ctx.choice(c["kind"], f"{p}.kind", ("ics", "caldav"))
+    password = _secret_from_env(ctx, c, p, "password")
+    name = ctx.string(c["name"], f"{p}.name") if "name" in c else ""
+    url = str(c["url"].value or "").strip()
+    if CalendarConnection.objects.filter(membership=m, kind=kind, url=url).exists():
+        return  # connected already; its calendars' settings are the host's
+    with ctx.service(node, f"{p} ({url})", c, {}):
+        if kind == "ics":
+            calendars.connection_add_ics(membership=m, url=url, name=name, now=now)
+        else:
+            if password is None:
+                ctx.fail(node, p, "a CalDAV account needs password_env: the environment variable with its password")
+            username = ctx.string(c["username"], f"{p}.username") if "username" in c else ""
+            calendars.connection_add_caldav(membership=m, url=url, username=username, password=password or "",
+                                            name=name, now=now)
+
+
+TEMPLATE_KEYS = {"kind", "event_type", "subject", "text", "html"}
+
+
+def _template(ctx: Ctx, p: str, node: Node, *, org, event_type, **_) -> None:
+    from slotwise.notifications import services as notifications
+
+    t = ctx.mapping(node, p, TEMPLATE_KEYS, {"kind"})
+    et = event_type(t["event_type"], f"{p}.event_type") if "event_type" in t else None
+    texts = {k: ctx.string(t[k], f"{p}.{k}", max_len=50000, allow_empty=True, multiline=k != "subject")
+             if k in t else "" for k in ("subject", "text", "html")}
+    with ctx.service(node, f"{p} ({t['kind'].value})", t, {}):
+        notifications.template_save(organization=org, kind=t["kind"].value, event_type=et, **texts)
+
+
+EXTRA_SECTIONS = {"rules": _rule, "reminders": _reminder, "webhooks": _webhook, "calendars": _calendar,
+                  "email_templates": _template}

@@ -17,42 +17,46 @@ from slotwise.core.errors import InvalidInput, NotFound
 from .models import WEEKDAYS, AvailabilitySchedule, BusyBlock, BusyCoverage, EventType, PoolHost
 
 
-def parse_hhmm(value: str, *, field: str) -> time | None:
-    """"09:30" -> time(9, 30); "24:00" -> None (the end of the day)."""
+def parse_hhmm(value: str, *, field: str, label: str | None = None) -> time | None:
+    """"09:30" -> time(9, 30); "24:00" -> None (the end of the day). Messages start with `label` (words such
+    as "Saturday"), `field` names the input for forms."""
+    label = label or field
     try:
         hh, mm = value.split(":")
         h, m = int(hh), int(mm)
     except (ValueError, AttributeError):
-        raise InvalidInput(f"{field}: {value!r} is not a wall-clock time like 09:30", field=field) from None
+        raise InvalidInput(f"{label}: {value!r} is not a wall-clock time like 09:30", field=field) from None
     if (h, m) == (24, 0):
         return None
     if not (0 <= h < 24 and 0 <= m < 60):
-        raise InvalidInput(f"{field}: {value!r} is not a time of day (00:00 to 24:00)", field=field)
+        raise InvalidInput(f"{label}: {value!r} is not a time of day (00:00 to 24:00)", field=field)
     return time(h, m)
 
 
-def parse_ranges(ranges: Sequence, *, field: str) -> tuple[engine.TimeRange, ...]:
-    """[["09:00", "12:00"], "13:00-17:00"] -> sorted, non-overlapping TimeRanges, or an error naming the field."""
+def parse_ranges(ranges: Sequence, *, field: str, label: str | None = None) -> tuple[engine.TimeRange, ...]:
+    """[["09:00", "12:00"], "13:00-17:00"] -> sorted, non-overlapping TimeRanges, or an error naming the field
+    (`field[i]`) and, in words, the day (`label`, e.g. "Saturday")."""
     out = []
     for i, item in enumerate(ranges or []):
         where = f"{field}[{i}]"
+        said = label or where
         if isinstance(item, str):
             parts = item.split("-")
             if len(parts) != 2:
-                raise InvalidInput(f"{where}: {item!r} should look like 09:00-17:00", field=where)
+                raise InvalidInput(f"{said}: {item!r} should look like 09:00-17:00", field=where)
         elif isinstance(item, (list, tuple)) and len(item) == 2:
             parts = list(item)
         else:
-            raise InvalidInput(f"{where}: {item!r} should look like 09:00-17:00", field=where)
-        start = parse_hhmm(str(parts[0]).strip(), field=where)
-        end = parse_hhmm(str(parts[1]).strip(), field=where)
+            raise InvalidInput(f"{said}: {item!r} should look like 09:00-17:00", field=where)
+        start = parse_hhmm(str(parts[0]).strip(), field=where, label=said)
+        end = parse_hhmm(str(parts[1]).strip(), field=where, label=said)
         if start is None or (end is not None and end <= start):
-            raise InvalidInput(f"{where}: {item!r} ends before it starts", field=where)
+            raise InvalidInput(f"{said}: {item!r} ends before it starts", field=where)
         out.append(engine.TimeRange(start, end))
     out.sort(key=lambda r: r.start)
     for a, b in zip(out, out[1:], strict=False):
         if a.end is None or a.end > b.start:
-            raise InvalidInput(f"{field}: the ranges {a} and {b} overlap", field=field)
+            raise InvalidInput(f"{label or field}: the ranges {a} and {b} overlap", field=field)
     return tuple(out)
 
 

@@ -22,6 +22,25 @@ from .models import WEEKDAYS, AvailabilitySchedule, DateOverride, EventType, Poo
 
 QUESTION_TYPES = ("text", "long_text", "phone", "single_choice", "multiple_choice")
 COLOR_CHARS = set("0123456789abcdefABCDEF")
+# Slugs that are URL parts of their own: /<org>/team/<team>/ and the dashboard's /new/ and /edit/.
+DAY_NAMES = dict(zip(WEEKDAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+                     strict=True))
+RESERVED_SLUGS = {"team", "new", "edit", "d", "api", "dashboard", "feeds"}
+
+# How people read each setting in a message, and its unit.
+LABELS: dict[str, tuple[str, str]] = {
+    "duration_minutes": ("Duration", " minutes"),
+    "duration_options": ("Each other duration", " minutes"),
+    "increment_minutes": ("The start-time increment", " minutes"),
+    "buffer_before_minutes": ("The buffer before", " minutes"),
+    "buffer_after_minutes": ("The buffer after", " minutes"),
+    "min_notice_minutes": ("The minimum notice", " minutes"),
+    "window_days": ("The booking window", " days"),
+    "daily_limit": ("The daily limit", " bookings"),
+    "seats": ("Seats", ""),
+}
+CHOICE_WORDS = {"kind": "The kind", "window_kind": "The booking window", "location_kind": "The location",
+                "distribution": "The distribution"}
 
 # The settings an event type accepts, with their defaults for a new one. Anything else is refused.
 EVENT_TYPE_FIELDS = {
@@ -57,19 +76,21 @@ def _int(values: dict, key: str, *, lo: int, hi: int, optional: Literal[False] =
 @overload
 def _int(values: dict, key: str, *, lo: int, hi: int, optional: bool) -> int | None: ...
 def _int(values: dict, key: str, *, lo: int, hi: int, optional: bool = False) -> int | None:
+    label, unit = LABELS[key]
+    rule = f"{label} must be between {lo} and {hi}{unit}"
     value = values.get(key)
     if value is None or value == "":
         if optional:
             return None
-        raise InvalidInput(f"{key}: give a whole number from {lo} to {hi}", field=key)
+        raise InvalidInput(rule, field=key)
     try:
         n = int(value)
     except (TypeError, ValueError):
-        raise InvalidInput(f"{key}: {value!r} is not a whole number", field=key) from None
-    if isinstance(value, float) and value != n:
-        raise InvalidInput(f"{key}: {value!r} is not a whole number", field=key)
+        raise InvalidInput(f"{rule}; {value!r} is not a whole number", field=key) from None
+    if isinstance(value, bool) or (isinstance(value, float) and value != n):
+        raise InvalidInput(f"{rule}; {value!r} is not a whole number", field=key)
     if not lo <= n <= hi:
-        raise InvalidInput(f"{key}: {n} is out of range; give a number from {lo} to {hi}", field=key)
+        raise InvalidInput(rule, field=key)
     return n
 
 
@@ -86,7 +107,8 @@ def _choice(values: dict, key: str, choices) -> str:
     value = values.get(key)
     allowed = [c.value for c in choices]
     if value not in allowed:
-        raise InvalidInput(f"{key}: {value!r} is not one of {', '.join(allowed)}", field=key)
+        raise InvalidInput(f"{CHOICE_WORDS.get(key, key)} must be one of {', '.join(allowed)}, not {value!r}",
+                           field=key)
     return str(value)
 
 
@@ -98,15 +120,15 @@ def _bool(value) -> bool:
 
 def _questions(raw) -> list[dict]:
     if not isinstance(raw, list):
-        raise InvalidInput("questions: give a list of questions", field="questions")
+        raise InvalidInput("Give the questions as a list", field="questions")
     out, keys = [], set()
     for i, q in enumerate(raw):
-        where = f"questions[{i}]"
+        where = f"Question {i + 1}"
         if not isinstance(q, dict):
-            raise InvalidInput(f"{where}: a question needs a label and a type", field="questions")
+            raise InvalidInput(f"{where} needs a label and a type", field="questions")
         label = str(q.get("label") or "").strip()
         if not label:
-            raise InvalidInput(f"{where}: the question needs a label", field="questions")
+            raise InvalidInput(f"{where} needs a label", field="questions")
         key = slugify(q.get("key") or label).replace("-", "_")[:40] or f"q{i + 1}"
         if key in ("name", "email") or key in keys:
             raise InvalidInput(f"{where}: the key {key!r} is used twice; give the question its own key",
@@ -114,11 +136,11 @@ def _questions(raw) -> list[dict]:
         keys.add(key)
         kind = q.get("type") or "text"
         if kind not in QUESTION_TYPES:
-            raise InvalidInput(f"{where}: type {kind!r} is not one of {', '.join(QUESTION_TYPES)}",
+            raise InvalidInput(f"{where}: the type {kind!r} is not one of {', '.join(QUESTION_TYPES)}",
                                field="questions")
         options = [str(o).strip() for o in q.get("options") or [] if str(o).strip()]
         if kind in ("single_choice", "multiple_choice") and len(options) < 2:
-            raise InvalidInput(f"{where}: a choice question needs at least two options", field="questions")
+            raise InvalidInput(f"{where} is a choice question and needs at least two options", field="questions")
         out.append({"key": key, "label": label[:300], "type": kind, "required": _bool(q.get("required")),
                     "options": options})
     return out
@@ -129,23 +151,24 @@ def clean_event_type(values: dict) -> dict:
     unknown = set(values) - set(EVENT_TYPE_FIELDS)
     if unknown:
         key = sorted(unknown)[0]
-        raise InvalidInput(f"{key}: event types have no such setting", field=key)
+        raise InvalidInput(f"Event types have no setting called {key!r}", field=key)
     out: dict[str, Any] = {}
     # A name goes into email subjects and calendar SUMMARY lines: one line, no control characters.
     name = clean_name(str(values.get("name") or ""), field="name", label="Name", max_length=None)
     if not name:
-        raise InvalidInput("name: give the event type a name, e.g. 30 minute call", field="name")
+        raise InvalidInput("Give the event type a name, e.g. 30 minute call", field="name")
     if len(name) > 200:
-        raise InvalidInput("name: at most 200 characters", field="name")
+        raise InvalidInput("The name can be at most 200 characters", field="name")
     out["name"] = name
     slug = slugify(values.get("slug") or name)[:64]
-    if not slug or slug == "team":
-        raise InvalidInput(f"slug: {values.get('slug')!r} cannot be a URL part; use letters, digits and -",
+    if not slug or slug in RESERVED_SLUGS:
+        raise InvalidInput(f"The URL part {values.get('slug')!r} is taken by Slotwise's own pages; choose another"
+                           if slug else f"The URL part {values.get('slug')!r} needs letters or digits",
                            field="slug")
     out["slug"] = slug
     description = str(values.get("description") or "")
     if len(description) > 5000:
-        raise InvalidInput("description: at most 5000 characters", field="description")
+        raise InvalidInput("The description can be at most 5000 characters", field="description")
     out["description"] = description
     out["kind"] = _choice(values, "kind", EventType.Kind)
     out["duration_minutes"] = _int(values, "duration_minutes", lo=1, hi=1440)
@@ -164,30 +187,30 @@ def clean_event_type(values: dict) -> dict:
     out["window_start"] = _date(values, "window_start")
     out["window_end"] = _date(values, "window_end")
     if out["window_kind"] == EventType.WindowKind.ROLLING and not out["window_days"]:
-        raise InvalidInput("window_days: a rolling window needs a number of days", field="window_days")
+        raise InvalidInput("A rolling booking window needs a number of days", field="window_days")
     if out["window_kind"] == EventType.WindowKind.RANGE:
         if not out["window_start"] or not out["window_end"]:
-            raise InvalidInput("window_start: a date range needs a first and a last date", field="window_start")
+            raise InvalidInput("A date-range booking window needs a first and a last date", field="window_start")
         if out["window_end"] < out["window_start"]:
-            raise InvalidInput("window_end: the last date is before the first", field="window_end")
+            raise InvalidInput("The booking window's last date is before its first", field="window_end")
     out["daily_limit"] = _int(values, "daily_limit", lo=1, hi=1000, optional=True)
     out["seats"] = _int(values, "seats", lo=1, hi=10000)
     if out["seats"] > 1 and out["kind"] != EventType.Kind.GROUP:
-        raise InvalidInput("seats: only group events have more than one seat", field="seats")
+        raise InvalidInput("Only group events have more than one seat", field="seats")
     out["location_kind"] = _choice(values, "location_kind", EventType.LocationKind)
     location = str(values.get("location_value") or "").strip()
     if len(location) > 500:
-        raise InvalidInput("location_value: at most 500 characters", field="location_value")
+        raise InvalidInput("The location can be at most 500 characters", field="location_value")
     if out["location_kind"] in (EventType.LocationKind.LINK, EventType.LocationKind.IN_PERSON,
                                 EventType.LocationKind.PHONE) and not location:
-        raise InvalidInput("location_value: say where (the link, address or phone number)", field="location_value")
+        raise InvalidInput("Say where the meeting is (the link, address or phone number)", field="location_value")
     out["location_value"] = location
     out["questions"] = _questions(values.get("questions") or [])
     out["distribution"] = _choice(values, "distribution", EventType.Distribution)
     out["invitee_picks_host"] = _bool(values.get("invitee_picks_host"))
     color = str(values.get("color") or "")
     if len(color) != 7 or color[0] != "#" or not set(color[1:]) <= COLOR_CHARS:
-        raise InvalidInput(f"color: {color!r} is not a colour like #2563eb", field="color")
+        raise InvalidInput(f"The colour must be like #2563eb, not {color!r}", field="color")
     out["color"] = color.lower()
     out["active"] = _bool(values.get("active"))
     out["secret"] = _bool(values.get("secret"))
@@ -197,12 +220,12 @@ def clean_event_type(values: dict) -> dict:
 def _check_owner(organization: Organization, owner: Membership | None, team: Team | None, kind: str) -> None:
     holder = owner or team
     if holder is None or (owner is not None and team is not None):
-        raise InvalidInput("owner: an event type belongs to one host or one team", field="owner")
+        raise InvalidInput("An event type belongs to one host or one team", field="owner")
     if holder.organization_id != organization.pk:
-        raise InvalidInput("owner: that host or team is in another organization", field="owner")
+        raise InvalidInput("That host or team is in another organization", field="owner")
     team_kinds = (EventType.Kind.ROUND_ROBIN, EventType.Kind.COLLECTIVE)
     if team is None and kind in team_kinds:
-        raise InvalidInput(f"kind: {kind} events belong to a team", field="kind")
+        raise InvalidInput(f"{kind.replace('_', ' ').capitalize()} events belong to a team", field="kind")
 
 
 def _save(event_type: EventType) -> None:
@@ -211,7 +234,7 @@ def _save(event_type: EventType) -> None:
             event_type.save()
     except IntegrityError:
         raise InvalidInput(
-            f"slug: {event_type.slug!r} is already used by another event type here; choose another", field="slug"
+            f"The URL part {event_type.slug!r} is already used by another event type here; choose another", field="slug"
         ) from None
 
 
@@ -253,24 +276,41 @@ def event_type_delete(*, event_type: EventType, now: datetime) -> None:
         publish("event_type.deleted", event_type=event_type, now=now)
 
 
+def default_schedule_for(*, membership: Membership, timezone: str) -> AvailabilitySchedule:
+    """The host's default schedule, created (no hours yet, in `timezone`) if they have none."""
+    schedule = selectors.default_schedule(membership)
+    if schedule is None:
+        schedule = AvailabilitySchedule.objects.create(organization=membership.organization, owner=membership,
+                                                       is_default=True, timezone=validate_zone(timezone))
+    return schedule
+
+
 def schedule_update(
     *, schedule: AvailabilitySchedule, timezone: str, weekly: dict, overrides: dict | None = None
 ) -> AvailabilitySchedule:
     """Replace the weekly hours (and, if given, all date overrides: {date: [ranges]}, [] = away all day)."""
-    zone = validate_zone(timezone, field="timezone")
+    try:
+        zone = validate_zone(timezone, field="timezone")
+    except InvalidInput as exc:
+        words = exc.message.removeprefix("timezone: ")
+        raise InvalidInput(words[:1].upper() + words[1:], field="timezone") from None
     unknown = set(weekly) - set(WEEKDAYS)
     if unknown:
         day = sorted(unknown)[0]
-        raise InvalidInput(f"weekly.{day}: days are {', '.join(WEEKDAYS)}", field=f"weekly.{day}")
-    clean_weekly = {day: _ranges(weekly.get(day) or [], field=f"weekly.{day}") for day in WEEKDAYS}
+        raise InvalidInput(f"{day!r} is not a day; days are {', '.join(WEEKDAYS)}", field=f"weekly.{day}")
+    clean_weekly = {day: _ranges(weekly.get(day) or [], field=f"weekly.{day}", label=DAY_NAMES[day])
+                    for day in WEEKDAYS}
     clean_overrides = None
     if overrides is not None:
         clean_overrides = {}
         for key, ranges in overrides.items():
-            day = _date({"overrides": key}, "overrides")
+            try:
+                day = _date({"overrides": key}, "overrides")
+            except InvalidInput as exc:
+                raise InvalidInput(f"Date override{exc.message.removeprefix('overrides')}", field="overrides") from None
             if day is None:
-                raise InvalidInput("overrides: each override needs a date (YYYY-MM-DD)", field="overrides")
-            clean_overrides[day] = _ranges(ranges or [], field=f"overrides.{day}")
+                raise InvalidInput("Each date override needs a date (YYYY-MM-DD)", field="overrides")
+            clean_overrides[day] = _ranges(ranges or [], field=f"overrides.{day}", label=day.isoformat())
     with transaction.atomic():
         schedule.timezone = zone
         schedule.weekly = clean_weekly
@@ -283,18 +323,18 @@ def schedule_update(
     return schedule
 
 
-def _ranges(ranges, *, field: str) -> list[list[str]]:
+def _ranges(ranges, *, field: str, label: str) -> list[list[str]]:
     """Validated ["HH:MM", "HH:MM"] pairs, sorted; overlaps are named the way the host wrote them."""
     if not isinstance(ranges, (list, tuple)):
-        raise InvalidInput(f"{field}: give a list of ranges like 09:00-17:00", field=field)
+        raise InvalidInput(f"{label}: give a list of ranges like 09:00-17:00", field=field)
     parsed = []
     for i, item in enumerate(ranges):
-        (r,) = selectors.parse_ranges([item], field=f"{field}[{i}]")
+        (r,) = selectors.parse_ranges([item], field=f"{field}[{i}]", label=label)
         parsed.append([_hhmm(r.start), _hhmm(r.end)])
     parsed.sort()
     for a, b in zip(parsed, parsed[1:], strict=False):
         if a[1] > b[0]:
-            raise InvalidInput(f"{field}: the ranges {a[0]}-{a[1]} and {b[0]}-{b[1]} overlap", field=field)
+            raise InvalidInput(f"{label}: the ranges {a[0]}-{a[1]} and {b[0]}-{b[1]} overlap", field=field)
     return parsed
 
 
@@ -409,7 +449,7 @@ def team_members_set(*, actor: Membership, team: Team, members: list[Membership]
         raise PermissionDenied("only owners and admins change teams")
     strangers = [m.slug for m in members if m.organization_id != team.organization_id]
     if strangers:
-        raise InvalidInput(f"members: {strangers[0]} is not in this organization", field="members")
+        raise InvalidInput(f"{strangers[0]} is not in this organization", field="members")
     with transaction.atomic():
         team.members.set(members)
         # A host who leaves the team leaves its event pools too.
