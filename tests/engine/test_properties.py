@@ -154,16 +154,16 @@ def grid_oracle(rules, start, end):
     return out
 
 
-def clock_of(hours, instant):
-    """The zone whose clock the host's hours are read on at `instant`: a stay's, on its local dates."""
-    for stay in hours.stays:
-        if stay.first <= instant.astimezone(ZoneInfo(stay.zone)).date() <= stay.last:
-            return stay.zone
-    return hours.zone
-
-
 def in_hours(hours, instant):
-    zi = ZoneInfo(clock_of(hours, instant))
+    """Working on the home clock on a date no stay covers, or on a stay's clock on one of its dates."""
+    home = instant.astimezone(ZoneInfo(hours.zone)).date()
+    clocks = [] if any(s.first <= home <= s.last for s in hours.stays) else [hours.zone]
+    clocks += [s.zone for s in hours.stays if s.first <= instant.astimezone(ZoneInfo(s.zone)).date() <= s.last]
+    return any(in_hours_on(hours, zone, instant) for zone in clocks)
+
+
+def in_hours_on(hours, zone, instant):
+    zi = ZoneInfo(zone)
     local = instant.astimezone(zi)
     wall = local.time().replace(tzinfo=None)
     day = local.date()

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .intervals import Interval, from_epoch, iclip, imerge, isubtract, to_epoch
-from .wallclock import DAY, day_number, is_daylight_day, segments, wall_range_pairs
+from .intervals import Interval, from_epoch, iclip, imerge, to_epoch
+from .wallclock import DAY, day_number, is_daylight_day, segments
 
 
 def _time_secs(t: time, *, ceil: bool) -> int:
@@ -79,10 +79,10 @@ def _ranges(value) -> tuple[TimeRange, ...]:
 
 @dataclass(frozen=True, slots=True)
 class Stay:
-    """The host works from `zone` on its local dates [first, last] (both inclusive): "in Asia/Tokyo 3-20 March".
+    """The host works from `zone` on the local dates [first, last] (both inclusive): "in Asia/Tokyo 3-20 March".
 
-    The stay covers the instants from the start of `first` to the end of `last` on the stay zone's clock;
-    within them the host's weekly hours and overrides are read on that clock, outside them on the home one.
+    Those dates are read on the stay zone's clock and every other date on the home zone's: the home zone's
+    3-20 March give no hours, Tokyo's 3-20 March give the weekly hours (and overrides) in Tokyo time.
     """
 
     zone: str
@@ -96,11 +96,6 @@ class Stay:
             raise ValueError(f"unknown time zone {self.zone!r}") from exc
         if type(self.first) is not date or type(self.last) is not date or self.first > self.last:
             raise ValueError(f"Stay needs dates first <= last, got {self.first!r}..{self.last!r}")
-
-    def span(self) -> tuple[int, int] | None:
-        """[start, end) in epoch seconds, or None when all its dates were skipped in that zone."""
-        pairs = wall_range_pairs(self.zone, day_number(self.first) * DAY, (day_number(self.last) + 1) * DAY)
-        return (pairs[0][0], pairs[-1][1]) if pairs else None
 
 
 def _week_secs(weekly: Mapping) -> tuple[tuple[tuple[int, int], ...], ...]:
@@ -125,8 +120,8 @@ class WeeklyHours:
     week_secs: tuple[tuple[tuple[int, int], ...], ...] = field(init=False, repr=False, compare=False)
     daylight_secs: tuple[tuple[tuple[int, int], ...], ...] | None = field(init=False, repr=False, compare=False)
     override_secs: dict[int, tuple[tuple[int, int], ...]] = field(init=False, repr=False, compare=False)
-    # (start, end, zone) of each stay, sorted and disjoint.
-    stay_spans: tuple[tuple[int, int, str], ...] = field(init=False, repr=False, compare=False)
+    # (first, end, zone) of each stay as local day numbers [first, end), sorted and disjoint.
+    stay_days: tuple[tuple[int, int, str], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         try:
@@ -148,18 +143,16 @@ class WeeklyHours:
         object.__setattr__(self, "daylight", daylight)
         object.__setattr__(self, "daylight_secs", None if daylight is None else _week_secs(daylight))
         object.__setattr__(self, "stays", tuple(self.stays))
-        spans = []
+        days = []
         for stay in self.stays:
             if not isinstance(stay, Stay):
                 raise TypeError(f"WeeklyHours.stays takes Stay values, got {stay!r}")
-            span = stay.span()
-            if span is not None:
-                spans.append((*span, stay.zone))
-        spans.sort()
-        for (_, b, _z), (c, _, _z2) in zip(spans, spans[1:], strict=False):
+            days.append((day_number(stay.first), day_number(stay.last) + 1, stay.zone))
+        days.sort()
+        for (_, b, _z), (c, _, _z2) in zip(days, days[1:], strict=False):
             if c < b:
                 raise ValueError("stays must not overlap")
-        object.__setattr__(self, "stay_spans", tuple(spans))
+        object.__setattr__(self, "stay_days", tuple(days))
         object.__setattr__(
             self,
             "override_secs",
@@ -180,12 +173,14 @@ def working_pairs(hours: WeeklyHours, lo: int, hi: int) -> list[tuple[int, int]]
     """Working instants within [lo, hi) as merged int pairs (touching days join into one stretch)."""
     if lo >= hi:
         return []
-    if not hours.stay_spans:
+    if not hours.stay_days:
         return _zone_pairs(hours, hours.zone, lo, hi)
-    out = isubtract(_zone_pairs(hours, hours.zone, lo, hi), [(a, b) for a, b, _ in hours.stay_spans])
-    for a, b, zone in hours.stay_spans:
-        if a < hi and b > lo:
-            out.extend(_zone_pairs(hours, zone, max(lo, a), min(hi, b)))
+    away = [(a, b) for a, b, _ in hours.stay_days]
+    out = _zone_pairs(hours, hours.zone, lo, hi, skip=away)
+    for a, b, zone in hours.stay_days:
+        # A local day lies within a day of its UTC namesake.
+        if a * DAY - DAY < hi and b * DAY + DAY > lo:
+            out.extend(_zone_pairs(hours, zone, lo, hi, only=(a, b)))
     out.sort()
     return imerge(out)
 
@@ -202,24 +197,32 @@ def _day_secs(hours: WeeklyHours, zone: str, n: int) -> tuple[tuple[int, int], .
     return hours.week_secs[(n + 3) % 7]
 
 
-def _zone_pairs(hours: WeeklyHours, zone: str, lo: int, hi: int) -> list[tuple[int, int]]:
-    """working_pairs with the hours read on the clock of `zone`."""
+def _zone_pairs(
+    hours: WeeklyHours, zone: str, lo: int, hi: int, *, skip: list | None = None, only: tuple[int, int] | None = None
+) -> list[tuple[int, int]]:
+    """working_pairs with the hours read on the clock of `zone`, for its local days in `only` and outside
+    `skip` (day-number ranges [a, b))."""
     segs = segments(zone, lo, hi)
     # The local days that can contain an instant of [lo, hi): exact, using the offsets actually in force.
     omin, omax = segs.offset_bounds(lo, hi)
     first, last = (lo + omin) // DAY, (hi - 1 + omax) // DAY
+    if only is not None:
+        first, last = max(first, only[0]), min(last, only[1] - 1)
+    days = range(first, last + 1)
+    if skip:
+        days = [n for n in days if not any(a <= n < b for a, b in skip)]
     out: list[tuple[int, int]] = []
     i, j = segs.index(first * DAY - DAY), segs.index((last + 2) * DAY)
     if i == j:
         # One offset for all these days (the usual case): local minus offset, no segment search.
         o = segs.offsets[i]
-        for n in range(first, last + 1):
+        for n in days:
             d0 = n * DAY - o
             for s, e in _day_secs(hours, zone, n):
                 out.append((d0 + s, d0 + e))
     else:
         wall_pairs = segs.wall_pairs
-        for n in range(first, last + 1):
+        for n in days:
             d0 = n * DAY
             for s, e in _day_secs(hours, zone, n):
                 wall_pairs(d0 + s, d0 + e, out)
