@@ -10,7 +10,7 @@ from .intervals import Interval, intersect, merge, overlaps, subtract
 from .roundrobin import PoolCandidate, choose_round_robin
 from .rules import Away, Busy, EventRules, HostInput, Limit, Meeting, Reason, Session, Window
 from .slots import SlotResult, available_slots, explain, free_hosts, is_offered
-from .wallclock import is_daylight_day, local_day_bounds, wall_to_instants, zone_has_daylight
+from .wallclock import is_daylight_day, local_date, local_day_bounds, wall_to_instants, zone_has_daylight
 
 __all__ = [
     "Away",
@@ -19,6 +19,7 @@ __all__ = [
     "Stay",
     "change_refusal",
     "is_daylight_day",
+    "local_date",
     "zone_has_daylight",
     "Busy",
     "EventRules",

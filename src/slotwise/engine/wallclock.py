@@ -192,6 +192,11 @@ def wall_to_instants(zone: str, local: datetime) -> list[datetime]:
     return [from_epoch(s) + frac for s, _ in wall_range_pairs(zone, ls, ls + 1)]
 
 
+def local_date(zone: str, instant: datetime) -> date:
+    """The local date of an aware instant in `zone`."""
+    return day_from_number(local_day_of(zone, to_epoch(instant)))
+
+
 def local_day_bounds(zone: str, day: date) -> list[Interval]:
     """The instants whose local date in zone is `day` (empty when the day was skipped)."""
     d0 = day_number(day) * DAY
