@@ -306,11 +306,13 @@ def _lock(host: Membership) -> None:
 
 
 def schedule_seasons_set(
-    *, schedule: AvailabilitySchedule, daylight: dict | None, now: datetime
+    *, schedule: AvailabilitySchedule, daylight: dict | None, now: datetime | None
 ) -> AvailabilitySchedule:
     """Seasonal hours: `daylight` ({"mon": [ranges], ...}) applies on days the schedule's zone keeps
     daylight saving time, the weekly hours on the others. None: the weekly hours all year."""
     if daylight is not None:
+        if now is None:
+            raise ValueError("schedule_seasons_set needs now")
         unknown = set(daylight) - set(WEEKDAYS)
         if unknown:
             day = sorted(unknown)[0]
@@ -383,10 +385,15 @@ def event_type_delete(*, event_type: EventType, now: datetime) -> None:
         publish("event_type.deleted", event_type=event_type, now=now)
 
 
+KEEP = object()  # schedule_update: leave the seasonal hours as they are
+
+
 def schedule_update(
-    *, schedule: AvailabilitySchedule, timezone: str, weekly: dict, overrides: dict | None = None
+    *, schedule: AvailabilitySchedule, timezone: str, weekly: dict, overrides: dict | None = None,
+    daylight: dict | None | object = KEEP, now: datetime | None = None,
 ) -> AvailabilitySchedule:
-    """Replace the weekly hours (and, if given, all date overrides: {date: [ranges]}, [] = away all day)."""
+    """Replace the weekly hours (and, if given, all date overrides: {date: [ranges]}, [] = away all day;
+    and, if given, the seasonal hours, see schedule_seasons_set, which then needs `now`)."""
     zone = validate_zone(timezone, field="timezone")
     unknown = set(weekly) - set(WEEKDAYS)
     if unknown:
@@ -403,6 +410,8 @@ def schedule_update(
         schedule.timezone = zone
         schedule.weekly = clean_weekly
         schedule.save(update_fields=["timezone", "weekly"])
+        if daylight is not KEEP:
+            schedule_seasons_set(schedule=schedule, daylight=daylight, now=now)
         if clean_overrides is not None:
             schedule.overrides.all().delete()
             DateOverride.objects.bulk_create(
