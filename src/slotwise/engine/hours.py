@@ -197,6 +197,21 @@ def _day_secs(hours: WeeklyHours, zone: str, n: int) -> tuple[tuple[int, int], .
     return hours.week_secs[(n + 3) % 7]
 
 
+def _without(first: int, last: int, skip: list) -> list[int]:
+    """Day numbers first..last outside the sorted, disjoint ranges [a, b) of `skip`."""
+    keep: list[int] = []
+    n = first
+    for a, b in skip:
+        if b <= n:
+            continue
+        if a > last:
+            break
+        keep.extend(range(n, min(a, last + 1)))
+        n = max(n, b)
+    keep.extend(range(n, last + 1))
+    return keep
+
+
 def _zone_pairs(
     hours: WeeklyHours, zone: str, lo: int, hi: int, *, skip: list | None = None, only: tuple[int, int] | None = None
 ) -> list[tuple[int, int]]:
@@ -208,9 +223,11 @@ def _zone_pairs(
     first, last = (lo + omin) // DAY, (hi - 1 + omax) // DAY
     if only is not None:
         first, last = max(first, only[0]), min(last, only[1] - 1)
-    days = range(first, last + 1)
+    days: range | list[int] = range(first, last + 1)
     if skip:
-        days = [n for n in days if not any(a <= n < b for a, b in skip)]
+        days = _without(first, last, skip)
+    week = hours.week_secs
+    simple = hours.daylight_secs is None and not hours.override_secs
     out: list[tuple[int, int]] = []
     i, j = segs.index(first * DAY - DAY), segs.index((last + 2) * DAY)
     if i == j:
@@ -218,13 +235,13 @@ def _zone_pairs(
         o = segs.offsets[i]
         for n in days:
             d0 = n * DAY - o
-            for s, e in _day_secs(hours, zone, n):
+            for s, e in week[(n + 3) % 7] if simple else _day_secs(hours, zone, n):
                 out.append((d0 + s, d0 + e))
     else:
         wall_pairs = segs.wall_pairs
         for n in days:
             d0 = n * DAY
-            for s, e in _day_secs(hours, zone, n):
+            for s, e in week[(n + 3) % 7] if simple else _day_secs(hours, zone, n):
                 wall_pairs(d0 + s, d0 + e, out)
     out.sort()
     return iclip(imerge(out), lo, hi)

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
-from .intervals import imerge, to_epoch
+from .intervals import imerge
 from .rules import LIMIT_REASONS, HostInput, Limit, Period, Reason
-from .wallclock import DAY, day_from_number, day_number, local_day_of, wall_range_pairs
+from .wallclock import DAY, day_from_number, day_number, local_day_of, segments, wall_range_pairs
 
 
 @dataclass(slots=True)
@@ -27,6 +28,7 @@ class Tally:
     all_seconds: int = 0
 
 
+@lru_cache(maxsize=65536)
 def period_of(period: Period, n: int, week_start: int) -> tuple[int, int]:
     """The period containing local day number n, as day numbers [first, end)."""
     if period == "day":
@@ -41,24 +43,61 @@ def period_of(period: Period, n: int, week_start: int) -> tuple[int, int]:
     return first, day_number(nxt)
 
 
+def _day_tallies(host: HostInput) -> dict[int, Tally]:
+    """{local day number: Tally} of the host's meetings, computed once per host."""
+    found = host.tallies.get("days")
+    if found is None:
+        found = host.tallies["days"] = {}
+        if host.meetings:
+            starts = [m.span[0] for m in host.meetings]
+            lo, hi = min(starts), max(starts) + 1
+            segs = segments(host.hours.zone, lo, hi)
+            omin, omax = segs.offset_bounds(lo, hi)
+            for m in host.meetings:
+                t, seconds = m.span
+                n = (t + (omin if omin == omax else segs.offset_at(t))) // DAY
+                tally = found.get(n)
+                if tally is None:
+                    tally = found[n] = Tally()
+                tally.all_count += 1
+                tally.all_seconds += seconds
+                if m.this_event:
+                    tally.event_count += 1
+                    tally.event_seconds += seconds
+    return found
+
+
+def _total(host: HostInput) -> Tally:
+    """All the host's meetings as one tally."""
+    found = host.tallies.get("total")
+    if found is None:
+        found = host.tallies["total"] = Tally()
+        for day in _day_tallies(host).values():
+            found.all_count += day.all_count
+            found.all_seconds += day.all_seconds
+            found.event_count += day.event_count
+            found.event_seconds += day.event_seconds
+    return found
+
+
 def _tallies(host: HostInput, period: Period, week_start: int) -> dict[int, Tally]:
+    """{first local day number of the period: Tally} for the periods holding meetings."""
+    days = _day_tallies(host)
+    if period == "day":
+        return days
     key = (period, week_start)
     found = host.tallies.get(key)
     if found is None:
-        found = {}
-        zone = host.hours.zone
-        for m in host.meetings:
-            first, _ = period_of(period, local_day_of(zone, to_epoch(m.start)), week_start)
+        found = host.tallies[key] = {}
+        for n, day in days.items():
+            first = period_of(period, n, week_start)[0]
             tally = found.get(first)
             if tally is None:
                 tally = found[first] = Tally()
-            seconds = int((m.end - m.start).total_seconds())
-            tally.all_count += 1
-            tally.all_seconds += seconds
-            if m.this_event:
-                tally.event_count += 1
-                tally.event_seconds += seconds
-        host.tallies[key] = found
+            tally.all_count += day.all_count
+            tally.all_seconds += day.all_seconds
+            tally.event_count += day.event_count
+            tally.event_seconds += day.event_seconds
     return found
 
 
@@ -79,21 +118,35 @@ def _scoped(event_limits: Iterable[Limit], host: HostInput) -> Iterator[tuple[Li
 
 
 def blocked_pairs(
-    event_limits: Iterable[Limit], host: HostInput, *, week_start: int, dur: int, lo: int, hi: int
+    event_limits: tuple[Limit, ...], host: HostInput, *, week_start: int, dur: int
 ) -> list[tuple[int, int]] | None:
-    """Starts in [lo, hi) that some limit refuses, as merged int pairs; None when every start is refused."""
-    zone = host.hours.zone
-    out: list[tuple[int, int]] = []
+    """The starts some limit refuses, as merged int pairs; None when every start is refused.
+
+    Every period with meetings is decided (not only those near the asked range): there are few of them,
+    and the answer is kept on the host for the next query with the same limits and duration."""
+    key = ("blocked", event_limits, week_start, dur)
+    if key in host.tallies:
+        return host.tallies[key]
+    full: set[tuple[int, int]] = set()
+    out: list[tuple[int, int]] | None = []
+    total = _total(host)
     for limit, host_wide in _scoped(event_limits, host):
         if _full(limit, host_wide, None, dur):
-            return None  # even an empty period cannot take this meeting
+            out = None  # even an empty period cannot take this meeting
+            break
+        if not _full(limit, host_wide, total, dur):
+            continue  # all the host's meetings in one period would still leave room
         for first, tally in _tallies(host, limit.period, week_start).items():
-            _, end = period_of(limit.period, first, week_start)
-            # A local day reaches at most a day either side of its UTC namesake.
-            if first * DAY - DAY < hi and end * DAY + DAY > lo and _full(limit, host_wide, tally, dur):
-                out.extend(wall_range_pairs(zone, first * DAY, end * DAY))
-    out.sort()
-    return imerge(out)
+            if _full(limit, host_wide, tally, dur):
+                full.add(period_of(limit.period, first, week_start))
+    if out is not None:
+        zone = host.hours.zone
+        for first, end in sorted(full):
+            out.extend(wall_range_pairs(zone, first * DAY, end * DAY))
+        out.sort()
+        out = imerge(out)
+    host.tallies[key] = out
+    return out
 
 
 def limit_reasons(event_limits: Iterable[Limit], host: HostInput, *, week_start: int, dur: int, t: int) -> set[Reason]:

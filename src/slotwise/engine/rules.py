@@ -223,12 +223,15 @@ class Meeting:
     start: datetime
     end: datetime
     this_event: bool = True
+    # (start epoch second, seconds booked), derived once.
+    span: tuple[int, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _check_aware("Meeting.start", self.start)
         _check_aware("Meeting.end", self.end)
         if not self.start < self.end:
             raise ValueError(f"Meeting needs start < end, got [{self.start}, {self.end})")
+        object.__setattr__(self, "span", (to_epoch(self.start), int((self.end - self.start).total_seconds())))
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,7 +270,8 @@ class HostInput:
     block_starts: list[int] = field(init=False, repr=False, compare=False)
     block_ends: list[int] = field(init=False, repr=False, compare=False)
     away_pairs: list[tuple[int, int]] = field(init=False, repr=False, compare=False)
-    # (period, week_start) -> {first local day number of the period: Tally}, filled on first use.
+    # Limits' working memory, filled on first use: the meetings' local days, {first local day number of
+    # the period: Tally} per (period, week_start), and the refused starts per (limits, week_start, duration).
     tallies: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -110,7 +110,7 @@ def _host_starts(ctx: _Ctx, host: HostInput, lo: int, hi: int, exclude: Sequence
 
     # Joining an open session (exclude) adds an invitee, not a meeting: limits count meetings.
     if starts and not exclude and (ctx.limits or host.limits):
-        refused = blocked_pairs(ctx.limits, host, week_start=ctx.rules.week_start, dur=dur, lo=lo, hi=hi)
+        refused = blocked_pairs(ctx.limits, host, week_start=ctx.rules.week_start, dur=dur)
         if refused is None:
             return []
         if refused:
