@@ -5,7 +5,8 @@ Race-freedom is the database's job, not a check before an insert:
 - SQLite: a trigger that refuses the same overlap, inside a BEGIN IMMEDIATE transaction (settings), so
   writers queue and the engine's check below sees every committed booking.
 Host rows are locked (SELECT ... FOR UPDATE, in id order) before availability is read, so daily limits and
-group seats, which no constraint can express, are decided one booking at a time per host.
+group seats, which no constraint can express, are decided one booking at a time per host. Limits across
+all of a host's event types hold too, since every booking of that host locks the same row.
 """
 
 import random
