@@ -200,8 +200,10 @@ def booking_create(
     rescheduled_from: Booking | None = None,
     rng: random.Random | None = None,
     rescheduling: bool = False,
+    keep_host: bool = False,
 ) -> Invitee:
-    """Book `start` for `invitee`, or raise. Returns the invitee (its .booking is the scheduled event).
+    """Book `start` for `invitee`, or raise. keep_host: a host moving their own meeting keeps it, even on
+    a round robin that assigns its host. Returns the invitee (its .booking is the scheduled event).
 
     Accepts only a start that the engine offers at `now` for this event type (and host, if the invitee
     picked one), decided inside the transaction after the hosts are locked. Retries are made safe by the
@@ -219,7 +221,7 @@ def booking_create(
     if host is not None:
         if host.pk not in {c.pk for c in candidates}:
             raise InvalidInput(f"host: {host.slug} does not host {event_type.name}", field="host")
-        if event_type.kind == EventType.Kind.ROUND_ROBIN and not event_type.invitee_picks_host:
+        if event_type.kind == EventType.Kind.ROUND_ROBIN and not event_type.invitee_picks_host and not keep_host:
             raise InvalidInput("host: this event assigns its host; book without choosing one", field="host")
         if event_type.kind == EventType.Kind.COLLECTIVE:
             raise InvalidInput("host: a collective event meets with all its hosts", field="host")
@@ -402,17 +404,18 @@ def invitee_cancel(*, invitee: Invitee, now: datetime, reason: str = "") -> Book
 
 def booking_reschedule(
     *, invitee: Invitee, new_start: datetime, now: datetime, reason: str = "", host: Membership | None = None,
-    by_host: bool = False,
+    by_host: Membership | None = None,
 ) -> Invitee:
     """Move an invitee to `new_start` under the same event type and rules: the old booking is marked
-    rescheduled and the new one links back to it, in one transaction (both or neither).
+    rescheduled and the new one links back to it, in one transaction (both or neither). by_host: the host
+    moves it (from the dashboard); the meeting stays theirs, and the history says who moved it.
 
-    An invitee (by_host=False) is refused inside the cut-off and once the meeting has begun."""
+    An invitee (by_host None) is refused inside the event type's cut-off and once the meeting has begun."""
     reason = clean_text(reason, field="reason", max_length=MAX_REASON, multiline=True)
     old = invitee.booking
     if old.status != Booking.Status.CONFIRMED or invitee.status != Invitee.Status.ACTIVE:
         raise InvalidInput(f"booking {old.uid} is {old.status}; only confirmed bookings can be rescheduled")
-    if not by_host:
+    if by_host is None:
         _check_invitee_may_change(old, now, "rescheduled")
     answers = {a["key"]: a["answer"] for a in invitee.answers or []}
     for q in old.event_type.questions or []:
@@ -429,8 +432,8 @@ def booking_reschedule(
         else:
             locked.status = Booking.Status.RESCHEDULED
             locked.cancel_reason = reason or ""
-            locked.canceled_by = invitee.name
-            locked.canceler_type = "invitee"
+            locked.canceled_by = str(by_host.user) if by_host is not None else invitee.name
+            locked.canceler_type = "host" if by_host is not None else "invitee"
             locked.canceled_at = now
             locked.save(update_fields=["status", "cancel_reason", "canceled_by", "canceler_type", "canceled_at", "updated_at"])
             _release(locked)
@@ -443,7 +446,8 @@ def booking_reschedule(
             ),
             now=now,
             source=old.source if old.source != Booking.Source.SINGLE_USE else Booking.Source.PAGE,
-            host=host,
+            host=host if by_host is None or old.event_type.kind == EventType.Kind.COLLECTIVE else host or old.host,
+            keep_host=by_host is not None,
             duration_minutes=old.duration_minutes,
             location=old.location,
             rescheduled_from=locked if not others else None,

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import dashboard, public
+from . import dashboard, host_reschedule, onboarding, public
 
 SLUG = r"[-a-zA-Z0-9_]+"
 # Only a time (it starts with a 4-digit year) is taken as `start`, so /org/team/sales/demo (no slash) still
@@ -8,7 +8,8 @@ SLUG = r"[-a-zA-Z0-9_]+"
 TIME = r"[0-9]{4}-[^/]+"
 
 urlpatterns = [
-    path("login/", dashboard.login_view, name="login"),
+    path("setup/", onboarding.first_run, name="first_run"),
+    path("login/", onboarding.login_view, name="login"),
     path("logout/", dashboard.logout_view, name="logout"),
     path("dashboard/", dashboard.home, name="dashboard"),
     path("dashboard/event-types/new/", dashboard.event_type_edit, name="event_type_new"),
@@ -23,6 +24,7 @@ urlpatterns = [
     path("dashboard/bookings/", dashboard.booking_list, name="bookings"),
     path("dashboard/bookings/<uuid:uid>/", dashboard.booking_detail, name="booking_detail"),
     path("dashboard/bookings/<uuid:uid>/cancel/", dashboard.booking_cancel, name="booking_cancel"),
+    path("dashboard/bookings/<uuid:uid>/reschedule/", host_reschedule.booking_reschedule, name="booking_reschedule"),
     path("dashboard/invitees/<uuid:uid>/no-show/", dashboard.no_show, name="no_show"),
     path("dashboard/team/", dashboard.team, name="team"),
     path("dashboard/contacts/", dashboard.contact_list, name="contacts"),
