@@ -305,6 +305,7 @@ def _create_locked(
             rescheduled_from=rescheduled_from,
             **tzdata.booked_under(start=start, host_zone=host_zone, invitee_zone=invitee.timezone),
             link=link,
+            created_at=now,
         )
         if rescheduled_from is not None:
             # The same meeting at another time: calendars move the entry they hold (calendar_object.py).
@@ -325,6 +326,7 @@ def _create_locked(
         email=invitee.email,
         timezone=invitee.timezone,
         answers=answers,
+        created_at=now,
     )
     contact_touch(booking=booking, invitee=created, now=now)
     # rescheduling=True: this invitee is moving here from another booking; "booking.rescheduled" follows in

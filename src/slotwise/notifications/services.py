@@ -19,6 +19,7 @@ from django.db.models import Q
 
 from slotwise.bookings import calendar_object
 from slotwise.bookings.models import Booking, Invitee
+from slotwise.core.datefmt import DEFAULT_LOCALE
 from slotwise.core.errors import InvalidInput
 from slotwise.jobs.models import Job
 from slotwise.jobs.services import Defer, cancel_pending, enqueue, handler
@@ -224,7 +225,9 @@ def _host_name(booking: Booking) -> str:
     return user.name or user.email
 
 
-def context_for(*, booking: Booking, invitee: Invitee, zone: str, reason: str = "", previous=None) -> dict:
+def context_for(*, booking: Booking, invitee: Invitee, zone: str, reason: str = "", previous=None,
+                locale: str = DEFAULT_LOCALE) -> dict:
+    """`locale`: the reader's language, for the dates (core.datefmt, the booking page's formatter)."""
     location = booking.location or ""
     ctx = {
         "event_name": booking.event_type.name,
@@ -233,8 +236,8 @@ def context_for(*, booking: Booking, invitee: Invitee, zone: str, reason: str = 
         "invitee_name": invitee.name,
         "invitee_email": invitee.email,
         "invitee_zone": invitee.timezone,
-        "when": format_when(booking.start, booking.end, zone),
-        "when_short": format_when_short(booking.start, zone),
+        "when": format_when(booking.start, booking.end, zone, locale),
+        "when_short": format_when_short(booking.start, zone, locale),
         "zone": zone,
         "location": location,
         "location_kind": booking.location_kind,
@@ -248,7 +251,7 @@ def context_for(*, booking: Booking, invitee: Invitee, zone: str, reason: str = 
     }
     if previous:
         ctx["previous_when"] = format_when(
-            datetime.fromisoformat(previous[0]), datetime.fromisoformat(previous[1]), zone
+            datetime.fromisoformat(previous[0]), datetime.fromisoformat(previous[1]), zone, locale
         )
     return ctx
 

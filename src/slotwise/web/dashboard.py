@@ -743,17 +743,31 @@ def team(request):
 def contact_list(request):
     m = request.membership
     q = request.GET.get("q", "")[:200]
-    rows = contacts.contact_list(organization=m.organization, query=q)[:500]
-    return render(request, "web/dash_contacts.html", {"contacts": rows, "q": q, "nav": "contacts"})
+    rows = contacts.contact_list(organization=m.organization, query=q)
+    if request.GET.get("format") == "csv":
+        from django.http import HttpResponse
+
+        from .contact_pages import contacts_csv
+
+        response = HttpResponse(contacts_csv(rows.iterator(chunk_size=500)), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="contacts-{m.organization.slug}.csv"'
+        return response
+    return render(request, "web/dash_contacts.html", {"contacts": rows[:500], "q": q, "nav": "contacts"})
 
 
 @host_required
 def contact_detail(request, pk):
     m = request.membership
     contact = get_object_or_404(Contact, organization=m.organization, pk=pk)
+    from .contact_pages import timeline
+
+    history = list(booked.invitee_history(organization_id=contact.organization_id, email=contact.email))
+    zone = _host_zone(m)
+    for inv in history:
+        inv.local_when = f"{page.fmt_short_day(inv.booking.start, zone)}, {page.fmt_time(inv.booking.start, zone, '24')}"
     return render(request, "web/dash_contact.html", {
-        "contact": contact,
-        "bookings": booked.invitee_history(organization_id=contact.organization_id, email=contact.email),
-        "timeline": contacts.contact_timeline(contact), "nav": "contacts",
+        "contact": contact, "bookings": history, "zone": zone, "nav": "contacts",
+        "timeline": timeline(contact=contact, events=list(contacts.contact_timeline(contact)), invitees=history,
+                             zone=zone),
     })
 
