@@ -2,7 +2,7 @@
 refuses what the engine does not offer, in words, writing nothing; invitees are bound by cut-offs, hosts not."""
 
 import random
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -136,14 +136,18 @@ def test_round_robin_skips_a_host_out_of_office_and_gives_them_their_turn_back()
     et = f.event_type(team=f.team(org, hosts, tz="Europe/Berlin"), kind="round_robin", duration_minutes=30,
                       invitee_picks_host=False)
     rng = random.Random(4)
-    order = [book(et, U(2026, 3, 3, 8 + n), n, rng=rng).booking.host.slug for n in range(3)]
+
+    def at(start, n):  # booked n minutes after NOW, so "least recently booked" has an order
+        return book(et, start, n, rng=rng, now=NOW + n * timedelta(minutes=1)).booking.host.slug
+
+    order = [at(U(2026, 3, 3, 8 + n), n) for n in range(3)]
     assert sorted(order) == ["a", "b", "c"]
     away = next(h for h in hosts if h.slug == order[0])  # the next in line
     scheduling.out_of_office_add(host=away, first="2026-03-04", last="2026-03-04")
-    wednesday = [book(et, U(2026, 3, 4, 8 + n), 10 + n, rng=rng).booking.host.slug for n in range(2)]
+    wednesday = [at(U(2026, 3, 4, 8 + n), 10 + n) for n in range(2)]
     assert wednesday == order[1:]
     # Back on Thursday: still first in line, not sent to the back.
-    assert book(et, U(2026, 3, 5, 8), 20, rng=rng).booking.host.slug == order[0]
+    assert at(U(2026, 3, 5, 8), 20) == order[0]
 
 
 # --- travel and seasonal hours -----------------------------------------------------------------------------
