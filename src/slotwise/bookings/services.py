@@ -5,7 +5,8 @@ Race-freedom is the database's job, not a check before an insert:
 - SQLite: a trigger that refuses the same overlap, inside a BEGIN IMMEDIATE transaction (settings), so
   writers queue and the engine's check below sees every committed booking.
 Host rows are locked (SELECT ... FOR UPDATE, in id order) before availability is read, so daily limits and
-group seats, which no constraint can express, are decided one booking at a time per host.
+group seats, which no constraint can express, are decided one booking at a time per host. Limits across
+all of a host's event types hold too, since every booking of that host locks the same row.
 """
 
 import random
@@ -21,7 +22,7 @@ from django.db.models import Count, F, Max
 from slotwise import engine
 from slotwise.accounts.models import Membership
 from slotwise.contacts.models import Contact
-from slotwise.core.errors import InvalidInput, NotFound, SlotUnavailable
+from slotwise.core.errors import ChangeClosed, InvalidInput, NotFound, SlotUnavailable
 from slotwise.core.events import publish
 from slotwise.core.text import clean_name, clean_text
 from slotwise.core.timezones import validate_zone
@@ -108,6 +109,29 @@ def _clean_answers(event_type: EventType, given: dict) -> list[dict]:
                    strip=False)
         out.append({"key": key, "question": q.get("label", key), "answer": text})
     return out
+
+
+def change_closed(*, booking: Booking, now: datetime) -> engine.Reason | None:
+    """Why the invitee may no longer cancel or reschedule `booking` (Reason.CUTOFF or STARTED), or None."""
+    hours = booking.event_type.cutoff_hours or 0
+    return engine.change_refusal(start=booking.start, now=now, cutoff=timedelta(hours=hours))
+
+
+def change_closed_message(*, booking: Booking, reason: engine.Reason, action: str = "changed") -> str:
+    """Why, and how to reach the host: the words the cancel and reschedule pages and the API give."""
+    if reason == engine.Reason.STARTED:
+        why = f"This meeting has already started, so it can no longer be {action} here."
+    else:
+        hours = booking.event_type.cutoff_hours
+        why = (f"This meeting starts in less than {hours} hour{'s' if hours != 1 else ''}, "
+               f"so it can no longer be {action} here.")
+    return f"{why} To change it, write to the host at {booking.host.user.email}."
+
+
+def _check_invitee_may_change(booking: Booking, now: datetime, action: str) -> None:
+    reason = change_closed(booking=booking, now=now)
+    if reason is not None:
+        raise ChangeClosed(change_closed_message(booking=booking, reason=reason, action=action), field="booking")
 
 
 def unavailable_message(start: datetime, reasons: list) -> str:
@@ -326,6 +350,8 @@ def booking_cancel(
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
         if booking.status != Booking.Status.CONFIRMED:
             raise InvalidInput(f"booking {booking.uid} is already {booking.status}", field="booking")
+        if canceler_type == "invitee":
+            _check_invitee_may_change(booking, now, "canceled")
         booking.status = Booking.Status.CANCELED
         booking.cancel_reason = reason or ""
         booking.canceled_by = canceled_by
@@ -342,9 +368,13 @@ def booking_cancel(
 
 
 def invitee_cancel(*, invitee: Invitee, now: datetime, reason: str = "") -> Booking:
-    """An invitee leaves. For a group event that frees a seat; the last invitee out cancels the event."""
+    """An invitee leaves. For a group event that frees a seat; the last invitee out cancels the event.
+
+    Refused (ChangeClosed) inside the event type's cut-off and once the meeting has begun; hosts cancel
+    with booking_cancel, which has no cut-off."""
     reason = clean_text(reason, field="reason", max_length=MAX_REASON, multiline=True)
     booking = invitee.booking
+    _check_invitee_may_change(booking, now, "canceled")
     if booking.invitees.filter(status=Invitee.Status.ACTIVE).exclude(pk=invitee.pk).exists():
         with transaction.atomic():
             Invitee.objects.filter(pk=invitee.pk).update(status=Invitee.Status.CANCELED)
@@ -361,11 +391,15 @@ def booking_reschedule(
 ) -> Invitee:
     """Move an invitee to `new_start` under the same event type and rules: the old booking is marked
     rescheduled and the new one links back to it, in one transaction (both or neither). by_host: the host
-    moves it (from the dashboard); the meeting stays theirs, and the history says who moved it."""
+    moves it (from the dashboard); the meeting stays theirs, and the history says who moved it.
+
+    An invitee (by_host None) is refused inside the event type's cut-off and once the meeting has begun."""
     reason = clean_text(reason, field="reason", max_length=MAX_REASON, multiline=True)
     old = invitee.booking
     if old.status != Booking.Status.CONFIRMED or invitee.status != Invitee.Status.ACTIVE:
         raise InvalidInput(f"booking {old.uid} is {old.status}; only confirmed bookings can be rescheduled")
+    if by_host is None:
+        _check_invitee_may_change(old, now, "rescheduled")
     answers = {a["key"]: a["answer"] for a in invitee.answers or []}
     for q in old.event_type.questions or []:
         if q.get("type") == "multiple_choice" and q["key"] in answers:

@@ -21,7 +21,7 @@ from slotwise.core.errors import InvalidInput, SlotwiseError
 from slotwise.core.instants import parse_date, parse_instant
 from slotwise.core.timezones import validate_zone
 from slotwise.scheduling import services as scheduling
-from slotwise.scheduling.models import BusyBlock, EventType
+from slotwise.scheduling.models import WEEKDAYS, BusyBlock, EventType
 from slotwise.scheduling.selectors import parse_ranges
 
 QUESTION_TYPES = ("text", "long_text", "phone", "single_choice", "multiple_choice")
@@ -211,14 +211,71 @@ def _node_at(node: Node, keys: dict[str, Node], field: str, field_keys: dict[str
     return at
 
 
-ORG_KEYS = {"slug", "name", "timezone", "embed_origins"}
-HOST_KEYS = {"email", "name", "slug", "role", "timezone", "weekly", "overrides", "busy", "password"}
+ORG_KEYS = {"slug", "name", "timezone", "embed_origins", "week_start"}
+HOST_KEYS = {
+    "email", "name", "slug", "role", "timezone", "weekly", "overrides", "busy", "password", "limits",
+    "daylight_weekly", "out_of_office", "travel",
+}
+# limits: {day, week, month, day_minutes, week_minutes} -> the model fields (event types and hosts alike).
+LIMIT_KEYS = {
+    "day": "daily_limit", "week": "weekly_limit", "month": "monthly_limit", "day_minutes": "daily_minutes_limit",
+    "week_minutes": "weekly_minutes_limit",
+}
 TEAM_KEYS = {"slug", "name", "timezone", "members"}
 EVENT_KEYS = {
     "slug", "name", "host", "team", "kind", "description", "duration", "durations", "increment", "buffer_before",
     "buffer_after", "min_notice", "window", "daily_limit", "seats", "location", "questions", "active", "secret",
-    "pool", "distribution", "invitee_picks_host", "color",
+    "pool", "distribution", "invitee_picks_host", "color", "limits", "cutoff_hours",
 }
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _via_service(ctx: "Ctx", node: Node, path: str, write, *args, **kwargs):
+    """Run a scheduling service, turning its InvalidInput into this file's error at `node`."""
+    try:
+        return write(*args, **kwargs)
+    except InvalidInput as exc:
+        ctx.fail(node, path, exc.message)
+
+
+def _limits(ctx: "Ctx", node: Node, path: str) -> dict:
+    """A `limits:` mapping, validated by the same rules as the dashboard (scheduling.clean_limits)."""
+    given = ctx.mapping(node, path, set(LIMIT_KEYS))
+    values = {LIMIT_KEYS[k]: plain(v) for k, v in given.items()}
+    return _via_service(ctx, node, path, scheduling.clean_limits, values)
+
+
+def _host_rules(ctx: "Ctx", p: str, h: dict, m: Membership, schedule, hosts_by_email: dict, now: datetime) -> None:
+    """A host's limits, seasonal hours, absences and travel, written through scheduling.services."""
+    if "limits" in h:
+        values = {k: None for k in LIMIT_KEYS.values()} | _limits(ctx, h["limits"], f"{p}.limits")
+        _via_service(ctx, h["limits"], f"{p}.limits", scheduling.host_limits_set, host=m, values=values)
+    if "daylight_weekly" in h:
+        days = ctx.mapping(h["daylight_weekly"], f"{p}.daylight_weekly", set(WEEKDAYS))
+        daylight = {d: ctx.ranges(v, f"{p}.daylight_weekly.{d}") for d, v in days.items()}
+        _via_service(ctx, h["daylight_weekly"], f"{p}.daylight_weekly", scheduling.schedule_seasons_set,
+                     schedule=schedule, daylight=daylight, now=now)
+    if "out_of_office" in h:
+        m.absences.all().delete()
+        for j, n in enumerate(ctx.seq(h["out_of_office"], f"{p}.out_of_office")):
+            ap = f"{p}.out_of_office[{j}]"
+            a = ctx.mapping(n, ap, {"from", "to", "reason", "redirect_to"}, {"from", "to"})
+            mate = None
+            if "redirect_to" in a:
+                mate = hosts_by_email.get(str(a["redirect_to"].value).lower()) or Membership.objects.filter(
+                    organization=m.organization, user__email=str(a["redirect_to"].value).lower()).first()
+                if mate is None:
+                    ctx.fail(a["redirect_to"], f"{ap}.redirect_to", f"{a['redirect_to'].value!r} is not a host here")
+            _via_service(ctx, n, ap, scheduling.out_of_office_add, host=m, first=ctx.day(a["from"], f"{ap}.from"),
+                         last=ctx.day(a["to"], f"{ap}.to"),
+                         reason=ctx.string(a["reason"], f"{ap}.reason") if "reason" in a else "", redirect_to=mate)
+    if "travel" in h:
+        m.stays.all().delete()
+        for j, n in enumerate(ctx.seq(h["travel"], f"{p}.travel")):
+            tp = f"{p}.travel[{j}]"
+            t = ctx.mapping(n, tp, {"timezone", "from", "to"}, {"timezone", "from", "to"})
+            _via_service(ctx, n, tp, scheduling.travel_add, host=m, timezone=ctx.zone(t["timezone"], f"{tp}.timezone"),
+                         first=ctx.day(t["from"], f"{tp}.from"), last=ctx.day(t["to"], f"{tp}.to"))
 
 
 def load_file(path: str | Path, *, now: datetime) -> dict:
@@ -244,11 +301,16 @@ def _apply(ctx: Ctx, top: dict[str, Node], now: datetime) -> dict:
     counts = {"hosts": 0, "teams": 0, "event_types": 0, "busy": 0}
 
     hosts: dict[str, Membership] = {}
+    pending_rules = []
     for i, h_node in enumerate(ctx.seq(top.get("hosts"), "hosts")):
-        m, email, busy = _host(ctx, f"hosts[{i}]", h_node, org, hosts)
+        m, email, busy, h, schedule = _host(ctx, f"hosts[{i}]", h_node, org, hosts)
         hosts[email] = m
+        pending_rules.append((f"hosts[{i}]", h, m, schedule))
         counts["hosts"] += 1
         counts["busy"] += busy
+    # After every host is known: an absence may hand invitees to a host listed further down.
+    for p, h, m, schedule in pending_rules:
+        _host_rules(ctx, p, h, m, schedule, hosts, now)
 
     def member(node: Node, path: str) -> Membership:
         email = str(node.value).lower()
@@ -308,13 +370,16 @@ def _organization(ctx: Ctx, node: Node) -> Organization:
                 ctx.fail(n, p, exc.message.split(": ", 1)[-1])
             values.append(value)
         org.embed_origins = clean_embed_origins(values, field="organization.embed_origins")
+    if "week_start" in o:
+        org.week_start = WEEKDAY_NAMES.index(ctx.choice(o["week_start"], "organization.week_start", WEEKDAY_NAMES))
     org.save()
     return org
 
 
-def _host(ctx: Ctx, p: str, h_node: Node, org: Organization, hosts: dict) -> tuple[Membership, str, int]:
+def _host(ctx: Ctx, p: str, h_node: Node, org: Organization, hosts: dict) -> tuple:
     """One hosts[] entry: the user, membership, default schedule, overrides and busy blocks. Returns the
-    membership, the email, and how many busy blocks were loaded."""
+    membership, the email, how many busy blocks were loaded, the entry's keys and the default schedule
+    (for the rules that need every host first: _host_rules)."""
     h = ctx.mapping(h_node, p, HOST_KEYS, {"email", "timezone"})
     email = ctx.string(h["email"], f"{p}.email", max_len=254).lower()
     if "@" not in email:
@@ -352,7 +417,7 @@ def _host(ctx: Ctx, p: str, h_node: Node, org: Organization, hosts: dict) -> tup
         scheduling.schedule_update(schedule=schedule, timezone=zone, weekly=weekly,
                                    overrides=overrides if overrides is not None else {})
     busy = _busy(ctx, p, h["busy"], org, m) if "busy" in h else 0
-    return m, email, busy
+    return m, email, busy, h, schedule
 
 
 def _busy(ctx: Ctx, p: str, node: Node, org: Organization, m: Membership) -> int:
@@ -406,7 +471,8 @@ EVENT_FIELD_KEYS = {
     "window_days": "window", "window_start": "window", "window_end": "window", "daily_limit": "daily_limit",
     "seats": "seats", "location_kind": "location", "location_value": "location", "questions": "questions",
     "distribution": "distribution", "invitee_picks_host": "invitee_picks_host", "color": "color",
-    "active": "active", "secret": "secret", "owner": "host", "pool": "pool",
+    "active": "active", "secret": "secret", "owner": "host", "pool": "pool", "cutoff_hours": "cutoff_hours",
+    **{field: "limits" for field in LIMIT_KEYS.values() if field != "daily_limit"},
 }
 
 
@@ -457,6 +523,11 @@ def _event_type_fields(ctx: Ctx, p: str, e: dict[str, Node]) -> dict:
         f["duration_options"] = [n.value for n in ctx.seq(e["durations"], f"{p}.durations")]
     if "window" in e:
         f.update(_window(ctx, e["window"], f"{p}.window"))
+    if "limits" in e:
+        given = ctx.mapping(e["limits"], f"{p}.limits", set(LIMIT_KEYS))
+        f.update({LIMIT_KEYS[k]: plain(v) for k, v in given.items() if k != "day" or "daily_limit" not in e})
+    if "cutoff_hours" in e:
+        f["cutoff_hours"] = e["cutoff_hours"].value
     if "location" in e:
         loc = ctx.mapping(e["location"], f"{p}.location", {"kind", "value"}, {"kind"})
         f["location_kind"] = loc["kind"].value
