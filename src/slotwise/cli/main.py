@@ -9,6 +9,7 @@ VERBS = {
     "worker": "work the background job queue (emails, webhooks, reminders, calendar sync)",
     "demo": "create the demo organization (idempotent) and print a login and booking URLs",
     "load": "load FILE: create or update an organization from a YAML or JSON file (see docs/load-format.md)",
+    "export": "export ORG [--out FILE]: write an organization in the load format (load it elsewhere)",
     "availability": "availability ORG/HOST/EVENT --from DATE --to DATE --tz ZONE [--now INSTANT] [--json]",
     "book": "book ORG/HOST/EVENT --start INSTANT --name N --email E --tz ZONE [--now INSTANT]",
     "bench": "bench engine|pages|notify|sync: run a benchmark and print its figures",
