@@ -36,6 +36,5 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"{organization.slug}: {len(rows)} contact(s)")
         for r in rows:
-            who = r["assigned_user"]["email"] if r["assigned_user"] else "no assigned user"
-            self.stdout.write(f"  {r['email']:<32} {r['name'] or '-':<24} {r['bookings']:>3} booking(s)  "
-                              f"assigned to {who}")
+            who = f"assigned to {r['assigned_user']['email']}" if r["assigned_user"] else "no assigned user"
+            self.stdout.write(f"  {r['email']:<32} {r['name'] or '-':<24} {r['bookings']:>3} booking(s)  {who}")
