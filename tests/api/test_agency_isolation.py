@@ -97,3 +97,29 @@ def test_the_cli_token_verb_acts_in_exactly_the_named_account(w):
     with pytest.raises(PermissionDenied, match="entered bakery from its agency and is no longer an owner or admin"):
         membership_for(email="adam@northwind.test", org_slug="bakery")
     assert entered.pk  # the row stays, it only stops acting
+
+
+def test_an_oauth_grant_goes_to_the_account_its_page_named(w, now):
+    """Sam works in two sub-accounts; the consent page says which one, and Allow grants there even when
+    another tab switched accounts in between."""
+    import re
+
+    from django.test import Client
+
+    from slotwise.api.models import OAuthGrant
+    from slotwise.api.oauth import extension_application
+
+    Membership.objects.create(organization=w.dental, user=w.sam.user, slug="sam")
+    app = extension_application()
+    params = {"client_id": app.client_id, "redirect_uri": app.redirect_uris[0], "response_type": "code",
+              "code_challenge": "c" * 43, "code_challenge_method": "S256", "state": "s", "scope": "read"}
+    browser = Client()
+    browser.force_login(w.sam.user)
+    page = browser.get("/oauth/authorize", {**params, "org": "dental"}).content.decode()
+    assert "access to your Slotwise data in Bright Smile Dental" in page
+    form = dict(re.findall(r'name="(\w+)" value="([^"]*)"', page))
+    assert form["org"] == "dental"
+    browser.post("/dashboard/switch/", {"account": "bakery"})  # another tab
+    r = browser.post("/oauth/authorize", {**form, "decision": "allow"})
+    assert r.status_code == 302 and "code=" in r["Location"]
+    assert OAuthGrant.objects.get().membership.organization == w.dental
