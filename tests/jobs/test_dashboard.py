@@ -67,7 +67,7 @@ def test_members_are_refused_and_visitors_sent_to_log_in(client, orgs):
 
 
 def test_retry_only_by_post(client, orgs):
-    admin, *_ , mine, theirs = orgs
+    admin, *_, mine, theirs = orgs
     client.force_login(admin.user)
     assert client.get(f"/dashboard/jobs/{mine.pk}/retry/").status_code == 405
 

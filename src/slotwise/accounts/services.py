@@ -11,6 +11,7 @@ from slotwise.core.errors import Conflict, InvalidInput, NotFound, PermissionDen
 from slotwise.core.timezones import validate_zone
 
 from .models import Membership, Organization
+from .onboarding import RESERVED_SLUGS
 from .selectors import ADMIN_ROLES, current_membership
 
 
@@ -79,13 +80,6 @@ def membership_link_settings(*, membership: Membership, offer_public_page: bool)
 
 
 # --- agencies and sub-accounts (see Organization's docstring, docs/agencies.md) ----------------------------
-
-# First path segments the site itself uses: an organization with one of these slugs would have no booking page.
-RESERVED_SLUGS = frozenset({
-    "admin", "api", "booked", "cancel", "d", "dashboard", "feeds", "healthz", "login", "logout", "oauth",
-    "readyz", "reschedule", "static",
-})
-
 
 def organization_place(*, organization: Organization, is_agency: bool, parent: Organization | None) -> Organization:
     """Make `organization` an agency, a sub-account of `parent`, or neither. One level: an agency has no

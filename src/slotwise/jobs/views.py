@@ -1,33 +1,45 @@
+"""/dashboard/jobs/: the background work of the organization being acted in (accounts.current_membership):
+queue counts, failed jobs with their errors, and a retry. Owners and admins only."""
+
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from slotwise.accounts.decorators import admin_required
+from slotwise.accounts.decorators import membership_required
 from slotwise.core.clock import utc_now
 from slotwise.core.errors import SlotwiseError
 
 from . import selectors, services
 
+STATUS_WORDS = {"pending": "Waiting", "running": "Running", "done": "Done", "failed": "Failed",
+                "canceled": "Cancelled"}
 
-@admin_required
+
+def _admin(request):
+    if not request.membership.is_admin:
+        raise PermissionDenied("Only an organization's owners and admins can see its background jobs.")
+    return request.membership
+
+
+@membership_required
 def failed_jobs(request):
-    """The failed jobs of the one account acted in (the switcher picks it)."""
-    org_ids = [request.membership.organization_id]
+    m = _admin(request)
+    counts = selectors.queue_counts(organization_ids=[m.organization_id])
     return render(request, "jobs/failed.html", {
-        "nav": "jobs",
-        "jobs": selectors.failed_jobs(organization_ids=org_ids),
-        "counts": selectors.queue_counts(organization_ids=org_ids),
-        "organizations": [request.membership.organization],
+        "nav": "jobs", "jobs": selectors.failed_jobs(organization_ids=[m.organization_id]), "counts": counts,
+        "count_words": [(STATUS_WORDS.get(s, s), n) for s, n in counts.items()],
     })
 
 
 @require_POST
-@admin_required
+@membership_required
 def retry_job(request, job_id: int):
+    m = _admin(request)
     try:
-        job = services.retry_for_member(job_id=job_id, membership=request.membership, now=utc_now())
+        job = services.retry_for_member(job_id=job_id, membership=m, now=utc_now())
     except SlotwiseError as exc:
         messages.error(request, exc.message)
-        return redirect("jobs:failed")
-    messages.success(request, f"Job {job.pk} ({job.kind}) will run again now.")
+    else:
+        messages.success(request, f"Job {job.pk} ({job.kind}) will run again now.")
     return redirect("jobs:failed")
