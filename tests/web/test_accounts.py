@@ -70,6 +70,19 @@ def test_an_agency_admin_switches_into_each_sub_account_and_sees_only_its_rows(c
     assert (entered.role, entered.via_agency) == ("admin", True)
 
 
+@pytest.mark.parametrize("path", ["/dashboard/", "/dashboard/links/", "/dashboard/availability/",
+                                  "/dashboard/bookings/", "/dashboard/team/", "/dashboard/contacts/",
+                                  "/dashboard/calendars/", "/dashboard/webhooks/", "/dashboard/jobs/",
+                                  "/dashboard/rules/", "/dashboard/tokens/"])
+def test_an_agency_admin_who_just_entered_a_sub_account_can_open_every_page(client, w, path):
+    """Entering creates a membership with no hours or calendars yet: no page may fail on that."""
+    client.force_login(w.adam.user)
+    switch(client, "bakery")
+    resp = client.get(path)
+    assert resp.status_code == 200, (path, resp.status_code)
+    assert '<option value="bakery" selected>' in resp.content.decode()
+
+
 def test_switching_back_after_a_row_page_lands_on_the_section_not_the_row(client, w):
     client.force_login(w.alice.user)
     switch(client, "bakery")

@@ -24,7 +24,8 @@ def acting_membership(request):
                 return None, {"status": 403, "enter": org,
                               "message": f"You have not entered {org.name} yet. Enter it to act there."}
             return None, {"status": 404, "message": f"There is no account {named!r} that you may enter."}
-        request.session[SESSION_KEY] = membership.organization.slug
+        if request.session.get(SESSION_KEY) != membership.organization.slug:
+            request.session[SESSION_KEY] = membership.organization.slug
         return membership, None
     remembered = request.session.get(SESSION_KEY)
     if remembered:
