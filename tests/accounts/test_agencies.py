@@ -105,8 +105,11 @@ def test_a_taken_web_address_is_a_conflict_and_writes_nothing(w):
 def test_a_sub_account_needs_a_name_and_a_real_zone(w):
     with pytest.raises(InvalidInput, match="Give the sub-account a name"):
         sub_account_create(actor=w.alice, name="  ")
-    with pytest.raises(InvalidInput, match="unknown time zone 'Mars/Olympus'"):
+    with pytest.raises(InvalidInput, match="Unknown time zone 'Mars/Olympus'; choose one from the list"):
         sub_account_create(actor=w.alice, name="Client", timezone="Mars/Olympus")
+    with pytest.raises(InvalidInput, match="The name must not contain a NUL character"):
+        sub_account_create(actor=w.alice, name="Cli\x00ent")
+    assert not Organization.objects.filter(name__startswith="Cli").exists()
 
 
 # --- entering, and who is acting -------------------------------------------------------------------------

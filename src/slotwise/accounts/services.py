@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
+from slotwise.core import text
 from slotwise.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from slotwise.core.timezones import validate_zone
 
@@ -136,8 +137,12 @@ def sub_account_enter(*, user, organization: Organization) -> Membership:
         role = _agency_role(user, organization.parent_id)
         if role is None:
             raise refused
-        created = Membership.objects.create(organization=organization, user=user, role=role, via_agency=True,
-                                            slug=_free_member_slug(organization, user.email))
+        try:
+            with transaction.atomic():
+                created = Membership.objects.create(organization=organization, user=user, role=role,
+                                                    via_agency=True, slug=_free_member_slug(organization, user.email))
+        except IntegrityError:  # entered at the same moment in another tab
+            created = Membership.objects.get(organization=organization, user=user)
     return current_membership(user, membership=created)
 
 
@@ -149,18 +154,20 @@ def sub_account_create(*, actor: Membership, name: str, slug: str = "", timezone
         raise PermissionDenied(f"{agency.name} is not an agency; only agencies have sub-accounts")
     if not actor.is_admin or actor.via_agency:
         raise PermissionDenied("Only the agency's owners and admins create sub-accounts")
-    name = (name or "").strip()
+    name = text.clean_name(name, field="name", label="The name", max_length=200)
     if not name:
         raise InvalidInput("Give the sub-account a name", field="name")
-    if len(name) > 200:
-        raise InvalidInput("The name can have at most 200 characters", field="name")
-    slug = (slug or "").strip().lower() or slugify(name)[:64]
+    slug = text.clean_name(slug, field="slug", label="The web address", max_length=64).lower() or slugify(name)[:64]
     if not slug or slugify(slug) != slug or len(slug) > 64:
         raise InvalidInput(f"{slug!r} cannot be a web address; use lowercase letters, digits and hyphens, such as "
                            f"{slugify(name)[:64] or 'client-co'!r}", field="slug")
     if slug in RESERVED_SLUGS:
         raise InvalidInput(f"{slug!r} is a page of Slotwise itself; choose another web address", field="slug")
-    zone = validate_zone(timezone or agency.timezone, field="timezone")
+    try:
+        zone = validate_zone(timezone or agency.timezone)
+    except InvalidInput:
+        raise InvalidInput(f"Unknown time zone {timezone!r}; choose one from the list, such as Europe/Berlin",
+                           field="timezone") from None
     try:
         with transaction.atomic():
             org = Organization.objects.create(slug=slug, name=name, timezone=zone, parent=agency)
