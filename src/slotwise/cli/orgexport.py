@@ -12,7 +12,6 @@ import yaml
 from slotwise.accounts.models import Membership, Organization
 from slotwise.automation.models import Rule
 from slotwise.calendars.models import CalendarConnection
-from slotwise.core.errors import NotFound
 from slotwise.notifications.models import EmailTemplate, Reminder
 from slotwise.scheduling.models import WEEKDAYS, BusyBlock, EventType
 from slotwise.scheduling.selectors import default_schedule
@@ -23,20 +22,24 @@ from .orgfile import LIMIT_KEYS, WEEKDAY_NAMES
 LIMIT_NAMES = {field: key for key, field in LIMIT_KEYS.items()}
 
 
-def export_text(org_slug: str) -> str:
-    org = Organization.objects.filter(slug=org_slug).first()
-    if org is None:
-        raise NotFound(f"There is no organization {org_slug!r}")
-    return yaml.safe_dump(export_data(org), sort_keys=False, allow_unicode=True, width=120)
+def export_text(org: Organization) -> str:
+    head = f"# {org.name} ({org.slug}), written by `slotwise export`; load it with `slotwise load FILE`.\n"
+    return head + yaml.safe_dump(export_data(org), sort_keys=False, allow_unicode=True, width=120)
 
 
-def export_data(org: Organization) -> dict:
+def export_data(org: Organization, *, nested: bool = False) -> dict:
+    """`org` as a load file's data; an agency with its sub-accounts (each written without sub_account_of,
+    as the agency's file lists them)."""
     out: dict = {"organization": {"slug": org.slug, "name": org.name, "timezone": org.timezone}}
     if org.embed_origins:
         out["organization"]["embed_origins"] = list(org.embed_origins)
     if org.week_start:
         out["organization"]["week_start"] = WEEKDAY_NAMES[org.week_start]
-    members = list(Membership.objects.filter(organization=org).select_related("user").order_by("user__email"))
+    if org.is_agency:
+        out["organization"]["agency"] = True
+    if org.parent_id and not nested:
+        out["organization"]["sub_account_of"] = org.parent.slug
+    members = list(Membership.objects.filter(organization=org).select_related("user").order_by("pk"))
     out["hosts"] = [_host(m) for m in members]
     out["teams"] = [
         {"slug": t.slug, "name": t.name, "timezone": t.timezone,
@@ -55,6 +58,9 @@ def export_data(org: Organization) -> dict:
         .order_by("membership__user__email", "url")]
     out["email_templates"] = sorted((_template(t) for t in EmailTemplate.objects.filter(organization=org)),
                                     key=lambda t: (t["kind"], t.get("event_type", "")))
+    if org.is_agency and not nested:
+        out["sub_accounts"] = [export_data(sub, nested=True) for sub in Organization.objects.filter(parent=org)
+                               .order_by("slug")]
     return {k: v for k, v in out.items() if v or k == "organization"}
 
 
@@ -73,7 +79,7 @@ def _z(instant) -> str:
 
 def _host(m: Membership) -> dict:
     h: dict = {"email": m.user.email, **({"name": m.user.name} if m.user.name else {}), "slug": m.slug,
-               "role": m.role}
+               "role": m.role, **({"from_agency": True} if m.via_agency else {})}
     schedule = default_schedule(m)
     h["timezone"] = schedule.timezone if schedule else m.user.timezone
     if schedule:
@@ -86,7 +92,7 @@ def _host(m: Membership) -> dict:
         if overrides:
             h["overrides"] = overrides
     busy = [
-        {"start": _z(b.start), "end": _z(b.end), "label": b.label} if b.label else [_z(b.start), _z(b.end)]
+        {"start": _z(b.start), "end": _z(b.end), **({"label": b.label} if b.label else {})}
         for b in BusyBlock.objects.filter(membership=m, source="load").order_by("start", "end")
     ]
     if busy:

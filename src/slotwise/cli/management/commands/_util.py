@@ -39,3 +39,19 @@ def run(fn):
         return fn()
     except SlotwiseError as exc:
         raise CommandError(exc.message, returncode=2) from None
+
+
+def organization_from(slug: str):
+    """--org SLUG -> that Organization exactly (a verb acts in one organization, never its sub-accounts)."""
+    from slotwise.accounts.models import Organization
+
+    org = Organization.objects.filter(slug=(slug or "").strip()).first()
+    if org is None:
+        raise NotFound(f"no organization {slug!r}; `slotwise load FILE` creates one")
+    return org
+
+
+def iso(instant) -> str | None:
+    from datetime import UTC
+
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if instant else None
