@@ -57,5 +57,5 @@ def test_preview_says_what_is_wrong_with_a_broken_template(org_et, now):
     org, et = org_et
     with pytest.raises(InvalidInput, match="The subject has a template error"):
         preview(kind=Kind.INVITEE_CONFIRMED, event_type=et, now=now, subject="{% if %}")
-    with pytest.raises(InvalidInput, match="kind: use one of"):
+    with pytest.raises(InvalidInput, match="There is no email called"):
         preview(kind="nonsense", event_type=et, now=now)

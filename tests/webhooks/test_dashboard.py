@@ -41,7 +41,7 @@ def test_a_host_creates_a_webhook_sends_a_sample_and_removes_it(org, receiver):
 @pytest.mark.parametrize(("form", "message"), [
     ({"url": "ftp://example.com/x", "events": ["invitee.created"]}, "is not an http(s) URL"),
     ({"url": "http://10.0.0.7/hook", "events": ["invitee.created"]}, "private"),
-    ({"url": "https://example.com/hook"}, "give at least one of"),
+    ({"url": "https://example.com/hook"}, "Choose at least one event to send"),
     ({"url": "https://example.com/hook", "events": ["invitee.created"], "scope": "organization"},
      "need an organization owner or admin"),
 ])

@@ -29,10 +29,10 @@ def _check_url(url: str, *, field: str, schemes=("http", "https")) -> str:
     parts = urlsplit(url)
     if parts.scheme not in schemes or not parts.netloc:
         raise InvalidInput(
-            f"{field}: {url!r} is not an http(s) URL; paste the full address, e.g. https://…", field=field
+            f"The calendar address {url!r} is not an http(s) URL; paste the full address, e.g. https://…", field=field
         )
     if len(url) > 1000:
-        raise InvalidInput(f"{field}: at most 1000 characters", field=field)
+        raise InvalidInput("The calendar address can be at most 1000 characters", field=field)
     return url
 
 
@@ -58,9 +58,9 @@ def connection_add_caldav(
     try:
         calendars = CalDAV(url, username, password).list_calendars()
     except AdapterError as exc:
-        raise InvalidInput(f"url: could not use this CalDAV account: {exc}", field="url") from None
+        raise InvalidInput(f"Could not use this CalDAV account: {exc}", field="url") from None
     if not calendars:
-        raise InvalidInput("url: no calendars with events were found in this CalDAV account", field="url")
+        raise InvalidInput("No calendars with events were found in this CalDAV account", field="url")
     with transaction.atomic():
         conn = CalendarConnection.objects.create(
             organization_id=membership.organization_id,

@@ -395,7 +395,7 @@ def preview(*, kind: str, event_type, now: datetime, subject: str = "", text: st
     from slotwise.scheduling import selectors as scheduling_selectors
 
     if kind not in Kind.values:
-        raise InvalidInput(f"kind: use one of {Kind.values}", field="kind")
+        raise InvalidInput(f"There is no email called {kind!r}; use one of {', '.join(Kind.values)}", field="kind")
     org = event_type.organization
     host = event_type.owner or next(iter(scheduling_selectors.event_hosts(event_type)), None)
     if host is None:
@@ -431,14 +431,14 @@ def template_save(*, organization, kind: str, event_type=None, subject: str = ""
     from .render import _from_string
 
     if kind not in Kind.values:
-        raise InvalidInput(f"kind: use one of {Kind.values}", field="kind")
+        raise InvalidInput(f"There is no email called {kind!r}; use one of {', '.join(Kind.values)}", field="kind")
     if membership is not None and not membership.is_admin and (event_type is None or event_type.owner_id != membership.pk):
         raise PermissionDenied("only admins can change organization-wide emails or other hosts' event types")
     if event_type is not None and event_type.organization_id != organization.pk:
-        raise InvalidInput("event_type: that event type belongs to another organization", field="event_type")
+        raise InvalidInput("That event type belongs to another organization", field="event_type")
     for field, source, limit in (("subject", subject, 300), ("text", text, 20000), ("html", html, 50000)):
         if len(source) > limit:
-            raise InvalidInput(f"{field}: at most {limit} characters", field=field)
+            raise InvalidInput(f"The {field} can be at most {limit} characters", field=field)
         if source:
             _from_string(source, field)
     lookup = {"organization": organization, "event_type": event_type, "kind": kind}

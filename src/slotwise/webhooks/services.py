@@ -61,11 +61,11 @@ def _check_url(url: str) -> str:
     url = (url or "").strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InvalidInput(f"url: {url!r} is not an http(s) URL", field="url")
+        raise InvalidInput(f"The webhook URL {url!r} is not an http(s) URL", field="url")
     if settings.PRODUCTION and parts.scheme != "https":
-        raise InvalidInput("url: use https so that payloads are not sent in the clear", field="url")
+        raise InvalidInput("Use an https URL so that payloads are not sent in the clear", field="url")
     if len(url) > 500:
-        raise InvalidInput("url: at most 500 characters", field="url")
+        raise InvalidInput("The webhook URL can be at most 500 characters", field="url")
     # Where it points now; delivery checks again, since the name may resolve elsewhere by then.
     return outbound.check_url(url, purpose="Webhook URL", field="url")
 
@@ -76,12 +76,12 @@ def subscription_create(
 ) -> WebhookSubscription:
     url = _check_url(url)
     if not events:
-        raise InvalidInput(f"events: give at least one of {', '.join(EVENTS)}", field="events")
+        raise InvalidInput(f"Choose at least one event to send: {', '.join(EVENTS)}", field="events")
     unknown = [e for e in events if e not in EVENTS]
     if unknown:
-        raise InvalidInput(f"events: {unknown[0]!r} is not one of {', '.join(EVENTS)}", field="events")
+        raise InvalidInput(f"{unknown[0]!r} is not an event; choose from {', '.join(EVENTS)}", field="events")
     if scope not in WebhookSubscription.Scope.values:
-        raise InvalidInput(f"scope: {scope!r} is not one of organization, user", field="scope")
+        raise InvalidInput(f"The scope must be organization or user, not {scope!r}", field="scope")
     if scope == "organization":
         if not creator.is_admin:
             raise PermissionDenied("Organization-scoped webhooks need an organization owner or admin")
@@ -89,11 +89,11 @@ def subscription_create(
     else:
         user = user or creator
         if user.organization_id != organization.pk:
-            raise NotFound("user: no such user in your organization")
+            raise NotFound("There is no such user in your organization")
         if user.pk != creator.pk and not creator.is_admin:
             raise PermissionDenied("Only an organization admin can subscribe to another user's events")
     if signing_key is not None and not 8 <= len(signing_key) <= 200:
-        raise InvalidInput("signing_key: give 8 to 200 characters", field="signing_key")
+        raise InvalidInput("The signing key must be 8 to 200 characters", field="signing_key")
     with transaction.atomic():
         same = WebhookSubscription.objects.select_for_update().filter(
             organization=organization, callback_url=url, scope=scope, user=user, state="active"

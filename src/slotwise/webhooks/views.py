@@ -25,12 +25,6 @@ EVENT_WORDS = {
 }
 
 
-def _for_people(exc: SlotwiseError) -> str:
-    """The service's message without its leading "field: ", which the form shows beside that field."""
-    head, sep, rest = exc.message.partition(": ")
-    return rest if sep and exc.field and head == exc.field else exc.message
-
-
 def _subscription(request, uuid):
     sub = selectors.subscriptions_for(request.membership).filter(uuid=uuid).first()
     if sub is None:
@@ -52,7 +46,7 @@ def index(request):
                 scope=form["scope"], now=utc_now(),
             )
         except SlotwiseError as exc:
-            errors[exc.field or ""] = _for_people(exc)
+            errors[exc.field or ""] = exc.message
         else:
             messages.success(request, "Webhook created. Its signing key is below: verify each delivery with it.")
             return redirect("webhook-detail", uuid=sub.uuid)
