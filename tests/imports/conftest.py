@@ -1,3 +1,6 @@
+import sys
+import types
+
 import pytest
 
 from tests import factories
@@ -25,3 +28,15 @@ def agency(db):
     ana = factories.host(org, "ana", tz="Europe/Berlin", email="ana@northwind.test", role="admin")
     ben = factories.host(org, "ben", tz="Europe/Berlin", email="ben@northwind.test")
     return {"org": org, "ana": ana, "ben": ben}
+
+
+def fake_sync(monkeypatch, **functions) -> None:
+    """Put `functions` in place of engineer "sync"'s imports.sync (delete_synced, handle_webhook), for tests
+    of the connection layer that check what it hands over; sync's own tests cover what those do."""
+    import slotwise.imports
+
+    fake = types.ModuleType("slotwise.imports.sync")
+    for name, fn in functions.items():
+        setattr(fake, name, fn)
+    monkeypatch.setitem(sys.modules, "slotwise.imports.sync", fake)
+    monkeypatch.setattr(slotwise.imports, "sync", fake, raising=False)
