@@ -65,3 +65,13 @@ def polls(monkeypatch) -> list[int]:
 
     fake_sync(monkeypatch, schedule_poll=record)
     return calls
+
+
+@pytest.fixture
+def ana_calendly(calendly):
+    """Ana's Calendly account (an admin of its organization) with a personal "Intro call" and a shared
+    round-robin "Support"."""
+    ana = calendly.user("Ana Lopez", "ana@calendly.test", org=calendly.organization_uri, role="admin")
+    calendly.event_type("Intro call", owner=ana)
+    calendly.event_type("Support", owner=ana, pooling_type="round_robin", team="Support team")
+    return {"ana": ana}

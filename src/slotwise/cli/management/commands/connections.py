@@ -1,4 +1,3 @@
-import json
 import sys
 import uuid
 
@@ -11,7 +10,7 @@ from slotwise.imports import selectors, services
 from slotwise.imports.calendly import CalendlyError
 from slotwise.imports.models import Calendar, Connection
 
-from ._util import now_from, run
+from ._util import dispatch, json_and_now
 
 
 def _iso(dt):
@@ -80,15 +79,10 @@ class Command(BaseCommand):
         remove.add_argument("id")
         remove.add_argument("--delete-synced", action="store_true",
                             help="also delete everything it synced, permanently")
-        for p in (add, listing, cals, select, deselect, sync, remove):
-            p.add_argument("--json", action="store_true", help="print JSON")
-            p.add_argument("--now", help="freeze the clock (ISO instant with Z)")
+        json_and_now(add, listing, cals, select, deselect, sync, remove)
 
     def handle(self, *args, action, **opts):
-        now = now_from(opts["now"])
-        out = run(lambda: getattr(self, f"_{action}")(opts, now))
-        if opts["json"]:
-            self.stdout.write(json.dumps(out, indent=2))
+        dispatch(self, action, opts)
 
     def _say(self, opts, text: str) -> None:
         if not opts["json"]:
