@@ -392,3 +392,15 @@ def test_the_poll_job_syncs_and_queues_the_next_poll_in_five_minutes(fake, world
     assert imported().count() == 1
     nxt = Job.objects.get(kind=POLL_JOB, status=Job.Status.PENDING)
     assert nxt.due_at == fake.now + timedelta(minutes=5)
+
+
+def test_a_starting_worker_queues_a_poll_for_each_live_connection_without_one(fake, world):
+    from slotwise.core.events import publish
+
+    ana = connect(fake, world, "ana", world["intro"])
+    bo = connect(fake, world, "bo")
+    Connection.objects.filter(pk=bo.pk).update(state=Connection.State.REMOVED)
+    publish("worker.started", now=fake.now)
+    publish("worker.started", now=fake.now)
+    assert list(Job.objects.filter(kind=POLL_JOB, status=Job.Status.PENDING).values_list("payload", flat=True)) == [
+        {"connection_id": ana.pk}]

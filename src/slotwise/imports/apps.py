@@ -7,4 +7,8 @@ class ImportsConfig(AppConfig):
     verbose_name = "Imports from other schedulers"
 
     def ready(self):
-        from . import sync  # noqa: F401 - registers the poll job's handler
+        from slotwise.core.events import subscribe
+
+        from . import sync  # registers the poll job's handler
+
+        subscribe("worker.started", lambda *, event, now, **_: sync.poll_all(now=now))

@@ -491,6 +491,15 @@ def run_poll(payload, job) -> None:
             schedule_poll(connection, due_at=due or now + POLL_EVERY)
 
 
-def connections_due(now: datetime):
-    """Live connections (for a worker start or a CLI door to schedule their polls)."""
-    return Connection.objects.filter(Q(state__in=LIVE) | Q(state=Connection.State.STOPPED_FREE_PLAN))
+def poll_all(*, now: datetime) -> int:
+    """Queue a poll for every connection that should be polled and has none pending (a worker starting:
+    the chain of polls survives a queue that was cleared or a poll job that was lost)."""
+    from slotwise.jobs.models import Job
+
+    pending = set(Job.objects.filter(kind=POLL_JOB, status=Job.Status.PENDING).values_list("key", flat=True))
+    n = 0
+    for connection in Connection.objects.filter(Q(state__in=LIVE) | Q(state=Connection.State.STOPPED_FREE_PLAN)):
+        if f"imports-poll:{connection.pk}" not in pending:
+            schedule_poll(connection, due_at=now)
+            n += 1
+    return n
