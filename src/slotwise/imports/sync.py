@@ -8,7 +8,7 @@ connections of one shared calendar, is one appointment. After a permanent deleti
 tombstone (booking null, deleted_at set) and the event is never imported again.
 
 The poll lists the connection's scheduled events starting at or after max(the earliest imported_from, the
-previous successful poll's start). That bound is sound because Calendly books and cancels only meetings
+start of the previous run that read every event). That bound is sound because Calendly books and cancels only meetings
 that have not started: an event created, canceled or rescheduled since the last poll starts after it. An
 event is read again (its invitees) only when its updated_at moved, so a poll with no changes is one list.
 
@@ -27,16 +27,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 
 from slotwise.bookings import imports as appointments
 from slotwise.bookings.imports import ImportOverlap
 from slotwise.bookings.models import Booking
 from slotwise.core.errors import InvalidInput
-from slotwise.jobs.services import backoff, cancel_pending, enqueue, handler
+from slotwise.jobs.services import cancel_pending, enqueue, handler
 from slotwise.scheduling.services import external_event_type
 
-from .calendly import CalendlyAuthError, CalendlyClient, CalendlyError, CalendlyNotFound, CalendlyRateLimited
+from . import services as connection_layer
+from .calendly import CalendlyClient, CalendlyError, CalendlyNotFound
 from .models import Calendar, Connection, ImportedEvent, ImportedInvitee, SyncLogEntry, SyncRun
 from .selectors import deletion_votes
 
@@ -254,48 +255,11 @@ def _process(calendar: Calendar, event: dict, invitees: list[dict], *, now: date
     return False
 
 
-# --- connection states ------------------------------------------------------------------------------------
-
-
-def _set_state(connection: Connection, state: str, detail: str, *, now: datetime, retry_at=None,
-               failed: bool = False) -> None:
-    fields = {"state": state, "state_detail": detail[:500], "retry_at": retry_at}
-    if failed:
-        connection.failures += 1
-        fields["failures"] = connection.failures
-    Connection.objects.filter(pk=connection.pk).exclude(state=Connection.State.REMOVED).update(**fields)
-    for k, v in fields.items():
-        setattr(connection, k, v)
+# --- connection states: the connection layer's helpers (imports/services.py), one wording ----------------
 
 
 def _failed(connection: Connection, exc: CalendlyError, *, now: datetime) -> None:
-    if isinstance(exc, CalendlyAuthError):
-        _set_state(connection, Connection.State.AUTH_FAILED, exc.message, now=now, failed=True)
-        return
-    wait = backoff(connection.failures + 1)
-    if isinstance(exc, CalendlyRateLimited):
-        wait = max(wait, timedelta(seconds=exc.retry_after))
-    _set_state(connection, Connection.State.RETRYING, exc.message, now=now, retry_at=now + wait, failed=True)
-
-
-def _plan_ok(connection: Connection, client: CalendlyClient, *, now: datetime) -> bool:
-    """Each poll checks the plan: the connection layer's check_plan when it is there."""
-    try:
-        from . import services as connection_layer  # the connection layer (imports/services.py)
-    except ImportError:
-        connection_layer = None
-    check = getattr(connection_layer, "check_plan", None)
-    if check is not None:
-        check(connection=connection, now=now)
-        connection.refresh_from_db()
-        return connection.state != Connection.State.STOPPED_FREE_PLAN
-    org = client.organization(connection.account_organization_uri) if connection.account_organization_uri else {}
-    if org.get("stage") == "free" or org.get("plan") in ("free", "basic") and org.get("stage") != "trial":
-        _set_state(connection, Connection.State.STOPPED_FREE_PLAN, FREE_PLAN, now=now)
-        return False
-    if connection.state == Connection.State.STOPPED_FREE_PLAN:
-        _set_state(connection, Connection.State.ACTIVE, "", now=now)
-    return True
+    connection_layer.connection_failed(connection=connection, error=exc, now=now)
 
 
 # --- the poll ---------------------------------------------------------------------------------------------
@@ -330,16 +294,19 @@ def sync_connection(*, connection: Connection, now: datetime, trigger: str = "po
         return finish(f"not synced: the connection is {connection.get_state_display().lower()}")
     calendars = _calendars(connection)
     client = CalendlyClient(connection, now=now)
+    # The previous run that read every event: its start bounds what this one must list (see the top).
+    previous_success = connection.runs.filter(finished_at__isnull=False, total__isnull=False, done=F("total")).order_by(
+        "-started_at").values_list("started_at", flat=True).first()
     try:
-        if not _plan_ok(connection, client, now=now):
-            return finish(FREE_PLAN)
+        # Each poll checks the plan (and records a failure to reach Calendly on the connection).
+        if not connection_layer.check_plan(connection=connection, now=now, client=client):
+            connection.refresh_from_db()
+            return finish(connection.state_detail or FREE_PLAN)
         if not calendars:
-            _set_state(connection, Connection.State.ACTIVE, "", now=now)
-            Connection.objects.filter(pk=connection.pk).update(last_success_at=now, failures=0)
             return finish("no calendars selected")
         since = min(c.imported_from for c in calendars.values())
-        if connection.last_success_at and connection.last_success_at > since:
-            since = connection.last_success_at
+        if previous_success and previous_success > since:
+            since = previous_success
         known = dict(ImportedEvent.objects.filter(organization_id=connection.organization_id,
                                                   calendar_uri__in=list(calendars)).values_list("event_uri",
                                                                                                 "remote_updated_at"))
@@ -370,8 +337,7 @@ def sync_connection(*, connection: Connection, now: datetime, trigger: str = "po
     except CalendlyError as exc:
         _failed(connection, exc, now=now)
         return finish(f"stopped after {run.done} of {run.total or 0}: {exc.message}")
-    Connection.objects.filter(pk=connection.pk, state__in=LIVE).update(
-        state=Connection.State.ACTIVE, state_detail="", retry_at=None, failures=0, last_success_at=now)
+    connection_layer.connection_succeeded(connection=connection, now=now)
     return finish(f"{changed} changed of {run.total} read")
 
 
