@@ -87,7 +87,10 @@ def _host_zone(m: Membership) -> str:
 
 
 def _visible_event_types(m: Membership):
-    qs = EventType.objects.filter(organization=m.organization).select_related("owner__user", "team", "organization")
+    # Imported calendars' event types (external_source) are not ours to edit or book: never listed.
+    qs = EventType.objects.filter(organization=m.organization, external_source="").select_related(
+        "owner__user", "team", "organization"
+    )
     if not m.is_admin:
         qs = qs.filter(Q(owner=m) | Q(team__members=m)).distinct()
     return qs
@@ -561,7 +564,9 @@ def booking_detail(request, uid):
         "previous": b.rescheduled_from, "successor": successor,
         "previous_when": _times(b.rescheduled_from, host_zone) if b.rescheduled_from else None,
         "successor_when": _times(successor, host_zone) if successor else None,
-        "can_cancel": b.status == Booking.Status.CONFIRMED and b.start >= now, "nav": "bookings",
+        "imported": bookings.imported_message(b),
+        "can_cancel": b.status == Booking.Status.CONFIRMED and b.start >= now and b.source != Booking.Source.IMPORT,
+        "nav": "bookings",
     })
 
 

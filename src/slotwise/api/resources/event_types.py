@@ -139,8 +139,9 @@ def event_type_dict(et: EventType) -> dict:
 
 
 def visible_event_types(request):
+    # Imported calendars' event types (external_source) are never-bookable stand-ins: not served.
     return EventType.objects.select_related("organization", "owner__user", "team").filter(
-        organization=request.auth.membership.organization
+        organization=request.auth.membership.organization, external_source=""
     )
 
 
