@@ -14,6 +14,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from slotwise.bookings.models import Booking
+from slotwise.contacts.models import Contact
+from slotwise.core.clock import utc_now
+from slotwise.imports import services, sync
+from slotwise.imports.models import Calendar, Connection, ImportedEvent
+from tests import factories
 from tests.imports.calendly_server import CalendlyPlayingSlotwise
 
 ALL_DAY = {d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
@@ -39,7 +45,7 @@ ORGFILE = {
 
 
 @pytest.fixture(scope="module")
-def calendly(tmp_path_factory):
+def server_one(tmp_path_factory):
     server = CalendlyPlayingSlotwise(tmp_path_factory.mktemp("calendly-server"), ORGFILE).start()
     yield server
     server.stop()
@@ -61,19 +67,139 @@ def utc_iso(dt: datetime) -> str:
     return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def test_server_one_speaks_the_calendly_the_import_reads(calendly):
-    ana = calendly.me("ana@calendly.test")
-    bo = calendly.me("bo@calendly.test")
-    org = calendly.api("GET", ana["current_organization"], as_="ana@calendly.test").json()["resource"]
+def test_server_one_speaks_the_calendly_the_import_reads(server_one):
+    ana = server_one.me("ana@calendly.test")
+    bo = server_one.me("bo@calendly.test")
+    org = server_one.api("GET", ana["current_organization"], as_="ana@calendly.test").json()["resource"]
     assert (org["plan"], org["stage"]) == ("enterprise", "paid")
-    bo_types = calendly.api("GET", "/event_types", as_="bo@calendly.test", params={"user": bo["uri"]}).json()
+    bo_types = server_one.api("GET", "/event_types", as_="bo@calendly.test", params={"user": bo["uri"]}).json()
     assert [(t["slug"], t["pooling_type"]) for t in bo_types["collection"]] == [("support-call", "round_robin")]
-    intro = calendly.event_type("intro", as_="ana@calendly.test")
-    start = calendly.free_start(intro["uri"], as_="ana@calendly.test", after=utc_iso(datetime.now(UTC) + timedelta(days=1)))
-    invitee = calendly.book(intro["uri"], start=start, name="Dee Park", email="dee@example.com", as_="ana@calendly.test",
+    intro = server_one.event_type("intro", as_="ana@calendly.test")
+    start = server_one.free_start(intro["uri"], as_="ana@calendly.test", after=utc_iso(datetime.now(UTC) + timedelta(days=1)))
+    invitee = server_one.book(intro["uri"], start=start, name="Dee Park", email="dee@example.com", as_="ana@calendly.test",
                             answers=[{"question": "Phone", "answer": "+49 30 1234567"}])
-    listed = calendly.api("GET", "/scheduled_events", as_="ana@calendly.test", params={
+    listed = server_one.api("GET", "/scheduled_events", as_="ana@calendly.test", params={
         "user": ana["uri"], "min_start_time": start, "status": "active"}).json()["collection"]
     event = next(e for e in listed if e["uri"] == invitee["event"])
     assert event["event_memberships"][0]["user"] == ana["uri"] and event["created_at"].endswith("Z")
     assert invitee["questions_and_answers"][0]["answer"] == "+49 30 1234567"
+
+
+def _connect(server_one, member, email: str, slugs: tuple[str, ...]) -> Connection:
+    """What the member does on server 2: add a Calendly connection with a personal access token made on
+    server 1, pointed at server 1's API, and choose calendars with consent (which subscribes to webhooks)."""
+    conn = services.connection_add_token(membership=member, token=server_one.tokens[email], api_base=server_one.api_base,
+                                         now=utc_now())
+    services.calendars_refresh(connection=conn, now=utc_now())
+    uris = [server_one.event_type(slug, as_=email)["uri"] for slug in slugs]
+    services.calendars_select(connection=conn, uris=uris, consent=True, now=utc_now())
+    conn.refresh_from_db()
+    return conn
+
+
+@pytest.fixture
+def server_two(live_server, settings, transactional_db):
+    """Server 2: this process's live server, with a sub-account where Ana and Bo (not Cy) are members."""
+    settings.BASE_URL = live_server.url
+    org = factories.org("agency-client", name="Agency client")
+    ana = factories.host(org, "ana", email="ana@calendly.test")
+    bo = factories.host(org, "bo", email="bo@calendly.test")
+    return {"org": org, "ana": ana, "bo": bo}
+
+
+def test_bookings_on_server_one_appear_on_server_two_with_contacts_and_owners(server_one, server_two):
+    ana_email, bo_email = "ana@calendly.test", "bo@calendly.test"
+    before, _ = _booked_before_connecting(server_one)
+    ana = _connect(server_one, server_two["ana"], ana_email, ("intro", "support-call"))
+    bo = _connect(server_one, server_two["bo"], bo_email, ("support-call",))
+    assert ana.webhooks_active and bo.webhooks_active, (ana.state_detail, bo.state_detail)
+    assert set(Calendar.objects.filter(connection=ana, selected=True).values_list("kind", flat=True)) == {
+        "personal", "shared"}
+
+    # Booked on server 1 through its API; server 1's worker sends the signed webhook; server 2 imports it.
+    intro = server_one.event_type("intro", as_=ana_email)
+    later = utc_iso(datetime.now(UTC) + timedelta(days=2))
+    dee = server_one.book(intro["uri"], start=server_one.free_start(intro["uri"], as_=ana_email, after=later),
+                        name="Dee Park", email="dee@example.com", as_=ana_email,
+                        answers=[{"question": "Phone", "answer": "+49 30 1234567"}])
+
+    def intro_arrived():
+        """Dee's intro imported on server 2"""
+        return ImportedEvent.objects.filter(event_uri=dee["event"], booking__isnull=False).first()
+
+    imported = eventually(intro_arrived)
+    booking = Booking.objects.get(pk=imported.booking_id)
+    assert booking.source == Booking.Source.IMPORT and booking.host == server_two["ana"]
+    assert booking.start == datetime.fromisoformat(_event(server_one, dee, ana_email)["start_time"].replace("Z", "+00:00"))
+    contact = Contact.objects.get(organization=server_two["org"], email="dee@example.com")
+    assert (contact.name, contact.owner, contact.phone) == ("Dee Park", server_two["ana"], "+49 30 1234567")
+
+    # Round robin on server 1 picks the host; the owner on server 2 is that host when connected here (Ana, Bo),
+    # else a connected member (Cy is not a member of server 2's sub-account).
+    support = server_one.event_type("support-call", as_=ana_email)
+    guests = []
+    for n in range(3):
+        start = server_one.free_start(support["uri"], as_=ana_email, after=utc_iso(datetime.now(UTC) + timedelta(days=3 + n)))
+        guests.append(server_one.book(support["uri"], start=start, name=f"Guest {n}", email=f"guest{n}@example.com",
+                                    as_=ana_email))
+
+    def all_support_arrived():
+        """the three support calls imported on server 2"""
+        return ImportedEvent.objects.filter(event_uri__in=[g["event"] for g in guests],
+                                            booking__isnull=False).count() == 3
+
+    eventually(all_support_arrived)
+    members = {m.user.email: m for m in (server_two["ana"], server_two["bo"])}
+    for g in guests:
+        event = _event(server_one, g, ana_email)
+        assigned = event["event_memberships"][0]["user_email"]
+        row = ImportedEvent.objects.select_related("booking__host__user").get(event_uri=g["event"])
+        if assigned in members:
+            assert (row.booking.host, row.owner_rule) == (members[assigned], ImportedEvent.OwnerRule.ASSIGNED_HOST)
+        else:
+            assert row.booking.host in members.values() and row.owner_rule == ImportedEvent.OwnerRule.RANDOM_MEMBER
+        assert Contact.objects.get(organization=server_two["org"], email=g["email"]).owner == row.booking.host
+
+    # Cancel on server 1: canceled on server 2.
+    server_one.cancel(dee["event"], as_=ana_email, reason="Double booked")
+
+    def canceled():
+        """Dee's intro canceled on server 2"""
+        return Booking.objects.get(pk=imported.booking_id).status != Booking.Status.CONFIRMED
+
+    eventually(canceled)
+
+    # Reschedule on server 1 (the invitee's reschedule link): moved on server 2.
+    moved = guests[0]
+    new_start = server_one.free_start(support["uri"], as_=ana_email, after=utc_iso(datetime.now(UTC) + timedelta(days=9)))
+    server_one.reschedule(moved, start=new_start)
+    want = datetime.fromisoformat(new_start.replace("Z", "+00:00"))
+
+    def rescheduled():
+        """guest 0's support call at its new time on server 2"""
+        return Booking.objects.filter(organization=server_two["org"], source=Booking.Source.IMPORT, start=want,
+                                      status=Booking.Status.CONFIRMED, invitees__email=moved["email"]).exists()
+
+    eventually(rescheduled)
+
+    # A poll after all that (both connections) changes nothing: one appointment per event, nothing from before.
+    live_before = sorted(Booking.objects.filter(organization=server_two["org"]).values_list("pk", "status", "start"))
+    for conn in (ana, bo):
+        conn.refresh_from_db()
+        sync.sync_connection(connection=conn, now=utc_now())
+    assert sorted(Booking.objects.filter(organization=server_two["org"]).values_list("pk", "status", "start")) == live_before
+    assert not ImportedEvent.objects.filter(event_uri=before).exists()
+
+
+def _booked_before_connecting(server_one):
+    """A booking made on server 1 before anyone connected: never imported."""
+    intro = server_one.event_type("intro", as_="ana@calendly.test")
+    start = server_one.free_start(intro["uri"], as_="ana@calendly.test", after=utc_iso(datetime.now(UTC) + timedelta(days=1)),
+                                skip=3)
+    invitee = server_one.book(intro["uri"], start=start, name="Early Bird", email="early@example.com",
+                            as_="ana@calendly.test")
+    return invitee["event"], invitee
+
+
+def _event(server_one, invitee: dict, as_: str) -> dict:
+    return server_one.api("GET", invitee["event"], as_=as_).json()["resource"]
