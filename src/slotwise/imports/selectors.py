@@ -1,0 +1,59 @@
+"""Reads the doors share: which connections a member sees and acts on, their calendars, log and runs."""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+
+from django.db.models import Q, QuerySet
+
+from slotwise.accounts.models import Membership
+from slotwise.core.errors import NotFound
+
+from .models import Calendar, Connection, SyncLogEntry, SyncRun
+
+LIVE = ~Q(state=Connection.State.REMOVED)
+
+
+def connections(membership: Membership) -> QuerySet[Connection]:
+    """The live connections of the member's sub-account that they may see: their own, or all when admin."""
+    qs = Connection.objects.filter(LIVE, organization_id=membership.organization_id).select_related("membership__user")
+    if not membership.is_admin:
+        qs = qs.filter(membership=membership)
+    return qs.order_by("created_at", "pk")
+
+
+def connection_for(*, membership: Membership, ident) -> Connection:
+    """One of `connections(membership)` by its uuid; NotFound otherwise (never another sub-account's)."""
+    try:
+        key = uuidlib.UUID(str(ident))
+    except ValueError:
+        key = None
+    conn = connections(membership).filter(uuid=key).first() if key else None
+    if conn is None:
+        raise NotFound("No such Calendly connection in this account")
+    return conn
+
+
+def calendars(connection: Connection) -> list[Calendar]:
+    """Personal first, then shared, by name; calendars Calendly no longer lists come last."""
+    rows = Calendar.objects.filter(connection=connection)
+    return sorted(rows, key=lambda c: (c.gone_at is not None, c.kind != Calendar.Kind.PERSONAL, c.name.lower(), c.pk))
+
+
+def log(connection: Connection, *, limit: int = 50) -> list[SyncLogEntry]:
+    return list(SyncLogEntry.objects.filter(connection=connection).order_by("-at", "-id")[:limit])
+
+
+def latest_run(connection: Connection) -> SyncRun | None:
+    return SyncRun.objects.filter(connection=connection).order_by("-started_at", "-pk").first()
+
+
+def progress(run: SyncRun | None) -> dict | None:
+    """A run as people read it: done of total (total unknown until the first page is counted), percent."""
+    if run is None:
+        return None
+    percent = None
+    if run.total:
+        percent = min(100, round(100 * run.done / run.total))
+    return {"run": run, "running": run.finished_at is None, "done": run.done, "total": run.total,
+            "percent": percent, "outcome": run.outcome}
