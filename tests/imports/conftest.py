@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from slotwise.imports import services, sync
+from slotwise.imports import services
 from slotwise.imports.models import Calendar, Connection
 from tests import factories
 from tests.imports.calendly_fake import FakeCalendly
@@ -64,12 +64,16 @@ class World(SimpleNamespace):
         return event, invitees
 
     def poll(self, conn, **kw):
+        from slotwise.imports import sync
+
         conn.refresh_from_db()
         return sync.sync_connection(connection=conn, now=self.now, **kw)
 
     def deliver(self):
         """Hand every queued webhook to the connection its URL names, as the receiving view does after it
         checked the signature (that view has tests of its own: test_bad_input.py and the two-server test)."""
+        from slotwise.imports import sync
+
         sent, self.fake.outbox = self.fake.outbox, []
         for d in sent:
             token = d.url.rstrip("/").rsplit("/", 1)[-1]

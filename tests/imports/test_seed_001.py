@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 
+from slotwise.accounts.models import Membership
 from slotwise.bookings import services as bookings
 from slotwise.bookings.models import Booking
 from slotwise.contacts.models import Contact
@@ -379,12 +380,18 @@ def test_removing_the_connection_with_delete_removes_everything_it_synced_and_re
 
 
 def test_one_calendly_account_per_user_per_sub_account_and_not_shared_across_users(world):
-    world.connect("ana")
-    with pytest.raises(SlotwiseError, match="(?i)already"):
-        world.connect("ana")
+    first = world.connect("ana")
+    # The same account again reconnects it (one connection); a second Calendly account is refused.
+    assert world.connect("ana").pk == first.pk
+    other_account = world.fake.add_user(name="Ana Ruiz", email="ana.private@calendly.test")
+    with pytest.raises(SlotwiseError, match="(?i)already connected"):
+        services.connection_add_token(membership=world.members["ana"],
+                                      token=world.fake.personal_access_token(other_account["uri"]),
+                                      api_base=world.fake.api_base, now=world.now)
+    assert Connection.objects.filter(membership=world.members["ana"], removed_at__isnull=True).count() == 1
     other = factories.org("sub-b", name="Sub B")
     bo_in_b = factories.host(other, "bo-b", email="bo2@agency.test")
-    ana_in_b = factories.host(other, "ana-b", email="ana@agency.test")
+    ana_in_b = Membership.objects.create(organization=other, user=world.members["ana"].user, slug="ana")
     # Bo, in Sub B, with Ana's Calendly account: refused.
     with pytest.raises(SlotwiseError, match="(?i)another user|different user|already connected"):
         services.connection_add_token(membership=bo_in_b, token=world.fake.personal_access_token(world.users["ana"]["uri"]),
