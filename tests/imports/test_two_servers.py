@@ -17,7 +17,9 @@ import pytest
 from slotwise.bookings.models import Booking
 from slotwise.contacts.models import Contact
 from slotwise.core.clock import utc_now
-from slotwise.imports import services, sync
+from slotwise.core.secrets import seal
+from slotwise.imports import services
+from slotwise.imports.calendly import CalendlyClient
 from slotwise.imports.models import Calendar, Connection, ImportedEvent
 from tests import factories
 from tests.imports.calendly_server import CalendlyPlayingSlotwise
@@ -67,22 +69,36 @@ def utc_iso(dt: datetime) -> str:
     return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def test_server_one_speaks_the_calendly_the_import_reads(server_one):
-    ana = server_one.me("ana@calendly.test")
-    bo = server_one.me("bo@calendly.test")
-    org = server_one.api("GET", ana["current_organization"], as_="ana@calendly.test").json()["resource"]
+def test_server_one_speaks_the_calendly_the_import_reads(server_one, db):
+    """The import's own Calendly client, pointed at server 1, reads everything it needs there."""
+    ana_email = "ana@calendly.test"
+
+    def client(email):
+        conn = Connection(api_base=server_one.api_base, method=Connection.Method.TOKEN,
+                          secret=seal({"access_token": server_one.tokens[email]}))
+        return CalendlyClient(conn, now=utc_now())
+
+    ana, bo = client(ana_email).me(), client("bo@calendly.test").me()
+    org = client(ana_email).organization(ana["current_organization"])
     assert (org["plan"], org["stage"]) == ("enterprise", "paid")
-    bo_types = server_one.api("GET", "/event_types", as_="bo@calendly.test", params={"user": bo["uri"]}).json()
-    assert [(t["slug"], t["pooling_type"]) for t in bo_types["collection"]] == [("support-call", "round_robin")]
-    intro = server_one.event_type("intro", as_="ana@calendly.test")
-    start = server_one.free_start(intro["uri"], as_="ana@calendly.test", after=utc_iso(datetime.now(UTC) + timedelta(days=1)))
-    invitee = server_one.book(intro["uri"], start=start, name="Dee Park", email="dee@example.com", as_="ana@calendly.test",
-                            answers=[{"question": "Phone", "answer": "+49 30 1234567"}])
-    listed = server_one.api("GET", "/scheduled_events", as_="ana@calendly.test", params={
-        "user": ana["uri"], "min_start_time": start, "status": "active"}).json()["collection"]
+    [membership] = client(ana_email).organization_memberships(organization=org["uri"], user=ana["uri"])
+    assert membership["role"] == "owner"
+    assert [(t["slug"], t["pooling_type"]) for t in client("bo@calendly.test").event_types(user=bo["uri"])] == [
+        ("support-call", "round_robin")]
+    assert {t["slug"] for t in client(ana_email).event_types(organization=org["uri"])} == {"intro", "support-call"}
+
+    intro = server_one.event_type("intro", as_=ana_email)
+    start = server_one.free_start(intro["uri"], as_=ana_email, after=utc_iso(datetime.now(UTC) + timedelta(days=1)))
+    invitee = server_one.book(intro["uri"], start=start, name="Dee Park", email="dee@example.com", as_=ana_email,
+                              answers=[{"question": "Phone", "answer": "+49 30 1234567"}])
+    since = datetime.fromisoformat(start.replace("Z", "+00:00"))
+    listed = list(client(ana_email).scheduled_events(user=ana["uri"], min_start_time=since, status="active"))
     event = next(e for e in listed if e["uri"] == invitee["event"])
+    assert event == client(ana_email).scheduled_event(invitee["event"])
     assert event["event_memberships"][0]["user"] == ana["uri"] and event["created_at"].endswith("Z")
-    assert invitee["questions_and_answers"][0]["answer"] == "+49 30 1234567"
+    assert list(client(ana_email).scheduled_events(organization=org["uri"], min_start_time=since + timedelta(days=30))) == []
+    [got] = client(ana_email).invitees(invitee["event"])
+    assert (got["email"], got["questions_and_answers"][0]["answer"]) == ("dee@example.com", "+49 30 1234567")
 
 
 def _connect(server_one, member, email: str, slugs: tuple[str, ...]) -> Connection:
@@ -186,6 +202,8 @@ def test_bookings_on_server_one_appear_on_server_two_with_contacts_and_owners(se
     live_before = sorted(Booking.objects.filter(organization=server_two["org"]).values_list("pk", "status", "start"))
     for conn in (ana, bo):
         conn.refresh_from_db()
+        from slotwise.imports import sync
+
         sync.sync_connection(connection=conn, now=utc_now())
     assert sorted(Booking.objects.filter(organization=server_two["org"]).values_list("pk", "status", "start")) == live_before
     assert not ImportedEvent.objects.filter(event_uri=before).exists()
