@@ -1,7 +1,5 @@
 """Connecting a Calendly account, its calendars, the limits, plans, failures, webhooks and removal."""
 
-import sys
-import types
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,6 +12,8 @@ from slotwise.imports.calendly import CalendlyAuthError, CalendlyRateLimited, Ca
 from slotwise.imports.models import Calendar, Connection, SyncLogEntry
 from slotwise.jobs.models import Job
 from tests import factories
+
+from .conftest import fake_sync
 
 
 @pytest.fixture
@@ -328,15 +328,9 @@ def test_a_failure_recorded_after_removal_does_not_bring_the_connection_back(age
 
 
 def _record_deletions(monkeypatch) -> list[int]:
-    """Stands in for engineer "sync"'s imports.sync.delete_synced (its own tests cover what it deletes):
-    here we check that the connection layer asks for it, for the right calendars."""
+    """Which calendars the connection layer asked imports.sync.delete_synced to delete."""
     calls = []
-    fake = types.ModuleType("slotwise.imports.sync")
-    fake.delete_synced = lambda *, calendar, now: calls.append(calendar.pk) or 0
-    monkeypatch.setitem(sys.modules, "slotwise.imports.sync", fake)
-    import slotwise.imports
-
-    monkeypatch.setattr(slotwise.imports, "sync", fake, raising=False)
+    fake_sync(monkeypatch, delete_synced=lambda *, calendar, now: calls.append(calendar.pk) or 0)
     return calls
 
 
