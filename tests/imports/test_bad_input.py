@@ -164,8 +164,8 @@ def test_a_connection_removed_while_a_sync_runs_stops_it_without_half_written_ro
     world.fake.outbox.clear()
     seen = []
 
-    def progress(run):
-        seen.append(run.done)
+    def progress(done, total):
+        seen.append(done)
         if len(seen) == 2:
             services.connection_remove(connection=Connection.objects.get(pk=conn.pk), delete_synced=False,
                                        now=world.now)
@@ -190,8 +190,8 @@ def test_calendly_failing_mid_sync_loses_and_duplicates_nothing_and_the_next_run
     world.fake.outbox.clear()
     calls = []
 
-    def progress(run):
-        calls.append(run.done)
+    def progress(done, total):
+        calls.append(done)
         if len(calls) == 1:
             world.fake.fail_next(50, status=status, retry_after=30)
 

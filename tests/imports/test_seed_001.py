@@ -328,7 +328,7 @@ def test_deselecting_without_delete_keeps_what_was_synced(world):
     assert imported(status=Booking.Status.CONFIRMED).count() == 1
 
 
-def test_a_shared_calendars_appointments_go_only_when_every_connected_member_chose_delete(world):
+def test_a_shared_calendars_appointments_go_only_when_every_connected_member_chose_delete(world, client):
     ana = world.connect("ana", select=("Pairing",))
     bo = world.connect("bo", select=("Pairing",))
     world.tick(minutes=1)
@@ -340,7 +340,11 @@ def test_a_shared_calendars_appointments_go_only_when_every_connected_member_cho
     assert imported().get() == b  # Bo has not chosen: it stays visible
     from slotwise.imports import selectors
 
-    assert selectors.deletion_votes(booking=b) == (1, 2)
+    assert selectors.deletion_votes(world.types["Pairing"]["uri"], world.org.pk) == (1, 2)
+    client.force_login(world.members["bo"].user)
+    page = client.get(f"/dashboard/bookings/{b.uid}/").content.decode()
+    assert "1 of 2 connected members chose to delete" in page
+    assert "change it there" in page  # imported: edited in Calendly, not here
     services.calendar_deselect(connection=bo, uri=world.types["Pairing"]["uri"], delete_synced=True, now=world.now)
     assert not imported().exists()
 
