@@ -57,3 +57,34 @@ def progress(run: SyncRun | None) -> dict | None:
         percent = min(100, round(100 * run.done / run.total))
     return {"run": run, "running": run.finished_at is None, "done": run.done, "total": run.total,
             "percent": percent, "outcome": run.outcome}
+
+
+STATE_WORDS = {
+    Connection.State.PENDING: "Not finished: sign in with Calendly",
+    Connection.State.ACTIVE: "Active",
+    Connection.State.RETRYING: "Retrying",
+    Connection.State.AUTH_FAILED: "Sign-in refused: connect again",
+    Connection.State.STOPPED_FREE_PLAN: "Stopped: the Calendly plan is free",
+    Connection.State.REMOVED: "Removed",
+}
+
+
+def state_words(connection: Connection) -> dict:
+    """The state as the pages and the CLI say it: a label, what it means (state_detail), and whether it is
+    a problem the user should look at."""
+    return {
+        "label": STATE_WORDS.get(connection.state, connection.state), "detail": connection.state_detail,
+        "ok": connection.state == Connection.State.ACTIVE,
+        "sync": ("Near real time: Calendly webhooks, with a poll every few minutes" if connection.webhooks_active
+                 else "Polling every few minutes (Calendly webhooks are not available for this account)"),
+    }
+
+
+POOLING_WORDS = {"round_robin": "round robin", "collective": "collective", "multi_pool": "multi-pool"}
+
+
+def calendar_kind_words(calendar: Calendar) -> str:
+    if calendar.kind == Calendar.Kind.PERSONAL:
+        return "Personal"
+    pooling = POOLING_WORDS.get(calendar.pooling_type)
+    return f"Shared ({pooling})" if pooling else "Shared"
