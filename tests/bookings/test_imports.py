@@ -264,3 +264,22 @@ def test_assigned_user_follows_an_imported_reschedule(org, ana):
     assert owner() == ana
     imported(ana, TUE_10, rescheduled_from=old)
     assert owner() == bo
+
+
+def test_the_contact_page_shows_phone_answers_and_assigned_user(ana):
+    imported(ana, guests=[guest(phone="+49 30 1234567", answers=[{"question": "Topic?", "answer": "Pricing"}])])
+    contact = Contact.objects.get(email="zoe@example.com")
+    client = Client()
+    client.force_login(ana.user)
+    page = client.get(f"/dashboard/contacts/{contact.pk}/").content.decode()
+    assert "+49 30 1234567" in page and "Pricing" in page and "Assigned to Ana" in page and "from Calendly" in page
+
+
+def test_our_cancel_and_reschedule_links_of_an_imported_appointment_say_to_use_calendly(ana):
+    invitee = imported(ana).invitees.get()
+    client = Client()
+    for url in (f"/cancel/{invitee.cancel_token}/", f"/reschedule/{invitee.reschedule_token}/"):
+        resp = client.get(url)
+        assert resp.status_code == 409 and "change it there" in resp.content.decode()
+    assert client.post(f"/cancel/{invitee.cancel_token}/", {"reason": "x"}).status_code == 409
+    assert Booking.objects.get(pk=invitee.booking_id).status == Booking.Status.CONFIRMED

@@ -45,15 +45,50 @@ def agency(db):
 
 
 def fake_sync(monkeypatch, **functions) -> None:
-    """Put `functions` in place of engineer "sync"'s imports.sync (delete_synced, handle_webhook), for tests
-    of the connection layer that check what it hands over; sync's own tests cover what those do."""
+    """Put `functions` in place of those of imports.sync (delete_synced, handle_webhook, schedule_poll), for
+    tests of the connection layer that check what it hands over; sync's own tests cover what those do.
+    Until engineer "sync"'s module is merged, a module with just these (and a schedule_poll that does
+    nothing) stands in for it."""
     import slotwise.imports
 
-    fake = types.ModuleType("slotwise.imports.sync")
+    try:
+        from slotwise.imports import sync as module
+    except ImportError:
+        module = types.ModuleType("slotwise.imports.sync")
+        module.schedule_poll = lambda connection, *, due_at: None
+        monkeypatch.setitem(sys.modules, "slotwise.imports.sync", module)
+        monkeypatch.setattr(slotwise.imports, "sync", module, raising=False)
     for name, fn in functions.items():
-        setattr(fake, name, fn)
-    monkeypatch.setitem(sys.modules, "slotwise.imports.sync", fake)
-    monkeypatch.setattr(slotwise.imports, "sync", fake, raising=False)
+        monkeypatch.setattr(module, name, fn, raising=False)
+
+
+@pytest.fixture
+def polls(monkeypatch) -> list[int]:
+    """Connections the connection layer asked imports.sync.schedule_poll to poll now (recorded, then
+    passed on to the real schedule_poll once there is one)."""
+    calls: list[int] = []
+    try:
+        from slotwise.imports.sync import schedule_poll as real
+    except ImportError:
+        real = None
+
+    def record(connection, *, due_at):
+        calls.append(connection.pk)
+        if real is not None:
+            real(connection, due_at=due_at)
+
+    fake_sync(monkeypatch, schedule_poll=record)
+    return calls
+
+
+@pytest.fixture
+def ana_calendly(calendly):
+    """Ana's Calendly account (an admin of its organization) with a personal "Intro call" and a shared
+    round-robin "Support"."""
+    ana = calendly.user("Ana Lopez", "ana@calendly.test", org=calendly.organization_uri, role="admin")
+    calendly.event_type("Intro call", owner=ana)
+    calendly.event_type("Support", owner=ana, pooling_type="round_robin", team="Support team")
+    return {"ana": ana}
 
 
 ALL_DAY = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}

@@ -10,10 +10,11 @@ from slotwise.core.secrets import unseal
 from slotwise.imports import selectors, services
 from slotwise.imports.calendly import CalendlyAuthError, CalendlyRateLimited, CalendlyUnavailable
 from slotwise.imports.models import Calendar, Connection, SyncLogEntry
-from slotwise.jobs.models import Job
 from tests import factories
 
 from .conftest import fake_sync
+
+pytestmark = pytest.mark.usefixtures("polls")
 
 
 @pytest.fixture
@@ -169,7 +170,7 @@ def test_oauth_without_a_configured_app_says_to_use_a_token(agency, settings, no
 # ---- calendars ---------------------------------------------------------------------------------------
 
 
-def test_choosing_calendars_needs_consent_and_sets_imported_from(agency, calendly, people, now):
+def test_choosing_calendars_needs_consent_and_sets_imported_from(agency, calendly, people, now, polls):
     conn = _connect(agency, calendly, people["ana"], now)
     intro, support = selectors.calendars(conn)
     with pytest.raises(InvalidInput, match="Tick the consent box") as caught:
@@ -179,10 +180,10 @@ def test_choosing_calendars_needs_consent_and_sets_imported_from(agency, calendl
     services.calendars_select(connection=conn, uris=[intro.uri], consent=True, now=later)
     intro.refresh_from_db()
     assert (intro.selected, intro.imported_from, intro.consented_at) == (True, later, later)
+    assert polls == [conn.pk]  # the first sync, at once
     services.calendars_select(connection=conn, uris=[intro.uri, support.uri], consent=True, now=later + timedelta(1))
     intro.refresh_from_db()
     assert intro.imported_from == later  # still selected: its instant stays
-    assert Job.objects.filter(kind=services.POLL_JOB, payload__connection=conn.pk).exists()
 
 
 def test_a_calendar_is_named_by_uri_uuid_or_slug(agency, calendly, people, now):

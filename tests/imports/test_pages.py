@@ -11,14 +11,12 @@ from slotwise.imports.models import Calendar, Connection, SyncLogEntry, SyncRun
 
 from .conftest import fake_sync
 
+pytestmark = pytest.mark.usefixtures("polls")
+
 
 @pytest.fixture
-def people(calendly):
-    org = calendly.organization_uri
-    ana = calendly.user("Ana Lopez", "ana@calendly.test", org=org, role="admin")
-    calendly.event_type("Intro call", owner=ana)
-    calendly.event_type("Support", owner=ana, pooling_type="round_robin", team="Support team")
-    return {"ana": ana}
+def people(ana_calendly):
+    return ana_calendly
 
 
 @pytest.fixture
@@ -160,13 +158,11 @@ def test_a_stopped_connection_says_why(web, agency, calendly, people, now):
     assert "Stopped: the Calendly plan is free" in text and "stopped: the Calendly plan is free" in text
 
 
-def test_sync_now_queues_a_poll(web, agency, calendly, people, now):
-    from slotwise.jobs.models import Job
-
+def test_sync_now_queues_a_poll(web, agency, calendly, people, now, polls):
     conn = _connected(agency, calendly, people, now)
     resp = web.post(f"/dashboard/connections/{conn.uuid}/sync/", follow=True)
     assert "Sync queued" in _text(resp)
-    assert Job.objects.filter(kind=services.POLL_JOB, payload__trigger="manual").count() == 1
+    assert polls == [conn.pk]
 
 
 def test_another_members_connection_is_not_found(agency, calendly, people, now):

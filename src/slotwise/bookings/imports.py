@@ -25,7 +25,7 @@ from slotwise.scheduling.models import EventType
 
 from . import calendar_object, tzdata
 from .models import Booking, BookingHost, Invitee
-from .services import MAX_ANSWER, MAX_NAME, MAX_REASON, cancel_any, contact_refresh, contact_touch
+from .services import MAX_ANSWER, MAX_NAME, MAX_REASON, cancel_any, contact_refresh, contact_touch, lock_hosts
 
 
 class ImportOverlap(SlotUnavailable):
@@ -125,6 +125,9 @@ def appointment_import(
     location = (location or "")[:500]
     try:
         with transaction.atomic():
+            # The host's row first, as booking_create takes it: writers of one host's time queue there
+            # instead of meeting (and deadlocking) inside the exclusion constraint.
+            lock_hosts([host])
             old, moving = None, False
             if rescheduled_from is not None:
                 # Over there a reschedule is a cancel (rescheduled) and a new invitee, delivered in either
@@ -193,6 +196,7 @@ def appointment_update(*, booking: Booking, start: datetime, end: datetime, now:
         return booking
     try:
         with transaction.atomic():
+            lock_hosts([booking.host])
             booking = Booking.objects.select_for_update().get(pk=booking.pk)
             booking.start, booking.end = start, end
             booking.duration_minutes = max(1, math.ceil((end - start).total_seconds() / 60))

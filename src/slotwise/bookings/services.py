@@ -128,7 +128,7 @@ def unavailable_message(start: datetime, reasons: list) -> str:
     return f"{start:%Y-%m-%dT%H:%M:%SZ} cannot be booked: {said}. Pick one of the times offered."
 
 
-def _lock_hosts(hosts: list[Membership]) -> None:
+def lock_hosts(hosts: list[Membership]) -> None:
     # In id order, so two bookings that need the same hosts never wait on each other in a cycle.
     list(Membership.objects.select_for_update().filter(pk__in=[h.pk for h in hosts]).order_by("pk").values("pk"))
 
@@ -220,7 +220,7 @@ def _create_locked(
         answers = [*answers, *links.prefill_answers(link)]
         source = Booking.Source.SINGLE_USE
 
-    _lock_hosts(hosts)
+    lock_hosts(hosts)
     duration = duration_minutes or event_type.duration_minutes
     inputs = availability.host_inputs(
         event_type, hosts, start=start, end=start + timedelta(minutes=duration), duration_minutes=duration

@@ -41,7 +41,6 @@ from .models import Calendar, Connection, SyncLogEntry
 from .selectors import LIVE
 
 WEBHOOK_EVENTS = ["invitee.created", "invitee.canceled"]
-POLL_JOB = "imports.poll"  # engineer "sync"'s job kind: polls one connection and re-enqueues itself
 OAUTH_PENDING_FOR = timedelta(minutes=30)
 FREE_PLAN = "stopped: the Calendly plan is free"
 FREE_PLAN_REFUSED = (
@@ -335,6 +334,8 @@ def _refresh_after_connect(conn: Connection, now: datetime) -> None:
         calendars_refresh(connection=conn, now=now)
     except CalendlyError:
         pass  # recorded on the connection by calendars_refresh; the page says so and offers a retry
+    if conn.calendars.filter(selected=True).exists():  # a reconnect: the polls stopped at AUTH_FAILED
+        _schedule_poll(conn, now)
 
 
 # ---- calendars ----------------------------------------------------------------------------------------
@@ -436,16 +437,22 @@ def calendars_select(*, connection: Connection, uris: list[str], consent: bool, 
             )
             _log(connection, SyncLogEntry.Action.UPDATED, now,
                  f"Calendar {row.name} selected: events created from now on are imported")
-        jobs.enqueue(POLL_JOB, {"connection": connection.pk, "trigger": "first"}, due_at=now,
-                     key=f"imports:{connection.uuid}", organization_id=connection.organization_id)
     webhooks_subscribe(connection=connection, now=now)
+    _schedule_poll(connection, now)
     return list(Calendar.objects.filter(connection=connection, selected=True).order_by("name"))
 
 
 def _delete_synced(calendar: Calendar, now: datetime) -> int:
-    from . import sync  # engineer "sync"'s module: deletes once every connected member chose to
+    from . import sync  # deletes once every member who connected the calendar chose to
 
     return sync.delete_synced(calendar=calendar, now=now)
+
+
+def _schedule_poll(connection: Connection, now: datetime) -> None:
+    """A poll due now (the first sync, "Sync now", a reconnect): imports.sync keeps one pending per connection."""
+    from . import sync
+
+    sync.schedule_poll(connection, due_at=now)
 
 
 def calendar_deselect(*, connection: Connection, uri: str, delete_synced: bool, now: datetime) -> int:
@@ -487,7 +494,6 @@ def connection_remove(*, connection: Connection, delete_synced: bool, now: datet
         Calendar.objects.filter(connection=connection, selected=True).update(selected=False, deselected_at=now)
         if delete_synced:
             Calendar.objects.filter(connection=connection).update(delete_chosen_at=now)
-        jobs.cancel_pending(f"imports:{connection.uuid}")
         _log(connection, SyncLogEntry.Action.UPDATED, now, "Connection removed")
     connection.refresh_from_db()
     deleted = 0
@@ -500,10 +506,9 @@ def connection_remove(*, connection: Connection, delete_synced: bool, now: datet
 
 
 def sync_requested(*, connection: Connection, now: datetime) -> None:
-    """"Sync now": a poll due at once (the poll job is engineer "sync"'s imports.poll)."""
+    """"Sync now": a poll due at once."""
     _live(connection)
-    jobs.enqueue(POLL_JOB, {"connection": connection.pk, "trigger": "manual"}, due_at=now,
-                 key=f"imports:{connection.uuid}", organization_id=connection.organization_id)
+    _schedule_poll(connection, now)
 
 
 # ---- webhooks -----------------------------------------------------------------------------------------

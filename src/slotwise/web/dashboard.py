@@ -30,6 +30,7 @@ from slotwise.core.clock import utc_now
 from slotwise.core.errors import InvalidInput, SlotwiseError
 from slotwise.core.instants import parse_date
 from slotwise.core.timezones import all_zones
+from slotwise.imports import selectors as imported
 from slotwise.scheduling import selectors
 from slotwise.scheduling import services as scheduling
 from slotwise.scheduling.models import WEEKDAYS, AvailabilitySchedule, EventType, PoolHost
@@ -563,7 +564,7 @@ def booking_detail(request, uid):
         "previous": b.rescheduled_from, "successor": successor,
         "previous_when": _times(b.rescheduled_from, host_zone) if b.rescheduled_from else None,
         "successor_when": _times(successor, host_zone) if successor else None,
-        "imported": bookings.imported_message(b),
+        "imported": bookings.imported_message(b), "deletion_votes": imported.deletion_notice(b),
         "can_cancel": b.status == Booking.Status.CONFIRMED and b.start >= now and b.source != Booking.Source.IMPORT,
         "nav": "bookings",
     })
