@@ -448,3 +448,17 @@ def test_phone_and_answers_are_kept_on_the_appointment_and_the_contact(world):
     contact = Contact.objects.get(email="gil@example.com")
     assert contact.name == "Gil Ortega" and contact.phone == "+1 555 0100"
     assert [(a["question"], a["answer"]) for a in contact.answers][:2] == answers[:2]
+
+
+def test_a_phone_given_only_as_an_answer_to_a_phone_question_is_the_contacts_phone(world):
+    """Calendly's phone custom questions come back as questions and answers, not as text_reminder_number."""
+    conn = world.connect("ana", select=("Intro",))
+    world.tick(minutes=1)
+    world.book("Intro", guests=[{"name": "Gil Ortega", "email": "gil@example.com", "questions_and_answers": [
+        {"question": "Phone", "answer": "+49 30 1234567", "position": 0},
+        {"question": "How many people?", "answer": "12", "position": 1}]}])
+    world.poll(conn)
+    contact = Contact.objects.get(email="gil@example.com")
+    assert contact.phone == "+49 30 1234567"
+    assert [(a["question"], a["answer"]) for a in imported().get().invitees.get().answers] == [
+        ("Phone", "+49 30 1234567"), ("How many people?", "12")]
