@@ -8,7 +8,6 @@ reschedule through the invitee's reschedule page (the reschedule_url Calendly gi
 
 import json
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -149,14 +148,11 @@ class CalendlyPlayingSlotwise:
 
     def reschedule(self, invitee: dict, *, start: str) -> None:
         """What the invitee does with the reschedule link: open it on the new time, confirm."""
-        s = requests.Session()
-        page = s.get(invitee["reschedule_url"], params={"start": start}, timeout=30)
-        assert page.status_code == 200, page.text[:500]
-        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-        r = s.post(invitee["reschedule_url"], data={
-            "csrfmiddlewaretoken": csrf, "start": start, "name": invitee["name"], "email": invitee["email"],
-            "tz": invitee["timezone"], "browser_tz": invitee["timezone"], "confirmed": "1"},
-            headers={"Referer": invitee["reschedule_url"]}, timeout=30)
+        page = requests.get(invitee["reschedule_url"], params={"start": start}, timeout=30)
+        assert page.status_code == 200 and 'id="booking-form"' in page.text, page.text[:500]
+        r = requests.post(invitee["reschedule_url"], data={  # the public booking form (CSRF-exempt, as embeds need)
+            "start": start, "name": invitee["name"], "email": invitee["email"],
+            "tz": invitee["timezone"], "browser_tz": invitee["timezone"], "confirmed": "1"}, timeout=30)
         assert r.status_code == 200 and "/booked/" in r.url, r.text[:2000]
 
     def invitees(self, event_uri: str, *, as_: str) -> list[dict]:
