@@ -15,12 +15,8 @@ pytestmark = pytest.mark.usefixtures("polls")
 
 
 @pytest.fixture
-def people(calendly):
-    org = calendly.organization_uri
-    ana = calendly.user("Ana Lopez", "ana@calendly.test", org=org, role="admin")
-    calendly.event_type("Intro call", owner=ana)
-    calendly.event_type("Support", owner=ana, pooling_type="round_robin", team="Support team")
-    return {"ana": ana}
+def people(ana_calendly):
+    return ana_calendly
 
 
 @pytest.fixture

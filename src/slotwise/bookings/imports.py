@@ -78,7 +78,7 @@ def _clean_guest(guest: dict) -> dict:
         if question and answer:
             answers.append({"key": f"q{n + 1}", "question": question[:MAX_NAME], "answer": answer[:MAX_ANSWER]})
     phone = clean_name(guest.get("phone") or "", field="phone", max_length=None)[:64]
-    if phone:
+    if phone and all(a["answer"] != phone for a in answers):  # not when it came from a phone question
         answers.append({"key": "phone", "question": "Phone number", "answer": phone})
     return {
         "name": name, "email": email, "timezone": zone, "phone": phone, "answers": answers,

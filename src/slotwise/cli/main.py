@@ -14,6 +14,9 @@ VERBS = {
     "bench": "bench engine|pages|notify|sync: run a benchmark and print its figures",
     "tzdata": "tzdata check [--json] [--now INSTANT]: bookings whose local time a time-zone rule change moved",
     "link": "link create ORG/HOST/EVENT [--expires 7d] [--name N] [--email E] [--ref R]; link list ORG; link revoke UUID",
+    "connections": "connections add calendly --org ORG --user EMAIL (--token T | --oauth) [--api-base URL]; "
+                   "connections list --org ORG | calendars ID | select ID CAL... | deselect ID CAL... "
+                   "[--delete-synced] | sync ID | remove ID [--delete-synced]: import a Calendly account",
     "token": "token create --email EMAIL [--scope read|write]; token revoke PREFIX",
     "createsuperuser": "create an operator account for /admin/",
     "manage": "manage COMMAND ...: any Django management command",

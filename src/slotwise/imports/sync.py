@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -95,13 +96,29 @@ def _owner(calendar: Calendar, event: dict, rng: random.Random) -> tuple:
 # --- one remote event -------------------------------------------------------------------------------------
 
 
+PHONE_QUESTION = re.compile(r"\b(phone|mobile|cell|telephone|tel)\b", re.IGNORECASE)
+PHONE_ANSWER = re.compile(r"^\+?[\d\s().\-/]{6,40}$")
+
+
+def _phone(invitee: dict, answers: list[dict]) -> str:
+    """The number Calendly keeps for text reminders, else the answer to a phone question (Calendly's phone
+    custom questions come back as plain questions and answers)."""
+    if invitee.get("text_reminder_number"):
+        return str(invitee["text_reminder_number"])
+    for qa in answers:
+        answer = str(qa.get("answer") or "").strip()
+        if PHONE_QUESTION.search(str(qa.get("question") or "")) and PHONE_ANSWER.match(answer):
+            return answer
+    return ""
+
+
 def _guest(invitee: dict) -> dict:
+    answers = [{"question": qa.get("question"), "answer": qa.get("answer")}
+               for qa in sorted(invitee.get("questions_and_answers") or [], key=lambda q: q.get("position", 0))]
     return {
         "name": invitee.get("name") or "", "email": invitee.get("email") or "",
         "first_name": invitee.get("first_name") or "", "last_name": invitee.get("last_name") or "",
-        "timezone": invitee.get("timezone") or "", "phone": invitee.get("text_reminder_number") or "",
-        "answers": [{"question": qa.get("question"), "answer": qa.get("answer")}
-                    for qa in sorted(invitee.get("questions_and_answers") or [], key=lambda q: q.get("position", 0))],
+        "timezone": invitee.get("timezone") or "", "phone": _phone(invitee, answers), "answers": answers,
     }
 
 

@@ -39,3 +39,20 @@ def run(fn):
         return fn()
     except SlotwiseError as exc:
         raise CommandError(exc.message, returncode=2) from None
+
+
+def json_and_now(*parsers) -> None:
+    """The two options every sub-verb takes."""
+    for p in parsers:
+        p.add_argument("--json", action="store_true", help="print JSON")
+        p.add_argument("--now", help="freeze the clock (ISO instant with Z)")
+
+
+def dispatch(command, action: str, opts: dict) -> None:
+    """Run `command._<action>(opts, now)` under run(); print what it returns as JSON with --json."""
+    import json
+
+    now = now_from(opts["now"])
+    out = run(lambda: getattr(command, f"_{action}")(opts, now))
+    if opts["json"]:
+        command.stdout.write(json.dumps(out, indent=2))

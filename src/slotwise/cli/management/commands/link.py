@@ -1,4 +1,3 @@
-import json
 import re
 
 from django.conf import settings
@@ -9,7 +8,7 @@ from slotwise.bookings import links
 from slotwise.bookings.models import SingleUseLink
 from slotwise.core.errors import InvalidInput, NotFound
 
-from ._util import event_from_path, now_from, run
+from ._util import dispatch, event_from_path, json_and_now
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
@@ -51,15 +50,10 @@ class Command(BaseCommand):
         revoke = sub.add_parser("revoke", help="revoke a link: it books nothing any more")
         revoke.add_argument("link", help="the link's uuid, or its URL")
         revoke.add_argument("--by", help="who revokes (email); default: the operator")
-        for p in (create, listing, revoke):
-            p.add_argument("--json", action="store_true", help="print JSON")
-            p.add_argument("--now", help="freeze the clock (ISO instant with Z)")
+        json_and_now(create, listing, revoke)
 
     def handle(self, *args, action, **opts):
-        now = now_from(opts["now"])
-        out = run(lambda: getattr(self, f"_{action}")(opts, now))
-        if opts["json"]:
-            self.stdout.write(json.dumps(out, indent=2))
+        dispatch(self, action, opts)
 
     def _member(self, email, organization):
         if not email:
