@@ -2,7 +2,7 @@
 changes (goal <= 1 s), and webhook delivery to a visible appointment (goal p99 <= 2 s).
 
 Runs in a child process with its own temporary SQLite database (or --database-url), never the configured
-one, against a Calendly stand-in on 127.0.0.1 (bench/calendly.py) over real HTTP. The first sync is
+one, against a Calendly stand-in on 127.0.0.1 (bench/_calendly.py) over real HTTP. The first sync is
 imports.sync.sync_connection for each of the 20 connections, one after another, as the poll job runs them.
 A webhook delivery is timed from the signed POST to /hooks/calendly/<token>/ (the real view, in process)
 until the appointment is readable from a fresh query, as the dashboard would read it.
@@ -70,7 +70,7 @@ def _run(args) -> int:
     from django.test import Client
 
     from slotwise.accounts.models import Membership, Organization, User
-    from slotwise.bench.calendly import BenchCalendly
+    from slotwise.bench._calendly import BenchCalendly
     from slotwise.bookings.models import Booking
     from slotwise.core import signing
     from slotwise.core.clock import utc_now
