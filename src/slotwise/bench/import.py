@@ -68,6 +68,7 @@ def _run(args) -> int:
 
     call_command("migrate", verbosity=0)
     from django.test import Client
+    from django.urls import resolve
 
     from slotwise.accounts.models import Membership, Organization, User
     from slotwise.bench._calendly import BenchCalendly
@@ -109,16 +110,19 @@ def _run(args) -> int:
     db = os.environ.get("DATABASE_URL", "").split(":", 1)[0]
     print(f"slotwise bench import   ({args.users} users, {per_user * args.users} events, database {db})")
 
-    first, t_all = [], time.perf_counter()
+    first, t_all, cpu = [], time.perf_counter(), time.process_time()
     for conn, _, _ in conns:
         t = time.perf_counter()
         run = sync_connection(connection=conn, now=now)
         first.append(time.perf_counter() - t)
         if run.done != per_user:
             raise SystemExit(f"first sync of {conn} stopped: {run.outcome}")
-    total = time.perf_counter() - t_all
+    total, cpu = time.perf_counter() - t_all, time.process_time() - cpu
     imported = Booking.objects.filter(source=Booking.Source.IMPORT).count()
-    print(f"  first sync, all users: {total:.2f} s for {imported} appointments   (goal <= {GOALS['first']:.0f} s)")
+    # CPU time beside the wall clock: on a shared machine the wall clock also counts other processes' turns
+    # (this process's CPU includes the Calendly stand-in's threads, which serve its requests).
+    print(f"  first sync, all users: {total:.2f} s wall, {cpu:.2f} s CPU for {imported} appointments   "
+          f"(goal <= {GOALS['first']:.0f} s; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
     print(_line("first sync, per user", first, "-"))
 
     polls = []
@@ -132,7 +136,7 @@ def _run(args) -> int:
     print(_line("poll with no changes, per user", polls, f"<= {GOALS['poll']:.0f} s"))
 
     client, hooks = Client(HTTP_HOST="127.0.0.1"), []
-    client.get("/")  # load the URL configuration and views once, as a running server has
+    resolve(f"/hooks/calendly/{conns[0][0].hook_token}/")  # load the URLs and views once, as a server has
     for i in range(args.webhooks):
         conn, remote, et_uri = conns[i % len(conns)]
         event, invitee = fake.add_event(user=remote, event_type=et_uri, start=now + timedelta(days=40, hours=i),

@@ -152,6 +152,23 @@ def _previous_booking(org_id: int, invitee: dict) -> Booking | None:
     return row.event.booking if row and row.event.booking_id else None
 
 
+def _imported_event(org: int, event_uri: str, calendar: Calendar, now: datetime) -> tuple[ImportedEvent, bool]:
+    """The event's row, locked, and whether it is new. Two imports of one event at once (webhook and poll)
+    meet at the unique (organization, event_uri): the second waits for the first and takes its row."""
+    rows = ImportedEvent.objects.select_for_update(of=("self",)).select_related("booking")
+    ie = rows.filter(organization_id=org, event_uri=event_uri).first()
+    if ie is not None:
+        return ie, False
+    try:
+        with transaction.atomic():
+            return ImportedEvent.objects.create(
+                organization_id=org, event_uri=event_uri, calendar_uri=calendar.uri,
+                shared=calendar.kind == Calendar.Kind.SHARED, owner_rule=ImportedEvent.OwnerRule.CONNECTED_USER,
+                imported_at=now), True
+    except IntegrityError:
+        return rows.get(organization_id=org, event_uri=event_uri), False
+
+
 def _apply(calendar: Calendar, event: dict, invitees: list[dict], *, now: datetime, rng: random.Random,
            types: dict) -> bool:
     """Make our appointment match the remote event and these of its invitees. Idempotent; True if it
@@ -160,15 +177,10 @@ def _apply(calendar: Calendar, event: dict, invitees: list[dict], *, now: dateti
     org = connection.organization_id
     event_uri = event["uri"]
     with transaction.atomic():
-        ie, created = ImportedEvent.objects.get_or_create(
-            organization_id=org, event_uri=event_uri,
-            defaults={"calendar_uri": calendar.uri, "shared": calendar.kind == Calendar.Kind.SHARED,
-                      "owner_rule": ImportedEvent.OwnerRule.CONNECTED_USER, "imported_at": now},
-        )
-        ie = ImportedEvent.objects.select_for_update(of=("self",)).select_related("booking").get(pk=ie.pk)
+        ie, created = _imported_event(org, event_uri, calendar, now)
         if ie.deleted_at is not None:
             return False  # deleted for good: never again
-        known = {r.invitee_uri: r for r in ie.invitees.select_related("invitee")}
+        known = {} if created else {r.invitee_uri: r for r in ie.invitees.select_related("invitee")}
         changed = False
         active = [i for i in invitees if i.get("status", "active") == "active" and i["uri"] not in known]
         for inv in [i for i in active if not i.get("email")]:
