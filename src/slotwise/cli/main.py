@@ -17,6 +17,8 @@ VERBS = {
     "connections": "connections add calendly --org ORG --user EMAIL (--token T | --oauth) [--api-base URL]; "
                    "connections list --org ORG | calendars ID | select ID CAL... | deselect ID CAL... "
                    "[--delete-synced] | sync ID | remove ID [--delete-synced]: import a Calendly account",
+    "contacts": "contacts list --org ORG [--search TEXT] [--json]: contacts with their assigned user",
+    "bookings": "bookings list --org ORG [--source import] [--status S] [--json]: appointments by start",
     "token": "token create --email EMAIL [--scope read|write]; token revoke PREFIX",
     "createsuperuser": "create an operator account for /admin/",
     "manage": "manage COMMAND ...: any Django management command",
