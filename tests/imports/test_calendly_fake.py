@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from slotwise.core import outbound
-from slotwise.webhooks.services import verify
+from slotwise.core.signing import verify
 from tests.imports.calendly_fake import FakeCalendly
 
 REQUIRED = {

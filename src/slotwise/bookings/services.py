@@ -304,23 +304,20 @@ def _create_locked(
     return created
 
 
-def contact_touch(*, booking: Booking, invitee: Invitee, now: datetime, phone: str = "") -> Contact:
+def contact_touch(*, booking: Booking, invitee: Invitee, now: datetime, phone: str = "") -> None:
     """Create or update the invitee's contact with what this booking says about them (name, zone, phone,
     answers), then recompute its assigned user (contact_refresh)."""
     phone = phone or _phone_answer(booking.event_type, invitee.answers or [])
-    fields = ["name", "timezone", "answers"] + (["phone"] if phone else [])
+    fields = ["name", "timezone", "answers", "last_booked_at"] + (["phone"] if phone else [])
     Contact.objects.bulk_create(
         [Contact(organization_id=booking.organization_id, email=invitee.email, name=invitee.name,
                  timezone=invitee.timezone, phone=phone, answers=invitee.answers or [], owner_id=booking.host_id,
-                 first_seen_at=now)],
+                 first_seen_at=now, last_booked_at=now)],
         update_conflicts=True,
         unique_fields=["organization", "email"],
         update_fields=fields,
     )
-    Contact.objects.filter(organization_id=booking.organization_id, email=invitee.email).update(
-        last_booked_at=now
-    )
-    return contact_refresh(organization_id=booking.organization_id, emails=[invitee.email])[0]
+    contact_refresh(organization_id=booking.organization_id, emails=[invitee.email])
 
 
 def _phone_answer(event_type: EventType, answers: list[dict]) -> str:
@@ -328,27 +325,22 @@ def _phone_answer(event_type: EventType, answers: list[dict]) -> str:
     return next((a["answer"] for a in answers if a.get("key") in phones or a.get("key") == "phone"), "")
 
 
-def contact_refresh(*, organization_id: int, emails: list[str]) -> list[Contact]:
+def contact_refresh(*, organization_id: int, emails: list[str]) -> None:
     """The contacts of these addresses after their appointments changed: the assigned user (owner) becomes
     the host of their latest appointment, meaning the latest start among their live ones (confirmed, the
     invitee still in it), native and imported alike; with none live, the latest start of any; with none at
     all (deleted), it stays. bookings_count is the number of bookings they were ever in that still exist."""
-    out = []
     order = ("-booking__start", "-booking__created_at", "-booking_id")
     for email in dict.fromkeys(emails):
         theirs = Invitee.objects.filter(booking__organization_id=organization_id, email=email)
-        live = theirs.filter(status=Invitee.Status.ACTIVE, booking__status=Booking.Status.CONFIRMED)
-        owner = live.order_by(*order).values_list("booking__host_id", flat=True).first()
-        if owner is None:
-            owner = theirs.order_by(*order).values_list("booking__host_id", flat=True).first()
-        changes = {"bookings_count": theirs.count()}
+        rows = list(theirs.order_by(*order).values_list("booking__host_id", "status", "booking__status"))
+        live = [host for host, status, b_status in rows
+                if status == Invitee.Status.ACTIVE and b_status == Booking.Status.CONFIRMED]
+        owner = live[0] if live else (rows[0][0] if rows else None)
+        changes = {"bookings_count": len(rows)}
         if owner is not None:
             changes["owner_id"] = owner
         Contact.objects.filter(organization_id=organization_id, email=email).update(**changes)
-        contact = Contact.objects.filter(organization_id=organization_id, email=email).first()
-        if contact is not None:
-            out.append(contact)
-    return out
 
 
 def imported_message(booking: Booking) -> str:
