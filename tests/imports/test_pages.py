@@ -33,7 +33,9 @@ def _text(resp) -> str:
 def test_connections_page_lists_with_state_and_offers_add(web, agency, calendly, people, now):
     resp = web.get("/dashboard/connections/")
     assert resp.status_code == 200 and "No connections yet" in _text(resp)
-    assert 'href="/dashboard/connections/" class="on"' in resp.content.decode()  # the dashboard nav, marked
+    html = resp.content.decode()
+    assert 'href="/dashboard/calendars/" class="on"' in html  # Calendars, in the dashboard nav
+    assert 'href="/dashboard/connections/" id="tab-connections" class="on"' in html  # > Connections
     services.connection_add_token(membership=agency["ana"], token=calendly.token_for(people["ana"]),
                                   api_base=calendly.base, now=now)
     text = _text(web.get("/dashboard/connections/"))
