@@ -30,6 +30,7 @@ from slotwise.core.clock import utc_now
 from slotwise.core.errors import InvalidInput, SlotwiseError
 from slotwise.core.instants import parse_date
 from slotwise.core.timezones import all_zones
+from slotwise.imports import selectors as imported
 from slotwise.scheduling import reasons as reason_words
 from slotwise.scheduling import selectors
 from slotwise.scheduling import services as scheduling
@@ -53,7 +54,10 @@ def _host_zone(m: Membership) -> str:
 
 
 def _visible_event_types(m: Membership):
-    qs = EventType.objects.filter(organization=m.organization).select_related("owner__user", "team", "organization")
+    # Imported calendars' event types (external_source) are not ours to edit or book: never listed.
+    qs = EventType.objects.filter(organization=m.organization, external_source="").select_related(
+        "owner__user", "team", "organization"
+    )
     if not m.is_admin:
         qs = qs.filter(Q(owner=m) | Q(team__members=m)).distinct()
     return qs
@@ -595,7 +599,9 @@ def booking_detail(request, uid):
         "previous": b.rescheduled_from, "successor": successor,
         "previous_when": _times(b.rescheduled_from, host_zone) if b.rescheduled_from else None,
         "successor_when": _times(successor, host_zone) if successor else None,
-        "can_cancel": b.status == Booking.Status.CONFIRMED and b.start >= now, "nav": "bookings",
+        "imported": bookings.imported_message(b), "deletion_votes": imported.deletion_notice(b),
+        "can_cancel": b.status == Booking.Status.CONFIRMED and b.start >= now and b.source != Booking.Source.IMPORT,
+        "nav": "bookings",
     })
 
 

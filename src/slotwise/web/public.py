@@ -172,6 +172,8 @@ def reschedule_page(request, token):
     invitee = get_object_or_404(Invitee.objects.select_related("booking__event_type__organization"),
                                 reschedule_token=token)
     booking = invitee.booking
+    if booking.source == Booking.Source.IMPORT:
+        return render(request, "web/error.html", {"message": bookings.imported_message(booking)}, status=409)
     if booking.status != Booking.Status.CONFIRMED or invitee.status != Invitee.Status.ACTIVE:
         return render(request, "web/booking_closed.html", {"invitee": invitee, "booking": booking,
                                                           "successor": _successor(booking)}, status=410)
@@ -493,6 +495,8 @@ def ics(request, uid):
 def cancel_page(request, token):
     invitee = get_object_or_404(Invitee.objects.select_related("booking__event_type__organization",
                                                                "booking__host__user"), cancel_token=token)
+    if invitee.booking.source == Booking.Source.IMPORT:
+        return render(request, "web/error.html", {"message": bookings.imported_message(invitee.booking)}, status=409)
     clock = "24" if request.GET.get("clock") == "24" else "12"
     ctx = _summary(invitee, clock, _locale(request))
     if invitee.status != Invitee.Status.ACTIVE or invitee.booking.status != Booking.Status.CONFIRMED:
