@@ -45,39 +45,27 @@ def agency(db):
 
 
 def fake_sync(monkeypatch, **functions) -> None:
-    """Put `functions` in place of those of imports.sync (delete_synced, handle_webhook, schedule_poll), for
-    tests of the connection layer that check what it hands over; sync's own tests cover what those do.
-    Until engineer "sync"'s module is merged, a module with just these (and a schedule_poll that does
-    nothing) stands in for it."""
-    import slotwise.imports
+    """Put `functions` in place of those of imports.sync (delete_synced, handle_webhook), for tests of the
+    connection layer that check what it hands over; sync's own tests cover what those do."""
+    from slotwise.imports import sync
 
-    try:
-        from slotwise.imports import sync as module
-    except ImportError:
-        module = types.ModuleType("slotwise.imports.sync")
-        module.schedule_poll = lambda connection, *, due_at: None
-        monkeypatch.setitem(sys.modules, "slotwise.imports.sync", module)
-        monkeypatch.setattr(slotwise.imports, "sync", module, raising=False)
     for name, fn in functions.items():
-        monkeypatch.setattr(module, name, fn, raising=False)
+        monkeypatch.setattr(sync, name, fn)
 
 
 @pytest.fixture
 def polls(monkeypatch) -> list[int]:
-    """Connections the connection layer asked imports.sync.schedule_poll to poll now (recorded, then
-    passed on to the real schedule_poll once there is one)."""
+    """Connections the connection layer asked imports.sync.schedule_poll to poll now (recorded, and queued)."""
+    from slotwise.imports import sync
+
     calls: list[int] = []
-    try:
-        from slotwise.imports.sync import schedule_poll as real
-    except ImportError:
-        real = None
+    real = sync.schedule_poll
 
     def record(connection, *, due_at):
         calls.append(connection.pk)
-        if real is not None:
-            real(connection, due_at=due_at)
+        real(connection, due_at=due_at)
 
-    fake_sync(monkeypatch, schedule_poll=record)
+    monkeypatch.setattr(sync, "schedule_poll", record)
     return calls
 
 

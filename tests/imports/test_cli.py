@@ -95,3 +95,30 @@ def test_calendars_when_calendly_is_down_shows_the_stored_ones(agency, calendly,
     rows = cli_json("calendars", conn_id)
     assert [r["name"] for r in rows] == ["Intro call", "Support"]
     assert Connection.objects.get().state == "retrying"
+
+
+def test_sync_imports_what_was_booked_and_says_so(agency, now):
+    """Against engineer e2e's Calendly fake: a booking made after the calendar was chosen is imported by
+    `connections sync`, and its progress and outcome are printed."""
+    from datetime import timedelta
+
+    from slotwise.bookings.models import Booking
+
+    from .calendly_fake import FakeCalendly
+
+    with FakeCalendly(now=now) as fake:
+        org = fake.add_organization(plan="teams", stage="paid")
+        ana = fake.add_user(name="Ana Lopez", email="ana@calendly.test", organization=org, role="owner")
+        intro = fake.add_event_type(name="Intro call", owner=ana["uri"])
+        conn = cli_json("add", "calendly", "--org", "northwind", "--user", "ana@northwind.test",
+                        "--token", fake.personal_access_token(ana["uri"]), "--api-base", fake.api_base)
+        cli("select", conn["id"], intro["uri"])
+        fake.advance(minutes=5)
+        fake.book(event_type=intro["uri"], start=now + timedelta(days=2),
+                  invitees=[{"name": "Guest One", "email": "guest@example.com"}])
+        out = StringIO()
+        call_command("connections", "sync", conn["id"], "--json", "--now", f"{fake.now:%Y-%m-%dT%H:%M:%SZ}", stdout=out)
+        result = json.loads(out.getvalue())
+    assert result["state"] == "active" and result["done"] == result["total"] == 1
+    booking = Booking.objects.get(source=Booking.Source.IMPORT)
+    assert booking.start == now + timedelta(days=2) and booking.host == agency["ana"]

@@ -218,8 +218,9 @@ def test_a_guard_conflict_is_logged_as_skipped_and_retried_next_poll(fake, world
     conn = connect(fake, world, "ana", world["intro"])
     fake.advance(minutes=1)
     book(fake, world["intro"], MEET + timedelta(minutes=30))
+    book(fake, world["intro"], MEET + 3 * HOUR, [guest(email="free@example.com")])  # after it in the same run
     sync_connection(connection=conn, now=fake.now)
-    assert not imported().exists()
+    assert [b.invitees.get().email for b in imported()] == ["free@example.com"]
     entry = SyncLogEntry.objects.get(action="skipped")
     assert entry.detail == (f"skipped: overlaps Demo at 2026-03-10 10:00 UTC (booking {native.booking.uid}); "
                             "trying again next poll")
@@ -227,7 +228,7 @@ def test_a_guard_conflict_is_logged_as_skipped_and_retried_next_poll(fake, world
 
     booking_cancel(booking=native.booking, now=fake.now)
     sync_connection(connection=conn, now=fake.now + timedelta(minutes=5))
-    assert imported().count() == 1
+    assert imported().count() == 2
 
 
 @pytest.mark.parametrize("status", [429, 500])

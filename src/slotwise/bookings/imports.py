@@ -136,18 +136,18 @@ def appointment_import(
                 moving = old.status == Booking.Status.CONFIRMED
                 if moving:
                     _end(old, now=now)
-            booking = Booking.objects.create(
+            booking = Booking(
                 organization_id=event_type.organization_id, event_type=event_type, host=host, start=start, end=end,
                 timezone=zone, duration_minutes=max(1, math.ceil((end - start).total_seconds() / 60)),
                 source=Booking.Source.IMPORT, location_kind=EventType.LocationKind.CUSTOM if location else "",
                 location=location, rescheduled_from=old, created_at=now,
                 **tzdata.booked_under(start=start, host_zone=zone, invitee_zone=zone),
             )
-            if old is not None:
+            if old is not None:  # the same meeting at another time: calendars move the entry they hold
                 booking.ical_uid, booking.ical_sequence = old.ical_uid, old.ical_sequence + 1
             else:
                 booking.ical_uid = calendar_object.new_uid(booking)
-            Booking.objects.filter(pk=booking.pk).update(ical_uid=booking.ical_uid, ical_sequence=booking.ical_sequence)
+            booking.save(force_insert=True)
             BookingHost.objects.create(booking=booking, membership=host, block_start=start, block_end=end)
             created = [_add_invitee(booking, g, now) for g in guests]
             for invitee in created:

@@ -169,8 +169,10 @@ def booking_create(
     rescheduled_from: Booking | None = None,
     rng: random.Random | None = None,
     rescheduling: bool = False,
+    keep_host: bool = False,
 ) -> Invitee:
-    """Book `start` for `invitee`, or raise. Returns the invitee (its .booking is the scheduled event).
+    """Book `start` for `invitee`, or raise. keep_host: a host moving their own meeting keeps it, even on
+    a round robin that assigns its host. Returns the invitee (its .booking is the scheduled event).
 
     Accepts only a start that the engine offers at `now` for this event type (and host, if the invitee
     picked one), decided inside the transaction after the hosts are locked. Retries are made safe by the
@@ -188,7 +190,7 @@ def booking_create(
     if host is not None:
         if host.pk not in {c.pk for c in candidates}:
             raise InvalidInput(f"host: {host.slug} does not host {event_type.name}", field="host")
-        if event_type.kind == EventType.Kind.ROUND_ROBIN and not event_type.invitee_picks_host:
+        if event_type.kind == EventType.Kind.ROUND_ROBIN and not event_type.invitee_picks_host and not keep_host:
             raise InvalidInput("host: this event assigns its host; book without choosing one", field="host")
         if event_type.kind == EventType.Kind.COLLECTIVE:
             raise InvalidInput("host: a collective event meets with all its hosts", field="host")
@@ -272,6 +274,7 @@ def _create_locked(
             rescheduled_from=rescheduled_from,
             **tzdata.booked_under(start=start, host_zone=host_zone, invitee_zone=invitee.timezone),
             link=link,
+            created_at=now,
         )
         if rescheduled_from is not None:
             # The same meeting at another time: calendars move the entry they hold (calendar_object.py).
@@ -292,6 +295,7 @@ def _create_locked(
         email=invitee.email,
         timezone=invitee.timezone,
         answers=answers,
+        created_at=now,
     )
     contact_touch(booking=booking, invitee=created, now=now)
     # rescheduling=True: this invitee is moving here from another booking; "booking.rescheduled" follows in
@@ -300,23 +304,20 @@ def _create_locked(
     return created
 
 
-def contact_touch(*, booking: Booking, invitee: Invitee, now: datetime, phone: str = "") -> Contact:
+def contact_touch(*, booking: Booking, invitee: Invitee, now: datetime, phone: str = "") -> None:
     """Create or update the invitee's contact with what this booking says about them (name, zone, phone,
     answers), then recompute its assigned user (contact_refresh)."""
     phone = phone or _phone_answer(booking.event_type, invitee.answers or [])
-    fields = ["name", "timezone", "answers"] + (["phone"] if phone else [])
+    fields = ["name", "timezone", "answers", "last_booked_at"] + (["phone"] if phone else [])
     Contact.objects.bulk_create(
         [Contact(organization_id=booking.organization_id, email=invitee.email, name=invitee.name,
                  timezone=invitee.timezone, phone=phone, answers=invitee.answers or [], owner_id=booking.host_id,
-                 first_seen_at=now)],
+                 first_seen_at=now, last_booked_at=now)],
         update_conflicts=True,
         unique_fields=["organization", "email"],
         update_fields=fields,
     )
-    Contact.objects.filter(organization_id=booking.organization_id, email=invitee.email).update(
-        last_booked_at=now
-    )
-    return contact_refresh(organization_id=booking.organization_id, emails=[invitee.email])[0]
+    contact_refresh(organization_id=booking.organization_id, emails=[invitee.email])
 
 
 def _phone_answer(event_type: EventType, answers: list[dict]) -> str:
@@ -324,27 +325,22 @@ def _phone_answer(event_type: EventType, answers: list[dict]) -> str:
     return next((a["answer"] for a in answers if a.get("key") in phones or a.get("key") == "phone"), "")
 
 
-def contact_refresh(*, organization_id: int, emails: list[str]) -> list[Contact]:
+def contact_refresh(*, organization_id: int, emails: list[str]) -> None:
     """The contacts of these addresses after their appointments changed: the assigned user (owner) becomes
     the host of their latest appointment, meaning the latest start among their live ones (confirmed, the
     invitee still in it), native and imported alike; with none live, the latest start of any; with none at
     all (deleted), it stays. bookings_count is the number of bookings they were ever in that still exist."""
-    out = []
     order = ("-booking__start", "-booking__created_at", "-booking_id")
     for email in dict.fromkeys(emails):
         theirs = Invitee.objects.filter(booking__organization_id=organization_id, email=email)
-        live = theirs.filter(status=Invitee.Status.ACTIVE, booking__status=Booking.Status.CONFIRMED)
-        owner = live.order_by(*order).values_list("booking__host_id", flat=True).first()
-        if owner is None:
-            owner = theirs.order_by(*order).values_list("booking__host_id", flat=True).first()
-        changes = {"bookings_count": theirs.count()}
+        rows = list(theirs.order_by(*order).values_list("booking__host_id", "status", "booking__status"))
+        live = [host for host, status, b_status in rows
+                if status == Invitee.Status.ACTIVE and b_status == Booking.Status.CONFIRMED]
+        owner = live[0] if live else (rows[0][0] if rows else None)
+        changes = {"bookings_count": len(rows)}
         if owner is not None:
             changes["owner_id"] = owner
         Contact.objects.filter(organization_id=organization_id, email=email).update(**changes)
-        contact = Contact.objects.filter(organization_id=organization_id, email=email).first()
-        if contact is not None:
-            out.append(contact)
-    return out
 
 
 def imported_message(booking: Booking) -> str:
@@ -424,10 +420,12 @@ def invitee_cancel(*, invitee: Invitee, now: datetime, reason: str = "") -> Book
 
 
 def booking_reschedule(
-    *, invitee: Invitee, new_start: datetime, now: datetime, reason: str = "", host: Membership | None = None
+    *, invitee: Invitee, new_start: datetime, now: datetime, reason: str = "", host: Membership | None = None,
+    by_host: Membership | None = None,
 ) -> Invitee:
     """Move an invitee to `new_start` under the same event type and rules: the old booking is marked
-    rescheduled and the new one links back to it, in one transaction (both or neither)."""
+    rescheduled and the new one links back to it, in one transaction (both or neither). by_host: the host
+    moves it (from the dashboard); the meeting stays theirs, and the history says who moved it."""
     reason = clean_text(reason, field="reason", max_length=MAX_REASON, multiline=True)
     old = invitee.booking
     refuse_imported(old)
@@ -448,8 +446,8 @@ def booking_reschedule(
         else:
             locked.status = Booking.Status.RESCHEDULED
             locked.cancel_reason = reason or ""
-            locked.canceled_by = invitee.name
-            locked.canceler_type = "invitee"
+            locked.canceled_by = str(by_host.user) if by_host is not None else invitee.name
+            locked.canceler_type = "host" if by_host is not None else "invitee"
             locked.canceled_at = now
             locked.save(update_fields=["status", "cancel_reason", "canceled_by", "canceler_type", "canceled_at", "updated_at"])
             _release(locked)
@@ -462,7 +460,8 @@ def booking_reschedule(
             ),
             now=now,
             source=old.source if old.source != Booking.Source.SINGLE_USE else Booking.Source.PAGE,
-            host=host,
+            host=host if by_host is None or old.event_type.kind == EventType.Kind.COLLECTIVE else host or old.host,
+            keep_host=by_host is not None,
             duration_minutes=old.duration_minutes,
             location=old.location,
             rescheduled_from=locked if not others else None,

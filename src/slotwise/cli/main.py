@@ -11,12 +11,14 @@ VERBS = {
     "load": "load FILE: create or update an organization from a YAML or JSON file (see docs/load-format.md)",
     "availability": "availability ORG/HOST/EVENT --from DATE --to DATE --tz ZONE [--now INSTANT] [--json]",
     "book": "book ORG/HOST/EVENT --start INSTANT --name N --email E --tz ZONE [--now INSTANT]",
-    "bench": "bench engine|pages|notify|sync: run a benchmark and print its figures",
+    "bench": "bench engine|pages|notify|sync|import: run a benchmark and print its figures",
     "tzdata": "tzdata check [--json] [--now INSTANT]: bookings whose local time a time-zone rule change moved",
     "link": "link create ORG/HOST/EVENT [--expires 7d] [--name N] [--email E] [--ref R]; link list ORG; link revoke UUID",
     "connections": "connections add calendly --org ORG --user EMAIL (--token T | --oauth) [--api-base URL]; "
                    "connections list --org ORG | calendars ID | select ID CAL... | deselect ID CAL... "
                    "[--delete-synced] | sync ID | remove ID [--delete-synced]: import a Calendly account",
+    "contacts": "contacts list --org ORG [--search TEXT] [--json]: contacts with their assigned user",
+    "bookings": "bookings list --org ORG [--source import] [--status S] [--json]: appointments by start",
     "token": "token create --email EMAIL [--scope read|write]; token revoke PREFIX",
     "createsuperuser": "create an operator account for /admin/",
     "manage": "manage COMMAND ...: any Django management command",

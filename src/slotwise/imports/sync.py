@@ -152,22 +152,35 @@ def _previous_booking(org_id: int, invitee: dict) -> Booking | None:
     return row.event.booking if row and row.event.booking_id else None
 
 
-def _apply(calendar: Calendar, event: dict, invitees: list[dict], *, now: datetime, rng: random.Random) -> bool:
+def _imported_event(org: int, event_uri: str, calendar: Calendar, now: datetime) -> tuple[ImportedEvent, bool]:
+    """The event's row, locked, and whether it is new. Two imports of one event at once (webhook and poll)
+    meet at the unique (organization, event_uri): the second waits for the first and takes its row."""
+    rows = ImportedEvent.objects.select_for_update(of=("self",)).select_related("booking")
+    ie = rows.filter(organization_id=org, event_uri=event_uri).first()
+    if ie is not None:
+        return ie, False
+    try:
+        with transaction.atomic():
+            return ImportedEvent.objects.create(
+                organization_id=org, event_uri=event_uri, calendar_uri=calendar.uri,
+                shared=calendar.kind == Calendar.Kind.SHARED, owner_rule=ImportedEvent.OwnerRule.CONNECTED_USER,
+                imported_at=now), True
+    except IntegrityError:
+        return rows.get(organization_id=org, event_uri=event_uri), False
+
+
+def _apply(calendar: Calendar, event: dict, invitees: list[dict], *, now: datetime, rng: random.Random,
+           types: dict) -> bool:
     """Make our appointment match the remote event and these of its invitees. Idempotent; True if it
     changed something. Raises ImportOverlap (nothing written) when the guard refuses the time."""
     connection = calendar.connection
     org = connection.organization_id
     event_uri = event["uri"]
     with transaction.atomic():
-        ie, created = ImportedEvent.objects.get_or_create(
-            organization_id=org, event_uri=event_uri,
-            defaults={"calendar_uri": calendar.uri, "shared": calendar.kind == Calendar.Kind.SHARED,
-                      "owner_rule": ImportedEvent.OwnerRule.CONNECTED_USER, "imported_at": now},
-        )
-        ie = ImportedEvent.objects.select_for_update(of=("self",)).select_related("booking").get(pk=ie.pk)
+        ie, created = _imported_event(org, event_uri, calendar, now)
         if ie.deleted_at is not None:
             return False  # deleted for good: never again
-        known = {r.invitee_uri: r for r in ie.invitees.select_related("invitee")}
+        known = {} if created else {r.invitee_uri: r for r in ie.invitees.select_related("invitee")}
         changed = False
         active = [i for i in invitees if i.get("status", "active") == "active" and i["uri"] not in known]
         for inv in [i for i in active if not i.get("email")]:
@@ -178,8 +191,11 @@ def _apply(calendar: Calendar, event: dict, invitees: list[dict], *, now: dateti
         if ie.booking is None and active and event.get("status", "active") == "active":
             owner, rule = _owner(calendar, event, rng)
             start, end = parse_ts(event["start_time"]), parse_ts(event["end_time"])
-            et = external_event_type(owner=owner, source=SOURCE, uri=calendar.uri, name=calendar.name,
-                                     duration_minutes=int((end - start).total_seconds() // 60))
+            if (owner.pk, calendar.uri) not in types:  # one lookup per owner and calendar in a run
+                types[owner.pk, calendar.uri] = external_event_type(
+                    owner=owner, source=SOURCE, uri=calendar.uri, name=calendar.name,
+                    duration_minutes=int((end - start).total_seconds() // 60))
+            et = types[owner.pk, calendar.uri]
             previous = _previous_booking(org, active[0])
             booking = appointments.appointment_import(
                 event_type=et, host=owner, start=start, end=end, timezone=active[0].get("timezone") or "",
@@ -255,17 +271,23 @@ def _importable(calendar: Calendar | None, event: dict) -> bool:
     return created is not None and created >= calendar.imported_from
 
 
-def _process(calendar: Calendar, event: dict, invitees: list[dict], *, now: datetime, rng: random.Random) -> bool:
-    """_apply, with a guard refusal logged (and retried next time) rather than raised."""
+def _process(calendar: Calendar, event: dict, invitees: list[dict], *, now: datetime, rng: random.Random,
+             types: dict | None = None) -> bool:
+    """_apply, with a guard refusal logged (and retried next time) rather than raised. `types`: the
+    external event types found so far in this run, by (owner, calendar uri)."""
+    types = {} if types is None else types
     try:
-        return _apply(calendar, event, invitees, now=now, rng=rng)
+        return _apply(calendar, event, invitees, now=now, rng=rng, types=types)
     except ImportOverlap as exc:
+        types.clear()  # an event type created in the rolled-back transaction went with it
         _log(calendar.connection, SyncLogEntry.Action.SKIPPED, f"skipped: {exc.message}; trying again next poll",
              now=now, event_uri=event["uri"])
     except InvalidInput as exc:
+        types.clear()
         _log(calendar.connection, SyncLogEntry.Action.SKIPPED, f"skipped {event.get('name', 'an event')} at "
              f"{_when(event)}: {exc.message}", now=now, event_uri=event["uri"])
     except IntegrityError:
+        types.clear()
         # A concurrent import of the same event or guest (webhook and poll at once) won; the next
         # delivery or poll sees its rows.
         log.info("import of %s raced another; leaving it to the winner", event.get("uri"))
@@ -337,7 +359,7 @@ def sync_connection(*, connection: Connection, now: datetime, trigger: str = "po
                 todo.append((calendar, event))
         run.total = len(todo)
         run.save(update_fields=["total"])
-        changed = 0
+        changed, types = 0, {}
         for n, (calendar, event) in enumerate(todo, 1):
             if not _still_live(connection):
                 return finish(f"stopped after {n - 1} of {len(todo)}: the connection was removed")
@@ -345,7 +367,7 @@ def sync_connection(*, connection: Connection, now: datetime, trigger: str = "po
                 invitees = list(client.invitees(event["uri"]))
             except CalendlyNotFound:
                 invitees = []
-            changed += _process(calendar, event, invitees, now=now, rng=rng)
+            changed += _process(calendar, event, invitees, now=now, rng=rng, types=types)
             run.done = n
             if n % PROGRESS_EVERY == 0 or n == len(todo):
                 SyncRun.objects.filter(pk=run.pk).update(done=n)

@@ -101,9 +101,10 @@ def connection_oauth_start(request):
 def connection_oauth_callback(request):
     expected = request.session.pop(SESSION_STATE, None)
     state = request.GET.get("state", "")
-    if not expected or not secrets.compare_digest(expected, state):
+    here = bool(expected) and secrets.compare_digest(expected, state)
+    if not here and not selectors.oauth_started_by(user=request.user, state=state):
         return _back(request, error=PermissionDenied(
-            "This Calendly sign-in was not started in this browser session; start again"))
+            "This Calendly sign-in was not started in this browser session or by you; start again"))
     if request.GET.get("error"):
         return _back(request, error=PermissionDenied(
             f"Calendly did not grant access ({request.GET['error'][:100]}); nothing was connected"))

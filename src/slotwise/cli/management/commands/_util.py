@@ -5,6 +5,11 @@ from slotwise.core.errors import NotFound, SlotwiseError
 from slotwise.core.instants import parse_instant
 
 
+def iso(dt) -> str | None:
+    """An instant as the CLI prints it: UTC, whole seconds, Z."""
+    return None if dt is None else f"{dt:%Y-%m-%dT%H:%M:%SZ}"
+
+
 def now_from(value: str | None):
     """--now freezes the clock for a command; otherwise the real time."""
     return parse_instant(value, field="--now") if value else utc_now()
