@@ -17,7 +17,7 @@ from slotwise.core.clock import utc_now
 from slotwise.core.errors import NotFound, PermissionDenied, SlotwiseError
 
 from . import feeds, services
-from .adapters import google
+from .adapters import google, microsoft
 from .models import CalendarConnection
 
 
@@ -51,6 +51,7 @@ def index(request):
             "feed_url": feeds.feed_url(feeds.feed_for(membership=m)),
             "team_feeds": team_feeds,
             "google_enabled": bool(google._setting("SLOTWISE_GOOGLE_CLIENT_ID", "")),
+            "microsoft_enabled": microsoft.enabled(),
         },
     )
 
@@ -153,11 +154,9 @@ def google_connect(request):
 @login_required
 @require_GET
 def google_callback(request):
-    expected = request.session.pop("calendars_google_state", None)
-    if not expected or not secrets.compare_digest(expected, request.GET.get("state", "")):
-        return _back(request, PermissionDenied("the Google answer does not match this session; connect again"))
-    if request.GET.get("error"):
-        return _back(request, PermissionDenied(f"Google said: {request.GET['error']}; nothing was connected"))
+    refused = _oauth_refused(request, "calendars_google_state", "Google")
+    if refused is not None:
+        return _back(request, refused)
     try:
         services.connection_add_google(
             membership=_membership(request),
@@ -168,6 +167,64 @@ def google_callback(request):
     except SlotwiseError as exc:
         return _back(request, exc)
     return _back(request, ok="Google Calendar connected.")
+
+
+def _oauth_refused(request, session_key: str, provider: str) -> SlotwiseError | None:
+    """Why an OAuth answer is not for this session (its state does not match) or says no; None if it is fine."""
+    expected = request.session.pop(session_key, None)
+    if not expected or not secrets.compare_digest(expected, request.GET.get("state", "")):
+        return PermissionDenied(f"The {provider} answer does not match this session; connect again")
+    if request.GET.get("error"):
+        said = request.GET.get("error_description") or request.GET["error"]
+        return PermissionDenied(f"{provider} said: {said.splitlines()[0][:200]}; nothing was connected")
+    return None
+
+
+@login_required
+@require_GET
+def microsoft_connect(request):
+    """Send the host to Microsoft's sign-in, with PKCE: the verifier stays in the session, the challenge goes
+    out. `?reconnect=<id>` signs in again for a connection whose access was revoked."""
+    state = secrets.token_urlsafe(24)
+    verifier, challenge = microsoft.pkce_pair()
+    request.session["calendars_microsoft_state"] = state
+    request.session["calendars_microsoft_verifier"] = verifier
+    reconnect = request.GET.get("reconnect", "")
+    request.session["calendars_microsoft_reconnect"] = int(reconnect) if reconnect.isdigit() else None
+    return redirect(
+        microsoft.consent_url(
+            redirect_uri=request.build_absolute_uri(reverse("calendars:microsoft_callback")),
+            state=state,
+            code_challenge=challenge,
+        )
+    )
+
+
+@login_required
+@require_GET
+def microsoft_callback(request):
+    verifier = request.session.pop("calendars_microsoft_verifier", "")
+    reconnect = request.session.pop("calendars_microsoft_reconnect", None)
+    refused = _oauth_refused(request, "calendars_microsoft_state", "Microsoft")
+    if refused is not None:
+        return _back(request, refused)
+    m = _membership(request)
+    try:
+        conn = services.connection_add_microsoft(
+            membership=m,
+            code=request.GET.get("code", ""),
+            redirect_uri=request.build_absolute_uri(reverse("calendars:microsoft_callback")),
+            code_verifier=verifier,
+            now=utc_now(),
+            reconnect=services.connection_for(m, reconnect) if reconnect else None,
+        )
+    except SlotwiseError as exc:
+        return _back(request, exc)
+    if reconnect:
+        return _back(request, ok="Outlook reconnected; its busy time is being synced again.")
+    messages.success(request, "Outlook connected. Tick the calendars that count for conflicts and choose where "
+                              "new bookings go.")
+    return redirect(f"{reverse('calendars:index')}#connection-{conn.pk}")
 
 
 @csrf_exempt
