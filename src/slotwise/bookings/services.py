@@ -9,6 +9,7 @@ group seats, which no constraint can express, are decided one booking at a time 
 """
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -24,6 +25,7 @@ from slotwise.core.errors import InvalidInput, NotFound, SlotUnavailable
 from slotwise.core.events import publish
 from slotwise.core.text import clean_name, clean_text
 from slotwise.core.timezones import validate_zone
+from slotwise.scheduling import reasons as reason_words
 from slotwise.scheduling import selectors
 from slotwise.scheduling.models import EventType, PoolHost
 
@@ -33,18 +35,6 @@ from .models import Booking, BookingHost, Invitee
 MAX_NAME = 200
 MAX_ANSWER = 5000
 MAX_REASON = 1000
-
-REASON_TEXT = {
-    engine.Reason.OFF_GRID: "it is not on this event's start-time increment",
-    engine.Reason.OUTSIDE_HOURS: "it is outside the host's hours",
-    engine.Reason.BUSY: "the host is busy then",
-    engine.Reason.BUFFER: "it is too close to another meeting (buffer)",
-    engine.Reason.NOTICE: "it is in the past or sooner than the minimum notice",
-    engine.Reason.WINDOW: "it is outside the booking window",
-    engine.Reason.DAILY_LIMIT: "the host's daily limit for this event is reached",
-    engine.Reason.FULL: "all seats are taken",
-    engine.Reason.NOT_SYNCED: "the host's calendar is not synced that far ahead, so their busy time then is unknown",
-}
 
 
 @dataclass(frozen=True)
@@ -107,11 +97,11 @@ def _clean_answers(event_type: EventType, given: dict) -> list[dict]:
             bad = [v for v in values if v not in options]
             if bad:
                 raise InvalidInput(f"{where}: {bad[0]!r} is not one of {options}", field=where)
-            text = ", ".join(values)
+            text = ", ".join(str(v) for v in values)
         elif kind == "single_choice":
             if value not in options:
                 raise InvalidInput(f"{where}: {value!r} is not one of {options}", field=where)
-            text = value
+            text = str(value)
         else:
             text = str(value)
         clean_text(text, field=where, label=f"The answer to {label}", max_length=MAX_ANSWER, multiline=True,
@@ -121,7 +111,7 @@ def _clean_answers(event_type: EventType, given: dict) -> list[dict]:
 
 
 def unavailable_message(start: datetime, reasons: list) -> str:
-    said = "; ".join(REASON_TEXT.get(r, str(r)) for r in reasons) or "it is not offered"
+    said = "; ".join(reason_words.for_invitee(reasons)) or "it is not offered"
     return f"{start:%Y-%m-%dT%H:%M:%SZ} cannot be booked: {said}. Pick one of the times offered."
 
 
@@ -132,7 +122,7 @@ def _lock_hosts(hosts: list[Membership]) -> None:
 
 def _round_robin_pick(event_type: EventType, free: list[int], now: datetime, rng: random.Random) -> int:
     pool = {p.membership_id: p for p in PoolHost.objects.filter(event_type=event_type, membership_id__in=free)}
-    stats = {
+    stats: dict[int, Mapping] = {
         row["host_id"]: row
         for row in Booking.objects.filter(event_type=event_type, host_id__in=free, created_at__gte=now - timedelta(days=30))
         .exclude(status=Booking.Status.CANCELED)
@@ -149,7 +139,8 @@ def _round_robin_pick(event_type: EventType, free: list[int], now: datetime, rng
         )
         for h in free
     ]
-    return engine.choose_round_robin(candidates, strategy=event_type.distribution, rng=rng)
+    equal = event_type.distribution == EventType.Distribution.EQUAL
+    return engine.choose_round_robin(candidates, strategy="equal" if equal else "availability", rng=rng)
 
 
 def booking_create(
@@ -198,7 +189,7 @@ def booking_create(
                 event_type=event_type, start=start, invitee=invitee, answers=answers, now=now, source=source,
                 hosts=candidates, picked=host is not None, single_use_token=single_use_token,
                 duration_minutes=duration_minutes, location=location, rescheduled_from=rescheduled_from,
-                rng=rng or random.Random(), rescheduling=rescheduling,
+                rng=rng or random.Random(), rescheduling=rescheduling,  # noqa: S311 - round-robin ties, not a secret
             )
     except IntegrityError as exc:
         # The database refused an overlapping block: a concurrent booking won the time.
@@ -236,7 +227,7 @@ def _create_locked(
         raise SlotUnavailable(unavailable_message(start, reasons), field="start")
 
     if event_type.kind == EventType.Kind.COLLECTIVE:
-        assigned = [h.host_id for h in inputs.hosts]
+        assigned = list(inputs.members)  # every host, in the order of inputs.hosts
         primary = assigned[0]
     elif len(free) == 1:
         primary = free[0]
