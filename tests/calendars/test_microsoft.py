@@ -363,3 +363,18 @@ def test_a_throttled_write_back_waits_for_retry_after_and_then_writes_once(setup
     assert graph.calendars[PRIMARY]["events"] == {}
     run_due(now + timedelta(seconds=90), kinds=["calendars.writeback"])
     assert len(graph.calendars[PRIMARY]["events"]) == 1
+
+
+def test_a_write_back_refused_for_a_revoked_token_shows_reconnect_at_once(setup, graph, now):
+    host, et, conn = setup
+    primary = conn.calendars.get(remote_id=PRIMARY)
+    calendars_choose(connection=conn, conflicts={primary.pk}, writeback=primary.pk)
+    graph.access.clear()
+    graph.refresh.clear()
+    booking_create(event_type=et, start=utc(2026, 3, 3, 10),
+                   invitee=InviteeInput(name="Bob", email="bob@example.org", timezone="UTC"), now=now)
+    run_due(now, kinds=["calendars.writeback"])
+    conn.refresh_from_db()
+    assert conn.needs_reconnect and "reconnect Outlook" in conn.last_error
+    job = Job.objects.get(kind="calendars.writeback")
+    assert job.status == "pending" and job.attempts == 1  # retried with backoff: a reconnect lets it through

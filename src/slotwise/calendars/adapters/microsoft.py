@@ -206,20 +206,28 @@ class Microsoft:
     `tokens_changed` is True and `on_tokens(tokens)` (if given) stores them at once: Microsoft rotates the
     refresh token, so a new one must never be lost with a failing job."""
 
-    def __init__(self, tokens: dict, *, now: datetime, on_tokens=None):
+    def __init__(self, tokens: dict, *, now: datetime, on_tokens=None, on_reconnect=None):
         self.tokens = dict(tokens)
         self.now = now
         self.tokens_changed = False
         self.on_tokens = on_tokens
+        self.on_reconnect = on_reconnect  # told (with the message) when only a new sign-in can help
         self.import_errors: list[str] = []  # events skipped by changes(), in words, for the import report
+
+    def _reconnect(self, message: str) -> ReconnectNeeded:
+        if self.on_reconnect is not None:
+            self.on_reconnect(message)
+        return ReconnectNeeded(message, status=401)
 
     def _refresh(self) -> None:
         if not self.tokens.get("refresh_token"):
-            raise ReconnectNeeded("Microsoft access expired and there is no refresh token: reconnect Outlook",
-                                  status=401)
-        self.tokens = _token_request(
-            {"grant_type": "refresh_token", "refresh_token": self.tokens["refresh_token"]}, self.now
-        )
+            raise self._reconnect("Microsoft access expired and there is no refresh token: reconnect Outlook")
+        try:
+            self.tokens = _token_request(
+                {"grant_type": "refresh_token", "refresh_token": self.tokens["refresh_token"]}, self.now
+            )
+        except ReconnectNeeded as exc:
+            raise self._reconnect(str(exc)) from None
         self.tokens_changed = True
         if self.on_tokens is not None:
             self.on_tokens(self.tokens)
@@ -249,8 +257,7 @@ class Microsoft:
             self.tokens["access_token"] = ""  # expired early, or revoked: refresh once
             return self._call(method, url, body=body, what=what, ok=ok, retry_auth=False)
         if resp.status_code == 401:
-            raise ReconnectNeeded("Microsoft refused Slotwise's access to this calendar: reconnect Outlook",
-                                  status=401)
+            raise self._reconnect("Microsoft refused Slotwise's access to this calendar: reconnect Outlook")
         if resp.status_code in (429, 503):
             wait = _retry_after(resp, self.now)
             busy = "is limiting how often Slotwise may ask" if resp.status_code == 429 else "is busy"

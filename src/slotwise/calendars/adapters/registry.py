@@ -18,7 +18,7 @@ def adapter_for(connection: CalendarConnection, *, now: datetime):
     if connection.kind == CalendarConnection.Kind.GOOGLE:
         return Google(secret, now=now)
     if connection.kind == CalendarConnection.Kind.MICROSOFT:
-        return Microsoft(secret, now=now, on_tokens=_store_tokens(connection))
+        return Microsoft(secret, now=now, on_tokens=_store_tokens(connection), on_reconnect=_ask_reconnect(connection))
     raise ValueError(f"{connection.kind} connections are read-only feeds and have no adapter for writing")
 
 
@@ -31,3 +31,13 @@ def _store_tokens(connection: CalendarConnection):
         CalendarConnection.objects.filter(pk=connection.pk).update(secret=connection.secret)
 
     return store
+
+
+def _ask_reconnect(connection: CalendarConnection):
+    """Whoever found out (sync, write-back), the dashboard shows "Reconnect" for this connection at once."""
+
+    def ask(message: str) -> None:
+        connection.needs_reconnect, connection.last_error = True, message[:2000]
+        CalendarConnection.objects.filter(pk=connection.pk).update(needs_reconnect=True, last_error=message[:2000])
+
+    return ask
