@@ -27,6 +27,7 @@ import json
 import re
 import secrets
 import threading
+from datetime import datetime, timedelta
 from urllib.parse import parse_qs, unquote, urlencode
 
 from .google_fake import serve  # noqa: F401 - the one local HTTP harness for provider fakes
@@ -57,7 +58,8 @@ class GraphFake:
         self.rounds: dict[str, dict] = {}  # skip/delta token -> the round's state
         self.log: list[tuple[str, str, dict, dict]] = []  # (method, path, query, headers) of every API call
         self.token_calls: list[dict] = []
-        self.throttle: list[tuple[int, str]] = []  # next answers: (429 or 503, Retry-After value)
+        self.throttle: list[tuple[int, str]] = []
+        self.schedule_calls: list[dict] = []  # next answers: (429 or 503, Retry-After value)
         self.page_size = 50
         self.lock = threading.Lock()
 
@@ -231,6 +233,10 @@ class GraphFake:
         return 201, self.upsert(cal_id, {k: v for k, v in body.items() if k != "id"})
 
     def _schedule(self, body: dict):
+        span = datetime.fromisoformat(body["endTime"]["dateTime"]) - datetime.fromisoformat(body["startTime"]["dateTime"])
+        if span >= timedelta(days=42):
+            return 400, _error("ErrorInvalidParameter", "The time period to look up must be less than 42 days.")
+        self.schedule_calls.append(body)
         out = []
         for address in body["schedules"]:
             cals = [c for c in self.calendars.values() if c["owner"] == address]
@@ -239,7 +245,9 @@ class GraphFake:
                                                               "responseCode": "ErrorMailRecipientNotFound"}})
                 continue
             items = [
-                {"isPrivate": False, "status": ev["showAs"], "subject": ev.get("subject", ""),
+                # The documented example writes the status capitalized ("Tentative"), unlike showAs.
+                {"isPrivate": False, "status": ev["showAs"][:1].upper() + ev["showAs"][1:],
+                 "subject": ev.get("subject", ""),
                  "start": ev["start"], "end": ev["end"]}
                 for c in cals for ev in c["events"].values()
             ]

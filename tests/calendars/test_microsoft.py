@@ -213,6 +213,10 @@ def test_a_calendar_shared_as_free_busy_only_falls_back_to_get_schedule(graph, n
     assert blocks(conn) == [(utc(2026, 3, 3, 9), utc(2026, 3, 3, 11), "busy")]
     path, _, _ = graph.api_calls("POST", "getSchedule")[0]
     assert path == "/v1.0/me/calendar/getSchedule"
+    # 180 days asked for in spans under Graph's 42-day limit, end to end
+    spans = [(c["startTime"]["dateTime"], c["endTime"]["dateTime"]) for c in graph.schedule_calls]
+    assert len(spans) == 5 and spans[0][0] == "2026-03-01T08:00:00" and spans[-1][1] == "2026-08-29T08:00:00"
+    assert all(a[1] == b[0] for a, b in zip(spans, spans[1:], strict=False))
 
 
 # Windows time zones ----------------------------------------------------------------------------------------

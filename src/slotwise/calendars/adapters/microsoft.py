@@ -45,7 +45,8 @@ from .base import AdapterError, CalendarInfo, Changes, Resource, SyncTokenInvali
 from .http import request
 
 SCOPE = "offline_access https://graph.microsoft.com/Calendars.ReadWrite"
-BUSY_SHOW_AS = {"tentative", "busy", "oof", "workingElsewhere", "unknown"}
+BUSY_SHOW_AS = {"tentative", "busy", "oof", "workingelsewhere", "unknown"}  # compared lower-cased
+SCHEDULE_SPAN = timedelta(days=41)  # getSchedule answers for less than 42 days at a time
 
 
 class ReconnectNeeded(AdapterError):
@@ -311,25 +312,29 @@ class Microsoft:
             return Changes(token=data.get("@odata.deltaLink", ""), full=not token, upserts=upserts, deletes=deletes)
 
     def free_busy(self, calendar_id: str, window) -> list[tuple[datetime, datetime]]:
-        """getSchedule for the calendar's owner: the periods that are not free."""
+        """getSchedule for the calendar's owner: the periods that are not free, asked for in spans of less
+        than 42 days (Graph's limit), an event across two spans counted once."""
         _, cal = self._call("GET", f"/me/calendars/{quote(calendar_id, safe='')}", what="calendar")
         address = (cal.get("owner") or {}).get("address", "")
         if not address:
             raise AdapterError(f"Outlook calendar {cal.get('name', '')!r} has no owner address to ask for free/busy")
         start, end = window
-        _, data = self._call(
-            "POST", "/me/calendar/getSchedule", what="free/busy",
-            body={"schedules": [address], "startTime": {"dateTime": _local(start), "timeZone": "UTC"},
-                  "endTime": {"dateTime": _local(end), "timeZone": "UTC"}, "availabilityViewInterval": 15},
-        )
-        out = []
-        for sched in data.get("value", []):
-            if sched.get("error"):
-                raise AdapterError(f"Outlook free/busy for {address}: {sched['error'].get('message', 'refused')}")
-            for item in sched.get("scheduleItems", []):
-                if item.get("status") in BUSY_SHOW_AS:
-                    out.append((graph_time(item["start"]), graph_time(item["end"])))
-        return out
+        out: set[tuple[datetime, datetime]] = set()
+        while start < end:
+            stop = min(end, start + SCHEDULE_SPAN)
+            _, data = self._call(
+                "POST", "/me/calendar/getSchedule", what="free/busy",
+                body={"schedules": [address], "startTime": {"dateTime": _local(start), "timeZone": "UTC"},
+                      "endTime": {"dateTime": _local(stop), "timeZone": "UTC"}, "availabilityViewInterval": 15},
+            )
+            for sched in data.get("value", []):
+                if sched.get("error"):
+                    raise AdapterError(f"Outlook free/busy for {address}: {sched['error'].get('message', 'refused')}")
+                for item in sched.get("scheduleItems", []):
+                    if str(item.get("status", "")).lower() in BUSY_SHOW_AS:
+                        out.add((graph_time(item["start"]), graph_time(item["end"])))
+            start = stop
+        return sorted(out)
 
     def default_href(self, calendar_id: str, uid: str) -> str:
         return ""  # Graph names events itself; without a recorded id there is nothing we can address
@@ -379,7 +384,7 @@ def event_to_ics(ev: dict) -> str:
     else:
         e.add("DTSTART", graph_time(ev["start"]))
         e.add("DTEND", graph_time(ev["end"]))
-    if ev.get("showAs", "busy") not in BUSY_SHOW_AS:
+    if str(ev.get("showAs") or "busy").lower() not in BUSY_SHOW_AS:
         e.add("TRANSP", "TRANSPARENT")
     cal.add_component(e)
     return cal.to_ical().decode()
