@@ -65,9 +65,10 @@ class GraphFake:
 
     # what Microsoft's side does on its own (the host edits their calendar) ---------------------------------
     def add_calendar(self, cal_id: str, name: str, *, can_edit: bool = True, owner: str = "ada@contoso.example",
-                     free_busy_only: bool = False):
+                     free_busy_only: bool = False, no_delta: bool = False):
         self.calendars[cal_id] = {"name": name, "canEdit": can_edit, "owner": owner,
-                                  "free_busy_only": free_busy_only, "events": {}, "changes": []}
+                                  "free_busy_only": free_busy_only, "no_delta": no_delta, "events": {},
+                                  "changes": []}
 
     def upsert(self, cal_id: str, event: dict) -> dict:
         with self.lock:
@@ -181,6 +182,8 @@ class GraphFake:
         cal = self.calendars[cal_id]
         if cal["free_busy_only"]:
             return 403, _error("ErrorAccessDenied", "Access is denied. Check credentials and try again.")
+        if cal["no_delta"]:
+            return 501, _error("NotImplemented", "The delta function is not supported for this mailbox.")
         m = re.search(r"odata\.maxpagesize=(\d+)", headers.get("Prefer", ""))
         size = int(m.group(1)) if m else self.page_size
         if "$skiptoken" in q or "$deltatoken" in q:

@@ -200,9 +200,10 @@ def test_a_forgotten_delta_token_is_a_full_resync(setup, graph, now):
     assert "startDateTime" in graph.api_calls("GET", "/calendarView/delta")[-1][1]
 
 
-def test_a_calendar_shared_as_free_busy_only_falls_back_to_get_schedule(graph, now):
+@pytest.mark.parametrize("why", ["free_busy_only", "no_delta"])
+def test_a_calendar_without_delta_falls_back_to_get_schedule(graph, now, why):
     host = f.host(f.org(), tz="Europe/Berlin")
-    graph.add_calendar("AAMk-boss", "Boss", can_edit=False, owner="boss@contoso.example", free_busy_only=True)
+    graph.add_calendar("AAMk-boss", "Boss", can_edit=False, owner="boss@contoso.example", **{why: True})
     graph.upsert("AAMk-boss", event("Board", "2026-03-03T09:00:00.0000000", "2026-03-03T11:00:00.0000000",
                                     showAs="oof"))
     graph.upsert("AAMk-boss", event("Lunch", "2026-03-03T12:00:00.0000000", "2026-03-03T13:00:00.0000000",

@@ -263,8 +263,7 @@ def _sync_remote(connection, cal: RemoteCalendar, adapter, now: datetime, result
         except SyncTokenInvalid:
             changes = adapter.changes(cal.remote_id, "", window=window(now, connection))
     except AdapterError as exc:
-        # 403: shared as free/busy only; 501: the mailbox has no delta (Graph on some on-premises mailboxes).
-        if exc.status in (403, 501) and hasattr(adapter, "free_busy"):
+        if exc.status == 403 and hasattr(adapter, "free_busy"):
             _sync_free_busy(connection, cal, adapter, now, result)
             return
         raise

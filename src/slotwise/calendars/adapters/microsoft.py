@@ -294,6 +294,8 @@ class Microsoft:
                 if exc.status == 410 and token:
                     raise SyncTokenInvalid("Outlook forgot where the last sync ended (410 Gone); syncing in full",
                                            status=410) from None
+                if exc.status == 501:  # no delta for this mailbox: read it as free/busy, as sync does a 403
+                    raise AdapterError(f"{exc}; reading free/busy instead", status=403) from None
                 raise
             for ev in data.get("value", []):
                 if "@removed" in ev or ev.get("isCancelled"):
