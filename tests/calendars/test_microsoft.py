@@ -90,6 +90,7 @@ def test_consent_url_uses_pkce_s256_on_the_configured_tenant(graph, settings):
 def test_connecting_stores_sealed_tokens_and_lists_calendars_with_their_write_access(setup, graph):
     host, et, conn = setup
     assert conn.kind == "microsoft" and conn.get_kind_display() == "Microsoft 365 / Outlook"
+    assert conn.name == "ada@contoso.example"  # the mailbox, as the dashboard names the connection
     assert sorted(conn.calendars.values_list("remote_id", "read_only")) == [
         ("AAMkAGI2-birthdays", True), (PRIMARY, False)]
     tokens = unseal(conn.secret)

@@ -140,7 +140,8 @@ def connection_add_microsoft(
         raise NotFound("that Outlook connection does not exist (any more); connect Outlook again")
     try:
         tokens = microsoft.exchange_code(code=code, redirect_uri=redirect_uri, code_verifier=code_verifier, now=now)
-        calendars = microsoft.Microsoft(tokens, now=now).list_calendars()
+        adapter = microsoft.Microsoft(tokens, now=now)
+        calendars = adapter.list_calendars()
     except AdapterError as exc:
         raise InvalidInput(
             f"Microsoft refused the connection ({exc}); try connecting again", field="code"
@@ -148,7 +149,7 @@ def connection_add_microsoft(
     if not calendars:
         raise InvalidInput("This Microsoft account has no calendars to connect", field="code")
     return _oauth_connection(
-        membership, CalendarConnection.Kind.MICROSOFT, "Microsoft 365 / Outlook", tokens, calendars, now,
+        membership, CalendarConnection.Kind.MICROSOFT, adapter.account or "Outlook", tokens, calendars, now,
         existing=reconnect,
     )
 

@@ -214,6 +214,7 @@ class Microsoft:
         self.on_tokens = on_tokens
         self.on_reconnect = on_reconnect  # told (with the message) when only a new sign-in can help
         self.import_errors: list[str] = []  # events skipped by changes(), in words, for the import report
+        self.account = ""  # the mailbox address, once list_calendars has seen the host's own calendar
 
     def _reconnect(self, message: str) -> ReconnectNeeded:
         if self.on_reconnect is not None:
@@ -274,6 +275,8 @@ class Microsoft:
         while url:
             _, data = self._call("GET", url, what="calendar list")
             for item in data.get("value", []):
+                if item.get("canEdit") and not self.account:
+                    self.account = (item.get("owner") or {}).get("address", "")
                 out.append(CalendarInfo(remote_id=item["id"], name=item.get("name") or item["id"],
                                         read_only=not item.get("canEdit", False)))
             url = data.get("@odata.nextLink")
