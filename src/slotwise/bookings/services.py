@@ -22,6 +22,7 @@ from slotwise.accounts.models import Membership
 from slotwise.contacts.models import Contact
 from slotwise.core.errors import InvalidInput, NotFound, SlotUnavailable
 from slotwise.core.events import publish
+from slotwise.core.languages import validate_language
 from slotwise.core.text import clean_name, clean_text
 from slotwise.core.timezones import validate_zone
 from slotwise.scheduling import selectors
@@ -55,6 +56,7 @@ class InviteeInput:
     answers: dict = field(default_factory=dict)
     first_name: str = ""
     last_name: str = ""
+    language: str = ""  # the page's language; "" means the event type's default
 
 
 def _clean_invitee(event_type: EventType, invitee: InviteeInput) -> tuple[InviteeInput, list[dict]]:
@@ -68,6 +70,8 @@ def _clean_invitee(event_type: EventType, invitee: InviteeInput) -> tuple[Invite
         raise InvalidInput(f"email: {invitee.email!r} is not an email address", field="email") from None
     zone = validate_zone(invitee.timezone, field="timezone")
     answers = _clean_answers(event_type, invitee.answers or {})
+    language = (validate_language(invitee.language, field="language") if invitee.language
+                else event_type.default_language)
     return (
         InviteeInput(
             name=name,
@@ -76,6 +80,7 @@ def _clean_invitee(event_type: EventType, invitee: InviteeInput) -> tuple[Invite
             answers=invitee.answers,
             first_name=clean_name(invitee.first_name, field="first_name", max_length=None)[:100],
             last_name=clean_name(invitee.last_name, field="last_name", max_length=None)[:100],
+            language=language,
         ),
         answers,
     )
@@ -288,6 +293,7 @@ def _create_locked(
         last_name=invitee.last_name,
         email=invitee.email,
         timezone=invitee.timezone,
+        language=invitee.language,
         answers=answers,
     )
     contact_touch(booking=booking, invitee=created, now=now)
@@ -394,7 +400,7 @@ def booking_reschedule(
             start=new_start,
             invitee=InviteeInput(
                 name=invitee.name, email=invitee.email, timezone=invitee.timezone, answers=answers,
-                first_name=invitee.first_name, last_name=invitee.last_name,
+                first_name=invitee.first_name, last_name=invitee.last_name, language=invitee.language,
             ),
             now=now,
             source=old.source if old.source != Booking.Source.SINGLE_USE else Booking.Source.PAGE,

@@ -13,6 +13,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats, translation
+from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -31,6 +35,7 @@ from slotwise.scheduling import selectors
 from slotwise.scheduling.models import EventType
 
 from . import booking as page
+from .middleware import activate
 from .ratelimit import public_rate_limit
 
 VISITOR_COOKIE = "sw_vid"
@@ -62,22 +67,43 @@ def _with_visitor(request, response):
     return response
 
 
+def _speak(request, event_type: EventType, invitee: Invitee | None = None) -> str:
+    """The page's language: the invitee's choice (on this page, remembered in a cookie, or the one they
+    booked in), else the browser's, else the event type's default (web/middleware.py LanguageMiddleware)."""
+    source = getattr(request, "language_source", "default")
+    if source != "chosen" and invitee is not None and invitee.language:
+        activate(request, invitee.language)
+    elif source == "default":
+        activate(request, event_type.default_language or settings.LANGUAGE_CODE)
+    return translation.get_language()
+
+
 def _hosts_label(event_type: EventType, hosts: list[Membership]) -> str:
     names = [str(h.user) for h in hosts]
     if event_type.kind == EventType.Kind.ROUND_ROBIN and len(names) > 1:
-        return f"One of {', '.join(names)}"
+        return _("One of %(names)s") % {"names": ", ".join(names)}
     return ", ".join(names)
 
 
 def _location_label(event_type: EventType) -> str:
     kind = event_type.location_kind
+    if kind == EventType.LocationKind.PHONE:
+        return _("Phone call %(number)s") % {"number": event_type.location_value} if event_type.location_value \
+            else _("Phone call")
     return {
-        EventType.LocationKind.VIDEO: "Video call (link in your confirmation)",
-        EventType.LocationKind.ZOOM: "Zoom (link in your confirmation)",
-        EventType.LocationKind.PHONE: f"Phone call {event_type.location_value}".strip(),
-        EventType.LocationKind.IN_PERSON: event_type.location_value or "In person",
-        EventType.LocationKind.LINK: "Web conference (link in your confirmation)",
-    }.get(kind, event_type.location_value or "To be agreed")
+        EventType.LocationKind.VIDEO: _("Video call (link in your confirmation)"),
+        EventType.LocationKind.ZOOM: _("Zoom (link in your confirmation)"),
+        EventType.LocationKind.IN_PERSON: event_type.location_value or _("In person"),
+        EventType.LocationKind.LINK: _("Web conference (link in your confirmation)"),
+    }.get(kind, event_type.location_value or _("To be agreed"))
+
+
+STATUS_LABELS = {"confirmed": gettext_noop("Confirmed"), "canceled": gettext_noop("Canceled"),
+                 "rescheduled": gettext_noop("Rescheduled")}
+
+
+def _status_label(booking: Booking) -> str:
+    return _(STATUS_LABELS.get(booking.status, booking.status))
 
 
 # --- public entry points ---------------------------------------------------------------------------
@@ -92,7 +118,10 @@ def _location_label(event_type: EventType) -> str:
 def host_page(request, org, host):
     membership = get_object_or_404(Membership.objects.select_related("user", "organization"),
                                    organization__slug=org, slug=host)
-    event_types = EventType.objects.filter(owner=membership, active=True, secret=False).order_by("name")
+    event_types = list(EventType.objects.filter(owner=membership, active=True, secret=False).order_by("name"))
+    language = translation.get_language()
+    for e in event_types:
+        e.text = selectors.event_type_text(e, language)
     return render(request, "web/host_page.html", {"host": membership, "event_types": event_types})
 
 
@@ -142,8 +171,12 @@ def reschedule_page(request, token):
                                 reschedule_token=token)
     booking = invitee.booking
     if booking.status != Booking.Status.CONFIRMED or invitee.status != Invitee.Status.ACTIVE:
-        return render(request, "web/booking_closed.html", {"invitee": invitee, "booking": booking,
-                                                          "successor": _successor(booking)}, status=410)
+        language = _speak(request, booking.event_type, invitee)
+        return render(request, "web/booking_closed.html", {
+            "invitee": invitee, "booking": booking, "successor": _successor(booking),
+            "event_name": selectors.event_type_text(booking.event_type, language).name,
+            "status_label": _status_label(booking),
+        }, status=410)
     return _booking_page(request, Ctx(event_type=booking.event_type, base=f"/reschedule/{token}/",
                                       rescheduling=invitee))
 
@@ -152,6 +185,7 @@ def _dead_link(request, link: SingleUseLink):
     """A clear page for a link that books nothing any more, saying why; the host's public page only if the
     host allows it."""
     link.refresh_from_db()
+    _speak(request, link.event_type)
     state = link.state(utc_now())
     if state == SingleUseLink.State.UNUSED and not link.event_type.active:
         state = "off"
@@ -181,9 +215,11 @@ def _booking_page_inner(request, ctx: Ctx):
     event_type = ctx.event_type
     now = utc_now()
     _visitor(request)
+    language = _speak(request, event_type, ctx.rescheduling)
+    text = selectors.event_type_text(event_type, language)
     hosts = selectors.event_hosts(event_type)
     if not hosts:
-        raise NotFound(f"{event_type.name} has no hosts yet")
+        raise NotFound(_("%(event)s has no hosts yet") % {"event": text.name})
     # Rescheduling starts in the zone the invitee booked in; a fresh visit in the host's clock until the
     # browser reports its own.
     default_zone = ctx.rescheduling.timezone if ctx.rescheduling else selectors.clock_zone(event_type)
@@ -191,7 +227,7 @@ def _booking_page_inner(request, ctx: Ctx):
     duration = ctx.rescheduling.booking.duration_minutes if ctx.rescheduling else None
     choice = page.read_choice(params, event_type, hosts, default_zone=default_zone, now=now, duration=duration)
     base = {
-        "ctx": ctx, "event_type": event_type, "hosts": hosts, "hosts_label": _hosts_label(event_type, hosts),
+        "ctx": ctx, "event_type": event_type, "text": text, "hosts": hosts, "hosts_label": _hosts_label(event_type, hosts),
         "location_label": _location_label(event_type), "choice": choice, "zone_options": page.zone_options(),
         "can_pick_host": page.can_pick_host(event_type) and not ctx.rescheduling,
         "durations": sorted({event_type.duration_minutes, *(event_type.duration_options or [])}),
@@ -240,19 +276,25 @@ def _picker(ctx: Ctx, choice: page.Choice, now) -> dict:
         for cell in week:
             cell["href"] = f"{ctx.base}?{choice.query(date=cell['date'].isoformat())}"
             cell["selected"] = cell["date"] == choice.day
+            cell["label"] = formats.date_format(cell["date"], "DATE_FORMAT")
     times = []
+    status = ""
     if choice.day:
         times = [
             {"start": s, "label": page.fmt_time(s, choice.zone, choice.clock),
              "href": f"{ctx.base}?{choice.query(start=f'{s:%Y-%m-%dT%H:%M:%SZ}')}"}
             for s in days.get(choice.day, [])
         ]
+        status = ngettext("%(count)d time free on %(day)s", "%(count)d times free on %(day)s", len(times)) % {
+            "count": len(times), "day": formats.date_format(choice.day, "MONTH_DAY_FORMAT")}
     nav = {
         "prev": f"{ctx.base}?{choice.query(date='', month=f'{month.prev:%Y-%m}')}" if month.prev else "",
         "next": f"{ctx.base}?{choice.query(date='', month=f'{month.next:%Y-%m}')}",
     }
     return {
-        "month": month, "times": times, "nav": nav,
+        "month": month, "times": times, "nav": nav, "times_status": status,
+        "month_label": formats.date_format(month.first, "YEAR_MONTH_FORMAT"),
+        "weekdays": [(WEEKDAYS[i], WEEKDAYS_ABBR[i]) for i in range(7)],
         "day_label": f"{choice.day:%A}, {choice.day:%B} {choice.day.day}" if choice.day else "",
         "next_free": min(month.free_days) if month.free_days else None,
     }
@@ -261,7 +303,7 @@ def _picker(ctx: Ctx, choice: page.Choice, now) -> dict:
 def _render_form(request, ctx, choice, base, start, form, errors, *, status=200, night=None, taken=None):
     end = start + timedelta(minutes=choice.duration or ctx.event_type.duration_minutes)
     questions = []
-    for q in ctx.event_type.questions or []:
+    for q in base["text"].questions:
         value = form["answers"].get(q["key"], [] if q.get("type") == "multiple_choice" else "")
         questions.append({**q, "value": value, "error": errors.get(f"answers.{q['key']}")})
     return render(request, "web/booking_form.html", {
@@ -299,7 +341,8 @@ def _submit(request, ctx: Ctx, choice, base, now):
     mismatch = form["browser_tz"] and form["browser_tz"] != choice.zone
     if not form["confirmed"] and (page.is_night(start, choice.zone) or mismatch):
         night = {
-            "text": f"This is {page.fmt_time(start, choice.zone, choice.clock)} in {choice.zone} — is that right?",
+            "text": _("This is %(time)s in %(zone)s — is that right?") % {
+                "time": page.fmt_time(start, choice.zone, choice.clock), "zone": choice.zone},
             "mismatch": form["browser_tz"] if mismatch else "",
             "local_browser": page.fmt_time(start, form["browser_tz"], choice.clock) if mismatch and _valid_zone(form["browser_tz"]) else "",
         }
@@ -341,7 +384,7 @@ def _book(request, ctx, choice, form, start, now) -> Invitee:
             event_type=ctx.event_type, start=start, now=now, host=choice.host, duration_minutes=choice.duration,
             single_use_token=ctx.link.token if ctx.link else None,
             invitee=bookings.InviteeInput(name=name, email=form["email"], timezone=choice.zone, answers=answers,
-                                          first_name=first, last_name=last),
+                                          first_name=first, last_name=last, language=translation.get_language()),
         )
         by_key = {a["key"]: a["answer"] for a in invitee.answers}
         funnel.funnel_submit(
@@ -366,15 +409,22 @@ def _invitee_by_uid(uid) -> Invitee:
         raise Http404("no such booking") from None
 
 
-def _summary(invitee: Invitee, clock: str) -> dict:
+def _details(invitee: Invitee) -> str:
+    """The cancel and reschedule links, as the calendar entry's description."""
+    return (_("Cancel: %(url)s") % {"url": f"{settings.BASE_URL}/cancel/{invitee.cancel_token}/"} + "\n"
+            + _("Reschedule: %(url)s") % {"url": f"{settings.BASE_URL}/reschedule/{invitee.reschedule_token}/"})
+
+
+def _summary(request, invitee: Invitee, clock: str) -> dict:
     b = invitee.booking
     zone = invitee.timezone
-    title = f"{b.event_type.name} with {b.host.user}"
-    details = f"Cancel: {settings.BASE_URL}/cancel/{invitee.cancel_token}/\n" \
-              f"Reschedule: {settings.BASE_URL}/reschedule/{invitee.reschedule_token}/"
+    language = _speak(request, b.event_type, invitee)
+    title = ical.summary(b)
+    details = _details(invitee)
     where = b.location or _location_label(b.event_type)
     return {
         "invitee": invitee, "booking": b, "zone": zone, "title": title, "where": where,
+        "event_name": selectors.event_type_text(b.event_type, language).name, "status_label": _status_label(b),
         "day_label": page.fmt_day(b.start, zone),
         "when": f"{page.fmt_time(b.start, zone, clock)} – {page.fmt_time(b.end, zone, clock)}",
         "google": page.google_link(title=title, start=b.start, end=b.end, details=details, location=where),
@@ -387,7 +437,7 @@ def confirmation(request, uid):
     invitee = _invitee_by_uid(uid)
     request.embed_organization = invitee.booking.organization  # shown inside the embed after booking
     clock = "24" if request.GET.get("clock") == "24" else "12"
-    return render(request, "web/confirmation.html", _summary(invitee, clock))
+    return render(request, "web/confirmation.html", _summary(request, invitee, clock))
 
 
 @public_rate_limit
@@ -403,8 +453,8 @@ def ics(request, uid):
             break
         invitee = successor
     b = invitee.booking
-    details = f"Cancel: {settings.BASE_URL}/cancel/{invitee.cancel_token}/\n" \
-              f"Reschedule: {settings.BASE_URL}/reschedule/{invitee.reschedule_token}/"
+    _speak(request, b.event_type, invitee)
+    details = _details(invitee)
     body = ical.invitation(booking=b, invitee=invitee, method="PUBLISH", description=details,
                            stamp=b.updated_at or b.created_at, location=b.location or _location_label(b.event_type))
     resp = HttpResponse(body, content_type="text/calendar; charset=utf-8")
@@ -419,7 +469,7 @@ def cancel_page(request, token):
     invitee = get_object_or_404(Invitee.objects.select_related("booking__event_type__organization",
                                                                "booking__host__user"), cancel_token=token)
     clock = "24" if request.GET.get("clock") == "24" else "12"
-    ctx = _summary(invitee, clock)
+    ctx = _summary(request, invitee, clock)
     if invitee.status != Invitee.Status.ACTIVE or invitee.booking.status != Booking.Status.CONFIRMED:
         return render(request, "web/cancel.html", {**ctx, "done": True, "successor": _successor(invitee.booking)})
     if request.method == "POST":
@@ -429,7 +479,7 @@ def cancel_page(request, token):
         except InvalidInput as exc:
             return render(request, "web/cancel.html", {**ctx, "error": exc.message, "reason": reason}, status=400)
         invitee.refresh_from_db()
-        return render(request, "web/cancel.html", {**_summary(invitee, clock), "done": True, "just_now": True})
+        return render(request, "web/cancel.html", {**_summary(request, invitee, clock), "done": True, "just_now": True})
     return render(request, "web/cancel.html", ctx)
 
 
