@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Max
+from django.utils.translation import gettext as _
 
 from slotwise import engine
 from slotwise.accounts.models import Membership
@@ -62,12 +63,13 @@ class InviteeInput:
 def _clean_invitee(event_type: EventType, invitee: InviteeInput) -> tuple[InviteeInput, list[dict]]:
     name = clean_name(invitee.name, field="name", max_length=MAX_NAME)
     if not name:
-        raise InvalidInput("name: tell us your name", field="name")
+        raise InvalidInput("name: " + _("tell us your name"), field="name")
     email = clean_name(invitee.email, field="email", label="Email", max_length=254).lower()
     try:
         validate_email(email)
     except DjangoValidationError:
-        raise InvalidInput(f"email: {invitee.email!r} is not an email address", field="email") from None
+        raise InvalidInput("email: " + _("%(email)s is not an email address") % {"email": repr(invitee.email)},
+                           field="email") from None
     zone = validate_zone(invitee.timezone, field="timezone")
     answers = _clean_answers(event_type, invitee.answers or {})
     language = (validate_language(invitee.language, field="language") if invitee.language
@@ -100,7 +102,8 @@ def _clean_answers(event_type: EventType, given: dict) -> list[dict]:
         empty = value is None or value == "" or value == []
         if empty:
             if q.get("required"):
-                raise InvalidInput(f"{where}: {q.get('label', key)!r} needs an answer", field=where)
+                raise InvalidInput(f"{where}: " + _("%(question)s needs an answer") % {"question": repr(q.get("label", key))},
+                                   field=where)
             continue
         kind = q.get("type", "text")
         options = q.get("options") or []

@@ -125,7 +125,8 @@ def _questions(raw) -> list[dict]:
 
 def clean_translations(raw, *, questions: list[dict], default_language: str) -> dict:
     """The name, description and questions in other languages: {"de": {"name", "description", "questions":
-    {"<key>": {"label", "options": [...]}}}}, keyed by offered language. Empty texts are dropped (the page
+    {"<key>": {"label", "options": [...]}}}}, keyed by offered language; `questions` may also be a list in
+    the order of the event type's questions. Empty texts are dropped (the page
     falls back to the event type's own); a question's options are translated in order, and the answer
     stored is always the event type's own option. Translations of questions that are gone are dropped."""
     if raw in (None, ""):
@@ -155,6 +156,11 @@ def clean_translations(raw, *, questions: list[dict], default_language: str) -> 
         if description:
             text["description"] = description
         asked = entry.get("questions") or {}
+        if isinstance(asked, list):  # in the order of the event type's questions (the dashboard's form)
+            if len(asked) > len(questions):
+                raise InvalidInput(f"Questions in {label}: {len(asked)} given, the event type asks "
+                                   f"{len(questions)}; translate them in the same order", field="translations")
+            asked = {questions[i]["key"]: q for i, q in enumerate(asked)}
         if not isinstance(asked, dict):
             raise InvalidInput(f"Questions in {label}: give each question's key with its label and options",
                                field="translations")
