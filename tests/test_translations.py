@@ -74,6 +74,7 @@ def test_the_po_files_hold_every_text_the_code_marks(tmp_path, settings):
     finally:
         os.chdir(cwd)
     marked = {(e.msgctxt, e.msgid, e.msgid_plural) for e in read(source / "locale" / "de" / "LC_MESSAGES" / "django.po")}
-    held = {(e.msgctxt, e.msgid, e.msgid_plural) for e in catalog("de")}
-    assert marked - held == set(), "marked in the code but missing from the .po files"
-    assert held - marked == set(), "in the .po files but no longer marked in the code"
+    for folder in FOLDERS.values():
+        held = {(e.msgctxt, e.msgid, e.msgid_plural) for e in catalog(folder)}
+        assert marked - held == set(), f"{folder}: marked in the code but missing from the .po file"
+        assert held - marked == set(), f"{folder}: in the .po file but no longer marked in the code"
