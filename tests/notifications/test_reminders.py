@@ -50,8 +50,8 @@ def test_an_hour_before_and_a_day_after(et, smtp, now):
     assert run_due(datetime(2026, 3, 4, 7, 59, tzinfo=UTC)) == 0
     assert run_due(datetime(2026, 3, 4, 8, 0, tzinfo=UTC)) == 1
     (mail,) = smtp.messages
-    assert str(mail["Subject"]).strip() == "Reminder: Intro with Linus on Wed 4 Mar 2026, 18:00 (Asia/Tokyo)"
-    assert "When: Wednesday, 4 March 2026, 18:00 – 18:45 (Asia/Tokyo, UTC+09:00)" in mail.get_body(("plain",)).get_content()
+    assert str(mail["Subject"]).strip() == "Reminder: Intro with Linus on Wed, Mar 4, 2026, 6:00 PM (Asia/Tokyo)"
+    assert "When: Wednesday, March 4, 2026, 6:00 PM – 6:45 PM (Asia/Tokyo, GMT+09:00)" in mail.get_body(("plain",)).get_content()
 
     assert run_due(datetime(2026, 3, 5, 9, 45, tzinfo=UTC)) == 1
     follow_up = smtp.messages[1]
@@ -109,7 +109,7 @@ def test_a_reminder_to_the_host_is_in_the_hosts_zone(et, smtp, now):
     run_due(datetime(2026, 3, 4, 8, 45, tzinfo=UTC))
     (mail,) = smtp.messages
     assert "linus@example.com" in mail["To"]
-    assert str(mail["Subject"]).strip() == "Reminder: Intro with Mei on Wed 4 Mar 2026, 11:00 (Europe/Helsinki)"
+    assert str(mail["Subject"]).strip() == "Reminder: Intro with Mei on Wed, Mar 4, 2026, 11:00 AM (Europe/Helsinki)"
     assert "Cancel:" not in mail.get_body(("plain",)).get_content()
 
 

@@ -20,6 +20,7 @@ from django.utils import translation
 
 from slotwise.bookings import calendar_object
 from slotwise.bookings.models import Booking, Invitee
+from slotwise.core.datefmt import DEFAULT_LOCALE
 from slotwise.core.errors import InvalidInput
 from slotwise.jobs.models import Job
 from slotwise.jobs.services import Defer, cancel_pending, enqueue, handler
@@ -183,8 +184,11 @@ def invitee_language(invitee: Invitee) -> str:
     return invitee.language or invitee.booking.event_type.default_language or settings.LANGUAGE_CODE
 
 
-def context_for(*, booking: Booking, invitee: Invitee, zone: str, reason: str = "", previous=None) -> dict:
-    """The email's facts, worded in the active language (translation.override around the call)."""
+def context_for(*, booking: Booking, invitee: Invitee, zone: str, reason: str = "", previous=None,
+                locale: str | None = None) -> dict:
+    """The email's facts, worded in the active language (translation.override around the call); `locale`,
+    by default that language, is the reader's for the dates (core.datefmt, the booking page's formatter)."""
+    locale = locale or translation.get_language() or DEFAULT_LOCALE
     location = booking.location or ""
     ctx = {
         "event_name": event_type_text(booking.event_type, translation.get_language()).name,
@@ -193,8 +197,8 @@ def context_for(*, booking: Booking, invitee: Invitee, zone: str, reason: str = 
         "invitee_name": invitee.name,
         "invitee_email": invitee.email,
         "invitee_zone": invitee.timezone,
-        "when": format_when(booking.start, booking.end, zone),
-        "when_short": format_when_short(booking.start, zone),
+        "when": format_when(booking.start, booking.end, zone, locale),
+        "when_short": format_when_short(booking.start, zone, locale),
         "zone": zone,
         "location": location,
         "location_kind": booking.location_kind,
@@ -208,7 +212,7 @@ def context_for(*, booking: Booking, invitee: Invitee, zone: str, reason: str = 
     }
     if previous:
         ctx["previous_when"] = format_when(
-            datetime.fromisoformat(previous[0]), datetime.fromisoformat(previous[1]), zone
+            datetime.fromisoformat(previous[0]), datetime.fromisoformat(previous[1]), zone, locale
         )
     return ctx
 

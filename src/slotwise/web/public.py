@@ -13,8 +13,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import formats, translation
-from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -26,10 +25,11 @@ from slotwise.bookings import links
 from slotwise.bookings import services as bookings
 from slotwise.bookings.models import Booking, Invitee, SingleUseLink
 from slotwise.contacts import services as funnel
+from slotwise.core import zonesearch
 from slotwise.core.clock import utc_now
+from slotwise.core.datefmt import DEFAULT_LOCALE, format_day, format_instant, weekday_names
 from slotwise.core.errors import InvalidInput, LinkUsed, NotFound, SlotUnavailable, SlotwiseError
 from slotwise.core.instants import parse_instant
-from slotwise.core.timezones import all_zones
 from slotwise.notifications import ical
 from slotwise.scheduling import selectors
 from slotwise.scheduling.models import EventType
@@ -39,6 +39,7 @@ from .middleware import activate
 from .ratelimit import public_rate_limit
 
 VISITOR_COOKIE = "sw_vid"
+BROWSER_ZONE_COOKIE = "sw_bz"  # set by web/static/web/tzboot.js: the zone the browser reported last
 
 
 @dataclass
@@ -50,6 +51,7 @@ class Ctx:
     link: SingleUseLink | None = None
     rescheduling: Invitee | None = None
     start: str = ""  # a time chosen in the path (the API's scheduling_url) rather than in ?start=
+    host_clock: str = ""  # selectors.clock_zone: the zone the host's hours are in
 
 
 def _visitor(request) -> str:
@@ -222,17 +224,25 @@ def _booking_page_inner(request, ctx: Ctx):
         raise NotFound(_("%(event)s has no hosts yet") % {"event": text.name})
     # Rescheduling starts in the zone the invitee booked in; a fresh visit in the host's clock until the
     # browser reports its own.
-    default_zone = ctx.rescheduling.timezone if ctx.rescheduling else selectors.clock_zone(event_type)
+    ctx.host_clock = selectors.clock_zone(event_type)
+    default_zone = ctx.rescheduling.timezone if ctx.rescheduling else ctx.host_clock
     params = request.POST if request.method == "POST" else request.GET
     duration = ctx.rescheduling.booking.duration_minutes if ctx.rescheduling else None
-    choice = page.read_choice(params, event_type, hosts, default_zone=default_zone, now=now, duration=duration)
+    locale = _locale(request)
+    cookie_zone = request.COOKIES.get(BROWSER_ZONE_COOKIE, "")
+    choice = page.read_choice(params, event_type, hosts, default_zone=default_zone, now=now, duration=duration,
+                              browser_zone="" if ctx.rescheduling else cookie_zone, locale=locale)
     base = {
-        "ctx": ctx, "event_type": event_type, "text": text, "hosts": hosts, "hosts_label": _hosts_label(event_type, hosts),
-        "location_label": _location_label(event_type), "choice": choice, "zone_options": page.zone_options(),
+        "ctx": ctx, "event_type": event_type, "text": text, "hosts": hosts,
+        "hosts_label": _hosts_label(event_type, hosts), "location_label": _location_label(event_type),
+        "choice": choice, "locale": locale,
+        "zone": zonesearch.describe(choice.zone, locale=locale, now=now, clock=choice.clock),
+        # what the server rendered for: tzboot.js re-asks only if the browser says something else
+        "rendered_for_browser_zone": cookie_zone[:64] if not params.get("tz") and not ctx.rescheduling else "",
         "can_pick_host": page.can_pick_host(event_type) and not ctx.rescheduling,
         "durations": sorted({event_type.duration_minutes, *(event_type.duration_options or [])}),
         "duration": choice.duration or event_type.duration_minutes,
-        "local_now": page.fmt_time(now, choice.zone, choice.clock),
+        "local_now": page.fmt_time(now, choice.zone, choice.clock, locale),
         "embed": params.get("embed") == "1",
         # The open page re-reads its times this often, so a time someone else just booked disappears.
         "poll_seconds": int(getattr(settings, "SLOTWISE_WEB_POLL_SECONDS", 30)),
@@ -257,12 +267,12 @@ def _booking_page_inner(request, ctx: Ctx):
     if request.headers.get("HX-Request"):
         if choice.day and not request.headers.get("X-Slotwise-Poll"):
             _funnel(request, event_type, "calendar_2nd_step", now, {"date": choice.day.isoformat()})
-        return _with_visitor(request, render(request, "web/_picker.html", {**base, **_picker(ctx, choice, now)}))
+        return _with_visitor(request, render(request, "web/_picker.html", {**base, **_picker(ctx, choice, now, locale)}))
     if choice.day:
         _funnel(request, event_type, "calendar_2nd_step", now, {"date": choice.day.isoformat()})
     elif not ctx.rescheduling:
         _funnel(request, event_type, "calendar_1st_step", now, {"event_type": event_type.slug})
-    return _with_visitor(request, render(request, "web/booking_page.html", {**base, **_picker(ctx, choice, now)}))
+    return _with_visitor(request, render(request, "web/booking_page.html", {**base, **_picker(ctx, choice, now, locale)}))
 
 
 def _funnel(request, event_type, step, now, attributes):
@@ -270,34 +280,49 @@ def _funnel(request, event_type, step, now, attributes):
                          attributes={"event_type": event_type.slug, **attributes})
 
 
-def _picker(ctx: Ctx, choice: page.Choice, now) -> dict:
+def _locale(request) -> str:
+    """The page's language: Django's (LocaleMiddleware) when it is on, else English."""
+    return getattr(request, "LANGUAGE_CODE", None) or DEFAULT_LOCALE
+
+
+def _picker(ctx: Ctx, choice: page.Choice, now, locale: str) -> dict:
     month, days = page.month_view(ctx.event_type, choice, now=now, host=choice.host)
     for week in month.weeks:
         for cell in week:
             cell["href"] = f"{ctx.base}?{choice.query(date=cell['date'].isoformat())}"
             cell["selected"] = cell["date"] == choice.day
-            cell["label"] = formats.date_format(cell["date"], "DATE_FORMAT")
-    times = []
-    status = ""
+            cell["label"] = format_day(cell["date"], locale, form="date")
+    groups, notes, status = [], [], ""
     if choice.day:
-        times = [
-            {"start": s, "label": page.fmt_time(s, choice.zone, choice.clock),
-             "href": f"{ctx.base}?{choice.query(start=f'{s:%Y-%m-%dT%H:%M:%SZ}')}"}
-            for s in days.get(choice.day, [])
-        ]
-        status = ngettext("%(count)d time free on %(day)s", "%(count)d times free on %(day)s", len(times)) % {
-            "count": len(times), "day": formats.date_format(choice.day, "MONTH_DAY_FORMAT")}
+        starts = days.get(choice.day, [])
+        groups = page.day_times(starts, choice.zone, choice.clock, locale,
+                                lambda s: f"{ctx.base}?{choice.query(start=f'{s:%Y-%m-%dT%H:%M:%SZ}')}")
+        notes = page.day_notes(choice.day, starts, zone=choice.zone, host_zone=_host_zone(ctx, choice),
+                               clock=choice.clock, locale=locale)
+        # read out by the page's live region (booking.js) when the day's times arrive
+        status = ngettext("%(count)d time free on %(day)s", "%(count)d times free on %(day)s", len(starts)) % {
+            "count": len(starts), "day": format_day(choice.day, locale, form="day")}
     nav = {
         "prev": f"{ctx.base}?{choice.query(date='', month=f'{month.prev:%Y-%m}')}" if month.prev else "",
         "next": f"{ctx.base}?{choice.query(date='', month=f'{month.next:%Y-%m}')}",
     }
     return {
-        "month": month, "times": times, "nav": nav, "times_status": status,
-        "month_label": formats.date_format(month.first, "YEAR_MONTH_FORMAT"),
-        "weekdays": [(WEEKDAYS[i], WEEKDAYS_ABBR[i]) for i in range(7)],
-        "day_label": f"{choice.day:%A}, {choice.day:%B} {choice.day.day}" if choice.day else "",
+        "month": month, "groups": groups, "times": [t for g in groups for t in g["times"]], "nav": nav,
+        "day_notes": notes, "weekdays": weekday_names(locale), "month_label": format_day(month.first, locale, form="month"),
+        "day_label": format_day(choice.day, locale, form="day") if choice.day else "", "times_status": status,
         "next_free": min(month.free_days) if month.free_days else None,
+        "zone_suggestions": [{"hit": h, "href": f"{ctx.base}?{choice.query(tz=h.id)}"} for h in choice.zone_suggestions],
     }
+
+
+def _host_zone(ctx: Ctx, choice: page.Choice) -> str | None:
+    """The zone of the host the invitee meets, when it is one person; a pool's hosts have several."""
+    event_type = ctx.event_type
+    if choice.host:
+        return selectors.host_schedule(event_type, choice.host).timezone
+    if event_type.owner_id and not event_type.team_id:
+        return ctx.host_clock
+    return None
 
 
 def _render_form(request, ctx, choice, base, start, form, errors, *, status=200, night=None, taken=None):
@@ -325,7 +350,7 @@ def _read_form(request, event_type) -> dict:
     return {
         "start": request.POST.get("start", ""), "name": request.POST.get("name", ""),
         "email": request.POST.get("email", ""), "answers": answers, "reason": request.POST.get("reason", ""),
-        "browser_tz": page.canonical_zone(request.POST.get("browser_tz", "")[:64]), "confirmed": request.POST.get("confirmed") == "1",
+        "browser_tz": zonesearch.canonical_zone(request.POST.get("browser_tz", "")[:64]), "confirmed": request.POST.get("confirmed") == "1",
     }
 
 
@@ -372,7 +397,7 @@ def _submit(request, ctx: Ctx, choice, base, now):
 
 
 def _valid_zone(zone: str) -> bool:
-    return zone in all_zones()
+    return zonesearch.is_zone(zone)
 
 
 def _book(request, ctx, choice, form, start, now) -> Invitee:
@@ -418,18 +443,32 @@ def _details(invitee: Invitee) -> str:
 def _summary(request, invitee: Invitee, clock: str) -> dict:
     b = invitee.booking
     zone = invitee.timezone
-    language = _speak(request, b.event_type, invitee)
+    locale = _speak(request, b.event_type, invitee)
+    was = b.rescheduled_from if b.rescheduled_from_id else None
     title = ical.summary(b)
     details = _details(invitee)
     where = b.location or _location_label(b.event_type)
     return {
         "invitee": invitee, "booking": b, "zone": zone, "title": title, "where": where,
-        "event_name": selectors.event_type_text(b.event_type, language).name, "status_label": _status_label(b),
-        "day_label": page.fmt_day(b.start, zone),
-        "when": f"{page.fmt_time(b.start, zone, clock)} – {page.fmt_time(b.end, zone, clock)}",
+        "event_name": selectors.event_type_text(b.event_type, locale).name, "status_label": _status_label(b),
+        "day_label": page.fmt_day(b.start, zone, locale),
+        "when": f"{page.fmt_time(b.start, zone, clock, locale)} – {page.fmt_time(b.end, zone, clock, locale)}",
+        "offset": format_instant(b.start, zone, locale, form="offset"),
+        # a moved meeting shows where it came from: the old time struck out beside the new one
+        "previous": {"when": f"{page.fmt_time(was.start, zone, clock, locale)} – {page.fmt_time(was.end, zone, clock, locale)}",
+                     "day_label": page.fmt_day(was.start, zone, locale)} if was else None,
+        "book_again": _book_again(b),
         "google": page.google_link(title=title, start=b.start, end=b.end, details=details, location=where),
         "outlook": page.outlook_link(title=title, start=b.start, end=b.end, details=details, location=where),
     }
+
+
+def _book_again(booking: Booking) -> str:
+    """Where "Book another time" after a cancel goes: the event's page, or for a single-use link's booking
+    only what the sender allows a dead link to offer."""
+    if booking.link_id:
+        return links.public_page_for(booking.link) or ""
+    return booking.event_type.path if booking.event_type.active else ""
 
 
 @public_rate_limit
@@ -481,6 +520,20 @@ def cancel_page(request, token):
         invitee.refresh_from_db()
         return render(request, "web/cancel.html", {**_summary(request, invitee, clock), "done": True, "just_now": True})
     return render(request, "web/cancel.html", ctx)
+
+
+@public_rate_limit
+@require_http_methods(["GET"])
+def zone_search(request):
+    """The booking page's zone picker asks here as the invitee types: an HTML fragment of at most a dozen
+    zones (name in the page's language, offset and local time now), so no page carries all ~420 zones."""
+    query = request.GET.get("q", "")[:64]
+    locale = request.GET.get("hl") or _locale(request)
+    clock = request.GET.get("clock") if request.GET.get("clock") in ("12", "24") else None
+    hits = zonesearch.search(query, locale=locale, now=utc_now(), clock=clock) if query.strip() else []
+    resp = render(request, "web/_zone_results.html", {"query": query.strip(), "hits": hits})
+    resp["Cache-Control"] = "private, max-age=60"  # offsets and local times are "now"
+    return resp
 
 
 def org_page(request, org):

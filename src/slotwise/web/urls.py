@@ -32,6 +32,8 @@ urlpatterns = [
     path("reschedule/<str:token>/", public.reschedule_page, name="reschedule"),
     path("booked/<str:uid>/", public.confirmation, name="confirmation"),
     path("booked/<str:uid>/event.ics", public.ics, name="ics"),
+    # No trailing slash, so no organization's or host's page (all end in "/") can ever shadow it.
+    path("zones/search", public.zone_search, name="zone_search"),
     path("<slug:org>/team/<slug:team>/<slug:event>/", public.team_event_page, name="team_event_page"),
     # The API's scheduling_url for an available time: `<event page><ISO instant>?month=…&date=…`.
     re_path(rf"^(?P<org>{SLUG})/team/(?P<team>{SLUG})/(?P<event>{SLUG})/(?P<start>{TIME})$", public.team_event_page,
