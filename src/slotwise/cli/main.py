@@ -32,6 +32,17 @@ def usage() -> str:
     return "\n".join(lines)
 
 
+def _listen_address_into_env(args: list[str]) -> None:
+    """`serve --port 8765`: settings read SLOTWISE_PORT/SLOTWISE_HOST for the links Slotwise writes (BASE_URL),
+    so set them before settings load; the worker started alongside inherits them."""
+    for flag, var in (("--port", "SLOTWISE_PORT"), ("--host", "SLOTWISE_HOST")):
+        for i, a in enumerate(args):
+            if a == flag and i + 1 < len(args):
+                os.environ[var] = args[i + 1]
+            elif a.startswith(flag + "="):
+                os.environ[var] = a.split("=", 1)[1]
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help", "help"):
@@ -41,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     if verb not in VERBS:
         print(f"slotwise: unknown verb {verb!r}\n\n{usage()}", file=sys.stderr)
         return 2
+    if verb == "serve":
+        _listen_address_into_env(rest)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "slotwise.config.settings")
     from django.core.management import execute_from_command_line
 

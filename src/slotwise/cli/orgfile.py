@@ -244,7 +244,11 @@ def _apply(ctx: Ctx, top: dict[str, Node], now: datetime) -> dict:
             user.set_unusable_password()
         user.name, user.timezone = name, zone
         if "password" in h:
-            user.set_password(ctx.string(h["password"], f"{p}.password"))
+            password = ctx.string(h["password"], f"{p}.password")
+            # Re-hashing an unchanged password would sign the user out everywhere (Django ties sessions to
+            # the hash), so a reload only sets one that differs.
+            if not user.check_password(password):
+                user.set_password(password)
         user.save()
         clash = Membership.objects.filter(organization=org, slug=slug).exclude(user=user).first()
         if clash:

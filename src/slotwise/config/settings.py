@@ -32,7 +32,13 @@ CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("SLOTWISE_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]
 # The public base URL, used in links that leave the server (emails, API `uri`s, booking URLs).
-BASE_URL = os.environ.get("SLOTWISE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Links in emails, invitations and the demo's printout. Unset: the address `slotwise serve` listens on
+# (SLOTWISE_HOST/SLOTWISE_PORT, which --host/--port set), so a demo served on another port links to it.
+_LISTEN_HOST = os.environ.get("SLOTWISE_HOST", "127.0.0.1")
+_LINK_HOST = "127.0.0.1" if _LISTEN_HOST in ("0.0.0.0", "::", "") else _LISTEN_HOST
+BASE_URL = os.environ.get(
+    "SLOTWISE_BASE_URL", f"http://{_LINK_HOST}:{os.environ.get('SLOTWISE_PORT', '8000')}"
+).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -51,6 +57,7 @@ INSTALLED_APPS = [
     "slotwise.notifications",
     "slotwise.webhooks",
     "slotwise.calendars",
+    "slotwise.imports",
     "slotwise.automation",
     "slotwise.api",
     "slotwise.web",

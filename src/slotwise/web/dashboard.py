@@ -61,7 +61,6 @@ REASON_LONG = {
     engine.Reason.NOT_SYNCED: "your calendar is not synced that far ahead",
 }
 
-login_view = auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True)
 logout_view = auth_views.LogoutView.as_view(next_page="/login/")
 
 

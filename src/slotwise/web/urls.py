@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import dashboard, public
+from . import dashboard, onboarding, public
 
 SLUG = r"[-a-zA-Z0-9_]+"
 # Only a time (it starts with a 4-digit year) is taken as `start`, so /org/team/sales/demo (no slash) still
@@ -8,7 +8,8 @@ SLUG = r"[-a-zA-Z0-9_]+"
 TIME = r"[0-9]{4}-[^/]+"
 
 urlpatterns = [
-    path("login/", dashboard.login_view, name="login"),
+    path("setup/", onboarding.first_run, name="first_run"),
+    path("login/", onboarding.login_view, name="login"),
     path("logout/", dashboard.logout_view, name="logout"),
     path("dashboard/", dashboard.home, name="dashboard"),
     path("dashboard/event-types/new/", dashboard.event_type_edit, name="event_type_new"),

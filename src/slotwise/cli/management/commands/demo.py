@@ -14,20 +14,32 @@ DEMO_FILE = Path(__file__).resolve().parents[2] / "demo.yaml"
 
 
 class Command(BaseCommand):
-    help = "Create or refresh the demo organization (idempotent) and print a login and booking URLs."
+    help = ("Create the demo organization once and print a login and booking URLs; --reset restores it. "
+            "A later run leaves what was changed in the dashboard alone.")
 
     def add_arguments(self, parser):
         parser.add_argument("--now", help="freeze the clock (ISO instant with Z)")
+        parser.add_argument("--reset", action="store_true",
+                            help="load the demo file again over the demo organization, undoing changes to it")
 
     def handle(self, *args, **opts):
+        from slotwise.accounts.models import Organization
+
         now = run(lambda: now_from(opts["now"]))
+        exists = Organization.objects.filter(slug="demo").exists()
         with transaction.atomic():
-            run(lambda: load_file(DEMO_FILE, now=now))
+            if opts["reset"] or not exists:
+                run(lambda: load_file(DEMO_FILE, now=now))
+            # The demo's outside meetings follow today's date; they are demo data only (source "demo").
             self._busy(now)
         base = settings.BASE_URL
-        self.stdout.write("Demo organization 'demo' is ready.\n")
+        if exists and not opts["reset"]:
+            self.stdout.write("Demo organization 'demo' is ready (kept as you left it; `slotwise demo --reset` "
+                              "restores it).\n")
+        else:
+            self.stdout.write("Demo organization 'demo' is ready.\n")
         self.stdout.write(f"  Dashboard: {base}/dashboard/   login ana@demo.slotwise.test / slotwise-demo")
-        self.stdout.write(f"  Admin:     {base}/admin/       (same login)")
+        self.stdout.write("  Admin:     /admin/ is for operators: create one with `slotwise createsuperuser`")
         for et in EventType.objects.filter(organization__slug="demo").select_related("organization", "owner", "team"):
             self.stdout.write(f"  {et.name:<24} {base}{et.path}")
 

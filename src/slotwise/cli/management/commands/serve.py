@@ -1,10 +1,12 @@
+import errno
 import os
 import signal
+import socket
 import subprocess
 import sys
 
 from django.core.management import call_command, get_commands
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
@@ -19,6 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-migrate", action="store_true")
 
     def handle(self, *args, **opts):
+        port_is_free(opts["host"], opts["port"])
         if not opts["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
         from slotwise.bookings import tzdata
@@ -36,6 +39,22 @@ class Command(BaseCommand):
             if worker and worker.poll() is None:
                 worker.send_signal(signal.SIGTERM)
                 worker.wait(timeout=20)
+
+
+def port_is_free(host: str, port: int) -> None:
+    """Say so before anything starts when another program holds the port, and how to serve elsewhere."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise CommandError(
+                    f"port {port} on {host} is already in use (another Slotwise, or another program). "
+                    f"Serve on another port: ./run start --port {port + 1}  (or slotwise serve --port {port + 1})"
+                ) from None
+            raise CommandError(f"cannot serve on {host}:{port}: {exc.strerror}") from None
 
 
 def gunicorn_options(opts: dict) -> dict:

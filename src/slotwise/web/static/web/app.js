@@ -7,8 +7,21 @@
       el.style.setProperty("--et-color", el.getAttribute("data-color"));
     });
   }
-  document.addEventListener("DOMContentLoaded", function () { apply(document); });
+  // <select data-detect-zone>: with nothing chosen yet, preselect the browser's zone (the person confirms it).
+  function detectZone(root) {
+    var zone = "";
+    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) {}
+    root.querySelectorAll("select[data-detect-zone]").forEach(function (el) {
+      if (!el.value && zone && el.querySelector('option[value="' + zone + '"]')) el.value = zone;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { apply(document); detectZone(document); });
   document.addEventListener("htmx:afterSwap", function (ev) { apply(ev.target); });
+  // <form data-confirm="question">: ask before a destructive submit (without script the form just submits).
+  document.addEventListener("submit", function (ev) {
+    var q = ev.target.getAttribute && ev.target.getAttribute("data-confirm");
+    if (q && !window.confirm(q)) ev.preventDefault();
+  });
   // <select data-autosubmit>: choosing an option submits its form.
   document.addEventListener("change", function (ev) {
     var el = ev.target.closest && ev.target.closest("[data-autosubmit]");
