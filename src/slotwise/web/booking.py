@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from slotwise.accounts.models import Membership
 from slotwise.bookings import availability
 from slotwise.core import zonesearch
-from slotwise.core.datefmt import DEFAULT_LOCALE, format_day, format_instant
+from slotwise.core.datefmt import DEFAULT_LOCALE, default_clock, format_day, format_instant
 from slotwise.core.errors import InvalidInput
 from slotwise.core.instants import parse_date, parse_month
 from slotwise.engine import local_day_bounds
@@ -88,7 +88,9 @@ def read_choice(params, event_type: EventType, hosts: list[Membership], *, defau
                                               now=now, locale=locale)
     if zone_note and zone_note[0] == "error":
         errors["tz"] = zone_note[1]
-    choice = Choice(zone=zone, clock="24" if params.get("clock") == "24" else "12", errors=errors)
+    # 12 or 24 h: the invitee's choice, else their language's habit (CLDR: en 12 h; de, fr, ja 24 h)
+    clock = params.get("clock") if params.get("clock") in ("12", "24") else default_clock(locale)
+    choice = Choice(zone=zone, clock=clock, errors=errors)
     choice.zone_typed = (params.get("tz") or "").strip()[:64] if errors.get("tz") else ""
     choice.browser_zone = bz
     choice.zone_found = zone_note[1] if zone_note and zone_note[0] == "found" else ""

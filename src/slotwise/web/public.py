@@ -27,7 +27,7 @@ from slotwise.bookings.models import Booking, Invitee, SingleUseLink
 from slotwise.contacts import services as funnel
 from slotwise.core import zonesearch
 from slotwise.core.clock import utc_now
-from slotwise.core.datefmt import DEFAULT_LOCALE, format_day, format_instant, weekday_names
+from slotwise.core.datefmt import DEFAULT_LOCALE, default_clock, format_day, format_instant, weekday_names
 from slotwise.core.errors import InvalidInput, LinkUsed, NotFound, SlotUnavailable, SlotwiseError
 from slotwise.core.instants import parse_instant
 from slotwise.notifications import ical
@@ -392,7 +392,7 @@ def _submit(request, ctx: Ctx, choice, base, now):
         if field not in ("name", "email") and not field.startswith("answers."):
             errors["form"] = exc.message
         return _render_form(request, ctx, choice, base, start, form, errors, status=400)
-    qs = "?clock=24" if choice.clock == "24" else ""
+    qs = f"?clock={choice.clock}" if choice.clock != default_clock(translation.get_language()) else ""
     return redirect(f"/booked/{invitee.uid}/{qs}")
 
 
@@ -432,6 +432,14 @@ def _invitee_by_uid(uid) -> Invitee:
         return Invitee.objects.select_related("booking__event_type__organization", "booking__host__user").get(uid=uid)
     except (Invitee.DoesNotExist, ValueError, DjangoValidationError):
         raise Http404("no such booking") from None
+
+
+def _clock(request, invitee: Invitee) -> str:
+    """12 or 24 h on the pages after booking: as asked (?clock=), else the habit of the invitee's language."""
+    if request.GET.get("clock") in ("12", "24"):
+        return request.GET["clock"]
+    _speak(request, invitee.booking.event_type, invitee)
+    return default_clock(translation.get_language())
 
 
 def _details(invitee: Invitee) -> str:
@@ -475,7 +483,7 @@ def _book_again(booking: Booking) -> str:
 def confirmation(request, uid):
     invitee = _invitee_by_uid(uid)
     request.embed_organization = invitee.booking.organization  # shown inside the embed after booking
-    clock = "24" if request.GET.get("clock") == "24" else "12"
+    clock = _clock(request, invitee)
     return render(request, "web/confirmation.html", _summary(request, invitee, clock))
 
 
@@ -507,7 +515,7 @@ def ics(request, uid):
 def cancel_page(request, token):
     invitee = get_object_or_404(Invitee.objects.select_related("booking__event_type__organization",
                                                                "booking__host__user"), cancel_token=token)
-    clock = "24" if request.GET.get("clock") == "24" else "12"
+    clock = _clock(request, invitee)
     ctx = _summary(request, invitee, clock)
     if invitee.status != Invitee.Status.ACTIVE or invitee.booking.status != Booking.Status.CONFIRMED:
         return render(request, "web/cancel.html", {**ctx, "done": True, "successor": _successor(invitee.booking)})
