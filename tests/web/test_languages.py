@@ -13,7 +13,6 @@ from slotwise.core.errors import InvalidInput
 from slotwise.jobs.services import run_due
 from slotwise.scheduling import services as scheduling
 from slotwise.scheduling.selectors import event_type_text
-from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -229,3 +228,31 @@ def test_an_unknown_address_gets_a_friendly_page_in_the_layout(client, settings,
     html = resp.content.decode()
     assert "No encontramos esa página" in html and 'href="/static/web/app.css"' in html
     assert "urlpatterns" not in html.lower() and "URLconf" not in html
+
+
+def test_an_error_gets_a_friendly_page_in_the_layout_without_a_traceback(rf, db):
+    from django.views.defaults import server_error
+
+    resp = server_error(rf.get("/acme/ana/intro/"))
+    html = resp.content.decode()
+    assert resp.status_code == 500 and "Something went wrong on our side" in html
+    assert 'href="/static/web/app.css"' in html and "Traceback" not in html
+
+
+def test_serve_runs_without_debug_pages_unless_asked(monkeypatch):
+    from slotwise.cli.main import _no_debug_pages_for_visitors
+
+    monkeypatch.delenv("SLOTWISE_DEBUG", raising=False)
+    _no_debug_pages_for_visitors()
+    import os
+
+    assert os.environ["SLOTWISE_DEBUG"] == "0"
+    monkeypatch.setenv("SLOTWISE_DEBUG", "1")
+    _no_debug_pages_for_visitors()
+    assert os.environ["SLOTWISE_DEBUG"] == "1"
+
+
+def test_there_is_a_favicon(client, db):
+    resp = client.get("/favicon.ico")
+    assert resp.status_code == 301 and resp["Location"] == "/static/web/favicon.svg"
+    assert client.get("/static/web/favicon.svg")["Content-Type"].startswith("image/svg+xml")

@@ -15,7 +15,7 @@ from slotwise.core.events import publish
 from slotwise.core.instants import parse_date
 from slotwise.core.languages import names as language_names
 from slotwise.core.languages import validate_language
-from slotwise.core.text import clean_name
+from slotwise.core.text import clean_name, clean_text
 from slotwise.core.timezones import validate_zone
 
 from . import selectors
@@ -150,9 +150,8 @@ def clean_translations(raw, *, questions: list[dict], default_language: str) -> 
                           max_length=200)
         if name:
             text["name"] = name
-        description = str(entry.get("description") or "").strip()
-        if len(description) > 5000:
-            raise InvalidInput(f"Description in {label}: at most 5000 characters", field="translations")
+        description = clean_text(str(entry.get("description") or ""), field="translations",
+                                 label=f"Description in {label}", max_length=5000, multiline=True)
         if description:
             text["description"] = description
         asked = entry.get("questions") or {}
