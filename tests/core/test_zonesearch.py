@@ -95,3 +95,10 @@ def test_the_zones_offered_are_tzdatas_places_not_every_link():
     zones = zonesearch.canonical_zones()
     assert "Asia/Kathmandu" in zones and "UTC" in zones and "Europe/Oslo" in zones
     assert "US/Pacific" not in zones and "Asia/Calcutta" not in zones and "EST5EDT" not in zones
+
+
+def test_among_equal_matches_the_zones_most_people_live_in_come_first():
+    assert ids("Pacific")[:3] == ["America/Los_Angeles", "America/Tijuana", "America/Vancouver"]  # before Pacific/*
+    assert {"America/New_York", "America/Chicago", "America/Denver"} <= set(ids("United States")[:6])
+    assert ids("China")[0] == "Asia/Shanghai"
+    assert ids("GMT+1")[0] == "Europe/Berlin"

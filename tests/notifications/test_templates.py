@@ -55,7 +55,7 @@ def test_preview_renders_a_sample_booking_without_sending(org_et, smtp, now):
 
 def test_preview_says_what_is_wrong_with_a_broken_template(org_et, now):
     org, et = org_et
-    with pytest.raises(InvalidInput, match="subject: the template does not parse"):
+    with pytest.raises(InvalidInput, match="The subject has a template error"):
         preview(kind=Kind.INVITEE_CONFIRMED, event_type=et, now=now, subject="{% if %}")
     with pytest.raises(InvalidInput, match="kind: use one of"):
         preview(kind="nonsense", event_type=et, now=now)

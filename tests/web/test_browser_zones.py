@@ -84,3 +84,17 @@ def test_the_calendar_marks_today(live_server, open_page, acme, frozen):
     today = page.locator("[aria-current=date]")
     expect(today).to_have_attribute("data-date", date(2026, 3, 2).isoformat())
     expect(today).to_contain_text("(today)")
+
+
+def test_night_times_and_the_hosts_other_date_are_said_on_desktop_and_phone(live_server, open_page, acme, frozen):
+    for name, width, height in (("desktop", 1280, 800), ("phone", 390, 844)):
+        page = open_page("Asia/Tokyo", width=width, height=height)
+        page.goto(f"{live_server.url}/acme/ana/intro/?date=2026-03-03")
+        expect(page.locator("#local-now")).to_contain_text("Asia/Tokyo — Japan Time")
+        # Tokyo's Tuesday begins with Ana's Monday afternoon in Berlin
+        expect(page.locator(".day-note")).to_have_text("Until 12:30 AM, your Tuesday is the host's Monday (Europe/Berlin).")
+        night = page.locator("#times a.slot.night")
+        expect(night.first).to_have_text("12:00 AM☾ night for you")
+        expect(page.locator("#times a.slot:not(.night)").first).to_have_text("5:00 PM")
+        expect(page.locator("#times h4")).to_have_text(["Morning", "Afternoon", "Evening"])  # 00:00; 17:00; 18:00
+        shot(page, f"booking-night-{name}")

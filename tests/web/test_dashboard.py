@@ -232,3 +232,15 @@ def test_after_a_cancel_the_redirect_stays_on_this_site(ana_client, acme, frozen
                          invitee=InviteeInput(name="In Tro", email="i@example.com", timezone="UTC"))
     resp = ana_client.post(f"/dashboard/bookings/{inv.booking.uid}/cancel/", {"next": "https://evil.example/"})
     assert resp["Location"] == "/dashboard/bookings/"
+
+
+def test_round_robin_settings_show_only_for_team_events(ana_client, acme):
+    personal = ana_client.get(f"/dashboard/event-types/{acme['intro'].pk}/").content.decode()
+    assert "Round-robin distribution" not in personal and "Invitees may pick the host" not in personal
+    team = factories.team(acme["org"], [acme["ana"]], "support")
+    rr = factories.event_type(team=team, slug="rr", kind=EventType.Kind.ROUND_ROBIN)
+    acme["ana"].role = "admin"
+    acme["ana"].save()
+    assert "Round-robin distribution" in ana_client.get(f"/dashboard/event-types/{rr.pk}/").content.decode()
+    new = ana_client.get("/dashboard/event-types/new/").content.decode()
+    assert "data-team-only" in new  # shown by dashboard.js once a team is chosen as the owner

@@ -160,6 +160,14 @@ def test_a_day_whose_clocks_change_says_so(zone, day, note):
     assert page.day_notes(day, [], zone=zone, host_zone=None, clock="12", locale="en") == [note]
 
 
+def test_the_hosts_clock_change_on_the_times_shown_says_so_too():
+    # Tokyo keeps its clocks; Berlin's Sunday 2026-03-29 has 23 hours (10:00 CEST = 08:00 UTC = 17:00 Tokyo)
+    assert page.day_notes(date(2026, 3, 29), [_at(2026, 3, 29, 8, 0)], zone="Asia/Tokyo", host_zone="Europe/Berlin",
+                          clock="24", locale="en") == [
+        "For the host, Sunday, March 29 has only 23 hours in Europe/Berlin: at 02:00 the clocks go forward 1 hour, "
+        "to 03:00."]
+
+
 def test_an_ordinary_day_has_no_note():
     assert page.day_notes(date(2026, 3, 3), [_at(2026, 3, 3, 8, 0)], zone="Europe/Berlin", host_zone="Europe/Berlin",
                           clock="12", locale="en") == []

@@ -174,8 +174,10 @@ def booking_create(
     rescheduled_from: Booking | None = None,
     rng: random.Random | None = None,
     rescheduling: bool = False,
+    keep_host: bool = False,
 ) -> Invitee:
-    """Book `start` for `invitee`, or raise. Returns the invitee (its .booking is the scheduled event).
+    """Book `start` for `invitee`, or raise. keep_host: a host moving their own meeting keeps it, even on
+    a round robin that assigns its host. Returns the invitee (its .booking is the scheduled event).
 
     Accepts only a start that the engine offers at `now` for this event type (and host, if the invitee
     picked one), decided inside the transaction after the hosts are locked. Retries are made safe by the
@@ -193,7 +195,7 @@ def booking_create(
     if host is not None:
         if host.pk not in {c.pk for c in candidates}:
             raise InvalidInput(f"host: {host.slug} does not host {event_type.name}", field="host")
-        if event_type.kind == EventType.Kind.ROUND_ROBIN and not event_type.invitee_picks_host:
+        if event_type.kind == EventType.Kind.ROUND_ROBIN and not event_type.invitee_picks_host and not keep_host:
             raise InvalidInput("host: this event assigns its host; book without choosing one", field="host")
         if event_type.kind == EventType.Kind.COLLECTIVE:
             raise InvalidInput("host: a collective event meets with all its hosts", field="host")
@@ -277,6 +279,7 @@ def _create_locked(
             rescheduled_from=rescheduled_from,
             **tzdata.booked_under(start=start, host_zone=host_zone, invitee_zone=invitee.timezone),
             link=link,
+            created_at=now,
         )
         if rescheduled_from is not None:
             # The same meeting at another time: calendars move the entry they hold (calendar_object.py).
@@ -298,6 +301,7 @@ def _create_locked(
         timezone=invitee.timezone,
         language=invitee.language,
         answers=answers,
+        created_at=now,
     )
     contact_touch(booking=booking, invitee=created, now=now)
     # rescheduling=True: this invitee is moving here from another booking; "booking.rescheduled" follows in
@@ -370,10 +374,12 @@ def invitee_cancel(*, invitee: Invitee, now: datetime, reason: str = "") -> Book
 
 
 def booking_reschedule(
-    *, invitee: Invitee, new_start: datetime, now: datetime, reason: str = "", host: Membership | None = None
+    *, invitee: Invitee, new_start: datetime, now: datetime, reason: str = "", host: Membership | None = None,
+    by_host: Membership | None = None,
 ) -> Invitee:
     """Move an invitee to `new_start` under the same event type and rules: the old booking is marked
-    rescheduled and the new one links back to it, in one transaction (both or neither)."""
+    rescheduled and the new one links back to it, in one transaction (both or neither). by_host: the host
+    moves it (from the dashboard); the meeting stays theirs, and the history says who moved it."""
     reason = clean_text(reason, field="reason", max_length=MAX_REASON, multiline=True)
     old = invitee.booking
     if old.status != Booking.Status.CONFIRMED or invitee.status != Invitee.Status.ACTIVE:
@@ -393,8 +399,8 @@ def booking_reschedule(
         else:
             locked.status = Booking.Status.RESCHEDULED
             locked.cancel_reason = reason or ""
-            locked.canceled_by = invitee.name
-            locked.canceler_type = "invitee"
+            locked.canceled_by = str(by_host.user) if by_host is not None else invitee.name
+            locked.canceler_type = "host" if by_host is not None else "invitee"
             locked.canceled_at = now
             locked.save(update_fields=["status", "cancel_reason", "canceled_by", "canceler_type", "canceled_at", "updated_at"])
             _release(locked)
@@ -407,7 +413,8 @@ def booking_reschedule(
             ),
             now=now,
             source=old.source if old.source != Booking.Source.SINGLE_USE else Booking.Source.PAGE,
-            host=host,
+            host=host if by_host is None or old.event_type.kind == EventType.Kind.COLLECTIVE else host or old.host,
+            keep_host=by_host is not None,
             duration_minutes=old.duration_minutes,
             location=old.location,
             rescheduled_from=locked if not others else None,

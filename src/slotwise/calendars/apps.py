@@ -11,6 +11,8 @@ class CalendarsConfig(AppConfig):
 
         from . import tasks  # noqa: F401 - registers the job handlers
         from .writeback import (
+            check_copy_params,
+            copy_targets,
             copy_to_calendar,
             on_booking_changed,
             on_booking_created,
@@ -24,4 +26,6 @@ class CalendarsConfig(AppConfig):
         subscribe("booking.rescheduled", on_booking_rescheduled)
         from slotwise.automation.registry import register_action
 
-        register_action("copy_to_calendar", do=copy_to_calendar, undo=uncopy_from_calendar)
+        register_action("copy_to_calendar", do=copy_to_calendar, undo=uncopy_from_calendar,
+                        label="Copy it to a calendar (a cancel removes the copy, a reschedule moves it)",
+                        targets=copy_targets, check=check_copy_params)

@@ -27,6 +27,9 @@ from .datefmt import format_instant, locale_for
 
 UTC = "UTC"
 LIMIT = 12
+# The languages an index is built for (a third of a second each, kept per process); any other asks in
+# English. A query string must not make the server build an index per locale Babel knows.
+INDEX_LANGUAGES = ("en", "de", "fr", "es", "pt", "ja")
 # Extra English variants whose CLDR short names are the abbreviations people use there (IST in India,
 # AEST in Australia, BST in Britain); English itself has only the North American ones.
 _ABBREVIATION_LOCALES = ("en", "en_IN", "en_GB", "en_AU", "en_CA", "en_NZ")
@@ -122,6 +125,13 @@ def _name(zone: str, locale) -> str:
     return generic
 
 
+@lru_cache(maxsize=1)
+def _major() -> frozenset:
+    """The zone CLDR names for each Windows zone ("Pacific Standard Time" -> America/Los_Angeles): about 140
+    zones most people live in, listed first among equally good matches ("Pacific", "United States")."""
+    return frozenset(canonical_zone(z) for z in get_global("windows_zone_mapping").values())
+
+
 @dataclass(frozen=True)
 class _Entry:
     zone: str
@@ -129,10 +139,12 @@ class _Entry:
     place: str
     keys: tuple[str, ...]  # folded names, cities, countries
     abbreviations: frozenset  # folded; matched whole only
+    id_key: str = ""  # the folded id, "pacific chatham": below a name that matches as well
+    major: bool = False
 
 
 def _entry(zone: str, loc, english, probes: tuple[datetime, ...]) -> _Entry:
-    keys = {_fold(zone), _fold(_city_from_id(zone))}
+    keys = {_fold(_city_from_id(zone))}
     for locale in {loc, english}:
         if zone == UTC:
             keys.update({"utc", "gmt", "coordinated universal time", "greenwich mean time"})
@@ -156,7 +168,7 @@ def _entry(zone: str, loc, english, probes: tuple[datetime, ...]) -> _Entry:
             if short[:1].isalpha() and not short.startswith(("GMT", "UTC")):
                 abbreviations.add(_fold(short))
     return _Entry(zone=zone, name=_name(zone, loc), place=_place(zone, loc), keys=tuple(k for k in keys if k),
-                  abbreviations=frozenset(abbreviations))
+                  abbreviations=frozenset(abbreviations), id_key=_fold(zone), major=zone in _major())
 
 
 @lru_cache(maxsize=8)
@@ -180,13 +192,16 @@ def _offset_minutes(query: str) -> int | None:
     return sign * (hours * 60 + minutes)
 
 
-def _rank(entry: _Entry, q: str) -> int | None:
-    """0 an exact name or abbreviation, 1 a name that starts with it, 2 a word that does, 3 inside a name."""
-    if q in entry.abbreviations or q in entry.keys:
+def _rank(entry: _Entry, q: str) -> float | None:
+    """0 an exact name, id or abbreviation, 1 a name that starts with it, 1.5 an id that does ("Pacific"
+    finds Pacific Time before Pacific/Chatham), 2 a word of a name or id that does, 3 inside a name."""
+    if q in entry.abbreviations or q in entry.keys or q == entry.id_key:
         return 0
     if any(k.startswith(q) for k in entry.keys):
         return 1
-    if any(f" {q}" in f" {k}" for k in entry.keys):
+    if entry.id_key.startswith(q):
+        return 1.5
+    if any(f" {q}" in f" {k}" for k in (*entry.keys, entry.id_key)):
         return 2
     if len(q) >= 3 and any(q in k for k in entry.keys):
         return 3
@@ -198,18 +213,19 @@ def search(query: str, *, locale: str, now: datetime, clock: str | None = None, 
     query = (query or "").strip()[:64]
     if not query:
         return []
-    entries = _index(str(locale_for(locale)), now.year)
+    loc = locale_for(locale)
+    entries = _index(str(loc) if loc.language in INDEX_LANGUAGES else "en", now.year)
     alias = canonical_zone(query)
     exact = [e for e in entries if e.zone == alias or e.zone.casefold() == query.casefold()]
     offset = _offset_minutes(query)
     if offset is not None:
         wanted = timedelta(minutes=offset)
         found = [e for e in entries if now.astimezone(ZoneInfo(e.zone)).utcoffset() == wanted]
-        ranked = sorted(found, key=lambda e: (e.zone != UTC, e.name, e.place))
+        ranked = sorted(found, key=lambda e: (e.zone != UTC, not e.major, e.name, e.place))
     else:
         q = _fold(query)
         scored = [(r, e) for e in entries if (r := _rank(e, q)) is not None] if q else []
-        ranked = [e for _, e in sorted(scored, key=lambda p: (p[0], p[1].name, p[1].place))]
+        ranked = [e for _, e in sorted(scored, key=lambda p: (p[0], not p[1].major, p[1].name, p[1].place))]
     ordered = exact + [e for e in ranked if e not in exact]
     return [_hit(e, locale, now, clock) for e in ordered[:limit]]
 

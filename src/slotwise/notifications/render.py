@@ -42,7 +42,7 @@ def _from_string(source: str, field: str):
     try:
         return _engine().from_string(source)
     except TemplateSyntaxError as exc:
-        raise InvalidInput(f"{field}: the template does not parse: {exc}", field=field) from None
+        raise InvalidInput(f"The {field.replace('_', ' ')} has a template error: {exc}", field=field) from None
 
 
 def render(

@@ -113,27 +113,75 @@ def on_tzdata_moved(*, booking: Booking, now: datetime, moves: list, **_) -> Non
 MAX_OFFSET_MINUTES = 60 * 24 * 60
 
 
-def reminder_create(
-    *, organization, offset_minutes: int, when: str = Reminder.When.BEFORE_START, event_type=None,
-    recipient: str = Reminder.Recipient.INVITEE, name: str = "Reminder", subject: str = "", text: str = "",
-) -> Reminder:
-    """A reminder (before the start) or follow-up (after the end) for the organization or one event type.
-    Applies to bookings made from now on; pending ones keep what they were given."""
-    if not isinstance(offset_minutes, int) or not 1 <= offset_minutes <= MAX_OFFSET_MINUTES:
-        raise InvalidInput(f"offset_minutes: give whole minutes from 1 to {MAX_OFFSET_MINUTES} (60 days)",
+WHEN_WORDS = {Reminder.When.BEFORE_START: "before the meeting starts", Reminder.When.AFTER_END: "after it ends"}
+RECIPIENT_WORDS = {Reminder.Recipient.INVITEE: "the invitee", Reminder.Recipient.HOST: "the host"}
+
+
+def _clean_reminder(*, organization, offset_minutes, when, recipient, event_type, name, subject, text) -> dict:
+    """One set of rules for every door (dashboard, load files); messages in words, `field` for forms."""
+    if isinstance(offset_minutes, bool) or not isinstance(offset_minutes, int) \
+            or not 1 <= offset_minutes <= MAX_OFFSET_MINUTES:
+        raise InvalidInput("Send it between 1 minute and 60 days before the start or after the end",
                            field="offset_minutes")
     if when not in Reminder.When.values:
-        raise InvalidInput(f"when: use one of {Reminder.When.values}", field="when")
+        raise InvalidInput("Choose whether it goes before the meeting starts or after it ends", field="when")
     if recipient not in Reminder.Recipient.values:
-        raise InvalidInput(f"recipient: use one of {Reminder.Recipient.values}", field="recipient")
+        raise InvalidInput("Choose who gets it: the invitee or the host", field="recipient")
     if event_type is not None and event_type.organization_id != organization.pk:
-        raise InvalidInput("event_type: that event type belongs to another organization", field="event_type")
+        raise InvalidInput("That event type belongs to another organization", field="event_type")
+    name = (name or "").strip() or "Reminder"
+    if len(name) > 200:
+        raise InvalidInput("A reminder's name can be at most 200 characters", field="name")
+    if len(subject or "") > 300:
+        raise InvalidInput("The subject can be at most 300 characters", field="subject")
     for field, source in (("subject", subject), ("text", text)):
         if source:
             _check_template(source, field)
-    return Reminder.objects.create(organization=organization, event_type=event_type, offset_minutes=offset_minutes,
-                                   when=when, recipient=recipient, name=(name or "Reminder")[:200],
-                                   subject=subject[:300], text=text)
+    return {"offset_minutes": offset_minutes, "when": when, "recipient": recipient, "event_type": event_type,
+            "name": name, "subject": subject or "", "text": text or ""}
+
+
+def reminder_create(
+    *, organization, offset_minutes: int, when: str = Reminder.When.BEFORE_START, event_type=None,
+    recipient: str = Reminder.Recipient.INVITEE, name: str = "Reminder", subject: str = "", text: str = "",
+    active: bool = True,
+) -> Reminder:
+    """A reminder (before the start) or follow-up (after the end) for the organization or one event type.
+    Applies to bookings made from now on; pending ones keep what they were given."""
+    values = _clean_reminder(organization=organization, offset_minutes=offset_minutes, when=when,
+                             recipient=recipient, event_type=event_type, name=name, subject=subject, text=text)
+    return Reminder.objects.create(organization=organization, active=active, **values)
+
+
+def reminder_update(
+    *, reminder: Reminder, offset_minutes: int, when: str, recipient: str, name: str = "Reminder",
+    subject: str = "", text: str = "", active: bool = True,
+) -> Reminder:
+    """Change a reminder. Bookings made from now on follow it; jobs already queued read its wording when
+    they run, and a switched-off or deleted reminder is not sent."""
+    values = _clean_reminder(organization=reminder.organization, offset_minutes=offset_minutes, when=when,
+                             recipient=recipient, event_type=reminder.event_type, name=name, subject=subject,
+                             text=text)
+    for k, v in values.items():
+        setattr(reminder, k, v)
+    reminder.active = active
+    reminder.save()
+    return reminder
+
+
+def reminder_delete(*, reminder: Reminder) -> None:
+    reminder.delete()
+
+
+def reminder_describe(reminder: Reminder) -> str:
+    n = reminder.offset_minutes
+    if n % (24 * 60) == 0:
+        amount = f"{n // (24 * 60)} day{'s' if n != 24 * 60 else ''}"
+    elif n % 60 == 0:
+        amount = f"{n // 60} hour{'s' if n != 60 else ''}"
+    else:
+        amount = f"{n} minute{'s' if n != 1 else ''}"
+    return f"To {RECIPIENT_WORDS[reminder.recipient]}, {amount} {WHEN_WORDS[reminder.when]}"
 
 
 def _check_template(source: str, field: str) -> None:

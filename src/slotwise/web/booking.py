@@ -241,16 +241,31 @@ def day_notes(day: date, starts: list[datetime], *, zone: str, host_zone: str | 
     """What is unusual about `day` for the invitee: its clocks change (a 23- or 25-hour day), or the host's
     date is another one for some or all of its times ("Your Monday is the host's Tuesday")."""
     notes = []
-    bounds = local_day_bounds(zone, day)
-    length = sum(((b.end - b.start) for b in bounds), timedelta())
-    if bounds and length != timedelta(days=1):
-        notes.append(_clock_change_note(bounds[0].start, bounds[-1].end, zone, length, clock, locale))
+    change = _clock_change(day, zone, clock, locale)
+    if change:
+        notes.append(change)
     if host_zone and host_zone != zone and starts:
         notes.extend(_host_date_notes(day, starts, zone=zone, host_zone=host_zone, clock=clock, locale=locale))
+        host_tz = ZoneInfo(host_zone)
+        for host_day in sorted({s.astimezone(host_tz).date() for s in starts}):
+            change = _clock_change(host_day, host_zone, clock, locale, host_day=format_day(host_day, locale, form="day"))
+            if change:
+                notes.append(change)
     return notes
 
 
-def _clock_change_note(lo: datetime, hi: datetime, zone: str, length: timedelta, clock: str, locale: str) -> str:
+def _clock_change(day: date, zone: str, clock: str, locale: str, *, host_day: str | None = None) -> str:
+    """"This day has only 23 hours in Europe/Berlin: at 2:00 AM ..." (or "For the host, `host_day` has ...")
+    when `day` is not 24 hours long in `zone`, else ""."""
+    bounds = local_day_bounds(zone, day)
+    length = sum(((b.end - b.start) for b in bounds), timedelta())
+    if not bounds or length == timedelta(days=1):
+        return ""
+    return _clock_change_note(bounds[0].start, bounds[-1].end, zone, length, clock, locale, host_day)
+
+
+def _clock_change_note(lo: datetime, hi: datetime, zone: str, length: timedelta, clock: str, locale: str,
+                       host_day: str | None) -> str:
     tz = ZoneInfo(zone)
     before, t = lo.astimezone(tz).utcoffset(), lo
     while t < hi and t.astimezone(tz).utcoffset() == before:
@@ -264,12 +279,18 @@ def _clock_change_note(lo: datetime, hi: datetime, zone: str, length: timedelta,
     amount = (ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes} if minutes % 60
               else ngettext("%(n)d hour", "%(n)d hours", minutes // 60) % {"n": minutes // 60})
     facts = {"hours": f"{length.total_seconds() / 3600:g}", "zone": zone, "before": wall(before),
-             "after": wall(after), "amount": amount}
-    if after > before:
-        return _("This day has only %(hours)s hours in %(zone)s: at %(before)s the clocks go forward %(amount)s, "
+             "after": wall(after), "amount": amount, "day": host_day}
+    if host_day is None:
+        if after > before:
+            return _("This day has only %(hours)s hours in %(zone)s: at %(before)s the clocks go forward "
+                     "%(amount)s, to %(after)s.") % facts
+        return _("This day has %(hours)s hours in %(zone)s: at %(before)s the clocks go back %(amount)s, "
                  "to %(after)s.") % facts
-    return _("This day has %(hours)s hours in %(zone)s: at %(before)s the clocks go back %(amount)s, "
-             "to %(after)s.") % facts
+    if after > before:
+        return _("For the host, %(day)s has only %(hours)s hours in %(zone)s: at %(before)s the clocks go "
+                 "forward %(amount)s, to %(after)s.") % facts
+    return _("For the host, %(day)s has %(hours)s hours in %(zone)s: at %(before)s the clocks go back "
+             "%(amount)s, to %(after)s.") % facts
 
 
 def _host_date_notes(day: date, starts: list[datetime], *, zone: str, host_zone: str, clock: str,

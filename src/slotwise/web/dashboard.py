@@ -589,6 +589,30 @@ def _times(b: Booking, zone: str) -> dict:
             "when": f"{page.fmt_time(b.start, zone, '24')}–{page.fmt_time(b.end, zone, '24')}"}
 
 
+EMAIL_WORDS = {
+    "invitee_confirmed": "Confirmation", "invitee_rescheduled": "New time", "invitee_canceled": "Cancellation",
+    "host_confirmed": "Host notice", "host_rescheduled": "Host notice of the new time",
+    "host_canceled": "Host notice of the cancellation", "reminder": "Reminder",
+    "invitee_updated": "Time-zone change notice", "host_updated": "Host time-zone change notice",
+}
+
+
+def _sent(b: Booking) -> list[dict]:
+    """What left for this booking: emails (reminders included) and webhooks that were delivered."""
+    from slotwise.notifications.models import SentEmail
+    from slotwise.webhooks.models import WebhookDelivery
+
+    out = [{"at": e.sent_at, "text": f"{EMAIL_WORDS.get(e.kind, e.kind)} email sent to {e.to}"}
+           for e in SentEmail.objects.filter(booking=b).order_by("sent_at", "pk")]
+    hooks = WebhookDelivery.objects.filter(
+        subscription__organization_id=b.organization_id, sample=False, status=WebhookDelivery.Status.DELIVERED,
+        body__contains=str(b.uid),
+    ).select_related("subscription").order_by("delivered_at", "pk")[:50]
+    out += [{"at": d.delivered_at, "text": f"Webhook {d.event} delivered to {d.subscription.callback_url}"}
+            for d in hooks]
+    return out
+
+
 @host_required
 def booking_detail(request, uid):
     """One booking as its host sees it (the "Manage" link in calendar copies lands here): when, in the
@@ -606,6 +630,8 @@ def booking_detail(request, uid):
         who = f" by {b.canceled_by}" if b.canceled_by else ""
         verb = "Rescheduled" if b.status == Booking.Status.RESCHEDULED else "Canceled"
         history.append({"at": b.canceled_at, "text": f"{verb}{who}" + (f": {b.cancel_reason}" if b.cancel_reason else "")})
+    history += _sent(b)
+    history.sort(key=lambda ev: ev["at"])
     host_zone = _host_zone(m if b.host_id == m.pk else b.host)
     zones = [_times(b, host_zone)]
     for z in dict.fromkeys(i.timezone for i in invitees if i.timezone):
@@ -694,17 +720,31 @@ def team(request):
 def contact_list(request):
     m = request.membership
     q = request.GET.get("q", "")[:200]
-    rows = contacts.contact_list(organization=m.organization, query=q)[:500]
-    return render(request, "web/dash_contacts.html", {"contacts": rows, "q": q, "nav": "contacts"})
+    rows = contacts.contact_list(organization=m.organization, query=q)
+    if request.GET.get("format") == "csv":
+        from django.http import HttpResponse
+
+        from .contact_pages import contacts_csv
+
+        response = HttpResponse(contacts_csv(rows.iterator(chunk_size=500)), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="contacts-{m.organization.slug}.csv"'
+        return response
+    return render(request, "web/dash_contacts.html", {"contacts": rows[:500], "q": q, "nav": "contacts"})
 
 
 @host_required
 def contact_detail(request, pk):
     m = request.membership
     contact = get_object_or_404(Contact, organization=m.organization, pk=pk)
+    from .contact_pages import timeline
+
+    history = list(booked.invitee_history(organization_id=contact.organization_id, email=contact.email))
+    zone = _host_zone(m)
+    for inv in history:
+        inv.local_when = f"{page.fmt_short_day(inv.booking.start, zone)}, {page.fmt_time(inv.booking.start, zone, '24')}"
     return render(request, "web/dash_contact.html", {
-        "contact": contact,
-        "bookings": booked.invitee_history(organization_id=contact.organization_id, email=contact.email),
-        "timeline": contacts.contact_timeline(contact), "nav": "contacts",
+        "contact": contact, "bookings": history, "zone": zone, "nav": "contacts",
+        "timeline": timeline(contact=contact, events=list(contacts.contact_timeline(contact)), invitees=history,
+                             zone=zone),
     })
 

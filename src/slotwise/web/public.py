@@ -249,7 +249,7 @@ def _booking_page_inner(request, ctx: Ctx):
     }
     if ctx.rescheduling:
         b = ctx.rescheduling.booking
-        base["current_when"] = f"{page.fmt_day(b.start, choice.zone)}, {page.fmt_time(b.start, choice.zone, choice.clock)}"
+        base["current_when"] = f"{page.fmt_day(b.start, choice.zone, locale)}, {page.fmt_time(b.start, choice.zone, choice.clock, locale)}"
     if request.method == "POST":
         return _with_visitor(request, _submit(request, ctx, choice, base, now))
     start_text = params.get("start") or (ctx.start if request.method == "GET" else "")
@@ -333,8 +333,8 @@ def _render_form(request, ctx, choice, base, start, form, errors, *, status=200,
         questions.append({**q, "value": value, "error": errors.get(f"answers.{q['key']}")})
     return render(request, "web/booking_form.html", {
         **base, "start": start, "start_iso": f"{start:%Y-%m-%dT%H:%M:%SZ}",
-        "when": f"{page.fmt_time(start, choice.zone, choice.clock)} – {page.fmt_time(end, choice.zone, choice.clock)}",
-        "day_label": page.fmt_day(start, choice.zone), "form": form, "errors": errors, "questions": questions,
+        "when": f"{page.fmt_time(start, choice.zone, choice.clock, base['locale'])} – {page.fmt_time(end, choice.zone, choice.clock, base['locale'])}",
+        "day_label": page.fmt_day(start, choice.zone, base["locale"]), "form": form, "errors": errors, "questions": questions,
         "night": night, "taken": taken, "back": f"{ctx.base}?{choice.query(date=start.astimezone(ZoneInfo(choice.zone)).date().isoformat())}",
     }, status=status)
 
@@ -369,7 +369,7 @@ def _submit(request, ctx: Ctx, choice, base, now):
             "text": _("This is %(time)s in %(zone)s — is that right?") % {
                 "time": page.fmt_time(start, choice.zone, choice.clock), "zone": choice.zone},
             "mismatch": form["browser_tz"] if mismatch else "",
-            "local_browser": page.fmt_time(start, form["browser_tz"], choice.clock) if mismatch and _valid_zone(form["browser_tz"]) else "",
+            "local_browser": page.fmt_time(start, form["browser_tz"], choice.clock, base["locale"]) if mismatch and _valid_zone(form["browser_tz"]) else "",
         }
         return _render_form(request, ctx, choice, base, start, form, {}, night=night)
     try:
@@ -381,8 +381,8 @@ def _submit(request, ctx: Ctx, choice, base, now):
     except SlotUnavailable:
         taken = page.nearest_free(event_type, start=start, zone=choice.zone, now=now, host=choice.host,
                                   duration=choice.duration)
-        taken = [{"iso": f"{s:%Y-%m-%dT%H:%M:%SZ}", "label": f"{page.fmt_short_day(s, choice.zone)} · "
-                  f"{page.fmt_time(s, choice.zone, choice.clock)}"} for s in taken]
+        taken = [{"iso": f"{s:%Y-%m-%dT%H:%M:%SZ}", "label": f"{page.fmt_short_day(s, choice.zone, base['locale'])} · "
+                  f"{page.fmt_time(s, choice.zone, choice.clock, base['locale'])}"} for s in taken]
         return _render_form(request, ctx, choice, base, start, form, {}, status=409, taken=taken)
     except LinkUsed:
         return _dead_link(request, ctx.link)

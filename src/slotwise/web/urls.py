@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import dashboard, onboarding, public
+from . import dashboard, host_reschedule, onboarding, public
 
 SLUG = r"[-a-zA-Z0-9_]+"
 # Only a time (it starts with a 4-digit year) is taken as `start`, so /org/team/sales/demo (no slash) still
@@ -24,6 +24,7 @@ urlpatterns = [
     path("dashboard/bookings/", dashboard.booking_list, name="bookings"),
     path("dashboard/bookings/<uuid:uid>/", dashboard.booking_detail, name="booking_detail"),
     path("dashboard/bookings/<uuid:uid>/cancel/", dashboard.booking_cancel, name="booking_cancel"),
+    path("dashboard/bookings/<uuid:uid>/reschedule/", host_reschedule.booking_reschedule, name="booking_reschedule"),
     path("dashboard/invitees/<uuid:uid>/no-show/", dashboard.no_show, name="no_show"),
     path("dashboard/team/", dashboard.team, name="team"),
     path("dashboard/contacts/", dashboard.contact_list, name="contacts"),
