@@ -32,6 +32,7 @@ def test_zone_search_finds_nepal_and_los_angeles_and_says_when_nothing_matches(l
     page.keyboard.press("ArrowDown")
     expect(page.locator("#tz")).to_have_attribute("aria-activedescendant", "zone-opt-0")
     page.keyboard.press("Enter")
+    expect(page.locator("#zone-status")).to_have_text("Time zone Asia/Kathmandu chosen")
     expect(page.locator("#local-now")).to_contain_text("Asia/Kathmandu — Nepal Time")
     expect(page.locator("#times-zone")).to_contain_text("GMT+05:45")
     expect(page.locator("#times a.slot .t").first).to_have_text("1:45 PM")  # Ana's 09:00 Berlin

@@ -256,3 +256,15 @@ def test_there_is_a_favicon(client, db):
     resp = client.get("/favicon.ico")
     assert resp.status_code == 301 and resp["Location"] == "/static/web/favicon.svg"
     assert client.get("/static/web/favicon.svg")["Content-Type"].startswith("image/svg+xml")
+
+
+def test_a_reminder_speaks_the_language_the_invitee_booked_in(acme, smtp, frozen):
+    from slotwise.notifications.services import reminder_create
+
+    reminder_create(organization=acme["org"], offset_minutes=60)
+    booking_create(event_type=acme["intro"], start=utc(2026, 3, 3, 9), now=frozen, invitee=InviteeInput(
+        name="Léa", email="lea@example.fr", timezone="Europe/Paris", language="fr"))
+    run_due(utc(2026, 3, 3, 8))
+    (reminder,) = [m for m in smtp.to("lea@example.fr") if m["Subject"].strip().startswith("Rappel")]
+    assert reminder["Subject"].strip().startswith("Rappel : Intro call avec Ana le mar. 3 mars 2026")
+    assert "Petit rappel de votre rendez-vous « Intro call » avec Ana." in reminder.get_body(("plain",)).get_content()
