@@ -8,6 +8,7 @@ from slotwise.engine import (
     Busy,
     EventRules,
     HostInput,
+    Meeting,
     Reason,
     Session,
     SlotResult,
@@ -18,6 +19,7 @@ from slotwise.engine import (
     explain,
     free_hosts,
     is_offered,
+    seats_left,
 )
 
 MIN = timedelta(minutes=1)
@@ -430,7 +432,7 @@ def test_daily_limit_counts_host_local_days():
         "h",
         NY_9_17,
         # 2026-06-02 03:00 UTC is 2026-06-01 23:00 in New York: it counts for Monday
-        day_bookings=[U(2026, 6, 1, 13), U(2026, 6, 2, 3), U(2026, 6, 2, 14)],
+        meetings=[Meeting(d, d + timedelta(hours=1)) for d in [U(2026, 6, 1, 13), U(2026, 6, 2, 3), U(2026, 6, 2, 14)]],
     )
     r = rules("America/New_York", 60, daily_limit=2)
     # Monday is full; Tuesday has one booking of two
@@ -549,12 +551,34 @@ def test_explain_group(start, reasons):
     assert free_hosts(GROUP, [GROUP_HOST], now=EARLY, start=start) == ([] if reasons else ["g"])
 
 
+def test_seats_left_per_host_at_each_start():
+    free = HostInput("h", hours("UTC", (time(9), time(13))))
+    starts = [U(2026, 6, 1, 9), U(2026, 6, 1, 10), U(2026, 6, 1, 10, 30), U(2026, 6, 1, 12), U(2026, 6, 1, 13)]
+    assert seats_left(GROUP, [GROUP_HOST, free], now=EARLY, starts=starts) == {
+        U(2026, 6, 1, 9): {"g": 3, "h": 3},
+        U(2026, 6, 1, 10): {"g": 1, "h": 3},  # g's session has two of three seats taken
+        U(2026, 6, 1, 10, 30): {"h": 3},  # g is in that session
+        U(2026, 6, 1, 12): {"h": 3},  # g's session there is full
+        U(2026, 6, 1, 13): {},  # after everyone's hours
+    }
+
+
+def test_seats_left_agrees_with_what_is_offered():
+    starts = slots(GROUP, GROUP_HOST, U(2026, 6, 1), U(2026, 6, 2)).starts()
+    left = seats_left(GROUP, [GROUP_HOST], now=U(2026, 6, 1, 9, 1), starts=starts + [U(2026, 6, 1, 9, 15)])
+    # At 09:01 the 09:00 start is past, and 09:15 is off the 30-minute grid: neither can be taken.
+    assert left == {U(2026, 6, 1, 9): {}, U(2026, 6, 1, 10): {"g": 1}, U(2026, 6, 1, 11): {"g": 3},
+                    U(2026, 6, 1, 9, 15): {}}
+    assert seats_left(rules("UTC", 60, 30), [GROUP_HOST], now=EARLY, starts=[U(2026, 6, 1, 9)]) == {
+        U(2026, 6, 1, 9): {"g": 1}}
+
+
 def test_daily_limit_counts_meetings_so_a_full_day_still_fills_its_open_session():
     # Two sessions that day and a limit of 2: no third session, but the open one takes its third seat.
     r = rules("UTC", 60, 30, seats=3, daily_limit=2)
     host = HostInput(
         "g", GROUP_HOST.hours, busy=GROUP_HOST.busy, sessions=GROUP_HOST.sessions,
-        day_bookings=[U(2026, 6, 1, 10), U(2026, 6, 1, 12)],
+        meetings=[Meeting(d, d + timedelta(hours=1)) for d in [U(2026, 6, 1, 10), U(2026, 6, 1, 12)]],
     )
     assert slots(r, host, U(2026, 6, 1), U(2026, 6, 2)).starts() == [U(2026, 6, 1, 10)]
     assert explain(r, host, now=EARLY, start=U(2026, 6, 1, 10)) == []

@@ -26,7 +26,7 @@ FIELDS = ("event_type", "title", "host", "team", "answer", "invitee_email")
 OPS = ("contains", "equals")
 
 
-TRIGGER_WORDS = {
+TRIGGER_WORDS: dict[str, str] = {
     Rule.Trigger.CREATED: "A booking is made",
     Rule.Trigger.CANCELED: "A booking is cancelled",
     Rule.Trigger.RESCHEDULED: "A booking is rescheduled",
@@ -189,7 +189,7 @@ def _values(field: str, booking: Booking, invitees: list[Invitee], key: str | No
         hosts = [bh.membership for bh in booking.host_blocks.select_related("membership__user")] or [booking.host]
         return [v for m in hosts for v in (m.slug, m.user.email)]
     if field == "team":
-        return [et.team.slug, et.team.name] if et.team_id else []
+        return [et.team.slug, et.team.name] if et.team is not None else []
     if field == "answer":
         return [a.get("answer", "") for i in invitees for a in (i.answers or []) if a.get("key") == key]
     if field == "invitee_email":
@@ -312,6 +312,8 @@ def undo_rule(payload: dict, job: Job) -> None:
     action = get_action(run.action)
     now = job.now
     try:
+        if action is None or action.undo is None:
+            raise LookupError(f"the action {run.action!r} has no undo")
         action.undo(rule=run.rule, booking=run.booking, params=dict(run.rule.params or {}), state=run.state or {},
                     now=now)
     except Exception as exc:

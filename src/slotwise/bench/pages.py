@@ -39,7 +39,7 @@ def main(argv=None) -> int:
                    "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3", "DJANGO_SETTINGS_MODULE": "slotwise.config.settings",
                    "SLOTWISE_LOG_LEVEL": "ERROR", "REDIS_URL": ""}
             cmd = [sys.executable, "-m", "slotwise.bench.pages", "--runs", str(args.runs), "--seed", str(args.seed)]
-            return subprocess.call(cmd, env=env)
+            return subprocess.call(cmd, env=env)  # noqa: S603 - our own command line, no shell
     return _run(args)
 
 
@@ -65,7 +65,7 @@ def _run(args) -> int:
     settings.SLOTWISE_WEB_RATE_LIMIT = 0  # the page's own work, not the limiter's counter
     settings.ALLOWED_HOSTS = ["*"]
     public.utc_now = ratelimit.utc_now = lambda: NOW
-    rng = random.Random(args.seed)
+    rng = random.Random(args.seed)  # noqa: S311 - a seeded scenario, not a secret
     scenarios = [_s1(rng), _s2(rng)]
     print(f"booking page render, {args.runs} warm requests each (Django test Client, SQLite, now={NOW:%Y-%m-%dT%H:%MZ})")
     load = os.getloadavg()[0]

@@ -5,10 +5,12 @@ Race-freedom is the database's job, not a check before an insert:
 - SQLite: a trigger that refuses the same overlap, inside a BEGIN IMMEDIATE transaction (settings), so
   writers queue and the engine's check below sees every committed booking.
 Host rows are locked (SELECT ... FOR UPDATE, in id order) before availability is read, so daily limits and
-group seats, which no constraint can express, are decided one booking at a time per host.
+group seats, which no constraint can express, are decided one booking at a time per host. Limits across
+all of a host's event types hold too, since every booking of that host locks the same row.
 """
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -21,11 +23,12 @@ from django.utils.translation import gettext as _
 from slotwise import engine
 from slotwise.accounts.models import Membership
 from slotwise.contacts.models import Contact
-from slotwise.core.errors import InvalidInput, NotFound, SlotUnavailable
+from slotwise.core.errors import ChangeClosed, InvalidInput, NotFound, SlotUnavailable
 from slotwise.core.events import publish
 from slotwise.core.languages import validate_language
 from slotwise.core.text import clean_name, clean_text
 from slotwise.core.timezones import validate_zone
+from slotwise.scheduling import reasons as reason_words
 from slotwise.scheduling import selectors
 from slotwise.scheduling.models import EventType, PoolHost
 
@@ -35,18 +38,6 @@ from .models import Booking, BookingHost, Invitee
 MAX_NAME = 200
 MAX_ANSWER = 5000
 MAX_REASON = 1000
-
-REASON_TEXT = {
-    engine.Reason.OFF_GRID: "it is not on this event's start-time increment",
-    engine.Reason.OUTSIDE_HOURS: "it is outside the host's hours",
-    engine.Reason.BUSY: "the host is busy then",
-    engine.Reason.BUFFER: "it is too close to another meeting (buffer)",
-    engine.Reason.NOTICE: "it is in the past or sooner than the minimum notice",
-    engine.Reason.WINDOW: "it is outside the booking window",
-    engine.Reason.DAILY_LIMIT: "the host's daily limit for this event is reached",
-    engine.Reason.FULL: "all seats are taken",
-    engine.Reason.NOT_SYNCED: "the host's calendar is not synced that far ahead, so their busy time then is unknown",
-}
 
 
 @dataclass(frozen=True)
@@ -115,11 +106,11 @@ def _clean_answers(event_type: EventType, given: dict) -> list[dict]:
             bad = [v for v in values if v not in options]
             if bad:
                 raise InvalidInput(f"{where}: {bad[0]!r} is not one of {options}", field=where)
-            text = ", ".join(values)
+            text = ", ".join(str(v) for v in values)
         elif kind == "single_choice":
             if value not in options:
                 raise InvalidInput(f"{where}: {value!r} is not one of {options}", field=where)
-            text = value
+            text = str(value)
         else:
             text = str(value)
         clean_text(text, field=where, label=f"The answer to {label}", max_length=MAX_ANSWER, multiline=True,
@@ -128,8 +119,31 @@ def _clean_answers(event_type: EventType, given: dict) -> list[dict]:
     return out
 
 
+def change_closed(*, booking: Booking, now: datetime) -> engine.Reason | None:
+    """Why the invitee may no longer cancel or reschedule `booking` (Reason.CUTOFF or STARTED), or None."""
+    hours = booking.event_type.cutoff_hours or 0
+    return engine.change_refusal(start=booking.start, now=now, cutoff=timedelta(hours=hours))
+
+
+def change_closed_message(*, booking: Booking, reason: engine.Reason, action: str = "changed") -> str:
+    """Why, and how to reach the host: the words the cancel and reschedule pages and the API give."""
+    if reason == engine.Reason.STARTED:
+        why = f"This meeting has already started, so it can no longer be {action} here."
+    else:
+        hours = booking.event_type.cutoff_hours
+        why = (f"This meeting starts in less than {hours} hour{'s' if hours != 1 else ''}, "
+               f"so it can no longer be {action} here.")
+    return f"{why} To change it, write to the host at {booking.host.user.email}."
+
+
+def _check_invitee_may_change(booking: Booking, now: datetime, action: str) -> None:
+    reason = change_closed(booking=booking, now=now)
+    if reason is not None:
+        raise ChangeClosed(change_closed_message(booking=booking, reason=reason, action=action), field="booking")
+
+
 def unavailable_message(start: datetime, reasons: list) -> str:
-    said = "; ".join(REASON_TEXT.get(r, str(r)) for r in reasons) or "it is not offered"
+    said = "; ".join(reason_words.for_invitee(reasons)) or "it is not offered"
     return f"{start:%Y-%m-%dT%H:%M:%SZ} cannot be booked: {said}. Pick one of the times offered."
 
 
@@ -140,7 +154,7 @@ def _lock_hosts(hosts: list[Membership]) -> None:
 
 def _round_robin_pick(event_type: EventType, free: list[int], now: datetime, rng: random.Random) -> int:
     pool = {p.membership_id: p for p in PoolHost.objects.filter(event_type=event_type, membership_id__in=free)}
-    stats = {
+    stats: dict[int, Mapping] = {
         row["host_id"]: row
         for row in Booking.objects.filter(event_type=event_type, host_id__in=free, created_at__gte=now - timedelta(days=30))
         .exclude(status=Booking.Status.CANCELED)
@@ -157,7 +171,8 @@ def _round_robin_pick(event_type: EventType, free: list[int], now: datetime, rng
         )
         for h in free
     ]
-    return engine.choose_round_robin(candidates, strategy=event_type.distribution, rng=rng)
+    equal = event_type.distribution == EventType.Distribution.EQUAL
+    return engine.choose_round_robin(candidates, strategy="equal" if equal else "availability", rng=rng)
 
 
 def booking_create(
@@ -206,7 +221,7 @@ def booking_create(
                 event_type=event_type, start=start, invitee=invitee, answers=answers, now=now, source=source,
                 hosts=candidates, picked=host is not None, single_use_token=single_use_token,
                 duration_minutes=duration_minutes, location=location, rescheduled_from=rescheduled_from,
-                rng=rng or random.Random(), rescheduling=rescheduling,
+                rng=rng or random.Random(), rescheduling=rescheduling,  # noqa: S311 - round-robin ties, not a secret
             )
     except IntegrityError as exc:
         # The database refused an overlapping block: a concurrent booking won the time.
@@ -244,7 +259,7 @@ def _create_locked(
         raise SlotUnavailable(unavailable_message(start, reasons), field="start")
 
     if event_type.kind == EventType.Kind.COLLECTIVE:
-        assigned = [h.host_id for h in inputs.hosts]
+        assigned = list(inputs.members)  # every host, in the order of inputs.hosts
         primary = assigned[0]
     elif len(free) == 1:
         primary = free[0]
@@ -344,6 +359,8 @@ def booking_cancel(
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
         if booking.status != Booking.Status.CONFIRMED:
             raise InvalidInput(f"booking {booking.uid} is already {booking.status}", field="booking")
+        if canceler_type == "invitee":
+            _check_invitee_may_change(booking, now, "canceled")
         booking.status = Booking.Status.CANCELED
         booking.cancel_reason = reason or ""
         booking.canceled_by = canceled_by
@@ -360,9 +377,13 @@ def booking_cancel(
 
 
 def invitee_cancel(*, invitee: Invitee, now: datetime, reason: str = "") -> Booking:
-    """An invitee leaves. For a group event that frees a seat; the last invitee out cancels the event."""
+    """An invitee leaves. For a group event that frees a seat; the last invitee out cancels the event.
+
+    Refused (ChangeClosed) inside the event type's cut-off and once the meeting has begun; hosts cancel
+    with booking_cancel, which has no cut-off."""
     reason = clean_text(reason, field="reason", max_length=MAX_REASON, multiline=True)
     booking = invitee.booking
+    _check_invitee_may_change(booking, now, "canceled")
     if booking.invitees.filter(status=Invitee.Status.ACTIVE).exclude(pk=invitee.pk).exists():
         with transaction.atomic():
             Invitee.objects.filter(pk=invitee.pk).update(status=Invitee.Status.CANCELED)
@@ -379,11 +400,15 @@ def booking_reschedule(
 ) -> Invitee:
     """Move an invitee to `new_start` under the same event type and rules: the old booking is marked
     rescheduled and the new one links back to it, in one transaction (both or neither). by_host: the host
-    moves it (from the dashboard); the meeting stays theirs, and the history says who moved it."""
+    moves it (from the dashboard); the meeting stays theirs, and the history says who moved it.
+
+    An invitee (by_host None) is refused inside the event type's cut-off and once the meeting has begun."""
     reason = clean_text(reason, field="reason", max_length=MAX_REASON, multiline=True)
     old = invitee.booking
     if old.status != Booking.Status.CONFIRMED or invitee.status != Invitee.Status.ACTIVE:
         raise InvalidInput(f"booking {old.uid} is {old.status}; only confirmed bookings can be rescheduled")
+    if by_host is None:
+        _check_invitee_may_change(old, now, "rescheduled")
     answers = {a["key"]: a["answer"] for a in invitee.answers or []}
     for q in old.event_type.questions or []:
         if q.get("type") == "multiple_choice" and q["key"] in answers:

@@ -24,6 +24,7 @@ from typing import Literal
 
 from .hours import working_pairs
 from .intervals import from_epoch, iclip, iintersect, imerge, isubtract, to_epoch
+from .limits import blocked_pairs, limit_reasons
 from .rules import EventRules, HostInput, Reason, Session, check_zone
 from .wallclock import DAY, day_from_number, day_number, local_day_of, segments, wall_range_pairs
 
@@ -48,7 +49,7 @@ def _ceil_epoch(dt: datetime) -> int:
 class _Ctx:
     """The rules of one query, in int seconds, with the notice/window bounds already resolved."""
 
-    __slots__ = ("allowed", "ba", "bb", "dur", "limit", "now", "rules", "seats")
+    __slots__ = ("allowed", "ba", "bb", "dur", "limits", "now", "rules", "seats")
 
     def __init__(self, rules: EventRules, now: datetime, lo: int, hi: int):
         if now.tzinfo is None or now.utcoffset() is None:
@@ -58,15 +59,15 @@ class _Ctx:
         self.bb = int(rules.buffer_before.total_seconds())
         self.ba = int(rules.buffer_after.total_seconds())
         self.seats = rules.seats
-        self.limit = rules.daily_limit
+        self.limits = rules.limits
         self.now = now_s = _ceil_epoch(now)
         allowed = [(max(lo, now_s + int(rules.min_notice.total_seconds())), hi)]
         window = rules.window
         if window.kind == "rolling":
-            assert window.days is not None  # Window.__post_init__ requires it for "rolling"
+            assert window.days is not None  # noqa: S101 - for the type checker: Window.__post_init__ requires it
             allowed = iclip(allowed, lo, now_s + window.days * DAY)
         elif window.kind == "range":
-            assert window.first is not None and window.last is not None
+            assert window.first is not None and window.last is not None  # noqa: S101 - as above, for "range"
             bounds = wall_range_pairs(
                 rules.clock_zone, day_number(window.first) * DAY, (day_number(window.last) + 1) * DAY
             )
@@ -83,11 +84,13 @@ def _host_starts(ctx: _Ctx, host: HostInput, lo: int, hi: int, exclude: Sequence
     if host.known_until is not None:  # the block [t - bb, t + dur + ba) must end by the sync horizon
         hi = min(hi, to_epoch(host.known_until) - dur - ba + 1)
     allowed = iclip(ctx.allowed, lo, hi) if lo < hi else []
-    if not allowed or ctx.limit == 0:
+    if not allowed:
         return []
     lo, hi = allowed[0][0], allowed[-1][1]
     reach = hi - 1 + dur  # the last second any meeting starting in [lo, hi) occupies, plus one
     work = working_pairs(host.hours, lo, reach)
+    if work and host.away_pairs:
+        work = isubtract(work, host.away_pairs)
     if not work:
         return []
 
@@ -105,16 +108,13 @@ def _host_starts(ctx: _Ctx, host: HostInput, lo: int, hi: int, exclude: Sequence
     if len(allowed) > 1:  # a single allowed pair is [lo, hi), which bounds these starts already
         starts = iintersect(starts, allowed)
 
-    # Joining an open session (exclude) adds an invitee, not a meeting: the daily limit counts meetings.
-    if ctx.limit is not None and host.day_counts and starts and not exclude:
-        full = []
-        zone = host.hours.zone
-        for n, count in host.day_counts.items():
-            if count >= ctx.limit and n * DAY - DAY < hi and (n + 2) * DAY > lo:
-                full.extend(wall_range_pairs(zone, n * DAY, (n + 1) * DAY))
-        if full:
-            full.sort()
-            starts = isubtract(starts, imerge(full))
+    # Joining an open session (exclude) adds an invitee, not a meeting: limits count meetings.
+    if starts and not exclude and (ctx.limits or host.limits):
+        refused = blocked_pairs(ctx.limits, host, week_start=ctx.rules.week_start, dur=dur)
+        if refused is None:
+            return []
+        if refused:
+            starts = isubtract(starts, refused)
 
     if ctx.seats > 1 and host.sessions and not exclude:
         starts = _apply_sessions(ctx, host, lo, hi, starts)
@@ -352,24 +352,39 @@ def explain(rules: EventRules, host: HostInput, *, now: datetime, start: datetim
     """Every reason `host` cannot take a meeting starting at `start`, in Reason order; [] if it can."""
     if start.tzinfo is None or start.utcoffset() is None:
         raise ValueError(f"start must be an aware datetime, got {start!r}")
-    reasons: set[Reason] = set()
     t = to_epoch(start)
     dur = int(rules.duration.total_seconds())
-    bb = int(rules.buffer_before.total_seconds())
-    ba = int(rules.buffer_after.total_seconds())
-    now_s = _ceil_epoch(now)
-
+    reasons: set[Reason] = set()
     if not _on_grid(rules, start):
         reasons.add(Reason.OFF_GRID)
     if working_pairs(host.hours, t, t + dur) != [(t, t + dur)]:
         reasons.add(Reason.OUTSIDE_HOURS)
+    if host.away_pairs and iclip(host.away_pairs, t, t + dur):
+        reasons.add(Reason.OUT_OF_OFFICE)
+    open_here = _explain_sessions(rules, host, start, reasons)
+    _explain_busy(rules, host, start, open_here, reasons)
+    _explain_bounds(rules, host, t, _ceil_epoch(now), reasons)
+    if not open_here and (rules.limits or host.limits):
+        reasons |= limit_reasons(rules.limits, host, week_start=rules.week_start, dur=dur, t=t)
+    return [r for r in Reason if r in reasons]
 
-    open_here: list[Session] = []
-    if rules.seats > 1 and host.sessions:
-        open_at, full_at = _session_points(rules.seats, host, t, t + 1)
-        open_here = open_at.get(t, [])
-        if t in full_at and not start.microsecond:
-            reasons.add(Reason.FULL)
+
+def _explain_sessions(rules: EventRules, host: HostInput, start: datetime, reasons: set) -> list[Session]:
+    """The open sessions at `start` (whose seat an invitee would join); FULL when only full ones are there."""
+    if rules.seats == 1 or not host.sessions:
+        return []
+    t = to_epoch(start)
+    open_at, full_at = _session_points(rules.seats, host, t, t + 1)
+    if t in full_at and not start.microsecond:
+        reasons.add(Reason.FULL)
+    return open_at.get(t, [])
+
+
+def _explain_busy(rules: EventRules, host: HostInput, start: datetime, open_here: list, reasons: set) -> None:
+    t = to_epoch(start)
+    dur = int(rules.duration.total_seconds())
+    bb = int(rules.buffer_before.total_seconds())
+    ba = int(rules.buffer_after.total_seconds())
     end = start + rules.duration
     for b in host.busy:
         if any(b.start == s.start and b.end == s.end for s in open_here):
@@ -381,6 +396,11 @@ def explain(rules: EventRules, host: HostInput, *, now: datetime, start: datetim
         if t - bb < y and t + dur + ba > x:
             reasons.add(Reason.BUSY if (t < y and t + dur > x) else Reason.BUFFER)
 
+
+def _explain_bounds(rules: EventRules, host: HostInput, t: int, now_s: int, reasons: set) -> None:
+    """Sync horizon, notice and booking window."""
+    dur = int(rules.duration.total_seconds())
+    ba = int(rules.buffer_after.total_seconds())
     if host.known_until is not None and t + dur + ba > to_epoch(host.known_until):
         reasons.add(Reason.NOT_SYNCED)
     if t < now_s + int(rules.min_notice.total_seconds()):
@@ -392,7 +412,44 @@ def explain(rules: EventRules, host: HostInput, *, now: datetime, start: datetim
         day = day_from_number(local_day_of(rules.clock_zone, t))
         if not window.first <= day <= window.last:
             reasons.add(Reason.WINDOW)
-    limit = rules.daily_limit
-    if limit is not None and not open_here and host.day_counts.get(local_day_of(host.hours.zone, t), 0) >= limit:
-        reasons.add(Reason.DAILY_LIMIT)
-    return [r for r in Reason if r in reasons]
+
+
+def grid_starts(rules: EventRules, *, start: datetime, end: datetime) -> list[datetime]:
+    """The event's start grid in [start, end): every increment, counted in its clock zone from local midnight."""
+    lo, hi = _ceil_epoch(start), _ceil_epoch(end)
+    if lo >= hi:
+        return []
+    grid = _grid(rules, lo, hi)
+    return grid.dts[bisect_left(grid.ints, lo) : bisect_left(grid.ints, hi)]
+
+
+def explain_grid(
+    rules: EventRules, host: HostInput, *, now: datetime, start: datetime, end: datetime
+) -> list[tuple[datetime, list[Reason]]]:
+    """Each grid start in [start, end) with every reason `host` cannot take it ([] where it is offered)."""
+    return [(t, explain(rules, host, now=now, start=t)) for t in grid_starts(rules, start=start, end=end)]
+
+def seats_left(
+    rules: EventRules, hosts: Sequence[HostInput], *, now: datetime, starts: Sequence[datetime]
+) -> dict[datetime, dict]:
+    """For each of `starts`: {host_id: seats that host still has there} over the hosts that can take it.
+
+    A host with an open session at a start has rules.seats minus the seats taken in it; a host who is
+    free there has rules.seats. Hosts that cannot take a start are left out, so a start nobody can take
+    maps to {}. The same per-host check as `available_slots` decides who can take it.
+    """
+    out: dict[datetime, dict] = {s: {} for s in starts}
+    on_grid = {to_epoch(s): s for s in starts if not s.microsecond and _on_grid(rules, s)}
+    if not on_grid:
+        return out
+    lo, hi = min(on_grid), max(on_grid) + 1
+    ctx = _Ctx(rules, now, lo, hi)
+    for host in hosts:
+        pairs = _host_starts(ctx, host, lo, hi)
+        open_at = _session_points(rules.seats, host, lo, hi)[0] if rules.seats > 1 else {}
+        for t, s in on_grid.items():
+            k = bisect_right(pairs, (t, hi)) - 1
+            if k >= 0 and pairs[k][0] <= t < pairs[k][1]:
+                taken = min((x.seats_taken for x in open_at.get(t, ())), default=0)
+                out[s][host.host_id] = rules.seats - taken
+    return out

@@ -1,7 +1,7 @@
 """The host dashboard: event types, availability with a "why not offered" week preview, bookings, team,
 contacts. Logged-in pages with Django sessions and CSRF; writes go through the owning app's services."""
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from functools import wraps
 from zoneinfo import ZoneInfo
 
@@ -22,7 +22,7 @@ from slotwise.accounts.selectors import current_membership
 from slotwise.bookings import links
 from slotwise.bookings import selectors as booked
 from slotwise.bookings import services as bookings
-from slotwise.bookings.availability import host_inputs
+from slotwise.bookings.availability import week_preview
 from slotwise.bookings.models import Booking, Invitee, SingleUseLink
 from slotwise.bookings.noshow import invitee_no_show_set
 from slotwise.contacts import selectors as contacts
@@ -31,35 +31,13 @@ from slotwise.core.clock import utc_now
 from slotwise.core.errors import InvalidInput, SlotwiseError
 from slotwise.core.instants import parse_date
 from slotwise.core.timezones import all_zones
+from slotwise.scheduling import reasons as reason_words
 from slotwise.scheduling import selectors
 from slotwise.scheduling import services as scheduling
-from slotwise.scheduling.models import WEEKDAYS, AvailabilitySchedule, EventType, PoolHost
+from slotwise.scheduling.models import WEEKDAYS, AvailabilitySchedule, EventType, HostLimits, PoolHost
+from slotwise.scheduling.reasons import WORDING
 
 from . import booking as page
-
-# Short enough for a week grid cell; the legend and each cell's title give the long form.
-REASON_LABEL = {
-    engine.Reason.OFF_GRID: "grid",
-    engine.Reason.OUTSIDE_HOURS: "hours",
-    engine.Reason.BUSY: "busy",
-    engine.Reason.BUFFER: "buffer",
-    engine.Reason.NOTICE: "notice",
-    engine.Reason.WINDOW: "window",
-    engine.Reason.DAILY_LIMIT: "limit",
-    engine.Reason.FULL: "full",
-    engine.Reason.NOT_SYNCED: "unsynced",
-}
-REASON_LONG = {
-    engine.Reason.OFF_GRID: "not on the start-time increment",
-    engine.Reason.OUTSIDE_HOURS: "outside your hours",
-    engine.Reason.BUSY: "you are busy",
-    engine.Reason.BUFFER: "too close to another meeting (buffer)",
-    engine.Reason.NOTICE: "past, or sooner than the minimum notice",
-    engine.Reason.WINDOW: "outside the booking window",
-    engine.Reason.DAILY_LIMIT: "the daily limit is reached",
-    engine.Reason.FULL: "all seats taken",
-    engine.Reason.NOT_SYNCED: "your calendar is not synced that far ahead",
-}
 
 logout_view = auth_views.LogoutView.as_view(next_page="/login/")
 
@@ -387,7 +365,7 @@ def pool_edit(request, pk):
     if event_type.team_id is None:
         raise Http404("only team events have a pool")
     members = list(event_type.team.members.select_related("user").order_by("slug"))
-    current = {p.membership_id: p.priority for p in PoolHost.objects.filter(event_type=event_type)}
+    current = {p.membership_id: p for p in PoolHost.objects.filter(event_type=event_type)}
     error = None
     if request.method == "POST":
         if not m.is_admin:
@@ -395,15 +373,17 @@ def pool_edit(request, pk):
         chosen = []
         for member in members:
             if request.POST.get(f"in_{member.pk}") == "on":
-                chosen.append((member, request.POST.get(f"priority_{member.pk}", "2")))
+                chosen.append((member, request.POST.get(f"priority_{member.pk}", "2"),
+                               request.POST.get(f"weight_{member.pk}", "100")))
         try:
-            scheduling.pool_set(event_type=event_type, hosts=[(mm, _to_int(p)) for mm, p in chosen])
+            scheduling.pool_set(event_type=event_type, hosts=[(mm, _to_int(p), _to_int(w)) for mm, p, w in chosen])
         except InvalidInput as exc:
             error = exc.message
         else:
             messages.success(request, "Pool saved.")
             return redirect("pool_edit", pk=pk)
-    rows = [{"m": mm, "in": mm.pk in current, "priority": current.get(mm.pk, 2)} for mm in members]
+    rows = [{"m": mm, "in": mm.pk in current, "priority": current[mm.pk].priority if mm.pk in current else 2,
+             "weight": current[mm.pk].weight if mm.pk in current else 100} for mm in members]
     return render(request, "web/dash_pool.html", {"event_type": event_type, "rows": rows, "error": error,
                                                   "nav": "team"})
 
@@ -448,18 +428,25 @@ def availability(request):
         schedule = AvailabilitySchedule.objects.create(organization=m.organization, owner=m, is_default=True,
                                                        timezone=m.user.timezone or "UTC", weekly={})
     errors = {}
+    action = request.POST.get("action", "hours") if request.method == "POST" else ""
+    if action in AWAY_ACTIONS:
+        return _away_action(request, m, action)
     if request.method == "POST":
-        form = {"timezone": request.POST.get("timezone", ""), "overrides": request.POST.get("overrides", "")}
-        weekly = {}
+        form = {"timezone": request.POST.get("timezone", ""), "overrides": request.POST.get("overrides", ""),
+                "seasonal": request.POST.get("seasonal") == "on"}
+        weekly, daylight = {}, {}
         for day in WEEKDAYS:
             form[day] = request.POST.get(day, "")
             weekly[day] = _split_ranges(form[day])
+            form[f"dl_{day}"] = request.POST.get(f"dl_{day}", "")
+            daylight[day] = _split_ranges(form[f"dl_{day}"])
         overrides, problem = _parse_overrides(form["overrides"])
         try:
             if problem:
                 raise InvalidInput(problem, field="overrides")
             scheduling.schedule_update(schedule=schedule, timezone=form["timezone"], weekly=weekly,
-                                       overrides=overrides)
+                                       overrides=overrides, daylight=daylight if form["seasonal"] else None,
+                                       now=utc_now())
         except InvalidInput as exc:
             field = (exc.field or "form").split(".")[-1].split("[")[0] if (exc.field or "").startswith("weekly") \
                 else (exc.field or "form").split(".")[0]
@@ -469,68 +456,101 @@ def availability(request):
             return redirect(request.get_full_path())
     else:
         form = {day: _ranges_text(schedule.weekly.get(day)) for day in WEEKDAYS}
+        form.update({f"dl_{day}": _ranges_text((schedule.weekly_daylight or {}).get(day)) for day in WEEKDAYS})
+        form["seasonal"] = schedule.weekly_daylight is not None
         form["timezone"] = schedule.timezone
         form["overrides"] = "\n".join(
             f"{o.date.isoformat()}: {_ranges_text(o.intervals) or 'off'}" for o in schedule.overrides.all()
         )
+    limits = HostLimits.objects.filter(membership=m).first()
     ctx = {"schedule": schedule, "form": form, "errors": errors, "weekdays": WEEKDAYS, "zones": all_zones(),
-           "nav": "availability"}
+           "nav": "availability", "daylight_days": [(d, form[f"dl_{d}"]) for d in WEEKDAYS],
+           "limit_fields": [(k, what, getattr(limits, k, None) if limits else None)
+                            for k, (what, _u, _m) in scheduling.LIMIT_WORDS.items()],
+           "absences": m.absences.select_related("redirect_to__user"), "stays": m.stays.all(),
+           "teammates": Membership.objects.filter(organization=m.organization).exclude(pk=m.pk).select_related("user")}
     ctx.update(_week_preview(request, m, schedule))
     return render(request, "web/dash_availability.html", ctx)
 
 
+AWAY_ACTIONS = ("limits", "away_add", "away_remove", "travel_add", "travel_remove")
+
+
+def _away_action(request, m: Membership, action: str):
+    """The host's own rules on the availability page: limits across event types, out of office, travel."""
+    post = request.POST
+    try:
+        if action == "limits":
+            scheduling.host_limits_set(host=m, values={k: post.get(k, "") for k in scheduling.LIMIT_WORDS})
+            done = "Limits saved: they count every meeting of yours, in your time zone."
+        elif action == "away_add":
+            mate = None
+            if post.get("redirect_to"):
+                mate = Membership.objects.filter(organization=m.organization, pk=post["redirect_to"]).first()
+                if mate is None:
+                    raise InvalidInput("Pick a teammate from the list", field="redirect_to")
+            absence = scheduling.out_of_office_add(host=m, first=post.get("first", ""), last=post.get("last", ""),
+                                                   reason=post.get("reason", ""), redirect_to=mate)
+            done = (f"Out of office {absence.first:%-d %b} to {absence.last:%-d %b %Y}: those days offer no times"
+                    + (f", and your page sends invitees to {mate.user}." if mate else "."))
+        elif action == "away_remove":
+            scheduling.out_of_office_remove(host=m, absence_id=_int_or_zero(post.get("id")))
+            done = "Out-of-office dates removed."
+        elif action == "travel_add":
+            stay = scheduling.travel_add(host=m, timezone=post.get("timezone", ""),
+                                         first=post.get("travel_first", ""), last=post.get("travel_last", ""))
+            done = (f"Trip saved: {stay.first:%-d %b} to {stay.last:%-d %b %Y} your hours are read in "
+                    f"{stay.timezone} time.")
+        else:
+            scheduling.travel_remove(host=m, stay_id=_int_or_zero(post.get("id")))
+            done = "Trip removed."
+    except SlotwiseError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return redirect(request.get_full_path())
+
+
+def _int_or_zero(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
 def _week_preview(request, m: Membership, schedule: AvailabilitySchedule) -> dict:
-    """Each start of one week in the host's zone: offered, or why not (engine.explain)."""
+    """Each start of one week in the host's zone: offered, or why not (bookings.availability.week_preview)."""
     options = [e for e in _visible_event_types(m).filter(active=True)
                if m.pk in {h.pk for h in selectors.event_hosts(e)}]
     if not options:
         return {"preview": None, "preview_options": []}
     chosen = next((e for e in options if str(e.pk) == request.GET.get("et")), options[0])
     now = utc_now()
-    zone = schedule.timezone
-    today = now.astimezone(ZoneInfo(zone)).date()
     try:
         monday = parse_date(request.GET.get("week", ""), field="week")
     except InvalidInput:
-        monday = today
+        monday = now.astimezone(ZoneInfo(schedule.timezone)).date()
     monday -= timedelta(days=monday.weekday())
-    days = [monday + timedelta(days=i) for i in range(7)]
     try:
-        lo, hi = selectors.local_range(days[0], days[-1], zone)
-        inputs = host_inputs(chosen, [m], start=lo, end=hi)
+        week = week_preview(event_type=chosen, host=m, monday=monday, now=now)
     except SlotwiseError as exc:
         return {"preview": None, "preview_options": options, "preview_error": exc.message}
-    step = chosen.increment_minutes
-    # Rows span the hours worked that week, plus an hour either side, so "outside hours" stays readable.
-    starts, ends = [], []
-    for day in days:
-        for a, b in schedule.weekly.get(WEEKDAYS[day.weekday()], []):
-            starts.append(a)
-            ends.append(b)
-    first = max(0, min((int(s[:2]) for s in starts), default=9) - 1) * 60
-    last = min(24 * 60, (max((int(e[:2]) + (1 if e[3:] != "00" else 0) for e in ends), default=17) + 1) * 60)
-    rows = []
-    for minute in range(first, last, step):
-        cells = []
-        for day in days:
-            local = datetime.combine(day, time(minute // 60, minute % 60))
-            instants = engine.wall_to_instants(zone, local)
-            if not instants:
-                cells.append({"state": "gap", "label": "—"})
-                continue
-            reasons = engine.explain(inputs.rules, inputs.hosts[0], now=now, start=instants[0])
-            if reasons:
-                cells.append({"state": "no", "label": "+".join(REASON_LABEL[r] for r in reasons),
-                              "title": "; ".join(REASON_LONG[r] for r in reasons), "reason": reasons[0].value})
-            else:
-                cells.append({"state": "ok", "label": "open", "title": "offered to invitees"})
-        rows.append({"label": f"{minute // 60:02d}:{minute % 60:02d}", "cells": cells})
+    rows = [{"label": f"{t:%H:%M}", "cells": [_preview_cell(c) for c in cells]} for t, cells in week.rows]
     return {
-        "preview": {"days": days, "rows": rows, "event_type": chosen, "zone": zone,
-                    "legend": [(REASON_LABEL[r], REASON_LONG[r]) for r in engine.Reason],
+        "preview": {"days": week.days, "rows": rows, "event_type": chosen, "zone": week.zone,
+                    "legend": [(WORDING[r].short, WORDING[r].host) for r in engine.Reason],
                     "prev": (monday - timedelta(days=7)).isoformat(), "next": (monday + timedelta(days=7)).isoformat()},
         "preview_options": options,
     }
+
+
+def _preview_cell(reasons: list[engine.Reason] | None) -> dict:
+    if reasons is None:
+        return {"state": "gap", "label": "—"}
+    if reasons:
+        return {"state": "no", "label": "+".join(reason_words.short(reasons)),
+                "title": "; ".join(reason_words.for_host(reasons)), "reason": reasons[0].value}
+    return {"state": "ok", "label": "open", "title": "offered to invitees"}
 
 
 # --- bookings --------------------------------------------------------------------------------------------
@@ -559,7 +579,7 @@ def booking_list(request):
     items = []
     zone = _host_zone(m)
     for b in qs[:200]:
-        items.append({"b": b, "invitees": list(b.invitees.all()), "day": page.fmt_day(b.start, zone),
+        items.append({"b": b, "invitees": list(b.invitees.select_related("no_show_mark")), "day": page.fmt_day(b.start, zone),
                       "when": f"{page.fmt_time(b.start, zone, '24')}–{page.fmt_time(b.end, zone, '24')}",
                       "zone": zone, "past": b.start < now})
     hosts = Membership.objects.filter(organization=m.organization).select_related("user").order_by("slug")
@@ -620,7 +640,7 @@ def booking_detail(request, uid):
     m = request.membership
     b = _booking_for(m, uid)
     b = Booking.objects.select_related("event_type", "host__user", "rescheduled_from").get(pk=b.pk)
-    invitees = list(b.invitees.order_by("created_at", "pk"))
+    invitees = list(b.invitees.select_related("no_show_mark").order_by("created_at", "pk"))
     hosts = [h.membership for h in b.host_blocks.select_related("membership__user").order_by("pk")] or [b.host]
     successor = Booking.objects.filter(rescheduled_from=b).first()
     history = [{"at": b.created_at, "text": f"Booked through {b.get_source_display().lower()}"}]
@@ -684,7 +704,20 @@ def team(request):
     m = request.membership
     if request.method == "POST":
         try:
-            if "embed" in request.POST:
+            if "team_create" in request.POST:
+                t = scheduling.team_create(actor=m, name=request.POST.get("name", ""),
+                                           timezone=request.POST.get("timezone", ""), slug=request.POST.get("slug", ""))
+                messages.success(request, f"Team {t.name} created: add its members below.")
+            elif "team_update" in request.POST:
+                t = get_object_or_404(m.organization.teams, pk=_to_int(request.POST.get("team")))
+                scheduling.team_update(actor=m, team=t, name=request.POST.get("name", ""),
+                                       timezone=request.POST.get("timezone", ""), slug=request.POST.get("slug", ""))
+                messages.success(request, f"Saved team {t.name}.")
+            elif "team_delete" in request.POST:
+                t = get_object_or_404(m.organization.teams, pk=_to_int(request.POST.get("team")))
+                scheduling.team_delete(actor=m, team=t)
+                messages.success(request, f"Team {t.name} deleted.")
+            elif "embed" in request.POST:
                 org = accounts.organization_embed_origins_set(
                     actor=m, origins=request.POST.get("embed_origins", "").split())
                 messages.success(request, f"Sites that may embed the booking pages: {', '.join(org.embed_origins) or 'none'}.")
@@ -713,7 +746,8 @@ def team(request):
     return render(request, "web/dash_team.html", {"members": members, "teams": team_rows, "nav": "team",
                                                   "roles": Membership.Role.values, "can_manage": m.is_admin,
                                                   "embed_origins": m.organization.embed_origins,
-                                                  "embed_origins_text": "\n".join(m.organization.embed_origins)})
+                                                  "embed_origins_text": "\n".join(m.organization.embed_origins),
+                                                  "zones": all_zones(), "org_zone": m.organization.timezone})
 
 
 @host_required
