@@ -45,6 +45,7 @@ event_types:
     location: {kind: phone, value: "+49 30 1234"}
     questions: [{key: topic, label: Topic, type: single_choice, options: [Sales, Support], required: true}]
     color: "#0f766e"
+    translations: {de: {name: Kennenlernen, questions: {topic: {label: Thema, options: [Vertrieb, Hilfe]}}}}
   - slug: support-call
     team: support
     name: Support call
@@ -88,6 +89,7 @@ def test_an_export_loaded_into_an_empty_database_exports_the_same_file():
     assert [h["email"] for h in data["hosts"]] == ["ana@acme.test", "ben@acme.test"]
     assert data["hosts"][0]["overrides"] == {"2026-12-23": ["10:00-14:00"], "2026-12-24": []}
     assert data["hosts"][1]["limits"] == {"week": 10}
+    assert data["event_types"][0]["translations"]["de"]["name"] == "Kennenlernen"
     assert data["event_types"][1]["pool"] == [
         {"host": "ana@acme.test", "priority": 4, "weight": 200}, {"host": "ben@acme.test", "priority": 2, "weight": 100}]
     assert [r["name"] for r in data["rules"]] == ["Tell the lead"]

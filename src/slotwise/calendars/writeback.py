@@ -76,6 +76,8 @@ def _enqueue(booking: Booking, now: datetime, *, moved_from: Booking | None = No
 
 
 def on_booking_created(*, event, booking, invitee, now, **_):
+    if booking.source == Booking.Source.IMPORT:
+        return  # the scheduler it was imported from writes it to the host's calendar itself
     if booking.rescheduled_from_id:
         return  # booking.rescheduled follows in the same transaction and moves the old event
     _enqueue(booking, now)
@@ -214,7 +216,7 @@ def _copy_target_in(organization_id: int, params: dict) -> RemoteCalendar:
         raise NotFound("That calendar connection is not in this organization (any more): choose another calendar")
     if conn.kind == CalendarConnection.Kind.ICS:
         raise InvalidInput(
-            "An ICS feed is read-only: choose a CalDAV or Google calendar to copy into",
+            "An ICS feed is read-only: choose a CalDAV, Google or Outlook calendar to copy into",
             field="params.connection_id",
         )
     wanted = str(params.get("calendar", "") or "")

@@ -11,12 +11,15 @@ VERBS = {
     "load": "load FILE: create or update an organization from a YAML or JSON file (see docs/load-format.md)",
     "availability": "availability ORG/HOST/EVENT --from DATE --to DATE --tz ZONE [--now INSTANT] [--json]",
     "book": "book ORG/HOST/EVENT --start INSTANT --name N --email E --tz ZONE [--now INSTANT]",
-    "bench": "bench engine|pages|notify|sync: run a benchmark and print its figures",
+    "bench": "bench engine|pages|notify|sync|import: run a benchmark and print its figures",
     "tzdata": "tzdata check [--json] [--now INSTANT]: bookings whose local time a time-zone rule change moved",
     "link": "link create ORG/HOST/EVENT [--expires 7d] [--name N] [--email E] [--ref R]; link list ORG; link revoke UUID",
     "token": "token create --email EMAIL [--scope read|write] [--org ORG]; token revoke PREFIX",
-    "contacts": "contacts list --org ORG [--json]: the organization's contacts, each with its assigned user",
-    "bookings": "bookings list --org ORG [--source page|api|single_use|import|cli] [--json]: its bookings",
+    "connections": "connections add calendly --org ORG --user EMAIL (--token T | --oauth) [--api-base URL]; "
+                   "connections list --org ORG | calendars ID | select ID CAL... | deselect ID CAL... "
+                   "[--delete-synced] | sync ID | remove ID [--delete-synced]: import a Calendly account",
+    "contacts": "contacts list --org ORG [--search TEXT] [--json]: contacts with their assigned user",
+    "bookings": "bookings list --org ORG [--source import] [--status S] [--json]: appointments by start",
     "export": "export ORG [--out FILE]: write an organization (an agency with its sub-accounts) as a load file",
     "createsuperuser": "create an operator account for /admin/",
     "manage": "manage COMMAND ...: any Django management command",
@@ -49,6 +52,13 @@ def _listen_address_into_env(args: list[str]) -> None:
                 os.environ[var] = a.split("=", 1)[1]
 
 
+def _no_debug_pages_for_visitors() -> None:
+    """`serve` (and so `./run start`, the demo) serves people, not a developer at a console: an unknown
+    address gets the friendly 404 page, never Django's list of every URL pattern, and an error the 500 page,
+    never a traceback. SLOTWISE_DEBUG=1 still turns the debug pages on for someone who wants them."""
+    os.environ.setdefault("SLOTWISE_DEBUG", "0")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help", "help"):
@@ -60,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if verb == "serve":
         _listen_address_into_env(rest)
+        _no_debug_pages_for_visitors()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "slotwise.config.settings")
     from django.core.management import execute_from_command_line
 

@@ -141,6 +141,10 @@ def _event_type(et: EventType) -> dict:
     e["location"] = {"kind": et.location_kind, **({"value": et.location_value} if et.location_value else {})}
     if et.questions:
         e["questions"] = [dict(q) for q in et.questions]
+    if et.default_language != "en":
+        e["language"] = et.default_language
+    if et.translations:
+        e["translations"] = dict(et.translations)
     e.update({"active": et.active, "secret": et.secret, "color": et.color})
     if et.team_id:
         e["distribution"] = et.distribution

@@ -230,7 +230,7 @@ TEAM_KEYS = {"slug", "name", "timezone", "members"}
 EVENT_KEYS = {
     "slug", "name", "host", "team", "kind", "description", "duration", "durations", "increment", "buffer_before",
     "buffer_after", "min_notice", "window", "daily_limit", "seats", "location", "questions", "active", "secret",
-    "pool", "distribution", "invitee_picks_host", "color", "limits", "cutoff_hours",
+    "pool", "distribution", "invitee_picks_host", "color", "limits", "cutoff_hours", "language", "translations",
 }
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -544,6 +544,7 @@ EVENT_FIELD_KEYS = {
     "seats": "seats", "location_kind": "location", "location_value": "location", "questions": "questions",
     "distribution": "distribution", "invitee_picks_host": "invitee_picks_host", "color": "color",
     "active": "active", "secret": "secret", "owner": "host", "pool": "pool", "cutoff_hours": "cutoff_hours",
+    "default_language": "language", "translations": "translations",
     **{field: "limits" for field in LIMIT_KEYS.values() if field != "daily_limit"},
 }
 
@@ -606,6 +607,10 @@ def _event_type_fields(ctx: Ctx, p: str, e: dict[str, Node]) -> dict:
         f["location_value"] = loc["value"].value if "value" in loc else ""
     if "questions" in e:
         f["questions"] = _questions(ctx, e["questions"], f"{p}.questions")
+    if "language" in e:
+        f["default_language"] = plain(e["language"])
+    if "translations" in e:
+        f["translations"] = plain(e["translations"])
     for key in ("active", "secret", "invitee_picks_host"):
         if key in e:
             f[key] = ctx.boolean(e[key], f"{p}.{key}")

@@ -16,6 +16,7 @@ from email.mime.text import MIMEText
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import Q
+from django.utils import translation
 
 from slotwise.bookings import calendar_object
 from slotwise.bookings.models import Booking, Invitee
@@ -23,6 +24,7 @@ from slotwise.core.datefmt import DEFAULT_LOCALE
 from slotwise.core.errors import InvalidInput
 from slotwise.jobs.models import Job
 from slotwise.jobs.services import Defer, cancel_pending, enqueue, handler
+from slotwise.scheduling.selectors import event_type_text
 
 from . import ical, mail
 from .models import EmailTemplate, Kind, Reminder, SentEmail
@@ -44,11 +46,14 @@ def _key(invitee: Invitee) -> str:
 # --- subscribers: run inside the booking's transaction --------------------------------------------------
 
 
+def _imported(booking: Booking) -> bool:
+    # Imported from another scheduler (Calendly), which sends its own invitations, reminders, reschedule and
+    # cancel emails: a second one from us would put the meeting in the invitee's calendar twice.
+    return booking.source == Booking.Source.IMPORT
+
+
 def on_booking_created(*, booking: Booking, invitee: Invitee, now: datetime, **_) -> None:
-    if booking.source == Booking.Source.IMPORT:
-        # Imported from another scheduler, which already sent its invitations: a second one would put the
-        # meeting in the invitee's calendar twice. Reminders still apply.
-        schedule_reminders(booking=booking, invitee=invitee, now=now)
+    if _imported(booking):
         return
     org = booking.organization_id
     enqueue(INVITEE_JOB, {"invitee_id": invitee.pk, "what": "confirmed", "sequence": booking.ical_sequence},
@@ -59,6 +64,8 @@ def on_booking_created(*, booking: Booking, invitee: Invitee, now: datetime, **_
 
 def on_booking_rescheduled(*, old: Booking, invitee: Invitee, new: Invitee, now: datetime, **_) -> None:
     new_booking = new.booking
+    if _imported(new_booking):
+        return
     # The "confirmed" emails booking.created just queued for the new invitee become "rescheduled" ones.
     Job.objects.filter(key=_key(new), kind__in=[INVITEE_JOB, HOST_JOB], status=Job.Status.PENDING).delete()
     # What the old invitee was still owed (a confirmation not yet sent, reminders) is moot now.
@@ -86,6 +93,8 @@ def on_invitee_canceled(*, booking: Booking, invitee: Invitee, now: datetime, re
 
 
 def _invitee_gone(*, booking: Booking, invitee: Invitee, reason: str, now: datetime) -> None:
+    if _imported(booking):
+        return
     cancel_pending(_key(invitee), kinds=[REMINDER_JOB])
     org = booking.organization_id
     # The booking service raised the meeting's SEQUENCE in this transaction, so the CANCEL outranks the
@@ -99,6 +108,8 @@ def _invitee_gone(*, booking: Booking, invitee: Invitee, reason: str, now: datet
 def on_tzdata_moved(*, booking: Booking, now: datetime, moves: list, **_) -> None:
     """A new tzdata moved the meeting's wall time: both sides get the updated invitation (the SEQUENCE the
     tzdata job raised), with what moved."""
+    if _imported(booking):
+        return
     note = "; ".join(moves)
     org = booking.organization_id
     for invitee in booking.invitees.filter(status=Invitee.Status.ACTIVE).order_by("pk"):
@@ -225,12 +236,19 @@ def _host_name(booking: Booking) -> str:
     return user.name or user.email
 
 
+def invitee_language(invitee: Invitee) -> str:
+    """The language the invitee booked in (older bookings: the event type's default)."""
+    return invitee.language or invitee.booking.event_type.default_language or settings.LANGUAGE_CODE
+
+
 def context_for(*, booking: Booking, invitee: Invitee, zone: str, reason: str = "", previous=None,
-                locale: str = DEFAULT_LOCALE) -> dict:
-    """`locale`: the reader's language, for the dates (core.datefmt, the booking page's formatter)."""
+                locale: str | None = None) -> dict:
+    """The email's facts, worded in the active language (translation.override around the call); `locale`,
+    by default that language, is the reader's for the dates (core.datefmt, the booking page's formatter)."""
+    locale = locale or translation.get_language() or DEFAULT_LOCALE
     location = booking.location or ""
     ctx = {
-        "event_name": booking.event_type.name,
+        "event_name": event_type_text(booking.event_type, translation.get_language()).name,
         "host_name": _host_name(booking),
         "host_email": booking.host.user.email,
         "invitee_name": invitee.name,
@@ -328,13 +346,14 @@ def send_invitee_email(payload: dict, job: Job) -> None:
     kind = {"confirmed": Kind.INVITEE_CONFIRMED, "rescheduled": Kind.INVITEE_RESCHEDULED,
             "canceled": Kind.INVITEE_CANCELED, "updated": Kind.INVITEE_UPDATED}[what]
     zone = invitee.timezone
-    ctx = context_for(booking=booking, invitee=invitee, zone=zone, reason=payload.get("reason", ""),
-                      previous=payload.get("previous"))
-    rendered = render(kind, ctx, organization_id=booking.organization_id, event_type_id=booking.event_type_id)
     method = "CANCEL" if what == "canceled" else "REQUEST"
     sequence = payload.get("sequence", 0)
-    calendar = ical.invitation(booking=booking, invitee=invitee, method=method, sequence=sequence,
-                               description=rendered.text, stamp=job.now)
+    with translation.override(invitee_language(invitee)):
+        ctx = context_for(booking=booking, invitee=invitee, zone=zone, reason=payload.get("reason", ""),
+                          previous=payload.get("previous"))
+        rendered = render(kind, ctx, organization_id=booking.organization_id, event_type_id=booking.event_type_id)
+        calendar = ical.invitation(booking=booking, invitee=invitee, method=method, sequence=sequence,
+                                   description=rendered.text, stamp=job.now)
     uid, _ = calendar_object.identity(booking)
     send(to=invitee.email, kind=kind, rendered=rendered, booking=booking, invitee=invitee, job_id=job.pk,
          calendar=calendar, method=method, ical_uid=uid, sequence=sequence, now=job.now)
@@ -352,10 +371,12 @@ def send_host_email(payload: dict, job: Job) -> None:
     hosts = [bh.membership for bh in booking.host_blocks.select_related("membership__user").order_by("pk")]
     for membership in hosts or [booking.host]:
         user = membership.user
-        ctx = context_for(booking=booking, invitee=invitee, zone=user.timezone, reason=payload.get("reason", ""),
-                          previous=payload.get("previous"))
-        ctx["host_name"] = user.name or user.email
-        rendered = render(kind, ctx, organization_id=booking.organization_id, event_type_id=booking.event_type_id)
+        with translation.override(settings.LANGUAGE_CODE):  # hosts read the dashboard's language
+            ctx = context_for(booking=booking, invitee=invitee, zone=user.timezone,
+                              reason=payload.get("reason", ""), previous=payload.get("previous"))
+            ctx["host_name"] = user.name or user.email
+            rendered = render(kind, ctx, organization_id=booking.organization_id,
+                              event_type_id=booking.event_type_id)
         send(to=user.email, kind=kind, rendered=rendered, booking=booking, invitee=invitee, job_id=job.pk,
              now=job.now)
 
@@ -372,14 +393,15 @@ def send_reminder(payload: dict, job: Job) -> None:
     _wait_for_location(booking)
     to_invitee = reminder.recipient == Reminder.Recipient.INVITEE
     zone = invitee.timezone if to_invitee else booking.host.user.timezone
-    ctx = context_for(booking=booking, invitee=invitee, zone=zone)
-    ctx.update(
-        recipient_name=invitee.name if to_invitee else _host_name(booking),
-        other_name=_host_name(booking) if to_invitee else invitee.name,
-        recipient_is_invitee=to_invitee,
-    )
-    rendered = render(Kind.REMINDER, ctx, organization_id=booking.organization_id,
-                      event_type_id=booking.event_type_id, subject=reminder.subject, text=reminder.text)
+    with translation.override(invitee_language(invitee) if to_invitee else settings.LANGUAGE_CODE):
+        ctx = context_for(booking=booking, invitee=invitee, zone=zone)
+        ctx.update(
+            recipient_name=invitee.name if to_invitee else _host_name(booking),
+            other_name=_host_name(booking) if to_invitee else invitee.name,
+            recipient_is_invitee=to_invitee,
+        )
+        rendered = render(Kind.REMINDER, ctx, organization_id=booking.organization_id,
+                          event_type_id=booking.event_type_id, subject=reminder.subject, text=reminder.text)
     to = invitee.email if to_invitee else booking.host.user.email
     send(to=to, kind=Kind.REMINDER, rendered=rendered, booking=booking, invitee=invitee, job_id=job.pk, now=job.now)
 

@@ -108,6 +108,16 @@ class EventType(models.Model):
         help_text='[{"key", "label", "type": text|long_text|phone|single_choice|multiple_choice, '
         '"required", "options"}]; name and email are always asked',
     )
+    default_language = models.CharField(
+        max_length=10, default="en",
+        help_text="The booking page's language when the invitee has not chosen one and the browser asks for none "
+        "that Slotwise offers",
+    )
+    translations = models.JSONField(
+        default=dict, blank=True,
+        help_text='The name, description and questions in other languages: {"de": {"name", "description", '
+        '"questions": {"<key>": {"label", "options": [...]}}}}',
+    )
     schedule = models.ForeignKey(
         AvailabilitySchedule, null=True, blank=True, on_delete=models.SET_NULL, related_name="event_types"
     )
@@ -116,6 +126,11 @@ class EventType(models.Model):
     color = models.CharField(max_length=7, default="#2563eb")
     active = models.BooleanField(default=True)
     secret = models.BooleanField(default=False, help_text="Hidden from the host's page; reachable by its link")
+    # Set on the never-bookable event type that appointments imported from another scheduler hang off (one
+    # per imported calendar and owner, see bookings/imports.py): hidden from booking pages, the dashboard's
+    # lists, the API's /event_types and availability; its appointments are changed only over there.
+    external_source = models.CharField(max_length=20, blank=True, help_text='e.g. "calendly"; blank: our own')
+    external_uri = models.CharField(max_length=500, blank=True, help_text="The remote event type")
     created_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(auto_now=True)
 

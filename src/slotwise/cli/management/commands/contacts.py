@@ -1,40 +1,42 @@
-"""`slotwise contacts list --org ORG [--json]`: an organization's contacts, each with its assigned user
-(Contact.owner: the host of the contact's latest booking)."""
-
-import json as jsonlib
-
 from django.core.management.base import BaseCommand
 
+from slotwise.accounts.models import Organization
 from slotwise.contacts.selectors import contact_list
+from slotwise.core.errors import NotFound
 
-from ._util import iso, organization_from, run
+from ._util import dispatch, iso, json_and_now
 
 
-def contact_dict(c) -> dict:
-    owner = c.owner
-    return {
-        "email": c.email, "name": c.name, "timezone": c.timezone, "bookings": c.bookings_count,
-        "first_seen_at": iso(c.first_seen_at), "last_booked_at": iso(c.last_booked_at),
-        "assigned_user": {"email": owner.user.email, "name": owner.user.name, "slug": owner.slug} if owner else None,
-    }
+def organization(slug: str) -> Organization:
+    org = Organization.objects.filter(slug=slug).first()
+    if org is None:
+        raise NotFound(f"--org: no organization {slug!r}")
+    return org
 
 
 class Command(BaseCommand):
-    help = "contacts list --org ORG [--json]: the organization's contacts with each one's assigned user."
+    help = ("Contacts: `contacts list --org ORG [--search TEXT]`, each with its assigned user (the host of their "
+            "latest appointment); --json")
 
     def add_arguments(self, parser):
-        parser.add_argument("action", choices=["list"], help="list: print the contacts (nothing is changed)")
-        parser.add_argument("--org", required=True, help="the organization (or sub-account) slug; only its contacts")
-        parser.add_argument("--json", action="store_true", help="print JSON instead of lines")
+        sub = parser.add_subparsers(dest="action", required=True)
+        listing = sub.add_parser("list", help="the organization's contacts, most recently booked first")
+        listing.add_argument("--org", required=True, help="the organization (sub-account) slug")
+        listing.add_argument("--search", default="", help="only contacts whose email or name contains this")
+        json_and_now(listing)
 
-    def handle(self, *args, action, org, json=False, **opts):
-        organization = run(lambda: organization_from(org))
-        rows = [contact_dict(c) for c in contact_list(organization=organization)]
-        if json:
-            self.stdout.write(jsonlib.dumps({"organization": organization.slug, "contacts": rows}, indent=2,
-                                            ensure_ascii=False))
-            return
-        self.stdout.write(f"{organization.slug}: {len(rows)} contact(s)")
-        for r in rows:
-            who = f"assigned to {r['assigned_user']['email']}" if r["assigned_user"] else "no assigned user"
-            self.stdout.write(f"  {r['email']:<32} {r['name'] or '-':<24} {r['bookings']:>3} booking(s)  {who}")
+    def handle(self, *args, action, **opts):
+        dispatch(self, action, opts)
+
+    def _list(self, opts, now):
+        rows = [{
+            "email": c.email, "name": c.name, "phone": c.phone, "timezone": c.timezone,
+            "assigned_user": c.owner.user.email if c.owner else None, "bookings_count": c.bookings_count,
+            "last_booked_at": iso(c.last_booked_at), "answers": c.answers,
+        } for c in contact_list(organization=organization(opts["org"]), query=opts["search"])]
+        if not opts["json"]:
+            for r in rows:
+                self.stdout.write(f"{r['email']}\t{r['name']}\t{r['phone'] or '-'}\tassigned to "
+                                  f"{r['assigned_user'] or 'nobody'}\t{r['bookings_count']} booking(s)")
+            self.stderr.write(f"{len(rows)} contact(s)")
+        return rows
