@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from slotwise.cli.orgfile import load_file
+from slotwise.cli.orgfile import EXTRA_SECTIONS, load_file
 
 from ._util import now_from, run
 
@@ -19,4 +19,5 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"loaded {r['organization']}{under}: {r['hosts']} hosts, {r['teams']} teams, "
                 f"{r['event_types']} event types, {r['busy']} busy intervals"
+                + "".join(f", {r[k]} {k.replace('_', ' ')}" for k in EXTRA_SECTIONS if r.get(k))
             )
