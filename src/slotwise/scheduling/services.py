@@ -35,10 +35,10 @@ from .models import (
 
 QUESTION_TYPES = ("text", "long_text", "phone", "single_choice", "multiple_choice")
 COLOR_CHARS = set("0123456789abcdefABCDEF")
-# Slugs that are URL parts of their own: /<org>/team/<team>/ and the dashboard's /new/ and /edit/.
 DAY_NAMES = dict(zip(WEEKDAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
                      strict=True))
-RESERVED_SLUGS = {"team", "new", "edit", "d", "api", "dashboard", "feeds"}
+# An event type called "team" would be shadowed by /<org>/team/<team>/.
+RESERVED_SLUGS = {"team"}
 
 # How people read each setting in a message, and its unit.
 LABELS: dict[str, tuple[str, str]] = {
