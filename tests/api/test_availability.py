@@ -1,5 +1,7 @@
 from datetime import UTC, datetime
 
+import pytest
+
 from slotwise.scheduling.models import BusyBlock, DateOverride
 from tests.api.conftest import BASE, book
 
@@ -32,17 +34,16 @@ def test_group_event_times_count_the_seats_left(world):
         ("2026-03-03T08:00:00.000000Z", 3), ("2026-03-03T09:00:00.000000Z", 1), ("2026-03-03T10:00:00.000000Z", 3)]
 
 
-def test_available_times_errors(world):
-    et = f"{BASE}/event_types/{world.et.uuid}"
-    r = world.api.get("/event_type_available_times", {"event_type": et, "start_time": "2026-03-03T08:00:00Z",
-                                                      "end_time": "2026-04-04T08:00:00Z"})
-    assert r.status_code == 400 and "31 days" in r.json()["message"]
-    r = world.api.get("/event_type_available_times", {"event_type": et, "start_time": "2026-03-03T08:00:00Z",
-                                                      "end_time": "2026-03-03T07:00:00Z"})
-    assert r.status_code == 400 and r.json()["details"][0]["parameter"] == "end_time"
-    r = world.api.get("/event_type_available_times", {"event_type": et})
+@pytest.mark.parametrize(("query", "parameters", "said"), [
+    ({"start_time": "2026-03-03T08:00:00Z", "end_time": "2026-04-04T08:00:00Z"}, {"end_time"}, "31 days"),
+    ({"start_time": "2026-03-03T08:00:00Z", "end_time": "2026-03-03T07:00:00Z"}, {"end_time"}, "after start_time"),
+    ({}, {"start_time", "end_time"}, ""),
+], ids=["longer than 31 days", "ends before it starts", "no range"])
+def test_available_times_errors(world, query, parameters, said):
+    r = world.api.get("/event_type_available_times", {"event_type": f"{BASE}/event_types/{world.et.uuid}", **query})
     assert r.status_code == 400
-    assert {d["parameter"] for d in r.json()["details"]} == {"start_time", "end_time"}
+    assert {d["parameter"] for d in r.json()["details"]} == parameters
+    assert said in r.json()["message"]
 
 
 def test_explain_says_why_a_time_is_not_offered(world):

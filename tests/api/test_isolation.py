@@ -2,7 +2,7 @@
 
 import pytest
 
-from slotwise.api.models import InviteeNoShow
+from slotwise.bookings.models import InviteeNoShow
 from slotwise.webhooks.models import WebhookSubscription
 from tests.api.conftest import BASE
 

@@ -117,13 +117,13 @@ def test_do_and_undo_directly(dav, support_team, now):
 def test_bad_params_say_what_to_fix(dav, support_team, now):
     t = support_team
     inv = book(t["support1"], utc(2026, 3, 4, 10), now)
-    with pytest.raises(InvalidInput, match="connection_id"):
+    with pytest.raises(InvalidInput, match="Choose the calendar to copy into"):
         copy_to_calendar(rule=None, booking=inv.booking, params={}, now=now)
-    with pytest.raises(InvalidInput, match="is not a calendar of connection"):
+    with pytest.raises(InvalidInput, match="'nope' is not a calendar of that connection"):
         copy_to_calendar(
             rule=None, booking=inv.booking, params={"connection_id": t["conn"].pk, "calendar": "nope"}, now=now
         )
     other_org_host = f.host(f.org())
     other = connection_add_caldav(membership=other_org_host, url=dav.base, username=dav.user, password="pw", now=now)
-    with pytest.raises(NotFound, match="does not exist in this organization"):
+    with pytest.raises(NotFound, match="not in this organization"):
         copy_to_calendar(rule=None, booking=inv.booking, params={"connection_id": other.pk}, now=now)

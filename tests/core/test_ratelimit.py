@@ -77,3 +77,10 @@ def test_redis_backend_counts_too(db):
         got = [ratelimit.hit(key, limit=2, window=60, now=now).allowed for _ in range(3)]
         ratelimit._redis = None
     assert got == [True, True, False]
+
+
+def test_the_counter_sql_names_the_counter_model_table():
+    from slotwise.core.models import RateLimitCounter
+
+    table = f'"{RateLimitCounter._meta.db_table}"'
+    assert ratelimit._COUNT_SQL.count(table) == 2 and table in ratelimit._SWEEP_SQL

@@ -22,7 +22,10 @@ from slotwise.engine import (
     Window,
     available_slots,
     explain,
+    explain_grid,
+    free_hosts,
     is_offered,
+    seats_left,
 )
 from tests.hypo import examples
 
@@ -200,6 +203,27 @@ def test_any_is_the_union_and_all_the_intersection(scenario):
         assert is_offered(rules, hosts, mode="any", now=now, start=t)
     for t in all_:
         assert is_offered(rules, hosts, mode="all", now=now, start=t)
+
+
+@PROPS
+@given(scenarios())
+def test_explain_grid_is_the_grid_with_no_reasons_exactly_where_a_start_is_offered(scenario):
+    rules, (host,), now, start, end = scenario
+    offered = set(available_slots(rules, [host], mode="one", now=now, start=start, end=end, viewer_zone="UTC").starts())
+    verdicts = explain_grid(rules, host, now=now, start=start, end=end)
+    assert [t for t, _ in verdicts] == grid_oracle(rules, start, end)
+    assert {t for t, reasons in verdicts if not reasons} == offered
+
+
+@PROPS
+@given(scenarios(n_hosts=3))
+def test_seats_left_names_exactly_the_free_hosts_and_never_a_full_session(scenario):
+    rules, hosts, now, start, end = scenario
+    grid = grid_oracle(rules, start, end)
+    left = seats_left(rules, hosts, now=now, starts=grid)
+    for t in grid:
+        assert list(left[t]) == free_hosts(rules, hosts, now=now, start=t)
+        assert all(1 <= n <= rules.seats for n in left[t].values())
 
 
 GRID_DAYS = [

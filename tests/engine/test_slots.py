@@ -18,6 +18,7 @@ from slotwise.engine import (
     explain,
     free_hosts,
     is_offered,
+    seats_left,
 )
 
 MIN = timedelta(minutes=1)
@@ -547,6 +548,28 @@ def test_group_session_with_seats_left_is_offered_at_its_own_start_only():
 def test_explain_group(start, reasons):
     assert explain(GROUP, GROUP_HOST, now=EARLY, start=start) == reasons
     assert free_hosts(GROUP, [GROUP_HOST], now=EARLY, start=start) == ([] if reasons else ["g"])
+
+
+def test_seats_left_per_host_at_each_start():
+    free = HostInput("h", hours("UTC", (time(9), time(13))))
+    starts = [U(2026, 6, 1, 9), U(2026, 6, 1, 10), U(2026, 6, 1, 10, 30), U(2026, 6, 1, 12), U(2026, 6, 1, 13)]
+    assert seats_left(GROUP, [GROUP_HOST, free], now=EARLY, starts=starts) == {
+        U(2026, 6, 1, 9): {"g": 3, "h": 3},
+        U(2026, 6, 1, 10): {"g": 1, "h": 3},  # g's session has two of three seats taken
+        U(2026, 6, 1, 10, 30): {"h": 3},  # g is in that session
+        U(2026, 6, 1, 12): {"h": 3},  # g's session there is full
+        U(2026, 6, 1, 13): {},  # after everyone's hours
+    }
+
+
+def test_seats_left_agrees_with_what_is_offered():
+    starts = slots(GROUP, GROUP_HOST, U(2026, 6, 1), U(2026, 6, 2)).starts()
+    left = seats_left(GROUP, [GROUP_HOST], now=U(2026, 6, 1, 9, 1), starts=starts + [U(2026, 6, 1, 9, 15)])
+    # At 09:01 the 09:00 start is past, and 09:15 is off the 30-minute grid: neither can be taken.
+    assert left == {U(2026, 6, 1, 9): {}, U(2026, 6, 1, 10): {"g": 1}, U(2026, 6, 1, 11): {"g": 3},
+                    U(2026, 6, 1, 9, 15): {}}
+    assert seats_left(rules("UTC", 60, 30), [GROUP_HOST], now=EARLY, starts=[U(2026, 6, 1, 9)]) == {
+        U(2026, 6, 1, 9): {"g": 1}}
 
 
 def test_daily_limit_counts_meetings_so_a_full_day_still_fills_its_open_session():

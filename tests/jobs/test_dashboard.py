@@ -67,7 +67,7 @@ def test_members_are_refused_and_visitors_sent_to_log_in(client, orgs):
 
 
 def test_retry_only_by_post(client, orgs):
-    admin, *_ , mine, theirs = orgs
+    admin, *_, mine, theirs = orgs
     client.force_login(admin.user)
     assert client.get(f"/dashboard/jobs/{mine.pk}/retry/").status_code == 405
 
@@ -81,7 +81,7 @@ def test_email_preview_page(client, orgs):
     assert resp.context["rendered"].subject.startswith("New call scheduled: Ada Lovelace — Support on ")
     resp = client.post(f"/dashboard/event-types/{et.pk}/emails/", {"kind": "invitee_confirmed", "subject": "{% if %}"})
     assert resp.status_code == 400
-    assert "subject: the template does not parse" in resp.content.decode()
+    assert "The subject has a template error" in resp.content.decode()
     outsider = orgs[2]
     client.force_login(outsider.user)
     assert client.get(f"/dashboard/event-types/{et.pk}/emails/").status_code == 404

@@ -72,10 +72,10 @@ def test_new_booking_sends_an_imip_request_in_the_invitees_zone(setup, smtp, now
     assert location.startswith("https://meet.jit.si/Slotwise-")
     assert str(ev["LOCATION"]) == location
 
-    assert subject(mail) == "Confirmed: Support call with Grace Hopper on Mon 2 Mar 2026, 10:00 (Europe/Berlin)"
+    assert subject(mail) == "Confirmed: Support call with Grace Hopper on Mon, Mar 2, 2026, 10:00 AM (Europe/Berlin)"
     text = mail.get_body(("plain",)).get_content()
     html = mail.get_body(("html",)).get_content()
-    assert "When: Monday, 2 March 2026, 10:00 – 10:30 (Europe/Berlin, UTC+01:00)" in text
+    assert "When: Monday, March 2, 2026, 10:00 AM – 10:30 AM (Europe/Berlin, GMT+01:00)" in text
     assert f"Where: {location}" in text
     assert f"Cancel: https://book.example.com/cancel/{invitee.cancel_token}/" in text
     assert f"Reschedule: https://book.example.com/reschedule/{invitee.reschedule_token}/" in text
@@ -88,10 +88,10 @@ def test_host_hears_of_every_new_call_with_the_answers_in_their_own_zone(setup, 
     book(et, datetime(2026, 3, 2, 9, 0, tzinfo=UTC), answers={"topic": "Runner <stuck>"}, now=now)
     run_due(now)
     (mail,) = smtp.to("grace@acme.example")
-    assert subject(mail) == "New call scheduled: Ada Lovelace — Support call on Mon 2 Mar 2026, 04:00 (America/New_York)"
+    assert subject(mail) == "New call scheduled: Ada Lovelace — Support call on Mon, Mar 2, 2026, 4:00 AM (America/New_York)"
     text = mail.get_body(("plain",)).get_content()
     assert "Invitee: Ada Lovelace <ada@example.org>" in text
-    assert "When: Monday, 2 March 2026, 04:00 – 04:30 (America/New_York, UTC-05:00)" in text
+    assert "When: Monday, March 2, 2026, 4:00 AM – 4:30 AM (America/New_York, GMT-05:00)" in text
     assert "- What do you need help with?: Runner <stuck>" in text
     assert "Runner &lt;stuck&gt;" in mail.get_body(("html",)).get_content()
     assert calendar_part(mail) is None
@@ -118,11 +118,11 @@ def test_cancel_sends_a_cancel_that_matches_the_request(setup, smtp, now):
     assert str(can["ORGANIZER"]) == str(req["ORGANIZER"])
     assert str(can["ATTENDEE"]) == str(req["ATTENDEE"])
     assert str(can["STATUS"]) == "CANCELLED"
-    assert subject(cancel) == "Canceled: Support call with Grace Hopper on Mon 2 Mar 2026, 10:00 (Europe/Berlin)"
+    assert subject(cancel) == "Canceled: Support call with Grace Hopper on Mon, Mar 2, 2026, 10:00 AM (Europe/Berlin)"
     assert "Reason: Fixed it myself" in cancel.get_body(("plain",)).get_content()
 
     host_cancel = smtp.to("grace@acme.example")[-1]
-    assert subject(host_cancel) == "Canceled: Ada Lovelace — Support call on Mon 2 Mar 2026, 04:00 (America/New_York)"
+    assert subject(host_cancel) == "Canceled: Ada Lovelace — Support call on Mon, Mar 2, 2026, 4:00 AM (America/New_York)"
     assert "has been canceled by Ada Lovelace" in host_cancel.get_body(("plain",)).get_content()
 
 
@@ -145,17 +145,17 @@ def test_reschedule_moves_the_same_calendar_entry_and_a_later_cancel_removes_it(
         datetime(2026, 3, 3, 14, 30, tzinfo=UTC),
     ]
     assert str(evs[1]["LOCATION"]) == str(evs[0]["LOCATION"])  # the same Jitsi room
-    assert subject(mails[1]) == "Updated: Support call with Grace Hopper is now on Tue 3 Mar 2026, 15:30 (Europe/Berlin)"
+    assert subject(mails[1]) == "Updated: Support call with Grace Hopper is now on Tue, Mar 3, 2026, 3:30 PM (Europe/Berlin)"
     text = mails[1].get_body(("plain",)).get_content()
-    assert "New time: Tuesday, 3 March 2026, 15:30 – 16:00 (Europe/Berlin, UTC+01:00)" in text
-    assert "Was: Monday, 2 March 2026, 10:00 – 10:30 (Europe/Berlin, UTC+01:00)" in text
+    assert "New time: Tuesday, March 3, 2026, 3:30 PM – 4:00 PM (Europe/Berlin, GMT+01:00)" in text
+    assert "Was: Monday, March 2, 2026, 10:00 AM – 10:30 AM (Europe/Berlin, GMT+01:00)" in text
     assert f"https://book.example.com/reschedule/{moved.reschedule_token}/" in text
 
     host_mails = [subject(m) for m in smtp.to("grace@acme.example")]
     assert host_mails == [
-        "New call scheduled: Ada Lovelace — Support call on Mon 2 Mar 2026, 04:00 (America/New_York)",
-        "Rescheduled: Ada Lovelace — Support call now on Tue 3 Mar 2026, 09:30 (America/New_York)",
-        "Canceled: Ada Lovelace — Support call on Tue 3 Mar 2026, 09:30 (America/New_York)",
+        "New call scheduled: Ada Lovelace — Support call on Mon, Mar 2, 2026, 4:00 AM (America/New_York)",
+        "Rescheduled: Ada Lovelace — Support call now on Tue, Mar 3, 2026, 9:30 AM (America/New_York)",
+        "Canceled: Ada Lovelace — Support call on Tue, Mar 3, 2026, 9:30 AM (America/New_York)",
     ]
     assert list(SentEmail.objects.filter(to="ada@example.org").order_by("pk").values_list("method", "sequence")) == [
         ("REQUEST", 0), ("REQUEST", 1), ("CANCEL", 2)]

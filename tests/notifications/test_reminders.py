@@ -50,8 +50,8 @@ def test_an_hour_before_and_a_day_after(et, smtp, now):
     assert run_due(datetime(2026, 3, 4, 7, 59, tzinfo=UTC)) == 0
     assert run_due(datetime(2026, 3, 4, 8, 0, tzinfo=UTC)) == 1
     (mail,) = smtp.messages
-    assert str(mail["Subject"]).strip() == "Reminder: Intro with Linus on Wed 4 Mar 2026, 18:00 (Asia/Tokyo)"
-    assert "When: Wednesday, 4 March 2026, 18:00 – 18:45 (Asia/Tokyo, UTC+09:00)" in mail.get_body(("plain",)).get_content()
+    assert str(mail["Subject"]).strip() == "Reminder: Intro with Linus on Wed, Mar 4, 2026, 6:00 PM (Asia/Tokyo)"
+    assert "When: Wednesday, March 4, 2026, 6:00 PM – 6:45 PM (Asia/Tokyo, GMT+09:00)" in mail.get_body(("plain",)).get_content()
 
     assert run_due(datetime(2026, 3, 5, 9, 45, tzinfo=UTC)) == 1
     follow_up = smtp.messages[1]
@@ -109,16 +109,17 @@ def test_a_reminder_to_the_host_is_in_the_hosts_zone(et, smtp, now):
     run_due(datetime(2026, 3, 4, 8, 45, tzinfo=UTC))
     (mail,) = smtp.messages
     assert "linus@example.com" in mail["To"]
-    assert str(mail["Subject"]).strip() == "Reminder: Intro with Mei on Wed 4 Mar 2026, 11:00 (Europe/Helsinki)"
+    assert str(mail["Subject"]).strip() == "Reminder: Intro with Mei on Wed, Mar 4, 2026, 11:00 AM (Europe/Helsinki)"
     assert "Cancel:" not in mail.get_body(("plain",)).get_content()
 
 
 @pytest.mark.parametrize("kw, message", [
-    ({"offset_minutes": 0}, "offset_minutes: give whole minutes from 1 to 86400"),
-    ({"offset_minutes": 86401}, "offset_minutes: give whole minutes from 1 to 86400"),
-    ({"offset_minutes": 10, "when": "during"}, "when: use one of"),
-    ({"offset_minutes": 10, "recipient": "everyone"}, "recipient: use one of"),
-    ({"offset_minutes": 10, "subject": "{% if %}"}, "subject: the template does not parse"),
+    ({"offset_minutes": 0}, "Send it between 1 minute and 60 days before the start or after the end"),
+    ({"offset_minutes": 86401}, "Send it between 1 minute and 60 days"),
+    ({"offset_minutes": True}, "Send it between 1 minute and 60 days"),
+    ({"offset_minutes": 10, "when": "during"}, "Choose whether it goes before the meeting starts or after it ends"),
+    ({"offset_minutes": 10, "recipient": "everyone"}, "Choose who gets it"),
+    ({"offset_minutes": 10, "subject": "{% if %}"}, "The subject has a template error"),
 ])
 def test_reminders_are_validated_with_messages_that_say_what_to_fix(et, kw, message):
     from slotwise.core.errors import InvalidInput
@@ -133,5 +134,5 @@ def test_reminder_create_for_another_organizations_event_type_is_refused(et):
     from slotwise.core.errors import InvalidInput
     from slotwise.notifications.services import reminder_create
 
-    with pytest.raises(InvalidInput, match="event_type: that event type belongs to another organization"):
+    with pytest.raises(InvalidInput, match="That event type belongs to another organization"):
         reminder_create(organization=f.org(), offset_minutes=10, event_type=et)

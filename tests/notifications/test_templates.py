@@ -34,7 +34,7 @@ def test_event_type_template_beats_organization_template_beats_built_in(org_et, 
     run_due(now)
     (a,) = smtp.to("a@example.org")
     (b,) = smtp.to("b@example.org")
-    assert str(a["Subject"]).strip() == "Demo booked for Tue 3 Mar 2026, 10:00 (Europe/Paris)"
+    assert str(a["Subject"]).strip() == "Demo booked for Tue, Mar 3, 2026, 10:00 AM (Europe/Paris)"
     # Field by field: the event type has no text of its own, so the organization's applies.
     assert a.get_body(("plain",)).get_content().strip() == "Org text for Bo <b>"
     assert "<p>Org text for Bo &lt;b&gt;</p>" in a.get_body(("html",)).get_content()
@@ -44,18 +44,18 @@ def test_event_type_template_beats_organization_template_beats_built_in(org_et, 
 def test_preview_renders_a_sample_booking_without_sending(org_et, smtp, now):
     org, et = org_et
     out = preview(kind=Kind.HOST_CONFIRMED, event_type=et, now=now)
-    assert out.subject == "New call scheduled: Ada Lovelace — Demo on Tue 3 Mar 2026, 10:00 (Europe/Paris)"
+    assert out.subject == "New call scheduled: Ada Lovelace — Demo on Tue, Mar 3, 2026, 10:00 AM (Europe/Paris)"
     assert "- Company: (their answer)" in out.text
     edited = preview(kind=Kind.INVITEE_CONFIRMED, event_type=et, now=now, subject="See you {{ invitee_name }}",
                      text="At {{ when }}")
     assert edited.subject == "See you Ada Lovelace"
-    assert edited.text == "At Tuesday, 3 March 2026, 10:00 – 10:30 (Europe/Paris, UTC+01:00)\n"
+    assert edited.text == "At Tuesday, March 3, 2026, 10:00 AM – 10:30 AM (Europe/Paris, GMT+01:00)\n"
     assert smtp.messages == []
 
 
 def test_preview_says_what_is_wrong_with_a_broken_template(org_et, now):
     org, et = org_et
-    with pytest.raises(InvalidInput, match="subject: the template does not parse"):
+    with pytest.raises(InvalidInput, match="The subject has a template error"):
         preview(kind=Kind.INVITEE_CONFIRMED, event_type=et, now=now, subject="{% if %}")
     with pytest.raises(InvalidInput, match="kind: use one of"):
         preview(kind="nonsense", event_type=et, now=now)

@@ -1,5 +1,6 @@
 """The scheduling services the dashboard writes through (also used by `load` and the API)."""
 
+from contextlib import ExitStack
 from datetime import UTC, datetime
 
 import pytest
@@ -7,7 +8,7 @@ import pytest
 from slotwise.bookings import links
 from slotwise.bookings.services import InviteeInput, booking_create
 from slotwise.core.errors import InvalidInput
-from slotwise.core.events import subscribe
+from slotwise.core.events import subscribed
 from slotwise.scheduling import services
 from slotwise.scheduling.models import EventType
 
@@ -17,9 +18,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def published():
     seen = []
-    for name in ("event_type.created", "event_type.updated", "event_type.deleted"):
-        subscribe(name, lambda event, **kw: seen.append((event, kw["event_type"].slug, kw["now"])))
-    return seen
+    with ExitStack() as listening:
+        for name in ("event_type.created", "event_type.updated", "event_type.deleted"):
+            listening.enter_context(
+                subscribed(name, lambda event, **kw: seen.append((event, kw["event_type"].slug, kw["now"])))
+            )
+        yield seen
 
 
 def test_services_take_keywords_only(acme, now):
@@ -67,9 +71,20 @@ def test_invalid_settings_name_their_field(acme, now, values, field):
 
 
 def test_pool_and_single_use_link_guards(acme, now):
-    with pytest.raises(InvalidInput, match="only team events have a pool"):
+    with pytest.raises(InvalidInput, match="Only team events have a pool"):
         services.pool_set(event_type=acme["intro"], hosts=[(acme["ana"], 2)])
     acme["intro"].active = False
     acme["intro"].save()
     with pytest.raises(InvalidInput, match="turn it on before sharing a link"):
         links.link_create(event_type=acme["intro"], created_by=acme["ana"], now=now)
+
+
+def test_an_override_without_a_date_is_refused_and_nothing_changes(acme):
+    from slotwise.scheduling.selectors import default_schedule
+
+    schedule = default_schedule(acme["ana"])
+    with pytest.raises(InvalidInput, match="each override needs a date"):
+        services.schedule_update(schedule=schedule, timezone="Europe/Berlin", weekly={"mon": []},
+                                 overrides={"": ["09:00-12:00"]})
+    schedule.refresh_from_db()
+    assert schedule.weekly["mon"] == [["09:00", "17:00"]] and not schedule.overrides.exists()

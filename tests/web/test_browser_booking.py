@@ -35,7 +35,7 @@ def pick_day(page, day: date):
 
 
 def shown_times(page):
-    return page.locator("#times a.slot").all_inner_texts()
+    return page.locator("#times a.slot .t").all_inner_texts()
 
 
 @pytest.mark.parametrize(

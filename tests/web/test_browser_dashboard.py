@@ -33,7 +33,8 @@ def test_host_changes_hours_and_the_booking_page_follows(live_server, open_page,
     login(host, live_server.url)
     shot(host, "dashboard-event-types")
     nav = host.locator("header nav").inner_html()
-    assert all(f'href="/dashboard/{p}/"' in nav for p in ("webhooks", "jobs", "calendars"))
+    assert all(f'href="/dashboard/{p}/"' in nav for p in ("webhooks", "calendars", "tokens"))
+    assert 'href="/dashboard/jobs/"' not in nav and 'href="/dashboard/rules/"' not in nav  # admins only
     host.goto(f"{live_server.url}/dashboard/event-types/{acme['intro'].pk}/")
     shot(host, "dashboard-event-type-form")
     host.click("text=Availability")

@@ -7,7 +7,7 @@ from django.test import Client
 
 from slotwise.bookings.models import SingleUseLink
 from slotwise.bookings.services import InviteeInput, booking_create
-from slotwise.core.events import subscribe
+from slotwise.core.events import subscribed
 from slotwise.scheduling.models import AvailabilitySchedule, EventType, PoolHost
 from slotwise.scheduling.models import EventTypeStar as Favorite
 from tests import factories
@@ -50,8 +50,8 @@ def test_login_with_csrf_and_wrong_password_says_so(acme):
 
 def test_create_event_type_with_every_setting(ana_client, acme, frozen):
     seen = []
-    subscribe("event_type.created", lambda **kw: seen.append(kw["event_type"].slug))
-    resp = ana_client.post("/dashboard/event-types/new/", EVENT_FORM)
+    with subscribed("event_type.created", lambda **kw: seen.append(kw["event_type"].slug)):
+        resp = ana_client.post("/dashboard/event-types/new/", EVENT_FORM)
     et = EventType.objects.get(slug="deep-dive")
     assert resp["Location"] == f"/dashboard/event-types/{et.pk}/"
     assert (et.owner, et.duration_minutes, et.increment_minutes, et.buffer_after_minutes, et.min_notice_minutes,
@@ -158,10 +158,16 @@ def test_pool_priorities_are_saved_by_admins(client, frozen):
     demo = factories.event_type(team=team, slug="demo", kind=EventType.Kind.ROUND_ROBIN)
     client.force_login(boss.user)
     client.post(f"/dashboard/event-types/{demo.pk}/pool/", {f"in_{a.pk}": "on", f"priority_{a.pk}": "4",
+                                                            f"weight_{a.pk}": "200",
                                                             f"in_{b.pk}": "on", f"priority_{b.pk}": "1"})
-    assert sorted(PoolHost.objects.values_list("membership__slug", "priority")) == [("a", 4), ("b", 1)]
+    assert sorted(PoolHost.objects.values_list("membership__slug", "priority", "weight")) == [
+        ("a", 4, 200), ("b", 1, 100)]
     bad = client.post(f"/dashboard/event-types/{demo.pk}/pool/", {f"in_{a.pk}": "on", f"priority_{a.pk}": "9"})
-    assert "pool: priority 9 for a is not 0 (lowest) to 4 (highest)" in bad.content.decode()
+    assert "priority must be from 0 (lowest) to 4 (highest)" in bad.content.decode()
+    heavy = client.post(f"/dashboard/event-types/{demo.pk}/pool/", {f"in_{a.pk}": "on", f"priority_{a.pk}": "2",
+                                                                    f"weight_{a.pk}": "0"})
+    assert "weight must be from 1 to 1000" in heavy.content.decode()
+    assert PoolHost.objects.get(membership=a).weight == 200  # nothing changed
     team_page = client.get("/dashboard/team/").content.decode()
     assert "A (priority 4)" in team_page and "owner" in team_page
     client.force_login(a.user)
@@ -232,3 +238,15 @@ def test_after_a_cancel_the_redirect_stays_on_this_site(ana_client, acme, frozen
                          invitee=InviteeInput(name="In Tro", email="i@example.com", timezone="UTC"))
     resp = ana_client.post(f"/dashboard/bookings/{inv.booking.uid}/cancel/", {"next": "https://evil.example/"})
     assert resp["Location"] == "/dashboard/bookings/"
+
+
+def test_round_robin_settings_show_only_for_team_events(ana_client, acme):
+    personal = ana_client.get(f"/dashboard/event-types/{acme['intro'].pk}/").content.decode()
+    assert "Round-robin distribution" not in personal and "Invitees may pick the host" not in personal
+    team = factories.team(acme["org"], [acme["ana"]], "support")
+    rr = factories.event_type(team=team, slug="rr", kind=EventType.Kind.ROUND_ROBIN)
+    acme["ana"].role = "admin"
+    acme["ana"].save()
+    assert "Round-robin distribution" in ana_client.get(f"/dashboard/event-types/{rr.pk}/").content.decode()
+    new = ana_client.get("/dashboard/event-types/new/").content.decode()
+    assert "data-team-only" in new  # shown by dashboard.js once a team is chosen as the owner

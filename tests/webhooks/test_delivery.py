@@ -5,6 +5,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 
+from slotwise.bookings.models import InviteeNoShow
 from slotwise.bookings.noshow import invitee_no_show_set
 from slotwise.bookings.services import InviteeInput, booking_cancel, booking_create, booking_reschedule
 from slotwise.core import signing
@@ -194,6 +195,7 @@ def test_cancel_no_show_and_event_type_events(org, receiver):
     assert (canceled["rescheduled"], canceled["cancellation"]["reason"]) == (False, "sick")
     assert bodies[3]["payload"]["invitee"].endswith(f"/invitees/{past.uid}")
     assert bodies[3]["payload"]["uri"] == bodies[4]["payload"]["uri"]
+    assert not InviteeNoShow.objects.exists()  # the "deleted" payload named the mark without making it again
     assert [b["payload"]["name"] for b in bodies[5:]] == ["New one", "Renamed", "Renamed"]
     assert bodies[7]["payload"]["deleted_at"] == "2026-03-02T08:00:00.000000Z"
 
@@ -253,3 +255,19 @@ def test_when_the_creator_has_left_the_organizations_admins_are_told(org):
     WebhookSubscription.objects.filter(pk=sub.pk).update(creator=None)
     sub.refresh_from_db()
     assert services._owners(sub) == ["alice@acme.test", "carol@acme.test"]
+
+
+def test_payload_builders_only_read(org, receiver):
+    """A subscriber's payload is built by reading; the service that published the event did the writing."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from slotwise.webhooks import subscribers
+
+    past = book(org.et, datetime(2026, 2, 24, 9, tzinfo=UTC), now=datetime(2026, 2, 20, tzinfo=UTC))
+    mark = invitee_no_show_set(invitee=past, no_show=True, now=T0)
+    with CaptureQueriesContext(connection) as queries:
+        subscribers._invitee_payload(past)
+        subscribers._no_show_payload(mark)
+    assert queries.captured_queries
+    assert all(q["sql"].lstrip().upper().startswith("SELECT") for q in queries.captured_queries)

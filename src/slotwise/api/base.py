@@ -35,9 +35,10 @@ from slotwise.core.errors import (
     Unauthenticated,
 )
 
-from .tokens import authenticate
+# The API's uris and timestamps are the shared representations' (webhook payloads use the same).
+from slotwise.representations import BASE_PATH, base_url, ts, uri  # noqa: F401
 
-BASE_PATH = "/api/v2"
+from .tokens import authenticate
 
 # Calendly's titles by status; clients written for Calendly match on these.
 TITLES = {
@@ -317,15 +318,6 @@ def rename_fields(exc: SlotwiseError, names: dict[str, str]) -> SlotwiseError:
 # ---- uris and time ----------------------------------------------------------------------------------
 
 
-def base_url() -> str:
-    return f"{settings.BASE_URL}{BASE_PATH}"
-
-
-def uri(kind: str, ident, *rest) -> str:
-    tail = "".join(f"/{r}" for r in rest)
-    return f"{base_url()}/{kind}/{ident}{tail}"
-
-
 _UUID = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 
 # Patterns published in the OpenAPI so that generated clients (and schemathesis) know what is accepted.
@@ -376,12 +368,6 @@ def uuid_of(value: str | None, kind: str, *, field: str) -> str:
     return match.group(1).lower()
 
 
-def ts(dt: datetime | None) -> str | None:
-    if dt is None:
-        return None
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 # ---- access -----------------------------------------------------------------------------------------
 
 
@@ -409,7 +395,7 @@ def check_org(request, organization: str | None, *, field: str = "organization")
 # Page tokens are signed: a forged or edited token never reaches a query (a dict where a date belongs was
 # a 500). The sort field is inside, so a token from another sort order is refused too.
 _PAGE_TOKENS = signing.Signer(salt="slotwise.api.page_token")
-_BAD_TOKEN = "page_token: not a token this API gave out for this list; start without it"
+_BAD_TOKEN = "page_token: not a token this API gave out for this list; start without it"  # noqa: S105 - a message
 
 
 def _encode(direction: str, field: str, value, pk: int) -> str:

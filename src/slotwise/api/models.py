@@ -4,7 +4,6 @@ from django.db import models
 from django.utils.timezone import now
 
 from slotwise.accounts.models import Membership, Organization
-from slotwise.bookings.models import Invitee
 
 
 class ApiToken(models.Model):
@@ -87,10 +86,3 @@ class OAuthRefreshToken(models.Model):
     created_at = models.DateTimeField(default=now)
     used_at = models.DateTimeField(null=True, blank=True)
 
-
-class InviteeNoShow(models.Model):
-    """Calendly gives a no-show its own resource (uri, DELETE); the flag itself is Invitee.no_show."""
-
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    invitee = models.OneToOneField(Invitee, on_delete=models.CASCADE, related_name="no_show_mark")
-    created_at = models.DateTimeField(default=now)

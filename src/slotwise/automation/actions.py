@@ -78,5 +78,5 @@ def email_do(*, rule, booking, params: dict, now) -> dict:
 
 
 def register_builtin() -> None:
-    register_action("webhook", do=webhook_do, undo=webhook_undo)
-    register_action("email", do=email_do)
+    register_action("webhook", do=webhook_do, undo=webhook_undo, label="Post it to a URL (a webhook)")
+    register_action("email", do=email_do, label="Email someone about it")

@@ -26,38 +26,123 @@ FIELDS = ("event_type", "title", "host", "team", "answer", "invitee_email")
 OPS = ("contains", "equals")
 
 
-def rule_create(
-    *, organization, name: str, trigger: str, action: str, filters: list | None = None, params: dict | None = None,
-    undo_on_cancel: bool = True,
-) -> Rule:
+TRIGGER_WORDS: dict[str, str] = {
+    Rule.Trigger.CREATED: "A booking is made",
+    Rule.Trigger.CANCELED: "A booking is cancelled",
+    Rule.Trigger.RESCHEDULED: "A booking is rescheduled",
+}
+FIELD_WORDS = {
+    "event_type": "the event's name",
+    "title": "the meeting title (event name with the invitee)",
+    "host": "the host (page name or email)",
+    "team": "the team",
+    "answer": "the answer to a question",
+    "invitee_email": "the invitee's email",
+}
+OP_WORDS = {"contains": "contains", "equals": "is exactly"}
+
+
+def _clean(*, organization, name: str, trigger: str, action: str, filters, params) -> dict:
+    """One set of rules for every door (dashboard, load files, tests); messages in words, `field` for forms."""
     name = (name or "").strip()
     if not name:
-        raise InvalidInput("name: give the rule a name", field="name")
+        raise InvalidInput("Give the rule a name, such as \"Copy support calls to the team calendar\"", field="name")
+    if len(name) > 200:
+        raise InvalidInput("A rule's name can be at most 200 characters", field="name")
     if trigger not in Rule.Trigger.values:
-        raise InvalidInput(f"trigger: {trigger!r} is not one of {Rule.Trigger.values}", field="trigger")
-    if get_action(action) is None:
+        raise InvalidInput(f"{trigger!r} is not something a rule can run on; choose one of: "
+                           + ", ".join(TRIGGER_WORDS.values()), field="trigger")
+    registered = get_action(action)
+    if registered is None:
         from .registry import action_names
 
-        raise InvalidInput(f"action: {action!r} is not one of {action_names()}", field="action")
+        raise InvalidInput(f"{action!r} is not something a rule can do; choose one of: {', '.join(action_names())}",
+                           field="action")
     filters = validate_filters(filters or [])
     params = validate_params(action, params or {})
-    return Rule.objects.create(organization=organization, name=name[:200], trigger=trigger, action=action,
-                               filters=filters, params=params or {}, undo_on_cancel=undo_on_cancel)
+    if registered.check is not None:
+        params = registered.check(organization=organization, params=params)
+    return {"name": name, "trigger": trigger, "action": action, "filters": filters, "params": params or {}}
+
+
+def rule_create(
+    *, organization, name: str, trigger: str, action: str, filters: list | None = None, params: dict | None = None,
+    undo_on_cancel: bool = True, active: bool = True,
+) -> Rule:
+    values = _clean(organization=organization, name=name, trigger=trigger, action=action, filters=filters,
+                    params=params)
+    return Rule.objects.create(organization=organization, undo_on_cancel=undo_on_cancel, active=active, **values)
+
+
+def rule_update(
+    *, rule: Rule, name: str, trigger: str, action: str, filters: list | None = None, params: dict | None = None,
+    undo_on_cancel: bool = True, active: bool | None = None,
+) -> Rule:
+    """Change a rule. What it already did stays in its log (and is undone on cancel as before)."""
+    values = _clean(organization=rule.organization, name=name, trigger=trigger, action=action, filters=filters,
+                    params=params)
+    for k, v in values.items():
+        setattr(rule, k, v)
+    rule.undo_on_cancel = undo_on_cancel
+    if active is not None:
+        rule.active = active
+    rule.save()
+    return rule
+
+
+def rule_set_active(*, rule: Rule, active: bool) -> Rule:
+    Rule.objects.filter(pk=rule.pk).update(active=active)
+    rule.active = active
+    return rule
+
+
+def rule_dry_run(*, rule: Rule, now: datetime, days: int = 30, limit: int = 200) -> list[Booking]:
+    """The upcoming confirmed bookings (from `now`, for `days`) that this rule's conditions match: what it
+    would have acted on had they been made now. Changes nothing."""
+    from datetime import timedelta
+
+    upcoming = (
+        Booking.objects.filter(organization_id=rule.organization_id, status=Booking.Status.CONFIRMED,
+                               start__gte=now, start__lt=now + timedelta(days=days))
+        .select_related("event_type__team", "host__user").prefetch_related("invitees", "host_blocks__membership__user")
+        .order_by("start", "pk")
+    )
+    out = []
+    for booking in upcoming:
+        if matches(rule, booking, list(booking.invitees.all())):
+            out.append(booking)
+            if len(out) >= limit:
+                break
+    return out
+
+
+def describe(rule: Rule) -> str:
+    """The rule in one sentence, for the dashboard and its log."""
+    conditions = " and ".join(
+        f"{FIELD_WORDS.get(f['field'], f['field'])}{' ' + repr(f['key']) if f.get('key') else ''} "
+        f"{OP_WORDS.get(f.get('op', 'contains'), f.get('op'))} \u201c{f['value']}\u201d"
+        for f in rule.filters or []
+    )
+    action = get_action(rule.action)
+    what = action.label if action else rule.action
+    when = TRIGGER_WORDS.get(rule.trigger, rule.trigger)
+    return f"{when}{' and ' + conditions if conditions else ''}: {what[:1].lower() + what[1:]}."
 
 
 def validate_params(action: str, params: dict) -> dict:
-    """The built-in actions' parameters; other actions check their own when they run."""
+    """The built-in actions' parameters; other actions check theirs through the registry's `check`."""
     from urllib.parse import urlparse
 
     from django.core.exceptions import ValidationError
     from django.core.validators import validate_email
 
     if not isinstance(params, dict):
-        raise InvalidInput("params: give an object", field="params")
+        raise InvalidInput("The action's settings must be an object", field="params")
     if action == "webhook":
         url = urlparse(str(params.get("url", "")))
         if url.scheme not in ("http", "https") or not url.netloc:
-            raise InvalidInput("params.url: give the http(s) address to POST to", field="params.url")
+            raise InvalidInput("Give the http(s) address to post to, such as https://example.com/hook",
+                               field="params.url")
         # Checked again on every run: the name may resolve elsewhere by then.
         params = {**params, "url": outbound.check_url(str(params["url"]), purpose="Rule webhook URL", field="params.url")}
     if action == "email":
@@ -69,24 +154,25 @@ def validate_params(action: str, params: dict) -> dict:
             for a in addresses:
                 validate_email(a)
         except ValidationError:
-            raise InvalidInput(f"params.to: {to!r} is not an email address (or a list of them)",
-                               field="params.to") from None
+            raise InvalidInput(f"{to!r} is not an email address (or a list of them)", field="params.to") from None
     return params
 
 
 def validate_filters(filters: list) -> list:
     if not isinstance(filters, list):
-        raise InvalidInput("filters: give a list of {field, op, value}", field="filters")
+        raise InvalidInput("Conditions must be a list", field="filters")
     for i, f in enumerate(filters):
-        where = f"filters[{i}]"
+        n, where = i + 1, f"filters[{i}]"
         if not isinstance(f, dict) or f.get("field") not in FIELDS:
-            raise InvalidInput(f"{where}.field: use one of {list(FIELDS)}", field=f"{where}.field")
+            raise InvalidInput(f"Condition {n}: choose what to look at: {', '.join(FIELD_WORDS.values())}",
+                               field=f"{where}.field")
         if f.get("op", "contains") not in OPS:
-            raise InvalidInput(f"{where}.op: use one of {list(OPS)}", field=f"{where}.op")
+            raise InvalidInput(f"Condition {n}: choose \u201ccontains\u201d or \u201cis exactly\u201d",
+                               field=f"{where}.op")
         if not isinstance(f.get("value"), str) or not f["value"].strip():
-            raise InvalidInput(f"{where}.value: give the text to look for", field=f"{where}.value")
+            raise InvalidInput(f"Condition {n}: give the text to look for", field=f"{where}.value")
         if f["field"] == "answer" and not f.get("key"):
-            raise InvalidInput(f"{where}.key: name the question whose answer is checked", field=f"{where}.key")
+            raise InvalidInput(f"Condition {n}: name the question whose answer is checked", field=f"{where}.key")
     return filters
 
 
@@ -103,7 +189,7 @@ def _values(field: str, booking: Booking, invitees: list[Invitee], key: str | No
         hosts = [bh.membership for bh in booking.host_blocks.select_related("membership__user")] or [booking.host]
         return [v for m in hosts for v in (m.slug, m.user.email)]
     if field == "team":
-        return [et.team.slug, et.team.name] if et.team_id else []
+        return [et.team.slug, et.team.name] if et.team is not None else []
     if field == "answer":
         return [a.get("answer", "") for i in invitees for a in (i.answers or []) if a.get("key") == key]
     if field == "invitee_email":
@@ -226,6 +312,8 @@ def undo_rule(payload: dict, job: Job) -> None:
     action = get_action(run.action)
     now = job.now
     try:
+        if action is None or action.undo is None:
+            raise LookupError(f"the action {run.action!r} has no undo")
         action.undo(rule=run.rule, booking=run.booking, params=dict(run.rule.params or {}), state=run.state or {},
                     now=now)
     except Exception as exc:

@@ -119,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
                                   increment_minutes=15, window_kind=EventType.WindowKind.UNLIMITED)
 
     workers = [
-        subprocess.Popen([sys.executable, "-m", "slotwise", "worker", "--concurrency", str(args.concurrency)], env=dict(os.environ),
+        subprocess.Popen(  # noqa: S603 - our own worker command, no shell
+            [sys.executable, "-m", "slotwise", "worker", "--concurrency", str(args.concurrency)], env=dict(os.environ),
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(args.workers)
     ]

@@ -7,6 +7,7 @@ class InviteeInline(admin.TabularInline):
     model = Invitee
     extra = 0
     fields = ["name", "email", "timezone", "status", "no_show"]
+    readonly_fields = ["no_show"]
 
 
 class BookingHostInline(admin.TabularInline):
@@ -31,6 +32,7 @@ class BookingAdmin(admin.ModelAdmin):
 @admin.register(Invitee)
 class InviteeAdmin(admin.ModelAdmin):
     list_display = ["name", "email", "booking", "status", "no_show"]
+    list_select_related = ["booking", "no_show_mark"]
     search_fields = ["email", "name"]
 
     def has_change_permission(self, request, obj=None):

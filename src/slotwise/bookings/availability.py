@@ -7,7 +7,8 @@ Every door that shows or checks availability (pages, API, CLI, the booking servi
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from slotwise import engine
 from slotwise.accounts.models import Membership
@@ -80,3 +81,56 @@ def event_availability(
     return engine.available_slots(
         inputs.rules, inputs.hosts, mode=mode, now=now, start=start, end=end, viewer_zone=viewer_zone
     )
+
+
+@dataclass(frozen=True)
+class OfferedTime:
+    start: datetime
+    # Seats an invitee booking this start can still have: for a team, the most any host that can take it
+    # has left; for a collective event, the fewest any of its hosts has left.
+    seats_left: int
+
+
+def offered_times(*, event_type: EventType, start: datetime, end: datetime, now: datetime) -> list[OfferedTime]:
+    """The starts offered in [start, end) in time order, each with the seats left (the engine's, per host)."""
+    hosts = scheduling.event_hosts(event_type)
+    inputs = host_inputs(event_type, hosts, start=start, end=end)
+    starts = engine.available_slots(
+        inputs.rules, inputs.hosts, mode=inputs.mode, now=now, start=start, end=end, viewer_zone="UTC"
+    ).starts()
+    per_host = engine.seats_left(inputs.rules, inputs.hosts, now=now, starts=starts)
+    pick = min if inputs.mode == "all" else max
+    return [OfferedTime(s, pick(per_host[s].values())) for s in starts]
+
+
+@dataclass(frozen=True)
+class WeekPreview:
+    """One host's week of an event type's starts, as the engine decides them, laid out on their wall clock.
+
+    rows: (local time, one entry per day): the reasons that start is not offered ([] when it is), or None
+    where the day has no start at that time (a wall time the DST change skipped)."""
+
+    zone: str
+    days: list[date]
+    rows: list[tuple[time, list[list[engine.Reason] | None]]]
+
+
+def week_preview(*, event_type: EventType, host: Membership, monday: date, now: datetime) -> WeekPreview:
+    """The week from `monday` in the host's zone: every start on the event's grid within the hours the host
+    works that week (an hour either side, so "outside hours" stays readable), with the engine's reasons."""
+    days = [monday + timedelta(days=i) for i in range(7)]
+    hours = scheduling.weekly_hours(scheduling.host_schedules(event_type, [host])[host.pk])
+    zone = hours.zone
+    lo, hi = scheduling.local_range(days[0], days[-1], zone)
+    inputs = host_inputs(event_type, [host], start=lo, end=hi)
+    ranges = [r.seconds for day in days for r in hours.ranges_on(day)]
+    first = max(0, min((s // 3600 for s, _ in ranges), default=9) - 1) * 3600
+    last = min(86400, (max((-(-e // 3600) for _, e in ranges), default=17) + 1) * 3600)
+    found: dict[tuple[date, time], list[engine.Reason]] = {}
+    for start, reasons in engine.explain_grid(inputs.rules, inputs.hosts[0], now=now, start=lo, end=hi):
+        local = start.astimezone(ZoneInfo(zone))
+        wall = local.time()
+        if first <= wall.hour * 3600 + wall.minute * 60 + wall.second < last:
+            found.setdefault((local.date(), wall), reasons)  # a repeated wall time shows its first instant
+    times = sorted({wall for _, wall in found})
+    return WeekPreview(zone=zone, days=days, rows=[(t, [found.get((d, t)) for d in days]) for t in times])

@@ -135,7 +135,6 @@ class Invitee(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     cancel_token = models.CharField(max_length=64, unique=True, default=_token)
     reschedule_token = models.CharField(max_length=64, unique=True, default=_token)
-    no_show = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -143,10 +142,28 @@ class Invitee(models.Model):
         indexes = [models.Index(fields=["email"])]
 
     @property
+    def no_show(self) -> bool:
+        """Marked as a no-show: an InviteeNoShow row exists (select_related("no_show_mark") to read it in lists)."""
+        try:
+            self.no_show_mark  # noqa: B018 - the reverse one-to-one is the question
+        except InviteeNoShow.DoesNotExist:
+            return False
+        return True
+
+    @property
     def is_erased(self) -> bool:
         """Their data was deleted: nothing may be sent to them or list them as an attendee."""
         return self.email.endswith("@" + ERASED_EMAIL_DOMAIN)
 
+
+
+class InviteeNoShow(models.Model):
+    """An invitee marked as a no-show, written only by bookings.noshow. Calendly gives it its own resource
+    (uri, created_at, DELETE to undo), so it is a row rather than a flag."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    invitee = models.OneToOneField(Invitee, on_delete=models.CASCADE, related_name="no_show_mark")
+    created_at = models.DateTimeField(default=now)
 
 class SingleUseLink(models.Model):
     """A scheduling link that dies after `max_event_count` bookings, at `expires_at`, or when revoked.

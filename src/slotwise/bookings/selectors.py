@@ -49,7 +49,7 @@ def booked(*, event_type_id: int, seats: int, member_ids: Sequence[int], start: 
                 sessions[blk.membership_id][bk.start] = [bk.id, bk.end, 0]
                 group_ids.append(bk.id)
     if group_ids:
-        taken = defaultdict(int)
+        taken: defaultdict[int, int] = defaultdict(int)
         for booking_id in Invitee.objects.filter(booking_id__in=group_ids, status=Invitee.Status.ACTIVE).values_list(
             "booking_id", flat=True
         ):
@@ -63,6 +63,6 @@ def invitee_history(*, organization_id: int, email: str) -> QuerySet[Invitee]:
     """Every booking an address made in an organization, newest first (a contact's bookings)."""
     return (
         Invitee.objects.filter(booking__organization_id=organization_id, email=email)
-        .select_related("booking__event_type", "booking__host__user")
+        .select_related("booking__event_type", "booking__host__user", "no_show_mark")
         .order_by("-booking__start")
     )

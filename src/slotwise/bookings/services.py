@@ -9,6 +9,7 @@ group seats, which no constraint can express, are decided one booking at a time 
 """
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -24,6 +25,7 @@ from slotwise.core.errors import Conflict, InvalidInput, NotFound, SlotUnavailab
 from slotwise.core.events import publish
 from slotwise.core.text import clean_name, clean_text
 from slotwise.core.timezones import validate_zone
+from slotwise.scheduling import reasons as reason_words
 from slotwise.scheduling import selectors
 from slotwise.scheduling.models import EventType, PoolHost
 
@@ -36,18 +38,6 @@ EXTERNAL_SOURCES = {"calendly": "Calendly"}
 MAX_NAME = 200
 MAX_ANSWER = 5000
 MAX_REASON = 1000
-
-REASON_TEXT = {
-    engine.Reason.OFF_GRID: "it is not on this event's start-time increment",
-    engine.Reason.OUTSIDE_HOURS: "it is outside the host's hours",
-    engine.Reason.BUSY: "the host is busy then",
-    engine.Reason.BUFFER: "it is too close to another meeting (buffer)",
-    engine.Reason.NOTICE: "it is in the past or sooner than the minimum notice",
-    engine.Reason.WINDOW: "it is outside the booking window",
-    engine.Reason.DAILY_LIMIT: "the host's daily limit for this event is reached",
-    engine.Reason.FULL: "all seats are taken",
-    engine.Reason.NOT_SYNCED: "the host's calendar is not synced that far ahead, so their busy time then is unknown",
-}
 
 
 @dataclass(frozen=True)
@@ -110,11 +100,11 @@ def _clean_answers(event_type: EventType, given: dict) -> list[dict]:
             bad = [v for v in values if v not in options]
             if bad:
                 raise InvalidInput(f"{where}: {bad[0]!r} is not one of {options}", field=where)
-            text = ", ".join(values)
+            text = ", ".join(str(v) for v in values)
         elif kind == "single_choice":
             if value not in options:
                 raise InvalidInput(f"{where}: {value!r} is not one of {options}", field=where)
-            text = value
+            text = str(value)
         else:
             text = str(value)
         clean_text(text, field=where, label=f"The answer to {label}", max_length=MAX_ANSWER, multiline=True,
@@ -124,7 +114,7 @@ def _clean_answers(event_type: EventType, given: dict) -> list[dict]:
 
 
 def unavailable_message(start: datetime, reasons: list) -> str:
-    said = "; ".join(REASON_TEXT.get(r, str(r)) for r in reasons) or "it is not offered"
+    said = "; ".join(reason_words.for_invitee(reasons)) or "it is not offered"
     return f"{start:%Y-%m-%dT%H:%M:%SZ} cannot be booked: {said}. Pick one of the times offered."
 
 
@@ -135,7 +125,7 @@ def lock_hosts(hosts: list[Membership]) -> None:
 
 def _round_robin_pick(event_type: EventType, free: list[int], now: datetime, rng: random.Random) -> int:
     pool = {p.membership_id: p for p in PoolHost.objects.filter(event_type=event_type, membership_id__in=free)}
-    stats = {
+    stats: dict[int, Mapping] = {
         row["host_id"]: row
         for row in Booking.objects.filter(event_type=event_type, host_id__in=free, created_at__gte=now - timedelta(days=30))
         .exclude(status=Booking.Status.CANCELED)
@@ -152,7 +142,8 @@ def _round_robin_pick(event_type: EventType, free: list[int], now: datetime, rng
         )
         for h in free
     ]
-    return engine.choose_round_robin(candidates, strategy=event_type.distribution, rng=rng)
+    equal = event_type.distribution == EventType.Distribution.EQUAL
+    return engine.choose_round_robin(candidates, strategy="equal" if equal else "availability", rng=rng)
 
 
 def booking_create(
@@ -169,8 +160,10 @@ def booking_create(
     rescheduled_from: Booking | None = None,
     rng: random.Random | None = None,
     rescheduling: bool = False,
+    keep_host: bool = False,
 ) -> Invitee:
-    """Book `start` for `invitee`, or raise. Returns the invitee (its .booking is the scheduled event).
+    """Book `start` for `invitee`, or raise. keep_host: a host moving their own meeting keeps it, even on
+    a round robin that assigns its host. Returns the invitee (its .booking is the scheduled event).
 
     Accepts only a start that the engine offers at `now` for this event type (and host, if the invitee
     picked one), decided inside the transaction after the hosts are locked. Retries are made safe by the
@@ -188,7 +181,7 @@ def booking_create(
     if host is not None:
         if host.pk not in {c.pk for c in candidates}:
             raise InvalidInput(f"host: {host.slug} does not host {event_type.name}", field="host")
-        if event_type.kind == EventType.Kind.ROUND_ROBIN and not event_type.invitee_picks_host:
+        if event_type.kind == EventType.Kind.ROUND_ROBIN and not event_type.invitee_picks_host and not keep_host:
             raise InvalidInput("host: this event assigns its host; book without choosing one", field="host")
         if event_type.kind == EventType.Kind.COLLECTIVE:
             raise InvalidInput("host: a collective event meets with all its hosts", field="host")
@@ -199,7 +192,7 @@ def booking_create(
                 event_type=event_type, start=start, invitee=invitee, answers=answers, now=now, source=source,
                 hosts=candidates, picked=host is not None, single_use_token=single_use_token,
                 duration_minutes=duration_minutes, location=location, rescheduled_from=rescheduled_from,
-                rng=rng or random.Random(), rescheduling=rescheduling,
+                rng=rng or random.Random(), rescheduling=rescheduling,  # noqa: S311 - round-robin ties, not a secret
             )
     except IntegrityError as exc:
         # The database refused an overlapping block: a concurrent booking won the time.
@@ -237,7 +230,7 @@ def _create_locked(
         raise SlotUnavailable(unavailable_message(start, reasons), field="start")
 
     if event_type.kind == EventType.Kind.COLLECTIVE:
-        assigned = [h.host_id for h in inputs.hosts]
+        assigned = list(inputs.members)  # every host, in the order of inputs.hosts
         primary = assigned[0]
     elif len(free) == 1:
         primary = free[0]
@@ -272,6 +265,7 @@ def _create_locked(
             rescheduled_from=rescheduled_from,
             **tzdata.booked_under(start=start, host_zone=host_zone, invitee_zone=invitee.timezone),
             link=link,
+            created_at=now,
         )
         if rescheduled_from is not None:
             # The same meeting at another time: calendars move the entry they hold (calendar_object.py).
@@ -292,6 +286,7 @@ def _create_locked(
         email=invitee.email,
         timezone=invitee.timezone,
         answers=answers,
+        created_at=now,
     )
     contact_touch(booking=booking, invitee=created, now=now)
     # rescheduling=True: this invitee is moving here from another booking; "booking.rescheduled" follows in
@@ -416,10 +411,12 @@ def invitee_cancel(*, invitee: Invitee, now: datetime, reason: str = "") -> Book
 
 
 def booking_reschedule(
-    *, invitee: Invitee, new_start: datetime, now: datetime, reason: str = "", host: Membership | None = None
+    *, invitee: Invitee, new_start: datetime, now: datetime, reason: str = "", host: Membership | None = None,
+    by_host: Membership | None = None,
 ) -> Invitee:
     """Move an invitee to `new_start` under the same event type and rules: the old booking is marked
-    rescheduled and the new one links back to it, in one transaction (both or neither)."""
+    rescheduled and the new one links back to it, in one transaction (both or neither). by_host: the host
+    moves it (from the dashboard); the meeting stays theirs, and the history says who moved it."""
     reason = clean_text(reason, field="reason", max_length=MAX_REASON, multiline=True)
     old = invitee.booking
     refuse_imported(old)
@@ -440,8 +437,8 @@ def booking_reschedule(
         else:
             locked.status = Booking.Status.RESCHEDULED
             locked.cancel_reason = reason or ""
-            locked.canceled_by = invitee.name
-            locked.canceler_type = "invitee"
+            locked.canceled_by = str(by_host.user) if by_host is not None else invitee.name
+            locked.canceler_type = "host" if by_host is not None else "invitee"
             locked.canceled_at = now
             locked.save(update_fields=["status", "cancel_reason", "canceled_by", "canceler_type", "canceled_at", "updated_at"])
             _release(locked)
@@ -454,7 +451,8 @@ def booking_reschedule(
             ),
             now=now,
             source=old.source if old.source != Booking.Source.SINGLE_USE else Booking.Source.PAGE,
-            host=host,
+            host=host if by_host is None or old.event_type.kind == EventType.Kind.COLLECTIVE else host or old.host,
+            keep_host=by_host is not None,
             duration_minutes=old.duration_minutes,
             location=old.location,
             rescheduled_from=locked if not others else None,

@@ -7,10 +7,12 @@ class CalendarsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from slotwise.core.events import subscribe
+        from slotwise.core.events import CALENDAR, subscribe
 
         from . import tasks  # noqa: F401 - registers the job handlers
         from .writeback import (
+            check_copy_params,
+            copy_targets,
             copy_to_calendar,
             on_booking_changed,
             on_booking_created,
@@ -18,10 +20,12 @@ class CalendarsConfig(AppConfig):
             uncopy_from_calendar,
         )
 
-        subscribe("booking.created", on_booking_created)
-        subscribe("booking.canceled", on_booking_changed)
-        subscribe("invitee.canceled", on_booking_changed)
-        subscribe("booking.rescheduled", on_booking_rescheduled)
+        subscribe("booking.created", on_booking_created, order=CALENDAR)
+        subscribe("booking.canceled", on_booking_changed, order=CALENDAR)
+        subscribe("invitee.canceled", on_booking_changed, order=CALENDAR)
+        subscribe("booking.rescheduled", on_booking_rescheduled, order=CALENDAR)
         from slotwise.automation.registry import register_action
 
-        register_action("copy_to_calendar", do=copy_to_calendar, undo=uncopy_from_calendar)
+        register_action("copy_to_calendar", do=copy_to_calendar, undo=uncopy_from_calendar,
+                        label="Copy it to a calendar (a cancel removes the copy, a reschedule moves it)",
+                        targets=copy_targets, check=check_copy_params)

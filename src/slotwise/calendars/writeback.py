@@ -180,19 +180,43 @@ def rewrite_copy(*, calendar_event_id: int, now: datetime) -> None:
 # "copy to calendar" rule action ------------------------------------------------------------------------------
 
 
+def copy_targets(organization) -> list[tuple[dict, str]]:
+    """The calendars a rule may copy bookings into, in words, for the dashboard's rule form."""
+    out = []
+    cals = RemoteCalendar.objects.filter(connection__organization=organization, read_only=False).exclude(
+        connection__kind=CalendarConnection.Kind.ICS
+    ).select_related("connection__membership__user").order_by("connection__pk", "pk")
+    for cal in cals:
+        conn = cal.connection
+        who = conn.name or conn.username or conn.get_kind_display()
+        out.append(({"connection_id": conn.pk, "calendar": str(cal.pk)},
+                    f"{cal.name or cal.remote_id} ({conn.get_kind_display()}: {who}, connected by {conn.membership.user})"))
+    return out
+
+
+def check_copy_params(*, organization, params: dict) -> dict:
+    """Refuse, when the rule is saved, a copy target that does not exist or cannot be written."""
+    cal = _copy_target_in(organization.pk, params)
+    return {"connection_id": cal.connection_id, "calendar": str(cal.pk)}
+
+
 def _copy_target(booking: Booking, params: dict) -> RemoteCalendar:
+    return _copy_target_in(booking.organization_id, params)
+
+
+def _copy_target_in(organization_id: int, params: dict) -> RemoteCalendar:
     try:
         connection_id = int(params.get("connection_id"))
     except (TypeError, ValueError):
         raise InvalidInput(
-            "params.connection_id: give the id of a calendar connection", field="params.connection_id"
+            "Choose the calendar to copy into", field="params.connection_id"
         ) from None
-    conn = CalendarConnection.objects.filter(pk=connection_id, organization_id=booking.organization_id).first()
+    conn = CalendarConnection.objects.filter(pk=connection_id, organization_id=organization_id).first()
     if conn is None:
-        raise NotFound(f"calendar connection {connection_id} does not exist in this organization")
+        raise NotFound("That calendar connection is not in this organization (any more): choose another calendar")
     if conn.kind == CalendarConnection.Kind.ICS:
         raise InvalidInput(
-            "params.connection_id: an ICS feed is read-only; choose a CalDAV or Google connection",
+            "An ICS feed is read-only: choose a CalDAV or Google calendar to copy into",
             field="params.connection_id",
         )
     wanted = str(params.get("calendar", "") or "")
@@ -201,8 +225,8 @@ def _copy_target(booking: Booking, params: dict) -> RemoteCalendar:
         if wanted in (str(cal.pk), cal.remote_id) or (not wanted and len(cals) == 1):
             return cal
     raise InvalidInput(
-        f"params.calendar: {wanted!r} is not a calendar of connection {conn.pk}; "
-        f"choose one of {[c.remote_id for c in cals]}",
+        f"{wanted!r} is not a calendar of that connection (any more); choose one of: "
+        + ", ".join(c.name or c.remote_id for c in cals),
         field="params.calendar",
     )
 

@@ -205,7 +205,39 @@ def load_text(text: str, *, source: str = "<input>", now: datetime) -> dict:
 
 
 def _apply(ctx: Ctx, top: dict[str, Node], now: datetime) -> dict:
-    o = ctx.mapping(top["organization"], "organization", ORG_KEYS, {"slug"})
+    org = _organization(ctx, top["organization"])
+    counts = {"hosts": 0, "teams": 0, "event_types": 0, "busy": 0}
+
+    hosts: dict[str, Membership] = {}
+    for i, h_node in enumerate(ctx.seq(top.get("hosts"), "hosts")):
+        m, email, busy = _host(ctx, f"hosts[{i}]", h_node, org, hosts)
+        hosts[email] = m
+        counts["hosts"] += 1
+        counts["busy"] += busy
+
+    def member(node: Node, path: str) -> Membership:
+        email = str(node.value).lower()
+        if email in hosts:
+            return hosts[email]
+        found = Membership.objects.filter(organization=org, user__email=email).first()
+        if not found:
+            ctx.fail(node, path, f"{node.value!r} is not a host of {org.slug}; list it under hosts")
+        return found
+
+    teams: dict[str, Team] = {}
+    for i, t_node in enumerate(ctx.seq(top.get("teams"), "teams")):
+        team = _team(ctx, f"teams[{i}]", t_node, org, member)
+        teams[team.slug] = team
+        counts["teams"] += 1
+
+    for i, e_node in enumerate(ctx.seq(top.get("event_types"), "event_types")):
+        _event_type(ctx, f"event_types[{i}]", e_node, org, member, teams)
+        counts["event_types"] += 1
+    return {"organization": org.slug, **counts}
+
+
+def _organization(ctx: Ctx, node: Node) -> Organization:
+    o = ctx.mapping(node, "organization", ORG_KEYS, {"slug"})
     org_slug = ctx.slug(o["slug"], "organization.slug")
     org, _ = Organization.objects.get_or_create(slug=org_slug, defaults={"name": org_slug})
     if "name" in o:
@@ -224,101 +256,89 @@ def _apply(ctx: Ctx, top: dict[str, Node], now: datetime) -> dict:
             values.append(value)
         org.embed_origins = clean_embed_origins(values, field="organization.embed_origins")
     org.save()
-    counts = {"hosts": 0, "teams": 0, "event_types": 0, "busy": 0}
+    return org
 
-    hosts: dict[str, Membership] = {}
-    for i, h_node in enumerate(ctx.seq(top.get("hosts"), "hosts")):
-        p = f"hosts[{i}]"
-        h = ctx.mapping(h_node, p, HOST_KEYS, {"email", "timezone"})
-        email = ctx.string(h["email"], f"{p}.email", max_len=254).lower()
-        if "@" not in email:
-            ctx.fail(h["email"], f"{p}.email", f"{email!r} is not an email address")
-        if email in hosts:
-            ctx.fail(h["email"], f"{p}.email", "this host is listed twice")
-        zone = ctx.zone(h["timezone"], f"{p}.timezone")
-        name = ctx.string(h["name"], f"{p}.name") if "name" in h else email.split("@")[0]
-        slug = ctx.slug(h["slug"], f"{p}.slug") if "slug" in h else slugify(email.split("@")[0])
-        role = ctx.choice(h["role"], f"{p}.role", Membership.Role.values) if "role" in h else "member"
-        user, created = User.objects.get_or_create(email=email, defaults={"name": name, "timezone": zone})
-        if created:
-            user.set_unusable_password()
-        user.name, user.timezone = name, zone
-        if "password" in h:
-            password = ctx.string(h["password"], f"{p}.password")
-            # Re-hashing an unchanged password would sign the user out everywhere (Django ties sessions to
-            # the hash), so a reload only sets one that differs.
-            if not user.check_password(password):
-                user.set_password(password)
-        user.save()
-        clash = Membership.objects.filter(organization=org, slug=slug).exclude(user=user).first()
-        if clash:
-            ctx.fail(h.get("slug", h["email"]), f"{p}.slug", f"{slug!r} is already the page of {clash.user.email}")
-        m, _ = Membership.objects.update_or_create(organization=org, user=user, defaults={"slug": slug, "role": role})
-        weekly_node = h.get("weekly")
-        weekly = {}
-        if weekly_node is not None:
-            days = ctx.mapping(weekly_node, f"{p}.weekly", set(WEEKDAYS))
-            weekly = {d: ctx.ranges(v, f"{p}.weekly.{d}") for d, v in days.items()}
-        schedule, _ = AvailabilitySchedule.objects.update_or_create(
-            owner=m, is_default=True, defaults={"organization": org, "timezone": zone, "weekly": weekly}
-        )
-        overrides = {}
-        if "overrides" in h:
-            for key, v in ctx.mapping(h["overrides"], f"{p}.overrides", set(h["overrides"].value or {})).items():
-                d = ctx.day(key, f"{p}.overrides.{key}", line_node=v)
-                overrides[d] = ctx.ranges(v, f"{p}.overrides.{key}")
-        schedule.overrides.all().delete()
-        DateOverride.objects.bulk_create([DateOverride(schedule=schedule, date=d, intervals=r) for d, r in overrides.items()])
-        if "busy" in h:
-            BusyBlock.objects.filter(membership=m, source="load").delete()
-            blocks = []
-            for j, b in enumerate(ctx.seq(h["busy"], f"{p}.busy")):
-                bp = f"{p}.busy[{j}]"
-                if isinstance(b.value, dict):
-                    bm = ctx.mapping(b, bp, {"start", "end", "label"}, {"start", "end"})
-                    start, end = ctx.instant(bm["start"], f"{bp}.start"), ctx.instant(bm["end"], f"{bp}.end")
-                    label = ctx.string(bm["label"], f"{bp}.label") if "label" in bm else ""
-                elif isinstance(b.value, list) and len(b.value) == 2:
-                    start, end = ctx.instant(b.value[0], f"{bp}[0]"), ctx.instant(b.value[1], f"{bp}[1]")
-                    label = ""
-                else:
-                    ctx.fail(b, bp, "expected [start, end] or {start, end, label} with UTC instants")
-                if end <= start:
-                    ctx.fail(b, bp, "ends before it starts")
-                blocks.append(BusyBlock(organization=org, membership=m, start=start, end=end, source="load", label=label))
-            BusyBlock.objects.bulk_create(blocks)
-            counts["busy"] += len(blocks)
-        hosts[email] = m
-        counts["hosts"] += 1
 
-    def member(node: Node, path: str) -> Membership:
-        email = str(node.value).lower()
-        if email in hosts:
-            return hosts[email]
-        found = Membership.objects.filter(organization=org, user__email=email).first()
-        if not found:
-            ctx.fail(node, path, f"{node.value!r} is not a host of {org.slug}; list it under hosts")
-        return found
+def _host(ctx: Ctx, p: str, h_node: Node, org: Organization, hosts: dict) -> tuple[Membership, str, int]:
+    """One hosts[] entry: the user, membership, default schedule, overrides and busy blocks. Returns the
+    membership, the email, and how many busy blocks were loaded."""
+    h = ctx.mapping(h_node, p, HOST_KEYS, {"email", "timezone"})
+    email = ctx.string(h["email"], f"{p}.email", max_len=254).lower()
+    if "@" not in email:
+        ctx.fail(h["email"], f"{p}.email", f"{email!r} is not an email address")
+    if email in hosts:
+        ctx.fail(h["email"], f"{p}.email", "this host is listed twice")
+    zone = ctx.zone(h["timezone"], f"{p}.timezone")
+    name = ctx.string(h["name"], f"{p}.name") if "name" in h else email.split("@")[0]
+    slug = ctx.slug(h["slug"], f"{p}.slug") if "slug" in h else slugify(email.split("@")[0])
+    role = ctx.choice(h["role"], f"{p}.role", Membership.Role.values) if "role" in h else "member"
+    user, created = User.objects.get_or_create(email=email, defaults={"name": name, "timezone": zone})
+    if created:
+        user.set_unusable_password()
+    user.name, user.timezone = name, zone
+    if "password" in h:
+        password = ctx.string(h["password"], f"{p}.password")
+        # Re-hashing an unchanged password would sign the user out everywhere (Django ties sessions to
+        # the hash), so a reload only sets one that differs.
+        if not user.check_password(password):
+            user.set_password(password)
+    user.save()
+    clash = Membership.objects.filter(organization=org, slug=slug).exclude(user=user).first()
+    if clash:
+        ctx.fail(h.get("slug", h["email"]), f"{p}.slug", f"{slug!r} is already the page of {clash.user.email}")
+    m, _ = Membership.objects.update_or_create(organization=org, user=user, defaults={"slug": slug, "role": role})
+    weekly_node = h.get("weekly")
+    weekly = {}
+    if weekly_node is not None:
+        days = ctx.mapping(weekly_node, f"{p}.weekly", set(WEEKDAYS))
+        weekly = {d: ctx.ranges(v, f"{p}.weekly.{d}") for d, v in days.items()}
+    schedule, _ = AvailabilitySchedule.objects.update_or_create(
+        owner=m, is_default=True, defaults={"organization": org, "timezone": zone, "weekly": weekly}
+    )
+    overrides = {}
+    if "overrides" in h:
+        for key, v in ctx.mapping(h["overrides"], f"{p}.overrides", set(h["overrides"].value or {})).items():
+            d = ctx.day(key, f"{p}.overrides.{key}", line_node=v)
+            overrides[d] = ctx.ranges(v, f"{p}.overrides.{key}")
+    schedule.overrides.all().delete()
+    DateOverride.objects.bulk_create([DateOverride(schedule=schedule, date=d, intervals=r) for d, r in overrides.items()])
+    busy = _busy(ctx, p, h["busy"], org, m) if "busy" in h else 0
+    return m, email, busy
 
-    teams: dict[str, Team] = {}
-    for i, t_node in enumerate(ctx.seq(top.get("teams"), "teams")):
-        p = f"teams[{i}]"
-        t = ctx.mapping(t_node, p, TEAM_KEYS, {"slug"})
-        slug = ctx.slug(t["slug"], f"{p}.slug")
-        team, _ = Team.objects.get_or_create(organization=org, slug=slug, defaults={"name": slug})
-        if "name" in t:
-            team.name = ctx.string(t["name"], f"{p}.name")
-        team.timezone = ctx.zone(t["timezone"], f"{p}.timezone") if "timezone" in t else org.timezone
-        team.save()
-        if "members" in t:
-            team.members.set([member(n, f"{p}.members[{j}]") for j, n in enumerate(ctx.seq(t["members"], f"{p}.members"))])
-        teams[slug] = team
-        counts["teams"] += 1
 
-    for i, e_node in enumerate(ctx.seq(top.get("event_types"), "event_types")):
-        _event_type(ctx, f"event_types[{i}]", e_node, org, member, teams)
-        counts["event_types"] += 1
-    return {"organization": org.slug, **counts}
+def _busy(ctx: Ctx, p: str, node: Node, org: Organization, m: Membership) -> int:
+    """A host's busy: list, replacing what an earlier load put there. Returns how many blocks."""
+    BusyBlock.objects.filter(membership=m, source="load").delete()
+    blocks = []
+    for j, b in enumerate(ctx.seq(node, f"{p}.busy")):
+        bp = f"{p}.busy[{j}]"
+        if isinstance(b.value, dict):
+            bm = ctx.mapping(b, bp, {"start", "end", "label"}, {"start", "end"})
+            start, end = ctx.instant(bm["start"], f"{bp}.start"), ctx.instant(bm["end"], f"{bp}.end")
+            label = ctx.string(bm["label"], f"{bp}.label") if "label" in bm else ""
+        elif isinstance(b.value, list) and len(b.value) == 2:
+            start, end = ctx.instant(b.value[0], f"{bp}[0]"), ctx.instant(b.value[1], f"{bp}[1]")
+            label = ""
+        else:
+            ctx.fail(b, bp, "expected [start, end] or {start, end, label} with UTC instants")
+        if end <= start:
+            ctx.fail(b, bp, "ends before it starts")
+        blocks.append(BusyBlock(organization=org, membership=m, start=start, end=end, source="load", label=label))
+    BusyBlock.objects.bulk_create(blocks)
+    return len(blocks)
+
+
+def _team(ctx: Ctx, p: str, t_node: Node, org: Organization, member) -> Team:
+    t = ctx.mapping(t_node, p, TEAM_KEYS, {"slug"})
+    slug = ctx.slug(t["slug"], f"{p}.slug")
+    team, _ = Team.objects.get_or_create(organization=org, slug=slug, defaults={"name": slug})
+    if "name" in t:
+        team.name = ctx.string(t["name"], f"{p}.name")
+    team.timezone = ctx.zone(t["timezone"], f"{p}.timezone") if "timezone" in t else org.timezone
+    team.save()
+    if "members" in t:
+        team.members.set([member(n, f"{p}.members[{j}]") for j, n in enumerate(ctx.seq(t["members"], f"{p}.members"))])
+    return team
 
 
 def _event_type(ctx: Ctx, p: str, node: Node, org, member, teams) -> EventType:
@@ -337,6 +357,22 @@ def _event_type(ctx: Ctx, p: str, node: Node, org, member, teams) -> EventType:
     kind = ctx.choice(e["kind"], f"{p}.kind", EventType.Kind.values) if "kind" in e else EventType.Kind.ONE_ON_ONE
     if team is None and kind in (EventType.Kind.COLLECTIVE, EventType.Kind.ROUND_ROBIN):
         ctx.fail(e["kind"], f"{p}.kind", f"{kind} events belong to a team: use team: <slug> instead of host")
+    f = _event_type_fields(ctx, p, e, kind)
+    et = EventType.objects.filter(organization=org, owner=owner, team=team, slug=slug).first()
+    if et is None:
+        et = EventType(organization=org, owner=owner, team=team, slug=slug)
+    for k, v in f.items():
+        setattr(et, k, v)
+    et.save()
+    if "pool" in e:
+        if team is None:
+            ctx.fail(e["pool"], f"{p}.pool", "only team events have a pool")
+        _pool(ctx, f"{p}.pool", e["pool"], et, team, member)
+    return et
+
+
+def _event_type_fields(ctx: Ctx, p: str, e: dict[str, Node], kind: str) -> dict:
+    """The EventType fields an event_types[] entry sets, checked; keys it leaves out keep their value."""
     f = {"name": ctx.string(e["name"], f"{p}.name"), "kind": kind}
     if "description" in e:
         f["description"] = ctx.string(e["description"], f"{p}.description", max_len=5000, allow_empty=True,
@@ -377,29 +413,24 @@ def _event_type(ctx: Ctx, p: str, node: Node, org, member, teams) -> EventType:
         f["distribution"] = ctx.choice(e["distribution"], f"{p}.distribution", EventType.Distribution.values)
     if "color" in e:
         f["color"] = ctx.string(e["color"], f"{p}.color", max_len=7)
-    et = EventType.objects.filter(organization=org, owner=owner, team=team, slug=slug).first()
-    if et is None:
-        et = EventType(organization=org, owner=owner, team=team, slug=slug)
-    for k, v in f.items():
-        setattr(et, k, v)
-    et.save()
-    if "pool" in e:
-        if team is None:
-            ctx.fail(e["pool"], f"{p}.pool", "only team events have a pool")
-        PoolHost.objects.filter(event_type=et).delete()
-        for j, pn in enumerate(ctx.seq(e["pool"], f"{p}.pool")):
-            pp = f"{p}.pool[{j}]"
-            if isinstance(pn.value, str):
-                m, prio, weight = member(pn, pp), 2, 100
-            else:
-                pm = ctx.mapping(pn, pp, {"host", "priority", "weight"}, {"host"})
-                m = member(pm["host"], f"{pp}.host")
-                prio = ctx.integer(pm["priority"], f"{pp}.priority", 0, 4) if "priority" in pm else 2
-                weight = ctx.integer(pm["weight"], f"{pp}.weight", 1, 10000) if "weight" in pm else 100
-            if not team.members.filter(pk=m.pk).exists():
-                ctx.fail(pn, pp, f"{m.user.email} is not a member of team {team.slug}")
-            PoolHost.objects.create(event_type=et, membership=m, priority=prio, weight=weight)
-    return et
+    return f
+
+
+def _pool(ctx: Ctx, path: str, node: Node, et: EventType, team: Team, member) -> None:
+    """A team event's pool, replacing the one it had: emails, or {host, priority, weight}."""
+    PoolHost.objects.filter(event_type=et).delete()
+    for j, pn in enumerate(ctx.seq(node, path)):
+        pp = f"{path}[{j}]"
+        if isinstance(pn.value, str):
+            m, prio, weight = member(pn, pp), 2, 100
+        else:
+            pm = ctx.mapping(pn, pp, {"host", "priority", "weight"}, {"host"})
+            m = member(pm["host"], f"{pp}.host")
+            prio = ctx.integer(pm["priority"], f"{pp}.priority", 0, 4) if "priority" in pm else 2
+            weight = ctx.integer(pm["weight"], f"{pp}.weight", 1, 10000) if "weight" in pm else 100
+        if not team.members.filter(pk=m.pk).exists():
+            ctx.fail(pn, pp, f"{m.user.email} is not a member of team {team.slug}")
+        PoolHost.objects.create(event_type=et, membership=m, priority=prio, weight=weight)
 
 
 def _window(ctx: Ctx, node: Node, path: str) -> dict:

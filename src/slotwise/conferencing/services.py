@@ -27,7 +27,7 @@ Kind = EventType.LocationKind
 ZOOM_CREATE = "conferencing.zoom_create"
 ZOOM_DELETE = "conferencing.zoom_delete"
 ZOOM_FALLBACK = "Zoom (your host will send the link)"
-PROVIDER = {Kind.VIDEO: "jitsi", Kind.LINK: "link", Kind.PHONE: "phone", Kind.IN_PERSON: "in_person",
+PROVIDER: dict[str, str] = {Kind.VIDEO: "jitsi", Kind.LINK: "link", Kind.PHONE: "phone", Kind.IN_PERSON: "in_person",
             Kind.CUSTOM: "custom", Kind.ZOOM: "zoom"}
 
 

@@ -17,7 +17,7 @@ ENV = os.environ.get("SLOTWISE_ENV", "development")
 PRODUCTION = ENV == "production"
 DEBUG = os.environ.get("SLOTWISE_DEBUG", "0" if PRODUCTION else "1") == "1"
 
-DEV_SECRET_KEY = "slotwise-development-secret-do-not-use-in-production"
+DEV_SECRET_KEY = "slotwise-development-secret-do-not-use-in-production"  # noqa: S105 - refused in production below
 SECRET_KEY = os.environ.get("SLOTWISE_SECRET_KEY", DEV_SECRET_KEY)
 if PRODUCTION and SECRET_KEY == DEV_SECRET_KEY:
     raise ImproperlyConfigured(
@@ -35,7 +35,7 @@ CSRF_TRUSTED_ORIGINS = [
 # Links in emails, invitations and the demo's printout. Unset: the address `slotwise serve` listens on
 # (SLOTWISE_HOST/SLOTWISE_PORT, which --host/--port set), so a demo served on another port links to it.
 _LISTEN_HOST = os.environ.get("SLOTWISE_HOST", "127.0.0.1")
-_LINK_HOST = "127.0.0.1" if _LISTEN_HOST in ("0.0.0.0", "::", "") else _LISTEN_HOST
+_LINK_HOST = "127.0.0.1" if _LISTEN_HOST in ("0.0.0.0", "::", "") else _LISTEN_HOST  # noqa: S104 - a comparison, not a bind
 BASE_URL = os.environ.get(
     "SLOTWISE_BASE_URL", f"http://{_LINK_HOST}:{os.environ.get('SLOTWISE_PORT', '8000')}"
 ).rstrip("/")

@@ -63,10 +63,10 @@ class _Ctx:
         allowed = [(max(lo, now_s + int(rules.min_notice.total_seconds())), hi)]
         window = rules.window
         if window.kind == "rolling":
-            assert window.days is not None  # Window.__post_init__ requires it for "rolling"
+            assert window.days is not None  # noqa: S101 - for the type checker: Window.__post_init__ requires it
             allowed = iclip(allowed, lo, now_s + window.days * DAY)
         elif window.kind == "range":
-            assert window.first is not None and window.last is not None
+            assert window.first is not None and window.last is not None  # noqa: S101 - as above, for "range"
             bounds = wall_range_pairs(
                 rules.clock_zone, day_number(window.first) * DAY, (day_number(window.last) + 1) * DAY
             )
@@ -396,3 +396,44 @@ def explain(rules: EventRules, host: HostInput, *, now: datetime, start: datetim
     if limit is not None and not open_here and host.day_counts.get(local_day_of(host.hours.zone, t), 0) >= limit:
         reasons.add(Reason.DAILY_LIMIT)
     return [r for r in Reason if r in reasons]
+
+
+def grid_starts(rules: EventRules, *, start: datetime, end: datetime) -> list[datetime]:
+    """The event's start grid in [start, end): every increment, counted in its clock zone from local midnight."""
+    lo, hi = _ceil_epoch(start), _ceil_epoch(end)
+    if lo >= hi:
+        return []
+    grid = _grid(rules, lo, hi)
+    return grid.dts[bisect_left(grid.ints, lo) : bisect_left(grid.ints, hi)]
+
+
+def explain_grid(
+    rules: EventRules, host: HostInput, *, now: datetime, start: datetime, end: datetime
+) -> list[tuple[datetime, list[Reason]]]:
+    """Each grid start in [start, end) with every reason `host` cannot take it ([] where it is offered)."""
+    return [(t, explain(rules, host, now=now, start=t)) for t in grid_starts(rules, start=start, end=end)]
+
+def seats_left(
+    rules: EventRules, hosts: Sequence[HostInput], *, now: datetime, starts: Sequence[datetime]
+) -> dict[datetime, dict]:
+    """For each of `starts`: {host_id: seats that host still has there} over the hosts that can take it.
+
+    A host with an open session at a start has rules.seats minus the seats taken in it; a host who is
+    free there has rules.seats. Hosts that cannot take a start are left out, so a start nobody can take
+    maps to {}. The same per-host check as `available_slots` decides who can take it.
+    """
+    out: dict[datetime, dict] = {s: {} for s in starts}
+    on_grid = {to_epoch(s): s for s in starts if not s.microsecond and _on_grid(rules, s)}
+    if not on_grid:
+        return out
+    lo, hi = min(on_grid), max(on_grid) + 1
+    ctx = _Ctx(rules, now, lo, hi)
+    for host in hosts:
+        pairs = _host_starts(ctx, host, lo, hi)
+        open_at = _session_points(rules.seats, host, lo, hi)[0] if rules.seats > 1 else {}
+        for t, s in on_grid.items():
+            k = bisect_right(pairs, (t, hi)) - 1
+            if k >= 0 and pairs[k][0] <= t < pairs[k][1]:
+                taken = min((x.seats_taken for x in open_at.get(t, ())), default=0)
+                out[s][host.host_id] = rules.seats - taken
+    return out

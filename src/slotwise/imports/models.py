@@ -32,7 +32,7 @@ class Connection(models.Model):
 
     class Method(models.TextChoices):
         OAUTH = "oauth"  # authorization code with PKCE; refresh tokens rotated
-        TOKEN = "token"  # a personal access token
+        TOKEN = "token"  # noqa: S105 - a choice: the connection uses a personal access token
 
     class State(models.TextChoices):
         PENDING = "pending"  # OAuth started, not finished

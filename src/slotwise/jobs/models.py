@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from django.db import models
 from django.utils.timezone import now
 
@@ -28,6 +30,10 @@ class Job(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=now)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Not columns: jobs.services sets them on a claimed instance. token is the attempt count of this claim
+    # (a later claim moves the count past it); now is the instant the handler runs at.
+    token: int
+    now: datetime
 
     class Meta:
         indexes = [

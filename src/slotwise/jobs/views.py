@@ -1,49 +1,45 @@
+"""/dashboard/jobs/: the background work of the organization being acted in (accounts.current_membership):
+queue counts, failed jobs with their errors, and a retry. Owners and admins only."""
+
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseForbidden
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from slotwise.accounts.decorators import membership_required
 from slotwise.core.clock import utc_now
 from slotwise.core.errors import SlotwiseError
 
 from . import selectors, services
 
-
-def _admin_or_403(request):
-    memberships = selectors.admin_memberships(request.user)
-    if not memberships:
-        return None, HttpResponseForbidden("Only an organization's owners and admins can see its background jobs.")
-    return memberships, None
+STATUS_WORDS = {"pending": "Waiting", "running": "Running", "done": "Done", "failed": "Failed",
+                "canceled": "Cancelled"}
 
 
-@login_required
+def _admin(request):
+    if not request.membership.is_admin:
+        raise PermissionDenied("Only an organization's owners and admins can see its background jobs.")
+    return request.membership
+
+
+@membership_required
 def failed_jobs(request):
-    memberships, denied = _admin_or_403(request)
-    if denied:
-        return denied
-    org_ids = [m.organization_id for m in memberships]
+    m = _admin(request)
+    counts = selectors.queue_counts(organization_ids=[m.organization_id])
     return render(request, "jobs/failed.html", {
-        "jobs": selectors.failed_jobs(organization_ids=org_ids),
-        "counts": selectors.queue_counts(organization_ids=org_ids),
-        "organizations": [m.organization for m in memberships],
+        "nav": "jobs", "jobs": selectors.failed_jobs(organization_ids=[m.organization_id]), "counts": counts,
+        "count_words": [(STATUS_WORDS.get(s, s), n) for s, n in counts.items()],
     })
 
 
-@login_required
 @require_POST
+@membership_required
 def retry_job(request, job_id: int):
-    memberships, denied = _admin_or_403(request)
-    if denied:
-        return denied
-    now = utc_now()
-    for m in memberships:
-        try:
-            job = services.retry_for_member(job_id=job_id, membership=m, now=now)
-        except SlotwiseError as exc:
-            last = exc
-            continue
+    m = _admin(request)
+    try:
+        job = services.retry_for_member(job_id=job_id, membership=m, now=utc_now())
+    except SlotwiseError as exc:
+        messages.error(request, exc.message)
+    else:
         messages.success(request, f"Job {job.pk} ({job.kind}) will run again now.")
-        return redirect("jobs:failed")
-    messages.error(request, last.message)
     return redirect("jobs:failed")

@@ -7,12 +7,12 @@ class NotificationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from slotwise.core.events import subscribe
+        from slotwise.core.events import EMAIL, subscribe
 
         from . import services
 
-        subscribe("booking.created", services.on_booking_created)
-        subscribe("booking.rescheduled", services.on_booking_rescheduled)
-        subscribe("booking.canceled", services.on_booking_canceled)
-        subscribe("invitee.canceled", services.on_invitee_canceled)
-        subscribe("booking.tzdata_moved", services.on_tzdata_moved)
+        subscribe("booking.created", services.on_booking_created, order=EMAIL)
+        subscribe("booking.rescheduled", services.on_booking_rescheduled, order=EMAIL)
+        subscribe("booking.canceled", services.on_booking_canceled, order=EMAIL)
+        subscribe("invitee.canceled", services.on_invitee_canceled, order=EMAIL)
+        subscribe("booking.tzdata_moved", services.on_tzdata_moved, order=EMAIL)

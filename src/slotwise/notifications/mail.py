@@ -2,6 +2,7 @@
 than sending a small message. A session the server has dropped is reopened once, then the error stands
 (and the job is retried)."""
 
+import contextlib
 import smtplib
 import threading
 
@@ -30,10 +31,8 @@ def close() -> None:
     conn = getattr(_local, "conn", None)
     _local.conn = None
     if conn is not None:
-        try:
+        with contextlib.suppress(Exception):  # closing a dead session must not fail anything
             conn.close()
-        except Exception:  # noqa: BLE001 - closing a dead session must not fail anything
-            pass
 
 
 def send_message(msg) -> None:

@@ -4,11 +4,11 @@ escaping; HTML with it."""
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from django.template import Context, Engine, TemplateSyntaxError
 from django.utils.html import linebreaks
 
+from slotwise.core.datefmt import DEFAULT_LOCALE, format_instant, format_range
 from slotwise.core.errors import InvalidInput
 
 from .models import EmailTemplate
@@ -21,21 +21,17 @@ class Rendered:
     html: str
 
 
-def format_when(start: datetime, end: datetime, zone: str) -> str:
-    """'Monday, 2 March 2026, 10:00 – 10:30 (Europe/Berlin, UTC+01:00)': the wall time in the reader's zone,
-    with the offset, so nobody has to guess which 10:00 is meant."""
-    tz = ZoneInfo(zone)
-    s, e = start.astimezone(tz), end.astimezone(tz)
-    offset = s.strftime("%z")
-    offset = f"UTC{offset[:3]}:{offset[3:]}"
-    day = f"{s:%A}, {s.day} {s:%B %Y}"
-    until = f"{e:%H:%M}" if s.date() == e.date() else f"{e:%A}, {e.day} {e:%B %Y}, {e:%H:%M}"
-    return f"{day}, {s:%H:%M} – {until} ({zone}, {offset})"
+def format_when(start: datetime, end: datetime, zone: str, locale: str = DEFAULT_LOCALE, *,
+                clock: str | None = None) -> str:
+    """'Monday, March 2, 2026, 10:00 AM – 10:30 AM (Europe/Berlin, GMT+01:00)': the wall time in the reader's
+    zone, with the offset, so nobody has to guess which 10:00 is meant. Written by core.datefmt, like the
+    booking page, in the reader's locale."""
+    offset = format_instant(start, zone, locale, form="offset")
+    return f"{format_range(start, end, zone, locale, clock=clock)} ({zone}, {offset})"
 
 
-def format_when_short(start: datetime, zone: str) -> str:
-    s = start.astimezone(ZoneInfo(zone))
-    return f"{s:%a} {s.day} {s:%b %Y}, {s:%H:%M} ({zone})"
+def format_when_short(start: datetime, zone: str, locale: str = DEFAULT_LOCALE, *, clock: str | None = None) -> str:
+    return f"{format_instant(start, zone, locale, form='short', clock=clock)} ({zone})"
 
 
 def _engine() -> Engine:
@@ -46,7 +42,7 @@ def _from_string(source: str, field: str):
     try:
         return _engine().from_string(source)
     except TemplateSyntaxError as exc:
-        raise InvalidInput(f"{field}: the template does not parse: {exc}", field=field) from None
+        raise InvalidInput(f"The {field.replace('_', ' ')} has a template error: {exc}", field=field) from None
 
 
 def render(

@@ -7,9 +7,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from typing import cast
 
 from slotwise import engine
-from slotwise.accounts.models import Membership
+from slotwise.accounts.models import Membership, Team
 from slotwise.core.db import EpochSeconds
 from slotwise.core.errors import InvalidInput, NotFound
 
@@ -40,7 +41,7 @@ def parse_ranges(ranges: Sequence, *, field: str) -> tuple[engine.TimeRange, ...
             if len(parts) != 2:
                 raise InvalidInput(f"{where}: {item!r} should look like 09:00-17:00", field=where)
         elif isinstance(item, (list, tuple)) and len(item) == 2:
-            parts = item
+            parts = list(item)
         else:
             raise InvalidInput(f"{where}: {item!r} should look like 09:00-17:00", field=where)
         start = parse_hhmm(str(parts[0]).strip(), field=where)
@@ -92,14 +93,14 @@ def host_schedule(event_type: EventType, host: Membership) -> AvailabilitySchedu
 def host_schedules(event_type: EventType, hosts: Sequence[Membership]) -> dict[int, AvailabilitySchedule]:
     """Each host's schedule for this event type, in two queries (schedules, overrides) for any number of
     hosts: the event type's own schedule for the host who owns it, otherwise the host's default."""
-    out = {}
+    out: dict[int, AvailabilitySchedule] = {}
     for schedule in (
         AvailabilitySchedule.objects.filter(owner_id__in=[h.pk for h in hosts])
         .order_by("owner_id", *DEFAULT_FIRST)
         .prefetch_related("overrides")
     ):
         out.setdefault(schedule.owner_id, schedule)
-    if event_type.schedule_id and event_type.schedule.owner_id in out:
+    if event_type.schedule is not None and event_type.schedule.owner_id in out:
         out[event_type.schedule.owner_id] = event_type.schedule
     for h in hosts:
         if h.pk not in out:
@@ -110,10 +111,10 @@ def host_schedules(event_type: EventType, hosts: Sequence[Membership]) -> dict[i
 def event_hosts(event_type: EventType) -> list[Membership]:
     """The hosts whose calendars decide this event type's times."""
     if event_type.team_id is None:
-        return [event_type.owner]
+        return [cast(Membership, event_type.owner)]  # the event_type_one_owner constraint: no team, an owner
     pool = [p.membership for p in PoolHost.objects.filter(event_type=event_type).select_related("membership__user")]
     if not pool:
-        pool = list(event_type.team.members.select_related("user").order_by("pk"))
+        pool = list(cast(Team, event_type.team).members.select_related("user").order_by("pk"))
     return pool
 
 
@@ -126,9 +127,9 @@ def engine_mode(event_type: EventType, n_hosts: int) -> str:
 
 
 def clock_zone(event_type: EventType) -> str:
-    if event_type.team_id:
+    if event_type.team is not None:
         return event_type.team.timezone
-    return host_schedule(event_type, event_type.owner).timezone
+    return host_schedule(event_type, cast(Membership, event_type.owner)).timezone
 
 
 def event_rules(event_type: EventType, *, duration_minutes: int | None = None) -> engine.EventRules:

@@ -6,6 +6,7 @@ transaction and raises InvalidInput(field=...) naming the input to fix.
 
 import hashlib
 from datetime import date, datetime
+from typing import Any, Literal, overload
 
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
@@ -52,6 +53,10 @@ EVENT_TYPE_FIELDS = {
 }
 
 
+@overload
+def _int(values: dict, key: str, *, lo: int, hi: int, optional: Literal[False] = False) -> int: ...
+@overload
+def _int(values: dict, key: str, *, lo: int, hi: int, optional: bool) -> int | None: ...
 def _int(values: dict, key: str, *, lo: int, hi: int, optional: bool = False) -> int | None:
     value = values.get(key)
     if value is None or value == "":
@@ -83,7 +88,7 @@ def _choice(values: dict, key: str, choices) -> str:
     allowed = [c.value for c in choices]
     if value not in allowed:
         raise InvalidInput(f"{key}: {value!r} is not one of {', '.join(allowed)}", field=key)
-    return value
+    return str(value)
 
 
 def _bool(value) -> bool:
@@ -126,7 +131,7 @@ def clean_event_type(values: dict) -> dict:
     if unknown:
         key = sorted(unknown)[0]
         raise InvalidInput(f"{key}: event types have no such setting", field=key)
-    out = {}
+    out: dict[str, Any] = {}
     # A name goes into email subjects and calendar SUMMARY lines: one line, no control characters.
     name = clean_name(str(values.get("name") or ""), field="name", label="Name", max_length=None)
     if not name:
@@ -191,9 +196,10 @@ def clean_event_type(values: dict) -> dict:
 
 
 def _check_owner(organization: Organization, owner: Membership | None, team: Team | None, kind: str) -> None:
-    if (owner is None) == (team is None):
+    holder = owner or team
+    if holder is None or (owner is not None and team is not None):
         raise InvalidInput("owner: an event type belongs to one host or one team", field="owner")
-    if (owner or team).organization_id != organization.pk:
+    if holder.organization_id != organization.pk:
         raise InvalidInput("owner: that host or team is in another organization", field="owner")
     team_kinds = (EventType.Kind.ROUND_ROBIN, EventType.Kind.COLLECTIVE)
     if team is None and kind in team_kinds:
@@ -263,6 +269,8 @@ def schedule_update(
         clean_overrides = {}
         for key, ranges in overrides.items():
             day = _date({"overrides": key}, "overrides")
+            if day is None:
+                raise InvalidInput("overrides: each override needs a date (YYYY-MM-DD)", field="overrides")
             clean_overrides[day] = _ranges(ranges or [], field=f"overrides.{day}")
     with transaction.atomic():
         schedule.timezone = zone
@@ -295,26 +303,40 @@ def _hhmm(t) -> str:
     return "24:00" if t is None else f"{t.hour:02d}:{t.minute:02d}"
 
 
-def pool_set(*, event_type: EventType, hosts: list[tuple[Membership, int]]) -> list[PoolHost]:
-    """Replace a team event's pool with these (membership, priority 0..4) pairs."""
+MAX_POOL_WEIGHT = 1000
+
+
+def pool_set(*, event_type: EventType, hosts: list[tuple]) -> list[PoolHost]:
+    """Replace a team event's pool with these (membership, priority 0..4[, weight 1..1000]) tuples. Priority
+    decides who is offered first; weight shares bookings out under equal distribution (200 gets twice 100's)."""
     if event_type.team_id is None:
-        raise InvalidInput("pool: only team events have a pool of hosts", field="pool")
+        raise InvalidInput("Only team events have a pool of hosts", field="pool")
     members = set(event_type.team.members.values_list("pk", flat=True))
     seen = set()
-    for m, priority in hosts:
+    rows = []
+    for entry in hosts:
+        m, priority, weight = (*entry, 100)[:3]
+        name = m.user.name or m.user.email if hasattr(m, "user") else m.slug
         if m.pk not in members:
-            raise InvalidInput(f"pool: {m.slug} is not a member of {event_type.team.name}", field="pool")
-        if m.pk in seen:
-            raise InvalidInput(f"pool: {m.slug} is listed twice", field="pool")
-        seen.add(m.pk)
-        if not 0 <= int(priority) <= 4:
-            raise InvalidInput(f"pool: priority {priority} for {m.slug} is not 0 (lowest) to 4 (highest)",
+            raise InvalidInput(f"{name} is not a member of {event_type.team.name}; add them to the team first",
                                field="pool")
+        if m.pk in seen:
+            raise InvalidInput(f"{name} is listed twice in the pool", field="pool")
+        seen.add(m.pk)
+        try:
+            priority, weight = int(priority), int(weight)
+        except (TypeError, ValueError):
+            raise InvalidInput(f"Give {name} a priority from 0 to 4 and a weight from 1 to {MAX_POOL_WEIGHT}",
+                               field="pool") from None
+        if not 0 <= priority <= 4:
+            raise InvalidInput(f"{name}'s priority must be from 0 (lowest) to 4 (highest)", field="pool")
+        if not 1 <= weight <= MAX_POOL_WEIGHT:
+            raise InvalidInput(f"{name}'s weight must be from 1 to {MAX_POOL_WEIGHT} (100 is an equal share)",
+                               field="pool")
+        rows.append(PoolHost(event_type=event_type, membership=m, priority=priority, weight=weight))
     with transaction.atomic():
         PoolHost.objects.filter(event_type=event_type).delete()
-        return PoolHost.objects.bulk_create(
-            [PoolHost(event_type=event_type, membership=m, priority=int(p)) for m, p in hosts]
-        )
+        return PoolHost.objects.bulk_create(rows)
 
 
 def star_set(*, membership: Membership, event_type: EventType, starred: bool, now: datetime) -> bool:

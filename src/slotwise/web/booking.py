@@ -6,19 +6,17 @@ no clock (`now` is passed in by the view).
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from functools import lru_cache
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
-
 from slotwise.accounts.models import Membership
 from slotwise.bookings import availability
+from slotwise.core import zonesearch
+from slotwise.core.datefmt import DEFAULT_LOCALE, format_day, format_instant
 from slotwise.core.errors import InvalidInput
 from slotwise.core.instants import parse_date, parse_month
-from slotwise.core.timezones import all_zones, validate_zone
+from slotwise.engine import local_day_bounds
 from slotwise.scheduling import selectors
 from slotwise.scheduling.models import EventType
 
@@ -26,61 +24,16 @@ NIGHT_FROM, NIGHT_TO = 22, 7  # 22:00-06:59 local: ask the invitee to confirm be
 NEAREST = 6
 
 
-# Browsers report ICU's zone ids, which keep some names tzdata has since renamed (Chromium says
-# Asia/Calcutta and Asia/Katmandu). The page speaks the current IANA names.
-ICU_LEGACY = {
-    "Asia/Calcutta": "Asia/Kolkata",
-    "Asia/Katmandu": "Asia/Kathmandu",
-    "Asia/Saigon": "Asia/Ho_Chi_Minh",
-    "Asia/Rangoon": "Asia/Yangon",
-    "Europe/Kiev": "Europe/Kyiv",
-    "Atlantic/Faeroe": "Atlantic/Faroe",
-    "America/Godthab": "America/Nuuk",
-    "Pacific/Enderbury": "Pacific/Kanton",
-    "Pacific/Truk": "Pacific/Chuuk",
-    "Pacific/Ponape": "Pacific/Pohnpei",
-    "America/Buenos_Aires": "America/Argentina/Buenos_Aires",
-    "America/Catamarca": "America/Argentina/Catamarca",
-    "America/Cordoba": "America/Argentina/Cordoba",
-    "America/Jujuy": "America/Argentina/Jujuy",
-    "America/Mendoza": "America/Argentina/Mendoza",
-    "America/Indianapolis": "America/Indiana/Indianapolis",
-    "America/Louisville": "America/Kentucky/Louisville",
-    "Asia/Ulan_Bator": "Asia/Ulaanbaatar",
-    "Asia/Thimbu": "Asia/Thimphu",
-    "Asia/Dacca": "Asia/Dhaka",
-    "Africa/Asmera": "Africa/Asmara",
-    "Etc/UTC": "UTC",
-    "Etc/GMT": "UTC",
-}
+def fmt_time(instant: datetime, zone: str, clock: str, locale: str = DEFAULT_LOCALE) -> str:
+    return format_instant(instant, zone, locale, form="time", clock=clock)
 
 
-@lru_cache(maxsize=1)
-def zone_options() -> str:
-    """The <option>s of the zone picker's datalist, rendered once: ~430 zones on every page view add up."""
-    return mark_safe("".join(f'<option value="{escape(z)}">' for z in all_zones()))
+def fmt_day(instant: datetime, zone: str, locale: str = DEFAULT_LOCALE) -> str:
+    return format_instant(instant, zone, locale, form="date")
 
 
-def canonical_zone(name: str) -> str:
-    return ICU_LEGACY.get(name, name)
-
-
-def fmt_time(instant: datetime, zone: str, clock: str) -> str:
-    local = instant.astimezone(ZoneInfo(zone))
-    if clock == "24":
-        return f"{local:%H:%M}"
-    hour = local.hour % 12 or 12
-    return f"{hour}:{local.minute:02d} {'AM' if local.hour < 12 else 'PM'}"
-
-
-def fmt_day(instant: datetime, zone: str) -> str:
-    local = instant.astimezone(ZoneInfo(zone))
-    return f"{local:%A}, {local:%B} {local.day}, {local.year}"
-
-
-def fmt_short_day(instant: datetime, zone: str) -> str:
-    local = instant.astimezone(ZoneInfo(zone))
-    return f"{local:%a}, {local:%b} {local.day}"
+def fmt_short_day(instant: datetime, zone: str, locale: str = DEFAULT_LOCALE) -> str:
+    return format_instant(instant, zone, locale, form="short_day")
 
 
 def is_night(instant: datetime, zone: str) -> bool:
@@ -100,6 +53,9 @@ class Choice:
     host: Membership | None = None
     browser_zone: str = ""
     errors: dict = field(default_factory=dict)
+    zone_typed: str = ""  # what ?tz= said when it named no zone: the field keeps it, to be corrected
+    zone_found: str = ""  # "“Nepal”: Nepal Time (Asia/Kathmandu)" when a typed name found one zone
+    zone_suggestions: list = field(default_factory=list)  # zonesearch.ZoneHit, when it found several
 
     def query(self, **over) -> str:
         params = {
@@ -116,17 +72,19 @@ class Choice:
 
 
 def read_choice(params, event_type: EventType, hosts: list[Membership], *, default_zone: str, now: datetime,
-                duration: int | None = None) -> Choice:
+                duration: int | None = None, browser_zone: str = "", locale: str = DEFAULT_LOCALE) -> Choice:
+    """`browser_zone`: what the browser reported on an earlier page (a cookie); ?bz= wins over it."""
     errors = {}
-    zone = canonical_zone(params.get("tz") or default_zone)
-    try:
-        zone = validate_zone(zone, field="tz")
-    except InvalidInput as exc:
-        errors["tz"] = exc.message
-        zone = default_zone
+    bz = _known_zone(params.get("bz") or browser_zone)
+    zone, zone_note, suggestions = _read_zone(params.get("tz") or "", default=bz or default_zone, browser_zone=bz,
+                                              now=now, locale=locale)
+    if zone_note and zone_note[0] == "error":
+        errors["tz"] = zone_note[1]
     choice = Choice(zone=zone, clock="24" if params.get("clock") == "24" else "12", errors=errors)
-    bz = canonical_zone(params.get("bz") or "")
-    choice.browser_zone = bz if len(bz) < 64 else ""
+    choice.zone_typed = (params.get("tz") or "").strip()[:64] if errors.get("tz") else ""
+    choice.browser_zone = bz
+    choice.zone_found = zone_note[1] if zone_note and zone_note[0] == "found" else ""
+    choice.zone_suggestions = suggestions
     # A month or date the page cannot show falls back to this month, with the reason above the calendar.
     try:
         if params.get("month"):
@@ -161,6 +119,36 @@ def read_choice(params, event_type: EventType, hosts: list[Membership], *, defau
     return choice
 
 
+def _known_zone(name: str) -> str:
+    """The canonical id of a zone name the browser or a link gave, or "" when it is not a zone."""
+    name = zonesearch.canonical_zone((name or "").strip()[:64])
+    return name if zonesearch.is_zone(name) else ""
+
+
+def _read_zone(text: str, *, default: str, browser_zone: str, now: datetime, locale: str):
+    """(zone, note, suggestions) for what ?tz= or the zone field says.
+
+    A zone id (or a legacy one) is used as is; a name that finds exactly one zone ("Kathmandu", "Nepal")
+    uses that zone and says so; anything else is never replaced silently: the page says it does not know
+    the zone and shows the browser's zone if known, else UTC (never the host's: that is how a customer
+    books 3 AM their time)."""
+    text = text.strip()[:64]
+    if not text:
+        return default, None, []
+    zone = _known_zone(text)
+    if zone:
+        return zone, None, []
+    hits = zonesearch.search(text, locale=locale, now=now)
+    if len(hits) == 1:
+        return hits[0].id, ("found", f"“{text}”: {hits[0].name} ({hits[0].id})"), []
+    fallback = browser_zone or zonesearch.UTC
+    instead = f"your device's time zone, {fallback}" if browser_zone else "UTC"
+    if hits:
+        return fallback, ("error", f"“{text}” matches several time zones; pick one below. "
+                                   f"Times are shown in {instead} meanwhile."), hits
+    return fallback, ("error", f"We do not know the time zone “{text}”. Times are shown in {instead} instead."), []
+
+
 def can_pick_host(event_type: EventType) -> bool:
     return event_type.kind == EventType.Kind.ROUND_ROBIN and event_type.invitee_picks_host
 
@@ -192,7 +180,7 @@ def month_view(event_type: EventType, choice: Choice, *, now: datetime, host: Me
     for week in calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month):
         weeks.append([
             {"date": d, "in_month": d.month == first.month, "free": bool(days.get(d)) and d.month == first.month,
-             "past": d < today}
+             "past": d < today, "today": d == today}
             for d in week
         ])
     prev = (first - timedelta(days=1)).replace(day=1)
@@ -213,6 +201,95 @@ def nearest_free(event_type: EventType, *, start: datetime, zone: str, now: date
     )
     starts = [s for s in result.starts() if s != start]
     return sorted(sorted(starts, key=lambda s: abs(s - start))[:NEAREST])
+
+
+GROUP_FROM = 9  # a day with this many times or more is split into morning, afternoon and evening
+PARTS = (("morning", "Morning", 0), ("afternoon", "Afternoon", 12), ("evening", "Evening", 18))
+
+
+def day_times(starts: list[datetime], zone: str, clock: str, locale: str, href) -> list[dict]:
+    """The day's times as the list shows them, each marked when it is at night for the invitee, in groups
+    (morning, afternoon, evening) when the day is long; one unnamed group otherwise."""
+    times = [{"start": s, "label": fmt_time(s, zone, clock, locale), "href": href(s), "night": is_night(s, zone)}
+             for s in starts]
+    if len(times) < GROUP_FROM:
+        return [{"key": "all", "label": "", "times": times}] if times else []
+    groups = []
+    for i, (key, label, from_hour) in enumerate(PARTS):
+        until = PARTS[i + 1][2] if i + 1 < len(PARTS) else 24
+        part = [t for t in times if from_hour <= t["start"].astimezone(ZoneInfo(zone)).hour < until]
+        if part:
+            groups.append({"key": key, "label": label, "times": part})
+    return groups
+
+
+def day_notes(day: date, starts: list[datetime], *, zone: str, host_zone: str | None, clock: str,
+              locale: str) -> list[str]:
+    """What is unusual about `day` for the invitee: its clocks change (a 23- or 25-hour day), or the host's
+    date is another one for some or all of its times ("Your Monday is the host's Tuesday")."""
+    notes = []
+    change = _clock_change(day, zone, clock, locale)
+    if change:
+        notes.append(f"This day has {change}")
+    if host_zone and host_zone != zone and starts:
+        notes.extend(_host_date_notes(day, starts, zone=zone, host_zone=host_zone, clock=clock, locale=locale))
+        host_tz = ZoneInfo(host_zone)
+        for host_day in sorted({s.astimezone(host_tz).date() for s in starts}):
+            change = _clock_change(host_day, host_zone, clock, locale)
+            if change:
+                notes.append(f"For the host, {format_day(host_day, locale, form='day')} has {change}")
+    return notes
+
+
+def _clock_change(day: date, zone: str, clock: str, locale: str) -> str:
+    """"only 23 hours in Europe/Berlin: at 2:00 AM ..." when `day` is not 24 hours long in `zone`, else ""."""
+    bounds = local_day_bounds(zone, day)
+    length = sum(((b.end - b.start) for b in bounds), timedelta())
+    if not bounds or length == timedelta(days=1):
+        return ""
+    return _clock_change_note(bounds[0].start, bounds[-1].end, zone, length, clock, locale)
+
+
+def _clock_change_note(lo: datetime, hi: datetime, zone: str, length: timedelta, clock: str, locale: str) -> str:
+    tz = ZoneInfo(zone)
+    before, t = lo.astimezone(tz).utcoffset(), lo
+    while t < hi and t.astimezone(tz).utcoffset() == before:
+        t += timedelta(minutes=15)  # tzdata's changes fall on quarter hours
+    after = t.astimezone(tz).utcoffset()
+
+    def wall(offset):  # the wall clock just before and at the change, though one of them never shows
+        return format_instant((t + offset).replace(tzinfo=UTC), "UTC", locale, form="time", clock=clock)
+
+    minutes = int(abs(after - before).total_seconds() // 60)
+    amount = f"{minutes} minutes" if minutes % 60 else f"{minutes // 60} hour{'s' if minutes > 60 else ''}"
+    hours = f"{length.total_seconds() / 3600:g}"
+    way = "forward" if after > before else "back"
+    short = "only " if after > before else ""
+    return f"{short}{hours} hours in {zone}: at {wall(before)} the clocks go {way} {amount}, to {wall(after)}."
+
+
+def _host_date_notes(day: date, starts: list[datetime], *, zone: str, host_zone: str, clock: str,
+                     locale: str) -> list[str]:
+    host_tz = ZoneInfo(host_zone)
+    other = [s for s in starts if s.astimezone(host_tz).date() != day]
+    if not other:
+        return []
+    yours = format_day(day, locale, form="weekday")
+    if len(other) == len(starts) and len({s.astimezone(host_tz).date() for s in starts}) == 1:
+        theirs = format_instant(starts[0], host_zone, locale, form="weekday")
+        return [f"Your {yours} is the host's {theirs}: these times are on "
+                f"{format_instant(starts[0], host_zone, locale, form='day')} in {host_zone}."]
+    notes = []
+    for host_day in sorted({s.astimezone(host_tz).date() for s in other}):
+        these = [s for s in other if s.astimezone(host_tz).date() == host_day]
+        theirs = format_instant(these[0], host_zone, locale, form="weekday")
+        if host_day > day:
+            notes.append(f"From {fmt_time(these[0], zone, clock, locale)}, your {yours} is the host's {theirs} "
+                         f"({host_zone}).")
+        else:
+            notes.append(f"Until {fmt_time(these[-1], zone, clock, locale)}, your {yours} is the host's {theirs} "
+                         f"({host_zone}).")
+    return notes
 
 
 def google_link(*, title: str, start: datetime, end: datetime, details: str, location: str) -> str:

@@ -1,7 +1,7 @@
 """The host dashboard: event types, availability with a "why not offered" week preview, bookings, team,
 contacts. Logged-in pages with Django sessions and CSRF; writes go through the owning app's services."""
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from functools import wraps
 from zoneinfo import ZoneInfo
 
@@ -21,7 +21,7 @@ from slotwise.accounts.selectors import current_membership
 from slotwise.bookings import links
 from slotwise.bookings import selectors as booked
 from slotwise.bookings import services as bookings
-from slotwise.bookings.availability import host_inputs
+from slotwise.bookings.availability import week_preview
 from slotwise.bookings.models import Booking, Invitee, SingleUseLink
 from slotwise.bookings.noshow import invitee_no_show_set
 from slotwise.contacts import selectors as contacts
@@ -31,35 +31,13 @@ from slotwise.core.errors import InvalidInput, SlotwiseError
 from slotwise.core.instants import parse_date
 from slotwise.core.timezones import all_zones
 from slotwise.imports import selectors as imported
+from slotwise.scheduling import reasons as reason_words
 from slotwise.scheduling import selectors
 from slotwise.scheduling import services as scheduling
 from slotwise.scheduling.models import WEEKDAYS, AvailabilitySchedule, EventType, PoolHost
+from slotwise.scheduling.reasons import WORDING
 
 from . import booking as page
-
-# Short enough for a week grid cell; the legend and each cell's title give the long form.
-REASON_LABEL = {
-    engine.Reason.OFF_GRID: "grid",
-    engine.Reason.OUTSIDE_HOURS: "hours",
-    engine.Reason.BUSY: "busy",
-    engine.Reason.BUFFER: "buffer",
-    engine.Reason.NOTICE: "notice",
-    engine.Reason.WINDOW: "window",
-    engine.Reason.DAILY_LIMIT: "limit",
-    engine.Reason.FULL: "full",
-    engine.Reason.NOT_SYNCED: "unsynced",
-}
-REASON_LONG = {
-    engine.Reason.OFF_GRID: "not on the start-time increment",
-    engine.Reason.OUTSIDE_HOURS: "outside your hours",
-    engine.Reason.BUSY: "you are busy",
-    engine.Reason.BUFFER: "too close to another meeting (buffer)",
-    engine.Reason.NOTICE: "past, or sooner than the minimum notice",
-    engine.Reason.WINDOW: "outside the booking window",
-    engine.Reason.DAILY_LIMIT: "the daily limit is reached",
-    engine.Reason.FULL: "all seats taken",
-    engine.Reason.NOT_SYNCED: "your calendar is not synced that far ahead",
-}
 
 logout_view = auth_views.LogoutView.as_view(next_page="/login/")
 
@@ -334,7 +312,7 @@ def pool_edit(request, pk):
     if event_type.team_id is None:
         raise Http404("only team events have a pool")
     members = list(event_type.team.members.select_related("user").order_by("slug"))
-    current = {p.membership_id: p.priority for p in PoolHost.objects.filter(event_type=event_type)}
+    current = {p.membership_id: p for p in PoolHost.objects.filter(event_type=event_type)}
     error = None
     if request.method == "POST":
         if not m.is_admin:
@@ -342,15 +320,17 @@ def pool_edit(request, pk):
         chosen = []
         for member in members:
             if request.POST.get(f"in_{member.pk}") == "on":
-                chosen.append((member, request.POST.get(f"priority_{member.pk}", "2")))
+                chosen.append((member, request.POST.get(f"priority_{member.pk}", "2"),
+                               request.POST.get(f"weight_{member.pk}", "100")))
         try:
-            scheduling.pool_set(event_type=event_type, hosts=[(mm, _to_int(p)) for mm, p in chosen])
+            scheduling.pool_set(event_type=event_type, hosts=[(mm, _to_int(p), _to_int(w)) for mm, p, w in chosen])
         except InvalidInput as exc:
             error = exc.message
         else:
             messages.success(request, "Pool saved.")
             return redirect("pool_edit", pk=pk)
-    rows = [{"m": mm, "in": mm.pk in current, "priority": current.get(mm.pk, 2)} for mm in members]
+    rows = [{"m": mm, "in": mm.pk in current, "priority": current[mm.pk].priority if mm.pk in current else 2,
+             "weight": current[mm.pk].weight if mm.pk in current else 100} for mm in members]
     return render(request, "web/dash_pool.html", {"event_type": event_type, "rows": rows, "error": error,
                                                   "nav": "team"})
 
@@ -427,57 +407,38 @@ def availability(request):
 
 
 def _week_preview(request, m: Membership, schedule: AvailabilitySchedule) -> dict:
-    """Each start of one week in the host's zone: offered, or why not (engine.explain)."""
+    """Each start of one week in the host's zone: offered, or why not (bookings.availability.week_preview)."""
     options = [e for e in _visible_event_types(m).filter(active=True)
                if m.pk in {h.pk for h in selectors.event_hosts(e)}]
     if not options:
         return {"preview": None, "preview_options": []}
     chosen = next((e for e in options if str(e.pk) == request.GET.get("et")), options[0])
     now = utc_now()
-    zone = schedule.timezone
-    today = now.astimezone(ZoneInfo(zone)).date()
     try:
         monday = parse_date(request.GET.get("week", ""), field="week")
     except InvalidInput:
-        monday = today
+        monday = now.astimezone(ZoneInfo(schedule.timezone)).date()
     monday -= timedelta(days=monday.weekday())
-    days = [monday + timedelta(days=i) for i in range(7)]
     try:
-        lo, hi = selectors.local_range(days[0], days[-1], zone)
-        inputs = host_inputs(chosen, [m], start=lo, end=hi)
+        week = week_preview(event_type=chosen, host=m, monday=monday, now=now)
     except SlotwiseError as exc:
         return {"preview": None, "preview_options": options, "preview_error": exc.message}
-    step = chosen.increment_minutes
-    # Rows span the hours worked that week, plus an hour either side, so "outside hours" stays readable.
-    starts, ends = [], []
-    for day in days:
-        for a, b in schedule.weekly.get(WEEKDAYS[day.weekday()], []):
-            starts.append(a)
-            ends.append(b)
-    first = max(0, min((int(s[:2]) for s in starts), default=9) - 1) * 60
-    last = min(24 * 60, (max((int(e[:2]) + (1 if e[3:] != "00" else 0) for e in ends), default=17) + 1) * 60)
-    rows = []
-    for minute in range(first, last, step):
-        cells = []
-        for day in days:
-            local = datetime.combine(day, time(minute // 60, minute % 60))
-            instants = engine.wall_to_instants(zone, local)
-            if not instants:
-                cells.append({"state": "gap", "label": "—"})
-                continue
-            reasons = engine.explain(inputs.rules, inputs.hosts[0], now=now, start=instants[0])
-            if reasons:
-                cells.append({"state": "no", "label": "+".join(REASON_LABEL[r] for r in reasons),
-                              "title": "; ".join(REASON_LONG[r] for r in reasons), "reason": reasons[0].value})
-            else:
-                cells.append({"state": "ok", "label": "open", "title": "offered to invitees"})
-        rows.append({"label": f"{minute // 60:02d}:{minute % 60:02d}", "cells": cells})
+    rows = [{"label": f"{t:%H:%M}", "cells": [_preview_cell(c) for c in cells]} for t, cells in week.rows]
     return {
-        "preview": {"days": days, "rows": rows, "event_type": chosen, "zone": zone,
-                    "legend": [(REASON_LABEL[r], REASON_LONG[r]) for r in engine.Reason],
+        "preview": {"days": week.days, "rows": rows, "event_type": chosen, "zone": week.zone,
+                    "legend": [(WORDING[r].short, WORDING[r].host) for r in engine.Reason],
                     "prev": (monday - timedelta(days=7)).isoformat(), "next": (monday + timedelta(days=7)).isoformat()},
         "preview_options": options,
     }
+
+
+def _preview_cell(reasons: list[engine.Reason] | None) -> dict:
+    if reasons is None:
+        return {"state": "gap", "label": "—"}
+    if reasons:
+        return {"state": "no", "label": "+".join(reason_words.short(reasons)),
+                "title": "; ".join(reason_words.for_host(reasons)), "reason": reasons[0].value}
+    return {"state": "ok", "label": "open", "title": "offered to invitees"}
 
 
 # --- bookings --------------------------------------------------------------------------------------------
@@ -506,7 +467,7 @@ def booking_list(request):
     items = []
     zone = _host_zone(m)
     for b in qs[:200]:
-        items.append({"b": b, "invitees": list(b.invitees.all()), "day": page.fmt_day(b.start, zone),
+        items.append({"b": b, "invitees": list(b.invitees.select_related("no_show_mark")), "day": page.fmt_day(b.start, zone),
                       "when": f"{page.fmt_time(b.start, zone, '24')}–{page.fmt_time(b.end, zone, '24')}",
                       "zone": zone, "past": b.start < now})
     hosts = Membership.objects.filter(organization=m.organization).select_related("user").order_by("slug")
@@ -536,6 +497,30 @@ def _times(b: Booking, zone: str) -> dict:
             "when": f"{page.fmt_time(b.start, zone, '24')}–{page.fmt_time(b.end, zone, '24')}"}
 
 
+EMAIL_WORDS = {
+    "invitee_confirmed": "Confirmation", "invitee_rescheduled": "New time", "invitee_canceled": "Cancellation",
+    "host_confirmed": "Host notice", "host_rescheduled": "Host notice of the new time",
+    "host_canceled": "Host notice of the cancellation", "reminder": "Reminder",
+    "invitee_updated": "Time-zone change notice", "host_updated": "Host time-zone change notice",
+}
+
+
+def _sent(b: Booking) -> list[dict]:
+    """What left for this booking: emails (reminders included) and webhooks that were delivered."""
+    from slotwise.notifications.models import SentEmail
+    from slotwise.webhooks.models import WebhookDelivery
+
+    out = [{"at": e.sent_at, "text": f"{EMAIL_WORDS.get(e.kind, e.kind)} email sent to {e.to}"}
+           for e in SentEmail.objects.filter(booking=b).order_by("sent_at", "pk")]
+    hooks = WebhookDelivery.objects.filter(
+        subscription__organization_id=b.organization_id, sample=False, status=WebhookDelivery.Status.DELIVERED,
+        body__contains=str(b.uid),
+    ).select_related("subscription").order_by("delivered_at", "pk")[:50]
+    out += [{"at": d.delivered_at, "text": f"Webhook {d.event} delivered to {d.subscription.callback_url}"}
+            for d in hooks]
+    return out
+
+
 @host_required
 def booking_detail(request, uid):
     """One booking as its host sees it (the "Manage" link in calendar copies lands here): when, in the
@@ -543,7 +528,7 @@ def booking_detail(request, uid):
     m = request.membership
     b = _booking_for(m, uid)
     b = Booking.objects.select_related("event_type", "host__user", "rescheduled_from").get(pk=b.pk)
-    invitees = list(b.invitees.order_by("created_at", "pk"))
+    invitees = list(b.invitees.select_related("no_show_mark").order_by("created_at", "pk"))
     hosts = [h.membership for h in b.host_blocks.select_related("membership__user").order_by("pk")] or [b.host]
     successor = Booking.objects.filter(rescheduled_from=b).first()
     history = [{"at": b.created_at, "text": f"Booked through {b.get_source_display().lower()}"}]
@@ -553,6 +538,8 @@ def booking_detail(request, uid):
         who = f" by {b.canceled_by}" if b.canceled_by else ""
         verb = "Rescheduled" if b.status == Booking.Status.RESCHEDULED else "Canceled"
         history.append({"at": b.canceled_at, "text": f"{verb}{who}" + (f": {b.cancel_reason}" if b.cancel_reason else "")})
+    history += _sent(b)
+    history.sort(key=lambda ev: ev["at"])
     host_zone = _host_zone(m if b.host_id == m.pk else b.host)
     zones = [_times(b, host_zone)]
     for z in dict.fromkeys(i.timezone for i in invitees if i.timezone):
@@ -643,17 +630,31 @@ def team(request):
 def contact_list(request):
     m = request.membership
     q = request.GET.get("q", "")[:200]
-    rows = contacts.contact_list(organization=m.organization, query=q)[:500]
-    return render(request, "web/dash_contacts.html", {"contacts": rows, "q": q, "nav": "contacts"})
+    rows = contacts.contact_list(organization=m.organization, query=q)
+    if request.GET.get("format") == "csv":
+        from django.http import HttpResponse
+
+        from .contact_pages import contacts_csv
+
+        response = HttpResponse(contacts_csv(rows.iterator(chunk_size=500)), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="contacts-{m.organization.slug}.csv"'
+        return response
+    return render(request, "web/dash_contacts.html", {"contacts": rows[:500], "q": q, "nav": "contacts"})
 
 
 @host_required
 def contact_detail(request, pk):
     m = request.membership
     contact = get_object_or_404(Contact, organization=m.organization, pk=pk)
+    from .contact_pages import timeline
+
+    history = list(booked.invitee_history(organization_id=contact.organization_id, email=contact.email))
+    zone = _host_zone(m)
+    for inv in history:
+        inv.local_when = f"{page.fmt_short_day(inv.booking.start, zone)}, {page.fmt_time(inv.booking.start, zone, '24')}"
     return render(request, "web/dash_contact.html", {
-        "contact": contact,
-        "bookings": booked.invitee_history(organization_id=contact.organization_id, email=contact.email),
-        "timeline": contacts.contact_timeline(contact), "nav": "contacts",
+        "contact": contact, "bookings": history, "zone": zone, "nav": "contacts",
+        "timeline": timeline(contact=contact, events=list(contacts.contact_timeline(contact)), invitees=history,
+                             zone=zone),
     })
 

@@ -22,10 +22,11 @@ from slotwise.bookings import links
 from slotwise.bookings import services as bookings
 from slotwise.bookings.models import Booking, Invitee, SingleUseLink
 from slotwise.contacts import services as funnel
+from slotwise.core import zonesearch
 from slotwise.core.clock import utc_now
+from slotwise.core.datefmt import DEFAULT_LOCALE, format_day, format_instant, weekday_names
 from slotwise.core.errors import InvalidInput, LinkUsed, NotFound, SlotUnavailable, SlotwiseError
 from slotwise.core.instants import parse_instant
-from slotwise.core.timezones import all_zones
 from slotwise.notifications import ical
 from slotwise.scheduling import selectors
 from slotwise.scheduling.models import EventType
@@ -34,6 +35,7 @@ from . import booking as page
 from .ratelimit import public_rate_limit
 
 VISITOR_COOKIE = "sw_vid"
+BROWSER_ZONE_COOKIE = "sw_bz"  # set by web/static/web/tzboot.js: the zone the browser reported last
 
 
 @dataclass
@@ -45,6 +47,7 @@ class Ctx:
     link: SingleUseLink | None = None
     rescheduling: Invitee | None = None
     start: str = ""  # a time chosen in the path (the API's scheduling_url) rather than in ?start=
+    host_clock: str = ""  # selectors.clock_zone: the zone the host's hours are in
 
 
 def _visitor(request) -> str:
@@ -188,24 +191,31 @@ def _booking_page_inner(request, ctx: Ctx):
         raise NotFound(f"{event_type.name} has no hosts yet")
     # Rescheduling starts in the zone the invitee booked in; a fresh visit in the host's clock until the
     # browser reports its own.
-    default_zone = ctx.rescheduling.timezone if ctx.rescheduling else selectors.clock_zone(event_type)
+    ctx.host_clock = selectors.clock_zone(event_type)
+    default_zone = ctx.rescheduling.timezone if ctx.rescheduling else ctx.host_clock
     params = request.POST if request.method == "POST" else request.GET
     duration = ctx.rescheduling.booking.duration_minutes if ctx.rescheduling else None
-    choice = page.read_choice(params, event_type, hosts, default_zone=default_zone, now=now, duration=duration)
+    locale = _locale(request)
+    cookie_zone = request.COOKIES.get(BROWSER_ZONE_COOKIE, "")
+    choice = page.read_choice(params, event_type, hosts, default_zone=default_zone, now=now, duration=duration,
+                              browser_zone="" if ctx.rescheduling else cookie_zone, locale=locale)
     base = {
         "ctx": ctx, "event_type": event_type, "hosts": hosts, "hosts_label": _hosts_label(event_type, hosts),
-        "location_label": _location_label(event_type), "choice": choice, "zone_options": page.zone_options(),
+        "location_label": _location_label(event_type), "choice": choice, "locale": locale,
+        "zone": zonesearch.describe(choice.zone, locale=locale, now=now, clock=choice.clock),
+        # what the server rendered for: tzboot.js re-asks only if the browser says something else
+        "rendered_for_browser_zone": cookie_zone[:64] if not params.get("tz") and not ctx.rescheduling else "",
         "can_pick_host": page.can_pick_host(event_type) and not ctx.rescheduling,
         "durations": sorted({event_type.duration_minutes, *(event_type.duration_options or [])}),
         "duration": choice.duration or event_type.duration_minutes,
-        "local_now": page.fmt_time(now, choice.zone, choice.clock),
+        "local_now": page.fmt_time(now, choice.zone, choice.clock, locale),
         "embed": params.get("embed") == "1",
         # The open page re-reads its times this often, so a time someone else just booked disappears.
         "poll_seconds": int(getattr(settings, "SLOTWISE_WEB_POLL_SECONDS", 30)),
     }
     if ctx.rescheduling:
         b = ctx.rescheduling.booking
-        base["current_when"] = f"{page.fmt_day(b.start, choice.zone)}, {page.fmt_time(b.start, choice.zone, choice.clock)}"
+        base["current_when"] = f"{page.fmt_day(b.start, choice.zone, locale)}, {page.fmt_time(b.start, choice.zone, choice.clock, locale)}"
     if request.method == "POST":
         return _with_visitor(request, _submit(request, ctx, choice, base, now))
     start_text = params.get("start") or (ctx.start if request.method == "GET" else "")
@@ -223,12 +233,12 @@ def _booking_page_inner(request, ctx: Ctx):
     if request.headers.get("HX-Request"):
         if choice.day and not request.headers.get("X-Slotwise-Poll"):
             _funnel(request, event_type, "calendar_2nd_step", now, {"date": choice.day.isoformat()})
-        return _with_visitor(request, render(request, "web/_picker.html", {**base, **_picker(ctx, choice, now)}))
+        return _with_visitor(request, render(request, "web/_picker.html", {**base, **_picker(ctx, choice, now, locale)}))
     if choice.day:
         _funnel(request, event_type, "calendar_2nd_step", now, {"date": choice.day.isoformat()})
     elif not ctx.rescheduling:
         _funnel(request, event_type, "calendar_1st_step", now, {"event_type": event_type.slug})
-    return _with_visitor(request, render(request, "web/booking_page.html", {**base, **_picker(ctx, choice, now)}))
+    return _with_visitor(request, render(request, "web/booking_page.html", {**base, **_picker(ctx, choice, now, locale)}))
 
 
 def _funnel(request, event_type, step, now, attributes):
@@ -236,28 +246,45 @@ def _funnel(request, event_type, step, now, attributes):
                          attributes={"event_type": event_type.slug, **attributes})
 
 
-def _picker(ctx: Ctx, choice: page.Choice, now) -> dict:
+def _locale(request) -> str:
+    """The page's language: Django's (LocaleMiddleware) when it is on, else English."""
+    return getattr(request, "LANGUAGE_CODE", None) or DEFAULT_LOCALE
+
+
+def _picker(ctx: Ctx, choice: page.Choice, now, locale: str) -> dict:
     month, days = page.month_view(ctx.event_type, choice, now=now, host=choice.host)
     for week in month.weeks:
         for cell in week:
             cell["href"] = f"{ctx.base}?{choice.query(date=cell['date'].isoformat())}"
             cell["selected"] = cell["date"] == choice.day
-    times = []
+    groups, notes = [], []
     if choice.day:
-        times = [
-            {"start": s, "label": page.fmt_time(s, choice.zone, choice.clock),
-             "href": f"{ctx.base}?{choice.query(start=f'{s:%Y-%m-%dT%H:%M:%SZ}')}"}
-            for s in days.get(choice.day, [])
-        ]
+        starts = days.get(choice.day, [])
+        groups = page.day_times(starts, choice.zone, choice.clock, locale,
+                                lambda s: f"{ctx.base}?{choice.query(start=f'{s:%Y-%m-%dT%H:%M:%SZ}')}")
+        notes = page.day_notes(choice.day, starts, zone=choice.zone, host_zone=_host_zone(ctx, choice),
+                               clock=choice.clock, locale=locale)
     nav = {
         "prev": f"{ctx.base}?{choice.query(date='', month=f'{month.prev:%Y-%m}')}" if month.prev else "",
         "next": f"{ctx.base}?{choice.query(date='', month=f'{month.next:%Y-%m}')}",
     }
     return {
-        "month": month, "times": times, "nav": nav,
-        "day_label": f"{choice.day:%A}, {choice.day:%B} {choice.day.day}" if choice.day else "",
+        "month": month, "groups": groups, "times": [t for g in groups for t in g["times"]], "nav": nav,
+        "day_notes": notes, "weekdays": weekday_names(locale), "month_label": format_day(month.first, locale, form="month"),
+        "day_label": format_day(choice.day, locale, form="day") if choice.day else "",
         "next_free": min(month.free_days) if month.free_days else None,
+        "zone_suggestions": [{"hit": h, "href": f"{ctx.base}?{choice.query(tz=h.id)}"} for h in choice.zone_suggestions],
     }
+
+
+def _host_zone(ctx: Ctx, choice: page.Choice) -> str | None:
+    """The zone of the host the invitee meets, when it is one person; a pool's hosts have several."""
+    event_type = ctx.event_type
+    if choice.host:
+        return selectors.host_schedule(event_type, choice.host).timezone
+    if event_type.owner_id and not event_type.team_id:
+        return ctx.host_clock
+    return None
 
 
 def _render_form(request, ctx, choice, base, start, form, errors, *, status=200, night=None, taken=None):
@@ -268,8 +295,8 @@ def _render_form(request, ctx, choice, base, start, form, errors, *, status=200,
         questions.append({**q, "value": value, "error": errors.get(f"answers.{q['key']}")})
     return render(request, "web/booking_form.html", {
         **base, "start": start, "start_iso": f"{start:%Y-%m-%dT%H:%M:%SZ}",
-        "when": f"{page.fmt_time(start, choice.zone, choice.clock)} – {page.fmt_time(end, choice.zone, choice.clock)}",
-        "day_label": page.fmt_day(start, choice.zone), "form": form, "errors": errors, "questions": questions,
+        "when": f"{page.fmt_time(start, choice.zone, choice.clock, base['locale'])} – {page.fmt_time(end, choice.zone, choice.clock, base['locale'])}",
+        "day_label": page.fmt_day(start, choice.zone, base["locale"]), "form": form, "errors": errors, "questions": questions,
         "night": night, "taken": taken, "back": f"{ctx.base}?{choice.query(date=start.astimezone(ZoneInfo(choice.zone)).date().isoformat())}",
     }, status=status)
 
@@ -285,7 +312,7 @@ def _read_form(request, event_type) -> dict:
     return {
         "start": request.POST.get("start", ""), "name": request.POST.get("name", ""),
         "email": request.POST.get("email", ""), "answers": answers, "reason": request.POST.get("reason", ""),
-        "browser_tz": page.canonical_zone(request.POST.get("browser_tz", "")[:64]), "confirmed": request.POST.get("confirmed") == "1",
+        "browser_tz": zonesearch.canonical_zone(request.POST.get("browser_tz", "")[:64]), "confirmed": request.POST.get("confirmed") == "1",
     }
 
 
@@ -301,9 +328,9 @@ def _submit(request, ctx: Ctx, choice, base, now):
     mismatch = form["browser_tz"] and form["browser_tz"] != choice.zone
     if not form["confirmed"] and (page.is_night(start, choice.zone) or mismatch):
         night = {
-            "text": f"This is {page.fmt_time(start, choice.zone, choice.clock)} in {choice.zone} — is that right?",
+            "text": f"This is {page.fmt_time(start, choice.zone, choice.clock, base['locale'])} in {choice.zone} — is that right?",
             "mismatch": form["browser_tz"] if mismatch else "",
-            "local_browser": page.fmt_time(start, form["browser_tz"], choice.clock) if mismatch and _valid_zone(form["browser_tz"]) else "",
+            "local_browser": page.fmt_time(start, form["browser_tz"], choice.clock, base["locale"]) if mismatch and _valid_zone(form["browser_tz"]) else "",
         }
         return _render_form(request, ctx, choice, base, start, form, {}, night=night)
     try:
@@ -315,8 +342,8 @@ def _submit(request, ctx: Ctx, choice, base, now):
     except SlotUnavailable:
         taken = page.nearest_free(event_type, start=start, zone=choice.zone, now=now, host=choice.host,
                                   duration=choice.duration)
-        taken = [{"iso": f"{s:%Y-%m-%dT%H:%M:%SZ}", "label": f"{page.fmt_short_day(s, choice.zone)} · "
-                  f"{page.fmt_time(s, choice.zone, choice.clock)}"} for s in taken]
+        taken = [{"iso": f"{s:%Y-%m-%dT%H:%M:%SZ}", "label": f"{page.fmt_short_day(s, choice.zone, base['locale'])} · "
+                  f"{page.fmt_time(s, choice.zone, choice.clock, base['locale'])}"} for s in taken]
         return _render_form(request, ctx, choice, base, start, form, {}, status=409, taken=taken)
     except LinkUsed:
         return _dead_link(request, ctx.link)
@@ -331,7 +358,7 @@ def _submit(request, ctx: Ctx, choice, base, now):
 
 
 def _valid_zone(zone: str) -> bool:
-    return zone in all_zones()
+    return zonesearch.is_zone(zone)
 
 
 def _book(request, ctx, choice, form, start, now) -> Invitee:
@@ -368,20 +395,34 @@ def _invitee_by_uid(uid) -> Invitee:
         raise Http404("no such booking") from None
 
 
-def _summary(invitee: Invitee, clock: str) -> dict:
+def _summary(invitee: Invitee, clock: str, locale: str = DEFAULT_LOCALE) -> dict:
     b = invitee.booking
     zone = invitee.timezone
+    was = b.rescheduled_from if b.rescheduled_from_id else None
     title = f"{b.event_type.name} with {b.host.user}"
     details = f"Cancel: {settings.BASE_URL}/cancel/{invitee.cancel_token}/\n" \
               f"Reschedule: {settings.BASE_URL}/reschedule/{invitee.reschedule_token}/"
     where = b.location or _location_label(b.event_type)
     return {
         "invitee": invitee, "booking": b, "zone": zone, "title": title, "where": where,
-        "day_label": page.fmt_day(b.start, zone),
-        "when": f"{page.fmt_time(b.start, zone, clock)} – {page.fmt_time(b.end, zone, clock)}",
+        "day_label": page.fmt_day(b.start, zone, locale),
+        "when": f"{page.fmt_time(b.start, zone, clock, locale)} – {page.fmt_time(b.end, zone, clock, locale)}",
+        "offset": format_instant(b.start, zone, locale, form="offset"),
+        # a moved meeting shows where it came from: the old time struck out beside the new one
+        "previous": {"when": f"{page.fmt_time(was.start, zone, clock, locale)} – {page.fmt_time(was.end, zone, clock, locale)}",
+                     "day_label": page.fmt_day(was.start, zone, locale)} if was else None,
+        "book_again": _book_again(b),
         "google": page.google_link(title=title, start=b.start, end=b.end, details=details, location=where),
         "outlook": page.outlook_link(title=title, start=b.start, end=b.end, details=details, location=where),
     }
+
+
+def _book_again(booking: Booking) -> str:
+    """Where "Book another time" after a cancel goes: the event's page, or for a single-use link's booking
+    only what the sender allows a dead link to offer."""
+    if booking.link_id:
+        return links.public_page_for(booking.link) or ""
+    return booking.event_type.path if booking.event_type.active else ""
 
 
 @public_rate_limit
@@ -389,7 +430,7 @@ def confirmation(request, uid):
     invitee = _invitee_by_uid(uid)
     request.embed_organization = invitee.booking.organization  # shown inside the embed after booking
     clock = "24" if request.GET.get("clock") == "24" else "12"
-    return render(request, "web/confirmation.html", _summary(invitee, clock))
+    return render(request, "web/confirmation.html", _summary(invitee, clock, _locale(request)))
 
 
 @public_rate_limit
@@ -423,7 +464,7 @@ def cancel_page(request, token):
     if invitee.booking.source == Booking.Source.IMPORT:
         return render(request, "web/error.html", {"message": bookings.imported_message(invitee.booking)}, status=409)
     clock = "24" if request.GET.get("clock") == "24" else "12"
-    ctx = _summary(invitee, clock)
+    ctx = _summary(invitee, clock, _locale(request))
     if invitee.status != Invitee.Status.ACTIVE or invitee.booking.status != Booking.Status.CONFIRMED:
         return render(request, "web/cancel.html", {**ctx, "done": True, "successor": _successor(invitee.booking)})
     if request.method == "POST":
@@ -433,8 +474,23 @@ def cancel_page(request, token):
         except InvalidInput as exc:
             return render(request, "web/cancel.html", {**ctx, "error": exc.message, "reason": reason}, status=400)
         invitee.refresh_from_db()
-        return render(request, "web/cancel.html", {**_summary(invitee, clock), "done": True, "just_now": True})
+        return render(request, "web/cancel.html", {**_summary(invitee, clock, _locale(request)), "done": True,
+                                                   "just_now": True})
     return render(request, "web/cancel.html", ctx)
+
+
+@public_rate_limit
+@require_http_methods(["GET"])
+def zone_search(request):
+    """The booking page's zone picker asks here as the invitee types: an HTML fragment of at most a dozen
+    zones (name in the page's language, offset and local time now), so no page carries all ~420 zones."""
+    query = request.GET.get("q", "")[:64]
+    locale = request.GET.get("hl") or _locale(request)
+    clock = request.GET.get("clock") if request.GET.get("clock") in ("12", "24") else None
+    hits = zonesearch.search(query, locale=locale, now=utc_now(), clock=clock) if query.strip() else []
+    resp = render(request, "web/_zone_results.html", {"query": query.strip(), "hits": hits})
+    resp["Cache-Control"] = "private, max-age=60"  # offsets and local times are "now"
+    return resp
 
 
 def org_page(request, org):

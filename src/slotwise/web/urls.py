@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import connections, dashboard, onboarding, public
+from . import connections, dashboard, host_reschedule, onboarding, public
 
 SLUG = r"[-a-zA-Z0-9_]+"
 # Only a time (it starts with a 4-digit year) is taken as `start`, so /org/team/sales/demo (no slash) still
@@ -24,6 +24,7 @@ urlpatterns = [
     path("dashboard/bookings/", dashboard.booking_list, name="bookings"),
     path("dashboard/bookings/<uuid:uid>/", dashboard.booking_detail, name="booking_detail"),
     path("dashboard/bookings/<uuid:uid>/cancel/", dashboard.booking_cancel, name="booking_cancel"),
+    path("dashboard/bookings/<uuid:uid>/reschedule/", host_reschedule.booking_reschedule, name="booking_reschedule"),
     path("dashboard/invitees/<uuid:uid>/no-show/", dashboard.no_show, name="no_show"),
     path("dashboard/team/", dashboard.team, name="team"),
     path("dashboard/contacts/", dashboard.contact_list, name="contacts"),
@@ -48,6 +49,8 @@ urlpatterns = [
     path("reschedule/<str:token>/", public.reschedule_page, name="reschedule"),
     path("booked/<str:uid>/", public.confirmation, name="confirmation"),
     path("booked/<str:uid>/event.ics", public.ics, name="ics"),
+    # No trailing slash, so no organization's or host's page (all end in "/") can ever shadow it.
+    path("zones/search", public.zone_search, name="zone_search"),
     path("<slug:org>/team/<slug:team>/<slug:event>/", public.team_event_page, name="team_event_page"),
     # The API's scheduling_url for an available time: `<event page><ISO instant>?month=…&date=…`.
     re_path(rf"^(?P<org>{SLUG})/team/(?P<team>{SLUG})/(?P<event>{SLUG})/(?P<start>{TIME})$", public.team_event_page,

@@ -111,9 +111,9 @@ def matching(organization_id: int, event: str, hosts: list[int]):
 
 
 def envelope(sub: WebhookSubscription, event: str, payload: dict, now: datetime) -> str:
-    from slotwise.api.base import ts, uri
+    from slotwise.representations import ts, uri
 
-    created_by = uri("users", sub.creator.user.uuid) if sub.creator_id else None
+    created_by = uri("users", sub.creator.user.uuid) if sub.creator is not None else None
     return json.dumps(
         {"event": event, "created_at": ts(now), "created_by": created_by, "payload": payload},
         separators=(",", ":"),
@@ -141,7 +141,7 @@ def _enqueue(sub: WebhookSubscription, event: str, body: str, now: datetime, *, 
 
 def send_sample(*, subscription: WebhookSubscription, event: str | None, now: datetime) -> WebhookDelivery:
     """A made-up but well-formed event, so an integrator can test their receiver."""
-    from slotwise.api.base import ts, uri
+    from slotwise.representations import ts, uri
 
     event = event or subscription.events[0]
     if event not in EVENTS:
@@ -221,7 +221,7 @@ def deliver(*, delivery_id: int, now: datetime) -> WebhookAttempt | None:
 
 def _owners(sub: WebhookSubscription) -> list[str]:
     """The subscription's creator; if they have left, the organization's owners and admins."""
-    if sub.creator_id:
+    if sub.creator is not None:
         return [sub.creator.user.email]
     admins = Membership.objects.filter(organization_id=sub.organization_id, role__in=["owner", "admin"])
     return sorted(admins.values_list("user__email", flat=True))

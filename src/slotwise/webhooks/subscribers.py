@@ -1,6 +1,6 @@
 """Domain events → webhook outbox rows, in the publisher's transaction (see services.outbox_write)."""
 
-from slotwise.core.events import subscribe
+from slotwise.core.events import WEBHOOK, subscribe
 
 from . import services
 
@@ -10,7 +10,7 @@ def _booking_hosts(booking) -> list[int]:
 
 
 def _invitee_payload(invitee, **override) -> dict:
-    from slotwise.api.resources.scheduled_events import event_dict, invitee_dict
+    from slotwise.representations import event_dict, invitee_dict
 
     fresh = type(invitee).objects.select_related("booking__event_type").get(pk=invitee.pk)  # statuses set by .update()
     payload = invitee_dict(fresh)
@@ -41,28 +41,25 @@ def on_invitee_canceled(*, event, booking, invitee, now, **_):
 
 
 def on_rescheduled(*, event, old, invitee, new, now, **_):
-    from slotwise.api.base import uri
+    from slotwise.representations import uri
 
     new_uri = uri("scheduled_events", new.booking.uid, "invitees", new.uid)
     _write(old, "invitee.canceled", lambda: _invitee_payload(invitee, rescheduled=True, new_invitee=new_uri), now)
     _write(new.booking, "invitee.created", lambda: _invitee_payload(new), now)
 
 
-def _no_show_payload(invitee, now):
-    from slotwise.api.services import no_show_mark
-
-    mark = no_show_mark(invitee=invitee, now=now)
-    from slotwise.api.resources.no_shows import no_show_dict
+def _no_show_payload(mark):
+    from slotwise.representations import no_show_dict
 
     return no_show_dict(mark)
 
 
-def on_no_show_set(*, event, invitee, now, **_):
-    _write(invitee.booking, "invitee_no_show.created", lambda: _no_show_payload(invitee, now), now)
+def on_no_show_set(*, event, invitee, mark, now, **_):
+    _write(invitee.booking, "invitee_no_show.created", lambda: _no_show_payload(mark), now)
 
 
-def on_no_show_cleared(*, event, invitee, now, **_):
-    _write(invitee.booking, "invitee_no_show.deleted", lambda: _no_show_payload(invitee, now), now)
+def on_no_show_cleared(*, event, invitee, mark, now, **_):
+    _write(invitee.booking, "invitee_no_show.deleted", lambda: _no_show_payload(mark), now)
 
 
 def _event_type_hosts(et) -> list[int]:
@@ -73,8 +70,7 @@ def _event_type_hosts(et) -> list[int]:
 
 
 def on_event_type(*, event, event_type, now, **_):
-    from slotwise.api.base import ts
-    from slotwise.api.resources.event_types import event_type_dict
+    from slotwise.representations import event_type_dict, ts
 
     def payload():
         out = event_type_dict(event_type)
@@ -89,11 +85,11 @@ def on_event_type(*, event, event_type, now, **_):
 
 
 def connect() -> None:
-    subscribe("booking.created", on_booking_created)
-    subscribe("booking.canceled", on_booking_canceled)
-    subscribe("invitee.canceled", on_invitee_canceled)
-    subscribe("booking.rescheduled", on_rescheduled)
-    subscribe("invitee.no_show_set", on_no_show_set)
-    subscribe("invitee.no_show_cleared", on_no_show_cleared)
+    subscribe("booking.created", on_booking_created, order=WEBHOOK)
+    subscribe("booking.canceled", on_booking_canceled, order=WEBHOOK)
+    subscribe("invitee.canceled", on_invitee_canceled, order=WEBHOOK)
+    subscribe("booking.rescheduled", on_rescheduled, order=WEBHOOK)
+    subscribe("invitee.no_show_set", on_no_show_set, order=WEBHOOK)
+    subscribe("invitee.no_show_cleared", on_no_show_cleared, order=WEBHOOK)
     for name in ("event_type.created", "event_type.updated", "event_type.deleted"):
-        subscribe(name, on_event_type)
+        subscribe(name, on_event_type, order=WEBHOOK)

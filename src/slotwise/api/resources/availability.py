@@ -9,9 +9,9 @@ from ninja import Path, Query, Router, Schema
 from slotwise import engine
 from slotwise.bookings import availability
 from slotwise.bookings.models import BookingHost
-from slotwise.bookings.services import REASON_TEXT
 from slotwise.core.errors import InvalidInput, NotFound
 from slotwise.core.instants import parse_instant
+from slotwise.scheduling import reasons as reason_words
 from slotwise.scheduling import selectors
 from slotwise.scheduling.models import WEEKDAYS, AvailabilitySchedule, BusyBlock
 
@@ -107,42 +107,20 @@ def available_times(
     start, end = _range(start_time, end_time)
     if not et.active:
         return {"collection": []}
-    result = availability.event_availability(event_type=et, start=start, end=end, viewer_zone="UTC", now=request.now)
     base = f"{settings.BASE_URL}{et.path}"
-    taken = _seats_taken(et, start, end)
     zone = engine_zone(selectors.clock_zone(et))  # the host's clock, as Calendly's links show it
     collection = []
-    for day in sorted(result.days):
-        for slot in result.days[day]:
-            local = slot.astimezone(zone)
-            collection.append(
-                {
-                    "status": "available",
-                    "invitees_remaining": et.seats - taken.get(slot, 0),
-                    "start_time": ts(slot),
-                    "scheduling_url": f"{base}{local.isoformat()}?month={local:%Y-%m}&date={local:%Y-%m-%d}",
-                }
-            )
-    return {"collection": collection}
-
-
-def _seats_taken(et, start, end) -> dict:
-    """Group events: active invitees per session start in [start, end); {} for one-seat events."""
-    if et.seats <= 1:
-        return {}
-    from django.db.models import Count
-
-    from slotwise.bookings.models import Booking, Invitee
-
-    rows = (
-        Invitee.objects.filter(
-            booking__event_type=et, booking__status=Booking.Status.CONFIRMED, status=Invitee.Status.ACTIVE,
-            booking__start__gte=start, booking__start__lt=end,
+    for offered in availability.offered_times(event_type=et, start=start, end=end, now=request.now):
+        local = offered.start.astimezone(zone)
+        collection.append(
+            {
+                "status": "available",
+                "invitees_remaining": offered.seats_left,
+                "start_time": ts(offered.start),
+                "scheduling_url": f"{base}{local.isoformat()}?month={local:%Y-%m}&date={local:%Y-%m-%d}",
+            }
         )
-        .values("booking__start")
-        .annotate(n=Count("id"))
-    )
-    return {row["booking__start"]: row["n"] for row in rows}
+    return {"collection": collection}
 
 
 def engine_zone(name: str):
@@ -178,7 +156,7 @@ def explain(
             "start_time": ts(start),
             "offered": offered and et.active,
             "reasons": [str(getattr(r, "value", r)) for r in reasons],
-            "messages": [REASON_TEXT.get(r, str(r)) for r in reasons],
+            "messages": reason_words.for_invitee(reasons),
         }
     }
 

@@ -1,12 +1,12 @@
 """GET/POST /event_types, GET/PATCH /event_types/{uuid}. Writes go through scheduling.services."""
 
 from django.db.models import Q
-from django.utils.html import escape, linebreaks
 from django.utils.text import slugify
 from ninja import Field, Path, Query, Router, Schema, Status
 
 from slotwise.accounts.models import Membership
 from slotwise.core.errors import Conflict, InvalidInput, NotFound
+from slotwise.representations import event_type_dict
 from slotwise.scheduling import services as scheduling
 from slotwise.scheduling.models import EventType
 
@@ -21,25 +21,11 @@ from ..base import (
     responses,
     sort_order,
     sort_re,
-    ts,
-    uri,
     uri_re,
     uuid_of,
 )
 
 router = Router(tags=["event_types"])
-
-KIND = {
-    EventType.Kind.ONE_ON_ONE: ("solo", None, "One-on-One"),
-    EventType.Kind.GROUP: ("group", None, "Group"),
-    EventType.Kind.COLLECTIVE: ("solo", "collective", "Collective"),
-    EventType.Kind.ROUND_ROBIN: ("solo", "round_robin", "Round Robin"),
-}
-QUESTION_TYPES = {
-    "text": "string", "long_text": "text", "phone": "phone_number",
-    "single_choice": "single_select", "multiple_choice": "multi_select",
-}
-
 
 class Profile(Schema):
     type: str
@@ -90,52 +76,6 @@ class EventTypeResource(Schema):
 class EventTypeCollection(Schema):
     collection: list[EventTypeOut]
     pagination: Pagination
-
-
-def event_type_dict(et: EventType) -> dict:
-    from django.conf import settings
-
-    kind, pooling, description = KIND[et.kind]
-    if et.team_id:
-        profile = {"type": "Team", "name": et.team.name, "owner": uri("teams", et.team.uuid)}
-    else:
-        profile = {"type": "User", "name": et.owner.user.name or et.owner.user.email, "owner": uri("users", et.owner.user.uuid)}
-    return {
-        "uri": uri("event_types", et.uuid),
-        "name": et.name,
-        "active": et.active,
-        "slug": et.slug,
-        "scheduling_url": f"{settings.BASE_URL}{et.path}".rstrip("/"),
-        "duration": et.duration_minutes,
-        "duration_options": sorted(et.duration_options or []),
-        "kind": kind,
-        "pooling_type": pooling,
-        "type": "StandardEventType",
-        "color": et.color,
-        "created_at": ts(et.created_at),
-        "updated_at": ts(et.updated_at),
-        "internal_note": None,
-        "description_plain": et.description or None,
-        "description_html": linebreaks(escape(et.description)) if et.description else None,
-        "profile": profile,
-        "secret": et.secret,
-        "booking_method": "instant",
-        "custom_questions": [
-            {
-                "name": q.get("label", q["key"]),
-                "type": QUESTION_TYPES.get(q.get("type"), "string"),
-                "position": i,
-                "enabled": True,
-                "required": bool(q.get("required")),
-                "answer_choices": list(q.get("options") or []),
-                "include_other": False,
-            }
-            for i, q in enumerate(et.questions or [])
-        ],
-        "deleted_at": None,
-        "kind_description": description,
-        "admin_managed": False,
-    }
 
 
 def visible_event_types(request):

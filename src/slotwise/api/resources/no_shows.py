@@ -1,14 +1,14 @@
-"""POST /invitee_no_shows, GET/DELETE /invitee_no_shows/{uuid}. The flag is set by bookings.noshow."""
+"""POST /invitee_no_shows, GET/DELETE /invitee_no_shows/{uuid}. Marks are written by bookings.noshow."""
 
 from django.db import transaction
 from ninja import Field, Path, Router, Schema, Status
 
+from slotwise.bookings.models import InviteeNoShow
 from slotwise.bookings.noshow import invitee_no_show_set
 from slotwise.core.errors import Conflict, NotFound
+from slotwise.representations import no_show_dict
 
-from ..base import UUID_RE, idempotent, require_write, responses, ts, uri, uri_re, uuid_of
-from ..models import InviteeNoShow
-from ..services import no_show_mark
+from ..base import UUID_RE, idempotent, require_write, responses, uri_re, uuid_of
 from .scheduled_events import invitee_by_uri
 
 router = Router(tags=["invitee_no_shows"])
@@ -26,15 +26,6 @@ class NoShowResource(Schema):
 
 class NoShowBody(Schema):
     invitee: str = Field(..., pattern=uri_re("invitees"))
-
-
-def no_show_dict(n: InviteeNoShow) -> dict:
-    i = n.invitee
-    return {
-        "uri": uri("invitee_no_shows", n.uuid),
-        "invitee": uri("scheduled_events", i.booking.uid, "invitees", i.uid),
-        "created_at": ts(n.created_at),
-    }
 
 
 def _by_uuid(request, value: str) -> InviteeNoShow:
@@ -59,8 +50,7 @@ def create(request, body: NoShowBody):
     with transaction.atomic():
         if InviteeNoShow.objects.filter(invitee=invitee).exists():
             raise Conflict("invitee: already marked as a no-show", field="invitee")
-        invitee_no_show_set(invitee=invitee, no_show=True, now=request.now)
-        mark = no_show_mark(invitee=invitee, now=request.now)
+        mark = invitee_no_show_set(invitee=invitee, no_show=True, now=request.now)
     return Status(201, {"resource": no_show_dict(mark)})
 
 
@@ -75,5 +65,4 @@ def delete(request, uuid: str = Path(..., pattern=UUID_RE)):
     mark = _by_uuid(request, uuid)
     with transaction.atomic():
         invitee_no_show_set(invitee=mark.invitee, no_show=False, now=request.now)
-        mark.delete()
     return Status(204, None)

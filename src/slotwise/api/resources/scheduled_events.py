@@ -2,7 +2,6 @@
 
 from typing import Literal
 
-from django.conf import settings
 from django.db.models import Q
 from ninja import Field, Path, Query, Router, Schema, Status
 
@@ -11,6 +10,7 @@ from slotwise.bookings import services as bookings
 from slotwise.bookings.models import Booking, Invitee
 from slotwise.core.errors import InvalidInput, NotFound, SlotwiseError
 from slotwise.core.instants import parse_instant
+from slotwise.representations import cancellation_dict, event_dict, invitee_dict
 
 from ..base import (
     EMAIL_RE,
@@ -27,16 +27,11 @@ from ..base import (
     responses,
     sort_order,
     sort_re,
-    ts,
-    uri,
     uri_re,
     uuid_of,
 )
 
 router = Router(tags=["scheduled_events"])
-
-LOCATION_TYPES = {"in_person": "physical", "phone": "outbound_call", "zoom": "zoom"}
-
 
 class Cancellation(Schema):
     canceled_by: str
@@ -144,93 +139,6 @@ class InviteeResource(Schema):
 class InviteeCollection(Schema):
     collection: list[InviteeOut]
     pagination: Pagination
-
-
-def cancellation_dict(b: Booking) -> dict | None:
-    if b.status == Booking.Status.CONFIRMED:
-        return None
-    return {
-        "canceled_by": b.canceled_by or "",
-        "reason": b.cancel_reason or None,
-        "canceler_type": b.canceler_type if b.canceler_type in ("host", "invitee") else "host",
-        "created_at": ts(b.canceled_at),
-    }
-
-
-def event_dict(b: Booking) -> dict:
-    hosts = [h.membership for h in b.host_blocks.all()] or [b.host]
-    active = sum(1 for i in b.invitees.all() if i.status == Invitee.Status.ACTIVE)
-    return {
-        "uri": uri("scheduled_events", b.uid),
-        "name": b.event_type.name,
-        "status": "active" if b.status == Booking.Status.CONFIRMED else "canceled",
-        "start_time": ts(b.start),
-        "end_time": ts(b.end),
-        "event_type": uri("event_types", b.event_type.uuid),
-        "location": {"type": LOCATION_TYPES.get(b.location_kind, "custom"), "location": b.location or None},
-        "invitees_counter": {"total": len(b.invitees.all()), "active": active, "limit": b.event_type.seats},
-        "created_at": ts(b.created_at),
-        "updated_at": ts(b.updated_at),
-        "event_memberships": [
-            {"user": uri("users", m.user.uuid), "user_email": m.user.email, "user_name": m.user.name or m.user.email}
-            for m in hosts
-        ],
-        "event_guests": [],
-        "cancellation": cancellation_dict(b),
-        "calendar_event": None,
-        "meeting_notes_plain": None,
-    }
-
-
-def _successor(invitee: Invitee) -> Invitee | None:
-    booking = invitee.booking
-    nxt = getattr(booking, "rescheduled_to", None) if booking.status == Booking.Status.RESCHEDULED else None
-    if nxt is None:
-        return None
-    return nxt.invitees.filter(email=invitee.email).first()
-
-
-def invitee_dict(i: Invitee) -> dict:
-    b = i.booking
-    old = None
-    if b.rescheduled_from_id:
-        old = b.rescheduled_from.invitees.filter(email=i.email).first()
-    new = _successor(i) if i.status == Invitee.Status.CANCELED else None
-    mark = getattr(i, "no_show_mark", None) if i.no_show else None
-    canceled = i.status == Invitee.Status.CANCELED
-    return {
-        "uri": uri("scheduled_events", b.uid, "invitees", i.uid),
-        "email": i.email,
-        "first_name": i.first_name or None,
-        "last_name": i.last_name or None,
-        "name": i.name,
-        "status": "canceled" if canceled else "active",
-        "questions_and_answers": [
-            {"question": a.get("question", a.get("key", "")), "answer": str(a.get("answer", "")), "position": n}
-            for n, a in enumerate(i.answers or [])
-        ],
-        "timezone": i.timezone,
-        "event": uri("scheduled_events", b.uid),
-        "created_at": ts(i.created_at),
-        "updated_at": ts(i.updated_at),
-        "tracking": dict.fromkeys(
-            ("utm_campaign", "utm_source", "utm_medium", "utm_content", "utm_term", "salesforce_uuid")
-        ),
-        "text_reminder_number": None,
-        "rescheduled": new is not None,
-        "old_invitee": uri("scheduled_events", old.booking.uid, "invitees", old.uid) if old else None,
-        "new_invitee": uri("scheduled_events", new.booking.uid, "invitees", new.uid) if new else None,
-        "cancel_url": f"{settings.BASE_URL}/cancel/{i.cancel_token}/",
-        "reschedule_url": f"{settings.BASE_URL}/reschedule/{i.reschedule_token}/",
-        "routing_form_submission": None,
-        "cancellation": (cancellation_dict(b) or {"canceled_by": i.name, "reason": None, "canceler_type": "invitee",
-                                                   "created_at": ts(i.updated_at)}) if canceled else None,
-        "payment": None,
-        "no_show": {"uri": uri("invitee_no_shows", mark.uuid), "created_at": ts(mark.created_at)} if mark else None,
-        "reconfirmation": None,
-        "scheduling_method": None,
-        "invitee_scheduled_by": None,
-    }
 
 
 def bookings_of(request):

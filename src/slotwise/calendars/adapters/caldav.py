@@ -14,7 +14,9 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, urljoin, urlsplit
 from xml.etree import ElementTree as ET
 
+import defusedxml.ElementTree as SafeET
 import icalendar
+from defusedxml import DefusedXmlException
 
 from .base import AdapterError, CalendarInfo, Changes, Resource, SyncTokenInvalid, Written
 from .http import request
@@ -25,9 +27,11 @@ MULTIGET_BATCH = 100
 
 def _xml(body: bytes, where: str) -> ET.Element:
     try:
-        return ET.fromstring(body)
+        return SafeET.fromstring(body)
     except ET.ParseError:
         raise AdapterError(f"{where}: the server's answer is not XML") from None
+    except DefusedXmlException:
+        raise AdapterError(f"{where}: the server's answer uses XML entities or a DTD, which are refused") from None
 
 
 class CalDAV:
