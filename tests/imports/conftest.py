@@ -7,8 +7,6 @@ Calendly side: Ana's personal "Intro" (solo), the round-robin "Support" pooled o
 together (`world.tick(minutes=...)`)."""
 
 import json
-import sys
-import types
 from datetime import timedelta
 from types import SimpleNamespace
 
