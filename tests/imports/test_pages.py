@@ -33,7 +33,9 @@ def _text(resp) -> str:
 def test_connections_page_lists_with_state_and_offers_add(web, agency, calendly, people, now):
     resp = web.get("/dashboard/connections/")
     assert resp.status_code == 200 and "No connections yet" in _text(resp)
-    assert 'href="/dashboard/connections/" class="on"' in resp.content.decode()  # the dashboard nav, marked
+    html = resp.content.decode()
+    assert 'href="/dashboard/calendars/" class="on"' in html  # Calendars, in the dashboard nav
+    assert 'href="/dashboard/connections/" id="tab-connections" class="on"' in html  # > Connections
     services.connection_add_token(membership=agency["ana"], token=calendly.token_for(people["ana"]),
                                   api_base=calendly.base, now=now)
     text = _text(web.get("/dashboard/connections/"))
@@ -78,17 +80,35 @@ def test_oauth_from_the_button_to_the_callback(web, agency, calendly, people, se
     assert back["Location"] == f"/dashboard/connections/{conn.uuid}/calendars/" and conn.state == "active"
 
 
-def test_an_oauth_callback_from_another_browser_session_is_refused(web, agency, calendly, people, settings):
+def test_an_oauth_callback_for_someone_elses_sign_in_is_refused(web, agency, calendly, people, settings):
     settings.SLOTWISE_CALENDLY_AUTH_BASE = calendly.base
     resp = web.post("/dashboard/connections/add/calendly/oauth/", {"api_base": calendly.base})
     from urllib.parse import parse_qs, urlsplit
 
     query = {k: v[0] for k, v in parse_qs(urlsplit(resp["Location"]).query).items()}
-    other = Client()
-    other.force_login(agency["ana"].user)
-    back = other.get("/dashboard/connections/calendly/callback/", {"state": query["state"], "code": "x"}, follow=True)
-    assert "not started in this browser session" in _text(back)
+    code = calendly.authorize(query, people["ana"])
+    ben = Client()
+    ben.force_login(agency["ben"].user)
+    back = ben.get("/dashboard/connections/calendly/callback/", {"state": query["state"], "code": code}, follow=True)
+    assert "not started in this browser session or by you" in _text(back)
     assert Connection.objects.get().state == "pending"
+
+
+def test_an_oauth_sign_in_started_from_the_cli_finishes_in_the_owners_browser(agency, calendly, people, settings):
+    settings.SLOTWISE_CALENDLY_AUTH_BASE = calendly.base
+    from urllib.parse import parse_qs, urlsplit
+
+    from slotwise.core.clock import utc_now
+
+    _, url = services.connection_oauth_start(  # as `slotwise connections add calendly --oauth` does, now
+        membership=agency["ana"], api_base=calendly.base, redirect_uri="http://testserver/dashboard/connections/"
+        "calendly/callback/", now=utc_now())
+    query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+    ana = Client()
+    ana.force_login(agency["ana"].user)  # a session that never started a sign-in
+    back = ana.get("/dashboard/connections/calendly/callback/",
+                   {"state": query["state"], "code": calendly.authorize(query, people["ana"])})
+    assert back.status_code == 302 and Connection.objects.get().state == "active"
 
 
 def _connected(agency, calendly, people, now):

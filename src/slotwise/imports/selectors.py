@@ -35,6 +35,18 @@ def connection_for(*, membership: Membership, ident) -> Connection:
     return conn
 
 
+def oauth_started_by(*, user, state: str) -> bool:
+    """Whether the Calendly sign-in `state` ("<connection uuid>.<nonce>") belongs to a connection of
+    `user`: the callback's check when the sign-in was started elsewhere (`slotwise connections add
+    calendly --oauth`) rather than in this browser session. The nonce itself is checked by the service."""
+    ident = (state or "").partition(".")[0]
+    try:
+        key = uuidlib.UUID(ident)
+    except ValueError:
+        return False
+    return Connection.objects.filter(LIVE, uuid=key, membership__user=user).exists()
+
+
 def calendars(connection: Connection) -> list[Calendar]:
     """Personal first, then shared, by name; calendars Calendly no longer lists come last."""
     rows = Calendar.objects.filter(connection=connection)

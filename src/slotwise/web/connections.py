@@ -1,4 +1,4 @@
-"""Dashboard pages for connections to a Calendly account (Settings -> Connections): the list, adding one
+"""Dashboard pages for connections to a Calendly account (Calendars -> Connections): the list, adding one
 (Calendly sign-in, or a personal access token with an advanced API base URL), the calendars to import
 from (with the consent box), the delete choice when deselecting or removing, and one connection's state,
 plan, webhooks or polling, sync log and first-sync progress. Writes go through imports.services."""
@@ -28,7 +28,8 @@ def _connection(request, ident) -> Connection:
 
 
 def _page(request, template: str, context: dict, status: int = 200):
-    return render(request, template, {"nav": "connections", **context}, status=status)
+    # Calendars > Connections, as the seed's "Calendars > Calendar Settings > Connections".
+    return render(request, template, {"nav": "calendars", **context}, status=status)
 
 
 def _back(request, conn: Connection | None = None, *, error: SlotwiseError | None = None, ok: str = "",
@@ -101,9 +102,10 @@ def connection_oauth_start(request):
 def connection_oauth_callback(request):
     expected = request.session.pop(SESSION_STATE, None)
     state = request.GET.get("state", "")
-    if not expected or not secrets.compare_digest(expected, state):
+    here = bool(expected) and secrets.compare_digest(expected, state)
+    if not here and not selectors.oauth_started_by(user=request.user, state=state):
         return _back(request, error=PermissionDenied(
-            "This Calendly sign-in was not started in this browser session; start again"))
+            "This Calendly sign-in was not started in this browser session or by you; start again"))
     if request.GET.get("error"):
         return _back(request, error=PermissionDenied(
             f"Calendly did not grant access ({request.GET['error'][:100]}); nothing was connected"))
