@@ -152,7 +152,7 @@ def world(db, fake, settings):
     users = {n: fake.add_user(name=names[n], email=f"{n}@agency.test", organization=corg,
                               role="owner" if n == "ana" else "user") for n in names}
     uris = {n: u["uri"] for n, u in users.items()}
-    types = {
+    event_types = {
         "Intro": fake.add_event_type(name="Intro", owner=uris["ana"], custom_questions=[
             {"name": "Phone", "type": "phone_number", "position": 0, "enabled": True, "required": False,
              "answer_choices": [], "include_other": False}]),
@@ -162,4 +162,4 @@ def world(db, fake, settings):
                                        hosts=[uris["ana"], uris["bo"]]),
         "Cy's hour": fake.add_event_type(name="Cy's hour", owner=uris["cy"]),
     }
-    return World(fake=fake, org=org, members=members, corg=corg, users=users, types=types)
+    return World(fake=fake, org=org, members=members, corg=corg, users=users, types=event_types)

@@ -129,6 +129,13 @@ def test_bookings_on_server_one_appear_on_server_two_with_contacts_and_owners(se
     ana = _connect(server_one, server_two["ana"], ana_email, ("intro", "support-call"))
     bo = _connect(server_one, server_two["bo"], bo_email, ("support-call",))
     assert ana.webhooks_active and bo.webhooks_active, (ana.state_detail, bo.state_detail)
+    # On server 1, as on Calendly: Ana (an owner there) subscribed for the organization, Bo for himself.
+    org_uri = server_one.me(ana_email)["current_organization"]
+    for email, conn, scope in ((ana_email, ana, "organization"), (bo_email, bo, "user")):
+        subs = server_one.api("GET", "/webhook_subscriptions", as_=email,
+                              params={"organization": org_uri, "scope": scope}).json()["collection"]
+        assert [s["events"] for s in subs if f"/hooks/calendly/{conn.hook_token}/" in s["callback_url"]] == [
+            ["invitee.created", "invitee.canceled"]]
     assert set(Calendar.objects.filter(connection=ana, selected=True).values_list("kind", flat=True)) == {
         "personal", "shared"}
 
