@@ -113,6 +113,36 @@ def test_daily_limit_holds_under_concurrency(host):
     assert all(isinstance(e, SlotUnavailable) and "daily limit" in e.message for e in errors)
 
 
+def test_two_racing_bookings_that_together_break_a_weekly_limit_give_one(host):
+    et = f.event_type(host, duration_minutes=30, weekly_limit=1)
+    # Tuesday and Thursday of the same week: no overlap for the guard to catch, only the limit.
+    oks, errors = race([attempt(et, TEN, 1), attempt(et, TEN.replace(day=5), 2)])
+    assert len(oks) == 1
+    assert len(errors) == 1 and isinstance(errors[0], SlotUnavailable) and "weekly limit" in errors[0].message
+
+
+def test_a_host_wide_monthly_limit_holds_across_event_types_raced(host):
+    from slotwise.scheduling.services import host_limits_set
+
+    host_limits_set(host=host, values={"monthly_limit": 3})
+    ets = [f.event_type(host, duration_minutes=30) for _ in range(3)]
+    starts = [datetime(2026, 3, d, 10, tzinfo=UTC) for d in (3, 4, 5, 6, 9, 10, 11, 12, 13)]
+    oks, errors = race([attempt(ets[n % 3], s, n) for n, s in enumerate(starts)])
+    assert len(oks) == 3
+    assert len(errors) == 6 and all("no more meetings that month" in e.message for e in errors), errors
+
+
+def test_minutes_a_week_hold_under_concurrency(host):
+    from slotwise.scheduling.services import host_limits_set
+
+    host_limits_set(host=host, values={"weekly_minutes_limit": 90})
+    et = f.event_type(host, duration_minutes=60, increment_minutes=60)
+    starts = [datetime(2026, 3, d, h, tzinfo=UTC) for d in (3, 4, 5) for h in (10, 13)]
+    oks, errors = race([attempt(et, s, n) for n, s in enumerate(starts)])
+    assert len(oks) == 1  # two hours would be 120 of 90 minutes
+    assert all("meeting time for that week is used up" in e.message for e in errors), errors
+
+
 def test_round_robin_race_fills_each_host_once():
     org = f.org()
     a, b, c = (f.host(org, s) for s in ("a", "b", "c"))

@@ -137,3 +137,20 @@ def test_link_errors_say_what_to_fix_and_exit_2(cli):
     assert bad.returncode == 2 and "neither a duration such as 7d" in bad.stderr and "Traceback" not in bad.stderr
     again = cli("link", "revoke", "00000000-0000-0000-0000-000000000000", ok=False)
     assert again.returncode == 2 and "no scheduling link" in again.stderr
+
+
+def test_cli_book_is_refused_by_a_weekly_limit_in_the_words_of_the_pages_and_the_api(cli):
+    (cli.data / "limits.yaml").write_text(textwrap.dedent("""\
+        organization: {slug: lim}
+        hosts:
+          - email: lia@lim.test
+            timezone: Europe/Berlin
+            weekly: {mon: ["09:00-12:00"], wed: ["09:00-12:00"]}
+        event_types:
+          - {slug: chat, host: lia@lim.test, name: Chat, duration: 30, window: unlimited, limits: {week: 1}}
+    """))
+    cli("load", str(cli.data / "limits.yaml"))
+    args = ["--name", "Ola", "--email", "ola@example.com", "--tz", "Europe/Oslo", "--now", "2026-03-01T00:00:00Z"]
+    cli("book", "lim/lia/chat", "--start", "2026-03-09T08:00:00Z", *args)  # Monday 09:00 CET
+    again = cli("book", "lim/lia/chat", "--start", "2026-03-11T08:00:00Z", *args, ok=False)  # Wednesday
+    assert again.returncode == 2 and "the host's weekly limit for this event is reached" in again.stderr

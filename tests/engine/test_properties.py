@@ -12,11 +12,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from slotwise.engine import (
+    Away,
     Busy,
     EventRules,
     HostInput,
+    Limit,
+    Meeting,
     Reason,
     Session,
+    Stay,
     TimeRange,
     WeeklyHours,
     Window,
@@ -30,6 +34,7 @@ from slotwise.engine import (
 from tests.hypo import examples
 
 MIN = timedelta(minutes=1)
+DAY1 = timedelta(days=1)
 ZONES = [
     "UTC",
     "America/New_York",
@@ -49,6 +54,14 @@ DAYS = [
     date(2026, 11, 1),
     date(2011, 12, 30),
     date(2026, 6, 1),
+]
+# The new rules, drawn into every scenario: event and host limits, out of office, travel, seasonal hours.
+LIMITS = [
+    Limit("day", 1),
+    Limit("week", 2),
+    Limit("month", 3),
+    Limit("day", 90, "minutes"),
+    Limit("week", 120, "minutes"),
 ]
 PROPS = settings(max_examples=examples(120), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -76,6 +89,8 @@ def scenarios(draw, n_hosts=1):
             st.sampled_from([Window("unlimited"), Window("rolling", days=1), Window("range", first=day, last=day)])
         ),
         daily_limit=draw(st.sampled_from([None, None, 1, 2])),
+        limits=tuple(draw(st.lists(st.sampled_from(LIMITS), max_size=2, unique=True))),
+        week_start=draw(st.sampled_from([0, 6])),
         seats=seats,
         clock_zone=draw(st.sampled_from(ZONES)),
     )
@@ -103,12 +118,25 @@ def scenarios(draw, n_hosts=1):
                 session = Session(s_start, s_start + rules.duration, draw(st.sampled_from([1, 3])))
                 sessions.append(session)
                 busy.append(Busy(session.start, session.end, label="session"))
+        daylight = None
+        if draw(st.booleans()):
+            daylight = {wd: tuple(draw(st.lists(time_ranges(), max_size=1))) for wd in range(7)}
+        stays = ()
+        if draw(st.booleans()):
+            stays = (Stay(draw(st.sampled_from(ZONES)), day - draw(st.sampled_from([0, 1])) * DAY1, day),)
+        away = draw(st.sampled_from([(), (), (Away(day, day),), (Away(day - DAY1, day - DAY1),)]))
+        meetings = [
+            Meeting(m, m + draw(st.sampled_from([15, 60])) * MIN, this_event=draw(st.booleans()))
+            for m in draw(st.lists(minute, max_size=4))
+        ]
         hosts.append(
             HostInput(
                 f"h{i}",
-                WeeklyHours(draw(st.sampled_from(ZONES)), weekly, overrides),
+                WeeklyHours(draw(st.sampled_from(ZONES)), weekly, overrides, daylight=daylight, stays=stays),
                 busy=busy,
-                day_bookings=draw(st.lists(minute, max_size=3)),
+                meetings=meetings,
+                limits=tuple(draw(st.lists(st.sampled_from(LIMITS), max_size=1))),
+                away=away,
                 sessions=sessions,
                 known_until=draw(st.none() | minute),  # a calendar read only so far ahead
             )
@@ -130,9 +158,47 @@ def grid_oracle(rules, start, end):
 
 
 def in_hours(hours, instant):
-    local = instant.astimezone(ZoneInfo(hours.zone))
+    """Working on the home clock on a date no stay covers, or on a stay's clock on one of its dates."""
+    home = instant.astimezone(ZoneInfo(hours.zone)).date()
+    clocks = [] if any(s.first <= home <= s.last for s in hours.stays) else [hours.zone]
+    clocks += [s.zone for s in hours.stays if s.first <= instant.astimezone(ZoneInfo(s.zone)).date() <= s.last]
+    return any(in_hours_on(hours, zone, instant) for zone in clocks)
+
+
+def in_hours_on(hours, zone, instant):
+    zi = ZoneInfo(zone)
+    local = instant.astimezone(zi)
     wall = local.time().replace(tzinfo=None)
-    return any(r.start <= wall and (r.end is None or wall < r.end) for r in hours.ranges_on(local.date()))
+    day = local.date()
+    ranges = hours.overrides.get(day)
+    if ranges is None:
+        # Seasonal hours: daylight time in force at local noon, asked of zoneinfo directly.
+        noon_dst = datetime.combine(day, time(12), zi).dst()
+        weekly = hours.daylight if hours.daylight is not None and noon_dst else hours.weekly
+        ranges = weekly.get(day.weekday(), ())
+    return any(r.start <= wall and (r.end is None or wall < r.end) for r in ranges)
+
+
+def same_period(period, week_start, a, b):
+    if period == "day":
+        return a == b
+    if period == "week":
+        return a - timedelta(days=(a.weekday() - week_start) % 7) == b - timedelta(days=(b.weekday() - week_start) % 7)
+    return (a.year, a.month) == (b.year, b.month)
+
+
+def check_limits(rules, host, s):
+    zi = ZoneInfo(host.hours.zone)
+    day = s.astimezone(zi).date()
+    for limit, host_wide in [(x, False) for x in rules.limits] + [(x, True) for x in host.limits]:
+        counted = [
+            m for m in host.meetings
+            if (host_wide or m.this_event) and same_period(limit.period, rules.week_start, m.start.astimezone(zi).date(), day)
+        ]
+        if limit.unit == "bookings":
+            assert len(counted) < limit.max, ("limit", limit, host_wide)
+        else:
+            assert sum((m.end - m.start for m in counted), rules.duration) <= limit.max * MIN, ("limit", limit, host_wide)
 
 
 def check_slot_rules(rules, host, now, s):
@@ -151,10 +217,11 @@ def check_slot_rules(rules, host, now, s):
         assert s < now + timedelta(days=rules.window.days)
     if rules.window.kind == "range":
         assert rules.window.first <= s.astimezone(ZoneInfo(rules.clock_zone)).date() <= rules.window.last
-    if rules.daily_limit is not None and not joined:  # joining a session adds no meeting to the day
-        zi = ZoneInfo(host.hours.zone)
-        same_day = [d for d in host.day_bookings if d.astimezone(zi).date() == s.astimezone(zi).date()]
-        assert len(same_day) < rules.daily_limit
+    if not joined:  # joining a session adds no meeting to the day
+        check_limits(rules, host, s)
+    home = ZoneInfo(host.hours.zone)
+    for a in host.away:
+        assert all(not a.first <= (s + k * MIN).astimezone(home).date() <= a.last for k in range(dur // MIN)), "away"
 
 
 @PROPS

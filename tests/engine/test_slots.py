@@ -8,6 +8,7 @@ from slotwise.engine import (
     Busy,
     EventRules,
     HostInput,
+    Meeting,
     Reason,
     Session,
     SlotResult,
@@ -431,7 +432,7 @@ def test_daily_limit_counts_host_local_days():
         "h",
         NY_9_17,
         # 2026-06-02 03:00 UTC is 2026-06-01 23:00 in New York: it counts for Monday
-        day_bookings=[U(2026, 6, 1, 13), U(2026, 6, 2, 3), U(2026, 6, 2, 14)],
+        meetings=[Meeting(d, d + timedelta(hours=1)) for d in [U(2026, 6, 1, 13), U(2026, 6, 2, 3), U(2026, 6, 2, 14)]],
     )
     r = rules("America/New_York", 60, daily_limit=2)
     # Monday is full; Tuesday has one booking of two
@@ -577,7 +578,7 @@ def test_daily_limit_counts_meetings_so_a_full_day_still_fills_its_open_session(
     r = rules("UTC", 60, 30, seats=3, daily_limit=2)
     host = HostInput(
         "g", GROUP_HOST.hours, busy=GROUP_HOST.busy, sessions=GROUP_HOST.sessions,
-        day_bookings=[U(2026, 6, 1, 10), U(2026, 6, 1, 12)],
+        meetings=[Meeting(d, d + timedelta(hours=1)) for d in [U(2026, 6, 1, 10), U(2026, 6, 1, 12)]],
     )
     assert slots(r, host, U(2026, 6, 1), U(2026, 6, 2)).starts() == [U(2026, 6, 1, 10)]
     assert explain(r, host, now=EARLY, start=U(2026, 6, 1, 10)) == []

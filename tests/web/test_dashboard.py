@@ -250,3 +250,29 @@ def test_round_robin_settings_show_only_for_team_events(ana_client, acme):
     assert "Round-robin distribution" in ana_client.get(f"/dashboard/event-types/{rr.pk}/").content.decode()
     new = ana_client.get("/dashboard/event-types/new/").content.decode()
     assert "data-team-only" in new  # shown by dashboard.js once a team is chosen as the owner
+
+
+def test_admins_create_rename_and_delete_teams_in_the_dashboard(client, acme):
+    from slotwise.accounts.models import Team
+
+    boss = factories.host(acme["org"], "boss", role="owner")
+    client.force_login(boss.user)
+    client.post("/dashboard/team/", {"team_create": "1", "name": "Support", "timezone": "Europe/Dublin"})
+    t = Team.objects.get(organization=acme["org"])
+    assert (t.name, t.slug, t.timezone) == ("Support", "support", "Europe/Dublin")
+    client.post("/dashboard/team/", {"team_update": "1", "team": t.pk, "name": "Customer support",
+                                     "slug": "help", "timezone": "America/New_York"})
+    t.refresh_from_db()
+    assert (t.name, t.slug, t.timezone) == ("Customer support", "help", "America/New_York")
+    bad = client.post("/dashboard/team/", {"team_create": "1", "name": "Sales", "timezone": "Mars/Olympus"},
+                      follow=True).content.decode()
+    assert "Choose the team&#x27;s time zone" in bad and Team.objects.count() == 1
+    factories.event_type(team=t, slug="call", name="Support call")
+    kept = client.post("/dashboard/team/", {"team_delete": "1", "team": t.pk}, follow=True).content.decode()
+    assert "still has event types (Support call)" in kept and Team.objects.filter(pk=t.pk).exists()
+    t.event_types.all().delete()
+    client.post("/dashboard/team/", {"team_delete": "1", "team": t.pk})
+    assert not Team.objects.filter(pk=t.pk).exists()
+    client.force_login(acme["ana"].user)  # a member
+    client.post("/dashboard/team/", {"team_create": "1", "name": "Rogue", "timezone": "UTC"})
+    assert not Team.objects.filter(name="Rogue").exists()

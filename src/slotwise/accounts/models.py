@@ -51,6 +51,8 @@ class Organization(models.Model):
     # Origins (scheme://host[:port]) whose pages may frame this organization's booking pages; see
     # web/EMBEDDING.md. Empty: only Slotwise itself may frame them.
     embed_origins = models.JSONField(default=list, blank=True)
+    # The weekday weekly booking limits count from: 0 Monday (ISO 8601, the default) .. 6 Sunday.
+    week_start = models.PositiveSmallIntegerField(default=0)
 
     def __str__(self):
         return self.slug

@@ -13,6 +13,7 @@ from .base import Api, TokenAuth, install_error_handlers
 from .resources import (
     availability,
     data_compliance,
+    event_type_rules,
     event_types,
     no_shows,
     organizations,
@@ -67,7 +68,7 @@ api = Api(
 )
 install_error_handlers(api)
 for module in (users, organizations, event_types, availability, scheduled_events, no_shows, scheduling_links,
-               webhook_subscriptions, data_compliance, teams, stars):
+               webhook_subscriptions, data_compliance, teams, stars, event_type_rules):
     api.add_router("", module.router)
 
 extension_api = Api(

@@ -20,6 +20,8 @@ from . import selectors
 # How far outside the asked range a booking can still matter: its blocks reach back over the new meeting
 # and its buffers, and a host's local day (for daily limits) reaches up to 26 hours from a UTC day.
 _DAY_MARGIN = timedelta(hours=27)
+# How far a limit's period reaches beyond the asked range: a local week or month, plus a local day's slack.
+_PERIOD_MARGIN = {"day": _DAY_MARGIN, "week": timedelta(days=7) + _DAY_MARGIN, "month": timedelta(days=31) + _DAY_MARGIN}
 
 
 @dataclass(frozen=True)
@@ -43,19 +45,27 @@ def host_inputs(
     reach = rules.duration + rules.buffer_before + rules.buffer_after + _DAY_MARGIN
     lo, hi = start - reach, end + reach
     ids = [h.pk for h in hosts]
+    own = scheduling.host_rules(ids)
+    periods = {limit.period for limit in rules.limits} | {limit.period for r in own.values() for limit in r.limits}
+    count = max((_PERIOD_MARGIN[p] for p in periods), default=None)
     pairs = scheduling.busy_pairs(ids, start=lo, end=hi)
-    booked = selectors.booked(event_type_id=event_type.pk, seats=event_type.seats, member_ids=ids, start=lo, end=hi)
+    booked = selectors.booked(
+        event_type_id=event_type.pk, seats=event_type.seats, member_ids=ids, start=lo, end=hi,
+        count_start=None if count is None else start - count, count_end=None if count is None else end + count,
+    )
     known_until = scheduling.busy_known_until(ids)
     schedules = scheduling.host_schedules(event_type, hosts)
     inputs = [
         engine.HostInput(
             host_id=h.pk,
-            hours=scheduling.weekly_hours(schedules[h.pk]),
+            hours=scheduling.weekly_hours(schedules[h.pk], own[h.pk].stays),
             busy=tuple(booked.busy[h.pk]),
             busy_pairs=pairs[h.pk],
-            day_bookings=tuple(booked.day_bookings[h.pk]),
+            meetings=tuple(booked.meetings[h.pk]),
             sessions=tuple(booked.sessions[h.pk]),
             known_until=known_until.get(h.pk),
+            limits=own[h.pk].limits,
+            away=own[h.pk].away,
         )
         for h in hosts
     ]

@@ -17,18 +17,23 @@ class Booked:
     """What hosts have booked around a range, in the engine's terms, keyed by membership id."""
 
     busy: dict[int, list[engine.Busy]] = field(default_factory=lambda: defaultdict(list))
-    # Starts of this event type's meetings (daily limits count meetings, not seats).
-    day_bookings: dict[int, list[datetime]] = field(default_factory=lambda: defaultdict(list))
+    # The hosts' meetings for limits (which count meetings, not seats), marked when of this event type.
+    meetings: dict[int, list[engine.Meeting]] = field(default_factory=lambda: defaultdict(list))
     # This event type's open group sessions: start -> Session with the seats taken.
     sessions: dict[int, list[engine.Session]] = field(default_factory=lambda: defaultdict(list))
 
 
-def booked(*, event_type_id: int, seats: int, member_ids: Sequence[int], start: datetime, end: datetime) -> Booked:
-    """Every active booking of these hosts whose blocked time (meeting plus buffers) overlaps [start, end)."""
+def booked(
+    *, event_type_id: int, seats: int, member_ids: Sequence[int], start: datetime, end: datetime,
+    count_start: datetime | None = None, count_end: datetime | None = None,
+) -> Booked:
+    """Every active booking of these hosts whose blocked time (meeting plus buffers) overlaps [start, end),
+    and, as meetings for limits, those starting in [count_start, count_end) (which must cover [start, end))."""
     out = Booked()
     sessions: dict[int, dict[datetime, list]] = defaultdict(dict)
+    lo, hi = min(start, count_start or start), max(end, count_end or end)
     blocks = (
-        BookingHost.objects.filter(membership_id__in=member_ids, active=True, block_end__gt=start, block_start__lt=end)
+        BookingHost.objects.filter(membership_id__in=member_ids, active=True, block_end__gt=lo, block_start__lt=hi)
         .select_related("booking")
         .only(
             "membership_id", "block_start", "block_end", "booking__start", "booking__end",
@@ -38,16 +43,19 @@ def booked(*, event_type_id: int, seats: int, member_ids: Sequence[int], start: 
     group_ids = []
     for blk in blocks:
         bk = blk.booking
+        this_event = bk.event_type_id == event_type_id
+        if count_start is not None and count_end is not None and count_start <= bk.start < count_end:
+            out.meetings[blk.membership_id].append(engine.Meeting(bk.start, bk.end, this_event=this_event))
+        if not (blk.block_end > start and blk.block_start < end):
+            continue
         out.busy[blk.membership_id].append(
             engine.Busy(
                 bk.start, bk.end, before=bk.start - blk.block_start, after=blk.block_end - bk.end, label="booking"
             )
         )
-        if bk.event_type_id == event_type_id:
-            out.day_bookings[blk.membership_id].append(bk.start)
-            if seats > 1:
-                sessions[blk.membership_id][bk.start] = [bk.id, bk.end, 0]
-                group_ids.append(bk.id)
+        if this_event and seats > 1:
+            sessions[blk.membership_id][bk.start] = [bk.id, bk.end, 0]
+            group_ids.append(bk.id)
     if group_ids:
         taken: defaultdict[int, int] = defaultdict(int)
         for booking_id in Invitee.objects.filter(booking_id__in=group_ids, status=Invitee.Status.ACTIVE).values_list(

@@ -5,7 +5,8 @@ Race-freedom is the database's job, not a check before an insert:
 - SQLite: a trigger that refuses the same overlap, inside a BEGIN IMMEDIATE transaction (settings), so
   writers queue and the engine's check below sees every committed booking.
 Host rows are locked (SELECT ... FOR UPDATE, in id order) before availability is read, so daily limits and
-group seats, which no constraint can express, are decided one booking at a time per host.
+group seats, which no constraint can express, are decided one booking at a time per host. Limits across
+all of a host's event types hold too, since every booking of that host locks the same row.
 """
 
 import random
@@ -21,7 +22,7 @@ from django.db.models import Count, F, Max
 from slotwise import engine
 from slotwise.accounts.models import Membership
 from slotwise.contacts.models import Contact
-from slotwise.core.errors import Conflict, InvalidInput, NotFound, SlotUnavailable
+from slotwise.core.errors import ChangeClosed, Conflict, InvalidInput, NotFound, SlotUnavailable
 from slotwise.core.events import publish
 from slotwise.core.text import clean_name, clean_text
 from slotwise.core.timezones import validate_zone
@@ -111,6 +112,29 @@ def _clean_answers(event_type: EventType, given: dict) -> list[dict]:
                    strip=False)
         out.append({"key": key, "question": q.get("label", key), "answer": text})
     return out
+
+
+def change_closed(*, booking: Booking, now: datetime) -> engine.Reason | None:
+    """Why the invitee may no longer cancel or reschedule `booking` (Reason.CUTOFF or STARTED), or None."""
+    hours = booking.event_type.cutoff_hours or 0
+    return engine.change_refusal(start=booking.start, now=now, cutoff=timedelta(hours=hours))
+
+
+def change_closed_message(*, booking: Booking, reason: engine.Reason, action: str = "changed") -> str:
+    """Why, and how to reach the host: the words the cancel and reschedule pages and the API give."""
+    if reason == engine.Reason.STARTED:
+        why = f"This meeting has already started, so it can no longer be {action} here."
+    else:
+        hours = booking.event_type.cutoff_hours
+        why = (f"This meeting starts in less than {hours} hour{'s' if hours != 1 else ''}, "
+               f"so it can no longer be {action} here.")
+    return f"{why} To change it, write to the host at {booking.host.user.email}."
+
+
+def _check_invitee_may_change(booking: Booking, now: datetime, action: str) -> None:
+    reason = change_closed(booking=booking, now=now)
+    if reason is not None:
+        raise ChangeClosed(change_closed_message(booking=booking, reason=reason, action=action), field="booking")
 
 
 def unavailable_message(start: datetime, reasons: list) -> str:
@@ -364,13 +388,16 @@ def booking_cancel(
 ) -> Booking:
     """Cancel the whole scheduled event (all its invitees) and free its time."""
     refuse_imported(booking)
-    return cancel_any(booking=booking, now=now, reason=reason, canceled_by=canceled_by, canceler_type=canceler_type)
+    return cancel_any(booking=booking, now=now, reason=reason, canceled_by=canceled_by, canceler_type=canceler_type,
+                      cutoff=True)
 
 
 def cancel_any(
-    *, booking: Booking, now: datetime, reason: str, canceled_by: str, canceler_type: str, rescheduled: bool = False
+    *, booking: Booking, now: datetime, reason: str, canceled_by: str, canceler_type: str, rescheduled: bool = False,
+    cutoff: bool = False,
 ) -> Booking:
-    """booking_cancel without the refusal of imported appointments: their own cancel (bookings/imports.py).
+    """booking_cancel without the refusal of imported appointments: their own cancel (bookings/imports.py),
+    which follows what happened over there, so no cut-off applies (cutoff=True: an invitee's own cancel).
     rescheduled=True: canceled because it moved elsewhere (status rescheduled), as imports learn it."""
     reason = clean_text(reason, field="reason", max_length=MAX_REASON, multiline=True)
     canceled_by = clean_name(canceled_by, field="canceled_by", label="Canceled by", max_length=None)
@@ -378,6 +405,8 @@ def cancel_any(
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
         if booking.status != Booking.Status.CONFIRMED:
             raise InvalidInput(f"booking {booking.uid} is already {booking.status}", field="booking")
+        if cutoff and canceler_type == "invitee":
+            _check_invitee_may_change(booking, now, "canceled")
         booking.status = Booking.Status.RESCHEDULED if rescheduled else Booking.Status.CANCELED
         booking.cancel_reason = reason or ""
         booking.canceled_by = canceled_by
@@ -395,10 +424,14 @@ def cancel_any(
 
 
 def invitee_cancel(*, invitee: Invitee, now: datetime, reason: str = "") -> Booking:
-    """An invitee leaves. For a group event that frees a seat; the last invitee out cancels the event."""
+    """An invitee leaves. For a group event that frees a seat; the last invitee out cancels the event.
+
+    Refused (ChangeClosed) inside the event type's cut-off and once the meeting has begun; hosts cancel
+    with booking_cancel, which has no cut-off."""
     reason = clean_text(reason, field="reason", max_length=MAX_REASON, multiline=True)
     booking = invitee.booking
     refuse_imported(booking)
+    _check_invitee_may_change(booking, now, "canceled")
     if booking.invitees.filter(status=Invitee.Status.ACTIVE).exclude(pk=invitee.pk).exists():
         with transaction.atomic():
             Invitee.objects.filter(pk=invitee.pk).update(status=Invitee.Status.CANCELED)
@@ -416,12 +449,16 @@ def booking_reschedule(
 ) -> Invitee:
     """Move an invitee to `new_start` under the same event type and rules: the old booking is marked
     rescheduled and the new one links back to it, in one transaction (both or neither). by_host: the host
-    moves it (from the dashboard); the meeting stays theirs, and the history says who moved it."""
+    moves it (from the dashboard); the meeting stays theirs, and the history says who moved it.
+
+    An invitee (by_host None) is refused inside the event type's cut-off and once the meeting has begun."""
     reason = clean_text(reason, field="reason", max_length=MAX_REASON, multiline=True)
     old = invitee.booking
     refuse_imported(old)
     if old.status != Booking.Status.CONFIRMED or invitee.status != Invitee.Status.ACTIVE:
         raise InvalidInput(f"booking {old.uid} is {old.status}; only confirmed bookings can be rescheduled")
+    if by_host is None:
+        _check_invitee_may_change(old, now, "rescheduled")
     answers = {a["key"]: a["answer"] for a in invitee.answers or []}
     for q in old.event_type.questions or []:
         if q.get("type") == "multiple_choice" and q["key"] in answers:

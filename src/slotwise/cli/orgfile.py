@@ -18,6 +18,7 @@ from slotwise.core import text
 from slotwise.core.errors import InvalidInput
 from slotwise.core.instants import parse_date, parse_instant
 from slotwise.core.timezones import validate_zone
+from slotwise.scheduling import services as scheduling
 from slotwise.scheduling.models import WEEKDAYS, AvailabilitySchedule, BusyBlock, DateOverride, EventType, PoolHost
 from slotwise.scheduling.selectors import parse_ranges
 
@@ -177,14 +178,71 @@ class Ctx:
             self.fail(node, path, exc.message.split(": ", 1)[-1])
 
 
-ORG_KEYS = {"slug", "name", "timezone", "embed_origins"}
-HOST_KEYS = {"email", "name", "slug", "role", "timezone", "weekly", "overrides", "busy", "password"}
+ORG_KEYS = {"slug", "name", "timezone", "embed_origins", "week_start"}
+HOST_KEYS = {
+    "email", "name", "slug", "role", "timezone", "weekly", "overrides", "busy", "password", "limits",
+    "daylight_weekly", "out_of_office", "travel",
+}
+# limits: {day, week, month, day_minutes, week_minutes} -> the model fields (event types and hosts alike).
+LIMIT_KEYS = {
+    "day": "daily_limit", "week": "weekly_limit", "month": "monthly_limit", "day_minutes": "daily_minutes_limit",
+    "week_minutes": "weekly_minutes_limit",
+}
 TEAM_KEYS = {"slug", "name", "timezone", "members"}
 EVENT_KEYS = {
     "slug", "name", "host", "team", "kind", "description", "duration", "durations", "increment", "buffer_before",
     "buffer_after", "min_notice", "window", "daily_limit", "seats", "location", "questions", "active", "secret",
-    "pool", "distribution", "invitee_picks_host", "color",
+    "pool", "distribution", "invitee_picks_host", "color", "limits", "cutoff_hours",
 }
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _via_service(ctx: "Ctx", node: Node, path: str, write, *args, **kwargs):
+    """Run a scheduling service, turning its InvalidInput into this file's error at `node`."""
+    try:
+        return write(*args, **kwargs)
+    except InvalidInput as exc:
+        ctx.fail(node, path, exc.message)
+
+
+def _limits(ctx: "Ctx", node: Node, path: str) -> dict:
+    """A `limits:` mapping, validated by the same rules as the dashboard (scheduling.clean_limits)."""
+    given = ctx.mapping(node, path, set(LIMIT_KEYS))
+    values = {LIMIT_KEYS[k]: plain(v) for k, v in given.items()}
+    return _via_service(ctx, node, path, scheduling.clean_limits, values)
+
+
+def _host_rules(ctx: "Ctx", p: str, h: dict, m: Membership, schedule, hosts_by_email: dict, now: datetime) -> None:
+    """A host's limits, seasonal hours, absences and travel, written through scheduling.services."""
+    if "limits" in h:
+        values = {k: None for k in LIMIT_KEYS.values()} | _limits(ctx, h["limits"], f"{p}.limits")
+        _via_service(ctx, h["limits"], f"{p}.limits", scheduling.host_limits_set, host=m, values=values)
+    if "daylight_weekly" in h:
+        days = ctx.mapping(h["daylight_weekly"], f"{p}.daylight_weekly", set(WEEKDAYS))
+        daylight = {d: ctx.ranges(v, f"{p}.daylight_weekly.{d}") for d, v in days.items()}
+        _via_service(ctx, h["daylight_weekly"], f"{p}.daylight_weekly", scheduling.schedule_seasons_set,
+                     schedule=schedule, daylight=daylight, now=now)
+    if "out_of_office" in h:
+        m.absences.all().delete()
+        for j, n in enumerate(ctx.seq(h["out_of_office"], f"{p}.out_of_office")):
+            ap = f"{p}.out_of_office[{j}]"
+            a = ctx.mapping(n, ap, {"from", "to", "reason", "redirect_to"}, {"from", "to"})
+            mate = None
+            if "redirect_to" in a:
+                mate = hosts_by_email.get(str(a["redirect_to"].value).lower()) or Membership.objects.filter(
+                    organization=m.organization, user__email=str(a["redirect_to"].value).lower()).first()
+                if mate is None:
+                    ctx.fail(a["redirect_to"], f"{ap}.redirect_to", f"{a['redirect_to'].value!r} is not a host here")
+            _via_service(ctx, n, ap, scheduling.out_of_office_add, host=m, first=ctx.day(a["from"], f"{ap}.from"),
+                         last=ctx.day(a["to"], f"{ap}.to"),
+                         reason=ctx.string(a["reason"], f"{ap}.reason") if "reason" in a else "", redirect_to=mate)
+    if "travel" in h:
+        m.stays.all().delete()
+        for j, n in enumerate(ctx.seq(h["travel"], f"{p}.travel")):
+            tp = f"{p}.travel[{j}]"
+            t = ctx.mapping(n, tp, {"timezone", "from", "to"}, {"timezone", "from", "to"})
+            _via_service(ctx, n, tp, scheduling.travel_add, host=m, timezone=ctx.zone(t["timezone"], f"{tp}.timezone"),
+                         first=ctx.day(t["from"], f"{tp}.from"), last=ctx.day(t["to"], f"{tp}.to"))
 
 
 def load_file(path: str | Path, *, now: datetime) -> dict:
@@ -209,11 +267,16 @@ def _apply(ctx: Ctx, top: dict[str, Node], now: datetime) -> dict:
     counts = {"hosts": 0, "teams": 0, "event_types": 0, "busy": 0}
 
     hosts: dict[str, Membership] = {}
+    pending_rules = []
     for i, h_node in enumerate(ctx.seq(top.get("hosts"), "hosts")):
-        m, email, busy = _host(ctx, f"hosts[{i}]", h_node, org, hosts)
+        m, email, busy, h, schedule = _host(ctx, f"hosts[{i}]", h_node, org, hosts)
         hosts[email] = m
+        pending_rules.append((f"hosts[{i}]", h, m, schedule))
         counts["hosts"] += 1
         counts["busy"] += busy
+    # After every host is known: an absence may hand invitees to a host listed further down.
+    for p, h, m, schedule in pending_rules:
+        _host_rules(ctx, p, h, m, schedule, hosts, now)
 
     def member(node: Node, path: str) -> Membership:
         email = str(node.value).lower()
@@ -255,13 +318,16 @@ def _organization(ctx: Ctx, node: Node) -> Organization:
                 ctx.fail(n, p, exc.message.split(": ", 1)[-1])
             values.append(value)
         org.embed_origins = clean_embed_origins(values, field="organization.embed_origins")
+    if "week_start" in o:
+        org.week_start = WEEKDAY_NAMES.index(ctx.choice(o["week_start"], "organization.week_start", WEEKDAY_NAMES))
     org.save()
     return org
 
 
-def _host(ctx: Ctx, p: str, h_node: Node, org: Organization, hosts: dict) -> tuple[Membership, str, int]:
+def _host(ctx: Ctx, p: str, h_node: Node, org: Organization, hosts: dict) -> tuple:
     """One hosts[] entry: the user, membership, default schedule, overrides and busy blocks. Returns the
-    membership, the email, and how many busy blocks were loaded."""
+    membership, the email, how many busy blocks were loaded, the entry's keys and the default schedule
+    (for the rules that need every host first: _host_rules)."""
     h = ctx.mapping(h_node, p, HOST_KEYS, {"email", "timezone"})
     email = ctx.string(h["email"], f"{p}.email", max_len=254).lower()
     if "@" not in email:
@@ -303,7 +369,7 @@ def _host(ctx: Ctx, p: str, h_node: Node, org: Organization, hosts: dict) -> tup
     schedule.overrides.all().delete()
     DateOverride.objects.bulk_create([DateOverride(schedule=schedule, date=d, intervals=r) for d, r in overrides.items()])
     busy = _busy(ctx, p, h["busy"], org, m) if "busy" in h else 0
-    return m, email, busy
+    return m, email, busy, h, schedule
 
 
 def _busy(ctx: Ctx, p: str, node: Node, org: Organization, m: Membership) -> int:
@@ -394,6 +460,12 @@ def _event_type_fields(ctx: Ctx, p: str, e: dict[str, Node], kind: str) -> dict:
         f.update(_window(ctx, e["window"], f"{p}.window"))
     if "daily_limit" in e:
         f["daily_limit"] = None if e["daily_limit"].value is None else ctx.integer(e["daily_limit"], f"{p}.daily_limit", 1, 1000)
+    if "limits" in e:
+        limits = _limits(ctx, e["limits"], f"{p}.limits")
+        f.update({k: v for k, v in limits.items() if k != "daily_limit" or "daily_limit" not in e})
+    if "cutoff_hours" in e:
+        f["cutoff_hours"] = None if e["cutoff_hours"].value is None else ctx.integer(
+            e["cutoff_hours"], f"{p}.cutoff_hours", 1, 8760)
     if "seats" in e:
         f["seats"] = ctx.integer(e["seats"], f"{p}.seats", 1, 10000)
         if f["seats"] > 1 and kind != EventType.Kind.GROUP:

@@ -31,6 +31,12 @@ class PermissionDenied(SlotwiseError):
     title = "Permission Denied"
 
 
+class ChangeClosed(PermissionDenied):
+    """An invitee may no longer cancel or reschedule: inside the event's cut-off, or the meeting has begun."""
+
+    title = "Change Closed"
+
+
 class NotFound(SlotwiseError):
     status = 404
     title = "Resource Not Found"

@@ -4,14 +4,32 @@ Instants are aware UTC datetimes at the API boundary and int epoch seconds insid
 half-open [start, end). The DST policy is documented in `wallclock`.
 """
 
-from .hours import TimeRange, WeeklyHours, working_intervals
+from .cutoffs import change_refusal
+from .hours import Stay, TimeRange, WeeklyHours, working_intervals
 from .intervals import Interval, intersect, merge, overlaps, subtract
 from .roundrobin import PoolCandidate, choose_round_robin
-from .rules import Busy, EventRules, HostInput, Reason, Session, Window
-from .slots import SlotResult, available_slots, explain, explain_grid, free_hosts, grid_starts, is_offered, seats_left
-from .wallclock import local_day_bounds, wall_to_instants
+from .rules import Away, Busy, EventRules, HostInput, Limit, Meeting, Reason, Session, Window
+from .slots import (
+    SlotResult,
+    available_slots,
+    explain,
+    explain_grid,
+    free_hosts,
+    grid_starts,
+    is_offered,
+    seats_left,
+)
+from .wallclock import is_daylight_day, local_date, local_day_bounds, wall_to_instants, zone_has_daylight
 
 __all__ = [
+    "Away",
+    "Limit",
+    "Meeting",
+    "Stay",
+    "change_refusal",
+    "is_daylight_day",
+    "local_date",
+    "zone_has_daylight",
     "Busy",
     "EventRules",
     "HostInput",

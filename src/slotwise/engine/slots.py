@@ -24,6 +24,7 @@ from typing import Literal
 
 from .hours import working_pairs
 from .intervals import from_epoch, iclip, iintersect, imerge, isubtract, to_epoch
+from .limits import blocked_pairs, limit_reasons
 from .rules import EventRules, HostInput, Reason, Session, check_zone
 from .wallclock import DAY, day_from_number, day_number, local_day_of, segments, wall_range_pairs
 
@@ -48,7 +49,7 @@ def _ceil_epoch(dt: datetime) -> int:
 class _Ctx:
     """The rules of one query, in int seconds, with the notice/window bounds already resolved."""
 
-    __slots__ = ("allowed", "ba", "bb", "dur", "limit", "now", "rules", "seats")
+    __slots__ = ("allowed", "ba", "bb", "dur", "limits", "now", "rules", "seats")
 
     def __init__(self, rules: EventRules, now: datetime, lo: int, hi: int):
         if now.tzinfo is None or now.utcoffset() is None:
@@ -58,7 +59,7 @@ class _Ctx:
         self.bb = int(rules.buffer_before.total_seconds())
         self.ba = int(rules.buffer_after.total_seconds())
         self.seats = rules.seats
-        self.limit = rules.daily_limit
+        self.limits = rules.limits
         self.now = now_s = _ceil_epoch(now)
         allowed = [(max(lo, now_s + int(rules.min_notice.total_seconds())), hi)]
         window = rules.window
@@ -83,11 +84,13 @@ def _host_starts(ctx: _Ctx, host: HostInput, lo: int, hi: int, exclude: Sequence
     if host.known_until is not None:  # the block [t - bb, t + dur + ba) must end by the sync horizon
         hi = min(hi, to_epoch(host.known_until) - dur - ba + 1)
     allowed = iclip(ctx.allowed, lo, hi) if lo < hi else []
-    if not allowed or ctx.limit == 0:
+    if not allowed:
         return []
     lo, hi = allowed[0][0], allowed[-1][1]
     reach = hi - 1 + dur  # the last second any meeting starting in [lo, hi) occupies, plus one
     work = working_pairs(host.hours, lo, reach)
+    if work and host.away_pairs:
+        work = isubtract(work, host.away_pairs)
     if not work:
         return []
 
@@ -105,16 +108,13 @@ def _host_starts(ctx: _Ctx, host: HostInput, lo: int, hi: int, exclude: Sequence
     if len(allowed) > 1:  # a single allowed pair is [lo, hi), which bounds these starts already
         starts = iintersect(starts, allowed)
 
-    # Joining an open session (exclude) adds an invitee, not a meeting: the daily limit counts meetings.
-    if ctx.limit is not None and host.day_counts and starts and not exclude:
-        full = []
-        zone = host.hours.zone
-        for n, count in host.day_counts.items():
-            if count >= ctx.limit and n * DAY - DAY < hi and (n + 2) * DAY > lo:
-                full.extend(wall_range_pairs(zone, n * DAY, (n + 1) * DAY))
-        if full:
-            full.sort()
-            starts = isubtract(starts, imerge(full))
+    # Joining an open session (exclude) adds an invitee, not a meeting: limits count meetings.
+    if starts and not exclude and (ctx.limits or host.limits):
+        refused = blocked_pairs(ctx.limits, host, week_start=ctx.rules.week_start, dur=dur)
+        if refused is None:
+            return []
+        if refused:
+            starts = isubtract(starts, refused)
 
     if ctx.seats > 1 and host.sessions and not exclude:
         starts = _apply_sessions(ctx, host, lo, hi, starts)
@@ -352,24 +352,39 @@ def explain(rules: EventRules, host: HostInput, *, now: datetime, start: datetim
     """Every reason `host` cannot take a meeting starting at `start`, in Reason order; [] if it can."""
     if start.tzinfo is None or start.utcoffset() is None:
         raise ValueError(f"start must be an aware datetime, got {start!r}")
-    reasons: set[Reason] = set()
     t = to_epoch(start)
     dur = int(rules.duration.total_seconds())
-    bb = int(rules.buffer_before.total_seconds())
-    ba = int(rules.buffer_after.total_seconds())
-    now_s = _ceil_epoch(now)
-
+    reasons: set[Reason] = set()
     if not _on_grid(rules, start):
         reasons.add(Reason.OFF_GRID)
     if working_pairs(host.hours, t, t + dur) != [(t, t + dur)]:
         reasons.add(Reason.OUTSIDE_HOURS)
+    if host.away_pairs and iclip(host.away_pairs, t, t + dur):
+        reasons.add(Reason.OUT_OF_OFFICE)
+    open_here = _explain_sessions(rules, host, start, reasons)
+    _explain_busy(rules, host, start, open_here, reasons)
+    _explain_bounds(rules, host, t, _ceil_epoch(now), reasons)
+    if not open_here and (rules.limits or host.limits):
+        reasons |= limit_reasons(rules.limits, host, week_start=rules.week_start, dur=dur, t=t)
+    return [r for r in Reason if r in reasons]
 
-    open_here: list[Session] = []
-    if rules.seats > 1 and host.sessions:
-        open_at, full_at = _session_points(rules.seats, host, t, t + 1)
-        open_here = open_at.get(t, [])
-        if t in full_at and not start.microsecond:
-            reasons.add(Reason.FULL)
+
+def _explain_sessions(rules: EventRules, host: HostInput, start: datetime, reasons: set) -> list[Session]:
+    """The open sessions at `start` (whose seat an invitee would join); FULL when only full ones are there."""
+    if rules.seats == 1 or not host.sessions:
+        return []
+    t = to_epoch(start)
+    open_at, full_at = _session_points(rules.seats, host, t, t + 1)
+    if t in full_at and not start.microsecond:
+        reasons.add(Reason.FULL)
+    return open_at.get(t, [])
+
+
+def _explain_busy(rules: EventRules, host: HostInput, start: datetime, open_here: list, reasons: set) -> None:
+    t = to_epoch(start)
+    dur = int(rules.duration.total_seconds())
+    bb = int(rules.buffer_before.total_seconds())
+    ba = int(rules.buffer_after.total_seconds())
     end = start + rules.duration
     for b in host.busy:
         if any(b.start == s.start and b.end == s.end for s in open_here):
@@ -381,6 +396,11 @@ def explain(rules: EventRules, host: HostInput, *, now: datetime, start: datetim
         if t - bb < y and t + dur + ba > x:
             reasons.add(Reason.BUSY if (t < y and t + dur > x) else Reason.BUFFER)
 
+
+def _explain_bounds(rules: EventRules, host: HostInput, t: int, now_s: int, reasons: set) -> None:
+    """Sync horizon, notice and booking window."""
+    dur = int(rules.duration.total_seconds())
+    ba = int(rules.buffer_after.total_seconds())
     if host.known_until is not None and t + dur + ba > to_epoch(host.known_until):
         reasons.add(Reason.NOT_SYNCED)
     if t < now_s + int(rules.min_notice.total_seconds()):
@@ -392,10 +412,6 @@ def explain(rules: EventRules, host: HostInput, *, now: datetime, start: datetim
         day = day_from_number(local_day_of(rules.clock_zone, t))
         if not window.first <= day <= window.last:
             reasons.add(Reason.WINDOW)
-    limit = rules.daily_limit
-    if limit is not None and not open_here and host.day_counts.get(local_day_of(host.hours.zone, t), 0) >= limit:
-        reasons.add(Reason.DAILY_LIMIT)
-    return [r for r in Reason if r in reasons]
 
 
 def grid_starts(rules: EventRules, *, start: datetime, end: datetime) -> list[datetime]:

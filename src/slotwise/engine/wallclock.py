@@ -157,6 +157,24 @@ def local_day_of(zone: str, t: int) -> int:
     return (t + segments(zone, t, t + 1).offset_at(t)) // DAY
 
 
+@lru_cache(maxsize=65536)
+def is_daylight_day(zone: str, n: int) -> bool:
+    """Whether local day number n of `zone` is a daylight-saving day: daylight time in force at local noon.
+
+    Noon, because both changes happen at night: the day clocks spring forward counts as daylight, the day
+    they fall back as standard (the clock that shows most of the day).
+    """
+    noon = n * DAY + DAY // 2
+    segs = segments(zone, noon, noon + 1)
+    t = noon - segs.offset_at(noon - segs.offset_at(noon))  # the instant showing local noon
+    return bool(datetime.fromtimestamp(t, ZoneInfo(zone)).dst())
+
+
+def zone_has_daylight(zone: str, first: date, last: date) -> bool:
+    """Whether `zone` observes daylight saving time on some day in [first, last]."""
+    return any(is_daylight_day(zone, n) for n in range(day_number(first), day_number(last) + 1, 7))
+
+
 def wall_range_pairs(zone: str, ls: int, le: int) -> list[tuple[int, int]]:
     """Instants of local wall range [ls, le) as merged int pairs."""
     out: list[tuple[int, int]] = []
@@ -172,6 +190,11 @@ def wall_to_instants(zone: str, local: datetime) -> list[datetime]:
     ls = local_epoch(local)
     frac = timedelta(microseconds=local.microsecond)
     return [from_epoch(s) + frac for s, _ in wall_range_pairs(zone, ls, ls + 1)]
+
+
+def local_date(zone: str, instant: datetime) -> date:
+    """The local date of an aware instant in `zone`."""
+    return day_from_number(local_day_of(zone, to_epoch(instant)))
 
 
 def local_day_bounds(zone: str, day: date) -> list[Interval]:

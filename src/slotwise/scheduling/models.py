@@ -19,6 +19,9 @@ class AvailabilitySchedule(models.Model):
     name = models.CharField(max_length=100, default="Working hours")
     timezone = models.CharField(max_length=64)
     weekly = models.JSONField(default=dict)
+    # Seasonal hours: used instead of `weekly` on days the zone keeps daylight saving time (then `weekly`
+    # holds the standard-time hours). Null: `weekly` all year.
+    weekly_daylight = models.JSONField(null=True, blank=True)
     is_default = models.BooleanField(default=False)
 
     class Meta:
@@ -89,6 +92,13 @@ class EventType(models.Model):
     window_start = models.DateField(null=True, blank=True)
     window_end = models.DateField(null=True, blank=True)
     daily_limit = models.PositiveIntegerField(null=True, blank=True)
+    weekly_limit = models.PositiveIntegerField(null=True, blank=True)
+    monthly_limit = models.PositiveIntegerField(null=True, blank=True)
+    daily_minutes_limit = models.PositiveIntegerField(null=True, blank=True)
+    weekly_minutes_limit = models.PositiveIntegerField(null=True, blank=True)
+    # Invitees cannot cancel or reschedule within this many hours of the start (hosts can). Null: any time
+    # before the start.
+    cutoff_hours = models.PositiveIntegerField(null=True, blank=True)
     seats = models.PositiveIntegerField(default=1)
     location_kind = models.CharField(max_length=10, choices=LocationKind.choices, default=LocationKind.VIDEO)
     location_value = models.CharField(max_length=500, blank=True)
@@ -190,3 +200,42 @@ class EventTypeStar(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["membership", "event_type"], name="event_type_star_unique")]
+
+
+class HostLimits(models.Model):
+    """A host's own booking limits, across all their event types, in their local calendar."""
+
+    membership = models.OneToOneField(Membership, on_delete=models.CASCADE, related_name="limits")
+    daily_limit = models.PositiveIntegerField(null=True, blank=True)
+    weekly_limit = models.PositiveIntegerField(null=True, blank=True)
+    monthly_limit = models.PositiveIntegerField(null=True, blank=True)
+    daily_minutes_limit = models.PositiveIntegerField(null=True, blank=True)
+    weekly_minutes_limit = models.PositiveIntegerField(null=True, blank=True)
+
+
+class OutOfOffice(models.Model):
+    """A host is away on the local dates [first, last] of their home zone. `redirect_to`: during the absence
+    their personal booking pages send invitees to this teammate's page."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="absences")
+    first = models.DateField()
+    last = models.DateField()
+    reason = models.CharField(max_length=200, blank=True)
+    redirect_to = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["first"]
+        constraints = [models.CheckConstraint(condition=Q(last__gte=models.F("first")), name="ooo_last_after_first")]
+
+
+class TravelStay(models.Model):
+    """A host works from `timezone` on its local dates [first, last]: their hours are read on that clock."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="stays")
+    timezone = models.CharField(max_length=64)
+    first = models.DateField()
+    last = models.DateField()
+
+    class Meta:
+        ordering = ["first"]
+        constraints = [models.CheckConstraint(condition=Q(last__gte=models.F("first")), name="stay_last_after_first")]

@@ -35,7 +35,43 @@ WORDING: dict[Reason, Wording] = {
     Reason.DAILY_LIMIT: Wording(
         "limit", "the daily limit is reached", "the host's daily limit for this event is reached"
     ),
+    Reason.OUT_OF_OFFICE: Wording("away", "you are out of office", "the host is out of office that day"),
+    Reason.WEEKLY_LIMIT: Wording(
+        "week-limit", "this event's weekly limit is reached", "the host's weekly limit for this event is reached"
+    ),
+    Reason.MONTHLY_LIMIT: Wording(
+        "month-limit", "this event's monthly limit is reached", "the host's monthly limit for this event is reached"
+    ),
+    Reason.DAILY_MINUTES: Wording(
+        "day-min", "this event's minutes for the day are used up", "the host's daily time for this event is used up"
+    ),
+    Reason.WEEKLY_MINUTES: Wording(
+        "week-min", "this event's minutes for the week are used up",
+        "the host's weekly time for this event is used up",
+    ),
+    Reason.HOST_DAILY_LIMIT: Wording(
+        "my-day-limit", "your own limit of meetings a day is reached", "the host takes no more meetings that day"
+    ),
+    Reason.HOST_WEEKLY_LIMIT: Wording(
+        "my-week-limit", "your own limit of meetings a week is reached", "the host takes no more meetings that week"
+    ),
+    Reason.HOST_MONTHLY_LIMIT: Wording(
+        "my-month-limit", "your own limit of meetings a month is reached",
+        "the host takes no more meetings that month",
+    ),
+    Reason.HOST_DAILY_MINUTES: Wording(
+        "my-day-min", "your own meeting minutes for the day are used up",
+        "the host's meeting time for that day is used up",
+    ),
+    Reason.HOST_WEEKLY_MINUTES: Wording(
+        "my-week-min", "your own meeting minutes for the week are used up",
+        "the host's meeting time for that week is used up",
+    ),
     Reason.FULL: Wording("full", "all seats taken", "all seats are taken"),
+    Reason.CUTOFF: Wording(
+        "cut-off", "too close to the start for the invitee to change", "it is too close to the start to change it"
+    ),
+    Reason.STARTED: Wording("started", "the meeting has started", "the meeting has already started"),
     Reason.NOT_SYNCED: Wording(
         "unsynced",
         "your calendar is not synced that far ahead",

@@ -5,6 +5,7 @@ What is booked is read by `bookings.selectors`; `bookings.availability` puts bot
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import cast
@@ -14,7 +15,17 @@ from slotwise.accounts.models import Membership, Team
 from slotwise.core.db import EpochSeconds
 from slotwise.core.errors import InvalidInput, NotFound
 
-from .models import WEEKDAYS, AvailabilitySchedule, BusyBlock, BusyCoverage, EventType, PoolHost
+from .models import (
+    WEEKDAYS,
+    AvailabilitySchedule,
+    BusyBlock,
+    BusyCoverage,
+    EventType,
+    HostLimits,
+    OutOfOffice,
+    PoolHost,
+    TravelStay,
+)
 
 
 def parse_hhmm(value: str, *, field: str) -> time | None:
@@ -60,21 +71,102 @@ def _frozen(ranges) -> tuple:
     return tuple(r if isinstance(r, str) else tuple(r) for r in ranges or ())
 
 
-def weekly_hours(schedule: AvailabilitySchedule) -> engine.WeeklyHours:
+def weekly_hours(schedule: AvailabilitySchedule, stays: tuple[engine.Stay, ...] = ()) -> engine.WeeklyHours:
+    """A schedule's hours for the engine; `stays`: the host's travel (host_rules)."""
     weekly = tuple(_frozen(schedule.weekly.get(day)) for day in WEEKDAYS)
+    daylight = None
+    if schedule.weekly_daylight is not None:
+        daylight = tuple(_frozen(schedule.weekly_daylight.get(day)) for day in WEEKDAYS)
     overrides = tuple(sorted((o.date, _frozen(o.intervals)) for o in schedule.overrides.all()))
-    return _weekly_hours(schedule.timezone, weekly, overrides)
+    return _weekly_hours(schedule.timezone, weekly, overrides, daylight, stays)
 
 
 @lru_cache(maxsize=4096)
-def _weekly_hours(zone: str, weekly: tuple, overrides: tuple) -> engine.WeeklyHours:
+def _weekly_hours(zone: str, weekly: tuple, overrides: tuple, daylight: tuple | None = None,
+                  stays: tuple = ()) -> engine.WeeklyHours:
     """Parsed and pre-converted hours, keyed by their content: a pool page reads the same 100 schedules on
     every request, and an edited schedule simply has another key."""
     return engine.WeeklyHours(
         zone=zone,
         weekly={i: parse_ranges(ranges, field=f"weekly.{WEEKDAYS[i]}") for i, ranges in enumerate(weekly)},
         overrides={d: parse_ranges(ranges, field=f"overrides.{d}") for d, ranges in overrides},
+        daylight=None if daylight is None else {
+            i: parse_ranges(ranges, field=f"weekly_daylight.{WEEKDAYS[i]}") for i, ranges in enumerate(daylight)
+        },
+        stays=stays,
     )
+
+
+# (model field, period, unit): the limit settings an event type and a host's HostLimits both have.
+LIMIT_FIELDS = (
+    ("daily_limit", "day", "bookings"),
+    ("weekly_limit", "week", "bookings"),
+    ("monthly_limit", "month", "bookings"),
+    ("daily_minutes_limit", "day", "minutes"),
+    ("weekly_minutes_limit", "week", "minutes"),
+)
+
+
+def limits_of(settings) -> tuple[engine.Limit, ...]:
+    """The engine's limits from an EventType or HostLimits row (None: no limits)."""
+    if settings is None:
+        return ()
+    return tuple(
+        engine.Limit(cast(engine.rules.Period, period), value, cast(engine.rules.Unit, unit))
+        for name, period, unit in LIMIT_FIELDS
+        if (value := getattr(settings, name)) is not None
+    )
+
+
+@dataclass(frozen=True)
+class HostRules:
+    """A host's own rules, whatever the event type: limits across their event types, absences, travel."""
+
+    limits: tuple[engine.Limit, ...] = ()
+    away: tuple[engine.Away, ...] = ()
+    stays: tuple[engine.Stay, ...] = ()
+
+
+def host_rules(member_ids: Sequence[int]) -> dict[int, HostRules]:
+    """Each host's HostRules, in three queries for any number of hosts."""
+    limits = {row.membership_id: limits_of(row) for row in HostLimits.objects.filter(membership_id__in=member_ids)}
+    away: dict[int, list] = defaultdict(list)
+    for member_id, first, last in OutOfOffice.objects.filter(membership_id__in=member_ids).values_list(
+        "membership_id", "first", "last"
+    ):
+        away[member_id].append(engine.Away(first, last))
+    stays: dict[int, list] = defaultdict(list)
+    for member_id, zone, first, last in TravelStay.objects.filter(membership_id__in=member_ids).values_list(
+        "membership_id", "timezone", "first", "last"
+    ):
+        stays[member_id].append(engine.Stay(zone, first, last))
+    return {
+        m: HostRules(limits=limits.get(m, ()), away=tuple(away[m]), stays=tuple(stays[m])) for m in member_ids
+    }
+
+
+def absence_now(host: Membership, now: datetime) -> OutOfOffice | None:
+    """The host's absence covering today in their home zone, if any."""
+    schedule = default_schedule(host)
+    zone = schedule.timezone if schedule else host.organization.timezone
+    today = engine.local_date(zone, now)
+    return OutOfOffice.objects.filter(membership=host, first__lte=today, last__gte=today).select_related(
+        "redirect_to__user", "membership__user"
+    ).first()
+
+
+def away_redirect(host: Membership, now: datetime, event_slug: str | None = None) -> str | None:
+    """Where the host's personal pages send invitees while the host is away and named a teammate: the
+    teammate's event type of the same slug if they have one on show, else the teammate's page."""
+    absence = absence_now(host, now)
+    if absence is None or absence.redirect_to is None:
+        return None
+    mate = absence.redirect_to
+    org = host.organization.slug
+    target = f"/{org}/{mate.slug}/"
+    if event_slug and EventType.objects.filter(owner=mate, slug=event_slug, active=True, secret=False).exists():
+        target = f"/{org}/{mate.slug}/{event_slug}/"
+    return f"{target}?away={host.slug}"
 
 
 # A host's default schedule: the one marked default, else their oldest. Every reader orders by this.
@@ -153,7 +245,8 @@ def event_rules(event_type: EventType, *, duration_minutes: int | None = None) -
         buffer_after=timedelta(minutes=event_type.buffer_after_minutes),
         min_notice=timedelta(minutes=event_type.min_notice_minutes),
         window=window,
-        daily_limit=event_type.daily_limit,
+        limits=limits_of(event_type),
+        week_start=event_type.organization.week_start,
         seats=event_type.seats,
         clock_zone=clock_zone(event_type),
     )

@@ -5,12 +5,13 @@ transaction and raises InvalidInput(field=...) naming the input to fix.
 """
 
 import hashlib
-from datetime import date, datetime
-from typing import Any, Literal, overload
+from datetime import date, datetime, timedelta
+from typing import Any, Literal, cast, overload
 
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
+from slotwise import engine
 from slotwise.accounts.models import Membership, Organization, Team
 from slotwise.core.errors import InvalidInput, NotFound, PermissionDenied
 from slotwise.core.events import publish
@@ -19,7 +20,16 @@ from slotwise.core.text import clean_name
 from slotwise.core.timezones import validate_zone
 
 from . import selectors
-from .models import WEEKDAYS, AvailabilitySchedule, DateOverride, EventType, PoolHost
+from .models import (
+    WEEKDAYS,
+    AvailabilitySchedule,
+    DateOverride,
+    EventType,
+    HostLimits,
+    OutOfOffice,
+    PoolHost,
+    TravelStay,
+)
 
 QUESTION_TYPES = ("text", "long_text", "phone", "single_choice", "multiple_choice")
 COLOR_CHARS = set("0123456789abcdefABCDEF")
@@ -41,6 +51,11 @@ EVENT_TYPE_FIELDS = {
     "window_start": None,
     "window_end": None,
     "daily_limit": None,
+    "weekly_limit": None,
+    "monthly_limit": None,
+    "daily_minutes_limit": None,
+    "weekly_minutes_limit": None,
+    "cutoff_hours": None,
     "seats": 1,
     "location_kind": EventType.LocationKind.VIDEO,
     "location_value": "",
@@ -171,7 +186,8 @@ def clean_event_type(values: dict) -> dict:
             raise InvalidInput("window_start: a date range needs a first and a last date", field="window_start")
         if out["window_end"] < out["window_start"]:
             raise InvalidInput("window_end: the last date is before the first", field="window_end")
-    out["daily_limit"] = _int(values, "daily_limit", lo=1, hi=1000, optional=True)
+    out.update(clean_limits(values))
+    out["cutoff_hours"] = _limit(values, "cutoff_hours", "The cut-off", "hours", 1, 8760)
     out["seats"] = _int(values, "seats", lo=1, hi=10000)
     if out["seats"] > 1 and out["kind"] != EventType.Kind.GROUP:
         raise InvalidInput("seats: only group events have more than one seat", field="seats")
@@ -193,6 +209,128 @@ def clean_event_type(values: dict) -> dict:
     out["active"] = _bool(values.get("active"))
     out["secret"] = _bool(values.get("secret"))
     return out
+
+
+# Words for people, per limit setting: (what, unit, most).
+LIMIT_WORDS = {
+    "daily_limit": ("Bookings a day", "bookings", 1000),
+    "weekly_limit": ("Bookings a week", "bookings", 5000),
+    "monthly_limit": ("Bookings a month", "bookings", 20000),
+    "daily_minutes_limit": ("Minutes booked a day", "minutes", 1440),
+    "weekly_minutes_limit": ("Minutes booked a week", "minutes", 10080),
+}
+
+
+def _limit(values: dict, key: str, what: str, unit: str, lo: int, hi: int) -> int | None:
+    """An optional whole number lo..hi, refused in words: "Bookings a week must be a whole number from 1 to 5000"."""
+    value = values.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        n = int(str(value).strip())
+    except (TypeError, ValueError):
+        n = None
+    if n is None or isinstance(value, bool) or (isinstance(value, float) and value != n) or not lo <= n <= hi:
+        raise InvalidInput(f"{what} must be a whole number of {unit} from {lo} to {hi}, or empty for none", field=key)
+    return n
+
+
+def clean_limits(values: dict) -> dict:
+    """The five limit settings (an event type's or a host's), each None or a whole number in range."""
+    return {key: _limit(values, key, what, unit, 1, most) for key, (what, unit, most) in LIMIT_WORDS.items()}
+
+
+def host_limits_set(*, host: Membership, values: dict) -> HostLimits:
+    """Set a host's own limits across all their event types (counted in their local calendar)."""
+    clean = clean_limits(values)
+    with transaction.atomic():
+        row, _ = HostLimits.objects.select_for_update().get_or_create(membership=host)
+        for k, v in clean.items():
+            setattr(row, k, v)
+        row.save()
+    return row
+
+
+def _away_dates(first, last) -> tuple[date, date]:
+    a, b = _date({"first": first}, "first"), _date({"last": last}, "last")
+    if a is None:
+        raise InvalidInput("Give the first day", field="first")
+    if b is None:
+        raise InvalidInput("Give the last day", field="last")
+    if b < a:
+        raise InvalidInput("The last day is before the first", field="last")
+    if (b - a).days > 366:
+        raise InvalidInput("A range can be at most a year long", field="last")
+    return a, b
+
+
+def out_of_office_add(
+    *, host: Membership, first, last, reason: str = "", redirect_to: Membership | None = None
+) -> OutOfOffice:
+    """Mark a host away on the local dates first..last of their home zone; optionally send invitees of
+    their personal pages to a teammate meanwhile."""
+    a, b = _away_dates(first, last)
+    reason = clean_name(reason or "", field="reason", label="The reason", max_length=200)
+    if redirect_to is not None:
+        if redirect_to.organization_id != host.organization_id:
+            raise InvalidInput("Send invitees to someone in your organization", field="redirect_to")
+        if redirect_to.pk == host.pk:
+            raise InvalidInput("Send invitees to a teammate, not to yourself", field="redirect_to")
+    with transaction.atomic():
+        _lock(host)
+        if OutOfOffice.objects.filter(membership=host, first__lte=b, last__gte=a).exists():
+            raise InvalidInput("You are already out of office on some of those days", field="first")
+        return OutOfOffice.objects.create(membership=host, first=a, last=b, reason=reason, redirect_to=redirect_to)
+
+
+def out_of_office_remove(*, host: Membership, absence_id: int) -> None:
+    deleted, _ = OutOfOffice.objects.filter(membership=host, pk=absence_id).delete()
+    if not deleted:
+        raise NotFound("no such out-of-office entry")
+
+
+def travel_add(*, host: Membership, timezone: str, first, last) -> TravelStay:
+    """The host works from `timezone` on its local dates first..last: their hours are read on that clock."""
+    zone = validate_zone(timezone, field="timezone")
+    a, b = _away_dates(first, last)
+    with transaction.atomic():
+        _lock(host)
+        if TravelStay.objects.filter(membership=host, first__lte=b, last__gte=a).exists():
+            raise InvalidInput("You already travel on some of those days", field="first")
+        return TravelStay.objects.create(membership=host, timezone=zone, first=a, last=b)
+
+
+def travel_remove(*, host: Membership, stay_id: int) -> None:
+    deleted, _ = TravelStay.objects.filter(membership=host, pk=stay_id).delete()
+    if not deleted:
+        raise NotFound("no such trip")
+
+
+def _lock(host: Membership) -> None:
+    # Serialises one host's writes, so two overlapping ranges added at once cannot both pass the check.
+    list(Membership.objects.select_for_update().filter(pk=host.pk).values("pk"))
+
+
+def schedule_seasons_set(
+    *, schedule: AvailabilitySchedule, daylight: dict | None, now: datetime | None
+) -> AvailabilitySchedule:
+    """Seasonal hours: `daylight` ({"mon": [ranges], ...}) applies on days the schedule's zone keeps
+    daylight saving time, the weekly hours on the others. None: the weekly hours all year."""
+    if daylight is not None:
+        if now is None:
+            raise ValueError("schedule_seasons_set needs now")
+        unknown = set(daylight) - set(WEEKDAYS)
+        if unknown:
+            day = sorted(unknown)[0]
+            raise InvalidInput(f"Days are {', '.join(WEEKDAYS)}, not {day!r}", field=f"weekly_daylight.{day}")
+        today = now.date()
+        if not engine.zone_has_daylight(schedule.timezone, today, today + timedelta(days=366)):
+            raise InvalidInput(f"{schedule.timezone} keeps no daylight saving time, so one set of hours is all "
+                               "it needs", field="weekly_daylight")
+        daylight = {day: _ranges(daylight.get(day) or [], field=f"weekly_daylight.{day}") for day in WEEKDAYS}
+    schedule.weekly_daylight = daylight
+    schedule.save(update_fields=["weekly_daylight"])
+    return schedule
 
 
 def _check_owner(organization: Organization, owner: Membership | None, team: Team | None, kind: str) -> None:
@@ -254,10 +392,15 @@ def event_type_delete(*, event_type: EventType, now: datetime) -> None:
         publish("event_type.deleted", event_type=event_type, now=now)
 
 
+KEEP = object()  # schedule_update: leave the seasonal hours as they are
+
+
 def schedule_update(
-    *, schedule: AvailabilitySchedule, timezone: str, weekly: dict, overrides: dict | None = None
+    *, schedule: AvailabilitySchedule, timezone: str, weekly: dict, overrides: dict | None = None,
+    daylight: dict | None | object = KEEP, now: datetime | None = None,
 ) -> AvailabilitySchedule:
-    """Replace the weekly hours (and, if given, all date overrides: {date: [ranges]}, [] = away all day)."""
+    """Replace the weekly hours (and, if given, all date overrides: {date: [ranges]}, [] = away all day;
+    and, if given, the seasonal hours, see schedule_seasons_set, which then needs `now`)."""
     zone = validate_zone(timezone, field="timezone")
     unknown = set(weekly) - set(WEEKDAYS)
     if unknown:
@@ -276,6 +419,8 @@ def schedule_update(
         schedule.timezone = zone
         schedule.weekly = clean_weekly
         schedule.save(update_fields=["timezone", "weekly"])
+        if daylight is not KEEP:
+            schedule_seasons_set(schedule=schedule, daylight=cast(dict | None, daylight), now=now)
         if clean_overrides is not None:
             schedule.overrides.all().delete()
             DateOverride.objects.bulk_create(
@@ -309,16 +454,17 @@ MAX_POOL_WEIGHT = 1000
 def pool_set(*, event_type: EventType, hosts: list[tuple]) -> list[PoolHost]:
     """Replace a team event's pool with these (membership, priority 0..4[, weight 1..1000]) tuples. Priority
     decides who is offered first; weight shares bookings out under equal distribution (200 gets twice 100's)."""
-    if event_type.team_id is None:
+    team = event_type.team
+    if team is None:
         raise InvalidInput("Only team events have a pool of hosts", field="pool")
-    members = set(event_type.team.members.values_list("pk", flat=True))
+    members = set(team.members.values_list("pk", flat=True))
     seen = set()
     rows = []
     for entry in hosts:
         m, priority, weight = (*entry, 100)[:3]
         name = m.user.name or m.user.email if hasattr(m, "user") else m.slug
         if m.pk not in members:
-            raise InvalidInput(f"{name} is not a member of {event_type.team.name}; add them to the team first",
+            raise InvalidInput(f"{name} is not a member of {team.name}; add them to the team first",
                                field="pool")
         if m.pk in seen:
             raise InvalidInput(f"{name} is listed twice in the pool", field="pool")
@@ -352,6 +498,57 @@ def star_set(*, membership: Membership, event_type: EventType, starred: bool, no
     else:
         EventTypeStar.objects.filter(membership=membership, event_type=event_type).delete()
     return starred
+
+
+def _clean_team(*, organization: Organization, name: str, slug: str, timezone: str, team: Team | None) -> dict:
+    name = clean_name(name or "", field="name")
+    if not name:
+        raise InvalidInput("Give the team a name, such as Support", field="name")
+    slug = slugify(slug or name)[:64]
+    if not slug:
+        raise InvalidInput("The team's web address needs a letter or digit; choose another name", field="slug")
+    clash = Team.objects.filter(organization=organization, slug=slug)
+    if team is not None:
+        clash = clash.exclude(pk=team.pk)
+    if clash.exists():
+        raise InvalidInput(f"/team/{slug}/ is already the address of another team; choose another", field="slug")
+    try:
+        validate_zone(timezone, field="timezone")
+    except InvalidInput:
+        raise InvalidInput("Choose the team's time zone from the list, such as Europe/Berlin",
+                           field="timezone") from None
+    return {"name": name, "slug": slug, "timezone": timezone}
+
+
+def team_create(*, actor: Membership, name: str, timezone: str, slug: str = "") -> Team:
+    """A team of the actor's organization; its event types' start times align to `timezone`."""
+    if not actor.is_admin:
+        raise PermissionDenied("Only owners and admins create teams")
+    values = _clean_team(organization=actor.organization, name=name, slug=slug, timezone=timezone, team=None)
+    return Team.objects.create(organization=actor.organization, **values)
+
+
+def team_update(*, actor: Membership, team: Team, name: str, timezone: str, slug: str = "") -> Team:
+    """Rename a team or change its zone. Its booking pages move with the slug: old links stop working."""
+    if actor.organization_id != team.organization_id or not actor.is_admin:
+        raise PermissionDenied("Only owners and admins change teams")
+    values = _clean_team(organization=team.organization, name=name, slug=slug or team.slug, timezone=timezone,
+                         team=team)
+    Team.objects.filter(pk=team.pk).update(**values)
+    for k, v in values.items():
+        setattr(team, k, v)
+    return team
+
+
+def team_delete(*, actor: Membership, team: Team) -> None:
+    """Delete a team without event types; one with event types says which to move or delete first."""
+    if actor.organization_id != team.organization_id or not actor.is_admin:
+        raise PermissionDenied("Only owners and admins delete teams")
+    names = list(team.event_types.values_list("name", flat=True)[:5])
+    if names:
+        raise InvalidInput(f"{team.name} still has event types ({', '.join(names)}): delete them first",
+                           field="team")
+    team.delete()
 
 
 def team_members_set(*, actor: Membership, team: Team, members: list[Membership]) -> Team:

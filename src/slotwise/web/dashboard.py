@@ -34,7 +34,7 @@ from slotwise.imports import selectors as imported
 from slotwise.scheduling import reasons as reason_words
 from slotwise.scheduling import selectors
 from slotwise.scheduling import services as scheduling
-from slotwise.scheduling.models import WEEKDAYS, AvailabilitySchedule, EventType, PoolHost
+from slotwise.scheduling.models import WEEKDAYS, AvailabilitySchedule, EventType, HostLimits, PoolHost
 from slotwise.scheduling.reasons import WORDING
 
 from . import booking as page
@@ -375,18 +375,25 @@ def availability(request):
         schedule = AvailabilitySchedule.objects.create(organization=m.organization, owner=m, is_default=True,
                                                        timezone=m.user.timezone or "UTC", weekly={})
     errors = {}
+    action = request.POST.get("action", "hours") if request.method == "POST" else ""
+    if action in AWAY_ACTIONS:
+        return _away_action(request, m, action)
     if request.method == "POST":
-        form = {"timezone": request.POST.get("timezone", ""), "overrides": request.POST.get("overrides", "")}
-        weekly = {}
+        form = {"timezone": request.POST.get("timezone", ""), "overrides": request.POST.get("overrides", ""),
+                "seasonal": request.POST.get("seasonal") == "on"}
+        weekly, daylight = {}, {}
         for day in WEEKDAYS:
             form[day] = request.POST.get(day, "")
             weekly[day] = _split_ranges(form[day])
+            form[f"dl_{day}"] = request.POST.get(f"dl_{day}", "")
+            daylight[day] = _split_ranges(form[f"dl_{day}"])
         overrides, problem = _parse_overrides(form["overrides"])
         try:
             if problem:
                 raise InvalidInput(problem, field="overrides")
             scheduling.schedule_update(schedule=schedule, timezone=form["timezone"], weekly=weekly,
-                                       overrides=overrides)
+                                       overrides=overrides, daylight=daylight if form["seasonal"] else None,
+                                       now=utc_now())
         except InvalidInput as exc:
             field = (exc.field or "form").split(".")[-1].split("[")[0] if (exc.field or "").startswith("weekly") \
                 else (exc.field or "form").split(".")[0]
@@ -396,14 +403,66 @@ def availability(request):
             return redirect(request.get_full_path())
     else:
         form = {day: _ranges_text(schedule.weekly.get(day)) for day in WEEKDAYS}
+        form.update({f"dl_{day}": _ranges_text((schedule.weekly_daylight or {}).get(day)) for day in WEEKDAYS})
+        form["seasonal"] = schedule.weekly_daylight is not None
         form["timezone"] = schedule.timezone
         form["overrides"] = "\n".join(
             f"{o.date.isoformat()}: {_ranges_text(o.intervals) or 'off'}" for o in schedule.overrides.all()
         )
+    limits = HostLimits.objects.filter(membership=m).first()
     ctx = {"schedule": schedule, "form": form, "errors": errors, "weekdays": WEEKDAYS, "zones": all_zones(),
-           "nav": "availability"}
+           "nav": "availability", "daylight_days": [(d, form[f"dl_{d}"]) for d in WEEKDAYS],
+           "limit_fields": [(k, what, getattr(limits, k, None) if limits else None)
+                            for k, (what, _u, _m) in scheduling.LIMIT_WORDS.items()],
+           "absences": m.absences.select_related("redirect_to__user"), "stays": m.stays.all(),
+           "teammates": Membership.objects.filter(organization=m.organization).exclude(pk=m.pk).select_related("user")}
     ctx.update(_week_preview(request, m, schedule))
     return render(request, "web/dash_availability.html", ctx)
+
+
+AWAY_ACTIONS = ("limits", "away_add", "away_remove", "travel_add", "travel_remove")
+
+
+def _away_action(request, m: Membership, action: str):
+    """The host's own rules on the availability page: limits across event types, out of office, travel."""
+    post = request.POST
+    try:
+        if action == "limits":
+            scheduling.host_limits_set(host=m, values={k: post.get(k, "") for k in scheduling.LIMIT_WORDS})
+            done = "Limits saved: they count every meeting of yours, in your time zone."
+        elif action == "away_add":
+            mate = None
+            if post.get("redirect_to"):
+                mate = Membership.objects.filter(organization=m.organization, pk=post["redirect_to"]).first()
+                if mate is None:
+                    raise InvalidInput("Pick a teammate from the list", field="redirect_to")
+            absence = scheduling.out_of_office_add(host=m, first=post.get("first", ""), last=post.get("last", ""),
+                                                   reason=post.get("reason", ""), redirect_to=mate)
+            done = (f"Out of office {absence.first:%-d %b} to {absence.last:%-d %b %Y}: those days offer no times"
+                    + (f", and your page sends invitees to {mate.user}." if mate else "."))
+        elif action == "away_remove":
+            scheduling.out_of_office_remove(host=m, absence_id=_int_or_zero(post.get("id")))
+            done = "Out-of-office dates removed."
+        elif action == "travel_add":
+            stay = scheduling.travel_add(host=m, timezone=post.get("timezone", ""),
+                                         first=post.get("travel_first", ""), last=post.get("travel_last", ""))
+            done = (f"Trip saved: {stay.first:%-d %b} to {stay.last:%-d %b %Y} your hours are read in "
+                    f"{stay.timezone} time.")
+        else:
+            scheduling.travel_remove(host=m, stay_id=_int_or_zero(post.get("id")))
+            done = "Trip removed."
+    except SlotwiseError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return redirect(request.get_full_path())
+
+
+def _int_or_zero(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
 
 
 def _week_preview(request, m: Membership, schedule: AvailabilitySchedule) -> dict:
@@ -594,7 +653,20 @@ def team(request):
     m = request.membership
     if request.method == "POST":
         try:
-            if "embed" in request.POST:
+            if "team_create" in request.POST:
+                t = scheduling.team_create(actor=m, name=request.POST.get("name", ""),
+                                           timezone=request.POST.get("timezone", ""), slug=request.POST.get("slug", ""))
+                messages.success(request, f"Team {t.name} created: add its members below.")
+            elif "team_update" in request.POST:
+                t = get_object_or_404(m.organization.teams, pk=_to_int(request.POST.get("team")))
+                scheduling.team_update(actor=m, team=t, name=request.POST.get("name", ""),
+                                       timezone=request.POST.get("timezone", ""), slug=request.POST.get("slug", ""))
+                messages.success(request, f"Saved team {t.name}.")
+            elif "team_delete" in request.POST:
+                t = get_object_or_404(m.organization.teams, pk=_to_int(request.POST.get("team")))
+                scheduling.team_delete(actor=m, team=t)
+                messages.success(request, f"Team {t.name} deleted.")
+            elif "embed" in request.POST:
                 org = accounts.organization_embed_origins_set(
                     actor=m, origins=request.POST.get("embed_origins", "").split())
                 messages.success(request, f"Sites that may embed the booking pages: {', '.join(org.embed_origins) or 'none'}.")
@@ -623,7 +695,8 @@ def team(request):
     return render(request, "web/dash_team.html", {"members": members, "teams": team_rows, "nav": "team",
                                                   "roles": Membership.Role.values, "can_manage": m.is_admin,
                                                   "embed_origins": m.organization.embed_origins,
-                                                  "embed_origins_text": "\n".join(m.organization.embed_origins)})
+                                                  "embed_origins_text": "\n".join(m.organization.embed_origins),
+                                                  "zones": all_zones(), "org_zone": m.organization.timezone})
 
 
 @host_required

@@ -25,7 +25,7 @@ from slotwise.contacts import services as funnel
 from slotwise.core import zonesearch
 from slotwise.core.clock import utc_now
 from slotwise.core.datefmt import DEFAULT_LOCALE, format_day, format_instant, weekday_names
-from slotwise.core.errors import InvalidInput, LinkUsed, NotFound, SlotUnavailable, SlotwiseError
+from slotwise.core.errors import ChangeClosed, InvalidInput, LinkUsed, NotFound, SlotUnavailable, SlotwiseError
 from slotwise.core.instants import parse_instant
 from slotwise.notifications import ical
 from slotwise.scheduling import selectors
@@ -95,8 +95,32 @@ def _location_label(event_type: EventType) -> str:
 def host_page(request, org, host):
     membership = get_object_or_404(Membership.objects.select_related("user", "organization"),
                                    organization__slug=org, slug=host)
+    now = utc_now()
+    target = selectors.away_redirect(membership, now)
+    if target:
+        return redirect(target)
     event_types = EventType.objects.filter(owner=membership, active=True, secret=False).order_by("name")
-    return render(request, "web/host_page.html", {"host": membership, "event_types": event_types})
+    return render(request, "web/host_page.html", {"host": membership, "event_types": event_types,
+                                                  "away_notice": _away_notice(request, membership, now)})
+
+
+def _away_notice(request, host: Membership | None, now) -> str:
+    """Words for a page of `host`: that they are away, or that an away teammate (?away=) sent the invitee here."""
+    if host is None:
+        return ""
+    away_slug = request.GET.get("away", "")[:64]
+    if away_slug:
+        mate = Membership.objects.filter(organization_id=host.organization_id, slug=away_slug).select_related(
+            "user", "organization").first()
+        absence = selectors.absence_now(mate, now) if mate else None
+        if absence and absence.redirect_to_id == host.pk:
+            return (f"{mate.user} is out of office until {absence.last:%A %-d %B}, so {host.user} "
+                    f"is taking their meetings.")
+    absence = selectors.absence_now(host, now)
+    if absence:
+        why = f" ({absence.reason})" if absence.reason else ""
+        return f"{host.user} is out of office until {absence.last:%A %-d %B}{why}: those days have no times."
+    return ""
 
 
 @csrf_exempt
@@ -110,6 +134,10 @@ def event_page(request, org, host, event, start=""):
         EventType.objects.select_related("organization", "owner__user", "schedule"),
         organization__slug=org, owner__slug=host, slug=event, active=True,
     )
+    if request.method == "GET":
+        target = selectors.away_redirect(event_type.owner, utc_now(), event_slug=event_type.slug)
+        if target:
+            return redirect(target)
     return _booking_page(request, Ctx(event_type=event_type, base=event_type.path, start=start))
 
 
@@ -149,6 +177,11 @@ def reschedule_page(request, token):
     if booking.status != Booking.Status.CONFIRMED or invitee.status != Invitee.Status.ACTIVE:
         return render(request, "web/booking_closed.html", {"invitee": invitee, "booking": booking,
                                                           "successor": _successor(booking)}, status=410)
+    closed = bookings.change_closed(booking=booking, now=utc_now())
+    if closed is not None:
+        message = bookings.change_closed_message(booking=booking, reason=closed, action="rescheduled")
+        return render(request, "web/booking_closed.html", {"invitee": invitee, "booking": booking,
+                                                          "closed": message, "reason": closed}, status=403)
     return _booking_page(request, Ctx(event_type=booking.event_type, base=f"/reschedule/{token}/",
                                       rescheduling=invitee))
 
@@ -212,6 +245,7 @@ def _booking_page_inner(request, ctx: Ctx):
         "embed": params.get("embed") == "1",
         # The open page re-reads its times this often, so a time someone else just booked disappears.
         "poll_seconds": int(getattr(settings, "SLOTWISE_WEB_POLL_SECONDS", 30)),
+        "away_notice": _away_notice(request, event_type.owner, now) if not ctx.rescheduling else "",
     }
     if ctx.rescheduling:
         b = ctx.rescheduling.booking
@@ -467,10 +501,16 @@ def cancel_page(request, token):
     ctx = _summary(invitee, clock, _locale(request))
     if invitee.status != Invitee.Status.ACTIVE or invitee.booking.status != Booking.Status.CONFIRMED:
         return render(request, "web/cancel.html", {**ctx, "done": True, "successor": _successor(invitee.booking)})
+    closed = bookings.change_closed(booking=invitee.booking, now=utc_now())
+    if closed is not None:
+        message = bookings.change_closed_message(booking=invitee.booking, reason=closed, action="canceled")
+        return render(request, "web/cancel.html", {**ctx, "closed": message, "reason_code": closed}, status=403)
     if request.method == "POST":
         reason = request.POST.get("reason", "")
         try:
             bookings.invitee_cancel(invitee=invitee, now=utc_now(), reason=reason)
+        except ChangeClosed as exc:
+            return render(request, "web/cancel.html", {**ctx, "closed": exc.message}, status=403)
         except InvalidInput as exc:
             return render(request, "web/cancel.html", {**ctx, "error": exc.message, "reason": reason}, status=400)
         invitee.refresh_from_db()

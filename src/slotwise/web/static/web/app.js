@@ -22,6 +22,11 @@
     var q = ev.target.getAttribute && ev.target.getAttribute("data-confirm");
     if (q && !window.confirm(q)) ev.preventDefault();
   });
+  // <button data-confirm-click="question">: the same, for one button of a form with several.
+  document.addEventListener("click", function (ev) {
+    var b = ev.target.closest && ev.target.closest("[data-confirm-click]");
+    if (b && !window.confirm(b.getAttribute("data-confirm-click"))) ev.preventDefault();
+  });
   // <select data-autosubmit>: choosing an option submits its form.
   document.addEventListener("change", function (ev) {
     var el = ev.target.closest && ev.target.closest("[data-autosubmit]");
