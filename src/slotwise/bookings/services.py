@@ -388,16 +388,13 @@ def booking_cancel(
 ) -> Booking:
     """Cancel the whole scheduled event (all its invitees) and free its time."""
     refuse_imported(booking)
-    return cancel_any(booking=booking, now=now, reason=reason, canceled_by=canceled_by, canceler_type=canceler_type,
-                      cutoff=True)
+    return cancel_any(booking=booking, now=now, reason=reason, canceled_by=canceled_by, canceler_type=canceler_type)
 
 
 def cancel_any(
-    *, booking: Booking, now: datetime, reason: str, canceled_by: str, canceler_type: str, rescheduled: bool = False,
-    cutoff: bool = False,
+    *, booking: Booking, now: datetime, reason: str, canceled_by: str, canceler_type: str, rescheduled: bool = False
 ) -> Booking:
-    """booking_cancel without the refusal of imported appointments: their own cancel (bookings/imports.py),
-    which follows what happened over there, so no cut-off applies (cutoff=True: an invitee's own cancel).
+    """booking_cancel without the refusal of imported appointments: their own cancel (bookings/imports.py).
     rescheduled=True: canceled because it moved elsewhere (status rescheduled), as imports learn it."""
     reason = clean_text(reason, field="reason", max_length=MAX_REASON, multiline=True)
     canceled_by = clean_name(canceled_by, field="canceled_by", label="Canceled by", max_length=None)
@@ -405,8 +402,8 @@ def cancel_any(
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
         if booking.status != Booking.Status.CONFIRMED:
             raise InvalidInput(f"booking {booking.uid} is already {booking.status}", field="booking")
-        if cutoff and canceler_type == "invitee":
-            _check_invitee_may_change(booking, now, "canceled")
+        if canceler_type == "invitee" and booking.source != Booking.Source.IMPORT:
+            _check_invitee_may_change(booking, now, "canceled")  # Calendly's own cancels are not ours to refuse
         booking.status = Booking.Status.RESCHEDULED if rescheduled else Booking.Status.CANCELED
         booking.cancel_reason = reason or ""
         booking.canceled_by = canceled_by

@@ -12,20 +12,20 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from slotwise.accounts.models import Team
+from slotwise.accounts.decorators import membership_required
+from slotwise.accounts.models import Membership, Team
+from slotwise.accounts.selectors import current_membership
 from slotwise.core.clock import utc_now
 from slotwise.core.errors import NotFound, PermissionDenied, SlotwiseError
 
 from . import feeds, services
-from .adapters import google
+from .adapters import google, microsoft
 from .models import CalendarConnection
 
 
 def _membership(request):
-    m = request.user.memberships.select_related("organization").order_by("pk").first()
-    if m is None:
-        raise PermissionDenied("you are not a member of any organization yet")
-    return m
+    """The membership acting, set by membership_required (the account switcher's choice)."""
+    return request.membership
 
 
 def _back(request, exc: SlotwiseError | None = None, ok: str = ""):
@@ -36,7 +36,7 @@ def _back(request, exc: SlotwiseError | None = None, ok: str = ""):
     return redirect("calendars:index")
 
 
-@login_required
+@membership_required
 @require_GET
 def index(request):
     m = _membership(request)
@@ -51,11 +51,12 @@ def index(request):
             "feed_url": feeds.feed_url(feeds.feed_for(membership=m)),
             "team_feeds": team_feeds,
             "google_enabled": bool(google._setting("SLOTWISE_GOOGLE_CLIENT_ID", "")),
+            "microsoft_enabled": microsoft.enabled(),
         },
     )
 
 
-@login_required
+@membership_required
 @require_POST
 def add_caldav(request):
     try:
@@ -72,7 +73,7 @@ def add_caldav(request):
     return _back(request, ok="CalDAV account connected; its busy time is being synced.")
 
 
-@login_required
+@membership_required
 @require_POST
 def add_ics(request):
     try:
@@ -87,7 +88,7 @@ def add_ics(request):
     return _back(request, ok="Feed added; its busy time is being synced.")
 
 
-@login_required
+@membership_required
 @require_POST
 def choose(request, pk: int):
     try:
@@ -105,7 +106,7 @@ def choose(request, pk: int):
     return _back(request, ok="Saved.")
 
 
-@login_required
+@membership_required
 @require_POST
 def sync_now(request, pk: int):
     try:
@@ -115,7 +116,7 @@ def sync_now(request, pk: int):
     return _back(request, ok="Sync queued.")
 
 
-@login_required
+@membership_required
 @require_POST
 def delete(request, pk: int):
     try:
@@ -125,7 +126,7 @@ def delete(request, pk: int):
     return _back(request, ok="Calendar disconnected; its busy time no longer counts.")
 
 
-@login_required
+@membership_required
 @require_POST
 def rotate_feed(request, team: int | None = None):
     m = _membership(request)
@@ -140,11 +141,12 @@ def rotate_feed(request, team: int | None = None):
     return _back(request, ok="New feed address made; the old one no longer works.")
 
 
-@login_required
+@membership_required
 @require_GET
 def google_connect(request):
     state = secrets.token_urlsafe(24)
-    request.session["calendars_google_state"] = state
+    # The account the connection is for is fixed now: switching accounts before Google answers changes nothing.
+    request.session["calendars_google_state"] = {"state": state, "membership": request.membership.pk}
     return redirect(
         google.consent_url(redirect_uri=request.build_absolute_uri(reverse("calendars:google_callback")), state=state)
     )
@@ -153,14 +155,12 @@ def google_connect(request):
 @login_required
 @require_GET
 def google_callback(request):
-    expected = request.session.pop("calendars_google_state", None)
-    if not expected or not secrets.compare_digest(expected, request.GET.get("state", "")):
-        return _back(request, PermissionDenied("the Google answer does not match this session; connect again"))
-    if request.GET.get("error"):
-        return _back(request, PermissionDenied(f"Google said: {request.GET['error']}; nothing was connected"))
+    refused, membership = _oauth_answer(request, "calendars_google_state", "Google")
+    if refused is not None:
+        return _back(request, refused)
     try:
         services.connection_add_google(
-            membership=_membership(request),
+            membership=membership,
             code=request.GET.get("code", ""),
             redirect_uri=request.build_absolute_uri(reverse("calendars:google_callback")),
             now=utc_now(),
@@ -168,6 +168,70 @@ def google_callback(request):
     except SlotwiseError as exc:
         return _back(request, exc)
     return _back(request, ok="Google Calendar connected.")
+
+
+def _oauth_answer(request, session_key: str, provider: str) -> tuple[SlotwiseError | None, Membership | None]:
+    """(why not, None) when an OAuth answer is not for this session (its state does not match), says no, or
+    comes back for an account that is no longer the user's; else (None, the membership the sign-in was
+    started for: switching accounts before the provider answers changes nothing)."""
+    pending = request.session.pop(session_key, None)
+    if not isinstance(pending, dict) or not secrets.compare_digest(str(pending.get("state", "")),
+                                                                   request.GET.get("state", "")):
+        return PermissionDenied(f"The {provider} answer does not match this session; connect again"), None
+    started_as = Membership.objects.filter(pk=pending.get("membership"), user=request.user).first()
+    membership = started_as and current_membership(request.user, membership=started_as)
+    if membership is None:
+        return PermissionDenied("The account this connection was started for is no longer yours"), None
+    if request.GET.get("error"):
+        said = request.GET.get("error_description") or request.GET["error"]
+        return PermissionDenied(f"{provider} said: {said.splitlines()[0][:200]}; nothing was connected"), None
+    return None, membership
+
+
+@membership_required
+@require_GET
+def microsoft_connect(request):
+    """Send the host to Microsoft's sign-in, with PKCE: the verifier stays in the session, the challenge goes
+    out. `?reconnect=<id>` signs in again for a connection whose access was revoked."""
+    state = secrets.token_urlsafe(24)
+    verifier, challenge = microsoft.pkce_pair()
+    request.session["calendars_microsoft_state"] = {"state": state, "membership": request.membership.pk}
+    request.session["calendars_microsoft_verifier"] = verifier
+    reconnect = request.GET.get("reconnect", "")
+    request.session["calendars_microsoft_reconnect"] = int(reconnect) if reconnect.isdigit() else None
+    return redirect(
+        microsoft.consent_url(
+            redirect_uri=request.build_absolute_uri(reverse("calendars:microsoft_callback")),
+            state=state,
+            code_challenge=challenge,
+        )
+    )
+
+
+@login_required
+@require_GET
+def microsoft_callback(request):
+    verifier = request.session.pop("calendars_microsoft_verifier", "")
+    reconnect = request.session.pop("calendars_microsoft_reconnect", None)
+    refused, m = _oauth_answer(request, "calendars_microsoft_state", "Microsoft")
+    if refused is not None or m is None:
+        return _back(request, refused)
+    try:
+        conn = services.connection_add_microsoft(
+            membership=m,
+            code=request.GET.get("code", ""),
+            redirect_uri=request.build_absolute_uri(reverse("calendars:microsoft_callback")),
+            code_verifier=verifier,
+            now=utc_now(),
+            reconnect=services.connection_for(m, reconnect) if reconnect else None,
+        )
+    except SlotwiseError as exc:
+        return _back(request, exc)
+    if reconnect:
+        return _back(request, ok="Outlook reconnected; its busy time is being synced again.")
+    messages.success(request, "Outlook connected. Tick the calendars that count for conflicts and choose where "
+                              "new bookings go.")
+    return redirect(f"{reverse('calendars:index')}#connection-{conn.pk}")
 
 
 @csrf_exempt

@@ -92,6 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "slotwise.web.context.account_switcher",
             ],
         },
     },
@@ -236,6 +237,13 @@ SLOTWISE_GOOGLE_CLIENT_SECRET = os.environ.get("SLOTWISE_GOOGLE_CLIENT_SECRET", 
 SLOTWISE_GOOGLE_AUTH_URL = os.environ.get("SLOTWISE_GOOGLE_AUTH_URL", "https://accounts.google.com/o/oauth2/v2/auth")
 SLOTWISE_GOOGLE_TOKEN_URL = os.environ.get("SLOTWISE_GOOGLE_TOKEN_URL", "https://oauth2.googleapis.com/token")
 SLOTWISE_GOOGLE_API_URL = os.environ.get("SLOTWISE_GOOGLE_API_URL", "https://www.googleapis.com")
+# Microsoft 365 / Outlook (calendars/adapters/microsoft.py): an app registration's client id and secret; the
+# tenant is "common" (work, school and personal accounts) unless the app is registered for one organization.
+SLOTWISE_MICROSOFT_CLIENT_ID = os.environ.get("SLOTWISE_MICROSOFT_CLIENT_ID", "")
+SLOTWISE_MICROSOFT_CLIENT_SECRET = os.environ.get("SLOTWISE_MICROSOFT_CLIENT_SECRET", "")
+SLOTWISE_MICROSOFT_TENANT = os.environ.get("SLOTWISE_MICROSOFT_TENANT", "common")
+SLOTWISE_MICROSOFT_LOGIN_URL = os.environ.get("SLOTWISE_MICROSOFT_LOGIN_URL", "https://login.microsoftonline.com")
+SLOTWISE_MICROSOFT_GRAPH_URL = os.environ.get("SLOTWISE_MICROSOFT_GRAPH_URL", "https://graph.microsoft.com")
 
 # --- imports (read only by slotwise.imports): the Calendly OAuth app (Settings -> Connections -> Calendly) ---
 SLOTWISE_CALENDLY_CLIENT_ID = os.environ.get("SLOTWISE_CALENDLY_CLIENT_ID", "")

@@ -72,7 +72,7 @@ def progress(run: SyncRun | None) -> dict | None:
             "percent": percent, "outcome": run.outcome}
 
 
-STATE_WORDS = {
+STATE_WORDS: dict[str, str] = {
     Connection.State.PENDING: "Not finished: sign in with Calendly",
     Connection.State.ACTIVE: "Active",
     Connection.State.RETRYING: "Retrying",
@@ -86,7 +86,7 @@ def state_words(connection: Connection) -> dict:
     """The state as the pages and the CLI say it: a label, what it means (state_detail), and whether it is
     a problem the user should look at."""
     return {
-        "label": STATE_WORDS.get(connection.state, connection.state), "detail": connection.state_detail,
+        "label": STATE_WORDS.get(str(connection.state), str(connection.state)), "detail": connection.state_detail,
         "ok": connection.state == Connection.State.ACTIVE,
         "sync": ("Near real time: Calendly webhooks, with a poll every few minutes" if connection.webhooks_active
                  else "Polling every few minutes (Calendly webhooks are not available for this account)"),

@@ -15,10 +15,12 @@ connection_succeeded / check_plan, for every caller including the poll."""
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import uuid as uuidlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection as db
@@ -91,7 +93,7 @@ def connection_failed(*, connection: Connection, error: CalendlyError, now: date
 def connection_succeeded(*, connection: Connection, now: datetime) -> Connection:
     """A call went through: RETRYING and AUTH_FAILED are over (a stopped free plan stays stopped until
     check_plan sees another plan)."""
-    fields = {"failures": 0, "retry_at": None, "last_success_at": now}
+    fields: dict[str, object] = {"failures": 0, "retry_at": None, "last_success_at": now}
     if connection.state in (Connection.State.RETRYING, Connection.State.AUTH_FAILED):
         fields.update(state=Connection.State.ACTIVE, state_detail="")
     return _save_state(connection, **fields)
@@ -183,12 +185,12 @@ def _check_limits(*, membership: Membership, account_user_uri: str, reuse: Conne
             "This Calendly account is already connected by another user. A Calendly account can be connected "
             "by one user only (that user may connect it in several sub-accounts)."
         )
-    mine = (
-        Connection.objects.select_for_update()
-        .filter(LIVE, organization_id=membership.organization_id, membership=membership,
-                provider=Connection.Provider.CALENDLY)
-        .exclude(pk=reuse.pk if reuse else None).first()
+    mine_qs = Connection.objects.select_for_update().filter(
+        LIVE, organization_id=membership.organization_id, membership=membership, provider=Connection.Provider.CALENDLY
     )
+    if reuse is not None:
+        mine_qs = mine_qs.exclude(pk=reuse.pk)
+    mine = mine_qs.first()
     existing = reuse if reuse is not None and reuse.account_user_uri else mine
     if existing is not None and existing.account_user_uri and existing.account_user_uri != account_user_uri:
         raise Conflict(
@@ -330,10 +332,9 @@ def _abandon_pending(pk: int, stored: dict) -> None:
 
 
 def _refresh_after_connect(conn: Connection, now: datetime) -> None:
-    try:
+    # A failure is recorded on the connection by calendars_refresh; the page says so and offers a retry.
+    with contextlib.suppress(CalendlyError):
         calendars_refresh(connection=conn, now=now)
-    except CalendlyError:
-        pass  # recorded on the connection by calendars_refresh; the page says so and offers a retry
     if conn.calendars.filter(selected=True).exists():  # a reconnect: the polls stopped at AUTH_FAILED
         _schedule_poll(conn, now)
 
@@ -539,7 +540,7 @@ def webhooks_subscribe(*, connection: Connection, now: datetime) -> bool:
     key = secrets.token_urlsafe(32)
     url = hook_url(connection)
     scope = _scope(client, connection)
-    body = {"url": url, "events": WEBHOOK_EVENTS, "organization": connection.account_organization_uri,
+    body: dict[str, Any] = {"url": url, "events": WEBHOOK_EVENTS, "organization": connection.account_organization_uri,
             "user": connection.account_user_uri, "scope": scope, "signing_key": key}
     try:
         try:

@@ -38,7 +38,8 @@ def content_security_policy(request, response) -> str:
     from django.conf import settings
 
     form_action = ["'self'"] + [o for o in (_origin(getattr(settings, "SLOTWISE_GOOGLE_AUTH_URL", "")),
-                                            _origin(getattr(settings, "ZOOM_OAUTH_BASE", ""))) if o]
+                                            _origin(getattr(settings, "ZOOM_OAUTH_BASE", "")),
+                                            _origin(getattr(settings, "SLOTWISE_MICROSOFT_LOGIN_URL", ""))) if o]
     form_action += getattr(response, "csp_form_action", [])
     org = getattr(request, "embed_organization", None)
     ancestors = ["'self'", *org.embed_origins] if org is not None else ["'none'"]

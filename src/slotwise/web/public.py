@@ -535,5 +535,7 @@ def zone_search(request):
 
 def org_page(request, org):
     organization = get_object_or_404(Organization, slug=org)
-    hosts = Membership.objects.filter(organization=organization).select_related("user").order_by("slug")
+    # Agency staff who entered this sub-account are not its hosts, unless they host an event type in it.
+    hosts = (Membership.objects.filter(organization=organization).exclude(via_agency=True, event_types__isnull=True)
+             .select_related("user").distinct().order_by("slug"))
     return render(request, "web/org_page.html", {"organization": organization, "hosts": hosts})

@@ -46,6 +46,18 @@ def run(fn):
         raise CommandError(exc.message, returncode=2) from None
 
 
+def organization_from(slug: str):
+    """--org SLUG -> that Organization exactly (a verb acts in one organization, never its sub-accounts)."""
+    from slotwise.accounts.models import Organization
+
+    org = Organization.objects.filter(slug=(slug or "").strip()).first()
+    if org is None:
+        raise NotFound(f"no organization {slug!r}; `slotwise load FILE` creates one")
+    return org
+
+
+
+
 def json_and_now(*parsers) -> None:
     """The two options every sub-verb takes."""
     for p in parsers:
