@@ -20,7 +20,7 @@ from slotwise.bookings.models import Booking, BookingHost, Invitee
 from slotwise.bookings.services import InviteeInput, booking_cancel, booking_create, booking_reschedule, invitee_cancel
 from slotwise.contacts.models import Contact
 from slotwise.core.errors import Conflict, InvalidInput
-from slotwise.core.events import subscribe
+from slotwise.core.events import subscribed
 from slotwise.jobs.models import Job
 from slotwise.scheduling.services import external_event_type
 from tests import factories as f
@@ -101,10 +101,9 @@ def test_imports_publish_the_same_events_as_any_booking_for_webhooks_and_rules(a
     def spy(*, event, **data):
         seen.append(event)
 
-    for name in ("booking.created", "booking.canceled"):
-        subscribe(name, spy)
-    b = imported(ana, guests=[guest(), guest("kai@example.com", "Kai")])
-    appointment_cancel(booking=b, reason="", canceled_by="Zoe", now=NOW)
+    with subscribed("booking.created", spy), subscribed("booking.canceled", spy):
+        b = imported(ana, guests=[guest(), guest("kai@example.com", "Kai")])
+        appointment_cancel(booking=b, reason="", canceled_by="Zoe", now=NOW)
     assert seen == ["booking.created", "booking.created", "booking.canceled"]
 
 
@@ -130,6 +129,9 @@ def test_the_dashboard_says_to_change_it_in_calendly_and_offers_no_cancel(ana):
     assert "This appointment comes from Calendly: change it there" in page
     assert "Cancel meeting" not in page
     client.post(f"/dashboard/bookings/{b.uid}/cancel/", {"reason": "x"})
+    moving = client.get(f"/dashboard/bookings/{b.uid}/reschedule/").content.decode()
+    assert "This appointment comes from Calendly: change it there" in moving
+    client.post(f"/dashboard/bookings/{b.uid}/reschedule/", {"start": "2026-03-03T11:00:00Z"})
     assert Booking.objects.get(pk=b.pk).status == Booking.Status.CONFIRMED
 
 

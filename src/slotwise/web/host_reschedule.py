@@ -48,7 +48,9 @@ def booking_reschedule(request, uid):
     zone = _host_zone(m if b.host_id == m.pk else b.host)
     now = utc_now()
     error = ""
-    if b.status != Booking.Status.CONFIRMED or b.end <= now:
+    if b.source == Booking.Source.IMPORT:
+        error = bookings.imported_message(b)  # changed where it was booked; the import follows
+    elif b.status != Booking.Status.CONFIRMED or b.end <= now:
         error = "Only an upcoming, confirmed meeting can be moved."
     elif request.method == "POST":
         try:
