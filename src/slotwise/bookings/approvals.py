@@ -61,7 +61,7 @@ def from_token(value: str) -> tuple[Booking, str]:
     return booking, action
 
 
-def _not_pending_message(booking: Booking) -> str:
+def not_pending_message(booking: Booking) -> str:
     if booking.approval == Booking.Approval.EXPIRED:
         return ("This request expired before it was approved, and its time was released. "
                 "Ask the invitee to book again.")
@@ -114,11 +114,11 @@ def booking_approve(*, booking: Booking, now: datetime, by: Membership | None = 
     declined or its hold expired; an expired hold that its job has not released yet is released here."""
     _check_host(booking, by)
     if approval_expire(booking=booking, now=now):
-        raise Conflict(_not_pending_message(Booking.objects.get(pk=booking.pk)), field="booking")
+        raise Conflict(not_pending_message(Booking.objects.get(pk=booking.pk)), field="booking")
     with transaction.atomic():
         locked = Booking.objects.select_for_update().select_related("event_type").get(pk=booking.pk)
         if locked.status != Booking.Status.PENDING:
-            raise Conflict(_not_pending_message(locked), field="booking")
+            raise Conflict(not_pending_message(locked), field="booking")
         locked.status = Booking.Status.CONFIRMED
         locked.approval = Booking.Approval.APPROVED
         locked.approval_decided_at = now
@@ -134,11 +134,11 @@ def booking_decline(*, booking: Booking, now: datetime, reason: str = "", by: Me
     reason = clean_text(reason, field="reason", max_length=MAX_REASON, multiline=True)
     _check_host(booking, by)
     if approval_expire(booking=booking, now=now):
-        raise Conflict(_not_pending_message(Booking.objects.get(pk=booking.pk)), field="booking")
+        raise Conflict(not_pending_message(Booking.objects.get(pk=booking.pk)), field="booking")
     with transaction.atomic():
         locked = Booking.objects.select_for_update().select_related("event_type").get(pk=booking.pk)
         if locked.status != Booking.Status.PENDING:
-            raise Conflict(_not_pending_message(locked), field="booking")
+            raise Conflict(not_pending_message(locked), field="booking")
         who = str(by.user) if by is not None else locked.host.user.name or locked.host.user.email
         _close(locked, approval=Booking.Approval.DECLINED, now=now, reason=reason, by=who)
     return locked

@@ -471,3 +471,14 @@ def booking_reschedule(
         publish("booking.rescheduled", old=locked, invitee=invitee, new=new, now=now)
     return new
 
+
+
+def guest_decline(*, guest: Guest, now: datetime) -> Guest:
+    """A guest will not attend: recorded for the host; the booking and its invitees are untouched."""
+    with transaction.atomic():
+        locked = Guest.objects.select_for_update().select_related("booking").get(pk=guest.pk)
+        if locked.declined_at is None:
+            locked.declined_at = now
+            locked.save(update_fields=["declined_at", "updated_at"])
+            publish("guest.declined", booking=locked.booking, guest=locked, now=now)
+    return locked

@@ -18,9 +18,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from slotwise.accounts.models import Membership, Organization, Team
-from slotwise.bookings import links
+from slotwise.bookings import approvals, links
 from slotwise.bookings import services as bookings
-from slotwise.bookings.models import Booking, Invitee, SingleUseLink
+from slotwise.bookings.models import Booking, Guest, Invitee, SingleUseLink
 from slotwise.contacts import services as funnel
 from slotwise.core import zonesearch
 from slotwise.core.clock import utc_now
@@ -495,7 +495,8 @@ def cancel_page(request, token):
                                                                "booking__host__user"), cancel_token=token)
     clock = "24" if request.GET.get("clock") == "24" else "12"
     ctx = _summary(invitee, clock, _locale(request))
-    if invitee.status != Invitee.Status.ACTIVE or invitee.booking.status != Booking.Status.CONFIRMED:
+    if invitee.status != Invitee.Status.ACTIVE or invitee.booking.status not in (Booking.Status.CONFIRMED,
+                                                                                  Booking.Status.PENDING):
         return render(request, "web/cancel.html", {**ctx, "done": True, "successor": _successor(invitee.booking)})
     closed = bookings.change_closed(booking=invitee.booking, now=utc_now())
     if closed is not None:
@@ -513,6 +514,61 @@ def cancel_page(request, token):
         return render(request, "web/cancel.html", {**_summary(invitee, clock, _locale(request)), "done": True,
                                                    "just_now": True})
     return render(request, "web/cancel.html", ctx)
+
+
+def _when_for(booking: Booking, zone: str, locale: str) -> dict:
+    return {"zone": zone, "day_label": page.fmt_day(booking.start, zone, locale),
+            "when": f"{page.fmt_time(booking.start, zone, '24', locale)} – {page.fmt_time(booking.end, zone, '24', locale)}"}
+
+
+@csrf_exempt
+@public_rate_limit
+@require_http_methods(["GET", "POST"])
+def approval_page(request, token):
+    """The approve or decline link in the host's email: the signed token is the permission. GET asks,
+    POST decides, so a mail scanner that follows links decides nothing."""
+    try:
+        booking, action = approvals.from_token(token)
+    except NotFound as exc:
+        return render(request, "web/error.html", {"message": exc.message}, status=404)
+    zone = booking.host.user.timezone or "UTC"
+    locale = _locale(request)
+    ctx = {"booking": booking, "action": action, "invitees": list(booking.invitees.order_by("pk")),
+           **_when_for(booking, zone, locale)}
+    if booking.approval_expires_at:
+        ctx["expires"] = f"{page.fmt_day(booking.approval_expires_at, zone, locale)}, " \
+                         f"{page.fmt_time(booking.approval_expires_at, zone, '24', locale)}"
+    if request.method == "POST":
+        try:
+            booking = approvals.decide(booking=booking, action=action, now=utc_now(),
+                                       reason=request.POST.get("reason", ""))
+        except InvalidInput as exc:
+            return render(request, "web/approval.html", {**ctx, "error": exc.message}, status=400)
+        except SlotwiseError as exc:
+            return render(request, "web/approval.html", {**ctx, "error": exc.message}, status=409)
+        done = "Approved: the invitee gets the invitation now" if action == "approve" else \
+            "Declined: the invitee is told and the time is free again"
+        return render(request, "web/approval.html", {**ctx, "booking": booking, "done": done})
+    if booking.status != Booking.Status.PENDING:
+        booking.refresh_from_db()
+        ctx["error"] = approvals.not_pending_message(booking)
+        return render(request, "web/approval.html", ctx, status=409)
+    return render(request, "web/approval.html", ctx)
+
+
+@csrf_exempt
+@public_rate_limit
+@require_http_methods(["GET", "POST"])
+def guest_decline_page(request, token):
+    """A guest's decline link (in their invitation): the meeting goes on, the host sees who declined."""
+    guest = get_object_or_404(Guest.objects.select_related("booking__event_type", "booking__host__user"),
+                              decline_token=token)
+    booking = guest.booking
+    if request.method == "POST" and booking.status == Booking.Status.CONFIRMED:
+        guest = bookings.guest_decline(guest=guest, now=utc_now())
+    ctx = {"guest": guest, "booking": booking, "gone": booking.status != Booking.Status.CONFIRMED,
+           **_when_for(booking, booking.timezone, _locale(request))}
+    return render(request, "web/guest_decline.html", ctx)
 
 
 @public_rate_limit
