@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 INVITEE_JOB = "notify.invitee"
 HOST_JOB = "notify.host"
 REMINDER_JOB = "notify.reminder"
+GUEST_JOB = "notify.guest"
 # How long an invitation waits for a meeting link being created elsewhere (Zoom) before asking again.
 LOCATION_WAIT_SECONDS = 2
 
@@ -54,7 +55,15 @@ def on_booking_created(*, booking: Booking, invitee: Invitee, now: datetime, **_
     enqueue(INVITEE_JOB, {"invitee_id": invitee.pk, "what": "confirmed", "sequence": booking.ical_sequence},
             key=_key(invitee), organization_id=org, due_at=now)
     enqueue(HOST_JOB, {"invitee_id": invitee.pk, "what": "confirmed"}, key=_key(invitee), organization_id=org, due_at=now)
+    _tell_guests(booking=booking, invitee=invitee, what="confirmed", now=now)
     schedule_reminders(booking=booking, invitee=invitee, now=now)
+
+
+def _tell_guests(*, booking: Booking, invitee: Invitee, what: str, now: datetime) -> None:
+    for guest in booking.guests.filter(declined_at__isnull=True).order_by("pk"):
+        enqueue(GUEST_JOB, {"guest_id": guest.pk, "invitee_id": invitee.pk, "what": what,
+                            "sequence": booking.ical_sequence}, key=_key(invitee), organization_id=booking.organization_id,
+                due_at=now)
 
 
 def on_booking_requested(*, booking: Booking, invitee: Invitee, now: datetime, **_) -> None:
@@ -111,6 +120,8 @@ def _invitee_gone(*, booking: Booking, invitee: Invitee, reason: str, now: datet
                           "reason": reason}, key=_key(invitee), organization_id=org, due_at=now)
     enqueue(HOST_JOB, {"invitee_id": invitee.pk, "what": "canceled", "reason": reason}, key=_key(invitee),
             organization_id=org, due_at=now)
+    if not booking.invitees.filter(status=Invitee.Status.ACTIVE).exclude(pk=invitee.pk).exists():
+        _tell_guests(booking=booking, invitee=invitee, what="canceled", now=now)
 
 
 def on_tzdata_moved(*, booking: Booking, now: datetime, moves: list, **_) -> None:
@@ -391,6 +402,32 @@ def send_host_email(payload: dict, job: Job) -> None:
         rendered = render(kind, ctx, organization_id=booking.organization_id, event_type_id=booking.event_type_id)
         send(to=user.email, kind=kind, rendered=rendered, booking=booking, invitee=invitee, job_id=job.pk,
              now=job.now)
+
+
+@handler(GUEST_JOB)
+def send_guest_email(payload: dict, job: Job) -> None:
+    """A guest's copy of the invitation (or its cancellation), with their decline link."""
+    from slotwise.bookings.models import Guest
+
+    guest = Guest.objects.select_related("booking__event_type", "booking__host__user").filter(
+        pk=payload["guest_id"]).first()
+    invitee = _ready_invitee(payload)
+    if guest is None or invitee is None or (guest.declined_at and payload["what"] != "canceled"):
+        return
+    booking = guest.booking
+    what = payload["what"]
+    kind = Kind.GUEST_CANCELED if what == "canceled" else Kind.GUEST_INVITED
+    ctx = context_for(booking=booking, invitee=invitee, zone=booking.timezone, reason=booking.cancel_reason)
+    ctx["guest_email"] = guest.email
+    ctx["decline_url"] = f"{settings.BASE_URL}/guest/{guest.decline_token}/decline/"
+    rendered = render(kind, ctx, organization_id=booking.organization_id, event_type_id=booking.event_type_id)
+    method = "CANCEL" if what == "canceled" else "REQUEST"
+    sequence = payload.get("sequence", 0)
+    calendar = ical.invitation(booking=booking, invitee=invitee, method=method, sequence=sequence,
+                               description=rendered.text, stamp=job.now, for_guest=True)
+    uid, _ = calendar_object.identity(booking)
+    send(to=guest.email, kind=kind, rendered=rendered, booking=booking, invitee=invitee, job_id=job.pk,
+         calendar=calendar, method=method, ical_uid=uid, sequence=sequence, now=job.now)
 
 
 @handler(REMINDER_JOB)

@@ -194,6 +194,9 @@ def clean_event_type(values: dict) -> dict:
     out["requires_confirmation"] = bool(values.get("requires_confirmation"))
     out["confirmation_hold_hours"] = _int(values, "confirmation_hold_hours", lo=1, hi=720)
     out["max_guests"] = _int(values, "max_guests", lo=0, hi=50)
+    if out["max_guests"] and out["seats"] > 1:
+        raise InvalidInput("max_guests: group events cannot take guests; each attendee books a seat",
+                           field="max_guests")
     if out["requires_confirmation"] and out["seats"] > 1:
         raise InvalidInput("requires_confirmation: group events cannot wait for approval; book them directly",
                            field="requires_confirmation")

@@ -568,7 +568,7 @@ EMAIL_WORDS = {
     "host_canceled": "Host notice of the cancellation", "reminder": "Reminder",
     "invitee_updated": "Time-zone change notice", "host_updated": "Host time-zone change notice",
     "invitee_requested": "Request received", "host_requested": "Approval request",
-    "invitee_declined": "Request not confirmed",
+    "invitee_declined": "Request not confirmed", "guest_invited": "Guest invitation", "guest_canceled": "Guest cancellation",
 }
 
 

@@ -345,6 +345,7 @@ def _read_form(request, event_type) -> dict:
         "start": request.POST.get("start", ""), "name": request.POST.get("name", ""),
         "email": request.POST.get("email", ""), "answers": answers, "reason": request.POST.get("reason", ""),
         "browser_tz": zonesearch.canonical_zone(request.POST.get("browser_tz", "")[:64]), "confirmed": request.POST.get("confirmed") == "1",
+        "guests": request.POST.get("guests", "")[:5000],
     }
 
 
@@ -382,7 +383,7 @@ def _submit(request, ctx: Ctx, choice, base, now):
     except InvalidInput as exc:
         field = exc.field or "start"
         errors = {field: exc.message.split(": ", 1)[-1] if ":" in exc.message else exc.message}
-        if field not in ("name", "email") and not field.startswith("answers."):
+        if field not in ("name", "email", "guests") and not field.startswith("answers."):
             errors["form"] = exc.message
         return _render_form(request, ctx, choice, base, start, form, errors, status=400)
     qs = "?clock=24" if choice.clock == "24" else ""
@@ -403,6 +404,7 @@ def _book(request, ctx, choice, form, start, now) -> Invitee:
             single_use_token=ctx.link.token if ctx.link else None,
             invitee=bookings.InviteeInput(name=name, email=form["email"], timezone=choice.zone, answers=answers,
                                           first_name=first, last_name=last),
+            guests=[g for g in form["guests"].replace(";", ",").replace("\n", ",").split(",") if g.strip()],
         )
         by_key = {a["key"]: a["answer"] for a in invitee.answers}
         funnel.funnel_submit(

@@ -347,7 +347,7 @@ def book(request, body: BookBody):
         invitee = _book(request, body, et, start, name, answers)
     except SlotwiseError as exc:
         raise rename_fields(exc, {"start": "start_time", "name": "invitee.name", "email": "invitee.email",
-                                  "timezone": "invitee.timezone", "duration": "event_type"}) from None
+                                  "timezone": "invitee.timezone", "duration": "event_type", "guests": "event_guests"}) from None
     return Status(201, {"resource": invitee_dict(_invitees(invitee.booking).get(pk=invitee.pk))})
 
 
