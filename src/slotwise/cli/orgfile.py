@@ -192,7 +192,8 @@ TEAM_KEYS = {"slug", "name", "timezone", "members"}
 EVENT_KEYS = {
     "slug", "name", "host", "team", "kind", "description", "duration", "durations", "increment", "buffer_before",
     "buffer_after", "min_notice", "window", "daily_limit", "seats", "location", "questions", "active", "secret",
-    "pool", "distribution", "invitee_picks_host", "color", "limits", "cutoff_hours",
+    "pool", "distribution", "invitee_picks_host", "color", "limits", "cutoff_hours", "requires_confirmation",
+    "confirmation_hold_hours", "max_guests",
 }
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -481,10 +482,28 @@ def _event_type_fields(ctx: Ctx, p: str, e: dict[str, Node], kind: str) -> dict:
     for key in ("active", "secret", "invitee_picks_host"):
         if key in e:
             f[key] = ctx.boolean(e[key], f"{p}.{key}")
+    f.update(_approval_and_guests(ctx, p, e, seats=f.get("seats", 1)))
     if "distribution" in e:
         f["distribution"] = ctx.choice(e["distribution"], f"{p}.distribution", EventType.Distribution.values)
     if "color" in e:
         f["color"] = ctx.string(e["color"], f"{p}.color", max_len=7)
+    return f
+
+
+def _approval_and_guests(ctx: Ctx, p: str, e: dict[str, Node], *, seats: int) -> dict:
+    """requires_confirmation, confirmation_hold_hours, max_guests; the service's rule for group events."""
+    f: dict = {}
+    if "requires_confirmation" in e:
+        f["requires_confirmation"] = ctx.boolean(e["requires_confirmation"], f"{p}.requires_confirmation")
+    if "confirmation_hold_hours" in e:
+        f["confirmation_hold_hours"] = ctx.integer(e["confirmation_hold_hours"], f"{p}.confirmation_hold_hours", 1, 720)
+    if "max_guests" in e:
+        f["max_guests"] = ctx.integer(e["max_guests"], f"{p}.max_guests", 0, 50)
+    if seats > 1 and f.get("requires_confirmation"):
+        ctx.fail(e["requires_confirmation"], f"{p}.requires_confirmation",
+                 "group events cannot wait for approval; book them directly")
+    if seats > 1 and f.get("max_guests"):
+        ctx.fail(e["max_guests"], f"{p}.max_guests", "group events cannot take guests; each attendee books a seat")
     return f
 
 
