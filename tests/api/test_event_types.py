@@ -1,4 +1,4 @@
-from slotwise.scheduling.models import EventType
+from slotwise.scheduling.models import EventType, PoolHost
 from tests import factories
 from tests.api.conftest import BASE
 
@@ -54,6 +54,24 @@ def test_list_filters_by_user_and_active_and_sorts(world):
     names = [e["name"] for e in world.api.get("/event_types", {"organization": org, "sort": "name:desc"}).json()["collection"]]
     assert names == ["Zeta", "Intro call", "Bob's"]
     assert world.api.get("/event_types", {"sort": "color:asc"}).status_code == 400
+
+
+def test_a_users_event_types_include_team_events_they_host_with_or_without_a_pool(world):
+    """Issue 9: the Calendly import lists "the event types the user hosts or is a pool member of" with
+    ?user=. A team event type without a pool of its own is hosted by every team member."""
+    third = factories.host(world.a, "cleo", email="cleo@acme.test")
+    team = factories.team(world.a, [world.admin, world.member])
+    factories.event_type(team=team, kind=EventType.Kind.ROUND_ROBIN, slug="everyone", name="Everyone")
+    pooled = factories.event_type(team=team, kind=EventType.Kind.ROUND_ROBIN, slug="pooled", name="Pooled")
+    PoolHost.objects.create(event_type=pooled, membership=third)
+
+    def names(member):
+        user = f"{BASE}/users/{member.user.uuid}"
+        return sorted(e["name"] for e in world.api.get("/event_types", {"user": user}).json()["collection"])
+
+    assert names(world.member) == ["Everyone"]
+    assert names(third) == ["Pooled"]
+    assert names(world.admin) == ["Everyone", "Intro call"]
 
 
 def test_create_then_patch_event_type(world):

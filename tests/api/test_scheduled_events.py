@@ -199,3 +199,17 @@ def test_issue_schemathesis_cancel_with_a_non_object_body_is_400(world, now):
     r = world.api.client.post(f"/api/v2/scheduled_events/{inv.booking.uid}/cancellation", b"",
                               content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {world.api.secret}")
     assert r.status_code == 201  # no body at all is fine: the reason is optional
+
+
+def test_an_imported_appointment_cannot_be_canceled_through_the_api(world, now):
+    from slotwise.bookings.imports import appointment_import
+    from slotwise.scheduling.services import external_event_type
+
+    et = external_event_type(owner=world.admin, source="calendly", uri="https://api.calendly.com/event_types/A",
+                             name="Intro", duration_minutes=30)
+    b = appointment_import(event_type=et, host=world.admin, start=at(3, 9), end=at(3, 9) + timedelta(minutes=30),
+                           timezone="UTC", location="", now=now, invitees=[{"name": "Zoe", "email": "zoe@example.com"}])
+    r = world.api.post(f"/scheduled_events/{b.uid}/cancellation", {"reason": "Sick"})
+    assert r.status_code == 409 and r.json()["message"] == "This appointment comes from Calendly: change it there"
+    assert Booking.objects.get(pk=b.pk).status == "confirmed"
+    assert world.api.get(f"/event_types/{et.uuid}").status_code == 404  # the stand-in is not served

@@ -7,11 +7,11 @@ from django.test import Client
 
 from slotwise.bookings.services import InviteeInput, booking_cancel, booking_create
 from slotwise.calendars.adapters.google import Google, consent_url, google_id
-from slotwise.calendars.crypto import seal, unseal
 from slotwise.calendars.models import CalendarConnection, CalendarEvent
 from slotwise.calendars.services import calendars_choose, connection_add_google, google_push, google_watch
 from slotwise.calendars.sync import sync_connection
 from slotwise.core.errors import InvalidInput
+from slotwise.core.secrets import seal, unseal
 from slotwise.jobs.models import Job
 from slotwise.jobs.services import run_due
 from slotwise.scheduling.models import BusyBlock

@@ -41,7 +41,7 @@ def cli(tmp_path_factory):
 
 def test_help_lists_every_verb(cli):
     out = cli("--help").stdout
-    for verb in ("serve", "migrate", "worker", "demo", "load", "availability", "book", "bench"):
+    for verb in ("serve", "migrate", "worker", "demo", "load", "availability", "book", "bench", "contacts", "bookings"):
         assert f"\n  {verb} " in out
 
 

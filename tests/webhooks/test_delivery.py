@@ -8,6 +8,7 @@ from django.test import Client
 from slotwise.bookings.models import InviteeNoShow
 from slotwise.bookings.noshow import invitee_no_show_set
 from slotwise.bookings.services import InviteeInput, booking_cancel, booking_create, booking_reschedule
+from slotwise.core import signing
 from slotwise.core.errors import SlotUnavailable
 from slotwise.jobs import services as jobs
 from slotwise.jobs.models import Job
@@ -61,10 +62,10 @@ def test_delivery_is_signed_and_shaped_like_calendly(org, receiver):
     header = req["headers"]["Calendly-Webhook-Signature"]
     t = int(T0.timestamp())
     assert header.startswith(f"t={t},v1=")
-    assert services.verify(sub.signing_key, req["body"], header, now=T0)
-    assert not services.verify("another-key", req["body"], header, now=T0)
-    assert not services.verify(sub.signing_key, req["body"] + " ", header, now=T0)
-    assert not services.verify(sub.signing_key, req["body"], header, now=T0 + timedelta(minutes=10))
+    assert signing.verify(sub.signing_key, req["body"], header, now=T0)
+    assert not signing.verify("another-key", req["body"], header, now=T0)
+    assert not signing.verify(sub.signing_key, req["body"] + " ", header, now=T0)
+    assert not signing.verify(sub.signing_key, req["body"], header, now=T0 + timedelta(minutes=10))
     body = json.loads(req["body"])
     assert set(body) == {"event", "created_at", "created_by", "payload"}
     assert body["event"] == "invitee.created"

@@ -11,13 +11,14 @@ class UserAdmin(admin.ModelAdmin):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["slug", "name", "timezone"]
+    list_display = ["slug", "name", "timezone", "is_agency", "parent"]
+    list_filter = ["is_agency"]
 
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["organization", "user", "slug", "role"]
-    list_filter = ["organization", "role"]
+    list_display = ["organization", "user", "slug", "role", "via_agency"]
+    list_filter = ["organization", "role", "via_agency"]
 
 
 @admin.register(Team)

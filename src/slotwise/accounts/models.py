@@ -41,7 +41,21 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class Organization(models.Model):
-    """The tenant. Every row a customer can see hangs off exactly one organization."""
+    """The tenant. Every row a customer can see hangs off exactly one organization.
+
+    Agencies: an organization with `is_agency` set runs other organizations, its sub-accounts (`parent` is
+    the agency). A sub-account is a full tenant of its own (members, event types, calendars, contacts,
+    bookings, connections); the agency's own rows stay the agency's. One level only: an agency has no
+    parent, a sub-account is no agency (accounts/services.py refuses the rest with a message).
+
+    Who may enter a sub-account: its own members, and the owners and admins of its agency. An agency owner
+    or admin acts inside a sub-account through a Membership of their own there, like every host (bookings,
+    schedules, tokens and stars point at a Membership). They get it when they first enter
+    (`accounts.services.sub_account_enter`): role admin, `via_agency` set, so the sub-account's team page
+    shows who came from the agency. Such a membership acts only while its user is still an owner or admin
+    of the agency (`accounts.selectors.current_membership` checks it on every page and API call); a
+    sub-account's own members never see the agency or its other sub-accounts. See docs/agencies.md.
+    """
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     slug = models.SlugField(max_length=64, unique=True)
@@ -53,6 +67,18 @@ class Organization(models.Model):
     embed_origins = models.JSONField(default=list, blank=True)
     # The weekday weekly booking limits count from: 0 Monday (ISO 8601, the default) .. 6 Sunday.
     week_start = models.PositiveSmallIntegerField(default=0)
+    is_agency = models.BooleanField(default=False, help_text="Runs sub-accounts for client businesses")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="sub_accounts",
+        help_text="The agency this sub-account belongs to; empty for agencies and stand-alone organizations",
+    )
+
+    class Meta:
+        constraints = [
+            # One level: a sub-account is never an agency itself (services say so in words first).
+            models.CheckConstraint(condition=models.Q(parent__isnull=True) | models.Q(is_agency=False),
+                                   name="organization_sub_account_is_no_agency"),
+        ]
 
     def __str__(self):
         return self.slug
@@ -75,6 +101,11 @@ class Membership(models.Model):
         default=False,
         help_text="When a single-use link this host sent is used, expired or revoked, its page offers the "
         "host's public booking page",
+    )
+    via_agency = models.BooleanField(
+        default=False,
+        help_text="Created when an owner or admin of the agency entered this sub-account; acts only while they "
+        "still are one",
     )
     created_at = models.DateTimeField(default=now)
 

@@ -15,8 +15,11 @@ from slotwise.core.timezones import validate_zone
 
 from .models import Membership, Organization, User
 
-RESERVED_SLUGS = {"admin", "api", "dashboard", "login", "logout", "setup", "static", "d", "hooks", "healthz",
-                  "readyz", "metrics", "oauth", "media"}
+# First path segments the site itself uses: an organization with one of these slugs would have no booking page.
+RESERVED_SLUGS = frozenset({
+    "admin", "api", "booked", "cancel", "d", "dashboard", "feeds", "healthz", "hooks", "login", "logout", "media",
+    "metrics", "oauth", "readyz", "reschedule", "setup", "static",
+})
 
 
 def install_is_new() -> bool:

@@ -4,11 +4,16 @@ cannot be demoted (an organization always has someone who can manage it)."""
 import re
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
 
-from slotwise.core.errors import InvalidInput, PermissionDenied
+from slotwise.core import text
+from slotwise.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from slotwise.core.timezones import validate_zone
 
 from .models import Membership, Organization
+from .onboarding import RESERVED_SLUGS
+from .selectors import ADMIN_ROLES, current_membership
 
 
 def membership_role_set(*, actor: Membership, membership: Membership, role: str) -> Membership:
@@ -73,3 +78,104 @@ def membership_link_settings(*, membership: Membership, offer_public_page: bool)
     Membership.objects.filter(pk=membership.pk).update(dead_link_offers_public_page=bool(offer_public_page))
     membership.dead_link_offers_public_page = bool(offer_public_page)
     return membership
+
+
+# --- agencies and sub-accounts (see Organization's docstring, docs/agencies.md) ----------------------------
+
+def organization_place(*, organization: Organization, is_agency: bool, parent: Organization | None) -> Organization:
+    """Make `organization` an agency, a sub-account of `parent`, or neither. One level: an agency has no
+    agency above it, and a sub-account has no sub-accounts."""
+    with transaction.atomic():
+        org = Organization.objects.select_for_update().get(pk=organization.pk)
+        if parent is not None:
+            parent = Organization.objects.select_for_update().get(pk=parent.pk)
+            if parent.pk == org.pk:
+                raise InvalidInput(f"{org.slug} cannot be a sub-account of itself", field="agency")
+            if not parent.is_agency:
+                raise InvalidInput(f"{parent.slug} is not an agency; only an agency has sub-accounts", field="agency")
+            if is_agency:
+                raise InvalidInput(f"{org.slug} cannot be an agency and a sub-account of {parent.slug}: agencies "
+                                   "have one level of sub-accounts", field="is_agency")
+        subs = list(Organization.objects.filter(parent=org).order_by("slug").values_list("slug", flat=True)[:4])
+        if subs and (parent is not None or not is_agency):
+            shown = ", ".join(subs[:3]) + (", …" if len(subs) > 3 else "")
+            what = f"become a sub-account of {parent.slug}" if parent is not None else "stop being an agency"
+            raise InvalidInput(f"{org.slug} has sub-accounts ({shown}); it cannot {what}: agencies have one level "
+                               "of sub-accounts, so move them first", field="agency")
+        org.is_agency, org.parent = is_agency, parent
+        org.save(update_fields=["is_agency", "parent"])
+    organization.is_agency, organization.parent = org.is_agency, org.parent
+    return organization
+
+
+def _free_member_slug(organization: Organization, email: str) -> str:
+    base = slugify(email.split("@")[0])[:50] or "host"
+    taken = set(Membership.objects.filter(organization=organization, slug__startswith=base).values_list("slug", flat=True))
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _agency_role(user, agency_id: int) -> str | None:
+    row = Membership.objects.filter(user=user, organization_id=agency_id, role__in=ADMIN_ROLES,
+                                    via_agency=False).first()
+    return row.role if row else None
+
+
+def sub_account_enter(*, user, organization: Organization) -> Membership:
+    """The membership `user` acts through in `organization`: their own, or, for an owner or admin of its
+    agency entering it for the first time, a new one with their agency role and `via_agency` set. Anyone
+    else gets NotFound (the message does not tell whether the account exists)."""
+    refused = NotFound(f"There is no account {organization.slug!r} that you may enter")
+    existing = current_membership(user, organization=organization.slug)
+    if existing is not None:
+        return existing
+    if organization.parent_id is None:
+        raise refused
+    with transaction.atomic():
+        role = _agency_role(user, organization.parent_id)
+        if role is None:
+            raise refused
+        try:
+            with transaction.atomic():
+                created = Membership.objects.create(organization=organization, user=user, role=role,
+                                                    via_agency=True, slug=_free_member_slug(organization, user.email))
+        except IntegrityError:  # entered at the same moment in another tab
+            created = Membership.objects.get(organization=organization, user=user)
+    entered = current_membership(user, membership=created)
+    if entered is None:  # the agency role went in the meantime
+        raise refused
+    return entered
+
+
+def sub_account_create(*, actor: Membership, name: str, slug: str = "", timezone: str = "") -> Organization:
+    """A new sub-account of the agency `actor` is an owner or admin of. The actor enters it as its first
+    owner (a `via_agency` membership), so someone can manage it from the start."""
+    agency = actor.organization
+    if not agency.is_agency:
+        raise PermissionDenied(f"{agency.name} is not an agency; only agencies have sub-accounts")
+    if not actor.is_admin or actor.via_agency:
+        raise PermissionDenied("Only the agency's owners and admins create sub-accounts")
+    name = text.clean_name(name, field="name", label="The name", max_length=200)
+    if not name:
+        raise InvalidInput("Give the sub-account a name", field="name")
+    slug = text.clean_name(slug, field="slug", label="The web address", max_length=64).lower() or slugify(name)[:64]
+    if not slug or slugify(slug) != slug or len(slug) > 64:
+        raise InvalidInput(f"{slug!r} cannot be a web address; use lowercase letters, digits and hyphens, such as "
+                           f"{slugify(name)[:64] or 'client-co'!r}", field="slug")
+    if slug in RESERVED_SLUGS:
+        raise InvalidInput(f"{slug!r} is a page of Slotwise itself; choose another web address", field="slug")
+    try:
+        zone = validate_zone(timezone or agency.timezone)
+    except InvalidInput:
+        raise InvalidInput(f"Unknown time zone {timezone!r}; choose one from the list, such as Europe/Berlin",
+                           field="timezone") from None
+    try:
+        with transaction.atomic():
+            org = Organization.objects.create(slug=slug, name=name, timezone=zone, parent=agency)
+            Membership.objects.create(organization=org, user=actor.user, role=Membership.Role.OWNER, via_agency=True,
+                                      slug=_free_member_slug(org, actor.user.email))
+    except IntegrityError:
+        raise Conflict(f"The web address {slug!r} is taken; choose another", field="slug") from None
+    return org

@@ -116,9 +116,15 @@ def authorize(request):
     )
     from django.middleware.csrf import get_token
 
+    # The grant is for the one account this page names: the form carries it, so switching accounts in
+    # another tab before Allow changes nothing (accounts/decorators.py).
+    org = request.membership.organization
+    hidden += f'<input type="hidden" name="org" value="{escape(org.slug)}">'
     html = (
         f"<!doctype html><title>Authorize {escape(app.name)}</title><h1>{escape(app.name)} asks for "
-        f"{escape(scope)} access to your Slotwise data</h1><form method='post'>"
+        f"{escape(scope)} access to your Slotwise data in {escape(org.name)}</h1>"
+        "<p>To grant access in another account, switch accounts in the dashboard first, or add ?org=SLUG.</p>"
+        "<form method='post'>"
         f"<input type='hidden' name='csrfmiddlewaretoken' value='{get_token(request)}'>{hidden}"
         "<button name='decision' value='allow'>Allow</button> <button name='decision' value='deny'>Deny</button></form>"
     )

@@ -10,7 +10,8 @@ from django.db import transaction
 from django.db.models import Q
 
 from slotwise.accounts.models import Membership, Organization
-from slotwise.core.errors import InvalidInput, NotFound, Unauthenticated
+from slotwise.accounts.selectors import current_membership
+from slotwise.core.errors import InvalidInput, NotFound, PermissionDenied, Unauthenticated
 
 from .models import ApiToken
 
@@ -70,6 +71,11 @@ def authenticate(secret: str, *, now: datetime) -> ApiToken:
         raise Unauthenticated("The access token expired; refresh it with your refresh token")
     if not token.membership.user.is_active:
         raise Unauthenticated("The access token's user is deactivated")
+    # The token acts in its membership's organization only, and only while that membership may act (an
+    # agency admin's membership inside a sub-account lapses with their agency role).
+    if current_membership(token.membership.user, membership=token.membership) is None:
+        raise Unauthenticated("The access token's membership no longer acts: its user is no longer an owner or "
+                              "admin of the agency")
     # Written at most once a minute per token: a read-heavy client should not turn every GET into a write.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() >= 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
@@ -78,7 +84,8 @@ def authenticate(secret: str, *, now: datetime) -> ApiToken:
 
 
 def membership_for(*, email: str, org_slug: str | None = None) -> Membership:
-    qs = Membership.objects.select_related("organization").filter(user__email__iexact=email.strip())
+    """The membership a CLI verb acts through: in `org_slug` exactly when given, else the user's only one."""
+    qs = Membership.objects.select_related("organization", "user").filter(user__email__iexact=email.strip())
     if org_slug:
         if not Organization.objects.filter(slug=org_slug).exists():
             raise NotFound(f"no organization {org_slug!r}")
@@ -88,7 +95,11 @@ def membership_for(*, email: str, org_slug: str | None = None) -> Membership:
         raise NotFound(f"no member with email {email!r}" + (f" in {org_slug!r}" if org_slug else ""))
     if len(members) > 1:
         raise InvalidInput(f"{email} belongs to several organizations; add --org SLUG", field="org")
-    return members[0]
+    acting = current_membership(members[0].user, membership=members[0])
+    if acting is None:
+        raise PermissionDenied(f"{email} entered {members[0].organization.slug} from its agency and is no longer "
+                               "an owner or admin there")
+    return acting
 
 
 def tokens_of(membership: Membership):

@@ -84,3 +84,13 @@ def invitee_history(*, organization_id: int, email: str) -> QuerySet[Invitee]:
         .select_related("booking__event_type", "booking__host__user", "no_show_mark")
         .order_by("-booking__start")
     )
+
+
+def booking_list(*, organization_id: int, source: str | None = None) -> QuerySet[Booking]:
+    """An organization's bookings (that one only, never its agency's or its sub-accounts'), newest start
+    first, with their event type, host and invitees; `source` keeps one Booking.Source."""
+    qs = Booking.objects.filter(organization_id=organization_id)
+    if source:
+        qs = qs.filter(source=source)
+    return qs.select_related(
+        "event_type__organization", "event_type__owner", "event_type__team", "host__user").prefetch_related("invitees").order_by("-start", "pk")

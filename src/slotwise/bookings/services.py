@@ -22,7 +22,7 @@ from django.db.models import Count, F, Max
 from slotwise import engine
 from slotwise.accounts.models import Membership
 from slotwise.contacts.models import Contact
-from slotwise.core.errors import ChangeClosed, InvalidInput, NotFound, SlotUnavailable
+from slotwise.core.errors import ChangeClosed, Conflict, InvalidInput, NotFound, SlotUnavailable
 from slotwise.core.events import publish
 from slotwise.core.text import clean_name, clean_text
 from slotwise.core.timezones import validate_zone
@@ -32,6 +32,9 @@ from slotwise.scheduling.models import EventType, PoolHost
 
 from . import approvals, availability, calendar_object, links, tzdata
 from .models import Booking, BookingHost, Guest, Invitee
+
+# The schedulers appointments are imported from (scheduling EventType.external_source), as people say them.
+EXTERNAL_SOURCES = {"calendly": "Calendly"}
 
 MAX_NAME = 200
 MAX_ANSWER = 5000
@@ -160,7 +163,7 @@ def unavailable_message(start: datetime, reasons: list) -> str:
     return f"{start:%Y-%m-%dT%H:%M:%SZ} cannot be booked: {said}. Pick one of the times offered."
 
 
-def _lock_hosts(hosts: list[Membership]) -> None:
+def lock_hosts(hosts: list[Membership]) -> None:
     # In id order, so two bookings that need the same hosts never wait on each other in a cycle.
     list(Membership.objects.select_for_update().filter(pk__in=[h.pk for h in hosts]).order_by("pk").values("pk"))
 
@@ -260,7 +263,7 @@ def _create_locked(
         answers = [*answers, *links.prefill_answers(link)]
         source = Booking.Source.SINGLE_USE
 
-    _lock_hosts(hosts)
+    lock_hosts(hosts)
     duration = duration_minutes or event_type.duration_minutes
     inputs = availability.host_inputs(
         event_type, hosts, start=start, end=start + timedelta(minutes=duration), duration_minutes=duration
@@ -348,18 +351,58 @@ def _create_locked(
     return created
 
 
-def contact_touch(*, booking: Booking, invitee: Invitee, now: datetime) -> Contact:
-    """Create or update the invitee's contact; its owner becomes the host of this, their latest, booking."""
+def contact_touch(*, booking: Booking, invitee: Invitee, now: datetime, phone: str = "") -> None:
+    """Create or update the invitee's contact with what this booking says about them (name, zone, phone,
+    answers), then recompute its assigned user (contact_refresh)."""
+    phone = phone or _phone_answer(booking.event_type, invitee.answers or [])
+    fields = ["name", "timezone", "answers", "last_booked_at"] + (["phone"] if phone else [])
     Contact.objects.bulk_create(
         [Contact(organization_id=booking.organization_id, email=invitee.email, name=invitee.name,
-                 timezone=invitee.timezone, owner_id=booking.host_id, first_seen_at=now)],
+                 timezone=invitee.timezone, phone=phone, answers=invitee.answers or [], owner_id=booking.host_id,
+                 first_seen_at=now, last_booked_at=now)],
         update_conflicts=True,
         unique_fields=["organization", "email"],
-        update_fields=["name", "timezone", "owner"],
+        update_fields=fields,
     )
-    contact = Contact.objects.get(organization_id=booking.organization_id, email=invitee.email)
-    Contact.objects.filter(pk=contact.pk).update(bookings_count=F("bookings_count") + 1, last_booked_at=now)
-    return contact
+    contact_refresh(organization_id=booking.organization_id, emails=[invitee.email])
+
+
+def _phone_answer(event_type: EventType, answers: list[dict]) -> str:
+    phones = {q["key"] for q in event_type.questions or [] if q.get("type") == "phone"}
+    return next((a["answer"] for a in answers if a.get("key") in phones or a.get("key") == "phone"), "")
+
+
+def contact_refresh(*, organization_id: int, emails: list[str]) -> None:
+    """The contacts of these addresses after their appointments changed: the assigned user (owner) becomes
+    the host of their latest appointment, meaning the latest start among their live ones (confirmed, the
+    invitee still in it), native and imported alike; with none live, the latest start of any; with none at
+    all (deleted), it stays. bookings_count is the number of bookings they were ever in that still exist."""
+    order = ("-booking__start", "-booking__created_at", "-booking_id")
+    for email in dict.fromkeys(emails):
+        theirs = Invitee.objects.filter(booking__organization_id=organization_id, email=email)
+        rows = list(theirs.order_by(*order).values_list("booking__host_id", "status", "booking__status"))
+        live = [host for host, status, b_status in rows
+                if status == Invitee.Status.ACTIVE and b_status == Booking.Status.CONFIRMED]
+        owner = live[0] if live else (rows[0][0] if rows else None)
+        changes = {"bookings_count": len(rows)}
+        if owner is not None:
+            changes["owner_id"] = owner
+        Contact.objects.filter(organization_id=organization_id, email=email).update(**changes)
+
+
+def imported_message(booking: Booking) -> str:
+    """What the pages and every refused change say about an imported appointment ("" for our own)."""
+    if booking.source != Booking.Source.IMPORT:
+        return ""
+    source = booking.event_type.external_source
+    where = EXTERNAL_SOURCES.get(source, source or "the scheduler it was imported from")
+    return f"This appointment comes from {where}: change it there"
+
+
+def refuse_imported(booking: Booking) -> None:
+    """Imported appointments are changed where they were booked; the import follows (imports/sync.py)."""
+    if booking.source == Booking.Source.IMPORT:
+        raise Conflict(imported_message(booking))
 
 
 def _release(booking: Booking) -> None:
@@ -376,15 +419,24 @@ def booking_cancel(
     *, booking: Booking, now: datetime, reason: str = "", canceled_by: str = "", canceler_type: str = "host"
 ) -> Booking:
     """Cancel the whole scheduled event (all its invitees) and free its time."""
+    refuse_imported(booking)
+    return cancel_any(booking=booking, now=now, reason=reason, canceled_by=canceled_by, canceler_type=canceler_type)
+
+
+def cancel_any(
+    *, booking: Booking, now: datetime, reason: str, canceled_by: str, canceler_type: str, rescheduled: bool = False
+) -> Booking:
+    """booking_cancel without the refusal of imported appointments: their own cancel (bookings/imports.py).
+    rescheduled=True: canceled because it moved elsewhere (status rescheduled), as imports learn it."""
     reason = clean_text(reason, field="reason", max_length=MAX_REASON, multiline=True)
     canceled_by = clean_name(canceled_by, field="canceled_by", label="Canceled by", max_length=None)
     with transaction.atomic():
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
         if booking.status not in (Booking.Status.CONFIRMED, Booking.Status.PENDING):
             raise InvalidInput(f"booking {booking.uid} is already {booking.status}", field="booking")
-        if canceler_type == "invitee":
-            _check_invitee_may_change(booking, now, "canceled")
-        booking.status = Booking.Status.CANCELED
+        if canceler_type == "invitee" and booking.source != Booking.Source.IMPORT:
+            _check_invitee_may_change(booking, now, "canceled")  # Calendly's own cancels are not ours to refuse
+        booking.status = Booking.Status.RESCHEDULED if rescheduled else Booking.Status.CANCELED
         booking.cancel_reason = reason or ""
         booking.canceled_by = canceled_by
         booking.canceler_type = canceler_type
@@ -395,7 +447,8 @@ def booking_cancel(
         _release(booking)
         invitees = list(booking.invitees.filter(status=Invitee.Status.ACTIVE))
         booking.invitees.filter(status=Invitee.Status.ACTIVE).update(status=Invitee.Status.CANCELED)
-        publish("booking.canceled", booking=booking, invitees=invitees, now=now, rescheduled=False)
+        publish("booking.canceled", booking=booking, invitees=invitees, now=now, rescheduled=rescheduled)
+        contact_refresh(organization_id=booking.organization_id, emails=[i.email for i in invitees])
     return booking
 
 
@@ -406,6 +459,7 @@ def invitee_cancel(*, invitee: Invitee, now: datetime, reason: str = "") -> Book
     with booking_cancel, which has no cut-off."""
     reason = clean_text(reason, field="reason", max_length=MAX_REASON, multiline=True)
     booking = invitee.booking
+    refuse_imported(booking)
     _check_invitee_may_change(booking, now, "canceled")
     if booking.invitees.filter(status=Invitee.Status.ACTIVE).exclude(pk=invitee.pk).exists():
         with transaction.atomic():
@@ -413,6 +467,7 @@ def invitee_cancel(*, invitee: Invitee, now: datetime, reason: str = "") -> Book
             invitee.status = Invitee.Status.CANCELED
             _next_revision(booking)
             publish("invitee.canceled", booking=booking, invitee=invitee, now=now, reason=reason)
+            contact_refresh(organization_id=booking.organization_id, emails=[invitee.email])
         return booking
     return booking_cancel(booking=booking, now=now, reason=reason, canceled_by=invitee.name, canceler_type="invitee")
 
@@ -428,6 +483,7 @@ def booking_reschedule(
     An invitee (by_host None) is refused inside the event type's cut-off and once the meeting has begun."""
     reason = clean_text(reason, field="reason", max_length=MAX_REASON, multiline=True)
     old = invitee.booking
+    refuse_imported(old)
     if old.status != Booking.Status.CONFIRMED or invitee.status != Invitee.Status.ACTIVE:
         raise InvalidInput(f"booking {old.uid} is {old.status}; only confirmed bookings can be rescheduled")
     if by_host is None:
@@ -469,6 +525,7 @@ def booking_reschedule(
             rescheduling=True,
         )
         publish("booking.rescheduled", old=locked, invitee=invitee, new=new, now=now)
+        contact_refresh(organization_id=old.organization_id, emails=[invitee.email])
     return new
 
 

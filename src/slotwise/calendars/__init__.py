@@ -10,7 +10,7 @@
     services.py connect (CalDAV, ICS, Google), choose conflict calendars / write-back target / unreachable
     tasks.py    job handlers: calendars.sync (re-polls itself), calendars.writeback
 
-Secrets at rest: CalDAV passwords and Google tokens are Fernet-encrypted (crypto.py, key from
+Secrets at rest: CalDAV passwords and Google tokens are Fernet-encrypted (core/secrets.py, key from
 SLOTWISE_CALENDAR_KEY or SECRET_KEY); errors stored or logged carry status codes and URLs, never secrets;
 the admin hides them.
 """

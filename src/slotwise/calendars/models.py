@@ -19,7 +19,7 @@ def _feed_token() -> str:
 
 
 class CalendarConnection(models.Model):
-    """One account (or one ICS URL) a host connected. Its secret is stored encrypted (see crypto.py)."""
+    """One account (or one ICS URL) a host connected. Its secret is stored encrypted (see core/secrets.py)."""
 
     class Kind(models.TextChoices):
         CALDAV = "caldav"

@@ -10,13 +10,13 @@ from django.db import transaction
 
 from slotwise.accounts.models import Membership
 from slotwise.core.errors import InvalidInput, NotFound
+from slotwise.core.secrets import seal
 from slotwise.jobs.services import cancel_pending, enqueue
 from slotwise.scheduling.models import BusyBlock, BusyCoverage
 
 from .adapters.base import AdapterError
 from .adapters.caldav import CalDAV
 from .adapters.google import Google, exchange_code
-from .crypto import seal
 from .models import CalendarConnection, RemoteCalendar, RemoteEvent
 
 SYNC_JOB = "calendars.sync"
@@ -119,7 +119,7 @@ def connection_add_google(*, membership: Membership, code: str, redirect_uri: st
 
 def google_watch(*, connection: CalendarConnection, address: str, now: datetime) -> dict:
     """Ask Google to push changes of the conflict calendars to `address` (the push view)."""
-    from .crypto import unseal
+    from slotwise.core.secrets import unseal
 
     adapter = Google(unseal(connection.secret), now=now)
     channel_id = f"slotwise-{connection.pk}-{secrets.token_hex(8)}"

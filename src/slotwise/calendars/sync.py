@@ -21,13 +21,13 @@ from django.db import connections, router, transaction
 from django.db.models import Q
 
 from slotwise.accounts.models import Team
+from slotwise.core.secrets import seal
 from slotwise.scheduling.models import AvailabilitySchedule, BusyBlock, BusyCoverage, EventType, PoolHost
 
 from . import ics
 from .adapters import ics_feed
 from .adapters.base import AdapterError, SyncTokenInvalid
 from .adapters.registry import adapter_for
-from .crypto import seal
 from .models import CalendarConnection, CalendarEvent, RemoteCalendar, RemoteEvent
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,9 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from slotwise.accounts.models import Team
+from slotwise.accounts.decorators import membership_required
+from slotwise.accounts.models import Membership, Team
+from slotwise.accounts.selectors import current_membership
 from slotwise.core.clock import utc_now
 from slotwise.core.errors import NotFound, PermissionDenied, SlotwiseError
 
@@ -22,10 +24,8 @@ from .models import CalendarConnection
 
 
 def _membership(request):
-    m = request.user.memberships.select_related("organization").order_by("pk").first()
-    if m is None:
-        raise PermissionDenied("you are not a member of any organization yet")
-    return m
+    """The membership acting, set by membership_required (the account switcher's choice)."""
+    return request.membership
 
 
 def _back(request, exc: SlotwiseError | None = None, ok: str = ""):
@@ -36,7 +36,7 @@ def _back(request, exc: SlotwiseError | None = None, ok: str = ""):
     return redirect("calendars:index")
 
 
-@login_required
+@membership_required
 @require_GET
 def index(request):
     m = _membership(request)
@@ -55,7 +55,7 @@ def index(request):
     )
 
 
-@login_required
+@membership_required
 @require_POST
 def add_caldav(request):
     try:
@@ -72,7 +72,7 @@ def add_caldav(request):
     return _back(request, ok="CalDAV account connected; its busy time is being synced.")
 
 
-@login_required
+@membership_required
 @require_POST
 def add_ics(request):
     try:
@@ -87,7 +87,7 @@ def add_ics(request):
     return _back(request, ok="Feed added; its busy time is being synced.")
 
 
-@login_required
+@membership_required
 @require_POST
 def choose(request, pk: int):
     try:
@@ -105,7 +105,7 @@ def choose(request, pk: int):
     return _back(request, ok="Saved.")
 
 
-@login_required
+@membership_required
 @require_POST
 def sync_now(request, pk: int):
     try:
@@ -115,7 +115,7 @@ def sync_now(request, pk: int):
     return _back(request, ok="Sync queued.")
 
 
-@login_required
+@membership_required
 @require_POST
 def delete(request, pk: int):
     try:
@@ -125,7 +125,7 @@ def delete(request, pk: int):
     return _back(request, ok="Calendar disconnected; its busy time no longer counts.")
 
 
-@login_required
+@membership_required
 @require_POST
 def rotate_feed(request, team: int | None = None):
     m = _membership(request)
@@ -140,11 +140,12 @@ def rotate_feed(request, team: int | None = None):
     return _back(request, ok="New feed address made; the old one no longer works.")
 
 
-@login_required
+@membership_required
 @require_GET
 def google_connect(request):
     state = secrets.token_urlsafe(24)
-    request.session["calendars_google_state"] = state
+    # The account the connection is for is fixed now: switching accounts before Google answers changes nothing.
+    request.session["calendars_google_state"] = {"state": state, "membership": request.membership.pk}
     return redirect(
         google.consent_url(redirect_uri=request.build_absolute_uri(reverse("calendars:google_callback")), state=state)
     )
@@ -153,14 +154,18 @@ def google_connect(request):
 @login_required
 @require_GET
 def google_callback(request):
-    expected = request.session.pop("calendars_google_state", None)
-    if not expected or not secrets.compare_digest(expected, request.GET.get("state", "")):
+    pending = request.session.pop("calendars_google_state", None)
+    if not isinstance(pending, dict) or not secrets.compare_digest(pending["state"], request.GET.get("state", "")):
         return _back(request, PermissionDenied("the Google answer does not match this session; connect again"))
+    started_as = Membership.objects.filter(pk=pending["membership"], user=request.user).first()
+    membership = started_as and current_membership(request.user, membership=started_as)
+    if membership is None:
+        return _back(request, PermissionDenied("the account this connection was started for is no longer yours"))
     if request.GET.get("error"):
         return _back(request, PermissionDenied(f"Google said: {request.GET['error']}; nothing was connected"))
     try:
         services.connection_add_google(
-            membership=_membership(request),
+            membership=membership,
             code=request.GET.get("code", ""),
             redirect_uri=request.build_absolute_uri(reverse("calendars:google_callback")),
             now=utc_now(),

@@ -76,6 +76,8 @@ def _enqueue(booking: Booking, now: datetime, *, moved_from: Booking | None = No
 
 
 def on_booking_created(*, event, booking, invitee, now, **_):
+    if booking.source == Booking.Source.IMPORT:
+        return  # the scheduler it was imported from writes it to the host's calendar itself
     if booking.rescheduled_from_id:
         return  # booking.rescheduled follows in the same transaction and moves the old event
     _enqueue(booking, now)

@@ -11,10 +11,16 @@ VERBS = {
     "load": "load FILE: create or update an organization from a YAML or JSON file (see docs/load-format.md)",
     "availability": "availability ORG/HOST/EVENT --from DATE --to DATE --tz ZONE [--now INSTANT] [--json]",
     "book": "book ORG/HOST/EVENT --start INSTANT --name N --email E --tz ZONE [--now INSTANT]",
-    "bench": "bench engine|pages|notify|sync: run a benchmark and print its figures",
+    "bench": "bench engine|pages|notify|sync|import: run a benchmark and print its figures",
     "tzdata": "tzdata check [--json] [--now INSTANT]: bookings whose local time a time-zone rule change moved",
     "link": "link create ORG/HOST/EVENT [--expires 7d] [--name N] [--email E] [--ref R]; link list ORG; link revoke UUID",
-    "token": "token create --email EMAIL [--scope read|write]; token revoke PREFIX",
+    "token": "token create --email EMAIL [--scope read|write] [--org ORG]; token revoke PREFIX",
+    "connections": "connections add calendly --org ORG --user EMAIL (--token T | --oauth) [--api-base URL]; "
+                   "connections list --org ORG | calendars ID | select ID CAL... | deselect ID CAL... "
+                   "[--delete-synced] | sync ID | remove ID [--delete-synced]: import a Calendly account",
+    "contacts": "contacts list --org ORG [--search TEXT] [--json]: contacts with their assigned user",
+    "bookings": "bookings list --org ORG [--source import] [--status S] [--json]: appointments by start",
+    "export": "export ORG [--out FILE]: write an organization (an agency with its sub-accounts) as a load file",
     "createsuperuser": "create an operator account for /admin/",
     "manage": "manage COMMAND ...: any Django management command",
 }
@@ -25,6 +31,9 @@ def usage() -> str:
     lines = ["usage: slotwise VERB [options]    (slotwise VERB --help for a verb's options)", "", "verbs:"]
     lines += [f"  {verb.ljust(width)}  {text}" for verb, text in VERBS.items()]
     lines += [
+        "",
+        "every verb that takes --org (or an ORG/... path) acts in exactly that organization: an agency's",
+        "verbs never reach into its sub-accounts, nor a sub-account's into its agency.",
         "",
         "settings come from the environment: DATABASE_URL (default: SQLite in ./var), REDIS_URL,",
         "SLOTWISE_SECRET_KEY, SLOTWISE_ENV=production, SLOTWISE_ALLOWED_HOSTS, SLOTWISE_BASE_URL, SLOTWISE_SMTP_*.",

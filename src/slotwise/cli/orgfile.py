@@ -13,7 +13,8 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from slotwise.accounts.models import Membership, Organization, Team, User
-from slotwise.accounts.services import clean_embed_origins
+from slotwise.accounts.selectors import ADMIN_ROLES
+from slotwise.accounts.services import clean_embed_origins, organization_place
 from slotwise.core import text
 from slotwise.core.errors import InvalidInput
 from slotwise.core.instants import parse_date, parse_instant
@@ -86,9 +87,11 @@ def parse_text(text: str, *, source: str = "<input>") -> Node:
 @dataclass
 class Ctx:
     source: str
+    prefix: str = ""  # "sub_accounts[1]." inside an agency's sub-account, so errors name the whole path
 
     def fail(self, node: Node | None, path: str, message: str):
         line = f"line {node.line}: " if node is not None else ""
+        path = self.prefix + path
         raise LoadError(f"{self.source}: {line}{path}: {message}", field=path)
 
     def mapping(self, node: Node, path: str, allowed: set[str], required: set[str] = frozenset()) -> dict[str, Node]:
@@ -96,10 +99,10 @@ class Ctx:
             self.fail(node, path, "expected a mapping (key: value lines)")
         for key, child in node.value.items():
             if key not in allowed:
-                self.fail(child, f"{path}.{key}", f"unknown key; allowed here: {', '.join(sorted(allowed))}")
+                self.fail(child, f"{path}.{key}".lstrip("."), f"unknown key; allowed here: {', '.join(sorted(allowed))}")
         for key in sorted(required):
             if key not in node.value:
-                self.fail(node, f"{path}.{key}", "is required")
+                self.fail(node, f"{path}.{key}".lstrip("."), "is required")
         return node.value
 
     def seq(self, node: Node | None, path: str) -> list[Node]:
@@ -178,16 +181,17 @@ class Ctx:
             self.fail(node, path, exc.message.split(": ", 1)[-1])
 
 
-ORG_KEYS = {"slug", "name", "timezone", "embed_origins", "week_start"}
+ORG_KEYS = {"slug", "name", "timezone", "embed_origins", "week_start", "agency", "sub_account_of"}
 HOST_KEYS = {
     "email", "name", "slug", "role", "timezone", "weekly", "overrides", "busy", "password", "limits",
-    "daylight_weekly", "out_of_office", "travel",
+    "daylight_weekly", "out_of_office", "travel", "from_agency",
 }
 # limits: {day, week, month, day_minutes, week_minutes} -> the model fields (event types and hosts alike).
 LIMIT_KEYS = {
     "day": "daily_limit", "week": "weekly_limit", "month": "monthly_limit", "day_minutes": "daily_minutes_limit",
     "week_minutes": "weekly_minutes_limit",
 }
+TOP_KEYS = {"organization", "hosts", "teams", "event_types"}
 TEAM_KEYS = {"slug", "name", "timezone", "members"}
 EVENT_KEYS = {
     "slug", "name", "host", "team", "kind", "description", "duration", "durations", "increment", "buffer_before",
@@ -258,13 +262,73 @@ def load_file(path: str | Path, *, now: datetime) -> dict:
 def load_text(text: str, *, source: str = "<input>", now: datetime) -> dict:
     root = parse_text(text, source=source)
     ctx = Ctx(source)
-    top = ctx.mapping(root, "(top)", {"organization", "hosts", "teams", "event_types"}, {"organization"})
+    top = ctx.mapping(root, "(top)", TOP_KEYS | {"sub_accounts"}, {"organization"})
     with transaction.atomic():
-        return _apply(ctx, top, now)
+        result = _apply(ctx, top, now)
+        if "sub_accounts" in top:
+            result["sub_accounts"] = _sub_accounts(ctx, top, result, now)
+        return result
 
 
-def _apply(ctx: Ctx, top: dict[str, Node], now: datetime) -> dict:
-    org = _organization(ctx, top["organization"])
+def _sub_accounts(ctx: Ctx, top: dict[str, Node], agency_result: dict, now: datetime) -> list[dict]:
+    """An agency's sub-accounts: each item is a whole organization file of its own (organization, hosts,
+    teams, event_types), one level deep."""
+    agency = Organization.objects.get(slug=agency_result["organization"])
+    if not agency.is_agency:
+        ctx.fail(top["sub_accounts"], "sub_accounts", f"{agency.slug} is not an agency; add agency: true under "
+                 "organization to give it sub-accounts")
+    out, seen = [], {}
+    for i, item in enumerate(ctx.seq(top["sub_accounts"], "sub_accounts")):
+        sub = Ctx(ctx.source, prefix=f"sub_accounts[{i}].")
+        if isinstance(item.value, dict) and "sub_accounts" in item.value:
+            sub.fail(item.value["sub_accounts"], "sub_accounts", "a sub-account has no sub-accounts of its own: "
+                     "agencies have one level of sub-accounts")
+        fields = sub.mapping(item, "", TOP_KEYS, {"organization"}) if isinstance(item.value, dict) else None
+        if fields is None:
+            ctx.fail(item, f"sub_accounts[{i}]", "expected a mapping with organization, hosts, teams, event_types")
+        o = sub.mapping(fields["organization"], "organization", ORG_KEYS, {"slug"})
+        slug = sub.slug(o["slug"], "organization.slug")
+        if slug == agency.slug:
+            sub.fail(o["slug"], "organization.slug", f"{slug!r} is the agency itself; an agency is not its own "
+                     "sub-account")
+        if slug in seen:
+            sub.fail(o["slug"], "organization.slug", f"{slug!r} is listed twice (also sub_accounts[{seen[slug]}])")
+        seen[slug] = i
+        if "agency" in o and o["agency"].value is not False:
+            sub.fail(o["agency"], "organization.agency", "a sub-account cannot be an agency itself: agencies have "
+                     "one level of sub-accounts")
+        if "sub_account_of" in o and o["sub_account_of"].value != agency.slug:
+            sub.fail(o["sub_account_of"], "organization.sub_account_of", f"this sub-account is listed under "
+                     f"{agency.slug}; leave sub_account_of out here")
+        out.append(_apply(sub, fields, now, agency=agency))
+    return out
+
+
+def _place(ctx: Ctx, o: dict[str, Node], org: Organization, agency: Organization | None) -> None:
+    """The organization's place: an agency, a sub-account, or neither, through accounts.services."""
+    is_agency = ctx.boolean(o["agency"], "organization.agency") if "agency" in o else org.is_agency
+    parent = agency
+    if parent is None and "sub_account_of" in o:
+        parent_slug = ctx.slug(o["sub_account_of"], "organization.sub_account_of")
+        parent = Organization.objects.filter(slug=parent_slug).first()
+        if parent is None:
+            ctx.fail(o["sub_account_of"], "organization.sub_account_of", f"there is no agency {parent_slug!r}; "
+                     "load the agency's file first")
+    elif parent is None:
+        parent = org.parent
+    if org.parent_id is not None and parent is not None and parent.pk != org.parent_id:
+        node = o.get("sub_account_of") or o["slug"]
+        ctx.fail(node, "organization.slug", f"{org.slug} is a sub-account of {org.parent.slug} already; one file "
+                 f"cannot move it to {parent.slug}")
+    try:
+        organization_place(organization=org, is_agency=is_agency, parent=parent)
+    except InvalidInput as exc:
+        key = "organization.agency" if exc.field == "is_agency" or "agency" in o else "organization.sub_account_of"
+        ctx.fail(o.get(key.split(".")[1]) or o["slug"], key, exc.message)
+
+
+def _apply(ctx: Ctx, top: dict[str, Node], now: datetime, *, agency: Organization | None = None) -> dict:
+    org = _organization(ctx, top["organization"], agency)
     counts = {"hosts": 0, "teams": 0, "event_types": 0, "busy": 0}
 
     hosts: dict[str, Membership] = {}
@@ -300,10 +364,11 @@ def _apply(ctx: Ctx, top: dict[str, Node], now: datetime) -> dict:
     return {"organization": org.slug, **counts}
 
 
-def _organization(ctx: Ctx, node: Node) -> Organization:
+def _organization(ctx: Ctx, node: Node, agency: Organization | None = None) -> Organization:
     o = ctx.mapping(node, "organization", ORG_KEYS, {"slug"})
     org_slug = ctx.slug(o["slug"], "organization.slug")
     org, _ = Organization.objects.get_or_create(slug=org_slug, defaults={"name": org_slug})
+    _place(ctx, o, org, agency)
     if "name" in o:
         org.name = ctx.string(o["name"], "organization.name")
     if "timezone" in o:
@@ -339,6 +404,7 @@ def _host(ctx: Ctx, p: str, h_node: Node, org: Organization, hosts: dict) -> tup
     name = ctx.string(h["name"], f"{p}.name") if "name" in h else email.split("@")[0]
     slug = ctx.slug(h["slug"], f"{p}.slug") if "slug" in h else slugify(email.split("@")[0])
     role = ctx.choice(h["role"], f"{p}.role", Membership.Role.values) if "role" in h else "member"
+    via_agency = ctx.boolean(h["from_agency"], f"{p}.from_agency") if "from_agency" in h else False
     user, created = User.objects.get_or_create(email=email, defaults={"name": name, "timezone": zone})
     if created:
         user.set_unusable_password()
@@ -353,7 +419,13 @@ def _host(ctx: Ctx, p: str, h_node: Node, org: Organization, hosts: dict) -> tup
     clash = Membership.objects.filter(organization=org, slug=slug).exclude(user=user).first()
     if clash:
         ctx.fail(h.get("slug", h["email"]), f"{p}.slug", f"{slug!r} is already the page of {clash.user.email}")
-    m, _ = Membership.objects.update_or_create(organization=org, user=user, defaults={"slug": slug, "role": role})
+    if via_agency and (org.parent_id is None or not Membership.objects.filter(
+            organization_id=org.parent_id, user=user, via_agency=False, role__in=ADMIN_ROLES).exists()):
+        ctx.fail(h["from_agency"], f"{p}.from_agency", f"{email} is not an owner or admin of "
+                 f"{org.parent.slug if org.parent else 'an agency above ' + org.slug}; only they enter a "
+                 "sub-account from the agency")
+    m, _ = Membership.objects.update_or_create(organization=org, user=user,
+                                               defaults={"slug": slug, "role": role, "via_agency": via_agency})
     weekly_node = h.get("weekly")
     weekly = {}
     if weekly_node is not None:
@@ -561,3 +633,96 @@ def _questions(ctx: Ctx, node: Node, path: str) -> list[dict]:
             "options": options,
         })
     return out
+
+
+# --- export: the same format, written back (`slotwise export ORG`) -----------------------------------------
+
+
+def _utc(instant: datetime) -> str:
+    from datetime import UTC
+
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _ranges(pairs) -> list[str]:
+    return [f"{a}-{b}" for a, b in pairs]
+
+
+def _export_host(m: Membership) -> dict:
+    out = {"email": m.user.email, **({"name": m.user.name} if m.user.name else {}), "slug": m.slug, "role": m.role}
+    if m.via_agency:
+        out["from_agency"] = True
+    schedule = AvailabilitySchedule.objects.filter(owner=m, is_default=True).first()
+    out["timezone"] = schedule.timezone if schedule else (m.user.timezone or "UTC")
+    if schedule is not None:
+        if schedule.weekly:
+            out["weekly"] = {d: _ranges(schedule.weekly[d]) for d in WEEKDAYS if d in schedule.weekly}
+        overrides = {o.date.isoformat(): _ranges(o.intervals) for o in schedule.overrides.order_by("date")}
+        if overrides:
+            out["overrides"] = overrides
+    busy = [{"start": _utc(b.start), "end": _utc(b.end), **({"label": b.label} if b.label else {})}
+            for b in BusyBlock.objects.filter(membership=m, source="load").order_by("start", "pk")]
+    if busy:
+        out["busy"] = busy
+    return out
+
+
+def _export_event_type(et: EventType) -> dict:
+    d = EventType()  # the defaults: only what differs from them is written
+    out = {"slug": et.slug, "name": et.name}
+    out.update({"host": et.owner.user.email} if et.owner_id else {"team": et.team.slug})
+    simple = [("kind", "kind"), ("description", "description"), ("duration", "duration_minutes"),
+              ("durations", "duration_options"), ("increment", "increment_minutes"),
+              ("buffer_before", "buffer_before_minutes"), ("buffer_after", "buffer_after_minutes"),
+              ("min_notice", "min_notice_minutes"), ("daily_limit", "daily_limit"), ("seats", "seats"),
+              ("questions", "questions"), ("active", "active"), ("secret", "secret"),
+              ("distribution", "distribution"), ("invitee_picks_host", "invitee_picks_host"), ("color", "color")]
+    for key, attr in simple:
+        if getattr(et, attr) != getattr(d, attr):
+            out[key] = getattr(et, attr)
+    if et.window_kind == EventType.WindowKind.UNLIMITED:
+        out["window"] = "unlimited"
+    elif et.window_kind == EventType.WindowKind.RANGE:
+        out["window"] = {"from": et.window_start.isoformat(), "to": et.window_end.isoformat()}
+    elif et.window_days != d.window_days:
+        out["window"] = {"rolling_days": et.window_days}
+    if (et.location_kind, et.location_value) != (d.location_kind, d.location_value):
+        out["location"] = {"kind": et.location_kind, **({"value": et.location_value} if et.location_value else {})}
+    pool = PoolHost.objects.filter(event_type=et).select_related("membership__user").order_by("-priority", "pk")
+    if et.team_id and pool.exists():
+        out["pool"] = [{"host": p.membership.user.email, "priority": p.priority, "weight": p.weight} for p in pool]
+    return out
+
+
+def export_organization(org: Organization, *, _nested: bool = False) -> dict:
+    """`org` as a load file (a dict to write as YAML): its hosts, teams and event types, and for an agency
+    its sub-accounts, each with theirs. Loading the result gives the same organization back (passwords are
+    never exported)."""
+    o = {"slug": org.slug, "name": org.name, "timezone": org.timezone}
+    if org.embed_origins:
+        o["embed_origins"] = list(org.embed_origins)
+    if org.is_agency:
+        o["agency"] = True
+    if org.parent_id and not _nested:
+        o["sub_account_of"] = org.parent.slug
+    members = Membership.objects.filter(organization=org).select_related("user").order_by("pk")
+    out = {"organization": o, "hosts": [_export_host(m) for m in members]}
+    teams = Team.objects.filter(organization=org).prefetch_related("members__user").order_by("slug")
+    out["teams"] = [{"slug": t.slug, "name": t.name, "timezone": t.timezone,
+                     "members": [m.user.email for m in t.members.order_by("pk")]} for t in teams]
+    event_types = (EventType.objects.filter(organization=org).select_related("owner__user", "team")
+                   .order_by("team__slug", "owner__slug", "slug"))
+    out["event_types"] = [_export_event_type(et) for et in event_types]
+    for key in ("hosts", "teams", "event_types"):
+        if not out[key]:
+            del out[key]
+    if org.is_agency:
+        subs = Organization.objects.filter(parent=org).order_by("slug")
+        if subs:
+            out["sub_accounts"] = [export_organization(s, _nested=True) for s in subs]
+    return out
+
+
+def export_text(org: Organization) -> str:
+    head = f"# {org.name} ({org.slug}), written by `slotwise export`; load it with `slotwise load FILE`.\n"
+    return head + yaml.safe_dump(export_organization(org), sort_keys=False, allow_unicode=True, width=110)

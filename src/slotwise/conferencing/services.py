@@ -81,6 +81,8 @@ def _set_location(booking: Booking, location: str) -> None:
 
 
 def on_booking_created(*, booking: Booking, now: datetime, **_) -> None:
+    if booking.source == Booking.Source.IMPORT:
+        return  # the meeting's location (link) came with it from the scheduler it was imported from
     resolve_location(booking=booking, now=now)
 
 

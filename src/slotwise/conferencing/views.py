@@ -8,6 +8,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from slotwise.accounts.decorators import membership_required
 from slotwise.accounts.models import Membership
 from slotwise.accounts.selectors import current_membership
 from slotwise.core.clock import utc_now
@@ -24,11 +25,9 @@ def _redirect_uri() -> str:
     return f"{settings.BASE_URL}{reverse('conferencing:zoom_callback')}"
 
 
-@login_required
+@membership_required
 def zoom_start(request):
-    membership = current_membership(request.user, organization=request.GET.get("org"))
-    if membership is None:
-        return HttpResponseBadRequest("You are not a member of that organization.")
+    membership = request.membership
     state = secrets.token_urlsafe(24)
     request.session[SESSION_KEY] = {"state": state, "membership": membership.pk}
     return redirect(zoom.authorize_url(state=state, redirect_uri=_redirect_uri()))
@@ -39,7 +38,8 @@ def zoom_callback(request):
     pending = request.session.pop(SESSION_KEY, None)
     if not pending or not secrets.compare_digest(pending["state"], request.GET.get("state", "")):
         return HttpResponseBadRequest("This Zoom sign-in link is stale or was not started here; connect Zoom again.")
-    membership = Membership.objects.filter(pk=pending["membership"], user=request.user).first()
+    started_as = Membership.objects.filter(pk=pending["membership"], user=request.user).first()
+    membership = started_as and current_membership(request.user, membership=started_as)
     if membership is None:
         return HttpResponseBadRequest("That membership is no longer yours.")
     try:
@@ -51,9 +51,10 @@ def zoom_callback(request):
     return redirect("/dashboard/")
 
 
-@login_required
 @require_POST
+@membership_required
 def zoom_disconnect(request):
-    ZoomGrant.objects.filter(membership__user=request.user).delete()
+    """Disconnects Zoom in the account acted in only; the same person's Zoom in other accounts stays."""
+    ZoomGrant.objects.filter(membership=request.membership).delete()
     messages.success(request, "Zoom is disconnected.")
     return redirect("/dashboard/")

@@ -92,6 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "slotwise.web.context.account_switcher",
             ],
         },
     },
@@ -223,7 +224,8 @@ SLOTWISE_JOBS_WAKE = os.environ.get("SLOTWISE_JOBS_WAKE", "database")
 SLOTWISE_JOBS_REDIS_KEY = os.environ.get("SLOTWISE_JOBS_REDIS_KEY", "slotwise:jobs")
 
 # --- calendars (read only by slotwise.calendars) -------------------------------------------------------------
-# Key for encrypting CalDAV passwords and OAuth tokens at rest (defaults to one derived from SECRET_KEY).
+# Key for encrypting CalDAV passwords and OAuth tokens at rest (defaults to one derived from SECRET_KEY);
+# read by slotwise.core.secrets, which calendars and imports seal with.
 SLOTWISE_CALENDAR_KEY = os.environ.get("SLOTWISE_CALENDAR_KEY", "")
 SLOTWISE_CALENDAR_WINDOW_DAYS = int(os.environ.get("SLOTWISE_CALENDAR_WINDOW_DAYS", "180"))  # busy time kept ahead
 # ... or as far as the longest bounded booking window of the host's event types, up to this (calendars/sync.py)
@@ -235,6 +237,12 @@ SLOTWISE_GOOGLE_CLIENT_SECRET = os.environ.get("SLOTWISE_GOOGLE_CLIENT_SECRET", 
 SLOTWISE_GOOGLE_AUTH_URL = os.environ.get("SLOTWISE_GOOGLE_AUTH_URL", "https://accounts.google.com/o/oauth2/v2/auth")
 SLOTWISE_GOOGLE_TOKEN_URL = os.environ.get("SLOTWISE_GOOGLE_TOKEN_URL", "https://oauth2.googleapis.com/token")
 SLOTWISE_GOOGLE_API_URL = os.environ.get("SLOTWISE_GOOGLE_API_URL", "https://www.googleapis.com")
+
+# --- imports (read only by slotwise.imports): the Calendly OAuth app (Settings -> Connections -> Calendly) ---
+SLOTWISE_CALENDLY_CLIENT_ID = os.environ.get("SLOTWISE_CALENDLY_CLIENT_ID", "")
+SLOTWISE_CALENDLY_CLIENT_SECRET = os.environ.get("SLOTWISE_CALENDLY_CLIENT_SECRET", "")
+SLOTWISE_CALENDLY_API_BASE = os.environ.get("SLOTWISE_CALENDLY_API_BASE", "https://api.calendly.com")
+SLOTWISE_CALENDLY_AUTH_BASE = os.environ.get("SLOTWISE_CALENDLY_AUTH_BASE", "https://auth.calendly.com")
 
 # --- web (read only by slotwise.web: booking pages and dashboard) -------------------------------------------
 # Requests per minute per client address on public pages (0: no limit); seconds between an open booking

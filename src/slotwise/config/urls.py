@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("slotwise.notifications.urls")),  # email templates and previews
     path("", include("slotwise.conferencing.urls")),  # Zoom connect
     path("", include("slotwise.automation.urls")),  # /dashboard/rules/
+    path("", include("slotwise.imports.urls")),  # /hooks/calendly/<token>/ (Calendly webhooks in)
     # Last: the web app owns the catch-all booking page paths /<org>/<host>/...
     path("", include("slotwise.web.urls")),
 ]

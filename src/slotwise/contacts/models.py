@@ -5,12 +5,19 @@ from slotwise.accounts.models import Membership, Organization
 
 
 class Contact(models.Model):
-    """Everyone who ever booked, once per organization and email. `owner` is the host of their latest booking."""
+    """Everyone who ever booked, once per organization and email.
+
+    `owner` (the contact's assigned user) is the host of their latest appointment: the one with the latest
+    start among their live (confirmed, not canceled or rescheduled away) appointments, native and imported
+    alike; when none is live, the latest start of any of them; with no appointment left (all deleted) it stays
+    as it was. Recomputed on every create, cancel, reschedule and delete (bookings.services.contact_refresh)."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="contacts")
     email = models.EmailField()
     name = models.CharField(max_length=200, blank=True)
     timezone = models.CharField(max_length=64, blank=True)
+    phone = models.CharField(max_length=64, blank=True, help_text="The latest phone number a booking gave")
+    answers = models.JSONField(default=list, blank=True, help_text="Their latest booking's questions and answers")
     owner = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts")
     bookings_count = models.PositiveIntegerField(default=0)
     first_seen_at = models.DateTimeField(default=now)

@@ -1,16 +1,4 @@
-from slotwise.accounts.models import Membership
-
 from .models import Job
-
-
-def admin_memberships(user) -> list[Membership]:
-    if not user.is_authenticated:
-        return []
-    return list(
-        Membership.objects.filter(user=user, role__in=[Membership.Role.OWNER, Membership.Role.ADMIN])
-        .select_related("organization")
-        .order_by("organization__slug")
-    )
 
 
 def failed_jobs(*, organization_ids: list[int], limit: int = 200) -> list[Job]:

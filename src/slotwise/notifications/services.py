@@ -45,11 +45,14 @@ def _key(invitee: Invitee) -> str:
 # --- subscribers: run inside the booking's transaction --------------------------------------------------
 
 
+def _imported(booking: Booking) -> bool:
+    # Imported from another scheduler (Calendly), which sends its own invitations, reminders, reschedule and
+    # cancel emails: a second one from us would put the meeting in the invitee's calendar twice.
+    return booking.source == Booking.Source.IMPORT
+
+
 def on_booking_created(*, booking: Booking, invitee: Invitee, now: datetime, **_) -> None:
-    if booking.source == Booking.Source.IMPORT:
-        # Imported from another scheduler, which already sent its invitations: a second one would put the
-        # meeting in the invitee's calendar twice. Reminders still apply.
-        schedule_reminders(booking=booking, invitee=invitee, now=now)
+    if _imported(booking):
         return
     org = booking.organization_id
     enqueue(INVITEE_JOB, {"invitee_id": invitee.pk, "what": "confirmed", "sequence": booking.ical_sequence},
@@ -78,6 +81,8 @@ def on_booking_requested(*, booking: Booking, invitee: Invitee, now: datetime, *
 
 def on_booking_rescheduled(*, old: Booking, invitee: Invitee, new: Invitee, now: datetime, **_) -> None:
     new_booking = new.booking
+    if _imported(new_booking):
+        return
     # The "confirmed" emails booking.created just queued for the new invitee become "rescheduled" ones.
     Job.objects.filter(key=_key(new), kind__in=[INVITEE_JOB, HOST_JOB], status=Job.Status.PENDING).delete()
     # What the old invitee was still owed (a confirmation not yet sent, reminders) is moot now.
@@ -112,6 +117,8 @@ def on_invitee_canceled(*, booking: Booking, invitee: Invitee, now: datetime, re
 
 
 def _invitee_gone(*, booking: Booking, invitee: Invitee, reason: str, now: datetime) -> None:
+    if _imported(booking):
+        return
     cancel_pending(_key(invitee), kinds=[REMINDER_JOB])
     org = booking.organization_id
     # The booking service raised the meeting's SEQUENCE in this transaction, so the CANCEL outranks the
@@ -127,6 +134,8 @@ def _invitee_gone(*, booking: Booking, invitee: Invitee, reason: str, now: datet
 def on_tzdata_moved(*, booking: Booking, now: datetime, moves: list, **_) -> None:
     """A new tzdata moved the meeting's wall time: both sides get the updated invitation (the SEQUENCE the
     tzdata job raised), with what moved."""
+    if _imported(booking):
+        return
     note = "; ".join(moves)
     org = booking.organization_id
     for invitee in booking.invitees.filter(status=Invitee.Status.ACTIVE).order_by("pk"):

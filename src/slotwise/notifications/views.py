@@ -1,13 +1,10 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from slotwise.accounts.decorators import membership_required
-from slotwise.accounts.models import Membership
-from slotwise.accounts.selectors import current_membership
 from slotwise.core.clock import utc_now
 from slotwise.core.errors import SlotwiseError
 from slotwise.scheduling.models import EventType
@@ -19,11 +16,11 @@ from .services import preview, template_save
 UNITS = {"minutes": 1, "hours": 60, "days": 24 * 60}
 
 
-@login_required
+@membership_required
 def template_preview(request, event_type_id: int):
     """GET: an event type's emails as they will go out; POST: the wording being edited, before saving it."""
-    membership = current_membership(request.user, organization=request.GET.get("org") or request.POST.get("org"))
-    event_type = EventType.objects.filter(pk=event_type_id, organization_id=getattr(membership, "organization_id", None)).first()
+    membership = request.membership
+    event_type = EventType.objects.filter(pk=event_type_id, organization_id=membership.organization_id).first()
     if event_type is None:
         raise Http404("No such event type in your organizations")
     kind = request.POST.get("kind") or request.GET.get("kind") or Kind.INVITEE_CONFIRMED
@@ -33,7 +30,6 @@ def template_preview(request, event_type_id: int):
         rendered = preview(kind=kind, event_type=event_type, now=utc_now(), **fields)
         scope = request.POST.get("save")
         if request.method == "POST" and scope in ("event_type", "organization"):
-            membership = Membership.objects.get(user=request.user, organization=event_type.organization)
             template_save(organization=event_type.organization, kind=kind, membership=membership,
                           event_type=event_type if scope == "event_type" else None, **fields)
             saved = "Saved for this event type." if scope == "event_type" else "Saved for the organization."

@@ -121,6 +121,11 @@ class EventType(models.Model):
     color = models.CharField(max_length=7, default="#2563eb")
     active = models.BooleanField(default=True)
     secret = models.BooleanField(default=False, help_text="Hidden from the host's page; reachable by its link")
+    # Set on the never-bookable event type that appointments imported from another scheduler hang off (one
+    # per imported calendar and owner, see bookings/imports.py): hidden from booking pages, the dashboard's
+    # lists, the API's /event_types and availability; its appointments are changed only over there.
+    external_source = models.CharField(max_length=20, blank=True, help_text='e.g. "calendly"; blank: our own')
+    external_uri = models.CharField(max_length=500, blank=True, help_text="The remote event type")
     created_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -305,7 +305,7 @@ def event_types_of(membership: Membership):
     from django.db.models import Q
 
     return (
-        EventType.objects.filter(organization_id=membership.organization_id)
+        EventType.objects.filter(organization_id=membership.organization_id, external_source="")
         .filter(Q(owner=membership) | Q(team__members=membership) | Q(pool__membership=membership))
         .distinct().select_related("organization", "owner__user", "team")
     )

@@ -4,6 +4,7 @@ Every door (dashboard, `slotwise load`, API) calls these with plain values; each
 transaction and raises InvalidInput(field=...) naming the input to fix.
 """
 
+import hashlib
 from datetime import date, datetime, timedelta
 from typing import Any, Literal, cast, overload
 
@@ -575,3 +576,18 @@ def team_members_set(*, actor: Membership, team: Team, members: list[Membership]
         # A host who leaves the team leaves its event pools too.
         PoolHost.objects.filter(event_type__team=team).exclude(membership__in=members).delete()
     return team
+
+
+def external_event_type(*, owner: Membership, source: str, uri: str, name: str, duration_minutes: int) -> EventType:
+    """The never-bookable event type that `owner`'s appointments imported from one remote event type (`uri`
+    at `source`, e.g. "calendly") hang off: inactive and secret, so no page, list, API or availability offers
+    it. Found or created; two imports racing for it get the same row (the unique slug per host)."""
+    slug = f"{source}-{hashlib.sha256(uri.encode()).hexdigest()[:16]}"
+    defaults = {
+        "organization_id": owner.organization_id, "name": clean_name(name, field="name", max_length=None)[:200]
+        or "Imported meeting", "duration_minutes": min(max(duration_minutes, 1), 1440), "active": False,
+        "secret": True, "external_source": source, "external_uri": uri[:500],
+        "location_kind": EventType.LocationKind.CUSTOM, "window_kind": EventType.WindowKind.UNLIMITED,
+    }
+    event_type, _ = EventType.objects.get_or_create(owner=owner, slug=slug, defaults=defaults)
+    return event_type

@@ -2,13 +2,12 @@
 contacts. Logged-in pages with Django sessions and CSRF; writes go through the owning app's services."""
 
 from datetime import timedelta
-from functools import wraps
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,8 +15,9 @@ from django.views.decorators.http import require_POST
 
 from slotwise import engine
 from slotwise.accounts import services as accounts
-from slotwise.accounts.models import Membership
-from slotwise.accounts.selectors import current_membership
+from slotwise.accounts.decorators import membership_required
+from slotwise.accounts.models import Membership, Organization
+from slotwise.accounts.selectors import SESSION_KEY
 from slotwise.bookings import approvals, links
 from slotwise.bookings import selectors as booked
 from slotwise.bookings import services as bookings
@@ -30,6 +30,7 @@ from slotwise.core.clock import utc_now
 from slotwise.core.errors import InvalidInput, SlotwiseError
 from slotwise.core.instants import parse_date
 from slotwise.core.timezones import all_zones
+from slotwise.imports import selectors as imported
 from slotwise.scheduling import reasons as reason_words
 from slotwise.scheduling import selectors
 from slotwise.scheduling import services as scheduling
@@ -41,20 +42,9 @@ from . import booking as page
 logout_view = auth_views.LogoutView.as_view(next_page="/login/")
 
 
-def host_required(view):
-    """Logged in, and a member of an organization: request.membership is the host acting."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        membership = current_membership(request.user, organization=request.GET.get("org") or request.POST.get("org"))
-        if membership is None:
-            return render(request, "web/error.html", {"message": "Your account is not a host in any organization "
-                                                                 "yet; ask an owner to add you."}, status=403)
-        request.membership = membership
-        return view(request, *args, **kwargs)
-
-    return wrapped
+# Logged in, and acting in exactly one account: request.membership is the host acting (the account
+# switcher's choice, see accounts.decorators.acting_membership).
+host_required = membership_required
 
 
 def _host_zone(m: Membership) -> str:
@@ -64,7 +54,10 @@ def _host_zone(m: Membership) -> str:
 
 
 def _visible_event_types(m: Membership):
-    qs = EventType.objects.filter(organization=m.organization).select_related("owner__user", "team", "organization")
+    # Imported calendars' event types (external_source) are not ours to edit or book: never listed.
+    qs = EventType.objects.filter(organization=m.organization, external_source="").select_related(
+        "owner__user", "team", "organization"
+    )
     if not m.is_admin:
         qs = qs.filter(Q(owner=m) | Q(team__members=m)).distinct()
     return qs
@@ -625,7 +618,9 @@ def booking_detail(request, uid):
         "previous": b.rescheduled_from, "successor": successor,
         "previous_when": _times(b.rescheduled_from, host_zone) if b.rescheduled_from else None,
         "successor_when": _times(successor, host_zone) if successor else None,
-        "can_cancel": b.status == Booking.Status.CONFIRMED and b.start >= now, "nav": "bookings",
+        "imported": bookings.imported_message(b), "deletion_votes": imported.deletion_notice(b),
+        "can_cancel": b.status == Booking.Status.CONFIRMED and b.start >= now and b.source != Booking.Source.IMPORT,
+        "nav": "bookings",
         "pending": b.status == Booking.Status.PENDING, "guests": list(b.guests.order_by("pk")),
         "expires": _expires(b, host_zone),
     })
@@ -762,3 +757,82 @@ def contact_detail(request, pk):
                              zone=zone),
     })
 
+
+
+# --- accounts: the switcher and the agency overview ----------------------------------------------------
+
+
+def _section(path: str) -> str:
+    """The dashboard section of `path` (/dashboard/bookings/<uid>/ -> /dashboard/bookings/): after a switch,
+    the same kind of page in the other account, never a row of the one left."""
+    parts = [p for p in (path or "").split("/") if p]
+    if len(parts) >= 2 and parts[0] == "dashboard" and parts[1] in SWITCH_SECTIONS:
+        return f"/dashboard/{parts[1]}/"
+    return "/dashboard/"
+
+
+SWITCH_SECTIONS = {"links", "availability", "bookings", "team", "contacts", "calendars", "webhooks", "jobs",
+                   "rules", "tokens", "agency"}
+
+
+@login_required
+@require_POST
+def switch_account(request):
+    """The account switcher: act in `org` from now on (remembered in the session). An account the user may
+    not enter is a 404 that says so; the account acted in before stays."""
+    slug = (request.POST.get("account") or "").strip()
+    org = Organization.objects.filter(slug=slug).first() if slug else None
+    try:
+        if org is None:
+            raise SlotwiseError(f"There is no account {slug!r} that you may enter")
+        membership = accounts.sub_account_enter(user=request.user, organization=org)
+    except SlotwiseError as exc:
+        return render(request, "web/error.html", {"message": exc.message + "."}, status=404)
+    request.session[SESSION_KEY] = membership.organization.slug
+    messages.success(request, f"You are now working in {membership.organization.name}.")
+    nxt = request.POST.get("next", "")
+    return redirect(_section(nxt) if url_has_allowed_host_and_scheme(nxt, allowed_hosts=None) else "/dashboard/")
+
+
+def sub_accounts_overview(agency: Organization) -> list[Organization]:
+    """An agency's sub-accounts with their own members (agency visitors not counted), event types and
+    bookings."""
+    orgs = list(Organization.objects.filter(parent=agency).order_by("name", "slug"))
+    ids = [o.pk for o in orgs]
+    members = dict(Membership.objects.filter(organization_id__in=ids, via_agency=False)
+                   .values("organization_id").annotate(n=Count("id")).values_list("organization_id", "n"))
+    types = dict(EventType.objects.filter(organization_id__in=ids)
+                 .values("organization_id").annotate(n=Count("id")).values_list("organization_id", "n"))
+    booked_n = dict(Booking.objects.filter(organization_id__in=ids)
+                    .values("organization_id").annotate(n=Count("id")).values_list("organization_id", "n"))
+    for o in orgs:
+        o.n_members, o.n_event_types, o.n_bookings = members.get(o.pk, 0), types.get(o.pk, 0), booked_n.get(o.pk, 0)
+    return orgs
+
+
+@host_required
+def agency(request):
+    """The agency overview: its sub-accounts and their counts, and "create sub-account". For the agency's
+    own owners and admins, acting in the agency."""
+    m = request.membership
+    org = m.organization
+    if not org.is_agency or not m.is_admin or m.via_agency:
+        where = f"{org.name} is not an agency" if not org.is_agency else f"only owners and admins of {org.name} see it"
+        return render(request, "web/error.html", {"message": f"The agency overview is for an agency's owners and "
+                                                             f"admins: {where}. Switch to your agency first."},
+                      status=403)
+    form, error = {"name": "", "slug": "", "timezone": org.timezone}, None
+    if request.method == "POST":
+        form = {k: request.POST.get(k, "").strip()[:200] for k in ("name", "slug", "timezone")}
+        try:
+            created = accounts.sub_account_create(actor=m, name=form["name"], slug=form["slug"],
+                                                  timezone=form["timezone"])
+        except SlotwiseError as exc:
+            error = exc
+        else:
+            messages.success(request, f"Created {created.name}; switch to it to add its members and event types.")
+            return redirect("agency")
+    return render(request, "web/dash_agency.html", {
+        "agency": org, "sub_accounts": sub_accounts_overview(org), "form": form, "error": error,
+        "zones": all_zones(), "nav": "agency",
+    }, status=400 if error else 200)

@@ -172,6 +172,8 @@ def reschedule_page(request, token):
     invitee = get_object_or_404(Invitee.objects.select_related("booking__event_type__organization"),
                                 reschedule_token=token)
     booking = invitee.booking
+    if booking.source == Booking.Source.IMPORT:
+        return render(request, "web/error.html", {"message": bookings.imported_message(booking)}, status=409)
     if booking.status != Booking.Status.CONFIRMED or invitee.status != Invitee.Status.ACTIVE:
         return render(request, "web/booking_closed.html", {"invitee": invitee, "booking": booking,
                                                           "successor": _successor(booking)}, status=410)
@@ -495,6 +497,8 @@ def ics(request, uid):
 def cancel_page(request, token):
     invitee = get_object_or_404(Invitee.objects.select_related("booking__event_type__organization",
                                                                "booking__host__user"), cancel_token=token)
+    if invitee.booking.source == Booking.Source.IMPORT:
+        return render(request, "web/error.html", {"message": bookings.imported_message(invitee.booking)}, status=409)
     clock = "24" if request.GET.get("clock") == "24" else "12"
     ctx = _summary(invitee, clock, _locale(request))
     if invitee.status != Invitee.Status.ACTIVE or invitee.booking.status not in (Booking.Status.CONFIRMED,
@@ -589,5 +593,7 @@ def zone_search(request):
 
 def org_page(request, org):
     organization = get_object_or_404(Organization, slug=org)
-    hosts = Membership.objects.filter(organization=organization).select_related("user").order_by("slug")
+    # Agency staff who entered this sub-account are not its hosts, unless they host an event type in it.
+    hosts = (Membership.objects.filter(organization=organization).exclude(via_agency=True, event_types__isnull=True)
+             .select_related("user").distinct().order_by("slug"))
     return render(request, "web/org_page.html", {"organization": organization, "hosts": hosts})

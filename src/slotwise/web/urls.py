@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import dashboard, host_reschedule, onboarding, public
+from . import connections, dashboard, host_reschedule, onboarding, public
 
 SLUG = r"[-a-zA-Z0-9_]+"
 # Only a time (it starts with a 4-digit year) is taken as `start`, so /org/team/sales/demo (no slash) still
@@ -31,6 +31,23 @@ urlpatterns = [
     path("dashboard/team/", dashboard.team, name="team"),
     path("dashboard/contacts/", dashboard.contact_list, name="contacts"),
     path("dashboard/contacts/<int:pk>/", dashboard.contact_detail, name="contact"),
+    path("dashboard/switch/", dashboard.switch_account, name="switch_account"),
+    path("dashboard/agency/", dashboard.agency, name="agency"),
+    path("dashboard/connections/", connections.connection_list, name="connections"),
+    path("dashboard/connections/add/", connections.connection_add, name="connection_add"),
+    path("dashboard/connections/add/calendly/token/", connections.connection_add_token, name="connection_add_token"),
+    path("dashboard/connections/add/calendly/oauth/", connections.connection_oauth_start, name="connection_oauth_start"),
+    path("dashboard/connections/calendly/callback/", connections.connection_oauth_callback,
+         name="connection_oauth_callback"),
+    path("dashboard/connections/<uuid:uuid>/", connections.connection_detail, name="connection"),
+    path("dashboard/connections/<uuid:uuid>/progress/", connections.connection_progress, name="connection_progress"),
+    path("dashboard/connections/<uuid:uuid>/sync/", connections.connection_sync, name="connection_sync"),
+    path("dashboard/connections/<uuid:uuid>/calendars/", connections.connection_calendars,
+         name="connection_calendars"),
+    path("dashboard/connections/<uuid:uuid>/calendars/refresh/", connections.connection_calendars_refresh,
+         name="connection_calendars_refresh"),
+    path("dashboard/connections/<uuid:uuid>/deselect/", connections.connection_deselect, name="connection_deselect"),
+    path("dashboard/connections/<uuid:uuid>/remove/", connections.connection_remove, name="connection_remove"),
     path("d/<str:token>/", public.single_use_page, name="single_use"),
     path("cancel/<str:token>/", public.cancel_page, name="cancel"),
     path("approval/<str:token>/", public.approval_page, name="approval"),

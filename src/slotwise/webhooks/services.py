@@ -7,8 +7,6 @@ WebhookAttempt. Failures are retried on the jobs' backoff (30 s doubling, capped
 hours from the event; then the subscription is disabled and its creator is told by email.
 """
 
-import hashlib
-import hmac
 import json
 import logging
 import time
@@ -24,6 +22,7 @@ from slotwise.accounts.models import Membership, Organization
 from slotwise.core import outbound
 from slotwise.core.clock import utc_now
 from slotwise.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from slotwise.core.signing import signature
 from slotwise.jobs import services as jobs
 
 from .models import EVENTS, WebhookAttempt, WebhookDelivery, WebhookSubscription
@@ -33,25 +32,6 @@ log = logging.getLogger(__name__)
 JOB_KIND = "webhook.deliver"
 RETRY_FOR = timedelta(hours=24)
 EXCERPT = 500  # bytes of the receiver's answer kept for the delivery log
-
-
-def signature(signing_key: str, body: str, t: int) -> str:
-    """`t=<unix seconds>,v1=<hex HMAC-SHA256(signing_key, "<t>.<body>")>`, as Calendly signs."""
-    mac = hmac.new(signing_key.encode(), f"{t}.{body}".encode(), hashlib.sha256).hexdigest()
-    return f"t={t},v1={mac}"
-
-
-def verify(signing_key: str, body: str, header: str, *, now: datetime, tolerance: int = 180) -> bool:
-    """What a receiver does: recompute the MAC, compare in constant time, refuse stale timestamps."""
-    parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
-    try:
-        t = int(parts["t"])
-    except (KeyError, ValueError):
-        return False
-    if abs(now.timestamp() - t) > tolerance:
-        return False
-    expected = signature(signing_key, body, t).split("v1=")[1]
-    return hmac.compare_digest(expected, parts.get("v1", ""))
 
 
 # ---- subscriptions ----------------------------------------------------------------------------------

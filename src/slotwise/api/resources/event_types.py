@@ -79,8 +79,9 @@ class EventTypeCollection(Schema):
 
 
 def visible_event_types(request):
+    # Imported calendars' event types (external_source) are never-bookable stand-ins: not served.
     return EventType.objects.select_related("organization", "owner__user", "team").filter(
-        organization=request.auth.membership.organization
+        organization=request.auth.membership.organization, external_source=""
     )
 
 
@@ -99,6 +100,16 @@ def may_edit(request, et: EventType) -> None:
         raise PermissionDenied("Only the event type's owner or an organization admin can change it")
 
 
+def hosted_by(**member) -> Q:
+    """Event types a member hosts: their own, those whose pool names them, and a team's with no pool of its
+    own, where every team member hosts (scheduling.selectors.event_hosts). `member` is a lookup on Membership
+    (user__uuid=..., pk=...). Calendly lists the shared event types a user is a pool member of under ?user=."""
+    def on(prefix: str) -> Q:
+        return Q(**{f"{prefix}__{k}": v for k, v in member.items()})
+
+    return on("owner") | on("pool__membership") | (on("team__members") & Q(pool__isnull=True))
+
+
 @router.get("/event_types", response=responses(200, EventTypeCollection), summary="Event types")
 def list_event_types(
     request,
@@ -115,10 +126,10 @@ def list_event_types(
         user_uuid = uuid_of(user, "users", field="user")
         if not Membership.objects.filter(organization=request.auth.membership.organization, user__uuid=user_uuid).exists():
             raise NotFound("user: no such user in your organization")
-        qs = qs.filter(Q(owner__user__uuid=user_uuid) | Q(pool__membership__user__uuid=user_uuid)).distinct()
+        qs = qs.filter(hosted_by(user__uuid=user_uuid)).distinct()
     elif not organization:
         # Calendly needs one of user or organization; with neither, the token's own user is meant.
-        qs = qs.filter(Q(owner=request.auth.membership) | Q(pool__membership=request.auth.membership)).distinct()
+        qs = qs.filter(hosted_by(pk=request.auth.membership.pk)).distinct()
     if active is not None:
         qs = qs.filter(active=active)
     order = sort_order(sort, allowed={"name": "name", "created_at": "created_at"}, default="created_at")

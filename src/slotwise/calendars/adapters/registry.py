@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..crypto import unseal
+from slotwise.core.secrets import unseal
+
 from ..models import CalendarConnection
 from .caldav import CalDAV
 from .google import Google

@@ -5,6 +5,11 @@ from slotwise.core.errors import NotFound, SlotwiseError
 from slotwise.core.instants import parse_instant
 
 
+def iso(dt) -> str | None:
+    """An instant as the CLI prints it: UTC, whole seconds, Z."""
+    return None if dt is None else f"{dt:%Y-%m-%dT%H:%M:%SZ}"
+
+
 def now_from(value: str | None):
     """--now freezes the clock for a command; otherwise the real time."""
     return parse_instant(value, field="--now") if value else utc_now()
@@ -39,3 +44,32 @@ def run(fn):
         return fn()
     except SlotwiseError as exc:
         raise CommandError(exc.message, returncode=2) from None
+
+
+def organization_from(slug: str):
+    """--org SLUG -> that Organization exactly (a verb acts in one organization, never its sub-accounts)."""
+    from slotwise.accounts.models import Organization
+
+    org = Organization.objects.filter(slug=(slug or "").strip()).first()
+    if org is None:
+        raise NotFound(f"no organization {slug!r}; `slotwise load FILE` creates one")
+    return org
+
+
+
+
+def json_and_now(*parsers) -> None:
+    """The two options every sub-verb takes."""
+    for p in parsers:
+        p.add_argument("--json", action="store_true", help="print JSON")
+        p.add_argument("--now", help="freeze the clock (ISO instant with Z)")
+
+
+def dispatch(command, action: str, opts: dict) -> None:
+    """Run `command._<action>(opts, now)` under run(); print what it returns as JSON with --json."""
+    import json
+
+    now = now_from(opts["now"])
+    out = run(lambda: getattr(command, f"_{action}")(opts, now))
+    if opts["json"]:
+        command.stdout.write(json.dumps(out, indent=2))

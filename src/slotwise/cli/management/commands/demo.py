@@ -42,6 +42,10 @@ class Command(BaseCommand):
         self.stdout.write("  Admin:     /admin/ is for operators: create one with `slotwise createsuperuser`")
         for et in EventType.objects.filter(organization__slug="demo").select_related("organization", "owner", "team"):
             self.stdout.write(f"  {et.name:<24} {base}{et.path}")
+        self.stdout.write("  'demo' is an agency: the dashboard's Account switcher enters its two sub-accounts,")
+        for et in (EventType.objects.filter(organization__parent__slug="demo")
+                   .select_related("organization", "owner", "team").order_by("organization__slug")):
+            self.stdout.write(f"  {et.organization.name + ': ' + et.name:<24} {base}{et.path}")
 
     def _busy(self, now):
         """A few external meetings in the coming days, so the pages show real gaps. Replaced on each run."""

@@ -1,4 +1,3 @@
-import json
 import re
 
 from django.conf import settings
@@ -9,13 +8,9 @@ from slotwise.bookings import links
 from slotwise.bookings.models import SingleUseLink
 from slotwise.core.errors import InvalidInput, NotFound
 
-from ._util import event_from_path, now_from, run
+from ._util import dispatch, event_from_path, iso, json_and_now
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-
-
-def _iso(dt):
-    return None if dt is None else f"{dt:%Y-%m-%dT%H:%M:%SZ}"
 
 
 def link_row(link: SingleUseLink, now) -> dict:
@@ -23,7 +18,7 @@ def link_row(link: SingleUseLink, now) -> dict:
     return {
         "uuid": str(link.uuid), "url": f"{settings.BASE_URL}/d/{link.token}/", "event_type": et.path.strip("/"),
         "state": link.state(now), "max_event_count": link.max_event_count, "uses": link.uses,
-        "expires_at": _iso(link.expires_at), "created_at": _iso(link.created_at), "revoked_at": _iso(link.revoked_at),
+        "expires_at": iso(link.expires_at), "created_at": iso(link.created_at), "revoked_at": iso(link.revoked_at),
         "created_by": link.created_by.user.email if link.created_by else None,
         "prefill": {"name": link.prefill_name, "email": link.prefill_email, "reference": link.reference},
         "bookings": [str(b.uid) for b in link.bookings.order_by("created_at")],
@@ -51,15 +46,10 @@ class Command(BaseCommand):
         revoke = sub.add_parser("revoke", help="revoke a link: it books nothing any more")
         revoke.add_argument("link", help="the link's uuid, or its URL")
         revoke.add_argument("--by", help="who revokes (email); default: the operator")
-        for p in (create, listing, revoke):
-            p.add_argument("--json", action="store_true", help="print JSON")
-            p.add_argument("--now", help="freeze the clock (ISO instant with Z)")
+        json_and_now(create, listing, revoke)
 
     def handle(self, *args, action, **opts):
-        now = now_from(opts["now"])
-        out = run(lambda: getattr(self, f"_{action}")(opts, now))
-        if opts["json"]:
-            self.stdout.write(json.dumps(out, indent=2))
+        dispatch(self, action, opts)
 
     def _member(self, email, organization):
         if not email:

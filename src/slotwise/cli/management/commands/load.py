@@ -14,7 +14,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         result = run(lambda: load_file(opts["file"], now=now_from(opts["now"])))
-        self.stdout.write(
-            f"loaded {result['organization']}: {result['hosts']} hosts, {result['teams']} teams, "
-            f"{result['event_types']} event types, {result['busy']} busy intervals"
-        )
+        for r in [result, *result.get("sub_accounts", [])]:
+            under = f" (sub-account of {result['organization']})" if r is not result else ""
+            self.stdout.write(
+                f"loaded {r['organization']}{under}: {r['hosts']} hosts, {r['teams']} teams, "
+                f"{r['event_types']} event types, {r['busy']} busy intervals"
+            )

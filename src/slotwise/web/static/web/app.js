@@ -30,6 +30,32 @@
   // <select data-autosubmit>: choosing an option submits its form.
   document.addEventListener("change", function (ev) {
     var el = ev.target.closest && ev.target.closest("[data-autosubmit]");
-    if (el && el.form) el.form.submit();
+    // requestSubmit: the submit listeners below run, as for a click.
+    if (el && el.form) el.form.requestSubmit ? el.form.requestSubmit() : el.form.submit();
+  });
+  // Every dashboard form says which account its page was shown for, so a form submitted after the
+  // account was switched in another tab still acts in the account it shows (accounts/decorators.py).
+  function account() {
+    var meta = document.querySelector('meta[name="slotwise-account"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+  function forDashboard(action) {
+    var url = new URL(action || window.location.href, window.location.href);
+    return url.origin === window.location.origin && url.pathname.indexOf("/dashboard/") === 0 &&
+      url.pathname !== "/dashboard/switch/";
+  }
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target, slug = account();
+    if (!slug || (form.method || "").toLowerCase() !== "post" || form.elements.org) return;
+    if (!forDashboard(form.getAttribute("action"))) return;
+    var input = document.createElement("input");
+    input.type = "hidden"; input.name = "org"; input.value = slug;
+    form.appendChild(input);
+  }, true);
+  document.addEventListener("htmx:configRequest", function (ev) {
+    var slug = account();
+    if (slug && ev.detail.verb !== "get" && forDashboard(ev.detail.path) && !ev.detail.parameters.org) {
+      ev.detail.parameters.org = slug;
+    }
   });
 })();

@@ -1,6 +1,10 @@
-"""Secrets at rest (CalDAV passwords, OAuth tokens) are Fernet-encrypted with a key derived from
-SLOTWISE_CALENDAR_KEY, or from SECRET_KEY when that is not set. Decrypted values never enter logs,
-last_error or import reports: adapters raise errors that carry the status and URL only."""
+"""Secrets at rest (CalDAV passwords, calendar and Calendly OAuth tokens, personal access tokens, webhook
+signing keys) are Fernet-encrypted with a key derived from SLOTWISE_CALENDAR_KEY, or from SECRET_KEY when
+that is not set. Decrypted values never enter logs, last_error or import reports: adapters raise errors
+that carry the status and URL only.
+
+Moved here from calendars/crypto.py so that imports/ can seal too; the key derivation (and its
+"slotwise.calendars:" prefix) is unchanged, so secrets stored before the move still open."""
 
 import base64
 import hashlib
