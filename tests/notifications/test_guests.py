@@ -55,3 +55,13 @@ def test_a_guest_who_declined_is_not_told_of_the_cancel_and_shows_as_declined(bo
     (cy_invite, cy_cancel) = smtp.to("cy@example.com")
     assert "Canceled" in cy_cancel["Subject"]
     assert attendees(smtp.to("ada@example.org")[-1])["bo@example.com"] == "OPT-PARTICIPANT/DECLINED"
+
+
+def test_a_reschedule_takes_the_guests_who_did_not_decline_along(booking, now):
+    from datetime import timedelta
+
+    from slotwise.bookings.services import booking_reschedule
+
+    guest_decline(guest=Guest.objects.get(email="bo@example.com"), now=now)
+    moved = booking_reschedule(invitee=booking.invitees.get(), new_start=START + timedelta(hours=2), now=now).booking
+    assert list(moved.guests.values_list("email", flat=True)) == ["cy@example.com"]

@@ -115,3 +115,18 @@ def test_a_guest_declines_without_cancelling_and_the_host_sees_it(client, acme, 
     client.force_login(acme["ana"].user)
     host_view = client.get(f"/dashboard/bookings/{booking.uid}/").content
     assert b"bo@example.com" in host_view and b"declined" in host_view
+
+
+def test_the_booking_form_takes_guests_up_to_the_limit_and_says_when_there_are_too_many(client, acme, frozen):
+    acme["intro"].max_guests = 1
+    acme["intro"].save()
+    data = {"start": "2026-03-03T09:00:00Z", "tz": "Europe/Berlin", "name": "Bo Li", "email": "bo@example.com",
+            "browser_tz": "Europe/Berlin"}
+    page = client.get("/acme/ana/intro/2026-03-03T09:00:00Z?tz=Europe/Berlin")
+    assert b'name="guests"' in page.content
+    too_many = client.post("/acme/ana/intro/", {**data, "guests": "a@example.com, b@example.com"})
+    assert too_many.status_code == 400 and b"at most 1 guest" in too_many.content
+    assert not Booking.objects.exists()
+    ok = client.post("/acme/ana/intro/", {**data, "guests": "a@example.com"})
+    assert ok.status_code == 302
+    assert list(Guest.objects.values_list("email", flat=True)) == ["a@example.com"]

@@ -523,6 +523,8 @@ def booking_reschedule(
             location=old.location,
             rescheduled_from=locked if not others else None,
             rescheduling=True,
+            # The guests come along, except those who declined; a reschedule is a new chance for none of them.
+            guests=[] if others else list(locked.guests.filter(declined_at__isnull=True).values_list("email", flat=True)),
         )
         publish("booking.rescheduled", old=locked, invitee=invitee, new=new, now=now)
         contact_refresh(organization_id=old.organization_id, emails=[invitee.email])
