@@ -125,10 +125,24 @@ def test_a_decided_request_cannot_be_decided_again(event_type):
         approvals.booking_approve(booking=booking, now=NOW)
 
 
-def test_the_invitee_can_withdraw_a_request(event_type):
+def test_the_invitee_can_withdraw_a_request_and_only_the_host_hears_of_it(event_type, smtp):
     booking = request(event_type)
+    run_due(NOW)
     booking_cancel(booking=booking, now=NOW, canceled_by="Zoe Q", canceler_type="invitee")
-    assert TUE_10 in offered(event_type)
+    booking.refresh_from_db()
+    assert booking.approval == "withdrawn" and TUE_10 in offered(event_type)
+    run_due(NOW)
+    assert len(smtp.to("zoe@example.com")) == 1  # the "waiting" email; no CANCEL for a meeting never sent
+    assert len(smtp.to("ana@acme.example")) == 2
+    with pytest.raises(Conflict, match="canceled"):
+        approvals.booking_approve(booking=booking, now=NOW)
+
+
+def test_a_host_canceling_a_request_through_the_cancel_door_declines_it(event_type):
+    booking = request(event_type)
+    booking_cancel(booking=booking, now=NOW, canceled_by="Ana", canceler_type="host")
+    booking.refresh_from_db()
+    assert booking.approval == "declined"
 
 
 def test_signed_links_name_the_request_and_action_and_refuse_tampering(event_type):

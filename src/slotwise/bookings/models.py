@@ -31,6 +31,7 @@ class Booking(models.Model):
         APPROVED = "approved"
         DECLINED = "declined"
         EXPIRED = "expired"
+        WITHDRAWN = "withdrawn"  # the invitee canceled the request before the host decided
 
     class Source(models.TextChoices):
         PAGE = "page"

@@ -436,6 +436,11 @@ def cancel_any(
             raise InvalidInput(f"booking {booking.uid} is already {booking.status}", field="booking")
         if canceler_type == "invitee" and booking.source != Booking.Source.IMPORT:
             _check_invitee_may_change(booking, now, "canceled")  # Calendly's own cancels are not ours to refuse
+        if booking.status == Booking.Status.PENDING:
+            # A request canceled before the host decided: by the host it is a decline, by the invitee a
+            # withdrawal; its expiry job then finds it decided and does nothing.
+            booking.approval = Booking.Approval.DECLINED if canceler_type == "host" else Booking.Approval.WITHDRAWN
+            booking.approval_decided_at = now
         booking.status = Booking.Status.RESCHEDULED if rescheduled else Booking.Status.CANCELED
         booking.cancel_reason = reason or ""
         booking.canceled_by = canceled_by
@@ -443,7 +448,7 @@ def cancel_any(
         booking.canceled_at = now
         booking.ical_sequence += 1  # the CANCEL must outrank the REQUEST calendars hold
         booking.save(update_fields=["status", "cancel_reason", "canceled_by", "canceler_type", "canceled_at",
-                                    "ical_sequence", "updated_at"])
+                                    "ical_sequence", "approval", "approval_decided_at", "updated_at"])
         _release(booking)
         invitees = list(booking.invitees.filter(status=Invitee.Status.ACTIVE))
         booking.invitees.filter(status=Invitee.Status.ACTIVE).update(status=Invitee.Status.CANCELED)

@@ -108,6 +108,13 @@ def on_booking_canceled(*, booking: Booking, invitees: list[Invitee], now: datet
             enqueue(INVITEE_JOB, {"invitee_id": invitee.pk, "what": "declined", "reason": booking.cancel_reason},
                     key=_key(invitee), organization_id=booking.organization_id, due_at=now)
         return
+    if booking.approval == Booking.Approval.WITHDRAWN:
+        # The invitee withdrew a request they were never sent an invitation for: only the host hears.
+        for invitee in invitees:
+            cancel_pending(_key(invitee))
+            enqueue(HOST_JOB, {"invitee_id": invitee.pk, "what": "canceled", "reason": booking.cancel_reason},
+                    key=_key(invitee), organization_id=booking.organization_id, due_at=now)
+        return
     for invitee in invitees:
         _invitee_gone(booking=booking, invitee=invitee, reason=booking.cancel_reason, now=now)
 

@@ -76,11 +76,11 @@ class Event(Schema):
     meeting_notes_plain: str | None = None
     slotwise_approval: "Approval | None" = Field(None, description=(
         "Slotwise extra: set when the event type requires the host's approval. status pending (the time is "
-        "held until expires_at), approved, declined or expired"))
+        "held until expires_at), approved, declined, expired, or withdrawn by the invitee"))
 
 
 class Approval(Schema):
-    status: Literal["pending", "approved", "declined", "expired"]
+    status: Literal["pending", "approved", "declined", "expired", "withdrawn"]
     expires_at: str | None
     decided_at: str | None
 
