@@ -135,3 +135,18 @@ def test_issue_schemathesis_nul_in_name_is_400_not_500(world):
                               HTTP_AUTHORIZATION=f"Bearer {world.api.secret}")
     assert r.status_code == 400 and r.json()["details"][0]["parameter"] == "name"
     assert not EventType.objects.filter(name__startswith="Intro").exclude(pk=world.et.pk).exists()
+
+
+def test_the_api_keeps_calendlys_shape_and_an_event_types_translations(world):
+    """Translations are a Slotwise setting of the dashboard and the load file: the API's event type stays
+    Calendly's shape, and a PATCH through it leaves them as they were."""
+    world.et.default_language = "de"
+    world.et.translations = {"en": {"name": "Intro call"}}
+    world.et.save()
+    r = world.api.patch(f"/event_types/{world.et.uuid}", {"name": "Kennenlernen"})
+    assert r.status_code == 200
+    assert set(r.json()["resource"]) == set(world.api.get(f"/event_types/{world.et.uuid}").json()["resource"])
+    assert not {"translations", "default_language", "language", "locale"} & set(r.json()["resource"])
+    world.et.refresh_from_db()
+    assert (world.et.name, world.et.default_language, world.et.translations) == (
+        "Kennenlernen", "de", {"en": {"name": "Intro call"}})

@@ -202,22 +202,27 @@ class GoogleFake:
         return 200, self.upsert(cal_id, body)
 
 
-def serve(fake: GoogleFake) -> ThreadingHTTPServer:
+def serve(fake) -> ThreadingHTTPServer:
+    """Serve `fake.handle(method, path, query, headers, body)` on 127.0.0.1. It answers (status, json) or
+    (status, json, extra headers). Shared by the Google and Microsoft Graph fakes."""
+
     class Handler(BaseHTTPRequestHandler):
         def _do(self):
             url = urlsplit(self.path)
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            status, data = fake.handle(self.command, url.path, query, self.headers, body)
+            status, data, *extra = fake.handle(self.command, url.path, query, self.headers, body)
             payload = json.dumps(data).encode() if data is not None else b""
             self.send_response(status)
+            for name, value in (extra[0] if extra else {}).items():
+                self.send_header(name, value)
             if data is not None:
                 self.send_header("Content-Type", "application/json; charset=UTF-8")
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
 
-        do_GET = do_POST = do_PUT = do_DELETE = _do
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _do
 
         def log_message(self, *a):
             pass

@@ -121,10 +121,14 @@ def test_loading_twice_updates_in_place():
     ],
 )
 def test_a_bad_file_names_the_line_and_key_and_writes_nothing(change, expected):
+    refused(GOOD, change, expected)
+
+
+def refused(document: str, change: tuple[str, str], expected: str) -> None:
     old, new = change
-    assert old in GOOD
+    assert old in document
     with pytest.raises(LoadError) as err:
-        load_text(GOOD.replace(old, new, 1), source="acme.yaml", now=NOW)
+        load_text(document.replace(old, new, 1), source="acme.yaml", now=NOW)
     assert expected in err.value.message
     assert err.value.message.startswith("acme.yaml: ")
     assert Organization.objects.count() == 0 and User.objects.count() == 0 and EventType.objects.count() == 0
@@ -144,6 +148,45 @@ def test_load_file_with_nul_or_line_breaks_in_a_name_is_refused_with_the_line(db
             load_text(GOOD.replace("    name: Ana\n", f"    name: {bad}\n", 1), now=NOW)
         assert "hosts[0].name: must not contain" in err.value.message, err.value.message
     assert not Organization.objects.exists()
+
+
+LANGUAGES = GOOD.replace("""    questions:
+      - {key: topic, label: Topic, type: single_choice, options: [A, B], required: true}
+""", """    questions:
+      - {key: topic, label: Topic, type: single_choice, options: [A, B], required: true}
+    language: en
+    translations:
+      de:
+        name: Kennenlernen
+        description: Wir sprechen über Ihr Projekt.
+        questions: {topic: {label: Thema, options: [Eins, Zwei]}}
+      ja: {name: はじめての打ち合わせ}
+""", 1)
+
+
+def test_an_event_types_texts_in_other_languages_load():
+    load_text(LANGUAGES, source="acme.yaml", now=NOW)
+    intro = EventType.objects.get(slug="intro")
+    assert intro.default_language == "en"
+    assert intro.translations == {
+        "de": {"name": "Kennenlernen", "description": "Wir sprechen über Ihr Projekt.",
+               "questions": {"topic": {"label": "Thema", "options": ["Eins", "Zwei"]}}},
+        "ja": {"name": "はじめての打ち合わせ"},
+    }
+
+
+@pytest.mark.parametrize("change, expected", [
+    (("    language: en", "    language: klingon"),
+     "line 37: event_types[0].language: 'klingon' is not a language Slotwise offers; use one of en (English)"),
+    (("      ja: {name: はじめての打ち合わせ}", "      xx: {name: x}"),
+     "event_types[0].translations: Translations: 'xx' is not a language Slotwise offers"),
+    (("options: [Eins, Zwei]", "options: [Eins, Zwei, Drei]"),
+     "event_types[0].translations: Topic in Deutsch: 3 options given, the question has 2"),
+    (("    language: en", "    language: de"),
+     "event_types[0].translations: Translations: Deutsch is the event type's own language"),
+])
+def test_bad_translations_name_the_line_and_write_nothing(change, expected):
+    refused(LANGUAGES, change, expected)
 
 
 def test_a_file_sets_approval_and_guests_and_refuses_bad_values_by_line():

@@ -73,7 +73,7 @@ def test_week_preview_says_why_each_time_is_not_offered(live_server, open_page, 
     shot(host, "dashboard-week-preview")
 
     def cell(row, col):  # col 0 = Monday 2026-03-02
-        return host.locator(f"#week-preview tbody tr:has(td.rowlabel:text-is('{row}')) td >> nth={col + 1}").inner_text()
+        return host.locator(f"#week-preview tbody tr:has(th.rowlabel:text-is('{row}')) td >> nth={col}").inner_text()
 
     assert cell("08:30", 1) == "hours"
     assert cell("08:30", 0) == "hours+notice"  # before 09:00, and before now (Mon 09:00 Berlin)

@@ -145,6 +145,8 @@ class Invitee(models.Model):
     last_name = models.CharField(max_length=100, blank=True)
     email = models.EmailField()
     timezone = models.CharField(max_length=64)
+    language = models.CharField(max_length=10, blank=True,
+                                help_text="The language the invitee booked in; their later emails use it")
     answers = models.JSONField(default=list, blank=True, help_text='[{"key", "question", "answer"}]')
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     cancel_token = models.CharField(max_length=64, unique=True, default=_token)

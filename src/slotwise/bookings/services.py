@@ -18,12 +18,14 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Max
+from django.utils.translation import gettext as _
 
 from slotwise import engine
 from slotwise.accounts.models import Membership
 from slotwise.contacts.models import Contact
 from slotwise.core.errors import ChangeClosed, Conflict, InvalidInput, NotFound, SlotUnavailable
 from slotwise.core.events import publish
+from slotwise.core.languages import validate_language
 from slotwise.core.text import clean_name, clean_text
 from slotwise.core.timezones import validate_zone
 from slotwise.scheduling import reasons as reason_words
@@ -49,19 +51,23 @@ class InviteeInput:
     answers: dict = field(default_factory=dict)
     first_name: str = ""
     last_name: str = ""
+    language: str = ""  # the page's language; "" means the event type's default
 
 
 def _clean_invitee(event_type: EventType, invitee: InviteeInput) -> tuple[InviteeInput, list[dict]]:
     name = clean_name(invitee.name, field="name", max_length=MAX_NAME)
     if not name:
-        raise InvalidInput("name: tell us your name", field="name")
+        raise InvalidInput("name: " + _("tell us your name"), field="name")
     email = clean_name(invitee.email, field="email", label="Email", max_length=254).lower()
     try:
         validate_email(email)
     except DjangoValidationError:
-        raise InvalidInput(f"email: {invitee.email!r} is not an email address", field="email") from None
+        raise InvalidInput("email: " + _("%(email)s is not an email address") % {"email": repr(invitee.email)},
+                           field="email") from None
     zone = validate_zone(invitee.timezone, field="timezone")
     answers = _clean_answers(event_type, invitee.answers or {})
+    language = (validate_language(invitee.language, field="language") if invitee.language
+                else event_type.default_language)
     return (
         InviteeInput(
             name=name,
@@ -70,6 +76,7 @@ def _clean_invitee(event_type: EventType, invitee: InviteeInput) -> tuple[Invite
             answers=invitee.answers,
             first_name=clean_name(invitee.first_name, field="first_name", max_length=None)[:100],
             last_name=clean_name(invitee.last_name, field="last_name", max_length=None)[:100],
+            language=language,
         ),
         answers,
     )
@@ -89,7 +96,8 @@ def _clean_answers(event_type: EventType, given: dict) -> list[dict]:
         empty = value is None or value == "" or value == []
         if empty:
             if q.get("required"):
-                raise InvalidInput(f"{where}: {q.get('label', key)!r} needs an answer", field=where)
+                raise InvalidInput(f"{where}: " + _("%(question)s needs an answer") % {"question": repr(q.get("label", key))},
+                                   field=where)
             continue
         kind = q.get("type", "text")
         options = q.get("options") or []
@@ -338,6 +346,7 @@ def _create_locked(
         last_name=invitee.last_name,
         email=invitee.email,
         timezone=invitee.timezone,
+        language=invitee.language,
         answers=answers,
         created_at=now,
     )
@@ -518,7 +527,7 @@ def booking_reschedule(
             start=new_start,
             invitee=InviteeInput(
                 name=invitee.name, email=invitee.email, timezone=invitee.timezone, answers=answers,
-                first_name=invitee.first_name, last_name=invitee.last_name,
+                first_name=invitee.first_name, last_name=invitee.last_name, language=invitee.language,
             ),
             now=now,
             source=old.source if old.source != Booking.Source.SINGLE_USE else Booking.Source.PAGE,

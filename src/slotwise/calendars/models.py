@@ -25,6 +25,7 @@ class CalendarConnection(models.Model):
         CALDAV = "caldav"
         ICS = "ics"
         GOOGLE = "google"
+        MICROSOFT = "microsoft", "Microsoft 365 / Outlook"
 
     class Unreachable(models.TextChoices):
         BUSY = "busy"  # cannot see the calendar: offer nothing for this host until it is back
@@ -32,7 +33,7 @@ class CalendarConnection(models.Model):
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="calendar_connections")
-    kind = models.CharField(max_length=8, choices=Kind.choices)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
     name = models.CharField(max_length=200, blank=True)
     url = models.URLField(max_length=1000, blank=True, help_text="CalDAV server or ICS feed URL")
     username = models.CharField(max_length=200, blank=True)
@@ -43,6 +44,9 @@ class CalendarConnection(models.Model):
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     failures = models.PositiveIntegerField(default=0, help_text="Consecutive failed syncs")
+    needs_reconnect = models.BooleanField(
+        default=False, help_text="The provider refused our refresh token: the host must sign in again"
+    )
     import_report = models.JSONField(default=list, blank=True, help_text="What the last sync could not import")
     # Google push channel (events.watch)
     channel_id = models.CharField(max_length=100, blank=True)
@@ -60,7 +64,7 @@ class CalendarConnection(models.Model):
 
 class RemoteCalendar(models.Model):
     """One calendar inside a connection. `remote_id` is the collection URL (CalDAV), the feed URL (ICS) or
-    the calendar id (Google)."""
+    the calendar id (Google, Microsoft Graph)."""
 
     connection = models.ForeignKey(CalendarConnection, on_delete=models.CASCADE, related_name="calendars")
     remote_id = models.CharField(max_length=1000)

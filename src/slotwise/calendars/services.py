@@ -14,6 +14,7 @@ from slotwise.core.secrets import seal
 from slotwise.jobs.services import cancel_pending, enqueue
 from slotwise.scheduling.models import BusyBlock, BusyCoverage
 
+from .adapters import microsoft
 from .adapters.base import AdapterError
 from .adapters.caldav import CalDAV
 from .adapters.google import Google, exchange_code
@@ -101,20 +102,56 @@ def connection_add_google(*, membership: Membership, code: str, redirect_uri: st
         calendars = Google(tokens, now=now).list_calendars()
     except AdapterError as exc:
         raise InvalidInput(f"code: Google refused the connection: {exc}; try connecting again", field="code") from None
+    return _oauth_connection(membership, CalendarConnection.Kind.GOOGLE, "Google Calendar", tokens, calendars, now)
+
+
+def _oauth_connection(membership, kind, name, tokens, calendars, now, *, existing=None) -> CalendarConnection:
+    """Keep the tokens (encrypted) and the calendars of an OAuth sign-in: a new connection, or new tokens
+    for `existing` (a reconnect keeps the host's choices and the calendars it still lists)."""
     with transaction.atomic():
-        conn = CalendarConnection.objects.create(
-            organization_id=membership.organization_id,
-            membership=membership,
-            kind=CalendarConnection.Kind.GOOGLE,
-            name="Google Calendar",
-            secret=seal(tokens),
-        )
-        for c in calendars:
-            RemoteCalendar.objects.create(
-                connection=conn, remote_id=c.remote_id, name=c.name[:200], read_only=c.read_only
+        if existing is None:
+            conn = CalendarConnection.objects.create(
+                organization_id=membership.organization_id, membership=membership, kind=kind, name=name,
+                secret=seal(tokens),
             )
+        else:
+            conn = existing
+            conn.secret, conn.needs_reconnect, conn.last_error = seal(tokens), False, ""
+            conn.save(update_fields=["secret", "needs_reconnect", "last_error"])
+        held = set(conn.calendars.values_list("remote_id", flat=True))
+        for c in calendars:
+            if c.remote_id not in held:
+                RemoteCalendar.objects.create(
+                    connection=conn, remote_id=c.remote_id, name=c.name[:200], read_only=c.read_only
+                )
         schedule_sync(conn, due_at=now)
     return conn
+
+
+def connection_add_microsoft(
+    *, membership: Membership, code: str, redirect_uri: str, code_verifier: str, now: datetime,
+    reconnect: CalendarConnection | None = None,
+) -> CalendarConnection:
+    """The Microsoft sign-in callback: trade the code (with the PKCE verifier) for tokens, list the
+    calendars, keep the tokens encrypted. With `reconnect`, the host signed in again for that connection."""
+    if reconnect is not None and (
+        reconnect.membership_id != membership.pk or reconnect.kind != CalendarConnection.Kind.MICROSOFT
+    ):
+        raise NotFound("that Outlook connection does not exist (any more); connect Outlook again")
+    try:
+        tokens = microsoft.exchange_code(code=code, redirect_uri=redirect_uri, code_verifier=code_verifier, now=now)
+        adapter = microsoft.Microsoft(tokens, now=now)
+        calendars = adapter.list_calendars()
+    except AdapterError as exc:
+        raise InvalidInput(
+            f"Microsoft refused the connection ({exc}); try connecting again", field="code"
+        ) from None
+    if not calendars:
+        raise InvalidInput("This Microsoft account has no calendars to connect", field="code")
+    return _oauth_connection(
+        membership, CalendarConnection.Kind.MICROSOFT, adapter.account or "Outlook", tokens, calendars, now,
+        existing=reconnect,
+    )
 
 
 def google_watch(*, connection: CalendarConnection, address: str, now: datetime) -> dict:

@@ -27,6 +27,7 @@ from slotwise.scheduling.models import AvailabilitySchedule, BusyBlock, BusyCove
 from . import ics
 from .adapters import ics_feed
 from .adapters.base import AdapterError, SyncTokenInvalid
+from .adapters.microsoft import ReconnectNeeded, RetryLater
 from .adapters.registry import adapter_for
 from .models import CalendarConnection, CalendarEvent, RemoteCalendar, RemoteEvent
 
@@ -79,6 +80,7 @@ class SyncResult:
     changed: int = 0
     deleted: int = 0
     errors: list[str] = field(default_factory=list)
+    retry_after: float | None = None  # the provider asked us to come back later (429/503 Retry-After)
 
 
 def host_zone(connection: CalendarConnection) -> str:
@@ -106,6 +108,7 @@ def sync_connection(*, connection: CalendarConnection, now: datetime) -> SyncRes
             _refresh_calendar_list(connection, adapter, result)
             for cal in connection.calendars.filter(use_for_conflicts=True):
                 _sync_remote(connection, cal, adapter, now, result)
+            result.errors += getattr(adapter, "import_errors", [])
             if getattr(adapter, "tokens_changed", False):
                 connection.secret = seal(adapter.tokens)
                 connection.save(update_fields=["secret"])
@@ -114,14 +117,19 @@ def sync_connection(*, connection: CalendarConnection, now: datetime) -> SyncRes
     except AdapterError as exc:
         result.ok = False
         result.errors.append(str(exc))
-        _record_failure(connection, str(exc), now)
+        if isinstance(exc, RetryLater):
+            result.retry_after = exc.retry_after
+        _record_failure(connection, str(exc), now, reconnect=isinstance(exc, ReconnectNeeded))
         return result
     connection.last_sync_at = now
     connection.last_success_at = now
     connection.last_error = ""
     connection.failures = 0
+    connection.needs_reconnect = False
     connection.import_report = result.errors[:50]
-    connection.save(update_fields=["last_sync_at", "last_success_at", "last_error", "failures", "import_report"])
+    connection.save(
+        update_fields=["last_sync_at", "last_success_at", "last_error", "failures", "needs_reconnect", "import_report"]
+    )
     _busy_of(connection).filter(external_id=UNREACHABLE_ID).delete()
     _record_coverage(connection, now)
     return result
@@ -148,13 +156,14 @@ def stale_after(connection: CalendarConnection) -> timedelta:
     return max(timedelta(minutes=2 * connection.poll_minutes), timedelta(minutes=30))
 
 
-def _record_failure(connection: CalendarConnection, message: str, now: datetime) -> None:
+def _record_failure(connection: CalendarConnection, message: str, now: datetime, *, reconnect: bool = False) -> None:
     log.warning("calendar connection %s failed to sync: %s", connection.pk, message)
     with transaction.atomic():
         connection.last_sync_at = now
         connection.last_error = message[:2000]
         connection.failures += 1
-        connection.save(update_fields=["last_sync_at", "last_error", "failures"])
+        connection.needs_reconnect = connection.needs_reconnect or reconnect
+        connection.save(update_fields=["last_sync_at", "last_error", "failures", "needs_reconnect"])
         _busy_of(connection).filter(external_id=UNREACHABLE_ID).delete()
         # One failed poll leaves busy time that is minutes old; the host's choice applies once what we hold
         # is stale (or we never saw the calendar at all).

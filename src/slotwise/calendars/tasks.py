@@ -6,9 +6,10 @@ from datetime import timedelta
 from django.conf import settings
 
 from slotwise.core.clock import utc_now
-from slotwise.jobs.services import handler
+from slotwise.jobs.services import Defer, backoff, handler
 
 from .adapters.base import AdapterError
+from .adapters.microsoft import RetryLater
 from .models import CalendarConnection
 from .services import SYNC_JOB, google_watch, schedule_sync
 from .sync import sync_connection
@@ -24,12 +25,17 @@ def run_sync(payload, job):
     conn = CalendarConnection.objects.filter(pk=payload["connection_id"]).first()
     if conn is None:
         return  # disconnected meanwhile
+    due = now + timedelta(minutes=conn.poll_minutes)
     try:
-        sync_connection(connection=conn, now=now)
+        result = sync_connection(connection=conn, now=now)
+        if result.retry_after is not None:
+            # Throttled (429/503): come back when the provider says, later still if it keeps saying so.
+            # Nothing is lost meanwhile: the delta token is kept until a round has been read to its end.
+            due = now + max(timedelta(seconds=result.retry_after), backoff(conn.failures))
         _renew_push_channel(conn, now)
     finally:
         # Polling is the fallback even where push exists: a lost notification costs one poll interval.
-        schedule_sync(conn, due_at=now + timedelta(minutes=conn.poll_minutes))
+        schedule_sync(conn, due_at=due)
 
 
 def _renew_push_channel(conn: CalendarConnection, now) -> None:
@@ -46,9 +52,16 @@ def _renew_push_channel(conn: CalendarConnection, now) -> None:
 
 @handler(WRITE_JOB)
 def run_writeback(payload, job):
-    writeback_reconcile(booking_id=payload["booking_id"], moved_from=payload.get("moved_from"), now=utc_now())
+    try:
+        writeback_reconcile(booking_id=payload["booking_id"], moved_from=payload.get("moved_from"), now=utc_now())
+    except RetryLater as exc:
+        # Throttled: due again after Retry-After (at least the usual backoff), without spending an attempt.
+        raise Defer(max(timedelta(seconds=exc.retry_after), backoff(job.attempts)), str(exc)) from None
 
 
 @handler(COPY_REWRITE_JOB)
 def run_rewrite_copy(payload, job):
-    rewrite_copy(calendar_event_id=payload["calendar_event_id"], now=utc_now())
+    try:
+        rewrite_copy(calendar_event_id=payload["calendar_event_id"], now=utc_now())
+    except RetryLater as exc:
+        raise Defer(max(timedelta(seconds=exc.retry_after), backoff(job.attempts)), str(exc)) from None

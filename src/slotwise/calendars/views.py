@@ -19,7 +19,7 @@ from slotwise.core.clock import utc_now
 from slotwise.core.errors import NotFound, PermissionDenied, SlotwiseError
 
 from . import feeds, services
-from .adapters import google
+from .adapters import google, microsoft
 from .models import CalendarConnection
 
 
@@ -51,6 +51,7 @@ def index(request):
             "feed_url": feeds.feed_url(feeds.feed_for(membership=m)),
             "team_feeds": team_feeds,
             "google_enabled": bool(google._setting("SLOTWISE_GOOGLE_CLIENT_ID", "")),
+            "microsoft_enabled": microsoft.enabled(),
         },
     )
 
@@ -154,15 +155,9 @@ def google_connect(request):
 @login_required
 @require_GET
 def google_callback(request):
-    pending = request.session.pop("calendars_google_state", None)
-    if not isinstance(pending, dict) or not secrets.compare_digest(pending["state"], request.GET.get("state", "")):
-        return _back(request, PermissionDenied("the Google answer does not match this session; connect again"))
-    started_as = Membership.objects.filter(pk=pending["membership"], user=request.user).first()
-    membership = started_as and current_membership(request.user, membership=started_as)
-    if membership is None:
-        return _back(request, PermissionDenied("the account this connection was started for is no longer yours"))
-    if request.GET.get("error"):
-        return _back(request, PermissionDenied(f"Google said: {request.GET['error']}; nothing was connected"))
+    refused, membership = _oauth_answer(request, "calendars_google_state", "Google")
+    if refused is not None:
+        return _back(request, refused)
     try:
         services.connection_add_google(
             membership=membership,
@@ -173,6 +168,70 @@ def google_callback(request):
     except SlotwiseError as exc:
         return _back(request, exc)
     return _back(request, ok="Google Calendar connected.")
+
+
+def _oauth_answer(request, session_key: str, provider: str) -> tuple[SlotwiseError | None, Membership | None]:
+    """(why not, None) when an OAuth answer is not for this session (its state does not match), says no, or
+    comes back for an account that is no longer the user's; else (None, the membership the sign-in was
+    started for: switching accounts before the provider answers changes nothing)."""
+    pending = request.session.pop(session_key, None)
+    if not isinstance(pending, dict) or not secrets.compare_digest(str(pending.get("state", "")),
+                                                                   request.GET.get("state", "")):
+        return PermissionDenied(f"The {provider} answer does not match this session; connect again"), None
+    started_as = Membership.objects.filter(pk=pending.get("membership"), user=request.user).first()
+    membership = started_as and current_membership(request.user, membership=started_as)
+    if membership is None:
+        return PermissionDenied("The account this connection was started for is no longer yours"), None
+    if request.GET.get("error"):
+        said = request.GET.get("error_description") or request.GET["error"]
+        return PermissionDenied(f"{provider} said: {said.splitlines()[0][:200]}; nothing was connected"), None
+    return None, membership
+
+
+@membership_required
+@require_GET
+def microsoft_connect(request):
+    """Send the host to Microsoft's sign-in, with PKCE: the verifier stays in the session, the challenge goes
+    out. `?reconnect=<id>` signs in again for a connection whose access was revoked."""
+    state = secrets.token_urlsafe(24)
+    verifier, challenge = microsoft.pkce_pair()
+    request.session["calendars_microsoft_state"] = {"state": state, "membership": request.membership.pk}
+    request.session["calendars_microsoft_verifier"] = verifier
+    reconnect = request.GET.get("reconnect", "")
+    request.session["calendars_microsoft_reconnect"] = int(reconnect) if reconnect.isdigit() else None
+    return redirect(
+        microsoft.consent_url(
+            redirect_uri=request.build_absolute_uri(reverse("calendars:microsoft_callback")),
+            state=state,
+            code_challenge=challenge,
+        )
+    )
+
+
+@login_required
+@require_GET
+def microsoft_callback(request):
+    verifier = request.session.pop("calendars_microsoft_verifier", "")
+    reconnect = request.session.pop("calendars_microsoft_reconnect", None)
+    refused, m = _oauth_answer(request, "calendars_microsoft_state", "Microsoft")
+    if refused is not None or m is None:
+        return _back(request, refused)
+    try:
+        conn = services.connection_add_microsoft(
+            membership=m,
+            code=request.GET.get("code", ""),
+            redirect_uri=request.build_absolute_uri(reverse("calendars:microsoft_callback")),
+            code_verifier=verifier,
+            now=utc_now(),
+            reconnect=services.connection_for(m, reconnect) if reconnect else None,
+        )
+    except SlotwiseError as exc:
+        return _back(request, exc)
+    if reconnect:
+        return _back(request, ok="Outlook reconnected; its busy time is being synced again.")
+    messages.success(request, "Outlook connected. Tick the calendars that count for conflicts and choose where "
+                              "new bookings go.")
+    return redirect(f"{reverse('calendars:index')}#connection-{conn.pk}")
 
 
 @csrf_exempt

@@ -216,7 +216,7 @@ def _copy_target_in(organization_id: int, params: dict) -> RemoteCalendar:
         raise NotFound("That calendar connection is not in this organization (any more): choose another calendar")
     if conn.kind == CalendarConnection.Kind.ICS:
         raise InvalidInput(
-            "An ICS feed is read-only: choose a CalDAV or Google calendar to copy into",
+            "An ICS feed is read-only: choose a CalDAV, Google or Outlook calendar to copy into",
             field="params.connection_id",
         )
     wanted = str(params.get("calendar", "") or "")

@@ -52,6 +52,13 @@ def _listen_address_into_env(args: list[str]) -> None:
                 os.environ[var] = a.split("=", 1)[1]
 
 
+def _no_debug_pages_for_visitors() -> None:
+    """`serve` (and so `./run start`, the demo) serves people, not a developer at a console: an unknown
+    address gets the friendly 404 page, never Django's list of every URL pattern, and an error the 500 page,
+    never a traceback. SLOTWISE_DEBUG=1 still turns the debug pages on for someone who wants them."""
+    os.environ.setdefault("SLOTWISE_DEBUG", "0")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help", "help"):
@@ -63,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if verb == "serve":
         _listen_address_into_env(rest)
+        _no_debug_pages_for_visitors()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "slotwise.config.settings")
     from django.core.management import execute_from_command_line
 

@@ -18,10 +18,12 @@ from slotwise.accounts.services import clean_embed_origins, organization_place
 from slotwise.core import text
 from slotwise.core.errors import InvalidInput
 from slotwise.core.instants import parse_date, parse_instant
+from slotwise.core.languages import validate_language
 from slotwise.core.timezones import validate_zone
 from slotwise.scheduling import services as scheduling
 from slotwise.scheduling.models import WEEKDAYS, AvailabilitySchedule, BusyBlock, DateOverride, EventType, PoolHost
 from slotwise.scheduling.selectors import parse_ranges
+from slotwise.scheduling.services import clean_translations
 
 QUESTION_TYPES = ("text", "long_text", "phone", "single_choice", "multiple_choice")
 
@@ -196,8 +198,8 @@ TEAM_KEYS = {"slug", "name", "timezone", "members"}
 EVENT_KEYS = {
     "slug", "name", "host", "team", "kind", "description", "duration", "durations", "increment", "buffer_before",
     "buffer_after", "min_notice", "window", "daily_limit", "seats", "location", "questions", "active", "secret",
-    "pool", "distribution", "invitee_picks_host", "color", "limits", "cutoff_hours", "requires_confirmation",
-    "confirmation_hold_hours", "max_guests",
+    "pool", "distribution", "invitee_picks_host", "color", "limits", "cutoff_hours", "language", "translations",
+    "requires_confirmation", "confirmation_hold_hours", "max_guests",
 }
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -500,6 +502,8 @@ def _event_type(ctx: Ctx, p: str, node: Node, org, member, teams) -> EventType:
     et = EventType.objects.filter(organization=org, owner=owner, team=team, slug=slug).first()
     if et is None:
         et = EventType(organization=org, owner=owner, team=team, slug=slug)
+    f.update(_languages(ctx, e, p, questions=f.get("questions", et.questions or []),
+                        language=et.default_language if et.pk else "en"))
     for k, v in f.items():
         setattr(et, k, v)
     et.save()
@@ -594,6 +598,24 @@ def _pool(ctx: Ctx, path: str, node: Node, et: EventType, team: Team, member) ->
         if not team.members.filter(pk=m.pk).exists():
             ctx.fail(pn, pp, f"{m.user.email} is not a member of team {team.slug}")
         PoolHost.objects.create(event_type=et, membership=m, priority=prio, weight=weight)
+
+
+def _languages(ctx: Ctx, e: dict, p: str, *, questions: list[dict], language: str) -> dict:
+    """`language` (the language the texts are written in) and `translations` (the name, description and
+    questions in others), checked by the same rules as the dashboard's (scheduling.services)."""
+    out = {}
+    if "language" in e:
+        try:
+            out["default_language"] = validate_language(plain(e["language"]), label="language")
+        except InvalidInput as exc:
+            ctx.fail(e["language"], f"{p}.language", exc.message.removeprefix("language: "))
+    if "translations" in e:
+        try:
+            out["translations"] = clean_translations(plain(e["translations"]), questions=questions,
+                                                     default_language=out.get("default_language", language))
+        except InvalidInput as exc:
+            ctx.fail(e["translations"], f"{p}.translations", exc.message)
+    return out
 
 
 def _window(ctx: Ctx, node: Node, path: str) -> dict:

@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "slotwise.web.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "slotwise.web.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -93,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "slotwise.web.context.account_switcher",
+                "django.template.context_processors.i18n",
             ],
         },
     },
@@ -139,7 +141,21 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/dashboard/"
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# The languages of the invitee's side (booking, cancel and reschedule pages, emails, invitations), each
+# named in itself for the switcher. The dashboard speaks English. Translations: src/slotwise/locale/.
+LANGUAGES = [
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+    ("es", "Español"),
+    ("pt-br", "Português (Brasil)"),
+    ("ja", "日本語"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "sw_lang"
+LANGUAGE_COOKIE_AGE = 365 * 86400
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -237,6 +253,13 @@ SLOTWISE_GOOGLE_CLIENT_SECRET = os.environ.get("SLOTWISE_GOOGLE_CLIENT_SECRET", 
 SLOTWISE_GOOGLE_AUTH_URL = os.environ.get("SLOTWISE_GOOGLE_AUTH_URL", "https://accounts.google.com/o/oauth2/v2/auth")
 SLOTWISE_GOOGLE_TOKEN_URL = os.environ.get("SLOTWISE_GOOGLE_TOKEN_URL", "https://oauth2.googleapis.com/token")
 SLOTWISE_GOOGLE_API_URL = os.environ.get("SLOTWISE_GOOGLE_API_URL", "https://www.googleapis.com")
+# Microsoft 365 / Outlook (calendars/adapters/microsoft.py): an app registration's client id and secret; the
+# tenant is "common" (work, school and personal accounts) unless the app is registered for one organization.
+SLOTWISE_MICROSOFT_CLIENT_ID = os.environ.get("SLOTWISE_MICROSOFT_CLIENT_ID", "")
+SLOTWISE_MICROSOFT_CLIENT_SECRET = os.environ.get("SLOTWISE_MICROSOFT_CLIENT_SECRET", "")
+SLOTWISE_MICROSOFT_TENANT = os.environ.get("SLOTWISE_MICROSOFT_TENANT", "common")
+SLOTWISE_MICROSOFT_LOGIN_URL = os.environ.get("SLOTWISE_MICROSOFT_LOGIN_URL", "https://login.microsoftonline.com")
+SLOTWISE_MICROSOFT_GRAPH_URL = os.environ.get("SLOTWISE_MICROSOFT_GRAPH_URL", "https://graph.microsoft.com")
 
 # --- imports (read only by slotwise.imports): the Calendly OAuth app (Settings -> Connections -> Calendly) ---
 SLOTWISE_CALENDLY_CLIENT_ID = os.environ.get("SLOTWISE_CALENDLY_CLIENT_ID", "")

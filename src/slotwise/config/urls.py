@@ -1,8 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Browsers ask for /favicon.ico on pages that name none (a PDF, a JSON answer): the same icon.
+    path("favicon.ico", RedirectView.as_view(url="/static/web/favicon.svg", permanent=True)),
     path("", include("slotwise.core.urls")),
     path("", include("slotwise.api.urls")),  # /api/v2/..., /api/apps/..., /oauth/..., webhooks dashboard
     path("", include("slotwise.calendars.urls")),  # /feeds/<token>.ics, /dashboard/calendars/, Google push

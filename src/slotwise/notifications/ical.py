@@ -6,9 +6,11 @@ calendar object Slotwise emits."""
 from datetime import datetime
 
 from django.conf import settings
+from django.utils.translation import get_language, gettext
 
 from slotwise.bookings import calendar_object
 from slotwise.bookings.models import Booking, Invitee
+from slotwise.scheduling.selectors import event_type_text
 
 
 def host_name(booking: Booking) -> str:
@@ -17,8 +19,10 @@ def host_name(booking: Booking) -> str:
 
 
 def summary(booking: Booking) -> str:
-    """What the invitee's calendar calls the meeting (the email and the download alike)."""
-    return f"{booking.event_type.name} with {host_name(booking)}"
+    """What the invitee's calendar calls the meeting (the email and the download alike), in the active
+    language."""
+    name = event_type_text(booking.event_type, get_language()).name
+    return gettext("%(event)s with %(host)s") % {"event": name, "host": host_name(booking)}
 
 
 def _guests(booking: Booking) -> list[calendar_object.Party]:

@@ -16,6 +16,7 @@ from email.mime.text import MIMEText
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import Q
+from django.utils import translation
 
 from slotwise.bookings import approvals, calendar_object
 from slotwise.bookings.models import Booking, Invitee
@@ -23,6 +24,7 @@ from slotwise.core.datefmt import DEFAULT_LOCALE
 from slotwise.core.errors import InvalidInput
 from slotwise.jobs.models import Job
 from slotwise.jobs.services import Defer, cancel_pending, enqueue, handler
+from slotwise.scheduling.selectors import event_type_text
 
 from . import ical, mail
 from .models import EmailTemplate, Kind, Reminder, SentEmail
@@ -269,12 +271,19 @@ def _host_name(booking: Booking) -> str:
     return user.name or user.email
 
 
+def invitee_language(invitee: Invitee) -> str:
+    """The language the invitee booked in (older bookings: the event type's default)."""
+    return invitee.language or invitee.booking.event_type.default_language or settings.LANGUAGE_CODE
+
+
 def context_for(*, booking: Booking, invitee: Invitee, zone: str, reason: str = "", previous=None,
-                locale: str = DEFAULT_LOCALE) -> dict:
-    """`locale`: the reader's language, for the dates (core.datefmt, the booking page's formatter)."""
+                locale: str | None = None) -> dict:
+    """The email's facts, worded in the active language (translation.override around the call); `locale`,
+    by default that language, is the reader's for the dates (core.datefmt, the booking page's formatter)."""
+    locale = locale or translation.get_language() or DEFAULT_LOCALE
     location = booking.location or ""
     ctx = {
-        "event_name": booking.event_type.name,
+        "event_name": event_type_text(booking.event_type, translation.get_language()).name,
         "host_name": _host_name(booking),
         "host_email": booking.host.user.email,
         "invitee_name": invitee.name,
@@ -383,18 +392,19 @@ def send_invitee_email(payload: dict, job: Job) -> None:
             "canceled": Kind.INVITEE_CANCELED, "updated": Kind.INVITEE_UPDATED,
             "requested": Kind.INVITEE_REQUESTED, "declined": Kind.INVITEE_DECLINED}[what]
     zone = invitee.timezone
-    ctx = context_for(booking=booking, invitee=invitee, zone=zone, reason=payload.get("reason", ""),
-                      previous=payload.get("previous"))
-    rendered = render(kind, ctx, organization_id=booking.organization_id, event_type_id=booking.event_type_id)
-    if what in ("requested", "declined"):
-        # Not (or no longer) a meeting: no calendar object until the host approves.
-        send(to=invitee.email, kind=kind, rendered=rendered, booking=booking, invitee=invitee, job_id=job.pk,
-             now=job.now)
-        return
     method = "CANCEL" if what == "canceled" else "REQUEST"
     sequence = payload.get("sequence", 0)
-    calendar = ical.invitation(booking=booking, invitee=invitee, method=method, sequence=sequence,
-                               description=rendered.text, stamp=job.now)
+    with translation.override(invitee_language(invitee)):
+        ctx = context_for(booking=booking, invitee=invitee, zone=zone, reason=payload.get("reason", ""),
+                          previous=payload.get("previous"))
+        rendered = render(kind, ctx, organization_id=booking.organization_id, event_type_id=booking.event_type_id)
+        if what in ("requested", "declined"):
+            # Not (or no longer) a meeting: no calendar object until the host approves.
+            send(to=invitee.email, kind=kind, rendered=rendered, booking=booking, invitee=invitee, job_id=job.pk,
+                 now=job.now)
+            return
+        calendar = ical.invitation(booking=booking, invitee=invitee, method=method, sequence=sequence,
+                                   description=rendered.text, stamp=job.now)
     uid, _ = calendar_object.identity(booking)
     send(to=invitee.email, kind=kind, rendered=rendered, booking=booking, invitee=invitee, job_id=job.pk,
          calendar=calendar, method=method, ical_uid=uid, sequence=sequence, now=job.now)
@@ -412,10 +422,12 @@ def send_host_email(payload: dict, job: Job) -> None:
     hosts = [bh.membership for bh in booking.host_blocks.select_related("membership__user").order_by("pk")]
     for membership in hosts or [booking.host]:
         user = membership.user
-        ctx = context_for(booking=booking, invitee=invitee, zone=user.timezone, reason=payload.get("reason", ""),
-                          previous=payload.get("previous"))
-        ctx["host_name"] = user.name or user.email
-        rendered = render(kind, ctx, organization_id=booking.organization_id, event_type_id=booking.event_type_id)
+        with translation.override(settings.LANGUAGE_CODE):  # hosts read the dashboard's language
+            ctx = context_for(booking=booking, invitee=invitee, zone=user.timezone,
+                              reason=payload.get("reason", ""), previous=payload.get("previous"))
+            ctx["host_name"] = user.name or user.email
+            rendered = render(kind, ctx, organization_id=booking.organization_id,
+                              event_type_id=booking.event_type_id)
         send(to=user.email, kind=kind, rendered=rendered, booking=booking, invitee=invitee, job_id=job.pk,
              now=job.now)
 
@@ -458,14 +470,15 @@ def send_reminder(payload: dict, job: Job) -> None:
     _wait_for_location(booking)
     to_invitee = reminder.recipient == Reminder.Recipient.INVITEE
     zone = invitee.timezone if to_invitee else booking.host.user.timezone
-    ctx = context_for(booking=booking, invitee=invitee, zone=zone)
-    ctx.update(
-        recipient_name=invitee.name if to_invitee else _host_name(booking),
-        other_name=_host_name(booking) if to_invitee else invitee.name,
-        recipient_is_invitee=to_invitee,
-    )
-    rendered = render(Kind.REMINDER, ctx, organization_id=booking.organization_id,
-                      event_type_id=booking.event_type_id, subject=reminder.subject, text=reminder.text)
+    with translation.override(invitee_language(invitee) if to_invitee else settings.LANGUAGE_CODE):
+        ctx = context_for(booking=booking, invitee=invitee, zone=zone)
+        ctx.update(
+            recipient_name=invitee.name if to_invitee else _host_name(booking),
+            other_name=_host_name(booking) if to_invitee else invitee.name,
+            recipient_is_invitee=to_invitee,
+        )
+        rendered = render(Kind.REMINDER, ctx, organization_id=booking.organization_id,
+                          event_type_id=booking.event_type_id, subject=reminder.subject, text=reminder.text)
     to = invitee.email if to_invitee else booking.host.user.email
     send(to=to, kind=Kind.REMINDER, rendered=rendered, booking=booking, invitee=invitee, job_id=job.pk, now=job.now)
 

@@ -113,6 +113,16 @@ class EventType(models.Model):
         help_text='[{"key", "label", "type": text|long_text|phone|single_choice|multiple_choice, '
         '"required", "options"}]; name and email are always asked',
     )
+    default_language = models.CharField(
+        max_length=10, default="en",
+        help_text="The booking page's language when the invitee has not chosen one and the browser asks for none "
+        "that Slotwise offers",
+    )
+    translations = models.JSONField(
+        default=dict, blank=True,
+        help_text='The name, description and questions in other languages: {"de": {"name", "description", '
+        '"questions": {"<key>": {"label", "options": [...]}}}}',
+    )
     schedule = models.ForeignKey(
         AvailabilitySchedule, null=True, blank=True, on_delete=models.SET_NULL, related_name="event_types"
     )

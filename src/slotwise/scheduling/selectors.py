@@ -309,3 +309,32 @@ def event_types_of(membership: Membership):
         .filter(Q(owner=membership) | Q(team__members=membership) | Q(pool__membership=membership))
         .distinct().select_related("organization", "owner__user", "team")
     )
+
+
+@dataclass(frozen=True)
+class EventTypeText:
+    """What an invitee reads of an event type, in one language: its name, description and questions.
+    Each question keeps its key and own options (the stored answer); `choices` pairs each option with the
+    text shown for it."""
+
+    name: str
+    description: str
+    questions: list
+
+
+def event_type_text(event_type: EventType, language: str) -> EventTypeText:
+    """The event type's words in `language`, each falling back to the event type's own where the host gave
+    no translation (see scheduling.services.clean_translations)."""
+    language = (language or "").lower()
+    own = (event_type.translations or {}).get(language) or {}
+    if not own and "-" in language:
+        own = (event_type.translations or {}).get(language.split("-")[0]) or {}
+    translated = own.get("questions") or {}
+    questions = []
+    for q in event_type.questions or []:
+        t = translated.get(q["key"]) or {}
+        shown = t.get("options") or []
+        choices = [(o, shown[i] if i < len(shown) and shown[i] else o) for i, o in enumerate(q.get("options") or [])]
+        questions.append({**q, "label": t.get("label") or q["label"], "choices": choices})
+    return EventTypeText(name=own.get("name") or event_type.name,
+                         description=own.get("description") or event_type.description, questions=questions)

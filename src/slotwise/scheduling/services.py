@@ -16,7 +16,9 @@ from slotwise.accounts.models import Membership, Organization, Team
 from slotwise.core.errors import InvalidInput, NotFound, PermissionDenied
 from slotwise.core.events import publish
 from slotwise.core.instants import parse_date
-from slotwise.core.text import clean_name
+from slotwise.core.languages import names as language_names
+from slotwise.core.languages import validate_language
+from slotwise.core.text import clean_name, clean_text
 from slotwise.core.timezones import validate_zone
 
 from . import selectors
@@ -68,6 +70,8 @@ EVENT_TYPE_FIELDS = {
     "color": "#2563eb",
     "active": True,
     "secret": False,
+    "default_language": "en",
+    "translations": {},
 }
 
 
@@ -140,6 +144,70 @@ def _questions(raw) -> list[dict]:
             raise InvalidInput(f"{where}: a choice question needs at least two options", field="questions")
         out.append({"key": key, "label": label[:300], "type": kind, "required": _bool(q.get("required")),
                     "options": options})
+    return out
+
+
+def clean_translations(raw, *, questions: list[dict], default_language: str) -> dict:
+    """The name, description and questions in other languages: {"de": {"name", "description", "questions":
+    {"<key>": {"label", "options": [...]}}}}, keyed by offered language; `questions` may also be a list in
+    the order of the event type's questions. Empty texts are dropped (the page
+    falls back to the event type's own); a question's options are translated in order, and the answer
+    stored is always the event type's own option. Translations of questions that are gone are dropped."""
+    if raw in (None, ""):
+        return {}
+    if not isinstance(raw, dict):
+        raise InvalidInput("Translations: give one entry per language, e.g. de: {name: ..., description: ...}",
+                           field="translations")
+    by_key = {q["key"]: q for q in questions}
+    out = {}
+    for code, entry in raw.items():
+        language = validate_language(code, label="Translations", field="translations")
+        if language == default_language:
+            raise InvalidInput(f"Translations: {language_names()[language]} is the event type's own language; "
+                               "its name and description are the ones above", field="translations")
+        label = language_names()[language]
+        if not isinstance(entry, dict) or set(entry) - {"name", "description", "questions"}:
+            raise InvalidInput(f"{label}: give a name, a description and questions, nothing else",
+                               field="translations")
+        text: dict[str, object] = {}
+        name = clean_name(str(entry.get("name") or ""), field="translations", label=f"Name in {label}",
+                          max_length=200)
+        if name:
+            text["name"] = name
+        description = clean_text(str(entry.get("description") or ""), field="translations",
+                                 label=f"Description in {label}", max_length=5000, multiline=True)
+        if description:
+            text["description"] = description
+        asked = entry.get("questions") or {}
+        if isinstance(asked, list):  # in the order of the event type's questions (the dashboard's form)
+            if len(asked) > len(questions):
+                raise InvalidInput(f"Questions in {label}: {len(asked)} given, the event type asks "
+                                   f"{len(questions)}; translate them in the same order", field="translations")
+            asked = {questions[i]["key"]: q for i, q in enumerate(asked)}
+        if not isinstance(asked, dict):
+            raise InvalidInput(f"Questions in {label}: give each question's key with its label and options",
+                               field="translations")
+        translated = {}
+        for key, q in asked.items():
+            if key not in by_key:
+                continue
+            if not isinstance(q, dict):
+                raise InvalidInput(f"Questions in {label}: give {by_key[key]['label']!r} a label and options",
+                                   field="translations")
+            own = by_key[key]
+            q_label = clean_name(str(q.get("label") or ""), field="translations",
+                                 label=f"{own['label']} in {label}", max_length=300)
+            options = [str(o).strip() for o in q.get("options") or []]
+            if len(options) > len(own["options"]):
+                raise InvalidInput(f"{own['label']} in {label}: {len(options)} options given, the question has "
+                                   f"{len(own['options'])}; translate them in the same order", field="translations")
+            options = [o[:300] for o in options]
+            if q_label or any(options):
+                translated[key] = {"label": q_label, "options": options}
+        if translated:
+            text["questions"] = translated
+        if text:
+            out[language] = text
     return out
 
 
@@ -220,6 +288,10 @@ def clean_event_type(values: dict) -> dict:
     out["color"] = color.lower()
     out["active"] = _bool(values.get("active"))
     out["secret"] = _bool(values.get("secret"))
+    out["default_language"] = validate_language(values.get("default_language") or "en", label="Default language",
+                                                field="default_language")
+    out["translations"] = clean_translations(values.get("translations"), questions=out["questions"],
+                                             default_language=out["default_language"])
     return out
 
 

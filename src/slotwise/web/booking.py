@@ -10,10 +10,13 @@ from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import get_language, gettext_noop, ngettext
+from django.utils.translation import gettext as _
+
 from slotwise.accounts.models import Membership
 from slotwise.bookings import availability
 from slotwise.core import zonesearch
-from slotwise.core.datefmt import DEFAULT_LOCALE, format_day, format_instant
+from slotwise.core.datefmt import DEFAULT_LOCALE, default_clock, format_day, format_instant
 from slotwise.core.errors import InvalidInput
 from slotwise.core.instants import parse_date, parse_month
 from slotwise.engine import local_day_bounds
@@ -24,16 +27,21 @@ NIGHT_FROM, NIGHT_TO = 22, 7  # 22:00-06:59 local: ask the invitee to confirm be
 NEAREST = 6
 
 
-def fmt_time(instant: datetime, zone: str, clock: str, locale: str = DEFAULT_LOCALE) -> str:
-    return format_instant(instant, zone, locale, form="time", clock=clock)
+def _page_locale(locale: str | None) -> str:
+    """The locale given, else the page's language (web/middleware.py LanguageMiddleware)."""
+    return locale or get_language() or DEFAULT_LOCALE
 
 
-def fmt_day(instant: datetime, zone: str, locale: str = DEFAULT_LOCALE) -> str:
-    return format_instant(instant, zone, locale, form="date")
+def fmt_time(instant: datetime, zone: str, clock: str, locale: str | None = None) -> str:
+    return format_instant(instant, zone, _page_locale(locale), form="time", clock=clock)
 
 
-def fmt_short_day(instant: datetime, zone: str, locale: str = DEFAULT_LOCALE) -> str:
-    return format_instant(instant, zone, locale, form="short_day")
+def fmt_day(instant: datetime, zone: str, locale: str | None = None) -> str:
+    return format_instant(instant, zone, _page_locale(locale), form="date")
+
+
+def fmt_short_day(instant: datetime, zone: str, locale: str | None = None) -> str:
+    return format_instant(instant, zone, _page_locale(locale), form="short_day")
 
 
 def is_night(instant: datetime, zone: str) -> bool:
@@ -80,7 +88,9 @@ def read_choice(params, event_type: EventType, hosts: list[Membership], *, defau
                                               now=now, locale=locale)
     if zone_note and zone_note[0] == "error":
         errors["tz"] = zone_note[1]
-    choice = Choice(zone=zone, clock="24" if params.get("clock") == "24" else "12", errors=errors)
+    # 12 or 24 h: the invitee's choice, else their language's habit (CLDR: en 12 h; de, fr, ja 24 h)
+    clock = params.get("clock") if params.get("clock") in ("12", "24") else default_clock(locale)
+    choice = Choice(zone=zone, clock=clock, errors=errors)
     choice.zone_typed = (params.get("tz") or "").strip()[:64] if errors.get("tz") else ""
     choice.browser_zone = bz
     choice.zone_found = zone_note[1] if zone_note and zone_note[0] == "found" else ""
@@ -140,13 +150,15 @@ def _read_zone(text: str, *, default: str, browser_zone: str, now: datetime, loc
         return zone, None, []
     hits = zonesearch.search(text, locale=locale, now=now)
     if len(hits) == 1:
-        return hits[0].id, ("found", f"“{text}”: {hits[0].name} ({hits[0].id})"), []
+        return hits[0].id, ("found", _("“%(text)s”: %(name)s (%(zone)s)") % {
+            "text": text, "name": hits[0].name, "zone": hits[0].id}), []
     fallback = browser_zone or zonesearch.UTC
-    instead = f"your device's time zone, {fallback}" if browser_zone else "UTC"
+    instead = _("your device's time zone, %(zone)s") % {"zone": fallback} if browser_zone else "UTC"
     if hits:
-        return fallback, ("error", f"“{text}” matches several time zones; pick one below. "
-                                   f"Times are shown in {instead} meanwhile."), hits
-    return fallback, ("error", f"We do not know the time zone “{text}”. Times are shown in {instead} instead."), []
+        return fallback, ("error", _("“%(text)s” matches several time zones; pick one below. Times are shown in "
+                                     "%(instead)s meanwhile.") % {"text": text, "instead": instead}), hits
+    return fallback, ("error", _("We do not know the time zone “%(text)s”. Times are shown in %(instead)s "
+                                 "instead.") % {"text": text, "instead": instead}), []
 
 
 def can_pick_host(event_type: EventType) -> bool:
@@ -204,7 +216,8 @@ def nearest_free(event_type: EventType, *, start: datetime, zone: str, now: date
 
 
 GROUP_FROM = 9  # a day with this many times or more is split into morning, afternoon and evening
-PARTS = (("morning", "Morning", 0), ("afternoon", "Afternoon", 12), ("evening", "Evening", 18))
+PARTS = (("morning", gettext_noop("Morning"), 0), ("afternoon", gettext_noop("Afternoon"), 12),
+         ("evening", gettext_noop("Evening"), 18))
 
 
 def day_times(starts: list[datetime], zone: str, clock: str, locale: str, href) -> list[dict]:
@@ -219,7 +232,7 @@ def day_times(starts: list[datetime], zone: str, clock: str, locale: str, href) 
         until = PARTS[i + 1][2] if i + 1 < len(PARTS) else 24
         part = [t for t in times if from_hour <= t["start"].astimezone(ZoneInfo(zone)).hour < until]
         if part:
-            groups.append({"key": key, "label": label, "times": part})
+            groups.append({"key": key, "label": _(label), "times": part})
     return groups
 
 
@@ -230,27 +243,29 @@ def day_notes(day: date, starts: list[datetime], *, zone: str, host_zone: str | 
     notes = []
     change = _clock_change(day, zone, clock, locale)
     if change:
-        notes.append(f"This day has {change}")
+        notes.append(change)
     if host_zone and host_zone != zone and starts:
         notes.extend(_host_date_notes(day, starts, zone=zone, host_zone=host_zone, clock=clock, locale=locale))
         host_tz = ZoneInfo(host_zone)
         for host_day in sorted({s.astimezone(host_tz).date() for s in starts}):
-            change = _clock_change(host_day, host_zone, clock, locale)
+            change = _clock_change(host_day, host_zone, clock, locale, host_day=format_day(host_day, locale, form="day"))
             if change:
-                notes.append(f"For the host, {format_day(host_day, locale, form='day')} has {change}")
+                notes.append(change)
     return notes
 
 
-def _clock_change(day: date, zone: str, clock: str, locale: str) -> str:
-    """"only 23 hours in Europe/Berlin: at 2:00 AM ..." when `day` is not 24 hours long in `zone`, else ""."""
+def _clock_change(day: date, zone: str, clock: str, locale: str, *, host_day: str | None = None) -> str:
+    """"This day has only 23 hours in Europe/Berlin: at 2:00 AM ..." (or "For the host, `host_day` has ...")
+    when `day` is not 24 hours long in `zone`, else ""."""
     bounds = local_day_bounds(zone, day)
     length = sum(((b.end - b.start) for b in bounds), timedelta())
     if not bounds or length == timedelta(days=1):
         return ""
-    return _clock_change_note(bounds[0].start, bounds[-1].end, zone, length, clock, locale)
+    return _clock_change_note(bounds[0].start, bounds[-1].end, zone, length, clock, locale, host_day)
 
 
-def _clock_change_note(lo: datetime, hi: datetime, zone: str, length: timedelta, clock: str, locale: str) -> str:
+def _clock_change_note(lo: datetime, hi: datetime, zone: str, length: timedelta, clock: str, locale: str,
+                       host_day: str | None) -> str:
     tz = ZoneInfo(zone)
     before, t = lo.astimezone(tz).utcoffset(), lo
     while t < hi and t.astimezone(tz).utcoffset() == before:
@@ -261,11 +276,21 @@ def _clock_change_note(lo: datetime, hi: datetime, zone: str, length: timedelta,
         return format_instant((t + offset).replace(tzinfo=UTC), "UTC", locale, form="time", clock=clock)
 
     minutes = int(abs(after - before).total_seconds() // 60)
-    amount = f"{minutes} minutes" if minutes % 60 else f"{minutes // 60} hour{'s' if minutes > 60 else ''}"
-    hours = f"{length.total_seconds() / 3600:g}"
-    way = "forward" if after > before else "back"
-    short = "only " if after > before else ""
-    return f"{short}{hours} hours in {zone}: at {wall(before)} the clocks go {way} {amount}, to {wall(after)}."
+    amount = (ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes} if minutes % 60
+              else ngettext("%(n)d hour", "%(n)d hours", minutes // 60) % {"n": minutes // 60})
+    facts = {"hours": f"{length.total_seconds() / 3600:g}", "zone": zone, "before": wall(before),
+             "after": wall(after), "amount": amount, "day": host_day}
+    if host_day is None:
+        if after > before:
+            return _("This day has only %(hours)s hours in %(zone)s: at %(before)s the clocks go forward "
+                     "%(amount)s, to %(after)s.") % facts
+        return _("This day has %(hours)s hours in %(zone)s: at %(before)s the clocks go back %(amount)s, "
+                 "to %(after)s.") % facts
+    if after > before:
+        return _("For the host, %(day)s has only %(hours)s hours in %(zone)s: at %(before)s the clocks go "
+                 "forward %(amount)s, to %(after)s.") % facts
+    return _("For the host, %(day)s has %(hours)s hours in %(zone)s: at %(before)s the clocks go back "
+             "%(amount)s, to %(after)s.") % facts
 
 
 def _host_date_notes(day: date, starts: list[datetime], *, zone: str, host_zone: str, clock: str,
@@ -277,18 +302,20 @@ def _host_date_notes(day: date, starts: list[datetime], *, zone: str, host_zone:
     yours = format_day(day, locale, form="weekday")
     if len(other) == len(starts) and len({s.astimezone(host_tz).date() for s in starts}) == 1:
         theirs = format_instant(starts[0], host_zone, locale, form="weekday")
-        return [f"Your {yours} is the host's {theirs}: these times are on "
-                f"{format_instant(starts[0], host_zone, locale, form='day')} in {host_zone}."]
+        return [_("Your %(yours)s is the host's %(theirs)s: these times are on %(day)s in %(zone)s.") % {
+            "yours": yours, "theirs": theirs, "day": format_instant(starts[0], host_zone, locale, form="day"),
+            "zone": host_zone}]
     notes = []
     for host_day in sorted({s.astimezone(host_tz).date() for s in other}):
         these = [s for s in other if s.astimezone(host_tz).date() == host_day]
         theirs = format_instant(these[0], host_zone, locale, form="weekday")
+        facts = {"yours": yours, "theirs": theirs, "zone": host_zone}
         if host_day > day:
-            notes.append(f"From {fmt_time(these[0], zone, clock, locale)}, your {yours} is the host's {theirs} "
-                         f"({host_zone}).")
+            notes.append(_("From %(time)s, your %(yours)s is the host's %(theirs)s (%(zone)s).") % {
+                **facts, "time": fmt_time(these[0], zone, clock, locale)})
         else:
-            notes.append(f"Until {fmt_time(these[-1], zone, clock, locale)}, your {yours} is the host's {theirs} "
-                         f"({host_zone}).")
+            notes.append(_("Until %(time)s, your %(yours)s is the host's %(theirs)s (%(zone)s).") % {
+                **facts, "time": fmt_time(these[-1], zone, clock, locale)})
     return notes
 
 

@@ -4,6 +4,7 @@ contacts. Logged-in pages with Django sessions and CSRF; writes go through the o
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -238,6 +239,49 @@ def _parse_questions(text: str) -> list[dict]:
 CHECKBOXES = ("invitee_picks_host", "active", "secret", "requires_confirmation")
 
 
+def _translations_form(translations: dict, questions: list[dict], default_language: str) -> list[dict]:
+    """One block per language other than the event type's own: its name, description and questions
+    (one a line, in the order of the questions: `Label | option, option`)."""
+    blocks = []
+    for code, name in settings.LANGUAGES:
+        if code == default_language:
+            continue
+        own = translations.get(code) or {}
+        given = own.get("questions") or {}
+        if isinstance(given, list):  # the form's own lines, sent back with an error
+            given = {i: t for i, t in enumerate(given)}
+            keys = range(len(questions or []))
+        else:
+            keys = [q.get("key") for q in questions or []]
+        lines = []
+        for key in keys:
+            t = given.get(key, {})
+            line = t.get("label", "")
+            if t.get("options"):
+                line += " | " + ", ".join(t["options"])
+            lines.append(line)
+        blocks.append({"code": code, "name": name, "field": code.replace("-", "_"), "title": own.get("name", ""),
+                       "description": own.get("description", ""), "questions": "\n".join(lines).rstrip("\n")})
+    return blocks
+
+
+def _read_translations(post) -> dict:
+    out = {}
+    for code, _name in settings.LANGUAGES:
+        field = code.replace("-", "_")
+        if f"tr_{field}_name" not in post:
+            continue
+        questions = []
+        for line in post.get(f"tr_{field}_questions", "").splitlines():
+            label, _, options = line.partition("|")
+            questions.append({"label": label.strip(), "options": [o.strip() for o in options.split(",")] if options.strip() else []})
+        while questions and not questions[-1]["label"] and not questions[-1]["options"]:
+            questions.pop()
+        out[code] = {"name": post.get(f"tr_{field}_name", ""), "description": post.get(f"tr_{field}_description", ""),
+                     "questions": questions}
+    return out
+
+
 @host_required
 def event_type_edit(request, pk=None):
     m = request.membership
@@ -255,6 +299,12 @@ def event_type_edit(request, pk=None):
         values["questions_text"] = request.POST.get("questions_text", "")
         clean = {k: v for k, v in values.items() if k != "questions_text"}
         clean["questions"] = _parse_questions(values["questions_text"])
+        if "translations_form" in request.POST:
+            # Languages that are empty, or the event type's own, are left out rather than refused.
+            asked = _read_translations(request.POST)
+            own = request.POST.get("default_language") or (event_type.default_language if event_type else "en")
+            clean["translations"] = {code: t for code, t in asked.items() if code != own and (
+                t["name"].strip() or t["description"].strip() or any(q["label"] or any(q["options"]) for q in t["questions"]))}
         now = utc_now()
         try:
             if event_type is None:
@@ -272,6 +322,8 @@ def event_type_edit(request, pk=None):
         except InvalidInput as exc:
             errors[exc.field or "form"] = exc.message
             form = values
+            form["translations"] = clean.get("translations", event_type.translations if event_type else {})
+            form.setdefault("default_language", event_type.default_language if event_type else "en")
             if event_type is not None and event_type.pk:
                 event_type.refresh_from_db()
         else:
@@ -284,7 +336,12 @@ def event_type_edit(request, pk=None):
         form["questions_text"] = _questions_text(form["questions"])
         for k in ("window_start", "window_end"):
             form[k] = form[k].isoformat() if form[k] else ""
+    questions = clean["questions"] if request.method == "POST" else form["questions"]
+    languages = _translations_form(form.get("translations") or {}, [
+        {**q, "key": q.get("key") or (event_type.questions[i]["key"] if event_type and i < len(event_type.questions or []) else "")}
+        for i, q in enumerate(questions or [])], form.get("default_language") or "en")
     return render(request, "web/dash_event_type_form.html", {
+        "languages": languages, "language_choices": settings.LANGUAGES,
         "event_type": event_type if event_type and event_type.pk else None, "form": form, "errors": errors,
         "teams": teams, "nav": "event_types", "kinds": EventType.Kind.choices,
         "window_kinds": EventType.WindowKind.choices, "location_kinds": EventType.LocationKind.choices,

@@ -38,7 +38,8 @@ def content_security_policy(request, response) -> str:
     from django.conf import settings
 
     form_action = ["'self'"] + [o for o in (_origin(getattr(settings, "SLOTWISE_GOOGLE_AUTH_URL", "")),
-                                            _origin(getattr(settings, "ZOOM_OAUTH_BASE", ""))) if o]
+                                            _origin(getattr(settings, "ZOOM_OAUTH_BASE", "")),
+                                            _origin(getattr(settings, "SLOTWISE_MICROSOFT_LOGIN_URL", ""))) if o]
     form_action += getattr(response, "csp_form_action", [])
     org = getattr(request, "embed_organization", None)
     ancestors = ["'self'", *org.embed_origins] if org is not None else ["'none'"]
@@ -73,3 +74,56 @@ class SecurityHeadersMiddleware:
         if getattr(request, "embed_organization", None) is not None and response.get("X-Frame-Options"):
             del response["X-Frame-Options"]
         return response
+
+
+class LanguageMiddleware:
+    """The language of the invitee's side: the one chosen on the page (`?lang=`, then remembered in a
+    cookie), else the browser's Accept-Language, else Django's default, which a booking page replaces
+    with its event type's default language (request.language_source == "default"; web/public.py). The
+    dashboard speaks English."""
+
+    ENGLISH_ONLY = ("/dashboard/", "/login/", "/logout/", "/api/", "/admin/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.utils import translation
+        from django.utils.cache import patch_vary_headers
+        from django.utils.translation.trans_real import parse_accept_lang_header
+
+        from slotwise.core.languages import supported
+
+        asked = supported(request.GET.get("lang", ""))
+        remembered = supported(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, ""))
+        language, source = settings.LANGUAGE_CODE, "default"
+        if request.path.startswith(self.ENGLISH_ONLY):
+            source = "fixed"
+        elif asked or remembered:
+            language, source = asked or remembered, "chosen"
+        else:
+            header = request.headers.get("Accept-Language", "")
+            for code, _ in parse_accept_lang_header(header[:500]):
+                if code != "*" and supported(code):
+                    language, source = supported(code), "browser"
+                    break
+        request.language_source = source
+        activate(request, language)
+        response = self.get_response(request)
+        if asked and asked != remembered:
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, asked, max_age=settings.LANGUAGE_COOKIE_AGE,
+                                samesite=settings.LANGUAGE_COOKIE_SAMESITE, secure=settings.SESSION_COOKIE_SECURE)
+        if source != "fixed":
+            patch_vary_headers(response, ("Accept-Language", "Cookie"))
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+        translation.deactivate()
+        return response
+
+
+def activate(request, language: str) -> None:
+    """Speak `language` for the rest of this request (a view that knows better than the middleware)."""
+    from django.utils import translation
+
+    translation.activate(language)
+    request.LANGUAGE_CODE = language

@@ -13,6 +13,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -24,7 +27,7 @@ from slotwise.bookings.models import Booking, Guest, Invitee, SingleUseLink
 from slotwise.contacts import services as funnel
 from slotwise.core import zonesearch
 from slotwise.core.clock import utc_now
-from slotwise.core.datefmt import DEFAULT_LOCALE, format_day, format_instant, weekday_names
+from slotwise.core.datefmt import DEFAULT_LOCALE, default_clock, format_day, format_instant, weekday_names
 from slotwise.core.errors import ChangeClosed, InvalidInput, LinkUsed, NotFound, SlotUnavailable, SlotwiseError
 from slotwise.core.instants import parse_instant
 from slotwise.notifications import ical
@@ -32,6 +35,7 @@ from slotwise.scheduling import selectors
 from slotwise.scheduling.models import EventType
 
 from . import booking as page
+from .middleware import activate
 from .ratelimit import public_rate_limit
 
 VISITOR_COOKIE = "sw_vid"
@@ -65,22 +69,43 @@ def _with_visitor(request, response):
     return response
 
 
+def _speak(request, event_type: EventType, invitee: Invitee | None = None) -> str:
+    """The page's language: the invitee's choice (on this page, remembered in a cookie, or the one they
+    booked in), else the browser's, else the event type's default (web/middleware.py LanguageMiddleware)."""
+    source = getattr(request, "language_source", "default")
+    if source != "chosen" and invitee is not None and invitee.language:
+        activate(request, invitee.language)
+    elif source == "default":
+        activate(request, event_type.default_language or settings.LANGUAGE_CODE)
+    return translation.get_language()
+
+
 def _hosts_label(event_type: EventType, hosts: list[Membership]) -> str:
     names = [str(h.user) for h in hosts]
     if event_type.kind == EventType.Kind.ROUND_ROBIN and len(names) > 1:
-        return f"One of {', '.join(names)}"
+        return _("One of %(names)s") % {"names": ", ".join(names)}
     return ", ".join(names)
 
 
 def _location_label(event_type: EventType) -> str:
     kind = event_type.location_kind
+    if kind == EventType.LocationKind.PHONE:
+        return _("Phone call %(number)s") % {"number": event_type.location_value} if event_type.location_value \
+            else _("Phone call")
     return {
-        EventType.LocationKind.VIDEO: "Video call (link in your confirmation)",
-        EventType.LocationKind.ZOOM: "Zoom (link in your confirmation)",
-        EventType.LocationKind.PHONE: f"Phone call {event_type.location_value}".strip(),
-        EventType.LocationKind.IN_PERSON: event_type.location_value or "In person",
-        EventType.LocationKind.LINK: "Web conference (link in your confirmation)",
-    }.get(kind, event_type.location_value or "To be agreed")
+        EventType.LocationKind.VIDEO: _("Video call (link in your confirmation)"),
+        EventType.LocationKind.ZOOM: _("Zoom (link in your confirmation)"),
+        EventType.LocationKind.IN_PERSON: event_type.location_value or _("In person"),
+        EventType.LocationKind.LINK: _("Web conference (link in your confirmation)"),
+    }.get(kind, event_type.location_value or _("To be agreed"))
+
+
+STATUS_LABELS = {"confirmed": gettext_noop("Confirmed"), "canceled": gettext_noop("Canceled"),
+                 "rescheduled": gettext_noop("Rescheduled")}
+
+
+def _status_label(booking: Booking) -> str:
+    return _(STATUS_LABELS.get(booking.status, booking.status))
 
 
 # --- public entry points ---------------------------------------------------------------------------
@@ -99,7 +124,10 @@ def host_page(request, org, host):
     target = selectors.away_redirect(membership, now)
     if target:
         return redirect(target)
-    event_types = EventType.objects.filter(owner=membership, active=True, secret=False).order_by("name")
+    event_types = list(EventType.objects.filter(owner=membership, active=True, secret=False).order_by("name"))
+    language = translation.get_language()
+    for e in event_types:
+        e.text = selectors.event_type_text(e, language)
     return render(request, "web/host_page.html", {"host": membership, "event_types": event_types,
                                                   "away_notice": _away_notice(request, membership, now)})
 
@@ -175,13 +203,21 @@ def reschedule_page(request, token):
     if booking.source == Booking.Source.IMPORT:
         return render(request, "web/error.html", {"message": bookings.imported_message(booking)}, status=409)
     if booking.status != Booking.Status.CONFIRMED or invitee.status != Invitee.Status.ACTIVE:
-        return render(request, "web/booking_closed.html", {"invitee": invitee, "booking": booking,
-                                                          "successor": _successor(booking)}, status=410)
+        language = _speak(request, booking.event_type, invitee)
+        return render(request, "web/booking_closed.html", {
+            "invitee": invitee, "booking": booking, "successor": _successor(booking),
+            "event_name": selectors.event_type_text(booking.event_type, language).name,
+            "status_label": _status_label(booking),
+        }, status=410)
     closed = bookings.change_closed(booking=booking, now=utc_now())
     if closed is not None:
         message = bookings.change_closed_message(booking=booking, reason=closed, action="rescheduled")
-        return render(request, "web/booking_closed.html", {"invitee": invitee, "booking": booking,
-                                                          "closed": message, "reason": closed}, status=403)
+        language = _speak(request, booking.event_type, invitee)
+        return render(request, "web/booking_closed.html", {
+            "invitee": invitee, "booking": booking, "closed": message, "reason": closed,
+            "event_name": selectors.event_type_text(booking.event_type, language).name,
+            "status_label": _status_label(booking),
+        }, status=403)
     return _booking_page(request, Ctx(event_type=booking.event_type, base=f"/reschedule/{token}/",
                                       rescheduling=invitee))
 
@@ -190,6 +226,7 @@ def _dead_link(request, link: SingleUseLink):
     """A clear page for a link that books nothing any more, saying why; the host's public page only if the
     host allows it."""
     link.refresh_from_db()
+    _speak(request, link.event_type)
     state = link.state(utc_now())
     if state == SingleUseLink.State.UNUSED and not link.event_type.active:
         state = "off"
@@ -219,9 +256,11 @@ def _booking_page_inner(request, ctx: Ctx):
     event_type = ctx.event_type
     now = utc_now()
     _visitor(request)
+    language = _speak(request, event_type, ctx.rescheduling)
+    text = selectors.event_type_text(event_type, language)
     hosts = selectors.event_hosts(event_type)
     if not hosts:
-        raise NotFound(f"{event_type.name} has no hosts yet")
+        raise NotFound(_("%(event)s has no hosts yet") % {"event": text.name})
     # Rescheduling starts in the zone the invitee booked in; a fresh visit in the host's clock until the
     # browser reports its own.
     ctx.host_clock = selectors.clock_zone(event_type)
@@ -233,8 +272,9 @@ def _booking_page_inner(request, ctx: Ctx):
     choice = page.read_choice(params, event_type, hosts, default_zone=default_zone, now=now, duration=duration,
                               browser_zone="" if ctx.rescheduling else cookie_zone, locale=locale)
     base = {
-        "ctx": ctx, "event_type": event_type, "hosts": hosts, "hosts_label": _hosts_label(event_type, hosts),
-        "location_label": _location_label(event_type), "choice": choice, "locale": locale,
+        "ctx": ctx, "event_type": event_type, "text": text, "hosts": hosts,
+        "hosts_label": _hosts_label(event_type, hosts), "location_label": _location_label(event_type),
+        "choice": choice, "locale": locale,
         "zone": zonesearch.describe(choice.zone, locale=locale, now=now, clock=choice.clock),
         # what the server rendered for: tzboot.js re-asks only if the browser says something else
         "rendered_for_browser_zone": cookie_zone[:64] if not params.get("tz") and not ctx.rescheduling else "",
@@ -291,13 +331,17 @@ def _picker(ctx: Ctx, choice: page.Choice, now, locale: str) -> dict:
         for cell in week:
             cell["href"] = f"{ctx.base}?{choice.query(date=cell['date'].isoformat())}"
             cell["selected"] = cell["date"] == choice.day
-    groups, notes = [], []
+            cell["label"] = format_day(cell["date"], locale, form="date")
+    groups, notes, status = [], [], ""
     if choice.day:
         starts = days.get(choice.day, [])
         groups = page.day_times(starts, choice.zone, choice.clock, locale,
                                 lambda s: f"{ctx.base}?{choice.query(start=f'{s:%Y-%m-%dT%H:%M:%SZ}')}")
         notes = page.day_notes(choice.day, starts, zone=choice.zone, host_zone=_host_zone(ctx, choice),
                                clock=choice.clock, locale=locale)
+        # read out by the page's live region (booking.js) when the day's times arrive
+        status = ngettext("%(count)d time free on %(day)s", "%(count)d times free on %(day)s", len(starts)) % {
+            "count": len(starts), "day": format_day(choice.day, locale, form="day")}
     nav = {
         "prev": f"{ctx.base}?{choice.query(date='', month=f'{month.prev:%Y-%m}')}" if month.prev else "",
         "next": f"{ctx.base}?{choice.query(date='', month=f'{month.next:%Y-%m}')}",
@@ -305,7 +349,7 @@ def _picker(ctx: Ctx, choice: page.Choice, now, locale: str) -> dict:
     return {
         "month": month, "groups": groups, "times": [t for g in groups for t in g["times"]], "nav": nav,
         "day_notes": notes, "weekdays": weekday_names(locale), "month_label": format_day(month.first, locale, form="month"),
-        "day_label": format_day(choice.day, locale, form="day") if choice.day else "",
+        "day_label": format_day(choice.day, locale, form="day") if choice.day else "", "times_status": status,
         "next_free": min(month.free_days) if month.free_days else None,
         "zone_suggestions": [{"hit": h, "href": f"{ctx.base}?{choice.query(tz=h.id)}"} for h in choice.zone_suggestions],
     }
@@ -324,7 +368,7 @@ def _host_zone(ctx: Ctx, choice: page.Choice) -> str | None:
 def _render_form(request, ctx, choice, base, start, form, errors, *, status=200, night=None, taken=None):
     end = start + timedelta(minutes=choice.duration or ctx.event_type.duration_minutes)
     questions = []
-    for q in ctx.event_type.questions or []:
+    for q in base["text"].questions:
         value = form["answers"].get(q["key"], [] if q.get("type") == "multiple_choice" else "")
         questions.append({**q, "value": value, "error": errors.get(f"answers.{q['key']}")})
     return render(request, "web/booking_form.html", {
@@ -363,7 +407,8 @@ def _submit(request, ctx: Ctx, choice, base, now):
     mismatch = form["browser_tz"] and form["browser_tz"] != choice.zone
     if not form["confirmed"] and (page.is_night(start, choice.zone) or mismatch):
         night = {
-            "text": f"This is {page.fmt_time(start, choice.zone, choice.clock, base['locale'])} in {choice.zone} — is that right?",
+            "text": _("This is %(time)s in %(zone)s — is that right?") % {
+                "time": page.fmt_time(start, choice.zone, choice.clock), "zone": choice.zone},
             "mismatch": form["browser_tz"] if mismatch else "",
             "local_browser": page.fmt_time(start, form["browser_tz"], choice.clock, base["locale"]) if mismatch and _valid_zone(form["browser_tz"]) else "",
         }
@@ -388,7 +433,7 @@ def _submit(request, ctx: Ctx, choice, base, now):
         if field not in ("name", "email", "guests") and not field.startswith("answers."):
             errors["form"] = exc.message
         return _render_form(request, ctx, choice, base, start, form, errors, status=400)
-    qs = "?clock=24" if choice.clock == "24" else ""
+    qs = f"?clock={choice.clock}" if choice.clock != default_clock(translation.get_language()) else ""
     return redirect(f"/booked/{invitee.uid}/{qs}")
 
 
@@ -405,7 +450,7 @@ def _book(request, ctx, choice, form, start, now) -> Invitee:
             event_type=ctx.event_type, start=start, now=now, host=choice.host, duration_minutes=choice.duration,
             single_use_token=ctx.link.token if ctx.link else None,
             invitee=bookings.InviteeInput(name=name, email=form["email"], timezone=choice.zone, answers=answers,
-                                          first_name=first, last_name=last),
+                                          first_name=first, last_name=last, language=translation.get_language()),
             guests=[g for g in form["guests"].replace(";", ",").replace("\n", ",").split(",") if g.strip()],
         )
         by_key = {a["key"]: a["answer"] for a in invitee.answers}
@@ -431,16 +476,31 @@ def _invitee_by_uid(uid) -> Invitee:
         raise Http404("no such booking") from None
 
 
-def _summary(invitee: Invitee, clock: str, locale: str = DEFAULT_LOCALE) -> dict:
+def _clock(request, invitee: Invitee) -> str:
+    """12 or 24 h on the pages after booking: as asked (?clock=), else the habit of the invitee's language."""
+    if request.GET.get("clock") in ("12", "24"):
+        return request.GET["clock"]
+    _speak(request, invitee.booking.event_type, invitee)
+    return default_clock(translation.get_language())
+
+
+def _details(invitee: Invitee) -> str:
+    """The cancel and reschedule links, as the calendar entry's description."""
+    return (_("Cancel: %(url)s") % {"url": f"{settings.BASE_URL}/cancel/{invitee.cancel_token}/"} + "\n"
+            + _("Reschedule: %(url)s") % {"url": f"{settings.BASE_URL}/reschedule/{invitee.reschedule_token}/"})
+
+
+def _summary(request, invitee: Invitee, clock: str) -> dict:
     b = invitee.booking
     zone = invitee.timezone
+    locale = _speak(request, b.event_type, invitee)
     was = b.rescheduled_from if b.rescheduled_from_id else None
-    title = f"{b.event_type.name} with {b.host.user}"
-    details = f"Cancel: {settings.BASE_URL}/cancel/{invitee.cancel_token}/\n" \
-              f"Reschedule: {settings.BASE_URL}/reschedule/{invitee.reschedule_token}/"
+    title = ical.summary(b)
+    details = _details(invitee)
     where = b.location or _location_label(b.event_type)
     return {
         "invitee": invitee, "booking": b, "zone": zone, "title": title, "where": where,
+        "event_name": selectors.event_type_text(b.event_type, locale).name, "status_label": _status_label(b),
         "day_label": page.fmt_day(b.start, zone, locale),
         "when": f"{page.fmt_time(b.start, zone, clock, locale)} – {page.fmt_time(b.end, zone, clock, locale)}",
         "offset": format_instant(b.start, zone, locale, form="offset"),
@@ -465,8 +525,8 @@ def _book_again(booking: Booking) -> str:
 def confirmation(request, uid):
     invitee = _invitee_by_uid(uid)
     request.embed_organization = invitee.booking.organization  # shown inside the embed after booking
-    clock = "24" if request.GET.get("clock") == "24" else "12"
-    return render(request, "web/confirmation.html", _summary(invitee, clock, _locale(request)))
+    clock = _clock(request, invitee)
+    return render(request, "web/confirmation.html", _summary(request, invitee, clock))
 
 
 @public_rate_limit
@@ -482,8 +542,8 @@ def ics(request, uid):
             break
         invitee = successor
     b = invitee.booking
-    details = f"Cancel: {settings.BASE_URL}/cancel/{invitee.cancel_token}/\n" \
-              f"Reschedule: {settings.BASE_URL}/reschedule/{invitee.reschedule_token}/"
+    _speak(request, b.event_type, invitee)
+    details = _details(invitee)
     body = ical.invitation(booking=b, invitee=invitee, method="PUBLISH", description=details,
                            stamp=b.updated_at or b.created_at, location=b.location or _location_label(b.event_type))
     resp = HttpResponse(body, content_type="text/calendar; charset=utf-8")
@@ -499,8 +559,8 @@ def cancel_page(request, token):
                                                                "booking__host__user"), cancel_token=token)
     if invitee.booking.source == Booking.Source.IMPORT:
         return render(request, "web/error.html", {"message": bookings.imported_message(invitee.booking)}, status=409)
-    clock = "24" if request.GET.get("clock") == "24" else "12"
-    ctx = _summary(invitee, clock, _locale(request))
+    clock = _clock(request, invitee)
+    ctx = _summary(request, invitee, clock)
     if invitee.status != Invitee.Status.ACTIVE or invitee.booking.status not in (Booking.Status.CONFIRMED,
                                                                                   Booking.Status.PENDING):
         return render(request, "web/cancel.html", {**ctx, "done": True, "successor": _successor(invitee.booking)})
@@ -517,8 +577,7 @@ def cancel_page(request, token):
         except InvalidInput as exc:
             return render(request, "web/cancel.html", {**ctx, "error": exc.message, "reason": reason}, status=400)
         invitee.refresh_from_db()
-        return render(request, "web/cancel.html", {**_summary(invitee, clock, _locale(request)), "done": True,
-                                                   "just_now": True})
+        return render(request, "web/cancel.html", {**_summary(request, invitee, clock), "done": True, "just_now": True})
     return render(request, "web/cancel.html", ctx)
 
 

@@ -104,7 +104,8 @@
     function choose(el) {
       input.value = el.getAttribute("data-zone");
       close();
-      status.textContent = "Time zone " + input.value + " chosen";
+      // the sentence in the page's language, from the field (booking_page.html): "Time zone {zone} chosen"
+      status.textContent = (input.getAttribute("data-chosen") || "{zone}").replace("{zone}", input.value);
       trigger();
     }
     function search() {
