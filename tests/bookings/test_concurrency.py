@@ -223,3 +223,38 @@ def test_revoke_racing_bookings_through_the_link_revokes_or_books_never_both(hos
         assert all(isinstance(e, LinkUsed) for e in errors)
     else:
         assert sum(isinstance(e, Conflict) and "already been used" in e.message for e in errors) >= 1
+
+
+def test_two_requests_for_one_slot_that_needs_approval_give_one_hold(host):
+    et = f.event_type(host, duration_minutes=30, requires_confirmation=True)
+    oks, errors = race([attempt(et, TEN, n) for n in range(2)])
+    assert len(oks) == 1 and len(errors) == 1 and isinstance(errors[0], SlotUnavailable)
+    assert oks[0].booking.status == Booking.Status.PENDING
+    assert BookingHost.objects.filter(active=True).count() == 1
+
+
+def test_a_pending_hold_and_a_booking_of_another_event_type_race_for_one_host_and_one_wins(host):
+    needs_approval = f.event_type(host, slug="intro", duration_minutes=30, requires_confirmation=True)
+    direct = f.event_type(host, slug="direct", duration_minutes=30)
+    oks, errors = race([attempt(needs_approval, TEN, 1), attempt(direct, TEN, 2)])
+    assert len(oks) == 1 and all(isinstance(e, SlotUnavailable) for e in errors)
+    assert BookingHost.objects.filter(active=True).count() == 1
+
+
+def test_approving_while_the_hold_expires_gives_one_outcome(host):
+    from datetime import timedelta
+
+    from slotwise.bookings import approvals
+    from slotwise.core.errors import Conflict
+
+    et = f.event_type(host, duration_minutes=30, requires_confirmation=True)
+    booking = attempt(et, TEN, 1)().booking
+    late = booking.approval_expires_at + timedelta(minutes=1)
+    oks, errors = race([
+        lambda: approvals.booking_approve(booking=booking, now=late),
+        lambda: approvals.approval_expire(booking=booking, now=late),
+    ])
+    assert all(isinstance(e, Conflict) for e in errors)
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CANCELED and booking.approval == "expired"
+    assert not BookingHost.objects.filter(active=True).exists()

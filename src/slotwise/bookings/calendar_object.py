@@ -98,9 +98,9 @@ def event(
         ev.add("organizer", _address(organizer))
     for a in attendees:
         addr = _address(a)
-        addr.params["ROLE"] = icalendar.vText("REQ-PARTICIPANT")
-        addr.params["PARTSTAT"] = icalendar.vText("ACCEPTED")
-        addr.params["CUTYPE"] = icalendar.vText("INDIVIDUAL")
+        for key, default in (("ROLE", "REQ-PARTICIPANT"), ("PARTSTAT", "ACCEPTED"), ("CUTYPE", "INDIVIDUAL")):
+            if key not in a.params:  # a guest says its own role and answer
+                addr.params[key] = icalendar.vText(default)
         ev.add("attendee", addr, encode=0)
     return ev
 

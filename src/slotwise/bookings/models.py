@@ -21,6 +21,17 @@ class Booking(models.Model):
         CONFIRMED = "confirmed"
         CANCELED = "canceled"
         RESCHEDULED = "rescheduled"
+        # A request waiting for the host's approval: it holds its time (active BookingHost rows) until
+        # approval_expires_at, when bookings.approvals releases it.
+        PENDING = "pending"
+
+    class Approval(models.TextChoices):
+        NOT_NEEDED = ""
+        PENDING = "pending"
+        APPROVED = "approved"
+        DECLINED = "declined"
+        EXPIRED = "expired"
+        WITHDRAWN = "withdrawn"  # the invitee canceled the request before the host decided
 
     class Source(models.TextChoices):
         PAGE = "page"
@@ -49,6 +60,9 @@ class Booking(models.Model):
     canceled_by = models.CharField(max_length=200, blank=True)
     canceler_type = models.CharField(max_length=10, blank=True)  # host | invitee
     canceled_at = models.DateTimeField(null=True, blank=True)
+    approval = models.CharField(max_length=10, choices=Approval.choices, default=Approval.NOT_NEEDED, blank=True)
+    approval_expires_at = models.DateTimeField(null=True, blank=True)
+    approval_decided_at = models.DateTimeField(null=True, blank=True)
     rescheduled_from = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="rescheduled_to"
     )
@@ -157,6 +171,21 @@ class Invitee(models.Model):
         """Their data was deleted: nothing may be sent to them or list them as an attendee."""
         return self.email.endswith("@" + ERASED_EMAIL_DOMAIN)
 
+
+
+class Guest(models.Model):
+    """Someone an invitee added to the meeting by email: invited (an ATTENDEE of the invitation) and able to
+    decline through a signed link without cancelling the booking."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="guests")
+    email = models.EmailField()
+    declined_at = models.DateTimeField(null=True, blank=True)
+    decline_token = models.CharField(max_length=64, unique=True, default=_token)
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["booking", "email"], name="guest_unique_per_booking")]
 
 
 class InviteeNoShow(models.Model):

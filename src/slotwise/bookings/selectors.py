@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from slotwise import engine
 
@@ -65,6 +65,16 @@ def booked(
         for member_id, per_host in sessions.items():
             out.sessions[member_id] = [engine.Session(s, e, taken[bid]) for s, (bid, e, _) in per_host.items()]
     return out
+
+
+def waiting_for(*, membership, now: datetime) -> list[Booking]:
+    """Requests waiting for this host's approval (an admin's: the organization's), soonest hold to run out first."""
+    qs = Booking.objects.filter(organization_id=membership.organization_id, status=Booking.Status.PENDING,
+                                approval_expires_at__gt=now)
+    if not membership.is_admin:
+        qs = qs.filter(Q(host=membership) | Q(host_blocks__membership=membership)).distinct()
+    return list(qs.select_related("event_type", "host__user").prefetch_related("invitees")
+                .order_by("approval_expires_at", "pk")[:100])
 
 
 def invitee_history(*, organization_id: int, email: str) -> QuerySet[Invitee]:

@@ -32,8 +32,8 @@ from slotwise.scheduling import reasons as reason_words
 from slotwise.scheduling import selectors
 from slotwise.scheduling.models import EventType, PoolHost
 
-from . import availability, calendar_object, links, tzdata
-from .models import Booking, BookingHost, Invitee
+from . import approvals, availability, calendar_object, links, tzdata
+from .models import Booking, BookingHost, Guest, Invitee
 
 # The schedulers appointments are imported from (scheduling EventType.external_source), as people say them.
 EXTERNAL_SOURCES = {"calendly": "Calendly"}
@@ -122,6 +122,27 @@ def _clean_answers(event_type: EventType, given: dict) -> list[dict]:
     return out
 
 
+def _clean_guests(event_type: EventType, guests: list[str] | None, invitee_email: str) -> list[str]:
+    """The guests' addresses, lower-cased, without repeats or the invitee's own; at most max_guests."""
+    out: list[str] = []
+    for raw in guests or []:
+        email = str(raw or "").strip().lower()
+        if not email:
+            continue
+        try:
+            validate_email(email)
+        except DjangoValidationError:
+            raise InvalidInput(f"guests: {raw!r} is not an email address", field="guests") from None
+        if email != invitee_email and email not in out:
+            out.append(email)
+    if len(out) > event_type.max_guests:
+        if not event_type.max_guests:
+            raise InvalidInput("guests: this event does not take guests", field="guests")
+        n = event_type.max_guests
+        raise InvalidInput(f"guests: you can add at most {n} guest{'s' if n != 1 else ''}", field="guests")
+    return out
+
+
 def change_closed(*, booking: Booking, now: datetime) -> engine.Reason | None:
     """Why the invitee may no longer cancel or reschedule `booking` (Reason.CUTOFF or STARTED), or None."""
     hours = booking.event_type.cutoff_hours or 0
@@ -193,12 +214,15 @@ def booking_create(
     rng: random.Random | None = None,
     rescheduling: bool = False,
     keep_host: bool = False,
+    guests: list[str] | None = None,
 ) -> Invitee:
     """Book `start` for `invitee`, or raise. keep_host: a host moving their own meeting keeps it, even on
     a round robin that assigns its host. Returns the invitee (its .booking is the scheduled event).
 
     Accepts only a start that the engine offers at `now` for this event type (and host, if the invitee
-    picked one), decided inside the transaction after the hosts are locked. Retries are made safe by the
+    picked one), decided inside the transaction after the hosts are locked. An event type that requires
+    confirmation makes a request instead (status PENDING, bookings/approvals.py): it holds the time the
+    same way and publishes booking.requested; a reschedule of an approved booking stays approved. Retries are made safe by the
     door that receives them (the API's Idempotency-Key, `slotwise.api.idempotency`)."""
     if start.tzinfo is None:
         raise InvalidInput("start: give an instant with a UTC offset", field="start")
@@ -207,6 +231,7 @@ def booking_create(
     if not event_type.active:
         raise NotFound(f"event type {event_type.slug} is not active")
     invitee, answers = _clean_invitee(event_type, invitee)
+    guest_emails = _clean_guests(event_type, guests, invitee.email)
     if location is not None and len(location) > 500:
         raise InvalidInput("location: at most 500 characters", field="location")
     candidates = selectors.event_hosts(event_type)
@@ -225,6 +250,7 @@ def booking_create(
                 hosts=candidates, picked=host is not None, single_use_token=single_use_token,
                 duration_minutes=duration_minutes, location=location, rescheduled_from=rescheduled_from,
                 rng=rng or random.Random(), rescheduling=rescheduling,  # noqa: S311 - round-robin ties, not a secret
+                guests=guest_emails,
             )
     except IntegrityError as exc:
         # The database refused an overlapping block: a concurrent booking won the time.
@@ -237,7 +263,7 @@ def booking_create(
 
 def _create_locked(
     *, event_type, start, invitee, answers, now, source, hosts, picked, single_use_token, duration_minutes,
-    location, rescheduled_from, rng, rescheduling,
+    location, rescheduled_from, rng, rescheduling, guests,
 ) -> Invitee:
     link = None
     if single_use_token is not None:
@@ -310,6 +336,9 @@ def _create_locked(
         BookingHost.objects.bulk_create(
             [BookingHost(booking=booking, membership_id=h, block_start=block_start, block_end=block_end) for h in assigned]
         )
+        if event_type.requires_confirmation and rescheduled_from is None and source != Booking.Source.IMPORT:
+            approvals.hold(booking=booking, now=now)
+    Guest.objects.bulk_create([Guest(booking=booking, email=g, created_at=now) for g in guests], ignore_conflicts=True)
     created = Invitee.objects.create(
         booking=booking,
         name=invitee.name,
@@ -324,7 +353,10 @@ def _create_locked(
     contact_touch(booking=booking, invitee=created, now=now)
     # rescheduling=True: this invitee is moving here from another booking; "booking.rescheduled" follows in
     # the same transaction, and subscribers that must order cancel-before-create (webhooks) wait for it.
-    publish("booking.created", booking=booking, invitee=created, now=now, rescheduling=rescheduling)
+    if booking.status == Booking.Status.PENDING:
+        publish("booking.requested", booking=booking, invitee=created, now=now)
+    else:
+        publish("booking.created", booking=booking, invitee=created, now=now, rescheduling=rescheduling)
     return created
 
 
@@ -409,10 +441,15 @@ def cancel_any(
     canceled_by = clean_name(canceled_by, field="canceled_by", label="Canceled by", max_length=None)
     with transaction.atomic():
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
-        if booking.status != Booking.Status.CONFIRMED:
+        if booking.status not in (Booking.Status.CONFIRMED, Booking.Status.PENDING):
             raise InvalidInput(f"booking {booking.uid} is already {booking.status}", field="booking")
         if canceler_type == "invitee" and booking.source != Booking.Source.IMPORT:
             _check_invitee_may_change(booking, now, "canceled")  # Calendly's own cancels are not ours to refuse
+        if booking.status == Booking.Status.PENDING:
+            # A request canceled before the host decided: by the host it is a decline, by the invitee a
+            # withdrawal; its expiry job then finds it decided and does nothing.
+            booking.approval = Booking.Approval.DECLINED if canceler_type == "host" else Booking.Approval.WITHDRAWN
+            booking.approval_decided_at = now
         booking.status = Booking.Status.RESCHEDULED if rescheduled else Booking.Status.CANCELED
         booking.cancel_reason = reason or ""
         booking.canceled_by = canceled_by
@@ -420,7 +457,7 @@ def cancel_any(
         booking.canceled_at = now
         booking.ical_sequence += 1  # the CANCEL must outrank the REQUEST calendars hold
         booking.save(update_fields=["status", "cancel_reason", "canceled_by", "canceler_type", "canceled_at",
-                                    "ical_sequence", "updated_at"])
+                                    "ical_sequence", "approval", "approval_decided_at", "updated_at"])
         _release(booking)
         invitees = list(booking.invitees.filter(status=Invitee.Status.ACTIVE))
         booking.invitees.filter(status=Invitee.Status.ACTIVE).update(status=Invitee.Status.CANCELED)
@@ -500,8 +537,21 @@ def booking_reschedule(
             location=old.location,
             rescheduled_from=locked if not others else None,
             rescheduling=True,
+            # The guests come along, except those who declined; a reschedule is a new chance for none of them.
+            guests=[] if others else list(locked.guests.filter(declined_at__isnull=True).values_list("email", flat=True)),
         )
         publish("booking.rescheduled", old=locked, invitee=invitee, new=new, now=now)
         contact_refresh(organization_id=old.organization_id, emails=[invitee.email])
     return new
 
+
+
+def guest_decline(*, guest: Guest, now: datetime) -> Guest:
+    """A guest will not attend: recorded for the host; the booking and its invitees are untouched."""
+    with transaction.atomic():
+        locked = Guest.objects.select_for_update().select_related("booking").get(pk=guest.pk)
+        if locked.declined_at is None:
+            locked.declined_at = now
+            locked.save(update_fields=["declined_at", "updated_at"])
+            publish("guest.declined", booking=locked.booking, guest=locked, now=now)
+    return locked

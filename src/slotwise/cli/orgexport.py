@@ -137,6 +137,11 @@ def _event_type(et: EventType) -> dict:
         e["limits"] = limits
     if et.cutoff_hours is not None:
         e["cutoff_hours"] = et.cutoff_hours
+    if et.requires_confirmation:
+        e["requires_confirmation"] = True
+        e["confirmation_hold_hours"] = et.confirmation_hold_hours
+    if et.max_guests:
+        e["max_guests"] = et.max_guests
     e["seats"] = et.seats
     e["location"] = {"kind": et.location_kind, **({"value": et.location_value} if et.location_value else {})}
     if et.questions:

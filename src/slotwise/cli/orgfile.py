@@ -231,6 +231,7 @@ EVENT_KEYS = {
     "slug", "name", "host", "team", "kind", "description", "duration", "durations", "increment", "buffer_before",
     "buffer_after", "min_notice", "window", "daily_limit", "seats", "location", "questions", "active", "secret",
     "pool", "distribution", "invitee_picks_host", "color", "limits", "cutoff_hours", "language", "translations",
+    "requires_confirmation", "confirmation_hold_hours", "max_guests",
 }
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -614,6 +615,9 @@ def _event_type_fields(ctx: Ctx, p: str, e: dict[str, Node]) -> dict:
     for key in ("active", "secret", "invitee_picks_host"):
         if key in e:
             f[key] = ctx.boolean(e[key], f"{p}.{key}")
+    for key in ("requires_confirmation", "confirmation_hold_hours", "max_guests"):  # the service checks them
+        if key in e:
+            f[key] = plain(e[key])
     return f
 
 

@@ -12,6 +12,7 @@ class NotificationsConfig(AppConfig):
         from . import services
 
         subscribe("booking.created", services.on_booking_created, order=EMAIL)
+        subscribe("booking.requested", services.on_booking_requested, order=EMAIL)
         subscribe("booking.rescheduled", services.on_booking_rescheduled, order=EMAIL)
         subscribe("booking.canceled", services.on_booking_canceled, order=EMAIL)
         subscribe("invitee.canceled", services.on_invitee_canceled, order=EMAIL)

@@ -25,11 +25,21 @@ def summary(booking: Booking) -> str:
     return gettext("%(event)s with %(host)s") % {"event": name, "host": host_name(booking)}
 
 
+def _guests(booking: Booking) -> list[calendar_object.Party]:
+    if not booking.pk:
+        return []
+    return [calendar_object.Party(email=g.email, params={
+        "ROLE": "OPT-PARTICIPANT", "PARTSTAT": "DECLINED" if g.declined_at else "NEEDS-ACTION", "RSVP": "FALSE"})
+        for g in booking.guests.order_by("pk")]
+
+
 def invitation(
     *, booking: Booking, invitee: Invitee, method: str, description: str, stamp: datetime,
-    sequence: int | None = None, location: str | None = None,
+    sequence: int | None = None, location: str | None = None, for_guest: bool = False,
 ) -> bytes:
-    """The invitee's copy of the meeting. `method` REQUEST, CANCEL, or PUBLISH (the download)."""
+    """The invitee's copy of the meeting. `method` REQUEST, CANCEL, or PUBLISH (the download). The guests
+    the invitee added are optional attendees (their answer, once they decline, with them); for_guest: a
+    guest's copy, which carries no reschedule link."""
     if method not in ("REQUEST", "CANCEL", "PUBLISH"):
         raise ValueError(f"method must be REQUEST, CANCEL or PUBLISH, not {method!r}")
     if method == "PUBLISH":  # the download says what holds now
@@ -44,9 +54,9 @@ def invitation(
         summary=summary(booking),
         description=description,
         location=booking.location if location is None else location,
-        url="" if cancelled else f"{settings.BASE_URL}/reschedule/{invitee.reschedule_token}/",
+        url="" if cancelled or for_guest else f"{settings.BASE_URL}/reschedule/{invitee.reschedule_token}/",
         organizer=calendar_object.Party(email=booking.host.user.email, name=host_name(booking)),
-        attendees=[calendar_object.Party(email=invitee.email, name=invitee.name)],
+        attendees=[calendar_object.Party(email=invitee.email, name=invitee.name), *_guests(booking)],
         stamp=stamp,
         sequence=sequence,
     )

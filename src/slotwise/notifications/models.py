@@ -17,6 +17,11 @@ class Kind(models.TextChoices):
     REMINDER = "reminder"
     INVITEE_UPDATED = "invitee_updated"  # a tzdata change moved the wall time (bookings/tzdata.py)
     HOST_UPDATED = "host_updated"
+    INVITEE_REQUESTED = "invitee_requested"  # waiting for the host's approval (bookings/approvals.py)
+    HOST_REQUESTED = "host_requested"  # with the approve and decline links
+    INVITEE_DECLINED = "invitee_declined"  # the host declined, or the request expired
+    GUEST_INVITED = "guest_invited"  # a guest the invitee added, with their decline link
+    GUEST_CANCELED = "guest_canceled"
 
 
 class EmailTemplate(models.Model):

@@ -18,7 +18,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db.models import Q
 from django.utils import translation
 
-from slotwise.bookings import calendar_object
+from slotwise.bookings import approvals, calendar_object
 from slotwise.bookings.models import Booking, Invitee
 from slotwise.core.datefmt import DEFAULT_LOCALE
 from slotwise.core.errors import InvalidInput
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 INVITEE_JOB = "notify.invitee"
 HOST_JOB = "notify.host"
 REMINDER_JOB = "notify.reminder"
+GUEST_JOB = "notify.guest"
 # How long an invitation waits for a meeting link being created elsewhere (Zoom) before asking again.
 LOCATION_WAIT_SECONDS = 2
 
@@ -59,7 +60,25 @@ def on_booking_created(*, booking: Booking, invitee: Invitee, now: datetime, **_
     enqueue(INVITEE_JOB, {"invitee_id": invitee.pk, "what": "confirmed", "sequence": booking.ical_sequence},
             key=_key(invitee), organization_id=org, due_at=now)
     enqueue(HOST_JOB, {"invitee_id": invitee.pk, "what": "confirmed"}, key=_key(invitee), organization_id=org, due_at=now)
+    _tell_guests(booking=booking, invitee=invitee, what="confirmed", now=now)
     schedule_reminders(booking=booking, invitee=invitee, now=now)
+
+
+def _tell_guests(*, booking: Booking, invitee: Invitee, what: str, now: datetime) -> None:
+    for guest in booking.guests.filter(declined_at__isnull=True).order_by("pk"):
+        enqueue(GUEST_JOB, {"guest_id": guest.pk, "invitee_id": invitee.pk, "what": what,
+                            "sequence": booking.ical_sequence}, key=_key(invitee), organization_id=booking.organization_id,
+                due_at=now)
+
+
+def on_booking_requested(*, booking: Booking, invitee: Invitee, now: datetime, **_) -> None:
+    """A request waiting for approval: the invitee hears it is pending (no invitation yet), the host gets
+    the approve and decline links."""
+    org = booking.organization_id
+    enqueue(INVITEE_JOB, {"invitee_id": invitee.pk, "what": "requested"}, key=_key(invitee), organization_id=org,
+            due_at=now)
+    enqueue(HOST_JOB, {"invitee_id": invitee.pk, "what": "requested"}, key=_key(invitee), organization_id=org,
+            due_at=now)
 
 
 def on_booking_rescheduled(*, old: Booking, invitee: Invitee, new: Invitee, now: datetime, **_) -> None:
@@ -84,6 +103,20 @@ def on_booking_rescheduled(*, old: Booking, invitee: Invitee, new: Invitee, now:
 
 
 def on_booking_canceled(*, booking: Booking, invitees: list[Invitee], now: datetime, rescheduled=False, **_) -> None:
+    if booking.approval in (Booking.Approval.DECLINED, Booking.Approval.EXPIRED):
+        # A request that was never confirmed: no calendar holds it, so the invitee gets words, not a CANCEL.
+        for invitee in invitees:
+            cancel_pending(_key(invitee))
+            enqueue(INVITEE_JOB, {"invitee_id": invitee.pk, "what": "declined", "reason": booking.cancel_reason},
+                    key=_key(invitee), organization_id=booking.organization_id, due_at=now)
+        return
+    if booking.approval == Booking.Approval.WITHDRAWN:
+        # The invitee withdrew a request they were never sent an invitation for: only the host hears.
+        for invitee in invitees:
+            cancel_pending(_key(invitee))
+            enqueue(HOST_JOB, {"invitee_id": invitee.pk, "what": "canceled", "reason": booking.cancel_reason},
+                    key=_key(invitee), organization_id=booking.organization_id, due_at=now)
+        return
     for invitee in invitees:
         _invitee_gone(booking=booking, invitee=invitee, reason=booking.cancel_reason, now=now)
 
@@ -103,6 +136,8 @@ def _invitee_gone(*, booking: Booking, invitee: Invitee, reason: str, now: datet
                           "reason": reason}, key=_key(invitee), organization_id=org, due_at=now)
     enqueue(HOST_JOB, {"invitee_id": invitee.pk, "what": "canceled", "reason": reason}, key=_key(invitee),
             organization_id=org, due_at=now)
+    if not booking.invitees.filter(status=Invitee.Status.ACTIVE).exclude(pk=invitee.pk).exists():
+        _tell_guests(booking=booking, invitee=invitee, what="canceled", now=now)
 
 
 def on_tzdata_moved(*, booking: Booking, now: datetime, moves: list, **_) -> None:
@@ -266,7 +301,17 @@ def context_for(*, booking: Booking, invitee: Invitee, zone: str, reason: str = 
         "reason": reason,
         "canceled_by": booking.canceled_by,
         "previous_when": "",
+        "expires_when": "",
+        "approve_url": "",
+        "decline_url": "",
     }
+    if booking.pk and booking.approval == Booking.Approval.PENDING and booking.approval_expires_at:
+        ctx["expires_when"] = format_when_short(booking.approval_expires_at, zone, locale)
+        ctx["approve_url"] = f"{settings.BASE_URL}/approval/{approvals.token(booking, 'approve')}/"
+        ctx["decline_url"] = f"{settings.BASE_URL}/approval/{approvals.token(booking, 'decline')}/"
+    guests = list(booking.guests.order_by("pk")) if booking.pk else []
+    ctx["guests"] = [g.email for g in guests]
+    ctx["declined_guests"] = [g.email for g in guests if g.declined_at]
     if previous:
         ctx["previous_when"] = format_when(
             datetime.fromisoformat(previous[0]), datetime.fromisoformat(previous[1]), zone, locale
@@ -331,7 +376,7 @@ def _ready_invitee(payload: dict):
     """The invitee an email job is about, once the meeting link exists (cancellations need none);
     None when the invitee is gone or erased."""
     invitee = _load_invitee(payload["invitee_id"])
-    if invitee is not None and payload["what"] != "canceled":
+    if invitee is not None and payload["what"] not in ("canceled", "requested", "declined"):
         _wait_for_location(invitee.booking)
     return invitee
 
@@ -344,7 +389,8 @@ def send_invitee_email(payload: dict, job: Job) -> None:
     booking = invitee.booking
     what = payload["what"]
     kind = {"confirmed": Kind.INVITEE_CONFIRMED, "rescheduled": Kind.INVITEE_RESCHEDULED,
-            "canceled": Kind.INVITEE_CANCELED, "updated": Kind.INVITEE_UPDATED}[what]
+            "canceled": Kind.INVITEE_CANCELED, "updated": Kind.INVITEE_UPDATED,
+            "requested": Kind.INVITEE_REQUESTED, "declined": Kind.INVITEE_DECLINED}[what]
     zone = invitee.timezone
     method = "CANCEL" if what == "canceled" else "REQUEST"
     sequence = payload.get("sequence", 0)
@@ -352,6 +398,11 @@ def send_invitee_email(payload: dict, job: Job) -> None:
         ctx = context_for(booking=booking, invitee=invitee, zone=zone, reason=payload.get("reason", ""),
                           previous=payload.get("previous"))
         rendered = render(kind, ctx, organization_id=booking.organization_id, event_type_id=booking.event_type_id)
+        if what in ("requested", "declined"):
+            # Not (or no longer) a meeting: no calendar object until the host approves.
+            send(to=invitee.email, kind=kind, rendered=rendered, booking=booking, invitee=invitee, job_id=job.pk,
+                 now=job.now)
+            return
         calendar = ical.invitation(booking=booking, invitee=invitee, method=method, sequence=sequence,
                                    description=rendered.text, stamp=job.now)
     uid, _ = calendar_object.identity(booking)
@@ -367,7 +418,7 @@ def send_host_email(payload: dict, job: Job) -> None:
     booking = invitee.booking
     what = payload["what"]
     kind = {"confirmed": Kind.HOST_CONFIRMED, "rescheduled": Kind.HOST_RESCHEDULED,
-            "canceled": Kind.HOST_CANCELED, "updated": Kind.HOST_UPDATED}[what]
+            "canceled": Kind.HOST_CANCELED, "updated": Kind.HOST_UPDATED, "requested": Kind.HOST_REQUESTED}[what]
     hosts = [bh.membership for bh in booking.host_blocks.select_related("membership__user").order_by("pk")]
     for membership in hosts or [booking.host]:
         user = membership.user
@@ -379,6 +430,32 @@ def send_host_email(payload: dict, job: Job) -> None:
                               event_type_id=booking.event_type_id)
         send(to=user.email, kind=kind, rendered=rendered, booking=booking, invitee=invitee, job_id=job.pk,
              now=job.now)
+
+
+@handler(GUEST_JOB)
+def send_guest_email(payload: dict, job: Job) -> None:
+    """A guest's copy of the invitation (or its cancellation), with their decline link."""
+    from slotwise.bookings.models import Guest
+
+    guest = Guest.objects.select_related("booking__event_type", "booking__host__user").filter(
+        pk=payload["guest_id"]).first()
+    invitee = _ready_invitee(payload)
+    if guest is None or invitee is None or (guest.declined_at and payload["what"] != "canceled"):
+        return
+    booking = guest.booking
+    what = payload["what"]
+    kind = Kind.GUEST_CANCELED if what == "canceled" else Kind.GUEST_INVITED
+    ctx = context_for(booking=booking, invitee=invitee, zone=booking.timezone, reason=booking.cancel_reason)
+    ctx["guest_email"] = guest.email
+    ctx["decline_url"] = f"{settings.BASE_URL}/guest/{guest.decline_token}/decline/"
+    rendered = render(kind, ctx, organization_id=booking.organization_id, event_type_id=booking.event_type_id)
+    method = "CANCEL" if what == "canceled" else "REQUEST"
+    sequence = payload.get("sequence", 0)
+    calendar = ical.invitation(booking=booking, invitee=invitee, method=method, sequence=sequence,
+                               description=rendered.text, stamp=job.now, for_guest=True)
+    uid, _ = calendar_object.identity(booking)
+    send(to=guest.email, kind=kind, rendered=rendered, booking=booking, invitee=invitee, job_id=job.pk,
+         calendar=calendar, method=method, ical_uid=uid, sequence=sequence, now=job.now)
 
 
 @handler(REMINDER_JOB)

@@ -36,7 +36,7 @@ def ts(dt: datetime | None) -> str | None:
 
 
 def cancellation_dict(b: Booking) -> dict | None:
-    if b.status == Booking.Status.CONFIRMED:
+    if b.status in (Booking.Status.CONFIRMED, Booking.Status.PENDING):
         return None
     return {
         "canceled_by": b.canceled_by or "",
@@ -52,7 +52,7 @@ def event_dict(b: Booking) -> dict:
     return {
         "uri": uri("scheduled_events", b.uid),
         "name": b.event_type.name,
-        "status": "active" if b.status == Booking.Status.CONFIRMED else "canceled",
+        "status": "active" if b.status in (Booking.Status.CONFIRMED, Booking.Status.PENDING) else "canceled",
         "start_time": ts(b.start),
         "end_time": ts(b.end),
         "event_type": uri("event_types", b.event_type.uuid),
@@ -64,11 +64,23 @@ def event_dict(b: Booking) -> dict:
             {"user": uri("users", m.user.uuid), "user_email": m.user.email, "user_name": m.user.name or m.user.email}
             for m in hosts
         ],
-        "event_guests": [],
+        "event_guests": [
+            {"email": g.email, "created_at": ts(g.created_at), "updated_at": ts(g.updated_at),
+             "slotwise_declined_at": ts(g.declined_at)}
+            for g in sorted(b.guests.all(), key=lambda g: g.pk)
+        ],
         "cancellation": cancellation_dict(b),
         "calendar_event": None,
         "meeting_notes_plain": None,
+        # A Slotwise extra beside Calendly's shape: a request waiting for (or decided by) the host's approval.
+        "slotwise_approval": approval_dict(b),
     }
+
+
+def approval_dict(b: Booking) -> dict | None:
+    if not b.approval:
+        return None
+    return {"status": b.approval, "expires_at": ts(b.approval_expires_at), "decided_at": ts(b.approval_decided_at)}
 
 
 def _successor(invitee: Invitee) -> Invitee | None:

@@ -99,6 +99,11 @@ class EventType(models.Model):
     # Invitees cannot cancel or reschedule within this many hours of the start (hosts can). Null: any time
     # before the start.
     cutoff_hours = models.PositiveIntegerField(null=True, blank=True)
+    # Requests wait for the host's approval, holding their time for confirmation_hold_hours (then released).
+    requires_confirmation = models.BooleanField(default=False)
+    confirmation_hold_hours = models.PositiveIntegerField(default=24)
+    # How many guests (email addresses) an invitee may add; 0: none.
+    max_guests = models.PositiveIntegerField(default=0)
     seats = models.PositiveIntegerField(default=1)
     location_kind = models.CharField(max_length=10, choices=LocationKind.choices, default=LocationKind.VIDEO)
     location_value = models.CharField(max_length=500, blank=True)

@@ -77,6 +77,9 @@ EVENT_TYPE_FIELDS = {
     "daily_minutes_limit": None,
     "weekly_minutes_limit": None,
     "cutoff_hours": None,
+    "requires_confirmation": False,
+    "confirmation_hold_hours": 24,
+    "max_guests": 0,
     "seats": 1,
     "location_kind": EventType.LocationKind.VIDEO,
     "location_value": "",
@@ -280,6 +283,15 @@ def clean_event_type(values: dict) -> dict:
     out.update(clean_limits(values))
     out["cutoff_hours"] = _limit(values, "cutoff_hours", "The cut-off", "hours", 1, 8760)
     out["seats"] = _int(values, "seats", lo=1, hi=10000)
+    out["requires_confirmation"] = bool(values.get("requires_confirmation"))
+    out["confirmation_hold_hours"] = _int(values, "confirmation_hold_hours", lo=1, hi=720)
+    out["max_guests"] = _int(values, "max_guests", lo=0, hi=50)
+    if out["max_guests"] and out["seats"] > 1:
+        raise InvalidInput("max_guests: group events cannot take guests; each attendee books a seat",
+                           field="max_guests")
+    if out["requires_confirmation"] and out["seats"] > 1:
+        raise InvalidInput("requires_confirmation: group events cannot wait for approval; book them directly",
+                           field="requires_confirmation")
     if out["seats"] > 1 and out["kind"] != EventType.Kind.GROUP:
         raise InvalidInput("Only group events have more than one seat", field="seats")
     out["location_kind"] = _choice(values, "location_kind", EventType.LocationKind)

@@ -19,7 +19,7 @@ from slotwise.accounts import services as accounts
 from slotwise.accounts.decorators import membership_required
 from slotwise.accounts.models import Membership, Organization
 from slotwise.accounts.selectors import SESSION_KEY
-from slotwise.bookings import links
+from slotwise.bookings import approvals, links
 from slotwise.bookings import selectors as booked
 from slotwise.bookings import services as bookings
 from slotwise.bookings.availability import week_preview
@@ -236,7 +236,7 @@ def _parse_questions(text: str) -> list[dict]:
     return out
 
 
-CHECKBOXES = ("invitee_picks_host", "active", "secret")
+CHECKBOXES = ("invitee_picks_host", "active", "secret", "requires_confirmation")
 
 
 def _translations_form(translations: dict, questions: list[dict], default_language: str) -> list[dict]:
@@ -576,8 +576,12 @@ def booking_list(request):
                       "when": f"{page.fmt_time(b.start, zone, '24')}–{page.fmt_time(b.end, zone, '24')}",
                       "zone": zone, "past": b.start < now})
     hosts = Membership.objects.filter(organization=m.organization).select_related("user").order_by("slug")
+    waiting = [{"b": b, "invitees": list(b.invitees.all()), "day": page.fmt_day(b.start, zone),
+                "when": f"{page.fmt_time(b.start, zone, '24')}–{page.fmt_time(b.end, zone, '24')}",
+                "expires": _expires(b, zone)}
+               for b in booked.waiting_for(membership=m, now=now)]
     return render(request, "web/dash_bookings.html", {
-        "items": items, "tab": tab, "hosts": hosts, "event_types": _visible_event_types(m), "host_slug": host_slug,
+        "items": items, "tab": tab, "waiting": waiting, "hosts": hosts, "event_types": _visible_event_types(m), "host_slug": host_slug,
         "et": et, "nav": "bookings",
     })
 
@@ -602,11 +606,19 @@ def _times(b: Booking, zone: str) -> dict:
             "when": f"{page.fmt_time(b.start, zone, '24')}–{page.fmt_time(b.end, zone, '24')}"}
 
 
+def _expires(b: Booking, zone: str) -> str:
+    """When a request's hold runs out, in words on the reader's clock ("" when it is not a request)."""
+    at = b.approval_expires_at
+    return f"{page.fmt_day(at, zone)}, {page.fmt_time(at, zone, '24')}" if at else ""
+
+
 EMAIL_WORDS = {
     "invitee_confirmed": "Confirmation", "invitee_rescheduled": "New time", "invitee_canceled": "Cancellation",
     "host_confirmed": "Host notice", "host_rescheduled": "Host notice of the new time",
     "host_canceled": "Host notice of the cancellation", "reminder": "Reminder",
     "invitee_updated": "Time-zone change notice", "host_updated": "Host time-zone change notice",
+    "invitee_requested": "Request received", "host_requested": "Approval request",
+    "invitee_declined": "Request not confirmed", "guest_invited": "Guest invitation", "guest_canceled": "Guest cancellation",
 }
 
 
@@ -639,7 +651,14 @@ def booking_detail(request, uid):
     history = [{"at": b.created_at, "text": f"Booked through {b.get_source_display().lower()}"}]
     if b.rescheduled_from_id:
         history[0]["text"] += " as a new time for an earlier booking"
-    if b.canceled_at:
+    if b.approval == Booking.Approval.APPROVED and b.approval_decided_at:
+        history.append({"at": b.approval_decided_at, "text": "Approved"})
+    if b.approval == Booking.Approval.EXPIRED and b.canceled_at:
+        history.append({"at": b.canceled_at, "text": "The request expired before it was approved; its time was released"})
+    elif b.approval == Booking.Approval.DECLINED and b.canceled_at:
+        history.append({"at": b.canceled_at, "text": f"Declined by {b.canceled_by}"
+                        + (f": {b.cancel_reason}" if b.cancel_reason else "")})
+    elif b.canceled_at:
         who = f" by {b.canceled_by}" if b.canceled_by else ""
         verb = "Rescheduled" if b.status == Booking.Status.RESCHEDULED else "Canceled"
         history.append({"at": b.canceled_at, "text": f"{verb}{who}" + (f": {b.cancel_reason}" if b.cancel_reason else "")})
@@ -659,7 +678,25 @@ def booking_detail(request, uid):
         "imported": bookings.imported_message(b), "deletion_votes": imported.deletion_notice(b),
         "can_cancel": b.status == Booking.Status.CONFIRMED and b.start >= now and b.source != Booking.Source.IMPORT,
         "nav": "bookings",
+        "pending": b.status == Booking.Status.PENDING, "guests": list(b.guests.order_by("pk")),
+        "expires": _expires(b, host_zone),
     })
+
+
+@host_required
+@require_POST
+def booking_decide(request, uid, action):
+    """Approve or decline a request from the bookings page or the booking's own page."""
+    m = request.membership
+    b = _booking_for(m, uid)
+    try:
+        approvals.decide(booking=b, action=action, now=utc_now(), by=m, reason=request.POST.get("reason", ""))
+    except SlotwiseError as exc:
+        messages.error(request, exc.message)
+    else:
+        done = "Approved" if action == "approve" else "Declined"
+        messages.success(request, f"{done} {b.event_type.name} on {b.start:%Y-%m-%d %H:%M} UTC.")
+    return redirect(_next(request))
 
 
 @host_required

@@ -21,9 +21,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from slotwise.accounts.models import Membership, Organization, Team
-from slotwise.bookings import links
+from slotwise.bookings import approvals, links
 from slotwise.bookings import services as bookings
-from slotwise.bookings.models import Booking, Invitee, SingleUseLink
+from slotwise.bookings.models import Booking, Guest, Invitee, SingleUseLink
 from slotwise.contacts import services as funnel
 from slotwise.core import zonesearch
 from slotwise.core.clock import utc_now
@@ -391,6 +391,7 @@ def _read_form(request, event_type) -> dict:
         "start": request.POST.get("start", ""), "name": request.POST.get("name", ""),
         "email": request.POST.get("email", ""), "answers": answers, "reason": request.POST.get("reason", ""),
         "browser_tz": zonesearch.canonical_zone(request.POST.get("browser_tz", "")[:64]), "confirmed": request.POST.get("confirmed") == "1",
+        "guests": request.POST.get("guests", "")[:5000],
     }
 
 
@@ -429,7 +430,7 @@ def _submit(request, ctx: Ctx, choice, base, now):
     except InvalidInput as exc:
         field = exc.field or "start"
         errors = {field: exc.message.split(": ", 1)[-1] if ":" in exc.message else exc.message}
-        if field not in ("name", "email") and not field.startswith("answers."):
+        if field not in ("name", "email", "guests") and not field.startswith("answers."):
             errors["form"] = exc.message
         return _render_form(request, ctx, choice, base, start, form, errors, status=400)
     qs = f"?clock={choice.clock}" if choice.clock != default_clock(translation.get_language()) else ""
@@ -450,6 +451,7 @@ def _book(request, ctx, choice, form, start, now) -> Invitee:
             single_use_token=ctx.link.token if ctx.link else None,
             invitee=bookings.InviteeInput(name=name, email=form["email"], timezone=choice.zone, answers=answers,
                                           first_name=first, last_name=last, language=translation.get_language()),
+            guests=[g for g in form["guests"].replace(";", ",").replace("\n", ",").split(",") if g.strip()],
         )
         by_key = {a["key"]: a["answer"] for a in invitee.answers}
         funnel.funnel_submit(
@@ -559,7 +561,8 @@ def cancel_page(request, token):
         return render(request, "web/error.html", {"message": bookings.imported_message(invitee.booking)}, status=409)
     clock = _clock(request, invitee)
     ctx = _summary(request, invitee, clock)
-    if invitee.status != Invitee.Status.ACTIVE or invitee.booking.status != Booking.Status.CONFIRMED:
+    if invitee.status != Invitee.Status.ACTIVE or invitee.booking.status not in (Booking.Status.CONFIRMED,
+                                                                                  Booking.Status.PENDING):
         return render(request, "web/cancel.html", {**ctx, "done": True, "successor": _successor(invitee.booking)})
     closed = bookings.change_closed(booking=invitee.booking, now=utc_now())
     if closed is not None:
@@ -576,6 +579,61 @@ def cancel_page(request, token):
         invitee.refresh_from_db()
         return render(request, "web/cancel.html", {**_summary(request, invitee, clock), "done": True, "just_now": True})
     return render(request, "web/cancel.html", ctx)
+
+
+def _when_for(booking: Booking, zone: str, locale: str) -> dict:
+    return {"zone": zone, "day_label": page.fmt_day(booking.start, zone, locale),
+            "when": f"{page.fmt_time(booking.start, zone, '24', locale)} – {page.fmt_time(booking.end, zone, '24', locale)}"}
+
+
+@csrf_exempt
+@public_rate_limit
+@require_http_methods(["GET", "POST"])
+def approval_page(request, token):
+    """The approve or decline link in the host's email: the signed token is the permission. GET asks,
+    POST decides, so a mail scanner that follows links decides nothing."""
+    try:
+        booking, action = approvals.from_token(token)
+    except NotFound as exc:
+        return render(request, "web/error.html", {"message": exc.message}, status=404)
+    zone = booking.host.user.timezone or "UTC"
+    locale = _locale(request)
+    ctx = {"booking": booking, "action": action, "invitees": list(booking.invitees.order_by("pk")),
+           **_when_for(booking, zone, locale)}
+    if booking.approval_expires_at:
+        ctx["expires"] = f"{page.fmt_day(booking.approval_expires_at, zone, locale)}, " \
+                         f"{page.fmt_time(booking.approval_expires_at, zone, '24', locale)}"
+    if request.method == "POST":
+        try:
+            booking = approvals.decide(booking=booking, action=action, now=utc_now(),
+                                       reason=request.POST.get("reason", ""))
+        except InvalidInput as exc:
+            return render(request, "web/approval.html", {**ctx, "error": exc.message}, status=400)
+        except SlotwiseError as exc:
+            return render(request, "web/approval.html", {**ctx, "error": exc.message}, status=409)
+        done = "Approved: the invitee gets the invitation now" if action == "approve" else \
+            "Declined: the invitee is told and the time is free again"
+        return render(request, "web/approval.html", {**ctx, "booking": booking, "done": done})
+    if booking.status != Booking.Status.PENDING:
+        booking.refresh_from_db()
+        ctx["error"] = approvals.not_pending_message(booking)
+        return render(request, "web/approval.html", ctx, status=409)
+    return render(request, "web/approval.html", ctx)
+
+
+@csrf_exempt
+@public_rate_limit
+@require_http_methods(["GET", "POST"])
+def guest_decline_page(request, token):
+    """A guest's decline link (in their invitation): the meeting goes on, the host sees who declined."""
+    guest = get_object_or_404(Guest.objects.select_related("booking__event_type", "booking__host__user"),
+                              decline_token=token)
+    booking = guest.booking
+    if request.method == "POST" and booking.status == Booking.Status.CONFIRMED:
+        guest = bookings.guest_decline(guest=guest, now=utc_now())
+    ctx = {"guest": guest, "booking": booking, "gone": booking.status != Booking.Status.CONFIRMED,
+           **_when_for(booking, booking.timezone, _locale(request))}
+    return render(request, "web/guest_decline.html", ctx)
 
 
 @public_rate_limit

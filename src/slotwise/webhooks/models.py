@@ -15,6 +15,9 @@ EVENTS = (
     "event_type.created",
     "event_type.updated",
     "event_type.deleted",
+    # Slotwise extra: a request that waited for the host's approval was approved (its invitee.created,
+    # sent when it was requested, carried scheduled_event.slotwise_approval.status "pending").
+    "invitee.approved",
 )
 
 

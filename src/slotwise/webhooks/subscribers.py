@@ -25,9 +25,14 @@ def _write(booking, event, payload, now):
     )
 
 
-def on_booking_created(*, event, booking, invitee, now, rescheduling=False, **_):
+def on_booking_created(*, event, booking, invitee, now, rescheduling=False, approved=False, **_):
     if rescheduling:
         return  # on_rescheduled writes invitee.canceled first, then this invitee.created
+    # A request's invitee.created went out when it was requested; its approval is the Slotwise extra event.
+    _write(booking, "invitee.approved" if approved else "invitee.created", lambda: _invitee_payload(invitee), now)
+
+
+def on_booking_requested(*, event, booking, invitee, now, **_):
     _write(booking, "invitee.created", lambda: _invitee_payload(invitee), now)
 
 
@@ -86,6 +91,7 @@ def on_event_type(*, event, event_type, now, **_):
 
 def connect() -> None:
     subscribe("booking.created", on_booking_created, order=WEBHOOK)
+    subscribe("booking.requested", on_booking_requested, order=WEBHOOK)
     subscribe("booking.canceled", on_booking_canceled, order=WEBHOOK)
     subscribe("invitee.canceled", on_invitee_canceled, order=WEBHOOK)
     subscribe("booking.rescheduled", on_rescheduled, order=WEBHOOK)

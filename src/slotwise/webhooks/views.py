@@ -22,6 +22,7 @@ EVENT_WORDS = {
     "event_type.created": "An event type is created",
     "event_type.updated": "An event type is changed",
     "event_type.deleted": "An event type is deleted",
+    "invitee.approved": "A request waiting for your approval is approved (a Slotwise extra)",
 }
 
 

@@ -6,6 +6,7 @@ from django.db.models import Q
 from ninja import Field, Path, Query, Router, Schema, Status
 
 from slotwise.accounts.models import Membership
+from slotwise.bookings import approvals
 from slotwise.bookings import services as bookings
 from slotwise.bookings.models import Booking, Invitee
 from slotwise.core.errors import InvalidInput, NotFound, SlotwiseError
@@ -73,6 +74,18 @@ class Event(Schema):
     cancellation: Cancellation | None = None
     calendar_event: dict | None
     meeting_notes_plain: str | None = None
+    slotwise_approval: "Approval | None" = Field(None, description=(
+        "Slotwise extra: set when the event type requires the host's approval. status pending (the time is "
+        "held until expires_at), approved, declined, expired, or withdrawn by the invitee"))
+
+
+class Approval(Schema):
+    status: Literal["pending", "approved", "declined", "expired", "withdrawn"]
+    expires_at: str | None
+    decided_at: str | None
+
+
+Event.model_rebuild()
 
 
 class EventResource(Schema):
@@ -145,7 +158,7 @@ def bookings_of(request):
     return (
         Booking.objects.filter(organization=request.auth.membership.organization)
         .select_related("event_type", "host__user")
-        .prefetch_related("invitees", "host_blocks__membership__user")
+        .prefetch_related("invitees", "guests", "host_blocks__membership__user")
     )
 
 
@@ -180,10 +193,11 @@ def list_events(
     elif not organization:
         raise InvalidInput("give the user or the organization to list events of", field="organization")
     if status is not None:
+        live = [Booking.Status.CONFIRMED, Booking.Status.PENDING]
         if status == "active":
-            qs = qs.filter(status=Booking.Status.CONFIRMED)
+            qs = qs.filter(status__in=live)
         elif status == "canceled":
-            qs = qs.exclude(status=Booking.Status.CONFIRMED)
+            qs = qs.exclude(status__in=live)
         else:
             raise InvalidInput(f"status: {status!r} is not one of active, canceled", field="status")
     if min_start_time:
@@ -269,11 +283,8 @@ def cancel_event(request, body: CancelBody | None = None, uuid: str = Path(..., 
     require_write(request)
     booking = booking_by_uuid(request, uuid)
     me = request.auth.membership
-    if not me.is_admin and booking.host_id != me.pk and not booking.host_blocks.filter(membership=me).exists():
-        from slotwise.core.errors import PermissionDenied
-
-        raise PermissionDenied("Only a host of this event or an organization admin can cancel it")
-    if booking.status != Booking.Status.CONFIRMED:
+    _host_or_admin(request, booking, "cancel")
+    if booking.status not in (Booking.Status.CONFIRMED, Booking.Status.PENDING):
         raise InvalidInput(f"This event is already {booking.status}", field="uuid")
     booking = bookings.booking_cancel(
         booking=booking, now=request.now, reason=(body.reason if body else "") or "",
@@ -308,6 +319,8 @@ class BookBody(Schema):
     questions_and_answers: list[QuestionIn] = Field([], description=(
         "Answers to the event type's custom questions; see custom_questions on the event type"))
     location: LocationIn | None = None
+    event_guests: list[str] = Field([], max_length=50, description=(
+        "Guests' email addresses, up to the event type's limit (Slotwise: max_guests; 0 takes none)"))
 
 
 @router.post("/invitees", response=responses(201, InviteeResource), summary="Book: create an invitee")
@@ -334,7 +347,7 @@ def book(request, body: BookBody):
         invitee = _book(request, body, et, start, name, answers)
     except SlotwiseError as exc:
         raise rename_fields(exc, {"start": "start_time", "name": "invitee.name", "email": "invitee.email",
-                                  "timezone": "invitee.timezone", "duration": "event_type"}) from None
+                                  "timezone": "invitee.timezone", "duration": "event_type", "guests": "event_guests"}) from None
     return Status(201, {"resource": invitee_dict(_invitees(invitee.booking).get(pk=invitee.pk))})
 
 
@@ -349,4 +362,40 @@ def _book(request, body, et, start, name, answers):
         now=request.now,
         source=Booking.Source.API,
         location=body.location.location if body.location and body.location.location is not None else None,
+        guests=body.event_guests,
     )
+
+
+def _host_or_admin(request, booking: Booking, what: str) -> None:
+    me = request.auth.membership
+    if not me.is_admin and booking.host_id != me.pk and not booking.host_blocks.filter(membership=me).exists():
+        from slotwise.core.errors import PermissionDenied
+
+        raise PermissionDenied(f"Only a host of this event or an organization admin can {what} it")
+
+
+class DeclineBody(Schema):
+    reason: str | None = Field(None, max_length=1000)
+
+
+@router.post("/scheduled_events/{uuid}/approval", response=responses(200, EventResource),
+             summary="Slotwise: approve a request waiting for the host")
+@idempotent
+def approve_event(request, uuid: str = Path(..., pattern=UUID_RE)):
+    require_write(request)
+    booking = booking_by_uuid(request, uuid)
+    _host_or_admin(request, booking, "approve")
+    approvals.booking_approve(booking=booking, now=request.now, by=request.auth.membership)
+    return {"resource": event_dict(booking_by_uuid(request, uuid))}
+
+
+@router.post("/scheduled_events/{uuid}/decline", response=responses(200, EventResource),
+             summary="Slotwise: decline a request waiting for the host")
+@idempotent
+def decline_event(request, body: DeclineBody | None = None, uuid: str = Path(..., pattern=UUID_RE)):
+    require_write(request)
+    booking = booking_by_uuid(request, uuid)
+    _host_or_admin(request, booking, "decline")
+    approvals.booking_decline(booking=booking, now=request.now, by=request.auth.membership,
+                              reason=(body.reason if body else "") or "")
+    return {"resource": event_dict(booking_by_uuid(request, uuid))}
