@@ -197,11 +197,11 @@ def test_a_file_sets_approval_and_guests_and_refuses_bad_values_by_line():
     load_text(text, now=NOW)
     intro = EventType.objects.get(slug="intro")
     assert (intro.requires_confirmation, intro.confirmation_hold_hours, intro.max_guests) == (True, 6, 2)
-    with pytest.raises(LoadError, match=r"event_types\[0\].confirmation_hold_hours"):
+    with pytest.raises(LoadError, match=r"event_types\[0\] \(slug intro\): The time a request waits for approval must be"):
         load_text(text.replace("confirmation_hold_hours: 6", "confirmation_hold_hours: 0"), now=NOW)
-    with pytest.raises(LoadError, match=r"event_types\[0\].max_guests"):
+    with pytest.raises(LoadError, match=r"event_types\[0\] \(slug intro\): Guests must be between 0 and 50"):
         load_text(text.replace("max_guests: 2", "max_guests: lots"), now=NOW)
     # a group event cannot wait for approval: the service's words, on the event's line
     group = GOOD.replace("    seats: 8\n", "    seats: 8\n    requires_confirmation: true\n", 1)
-    with pytest.raises(LoadError, match="group events cannot wait for approval"):
+    with pytest.raises(LoadError, match="Group events cannot wait for approval"):
         load_text(group.replace("slug: acme", "slug: acme2", 1), now=NOW)

@@ -51,6 +51,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "window_days": ("The booking window", " days"),
     "daily_limit": ("The daily limit", " bookings"),
     "seats": ("Seats", ""),
+    "confirmation_hold_hours": ("The time a request waits for approval", " hours"),
+    "max_guests": ("Guests", ""),
 }
 CHOICE_WORDS = {"kind": "The kind", "window_kind": "The booking window", "location_kind": "The location",
                 "distribution": "The distribution"}
@@ -287,10 +289,10 @@ def clean_event_type(values: dict) -> dict:
     out["confirmation_hold_hours"] = _int(values, "confirmation_hold_hours", lo=1, hi=720)
     out["max_guests"] = _int(values, "max_guests", lo=0, hi=50)
     if out["max_guests"] and out["seats"] > 1:
-        raise InvalidInput("max_guests: group events cannot take guests; each attendee books a seat",
+        raise InvalidInput("Group events cannot take guests: each attendee books a seat",
                            field="max_guests")
     if out["requires_confirmation"] and out["seats"] > 1:
-        raise InvalidInput("requires_confirmation: group events cannot wait for approval; book them directly",
+        raise InvalidInput("Group events cannot wait for approval: book them directly",
                            field="requires_confirmation")
     if out["seats"] > 1 and out["kind"] != EventType.Kind.GROUP:
         raise InvalidInput("Only group events have more than one seat", field="seats")
