@@ -34,4 +34,4 @@ def test_bench_runs_from_an_installed_package_outside_the_checkout(tmp_path):
     assert "ms" in p.stdout
     missing = subprocess.run([sys.executable, "-m", "slotwise", "bench", "nope"], cwd=tmp_path, env=_env(tmp_path),
                              capture_output=True, text=True, timeout=300)
-    assert missing.returncode != 0 and "there are: engine, notify, pages, sync" in missing.stderr
+    assert missing.returncode != 0 and "there are: engine, import, notify, pages, sync" in missing.stderr
