@@ -21,8 +21,14 @@ def acme(db):
     """Ana hosts a 30-minute intro in Europe/Berlin, Mon-Fri 09:00-17:00."""
     org = factories.org("acme", name="Acme")
     ana = factories.host(org, "ana", tz="Europe/Berlin", email="ana@acme.test")
-    intro = factories.event_type(ana, slug="intro", name="Intro call", duration_minutes=30, increment_minutes=30,
-                                 description="We talk about your project.")
+    intro = factories.event_type(
+        ana,
+        slug="intro",
+        name="Intro call",
+        duration_minutes=30,
+        increment_minutes=30,
+        description="We talk about your project.",
+    )
     return {"org": org, "ana": ana, "intro": intro}
 
 
@@ -33,8 +39,14 @@ hypothesis_settings.register_profile("dev", deadline=None, print_blob=True)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # The longest tests go first, so pytest-xdist does not finish on one worker still running a long test.
-_LONG_FIRST = ("tests/api/test_schemathesis.py", "tests/jobs/", "tests/webhooks/test_worker_kill.py",
-               "tests/web/test_browser_", "tests/engine/test_properties.py", "tests/cli/test_cli.py")
+_LONG_FIRST = (
+    "tests/api/test_schemathesis.py",
+    "tests/jobs/",
+    "tests/webhooks/test_worker_kill.py",
+    "tests/web/test_browser_",
+    "tests/engine/test_properties.py",
+    "tests/cli/test_cli.py",
+)
 
 
 def _long_first(item) -> int:
@@ -51,8 +63,9 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=_long_first)  # stable: tests keep their order inside a file
 
     if connection.vendor != "postgresql":
-        skip = pytest.mark.skip(reason="needs PostgreSQL: runs in the PostgreSQL pass of ./run test "
-                                "(SLOTWISE_TEST_DATABASE_URL)")
+        skip = pytest.mark.skip(
+            reason="needs PostgreSQL: runs in the PostgreSQL pass of ./run test (SLOTWISE_TEST_DATABASE_URL)"
+        )
         for item in items:
             if "postgres" in item.keywords:
                 item.add_marker(skip)

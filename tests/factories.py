@@ -21,7 +21,10 @@ def host(organization, slug=None, *, tz="UTC", weekly=None, role="member", email
     user = User.objects.create_user(email or f"{slug}-{n}@example.com", "correct horse battery", name=slug.title())
     m = Membership.objects.create(organization=organization, user=user, slug=slug, role=role)
     AvailabilitySchedule.objects.create(
-        organization=organization, owner=m, timezone=tz, weekly=WEEKDAYS_9_TO_5 if weekly is None else weekly,
+        organization=organization,
+        owner=m,
+        timezone=tz,
+        weekly=WEEKDAYS_9_TO_5 if weekly is None else weekly,
         is_default=True,
     )
     return m
@@ -44,9 +47,7 @@ def team(organization, members, slug=None, *, tz="UTC") -> Team:
 
 def pool(event_type_, members, priorities=None):
     for m in members:
-        PoolHost.objects.create(
-            event_type=event_type_, membership=m, priority=(priorities or {}).get(m.slug, 2)
-        )
+        PoolHost.objects.create(event_type=event_type_, membership=m, priority=(priorities or {}).get(m.slug, 2))
 
 
 def agency_world(now):
@@ -61,8 +62,12 @@ def agency_world(now):
     from slotwise.bookings.services import InviteeInput, booking_create
 
     def book(et, email, name):
-        return booking_create(event_type=et, start=now.replace(hour=10) + timedelta(days=1), now=now,
-                              invitee=InviteeInput(name=name, email=email, timezone="UTC"))
+        return booking_create(
+            event_type=et,
+            start=now.replace(hour=10) + timedelta(days=1),
+            now=now,
+            invitee=InviteeInput(name=name, email=email, timezone="UTC"),
+        )
 
     agency = org("northwind", name="Northwind Agency", is_agency=True)
     bakery = org("bakery", name="Rosa's Bakery", parent=agency)

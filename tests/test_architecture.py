@@ -14,8 +14,7 @@ LINT = (
 def test_import_layers_hold():
     """The import-linter contracts in pyproject.toml: the engine is pure, and each layer imports only the
     layers below it. The output names the offending import (module, line) when one appears."""
-    p = subprocess.run([sys.executable, "-c", LINT], cwd=architecture.ROOT, capture_output=True, text=True,
-                       timeout=300)
+    p = subprocess.run([sys.executable, "-c", LINT], cwd=architecture.ROOT, capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stdout + p.stderr
 
 

@@ -90,7 +90,7 @@ class Emitted:
     def path(self, url: str) -> str | None:
         for prefix in self.ours:
             if url == prefix or url.startswith(prefix + "/") or url.startswith(prefix + "?"):
-                return url[len(prefix):] or "/"
+                return url[len(prefix) :] or "/"
         return None
 
     def api_get(self, path: str, params=None) -> dict:
@@ -115,7 +115,11 @@ class Emitted:
                     self.follow(urls_in_json(r.json()), f"{where} → {path}")  # crawl the API by its own links
             elif path.startswith("/dashboard/"):
                 anon = self.anon.get(path)
-                assert anon.status_code == 302 and anon["Location"].startswith("/login/"), (where, url, anon.status_code)
+                assert anon.status_code == 302 and anon["Location"].startswith("/login/"), (
+                    where,
+                    url,
+                    anon.status_code,
+                )
                 r = self.host.get(path, follow=True)
             else:
                 r = self.anon.get(path, follow=True)
@@ -132,19 +136,33 @@ def dav(radicale_server):  # noqa: F811
 
 
 def test_every_url_in_api_responses_emails_and_calendar_objects_answers(smtp, settings, dav, monkeypatch):
-    for module in ("slotwise.api.base", "slotwise.web.public", "slotwise.web.dashboard", "slotwise.web.ratelimit",
-                   "slotwise.calendars.views", "slotwise.calendars.tasks"):
+    for module in (
+        "slotwise.api.base",
+        "slotwise.web.public",
+        "slotwise.web.dashboard",
+        "slotwise.web.ratelimit",
+        "slotwise.calendars.views",
+        "slotwise.calendars.tasks",
+    ):
         monkeypatch.setattr(f"{module}.utc_now", lambda: NOW, raising=False)
     settings.SLOTWISE_WEB_RATE_LIMIT = 0
     settings.REDIS_URL = ""
     org = factories.org("acme", name="Acme")
     ana = factories.host(org, "ana", tz="Europe/Berlin", email="ana@acme.test", role="owner", weekly=ALL_DAY)
     ben = factories.host(org, "ben", tz="America/New_York", email="ben@acme.test", weekly=ALL_DAY)
-    intro = factories.event_type(ana, slug="intro", name="Intro call", duration_minutes=30, increment_minutes=60,
-                                 location_kind="link", location_value="https://meet.example.org/ana")
+    intro = factories.event_type(
+        ana,
+        slug="intro",
+        name="Intro call",
+        duration_minutes=30,
+        increment_minutes=60,
+        location_kind="link",
+        location_value="https://meet.example.org/ana",
+    )
     team = factories.team(org, [ana, ben], slug="sales")
-    demo = factories.event_type(team=team, slug="demo", name="Demo", kind="round_robin", duration_minutes=30,
-                                increment_minutes=60)
+    demo = factories.event_type(
+        team=team, slug="demo", name="Demo", kind="round_robin", duration_minutes=30, increment_minutes=60
+    )
     factories.pool(demo, [ana, ben])
     AvailabilitySchedule.objects.filter(owner__in=[ana, ben]).update(weekly=ALL_DAY)
     dav.mkcalendar("work")
@@ -173,27 +191,57 @@ def test_every_url_in_api_responses_emails_and_calendar_objects_answers(smtp, se
     # 1. Book through the API, on the page, through a single-use link, and on the team page.
     me = out.api_get("/api/v2/users/me")
     out.follow(urls_in_json(me), "GET /users/me")
-    listed = out.api_get("/api/v2/event_type_available_times", {
-        "event_type": f"{api}/event_types/{intro.uuid}", "start_time": "2026-03-03T00:00:00Z",
-        "end_time": "2026-03-04T00:00:00Z"})
+    listed = out.api_get(
+        "/api/v2/event_type_available_times",
+        {
+            "event_type": f"{api}/event_types/{intro.uuid}",
+            "start_time": "2026-03-03T00:00:00Z",
+            "end_time": "2026-03-04T00:00:00Z",
+        },
+    )
     out.follow(urls_in_json(listed), "GET /event_type_available_times")
-    r = out.api.post("/api/v2/invitees", json.dumps({
-        "event_type": f"{api}/event_types/{intro.uuid}", "start_time": listed["collection"][0]["start_time"],
-        "invitee": {"name": "Ada Lovelace", "email": "ada@example.org", "timezone": "Europe/London"}}),
-        content_type="application/json")
+    r = out.api.post(
+        "/api/v2/invitees",
+        json.dumps(
+            {
+                "event_type": f"{api}/event_types/{intro.uuid}",
+                "start_time": listed["collection"][0]["start_time"],
+                "invitee": {"name": "Ada Lovelace", "email": "ada@example.org", "timezone": "Europe/London"},
+            }
+        ),
+        content_type="application/json",
+    )
     assert r.status_code == 201, r.content
     out.follow(urls_in_json(r.json()), "POST /invitees")
-    page = Client().post(intro.path, {"start": "2026-03-04T09:00:00Z", "tz": "Europe/Berlin", "name": "Bo Li",
-                                      "email": "bo@example.org", "browser_tz": "Europe/Berlin"})
+    page = Client().post(
+        intro.path,
+        {
+            "start": "2026-03-04T09:00:00Z",
+            "tz": "Europe/Berlin",
+            "name": "Bo Li",
+            "email": "bo@example.org",
+            "browser_tz": "Europe/Berlin",
+        },
+    )
     assert page.status_code == 302, page.content[:500]
     out.follow(urls_in_text(settings.BASE_URL + page["Location"]), "the booking page's redirect")
-    link = out.api.post("/api/v2/scheduling_links", json.dumps({
-        "owner": f"{api}/event_types/{intro.uuid}", "owner_type": "EventType", "max_event_count": 1}),
-        content_type="application/json")
+    link = out.api.post(
+        "/api/v2/scheduling_links",
+        json.dumps({"owner": f"{api}/event_types/{intro.uuid}", "owner_type": "EventType", "max_event_count": 1}),
+        content_type="application/json",
+    )
     assert link.status_code == 201, link.content
     out.follow(urls_in_json(link.json()), "POST /scheduling_links")
-    team_page = Client().post(demo.path, {"start": "2026-03-05T13:00:00Z", "tz": "UTC", "name": "Cy Dee",
-                                          "email": "cy@example.org", "browser_tz": "UTC"})
+    team_page = Client().post(
+        demo.path,
+        {
+            "start": "2026-03-05T13:00:00Z",
+            "tz": "UTC",
+            "name": "Cy Dee",
+            "email": "cy@example.org",
+            "browser_tz": "UTC",
+        },
+    )
     assert team_page.status_code == 302, team_page.content[:500]
     seen = emails_since(0)
     calendar_objects("after booking")
@@ -206,10 +254,18 @@ def test_every_url_in_api_responses_emails_and_calendar_objects_answers(smtp, se
         ("/api/v2/scheduled_events", {"organization": organization, "count": 2}),  # paginates: next_page too
         ("/api/v2/organization_memberships", {"organization": organization}),
         ("/api/v2/user_availability_schedules", {"user": user}),
-        ("/api/v2/user_busy_times", {"user": user, "start_time": "2026-03-02T00:00:00Z",
-                                     "end_time": "2026-03-09T00:00:00Z"}),
-        ("/api/v2/event_type_available_times", {"event_type": f"{api}/event_types/{demo.uuid}",
-                                                "start_time": "2026-03-05T00:00:00Z", "end_time": "2026-03-06T00:00:00Z"}),
+        (
+            "/api/v2/user_busy_times",
+            {"user": user, "start_time": "2026-03-02T00:00:00Z", "end_time": "2026-03-09T00:00:00Z"},
+        ),
+        (
+            "/api/v2/event_type_available_times",
+            {
+                "event_type": f"{api}/event_types/{demo.uuid}",
+                "start_time": "2026-03-05T00:00:00Z",
+                "end_time": "2026-03-06T00:00:00Z",
+            },
+        ),
         ("/api/v2/webhook_subscriptions", {"organization": organization, "scope": "organization"}),
     ]:
         out.follow(urls_in_json(out.api_get(path, params)), f"GET {path}")
@@ -222,8 +278,10 @@ def test_every_url_in_api_responses_emails_and_calendar_objects_answers(smtp, se
 
     # 4. Reschedule on the page (the invitee's link), then the host cancels: the emails of each step.
     ada = Invitee.objects.get(email="ada@example.org")
-    moved = Client().post(f"/reschedule/{ada.reschedule_token}/", {
-        "start": "2026-03-06T10:00:00Z", "tz": "Europe/London", "browser_tz": "Europe/London", "reason": "Clash"})
+    moved = Client().post(
+        f"/reschedule/{ada.reschedule_token}/",
+        {"start": "2026-03-06T10:00:00Z", "tz": "Europe/London", "browser_tz": "Europe/London", "reason": "Clash"},
+    )
     assert moved.status_code == 302, moved.content[:500]
     seen = emails_since(seen)
     calendar_objects("after a reschedule")
@@ -236,6 +294,13 @@ def test_every_url_in_api_responses_emails_and_calendar_objects_answers(smtp, se
     kinds = {re.sub(r"/[^/]{17,}", "/…", p.split("?")[0]) for p in out.followed}  # ids, tokens, times
     assert seen >= 6, seen
     print(f"followed {len(out.followed)} URLs of {len(kinds)} kinds:", *sorted(kinds), sep="\n  ")
-    for expected in ("/api/v2/users/…", "/api/v2/scheduled_events/…", "/cancel/…/", "/reschedule/…/",
-                     "/dashboard/bookings/…/", "/acme/ana/intro/…", "/d/…/"):
+    for expected in (
+        "/api/v2/users/…",
+        "/api/v2/scheduled_events/…",
+        "/cancel/…/",
+        "/reschedule/…/",
+        "/dashboard/bookings/…/",
+        "/acme/ana/intro/…",
+        "/d/…/",
+    ):
         assert expected in kinds, (expected, sorted(kinds))

@@ -6,8 +6,19 @@ from pathlib import Path
 
 import slotwise
 
-CLIENTS = ("requests", "urllib.request", "urllib3", "http.client", "httpx", "aiohttp", "niquests", "pycurl",
-           "caldav", "google.auth", "googleapiclient")
+CLIENTS = (
+    "requests",
+    "urllib.request",
+    "urllib3",
+    "http.client",
+    "httpx",
+    "aiohttp",
+    "niquests",
+    "pycurl",
+    "caldav",
+    "google.auth",
+    "googleapiclient",
+)
 ALLOWED = {"core/outbound.py"}
 
 

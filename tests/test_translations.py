@@ -56,15 +56,20 @@ def test_the_compiled_mo_file_is_the_po_file(folder):
     assert compiled == expected
 
 
-@pytest.mark.skipif(shutil.which("xgettext") is None and os.environ.get("CI") != "true",
-                    reason="needs GNU gettext (apt-get install gettext; ./run test installs it)")
+@pytest.mark.skipif(
+    shutil.which("xgettext") is None and os.environ.get("CI") != "true",
+    reason="needs GNU gettext (apt-get install gettext; ./run test installs it)",
+)
 def test_the_po_files_hold_every_text_the_code_marks(tmp_path, settings):
     """`makemessages` run now finds no text the .po files lack (nor any they hold in vain). Run on a copy of
     the source, so the real catalogs are not touched; after changing a marked text, run it for real
     (README, Translations)."""
     source = tmp_path / "slotwise"
-    shutil.copytree(settings.BASE_DIR, source, ignore=shutil.ignore_patterns("locale", "static", "__pycache__",
-                                                                            "bench", "migrations"))
+    shutil.copytree(
+        settings.BASE_DIR,
+        source,
+        ignore=shutil.ignore_patterns("locale", "static", "__pycache__", "bench", "migrations"),
+    )
     (source / "locale").mkdir()
     settings.LOCALE_PATHS = [source / "locale"]
     cwd = os.getcwd()
@@ -73,7 +78,9 @@ def test_the_po_files_hold_every_text_the_code_marks(tmp_path, settings):
         call_command("makemessages", locale=["de"], no_location=True, verbosity=0)
     finally:
         os.chdir(cwd)
-    marked = {(e.msgctxt, e.msgid, e.msgid_plural) for e in read(source / "locale" / "de" / "LC_MESSAGES" / "django.po")}
+    marked = {
+        (e.msgctxt, e.msgid, e.msgid_plural) for e in read(source / "locale" / "de" / "LC_MESSAGES" / "django.po")
+    }
     for folder in FOLDERS.values():
         held = {(e.msgctxt, e.msgid, e.msgid_plural) for e in catalog(folder)}
         assert marked - held == set(), f"{folder}: marked in the code but missing from the .po file"

@@ -33,14 +33,19 @@ def test_only_an_agency_has_sub_accounts(w):
 
 
 def test_a_sub_account_cannot_be_an_agency(w):
-    with pytest.raises(InvalidInput, match="cannot be an agency and a sub-account of northwind: agencies have one level"):
+    with pytest.raises(
+        InvalidInput, match="cannot be an agency and a sub-account of northwind: agencies have one level"
+    ):
         organization_place(organization=w.bakery, is_agency=True, parent=w.agency)
 
 
 def test_an_agency_with_sub_accounts_cannot_become_a_sub_account(w):
     other = factories.org("other-agency", is_agency=True)
-    with pytest.raises(InvalidInput, match=r"northwind has sub-accounts \(bakery, dental\); it cannot become a "
-                                           r"sub-account of other-agency"):
+    with pytest.raises(
+        InvalidInput,
+        match=r"northwind has sub-accounts \(bakery, dental\); it cannot become a "
+        r"sub-account of other-agency",
+    ):
         organization_place(organization=w.agency, is_agency=False, parent=other)
     w.agency.refresh_from_db()
     assert (w.agency.is_agency, w.agency.parent) == (True, None)
@@ -86,10 +91,13 @@ def test_an_organization_that_is_no_agency_cannot_create_sub_accounts(w):
         sub_account_create(actor=w.sam, name="Sub of a sub")
 
 
-@pytest.mark.parametrize("slug, message", [
-    ("dashboard", "'dashboard' is a page of Slotwise itself"),
-    ("Not A Slug", "'not a slug' cannot be a web address"),
-])
+@pytest.mark.parametrize(
+    "slug, message",
+    [
+        ("dashboard", "'dashboard' is a page of Slotwise itself"),
+        ("Not A Slug", "'not a slug' cannot be a web address"),
+    ],
+)
 def test_a_sub_account_web_address_must_be_usable(w, slug, message):
     with pytest.raises(InvalidInput, match=message):
         sub_account_create(actor=w.alice, name="Client", slug=slug)
@@ -164,7 +172,9 @@ def test_a_user_in_several_sub_accounts_has_a_role_in_each(w):
 
 def test_the_switcher_groups_sub_accounts_under_their_agency(w):
     groups = enterable_accounts(w.adam.user)
-    assert [(g.agency.slug, [o.slug for o in g.accounts]) for g in groups] == [("northwind", ["northwind", "dental", "bakery"])]
+    assert [(g.agency.slug, [o.slug for o in g.accounts]) for g in groups] == [
+        ("northwind", ["northwind", "dental", "bakery"])
+    ]
 
 
 def test_a_sub_account_member_is_not_shown_the_agency(w):

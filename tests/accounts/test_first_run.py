@@ -12,8 +12,13 @@ from slotwise.core.errors import Conflict, InvalidInput
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
-GOOD = {"name": "Ana Lima", "email": "Ana@Example.com", "password": "correct horse battery",
-        "organization_name": "Acme Support", "timezone": "Europe/Lisbon"}
+GOOD = {
+    "name": "Ana Lima",
+    "email": "Ana@Example.com",
+    "password": "correct horse battery",
+    "organization_name": "Acme Support",
+    "timezone": "Europe/Lisbon",
+}
 
 
 def test_the_sign_in_page_of_a_fresh_install_sends_to_the_setup_page():
@@ -29,18 +34,36 @@ def test_setup_creates_the_owner_and_organization_and_signs_in():
     assert (resp.status_code, resp["Location"]) == (302, "/dashboard/")
     m = Membership.objects.select_related("user", "organization").get()
     assert (m.user.email, m.role, m.organization.slug, m.organization.timezone, m.user.timezone) == (
-        "ana@example.com", "owner", "acme-support", "Europe/Lisbon", "Europe/Lisbon")
+        "ana@example.com",
+        "owner",
+        "acme-support",
+        "Europe/Lisbon",
+        "Europe/Lisbon",
+    )
     assert m.user.check_password("correct horse battery")
     assert c.get("/dashboard/").status_code == 200
 
 
 def test_setup_flags_every_invalid_field_at_once_in_words_and_writes_nothing():
-    resp = Client().post("/setup/", {"name": "", "email": "not-an-email", "password": "123",
-                                     "organization_name": "Admin", "timezone": "Mars/Olympus"})
+    resp = Client().post(
+        "/setup/",
+        {
+            "name": "",
+            "email": "not-an-email",
+            "password": "123",
+            "organization_name": "Admin",
+            "timezone": "Mars/Olympus",
+        },
+    )
     assert resp.status_code == 400
     text = resp.content.decode()
-    for message in ("Enter your name", "Enter your email address", "/admin/ is taken by Slotwise itself",
-                    "Choose your time zone", "This password is too short"):
+    for message in (
+        "Enter your name",
+        "Enter your email address",
+        "/admin/ is taken by Slotwise itself",
+        "Choose your time zone",
+        "This password is too short",
+    ):
         assert message in text
     assert "organization_name" not in text.split("<form")[0]  # no field paths in the banner
     assert (User.objects.count(), Organization.objects.count()) == (0, 0)

@@ -138,19 +138,32 @@ def test_unknown_accounts_lock_the_same_way(people, clock):
 
 
 def test_oauth_token_endpoint_locks_a_client_id_after_wrong_secrets(people, clock):
-    OAuthApplication.objects.create(organization=people["org"], name="Zapish", client_id="zapish",
-                                    client_secret_hash=digest("s3cret"), redirect_uris=["https://z.example/cb"])
+    OAuthApplication.objects.create(
+        organization=people["org"],
+        name="Zapish",
+        client_id="zapish",
+        client_secret_hash=digest("s3cret"),
+        redirect_uris=["https://z.example/cb"],
+    )
     client = Client(REMOTE_ADDR="203.0.113.8")
-    codes = [client.post("/oauth/token", {"grant_type": "refresh_token", "client_id": "zapish",
-                                          "client_secret": f"guess-{i}", "refresh_token": "x"}).status_code
-             for i in range(30)]
+    codes = [
+        client.post(
+            "/oauth/token",
+            {"grant_type": "refresh_token", "client_id": "zapish", "client_secret": f"guess-{i}", "refresh_token": "x"},
+        ).status_code
+        for i in range(30)
+    ]
     assert codes[:5] == [401] * 5 and set(codes[5:]) == {429}
-    right = client.post("/oauth/token", {"grant_type": "refresh_token", "client_id": "zapish",
-                                         "client_secret": "s3cret", "refresh_token": "x"})
+    right = client.post(
+        "/oauth/token",
+        {"grant_type": "refresh_token", "client_id": "zapish", "client_secret": "s3cret", "refresh_token": "x"},
+    )
     assert right.status_code == 429
     assert right.json()["error"] == "too_many_attempts"
     assert "Try again in 1 minute" in right.json()["error_description"]
     clock.advance(minutes=1, seconds=1)
-    after = client.post("/oauth/token", {"grant_type": "refresh_token", "client_id": "zapish",
-                                         "client_secret": "s3cret", "refresh_token": "x"})
+    after = client.post(
+        "/oauth/token",
+        {"grant_type": "refresh_token", "client_id": "zapish", "client_secret": "s3cret", "refresh_token": "x"},
+    )
     assert after.status_code == 400 and after.json()["error"] == "invalid_grant"  # checked again, secret right

@@ -27,20 +27,24 @@ class Api:
         return h
 
     def _url(self, path):
-        return path if path.startswith("/") and not path.startswith("/api/") and False else (
-            path if path.startswith("http") or path.startswith("/api/") else f"/api/v2{path}"
+        return (
+            path
+            if path.startswith("/") and not path.startswith("/api/") and False
+            else (path if path.startswith("http") or path.startswith("/api/") else f"/api/v2{path}")
         )
 
     def get(self, path, params=None, headers=None):
         return self.client.get(self._url(path), params or {}, **self._headers(headers))
 
     def post(self, path, body=None, headers=None):
-        return self.client.post(self._url(path), json.dumps(body or {}), content_type="application/json",
-                                **self._headers(headers))
+        return self.client.post(
+            self._url(path), json.dumps(body or {}), content_type="application/json", **self._headers(headers)
+        )
 
     def patch(self, path, body=None, headers=None):
-        return self.client.patch(self._url(path), json.dumps(body or {}), content_type="application/json",
-                                 **self._headers(headers))
+        return self.client.patch(
+            self._url(path), json.dumps(body or {}), content_type="application/json", **self._headers(headers)
+        )
 
     def delete(self, path, headers=None):
         return self.client.delete(self._url(path), **self._headers(headers))
@@ -48,7 +52,9 @@ class Api:
 
 def book(event_type, start, email="ada@example.com", name="Ada Lovelace", now=None, tz="Europe/London"):
     return booking_create(
-        event_type=event_type, start=start, now=now or (start - timedelta(days=1)),
+        event_type=event_type,
+        start=start,
+        now=now or (start - timedelta(days=1)),
         invitee=InviteeInput(name=name, email=email, timezone=tz),
     )
 
@@ -68,10 +74,25 @@ def world(db, now):
     _, read = token_create(membership=admin, scope="read", now=now)
     _, member_write = token_create(membership=member, scope="write", now=now)
     _, b_write = token_create(membership=b_admin, scope="write", now=now)
-    return type("World", (), dict(
-        a=a, admin=admin, member=member, et=et, b=b, b_admin=b_admin, b_et=b_et, b_booking=b_booking,
-        api=Api(write), read=Api(read), member_api=Api(member_write), b_api=Api(b_write), anon=Api(None),
-    ))
+    return type(
+        "World",
+        (),
+        dict(
+            a=a,
+            admin=admin,
+            member=member,
+            et=et,
+            b=b,
+            b_admin=b_admin,
+            b_et=b_et,
+            b_booking=b_booking,
+            api=Api(write),
+            read=Api(read),
+            member_api=Api(member_write),
+            b_api=Api(b_write),
+            anon=Api(None),
+        ),
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -23,14 +23,24 @@ def w(db, now):
 def things(org, admin, booking):
     """The uris and uuids of one organization's rows, as test_isolation.cases takes them."""
     inv = booking.invitees.get()
-    sub = WebhookSubscription.objects.create(organization=org, creator=admin, scope="organization",
-                                             callback_url=f"https://{org.slug}.example.com/h", events=["invitee.created"])
+    sub = WebhookSubscription.objects.create(
+        organization=org,
+        creator=admin,
+        scope="organization",
+        callback_url=f"https://{org.slug}.example.com/h",
+        events=["invitee.created"],
+    )
     mark = InviteeNoShow.objects.create(invitee=inv)
     return {
-        "user": f"{BASE}/users/{admin.user.uuid}", "org": f"{BASE}/organizations/{org.uuid}",
-        "et": f"{BASE}/event_types/{booking.event_type.uuid}", "event": str(booking.uid),
-        "invitee": f"{BASE}/scheduled_events/{booking.uid}/invitees/{inv.uid}", "invitee_uuid": str(inv.uid),
-        "sub": str(sub.uuid), "no_show": str(mark.uuid), "schedule": str(admin.schedules.get().uuid),
+        "user": f"{BASE}/users/{admin.user.uuid}",
+        "org": f"{BASE}/organizations/{org.uuid}",
+        "et": f"{BASE}/event_types/{booking.event_type.uuid}",
+        "event": str(booking.uid),
+        "invitee": f"{BASE}/scheduled_events/{booking.uid}/invitees/{inv.uid}",
+        "invitee_uuid": str(inv.uid),
+        "sub": str(sub.uuid),
+        "no_show": str(mark.uuid),
+        "schedule": str(admin.schedules.get().uuid),
         "membership": str(admin.uuid),
     }
 
@@ -73,8 +83,11 @@ def test_lists_through_the_agency_token_hold_the_agency_only(w, now):
     types = api.get("/event_types", {"organization": org}).json()["collection"]
     assert [t["name"] for t in types] == ["Agency intro"]
     members = api.get("/organization_memberships", {"organization": org}).json()["collection"]
-    assert sorted(m["user"]["email"] for m in members) == ["adam@northwind.test", "alice@northwind.test",
-                                                           "molly@northwind.test"]
+    assert sorted(m["user"]["email"] for m in members) == [
+        "adam@northwind.test",
+        "alice@northwind.test",
+        "molly@northwind.test",
+    ]
 
 
 def test_a_token_made_inside_a_sub_account_acts_there_and_lapses_with_the_agency_role(w, now):
@@ -111,8 +124,15 @@ def test_an_oauth_grant_goes_to_the_account_its_page_named(w, now):
 
     Membership.objects.create(organization=w.dental, user=w.sam.user, slug="sam")
     app = extension_application()
-    params = {"client_id": app.client_id, "redirect_uri": app.redirect_uris[0], "response_type": "code",
-              "code_challenge": "c" * 43, "code_challenge_method": "S256", "state": "s", "scope": "read"}
+    params = {
+        "client_id": app.client_id,
+        "redirect_uri": app.redirect_uris[0],
+        "response_type": "code",
+        "code_challenge": "c" * 43,
+        "code_challenge_method": "S256",
+        "state": "s",
+        "scope": "read",
+    }
     browser = Client()
     browser.force_login(w.sam.user)
     page = browser.get("/oauth/authorize", {**params, "org": "dental"}).content.decode()

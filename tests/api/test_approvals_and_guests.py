@@ -20,8 +20,9 @@ def test_a_pending_request_stays_active_in_calendlys_enum_with_the_approval_besi
     assert event["slotwise_approval"]["status"] == "pending"
     assert event["slotwise_approval"]["expires_at"] == "2026-03-03T08:00:00.000000Z"
     # the time is held: a second request for it is refused
-    again = world.api.post("/invitees", _book_body(world, invitee={"name": "B", "email": "b@example.com",
-                                                                   "timezone": "UTC"}))
+    again = world.api.post(
+        "/invitees", _book_body(world, invitee={"name": "B", "email": "b@example.com", "timezone": "UTC"})
+    )
     assert again.status_code == 409
 
 

@@ -12,8 +12,9 @@ from .conftest import BASE
 
 
 def _post_raw(world, path, body: bytes, content_type="application/json"):
-    return world.api.client.post(f"/api/v2{path}", body, content_type=content_type,
-                                 HTTP_AUTHORIZATION=f"Bearer {world.api.secret}")
+    return world.api.client.post(
+        f"/api/v2{path}", body, content_type=content_type, HTTP_AUTHORIZATION=f"Bearer {world.api.secret}"
+    )
 
 
 def test_api_body_over_the_upload_limit_is_413_not_500(world, settings):
@@ -30,8 +31,11 @@ def test_api_json_nested_1000_levels_deep_is_400_not_recursion_error(world):
     r = _post_raw(world, "/event_types", deep)
     assert r.status_code == 400
     assert "nested" in r.json()["message"] and r.json()["title"] == "Invalid Argument"
-    r = world.api.client.get("/api/v2/event_types", {"user": f"{BASE}/users/{world.admin.user.uuid}"},
-                             HTTP_AUTHORIZATION=f"Bearer {world.api.secret}")
+    r = world.api.client.get(
+        "/api/v2/event_types",
+        {"user": f"{BASE}/users/{world.admin.user.uuid}"},
+        HTTP_AUTHORIZATION=f"Bearer {world.api.secret}",
+    )
     assert r.status_code == 200  # the same client keeps working
 
 
@@ -59,8 +63,10 @@ def test_api_page_token_from_another_sort_order_is_400_not_500(world):
     first = world.api.get("/event_types", {"user": user, "count": 1, "sort": "name:asc"}).json()
     token = first["pagination"]["next_page_token"]
     assert token
-    assert world.api.get("/event_types", {"user": user, "count": 1, "sort": "name:asc",
-                                          "page_token": token}).status_code == 200
+    assert (
+        world.api.get("/event_types", {"user": user, "count": 1, "sort": "name:asc", "page_token": token}).status_code
+        == 200
+    )
     r = world.api.get("/event_types", {"user": user, "count": 1, "page_token": token})
     assert r.status_code == 400 and r.json()["details"][0]["parameter"] == "page_token"
 
@@ -80,11 +86,14 @@ def test_api_path_parameters_with_nul_or_control_characters_are_400(world):
         assert r.json()["title"] in ("Invalid Argument", "Resource Not Found")
 
 
-@pytest.mark.parametrize("path, body", [
-    ("/event_types/{et}", {"duration": True}),
-    ("/event_types", {"name": "Call", "duration": True}),
-    ("/scheduling_links", {"max_event_count": True, "owner": "{et_uri}", "owner_type": "EventType"}),
-])
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        ("/event_types/{et}", {"duration": True}),
+        ("/event_types", {"name": "Call", "duration": True}),
+        ("/scheduling_links", {"max_event_count": True, "owner": "{et_uri}", "owner_type": "EventType"}),
+    ],
+)
 def test_api_json_true_is_not_a_number(world, path, body):
     """Schemathesis found `PATCH /event_types/{uuid}` with "duration": true answered 200 (pydantic's lax mode
     reads true as 1). JSON bodies take numbers and booleans as such; the field is named, nothing changes."""

@@ -12,8 +12,13 @@ def test_rules_are_read_and_changed_beside_the_calendly_shape(world):
     before = world.api.get(f"/event_types/{world.et.uuid}").json()["resource"]
     r = world.api.patch(url, {"limits": {"per_week": 3, "minutes_per_day": 120}, "cutoff_hours": 12})
     assert r.status_code == 200, r.content
-    assert r.json()["resource"]["limits"] == {"per_day": None, "per_week": 3, "per_month": None,
-                                              "minutes_per_day": 120, "minutes_per_week": None}
+    assert r.json()["resource"]["limits"] == {
+        "per_day": None,
+        "per_week": 3,
+        "per_month": None,
+        "minutes_per_day": 120,
+        "minutes_per_week": None,
+    }
     assert r.json()["resource"]["cutoff_hours"] == 12 and r.json()["resource"]["week_start"] == 0
     after = world.api.get(f"/event_types/{world.et.uuid}").json()["resource"]
     assert set(after) == set(before) and REQUIRED <= set(after)  # no new keys in Calendly's resource
@@ -36,9 +41,13 @@ def test_the_availability_explanation_names_the_weekly_limit(world, now):
     world.et.save()
     tuesday = now.replace(hour=9) + timedelta(days=1)
     book(world.et, tuesday, now=now)
-    r = world.api.get("/event_type_available_times/explain", {
-        "event_type": f"http://testserver/api/v2/event_types/{world.et.uuid}",
-        "start_time": (tuesday + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")})
+    r = world.api.get(
+        "/event_type_available_times/explain",
+        {
+            "event_type": f"http://testserver/api/v2/event_types/{world.et.uuid}",
+            "start_time": (tuesday + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        },
+    )
     assert r.status_code == 200
     assert r.json()["resource"]["reasons"] == ["weekly_limit"]
     assert r.json()["resource"]["messages"] == ["the host's weekly limit for this event is reached"]

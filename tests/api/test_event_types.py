@@ -2,14 +2,36 @@ from slotwise.scheduling.models import EventType, PoolHost
 from tests import factories
 from tests.api.conftest import BASE
 
-REQUIRED = {"uri", "name", "active", "slug", "scheduling_url", "duration", "kind", "pooling_type", "type", "color",
-            "created_at", "updated_at", "internal_note", "description_plain", "description_html", "profile", "secret",
-            "booking_method", "custom_questions", "deleted_at", "kind_description", "admin_managed"}
+REQUIRED = {
+    "uri",
+    "name",
+    "active",
+    "slug",
+    "scheduling_url",
+    "duration",
+    "kind",
+    "pooling_type",
+    "type",
+    "color",
+    "created_at",
+    "updated_at",
+    "internal_note",
+    "description_plain",
+    "description_html",
+    "profile",
+    "secret",
+    "booking_method",
+    "custom_questions",
+    "deleted_at",
+    "kind_description",
+    "admin_managed",
+}
 
 
 def test_event_type_shape(world):
-    world.et.questions = [{"key": "topic", "label": "Topic", "type": "single_choice", "required": True,
-                           "options": ["Billing", "Other"]}]
+    world.et.questions = [
+        {"key": "topic", "label": "Topic", "type": "single_choice", "required": True, "options": ["Billing", "Other"]}
+    ]
     world.et.description = "Bring <notes>"
     world.et.save()
     r = world.api.get(f"/event_types/{world.et.uuid}")
@@ -20,10 +42,23 @@ def test_event_type_shape(world):
     assert et["type"] == "StandardEventType" and et["booking_method"] == "instant"
     assert et["duration"] == 30
     assert et["scheduling_url"] == "http://127.0.0.1:8000/acme/alice/intro"
-    assert et["profile"] == {"type": "User", "name": "Alice", "owner": f"http://127.0.0.1:8000/api/v2/users/{world.admin.user.uuid}"}
+    assert et["profile"] == {
+        "type": "User",
+        "name": "Alice",
+        "owner": f"http://127.0.0.1:8000/api/v2/users/{world.admin.user.uuid}",
+    }
     assert et["description_html"] == "<p>Bring &lt;notes&gt;</p>"
-    assert et["custom_questions"] == [{"name": "Topic", "type": "single_select", "position": 0, "enabled": True,
-                                       "required": True, "answer_choices": ["Billing", "Other"], "include_other": False}]
+    assert et["custom_questions"] == [
+        {
+            "name": "Topic",
+            "type": "single_select",
+            "position": 0,
+            "enabled": True,
+            "required": True,
+            "answer_choices": ["Billing", "Other"],
+            "include_other": False,
+        }
+    ]
 
 
 def test_team_kinds_map_onto_calendly_enums(world):
@@ -51,7 +86,10 @@ def test_list_filters_by_user_and_active_and_sorts(world):
     names = [e["name"] for e in world.api.get("/event_types", {"user": user, "active": "true"}).json()["collection"]]
     assert names == ["Intro call"]
     org = f"{BASE}/organizations/{world.a.uuid}"
-    names = [e["name"] for e in world.api.get("/event_types", {"organization": org, "sort": "name:desc"}).json()["collection"]]
+    names = [
+        e["name"]
+        for e in world.api.get("/event_types", {"organization": org, "sort": "name:desc"}).json()["collection"]
+    ]
     assert names == ["Zeta", "Intro call", "Bob's"]
     assert world.api.get("/event_types", {"sort": "color:asc"}).status_code == 400
 
@@ -128,11 +166,17 @@ def test_issue_schemathesis_nul_in_name_is_400_not_500(world):
     r = world.api.post("/event_types", {"name": "Intro\u0000call"})
     assert r.status_code == 400
     assert r.json()["details"][0]["parameter"] == "name"
-    r = world.api.get("/scheduled_events", {"organization": f"{BASE}/organizations/{world.a.uuid}",
-                                             "invitee_email": "a\x00@example.com"})
+    r = world.api.get(
+        "/scheduled_events",
+        {"organization": f"{BASE}/organizations/{world.a.uuid}", "invitee_email": "a\x00@example.com"},
+    )
     assert r.status_code == 400 and r.json()["details"][0]["parameter"] == "invitee_email"
-    r = world.api.client.post("/api/v2/event_types", b'{"name": "\\ud800 lone"}', content_type="application/json",
-                              HTTP_AUTHORIZATION=f"Bearer {world.api.secret}")
+    r = world.api.client.post(
+        "/api/v2/event_types",
+        b'{"name": "\\ud800 lone"}',
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {world.api.secret}",
+    )
     assert r.status_code == 400 and r.json()["details"][0]["parameter"] == "name"
     assert not EventType.objects.filter(name__startswith="Intro").exclude(pk=world.et.pk).exists()
 
@@ -149,4 +193,7 @@ def test_the_api_keeps_calendlys_shape_and_an_event_types_translations(world):
     assert not {"translations", "default_language", "language", "locale"} & set(r.json()["resource"])
     world.et.refresh_from_db()
     assert (world.et.name, world.et.default_language, world.et.translations) == (
-        "Kennenlernen", "de", {"en": {"name": "Intro call"}})
+        "Kennenlernen",
+        "de",
+        {"en": {"name": "Intro call"}},
+    )

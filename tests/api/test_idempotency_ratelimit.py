@@ -9,8 +9,11 @@ from tests.api.conftest import BASE
 
 
 def _book_body(world, start="2026-03-03T10:00:00Z", email="grace@example.com"):
-    return {"event_type": f"{BASE}/event_types/{world.et.uuid}", "start_time": start,
-            "invitee": {"name": "Grace", "email": email, "timezone": "UTC"}}
+    return {
+        "event_type": f"{BASE}/event_types/{world.et.uuid}",
+        "start_time": start,
+        "invitee": {"name": "Grace", "email": email, "timezone": "UTC"},
+    }
 
 
 def test_same_key_same_body_replays_the_first_response(world):

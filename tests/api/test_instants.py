@@ -22,11 +22,19 @@ pytestmark = pytest.mark.django_db
 ALL_DAY = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 # Pacific/Kiritimati is UTC+14:00, Pacific/Pago_Pago UTC-11:00: together 25 hours of offset, so their days
 # straddle two UTC dates. Lord Howe has a 30-minute DST shift; Kathmandu a +05:45 offset.
-ZONES = ["Pacific/Kiritimati", "Pacific/Pago_Pago", "UTC", "America/New_York", "Asia/Kathmandu",
-         "Australia/Lord_Howe", "Europe/Berlin"]
+ZONES = [
+    "Pacific/Kiritimati",
+    "Pacific/Pago_Pago",
+    "UTC",
+    "America/New_York",
+    "Asia/Kathmandu",
+    "Australia/Lord_Howe",
+    "Europe/Berlin",
+]
 # The end of every month of a common and a leap year: days 28-31 wherever the month has them, Feb 29 2028.
-MONTH_ENDS = [date(y, m, d) for y in (2027, 2028) for m in range(1, 13)
-              for d in range(28, calendar.monthrange(y, m)[1] + 1)]
+MONTH_ENDS = [
+    date(y, m, d) for y in (2027, 2028) for m in range(1, 13) for d in range(28, calendar.monthrange(y, m)[1] + 1)
+]
 
 
 def _z_form(instant: datetime) -> str:
@@ -52,24 +60,39 @@ def _host_with_token(zone: str, now: datetime):
 
 def _listed(api: Api, et, day: date, zone: str) -> list[str]:
     lo, hi = local_range(day, day, zone)
-    r = api.get("/event_type_available_times", {
-        "event_type": f"{BASE}/event_types/{et.uuid}", "start_time": _z_form(lo), "end_time": _z_form(hi)})
+    r = api.get(
+        "/event_type_available_times",
+        {"event_type": f"{BASE}/event_types/{et.uuid}", "start_time": _z_form(lo), "end_time": _z_form(hi)},
+    )
     assert r.status_code == 200, r.content
     return [t["start_time"] for t in r.json()["collection"]]
 
 
 def _book(api: Api, et, start_time: str, n: int = 0):
-    return api.post("/invitees", {
-        "event_type": f"{BASE}/event_types/{et.uuid}", "start_time": start_time,
-        "invitee": {"name": f"Ada {n}", "email": f"ada{n}@example.com", "timezone": "Europe/London"}})
+    return api.post(
+        "/invitees",
+        {
+            "event_type": f"{BASE}/event_types/{et.uuid}",
+            "start_time": start_time,
+            "invitee": {"name": f"Ada {n}", "email": f"ada{n}@example.com", "timezone": "Europe/London"},
+        },
+    )
 
 
 def test_api_accepts_instants_on_the_29th_30th_and_31st(now):
     """The API's instant regex allowed days 01-28 only (and years 20xx, offsets to ±13:59): POST /invitees
     refused 2026-12-29T09:00:00Z although event_type_available_times offered it."""
     et, api = _host_with_token("UTC", now)
-    days = [date(2026, 12, 29), date(2026, 12, 30), date(2026, 12, 31), date(2027, 1, 29), date(2027, 3, 31),
-            date(2028, 2, 29), date(2099, 12, 31), date(2100, 1, 31)]
+    days = [
+        date(2026, 12, 29),
+        date(2026, 12, 30),
+        date(2026, 12, 31),
+        date(2027, 1, 29),
+        date(2027, 3, 31),
+        date(2028, 2, 29),
+        date(2099, 12, 31),
+        date(2100, 1, 31),
+    ]
     for n, day in enumerate(days):
         listed = _listed(api, et, day, "UTC")
         wanted = f"{day.isoformat()}T09:00:00.000000Z"
@@ -87,8 +110,9 @@ def anyzone(now):
     return _host_with_token("UTC", now)
 
 
-@settings(max_examples=30, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(day=st.sampled_from(MONTH_ENDS), zone=st.sampled_from(ZONES), data=st.data())
 def test_every_listed_instant_is_accepted_by_post_invitees(anyzone, day, zone, data):
     et, api = anyzone
@@ -102,9 +126,17 @@ def test_every_listed_instant_is_accepted_by_post_invitees(anyzone, day, zone, d
                 instant = datetime.fromisoformat(start_time)
                 host_offset = instant.astimezone(ZoneInfo(zone)).utcoffset()
                 any_offset = timedelta(minutes=15 * data.draw(st.integers(-56, 56), label="offset quarters"))
-                written = data.draw(st.sampled_from([
-                    _z_form(instant), start_time, _offset_form(instant, host_offset), _offset_form(instant, any_offset),
-                ]), label="written as")
+                written = data.draw(
+                    st.sampled_from(
+                        [
+                            _z_form(instant),
+                            start_time,
+                            _offset_form(instant, host_offset),
+                            _offset_form(instant, any_offset),
+                        ]
+                    ),
+                    label="written as",
+                )
                 r = _book(api, et, written, n)
                 assert r.status_code == 201, (written, r.content)
                 event = r.json()["resource"]["event"].rsplit("/", 1)[1]

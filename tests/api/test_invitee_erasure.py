@@ -36,8 +36,9 @@ WORKER_KINDS = [INVITEE_JOB, HOST_JOB, REMINDER_JOB, WRITE_JOB, COPY_REWRITE_JOB
 
 
 def _text_fields(model):
-    return [f for f in model._meta.concrete_fields if isinstance(f, (models.CharField, models.TextField,
-                                                                     models.JSONField))]
+    return [
+        f for f in model._meta.concrete_fields if isinstance(f, (models.CharField, models.TextField, models.JSONField))
+    ]
 
 
 def orm_leaks() -> list[str]:
@@ -84,16 +85,23 @@ def calendars(world, radicale_server, now):  # noqa: F811
     own_url, team_url = own.mkcalendar("work"), team.mkcalendar("support-team")
     mine = connection_add_caldav(membership=world.admin, url=own.base, username=own.user, password="pw", now=now)
     mine.calendars.update(is_writeback=True)
-    shared = connection_add_caldav(membership=world.member, url=team.base, username=team.user, password="pw",
-                                   now=now)
-    rule_create(organization=world.a, name="Copy to team", trigger="booking.created", action="copy_to_calendar",
-                params={"connection_id": shared.pk, "calendar": shared.calendars.get().remote_id})
+    shared = connection_add_caldav(membership=world.member, url=team.base, username=team.user, password="pw", now=now)
+    rule_create(
+        organization=world.a,
+        name="Copy to team",
+        trigger="booking.created",
+        action="copy_to_calendar",
+        params={"connection_id": shared.pk, "calendar": shared.calendars.get().remote_id},
+    )
     return {"own": (own, own_url), "team": (team, team_url)}
 
 
 def _book(world, start, key):
-    body = {"event_type": f"{BASE}/event_types/{world.et.uuid}", "start_time": start,
-            "invitee": {"name": NAME, "email": EMAIL, "timezone": "Europe/Paris"}}
+    body = {
+        "event_type": f"{BASE}/event_types/{world.et.uuid}",
+        "start_time": start,
+        "invitee": {"name": NAME, "email": EMAIL, "timezone": "Europe/Paris"},
+    }
     r = world.api.post("/invitees", body, headers={"Idempotency-Key": key})
     assert r.status_code == 201, r.content
     return Invitee.objects.get(uid=r.json()["resource"]["uri"].rsplit("/", 1)[-1])
@@ -104,8 +112,14 @@ def _a_person_with_a_history(world, calendars, now):
     idempotency key, sent emails, calendar copies, a webhook delivery, a reminder still to come, a
     cancellation in their own words, queued emails, an admin's edit in the log."""
     Reminder.objects.create(organization=world.a, name="Day before", offset_minutes=24 * 60)
-    subscription_create(organization=world.a, creator=world.admin, url="http://127.0.0.1:9/hook",
-                        events=["invitee.created", "invitee.canceled"], scope="organization", now=now)
+    subscription_create(
+        organization=world.a,
+        creator=world.admin,
+        url="http://127.0.0.1:9/hook",
+        events=["invitee.created", "invitee.canceled"],
+        scope="organization",
+        now=now,
+    )
     for step in ("calendar_1st_step", "calendar_2nd_step"):
         funnel_record(organization=world.a, visitor_id="vis-erasure-1", name=step, now=now)
     kept = _book(world, "2026-03-10T09:00:00Z", "book-1")
@@ -123,22 +137,38 @@ def _a_person_with_a_history(world, calendars, now):
             setattr(link, field.name, EMAIL if isinstance(field, models.EmailField) else f"for {NAME}")
     link.save()
     LogEntry.objects.create(
-        user=world.admin.user, content_type=ContentType.objects.get_for_model(Invitee), object_id=str(kept.pk),
-        object_repr=f"{NAME} <{EMAIL}>", action_flag=CHANGE, change_message=f"Changed email to {EMAIL}",
+        user=world.admin.user,
+        content_type=ContentType.objects.get_for_model(Invitee),
+        object_id=str(kept.pk),
+        object_repr=f"{NAME} <{EMAIL}>",
+        action_flag=CHANGE,
+        change_message=f"Changed email to {EMAIL}",
     )
     return kept, canceled, queued
 
 
 def test_invitee_deletion_leaves_their_name_and_address_in_no_column_of_any_table(world, calendars, now):
     kept, canceled, queued = _a_person_with_a_history(world, calendars, now)
-    world.api.post("/invitees", {"event_type": f"{BASE}/event_types/{world.et.uuid}",
-                                 "start_time": "2026-03-10T10:00:00Z",
-                                 "invitee": {"name": "Other Person", "email": "other@example.org", "timezone": "UTC"}})
+    world.api.post(
+        "/invitees",
+        {
+            "event_type": f"{BASE}/event_types/{world.et.uuid}",
+            "start_time": "2026-03-10T10:00:00Z",
+            "invitee": {"name": "Other Person", "email": "other@example.org", "timezone": "UTC"},
+        },
+    )
     # The history is really there (so the scan below can fail), in the places the deletion once missed.
     leaks_before = raw_leaks()
-    for where in ("jobs_job.payload", "bookings_booking.canceled_by", "bookings_booking.cancel_reason",
-                  "bookings_idempotencyrecord.response", "notifications_sentemail.to",
-                  "notifications_sentemail.subject", "webhooks_webhookdelivery.body", "django_admin_log.object_repr"):
+    for where in (
+        "jobs_job.payload",
+        "bookings_booking.canceled_by",
+        "bookings_booking.cancel_reason",
+        "bookings_idempotencyrecord.response",
+        "notifications_sentemail.to",
+        "notifications_sentemail.subject",
+        "webhooks_webhookdelivery.body",
+        "django_admin_log.object_repr",
+    ):
         assert any(line.startswith(where) for line in leaks_before), where
     own, own_url = calendars["own"]
     team, team_url = calendars["team"]
@@ -187,9 +217,14 @@ def test_emails_enqueued_after_the_deletion_are_never_sent_to_the_placeholder(wo
 
 
 def test_deletion_is_scoped_to_the_organization(world, now):
-    other = world.b_api.post("/invitees", {"event_type": f"{BASE}/event_types/{world.b_et.uuid}",
-                                           "start_time": "2026-03-10T09:00:00Z",
-                                           "invitee": {"name": NAME, "email": EMAIL, "timezone": "UTC"}})
+    other = world.b_api.post(
+        "/invitees",
+        {
+            "event_type": f"{BASE}/event_types/{world.b_et.uuid}",
+            "start_time": "2026-03-10T09:00:00Z",
+            "invitee": {"name": NAME, "email": EMAIL, "timezone": "UTC"},
+        },
+    )
     assert other.status_code == 201
     _book(world, "2026-03-10T09:00:00Z", "scoped-1")
     assert world.api.post("/data_compliance/deletion/invitees", {"emails": [EMAIL]}).status_code == 202
@@ -199,5 +234,3 @@ def test_deletion_is_scoped_to_the_organization(world, now):
 
 def test_deletion_requires_at_least_one_address(world):
     assert world.api.post("/data_compliance/deletion/invitees", {"emails": []}).status_code == 400
-
-

@@ -11,7 +11,10 @@ from tests.api.conftest import BASE
 def b_things(world, now):
     inv = world.b_booking
     sub = WebhookSubscription.objects.create(
-        organization=world.b, creator=world.b_admin, scope="organization", callback_url="https://b.example.com/h",
+        organization=world.b,
+        creator=world.b_admin,
+        scope="organization",
+        callback_url="https://b.example.com/h",
         events=["invitee.created"],
     )
     mark = InviteeNoShow.objects.create(invitee=inv)
@@ -51,15 +54,30 @@ def cases(b):
         ("get", f"/scheduled_events/{b['event']}/invitees", None),
         ("get", f"/scheduled_events/{b['event']}/invitees/{b['invitee_uuid']}", None),
         ("post", f"/scheduled_events/{b['event']}/cancellation", {"reason": "x"}),
-        ("post", "/invitees", {"event_type": b["et"], "start_time": "2026-03-03T10:00:00Z",
-                               "invitee": {"name": "X", "email": "x@example.com", "timezone": "UTC"}}),
+        (
+            "post",
+            "/invitees",
+            {
+                "event_type": b["et"],
+                "start_time": "2026-03-03T10:00:00Z",
+                "invitee": {"name": "X", "email": "x@example.com", "timezone": "UTC"},
+            },
+        ),
         ("post", "/invitee_no_shows", {"invitee": b["invitee"]}),
         ("get", f"/invitee_no_shows/{b['no_show']}", None),
         ("delete", f"/invitee_no_shows/{b['no_show']}", None),
         ("post", "/scheduling_links", {"max_event_count": 1, "owner": b["et"], "owner_type": "EventType"}),
         ("get", "/webhook_subscriptions", {"organization": b["org"], "scope": "organization"}),
-        ("post", "/webhook_subscriptions", {"url": "https://evil.example.com", "events": ["invitee.created"],
-                                            "organization": b["org"], "scope": "organization"}),
+        (
+            "post",
+            "/webhook_subscriptions",
+            {
+                "url": "https://evil.example.com",
+                "events": ["invitee.created"],
+                "organization": b["org"],
+                "scope": "organization",
+            },
+        ),
         ("get", f"/webhook_subscriptions/{b['sub']}", None),
         ("delete", f"/webhook_subscriptions/{b['sub']}", None),
         ("post", f"/webhook_subscriptions/{b['sub']}/test", {}),
@@ -91,7 +109,10 @@ def test_b_things_are_untouched(world, b_things):
 
 
 def test_data_compliance_only_touches_the_tokens_organization(world):
-    assert world.api.post("/data_compliance/deletion/invitees", {"emails": ["carol@globex-client.test"]}).status_code == 202
+    assert (
+        world.api.post("/data_compliance/deletion/invitees", {"emails": ["carol@globex-client.test"]}).status_code
+        == 202
+    )
     world.b_booking.refresh_from_db()
     assert world.b_booking.email == "carol@globex-client.test"
 
@@ -113,21 +134,40 @@ def test_a_read_only_token_cannot_write_anywhere(world, now):
 
     inv = book(world.et, datetime(2026, 2, 24, 9, tzinfo=UTC), now=datetime(2026, 2, 20, tzinfo=UTC))
     mark = InviteeNoShow.objects.create(invitee=inv)
-    sub = WebhookSubscription.objects.create(organization=world.a, creator=world.admin, scope="organization",
-                                             callback_url="https://a.example.com/h", events=["invitee.created"])
+    sub = WebhookSubscription.objects.create(
+        organization=world.a,
+        creator=world.admin,
+        scope="organization",
+        callback_url="https://a.example.com/h",
+        events=["invitee.created"],
+    )
     et_uri = f"{BASE}/event_types/{world.et.uuid}"
     writes = [
         ("post", "/event_types", {"name": "New"}),
         ("patch", f"/event_types/{world.et.uuid}", {"name": "Renamed"}),
-        ("post", "/invitees", {"event_type": et_uri, "start_time": "2026-03-03T10:00:00Z",
-                               "invitee": {"name": "X", "email": "x@example.com", "timezone": "UTC"}}),
+        (
+            "post",
+            "/invitees",
+            {
+                "event_type": et_uri,
+                "start_time": "2026-03-03T10:00:00Z",
+                "invitee": {"name": "X", "email": "x@example.com", "timezone": "UTC"},
+            },
+        ),
         ("post", f"/scheduled_events/{inv.booking.uid}/cancellation", {"reason": "x"}),
         ("post", "/invitee_no_shows", {"invitee": f"{BASE}/scheduled_events/{inv.booking.uid}/invitees/{inv.uid}"}),
         ("delete", f"/invitee_no_shows/{mark.uuid}", None),
         ("post", "/scheduling_links", {"max_event_count": 1, "owner": et_uri, "owner_type": "EventType"}),
-        ("post", "/webhook_subscriptions", {"url": "https://x.example.com", "events": ["invitee.created"],
-                                            "organization": f"{BASE}/organizations/{world.a.uuid}",
-                                            "scope": "organization"}),
+        (
+            "post",
+            "/webhook_subscriptions",
+            {
+                "url": "https://x.example.com",
+                "events": ["invitee.created"],
+                "organization": f"{BASE}/organizations/{world.a.uuid}",
+                "scope": "organization",
+            },
+        ),
         ("delete", f"/webhook_subscriptions/{sub.uuid}", None),
         ("post", f"/webhook_subscriptions/{sub.uuid}/test", {}),
         ("post", "/data_compliance/deletion/invitees", {"emails": ["ada@example.com"]}),
@@ -137,7 +177,10 @@ def test_a_read_only_token_cannot_write_anywhere(world, now):
         r = fn(path, body) if body is not None else fn(path)
         assert r.status_code == 403, (method, path, r.status_code, r.content)
         assert r.json()["title"] == "Permission Denied"
-    assert EventType.objects.filter(organization=world.a).count() == 1 and EventType.objects.get(pk=world.et.pk).name == "Intro call"
+    assert (
+        EventType.objects.filter(organization=world.a).count() == 1
+        and EventType.objects.get(pk=world.et.pk).name == "Intro call"
+    )
     assert Booking.objects.filter(organization=world.a).count() == 1
     assert Booking.objects.get(pk=inv.booking.pk).status == "confirmed"
     assert InviteeNoShow.objects.filter(pk=mark.pk).exists() and SingleUseLink.objects.count() == 0

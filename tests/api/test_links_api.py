@@ -31,22 +31,37 @@ def _base_url(settings):
 
 
 def make(world, **form):
-    return world.api.client.post(f"{EXT}/event_type_single_use_links", {"event_type_uuid": str(world.et.uuid), **form},
-                                 HTTP_AUTHORIZATION=f"Bearer {world.api.secret}")
+    return world.api.client.post(
+        f"{EXT}/event_type_single_use_links",
+        {"event_type_uuid": str(world.et.uuid), **form},
+        HTTP_AUTHORIZATION=f"Bearer {world.api.secret}",
+    )
 
 
 def book(link, start, now, name="Ada Lovelace", email="ada@example.com"):
-    return booking_create(event_type=link.event_type, start=start, now=now, single_use_token=link.token,
-                          invitee=InviteeInput(name=name, email=email, timezone="Europe/London"))
+    return booking_create(
+        event_type=link.event_type,
+        start=start,
+        now=now,
+        single_use_token=link.token,
+        invitee=InviteeInput(name=name, email=email, timezone="Europe/London"),
+    )
 
 
 def test_calendly_post_scheduling_links_keeps_its_shape(world):
-    r = world.api.post("/scheduling_links", {"max_event_count": 1, "owner": f"{BASE}/event_types/{world.et.uuid}",
-                                             "owner_type": "EventType"})
+    r = world.api.post(
+        "/scheduling_links",
+        {"max_event_count": 1, "owner": f"{BASE}/event_types/{world.et.uuid}", "owner_type": "EventType"},
+    )
     assert r.status_code == 201
     link = SingleUseLink.objects.get()
-    assert r.json() == {"resource": {"booking_url": f"http://testserver/d/{link.token}/",
-                                     "owner": f"{BASE}/event_types/{world.et.uuid}", "owner_type": "EventType"}}
+    assert r.json() == {
+        "resource": {
+            "booking_url": f"http://testserver/d/{link.token}/",
+            "owner": f"{BASE}/event_types/{world.et.uuid}",
+            "owner_type": "EventType",
+        }
+    }
     schema = world.api.get("/openapi.json").json()
     body = schema["components"]["schemas"]["LinkBody"]
     assert set(body["properties"]) == {"max_event_count", "owner", "owner_type"}
@@ -57,7 +72,11 @@ def test_list_get_and_revoke_a_link_with_its_states(world, now):
     assert made.status_code == 201, made.content
     link = SingleUseLink.objects.get()
     assert (link.prefill_name, link.prefill_email, link.reference, link.expires_at) == (
-        "Casey Customer", "casey@customer.test", "ZD-4711", now + timedelta(days=7))
+        "Casey Customer",
+        "casey@customer.test",
+        "ZD-4711",
+        now + timedelta(days=7),
+    )
 
     listed = world.api.get("/scheduling_links").json()
     assert [r["booking_url"] for r in listed["collection"]] == [made.json()["booking_url"]]
@@ -77,7 +96,9 @@ def test_list_get_and_revoke_a_link_with_its_states(world, now):
     with pytest.raises(LinkUsed, match="withdrawn by the host"):
         book(link, now.replace(hour=10) + timedelta(days=1), now)
     assert not Booking.objects.filter(event_type=world.et).exists()
-    assert [r["state"] for r in world.api.get("/scheduling_links", {"state": "revoked"}).json()["collection"]] == ["revoked"]
+    assert [r["state"] for r in world.api.get("/scheduling_links", {"state": "revoked"}).json()["collection"]] == [
+        "revoked"
+    ]
     assert world.api.get("/scheduling_links", {"state": "unused"}).json()["collection"] == []
 
 
@@ -103,14 +124,17 @@ def test_expired_link_is_listed_expired_and_refuses_to_book(world, now):
     assert link.uses == 0  # the refused booking took nothing
 
 
-@pytest.mark.parametrize(("form", "parameter", "says"), [
-    ({"expires": "2026-03-01T00:00:00Z"}, "expires", "already be expired"),
-    ({"expires": "soon"}, "expires", "neither a duration"),
-    ({"expires": "400d"}, "expires", "at most a year"),
-    ({"email": "not-an-email"}, "email", "is not an email address"),
-    ({"name": "Ada\r\nBcc: x@y.z"}, "name", "one line of text"),
-    ({"reference": "x" * 101}, "reference", "at most 100 characters"),
-])
+@pytest.mark.parametrize(
+    ("form", "parameter", "says"),
+    [
+        ({"expires": "2026-03-01T00:00:00Z"}, "expires", "already be expired"),
+        ({"expires": "soon"}, "expires", "neither a duration"),
+        ({"expires": "400d"}, "expires", "at most a year"),
+        ({"email": "not-an-email"}, "email", "is not an email address"),
+        ({"name": "Ada\r\nBcc: x@y.z"}, "name", "one line of text"),
+        ({"reference": "x" * 101}, "reference", "at most 100 characters"),
+    ],
+)
 def test_bad_expiry_or_prefill_is_a_clear_400_and_creates_nothing(world, form, parameter, says):
     r = make(world, **form)
     assert r.status_code == 400, r.content
@@ -142,7 +166,9 @@ def test_a_member_sees_and_revokes_only_links_they_may(world, now):
     assert world.b_api.get(f"/scheduling_links/{link.uuid}").status_code == 404
     assert world.read.post(f"/scheduling_links/{link.uuid}/revoke").status_code == 403
     # A member may not send links for someone else's personal event type.
-    r = world.member_api.post("/scheduling_links", {"max_event_count": 1, "owner": f"{BASE}/event_types/{world.et.uuid}"})
+    r = world.member_api.post(
+        "/scheduling_links", {"max_event_count": 1, "owner": f"{BASE}/event_types/{world.et.uuid}"}
+    )
     assert r.status_code == 403
     assert SingleUseLink.objects.count() == 1
 
@@ -150,7 +176,9 @@ def test_a_member_sees_and_revokes_only_links_they_may(world, now):
 def test_team_members_send_links_for_their_team_events(world):
     team = factories.team(world.a, [world.admin, world.member], slug="support")
     team_call = factories.event_type(team=team, slug="support-call", name="Team Support Call", kind="round_robin")
-    r = world.member_api.post("/scheduling_links", {"max_event_count": 1, "owner": f"{BASE}/event_types/{team_call.uuid}"})
+    r = world.member_api.post(
+        "/scheduling_links", {"max_event_count": 1, "owner": f"{BASE}/event_types/{team_call.uuid}"}
+    )
     assert r.status_code == 201, r.content
     types = world.member_api.get(f"{EXT}/event_types").json()["collection"]
     assert [t["name"] for t in types] == ["Team Support Call"]
@@ -179,8 +207,12 @@ def test_stars_are_the_dashboards_stars(world):
     assert client.delete(f"/api/v2/event_types/{other.uuid}/star", **auth).json()["resource"]["starred"] is False
     assert not EventTypeStar.objects.exists()
     assert client.put(f"/api/v2/event_types/{world.b_et.uuid}/star", **auth).status_code == 404  # another tenant's
-    assert world.read.client.put(f"/api/v2/event_types/{other.uuid}/star",
-                                 HTTP_AUTHORIZATION=f"Bearer {world.read.secret}").status_code == 403
+    assert (
+        world.read.client.put(
+            f"/api/v2/event_types/{other.uuid}/star", HTTP_AUTHORIZATION=f"Bearer {world.read.secret}"
+        ).status_code
+        == 403
+    )
 
 
 def _pkce():
@@ -195,19 +227,40 @@ def test_extension_signs_in_with_its_public_client_and_pkce(world, redirect_uri)
     verifier, challenge = _pkce()
     browser = Client()
     browser.force_login(world.member.user)
-    params = {"client_id": EXTENSION_CLIENT_ID, "redirect_uri": redirect_uri, "response_type": "code",
-              "code_challenge": challenge, "code_challenge_method": "S256", "state": "st", "scope": "write"}
+    params = {
+        "client_id": EXTENSION_CLIENT_ID,
+        "redirect_uri": redirect_uri,
+        "response_type": "code",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        "state": "st",
+        "scope": "write",
+    }
     assert "Slotwise browser extension" in browser.get("/oauth/authorize", params).content.decode()
     r = browser.post("/oauth/authorize", {**params, "decision": "allow"})
     assert r["Location"].startswith(redirect_uri)
     code = parse_qs(urlsplit(r["Location"]).query)["code"][0]
-    token = Client().post("/oauth/token", {"grant_type": "authorization_code", "client_id": EXTENSION_CLIENT_ID,
-                                           "code": code, "code_verifier": verifier, "redirect_uri": redirect_uri})
+    token = Client().post(
+        "/oauth/token",
+        {
+            "grant_type": "authorization_code",
+            "client_id": EXTENSION_CLIENT_ID,
+            "code": code,
+            "code_verifier": verifier,
+            "redirect_uri": redirect_uri,
+        },
+    )
     assert token.status_code == 200, token.content
     api = Api(token.json()["access_token"])
     assert api.get("/users/me").json()["resource"]["email"] == "bob@acme.test"
-    refreshed = Client().post("/oauth/token", {"grant_type": "refresh_token", "client_id": EXTENSION_CLIENT_ID,
-                                               "refresh_token": token.json()["refresh_token"]})
+    refreshed = Client().post(
+        "/oauth/token",
+        {
+            "grant_type": "refresh_token",
+            "client_id": EXTENSION_CLIENT_ID,
+            "refresh_token": token.json()["refresh_token"],
+        },
+    )
     assert refreshed.status_code == 200
 
 
@@ -215,9 +268,16 @@ def test_extension_client_refuses_other_redirects(world):
     _, challenge = _pkce()
     browser = Client()
     browser.force_login(world.member.user)
-    r = browser.get("/oauth/authorize", {"client_id": EXTENSION_CLIENT_ID, "redirect_uri": "https://evil.example.com/",
-                                         "response_type": "code", "code_challenge": challenge,
-                                         "code_challenge_method": "S256"})
+    r = browser.get(
+        "/oauth/authorize",
+        {
+            "client_id": EXTENSION_CLIENT_ID,
+            "redirect_uri": "https://evil.example.com/",
+            "response_type": "code",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        },
+    )
     assert r.status_code == 400 and "redirect_uri is not registered" in r.json()["error_description"]
 
 
@@ -233,5 +293,7 @@ def test_invitee_deletion_scrubs_link_prefill_and_the_answer_it_left(world, now)
     assert (link.prefill_name, link.prefill_email, link.reference) == ("", "", "ZD-4711")
     other.refresh_from_db()
     assert other.answers == [{"key": "link_reference", "question": "Reference", "answer": "ZD-4711"}]
-    assert not any("casey" in str(v).lower() for v in SingleUseLink.objects.values_list("prefill_name", "prefill_email"))
+    assert not any(
+        "casey" in str(v).lower() for v in SingleUseLink.objects.values_list("prefill_name", "prefill_email")
+    )
     assert SingleUseLink.objects.filter(prefill_email="else@customer.test").exists()  # nobody else's

@@ -14,8 +14,9 @@ from tests import factories
 
 
 def curl(*args):
-    out = subprocess.run(["curl", "--silent", "--show-error", "--max-time", "20", *args],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        ["curl", "--silent", "--show-error", "--max-time", "20", *args], capture_output=True, text=True, check=True
+    )
     return out.stdout
 
 
@@ -32,8 +33,13 @@ def test_extension_single_use_link_with_x_token_via_curl(live_server, settings):
     et = factories.event_type(host, slug="call", name="Support call")
     _, secret = token_create(membership=host, scope="write", now=datetime.now(UTC))
 
-    out = curl("--header", f"X-TOKEN: {secret}", "--data", f"event_type_uuid={et.uuid}",
-               f"{live_server.url}/api/apps/extension/v1/users/me/event_type_single_use_links")
+    out = curl(
+        "--header",
+        f"X-TOKEN: {secret}",
+        "--data",
+        f"event_type_uuid={et.uuid}",
+        f"{live_server.url}/api/apps/extension/v1/users/me/event_type_single_use_links",
+    )
     url = json.loads(out)["booking_url"]
     link = SingleUseLink.objects.get()
     assert url == f"{live_server.url}/d/{link.token}/"
@@ -42,11 +48,21 @@ def test_extension_single_use_link_with_x_token_via_curl(live_server, settings):
     assert curl("--output", "/dev/null", "--write-out", "%{http_code}", url) == "200"
     now = datetime.now(UTC)
     start = _next_monday_9(now)
-    booking_create(event_type=et, start=start, now=now, single_use_token=link.token,
-                   invitee=InviteeInput(name="Customer", email="c@example.com", timezone="UTC"))
+    booking_create(
+        event_type=et,
+        start=start,
+        now=now,
+        single_use_token=link.token,
+        invitee=InviteeInput(name="Customer", email="c@example.com", timezone="UTC"),
+    )
     with pytest.raises(LinkUsed):
-        booking_create(event_type=et, start=start + timedelta(hours=1), now=now, single_use_token=link.token,
-                       invitee=InviteeInput(name="Again", email="again@example.com", timezone="UTC"))
+        booking_create(
+            event_type=et,
+            start=start + timedelta(hours=1),
+            now=now,
+            single_use_token=link.token,
+            invitee=InviteeInput(name="Again", email="again@example.com", timezone="UTC"),
+        )
     assert curl("--output", "/dev/null", "--write-out", "%{http_code}", url) == "410"
 
 
@@ -57,8 +73,17 @@ def test_extension_call_refuses_bad_tokens_and_other_orgs_event_types(live_serve
     other = factories.event_type(factories.host(factories.org("other"), "x"))
     _, secret = token_create(membership=host, scope="write", now=datetime.now(UTC))
     url = f"{live_server.url}/api/apps/extension/v1/users/me/event_type_single_use_links"
-    status = curl("--output", "/dev/null", "--write-out", "%{http_code}", "--header", "X-TOKEN: nope",
-                  "--data", f"event_type_uuid={other.uuid}", url)
+    status = curl(
+        "--output",
+        "/dev/null",
+        "--write-out",
+        "%{http_code}",
+        "--header",
+        "X-TOKEN: nope",
+        "--data",
+        f"event_type_uuid={other.uuid}",
+        url,
+    )
     assert status == "401"
     body = curl("--header", f"X-TOKEN: {secret}", "--data", f"event_type_uuid={other.uuid}", url)
     assert json.loads(body)["title"] == "Resource Not Found"

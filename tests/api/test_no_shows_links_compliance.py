@@ -32,23 +32,32 @@ def test_no_show_create_get_delete(world, now):
 
 def test_no_show_errors(world, now):
     future = book(world.et, datetime(2026, 3, 3, 9, tzinfo=UTC), now=now)
-    r = world.api.post("/invitee_no_shows", {"invitee": f"{BASE}/scheduled_events/{future.booking.uid}/invitees/{future.uid}"})
+    r = world.api.post(
+        "/invitee_no_shows", {"invitee": f"{BASE}/scheduled_events/{future.booking.uid}/invitees/{future.uid}"}
+    )
     assert r.status_code == 400 and "not started" in r.json()["message"]
     assert world.api.post("/invitee_no_shows", {"invitee": "bogus"}).status_code == 400
     assert world.api.post("/invitee_no_shows", {}).status_code == 400
 
 
 def test_scheduling_link(world):
-    r = world.api.post("/scheduling_links", {"max_event_count": "1", "owner": f"{BASE}/event_types/{world.et.uuid}",
-                                             "owner_type": "EventType"})
+    r = world.api.post(
+        "/scheduling_links",
+        {"max_event_count": "1", "owner": f"{BASE}/event_types/{world.et.uuid}", "owner_type": "EventType"},
+    )
     assert r.status_code == 201, r.content
     res = r.json()["resource"]
     link = SingleUseLink.objects.get()
-    assert res == {"booking_url": f"http://127.0.0.1:8000/d/{link.token}/",
-                   "owner": f"{BASE}/event_types/{world.et.uuid}", "owner_type": "EventType"}
+    assert res == {
+        "booking_url": f"http://127.0.0.1:8000/d/{link.token}/",
+        "owner": f"{BASE}/event_types/{world.et.uuid}",
+        "owner_type": "EventType",
+    }
     assert (link.max_event_count, link.event_type_id, link.created_by_id) == (1, world.et.pk, world.admin.pk)
-    r = world.api.post("/scheduling_links", {"max_event_count": 1, "owner": f"{BASE}/event_types/{world.et.uuid}",
-                                             "owner_type": "User"})
+    r = world.api.post(
+        "/scheduling_links",
+        {"max_event_count": 1, "owner": f"{BASE}/event_types/{world.et.uuid}", "owner_type": "User"},
+    )
     assert r.status_code == 400 and r.json()["details"][0]["parameter"] == "owner_type"
     r = world.api.post("/scheduling_links", {"max_event_count": 0, "owner": f"{BASE}/event_types/{world.et.uuid}"})
     assert r.status_code == 400 and r.json()["details"][0]["parameter"] == "max_event_count"
@@ -68,6 +77,10 @@ def test_data_compliance_deletion_scrubs_people_and_keeps_counts(world, now):
     assert Contact.objects.filter(email="stays@example.com").exists()
     org = f"{BASE}/organizations/{world.a.uuid}"
     assert len(world.api.get("/scheduled_events", {"organization": org}).json()["collection"]) == 2
-    assert world.api.get("/scheduled_events", {"organization": org, "invitee_email": "gone@example.com"}).json()[
-        "collection"] == []
+    assert (
+        world.api.get("/scheduled_events", {"organization": org, "invitee_email": "gone@example.com"}).json()[
+            "collection"
+        ]
+        == []
+    )
     assert world.api.post("/data_compliance/deletion/invitees", {"emails": []}).status_code == 400

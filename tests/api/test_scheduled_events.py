@@ -4,12 +4,45 @@ from slotwise.bookings.models import Booking, Invitee
 from slotwise.bookings.services import booking_reschedule
 from tests.api.conftest import BASE, book
 
-EVENT_KEYS = {"uri", "name", "status", "start_time", "end_time", "event_type", "location", "invitees_counter",
-              "created_at", "updated_at", "event_memberships", "event_guests", "calendar_event"}
-INVITEE_KEYS = {"uri", "email", "first_name", "last_name", "name", "status", "questions_and_answers", "timezone",
-                "event", "created_at", "updated_at", "tracking", "text_reminder_number", "rescheduled", "old_invitee",
-                "new_invitee", "cancel_url", "reschedule_url", "routing_form_submission", "payment", "no_show",
-                "reconfirmation"}
+EVENT_KEYS = {
+    "uri",
+    "name",
+    "status",
+    "start_time",
+    "end_time",
+    "event_type",
+    "location",
+    "invitees_counter",
+    "created_at",
+    "updated_at",
+    "event_memberships",
+    "event_guests",
+    "calendar_event",
+}
+INVITEE_KEYS = {
+    "uri",
+    "email",
+    "first_name",
+    "last_name",
+    "name",
+    "status",
+    "questions_and_answers",
+    "timezone",
+    "event",
+    "created_at",
+    "updated_at",
+    "tracking",
+    "text_reminder_number",
+    "rescheduled",
+    "old_invitee",
+    "new_invitee",
+    "cancel_url",
+    "reschedule_url",
+    "routing_form_submission",
+    "payment",
+    "no_show",
+    "reconfirmation",
+}
 
 
 def at(day, hour, minute=0):
@@ -25,10 +58,18 @@ def test_scheduled_event_and_invitee_shapes(world):
     assert EVENT_KEYS <= set(ev)
     assert ev["uri"] == f"http://127.0.0.1:8000/api/v2/scheduled_events/{uid}"
     assert (ev["status"], ev["start_time"], ev["end_time"]) == (
-        "active", "2026-03-03T09:00:00.000000Z", "2026-03-03T09:30:00.000000Z")
+        "active",
+        "2026-03-03T09:00:00.000000Z",
+        "2026-03-03T09:30:00.000000Z",
+    )
     assert ev["invitees_counter"] == {"total": 1, "active": 1, "limit": 1}
-    assert ev["event_memberships"] == [{"user": f"http://127.0.0.1:8000/api/v2/users/{world.admin.user.uuid}",
-                                        "user_email": "alice@acme.test", "user_name": "Alice"}]
+    assert ev["event_memberships"] == [
+        {
+            "user": f"http://127.0.0.1:8000/api/v2/users/{world.admin.user.uuid}",
+            "user_email": "alice@acme.test",
+            "user_name": "Alice",
+        }
+    ]
     assert ev["event_type"].endswith(str(world.et.uuid))
     assert ev["cancellation"] is None and ev["calendar_event"] is None
 
@@ -36,11 +77,16 @@ def test_scheduled_event_and_invitee_shapes(world):
     (inv,) = r.json()["collection"]
     assert INVITEE_KEYS <= set(inv)
     assert (inv["email"], inv["name"], inv["status"], inv["timezone"]) == (
-        "ada@example.com", "Ada Lovelace", "active", "Europe/London")
+        "ada@example.com",
+        "Ada Lovelace",
+        "active",
+        "Europe/London",
+    )
     assert inv["cancel_url"] == f"http://127.0.0.1:8000/cancel/{invitee.cancel_token}/"
     assert inv["reschedule_url"] == f"http://127.0.0.1:8000/reschedule/{invitee.reschedule_token}/"
     assert inv["tracking"] == dict.fromkeys(
-        ["utm_campaign", "utm_source", "utm_medium", "utm_content", "utm_term", "salesforce_uuid"])
+        ["utm_campaign", "utm_source", "utm_medium", "utm_content", "utm_term", "salesforce_uuid"]
+    )
     assert inv["rescheduled"] is False and inv["no_show"] is None
     one = world.api.get(inv["uri"].replace("http://127.0.0.1:8000", ""))
     assert one.status_code == 200 and one.json()["resource"]["uri"] == inv["uri"]
@@ -76,8 +122,10 @@ def test_list_filters_status_times_email_user_and_sort(world, now):
 
 
 def test_scheduled_events_paginate_over_three_pages(world, now):
-    uids = [str(book(world.et, at(3, 8) + timedelta(hours=h), email=f"p{h}@example.com", now=now).booking.uid)
-            for h in range(5)]
+    uids = [
+        str(book(world.et, at(3, 8) + timedelta(hours=h), email=f"p{h}@example.com", now=now).booking.uid)
+        for h in range(5)
+    ]
     org = f"{BASE}/organizations/{world.a.uuid}"
     seen, url, pages = [], "/scheduled_events", 0
     params = {"organization": org, "count": 2}
@@ -151,8 +199,14 @@ def _book_body(world, start="2026-03-03T10:00:00Z", **over):
 def test_post_invitees_books_through_the_booking_service(world):
     world.et.questions = [{"key": "topic", "label": "Topic", "type": "text", "required": True, "options": []}]
     world.et.save()
-    r = world.api.post("/invitees", _book_body(world, questions_and_answers=[
-        {"question": "Topic", "answer": "Compilers", "position": 0}], location={"kind": "custom", "location": "Room 1"}))
+    r = world.api.post(
+        "/invitees",
+        _book_body(
+            world,
+            questions_and_answers=[{"question": "Topic", "answer": "Compilers", "position": 0}],
+            location={"kind": "custom", "location": "Room 1"},
+        ),
+    )
     assert r.status_code == 201, r.content
     inv = r.json()["resource"]
     assert (inv["email"], inv["timezone"], inv["status"]) == ("grace@example.com", "America/New_York", "active")
@@ -166,7 +220,9 @@ def test_post_invitees_books_through_the_booking_service(world):
 def test_post_invitees_errors(world):
     taken = world.api.post("/invitees", _book_body(world))
     assert taken.status_code == 201
-    r = world.api.post("/invitees", _book_body(world, invitee={"name": "B", "email": "b@example.com", "timezone": "UTC"}))
+    r = world.api.post(
+        "/invitees", _book_body(world, invitee={"name": "B", "email": "b@example.com", "timezone": "UTC"})
+    )
     assert r.status_code == 409
     assert r.json()["title"] == "Already Exists"
     assert r.json()["details"][0]["parameter"] == "start_time"
@@ -174,7 +230,9 @@ def test_post_invitees_errors(world):
     assert r.status_code == 409 and "outside the host's hours" in r.json()["message"]
     r = world.api.post("/invitees", _book_body(world, invitee={"name": "X", "email": "nope", "timezone": "UTC"}))
     assert r.status_code == 400 and r.json()["details"][0]["parameter"] == "invitee.email"
-    r = world.api.post("/invitees", _book_body(world, invitee={"name": "X", "email": "x@example.com", "timezone": "Mars/Olympus"}))
+    r = world.api.post(
+        "/invitees", _book_body(world, invitee={"name": "X", "email": "x@example.com", "timezone": "Mars/Olympus"})
+    )
     assert r.status_code == 400 and r.json()["details"][0]["parameter"] == "invitee.timezone"
     assert r.json()["details"][0]["message"] == "should be an IANA time zone such as Europe/Berlin"
     r = world.api.post("/invitees", _book_body(world, start="tomorrow"))
@@ -192,12 +250,20 @@ def test_issue_schemathesis_cancel_with_a_non_object_body_is_400(world, now):
     """Found by schemathesis: POST .../cancellation with the JSON body `true` canceled the event."""
     inv = book(world.et, at(3, 9), now=now)
     for raw in (b"true", b"[]", b'"x"'):
-        r = world.api.client.post(f"/api/v2/scheduled_events/{inv.booking.uid}/cancellation", raw,
-                                  content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {world.api.secret}")
+        r = world.api.client.post(
+            f"/api/v2/scheduled_events/{inv.booking.uid}/cancellation",
+            raw,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {world.api.secret}",
+        )
         assert r.status_code == 400 and r.json()["details"][0]["parameter"] == "body"
     assert Booking.objects.get(pk=inv.booking.pk).status == "confirmed"
-    r = world.api.client.post(f"/api/v2/scheduled_events/{inv.booking.uid}/cancellation", b"",
-                              content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {world.api.secret}")
+    r = world.api.client.post(
+        f"/api/v2/scheduled_events/{inv.booking.uid}/cancellation",
+        b"",
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {world.api.secret}",
+    )
     assert r.status_code == 201  # no body at all is fine: the reason is optional
 
 
@@ -205,10 +271,23 @@ def test_an_imported_appointment_cannot_be_canceled_through_the_api(world, now):
     from slotwise.bookings.imports import appointment_import
     from slotwise.scheduling.services import external_event_type
 
-    et = external_event_type(owner=world.admin, source="calendly", uri="https://api.calendly.com/event_types/A",
-                             name="Intro", duration_minutes=30)
-    b = appointment_import(event_type=et, host=world.admin, start=at(3, 9), end=at(3, 9) + timedelta(minutes=30),
-                           timezone="UTC", location="", now=now, invitees=[{"name": "Zoe", "email": "zoe@example.com"}])
+    et = external_event_type(
+        owner=world.admin,
+        source="calendly",
+        uri="https://api.calendly.com/event_types/A",
+        name="Intro",
+        duration_minutes=30,
+    )
+    b = appointment_import(
+        event_type=et,
+        host=world.admin,
+        start=at(3, 9),
+        end=at(3, 9) + timedelta(minutes=30),
+        timezone="UTC",
+        location="",
+        now=now,
+        invitees=[{"name": "Zoe", "email": "zoe@example.com"}],
+    )
     r = world.api.post(f"/scheduled_events/{b.uid}/cancellation", {"reason": "Sick"})
     assert r.status_code == 409 and r.json()["message"] == "This appointment comes from Calendly: change it there"
     assert Booking.objects.get(pk=b.pk).status == "confirmed"

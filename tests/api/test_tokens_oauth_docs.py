@@ -34,7 +34,9 @@ def test_token_command_errors_say_what_to_fix(world):
     Membership.objects.create(organization=other, user=User.objects.get(email="multi@x.test"), slug="m")
     with pytest.raises(CommandError, match="--org"):
         call_command("token", "create", "--email", "multi@x.test", stdout=io.StringIO(), stderr=io.StringIO())
-    call_command("token", "create", "--email", "multi@x.test", "--org", "third", stdout=io.StringIO(), stderr=io.StringIO())
+    call_command(
+        "token", "create", "--email", "multi@x.test", "--org", "third", stdout=io.StringIO(), stderr=io.StringIO()
+    )
     with pytest.raises(CommandError, match="no member"):
         call_command("token", "create", "--email", "nobody@x.test", stdout=io.StringIO(), stderr=io.StringIO())
     with pytest.raises(CommandError, match="no token"):
@@ -77,13 +79,21 @@ def _pkce():
 
 
 def test_oauth_code_flow_with_pkce_and_rotating_refresh_tokens(world):
-    OAuthApplication.objects.create(organization=world.a, name="Zapish", client_id="zapish",
-                                          redirect_uris=["https://zapish.example.com/cb"])
+    OAuthApplication.objects.create(
+        organization=world.a, name="Zapish", client_id="zapish", redirect_uris=["https://zapish.example.com/cb"]
+    )
     verifier, challenge = _pkce()
     browser = Client()
     browser.force_login(world.member.user)
-    params = {"client_id": "zapish", "redirect_uri": "https://zapish.example.com/cb", "response_type": "code",
-              "code_challenge": challenge, "code_challenge_method": "S256", "state": "xyz", "scope": "write"}
+    params = {
+        "client_id": "zapish",
+        "redirect_uri": "https://zapish.example.com/cb",
+        "response_type": "code",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        "state": "xyz",
+        "scope": "write",
+    }
     page = browser.get("/oauth/authorize", params)
     assert page.status_code == 200 and "Zapish" in page.content.decode()
     r = browser.post("/oauth/authorize", {**params, "decision": "allow"})
@@ -93,35 +103,62 @@ def test_oauth_code_flow_with_pkce_and_rotating_refresh_tokens(world):
     code = q["code"][0]
 
     app_client = Client()
-    bad = app_client.post("/oauth/token", {"grant_type": "authorization_code", "client_id": "zapish", "code": code,
-                                            "redirect_uri": "https://zapish.example.com/cb", "code_verifier": "wrong" * 10})
+    bad = app_client.post(
+        "/oauth/token",
+        {
+            "grant_type": "authorization_code",
+            "client_id": "zapish",
+            "code": code,
+            "redirect_uri": "https://zapish.example.com/cb",
+            "code_verifier": "wrong" * 10,
+        },
+    )
     assert bad.status_code == 400 and bad.json()["error"] == "invalid_grant"
-    ok = app_client.post("/oauth/token", {"grant_type": "authorization_code", "client_id": "zapish", "code": code,
-                                           "redirect_uri": "https://zapish.example.com/cb", "code_verifier": verifier})
+    ok = app_client.post(
+        "/oauth/token",
+        {
+            "grant_type": "authorization_code",
+            "client_id": "zapish",
+            "code": code,
+            "redirect_uri": "https://zapish.example.com/cb",
+            "code_verifier": verifier,
+        },
+    )
     assert ok.status_code == 200, ok.content
     tok = ok.json()
     assert tok["token_type"] == "Bearer" and tok["expires_in"] == 7200 and tok["scope"] == "write"
     assert tok["owner"].endswith(str(world.member.user.uuid))
     assert Api(tok["access_token"]).get("/users/me").json()["resource"]["email"] == "bob@acme.test"
-    reused = app_client.post("/oauth/token", {"grant_type": "authorization_code", "client_id": "zapish", "code": code,
-                                               "redirect_uri": "https://zapish.example.com/cb", "code_verifier": verifier})
+    reused = app_client.post(
+        "/oauth/token",
+        {
+            "grant_type": "authorization_code",
+            "client_id": "zapish",
+            "code": code,
+            "redirect_uri": "https://zapish.example.com/cb",
+            "code_verifier": verifier,
+        },
+    )
     assert reused.status_code == 400
 
-    refreshed = app_client.post("/oauth/token", {"grant_type": "refresh_token", "client_id": "zapish",
-                                                  "refresh_token": tok["refresh_token"]}).json()
+    refreshed = app_client.post(
+        "/oauth/token", {"grant_type": "refresh_token", "client_id": "zapish", "refresh_token": tok["refresh_token"]}
+    ).json()
     assert refreshed["refresh_token"] != tok["refresh_token"]
     assert Api(tok["access_token"]).get("/users/me").status_code == 401  # the old access token is revoked
     assert Api(refreshed["access_token"]).get("/users/me").status_code == 200
     # The rotated refresh token comes back (stolen copy): the whole family is revoked.
-    replay = app_client.post("/oauth/token", {"grant_type": "refresh_token", "client_id": "zapish",
-                                               "refresh_token": tok["refresh_token"]})
+    replay = app_client.post(
+        "/oauth/token", {"grant_type": "refresh_token", "client_id": "zapish", "refresh_token": tok["refresh_token"]}
+    )
     assert replay.status_code == 400
     assert Api(refreshed["access_token"]).get("/users/me").status_code == 401
 
 
 def test_oauth_authorize_refuses_without_pkce_or_with_unregistered_redirect(world):
-    OAuthApplication.objects.create(organization=world.a, name="App", client_id="app",
-                                    redirect_uris=["https://app.example.com/cb"])
+    OAuthApplication.objects.create(
+        organization=world.a, name="App", client_id="app", redirect_uris=["https://app.example.com/cb"]
+    )
     browser = Client()
     browser.force_login(world.member.user)
     base = {"client_id": "app", "redirect_uri": "https://app.example.com/cb", "response_type": "code"}
@@ -137,8 +174,14 @@ def test_openapi_and_local_docs(db):
     spec = c.get("/api/v2/openapi.json")
     assert spec.status_code == 200
     paths = spec.json()["paths"]
-    for p in ("/api/v2/users/me", "/api/v2/scheduled_events", "/api/v2/invitees", "/api/v2/webhook_subscriptions",
-              "/api/v2/data_compliance/deletion/invitees", "/api/v2/event_type_available_times"):
+    for p in (
+        "/api/v2/users/me",
+        "/api/v2/scheduled_events",
+        "/api/v2/invitees",
+        "/api/v2/webhook_subscriptions",
+        "/api/v2/data_compliance/deletion/invitees",
+        "/api/v2/event_type_available_times",
+    ):
         assert p in paths
     docs = c.get("/api/v2/docs").content.decode()
     assert "cdn" not in docs.lower() and "/api/v2/docs/assets/swagger-ui-bundle.js" in docs

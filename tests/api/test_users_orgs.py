@@ -1,7 +1,17 @@
 from tests.api.conftest import BASE
 
-USER_KEYS = {"uri", "name", "slug", "email", "scheduling_url", "timezone", "avatar_url", "created_at", "updated_at",
-             "current_organization"}
+USER_KEYS = {
+    "uri",
+    "name",
+    "slug",
+    "email",
+    "scheduling_url",
+    "timezone",
+    "avatar_url",
+    "created_at",
+    "updated_at",
+    "current_organization",
+}
 PAGINATION_KEYS = {"count", "next_page", "previous_page", "next_page_token", "previous_page_token"}
 
 
@@ -113,11 +123,20 @@ def test_wrong_and_revoked_tokens_are_401(world, now):
 def test_list_filters_may_come_as_a_json_body_on_get(world):
     import json
 
-    r = world.api.client.generic("GET", "/api/v2/organization_memberships", json.dumps({"email": "bob@acme.test", "count": 1}),
-                             content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {world.api.secret}")
+    r = world.api.client.generic(
+        "GET",
+        "/api/v2/organization_memberships",
+        json.dumps({"email": "bob@acme.test", "count": 1}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {world.api.secret}",
+    )
     assert r.status_code == 200
     assert [m["user"]["email"] for m in r.json()["collection"]] == ["bob@acme.test"]
-    r = world.api.client.generic("GET", "/api/v2/organization_memberships?email=alice@acme.test",
-                                 json.dumps({"email": "bob@acme.test"}),
-                             content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {world.api.secret}")
+    r = world.api.client.generic(
+        "GET",
+        "/api/v2/organization_memberships?email=alice@acme.test",
+        json.dumps({"email": "bob@acme.test"}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {world.api.secret}",
+    )
     assert [m["user"]["email"] for m in r.json()["collection"]] == ["alice@acme.test"]

@@ -3,13 +3,28 @@ import pytest
 from slotwise.webhooks.models import WebhookSubscription
 from tests.api.conftest import BASE
 
-KEYS = {"uri", "callback_url", "created_at", "updated_at", "retry_started_at", "state", "events", "scope",
-        "organization", "user", "creator"}
+KEYS = {
+    "uri",
+    "callback_url",
+    "created_at",
+    "updated_at",
+    "retry_started_at",
+    "state",
+    "events",
+    "scope",
+    "organization",
+    "user",
+    "creator",
+}
 
 
 def _body(world, **over):
-    body = {"url": "https://hooks.example.com/slotwise", "events": ["invitee.created", "invitee.canceled"],
-            "organization": f"{BASE}/organizations/{world.a.uuid}", "scope": "organization"}
+    body = {
+        "url": "https://hooks.example.com/slotwise",
+        "events": ["invitee.created", "invitee.canceled"],
+        "organization": f"{BASE}/organizations/{world.a.uuid}",
+        "scope": "organization",
+    }
     body.update(over)
     return body
 

@@ -13,9 +13,17 @@ from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
-SUPPORT_RULE = {"name": "Support to helpdesk", "trigger": "booking.created", "action": "webhook",
-                "url": "https://93.184.215.14/support", "undo_on_cancel": "on", "active": "on",
-                "cond_0_field": "event_type", "cond_0_op": "contains", "cond_0_value": "support"}
+SUPPORT_RULE = {
+    "name": "Support to helpdesk",
+    "trigger": "booking.created",
+    "action": "webhook",
+    "url": "https://93.184.215.14/support",
+    "undo_on_cancel": "on",
+    "active": "on",
+    "cond_0_field": "event_type",
+    "cond_0_op": "contains",
+    "cond_0_value": "support",
+}
 
 
 @pytest.fixture
@@ -27,8 +35,9 @@ def team(now):
 
 
 def _book(et, start, now, email="cy@example.org"):
-    return booking_create(event_type=et, start=start, now=now,
-                          invitee=InviteeInput(name="Cy", email=email, timezone="UTC")).booking
+    return booking_create(
+        event_type=et, start=start, now=now, invitee=InviteeInput(name="Cy", email=email, timezone="UTC")
+    ).booking
 
 
 def test_an_admin_creates_a_rule_in_words_and_sees_its_sentence(client, team):
@@ -39,19 +48,24 @@ def test_an_admin_creates_a_rule_in_words_and_sees_its_sentence(client, team):
     resp = client.post("/dashboard/rules/new/", SUPPORT_RULE)
     assert (resp.status_code, resp["Location"]) == (302, "/dashboard/rules/")
     rule = Rule.objects.get()
-    assert (rule.filters, rule.params["url"]) == ([{"field": "event_type", "op": "contains", "value": "support"}],
-                                                 "https://93.184.215.14/support")
+    assert (rule.filters, rule.params["url"]) == (
+        [{"field": "event_type", "op": "contains", "value": "support"}],
+        "https://93.184.215.14/support",
+    )
     page = client.get("/dashboard/rules/").content.decode()
     assert "A booking is made and the event&#x27;s name contains “support”: post it to a URL (a webhook)." in page
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"name": ""}, "Give the rule a name"),
-    ({"cond_0_value": "  "}, "Condition 1: give the text to look for"),
-    ({"cond_1_field": "answer", "cond_1_value": "yes"}, "Condition 2: name the question whose answer is checked"),
-    ({"url": "ftp://example.com/x"}, "Give the http(s) address to post to"),
-    ({"action": "copy_to_calendar"}, "Choose the calendar to copy into"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"name": ""}, "Give the rule a name"),
+        ({"cond_0_value": "  "}, "Condition 1: give the text to look for"),
+        ({"cond_1_field": "answer", "cond_1_value": "yes"}, "Condition 2: name the question whose answer is checked"),
+        ({"url": "ftp://example.com/x"}, "Give the http(s) address to post to"),
+        ({"action": "copy_to_calendar"}, "Choose the calendar to copy into"),
+    ],
+)
 def test_a_bad_rule_is_refused_in_words_beside_its_field_and_nothing_is_saved(client, team, change, message):
     client.force_login(team[1].user)
     resp = client.post("/dashboard/rules/new/", {**SUPPORT_RULE, **change})
@@ -64,9 +78,15 @@ def test_a_bad_rule_is_refused_in_words_beside_its_field_and_nothing_is_saved(cl
 def test_dry_run_lists_the_upcoming_bookings_the_rule_would_match_and_changes_nothing(client, team, now, monkeypatch):
     monkeypatch.setattr("slotwise.automation.views.utc_now", lambda: now)
     org, admin, member, support, intro = team
-    rule = rule_create(organization=org, name="Support", trigger="booking.created", action="email",
-                       filters=[{"field": "event_type", "value": "SUPPORT"}], params={"to": "lead@example.org"},
-                       active=False)
+    rule = rule_create(
+        organization=org,
+        name="Support",
+        trigger="booking.created",
+        action="email",
+        filters=[{"field": "event_type", "value": "SUPPORT"}],
+        params={"to": "lead@example.org"},
+        active=False,
+    )
     soon = _book(support, now + timedelta(days=1, hours=1), now)
     _book(intro, now + timedelta(days=1, hours=3), now, email="dee@example.org")
     client.force_login(admin.user)
@@ -77,8 +97,14 @@ def test_dry_run_lists_the_upcoming_bookings_the_rule_would_match_and_changes_no
 
 def test_switching_a_rule_off_stops_it_and_on_again_starts_it(client, team, now):
     org, admin, member, support, _ = team
-    rule = rule_create(organization=org, name="Support", trigger="booking.created", action="email",
-                       filters=[{"field": "event_type", "value": "support"}], params={"to": "lead@example.org"})
+    rule = rule_create(
+        organization=org,
+        name="Support",
+        trigger="booking.created",
+        action="email",
+        filters=[{"field": "event_type", "value": "support"}],
+        params={"to": "lead@example.org"},
+    )
     client.force_login(admin.user)
     client.post(f"/dashboard/rules/{rule.pk}/toggle/", {"active": "0"})
     _book(support, now + timedelta(days=1, hours=2), now)
@@ -90,8 +116,14 @@ def test_switching_a_rule_off_stops_it_and_on_again_starts_it(client, team, now)
 
 def test_editing_keeps_the_log(client, team, now):
     org, admin, member, support, _ = team
-    rule = rule_create(organization=org, name="Support to helpdesk", trigger="booking.created", action="webhook",
-                       filters=[{"field": "event_type", "value": "support"}], params={"url": "http://127.0.0.1:9/hook"})
+    rule = rule_create(
+        organization=org,
+        name="Support to helpdesk",
+        trigger="booking.created",
+        action="webhook",
+        filters=[{"field": "event_type", "value": "support"}],
+        params={"url": "http://127.0.0.1:9/hook"},
+    )
     _book(support, datetime(2026, 3, 3, 9, 0, tzinfo=UTC), now)
     run_due(now)  # port 9 refuses: the run is logged with its error
     client.force_login(admin.user)
@@ -104,8 +136,9 @@ def test_editing_keeps_the_log(client, team, now):
 def test_members_may_not_manage_rules_and_other_organizations_rules_are_not_found(client, team):
     org, admin, member, *_ = team
     other = f.org("elsewhere")
-    theirs = rule_create(organization=other, name="Theirs", trigger="booking.created", action="email",
-                         params={"to": "x@example.org"})
+    theirs = rule_create(
+        organization=other, name="Theirs", trigger="booking.created", action="email", params={"to": "x@example.org"}
+    )
     client.force_login(member.user)
     assert client.get("/dashboard/rules/").status_code == 403
     client.force_login(admin.user)

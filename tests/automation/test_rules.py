@@ -78,22 +78,31 @@ def org_hosts(db):
 
 
 def book(et, now, start=NINE, email="cy@example.org", answers=None):
-    return booking_create(event_type=et, start=start, now=now,
-                          invitee=InviteeInput(name="Cy", email=email, timezone="UTC", answers=answers or {}))
+    return booking_create(
+        event_type=et,
+        start=start,
+        now=now,
+        invitee=InviteeInput(name="Cy", email=email, timezone="UTC", answers=answers or {}),
+    )
 
 
 def test_support_bookings_go_to_the_webhook_and_others_do_not(org_hosts, receiver, now):
     org, ann, bob = org_hosts
-    rule = rule_create(organization=org, name="Support to helpdesk", trigger="booking.created", action="webhook",
-                       filters=[{"field": "event_type", "op": "contains", "value": "support"}],
-                       params={"url": receiver.url, "secret": "s3cret"})
+    rule = rule_create(
+        organization=org,
+        name="Support to helpdesk",
+        trigger="booking.created",
+        action="webhook",
+        filters=[{"field": "event_type", "op": "contains", "value": "support"}],
+        params={"url": receiver.url, "secret": "s3cret"},
+    )
     support = f.event_type(ann, name="Customer SUPPORT call")
     sales = f.event_type(ann, name="Sales demo")
     invitee = book(support, now)
     book(sales, now, start=NINE + timedelta(hours=2))
     assert receiver.posts == []  # actions are jobs, never inline
     run_due(now)
-    (headers, body, raw), = receiver.posts
+    ((headers, body, raw),) = receiver.posts
     assert body["event"] == "booking.created"
     assert body["rule"] == "Support to helpdesk"
     assert body["booking"]["uid"] == str(invitee.booking.uid)
@@ -106,8 +115,14 @@ def test_support_bookings_go_to_the_webhook_and_others_do_not(org_hosts, receive
 
 def test_a_cancel_undoes_what_the_rule_did(org_hosts, now):
     org, ann, bob = org_hosts
-    rule_create(organization=org, name="Copy support", trigger="booking.created", action="test.copy",
-                filters=[{"field": "title", "value": "support"}], params={"calendar": "team-support"})
+    rule_create(
+        organization=org,
+        name="Copy support",
+        trigger="booking.created",
+        action="test.copy",
+        filters=[{"field": "title", "value": "support"}],
+        params={"calendar": "team-support"},
+    )
     invitee = book(f.event_type(ann, name="Support"), now)
     run_due(now)
     uid = str(invitee.booking.uid)
@@ -132,8 +147,9 @@ def test_a_cancel_before_the_action_ran_skips_it(org_hosts, now):
 def test_a_reschedule_undoes_the_old_copy_and_makes_a_new_one(org_hosts, receiver, now):
     org, ann, bob = org_hosts
     rule_create(organization=org, name="Copy", trigger="booking.created", action="test.copy", params={"calendar": "c"})
-    rule_create(organization=org, name="Tell", trigger="booking.rescheduled", action="webhook",
-                params={"url": receiver.url})
+    rule_create(
+        organization=org, name="Tell", trigger="booking.rescheduled", action="webhook", params={"url": receiver.url}
+    )
     first = book(f.event_type(ann), now)
     run_due(now)
     moved = booking_reschedule(invitee=first, new_start=NINE + timedelta(days=1), now=now)
@@ -144,21 +160,30 @@ def test_a_reschedule_undoes_the_old_copy_and_makes_a_new_one(org_hosts, receive
     assert receiver.posts[0][1]["booking"]["start"] == "2026-03-04T09:00:00Z"
 
 
-@pytest.mark.parametrize("flt, matches", [
-    ({"field": "host", "op": "equals", "value": "ANN"}, True),
-    ({"field": "host", "op": "equals", "value": "bob"}, False),
-    ({"field": "host", "value": "ann@example.com"}, True),
-    ({"field": "answer", "key": "product", "value": "runner"}, True),
-    ({"field": "answer", "key": "product", "op": "equals", "value": "runner"}, False),
-    ({"field": "answer", "key": "other", "value": "runner"}, False),
-    ({"field": "invitee_email", "value": "@example.org"}, True),
-    ({"field": "team", "value": "support"}, False),
-    ({"field": "title", "value": "Onboarding with Cy"}, True),
-])
+@pytest.mark.parametrize(
+    "flt, matches",
+    [
+        ({"field": "host", "op": "equals", "value": "ANN"}, True),
+        ({"field": "host", "op": "equals", "value": "bob"}, False),
+        ({"field": "host", "value": "ann@example.com"}, True),
+        ({"field": "answer", "key": "product", "value": "runner"}, True),
+        ({"field": "answer", "key": "product", "op": "equals", "value": "runner"}, False),
+        ({"field": "answer", "key": "other", "value": "runner"}, False),
+        ({"field": "invitee_email", "value": "@example.org"}, True),
+        ({"field": "team", "value": "support"}, False),
+        ({"field": "title", "value": "Onboarding with Cy"}, True),
+    ],
+)
 def test_filters(org_hosts, now, flt, matches):
     org, ann, bob = org_hosts
-    rule_create(organization=org, name="R", trigger="booking.created", action="test.copy", filters=[flt],
-                params={"calendar": "c"})
+    rule_create(
+        organization=org,
+        name="R",
+        trigger="booking.created",
+        action="test.copy",
+        filters=[flt],
+        params={"calendar": "c"},
+    )
     et = f.event_type(ann, name="Onboarding", questions=[{"key": "product", "label": "Product", "type": "text"}])
     book(et, now, answers={"product": "GitLab Runner"})
     assert RuleRun.objects.count() == (1 if matches else 0)
@@ -169,8 +194,14 @@ def test_team_filter_matches_the_team_event(org_hosts, now):
     team = f.team(org, [ann, bob], slug="support")
     et = f.event_type(team=team, name="Round robin", kind="round_robin")
     f.pool(et, [ann, bob])
-    rule_create(organization=org, name="R", trigger="booking.created", action="test.copy",
-                filters=[{"field": "team", "op": "equals", "value": "support"}], params={"calendar": "c"})
+    rule_create(
+        organization=org,
+        name="R",
+        trigger="booking.created",
+        action="test.copy",
+        filters=[{"field": "team", "op": "equals", "value": "support"}],
+        params={"calendar": "c"},
+    )
     book(et, now)
     assert RuleRun.objects.count() == 1
 
@@ -178,7 +209,9 @@ def test_team_filter_matches_the_team_event(org_hosts, now):
 def test_a_failing_webhook_is_retried_then_logged_as_failed(org_hosts, receiver, now):
     org, ann, bob = org_hosts
     receiver.status = 500
-    rule_create(organization=org, name="Hook", trigger="booking.created", action="webhook", params={"url": receiver.url})
+    rule_create(
+        organization=org, name="Hook", trigger="booking.created", action="webhook", params={"url": receiver.url}
+    )
     book(f.event_type(ann), now)
     run_due(now)
     run = RuleRun.objects.get()
@@ -196,9 +229,17 @@ def test_a_failing_webhook_is_retried_then_logged_as_failed(org_hosts, receiver,
 
 def test_the_email_action_sends_through_smtp(org_hosts, smtp, now):
     org, ann, bob = org_hosts
-    rule_create(organization=org, name="Tell support lead", trigger="booking.created", action="email",
-                params={"to": "lead@example.com", "subject": "New {{ booking.event_type.name }}",
-                        "text": "{{ booking.invitees.0.name }} at {{ booking.start }}"})
+    rule_create(
+        organization=org,
+        name="Tell support lead",
+        trigger="booking.created",
+        action="email",
+        params={
+            "to": "lead@example.com",
+            "subject": "New {{ booking.event_type.name }}",
+            "text": "{{ booking.invitees.0.name }} at {{ booking.start }}",
+        },
+    )
     book(f.event_type(ann, name="Support"), now)
     run_due(now)
     (mail,) = smtp.to("lead@example.com")
@@ -208,7 +249,9 @@ def test_the_email_action_sends_through_smtp(org_hosts, smtp, now):
 
 def test_canceled_trigger_fires_on_cancel(org_hosts, receiver, now):
     org, ann, bob = org_hosts
-    rule_create(organization=org, name="Tell", trigger="booking.canceled", action="webhook", params={"url": receiver.url})
+    rule_create(
+        organization=org, name="Tell", trigger="booking.canceled", action="webhook", params={"url": receiver.url}
+    )
     invitee = book(f.event_type(ann), now)
     run_due(now)
     assert receiver.posts == []
@@ -217,16 +260,22 @@ def test_canceled_trigger_fires_on_cancel(org_hosts, receiver, now):
     assert [(p[1]["event"], p[1]["booking"]["status"]) for p in receiver.posts] == [("booking.canceled", "canceled")]
 
 
-@pytest.mark.parametrize("kw, message", [
-    ({"name": " "}, "Give the rule a name"),
-    ({"trigger": "booking.deleted"}, "'booking.deleted' is not something a rule can run on; choose one of: A booking is made"),
-    ({"action": "fax"}, "'fax' is not something a rule can do"),
-    ({"filters": [{"field": "colour", "value": "x"}]}, "Condition 1: choose what to look at"),
-    ({"filters": [{"field": "host", "op": "regex", "value": "x"}]}, "Condition 1: choose \u201ccontains\u201d or"),
-    ({"filters": [{"field": "answer", "value": "x"}]}, "Condition 1: name the question"),
-    ({"action": "webhook", "params": {"url": "ftp://example.com/x"}}, "Give the http"),
-    ({"action": "email", "params": {"to": "not-an-address"}}, "'not-an-address' is not an email address"),
-])
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        ({"name": " "}, "Give the rule a name"),
+        (
+            {"trigger": "booking.deleted"},
+            "'booking.deleted' is not something a rule can run on; choose one of: A booking is made",
+        ),
+        ({"action": "fax"}, "'fax' is not something a rule can do"),
+        ({"filters": [{"field": "colour", "value": "x"}]}, "Condition 1: choose what to look at"),
+        ({"filters": [{"field": "host", "op": "regex", "value": "x"}]}, "Condition 1: choose \u201ccontains\u201d or"),
+        ({"filters": [{"field": "answer", "value": "x"}]}, "Condition 1: name the question"),
+        ({"action": "webhook", "params": {"url": "ftp://example.com/x"}}, "Give the http"),
+        ({"action": "email", "params": {"to": "not-an-address"}}, "'not-an-address' is not an email address"),
+    ],
+)
 def test_rules_are_validated_with_messages_that_say_what_to_fix(org_hosts, kw, message):
     org, ann, bob = org_hosts
     args = {"organization": org, "name": "R", "trigger": "booking.created", "action": "test.copy", **kw}
@@ -239,10 +288,12 @@ def test_rules_are_validated_with_messages_that_say_what_to_fix(org_hosts, kw, m
 def test_rule_webhook_urls_into_the_servers_network_are_refused_when_created(url, settings):
     settings.OUTBOUND_ALLOW_LOOPBACK = True
     with pytest.raises(InvalidInput) as refused:
-        rule_create(organization=f.org(), name="Leak", trigger="booking.created", action="webhook",
-                    params={"url": url})
+        rule_create(organization=f.org(), name="Leak", trigger="booking.created", action="webhook", params={"url": url})
     assert refused.value.field == "params.url"
-    assert refused.value.message.startswith("Rule webhook URL: ") and "Slotwise connects only to public" in refused.value.message
+    assert (
+        refused.value.message.startswith("Rule webhook URL: ")
+        and "Slotwise connects only to public" in refused.value.message
+    )
     assert Rule.objects.count() == 0
 
 
@@ -263,11 +314,20 @@ def test_rule_webhook_to_loopback_in_production_sends_nothing_and_logs_why(setti
     try:
         org = f.org()
         host = f.host(org, "h")
-        rule_create(organization=org, name="Hook", trigger="booking.created", action="webhook",
-                    params={"url": f"http://127.0.0.1:{server.server_port}/in"})
+        rule_create(
+            organization=org,
+            name="Hook",
+            trigger="booking.created",
+            action="webhook",
+            params={"url": f"http://127.0.0.1:{server.server_port}/in"},
+        )
         settings.OUTBOUND_ALLOW_LOOPBACK = False
-        booking_create(event_type=f.event_type(host), start=datetime(2026, 3, 3, 9, 0, tzinfo=UTC), now=now,
-                       invitee=InviteeInput(name="Cy", email="cy@example.org", timezone="UTC"))
+        booking_create(
+            event_type=f.event_type(host),
+            start=datetime(2026, 3, 3, 9, 0, tzinfo=UTC),
+            now=now,
+            invitee=InviteeInput(name="Cy", email="cy@example.org", timezone="UTC"),
+        )
         run_due(now)
     finally:
         server.shutdown()

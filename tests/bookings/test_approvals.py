@@ -28,13 +28,18 @@ def event_type():
 
 
 def request(et, start=TUE_10, *, email="zoe@example.com", now=NOW):
-    return booking_create(event_type=et, start=start, now=now,
-                          invitee=InviteeInput(name="Zoe Q", email=email, timezone="Europe/Berlin")).booking
+    return booking_create(
+        event_type=et, start=start, now=now, invitee=InviteeInput(name="Zoe Q", email=email, timezone="Europe/Berlin")
+    ).booking
 
 
 def offered(et, now=NOW):
-    return {t.start for t in offered_times(event_type=et, start=TUE_10 - timedelta(hours=1),
-                                           end=TUE_10 + timedelta(hours=1), now=now)}
+    return {
+        t.start
+        for t in offered_times(
+            event_type=et, start=TUE_10 - timedelta(hours=1), end=TUE_10 + timedelta(hours=1), now=now
+        )
+    }
 
 
 def test_a_request_holds_its_time_so_nobody_else_can_book_it(event_type):
@@ -56,8 +61,11 @@ def test_the_hold_lasts_as_long_as_the_event_type_says(event_type):
 def test_the_api_shape_keeps_calendlys_status_and_adds_the_approval_beside_it(event_type):
     shape = event_dict(request(event_type))
     assert shape["status"] == "active"
-    assert shape["slotwise_approval"] == {"status": "pending", "expires_at": "2026-03-03T08:00:00.000000Z",
-                                          "decided_at": None}
+    assert shape["slotwise_approval"] == {
+        "status": "pending",
+        "expires_at": "2026-03-03T08:00:00.000000Z",
+        "decided_at": None,
+    }
 
 
 def test_approving_confirms_and_only_then_sends_the_invitation(event_type, smtp):

@@ -54,8 +54,13 @@ def test_week_preview_shows_a_team_clock_zone_grid_where_it_falls_on_the_host_cl
 def test_offered_times_carry_the_seats_left_in_each_session():
     ana = f.host(f.org("acme"), "ana")
     office = f.event_type(ana, kind="group", seats=3, duration_minutes=60, increment_minutes=60)
-    booking_create(event_type=office, start=datetime(2026, 3, 3, 10, 0, tzinfo=UTC), now=NOW,
-                   invitee=InviteeInput(name="One", email="one@example.com", timezone="UTC"))
-    times = offered_times(event_type=office, start=datetime(2026, 3, 3, 9, tzinfo=UTC),
-                          end=datetime(2026, 3, 3, 12, tzinfo=UTC), now=NOW)
+    booking_create(
+        event_type=office,
+        start=datetime(2026, 3, 3, 10, 0, tzinfo=UTC),
+        now=NOW,
+        invitee=InviteeInput(name="One", email="one@example.com", timezone="UTC"),
+    )
+    times = offered_times(
+        event_type=office, start=datetime(2026, 3, 3, 9, tzinfo=UTC), end=datetime(2026, 3, 3, 12, tzinfo=UTC), now=NOW
+    )
     assert [(t.start.hour, t.seats_left) for t in times] == [(9, 3), (10, 2), (11, 3)]

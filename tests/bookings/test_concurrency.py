@@ -46,8 +46,11 @@ def race(attempts):
 
 def attempt(event_type, start, n, **kw):
     return lambda: booking_create(
-        event_type=event_type, start=start, now=NOW,
-        invitee=InviteeInput(name=f"Racer {n}", email=f"racer{n}@example.com", timezone="Europe/Berlin"), **kw,
+        event_type=event_type,
+        start=start,
+        now=NOW,
+        invitee=InviteeInput(name=f"Racer {n}", email=f"racer{n}@example.com", timezone="Europe/Berlin"),
+        **kw,
     )
 
 
@@ -158,16 +161,22 @@ def test_the_database_itself_refuses_overlapping_blocks(host):
     et = f.event_type(host, duration_minutes=30)
     first = attempt(et, TEN, 1)().booking
     twin = Booking.objects.create(
-        organization=first.organization, event_type=et, host=host, start=first.start, end=first.end,
-        timezone="UTC", duration_minutes=30,
+        organization=first.organization,
+        event_type=et,
+        host=host,
+        start=first.start,
+        end=first.end,
+        timezone="UTC",
+        duration_minutes=30,
     )
     with pytest.raises(IntegrityError), transaction.atomic():
         BookingHost.objects.create(
             booking=twin, membership=host, block_start=TEN.replace(minute=15), block_end=TEN.replace(minute=45)
         )
     # Touching, not overlapping, is allowed: half-open blocks.
-    BookingHost.objects.create(booking=twin, membership=host, block_start=TEN.replace(minute=30),
-                               block_end=TEN.replace(minute=59))
+    BookingHost.objects.create(
+        booking=twin, membership=host, block_start=TEN.replace(minute=30), block_end=TEN.replace(minute=59)
+    )
     # Re-activating a canceled block over a live one is refused too.
     BookingHost.objects.filter(booking=first).update(active=False)
     blk = BookingHost.objects.get(booking=twin)
@@ -192,8 +201,14 @@ def test_managed_link_with_expiry_and_prefill_raced_20_times_gives_one_booking(h
     from slotwise.bookings import links
 
     et = f.event_type(host, duration_minutes=30)
-    link = links.link_create(event_type=et, created_by=host, now=NOW, expires_at=NOW + timedelta(days=7),
-                             prefill_name="Casey Customer", reference="ZD-4711")
+    link = links.link_create(
+        event_type=et,
+        created_by=host,
+        now=NOW,
+        expires_at=NOW + timedelta(days=7),
+        prefill_name="Casey Customer",
+        reference="ZD-4711",
+    )
     starts = [TEN.replace(hour=9 + n // 2, minute=30 * (n % 2)) for n in range(14)] + [
         datetime(2026, 3, 4, 9 + n, 0, tzinfo=UTC) for n in range(6)
     ]
@@ -250,10 +265,12 @@ def test_approving_while_the_hold_expires_gives_one_outcome(host):
     et = f.event_type(host, duration_minutes=30, requires_confirmation=True)
     booking = attempt(et, TEN, 1)().booking
     late = booking.approval_expires_at + timedelta(minutes=1)
-    oks, errors = race([
-        lambda: approvals.booking_approve(booking=booking, now=late),
-        lambda: approvals.approval_expire(booking=booking, now=late),
-    ])
+    oks, errors = race(
+        [
+            lambda: approvals.booking_approve(booking=booking, now=late),
+            lambda: approvals.approval_expire(booking=booking, now=late),
+        ]
+    )
     assert all(isinstance(e, Conflict) for e in errors)
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CANCELED and booking.approval == "expired"

@@ -33,21 +33,37 @@ HOUR = timedelta(hours=1)
 
 
 def guest(email="zoe@example.com", name="Zoe Quinn", **kw):
-    return {"name": name, "email": email, "first_name": "", "last_name": "", "timezone": "Europe/Berlin",
-            "phone": "", "answers": [], **kw}
+    return {
+        "name": name,
+        "email": email,
+        "first_name": "",
+        "last_name": "",
+        "timezone": "Europe/Berlin",
+        "phone": "",
+        "answers": [],
+        **kw,
+    }
 
 
 def imported(host, start=TUE_10, *, minutes=30, guests=None, uri="https://api.calendly.com/event_types/ET1", **kw):
     et = external_event_type(owner=host, source="calendly", uri=uri, name="Intro call", duration_minutes=minutes)
     return appointment_import(
-        event_type=et, host=host, start=start, end=start + timedelta(minutes=minutes), timezone="Europe/Berlin",
-        invitees=guests if guests is not None else [guest()], location="https://zoom.example/j/1", now=NOW, **kw,
+        event_type=et,
+        host=host,
+        start=start,
+        end=start + timedelta(minutes=minutes),
+        timezone="Europe/Berlin",
+        invitees=guests if guests is not None else [guest()],
+        location="https://zoom.example/j/1",
+        now=NOW,
+        **kw,
     )
 
 
 def book(et, start, email="zoe@example.com", name="Zoe Quinn"):
-    return booking_create(event_type=et, start=start, now=NOW,
-                          invitee=InviteeInput(name=name, email=email, timezone="UTC"))
+    return booking_create(
+        event_type=et, start=start, now=NOW, invitee=InviteeInput(name=name, email=email, timezone="UTC")
+    )
 
 
 @pytest.fixture
@@ -65,7 +81,8 @@ def test_an_imported_event_becomes_an_appointment_holding_its_owners_time(ana):
     assert b.source == Booking.Source.IMPORT and b.status == Booking.Status.CONFIRMED
     assert (b.start, b.end, b.duration_minutes, b.host) == (TUE_10, TUE_10 + timedelta(minutes=30), 30, ana)
     assert list(BookingHost.objects.filter(booking=b, active=True).values_list("block_start", "block_end")) == [
-        (TUE_10, TUE_10 + timedelta(minutes=30))]
+        (TUE_10, TUE_10 + timedelta(minutes=30))
+    ]
     # It blocks the owner's time like any booking: a native booking over it is refused.
     with pytest.raises(Exception, match="cannot be booked|taken"):
         book(f.event_type(ana, duration_minutes=30), TUE_10)
@@ -136,8 +153,9 @@ def test_the_dashboard_says_to_change_it_in_calendly_and_offers_no_cancel(ana):
 
 
 def test_phone_and_answers_are_kept_on_the_appointment_and_the_contact(ana):
-    b = imported(ana, guests=[guest(phone="+49 30 1234567",
-                                    answers=[{"question": "What is it about?", "answer": "Pricing"}])])
+    b = imported(
+        ana, guests=[guest(phone="+49 30 1234567", answers=[{"question": "What is it about?", "answer": "Pricing"}])]
+    )
     assert b.invitees.get().answers == [
         {"key": "q1", "question": "What is it about?", "answer": "Pricing"},
         {"key": "phone", "question": "Phone number", "answer": "+49 30 1234567"},

@@ -33,8 +33,13 @@ def U(y, mo, d, h=0, mi=0):
 
 
 def book(et, start, n=0, *, now=NOW, **kw):
-    return booking_create(event_type=et, start=start, now=now, invitee=InviteeInput(
-        name=f"Invitee {n}", email=f"i{n}@example.com", timezone="Europe/Berlin"), **kw)
+    return booking_create(
+        event_type=et,
+        start=start,
+        now=now,
+        invitee=InviteeInput(name=f"Invitee {n}", email=f"i{n}@example.com", timezone="Europe/Berlin"),
+        **kw,
+    )
 
 
 def berlin_host(slug="ana", org=None):
@@ -133,8 +138,9 @@ def test_out_of_office_days_offer_nothing_and_refuse_bookings():
 def test_round_robin_skips_a_host_out_of_office_and_gives_them_their_turn_back():
     org = f.org()
     hosts = [berlin_host(s, org) for s in ("a", "b", "c")]
-    et = f.event_type(team=f.team(org, hosts, tz="Europe/Berlin"), kind="round_robin", duration_minutes=30,
-                      invitee_picks_host=False)
+    et = f.event_type(
+        team=f.team(org, hosts, tz="Europe/Berlin"), kind="round_robin", duration_minutes=30, invitee_picks_host=False
+    )
     rng = random.Random(4)
 
     def at(start, n):  # booked n minutes after NOW, so "least recently booked" has an order
@@ -178,8 +184,9 @@ def test_seasonal_hours_keep_the_same_utc_hours_across_the_us_spring_forward():
 def test_seasonal_hours_for_a_zone_without_daylight_time_are_refused():
     ken = f.host(f.org(), "ken", tz="Asia/Tokyo")
     with pytest.raises(InvalidInput, match="keeps no daylight saving time"):
-        scheduling.schedule_seasons_set(schedule=AvailabilitySchedule.objects.get(owner=ken),
-                                        daylight={"mon": [["08:00", "16:00"]]}, now=NOW)
+        scheduling.schedule_seasons_set(
+            schedule=AvailabilitySchedule.objects.get(owner=ken), daylight={"mon": [["08:00", "16:00"]]}, now=NOW
+        )
 
 
 # --- cut-offs ------------------------------------------------------------------------------------------------
@@ -213,4 +220,3 @@ def test_a_past_meeting_cannot_be_canceled_by_its_invitee_even_without_a_cutoff(
     with pytest.raises(ChangeClosed):
         booking_cancel(booking=inv.booking, now=U(2026, 3, 5), canceler_type="invitee")
     assert invitee_cancel(invitee=inv, now=U(2026, 3, 4, 7, 59)).status == Booking.Status.CANCELED
-

@@ -29,8 +29,11 @@ def ana(tz="UTC"):
 
 def book(et, start, *, email="zoe@example.com", tz="Europe/Berlin", name="Zoe Q", answers=None, **kw):
     return booking_create(
-        event_type=et, start=start, now=kw.pop("now", NOW),
-        invitee=InviteeInput(name=name, email=email, timezone=tz, answers=answers or {}), **kw,
+        event_type=et,
+        start=start,
+        now=kw.pop("now", NOW),
+        invitee=InviteeInput(name=name, email=email, timezone=tz, answers=answers or {}),
+        **kw,
     )
 
 
@@ -78,8 +81,12 @@ def test_bad_invitee_input_is_a_clear_400_and_writes_nothing(case, start, tz, na
 )
 def test_a_start_the_engine_does_not_offer_is_refused_with_the_reason(case, start, words):
     host = ana()
-    BusyBlock.objects.create(organization=host.organization, membership=host,
-                             start=datetime(2026, 3, 3, 14, tzinfo=UTC), end=datetime(2026, 3, 3, 15, tzinfo=UTC))
+    BusyBlock.objects.create(
+        organization=host.organization,
+        membership=host,
+        start=datetime(2026, 3, 3, 14, tzinfo=UTC),
+        end=datetime(2026, 3, 3, 15, tzinfo=UTC),
+    )
     et = f.event_type(host, duration_minutes=30, window_kind="rolling", window_days=7, min_notice_minutes=120)
     with pytest.raises(SlotUnavailable) as err:
         book(et, start)
@@ -89,11 +96,14 @@ def test_a_start_the_engine_does_not_offer_is_refused_with_the_reason(case, star
 
 
 def test_answers_are_checked_against_the_questions():
-    et = f.event_type(ana(), questions=[
-        {"key": "ticket", "label": "Ticket", "type": "text", "required": True},
-        {"key": "topic", "label": "Topic", "type": "single_choice", "options": ["Install", "Upgrade"]},
-        {"key": "notes", "label": "Notes", "type": "long_text"},
-    ])
+    et = f.event_type(
+        ana(),
+        questions=[
+            {"key": "ticket", "label": "Ticket", "type": "text", "required": True},
+            {"key": "topic", "label": "Topic", "type": "single_choice", "options": ["Install", "Upgrade"]},
+            {"key": "notes", "label": "Notes", "type": "long_text"},
+        ],
+    )
     for answers, field in [
         ({}, "answers.ticket"),
         ({"ticket": "1", "topic": "Gardening"}, "answers.topic"),
@@ -105,13 +115,16 @@ def test_answers_are_checked_against_the_questions():
         assert err.value.field == field
     assert nothing_written()
     inv = book(et, TUE_10, answers={"ticket": "4711", "topic": "Upgrade"})
-    assert inv.answers == [{"key": "ticket", "question": "Ticket", "answer": "4711"},
-                           {"key": "topic", "question": "Topic", "answer": "Upgrade"}]
+    assert inv.answers == [
+        {"key": "ticket", "question": "Ticket", "answer": "4711"},
+        {"key": "topic", "question": "Topic", "answer": "Upgrade"},
+    ]
 
 
 def test_buffers_keep_meetings_apart_and_free_after_cancel():
-    et = f.event_type(ana(), duration_minutes=30, buffer_before_minutes=10, buffer_after_minutes=10,
-                      increment_minutes=10)
+    et = f.event_type(
+        ana(), duration_minutes=30, buffer_before_minutes=10, buffer_after_minutes=10, increment_minutes=10
+    )
     first = book(et, TUE_10)
     with pytest.raises(SlotUnavailable, match="buffer"):
         book(et, TUE_10 + timedelta(minutes=40), email="b@example.com")  # its before-buffer meets ours

@@ -36,14 +36,24 @@ GRAPH = "/v1.0"
 
 
 def _error(code: str, message: str) -> dict:
-    return {"error": {"code": code, "message": message,
-                      "innerError": {"date": "2026-03-02T09:00:00", "request-id": secrets.token_hex(8)}}}
+    return {
+        "error": {
+            "code": code,
+            "message": message,
+            "innerError": {"date": "2026-03-02T09:00:00", "request-id": secrets.token_hex(8)},
+        }
+    }
 
 
 def _aad_error(error: str, code: int, description: str) -> dict:
-    return {"error": error, "error_description": f"AADSTS{code}: {description}", "error_codes": [code],
-            "timestamp": "2026-03-02 09:00:00Z", "trace_id": secrets.token_hex(8),
-            "correlation_id": secrets.token_hex(8)}
+    return {
+        "error": error,
+        "error_description": f"AADSTS{code}: {description}",
+        "error_codes": [code],
+        "timestamp": "2026-03-02 09:00:00Z",
+        "trace_id": secrets.token_hex(8),
+        "correlation_id": secrets.token_hex(8),
+    }
 
 
 class GraphFake:
@@ -64,11 +74,25 @@ class GraphFake:
         self.lock = threading.Lock()
 
     # what Microsoft's side does on its own (the host edits their calendar) ---------------------------------
-    def add_calendar(self, cal_id: str, name: str, *, can_edit: bool = True, owner: str = "ada@contoso.example",
-                     free_busy_only: bool = False, no_delta: bool = False):
-        self.calendars[cal_id] = {"name": name, "canEdit": can_edit, "owner": owner,
-                                  "free_busy_only": free_busy_only, "no_delta": no_delta, "events": {},
-                                  "changes": []}
+    def add_calendar(
+        self,
+        cal_id: str,
+        name: str,
+        *,
+        can_edit: bool = True,
+        owner: str = "ada@contoso.example",
+        free_busy_only: bool = False,
+        no_delta: bool = False,
+    ):
+        self.calendars[cal_id] = {
+            "name": name,
+            "canEdit": can_edit,
+            "owner": owner,
+            "free_busy_only": free_busy_only,
+            "no_delta": no_delta,
+            "events": {},
+            "changes": [],
+        }
 
     def upsert(self, cal_id: str, event: dict) -> dict:
         with self.lock:
@@ -80,7 +104,11 @@ class GraphFake:
                 "id": event.get("id") or "AAMk" + secrets.token_hex(12),
                 "changeKey": f"ck{n}",
                 "iCalUId": old.get("iCalUId") or "040000008200E00074C5B7101A82E008" + secrets.token_hex(16).upper(),
-                "subject": "", "showAs": "busy", "isAllDay": False, "isCancelled": False, "type": "singleInstance",
+                "subject": "",
+                "showAs": "busy",
+                "isAllDay": False,
+                "isCancelled": False,
+                "type": "singleInstance",
                 **{k: v for k, v in old.items() if not k.startswith("@")},
                 **event,
             }
@@ -122,10 +150,12 @@ class GraphFake:
             return status, _error(code, "Please retry again later."), {"Retry-After": retry_after}
         if not path.startswith(GRAPH + "/me/"):
             return 404, _error("ResourceNotFound", "Resource not found for the segment.")
-        parts = [unquote(p) for p in path[len(GRAPH) + 1:].split("/")]
+        parts = [unquote(p) for p in path[len(GRAPH) + 1 :].split("/")]
         if parts == ["me", "calendars"] and method == "GET":
-            return 200, {"@odata.context": f"{self.base}{GRAPH}/$metadata#users('me')/calendars",
-                         "value": [self._calendar(cid) for cid in self.calendars]}
+            return 200, {
+                "@odata.context": f"{self.base}{GRAPH}/$metadata#users('me')/calendars",
+                "value": [self._calendar(cid) for cid in self.calendars],
+            }
         if parts == ["me", "calendar", "getSchedule"] and method == "POST":
             return self._schedule(json.loads(body))
         if len(parts) < 3 or parts[1] != "calendars" or parts[2] not in self.calendars:
@@ -150,8 +180,14 @@ class GraphFake:
 
     def _calendar(self, cal_id: str) -> dict:
         c = self.calendars[cal_id]
-        return {"id": cal_id, "name": c["name"], "canEdit": c["canEdit"], "canShare": c["canEdit"],
-                "owner": {"name": c["name"], "address": c["owner"]}, "changeKey": "c1"}
+        return {
+            "id": cal_id,
+            "name": c["name"],
+            "canEdit": c["canEdit"],
+            "canShare": c["canEdit"],
+            "owner": {"name": c["name"], "address": c["owner"]},
+            "changeKey": "c1",
+        }
 
     def _token(self, form: dict):
         self.token_calls.append(form)
@@ -175,8 +211,14 @@ class GraphFake:
         access, refresh = "eyJ0" + secrets.token_urlsafe(20), "M.R3_" + secrets.token_urlsafe(20)
         self.access.add(access)
         self.refresh.add(refresh)
-        return 200, {"token_type": "Bearer", "scope": "https://graph.microsoft.com/Calendars.ReadWrite",
-                     "expires_in": 3599, "ext_expires_in": 3599, "access_token": access, "refresh_token": refresh}
+        return 200, {
+            "token_type": "Bearer",
+            "scope": "https://graph.microsoft.com/Calendars.ReadWrite",
+            "expires_in": 3599,
+            "ext_expires_in": 3599,
+            "access_token": access,
+            "refresh_token": refresh,
+        }
 
     def _delta(self, cal_id: str, q: dict, headers):
         cal = self.calendars[cal_id]
@@ -195,10 +237,19 @@ class GraphFake:
                 state["since"], state["offset"] = state["until"], 0
         else:
             if "startDateTime" not in q or "endDateTime" not in q:
-                return 400, _error("ErrorInvalidParameter", "This request requires a time window specified by "
-                                   "the query string parameters StartDateTime and EndDateTime.")
-            state = {"calendar": cal_id, "since": 0, "offset": 0, "gone": False,
-                     "start": q["startDateTime"], "end": q["endDateTime"]}
+                return 400, _error(
+                    "ErrorInvalidParameter",
+                    "This request requires a time window specified by "
+                    "the query string parameters StartDateTime and EndDateTime.",
+                )
+            state = {
+                "calendar": cal_id,
+                "since": 0,
+                "offset": 0,
+                "gone": False,
+                "start": q["startDateTime"],
+                "end": q["endDateTime"],
+            }
         if state["offset"] == 0:
             state["until"] = max((n for n, _ in cal["changes"]), default=0)
         changed = sorted({eid for n, eid in cal["changes"] if state["since"] < n <= state["until"]})
@@ -207,10 +258,12 @@ class GraphFake:
             ev = cal["events"].get(eid)
             if ev is None:
                 if state["since"]:
-                    items.append({"@odata.type": "#microsoft.graph.event", "id": eid, "@removed": {"reason": "deleted"}})
+                    items.append(
+                        {"@odata.type": "#microsoft.graph.event", "id": eid, "@removed": {"reason": "deleted"}}
+                    )
             elif self._in_window(ev, state):
                 items.append(ev)
-        page = items[state["offset"]: state["offset"] + size]
+        page = items[state["offset"] : state["offset"] + size]
         token = secrets.token_urlsafe(12)
         link = f"{self.base}{GRAPH}/me/calendars/{cal_id}/calendarView/delta?"
         out = {"@odata.context": f"{self.base}{GRAPH}/$metadata#Collection(event)", "value": page}
@@ -236,7 +289,9 @@ class GraphFake:
         return 201, self.upsert(cal_id, {k: v for k, v in body.items() if k != "id"})
 
     def _schedule(self, body: dict):
-        span = datetime.fromisoformat(body["endTime"]["dateTime"]) - datetime.fromisoformat(body["startTime"]["dateTime"])
+        span = datetime.fromisoformat(body["endTime"]["dateTime"]) - datetime.fromisoformat(
+            body["startTime"]["dateTime"]
+        )
         if span >= timedelta(days=42):
             return 400, _error("ErrorInvalidParameter", "The time period to look up must be less than 42 days.")
         self.schedule_calls.append(body)
@@ -244,19 +299,42 @@ class GraphFake:
         for address in body["schedules"]:
             cals = [c for c in self.calendars.values() if c["owner"] == address]
             if not cals:
-                out.append({"scheduleId": address, "error": {"message": "The user is not in the directory.",
-                                                              "responseCode": "ErrorMailRecipientNotFound"}})
+                out.append(
+                    {
+                        "scheduleId": address,
+                        "error": {
+                            "message": "The user is not in the directory.",
+                            "responseCode": "ErrorMailRecipientNotFound",
+                        },
+                    }
+                )
                 continue
             items = [
                 # The documented example writes the status capitalized ("Tentative"), unlike showAs.
-                {"isPrivate": False, "status": ev["showAs"][:1].upper() + ev["showAs"][1:],
-                 "subject": ev.get("subject", ""),
-                 "start": ev["start"], "end": ev["end"]}
-                for c in cals for ev in c["events"].values()
+                {
+                    "isPrivate": False,
+                    "status": ev["showAs"][:1].upper() + ev["showAs"][1:],
+                    "subject": ev.get("subject", ""),
+                    "start": ev["start"],
+                    "end": ev["end"],
+                }
+                for c in cals
+                for ev in c["events"].values()
             ]
-            out.append({"scheduleId": address, "availabilityView": "", "scheduleItems": items,
-                        "workingHours": {"daysOfWeek": ["monday", "tuesday", "wednesday", "thursday", "friday"],
-                                         "startTime": "08:00:00.0000000", "endTime": "17:00:00.0000000",
-                                         "timeZone": {"name": "Pacific Standard Time"}}})
-        return 200, {"@odata.context": f"{self.base}{GRAPH}/$metadata#Collection(microsoft.graph.scheduleInformation)",
-                     "value": out}
+            out.append(
+                {
+                    "scheduleId": address,
+                    "availabilityView": "",
+                    "scheduleItems": items,
+                    "workingHours": {
+                        "daysOfWeek": ["monday", "tuesday", "wednesday", "thursday", "friday"],
+                        "startTime": "08:00:00.0000000",
+                        "endTime": "17:00:00.0000000",
+                        "timeZone": {"name": "Pacific Standard Time"},
+                    },
+                }
+            )
+        return 200, {
+            "@odata.context": f"{self.base}{GRAPH}/$metadata#Collection(microsoft.graph.scheduleInformation)",
+            "value": out,
+        }

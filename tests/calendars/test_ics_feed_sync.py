@@ -200,7 +200,9 @@ def test_in_production_a_feed_cannot_reach_the_servers_own_network(feed_server, 
     result = sync_connection(connection=conn, now=now)
     conn.refresh_from_db()
     assert not result.ok
-    assert conn.last_error.startswith("Calendar feed: 127.0.0.1 is a loopback address; Slotwise connects only to public addresses")
+    assert conn.last_error.startswith(
+        "Calendar feed: 127.0.0.1 is a loopback address; Slotwise connects only to public addresses"
+    )
     assert feed_server.requests == []
 
 

@@ -50,8 +50,12 @@ def graph(settings):
 def connect(graph, membership, now, **kw):
     verifier, challenge = pkce_pair()
     return connection_add_microsoft(
-        membership=membership, code=graph.issue_code(REDIRECT, challenge), redirect_uri=REDIRECT,
-        code_verifier=verifier, now=now, **kw,
+        membership=membership,
+        code=graph.issue_code(REDIRECT, challenge),
+        redirect_uri=REDIRECT,
+        code_verifier=verifier,
+        now=now,
+        **kw,
     )
 
 
@@ -69,8 +73,12 @@ def blocks(conn):
 
 
 def event(subject, start, end, zone="UTC", **kw):
-    return {"subject": subject, "start": {"dateTime": start, "timeZone": zone},
-            "end": {"dateTime": end, "timeZone": zone}, **kw}
+    return {
+        "subject": subject,
+        "start": {"dateTime": start, "timeZone": zone},
+        "end": {"dateTime": end, "timeZone": zone},
+        **kw,
+    }
 
 
 # OAuth ----------------------------------------------------------------------------------------------------
@@ -81,7 +89,9 @@ def test_consent_url_uses_pkce_s256_on_the_configured_tenant(graph, settings):
     url = consent_url(redirect_uri=REDIRECT, state="st4te", code_challenge="ch4llenge")
     parts = urlsplit(url)
     q = {k: v[0] for k, v in parse_qs(parts.query).items()}
-    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == f"{graph.base}/contoso.onmicrosoft.com/oauth2/v2.0/authorize"
+    assert (
+        f"{parts.scheme}://{parts.netloc}{parts.path}" == f"{graph.base}/contoso.onmicrosoft.com/oauth2/v2.0/authorize"
+    )
     assert (q["code_challenge"], q["code_challenge_method"], q["state"]) == ("ch4llenge", "S256", "st4te")
     assert q["client_id"] == graph.client_id and q["response_type"] == "code"
     assert "offline_access" in q["scope"].split() and "https://graph.microsoft.com/Calendars.ReadWrite" in q["scope"]
@@ -92,7 +102,9 @@ def test_connecting_stores_sealed_tokens_and_lists_calendars_with_their_write_ac
     assert conn.kind == "microsoft" and conn.get_kind_display() == "Microsoft 365 / Outlook"
     assert conn.name == "ada@contoso.example"  # the mailbox, as the dashboard names the connection
     assert sorted(conn.calendars.values_list("remote_id", "read_only")) == [
-        ("AAMkAGI2-birthdays", True), (PRIMARY, False)]
+        ("AAMkAGI2-birthdays", True),
+        (PRIMARY, False),
+    ]
     tokens = unseal(conn.secret)
     assert tokens["access_token"] in graph.access and tokens["refresh_token"] in graph.refresh
     assert tokens["refresh_token"] not in conn.secret
@@ -105,8 +117,13 @@ def test_a_code_with_the_wrong_pkce_verifier_connects_nothing(graph, now):
     host = f.host(f.org())
     _, challenge = pkce_pair()
     with pytest.raises(InvalidInput, match="Microsoft refused the connection"):
-        connection_add_microsoft(membership=host, code=graph.issue_code(REDIRECT, challenge), redirect_uri=REDIRECT,
-                                 code_verifier=pkce_pair()[0], now=now)
+        connection_add_microsoft(
+            membership=host,
+            code=graph.issue_code(REDIRECT, challenge),
+            redirect_uri=REDIRECT,
+            code_verifier=pkce_pair()[0],
+            now=now,
+        )
     assert CalendarConnection.objects.count() == 0
 
 
@@ -133,9 +150,11 @@ def test_connect_and_callback_views_keep_the_verifier_in_the_session(graph):
 
     denied = c.get("/dashboard/calendars/microsoft/connect/")
     q = {k: v[0] for k, v in parse_qs(urlsplit(denied["Location"]).query).items()}
-    resp = c.get("/dashboard/calendars/microsoft/callback/", {
-        "error": "access_denied", "error_description": "AADSTS65004: User declined to consent.", "state": q["state"]},
-        follow=True)
+    resp = c.get(
+        "/dashboard/calendars/microsoft/callback/",
+        {"error": "access_denied", "error_description": "AADSTS65004: User declined to consent.", "state": q["state"]},
+        follow=True,
+    )
     assert "Microsoft said: AADSTS65004: User declined to consent.; nothing was connected" in resp.content.decode()
 
 
@@ -146,12 +165,23 @@ def test_show_as_all_day_and_cancelled_events_as_busy_time(setup, graph, now):
     host, et, conn = setup
     for show_as in ("free", "tentative", "busy", "oof", "workingElsewhere"):
         day = {"free": 3, "tentative": 4, "busy": 5, "oof": 6, "workingElsewhere": 9}[show_as]
-        graph.upsert(PRIMARY, event(show_as, f"2026-03-{day:02}T09:00:00.0000000", f"2026-03-{day:02}T10:00:00.0000000",
-                                    showAs=show_as))
-    graph.upsert(PRIMARY, event("Cancelled", "2026-03-10T09:00:00.0000000", "2026-03-10T10:00:00.0000000",
-                                isCancelled=True))
-    graph.upsert(PRIMARY, event("Offsite", "2026-03-12T00:00:00.0000000", "2026-03-14T00:00:00.0000000",
-                                zone="W. Europe Standard Time", isAllDay=True))
+        graph.upsert(
+            PRIMARY,
+            event(show_as, f"2026-03-{day:02}T09:00:00.0000000", f"2026-03-{day:02}T10:00:00.0000000", showAs=show_as),
+        )
+    graph.upsert(
+        PRIMARY, event("Cancelled", "2026-03-10T09:00:00.0000000", "2026-03-10T10:00:00.0000000", isCancelled=True)
+    )
+    graph.upsert(
+        PRIMARY,
+        event(
+            "Offsite",
+            "2026-03-12T00:00:00.0000000",
+            "2026-03-14T00:00:00.0000000",
+            zone="W. Europe Standard Time",
+            isAllDay=True,
+        ),
+    )
     assert sync_connection(connection=conn, now=now).ok
     assert blocks(conn) == [
         (utc(2026, 3, 4, 9), utc(2026, 3, 4, 10), "tentative"),
@@ -179,8 +209,15 @@ def test_delta_pages_are_followed_and_the_delta_link_brings_only_changes(setup, 
     cal = conn.calendars.get(remote_id=PRIMARY)
     assert "$deltatoken=" in cal.sync_token
 
-    graph.upsert(PRIMARY, {**a, "subject": "A later", "start": {"dateTime": "2026-03-03T15:00:00.0000000",
-                 "timeZone": "UTC"}, "end": {"dateTime": "2026-03-03T16:00:00.0000000", "timeZone": "UTC"}})
+    graph.upsert(
+        PRIMARY,
+        {
+            **a,
+            "subject": "A later",
+            "start": {"dateTime": "2026-03-03T15:00:00.0000000", "timeZone": "UTC"},
+            "end": {"dateTime": "2026-03-03T16:00:00.0000000", "timeZone": "UTC"},
+        },
+    )
     graph.remove(PRIMARY, b["id"])
     result = sync_connection(connection=conn, now=now)
     assert (result.changed, result.deleted) == (1, 1)
@@ -205,10 +242,12 @@ def test_a_forgotten_delta_token_is_a_full_resync(setup, graph, now):
 def test_a_calendar_without_delta_falls_back_to_get_schedule(graph, now, why):
     host = f.host(f.org(), tz="Europe/Berlin")
     graph.add_calendar("AAMk-boss", "Boss", can_edit=False, owner="boss@contoso.example", **{why: True})
-    graph.upsert("AAMk-boss", event("Board", "2026-03-03T09:00:00.0000000", "2026-03-03T11:00:00.0000000",
-                                    showAs="oof"))
-    graph.upsert("AAMk-boss", event("Lunch", "2026-03-03T12:00:00.0000000", "2026-03-03T13:00:00.0000000",
-                                    showAs="free"))
+    graph.upsert(
+        "AAMk-boss", event("Board", "2026-03-03T09:00:00.0000000", "2026-03-03T11:00:00.0000000", showAs="oof")
+    )
+    graph.upsert(
+        "AAMk-boss", event("Lunch", "2026-03-03T12:00:00.0000000", "2026-03-03T13:00:00.0000000", showAs="free")
+    )
     conn = connect(graph, host, now)
     conn.calendars.exclude(remote_id="AAMk-boss").update(use_for_conflicts=False)
     assert sync_connection(connection=conn, now=now).ok
@@ -226,14 +265,27 @@ def test_a_calendar_without_delta_falls_back_to_get_schedule(graph, now, why):
 
 def test_events_in_windows_zones_sync_at_exact_instants_and_an_unknown_zone_is_named(setup, graph, now):
     host, et, conn = setup
-    graph.upsert(PRIMARY, event("Berlin standup", "2026-03-30T09:00:00.0000000", "2026-03-30T09:15:00.0000000",
-                                zone="W. Europe Standard Time"))
-    graph.upsert(PRIMARY, event("LA sync", "2026-03-06T08:00:00.0000000", "2026-03-06T09:00:00.0000000",
-                                zone="Pacific Standard Time"))
-    graph.upsert(PRIMARY, event("Kathmandu", "2026-03-06T17:00:00.0000000", "2026-03-06T18:00:00.0000000",
-                                zone="Nepal Standard Time"))
-    graph.upsert(PRIMARY, event("Mars", "2026-03-07T09:00:00.0000000", "2026-03-07T10:00:00.0000000",
-                                zone="Olympus Mons Standard Time"))
+    graph.upsert(
+        PRIMARY,
+        event(
+            "Berlin standup",
+            "2026-03-30T09:00:00.0000000",
+            "2026-03-30T09:15:00.0000000",
+            zone="W. Europe Standard Time",
+        ),
+    )
+    graph.upsert(
+        PRIMARY,
+        event("LA sync", "2026-03-06T08:00:00.0000000", "2026-03-06T09:00:00.0000000", zone="Pacific Standard Time"),
+    )
+    graph.upsert(
+        PRIMARY,
+        event("Kathmandu", "2026-03-06T17:00:00.0000000", "2026-03-06T18:00:00.0000000", zone="Nepal Standard Time"),
+    )
+    graph.upsert(
+        PRIMARY,
+        event("Mars", "2026-03-07T09:00:00.0000000", "2026-03-07T10:00:00.0000000", zone="Olympus Mons Standard Time"),
+    )
     result = sync_connection(connection=conn, now=now)
     assert blocks(conn) == [
         (utc(2026, 3, 6, 11, 15), utc(2026, 3, 6, 12, 15), "Kathmandu"),
@@ -243,7 +295,8 @@ def test_events_in_windows_zones_sync_at_exact_instants_and_an_unknown_zone_is_n
     conn.refresh_from_db()
     assert result.ok and conn.import_report == [
         "Mars: Outlook uses the time zone 'Olympus Mons Standard Time', which Slotwise does not know; "
-        "the event was not imported"]
+        "the event was not imported"
+    ]
 
 
 # Tokens and throttling -------------------------------------------------------------------------------------
@@ -274,8 +327,9 @@ def test_a_revoked_refresh_token_asks_the_host_to_reconnect_and_reconnecting_kee
     result = sync_connection(connection=conn, now=now)
     conn.refresh_from_db()
     assert not result.ok and conn.needs_reconnect
-    assert conn.last_error == ("Microsoft no longer accepts Slotwise's access to this calendar (it was revoked or "
-                               "expired): reconnect Outlook")
+    assert conn.last_error == (
+        "Microsoft no longer accepts Slotwise's access to this calendar (it was revoked or expired): reconnect Outlook"
+    )
     c = Client()
     c.force_login(host.user)
     page = c.get("/dashboard/calendars/").content.decode()
@@ -292,8 +346,9 @@ def test_a_revoked_refresh_token_asks_the_host_to_reconnect_and_reconnecting_kee
 def test_429_with_retry_after_retries_later_and_loses_nothing(setup, graph, now):
     host, et, conn = setup
     for day in (3, 4, 5):
-        graph.upsert(PRIMARY, event(f"E{day}", f"2026-03-{day:02}T09:00:00.0000000",
-                                    f"2026-03-{day:02}T10:00:00.0000000"))
+        graph.upsert(
+            PRIMARY, event(f"E{day}", f"2026-03-{day:02}T09:00:00.0000000", f"2026-03-{day:02}T10:00:00.0000000")
+        )
     sync_connection(connection=conn, now=now)
     token = conn.calendars.get(remote_id=PRIMARY).sync_token
     graph.upsert(PRIMARY, event("New", "2026-03-06T09:00:00.0000000", "2026-03-06T10:00:00.0000000"))
@@ -328,8 +383,10 @@ def test_write_back_round_trip_create_move_delete(setup, graph, now):
     primary = conn.calendars.get(remote_id=PRIMARY)
     calendars_choose(connection=conn, conflicts={primary.pk}, writeback=primary.pk)
     inv = booking_create(
-        event_type=et, start=utc(2026, 3, 3, 10),
-        invitee=InviteeInput(name="Bob Example", email="bob@example.org", timezone="UTC"), now=now,
+        event_type=et,
+        start=utc(2026, 3, 3, 10),
+        invitee=InviteeInput(name="Bob Example", email="bob@example.org", timezone="UTC"),
+        now=now,
     )
     run_due(now)
     ce = CalendarEvent.objects.get()
@@ -361,8 +418,12 @@ def test_a_throttled_write_back_waits_for_retry_after_and_then_writes_once(setup
     primary = conn.calendars.get(remote_id=PRIMARY)
     calendars_choose(connection=conn, conflicts={primary.pk}, writeback=primary.pk)
     graph.throttle = [(429, "90")]
-    booking_create(event_type=et, start=utc(2026, 3, 3, 10),
-                   invitee=InviteeInput(name="Bob", email="bob@example.org", timezone="UTC"), now=now)
+    booking_create(
+        event_type=et,
+        start=utc(2026, 3, 3, 10),
+        invitee=InviteeInput(name="Bob", email="bob@example.org", timezone="UTC"),
+        now=now,
+    )
     run_due(now, kinds=["calendars.writeback"])
     job = Job.objects.get(kind="calendars.writeback")
     assert job.status == "pending" and job.due_at == now + timedelta(seconds=90) and job.attempts == 0
@@ -377,8 +438,12 @@ def test_a_write_back_refused_for_a_revoked_token_shows_reconnect_at_once(setup,
     calendars_choose(connection=conn, conflicts={primary.pk}, writeback=primary.pk)
     graph.access.clear()
     graph.refresh.clear()
-    booking_create(event_type=et, start=utc(2026, 3, 3, 10),
-                   invitee=InviteeInput(name="Bob", email="bob@example.org", timezone="UTC"), now=now)
+    booking_create(
+        event_type=et,
+        start=utc(2026, 3, 3, 10),
+        invitee=InviteeInput(name="Bob", email="bob@example.org", timezone="UTC"),
+        now=now,
+    )
     run_due(now, kinds=["calendars.writeback"])
     conn.refresh_from_db()
     assert conn.needs_reconnect and "reconnect Outlook" in conn.last_error

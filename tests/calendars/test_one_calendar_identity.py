@@ -31,8 +31,11 @@ def identities(*, dav, cal_url, smtp, invitee, feed):
     (text,) = dav.objects(cal_url).values()
     out["write-back"] = icalendar.Calendar.from_ical(text).walk("VEVENT")[0]
     resp = Client().get(f"/feeds/{feed.token}.ics")
-    out["feed"] = next(e for e in icalendar.Calendar.from_ical(resp.content).walk("VEVENT")
-                       if e.decoded("DTSTART").astimezone(UTC) == invitee.booking.start)
+    out["feed"] = next(
+        e
+        for e in icalendar.Calendar.from_ical(resp.content).walk("VEVENT")
+        if e.decoded("DTSTART").astimezone(UTC) == invitee.booking.start
+    )
     return {door: (str(ev["UID"]), ev["SEQUENCE"], ev.decoded("DTSTART").astimezone(UTC)) for door, ev in out.items()}
 
 
@@ -48,8 +51,12 @@ def test_every_emitter_uses_the_one_builder_same_uid_and_sequence_in_email_downl
     calendars_choose(connection=conn, conflicts={work.pk}, writeback=work.pk)
     feed = feed_for(membership=host)
 
-    invitee = booking_create(event_type=et, start=utc(2026, 3, 3, 10), now=now,
-                             invitee=InviteeInput(name="Ada", email="ada@example.org", timezone="Asia/Tokyo"))
+    invitee = booking_create(
+        event_type=et,
+        start=utc(2026, 3, 3, 10),
+        now=now,
+        invitee=InviteeInput(name="Ada", email="ada@example.org", timezone="Asia/Tokyo"),
+    )
     run_due(now)
     seen = identities(dav=dav, cal_url=work.remote_id, smtp=smtp, invitee=invitee, feed=feed)
     assert set(seen.values()) == {(f"{invitee.booking.uid}@book.example.com", 0, utc(2026, 3, 3, 10))}, seen

@@ -29,8 +29,9 @@ def weekday_after(now: datetime, days: int) -> datetime:
 
 
 def offered(et, start: datetime, now) -> bool:
-    res = availability.event_availability(event_type=et, start=start, end=start + timedelta(hours=1),
-                                       viewer_zone="UTC", now=now)
+    res = availability.event_availability(
+        event_type=et, start=start, end=start + timedelta(hours=1), viewer_zone="UTC", now=now
+    )
     return start in res.starts()
 
 
@@ -40,8 +41,9 @@ def reasons(et, start: datetime, now) -> list:
 
 
 def book(et, start, now):
-    return booking_create(event_type=et, start=start, now=now,
-                          invitee=InviteeInput(name="Ada", email="ada@example.org", timezone="UTC"))
+    return booking_create(
+        event_type=et, start=start, now=now, invitee=InviteeInput(name="Ada", email="ada@example.org", timezone="UTC")
+    )
 
 
 def connected(dav, now, **event_kw):
@@ -94,8 +96,9 @@ def test_busy_time_beyond_the_sync_horizon_an_unlimited_window_is_refused_past_w
 
 def test_a_host_without_a_connected_calendar_has_no_horizon(db, now):
     host = f.host(f.org())
-    et = f.event_type(host, duration_minutes=60, increment_minutes=60, window_kind=EventType.WindowKind.UNLIMITED,
-                      window_days=None)
+    et = f.event_type(
+        host, duration_minutes=60, increment_minutes=60, window_kind=EventType.WindowKind.UNLIMITED, window_days=None
+    )
     assert offered(et, weekday_after(now, 2000), now)
 
 
@@ -110,14 +113,20 @@ def test_the_sync_horizon_follows_the_longest_window_among_own_pooled_and_team_e
     f.event_type(a, window_kind=EventType.WindowKind.UNLIMITED)  # cannot be read to its end: refused past
     assert horizon_days(conn, now) == 180
     team = f.team(org, [a, b])
-    rr = f.event_type(team=team, kind=EventType.Kind.ROUND_ROBIN, window_kind=EventType.WindowKind.ROLLING,
-                      window_days=365)
+    rr = f.event_type(
+        team=team, kind=EventType.Kind.ROUND_ROBIN, window_kind=EventType.WindowKind.ROLLING, window_days=365
+    )
     f.pool(rr, [b])
     assert horizon_days(conn, now) == 180  # a pooled event without a: not a's calendar's business
     f.pool(rr, [a])
     assert horizon_days(conn, now) == 367
-    f.event_type(team=team, kind=EventType.Kind.COLLECTIVE, window_kind=EventType.WindowKind.RANGE,
-                 window_start=now.date(), window_end=now.date() + timedelta(days=700))  # no pool: the team
+    f.event_type(
+        team=team,
+        kind=EventType.Kind.COLLECTIVE,
+        window_kind=EventType.WindowKind.RANGE,
+        window_start=now.date(),
+        window_end=now.date() + timedelta(days=700),
+    )  # no pool: the team
     assert horizon_days(conn, now) == 703
     f.event_type(a, window_kind=EventType.WindowKind.ROLLING, window_days=3650)
     settings.SLOTWISE_CALENDAR_MAX_WINDOW_DAYS = 1000

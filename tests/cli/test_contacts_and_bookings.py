@@ -29,26 +29,44 @@ def run(*args) -> list:
 def org():
     org = f.org("sub-a")
     ana, bo = f.host(org, "ana", email="ana@sub-a.test"), f.host(org, "bo", email="bo@sub-a.test")
-    booking_create(event_type=f.event_type(ana, name="Demo"), start=TUE_10, now=NOW,
-                   invitee=InviteeInput(name="Zoe", email="zoe@example.com", timezone="UTC"))
-    et = external_event_type(owner=bo, source="calendly", uri="https://api.calendly.com/event_types/A",
-                             name="Intro", duration_minutes=30)
-    appointment_import(event_type=et, host=bo, start=TUE_10 + timedelta(days=1), end=TUE_10 + timedelta(days=1, minutes=30),
-                       timezone="UTC", location="", now=NOW,
-                       invitees=[{"name": "Zoe", "email": "zoe@example.com", "phone": "+1 555 0100"}])
+    booking_create(
+        event_type=f.event_type(ana, name="Demo"),
+        start=TUE_10,
+        now=NOW,
+        invitee=InviteeInput(name="Zoe", email="zoe@example.com", timezone="UTC"),
+    )
+    et = external_event_type(
+        owner=bo, source="calendly", uri="https://api.calendly.com/event_types/A", name="Intro", duration_minutes=30
+    )
+    appointment_import(
+        event_type=et,
+        host=bo,
+        start=TUE_10 + timedelta(days=1),
+        end=TUE_10 + timedelta(days=1, minutes=30),
+        timezone="UTC",
+        location="",
+        now=NOW,
+        invitees=[{"name": "Zoe", "email": "zoe@example.com", "phone": "+1 555 0100"}],
+    )
     return org
 
 
 def test_contacts_list_shows_each_contacts_assigned_user_and_phone(org):
     (zoe,) = run("contacts", "list", "--org", "sub-a")
     assert (zoe["email"], zoe["assigned_user"], zoe["phone"], zoe["bookings_count"]) == (
-        "zoe@example.com", "bo@sub-a.test", "+1 555 0100", 2)
+        "zoe@example.com",
+        "bo@sub-a.test",
+        "+1 555 0100",
+        2,
+    )
 
 
 def test_bookings_list_filters_imported_appointments(org):
     everything = run("bookings", "list", "--org", "sub-a")
     assert [(b["source"], b["event_type"], b["owner"]) for b in everything] == [
-        ("page", "Demo", "ana@sub-a.test"), ("import", "Intro", "bo@sub-a.test")]
+        ("page", "Demo", "ana@sub-a.test"),
+        ("import", "Intro", "bo@sub-a.test"),
+    ]
     assert [b["event_type"] for b in run("bookings", "list", "--org", "sub-a", "--source", "import")] == ["Intro"]
 
 

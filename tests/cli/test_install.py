@@ -18,20 +18,51 @@ def _env(tmp_path):
 
 
 def test_an_sqlite_install_works_without_psycopg(tmp_path):
-    for verb in (["migrate", "-v0"], ["demo", "--now", "2026-03-02T08:00:00Z"],
-                 ["availability", "demo/ana/intro", "--from", "2026-03-03", "--to", "2026-03-03", "--tz", "UTC",
-                  "--now", "2026-03-02T08:00:00Z"]):
-        p = subprocess.run([sys.executable, "-c", NO_PSYCOPG, *verb], cwd=tmp_path, env=_env(tmp_path),
-                           capture_output=True, text=True, timeout=300)
+    for verb in (
+        ["migrate", "-v0"],
+        ["demo", "--now", "2026-03-02T08:00:00Z"],
+        [
+            "availability",
+            "demo/ana/intro",
+            "--from",
+            "2026-03-03",
+            "--to",
+            "2026-03-03",
+            "--tz",
+            "UTC",
+            "--now",
+            "2026-03-02T08:00:00Z",
+        ],
+    ):
+        p = subprocess.run(
+            [sys.executable, "-c", NO_PSYCOPG, *verb],
+            cwd=tmp_path,
+            env=_env(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert p.returncode == 0, f"slotwise {' '.join(verb)}: {p.stderr}"
     assert p.stdout.strip(), "availability printed nothing"
 
 
 def test_bench_runs_from_an_installed_package_outside_the_checkout(tmp_path):
-    p = subprocess.run([sys.executable, "-m", "slotwise", "bench", "engine", "--runs", "1"], cwd=tmp_path,
-                       env=_env(tmp_path), capture_output=True, text=True, timeout=300)
+    p = subprocess.run(
+        [sys.executable, "-m", "slotwise", "bench", "engine", "--runs", "1"],
+        cwd=tmp_path,
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert p.returncode == 0, p.stderr
     assert "ms" in p.stdout
-    missing = subprocess.run([sys.executable, "-m", "slotwise", "bench", "nope"], cwd=tmp_path, env=_env(tmp_path),
-                             capture_output=True, text=True, timeout=300)
+    missing = subprocess.run(
+        [sys.executable, "-m", "slotwise", "bench", "nope"],
+        cwd=tmp_path,
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert missing.returncode != 0 and "there are: engine, import, notify, pages, sync" in missing.stderr

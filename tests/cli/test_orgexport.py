@@ -91,26 +91,37 @@ def test_an_export_loaded_into_an_empty_database_exports_the_same_file():
     assert data["hosts"][1]["limits"] == {"week": 10}
     assert data["event_types"][0]["translations"]["de"]["name"] == "Kennenlernen"
     assert data["event_types"][1]["pool"] == [
-        {"host": "ana@acme.test", "priority": 4, "weight": 200}, {"host": "ben@acme.test", "priority": 2, "weight": 100}]
+        {"host": "ana@acme.test", "priority": 4, "weight": 200},
+        {"host": "ben@acme.test", "priority": 2, "weight": 100},
+    ]
     assert [r["name"] for r in data["rules"]] == ["Tell the lead"]
     assert [(r["name"], r.get("event_type")) for r in data["reminders"]] == [
-        ("Thank you", None), ("Day before", "ana/intro")]
-    assert data["webhooks"] == [{"url": "http://127.0.0.1:9/hooks", "events": ["invitee.created", "invitee.canceled"],
-                                 "scope": "organization"}]
+        ("Thank you", None),
+        ("Day before", "ana/intro"),
+    ]
+    assert data["webhooks"] == [
+        {"url": "http://127.0.0.1:9/hooks", "events": ["invitee.created", "invitee.canceled"], "scope": "organization"}
+    ]
     assert data["calendars"][0]["url"] == "http://127.0.0.1:9/ben.ics"
     assert [(t["kind"], t.get("event_type")) for t in data["email_templates"]] == [
-        ("invitee_confirmed", None), ("reminder", "team/support/support-call")]
+        ("invitee_confirmed", None),
+        ("reminder", "team/support/support-call"),
+    ]
 
 
 def test_loading_a_rich_file_twice_changes_nothing_the_second_time():
     load_text(RICH, now=NOW)
     before = export_text(Organization.objects.get(slug="acme"))
-    counts = [m.objects.count() for m in (Rule, Reminder, WebhookSubscription, CalendarConnection, EmailTemplate,
-                                          PoolHost)]
+    counts = [
+        m.objects.count() for m in (Rule, Reminder, WebhookSubscription, CalendarConnection, EmailTemplate, PoolHost)
+    ]
     load_text(RICH, now=NOW)
     assert export_text(Organization.objects.get(slug="acme")) == before
-    assert [m.objects.count() for m in (Rule, Reminder, WebhookSubscription, CalendarConnection, EmailTemplate,
-                                        PoolHost)] == counts == [1, 2, 1, 1, 2, 2]
+    assert (
+        [m.objects.count() for m in (Rule, Reminder, WebhookSubscription, CalendarConnection, EmailTemplate, PoolHost)]
+        == counts
+        == [1, 2, 1, 1, 2, 2]
+    )
 
 
 def test_load_emits_the_event_type_events_the_dashboard_does():
@@ -126,14 +137,26 @@ def test_load_emits_the_event_type_events_the_dashboard_does():
     assert seen == [("created", "intro"), ("created", "support-call"), ("updated", "intro")]
 
 
-@pytest.mark.parametrize(("old", "new", "expected"), [
-    ('name: Ben\'s holidays}', "name: x, kind: caldav, password: hunter2}",
-     "calendars[0].password: secrets are not written in the file; put it in an environment variable"),
-    ("events: [invitee.created, invitee.canceled]}", "events: [invitee.created], signing_key: abcdefgh123}",
-     "webhooks[0].signing_key: secrets are not written in the file"),
-    ("name: Ben's holidays}", "name: x, kind: caldav, password_env: SLOTWISE_TEST_UNSET_PASSWORD}",
-     "the environment variable SLOTWISE_TEST_UNSET_PASSWORD is not set"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "name: Ben's holidays}",
+            "name: x, kind: caldav, password: hunter2}",
+            "calendars[0].password: secrets are not written in the file; put it in an environment variable",
+        ),
+        (
+            "events: [invitee.created, invitee.canceled]}",
+            "events: [invitee.created], signing_key: abcdefgh123}",
+            "webhooks[0].signing_key: secrets are not written in the file",
+        ),
+        (
+            "name: Ben's holidays}",
+            "name: x, kind: caldav, password_env: SLOTWISE_TEST_UNSET_PASSWORD}",
+            "the environment variable SLOTWISE_TEST_UNSET_PASSWORD is not set",
+        ),
+    ],
+)
 def test_secrets_are_refused_inline_and_read_from_the_environment(old, new, expected):
     assert old in RICH
     with pytest.raises(LoadError) as err:

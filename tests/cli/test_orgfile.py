@@ -71,23 +71,43 @@ def test_a_full_file_creates_everything():
     assert ana.slug == "ana"
     s = AvailabilitySchedule.objects.get(owner=ana, is_default=True)
     assert s.timezone == "Europe/Berlin"
-    assert {d: r for d, r in s.weekly.items() if r} == {"mon": [["09:00", "12:00"], ["13:00", "17:00"]],
-                                                      "fri": [["09:00", "24:00"]]}
+    assert {d: r for d, r in s.weekly.items() if r} == {
+        "mon": [["09:00", "12:00"], ["13:00", "17:00"]],
+        "fri": [["09:00", "24:00"]],
+    }
     assert {(o.date, tuple(map(tuple, o.intervals))) for o in DateOverride.objects.filter(schedule=s)} == {
-        (date(2026, 12, 24), ()), (date(2026, 12, 23), (("10:00", "14:00"),))}
+        (date(2026, 12, 24), ()),
+        (date(2026, 12, 23), (("10:00", "14:00"),)),
+    }
     assert sorted((b.start, b.end, b.label) for b in BusyBlock.objects.filter(membership=ana)) == [
         (datetime(2026, 3, 3, 10, tzinfo=UTC), datetime(2026, 3, 3, 11, tzinfo=UTC), ""),
-        (datetime(2026, 3, 4, 9, tzinfo=UTC), datetime(2026, 3, 4, 10, 30, tzinfo=UTC), "Dentist")]
+        (datetime(2026, 3, 4, 9, tzinfo=UTC), datetime(2026, 3, 4, 10, 30, tzinfo=UTC), "Dentist"),
+    ]
     intro = EventType.objects.get(slug="intro")
-    assert (intro.duration_minutes, intro.duration_options, intro.increment_minutes, intro.buffer_before_minutes,
-            intro.buffer_after_minutes, intro.min_notice_minutes, intro.window_kind, intro.window_days,
-            intro.daily_limit, intro.location_kind, intro.location_value) == (
-        30, [15, 60], 15, 5, 10, 120, "rolling", 30, 4, "phone", "+49 30 1234")
+    assert (
+        intro.duration_minutes,
+        intro.duration_options,
+        intro.increment_minutes,
+        intro.buffer_before_minutes,
+        intro.buffer_after_minutes,
+        intro.min_notice_minutes,
+        intro.window_kind,
+        intro.window_days,
+        intro.daily_limit,
+        intro.location_kind,
+        intro.location_value,
+    ) == (30, [15, 60], 15, 5, 10, 120, "rolling", 30, 4, "phone", "+49 30 1234")
     rr = EventType.objects.get(slug="rr")
     assert (rr.kind, rr.window_start, rr.window_end, rr.distribution) == (
-        "round_robin", date(2026, 3, 1), date(2026, 6, 30), "equal")
+        "round_robin",
+        date(2026, 3, 1),
+        date(2026, 6, 30),
+        "equal",
+    )
     assert sorted(PoolHost.objects.filter(event_type=rr).values_list("membership__slug", "priority")) == [
-        ("ana", 4), ("ben", 2)]
+        ("ana", 4),
+        ("ben", 2),
+    ]
     assert EventType.objects.get(slug="office").seats == 8
 
 
@@ -102,21 +122,45 @@ def test_loading_twice_updates_in_place():
 @pytest.mark.parametrize(
     "change, expected",
     [
-        (("    durations: [15, 60]\n", "    durations: [15, 60]\n    colour: red\n"),
-         "line 29: event_types[0].colour: unknown key"),
+        (
+            ("    durations: [15, 60]\n", "    durations: [15, 60]\n    colour: red\n"),
+            "line 29: event_types[0].colour: unknown key",
+        ),
         (("timezone: America/New_York", "timezone: America/Gotham"), "line 20: hosts[1].timezone: unknown time zone"),
-        (('"13:00-17:00"', '"13:00-11:00"'), "line 11: hosts[0] (ana@acme.test): Monday: '13:00-11:00' ends before it starts"),
-        (('"13:00-17:00"', '"11:00-17:00"'), "hosts[0] (ana@acme.test): Monday: the ranges 09:00-12:00 and 11:00-17:00 overlap"),
-        (("increment: 15", "increment: 3"), "line 29: event_types[0] (slug intro): The start-time increment must be between 5 and 720 minutes"),
+        (
+            ('"13:00-17:00"', '"13:00-11:00"'),
+            "line 11: hosts[0] (ana@acme.test): Monday: '13:00-11:00' ends before it starts",
+        ),
+        (
+            ('"13:00-17:00"', '"11:00-17:00"'),
+            "hosts[0] (ana@acme.test): Monday: the ranges 09:00-12:00 and 11:00-17:00 overlap",
+        ),
+        (
+            ("increment: 15", "increment: 3"),
+            "line 29: event_types[0] (slug intro): The start-time increment must be between 5 and 720 minutes",
+        ),
         (('"2026-03-03T11:00:00Z"]', '"2026-03-03T09:00:00Z"]'), "line 17: hosts[0].busy[0]: ends before it starts"),
         (('["2026-03-03T10:00:00Z"', '["2026-03-03 10:00"'), "hosts[0].busy[0][0]"),
-        (("2026-12-24: []", "2026-13-24: []"), "line 14: hosts[0] (ana@acme.test): Date override: '2026-13-24' is not a date"),
-        (("    members: [ana@acme.test, ben@acme.test]", "    members: [ana@acme.test, cy@acme.test]"),
-         "line 23: teams[0].members[1]: 'cy@acme.test' is not a host of acme"),
-        (("    kind: group\n    seats: 8", "    seats: 8"), "line 48: event_types[2] (slug office): Only group events have more than one seat"),
-        (("  - slug: rr\n    team: support", "  - slug: rr\n    host: ana@acme.test"),
-         "event_types[1] (slug rr): Round robin events belong to a team"),
-        (("type: single_choice, options: [A, B]", "type: single_choice"), "line 37: event_types[0] (slug intro): Question 1 is a choice question and needs at least two options"),
+        (
+            ("2026-12-24: []", "2026-13-24: []"),
+            "line 14: hosts[0] (ana@acme.test): Date override: '2026-13-24' is not a date",
+        ),
+        (
+            ("    members: [ana@acme.test, ben@acme.test]", "    members: [ana@acme.test, cy@acme.test]"),
+            "line 23: teams[0].members[1]: 'cy@acme.test' is not a host of acme",
+        ),
+        (
+            ("    kind: group\n    seats: 8", "    seats: 8"),
+            "line 48: event_types[2] (slug office): Only group events have more than one seat",
+        ),
+        (
+            ("  - slug: rr\n    team: support", "  - slug: rr\n    host: ana@acme.test"),
+            "event_types[1] (slug rr): Round robin events belong to a team",
+        ),
+        (
+            ("type: single_choice, options: [A, B]", "type: single_choice"),
+            "line 37: event_types[0] (slug intro): Question 1 is a choice question and needs at least two options",
+        ),
         (("slug: acme", "slug: Acme Corp"), "line 2: organization.slug: 'Acme Corp' is not a slug"),
         (("  name: Acme\n", "  name: Acme\n  name: Acme2\n"), "line 4: key 'name' appears twice"),
         (("hosts:", "hosts: {"), "not valid YAML/JSON"),
@@ -152,9 +196,11 @@ def test_load_file_with_nul_or_line_breaks_in_a_name_is_refused_with_the_line(db
     assert not Organization.objects.exists()
 
 
-LANGUAGES = GOOD.replace("""    questions:
+LANGUAGES = GOOD.replace(
+    """    questions:
       - {key: topic, label: Topic, type: single_choice, options: [A, B], required: true}
-""", """    questions:
+""",
+    """    questions:
       - {key: topic, label: Topic, type: single_choice, options: [A, B], required: true}
     language: en
     translations:
@@ -163,7 +209,9 @@ LANGUAGES = GOOD.replace("""    questions:
         description: Wir sprechen über Ihr Projekt.
         questions: {topic: {label: Thema, options: [Eins, Zwei]}}
       ja: {name: はじめての打ち合わせ}
-""", 1)
+""",
+    1,
+)
 
 
 def test_an_event_types_texts_in_other_languages_load():
@@ -171,33 +219,52 @@ def test_an_event_types_texts_in_other_languages_load():
     intro = EventType.objects.get(slug="intro")
     assert intro.default_language == "en"
     assert intro.translations == {
-        "de": {"name": "Kennenlernen", "description": "Wir sprechen über Ihr Projekt.",
-               "questions": {"topic": {"label": "Thema", "options": ["Eins", "Zwei"]}}},
+        "de": {
+            "name": "Kennenlernen",
+            "description": "Wir sprechen über Ihr Projekt.",
+            "questions": {"topic": {"label": "Thema", "options": ["Eins", "Zwei"]}},
+        },
         "ja": {"name": "はじめての打ち合わせ"},
     }
 
 
-@pytest.mark.parametrize("change, expected", [
-    (("    language: en", "    language: klingon"),
-     "line 38: event_types[0] (slug intro): Default language: 'klingon' is not a language Slotwise offers; use one of en (English)"),
-    (("      ja: {name: はじめての打ち合わせ}", "      xx: {name: x}"),
-     "line 40: event_types[0] (slug intro): Translations: 'xx' is not a language Slotwise offers"),
-    (("options: [Eins, Zwei]", "options: [Eins, Zwei, Drei]"),
-     "line 40: event_types[0] (slug intro): Topic in Deutsch: 3 options given, the question has 2"),
-    (("    language: en", "    language: de"),
-     "line 40: event_types[0] (slug intro): Translations: Deutsch is the event type's own language"),
-])
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        (
+            ("    language: en", "    language: klingon"),
+            "line 38: event_types[0] (slug intro): Default language: 'klingon' is not a language Slotwise offers; use one of en (English)",
+        ),
+        (
+            ("      ja: {name: はじめての打ち合わせ}", "      xx: {name: x}"),
+            "line 40: event_types[0] (slug intro): Translations: 'xx' is not a language Slotwise offers",
+        ),
+        (
+            ("options: [Eins, Zwei]", "options: [Eins, Zwei, Drei]"),
+            "line 40: event_types[0] (slug intro): Topic in Deutsch: 3 options given, the question has 2",
+        ),
+        (
+            ("    language: en", "    language: de"),
+            "line 40: event_types[0] (slug intro): Translations: Deutsch is the event type's own language",
+        ),
+    ],
+)
 def test_bad_translations_name_the_line_and_write_nothing(change, expected):
     refused(LANGUAGES, change, expected)
 
 
 def test_a_file_sets_approval_and_guests_and_refuses_bad_values_by_line():
-    text = GOOD.replace("    daily_limit: 4\n", "    daily_limit: 4\n    requires_confirmation: true\n"
-                        "    confirmation_hold_hours: 6\n    max_guests: 2\n", 1)
+    text = GOOD.replace(
+        "    daily_limit: 4\n",
+        "    daily_limit: 4\n    requires_confirmation: true\n    confirmation_hold_hours: 6\n    max_guests: 2\n",
+        1,
+    )
     load_text(text, now=NOW)
     intro = EventType.objects.get(slug="intro")
     assert (intro.requires_confirmation, intro.confirmation_hold_hours, intro.max_guests) == (True, 6, 2)
-    with pytest.raises(LoadError, match=r"event_types\[0\] \(slug intro\): The time a request waits for approval must be"):
+    with pytest.raises(
+        LoadError, match=r"event_types\[0\] \(slug intro\): The time a request waits for approval must be"
+    ):
         load_text(text.replace("confirmation_hold_hours: 6", "confirmation_hold_hours: 0"), now=NOW)
     with pytest.raises(LoadError, match=r"event_types\[0\] \(slug intro\): Guests must be between 0 and 50"):
         load_text(text.replace("max_guests: 2", "max_guests: lots"), now=NOW)

@@ -41,12 +41,21 @@ def test_rules_load_through_the_services_and_reload_in_place():
         load_text(FILE, now=NOW)
     et = EventType.objects.get(slug="intro")
     assert (et.weekly_limit, et.monthly_limit, et.daily_minutes_limit, et.cutoff_hours, et.organization.week_start) == (
-        5, 12, 240, 24, 6)
+        5,
+        12,
+        240,
+        24,
+        6,
+    )
     limits = HostLimits.objects.get(membership__slug="ana")
     assert (limits.daily_limit, limits.weekly_minutes_limit) == (4, 600)
     away = OutOfOffice.objects.get()
     assert (away.first, away.last, away.reason, away.redirect_to.slug) == (
-        date(2026, 3, 10), date(2026, 3, 12), "Holiday", "ben")
+        date(2026, 3, 10),
+        date(2026, 3, 12),
+        "Holiday",
+        "ben",
+    )
     assert TravelStay.objects.get().timezone == "Asia/Tokyo"
     assert AvailabilitySchedule.objects.get(owner__slug="ana").weekly_daylight["mon"] == [["08:00", "16:00"]]
 
@@ -54,8 +63,10 @@ def test_rules_load_through_the_services_and_reload_in_place():
 @pytest.mark.parametrize(
     "change, expected",
     [
-        (("week: 5", "week: 0"),
-         r"line 20: event_types\[0\] \(slug intro\): Bookings a week must be a whole number of bookings from 1 to 5000"),
+        (
+            ("week: 5", "week: 0"),
+            r"line 20: event_types\[0\] \(slug intro\): Bookings a week must be a whole number of bookings from 1 to 5000",
+        ),
         (("to: 2026-03-12", "to: 2026-03-09"), r"hosts\[0\].out_of_office\[0\]: The last day is before the first"),
         (("Asia/Tokyo", "Asia/Atlantis"), r"hosts\[0\].travel\[0\].timezone"),
         (("week_start: sunday", "week_start: someday"), r"organization.week_start: 'someday' is not one of monday"),

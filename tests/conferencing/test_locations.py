@@ -28,26 +28,32 @@ def host(db):
 
 
 def book(et, now, start=NINE, email="iris@example.org"):
-    return booking_create(event_type=et, start=start, now=now,
-                          invitee=InviteeInput(name="Iris", email=email, timezone="Europe/Madrid"))
+    return booking_create(
+        event_type=et, start=start, now=now, invitee=InviteeInput(name="Iris", email=email, timezone="Europe/Madrid")
+    )
 
 
 def location(invitee) -> str:
     return Booking.objects.get(pk=invitee.booking_id).location
 
 
-@pytest.mark.parametrize("kind, value", [
-    (Kind.LINK, "https://whereby.com/acme-support"),
-    (Kind.PHONE, "+34 600 000 000"),
-    (Kind.IN_PERSON, "Calle Mayor 1, Madrid"),
-    (Kind.CUSTOM, "We will call you on Signal"),
-])
+@pytest.mark.parametrize(
+    "kind, value",
+    [
+        (Kind.LINK, "https://whereby.com/acme-support"),
+        (Kind.PHONE, "+34 600 000 000"),
+        (Kind.IN_PERSON, "Calle Mayor 1, Madrid"),
+        (Kind.CUSTOM, "We will call you on Signal"),
+    ],
+)
 def test_fixed_locations_are_the_event_types_own(host, now, kind, value):
     et = f.event_type(host, location_kind=kind, location_value=value)
     invitee = book(et, now)
     assert location(invitee) == value
-    assert Meeting.objects.get().provider == {"link": "link", "phone": "phone", "in_person": "in_person",
-                                              "custom": "custom"}[kind]
+    assert (
+        Meeting.objects.get().provider
+        == {"link": "link", "phone": "phone", "in_person": "in_person", "custom": "custom"}[kind]
+    )
 
 
 def test_every_video_booking_gets_its_own_unguessable_jitsi_room(host, now, settings):
@@ -82,8 +88,12 @@ def connect(fake, membership, now, *, expires_in_minutes=60):
     from datetime import timedelta
 
     access, refresh = fake.grant()
-    return ZoomGrant.objects.create(membership=membership, access_token=access, refresh_token=refresh,
-                                    expires_at=now + timedelta(minutes=expires_in_minutes))
+    return ZoomGrant.objects.create(
+        membership=membership,
+        access_token=access,
+        refresh_token=refresh,
+        expires_at=now + timedelta(minutes=expires_in_minutes),
+    )
 
 
 def test_zoom_meeting_is_created_after_commit_and_the_invitation_waits_for_its_link(host, now, zoom, smtp):
@@ -95,9 +105,14 @@ def test_zoom_meeting_is_created_after_commit_and_the_invitation_waits_for_its_l
     assert zoom.requests == []  # no network inside the booking's transaction
 
     run_due(now)
-    (meeting_id, created), = zoom.meetings.items()
+    ((meeting_id, created),) = zoom.meetings.items()
     assert (created["topic"], created["type"], created["start_time"], created["duration"], created["timezone"]) == (
-        "Onboarding", 2, "2026-03-03T09:00:00Z", 45, "Europe/Madrid")
+        "Onboarding",
+        2,
+        "2026-03-03T09:00:00Z",
+        45,
+        "Europe/Madrid",
+    )
     assert location(invitee) == created["join_url"]
     assert Meeting.objects.get().external_id == str(meeting_id)
 
@@ -115,8 +130,11 @@ def test_an_expired_zoom_token_is_refreshed_and_saved(host, now, zoom):
     et = f.event_type(host, location_kind=Kind.ZOOM)
     book(et, now)
     run_due(now)
-    assert [r for r in zoom.requests] == [("POST", "/v2/users/me/meetings"), ("POST", "/oauth/token"),
-                                          ("POST", "/v2/users/me/meetings")]
+    assert [r for r in zoom.requests] == [
+        ("POST", "/v2/users/me/meetings"),
+        ("POST", "/oauth/token"),
+        ("POST", "/v2/users/me/meetings"),
+    ]
     grant.refresh_from_db()
     assert grant.access_token != old_access and grant.refresh_token != old_refresh
     assert Meeting.objects.get().status == "ready"

@@ -109,16 +109,32 @@ class FakeZoom:
                     if fake.codes.pop(code, None) != (query.get("redirect_uri") or [""])[0]:
                         return self._send(400, {"reason": "Invalid authorization code", "error": "invalid_grant"})
                     access, refresh = fake.grant()
-                    return self._send(200, {"access_token": access, "token_type": "bearer", "refresh_token": refresh,
-                                            "expires_in": 3599, "scope": "meeting:write:meeting"})
+                    return self._send(
+                        200,
+                        {
+                            "access_token": access,
+                            "token_type": "bearer",
+                            "refresh_token": refresh,
+                            "expires_in": 3599,
+                            "scope": "meeting:write:meeting",
+                        },
+                    )
                 token = (query.get("refresh_token") or [""])[0]
                 if grant_type != "refresh_token" or token not in fake.refresh_tokens:
                     return self._send(400, {"reason": "Invalid Token!", "error": "invalid_request"})
                 with fake._lock:
                     fake.refresh_tokens.discard(token)  # Zoom refresh tokens are single use
                 access, refresh = fake.grant()
-                return self._send(200, {"access_token": access, "token_type": "bearer", "refresh_token": refresh,
-                                        "expires_in": 3599, "scope": "meeting:write:meeting"})
+                return self._send(
+                    200,
+                    {
+                        "access_token": access,
+                        "token_type": "bearer",
+                        "refresh_token": refresh,
+                        "expires_in": 3599,
+                        "scope": "meeting:write:meeting",
+                    },
+                )
 
             def _create(self, body):
                 errors = []
@@ -139,13 +155,22 @@ class FakeZoom:
                 mid = next(fake._ids)
                 pwd = secrets.token_hex(4)
                 meeting = {
-                    "uuid": base64.b64encode(secrets.token_bytes(16)).decode(), "id": mid, "host_id": "fakehost",
-                    "host_email": "host@example.com", "topic": body.get("topic", "Zoom meeting"),
-                    "type": body.get("type", 2), "status": "waiting", "start_time": start,
-                    "duration": body.get("duration"), "timezone": body.get("timezone", "UTC"),
-                    "agenda": body.get("agenda", ""), "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    "start_url": f"https://fake.zoom.us/s/{mid}?zak=fake", "join_url": f"https://fake.zoom.us/j/{mid}?pwd={pwd}",
-                    "password": pwd, "settings": body.get("settings", {}),
+                    "uuid": base64.b64encode(secrets.token_bytes(16)).decode(),
+                    "id": mid,
+                    "host_id": "fakehost",
+                    "host_email": "host@example.com",
+                    "topic": body.get("topic", "Zoom meeting"),
+                    "type": body.get("type", 2),
+                    "status": "waiting",
+                    "start_time": start,
+                    "duration": body.get("duration"),
+                    "timezone": body.get("timezone", "UTC"),
+                    "agenda": body.get("agenda", ""),
+                    "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "start_url": f"https://fake.zoom.us/s/{mid}?zak=fake",
+                    "join_url": f"https://fake.zoom.us/j/{mid}?pwd={pwd}",
+                    "password": pwd,
+                    "settings": body.get("settings", {}),
                 }
                 with fake._lock:
                     fake.meetings[mid] = meeting
@@ -162,8 +187,13 @@ class FakeZoom:
                     return self._send(204)
                 body = self._body()
                 with fake._lock:
-                    fake.meetings[mid].update({k: v for k, v in body.items() if k in
-                                               ("topic", "start_time", "duration", "timezone", "agenda")})
+                    fake.meetings[mid].update(
+                        {
+                            k: v
+                            for k, v in body.items()
+                            if k in ("topic", "start_time", "duration", "timezone", "agenda")
+                        }
+                    )
                 return self._send(204)
 
             def do_POST(self):

@@ -31,8 +31,12 @@ class Server:
             def _any(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 server.requests.append(
-                    {"method": self.command, "path": self.path, "headers": dict(self.headers),
-                     "body": self.rfile.read(length)}
+                    {
+                        "method": self.command,
+                        "path": self.path,
+                        "headers": dict(self.headers),
+                        "body": self.rfile.read(length),
+                    }
                 )
                 try:
                     respond(self)
@@ -156,7 +160,9 @@ def test_loopback_is_allowed_in_development_and_refused_when_loopback_is_off(ser
     settings.OUTBOUND_ALLOW_LOOPBACK = False
     with pytest.raises(OutboundRefused) as refused:
         outbound.request("GET", server.url + "/ping", purpose="Webhook")
-    assert refused.value.message.startswith("Webhook: 127.0.0.1 is a loopback address; Slotwise connects only to public addresses")
+    assert refused.value.message.startswith(
+        "Webhook: 127.0.0.1 is a loopback address; Slotwise connects only to public addresses"
+    )
     assert "SLOTWISE_OUTBOUND_ALLOW_LOOPBACK" in refused.value.message
     assert len(server.requests) == 1  # only the first, allowed one
 
@@ -167,15 +173,29 @@ def test_loopback_is_refused_by_default_in_production():
     import sys
 
     code = "from django.conf import settings; print(settings.OUTBOUND_ALLOW_LOOPBACK)"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "slotwise.config.settings", "SLOTWISE_ENV": "production",
-           "SLOTWISE_SECRET_KEY": "x" * 50}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "slotwise.config.settings",
+        "SLOTWISE_ENV": "production",
+        "SLOTWISE_SECRET_KEY": "x" * 50,
+    }
     env.pop("SLOTWISE_OUTBOUND_ALLOW_LOOPBACK", None)
-    out = subprocess.run([sys.executable, "-c", "import django; django.setup(); " + code], env=env,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); " + code],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert out.stdout.strip() == "False"
     env["SLOTWISE_OUTBOUND_ALLOW_LOOPBACK"] = "1"
-    out = subprocess.run([sys.executable, "-c", "import django; django.setup(); " + code], env=env,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); " + code],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert out.stdout.strip() == "True"
 
 
@@ -208,8 +228,10 @@ def test_a_name_that_resolves_to_a_private_address_is_refused(resolver, connects
 
 def test_a_name_with_one_private_address_among_public_ones_is_refused(monkeypatch, connects):
     def getaddrinfo(host, port, *a, **kw):
-        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.215.14", port)),
-                (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("169.254.169.254", port))]
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.215.14", port)),
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("169.254.169.254", port)),
+        ]
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     with pytest.raises(OutboundRefused, match="resolves to 169.254.169.254, a link-local address"):
@@ -243,8 +265,12 @@ def test_dns_rebinding_after_the_check_does_not_change_where_we_connect(serve, r
 
 @pytest.mark.parametrize(
     "location",
-    ["http://169.254.169.254/latest/meta-data/iam/", "http://10.0.0.1/", "http://[::ffff:192.168.0.1]/",
-     "http://intranet.example.com/"],
+    [
+        "http://169.254.169.254/latest/meta-data/iam/",
+        "http://10.0.0.1/",
+        "http://[::ffff:192.168.0.1]/",
+        "http://intranet.example.com/",
+    ],
 )
 def test_a_redirect_from_an_allowed_server_to_a_refused_address_is_not_followed(
     serve, settings, connects, resolver, location
@@ -401,8 +427,12 @@ def tls(tmp_path, monkeypatch):
     now = dt.datetime.now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca = (
-        x509.CertificateBuilder().subject_name(name("Slotwise test CA")).issuer_name(name("Slotwise test CA"))
-        .public_key(ca_key.public_key()).serial_number(1).not_valid_before(now - dt.timedelta(hours=1))
+        x509.CertificateBuilder()
+        .subject_name(name("Slotwise test CA"))
+        .issuer_name(name("Slotwise test CA"))
+        .public_key(ca_key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - dt.timedelta(hours=1))
         .not_valid_after(now + dt.timedelta(hours=1))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(ca_key, hashes.SHA256())
@@ -413,16 +443,21 @@ def tls(tmp_path, monkeypatch):
     def context_for(host):
         key = ec.generate_private_key(ec.SECP256R1())
         cert = (
-            x509.CertificateBuilder().subject_name(name(host)).issuer_name(ca.subject).public_key(key.public_key())
-            .serial_number(2).not_valid_before(now - dt.timedelta(hours=1))
+            x509.CertificateBuilder()
+            .subject_name(name(host))
+            .issuer_name(ca.subject)
+            .public_key(key.public_key())
+            .serial_number(2)
+            .not_valid_before(now - dt.timedelta(hours=1))
             .not_valid_after(now + dt.timedelta(hours=1))
             .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
             .sign(ca_key, hashes.SHA256())
         )
         (tmp_path / "cert.pem").write_bytes(
             cert.public_bytes(serialization.Encoding.PEM)
-            + key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+            + key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
         )
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(tmp_path / "cert.pem")
@@ -431,9 +466,7 @@ def tls(tmp_path, monkeypatch):
     return context_for
 
 
-def test_https_connects_to_the_pinned_address_and_verifies_the_certificate_for_the_name(
-    serve, tls, resolver, settings
-):
+def test_https_connects_to_the_pinned_address_and_verifies_the_certificate_for_the_name(serve, tls, resolver, settings):
     settings.OUTBOUND_ALLOW_LOOPBACK = True
     server = serve(answer(body=b"secure"), tls_context=tls("calendar.example.com"))
     resolver.names["calendar.example.com"] = ["127.0.0.1"]

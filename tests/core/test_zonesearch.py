@@ -66,9 +66,18 @@ def test_an_unknown_zone_finds_nothing():
 def test_each_hit_has_its_name_in_the_readers_language_the_offset_and_local_time_now():
     [hit] = zonesearch.search("Nepal", locale="en", now=WINTER)
     assert (hit.id, hit.name, hit.place, hit.offset, hit.local_time) == (
-        "Asia/Kathmandu", "Nepal Time", "Kathmandu, Nepal", "GMT+05:45", "1:45 PM")
+        "Asia/Kathmandu",
+        "Nepal Time",
+        "Kathmandu, Nepal",
+        "GMT+05:45",
+        "1:45 PM",
+    )
     la = zonesearch.search("Los Angeles", locale="de", now=WINTER)[0]
-    assert (la.name, la.place, la.local_time) == ("Nordamerikanische Westküstenzeit", "Los Angeles, Vereinigte Staaten", "00:00")
+    assert (la.name, la.place, la.local_time) == (
+        "Nordamerikanische Westküstenzeit",
+        "Los Angeles, Vereinigte Staaten",
+        "00:00",
+    )
     la = zonesearch.search("Los Angeles", locale="ja", now=SUMMER)[0]
     assert (la.name, la.offset, la.local_time) == ("アメリカ太平洋時間", "GMT-07:00", "1:00")
 
@@ -81,11 +90,19 @@ def test_names_in_the_pages_language_and_in_english_both_find_it():
 
 @pytest.mark.parametrize(
     ("legacy", "canonical"),
-    [("Asia/Calcutta", "Asia/Kolkata"), ("Asia/Katmandu", "Asia/Kathmandu"), ("US/Pacific", "America/Los_Angeles"),
-     ("Europe/Kiev", "Europe/Kyiv"), ("America/Buenos_Aires", "America/Argentina/Buenos_Aires"),
-     ("Etc/UTC", "UTC"), ("Asia/Saigon", "Asia/Ho_Chi_Minh"),
-     # a tzdata link across a border is not followed: Norway keeps its own zone
-     ("Europe/Oslo", "Europe/Oslo"), ("Europe/Berlin", "Europe/Berlin"), ("Mars/Olympus", "Mars/Olympus")],
+    [
+        ("Asia/Calcutta", "Asia/Kolkata"),
+        ("Asia/Katmandu", "Asia/Kathmandu"),
+        ("US/Pacific", "America/Los_Angeles"),
+        ("Europe/Kiev", "Europe/Kyiv"),
+        ("America/Buenos_Aires", "America/Argentina/Buenos_Aires"),
+        ("Etc/UTC", "UTC"),
+        ("Asia/Saigon", "Asia/Ho_Chi_Minh"),
+        # a tzdata link across a border is not followed: Norway keeps its own zone
+        ("Europe/Oslo", "Europe/Oslo"),
+        ("Europe/Berlin", "Europe/Berlin"),
+        ("Mars/Olympus", "Mars/Olympus"),
+    ],
 )
 def test_legacy_and_icu_ids_map_to_todays_ids(legacy, canonical):
     assert zonesearch.canonical_zone(legacy) == canonical

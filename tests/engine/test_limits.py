@@ -33,7 +33,9 @@ def hour_meeting(start, this_event=True, minutes=60):
 
 
 def rules(zone, *limits, duration=60, week_start=0):
-    return EventRules(duration=duration * MIN, increment=60 * MIN, clock_zone=zone, limits=limits, week_start=week_start)
+    return EventRules(
+        duration=duration * MIN, increment=60 * MIN, clock_zone=zone, limits=limits, week_start=week_start
+    )
 
 
 def offered(rules_, host, start, end):
@@ -52,21 +54,27 @@ CASES = [
     (
         "Berlin week Mon 23-Sun 29 Mar 2026 holds 2: the spring-forward Sunday is still that week",
         rules("Europe/Berlin", Limit("week", 2)),
-        HostInput("h", every_day("Europe/Berlin"), meetings=[hour_meeting(U(2026, 3, 23, 8)), hour_meeting(U(2026, 3, 24, 8))]),
+        HostInput(
+            "h", every_day("Europe/Berlin"), meetings=[hour_meeting(U(2026, 3, 23, 8)), hour_meeting(U(2026, 3, 24, 8))]
+        ),
         U(2026, 3, 29, 14),  # Sunday 16:00 CEST, the last start of the week
         [Reason.WEEKLY_LIMIT],
     ),
     (
         "Berlin: Monday 30 Mar 09:00 CEST starts a new week",
         rules("Europe/Berlin", Limit("week", 2)),
-        HostInput("h", every_day("Europe/Berlin"), meetings=[hour_meeting(U(2026, 3, 23, 8)), hour_meeting(U(2026, 3, 24, 8))]),
+        HostInput(
+            "h", every_day("Europe/Berlin"), meetings=[hour_meeting(U(2026, 3, 23, 8)), hour_meeting(U(2026, 3, 24, 8))]
+        ),
         U(2026, 3, 30, 7),
         [],
     ),
     (
         "weeks starting Sunday: Sunday 29 Mar is a new week",
         rules("Europe/Berlin", Limit("week", 2), week_start=6),
-        HostInput("h", every_day("Europe/Berlin"), meetings=[hour_meeting(U(2026, 3, 23, 8)), hour_meeting(U(2026, 3, 24, 8))]),
+        HostInput(
+            "h", every_day("Europe/Berlin"), meetings=[hour_meeting(U(2026, 3, 23, 8)), hour_meeting(U(2026, 3, 24, 8))]
+        ),
         U(2026, 3, 29, 7),
         [],
     ),
@@ -87,16 +95,24 @@ CASES = [
     (
         "Tokyo: a host-wide daily limit counts JST days, not UTC days (23:30 UTC 1 Jun is 2 Jun 08:30 JST)",
         rules("Asia/Tokyo"),
-        HostInput("h", every_day("Asia/Tokyo"), meetings=[hour_meeting(U(2026, 6, 1, 23, 30), this_event=False)],
-                  limits=[Limit("day", 1)]),
+        HostInput(
+            "h",
+            every_day("Asia/Tokyo"),
+            meetings=[hour_meeting(U(2026, 6, 1, 23, 30), this_event=False)],
+            limits=[Limit("day", 1)],
+        ),
         U(2026, 6, 2, 0),  # 2 Jun 09:00 JST
         [Reason.HOST_DAILY_LIMIT],
     ),
     (
         "Tokyo: 1 Jun 09:00 JST has no meeting, though UTC 1 Jun holds one",
         rules("Asia/Tokyo"),
-        HostInput("h", every_day("Asia/Tokyo"), meetings=[hour_meeting(U(2026, 6, 1, 23, 30), this_event=False)],
-                  limits=[Limit("day", 1)]),
+        HostInput(
+            "h",
+            every_day("Asia/Tokyo"),
+            meetings=[hour_meeting(U(2026, 6, 1, 23, 30), this_event=False)],
+            limits=[Limit("day", 1)],
+        ),
         U(2026, 6, 1, 0),
         [],
     ),
@@ -152,16 +168,24 @@ CASES = [
     (
         "Sydney week across the end of daylight time (Sun 5 Apr 2026): 3 h a week, 3 h booked Mon 30 Mar",
         rules("Australia/Sydney"),
-        HostInput("h", every_day("Australia/Sydney"), meetings=[hour_meeting(U(2026, 3, 29, 22), False, 180)],
-                  limits=[Limit("week", 180, "minutes")]),
+        HostInput(
+            "h",
+            every_day("Australia/Sydney"),
+            meetings=[hour_meeting(U(2026, 3, 29, 22), False, 180)],
+            limits=[Limit("week", 180, "minutes")],
+        ),
         U(2026, 4, 4, 23),  # Sunday 5 Apr 09:00 AEST
         [Reason.HOST_WEEKLY_MINUTES],
     ),
     (
         "Sydney: Monday 6 Apr 09:00 AEST is the next week",
         rules("Australia/Sydney"),
-        HostInput("h", every_day("Australia/Sydney"), meetings=[hour_meeting(U(2026, 3, 29, 22), False, 180)],
-                  limits=[Limit("week", 180, "minutes")]),
+        HostInput(
+            "h",
+            every_day("Australia/Sydney"),
+            meetings=[hour_meeting(U(2026, 3, 29, 22), False, 180)],
+            limits=[Limit("week", 180, "minutes")],
+        ),
         U(2026, 4, 5, 23),
         [],
     ),
@@ -183,16 +207,18 @@ def test_limit_cases(case, rules_, host, start, expected):
 
 
 def test_a_full_berlin_week_offers_nothing_until_monday_across_spring_forward():
-    host = HostInput("h", every_day("Europe/Berlin"),
-                     meetings=[hour_meeting(U(2026, 3, 23, 8)), hour_meeting(U(2026, 3, 24, 8))])
+    host = HostInput(
+        "h", every_day("Europe/Berlin"), meetings=[hour_meeting(U(2026, 3, 23, 8)), hour_meeting(U(2026, 3, 24, 8))]
+    )
     got = offered(rules("Europe/Berlin", Limit("week", 2)), host, U(2026, 3, 27), U(2026, 4, 1))
     # Nothing on Fri 27 - Sun 29 Mar; Monday 30 and Tuesday 31 at 09:00 CEST = 07:00 UTC.
     assert first_per_day(got) == [U(2026, 3, 30, 7), U(2026, 3, 31, 7)]
 
 
 def test_a_daily_limit_frees_the_next_local_day_at_its_first_hour_in_new_york():
-    host = HostInput("h", every_day("America/New_York"),
-                     meetings=[hour_meeting(U(2026, 3, 7, 14)), hour_meeting(U(2026, 3, 8, 13))])
+    host = HostInput(
+        "h", every_day("America/New_York"), meetings=[hour_meeting(U(2026, 3, 7, 14)), hour_meeting(U(2026, 3, 8, 13))]
+    )
     got = offered(rules("America/New_York", Limit("day", 1)), host, U(2026, 3, 7), U(2026, 3, 10))
     # Sat 7 (EST) and Sun 8 (spring forward) are full; Monday 9 Mar 09:00 EDT = 13:00 UTC onwards.
     assert got == [U(2026, 3, 9, h) for h in range(13, 21)]

@@ -192,13 +192,19 @@ def check_limits(rules, host, s):
     day = s.astimezone(zi).date()
     for limit, host_wide in [(x, False) for x in rules.limits] + [(x, True) for x in host.limits]:
         counted = [
-            m for m in host.meetings
-            if (host_wide or m.this_event) and same_period(limit.period, rules.week_start, m.start.astimezone(zi).date(), day)
+            m
+            for m in host.meetings
+            if (host_wide or m.this_event)
+            and same_period(limit.period, rules.week_start, m.start.astimezone(zi).date(), day)
         ]
         if limit.unit == "bookings":
             assert len(counted) < limit.max, ("limit", limit, host_wide)
         else:
-            assert sum((m.end - m.start for m in counted), rules.duration) <= limit.max * MIN, ("limit", limit, host_wide)
+            assert sum((m.end - m.start for m in counted), rules.duration) <= limit.max * MIN, (
+                "limit",
+                limit,
+                host_wide,
+            )
 
 
 def check_slot_rules(rules, host, now, s):

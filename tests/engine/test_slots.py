@@ -345,9 +345,10 @@ PAIRS_HOST = HostInput(
 
 
 def test_busy_pairs_block_exactly_like_busy_values():
-    assert slots(BUFFERED, PAIRS_HOST, U(2026, 6, 1), U(2026, 6, 2)).starts() == slots(
-        BUFFERED, BUSY_HOST, U(2026, 6, 1), U(2026, 6, 2)
-    ).starts()
+    assert (
+        slots(BUFFERED, PAIRS_HOST, U(2026, 6, 1), U(2026, 6, 2)).starts()
+        == slots(BUFFERED, BUSY_HOST, U(2026, 6, 1), U(2026, 6, 2)).starts()
+    )
     for minute in range(8 * 60, 17 * 60, 15):
         start = U(2026, 6, 1) + timedelta(minutes=minute)
         assert explain(BUFFERED, PAIRS_HOST, now=EARLY, start=start) == explain(
@@ -567,17 +568,25 @@ def test_seats_left_agrees_with_what_is_offered():
     starts = slots(GROUP, GROUP_HOST, U(2026, 6, 1), U(2026, 6, 2)).starts()
     left = seats_left(GROUP, [GROUP_HOST], now=U(2026, 6, 1, 9, 1), starts=starts + [U(2026, 6, 1, 9, 15)])
     # At 09:01 the 09:00 start is past, and 09:15 is off the 30-minute grid: neither can be taken.
-    assert left == {U(2026, 6, 1, 9): {}, U(2026, 6, 1, 10): {"g": 1}, U(2026, 6, 1, 11): {"g": 3},
-                    U(2026, 6, 1, 9, 15): {}}
+    assert left == {
+        U(2026, 6, 1, 9): {},
+        U(2026, 6, 1, 10): {"g": 1},
+        U(2026, 6, 1, 11): {"g": 3},
+        U(2026, 6, 1, 9, 15): {},
+    }
     assert seats_left(rules("UTC", 60, 30), [GROUP_HOST], now=EARLY, starts=[U(2026, 6, 1, 9)]) == {
-        U(2026, 6, 1, 9): {"g": 1}}
+        U(2026, 6, 1, 9): {"g": 1}
+    }
 
 
 def test_daily_limit_counts_meetings_so_a_full_day_still_fills_its_open_session():
     # Two sessions that day and a limit of 2: no third session, but the open one takes its third seat.
     r = rules("UTC", 60, 30, seats=3, daily_limit=2)
     host = HostInput(
-        "g", GROUP_HOST.hours, busy=GROUP_HOST.busy, sessions=GROUP_HOST.sessions,
+        "g",
+        GROUP_HOST.hours,
+        busy=GROUP_HOST.busy,
+        sessions=GROUP_HOST.sessions,
         meetings=[Meeting(d, d + timedelta(hours=1)) for d in [U(2026, 6, 1, 10), U(2026, 6, 1, 12)]],
     )
     assert slots(r, host, U(2026, 6, 1), U(2026, 6, 2)).starts() == [U(2026, 6, 1, 10)]

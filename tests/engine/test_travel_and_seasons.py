@@ -47,25 +47,31 @@ TRAVEL = [
     (
         "Berlin host in Tokyo 3-20 Mar: Monday 2 Mar is a whole Berlin day, 09-17 CET",
         hours("Europe/Berlin", weekdays=range(5), stays=(TOKYO_TRIP,)),
-        U(2026, 3, 2), U(2026, 3, 3),
+        U(2026, 3, 2),
+        U(2026, 3, 3),
         [(U(2026, 3, 2, 8), U(2026, 3, 2, 15))],
     ),
     (
         "Tuesday 3 Mar: 09-17 JST is 00:00-08:00 UTC",
         hours("Europe/Berlin", weekdays=range(5), stays=(TOKYO_TRIP,)),
-        U(2026, 3, 3), U(2026, 3, 4),
+        U(2026, 3, 3),
+        U(2026, 3, 4),
         [(U(2026, 3, 3, 0), U(2026, 3, 3, 7))],
     ),
     (
         "Friday 20 Mar, the last day in Tokyo (Berlin's 20 Mar gives nothing), then Monday 23 Mar in Berlin",
         hours("Europe/Berlin", weekdays=range(5), stays=(TOKYO_TRIP,)),
-        U(2026, 3, 20), U(2026, 3, 24),
+        U(2026, 3, 20),
+        U(2026, 3, 24),
         [(U(2026, 3, 20, 0), U(2026, 3, 20, 7)), (U(2026, 3, 23, 8), U(2026, 3, 23, 15))],
     ),
     (
         "New York host in London 9-20 Mar 2026: between the US (8 Mar) and UK (29 Mar) changes",
-        hours("America/New_York", weekdays=range(5), stays=(Stay("Europe/London", date(2026, 3, 9), date(2026, 3, 20)),)),
-        U(2026, 3, 6), U(2026, 3, 24),
+        hours(
+            "America/New_York", weekdays=range(5), stays=(Stay("Europe/London", date(2026, 3, 9), date(2026, 3, 20)),)
+        ),
+        U(2026, 3, 6),
+        U(2026, 3, 24),
         # Fri 6 Mar EST 09:00 = 14:00 UTC; 9-20 Mar GMT 09:00 = 09:00 UTC; from 23 Mar EDT 09:00 = 13:00 UTC.
         [(U(2026, 3, 6, 14), U(2026, 3, 6, 21))]
         + [(U(2026, 3, d, 9), U(2026, 3, d, 16)) for d in (9, 10, 11, 12, 13, 16, 17, 18, 19, 20)]
@@ -87,32 +93,82 @@ SYDNEY_SEASONS = hours("Australia/Sydney", daylight=(time(8), time(16)))
 
 SEASONS = [
     ("NY Sat 7 Mar, standard time: 09:00 EST", NY_SEASONS, U(2026, 3, 7), [(U(2026, 3, 7, 14), U(2026, 3, 7, 21))]),
-    ("NY Sun 8 Mar, spring forward: daylight hours, 10:00 EDT", NY_SEASONS, U(2026, 3, 8),
-     [(U(2026, 3, 8, 14), U(2026, 3, 8, 21))]),
+    (
+        "NY Sun 8 Mar, spring forward: daylight hours, 10:00 EDT",
+        NY_SEASONS,
+        U(2026, 3, 8),
+        [(U(2026, 3, 8, 14), U(2026, 3, 8, 21))],
+    ),
     ("NY Sat 31 Oct, daylight: 10:00 EDT", NY_SEASONS, U(2026, 10, 31), [(U(2026, 10, 31, 14), U(2026, 10, 31, 21))]),
-    ("NY Sun 1 Nov, fall back: standard hours, 09:00 EST", NY_SEASONS, U(2026, 11, 1),
-     [(U(2026, 11, 1, 14), U(2026, 11, 1, 21))]),
-    ("Berlin Sat 28 Mar, standard: 09:00 CET", BERLIN_SEASONS, U(2026, 3, 28), [(U(2026, 3, 28, 8), U(2026, 3, 28, 15))]),
-    ("Berlin Sun 29 Mar, spring forward: 08:00 CEST", BERLIN_SEASONS, U(2026, 3, 29),
-     [(U(2026, 3, 29, 6), U(2026, 3, 29, 13))]),
-    ("Berlin Sat 24 Oct, daylight: 08:00 CEST", BERLIN_SEASONS, U(2026, 10, 24), [(U(2026, 10, 24, 6), U(2026, 10, 24, 13))]),
-    ("Berlin Sun 25 Oct, fall back: 09:00 CET", BERLIN_SEASONS, U(2026, 10, 25),
-     [(U(2026, 10, 25, 8), U(2026, 10, 25, 15))]),
+    (
+        "NY Sun 1 Nov, fall back: standard hours, 09:00 EST",
+        NY_SEASONS,
+        U(2026, 11, 1),
+        [(U(2026, 11, 1, 14), U(2026, 11, 1, 21))],
+    ),
+    (
+        "Berlin Sat 28 Mar, standard: 09:00 CET",
+        BERLIN_SEASONS,
+        U(2026, 3, 28),
+        [(U(2026, 3, 28, 8), U(2026, 3, 28, 15))],
+    ),
+    (
+        "Berlin Sun 29 Mar, spring forward: 08:00 CEST",
+        BERLIN_SEASONS,
+        U(2026, 3, 29),
+        [(U(2026, 3, 29, 6), U(2026, 3, 29, 13))],
+    ),
+    (
+        "Berlin Sat 24 Oct, daylight: 08:00 CEST",
+        BERLIN_SEASONS,
+        U(2026, 10, 24),
+        [(U(2026, 10, 24, 6), U(2026, 10, 24, 13))],
+    ),
+    (
+        "Berlin Sun 25 Oct, fall back: 09:00 CET",
+        BERLIN_SEASONS,
+        U(2026, 10, 25),
+        [(U(2026, 10, 25, 8), U(2026, 10, 25, 15))],
+    ),
     # Southern hemisphere: daylight time is the southern summer.
-    ("Sydney Sat 4 Apr, daylight (AEDT): 08:00 = 21:00 UTC the day before", SYDNEY_SEASONS, U(2026, 4, 3, 12),
-     [(U(2026, 4, 3, 21), U(2026, 4, 4, 4))]),
-    ("Sydney Sun 5 Apr, daylight ends: 09:00 AEST = 23:00 UTC", SYDNEY_SEASONS, U(2026, 4, 4, 12),
-     [(U(2026, 4, 4, 23), U(2026, 4, 5, 6))]),
-    ("Sydney Sat 3 Oct, standard: 09:00 AEST", SYDNEY_SEASONS, U(2026, 10, 2, 12), [(U(2026, 10, 2, 23), U(2026, 10, 3, 6))]),
-    ("Sydney Sun 4 Oct, daylight begins: 08:00 AEDT = 21:00 UTC", SYDNEY_SEASONS, U(2026, 10, 3, 12),
-     [(U(2026, 10, 3, 21), U(2026, 10, 4, 4))]),
+    (
+        "Sydney Sat 4 Apr, daylight (AEDT): 08:00 = 21:00 UTC the day before",
+        SYDNEY_SEASONS,
+        U(2026, 4, 3, 12),
+        [(U(2026, 4, 3, 21), U(2026, 4, 4, 4))],
+    ),
+    (
+        "Sydney Sun 5 Apr, daylight ends: 09:00 AEST = 23:00 UTC",
+        SYDNEY_SEASONS,
+        U(2026, 4, 4, 12),
+        [(U(2026, 4, 4, 23), U(2026, 4, 5, 6))],
+    ),
+    (
+        "Sydney Sat 3 Oct, standard: 09:00 AEST",
+        SYDNEY_SEASONS,
+        U(2026, 10, 2, 12),
+        [(U(2026, 10, 2, 23), U(2026, 10, 3, 6))],
+    ),
+    (
+        "Sydney Sun 4 Oct, daylight begins: 08:00 AEDT = 21:00 UTC",
+        SYDNEY_SEASONS,
+        U(2026, 10, 3, 12),
+        [(U(2026, 10, 3, 21), U(2026, 10, 4, 4))],
+    ),
 ]
 
 
 @pytest.mark.parametrize("case, hours_, start, expected", SEASONS, ids=[c[0] for c in SEASONS])
 def test_seasonal_hours_cases(case, hours_, start, expected):
-    got = available_slots(HOUR, [HostInput("h", hours_)], mode="one", now=EARLY, start=start,
-                          end=start + timedelta(days=1), viewer_zone="UTC").starts()
+    got = available_slots(
+        HOUR,
+        [HostInput("h", hours_)],
+        mode="one",
+        now=EARLY,
+        start=start,
+        end=start + timedelta(days=1),
+        viewer_zone="UTC",
+    ).starts()
     assert (got[0], got[-1]) == expected[0]
     assert len(got) == 8
 
@@ -125,16 +181,28 @@ def test_a_zone_without_daylight_time_always_uses_the_standard_hours():
 
 def test_a_stay_in_a_zone_with_daylight_time_reads_that_zones_seasons():
     # Berlin's hours (standard 09-17, daylight 08-16) while in New York 1-10 Mar: standard until the 8th (09:00 EST), then daylight (08:00 EDT).
-    host = hours("Europe/Berlin", daylight=(time(8), time(16)),
-                 stays=(Stay("America/New_York", date(2026, 3, 1), date(2026, 3, 10)),))
-    assert day_spans(HostInput("h", host), U(2026, 3, 7, 6), U(2026, 3, 8, 6)) == [(U(2026, 3, 7, 14), U(2026, 3, 7, 21))]
-    assert day_spans(HostInput("h", host), U(2026, 3, 9, 6), U(2026, 3, 10, 6)) == [(U(2026, 3, 9, 12), U(2026, 3, 9, 19))]
+    host = hours(
+        "Europe/Berlin",
+        daylight=(time(8), time(16)),
+        stays=(Stay("America/New_York", date(2026, 3, 1), date(2026, 3, 10)),),
+    )
+    assert day_spans(HostInput("h", host), U(2026, 3, 7, 6), U(2026, 3, 8, 6)) == [
+        (U(2026, 3, 7, 14), U(2026, 3, 7, 21))
+    ]
+    assert day_spans(HostInput("h", host), U(2026, 3, 9, 6), U(2026, 3, 10, 6)) == [
+        (U(2026, 3, 9, 12), U(2026, 3, 9, 19))
+    ]
 
 
 def test_overlapping_stays_are_refused():
     with pytest.raises(ValueError, match="overlap"):
-        hours("UTC", stays=(Stay("Asia/Tokyo", date(2026, 3, 1), date(2026, 3, 5)),
-                            Stay("Asia/Dubai", date(2026, 3, 5), date(2026, 3, 9))))
+        hours(
+            "UTC",
+            stays=(
+                Stay("Asia/Tokyo", date(2026, 3, 1), date(2026, 3, 5)),
+                Stay("Asia/Dubai", date(2026, 3, 5), date(2026, 3, 9)),
+            ),
+        )
 
 
 # --- out of office -------------------------------------------------------------------------------------
@@ -165,6 +233,7 @@ def test_a_meeting_running_into_an_away_day_is_not_offered():
     assert explain(half, host, now=EARLY, start=U(2026, 3, 26, 22, 30)) == [Reason.OUT_OF_OFFICE]
     # Back at Saturday 00:00 CET = Friday 23:00 UTC.
     assert day_spans(host, U(2026, 3, 26, 12), U(2026, 3, 28, 12)) == [
-        (U(2026, 3, 26, 12), U(2026, 3, 26, 22)), (U(2026, 3, 27, 23), U(2026, 3, 27, 23)),
+        (U(2026, 3, 26, 12), U(2026, 3, 26, 22)),
+        (U(2026, 3, 27, 23), U(2026, 3, 27, 23)),
         (U(2026, 3, 28, 0), U(2026, 3, 28, 11)),
     ]

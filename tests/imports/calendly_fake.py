@@ -38,8 +38,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlparse
 
 ACCESS_TOKEN_SECONDS = 7200  # Calendly: "Access tokens expire after 2 hours"
-WEBHOOK_EVENTS = ("invitee.created", "invitee.canceled", "invitee_no_show.created", "invitee_no_show.deleted",
-                  "routing_form_submission.created")
+WEBHOOK_EVENTS = (
+    "invitee.created",
+    "invitee.canceled",
+    "invitee_no_show.created",
+    "invitee_no_show.deleted",
+    "routing_form_submission.created",
+)
 PAID_PLANS_WITH_WEBHOOKS = ("standard", "essentials", "professional", "teams", "enterprise")
 
 
@@ -100,8 +105,13 @@ class Store:
 
 
 class FakeCalendly:
-    def __init__(self, *, client_id: str = "fake-calendly-client", client_secret: str = "fake-calendly-secret",
-                 now: datetime | None = None):
+    def __init__(
+        self,
+        *,
+        client_id: str = "fake-calendly-client",
+        client_secret: str = "fake-calendly-secret",
+        now: datetime | None = None,
+    ):
         self.client_id, self.client_secret = client_id, client_secret
         self.now = now or datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
         self.store = Store()
@@ -160,8 +170,13 @@ class FakeCalendly:
     def add_organization(self, *, plan: str = "teams", stage: str = "paid") -> str:
         uri = self.uri("organizations", _uuid())
         with self._lock:
-            self.store.organizations[uri] = {"uri": uri, "plan": plan, "stage": stage, "created_at": ts(self.now),
-                                             "updated_at": ts(self.now)}
+            self.store.organizations[uri] = {
+                "uri": uri,
+                "plan": plan,
+                "stage": stage,
+                "created_at": ts(self.now),
+                "updated_at": ts(self.now),
+            }
         return uri
 
     def set_plan(self, organization: str, *, plan: str, stage: str) -> None:
@@ -170,26 +185,57 @@ class FakeCalendly:
             org = self.store.organizations[organization]
             org.update(plan=plan, stage=stage, updated_at=ts(self.now))
 
-    def add_user(self, *, name: str, email: str, organization: str | None = None, role: str = "user",
-                 timezone: str = "UTC", slug: str | None = None) -> dict:
+    def add_user(
+        self,
+        *,
+        name: str,
+        email: str,
+        organization: str | None = None,
+        role: str = "user",
+        timezone: str = "UTC",
+        slug: str | None = None,
+    ) -> dict:
         organization = organization or self.add_organization()
         ident = _uuid()
         uri = self.uri("users", ident)
         slug = slug or email.split("@")[0].replace(".", "-")
         user = {
-            "uri": uri, "name": name, "slug": slug, "email": email,
-            "scheduling_url": f"https://calendly.com/{slug}", "timezone": timezone,
-            "avatar_url": None, "created_at": ts(self.now), "updated_at": ts(self.now),
-            "current_organization": organization, "resource_type": "User", "locale": "en",
+            "uri": uri,
+            "name": name,
+            "slug": slug,
+            "email": email,
+            "scheduling_url": f"https://calendly.com/{slug}",
+            "timezone": timezone,
+            "avatar_url": None,
+            "created_at": ts(self.now),
+            "updated_at": ts(self.now),
+            "current_organization": organization,
+            "resource_type": "User",
+            "locale": "en",
         }
         membership_uri = self.uri("organization_memberships", _uuid())
         with self._lock:
             self.store.users[uri] = user
             self.store.memberships[membership_uri] = {
-                "uri": membership_uri, "role": role, "organization": organization,
-                "user": {k: user[k] for k in ("uri", "name", "slug", "email", "scheduling_url", "timezone",
-                                              "avatar_url", "created_at", "updated_at")},
-                "created_at": ts(self.now), "updated_at": ts(self.now),
+                "uri": membership_uri,
+                "role": role,
+                "organization": organization,
+                "user": {
+                    k: user[k]
+                    for k in (
+                        "uri",
+                        "name",
+                        "slug",
+                        "email",
+                        "scheduling_url",
+                        "timezone",
+                        "avatar_url",
+                        "created_at",
+                        "updated_at",
+                    )
+                },
+                "created_at": ts(self.now),
+                "updated_at": ts(self.now),
             }
         return dict(user)
 
@@ -206,8 +252,13 @@ class FakeCalendly:
             self.tokens[access] = Token(access, user, "oauth", self.now + timedelta(seconds=ACCESS_TOKEN_SECONDS))
             self.refresh_tokens[refresh] = user
         return {
-            "token_type": "Bearer", "access_token": access, "refresh_token": refresh, "scope": "default",
-            "created_at": int(self.now.timestamp()), "expires_in": ACCESS_TOKEN_SECONDS, "owner": user,
+            "token_type": "Bearer",
+            "access_token": access,
+            "refresh_token": refresh,
+            "scope": "default",
+            "created_at": int(self.now.timestamp()),
+            "expires_in": ACCESS_TOKEN_SECONDS,
+            "owner": user,
             "organization": self.store.users[user]["current_organization"],
         }
 
@@ -239,10 +290,19 @@ class FakeCalendly:
 
     # ---- event types -------------------------------------------------------------------------------
 
-    def add_event_type(self, *, name: str, owner: str, hosts: list[str] | None = None,
-                       pooling_type: str | None = None, kind: str = "solo", duration: int = 30,
-                       slug: str | None = None, custom_questions: list[dict] | None = None,
-                       active: bool = True) -> dict:
+    def add_event_type(
+        self,
+        *,
+        name: str,
+        owner: str,
+        hosts: list[str] | None = None,
+        pooling_type: str | None = None,
+        kind: str = "solo",
+        duration: int = 30,
+        slug: str | None = None,
+        custom_questions: list[dict] | None = None,
+        active: bool = True,
+    ) -> dict:
         """`owner`: a user uri (personal) ; `hosts`: the pool for a shared event type (round_robin, collective),
         or the co-hosts of a group. The profile of a shared event type is the owner's organization's Team."""
         hosts = list(hosts or [owner])
@@ -257,17 +317,37 @@ class FakeCalendly:
             kind_description = "Round Robin"
         else:
             kind_description = "Group" if kind == "group" else "One-on-One"
-        profile = ({"type": "Team", "name": f"{owner_user['name']}'s team", "owner": owner_user["current_organization"]}
-                   if shared else {"type": "User", "name": owner_user["name"], "owner": owner})
+        profile = (
+            {"type": "Team", "name": f"{owner_user['name']}'s team", "owner": owner_user["current_organization"]}
+            if shared
+            else {"type": "User", "name": owner_user["name"], "owner": owner}
+        )
         et = {
-            "uri": uri, "name": name, "active": active, "slug": slug,
-            "scheduling_url": f"https://calendly.com/{owner_user['slug']}/{slug}", "duration": duration,
-            "kind": kind, "pooling_type": pooling_type, "type": "StandardEventType", "color": "#0069ff",
-            "created_at": ts(self.now), "updated_at": ts(self.now), "internal_note": None,
-            "description_plain": None, "description_html": None, "profile": profile, "secret": False,
-            "booking_method": "instant", "custom_questions": custom_questions or [], "deleted_at": None,
-            "kind_description": kind_description, "admin_managed": False,
-            "_hosts": hosts, "_organization": owner_user["current_organization"], "_removed": False,
+            "uri": uri,
+            "name": name,
+            "active": active,
+            "slug": slug,
+            "scheduling_url": f"https://calendly.com/{owner_user['slug']}/{slug}",
+            "duration": duration,
+            "kind": kind,
+            "pooling_type": pooling_type,
+            "type": "StandardEventType",
+            "color": "#0069ff",
+            "created_at": ts(self.now),
+            "updated_at": ts(self.now),
+            "internal_note": None,
+            "description_plain": None,
+            "description_html": None,
+            "profile": profile,
+            "secret": False,
+            "booking_method": "instant",
+            "custom_questions": custom_questions or [],
+            "deleted_at": None,
+            "kind_description": kind_description,
+            "admin_managed": False,
+            "_hosts": hosts,
+            "_organization": owner_user["current_organization"],
+            "_removed": False,
         }
         with self._lock:
             self.store.event_types[uri] = et
@@ -285,8 +365,16 @@ class FakeCalendly:
 
     # ---- scheduled events and invitees -------------------------------------------------------------
 
-    def book(self, *, event_type: str, start: datetime, invitees: list[dict], host: str | None = None,
-             location: dict | None = None, created_at: datetime | None = None) -> tuple[dict, list[dict]]:
+    def book(
+        self,
+        *,
+        event_type: str,
+        start: datetime,
+        invitees: list[dict],
+        host: str | None = None,
+        location: dict | None = None,
+        created_at: datetime | None = None,
+    ) -> tuple[dict, list[dict]]:
         """A booking made on Calendly. `invitees`: dicts with name, email (may be None: Calendly lets a host
         add one without), and optionally first_name, last_name, timezone, text_reminder_number,
         questions_and_answers [{question, answer, position}]. `host`: the assigned host (round robin); a
@@ -304,22 +392,36 @@ class FakeCalendly:
             self._publish("invitee.created", inv)
         return dict(event), [dict(i) for i in created]
 
-    def _event(self, et: dict, start: datetime, members: list[str], location: dict | None,
-               created_at: datetime) -> dict:
+    def _event(
+        self, et: dict, start: datetime, members: list[str], location: dict | None, created_at: datetime
+    ) -> dict:
         uri = self.uri("scheduled_events", _uuid())
         end = start + timedelta(minutes=et["duration"])
         event = {
-            "uri": uri, "name": et["name"], "meeting_notes_plain": None, "meeting_notes_html": None,
-            "status": "active", "start_time": ts(start), "end_time": ts(end), "event_type": et["uri"],
+            "uri": uri,
+            "name": et["name"],
+            "meeting_notes_plain": None,
+            "meeting_notes_html": None,
+            "status": "active",
+            "start_time": ts(start),
+            "end_time": ts(end),
+            "event_type": et["uri"],
             "location": location or {"type": "physical", "location": "Main office", "additional_info": None},
             "invitees_counter": {"total": 0, "active": 0, "limit": 1 if et["kind"] == "solo" else 10},
-            "created_at": ts(created_at), "updated_at": ts(created_at),
+            "created_at": ts(created_at),
+            "updated_at": ts(created_at),
             "event_memberships": [
-                {"user": m, "user_email": self.store.users[m]["email"], "user_name": self.store.users[m]["name"],
-                 "buffered_start_time": ts(start), "buffered_end_time": ts(end)}
+                {
+                    "user": m,
+                    "user_email": self.store.users[m]["email"],
+                    "user_name": self.store.users[m]["name"],
+                    "buffered_start_time": ts(start),
+                    "buffered_end_time": ts(end),
+                }
                 for m in members
             ],
-            "event_guests": [], "calendar_event": None,
+            "event_guests": [],
+            "calendar_event": None,
             "_organization": et["_organization"],
         }
         self.store.events[uri] = event
@@ -330,19 +432,37 @@ class FakeCalendly:
         uri = f"{event['uri']}/invitees/{ident}"
         name = spec.get("name") or " ".join(p for p in (spec.get("first_name"), spec.get("last_name")) if p)
         inv = {
-            "uri": uri, "email": spec.get("email"), "first_name": spec.get("first_name"),
-            "last_name": spec.get("last_name"), "name": name, "status": "active",
+            "uri": uri,
+            "email": spec.get("email"),
+            "first_name": spec.get("first_name"),
+            "last_name": spec.get("last_name"),
+            "name": name,
+            "status": "active",
             "questions_and_answers": list(spec.get("questions_and_answers") or []),
-            "timezone": spec.get("timezone", "UTC"), "event": event["uri"],
-            "created_at": ts(created_at), "updated_at": ts(created_at),
-            "tracking": {"utm_campaign": None, "utm_source": None, "utm_medium": None, "utm_content": None,
-                         "utm_term": None, "salesforce_uuid": None},
-            "text_reminder_number": spec.get("text_reminder_number"), "rescheduled": False,
-            "old_invitee": spec.get("old_invitee"), "new_invitee": None,
+            "timezone": spec.get("timezone", "UTC"),
+            "event": event["uri"],
+            "created_at": ts(created_at),
+            "updated_at": ts(created_at),
+            "tracking": {
+                "utm_campaign": None,
+                "utm_source": None,
+                "utm_medium": None,
+                "utm_content": None,
+                "utm_term": None,
+                "salesforce_uuid": None,
+            },
+            "text_reminder_number": spec.get("text_reminder_number"),
+            "rescheduled": False,
+            "old_invitee": spec.get("old_invitee"),
+            "new_invitee": None,
             "cancel_url": f"https://calendly.com/cancellations/{ident}",
             "reschedule_url": f"https://calendly.com/reschedulings/{ident}",
-            "routing_form_submission": None, "payment": None, "no_show": None, "reconfirmation": None,
-            "scheduling_method": None, "invitee_scheduled_by": None,
+            "routing_form_submission": None,
+            "payment": None,
+            "no_show": None,
+            "reconfirmation": None,
+            "scheduling_method": None,
+            "invitee_scheduled_by": None,
         }
         self.store.invitees[uri] = inv
         return inv
@@ -351,14 +471,19 @@ class FakeCalendly:
         mine = [i for i in self.store.invitees.values() if i["event"] == event["uri"]]
         event["invitees_counter"].update(total=len(mine), active=sum(i["status"] == "active" for i in mine))
 
-    def cancel(self, event_uri: str, *, reason: str = "", canceler_type: str = "host",
-               canceled_by: str | None = None) -> dict:
+    def cancel(
+        self, event_uri: str, *, reason: str = "", canceler_type: str = "host", canceled_by: str | None = None
+    ) -> dict:
         """The whole event canceled in Calendly: every active invitee canceled; queues invitee.canceled each."""
         with self._lock:
             event = self.store.events[event_uri]
             by = canceled_by or (event["event_memberships"][0]["user_name"] if canceler_type == "host" else "")
-            cancellation = {"canceled_by": by, "reason": reason or None, "canceler_type": canceler_type,
-                            "created_at": ts(self.now)}
+            cancellation = {
+                "canceled_by": by,
+                "reason": reason or None,
+                "canceler_type": canceler_type,
+                "created_at": ts(self.now),
+            }
             event.update(status="canceled", cancellation=cancellation, updated_at=ts(self.now))
             changed = []
             for inv in self.store.invitees.values():
@@ -375,8 +500,12 @@ class FakeCalendly:
         with self._lock:
             inv = self.store.invitees[invitee_uri]
             event = self.store.events[inv["event"]]
-            cancellation = {"canceled_by": inv["name"] if canceler_type == "invitee" else "", "reason": reason or None,
-                            "canceler_type": canceler_type, "created_at": ts(self.now)}
+            cancellation = {
+                "canceled_by": inv["name"] if canceler_type == "invitee" else "",
+                "reason": reason or None,
+                "canceler_type": canceler_type,
+                "created_at": ts(self.now),
+            }
             inv.update(status="canceled", cancellation=cancellation, updated_at=ts(self.now))
             self._counter(event)
             if event["invitees_counter"]["active"] == 0:
@@ -396,13 +525,32 @@ class FakeCalendly:
             if host:
                 members = [host]
             new_event = self._event(et, start, members, old_event["location"], self.now)
-            spec = {k: old[k] for k in ("name", "email", "first_name", "last_name", "timezone",
-                                        "text_reminder_number", "questions_and_answers")}
+            spec = {
+                k: old[k]
+                for k in (
+                    "name",
+                    "email",
+                    "first_name",
+                    "last_name",
+                    "timezone",
+                    "text_reminder_number",
+                    "questions_and_answers",
+                )
+            }
             new = self._invitee(new_event, {**spec, "old_invitee": old["uri"]}, self.now)
-            cancellation = {"canceled_by": old["name"], "reason": "Rescheduled", "canceler_type": "invitee",
-                            "created_at": ts(self.now)}
-            old.update(status="canceled", rescheduled=True, new_invitee=new["uri"], cancellation=cancellation,
-                       updated_at=ts(self.now))
+            cancellation = {
+                "canceled_by": old["name"],
+                "reason": "Rescheduled",
+                "canceler_type": "invitee",
+                "created_at": ts(self.now),
+            }
+            old.update(
+                status="canceled",
+                rescheduled=True,
+                new_invitee=new["uri"],
+                cancellation=cancellation,
+                updated_at=ts(self.now),
+            )
             self._counter(old_event)
             self._counter(new_event)
             if old_event["invitees_counter"]["active"] == 0:
@@ -428,8 +576,10 @@ class FakeCalendly:
         """Calendly's webhook body: {"created_at", "created_by", "event", "payload"}; the payload of invitee.*
         is the Invitee resource with the Scheduled Event embedded as "scheduled_event"."""
         payload = {**_public(invitee), "scheduled_event": _public(self.store.events[invitee["event"]])}
-        return json.dumps({"created_at": ts(self.now), "created_by": created_by, "event": event,
-                           "payload": payload}, separators=(",", ":"))
+        return json.dumps(
+            {"created_at": ts(self.now), "created_by": created_by, "event": event, "payload": payload},
+            separators=(",", ":"),
+        )
 
     def signed(self, body: str, signing_key: str, t: int | None = None) -> dict:
         """The headers Calendly sends with `body`."""
@@ -440,12 +590,23 @@ class FakeCalendly:
         inv_event = self.store.events[invitee["event"]]
         hosts = {m["user"] for m in inv_event["event_memberships"]}
         with self._lock:
-            subs = [s for s in self.store.webhooks.values() if s["state"] == "active" and event in s["events"]
-                    and s["organization"] == inv_event["_organization"]
-                    and (s["scope"] == "organization" or s["user"] in hosts)]
+            subs = [
+                s
+                for s in self.store.webhooks.values()
+                if s["state"] == "active"
+                and event in s["events"]
+                and s["organization"] == inv_event["_organization"]
+                and (s["scope"] == "organization" or s["user"] in hosts)
+            ]
             for sub in subs:
-                self.outbox.append(Delivery(sub["callback_url"], self.envelope(event, invitee, created_by=sub["creator"]),
-                                            sub["_signing_key"], event))
+                self.outbox.append(
+                    Delivery(
+                        sub["callback_url"],
+                        self.envelope(event, invitee, created_by=sub["creator"]),
+                        sub["_signing_key"],
+                        event,
+                    )
+                )
         if self.auto_deliver:
             self.flush_webhooks()
 
@@ -458,8 +619,9 @@ class FakeCalendly:
             self.sent.append(d)
         return batch
 
-    def send_webhook(self, url: str, body: str, signing_key: str | None, *, t: int | None = None,
-                     headers: dict | None = None) -> tuple[int, str]:
+    def send_webhook(
+        self, url: str, body: str, signing_key: str | None, *, t: int | None = None, headers: dict | None = None
+    ) -> tuple[int, str]:
         """POST one webhook body to `url`, signed with `signing_key` (None: unsigned). Returns (status, answer)."""
         hdrs = self.signed(body, signing_key, t) if signing_key else {"Content-Type": "application/json"}
         hdrs.update(headers or {})
@@ -533,10 +695,17 @@ class FakeCalendly:
 
             def _fail(self, failure: Failure):
                 if failure.status == 429:
-                    return self._error(429, "Too Many Requests", "You have exceeded the rate limit",
-                                       headers={"Retry-After": failure.retry_after,
-                                                "X-RateLimit-Limit": 100, "X-RateLimit-Remaining": 0,
-                                                "X-RateLimit-Reset": failure.retry_after})
+                    return self._error(
+                        429,
+                        "Too Many Requests",
+                        "You have exceeded the rate limit",
+                        headers={
+                            "Retry-After": failure.retry_after,
+                            "X-RateLimit-Limit": 100,
+                            "X-RateLimit-Remaining": 0,
+                            "X-RateLimit-Reset": failure.retry_after,
+                        },
+                    )
                 if failure.status == 401:
                     return self._error(401, "Unauthenticated", "The access token is invalid")
                 return self._error(failure.status, "Internal Server Error", "An unexpected error occurred")
@@ -571,25 +740,39 @@ class FakeCalendly:
                     return self._token_grant(form)
                 if path == "/oauth/revoke" and method == "POST":
                     if not self._client_ok(form):
-                        return self._send(401, {"error": "invalid_client", "error_description": "Client authentication failed"})
+                        return self._send(
+                            401, {"error": "invalid_client", "error_description": "Client authentication failed"}
+                        )
                     fake.revoke(form.get("token", ""))
                     return self._send(200, {})
                 if path == "/oauth/introspect" and method == "POST":
                     if not self._client_ok(form):
-                        return self._send(401, {"error": "invalid_client", "error_description": "Client authentication failed"})
+                        return self._send(
+                            401, {"error": "invalid_client", "error_description": "Client authentication failed"}
+                        )
                     t = fake.tokens.get(form.get("token", ""))
                     if t is None or t.revoked:
                         return self._send(200, {"active": False})
-                    return self._send(200, {"active": True, "scope": "default", "client_id": fake.client_id,
-                                            "token_type": "Bearer", "owner": t.user,
-                                            "exp": int(t.expires_at.timestamp()) if t.expires_at else None})
+                    return self._send(
+                        200,
+                        {
+                            "active": True,
+                            "scope": "default",
+                            "client_id": fake.client_id,
+                            "token_type": "Bearer",
+                            "owner": t.user,
+                            "exp": int(t.expires_at.timestamp()) if t.expires_at else None,
+                        },
+                    )
                 return self._error(404, "Resource Not Found", "The server could not find the requested resource.")
 
             def _authorize(self, query: dict):
                 """No login page: the user named by fake.authorizing_user (or ?login_hint= an email) grants
                 access at once, and the browser is sent to redirect_uri with code and state."""
                 if query.get("client_id") != fake.client_id or query.get("response_type") != "code":
-                    return self._send(400, {"error": "invalid_request", "error_description": "Unknown client or response_type"})
+                    return self._send(
+                        400, {"error": "invalid_request", "error_description": "Unknown client or response_type"}
+                    )
                 user = fake.authorizing_user
                 hint = query.get("login_hint")
                 if hint:
@@ -598,10 +781,13 @@ class FakeCalendly:
                     return self._send(400, {"error": "access_denied", "error_description": "No user signed in"})
                 code = secrets.token_hex(32)
                 with fake._lock:
-                    fake.codes[code] = {"user": user, "redirect_uri": query.get("redirect_uri"),
-                                        "challenge": query.get("code_challenge"),
-                                        "method": query.get("code_challenge_method", "plain"),
-                                        "expires_at": fake.now + timedelta(minutes=10)}
+                    fake.codes[code] = {
+                        "user": user,
+                        "redirect_uri": query.get("redirect_uri"),
+                        "challenge": query.get("code_challenge"),
+                        "method": query.get("code_challenge_method", "plain"),
+                        "expires_at": fake.now + timedelta(minutes=10),
+                    }
                 params = {"code": code}
                 if "state" in query:
                     params["state"] = query["state"]
@@ -647,12 +833,27 @@ class FakeCalendly:
                 parts = path.strip("/").split("/")
                 if method == "GET" and path == "/users/me":
                     return self._resource(s.users[token.user])
-                if method == "GET" and len(parts) == 2 and parts[0] in ("users", "organizations", "event_types",
-                                                                         "scheduled_events", "webhook_subscriptions",
-                                                                         "organization_memberships"):
-                    table = {"users": s.users, "organizations": s.organizations, "event_types": s.event_types,
-                             "scheduled_events": s.events, "webhook_subscriptions": s.webhooks,
-                             "organization_memberships": s.memberships}[parts[0]]
+                if (
+                    method == "GET"
+                    and len(parts) == 2
+                    and parts[0]
+                    in (
+                        "users",
+                        "organizations",
+                        "event_types",
+                        "scheduled_events",
+                        "webhook_subscriptions",
+                        "organization_memberships",
+                    )
+                ):
+                    table = {
+                        "users": s.users,
+                        "organizations": s.organizations,
+                        "event_types": s.event_types,
+                        "scheduled_events": s.events,
+                        "webhook_subscriptions": s.webhooks,
+                        "organization_memberships": s.memberships,
+                    }[parts[0]]
                     item = table.get(fake.uri(*parts))
                     if item is None or not self._may_see(token, item, parts[0]):
                         return self._not_found()
@@ -690,8 +891,10 @@ class FakeCalendly:
                 return fake.store.users[token.user]["current_organization"]
 
             def _is_admin(self, token: Token) -> bool:
-                return any(m["user"]["uri"] == token.user and m["role"] in ("admin", "owner")
-                           for m in fake.store.memberships.values())
+                return any(
+                    m["user"]["uri"] == token.user and m["role"] in ("admin", "owner")
+                    for m in fake.store.memberships.values()
+                )
 
             def _may_see(self, token: Token, item: dict, kind: str) -> bool:
                 org = self._org(token)
@@ -711,7 +914,7 @@ class FakeCalendly:
                 if not 1 <= count <= 100:
                     raise ValueError("count must be between 1 and 100")
                 offset = int(query.get("page_token") or 0)
-                page = items[offset:offset + count]
+                page = items[offset : offset + count]
                 nxt = offset + count if offset + count < len(items) else None
                 prev = max(offset - count, 0) if offset else None
 
@@ -722,21 +925,36 @@ class FakeCalendly:
                     q["count"], q["page_token"] = count, tok
                     return f"{fake.api_base}{path}?{urlencode(q)}"
 
-                return self._send(200, {"collection": [_public(i) for i in page], "pagination": {
-                    "count": len(page), "next_page": link(nxt), "previous_page": link(prev),
-                    "next_page_token": None if nxt is None else str(nxt),
-                    "previous_page_token": None if prev is None else str(prev)}})
+                return self._send(
+                    200,
+                    {
+                        "collection": [_public(i) for i in page],
+                        "pagination": {
+                            "count": len(page),
+                            "next_page": link(nxt),
+                            "previous_page": link(prev),
+                            "next_page_token": None if nxt is None else str(nxt),
+                            "previous_page_token": None if prev is None else str(prev),
+                        },
+                    },
+                )
 
             def _scope(self, query: dict, token: Token) -> tuple[str | None, str | None] | None:
                 user, org = query.get("user"), query.get("organization")
                 if not user and not org:
-                    self._error(400, "Invalid Argument", "The supplied parameters are invalid.",
-                                [{"parameter": "user", "message": "one of user or organization must be provided"}])
+                    self._error(
+                        400,
+                        "Invalid Argument",
+                        "The supplied parameters are invalid.",
+                        [{"parameter": "user", "message": "one of user or organization must be provided"}],
+                    )
                     return None
                 if org and org != self._org(token):
                     self._error(403, "Permission Denied", "You do not have permission to access this resource.")
                     return None
-                if user and (user not in fake.store.users or fake.store.users[user]["current_organization"] != self._org(token)):
+                if user and (
+                    user not in fake.store.users or fake.store.users[user]["current_organization"] != self._org(token)
+                ):
                     self._error(404, "Resource Not Found", "The server could not find the requested resource.")
                     return None
                 return user, org
@@ -745,9 +963,13 @@ class FakeCalendly:
                 if (scope := self._scope(query, token)) is None:
                     return
                 user, _org = scope
-                items = [m for m in fake.store.memberships.values() if m["organization"] == self._org(token)
-                         and (user is None or m["user"]["uri"] == user)
-                         and (not query.get("email") or m["user"]["email"] == query["email"])]
+                items = [
+                    m
+                    for m in fake.store.memberships.values()
+                    if m["organization"] == self._org(token)
+                    and (user is None or m["user"]["uri"] == user)
+                    and (not query.get("email") or m["user"]["email"] == query["email"])
+                ]
                 return self._page(items, query, "/organization_memberships")
 
             def _event_types(self, query: dict, token: Token):
@@ -755,8 +977,13 @@ class FakeCalendly:
                 if (scope := self._scope(query, token)) is None:
                     return
                 user, _org = scope
-                items = [e for e in fake.store.event_types.values() if not e["_removed"]
-                         and e["_organization"] == self._org(token) and (user is None or user in e["_hosts"])]
+                items = [
+                    e
+                    for e in fake.store.event_types.values()
+                    if not e["_removed"]
+                    and e["_organization"] == self._org(token)
+                    and (user is None or user in e["_hosts"])
+                ]
                 if "active" in query:
                     want = query["active"] == "true"
                     items = [e for e in items if e["active"] == want]
@@ -767,8 +994,12 @@ class FakeCalendly:
                 if (scope := self._scope(query, token)) is None:
                     return
                 user, _org = scope
-                items = [e for e in fake.store.events.values() if e["_organization"] == self._org(token)
-                         and (user is None or any(m["user"] == user for m in e["event_memberships"]))]
+                items = [
+                    e
+                    for e in fake.store.events.values()
+                    if e["_organization"] == self._org(token)
+                    and (user is None or any(m["user"] == user for m in e["event_memberships"]))
+                ]
                 if query.get("status"):
                     items = [e for e in items if e["status"] == query["status"]]
                 if query.get("min_start_time"):
@@ -779,8 +1010,11 @@ class FakeCalendly:
                     items = [e for e in items if parse_ts(e["start_time"]) < hi]
                 if query.get("invitee_email"):
                     mail = query["invitee_email"]
-                    items = [e for e in items if any(i["event"] == e["uri"] and i["email"] == mail
-                                                     for i in fake.store.invitees.values())]
+                    items = [
+                        e
+                        for e in items
+                        if any(i["event"] == e["uri"] and i["email"] == mail for i in fake.store.invitees.values())
+                    ]
                 key, _, direction = query.get("sort", "start_time:asc").partition(":")
                 if key not in ("start_time", "created_at", "updated_at"):
                     raise ValueError(f"sort field {key}")
@@ -797,16 +1031,22 @@ class FakeCalendly:
                 if query.get("email"):
                     items = [i for i in items if i["email"] == query["email"]]
                 items.sort(key=lambda i: (i["created_at"], i["uri"]), reverse=query.get("sort") == "created_at:desc")
-                return self._page(items, query, event_uri[len(fake.api_base):] + "/invitees")
+                return self._page(items, query, event_uri[len(fake.api_base) :] + "/invitees")
 
             def _subscribe(self, body: dict, token: Token):
                 missing = [k for k in ("url", "events", "organization", "scope") if not body.get(k)]
                 if body.get("scope") == "user" and not body.get("user"):
                     missing.append("user")
                 if missing:
-                    return self._error(400, "Invalid Argument", "The supplied parameters are invalid.",
-                                       [{"parameter": k, "message": "is required"} for k in missing])
-                if body["scope"] not in ("user", "organization") or any(e not in WEBHOOK_EVENTS for e in body["events"]):
+                    return self._error(
+                        400,
+                        "Invalid Argument",
+                        "The supplied parameters are invalid.",
+                        [{"parameter": k, "message": "is required"} for k in missing],
+                    )
+                if body["scope"] not in ("user", "organization") or any(
+                    e not in WEBHOOK_EVENTS for e in body["events"]
+                ):
                     return self._error(400, "Invalid Argument", "The supplied parameters are invalid.")
                 if body["organization"] != self._org(token):
                     return self._error(403, "Permission Denied", "You do not have permission to access this resource.")
@@ -814,27 +1054,47 @@ class FakeCalendly:
                     return self._error(403, "Permission Denied", "You do not have permission to access this resource.")
                 org = fake.store.organizations[self._org(token)]
                 if fake.webhooks_refused or org["stage"] == "free":
-                    return self._error(403, "Permission Denied",
-                                       fake.webhooks_refused or "Please upgrade your Calendly account to Standard")
+                    return self._error(
+                        403,
+                        "Permission Denied",
+                        fake.webhooks_refused or "Please upgrade your Calendly account to Standard",
+                    )
                 with fake._lock:
-                    if any(w["callback_url"] == body["url"] and w["organization"] == body["organization"]
-                           and w["user"] == body.get("user") for w in fake.store.webhooks.values()):
+                    if any(
+                        w["callback_url"] == body["url"]
+                        and w["organization"] == body["organization"]
+                        and w["user"] == body.get("user")
+                        for w in fake.store.webhooks.values()
+                    ):
                         return self._error(409, "Already Exists", "Hook with this url already exists")
                     uri = fake.uri("webhook_subscriptions", _uuid())
                     fake.store.webhooks[uri] = {
-                        "uri": uri, "callback_url": body["url"], "created_at": ts(fake.now),
-                        "updated_at": ts(fake.now), "retry_started_at": None, "state": "active",
-                        "events": list(body["events"]), "scope": body["scope"], "organization": body["organization"],
-                        "user": body.get("user") if body["scope"] == "user" else None, "group": None,
-                        "creator": token.user, "_signing_key": body.get("signing_key"),
+                        "uri": uri,
+                        "callback_url": body["url"],
+                        "created_at": ts(fake.now),
+                        "updated_at": ts(fake.now),
+                        "retry_started_at": None,
+                        "state": "active",
+                        "events": list(body["events"]),
+                        "scope": body["scope"],
+                        "organization": body["organization"],
+                        "user": body.get("user") if body["scope"] == "user" else None,
+                        "group": None,
+                        "creator": token.user,
+                        "_signing_key": body.get("signing_key"),
                     }
                 return self._send(201, {"resource": _public(fake.store.webhooks[uri])})
 
             def _subscriptions(self, query: dict, token: Token):
                 if not query.get("organization") or not query.get("scope"):
                     return self._error(400, "Invalid Argument", "organization and scope are required")
-                items = [w for w in fake.store.webhooks.values() if w["organization"] == query["organization"]
-                         and w["scope"] == query["scope"] and (not query.get("user") or w["user"] == query["user"])]
+                items = [
+                    w
+                    for w in fake.store.webhooks.values()
+                    if w["organization"] == query["organization"]
+                    and w["scope"] == query["scope"]
+                    and (not query.get("user") or w["user"] == query["user"])
+                ]
                 return self._page(items, query, "/webhook_subscriptions")
 
         return Handler

@@ -68,20 +68,49 @@ class CalendlyPlayingSlotwise:
         path = self.folder / "calendly-org.yaml"
         path.write_text(yaml.safe_dump(self.orgfile))
         emails = [h["email"] for h in self.orgfile["hosts"]]
-        done = subprocess.run([sys.executable, "-c", SETUP, str(path), json.dumps(emails)], env=self.env,
-                              capture_output=True, text=True, timeout=180)
+        done = subprocess.run(
+            [sys.executable, "-c", SETUP, str(path), json.dumps(emails)],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
         line = next((x for x in done.stdout.splitlines() if x.startswith("TOKENS ")), None)
         if line is None:
             raise AssertionError(f"setting up the Calendly-playing server failed:\n{done.stdout}\n{done.stderr}")
-        self.tokens = json.loads(line[len("TOKENS "):])
+        self.tokens = json.loads(line[len("TOKENS ") :])
         log = open(self.folder / "server.log", "w")  # noqa: SIM115 - closed in stop()
         self._log = log
-        self.procs.append(subprocess.Popen(
-            [sys.executable, "-m", "slotwise", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-             "--workers", "1", "--threads", "8", "--no-worker"], env=self.env, stdout=log, stderr=subprocess.STDOUT))
-        self.procs.append(subprocess.Popen(
-            [sys.executable, "-m", "slotwise", "worker", "--interval", "0.1"], env=self.env, stdout=log,
-            stderr=subprocess.STDOUT))
+        self.procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "slotwise",
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--workers",
+                    "1",
+                    "--threads",
+                    "8",
+                    "--no-worker",
+                ],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+        self.procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "slotwise", "worker", "--interval", "0.1"],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if any(p.poll() is not None for p in self.procs):
@@ -112,8 +141,9 @@ class CalendlyPlayingSlotwise:
 
     def api(self, method: str, path: str, *, as_: str, **kwargs) -> requests.Response:
         url = path if path.startswith("http") else self.api_base + path
-        return requests.request(method, url, headers={"Authorization": f"Bearer {self.tokens[as_]}"}, timeout=30,
-                                **kwargs)
+        return requests.request(
+            method, url, headers={"Authorization": f"Bearer {self.tokens[as_]}"}, timeout=30, **kwargs
+        )
 
     def me(self, as_: str) -> dict:
         return self.api("GET", "/users/me", as_=as_).json()["resource"]
@@ -128,17 +158,40 @@ class CalendlyPlayingSlotwise:
         from datetime import datetime, timedelta
 
         begin = datetime.fromisoformat(after.replace("Z", "+00:00"))
-        times = self.api("GET", "/event_type_available_times", as_=as_, params={
-            "event_type": event_type_uri, "start_time": begin.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "end_time": (begin + timedelta(days=6)).strftime("%Y-%m-%dT%H:%M:%SZ")}).json()["collection"]
+        times = self.api(
+            "GET",
+            "/event_type_available_times",
+            as_=as_,
+            params={
+                "event_type": event_type_uri,
+                "start_time": begin.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "end_time": (begin + timedelta(days=6)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            },
+        ).json()["collection"]
         return times[skip]["start_time"]
 
-    def book(self, event_type_uri: str, *, start: str, name: str, email: str, as_: str,
-             answers: list[dict] | None = None, timezone: str = "Europe/Berlin") -> dict:
-        r = self.api("POST", "/invitees", as_=as_, json={
-            "event_type": event_type_uri, "start_time": start,
-            "invitee": {"name": name, "email": email, "timezone": timezone},
-            "questions_and_answers": answers or []})
+    def book(
+        self,
+        event_type_uri: str,
+        *,
+        start: str,
+        name: str,
+        email: str,
+        as_: str,
+        answers: list[dict] | None = None,
+        timezone: str = "Europe/Berlin",
+    ) -> dict:
+        r = self.api(
+            "POST",
+            "/invitees",
+            as_=as_,
+            json={
+                "event_type": event_type_uri,
+                "start_time": start,
+                "invitee": {"name": name, "email": email, "timezone": timezone},
+                "questions_and_answers": answers or [],
+            },
+        )
         assert r.status_code == 201, r.text
         return r.json()["resource"]
 
@@ -150,9 +203,18 @@ class CalendlyPlayingSlotwise:
         """What the invitee does with the reschedule link: open it on the new time, confirm."""
         page = requests.get(invitee["reschedule_url"], params={"start": start}, timeout=30)
         assert page.status_code == 200 and 'id="booking-form"' in page.text, page.text[:500]
-        r = requests.post(invitee["reschedule_url"], data={  # the public booking form (CSRF-exempt, as embeds need)
-            "start": start, "name": invitee["name"], "email": invitee["email"],
-            "tz": invitee["timezone"], "browser_tz": invitee["timezone"], "confirmed": "1"}, timeout=30)
+        r = requests.post(
+            invitee["reschedule_url"],
+            data={  # the public booking form (CSRF-exempt, as embeds need)
+                "start": start,
+                "name": invitee["name"],
+                "email": invitee["email"],
+                "tz": invitee["timezone"],
+                "browser_tz": invitee["timezone"],
+                "confirmed": "1",
+            },
+            timeout=30,
+        )
         assert r.status_code == 200 and "/booked/" in r.url, r.text[:2000]
 
     def invitees(self, event_uri: str, *, as_: str) -> list[dict]:

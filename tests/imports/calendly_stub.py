@@ -64,14 +64,27 @@ class CalendlyStub:
         uri = f"{self.base}/users/{uuidlib.uuid4()}"
         slug = email.split("@")[0]
         self.users[uri] = {
-            "uri": uri, "name": name, "slug": slug, "email": email, "scheduling_url": f"https://calendly.com/{slug}",
-            "timezone": "Europe/Berlin", "avatar_url": None, "created_at": STAMP, "updated_at": STAMP,
+            "uri": uri,
+            "name": name,
+            "slug": slug,
+            "email": email,
+            "scheduling_url": f"https://calendly.com/{slug}",
+            "timezone": "Europe/Berlin",
+            "avatar_url": None,
+            "created_at": STAMP,
+            "updated_at": STAMP,
             "current_organization": org,
         }
-        self.memberships.append({
-            "uri": f"{self.base}/organization_memberships/{uuidlib.uuid4()}", "role": role,
-            "user": self.users[uri], "organization": org, "created_at": STAMP, "updated_at": STAMP,
-        })
+        self.memberships.append(
+            {
+                "uri": f"{self.base}/organization_memberships/{uuidlib.uuid4()}",
+                "role": role,
+                "user": self.users[uri],
+                "organization": org,
+                "created_at": STAMP,
+                "updated_at": STAMP,
+            }
+        )
         return uri
 
     def token_for(self, user: str) -> str:
@@ -95,22 +108,44 @@ class CalendlyStub:
             for t in [t for t, u in table.items() if u == user]:
                 del table[t]
 
-    def event_type(self, name: str, *, owner: str, members: list[str] = (), pooling_type=None, kind="solo",
-                   team: str | None = None) -> str:
+    def event_type(
+        self, name: str, *, owner: str, members: list[str] = (), pooling_type=None, kind="solo", team: str | None = None
+    ) -> str:
         uri = f"{self.base}/event_types/{uuidlib.uuid4()}"
         slug = name.lower().replace(" ", "-")
         description = {"round_robin": "Round Robin", "collective": "Collective"}.get(
-            pooling_type, "Group" if kind == "group" else "One-on-One")
-        self.event_types.append({
-            "uri": uri, "name": name, "active": True, "slug": slug,
-            "scheduling_url": f"https://calendly.com/{slug}", "duration": 30, "kind": kind,
-            "pooling_type": pooling_type, "type": "StandardEventType", "color": "#8247f5", "created_at": STAMP,
-            "updated_at": STAMP, "internal_note": None, "description_plain": None, "description_html": None,
-            "profile": {"type": "Team" if team else "User", "name": team or self.users[owner]["name"],
-                        "owner": team or owner},
-            "secret": False, "booking_method": "instant", "custom_questions": [], "deleted_at": None,
-            "kind_description": description, "admin_managed": False,
-        })
+            pooling_type, "Group" if kind == "group" else "One-on-One"
+        )
+        self.event_types.append(
+            {
+                "uri": uri,
+                "name": name,
+                "active": True,
+                "slug": slug,
+                "scheduling_url": f"https://calendly.com/{slug}",
+                "duration": 30,
+                "kind": kind,
+                "pooling_type": pooling_type,
+                "type": "StandardEventType",
+                "color": "#8247f5",
+                "created_at": STAMP,
+                "updated_at": STAMP,
+                "internal_note": None,
+                "description_plain": None,
+                "description_html": None,
+                "profile": {
+                    "type": "Team" if team else "User",
+                    "name": team or self.users[owner]["name"],
+                    "owner": team or owner,
+                },
+                "secret": False,
+                "booking_method": "instant",
+                "custom_questions": [],
+                "deleted_at": None,
+                "kind_description": description,
+                "admin_managed": False,
+            }
+        )
         self.hosts[uri] = [owner, *members]
         return uri
 
@@ -130,8 +165,14 @@ class CalendlyStub:
                 return (*self._oauth(path, parse_qs(body.decode())), {})
             if self.failures:
                 status, extra = self.failures.pop(0)
-                return status, {"title": "Too Many Requests" if status == 429 else "Internal Server Error",
-                                "message": "stub failure"}, extra
+                return (
+                    status,
+                    {
+                        "title": "Too Many Requests" if status == 429 else "Internal Server Error",
+                        "message": "stub failure",
+                    },
+                    extra,
+                )
             auth = headers.get("Authorization", "")
             user = self.tokens.get(auth[7:]) if auth.startswith("Bearer ") else None
             if user is None:
@@ -152,7 +193,10 @@ class CalendlyStub:
             verifier = form.get("code_verifier", "")
             digest = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
             if not issued or issued["redirect_uri"] != form.get("redirect_uri") or issued["challenge"] != digest:
-                return 400, {"error": "invalid_grant", "error_description": "The provided authorization grant is invalid"}
+                return 400, {
+                    "error": "invalid_grant",
+                    "error_description": "The provided authorization grant is invalid",
+                }
             user = issued["user"]
         elif grant == "refresh_token":
             user = self.refresh_tokens.pop(form.get("refresh_token", ""), None)  # rotation: used once
@@ -161,9 +205,16 @@ class CalendlyStub:
         else:
             return 400, {"error": "unsupported_grant_type"}
         access, refresh = self.grant(user)
-        return 200, {"token_type": "Bearer", "access_token": access, "refresh_token": refresh, "expires_in": 7200,
-                     "scope": "default", "created_at": 1767603600, "owner": user,
-                     "organization": self.users[user]["current_organization"]}
+        return 200, {
+            "token_type": "Bearer",
+            "access_token": access,
+            "refresh_token": refresh,
+            "expires_in": 7200,
+            "scope": "default",
+            "created_at": 1767603600,
+            "owner": user,
+            "organization": self.users[user]["current_organization"],
+        }
 
     def authorize(self, query: dict, user: str) -> str:
         """What the user's "Allow" on Calendly's consent page does: a code for the redirect."""
@@ -174,13 +225,20 @@ class CalendlyStub:
     def _page(self, path: str, query: dict, items: list[dict]) -> tuple[int, dict]:
         count = min(int(query.get("count", 20)), self.page_size)
         offset = int(query.get("page_token", "0"))
-        page = items[offset:offset + count]
+        page = items[offset : offset + count]
         nxt = None
         if offset + count < len(items):
             nxt = f"{self.base}{path}?{urlencode({**query, 'page_token': str(offset + count)})}"
-        return 200, {"collection": page, "pagination": {
-            "count": len(page), "next_page": nxt, "previous_page": None,
-            "next_page_token": str(offset + count) if nxt else None, "previous_page_token": None}}
+        return 200, {
+            "collection": page,
+            "pagination": {
+                "count": len(page),
+                "next_page": nxt,
+                "previous_page": None,
+                "next_page_token": str(offset + count) if nxt else None,
+                "previous_page_token": None,
+            },
+        }
 
     def _api(self, method: str, path: str, query: dict, body: bytes, me: str) -> tuple[int, dict | None]:
         if method == "GET" and path == "/users/me":
@@ -195,8 +253,12 @@ class CalendlyStub:
                 items = list(self.event_types)
             return self._page(path, query, items)
         if method == "GET" and path == "/organization_memberships":
-            items = [m for m in self.memberships if m["organization"] == query.get("organization")
-                     and ("user" not in query or m["user"]["uri"] == query["user"])]
+            items = [
+                m
+                for m in self.memberships
+                if m["organization"] == query.get("organization")
+                and ("user" not in query or m["user"]["uri"] == query["user"])
+            ]
             return self._page(path, query, items)
         if method == "POST" and path == "/webhook_subscriptions":
             if self.webhooks_refused:
@@ -204,15 +266,28 @@ class CalendlyStub:
             req = json.loads(body)
             if any(w["callback_url"] == req["url"] for w in self.webhooks):
                 return _err(409, "Already Exists", "Hook with this url already exists")
-            hook = {"uri": f"{self.base}/webhook_subscriptions/{uuidlib.uuid4()}", "callback_url": req["url"],
-                    "created_at": STAMP, "updated_at": STAMP, "retry_started_at": None, "state": "active",
-                    "events": req["events"], "scope": req["scope"], "organization": req["organization"],
-                    "user": req.get("user"), "creator": me, "signing_key": req.get("signing_key")}
+            hook = {
+                "uri": f"{self.base}/webhook_subscriptions/{uuidlib.uuid4()}",
+                "callback_url": req["url"],
+                "created_at": STAMP,
+                "updated_at": STAMP,
+                "retry_started_at": None,
+                "state": "active",
+                "events": req["events"],
+                "scope": req["scope"],
+                "organization": req["organization"],
+                "user": req.get("user"),
+                "creator": me,
+                "signing_key": req.get("signing_key"),
+            }
             self.webhooks.append(hook)
             return 201, {"resource": {k: v for k, v in hook.items() if k != "signing_key"}}
         if method == "GET" and path == "/webhook_subscriptions":
-            items = [{k: v for k, v in w.items() if k != "signing_key"} for w in self.webhooks
-                     if w["organization"] == query.get("organization") and w["scope"] == query.get("scope")]
+            items = [
+                {k: v for k, v in w.items() if k != "signing_key"}
+                for w in self.webhooks
+                if w["organization"] == query.get("organization") and w["scope"] == query.get("scope")
+            ]
             return self._page(path, query, items)
         if method == "DELETE" and path.startswith("/webhook_subscriptions/"):
             uri = f"{self.base}{path}"

@@ -99,8 +99,10 @@ class World(SimpleNamespace):
         """`who` ("ana", "bo", "cy") connects their Calendly account with a personal access token and, if
         `select` names calendars, chooses them with consent."""
         conn = services.connection_add_token(
-            membership=membership or self.members[who], token=self.fake.personal_access_token(self.users[who]["uri"]),
-            api_base=self.fake.api_base, now=self.now,
+            membership=membership or self.members[who],
+            token=self.fake.personal_access_token(self.users[who]["uri"]),
+            api_base=self.fake.api_base,
+            now=self.now,
         )
         services.calendars_refresh(connection=conn, now=self.now)
         if select:
@@ -110,17 +112,25 @@ class World(SimpleNamespace):
     def select(self, conn, *names: str):
         """Choose `names` (added to what is chosen already), with consent."""
         chosen = list(Calendar.objects.filter(connection=conn, selected=True).values_list("uri", flat=True))
-        services.calendars_select(connection=conn, uris=chosen + [self.types[n]["uri"] for n in names], consent=True,
-                                  now=self.now)
+        services.calendars_select(
+            connection=conn, uris=chosen + [self.types[n]["uri"] for n in names], consent=True, now=self.now
+        )
 
     def book(self, name: str, *, start=None, guests=None, host: str | None = None, **kw):
         """A booking made on Calendly now; by default tomorrow 10:00 plus an hour per booking so far."""
         start = start or self.now.replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(
-            days=1, hours=len(self.fake.store.events))
-        guests = guests or [{"name": "Gil Ortega", "email": "gil@example.com", "first_name": "Gil",
-                             "last_name": "Ortega"}]
-        event, invitees = self.fake.book(event_type=self.types[name]["uri"], start=start, invitees=guests,
-                                         host=self.users[host]["uri"] if host else None, **kw)
+            days=1, hours=len(self.fake.store.events)
+        )
+        guests = guests or [
+            {"name": "Gil Ortega", "email": "gil@example.com", "first_name": "Gil", "last_name": "Ortega"}
+        ]
+        event, invitees = self.fake.book(
+            event_type=self.types[name]["uri"],
+            start=start,
+            invitees=guests,
+            host=self.users[host]["uri"] if host else None,
+            **kw,
+        )
         return event, invitees
 
     def poll(self, conn, **kw):
@@ -149,17 +159,35 @@ def world(db, fake, settings):
     members = {n: factories.host(org, n, email=f"{n}@agency.test", weekly=ALL_DAY) for n in ("ana", "bo", "cy")}
     corg = fake.add_organization(plan="teams", stage="paid")
     names = {"ana": "Ana Ruiz", "bo": "Bo Lind", "cy": "Cy Moss"}
-    users = {n: fake.add_user(name=names[n], email=f"{n}@agency.test", organization=corg,
-                              role="owner" if n == "ana" else "user") for n in names}
+    users = {
+        n: fake.add_user(
+            name=names[n], email=f"{n}@agency.test", organization=corg, role="owner" if n == "ana" else "user"
+        )
+        for n in names
+    }
     uris = {n: u["uri"] for n, u in users.items()}
     event_types = {
-        "Intro": fake.add_event_type(name="Intro", owner=uris["ana"], custom_questions=[
-            {"name": "Phone", "type": "phone_number", "position": 0, "enabled": True, "required": False,
-             "answer_choices": [], "include_other": False}]),
-        "Support": fake.add_event_type(name="Support", owner=uris["ana"], pooling_type="round_robin",
-                                       hosts=[uris["ana"], uris["bo"], uris["cy"]]),
-        "Pairing": fake.add_event_type(name="Pairing", owner=uris["ana"], pooling_type="collective",
-                                       hosts=[uris["ana"], uris["bo"]]),
+        "Intro": fake.add_event_type(
+            name="Intro",
+            owner=uris["ana"],
+            custom_questions=[
+                {
+                    "name": "Phone",
+                    "type": "phone_number",
+                    "position": 0,
+                    "enabled": True,
+                    "required": False,
+                    "answer_choices": [],
+                    "include_other": False,
+                }
+            ],
+        ),
+        "Support": fake.add_event_type(
+            name="Support", owner=uris["ana"], pooling_type="round_robin", hosts=[uris["ana"], uris["bo"], uris["cy"]]
+        ),
+        "Pairing": fake.add_event_type(
+            name="Pairing", owner=uris["ana"], pooling_type="collective", hosts=[uris["ana"], uris["bo"]]
+        ),
         "Cy's hour": fake.add_event_type(name="Cy's hour", owner=uris["cy"]),
     }
     return World(fake=fake, org=org, members=members, corg=corg, users=users, types=event_types)

@@ -22,8 +22,13 @@ pytestmark = pytest.mark.django_db
 
 def rows():
     """Everything an import writes, counted: nothing may change on refused input."""
-    return (Booking.objects.count(), Invitee.objects.count(), Contact.objects.count(), ImportedEvent.objects.count(),
-            ImportedInvitee.objects.count())
+    return (
+        Booking.objects.count(),
+        Invitee.objects.count(),
+        Contact.objects.count(),
+        ImportedEvent.objects.count(),
+        ImportedInvitee.objects.count(),
+    )
 
 
 def subscription(world, conn):
@@ -35,8 +40,9 @@ def subscription(world, conn):
 
 def post(client, conn, body: str | bytes, *, header: str | None):
     headers = {"Calendly-Webhook-Signature": header} if header is not None else {}
-    return client.post(f"/hooks/calendly/{conn.hook_token}/", data=body, content_type="application/json",
-                       headers=headers)
+    return client.post(
+        f"/hooks/calendly/{conn.hook_token}/", data=body, content_type="application/json", headers=headers
+    )
 
 
 def signed_post(client, world, conn, body: str, *, key: str | None = None, t: int | None = None):
@@ -66,11 +72,21 @@ def test_a_signed_webhook_imports_the_booking(client, world, booked):
     assert ImportedEvent.objects.get(event_uri=event["uri"]).booking.source == Booking.Source.IMPORT
 
 
-@pytest.mark.parametrize("body", [
-    "", "not json", "{", "[]", "null", '"text"', '{"event": "invitee.created"}',
-    '{"event": "invitee.created", "payload": []}', '{"event": "invitee.created", "payload": {"uri": 5}}',
-    '{"event": "invitee.created", "payload": {"scheduled_event": "nope"}}',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "",
+        "not json",
+        "{",
+        "[]",
+        "null",
+        '"text"',
+        '{"event": "invitee.created"}',
+        '{"event": "invitee.created", "payload": []}',
+        '{"event": "invitee.created", "payload": {"uri": 5}}',
+        '{"event": "invitee.created", "payload": {"scheduled_event": "nope"}}',
+    ],
+)
 def test_malformed_webhook_bodies_are_refused_with_a_clear_4xx_and_write_nothing(client, world, booked, body):
     conn = booked[0]
     before = rows()
@@ -91,8 +107,9 @@ def test_a_webhook_with_a_bad_signature_is_refused_and_writes_nothing(client, wo
         "wrong key": signed_post(client, world, conn, delivery.body, key="not-the-key"),
         "stale (10 minutes old)": signed_post(client, world, conn, delivery.body, t=now - 600),
         "from the future": signed_post(client, world, conn, delivery.body, t=now + 600),
-        "body changed after signing": post(client, conn, delivery.body.replace("Gil", "Eve"),
-                                           header=signature(key, delivery.body, now)),
+        "body changed after signing": post(
+            client, conn, delivery.body.replace("Gil", "Eve"), header=signature(key, delivery.body, now)
+        ),
     }
     assert {name: r.status_code for name, r in cases.items() if not 400 <= r.status_code < 500} == {}
     assert rows() == before
@@ -103,8 +120,12 @@ def test_a_webhook_with_a_bad_signature_is_refused_and_writes_nothing(client, wo
 
 def test_a_webhook_to_an_unknown_or_removed_connection_is_refused(client, world, booked):
     conn, _, _, delivery = booked
-    r = client.post("/hooks/calendly/no-such-token/", data=delivery.body, content_type="application/json",
-                    headers={"Calendly-Webhook-Signature": signature("x" * 16, delivery.body, int(time.time()))})
+    r = client.post(
+        "/hooks/calendly/no-such-token/",
+        data=delivery.body,
+        content_type="application/json",
+        headers={"Calendly-Webhook-Signature": signature("x" * 16, delivery.body, int(time.time()))},
+    )
     assert r.status_code == 404
     key = subscription(world, conn)["_signing_key"]
     services.connection_remove(connection=conn, delete_synced=False, now=world.now)
@@ -151,7 +172,9 @@ def test_a_calendar_that_disappeared_is_marked_gone_and_keeps_what_it_synced(wor
     intro = Calendar.objects.get(connection=conn, uri=world.types["Intro"]["uri"])
     assert intro.gone_at is not None
     assert sorted(Booking.objects.filter(source=Booking.Source.IMPORT).values_list("event_type__name", flat=True)) == [
-        "Intro", "Pairing"]
+        "Intro",
+        "Pairing",
+    ]
     conn.refresh_from_db()
     assert conn.state == Connection.State.ACTIVE and run.finished_at is not None
 
@@ -167,8 +190,9 @@ def test_a_connection_removed_while_a_sync_runs_stops_it_without_half_written_ro
     def progress(done, total):
         seen.append(done)
         if len(seen) == 2:
-            services.connection_remove(connection=Connection.objects.get(pk=conn.pk), delete_synced=False,
-                                       now=world.now)
+            services.connection_remove(
+                connection=Connection.objects.get(pk=conn.pk), delete_synced=False, now=world.now
+            )
 
     run = world.poll(conn, progress=progress)
     conn.refresh_from_db()

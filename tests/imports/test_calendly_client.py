@@ -19,8 +19,13 @@ from slotwise.imports.models import Connection
 
 def _connection(agency, calendly, *, secret: dict, method=Connection.Method.TOKEN) -> Connection:
     return Connection.objects.create(
-        organization=agency["org"], membership=agency["ana"], method=method, api_base=calendly.base,
-        auth_base=calendly.base, secret=seal(secret), state=Connection.State.ACTIVE,
+        organization=agency["org"],
+        membership=agency["ana"],
+        method=method,
+        api_base=calendly.base,
+        auth_base=calendly.base,
+        secret=seal(secret),
+        state=Connection.State.ACTIVE,
     )
 
 
@@ -61,11 +66,15 @@ def test_a_uri_from_another_host_is_read_on_the_connections_api_base(agency, cal
     assert org["uri"] == calendly.organization_uri
 
 
-@pytest.mark.parametrize(("headers", "wait"), [
-    ({"Retry-After": "42"}, 42),
-    ({"X-RateLimit-Reset": "17"}, 17),  # Calendly's own header when there is no Retry-After
-    ({}, 60),
-], ids=["retry-after", "rate-limit-reset", "neither"])
+@pytest.mark.parametrize(
+    ("headers", "wait"),
+    [
+        ({"Retry-After": "42"}, 42),
+        ({"X-RateLimit-Reset": "17"}, 17),  # Calendly's own header when there is no Retry-After
+        ({}, 60),
+    ],
+    ids=["retry-after", "rate-limit-reset", "neither"],
+)
 def test_a_429_says_how_long_calendly_asked_us_to_wait(agency, calendly, ana_uri, now, headers, wait):
     conn = _connection(agency, calendly, secret={"access_token": calendly.token_for(ana_uri)})
     calendly.fail_next(1, 429, headers)
@@ -101,9 +110,16 @@ def test_a_revoked_personal_access_token_is_an_auth_error_at_once(agency, calend
 
 def _oauth_connection(agency, calendly, user, now, *, expires_in=timedelta(hours=1)):
     access, refresh = calendly.grant(user)
-    conn = _connection(agency, calendly, method=Connection.Method.OAUTH, secret={
-        "access_token": access, "refresh_token": refresh, "expires_at": (now + expires_in).isoformat(),
-    })
+    conn = _connection(
+        agency,
+        calendly,
+        method=Connection.Method.OAUTH,
+        secret={
+            "access_token": access,
+            "refresh_token": refresh,
+            "expires_at": (now + expires_in).isoformat(),
+        },
+    )
     return conn, access, refresh
 
 
@@ -144,9 +160,14 @@ def test_a_refresh_done_by_another_worker_is_taken_not_repeated(agency, calendly
 def test_webhook_subscriptions_are_created_and_deleted_and_a_second_delete_is_fine(agency, calendly, ana_uri, now):
     conn = _connection(agency, calendly, secret={"access_token": calendly.token_for(ana_uri)})
     client = CalendlyClient(conn, now=now)
-    hook = client.create_webhook(url="http://127.0.0.1:8000/hooks/calendly/abc/", events=["invitee.created"],
-                                 organization=calendly.organization_uri, user=ana_uri, scope="user",
-                                 signing_key="k")
+    hook = client.create_webhook(
+        url="http://127.0.0.1:8000/hooks/calendly/abc/",
+        events=["invitee.created"],
+        organization=calendly.organization_uri,
+        user=ana_uri,
+        scope="user",
+        signing_key="k",
+    )
     assert calendly.webhooks[0]["user"] == ana_uri and calendly.webhooks[0]["signing_key"] == "k"
     client.delete_webhook(hook["uri"])
     client.delete_webhook(hook["uri"])

@@ -15,20 +15,83 @@ from slotwise.core.signing import verify
 from tests.imports.calendly_fake import FakeCalendly
 
 REQUIRED = {
-    "User": ["uri", "name", "slug", "email", "scheduling_url", "timezone", "avatar_url", "created_at", "updated_at",
-             "current_organization"],
+    "User": [
+        "uri",
+        "name",
+        "slug",
+        "email",
+        "scheduling_url",
+        "timezone",
+        "avatar_url",
+        "created_at",
+        "updated_at",
+        "current_organization",
+    ],
     "Organization": ["uri", "plan", "stage", "created_at", "updated_at"],
     "OrganizationMembership": ["uri", "role", "user", "organization", "updated_at", "created_at"],
-    "EventType": ["uri", "name", "active", "slug", "scheduling_url", "duration", "kind", "pooling_type", "type",
-                  "color", "created_at", "updated_at", "internal_note", "description_plain", "description_html",
-                  "profile", "secret", "booking_method", "custom_questions", "deleted_at", "kind_description",
-                  "admin_managed"],
-    "Event": ["uri", "name", "status", "start_time", "end_time", "event_type", "location", "invitees_counter",
-              "created_at", "updated_at", "event_memberships", "event_guests", "calendar_event"],
-    "Invitee": ["uri", "email", "first_name", "last_name", "name", "status", "questions_and_answers", "timezone",
-                "event", "created_at", "updated_at", "tracking", "text_reminder_number", "rescheduled",
-                "old_invitee", "new_invitee", "cancel_url", "reschedule_url", "routing_form_submission", "payment",
-                "no_show", "reconfirmation"],
+    "EventType": [
+        "uri",
+        "name",
+        "active",
+        "slug",
+        "scheduling_url",
+        "duration",
+        "kind",
+        "pooling_type",
+        "type",
+        "color",
+        "created_at",
+        "updated_at",
+        "internal_note",
+        "description_plain",
+        "description_html",
+        "profile",
+        "secret",
+        "booking_method",
+        "custom_questions",
+        "deleted_at",
+        "kind_description",
+        "admin_managed",
+    ],
+    "Event": [
+        "uri",
+        "name",
+        "status",
+        "start_time",
+        "end_time",
+        "event_type",
+        "location",
+        "invitees_counter",
+        "created_at",
+        "updated_at",
+        "event_memberships",
+        "event_guests",
+        "calendar_event",
+    ],
+    "Invitee": [
+        "uri",
+        "email",
+        "first_name",
+        "last_name",
+        "name",
+        "status",
+        "questions_and_answers",
+        "timezone",
+        "event",
+        "created_at",
+        "updated_at",
+        "tracking",
+        "text_reminder_number",
+        "rescheduled",
+        "old_invitee",
+        "new_invitee",
+        "cancel_url",
+        "reschedule_url",
+        "routing_form_submission",
+        "payment",
+        "no_show",
+        "reconfirmation",
+    ],
 }
 PAGINATION = {"count", "next_page", "previous_page", "next_page_token", "previous_page_token"}
 
@@ -45,26 +108,41 @@ def world(fake):
     ana = fake.add_user(name="Ana Ruiz", email="ana@calendly.test", organization=org, role="owner")
     bo = fake.add_user(name="Bo Lind", email="bo@calendly.test", organization=org)
     intro = fake.add_event_type(name="Intro", owner=ana["uri"])
-    support = fake.add_event_type(name="Support", owner=ana["uri"], hosts=[ana["uri"], bo["uri"]],
-                                  pooling_type="round_robin")
-    return {"org": org, "ana": ana, "bo": bo, "intro": intro, "support": support,
-            "token": fake.personal_access_token(ana["uri"])}
+    support = fake.add_event_type(
+        name="Support", owner=ana["uri"], hosts=[ana["uri"], bo["uri"]], pooling_type="round_robin"
+    )
+    return {
+        "org": org,
+        "ana": ana,
+        "bo": bo,
+        "intro": intro,
+        "support": support,
+        "token": fake.personal_access_token(ana["uri"]),
+    }
 
 
 def get(fake, path, token, **params):
     url = path if path.startswith("http") else fake.api_base + path
-    return outbound.request("GET", url, purpose="Calendly", params=params or None,
-                            headers={"Authorization": f"Bearer {token}"})
+    return outbound.request(
+        "GET", url, purpose="Calendly", params=params or None, headers={"Authorization": f"Bearer {token}"}
+    )
 
 
 def test_every_resource_has_calendlys_required_keys(fake, world):
-    event, invitees = fake.book(event_type=world["support"]["uri"], start=datetime(2026, 3, 3, 10, tzinfo=UTC),
-                                invitees=[{"name": "Cy Doe", "email": "cy@example.com"}], host=world["bo"]["uri"])
+    event, invitees = fake.book(
+        event_type=world["support"]["uri"],
+        start=datetime(2026, 3, 3, 10, tzinfo=UTC),
+        invitees=[{"name": "Cy Doe", "email": "cy@example.com"}],
+        host=world["bo"]["uri"],
+    )
     t = world["token"]
     checks = [
         ("User", get(fake, "/users/me", t).json()["resource"]),
         ("Organization", get(fake, world["org"], t).json()["resource"]),
-        ("OrganizationMembership", get(fake, "/organization_memberships", t, user=world["ana"]["uri"]).json()["collection"][0]),
+        (
+            "OrganizationMembership",
+            get(fake, "/organization_memberships", t, user=world["ana"]["uri"]).json()["collection"][0],
+        ),
         ("EventType", get(fake, world["support"]["uri"], t).json()["resource"]),
         ("Event", get(fake, event["uri"], t).json()["resource"]),
         ("Invitee", get(fake, event["uri"] + "/invitees", t).json()["collection"][0]),
@@ -84,7 +162,10 @@ def test_event_types_of_a_user_include_the_pools_they_are_in(fake, world):
     assert names(world["bo"]["uri"]) == ["Support"]
     shared = get(fake, world["support"]["uri"], t).json()["resource"]
     assert (shared["pooling_type"], shared["kind_description"], shared["profile"]["type"]) == (
-        "round_robin", "Round Robin", "Team")
+        "round_robin",
+        "Round Robin",
+        "Team",
+    )
     fake.remove_event_type(world["intro"]["uri"])
     assert names(world["ana"]["uri"]) == ["Support"]
     assert get(fake, world["intro"]["uri"], t).json()["resource"]["deleted_at"] is not None
@@ -93,10 +174,16 @@ def test_event_types_of_a_user_include_the_pools_they_are_in(fake, world):
 def test_collections_page_with_absolute_next_page_urls_that_keep_the_filters(fake, world):
     start = datetime(2026, 3, 3, 9, tzinfo=UTC)
     for i in range(5):
-        fake.book(event_type=world["intro"]["uri"], start=start + timedelta(hours=i),
-                  invitees=[{"name": f"G{i}", "email": f"g{i}@example.com"}])
-    seen, url, params = [], "/scheduled_events", {"user": world["ana"]["uri"], "count": 2,
-                                                   "min_start_time": "2026-03-03T10:00:00.000000Z"}
+        fake.book(
+            event_type=world["intro"]["uri"],
+            start=start + timedelta(hours=i),
+            invitees=[{"name": f"G{i}", "email": f"g{i}@example.com"}],
+        )
+    seen, url, params = (
+        [],
+        "/scheduled_events",
+        {"user": world["ana"]["uri"], "count": 2, "min_start_time": "2026-03-03T10:00:00.000000Z"},
+    )
     while url:
         page = get(fake, url, world["token"], **params).json()
         assert set(page["pagination"]) == PAGINATION
@@ -114,39 +201,74 @@ def test_bad_tokens_and_injected_failures_answer_as_calendly_does(fake, world):
     assert get(fake, "/users/me", world["token"]).status_code == 500
     assert get(fake, "/users/me", world["token"]).status_code == 200
     fake.revoke(world["token"])
-    assert get(fake, "/users/me", world["token"]).json() == {"title": "Unauthenticated",
-                                                             "message": "The access token is invalid"}
+    assert get(fake, "/users/me", world["token"]).json() == {
+        "title": "Unauthenticated",
+        "message": "The access token is invalid",
+    }
 
 
 def test_oauth_with_pkce_and_single_use_refresh_tokens(fake, world):
     verifier = "v" * 50
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
     fake.authorizing_user = world["bo"]["uri"]
-    r = outbound.request("GET", fake.auth_base + "/oauth/authorize", purpose="Calendly", follow_redirects=False,
-                         params={"client_id": fake.client_id, "response_type": "code", "state": "s1",
-                                 "redirect_uri": "http://127.0.0.1:1/back", "code_challenge": challenge,
-                                 "code_challenge_method": "S256"})
+    r = outbound.request(
+        "GET",
+        fake.auth_base + "/oauth/authorize",
+        purpose="Calendly",
+        follow_redirects=False,
+        params={
+            "client_id": fake.client_id,
+            "response_type": "code",
+            "state": "s1",
+            "redirect_uri": "http://127.0.0.1:1/back",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        },
+    )
     back = parse_qs(urlparse(r.headers["Location"]).query)
     assert back["state"] == ["s1"]
 
     def token(**form):
-        return outbound.request("POST", fake.auth_base + "/oauth/token", purpose="Calendly",
-                                data={"client_id": fake.client_id, "client_secret": fake.client_secret, **form})
+        return outbound.request(
+            "POST",
+            fake.auth_base + "/oauth/token",
+            purpose="Calendly",
+            data={"client_id": fake.client_id, "client_secret": fake.client_secret, **form},
+        )
 
-    wrong = token(grant_type="authorization_code", code=back["code"][0], redirect_uri="http://127.0.0.1:1/back",
-                  code_verifier="x" * 50)
+    wrong = token(
+        grant_type="authorization_code",
+        code=back["code"][0],
+        redirect_uri="http://127.0.0.1:1/back",
+        code_verifier="x" * 50,
+    )
     assert (wrong.status_code, wrong.json()["error"]) == (400, "invalid_grant")
     # A refused exchange spends the code, as an authorization server should.
-    again = token(grant_type="authorization_code", code=back["code"][0], redirect_uri="http://127.0.0.1:1/back",
-                  code_verifier=verifier)
+    again = token(
+        grant_type="authorization_code",
+        code=back["code"][0],
+        redirect_uri="http://127.0.0.1:1/back",
+        code_verifier=verifier,
+    )
     assert again.status_code == 400
     fake.authorizing_user = world["bo"]["uri"]
-    r = outbound.request("GET", fake.auth_base + "/oauth/authorize", purpose="Calendly", follow_redirects=False,
-                         params={"client_id": fake.client_id, "response_type": "code", "redirect_uri": "http://127.0.0.1:1/back",
-                                 "code_challenge": challenge, "code_challenge_method": "S256"})
+    r = outbound.request(
+        "GET",
+        fake.auth_base + "/oauth/authorize",
+        purpose="Calendly",
+        follow_redirects=False,
+        params={
+            "client_id": fake.client_id,
+            "response_type": "code",
+            "redirect_uri": "http://127.0.0.1:1/back",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        },
+    )
     code = parse_qs(urlparse(r.headers["Location"]).query)["code"][0]
-    grant = token(grant_type="authorization_code", code=code, redirect_uri="http://127.0.0.1:1/back",
-                  code_verifier=verifier).json()
+    grant = token(
+        grant_type="authorization_code", code=code, redirect_uri="http://127.0.0.1:1/back", code_verifier=verifier
+    ).json()
     assert grant["owner"] == world["bo"]["uri"] and grant["expires_in"] == 7200
     assert get(fake, "/users/me", grant["access_token"]).json()["resource"]["email"] == "bo@calendly.test"
     fake.advance(hours=2)
@@ -160,14 +282,26 @@ def test_webhooks_are_signed_like_calendly_and_carry_the_invitee_with_its_event(
     from tests.webhooks.receiver import Receiver
 
     with Receiver() as rx:
-        r = outbound.request("POST", fake.api_base + "/webhook_subscriptions", purpose="Calendly",
-                             headers={"Authorization": f"Bearer {world['token']}"},
-                             json={"url": rx.url, "events": ["invitee.created", "invitee.canceled"],
-                                   "organization": world["org"], "user": world["ana"]["uri"], "scope": "user",
-                                   "signing_key": "k3y"})
+        r = outbound.request(
+            "POST",
+            fake.api_base + "/webhook_subscriptions",
+            purpose="Calendly",
+            headers={"Authorization": f"Bearer {world['token']}"},
+            json={
+                "url": rx.url,
+                "events": ["invitee.created", "invitee.canceled"],
+                "organization": world["org"],
+                "user": world["ana"]["uri"],
+                "scope": "user",
+                "signing_key": "k3y",
+            },
+        )
         assert r.status_code == 201 and r.json()["resource"]["state"] == "active"
-        event, [inv] = fake.book(event_type=world["intro"]["uri"], start=datetime(2026, 3, 4, 9, tzinfo=UTC),
-                                 invitees=[{"name": "Cy Doe", "email": "cy@example.com"}])
+        event, [inv] = fake.book(
+            event_type=world["intro"]["uri"],
+            start=datetime(2026, 3, 4, 9, tzinfo=UTC),
+            invitees=[{"name": "Cy Doe", "email": "cy@example.com"}],
+        )
         new_event, new_inv = fake.reschedule(inv["uri"], start=datetime(2026, 3, 5, 9, tzinfo=UTC))
         sent = fake.flush_webhooks()
         assert [d.event for d in sent] == ["invitee.created", "invitee.canceled", "invitee.created"]
@@ -183,9 +317,18 @@ def test_webhooks_are_signed_like_calendly_and_carry_the_invitee_with_its_event(
 
 def test_free_plans_cannot_subscribe_to_webhooks(fake, world):
     fake.set_plan(world["org"], plan="basic", stage="free")
-    r = outbound.request("POST", fake.api_base + "/webhook_subscriptions", purpose="Calendly",
-                         headers={"Authorization": f"Bearer {world['token']}"},
-                         json={"url": "http://127.0.0.1:9/h", "events": ["invitee.created"],
-                               "organization": world["org"], "user": world["ana"]["uri"], "scope": "user"})
+    r = outbound.request(
+        "POST",
+        fake.api_base + "/webhook_subscriptions",
+        purpose="Calendly",
+        headers={"Authorization": f"Bearer {world['token']}"},
+        json={
+            "url": "http://127.0.0.1:9/h",
+            "events": ["invitee.created"],
+            "organization": world["org"],
+            "user": world["ana"]["uri"],
+            "scope": "user",
+        },
+    )
     assert (r.status_code, r.json()["title"]) == (403, "Permission Denied")
     assert get(fake, world["org"], world["token"]).json()["resource"]["stage"] == "free"

@@ -30,8 +30,18 @@ def cli_json(*args):
 
 
 def _add(calendly, people):
-    return cli_json("add", "calendly", "--org", "northwind", "--user", "ana@northwind.test",
-                    "--token", calendly.token_for(people["ana"]), "--api-base", calendly.base)
+    return cli_json(
+        "add",
+        "calendly",
+        "--org",
+        "northwind",
+        "--user",
+        "ana@northwind.test",
+        "--token",
+        calendly.token_for(people["ana"]),
+        "--api-base",
+        calendly.base,
+    )
 
 
 def test_help_lists_the_connections_verb():
@@ -40,13 +50,18 @@ def test_help_lists_the_connections_verb():
 
 def test_add_list_calendars_select_deselect_remove(agency, calendly, people, polls):
     added = _add(calendly, people)
-    assert (added["state"], added["account_email"], added["user"]) == ("active", "ana@calendly.test",
-                                                                       "ana@northwind.test")
+    assert (added["state"], added["account_email"], added["user"]) == (
+        "active",
+        "ana@calendly.test",
+        "ana@northwind.test",
+    )
     [listed] = cli_json("list", "--org", "northwind")
     assert listed["id"] == added["id"] and listed["state_label"] == "Active"
     cals = cli_json("calendars", added["id"])
     assert [(c["name"], c["kind_label"], c["selected"]) for c in cals] == [
-        ("Intro call", "Personal", False), ("Support", "Shared (round robin)", False)]
+        ("Intro call", "Personal", False),
+        ("Support", "Shared (round robin)", False),
+    ]
     chosen = cli_json("select", added["id"], "intro-call", cals[1]["uuid"])  # by slug and by uuid
     assert [c["imported_from"] for c in chosen] == [NOW, NOW]
     assert cli_json("deselect", added["id"], cals[0]["uri"]) == {"deselected": [cals[0]["uri"]], "deleted": 0}
@@ -57,8 +72,18 @@ def test_add_list_calendars_select_deselect_remove(agency, calendly, people, pol
 
 
 def test_the_plain_output_says_what_happened(agency, calendly, people):
-    out = cli("add", "calendly", "--org", "northwind", "--user", "ana@northwind.test",
-              "--token", calendly.token_for(people["ana"]), "--api-base", calendly.base)
+    out = cli(
+        "add",
+        "calendly",
+        "--org",
+        "northwind",
+        "--user",
+        "ana@northwind.test",
+        "--token",
+        calendly.token_for(people["ana"]),
+        "--api-base",
+        calendly.base,
+    )
     conn = Connection.objects.get()
     assert f"connected ana@calendly.test (teams, paid) for ana@northwind.test in northwind: id {conn.uuid}" in out
     assert "[ ] Intro call  Personal  intro-call" in cli("calendars", str(conn.uuid), "--no-refresh")
@@ -66,18 +91,25 @@ def test_the_plain_output_says_what_happened(agency, calendly, people):
 
 def test_oauth_prints_the_address_to_open(agency, calendly, settings):
     settings.SLOTWISE_CALENDLY_AUTH_BASE = calendly.base
-    out = cli_json("add", "calendly", "--org", "northwind", "--user", "ana@northwind.test", "--oauth",
-                   "--api-base", calendly.base)
+    out = cli_json(
+        "add", "calendly", "--org", "northwind", "--user", "ana@northwind.test", "--oauth", "--api-base", calendly.base
+    )
     assert out["state"] == "pending" and out["authorize_url"].startswith(f"{calendly.base}/oauth/authorize?")
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("add", "calendly", "--org", "nope", "--user", "a@b.c", "--token", "t"), "no organization 'nope'"),
-    (("add", "calendly", "--org", "northwind", "--user", "zoe@x.test", "--token", "t"),
-     "zoe@x.test is not a member of northwind"),
-    (("calendars", "not-a-uuid"), "no such connection"),
-    (("remove", "3f2504e0-4f89-11d3-9a0c-0305e82c3301"), "no such connection"),
-], ids=["unknown-org", "not-a-member", "bad-id", "unknown-id"])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("add", "calendly", "--org", "nope", "--user", "a@b.c", "--token", "t"), "no organization 'nope'"),
+        (
+            ("add", "calendly", "--org", "northwind", "--user", "zoe@x.test", "--token", "t"),
+            "zoe@x.test is not a member of northwind",
+        ),
+        (("calendars", "not-a-uuid"), "no such connection"),
+        (("remove", "3f2504e0-4f89-11d3-9a0c-0305e82c3301"), "no such connection"),
+    ],
+    ids=["unknown-org", "not-a-member", "bad-id", "unknown-id"],
+)
 def test_mistakes_are_one_clear_line(agency, args, message):
     with pytest.raises(CommandError, match=message):
         cli(*args)
@@ -85,8 +117,18 @@ def test_mistakes_are_one_clear_line(agency, args, message):
 
 def test_a_refused_token_is_a_clear_error(agency, calendly):
     with pytest.raises(CommandError, match="Calendly did not accept this sign-in"):
-        cli("add", "calendly", "--org", "northwind", "--user", "ana@northwind.test", "--token", "pat_wrong",
-            "--api-base", calendly.base)
+        cli(
+            "add",
+            "calendly",
+            "--org",
+            "northwind",
+            "--user",
+            "ana@northwind.test",
+            "--token",
+            "pat_wrong",
+            "--api-base",
+            calendly.base,
+        )
 
 
 def test_calendars_when_calendly_is_down_shows_the_stored_ones(agency, calendly, people, capsys):
@@ -110,12 +152,25 @@ def test_sync_imports_what_was_booked_and_says_so(agency, now):
         org = fake.add_organization(plan="teams", stage="paid")
         ana = fake.add_user(name="Ana Lopez", email="ana@calendly.test", organization=org, role="owner")
         intro = fake.add_event_type(name="Intro call", owner=ana["uri"])
-        conn = cli_json("add", "calendly", "--org", "northwind", "--user", "ana@northwind.test",
-                        "--token", fake.personal_access_token(ana["uri"]), "--api-base", fake.api_base)
+        conn = cli_json(
+            "add",
+            "calendly",
+            "--org",
+            "northwind",
+            "--user",
+            "ana@northwind.test",
+            "--token",
+            fake.personal_access_token(ana["uri"]),
+            "--api-base",
+            fake.api_base,
+        )
         cli("select", conn["id"], intro["uri"])
         fake.advance(minutes=5)
-        fake.book(event_type=intro["uri"], start=now + timedelta(days=2),
-                  invitees=[{"name": "Guest One", "email": "guest@example.com"}])
+        fake.book(
+            event_type=intro["uri"],
+            start=now + timedelta(days=2),
+            invitees=[{"name": "Guest One", "email": "guest@example.com"}],
+        )
         out = StringIO()
         call_command("connections", "sync", conn["id"], "--json", "--now", f"{fake.now:%Y-%m-%dT%H:%M:%SZ}", stdout=out)
         result = json.loads(out.getvalue())

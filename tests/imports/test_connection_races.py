@@ -46,11 +46,13 @@ def test_two_users_connecting_one_calendly_account_at_once_one_of_them_wins(cale
     def connect(member):
         def go():
             try:
-                return services.connection_add_token(membership=member, token=calendly.token_for(shared),
-                                                     api_base=calendly.base, now=now)
+                return services.connection_add_token(
+                    membership=member, token=calendly.token_for(shared), api_base=calendly.base, now=now
+                )
             finally:
                 if first and first[0] != member.pk:
                     other_done.set()
+
         return go
 
     oks, errors = race([connect(ana), connect(carl)])

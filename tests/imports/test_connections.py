@@ -31,8 +31,9 @@ def people(calendly):
 
 
 def _connect(agency, calendly, who, now, member="ana"):
-    return services.connection_add_token(membership=agency[member], token=calendly.token_for(who),
-                                         api_base=calendly.base, now=now)
+    return services.connection_add_token(
+        membership=agency[member], token=calendly.token_for(who), api_base=calendly.base, now=now
+    )
 
 
 def test_a_personal_access_token_connects_and_lists_personal_and_shared_calendars(agency, calendly, people, now):
@@ -40,13 +41,17 @@ def test_a_personal_access_token_connects_and_lists_personal_and_shared_calendar
     assert conn.state == Connection.State.ACTIVE
     assert (conn.account_email, conn.plan, conn.stage) == ("ana@calendly.test", "teams", "paid")
     assert [(c.name, c.kind, c.selected) for c in selectors.calendars(conn)] == [
-        ("Intro call", "personal", False), ("Support", "shared", False)]
+        ("Intro call", "personal", False),
+        ("Support", "shared", False),
+    ]
 
 
 def test_a_pool_members_shared_calendar_is_listed_for_them_too(agency, calendly, people, now):
     conn = _connect(agency, calendly, people["ben"], now, member="ben")
     assert [(c.name, c.kind, c.pooling_type) for c in selectors.calendars(conn)] == [
-        ("Ben's hour", "personal", ""), ("Support", "shared", "round_robin")]
+        ("Ben's hour", "personal", ""),
+        ("Support", "shared", "round_robin"),
+    ]
 
 
 def test_the_token_is_stored_sealed(agency, calendly, people, now):
@@ -92,14 +97,16 @@ def test_one_calendly_account_per_user_per_sub_account(agency, calendly, people,
     assert again.pk == first.pk and Connection.objects.count() == 1
 
 
-def test_a_different_user_cannot_connect_the_same_calendly_account_in_another_sub_account(agency, calendly, people,
-                                                                                          now):
+def test_a_different_user_cannot_connect_the_same_calendly_account_in_another_sub_account(
+    agency, calendly, people, now
+):
     _connect(agency, calendly, people["ana"], now)
     elsewhere = factories.org("contoso")
     carl = factories.host(elsewhere, "carl", email="carl@contoso.test")
     with pytest.raises(Conflict, match="already connected by another user"):
-        services.connection_add_token(membership=carl, token=calendly.token_for(people["ana"]),
-                                      api_base=calendly.base, now=now)
+        services.connection_add_token(
+            membership=carl, token=calendly.token_for(people["ana"]), api_base=calendly.base, now=now
+        )
     with pytest.raises(Conflict, match="already connected by another user"):  # nor in the same one
         _connect(agency, calendly, people["ana"], now, member="ben")
 
@@ -110,8 +117,9 @@ def test_the_same_user_may_connect_their_calendly_account_in_several_sub_account
     from slotwise.accounts.models import Membership
 
     ana_there = Membership.objects.create(organization=elsewhere, user=agency["ana"].user, slug="ana")
-    conn = services.connection_add_token(membership=ana_there, token=calendly.token_for(people["ana"]),
-                                         api_base=calendly.base, now=now)
+    conn = services.connection_add_token(
+        membership=ana_there, token=calendly.token_for(people["ana"]), api_base=calendly.base, now=now
+    )
     assert conn.organization == elsewhere and Connection.objects.count() == 2
 
 
@@ -120,8 +128,11 @@ def test_the_same_user_may_connect_their_calendly_account_in_several_sub_account
 
 def _oauth(agency, calendly, who, now, member="ana"):
     conn, url = services.connection_oauth_start(
-        membership=agency[member], api_base=calendly.base, auth_base=calendly.base,
-        redirect_uri="http://127.0.0.1:8000/dashboard/connections/calendly/callback/", now=now,
+        membership=agency[member],
+        api_base=calendly.base,
+        auth_base=calendly.base,
+        redirect_uri="http://127.0.0.1:8000/dashboard/connections/calendly/callback/",
+        now=now,
     )
     query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
     return conn, url, query, calendly.authorize(query, who)
@@ -196,8 +207,9 @@ def test_a_calendar_is_named_by_uri_uuid_or_slug(agency, calendly, people, now):
         services._calendar(conn, "nope")
 
 
-def test_reselecting_imports_from_the_new_instant_and_clears_the_old_delete_choice(agency, calendly, people, now,
-                                                                                   monkeypatch):
+def test_reselecting_imports_from_the_new_instant_and_clears_the_old_delete_choice(
+    agency, calendly, people, now, monkeypatch
+):
     deleted = _record_deletions(monkeypatch)
     conn = _connect(agency, calendly, people["ana"], now)
     intro = selectors.calendars(conn)[0]
@@ -209,7 +221,12 @@ def test_reselecting_imports_from_the_new_instant_and_clears_the_old_delete_choi
     back = now + timedelta(hours=2)
     services.calendars_select(connection=conn, uris=[intro.uri], consent=True, now=back)
     intro.refresh_from_db()
-    assert (intro.selected, intro.imported_from, intro.delete_chosen_at, intro.deselected_at) == (True, back, None, None)
+    assert (intro.selected, intro.imported_from, intro.delete_chosen_at, intro.deselected_at) == (
+        True,
+        back,
+        None,
+        None,
+    )
 
 
 def test_deselecting_and_keeping_deletes_nothing(agency, calendly, people, now, monkeypatch):
@@ -261,15 +278,26 @@ def test_a_plan_without_webhooks_falls_back_to_polling_and_says_so(agency, calen
     services.calendars_select(connection=conn, uris=[selectors.calendars(conn)[0].uri], consent=True, now=now)
     conn.refresh_from_db()
     assert not conn.webhooks_active
-    assert SyncLogEntry.objects.filter(detail__contains="webhooks are not available").filter(
-        detail__contains="polling").exists()
+    assert (
+        SyncLogEntry.objects.filter(detail__contains="webhooks are not available")
+        .filter(detail__contains="polling")
+        .exists()
+    )
 
 
 def test_an_old_subscription_at_our_url_is_replaced(agency, calendly, people, now):
     conn = _connect(agency, calendly, people["ana"], now)
-    calendly.webhooks.append({"uri": f"{calendly.base}/webhook_subscriptions/old", "callback_url": services.hook_url(conn),
-                              "organization": calendly.organization_uri, "scope": "organization", "user": None,
-                              "events": ["invitee.created"], "signing_key": "lost"})
+    calendly.webhooks.append(
+        {
+            "uri": f"{calendly.base}/webhook_subscriptions/old",
+            "callback_url": services.hook_url(conn),
+            "organization": calendly.organization_uri,
+            "scope": "organization",
+            "user": None,
+            "events": ["invitee.created"],
+            "signing_key": "lost",
+        }
+    )
     assert services.webhooks_subscribe(connection=conn, now=now)
     assert [w["signing_key"] for w in calendly.webhooks] == [services.signing_key(conn)]
 
@@ -347,8 +375,10 @@ def test_removing_unsubscribes_deselects_and_keeps_the_record(agency, calendly, 
     assert (conn.state, conn.removed_at, conn.secret, conn.webhooks_active) == ("removed", later, "", False)
     assert calendly.webhooks == []
     assert sorted(deleted) == sorted(c.pk for c in cals)
-    assert all(not c.selected and c.delete_chosen_at == later and c.imported_from == now
-               for c in Calendar.objects.filter(connection=conn))
+    assert all(
+        not c.selected and c.delete_chosen_at == later and c.imported_from == now
+        for c in Calendar.objects.filter(connection=conn)
+    )
     again = _connect(agency, calendly, people["ana"], later)  # connecting again makes a new connection
     assert again.pk != conn.pk and not Calendar.objects.filter(connection=again, selected=True).exists()
 

@@ -36,15 +36,18 @@ def test_connections_page_lists_with_state_and_offers_add(web, agency, calendly,
     html = resp.content.decode()
     assert 'href="/dashboard/calendars/" class="on"' in html  # Calendars, in the dashboard nav
     assert 'href="/dashboard/connections/" id="tab-connections" class="on"' in html  # > Connections
-    services.connection_add_token(membership=agency["ana"], token=calendly.token_for(people["ana"]),
-                                  api_base=calendly.base, now=now)
+    services.connection_add_token(
+        membership=agency["ana"], token=calendly.token_for(people["ana"]), api_base=calendly.base, now=now
+    )
     text = _text(web.get("/dashboard/connections/"))
     assert "Calendly · Ana Lopez" in text and "ana@calendly.test" in text and "Active" in text
 
 
 def test_adding_with_a_token_goes_on_to_the_calendars(web, agency, calendly, people):
-    resp = web.post("/dashboard/connections/add/calendly/token/",
-                    {"token": calendly.token_for(people["ana"]), "api_base": calendly.base})
+    resp = web.post(
+        "/dashboard/connections/add/calendly/token/",
+        {"token": calendly.token_for(people["ana"]), "api_base": calendly.base},
+    )
     conn = Connection.objects.get()
     assert resp.status_code == 302 and resp["Location"] == f"/dashboard/connections/{conn.uuid}/calendars/"
     text = _text(web.get(resp["Location"]))
@@ -101,19 +104,25 @@ def test_an_oauth_sign_in_started_from_the_cli_finishes_in_the_owners_browser(ag
     from slotwise.core.clock import utc_now
 
     _, url = services.connection_oauth_start(  # as `slotwise connections add calendly --oauth` does, now
-        membership=agency["ana"], api_base=calendly.base, redirect_uri="http://testserver/dashboard/connections/"
-        "calendly/callback/", now=utc_now())
+        membership=agency["ana"],
+        api_base=calendly.base,
+        redirect_uri="http://testserver/dashboard/connections/calendly/callback/",
+        now=utc_now(),
+    )
     query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
     ana = Client()
     ana.force_login(agency["ana"].user)  # a session that never started a sign-in
-    back = ana.get("/dashboard/connections/calendly/callback/",
-                   {"state": query["state"], "code": calendly.authorize(query, people["ana"])})
+    back = ana.get(
+        "/dashboard/connections/calendly/callback/",
+        {"state": query["state"], "code": calendly.authorize(query, people["ana"])},
+    )
     assert back.status_code == 302 and Connection.objects.get().state == "active"
 
 
 def _connected(agency, calendly, people, now):
-    return services.connection_add_token(membership=agency["ana"], token=calendly.token_for(people["ana"]),
-                                         api_base=calendly.base, now=now)
+    return services.connection_add_token(
+        membership=agency["ana"], token=calendly.token_for(people["ana"]), api_base=calendly.base, now=now
+    )
 
 
 def test_saving_calendars_without_consent_says_so_and_keeps_the_ticks(web, agency, calendly, people, now):
@@ -122,13 +131,15 @@ def test_saving_calendars_without_consent_says_so_and_keeps_the_ticks(web, agenc
     resp = web.post(f"/dashboard/connections/{conn.uuid}/calendars/", {"calendars": [intro.uri]})
     assert resp.status_code == 400 and "Tick the consent box" in _text(resp)
     assert f'value="{intro.uri}" checked' in resp.content.decode()
-    resp = web.post(f"/dashboard/connections/{conn.uuid}/calendars/", {"calendars": [intro.uri], "consent": "yes"},
-                    follow=True)
+    resp = web.post(
+        f"/dashboard/connections/{conn.uuid}/calendars/", {"calendars": [intro.uri], "consent": "yes"}, follow=True
+    )
     assert "Saved" in _text(resp) and Calendar.objects.get(pk=intro.pk).selected
 
 
-def test_unticking_asks_for_the_delete_choice_and_deleting_needs_the_second_box(web, agency, calendly, people, now,
-                                                                               monkeypatch):
+def test_unticking_asks_for_the_delete_choice_and_deleting_needs_the_second_box(
+    web, agency, calendly, people, now, monkeypatch
+):
     asked = []
     fake_sync(monkeypatch, delete_synced=lambda *, calendar, now: asked.append(calendar.name) or 3)
     conn = _connected(agency, calendly, people, now)

@@ -45,19 +45,30 @@ def test_an_import_and_a_native_booking_for_one_time_give_one_booking():
     org = f.org()
     ana = f.host(org, "ana")
     native_type = f.event_type(ana, duration_minutes=30)
-    remote_type = external_event_type(owner=ana, source="calendly", uri="https://api.calendly.com/event_types/X",
-                                      name="Intro", duration_minutes=30)
+    remote_type = external_event_type(
+        owner=ana, source="calendly", uri="https://api.calendly.com/event_types/X", name="Intro", duration_minutes=30
+    )
     start = MEET.replace(hour=10)
 
     def native(n):
-        return lambda: booking_create(event_type=native_type, start=start, now=T0, invitee=InviteeInput(
-            name=f"Native {n}", email=f"native{n}@example.com", timezone="UTC"))
+        return lambda: booking_create(
+            event_type=native_type,
+            start=start,
+            now=T0,
+            invitee=InviteeInput(name=f"Native {n}", email=f"native{n}@example.com", timezone="UTC"),
+        )
 
     def imported(n):
         return lambda: appointment_import(
-            event_type=remote_type, host=ana, start=start + timedelta(minutes=15),
-            end=start + timedelta(minutes=45), timezone="UTC", location="", now=T0,
-            invitees=[{"name": f"Remote {n}", "email": f"remote{n}@example.com"}])
+            event_type=remote_type,
+            host=ana,
+            start=start + timedelta(minutes=15),
+            end=start + timedelta(minutes=45),
+            timezone="UTC",
+            location="",
+            now=T0,
+            invitees=[{"name": f"Remote {n}", "email": f"remote{n}@example.com"}],
+        )
 
     oks, errors = race([native(1), imported(1), native(2), imported(2), native(3), imported(3)])
     assert len(oks) == 1

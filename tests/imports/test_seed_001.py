@@ -41,7 +41,9 @@ def test_every_new_calendly_booking_becomes_an_appointment_at_its_instant(world)
     world.poll(conn)
     [b] = imported()
     assert (b.start.isoformat(), b.end.isoformat()) == (
-        event["start_time"].replace(".000000Z", "+00:00"), event["end_time"].replace(".000000Z", "+00:00"))
+        event["start_time"].replace(".000000Z", "+00:00"),
+        event["end_time"].replace(".000000Z", "+00:00"),
+    )
     assert b.status == Booking.Status.CONFIRMED and b.host == world.members["ana"]
     assert ImportedEvent.objects.get(event_uri=event["uri"]).booking == b
 
@@ -49,8 +51,13 @@ def test_every_new_calendly_booking_becomes_an_appointment_at_its_instant(world)
 def test_imported_appointments_run_workflows_and_webhooks_but_send_no_invitation(world):
     """Contacts, CRM data and workflows act on imports; Calendly already sent the invitation."""
     sub = WebhookSubscription.objects.create(
-        organization=world.org, creator=world.members["ana"], callback_url="http://127.0.0.1:9/hook",
-        events=["invitee.created"], scope="organization", signing_key="k" * 16, created_at=world.now,
+        organization=world.org,
+        creator=world.members["ana"],
+        callback_url="http://127.0.0.1:9/hook",
+        events=["invitee.created"],
+        scope="organization",
+        signing_key="k" * 16,
+        created_at=world.now,
     )
     conn = world.connect("ana", select=("Intro",))
     mail.outbox.clear()
@@ -152,8 +159,12 @@ def test_sync_is_one_way_nothing_is_written_to_calendly(world):
     world.book("Intro")
     world.poll(conn)
     et = factories.event_type(world.members["ana"], slug="native", duration_minutes=30)
-    bookings.booking_create(event_type=et, start=world.now.replace(hour=15, minute=0, second=0, microsecond=0) + timedelta(days=2), now=world.now,
-                            invitee=bookings.InviteeInput(name="Nat Ive", email="nat@example.com", timezone="UTC"))
+    bookings.booking_create(
+        event_type=et,
+        start=world.now.replace(hour=15, minute=0, second=0, microsecond=0) + timedelta(days=2),
+        now=world.now,
+        invitee=bookings.InviteeInput(name="Nat Ive", email="nat@example.com", timezone="UTC"),
+    )
     world.poll(conn)
     writes = [(m, p) for m, p, _ in world.fake.requests if m != "GET"]
     # Subscribing to webhooks is the only write there is: no event, invitee or cancellation is sent.
@@ -205,22 +216,31 @@ def test_an_imported_event_is_an_appointment_that_blocks_the_owners_time(world):
     [b] = imported()
     native = factories.event_type(world.members["ana"], slug="native", duration_minutes=30)
     with pytest.raises(SlotwiseError):
-        bookings.booking_create(event_type=native, start=b.start, now=world.now,
-                                invitee=bookings.InviteeInput(name="Nat Ive", email="nat@example.com", timezone="UTC"))
+        bookings.booking_create(
+            event_type=native,
+            start=b.start,
+            now=world.now,
+            invitee=bookings.InviteeInput(name="Nat Ive", email="nat@example.com", timezone="UTC"),
+        )
 
 
 def test_each_guest_with_an_email_becomes_a_contact_and_one_without_is_logged(world):
     conn = world.connect("ana", select=("Intro",))
     world.tick(minutes=1)
-    world.book("Intro", guests=[
-        {"name": "Gil Ortega", "email": "gil@example.com"},
-        {"name": "Hal Ng", "email": "HAL@example.com"},
-        {"name": "No Mail", "email": None},
-    ])
+    world.book(
+        "Intro",
+        guests=[
+            {"name": "Gil Ortega", "email": "gil@example.com"},
+            {"name": "Hal Ng", "email": "HAL@example.com"},
+            {"name": "No Mail", "email": None},
+        ],
+    )
     Contact.objects.create(organization=world.org, email="hal@example.com", name="Hal")
     world.poll(conn)
     assert sorted(Contact.objects.filter(organization=world.org).values_list("email", flat=True)) == [
-        "gil@example.com", "hal@example.com"]
+        "gil@example.com",
+        "hal@example.com",
+    ]
     assert any("No Mail" in d and "email" in d for d in log_of(conn, SyncLogEntry.Action.SKIPPED))
 
 
@@ -271,8 +291,12 @@ def test_the_contacts_assigned_user_is_the_owner_of_their_latest_appointment(wor
     assert contact.owner == world.members["bo"]
     # A native booking in between does not change who is latest; one after does.
     native = factories.event_type(world.members["cy"], slug="native", duration_minutes=30)
-    bookings.booking_create(event_type=native, start=soon + timedelta(days=1), now=world.now,
-                            invitee=bookings.InviteeInput(name="Gil Ortega", email="gil@example.com", timezone="UTC"))
+    bookings.booking_create(
+        event_type=native,
+        start=soon + timedelta(days=1),
+        now=world.now,
+        invitee=bookings.InviteeInput(name="Gil Ortega", email="gil@example.com", timezone="UTC"),
+    )
     contact.refresh_from_db()
     assert contact.owner == world.members["bo"]
     # Calendly cancels the latest: the owner falls back to the latest that is left (Cy's native one).
@@ -389,21 +413,31 @@ def test_one_calendly_account_per_user_per_sub_account_and_not_shared_across_use
     assert world.connect("ana").pk == first.pk
     other_account = world.fake.add_user(name="Ana Ruiz", email="ana.private@calendly.test")
     with pytest.raises(SlotwiseError, match="(?i)already connected"):
-        services.connection_add_token(membership=world.members["ana"],
-                                      token=world.fake.personal_access_token(other_account["uri"]),
-                                      api_base=world.fake.api_base, now=world.now)
+        services.connection_add_token(
+            membership=world.members["ana"],
+            token=world.fake.personal_access_token(other_account["uri"]),
+            api_base=world.fake.api_base,
+            now=world.now,
+        )
     assert Connection.objects.filter(membership=world.members["ana"], removed_at__isnull=True).count() == 1
     other = factories.org("sub-b", name="Sub B")
     bo_in_b = factories.host(other, "bo-b", email="bo2@agency.test")
     ana_in_b = Membership.objects.create(organization=other, user=world.members["ana"].user, slug="ana")
     # Bo, in Sub B, with Ana's Calendly account: refused.
     with pytest.raises(SlotwiseError, match="(?i)another user|different user|already connected"):
-        services.connection_add_token(membership=bo_in_b, token=world.fake.personal_access_token(world.users["ana"]["uri"]),
-                                      api_base=world.fake.api_base, now=world.now)
+        services.connection_add_token(
+            membership=bo_in_b,
+            token=world.fake.personal_access_token(world.users["ana"]["uri"]),
+            api_base=world.fake.api_base,
+            now=world.now,
+        )
     # Ana may connect the same account in Sub B too.
-    conn = services.connection_add_token(membership=ana_in_b,
-                                         token=world.fake.personal_access_token(world.users["ana"]["uri"]),
-                                         api_base=world.fake.api_base, now=world.now)
+    conn = services.connection_add_token(
+        membership=ana_in_b,
+        token=world.fake.personal_access_token(world.users["ana"]["uri"]),
+        api_base=world.fake.api_base,
+        now=world.now,
+    )
     assert conn.state == Connection.State.ACTIVE
 
 
@@ -438,9 +472,20 @@ def test_phone_and_answers_are_kept_on_the_appointment_and_the_contact(world):
     """The seed syncs name and email only; we keep the questions and answers and the phone number too."""
     conn = world.connect("ana", select=("Intro",))
     world.tick(minutes=1)
-    world.book("Intro", guests=[{"name": "Gil Ortega", "email": "gil@example.com", "text_reminder_number": "+1 555 0100",
-                                 "questions_and_answers": [{"question": "Phone", "answer": "+1 555 0100", "position": 0},
-                                                           {"question": "Topic", "answer": "Pricing", "position": 1}]}])
+    world.book(
+        "Intro",
+        guests=[
+            {
+                "name": "Gil Ortega",
+                "email": "gil@example.com",
+                "text_reminder_number": "+1 555 0100",
+                "questions_and_answers": [
+                    {"question": "Phone", "answer": "+1 555 0100", "position": 0},
+                    {"question": "Topic", "answer": "Pricing", "position": 1},
+                ],
+            }
+        ],
+    )
     world.poll(conn)
     invitee = imported().get().invitees.get()
     answers = [(a["question"], a["answer"]) for a in invitee.answers]
@@ -454,11 +499,23 @@ def test_a_phone_given_only_as_an_answer_to_a_phone_question_is_the_contacts_pho
     """Calendly's phone custom questions come back as questions and answers, not as text_reminder_number."""
     conn = world.connect("ana", select=("Intro",))
     world.tick(minutes=1)
-    world.book("Intro", guests=[{"name": "Gil Ortega", "email": "gil@example.com", "questions_and_answers": [
-        {"question": "Phone", "answer": "+49 30 1234567", "position": 0},
-        {"question": "How many people?", "answer": "12", "position": 1}]}])
+    world.book(
+        "Intro",
+        guests=[
+            {
+                "name": "Gil Ortega",
+                "email": "gil@example.com",
+                "questions_and_answers": [
+                    {"question": "Phone", "answer": "+49 30 1234567", "position": 0},
+                    {"question": "How many people?", "answer": "12", "position": 1},
+                ],
+            }
+        ],
+    )
     world.poll(conn)
     contact = Contact.objects.get(email="gil@example.com")
     assert contact.phone == "+49 30 1234567"
     assert [(a["question"], a["answer"]) for a in imported().get().invitees.get().answers] == [
-        ("Phone", "+49 30 1234567"), ("How many people?", "12")]
+        ("Phone", "+49 30 1234567"),
+        ("How many people?", "12"),
+    ]

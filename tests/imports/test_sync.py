@@ -43,28 +43,51 @@ def world(fake):
         user = fake.add_user(name=slug.title(), email=f"{slug}@calendly.test", organization=calendly_org, role=role)
         people[slug] = (f.host(org, slug, email=f"{slug}@northwind.test"), user)
     intro = fake.add_event_type(name="Intro", owner=people["ana"][1]["uri"])
-    support = fake.add_event_type(name="Support", owner=people["ana"][1]["uri"], pooling_type="round_robin",
-                                  hosts=[people[s][1]["uri"] for s in ("ana", "bo", "cy")])
+    support = fake.add_event_type(
+        name="Support",
+        owner=people["ana"][1]["uri"],
+        pooling_type="round_robin",
+        hosts=[people[s][1]["uri"] for s in ("ana", "bo", "cy")],
+    )
     return {"org": org, "calendly_org": calendly_org, "people": people, "intro": intro, "support": support}
 
 
 def connect(fake, world, slug, *calendars, at=T0):
     member, user = world["people"][slug]
     conn = Connection.objects.create(
-        organization=member.organization, membership=member, method=Connection.Method.TOKEN, api_base=fake.api_base,
-        secret=seal({"access_token": fake.personal_access_token(user["uri"])}), account_user_uri=user["uri"],
-        account_organization_uri=user["current_organization"], account_email=user["email"],
-        account_name=user["name"], plan="teams", stage="paid", state=Connection.State.ACTIVE, connected_at=at,
+        organization=member.organization,
+        membership=member,
+        method=Connection.Method.TOKEN,
+        api_base=fake.api_base,
+        secret=seal({"access_token": fake.personal_access_token(user["uri"])}),
+        account_user_uri=user["uri"],
+        account_organization_uri=user["current_organization"],
+        account_email=user["email"],
+        account_name=user["name"],
+        plan="teams",
+        stage="paid",
+        state=Connection.State.ACTIVE,
+        connected_at=at,
     )
     # A webhook subscription at the fake, so that it queues deliveries (deliver() hands them over).
     CalendlyClient(conn, now=at).create_webhook(
-        url=f"http://127.0.0.1:9/hooks/calendly/{conn.hook_token}/", events=["invitee.created", "invitee.canceled"],
-        organization=user["current_organization"], user=user["uri"], scope="user", signing_key="k" * 32)
+        url=f"http://127.0.0.1:9/hooks/calendly/{conn.hook_token}/",
+        events=["invitee.created", "invitee.canceled"],
+        organization=user["current_organization"],
+        user=user["uri"],
+        scope="user",
+        signing_key="k" * 32,
+    )
     for et in calendars:
         Calendar.objects.create(
-            connection=conn, uri=et["uri"], name=et["name"], pooling_type=et["pooling_type"] or "",
+            connection=conn,
+            uri=et["uri"],
+            name=et["name"],
+            pooling_type=et["pooling_type"] or "",
             kind=Calendar.Kind.SHARED if et["pooling_type"] else Calendar.Kind.PERSONAL,
-            selected=True, consented_at=at, imported_from=at,
+            selected=True,
+            consented_at=at,
+            imported_from=at,
         )
     return conn
 
@@ -174,7 +197,9 @@ def test_a_cancel_in_calendly_follows_by_webhook_and_by_poll(fake, world):
     sync_connection(connection=conn, now=fake.now)
     rows = {b.invitees.get().email: b for b in imported()}
     assert {e: (b.status, b.cancel_reason) for e, b in rows.items()} == {
-        "a@example.com": ("canceled", "Sick"), "b@example.com": ("canceled", "Busy")}
+        "a@example.com": ("canceled", "Sick"),
+        "b@example.com": ("canceled", "Busy"),
+    }
     assert not BookingHost.objects.filter(active=True).exists()
 
 
@@ -213,8 +238,12 @@ def test_a_guest_without_an_email_is_skipped_with_a_log_entry_and_the_others_imp
 
 def test_a_guard_conflict_is_logged_as_skipped_and_retried_next_poll(fake, world):
     ana = world["people"]["ana"][0]
-    native = booking_create(event_type=f.event_type(ana, name="Demo", duration_minutes=60), start=MEET, now=T0,
-                            invitee=InviteeInput(name="Kai", email="kai@example.com", timezone="UTC"))
+    native = booking_create(
+        event_type=f.event_type(ana, name="Demo", duration_minutes=60),
+        start=MEET,
+        now=T0,
+        invitee=InviteeInput(name="Kai", email="kai@example.com", timezone="UTC"),
+    )
     conn = connect(fake, world, "ana", world["intro"])
     fake.advance(minutes=1)
     book(fake, world["intro"], MEET + timedelta(minutes=30))
@@ -222,8 +251,9 @@ def test_a_guard_conflict_is_logged_as_skipped_and_retried_next_poll(fake, world
     sync_connection(connection=conn, now=fake.now)
     assert [b.invitees.get().email for b in imported()] == ["free@example.com"]
     entry = SyncLogEntry.objects.get(action="skipped")
-    assert entry.detail == (f"skipped: overlaps Demo at 2026-03-10 10:00 UTC (booking {native.booking.uid}); "
-                            "trying again next poll")
+    assert entry.detail == (
+        f"skipped: overlaps Demo at 2026-03-10 10:00 UTC (booking {native.booking.uid}); trying again next poll"
+    )
     from slotwise.bookings.services import booking_cancel
 
     booking_cancel(booking=native.booking, now=fake.now)
@@ -332,8 +362,13 @@ def test_a_shared_calendar_whose_assigned_host_is_not_connected_goes_to_a_connec
     connect(fake, world, "bo", world["support"])
     fake.advance(minutes=1)
     for n in range(6):
-        book(fake, world["support"], MEET + n * HOUR, [guest(email=f"g{n}@example.com")],
-             host=world["people"]["cy"][1]["uri"])
+        book(
+            fake,
+            world["support"],
+            MEET + n * HOUR,
+            [guest(email=f"g{n}@example.com")],
+            host=world["people"]["cy"][1]["uri"],
+        )
     sync_connection(connection=ana, now=fake.now, rng=random.Random(7))
     owners = {ie.booking.host.slug for ie in ImportedEvent.objects.select_related("booking__host")}
     assert owners == {"ana", "bo"}  # cy has not connected: never cy
@@ -371,7 +406,9 @@ def test_a_shared_calendars_events_are_deleted_only_when_every_connected_member_
         cal.refresh_from_db()
         assert delete_synced(calendar=cal, now=fake.now) == 0
         assert deletion_notice(booking) == f"{n} of 3 connected members chose to delete"
-    assert "2 of 3 connected members chose to delete" in client.get(f"/dashboard/bookings/{booking.uid}/").content.decode()
+    assert (
+        "2 of 3 connected members chose to delete" in client.get(f"/dashboard/bookings/{booking.uid}/").content.decode()
+    )
     cal = conns[2].calendars.get()
     Calendar.objects.filter(pk=cal.pk).update(selected=False)
     cal.refresh_from_db()
@@ -404,4 +441,5 @@ def test_a_starting_worker_queues_a_poll_for_each_live_connection_without_one(fa
     publish("worker.started", now=fake.now)
     publish("worker.started", now=fake.now)
     assert list(Job.objects.filter(kind=POLL_JOB, status=Job.Status.PENDING).values_list("payload", flat=True)) == [
-        {"connection_id": ana.pk}]
+        {"connection_id": ana.pk}
+    ]

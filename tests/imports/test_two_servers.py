@@ -28,20 +28,50 @@ ALL_DAY = {d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat"
 ORGFILE = {
     "organization": {"slug": "calendly-co", "name": "Calendly Co", "timezone": "UTC"},
     "hosts": [
-        {"email": "ana@calendly.test", "name": "Ana Ruiz", "slug": "ana", "role": "owner", "timezone": "UTC",
-         "weekly": ALL_DAY},
+        {
+            "email": "ana@calendly.test",
+            "name": "Ana Ruiz",
+            "slug": "ana",
+            "role": "owner",
+            "timezone": "UTC",
+            "weekly": ALL_DAY,
+        },
         {"email": "bo@calendly.test", "name": "Bo Lind", "slug": "bo", "timezone": "UTC", "weekly": ALL_DAY},
         {"email": "cy@calendly.test", "name": "Cy Moss", "slug": "cy", "timezone": "UTC", "weekly": ALL_DAY},
     ],
-    "teams": [{"slug": "support", "name": "Support", "timezone": "UTC",
-               "members": ["ana@calendly.test", "bo@calendly.test", "cy@calendly.test"]}],
+    "teams": [
+        {
+            "slug": "support",
+            "name": "Support",
+            "timezone": "UTC",
+            "members": ["ana@calendly.test", "bo@calendly.test", "cy@calendly.test"],
+        }
+    ],
     "event_types": [
-        {"slug": "intro", "name": "Intro call", "host": "ana@calendly.test", "kind": "one_on_one", "duration": 30,
-         "increment": 30, "min_notice": 0, "window": {"rolling_days": 30},
-         "questions": [{"key": "phone", "label": "Phone", "type": "phone"},
-                       {"key": "topic", "label": "What about?", "type": "text"}]},
-        {"slug": "support-call", "name": "Support call", "team": "support", "kind": "round_robin", "duration": 30,
-         "increment": 30, "min_notice": 0, "window": {"rolling_days": 30}},
+        {
+            "slug": "intro",
+            "name": "Intro call",
+            "host": "ana@calendly.test",
+            "kind": "one_on_one",
+            "duration": 30,
+            "increment": 30,
+            "min_notice": 0,
+            "window": {"rolling_days": 30},
+            "questions": [
+                {"key": "phone", "label": "Phone", "type": "phone"},
+                {"key": "topic", "label": "What about?", "type": "text"},
+            ],
+        },
+        {
+            "slug": "support-call",
+            "name": "Support call",
+            "team": "support",
+            "kind": "round_robin",
+            "duration": 30,
+            "increment": 30,
+            "min_notice": 0,
+            "window": {"rolling_days": 30},
+        },
     ],
 }
 
@@ -74,8 +104,11 @@ def test_server_one_speaks_the_calendly_the_import_reads(server_one, db):
     ana_email = "ana@calendly.test"
 
     def client(email):
-        conn = Connection(api_base=server_one.api_base, method=Connection.Method.TOKEN,
-                          secret=seal({"access_token": server_one.tokens[email]}))
+        conn = Connection(
+            api_base=server_one.api_base,
+            method=Connection.Method.TOKEN,
+            secret=seal({"access_token": server_one.tokens[email]}),
+        )
         return CalendlyClient(conn, now=utc_now())
 
     ana, bo = client(ana_email).me(), client("bo@calendly.test").me()
@@ -84,19 +117,29 @@ def test_server_one_speaks_the_calendly_the_import_reads(server_one, db):
     [membership] = client(ana_email).organization_memberships(organization=org["uri"], user=ana["uri"])
     assert membership["role"] == "owner"
     assert [(t["slug"], t["pooling_type"]) for t in client("bo@calendly.test").event_types(user=bo["uri"])] == [
-        ("support-call", "round_robin")]
+        ("support-call", "round_robin")
+    ]
     assert {t["slug"] for t in client(ana_email).event_types(organization=org["uri"])} == {"intro", "support-call"}
 
     intro = server_one.event_type("intro", as_=ana_email)
     start = server_one.free_start(intro["uri"], as_=ana_email, after=utc_iso(datetime.now(UTC) + timedelta(days=1)))
-    invitee = server_one.book(intro["uri"], start=start, name="Dee Park", email="dee@example.com", as_=ana_email,
-                              answers=[{"question": "Phone", "answer": "+49 30 1234567"}])
+    invitee = server_one.book(
+        intro["uri"],
+        start=start,
+        name="Dee Park",
+        email="dee@example.com",
+        as_=ana_email,
+        answers=[{"question": "Phone", "answer": "+49 30 1234567"}],
+    )
     since = datetime.fromisoformat(start.replace("Z", "+00:00"))
     listed = list(client(ana_email).scheduled_events(user=ana["uri"], min_start_time=since, status="active"))
     event = next(e for e in listed if e["uri"] == invitee["event"])
     assert event == client(ana_email).scheduled_event(invitee["event"])
     assert event["event_memberships"][0]["user"] == ana["uri"] and event["created_at"].endswith("Z")
-    assert list(client(ana_email).scheduled_events(organization=org["uri"], min_start_time=since + timedelta(days=30))) == []
+    assert (
+        list(client(ana_email).scheduled_events(organization=org["uri"], min_start_time=since + timedelta(days=30)))
+        == []
+    )
     [got] = client(ana_email).invitees(invitee["event"])
     assert (got["email"], got["questions_and_answers"][0]["answer"]) == ("dee@example.com", "+49 30 1234567")
 
@@ -104,8 +147,9 @@ def test_server_one_speaks_the_calendly_the_import_reads(server_one, db):
 def _connect(server_one, member, email: str, slugs: tuple[str, ...]) -> Connection:
     """What the member does on server 2: add a Calendly connection with a personal access token made on
     server 1, pointed at server 1's API, and choose calendars with consent (which subscribes to webhooks)."""
-    conn = services.connection_add_token(membership=member, token=server_one.tokens[email], api_base=server_one.api_base,
-                                         now=utc_now())
+    conn = services.connection_add_token(
+        membership=member, token=server_one.tokens[email], api_base=server_one.api_base, now=utc_now()
+    )
     services.calendars_refresh(connection=conn, now=utc_now())
     uris = [server_one.event_type(slug, as_=email)["uri"] for slug in slugs]
     services.calendars_select(connection=conn, uris=uris, consent=True, now=utc_now())
@@ -132,19 +176,28 @@ def test_bookings_on_server_one_appear_on_server_two_with_contacts_and_owners(se
     # On server 1, as on Calendly: Ana (an owner there) subscribed for the organization, Bo for himself.
     org_uri = server_one.me(ana_email)["current_organization"]
     for email, conn, scope in ((ana_email, ana, "organization"), (bo_email, bo, "user")):
-        subs = server_one.api("GET", "/webhook_subscriptions", as_=email,
-                              params={"organization": org_uri, "scope": scope}).json()["collection"]
+        subs = server_one.api(
+            "GET", "/webhook_subscriptions", as_=email, params={"organization": org_uri, "scope": scope}
+        ).json()["collection"]
         assert [s["events"] for s in subs if f"/hooks/calendly/{conn.hook_token}/" in s["callback_url"]] == [
-            ["invitee.created", "invitee.canceled"]]
+            ["invitee.created", "invitee.canceled"]
+        ]
     assert set(Calendar.objects.filter(connection=ana, selected=True).values_list("kind", flat=True)) == {
-        "personal", "shared"}
+        "personal",
+        "shared",
+    }
 
     # Booked on server 1 through its API; server 1's worker sends the signed webhook; server 2 imports it.
     intro = server_one.event_type("intro", as_=ana_email)
     later = utc_iso(datetime.now(UTC) + timedelta(days=2))
-    dee = server_one.book(intro["uri"], start=server_one.free_start(intro["uri"], as_=ana_email, after=later),
-                        name="Dee Park", email="dee@example.com", as_=ana_email,
-                        answers=[{"question": "Phone", "answer": "+49 30 1234567"}])
+    dee = server_one.book(
+        intro["uri"],
+        start=server_one.free_start(intro["uri"], as_=ana_email, after=later),
+        name="Dee Park",
+        email="dee@example.com",
+        as_=ana_email,
+        answers=[{"question": "Phone", "answer": "+49 30 1234567"}],
+    )
 
     def intro_arrived():
         """Dee's intro imported on server 2"""
@@ -153,7 +206,9 @@ def test_bookings_on_server_one_appear_on_server_two_with_contacts_and_owners(se
     imported = eventually(intro_arrived)
     booking = Booking.objects.get(pk=imported.booking_id)
     assert booking.source == Booking.Source.IMPORT and booking.host == server_two["ana"]
-    assert booking.start == datetime.fromisoformat(_event(server_one, dee, ana_email)["start_time"].replace("Z", "+00:00"))
+    assert booking.start == datetime.fromisoformat(
+        _event(server_one, dee, ana_email)["start_time"].replace("Z", "+00:00")
+    )
     contact = Contact.objects.get(organization=server_two["org"], email="dee@example.com")
     assert (contact.name, contact.owner, contact.phone) == ("Dee Park", server_two["ana"], "+49 30 1234567")
 
@@ -162,14 +217,20 @@ def test_bookings_on_server_one_appear_on_server_two_with_contacts_and_owners(se
     support = server_one.event_type("support-call", as_=ana_email)
     guests = []
     for n in range(3):
-        start = server_one.free_start(support["uri"], as_=ana_email, after=utc_iso(datetime.now(UTC) + timedelta(days=3 + n)))
-        guests.append(server_one.book(support["uri"], start=start, name=f"Guest {n}", email=f"guest{n}@example.com",
-                                    as_=ana_email))
+        start = server_one.free_start(
+            support["uri"], as_=ana_email, after=utc_iso(datetime.now(UTC) + timedelta(days=3 + n))
+        )
+        guests.append(
+            server_one.book(
+                support["uri"], start=start, name=f"Guest {n}", email=f"guest{n}@example.com", as_=ana_email
+            )
+        )
 
     def all_support_arrived():
         """the three support calls imported on server 2"""
-        return ImportedEvent.objects.filter(event_uri__in=[g["event"] for g in guests],
-                                            booking__isnull=False).count() == 3
+        return (
+            ImportedEvent.objects.filter(event_uri__in=[g["event"] for g in guests], booking__isnull=False).count() == 3
+        )
 
     eventually(all_support_arrived)
     members = {m.user.email: m for m in (server_two["ana"], server_two["bo"])}
@@ -194,14 +255,21 @@ def test_bookings_on_server_one_appear_on_server_two_with_contacts_and_owners(se
 
     # Reschedule on server 1 (the invitee's reschedule link): moved on server 2.
     moved = guests[0]
-    new_start = server_one.free_start(support["uri"], as_=ana_email, after=utc_iso(datetime.now(UTC) + timedelta(days=9)))
+    new_start = server_one.free_start(
+        support["uri"], as_=ana_email, after=utc_iso(datetime.now(UTC) + timedelta(days=9))
+    )
     server_one.reschedule(moved, start=new_start)
     want = datetime.fromisoformat(new_start.replace("Z", "+00:00"))
 
     def rescheduled():
         """guest 0's support call at its new time on server 2"""
-        return Booking.objects.filter(organization=server_two["org"], source=Booking.Source.IMPORT, start=want,
-                                      status=Booking.Status.CONFIRMED, invitees__email=moved["email"]).exists()
+        return Booking.objects.filter(
+            organization=server_two["org"],
+            source=Booking.Source.IMPORT,
+            start=want,
+            status=Booking.Status.CONFIRMED,
+            invitees__email=moved["email"],
+        ).exists()
 
     eventually(rescheduled)
 
@@ -212,17 +280,22 @@ def test_bookings_on_server_one_appear_on_server_two_with_contacts_and_owners(se
         from slotwise.imports import sync
 
         sync.sync_connection(connection=conn, now=utc_now())
-    assert sorted(Booking.objects.filter(organization=server_two["org"]).values_list("pk", "status", "start")) == live_before
+    assert (
+        sorted(Booking.objects.filter(organization=server_two["org"]).values_list("pk", "status", "start"))
+        == live_before
+    )
     assert not ImportedEvent.objects.filter(event_uri=before).exists()
 
 
 def _booked_before_connecting(server_one):
     """A booking made on server 1 before anyone connected: never imported."""
     intro = server_one.event_type("intro", as_="ana@calendly.test")
-    start = server_one.free_start(intro["uri"], as_="ana@calendly.test", after=utc_iso(datetime.now(UTC) + timedelta(days=1)),
-                                skip=3)
-    invitee = server_one.book(intro["uri"], start=start, name="Early Bird", email="early@example.com",
-                            as_="ana@calendly.test")
+    start = server_one.free_start(
+        intro["uri"], as_="ana@calendly.test", after=utc_iso(datetime.now(UTC) + timedelta(days=1)), skip=3
+    )
+    invitee = server_one.book(
+        intro["uri"], start=start, name="Early Bird", email="early@example.com", as_="ana@calendly.test"
+    )
     return invitee["event"], invitee
 
 

@@ -23,6 +23,7 @@ def handled(monkeypatch):
     """Stands in for engineer "sync"'s imports.sync.handle_webhook (its tests cover what it imports):
     here we check what reaches it, and that nothing does when the delivery is refused."""
     calls = []
+
     def handle_webhook(*, connection, payload, now):
         if payload["payload"].get("boom"):
             raise CalendlyUnavailable("Calendly answered HTTP 503")
@@ -35,15 +36,25 @@ def handled(monkeypatch):
 @pytest.fixture
 def conn(agency):
     return Connection.objects.create(
-        organization=agency["org"], membership=agency["ana"], method="token", state="active",
-        secret=seal({"access_token": "t"}), webhook_signing_key=seal({"signing_key": KEY}), webhooks_active=True,
+        organization=agency["org"],
+        membership=agency["ana"],
+        method="token",
+        state="active",
+        secret=seal({"access_token": "t"}),
+        webhook_signing_key=seal({"signing_key": KEY}),
+        webhooks_active=True,
     )
 
 
 def _envelope(**payload) -> str:
-    return json.dumps({"event": "invitee.created", "created_at": "2026-03-02T08:00:00.000000Z",
-                       "created_by": "https://api.calendly.com/users/U1",
-                       "payload": {"uri": "https://api.calendly.com/scheduled_events/E1/invitees/I1", **payload}})
+    return json.dumps(
+        {
+            "event": "invitee.created",
+            "created_at": "2026-03-02T08:00:00.000000Z",
+            "created_by": "https://api.calendly.com/users/U1",
+            "payload": {"uri": "https://api.calendly.com/scheduled_events/E1/invitees/I1", **payload},
+        }
+    )
 
 
 def _post(conn, body: str, header: str | None):
@@ -58,11 +69,15 @@ def test_a_delivery_signed_as_our_own_webhooks_sign_is_handed_to_the_sync(conn, 
     assert handled == [(conn.pk, json.loads(body))]
 
 
-@pytest.mark.parametrize(("header", "words"), [
-    (None, "header is missing"),
-    ("t=1,v1=00", "does not match"),
-    ("garbage", "does not match"),
-], ids=["no-header", "wrong-mac", "garbage"])
+@pytest.mark.parametrize(
+    ("header", "words"),
+    [
+        (None, "header is missing"),
+        ("t=1,v1=00", "does not match"),
+        ("garbage", "does not match"),
+    ],
+    ids=["no-header", "wrong-mac", "garbage"],
+)
 def test_a_bad_signature_is_refused_and_nothing_is_handled(conn, handled, header, words):
     resp = _post(conn, _envelope(), header)
     assert resp.status_code == 401 and words in resp.json()["message"]
@@ -84,12 +99,16 @@ def test_a_signature_older_than_three_minutes_is_refused(conn, handled):
     assert handled == []
 
 
-@pytest.mark.parametrize(("body", "words"), [
-    ("{not json", "not JSON"),
-    ("[1, 2]", "no event and payload"),
-    (json.dumps({"event": "invitee.created"}), "no event and payload"),
-    (json.dumps({"event": "invitee.created", "payload": "x"}), "no event and payload"),
-], ids=["broken", "a-list", "no-payload", "payload-not-an-object"])
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ("{not json", "not JSON"),
+        ("[1, 2]", "no event and payload"),
+        (json.dumps({"event": "invitee.created"}), "no event and payload"),
+        (json.dumps({"event": "invitee.created", "payload": "x"}), "no event and payload"),
+    ],
+    ids=["broken", "a-list", "no-payload", "payload-not-an-object"],
+)
 def test_a_malformed_body_is_a_clear_400_and_nothing_is_handled(conn, handled, body, words):
     resp = _post(conn, body, our_webhooks_signature(KEY, body, int(time.time())))
     assert resp.status_code == 400 and words in resp.json()["message"]
@@ -105,8 +124,9 @@ def test_other_events_are_acknowledged_and_ignored(conn, handled):
 def test_an_unknown_or_removed_connection_is_404(conn, handled):
     body = _envelope()
     header = our_webhooks_signature(KEY, body, int(time.time()))
-    resp = Client().post("/hooks/calendly/nope/", data=body, content_type="application/json",
-                         HTTP_CALENDLY_WEBHOOK_SIGNATURE=header)
+    resp = Client().post(
+        "/hooks/calendly/nope/", data=body, content_type="application/json", HTTP_CALENDLY_WEBHOOK_SIGNATURE=header
+    )
     assert resp.status_code == 404
     Connection.objects.filter(pk=conn.pk).update(state="removed")
     assert _post(conn, body, header).status_code == 404

@@ -20,7 +20,9 @@ def database_url() -> str:
     return f"postgres://{user}{password}@{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}"
 
 
-def start_worker(*, smtp_port: int | None = None, lease_seconds: float = 2, extra: list[str] = (), env: dict | None = None):
+def start_worker(
+    *, smtp_port: int | None = None, lease_seconds: float = 2, extra: list[str] = (), env: dict | None = None
+):
     environ = {
         **os.environ,
         "DATABASE_URL": database_url(),
@@ -34,7 +36,10 @@ def start_worker(*, smtp_port: int | None = None, lease_seconds: float = 2, extr
         environ.update(SLOTWISE_SMTP_HOST="127.0.0.1", SLOTWISE_SMTP_PORT=str(smtp_port))
     return subprocess.Popen(
         [sys.executable, "-m", "slotwise", "worker", "--interval", "0.2", *extra],
-        env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
 
 

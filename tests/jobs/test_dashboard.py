@@ -94,11 +94,14 @@ def test_saving_wording_from_the_preview_page(client, orgs):
     et = f.event_type(member, name="Support")
     client.force_login(member.user)
     url = f"/dashboard/event-types/{et.pk}/emails/"
-    resp = client.post(url, {"kind": "invitee_confirmed", "subject": "See you, {{ invitee_name }}", "save": "event_type"})
+    resp = client.post(
+        url, {"kind": "invitee_confirmed", "subject": "See you, {{ invitee_name }}", "save": "event_type"}
+    )
     assert resp.status_code == 200
     assert resp.context["rendered"].subject == "See you, Ada Lovelace"
     assert list(EmailTemplate.objects.values_list("event_type_id", "kind", "subject")) == [
-        (et.pk, "invitee_confirmed", "See you, {{ invitee_name }}")]
+        (et.pk, "invitee_confirmed", "See you, {{ invitee_name }}")
+    ]
     resp = client.post(url, {"kind": "invitee_confirmed", "subject": "Org-wide", "save": "organization"})
     assert resp.status_code == 403
     assert "only admins can change organization-wide emails" in resp.content.decode()

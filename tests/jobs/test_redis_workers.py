@@ -26,8 +26,12 @@ def test_three_workers_woken_through_redis_send_every_email_once(redis_wake, now
             for w in workers:
                 wait_started(w)
             for i in range(8):
-                booking_create(event_type=et, start=datetime(2026, 3, 3, 9, 0, tzinfo=UTC) + timedelta(hours=i),
-                               now=now, invitee=InviteeInput(name=f"P{i}", email=f"p{i}@example.org", timezone="UTC"))
+                booking_create(
+                    event_type=et,
+                    start=datetime(2026, 3, 3, 9, 0, tzinfo=UTC) + timedelta(hours=i),
+                    now=now,
+                    invitee=InviteeInput(name=f"P{i}", email=f"p{i}@example.org", timezone="UTC"),
+                )
             server.inbox.wait_for(16, timeout=60)
             time.sleep(0.5)
         finally:
@@ -39,5 +43,6 @@ def test_three_workers_woken_through_redis_send_every_email_once(redis_wake, now
     assert sum(ran) == 16
     assert len(server.inbox.received) == 16
     assert sorted({tuple(r) for _, r, _ in server.inbox.received}) == sorted(
-        [(f"p{i}@example.org",) for i in range(8)] + [("ola@example.com",)])
+        [(f"p{i}@example.org",) for i in range(8)] + [("ola@example.com",)]
+    )
     assert list(Job.objects.values_list("status", "attempts").distinct()) == [("done", 1)]

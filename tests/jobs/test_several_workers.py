@@ -26,15 +26,21 @@ def test_jobs_run_twice_when_several_workers_outlast_the_lease(now):
     org = f.org()
     et = f.event_type(f.host(org, "ines", email="ines@example.com"), name="Call")
     for i in range(BOOKINGS):
-        booking_create(event_type=et, start=datetime(2026, 3, 3 + i // 6, 9, 0, tzinfo=UTC) + timedelta(hours=i % 6), now=now,
-                       invitee=InviteeInput(name=f"Person {i}", email=f"p{i}@example.org", timezone="UTC"))
+        booking_create(
+            event_type=et,
+            start=datetime(2026, 3, 3 + i // 6, 9, 0, tzinfo=UTC) + timedelta(hours=i % 6),
+            now=now,
+            invitee=InviteeInput(name=f"Person {i}", email=f"p{i}@example.org", timezone="UTC"),
+        )
     owed = Job.objects.filter(status="pending").count()
     assert owed == 2 * BOOKINGS
 
     with SmtpServer(delay=SEND_SECONDS) as server:
         # Two processes, two threads each: four workers racing for the same rows.
-        workers = [start_worker(smtp_port=server.port, lease_seconds=LEASE_SECONDS, extra=["--concurrency", "2"])
-                   for _ in range(2)]
+        workers = [
+            start_worker(smtp_port=server.port, lease_seconds=LEASE_SECONDS, extra=["--concurrency", "2"])
+            for _ in range(2)
+        ]
         try:
             for w in workers:
                 wait_started(w)

@@ -65,8 +65,12 @@ def test_a_worker_killed_mid_send_loses_nothing(now):
     host = f.host(org, "kim", email="kim@example.com")
     et = f.event_type(host, name="Call")
     for i in range(6):
-        booking_create(event_type=et, start=datetime(2026, 3, 3, 9, 0, tzinfo=UTC) + timedelta(hours=i), now=now,
-                       invitee=InviteeInput(name=f"Person {i}", email=f"p{i}@example.org", timezone="UTC"))
+        booking_create(
+            event_type=et,
+            start=datetime(2026, 3, 3, 9, 0, tzinfo=UTC) + timedelta(hours=i),
+            now=now,
+            invitee=InviteeInput(name=f"Person {i}", email=f"p{i}@example.org", timezone="UTC"),
+        )
     owed = Job.objects.filter(kind__startswith="notify.").count()
     assert owed == 12
 

@@ -22,7 +22,9 @@ def utc(*a):
 
 
 def book(et, start, now, *, email="ada@example.org", name="Ada Lovelace", tz="Europe/Berlin"):
-    return booking_create(event_type=et, start=start, now=now, invitee=InviteeInput(name=name, email=email, timezone=tz))
+    return booking_create(
+        event_type=et, start=start, now=now, invitee=InviteeInput(name=name, email=email, timezone=tz)
+    )
 
 
 def emailed(msg):
@@ -68,12 +70,13 @@ def test_two_calendar_events_for_one_booking_download_and_email_are_one_entry(ev
     # A download after the cancel says the same as the CANCEL, so it cannot bring the meeting back.
     after = downloaded(invitee)
     assert (str(after["UID"]), after["SEQUENCE"], str(after["STATUS"])) == (
-        str(cancel["UID"]), cancel["SEQUENCE"], "CANCELLED")
+        str(cancel["UID"]),
+        cancel["SEQUENCE"],
+        "CANCELLED",
+    )
 
 
-def test_two_calendar_events_for_one_booking_a_reschedule_moves_the_one_entry_both_doors_made(
-    event_type, smtp, now
-):
+def test_two_calendar_events_for_one_booking_a_reschedule_moves_the_one_entry_both_doors_made(event_type, smtp, now):
     first = book(event_type, utc(2026, 3, 2, 9), now)
     run_due(now)
     before = downloaded(first)
@@ -86,8 +89,11 @@ def test_two_calendar_events_for_one_booking_a_reschedule_moves_the_one_entry_bo
     # The new confirmation page's download and the old one's (kept in a browser, a mail) agree with it.
     for invitee in (moved, first):
         ev = downloaded(invitee)
-        assert (str(ev["UID"]), ev["SEQUENCE"], str(ev["STATUS"])) == (str(update["UID"]), update["SEQUENCE"],
-                                                                      "CONFIRMED")
+        assert (str(ev["UID"]), ev["SEQUENCE"], str(ev["STATUS"])) == (
+            str(update["UID"]),
+            update["SEQUENCE"],
+            "CONFIRMED",
+        )
         assert ev.decoded("DTSTART").astimezone(UTC) == utc(2026, 3, 3, 14)
 
     booking_cancel(booking=moved.booking, now=now)

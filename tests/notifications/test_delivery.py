@@ -23,8 +23,9 @@ def et(db):
 
 
 def book(et, now, email, start=NINE):
-    return booking_create(event_type=et, start=start, now=now,
-                          invitee=InviteeInput(name=email.split("@")[0], email=email, timezone="UTC"))
+    return booking_create(
+        event_type=et, start=start, now=now, invitee=InviteeInput(name=email.split("@")[0], email=email, timezone="UTC")
+    )
 
 
 def test_smtp_down_is_retried_with_backoff_and_delivered_when_it_is_back(et, settings, now):
@@ -59,8 +60,10 @@ def test_one_invitee_leaving_a_group_event_gets_a_cancel_and_the_others_keep_the
     run_due(now)
     invitee_cancel(invitee=a, now=now, reason="can't make it")
     run_due(now)
-    methods = {addr: [Calendar.from_ical(calendar_part(m).get_payload(decode=True))["METHOD"] for m in smtp.to(addr)]
-               for addr in ("a@example.org", "b@example.org")}
+    methods = {
+        addr: [Calendar.from_ical(calendar_part(m).get_payload(decode=True))["METHOD"] for m in smtp.to(addr)]
+        for addr in ("a@example.org", "b@example.org")
+    }
     assert methods == {"a@example.org": ["REQUEST", "CANCEL"], "b@example.org": ["REQUEST"]}
     assert b.booking_id == a.booking_id
 

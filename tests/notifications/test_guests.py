@@ -22,16 +22,22 @@ def attendees(msg) -> dict[str, str]:
     (ev,) = Calendar.from_ical(calendar_part(msg).get_payload(decode=True)).walk("VEVENT")
     found = ev.get("attendee")
     found = found if isinstance(found, list) else [found]
-    return {str(a).removeprefix("mailto:"): str(a.params.get("ROLE")) + "/" + str(a.params.get("PARTSTAT"))
-            for a in found}
+    return {
+        str(a).removeprefix("mailto:"): str(a.params.get("ROLE")) + "/" + str(a.params.get("PARTSTAT")) for a in found
+    }
 
 
 @pytest.fixture
 def booking(now):
     host = f.host(f.org(), "grace", email="grace@acme.example")
     et = f.event_type(host, name="Planning", duration_minutes=30, max_guests=2)
-    return booking_create(event_type=et, start=START, now=now, guests=["bo@example.com", "cy@example.com"],
-                          invitee=InviteeInput(name="Ada L", email="ada@example.org", timezone="Europe/Berlin")).booking
+    return booking_create(
+        event_type=et,
+        start=START,
+        now=now,
+        guests=["bo@example.com", "cy@example.com"],
+        invitee=InviteeInput(name="Ada L", email="ada@example.org", timezone="Europe/Berlin"),
+    ).booking
 
 
 def test_guests_get_the_invitation_with_a_decline_link_and_are_attendees(booking, smtp, now):
@@ -41,9 +47,11 @@ def test_guests_get_the_invitation_with_a_decline_link_and_are_attendees(booking
     assert f"/guest/{guest.decline_token}/decline/" in to_guest.get_body(("plain",)).get_content()
     assert attendees(to_guest)["bo@example.com"] == "OPT-PARTICIPANT/NEEDS-ACTION"
     (to_invitee,) = smtp.to("ada@example.org")
-    assert attendees(to_invitee) == {"ada@example.org": "REQ-PARTICIPANT/ACCEPTED",
-                                     "bo@example.com": "OPT-PARTICIPANT/NEEDS-ACTION",
-                                     "cy@example.com": "OPT-PARTICIPANT/NEEDS-ACTION"}
+    assert attendees(to_invitee) == {
+        "ada@example.org": "REQ-PARTICIPANT/ACCEPTED",
+        "bo@example.com": "OPT-PARTICIPANT/NEEDS-ACTION",
+        "cy@example.com": "OPT-PARTICIPANT/NEEDS-ACTION",
+    }
 
 
 def test_a_guest_who_declined_is_not_told_of_the_cancel_and_shows_as_declined(booking, smtp, now):

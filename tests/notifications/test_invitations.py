@@ -18,8 +18,12 @@ BERLIN = "Europe/Berlin"
 
 
 def book(event_type, start, *, tz=BERLIN, email="ada@example.org", name="Ada Lovelace", answers=None, now):
-    return booking_create(event_type=event_type, start=start, now=now,
-                          invitee=InviteeInput(name=name, email=email, timezone=tz, answers=answers or {}))
+    return booking_create(
+        event_type=event_type,
+        start=start,
+        now=now,
+        invitee=InviteeInput(name=name, email=email, timezone=tz, answers=answers or {}),
+    )
 
 
 @pytest.fixture
@@ -29,8 +33,12 @@ def setup(db):
     host.user.name = "Grace Hopper"
     host.user.timezone = "America/New_York"
     host.user.save()
-    et = f.event_type(host, name="Support call", duration_minutes=30, questions=[
-        {"key": "topic", "label": "What do you need help with?", "type": "text", "required": True}])
+    et = f.event_type(
+        host,
+        name="Support call",
+        duration_minutes=30,
+        questions=[{"key": "topic", "label": "What do you need help with?", "type": "text", "required": True}],
+    )
     return host, et
 
 
@@ -88,7 +96,10 @@ def test_host_hears_of_every_new_call_with_the_answers_in_their_own_zone(setup, 
     book(et, datetime(2026, 3, 2, 9, 0, tzinfo=UTC), answers={"topic": "Runner <stuck>"}, now=now)
     run_due(now)
     (mail,) = smtp.to("grace@acme.example")
-    assert subject(mail) == "New call scheduled: Ada Lovelace — Support call on Mon, Mar 2, 2026, 4:00 AM (America/New_York)"
+    assert (
+        subject(mail)
+        == "New call scheduled: Ada Lovelace — Support call on Mon, Mar 2, 2026, 4:00 AM (America/New_York)"
+    )
     text = mail.get_body(("plain",)).get_content()
     assert "Invitee: Ada Lovelace <ada@example.org>" in text
     assert "When: Monday, March 2, 2026, 4:00 AM – 4:30 AM (America/New_York, GMT-05:00)" in text
@@ -101,8 +112,9 @@ def test_cancel_sends_a_cancel_that_matches_the_request(setup, smtp, now):
     host, et = setup
     invitee = book(et, datetime(2026, 3, 2, 9, 0, tzinfo=UTC), answers={"topic": "x"}, now=now)
     run_due(now)
-    booking_cancel(booking=invitee.booking, now=now, reason="Fixed it myself", canceler_type="invitee",
-                   canceled_by="Ada Lovelace")
+    booking_cancel(
+        booking=invitee.booking, now=now, reason="Fixed it myself", canceler_type="invitee", canceled_by="Ada Lovelace"
+    )
     run_due(now)
 
     request, cancel = smtp.to("ada@example.org")
@@ -122,7 +134,9 @@ def test_cancel_sends_a_cancel_that_matches_the_request(setup, smtp, now):
     assert "Reason: Fixed it myself" in cancel.get_body(("plain",)).get_content()
 
     host_cancel = smtp.to("grace@acme.example")[-1]
-    assert subject(host_cancel) == "Canceled: Ada Lovelace — Support call on Mon, Mar 2, 2026, 4:00 AM (America/New_York)"
+    assert (
+        subject(host_cancel) == "Canceled: Ada Lovelace — Support call on Mon, Mar 2, 2026, 4:00 AM (America/New_York)"
+    )
     assert "has been canceled by Ada Lovelace" in host_cancel.get_body(("plain",)).get_content()
 
 
@@ -141,11 +155,15 @@ def test_reschedule_moves_the_same_calendar_entry_and_a_later_cancel_removes_it(
     assert {str(e["UID"]) for e in evs} == {f"{first.booking.uid}@book.example.com"}
     assert [e["SEQUENCE"] for e in evs] == [0, 1, 2]
     assert [e.decoded("DTSTART").astimezone(UTC) for e in evs] == [
-        datetime(2026, 3, 2, 9, 0, tzinfo=UTC), datetime(2026, 3, 3, 14, 30, tzinfo=UTC),
+        datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
+        datetime(2026, 3, 3, 14, 30, tzinfo=UTC),
         datetime(2026, 3, 3, 14, 30, tzinfo=UTC),
     ]
     assert str(evs[1]["LOCATION"]) == str(evs[0]["LOCATION"])  # the same Jitsi room
-    assert subject(mails[1]) == "Updated: Support call with Grace Hopper is now on Tue, Mar 3, 2026, 3:30 PM (Europe/Berlin)"
+    assert (
+        subject(mails[1])
+        == "Updated: Support call with Grace Hopper is now on Tue, Mar 3, 2026, 3:30 PM (Europe/Berlin)"
+    )
     text = mails[1].get_body(("plain",)).get_content()
     assert "New time: Tuesday, March 3, 2026, 3:30 PM – 4:00 PM (Europe/Berlin, GMT+01:00)" in text
     assert "Was: Monday, March 2, 2026, 10:00 AM – 10:30 AM (Europe/Berlin, GMT+01:00)" in text
@@ -158,7 +176,10 @@ def test_reschedule_moves_the_same_calendar_entry_and_a_later_cancel_removes_it(
         "Canceled: Ada Lovelace — Support call on Tue, Mar 3, 2026, 9:30 AM (America/New_York)",
     ]
     assert list(SentEmail.objects.filter(to="ada@example.org").order_by("pk").values_list("method", "sequence")) == [
-        ("REQUEST", 0), ("REQUEST", 1), ("CANCEL", 2)]
+        ("REQUEST", 0),
+        ("REQUEST", 1),
+        ("CANCEL", 2),
+    ]
 
 
 def test_a_reschedule_before_the_confirmation_went_out_sends_only_the_update(setup, smtp, now):
@@ -197,7 +218,12 @@ def test_a_dst_week_invitation_carries_both_offsets_in_its_vtimezone(setup, smtp
 
 def test_imported_bookings_are_not_invited_again(setup, smtp, now):
     host, et = setup
-    booking_create(event_type=et, start=datetime(2026, 3, 2, 9, 0, tzinfo=UTC), now=now, source="import",
-                   invitee=InviteeInput(name="Old", email="old@example.org", timezone=BERLIN, answers={"topic": "x"}))
+    booking_create(
+        event_type=et,
+        start=datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
+        now=now,
+        source="import",
+        invitee=InviteeInput(name="Old", email="old@example.org", timezone=BERLIN, answers={"topic": "x"}),
+    )
     run_due(now)
     assert smtp.messages == []

@@ -21,8 +21,9 @@ def et(db):
 
 
 def book(et, start, now, tz="Asia/Tokyo"):
-    return booking_create(event_type=et, start=start, now=now,
-                          invitee=InviteeInput(name="Mei", email="mei@example.jp", timezone=tz))
+    return booking_create(
+        event_type=et, start=start, now=now, invitee=InviteeInput(name="Mei", email="mei@example.jp", timezone=tz)
+    )
 
 
 def reminder_jobs():
@@ -35,9 +36,14 @@ def subjects(inbox):
 
 def test_an_hour_before_and_a_day_after(et, smtp, now):
     Reminder.objects.create(organization=et.organization, offset_minutes=60)
-    Reminder.objects.create(organization=et.organization, event_type=et, offset_minutes=24 * 60,
-                            when=Reminder.When.AFTER_END, subject="How was {{ event_name }}?",
-                            text="Hi {{ recipient_name }}, thanks for meeting {{ other_name }}.")
+    Reminder.objects.create(
+        organization=et.organization,
+        event_type=et,
+        offset_minutes=24 * 60,
+        when=Reminder.When.AFTER_END,
+        subject="How was {{ event_name }}?",
+        text="Hi {{ recipient_name }}, thanks for meeting {{ other_name }}.",
+    )
     start = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
     book(et, start, now)
     assert reminder_jobs() == [
@@ -51,7 +57,10 @@ def test_an_hour_before_and_a_day_after(et, smtp, now):
     assert run_due(datetime(2026, 3, 4, 8, 0, tzinfo=UTC)) == 1
     (mail,) = smtp.messages
     assert str(mail["Subject"]).strip() == "Reminder: Intro with Linus on Wed, Mar 4, 2026, 6:00 PM (Asia/Tokyo)"
-    assert "When: Wednesday, March 4, 2026, 6:00 PM – 6:45 PM (Asia/Tokyo, GMT+09:00)" in mail.get_body(("plain",)).get_content()
+    assert (
+        "When: Wednesday, March 4, 2026, 6:00 PM – 6:45 PM (Asia/Tokyo, GMT+09:00)"
+        in mail.get_body(("plain",)).get_content()
+    )
 
     assert run_due(datetime(2026, 3, 5, 9, 45, tzinfo=UTC)) == 1
     follow_up = smtp.messages[1]
@@ -113,14 +122,17 @@ def test_a_reminder_to_the_host_is_in_the_hosts_zone(et, smtp, now):
     assert "Cancel:" not in mail.get_body(("plain",)).get_content()
 
 
-@pytest.mark.parametrize("kw, message", [
-    ({"offset_minutes": 0}, "Send it between 1 minute and 60 days before the start or after the end"),
-    ({"offset_minutes": 86401}, "Send it between 1 minute and 60 days"),
-    ({"offset_minutes": True}, "Send it between 1 minute and 60 days"),
-    ({"offset_minutes": 10, "when": "during"}, "Choose whether it goes before the meeting starts or after it ends"),
-    ({"offset_minutes": 10, "recipient": "everyone"}, "Choose who gets it"),
-    ({"offset_minutes": 10, "subject": "{% if %}"}, "The subject has a template error"),
-])
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        ({"offset_minutes": 0}, "Send it between 1 minute and 60 days before the start or after the end"),
+        ({"offset_minutes": 86401}, "Send it between 1 minute and 60 days"),
+        ({"offset_minutes": True}, "Send it between 1 minute and 60 days"),
+        ({"offset_minutes": 10, "when": "during"}, "Choose whether it goes before the meeting starts or after it ends"),
+        ({"offset_minutes": 10, "recipient": "everyone"}, "Choose who gets it"),
+        ({"offset_minutes": 10, "subject": "{% if %}"}, "The subject has a template error"),
+    ],
+)
 def test_reminders_are_validated_with_messages_that_say_what_to_fix(et, kw, message):
     from slotwise.core.errors import InvalidInput
     from slotwise.notifications.services import reminder_create

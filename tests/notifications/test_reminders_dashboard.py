@@ -11,8 +11,16 @@ from slotwise.notifications.models import Reminder
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
-FORM = {"name": "Day before", "amount": "1", "unit": "days", "when": "before_start", "recipient": "invitee",
-        "subject": "", "text": "", "active": "on"}
+FORM = {
+    "name": "Day before",
+    "amount": "1",
+    "unit": "days",
+    "when": "before_start",
+    "recipient": "invitee",
+    "subject": "",
+    "text": "",
+    "active": "on",
+}
 
 
 @pytest.fixture
@@ -36,26 +44,35 @@ def test_a_host_adds_a_reminder_and_bookings_made_afterwards_get_it(client, host
     assert (r.event_type, r.offset_minutes, r.when, r.recipient) == (et, 24 * 60, "before_start", "invitee")
     page = c.get(f"/dashboard/event-types/{et.pk}/reminders/").content.decode()
     assert "To the invitee, 1 day before the meeting starts" in page
-    booking_create(event_type=et, start=datetime(2026, 3, 5, 10, 0, tzinfo=UTC), now=now,
-                   invitee=InviteeInput(name="Cy", email="cy@example.org", timezone="UTC"))
+    booking_create(
+        event_type=et,
+        start=datetime(2026, 3, 5, 10, 0, tzinfo=UTC),
+        now=now,
+        invitee=InviteeInput(name="Cy", email="cy@example.org", timezone="UTC"),
+    )
     due = Job.objects.get(kind="notify.reminder").due_at
     assert due == datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
 
 
 def test_the_preview_shows_the_wording_being_written_and_saves_nothing(client, host_et):
     host, et = host_et
-    resp = _client(client, host).post(f"/dashboard/event-types/{et.pk}/reminders/",
-                                      {**FORM, "subject": "See you soon at {{ event_name }}", "preview": "1"})
+    resp = _client(client, host).post(
+        f"/dashboard/event-types/{et.pk}/reminders/",
+        {**FORM, "subject": "See you soon at {{ event_name }}", "preview": "1"},
+    )
     assert resp.status_code == 200 and "See you soon at Support call" in resp.content.decode()
     assert not Reminder.objects.exists()
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"amount": "0"}, "Send it between 1 minute and 60 days"),
-    ({"amount": "61", "unit": "days"}, "Send it between 1 minute and 60 days"),
-    ({"amount": "soon"}, "Send it between 1 minute and 60 days"),
-    ({"subject": "{% if %}"}, "The subject has a template error"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"amount": "0"}, "Send it between 1 minute and 60 days"),
+        ({"amount": "61", "unit": "days"}, "Send it between 1 minute and 60 days"),
+        ({"amount": "soon"}, "Send it between 1 minute and 60 days"),
+        ({"subject": "{% if %}"}, "The subject has a template error"),
+    ],
+)
 def test_bad_reminders_are_refused_in_words(client, host_et, change, message):
     host, et = host_et
     resp = _client(client, host).post(f"/dashboard/event-types/{et.pk}/reminders/", {**FORM, **change})
@@ -69,8 +86,10 @@ def test_editing_and_deleting_a_reminder(client, host_et):
     c = _client(client, host)
     c.post(f"/dashboard/event-types/{et.pk}/reminders/", FORM)
     r = Reminder.objects.get()
-    c.post(f"/dashboard/event-types/{et.pk}/reminders/{r.pk}/", {**FORM, "amount": "2", "unit": "hours",
-                                                                  "when": "after_end", "recipient": "host"})
+    c.post(
+        f"/dashboard/event-types/{et.pk}/reminders/{r.pk}/",
+        {**FORM, "amount": "2", "unit": "hours", "when": "after_end", "recipient": "host"},
+    )
     r.refresh_from_db()
     assert (r.offset_minutes, r.when, r.recipient) == (120, "after_end", "host")
     c.post(f"/dashboard/event-types/{et.pk}/reminders/{r.pk}/delete/")

@@ -24,13 +24,22 @@ def org_et(db):
 def test_event_type_template_beats_organization_template_beats_built_in(org_et, smtp, now):
     org, et = org_et
     other = f.event_type(et.owner, name="Other")
-    EmailTemplate.objects.create(organization=org, kind=Kind.INVITEE_CONFIRMED, subject="Org: {{ event_name }}",
-                                 text="Org text for {{ invitee_name }}")
-    EmailTemplate.objects.create(organization=org, event_type=et, kind=Kind.INVITEE_CONFIRMED,
-                                 subject="Demo booked for {{ when_short }}")
+    EmailTemplate.objects.create(
+        organization=org,
+        kind=Kind.INVITEE_CONFIRMED,
+        subject="Org: {{ event_name }}",
+        text="Org text for {{ invitee_name }}",
+    )
+    EmailTemplate.objects.create(
+        organization=org, event_type=et, kind=Kind.INVITEE_CONFIRMED, subject="Demo booked for {{ when_short }}"
+    )
     for event_type, email, hour in ((et, "a@example.org", 9), (other, "b@example.org", 11)):
-        booking_create(event_type=event_type, start=datetime(2026, 3, 3, hour, 0, tzinfo=UTC), now=now,
-                       invitee=InviteeInput(name="Bo <b>", email=email, timezone="Europe/Paris"))
+        booking_create(
+            event_type=event_type,
+            start=datetime(2026, 3, 3, hour, 0, tzinfo=UTC),
+            now=now,
+            invitee=InviteeInput(name="Bo <b>", email=email, timezone="Europe/Paris"),
+        )
     run_due(now)
     (a,) = smtp.to("a@example.org")
     (b,) = smtp.to("b@example.org")
@@ -46,8 +55,9 @@ def test_preview_renders_a_sample_booking_without_sending(org_et, smtp, now):
     out = preview(kind=Kind.HOST_CONFIRMED, event_type=et, now=now)
     assert out.subject == "New call scheduled: Ada Lovelace — Demo on Tue, Mar 3, 2026, 10:00 AM (Europe/Paris)"
     assert "- Company: (their answer)" in out.text
-    edited = preview(kind=Kind.INVITEE_CONFIRMED, event_type=et, now=now, subject="See you {{ invitee_name }}",
-                     text="At {{ when }}")
+    edited = preview(
+        kind=Kind.INVITEE_CONFIRMED, event_type=et, now=now, subject="See you {{ invitee_name }}", text="At {{ when }}"
+    )
     assert edited.subject == "See you Ada Lovelace"
     assert edited.text == "At Tuesday, March 3, 2026, 10:00 AM – 10:30 AM (Europe/Paris, GMT+01:00)\n"
     assert smtp.messages == []

@@ -24,8 +24,15 @@ EVENTS = ["invitee.created", "invitee_no_show.created", "event_type.updated"]
 def acme():
     org = factories.org("acme")
     alice = factories.host(org, "alice", role="owner", email="alice@acme.test")
-    webhooks.subscription_create(organization=org, creator=alice, url="https://hooks.example.com/in", scope="organization",
-                                 user=None, now=T0, events=EVENTS)
+    webhooks.subscription_create(
+        organization=org,
+        creator=alice,
+        url="https://hooks.example.com/in",
+        scope="organization",
+        user=None,
+        now=T0,
+        events=EVENTS,
+    )
     _, secret = token_create(membership=alice, scope="read", now=T0)
     return org, alice, Api(secret)
 
@@ -38,8 +45,12 @@ def test_an_invitee_webhook_carries_the_api_invitee_and_its_event(acme):
     org, alice, api = acme
     et = factories.event_type(alice, slug="intro", name="Intro call")
     start = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
-    inv = booking_create(event_type=et, start=start, now=T0,
-                         invitee=InviteeInput(name="Ada", email="ada@example.com", timezone="Europe/London"))
+    inv = booking_create(
+        event_type=et,
+        start=start,
+        now=T0,
+        invitee=InviteeInput(name="Ada", email="ada@example.com", timezone="Europe/London"),
+    )
     sent = _payload("invitee.created")
     event = sent.pop("scheduled_event")
     assert sent == api.get(f"/scheduled_events/{inv.booking.uid}/invitees/{inv.uid}").json()["resource"]

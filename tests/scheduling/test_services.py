@@ -32,8 +32,7 @@ def test_services_take_keywords_only(acme, now):
 
 
 def test_create_update_delete_publish_their_events(acme, now, published):
-    et = services.event_type_create(organization=acme["org"], owner=acme["ana"], values={"name": "Quick chat"},
-                                    now=now)
+    et = services.event_type_create(organization=acme["org"], owner=acme["ana"], values={"name": "Quick chat"}, now=now)
     assert (et.slug, et.duration_minutes, et.window_kind, et.window_days) == ("quick-chat", 30, "rolling", 60)
     services.event_type_update(event_type=et, values={"duration_minutes": 15, "duration_options": [30, 15]}, now=now)
     et.refresh_from_db()
@@ -44,8 +43,12 @@ def test_create_update_delete_publish_their_events(acme, now, published):
 
 
 def test_delete_with_bookings_turns_the_event_type_off(acme, now):
-    booking_create(event_type=acme["intro"], start=datetime(2026, 3, 3, 9, tzinfo=UTC), now=now,
-                   invitee=InviteeInput(name="Bo", email="bo@example.com", timezone="UTC"))
+    booking_create(
+        event_type=acme["intro"],
+        start=datetime(2026, 3, 3, 9, tzinfo=UTC),
+        now=now,
+        invitee=InviteeInput(name="Bo", email="bo@example.com", timezone="UTC"),
+    )
     services.event_type_delete(event_type=acme["intro"], now=now)
     acme["intro"].refresh_from_db()
     assert acme["intro"].active is False
@@ -84,7 +87,8 @@ def test_an_override_without_a_date_is_refused_and_nothing_changes(acme):
 
     schedule = default_schedule(acme["ana"])
     with pytest.raises(InvalidInput, match="Each date override needs a date"):
-        services.schedule_update(schedule=schedule, timezone="Europe/Berlin", weekly={"mon": []},
-                                 overrides={"": ["09:00-12:00"]})
+        services.schedule_update(
+            schedule=schedule, timezone="Europe/Berlin", weekly={"mon": []}, overrides={"": ["09:00-12:00"]}
+        )
     schedule.refresh_from_db()
     assert schedule.weekly["mon"] == [["09:00", "17:00"]] and not schedule.overrides.exists()

@@ -27,8 +27,14 @@ def fetch() -> Path:
         raise RuntimeError("the accessibility tests need npm to fetch axe-core (apt-get install npm)")
     CACHE.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=CACHE) as tmp:
-        out = subprocess.run([npm, "pack", AXE, "--json", "--pack-destination", tmp], check=True,
-                             capture_output=True, text=True, timeout=300, cwd=tmp).stdout
+        out = subprocess.run(
+            [npm, "pack", AXE, "--json", "--pack-destination", tmp],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=tmp,
+        ).stdout
         info = json.loads(out)[0]
         target = CACHE / f"axe-core-{info['version']}"
         with tarfile.open(Path(tmp) / info["filename"]) as tgz:
@@ -45,10 +51,12 @@ def violations(page) -> list[dict]:
     """axe's violations on the page as it is now (the context must bypass the page's CSP to inject it)."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.evaluate(source())
-    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
-                           TAGS)
-    return [{"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-            for v in result["violations"]]
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})", TAGS
+    )
+    return [
+        {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]} for v in result["violations"]
+    ]
 
 
 if __name__ == "__main__":  # ./run test fetches it before the suite, so parallel workers find it cached

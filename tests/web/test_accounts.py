@@ -42,8 +42,11 @@ def assert_only(client, slug):
             for word in words:
                 if other != slug:
                     assert word not in html, (slug, path, word)
-    home = page_text(client, "/dashboard/") + page_text(client, "/dashboard/bookings/") + \
-        page_text(client, "/dashboard/contacts/")
+    home = (
+        page_text(client, "/dashboard/")
+        + page_text(client, "/dashboard/bookings/")
+        + page_text(client, "/dashboard/contacts/")
+    )
     assert all(word in home for word in ROWS[slug]), (slug, ROWS[slug])
 
 
@@ -70,10 +73,22 @@ def test_an_agency_admin_switches_into_each_sub_account_and_sees_only_its_rows(c
     assert (entered.role, entered.via_agency) == ("admin", True)
 
 
-@pytest.mark.parametrize("path", ["/dashboard/", "/dashboard/links/", "/dashboard/availability/",
-                                  "/dashboard/bookings/", "/dashboard/team/", "/dashboard/contacts/",
-                                  "/dashboard/calendars/", "/dashboard/webhooks/", "/dashboard/jobs/",
-                                  "/dashboard/rules/", "/dashboard/tokens/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/dashboard/",
+        "/dashboard/links/",
+        "/dashboard/availability/",
+        "/dashboard/bookings/",
+        "/dashboard/team/",
+        "/dashboard/contacts/",
+        "/dashboard/calendars/",
+        "/dashboard/webhooks/",
+        "/dashboard/jobs/",
+        "/dashboard/rules/",
+        "/dashboard/tokens/",
+    ],
+)
 def test_an_agency_admin_who_just_entered_a_sub_account_can_open_every_page(client, w, path):
     """Entering creates a membership with no hours or calendars yet: no page may fail on that."""
     client.force_login(w.adam.user)
@@ -217,10 +232,13 @@ def test_a_bad_sub_account_is_refused_beside_the_field_and_nothing_is_created(cl
     assert not Organization.objects.filter(name="Client").exists()
 
 
-@pytest.mark.parametrize("who, message", [
-    ("molly", "only owners and admins of Northwind Agency see it"),
-    ("sam", "Rosa&#x27;s Bakery is not an agency"),
-])
+@pytest.mark.parametrize(
+    "who, message",
+    [
+        ("molly", "only owners and admins of Northwind Agency see it"),
+        ("sam", "Rosa&#x27;s Bakery is not an agency"),
+    ],
+)
 def test_the_agency_overview_is_only_for_the_agencys_owners_and_admins(client, w, who, message):
     client.force_login(getattr(w, who).user)
     resp = client.get("/dashboard/agency/")

@@ -22,9 +22,13 @@ def next_weekday_10_utc() -> datetime:
 
 
 def request_for(event_type, **kw) -> Booking:
-    return booking_create(event_type=event_type, start=next_weekday_10_utc(), now=utc_now(),
-                          invitee=InviteeInput(name="Zoe Q", email="zoe@example.com", timezone="Europe/Berlin"),
-                          **kw).booking
+    return booking_create(
+        event_type=event_type,
+        start=next_weekday_10_utc(),
+        now=utc_now(),
+        invitee=InviteeInput(name="Zoe Q", email="zoe@example.com", timezone="Europe/Berlin"),
+        **kw,
+    ).booking
 
 
 @pytest.fixture
@@ -79,8 +83,10 @@ def test_the_booking_page_declines_and_the_history_says_so(client, acme, intro):
     booking = request_for(intro)
     client.force_login(acme["ana"].user)
     assert b"Waiting for your approval" in client.get(f"/dashboard/bookings/{booking.uid}/").content
-    client.post(f"/dashboard/bookings/{booking.uid}/decline/", {"reason": "Not a fit",
-                                                                "next": f"/dashboard/bookings/{booking.uid}/"})
+    client.post(
+        f"/dashboard/bookings/{booking.uid}/decline/",
+        {"reason": "Not a fit", "next": f"/dashboard/bookings/{booking.uid}/"},
+    )
     page = client.get(f"/dashboard/bookings/{booking.uid}/")
     assert b"Declined by" in page.content and b"Not a fit" in page.content
 
@@ -90,11 +96,24 @@ def test_the_event_type_form_switches_approval_on_with_a_hold(client, acme):
     et = acme["intro"]
     form = client.get(f"/dashboard/event-types/{et.pk}/")
     assert b"Requires my approval" in form.content
-    resp = client.post(f"/dashboard/event-types/{et.pk}/", {
-        "name": et.name, "slug": et.slug, "kind": et.kind, "duration_minutes": 30, "increment_minutes": 30,
-        "window_kind": "rolling", "window_days": 60, "location_kind": "video", "seats": 1, "active": "on",
-        "requires_confirmation": "on", "confirmation_hold_hours": 6, "max_guests": 3,
-    })
+    resp = client.post(
+        f"/dashboard/event-types/{et.pk}/",
+        {
+            "name": et.name,
+            "slug": et.slug,
+            "kind": et.kind,
+            "duration_minutes": 30,
+            "increment_minutes": 30,
+            "window_kind": "rolling",
+            "window_days": 60,
+            "location_kind": "video",
+            "seats": 1,
+            "active": "on",
+            "requires_confirmation": "on",
+            "confirmation_hold_hours": 6,
+            "max_guests": 3,
+        },
+    )
     assert resp.status_code == 302, resp.content.decode()[:2000]
     et.refresh_from_db()
     assert (et.requires_confirmation, et.confirmation_hold_hours, et.max_guests) == (True, 6, 3)
@@ -120,8 +139,13 @@ def test_a_guest_declines_without_cancelling_and_the_host_sees_it(client, acme, 
 def test_the_booking_form_takes_guests_up_to_the_limit_and_says_when_there_are_too_many(client, acme, frozen):
     acme["intro"].max_guests = 1
     acme["intro"].save()
-    data = {"start": "2026-03-03T09:00:00Z", "tz": "Europe/Berlin", "name": "Bo Li", "email": "bo@example.com",
-            "browser_tz": "Europe/Berlin"}
+    data = {
+        "start": "2026-03-03T09:00:00Z",
+        "tz": "Europe/Berlin",
+        "name": "Bo Li",
+        "email": "bo@example.com",
+        "browser_tz": "Europe/Berlin",
+    }
     page = client.get("/acme/ana/intro/2026-03-03T09:00:00Z?tz=Europe/Berlin")
     assert b'name="guests"' in page.content
     too_many = client.post("/acme/ana/intro/", {**data, "guests": "a@example.com, b@example.com"})

@@ -12,8 +12,13 @@ pytestmark = pytest.mark.django_db
 
 
 def form(**over):
-    data = {"start": "2026-03-03T09:00:00Z", "tz": "Europe/Berlin", "name": "Bo Li", "email": "bo@example.com",
-            "browser_tz": "Europe/Berlin"}
+    data = {
+        "start": "2026-03-03T09:00:00Z",
+        "tz": "Europe/Berlin",
+        "name": "Bo Li",
+        "email": "bo@example.com",
+        "browser_tz": "Europe/Berlin",
+    }
     data.update(over)
     return data
 
@@ -48,17 +53,33 @@ def test_line_breaks_in_the_invitee_name_are_refused_because_names_go_into_email
 
 
 def test_nul_in_a_cancel_reason_is_400_and_the_booking_stays(client, acme, frozen):
-    invitee = booking_create(event_type=acme["intro"], start=datetime(2026, 3, 3, 9, tzinfo=UTC), now=frozen,
-                             invitee=InviteeInput(name="Bo", email="bo@example.com", timezone="Asia/Tokyo"))
+    invitee = booking_create(
+        event_type=acme["intro"],
+        start=datetime(2026, 3, 3, 9, tzinfo=UTC),
+        now=frozen,
+        invitee=InviteeInput(name="Bo", email="bo@example.com", timezone="Asia/Tokyo"),
+    )
     resp = client.post(f"/cancel/{invitee.cancel_token}/", {"reason": "Ill\x00"})
     assert resp.status_code == 400 and "Reason must not contain a NUL character" in resp.content.decode()
     assert Booking.objects.get().status == Booking.Status.CONFIRMED
 
 
-@pytest.mark.parametrize("url", [
-    "/cancel/%00/", "/reschedule/%00/", "/d/%00/", "/booked/%00/", "/booked/%00/event.ics", "/feeds/%00.ics",
-    "/acme/%00/", "/acme/ana/%00/", "/acme/team/%00/intro/", "/cancel/a%0Db/", "/feeds/x%01y.ics",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/cancel/%00/",
+        "/reschedule/%00/",
+        "/d/%00/",
+        "/booked/%00/",
+        "/booked/%00/event.ics",
+        "/feeds/%00.ics",
+        "/acme/%00/",
+        "/acme/ana/%00/",
+        "/acme/team/%00/intro/",
+        "/cancel/a%0Db/",
+        "/feeds/x%01y.ics",
+    ],
+)
 def test_nul_and_control_characters_in_url_path_parameters_are_400_not_500(client, acme, frozen, url):
     resp = client.get(url)
     assert resp.status_code in (400, 404), resp.status_code
@@ -74,7 +95,11 @@ def test_nul_in_a_query_string_is_400_naming_the_parameter(client, acme, frozen)
 
 
 def test_a_valid_token_with_a_nul_appended_is_refused_not_matched(client, acme, frozen):
-    invitee = booking_create(event_type=acme["intro"], start=datetime(2026, 3, 3, 9, tzinfo=UTC), now=frozen,
-                             invitee=InviteeInput(name="Bo", email="bo@example.com", timezone="Asia/Tokyo"))
+    invitee = booking_create(
+        event_type=acme["intro"],
+        start=datetime(2026, 3, 3, 9, tzinfo=UTC),
+        now=frozen,
+        invitee=InviteeInput(name="Bo", email="bo@example.com", timezone="Asia/Tokyo"),
+    )
     assert client.get(f"/cancel/{invitee.cancel_token}/").status_code == 200
     assert client.get(f"/cancel/{invitee.cancel_token}%00/").status_code == 400

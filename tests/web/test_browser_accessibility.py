@@ -27,23 +27,37 @@ def world(acme, frozen):
     """Ana's intro with durations and every kind of question, a team event, a booking and its contact."""
     ana = acme["ana"]
     Membership.objects.filter(pk=ana.pk).update(role=Membership.Role.ADMIN)
-    scheduling.event_type_update(event_type=acme["intro"], now=frozen, values={
-        "duration_options": [15, 60],
-        "questions": [
-            {"key": "company", "label": "Company", "type": "text"},
-            {"key": "topic", "label": "Topic", "type": "single_choice", "options": ["Sales", "Support"],
-             "required": True},
-            {"key": "tools", "label": "Tools you use", "type": "multiple_choice", "options": ["CRM", "Helpdesk"]},
-            {"key": "notes", "label": "Anything else", "type": "long_text"},
-        ],
-    })
+    scheduling.event_type_update(
+        event_type=acme["intro"],
+        now=frozen,
+        values={
+            "duration_options": [15, 60],
+            "questions": [
+                {"key": "company", "label": "Company", "type": "text"},
+                {
+                    "key": "topic",
+                    "label": "Topic",
+                    "type": "single_choice",
+                    "options": ["Sales", "Support"],
+                    "required": True,
+                },
+                {"key": "tools", "label": "Tools you use", "type": "multiple_choice", "options": ["CRM", "Helpdesk"]},
+                {"key": "notes", "label": "Anything else", "type": "long_text"},
+            ],
+        },
+    )
     ben = factories.host(acme["org"], "ben", tz="America/New_York", email="ben@acme.test")
     support = factories.team(acme["org"], [ana, ben], slug="support")
     team_event = factories.event_type(team=support, slug="support-call", name="Support call", kind="round_robin")
     factories.pool(team_event, [ana, ben])
-    invitee = booking_create(event_type=acme["intro"], start=datetime(2026, 3, 4, 9, tzinfo=UTC), now=frozen,
-                             invitee=InviteeInput(name="Bo Li", email="bo@example.com", timezone="Europe/Berlin",
-                                                  answers={"topic": "Sales"}))
+    invitee = booking_create(
+        event_type=acme["intro"],
+        start=datetime(2026, 3, 4, 9, tzinfo=UTC),
+        now=frozen,
+        invitee=InviteeInput(
+            name="Bo Li", email="bo@example.com", timezone="Europe/Berlin", answers={"topic": "Sales"}
+        ),
+    )
     return {**acme, "invitee": invitee, "team_event": team_event, "contact": Contact.objects.get()}
 
 
@@ -51,18 +65,19 @@ def assert_accessible(page, name):
     shot(page, f"a11y-{name}")
     found = axe.violations(page)
     assert found == [], f"{name}: axe-core found {len(found)} violation(s):\n" + "\n".join(
-        f"  {v['id']}: {v['help']} at {v['nodes']}" for v in found)
+        f"  {v['id']}: {v['help']} at {v['nodes']}" for v in found
+    )
 
 
 def visit(browser, live_server, size, zone="Europe/Berlin", *, login=None):
-    ctx = browser.new_context(timezone_id=zone, viewport={"width": size[0], "height": size[1]}, locale="en-US",
-                              bypass_csp=True)  # to inject axe; the pages' own scripts still load from 'self'
+    ctx = browser.new_context(
+        timezone_id=zone, viewport={"width": size[0], "height": size[1]}, locale="en-US", bypass_csp=True
+    )  # to inject axe; the pages' own scripts still load from 'self'
     ctx.set_default_timeout(30000)
     if login is not None:
         client = Client()
         client.force_login(login.user)
-        ctx.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                          "url": live_server.url}])
+        ctx.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
     return ctx, ctx.new_page()
 
 
@@ -112,8 +127,16 @@ def _reschedule(page, base, w):
     page.wait_for_selector("#times")
 
 
-BOOKING_STATES = {"month": _month, "day": _day, "form": _form, "night": _night, "confirmation": _confirmation,
-                  "cancel": _cancel, "canceled": _canceled, "reschedule": _reschedule}
+BOOKING_STATES = {
+    "month": _month,
+    "day": _day,
+    "form": _form,
+    "night": _night,
+    "confirmation": _confirmation,
+    "cancel": _cancel,
+    "canceled": _canceled,
+    "reschedule": _reschedule,
+}
 
 
 @pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])

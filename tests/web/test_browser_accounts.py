@@ -32,10 +32,13 @@ def test_the_account_switcher_on_a_laptop_and_a_phone(live_server, open_page, w)
         login(page, live_server.url, "adam@northwind.test")
         switcher = page.locator("#account-choice")
         assert switcher.is_visible()
-        groups = page.eval_on_selector_all("#account-choice optgroup", "gs => gs.map(g => [g.label, "
-                                           "Array.from(g.querySelectorAll('option')).map(o => o.textContent)])")
-        assert groups == [["Northwind Agency (agency)", ["Northwind Agency · agency", "Bright Smile Dental",
-                                                          "Rosa's Bakery"]]]
+        groups = page.eval_on_selector_all(
+            "#account-choice optgroup",
+            "gs => gs.map(g => [g.label, Array.from(g.querySelectorAll('option')).map(o => o.textContent)])",
+        )
+        assert groups == [
+            ["Northwind Agency (agency)", ["Northwind Agency · agency", "Bright Smile Dental", "Rosa's Bakery"]]
+        ]
         assert page.is_visible("text=Agency intro") and not page.is_visible("text=Cake tasting")
         shot(page, f"account-switcher-agency-{name}")
         switcher.select_option("bakery")  # data-autosubmit: choosing is switching

@@ -144,7 +144,10 @@ def test_cancel_and_reschedule_through_the_confirmation_links(live_server, open_
     page.wait_for_selector("#cancel-done")
     new.booking.refresh_from_db()
     assert (new.booking.status, new.booking.cancel_reason, new.booking.canceler_type) == (
-        "canceled", "Found another slot", "invitee")
+        "canceled",
+        "Found another slot",
+        "invitee",
+    )
     # The time is free again on the booking page.
     page.goto(f"{live_server.url}/acme/ana/intro/?tz={zone}")
     pick_day(page, new_day)
@@ -230,15 +233,22 @@ def test_a_time_taken_meanwhile_offers_the_nearest_and_keeps_what_was_typed(live
     page.fill("#name", "Gus Late")
     page.fill("#email", "gus@example.com")
     # Someone else books 11:00 while Gus types.
-    booking_create(event_type=acme["intro"], start=datetime(2026, 3, 4, 10, 0, tzinfo=UTC), now=frozen,
-                   invitee=InviteeInput(name="Quick", email="quick@example.com", timezone="UTC"))
+    booking_create(
+        event_type=acme["intro"],
+        start=datetime(2026, 3, 4, 10, 0, tzinfo=UTC),
+        now=frozen,
+        invitee=InviteeInput(name="Quick", email="quick@example.com", timezone="UTC"),
+    )
     page.click("#submit")
     assert "that time was just taken" in page.inner_text("#taken")
     alternatives = page.locator("#taken .alt-times button").all_inner_texts()
     assert alternatives == [
-        "Wed, Mar 4 · 9:30 AM", "Wed, Mar 4 · 10:00 AM",
-        "Wed, Mar 4 · 10:30 AM", "Wed, Mar 4 · 11:30 AM",
-        "Wed, Mar 4 · 12:00 PM", "Wed, Mar 4 · 12:30 PM",
+        "Wed, Mar 4 · 9:30 AM",
+        "Wed, Mar 4 · 10:00 AM",
+        "Wed, Mar 4 · 10:30 AM",
+        "Wed, Mar 4 · 11:30 AM",
+        "Wed, Mar 4 · 12:00 PM",
+        "Wed, Mar 4 · 12:30 PM",
     ]
     assert (page.input_value("#name"), page.input_value("#email")) == ("Gus Late", "gus@example.com")
     shot(page, "slot-taken")
@@ -301,8 +311,12 @@ def test_a_time_booked_elsewhere_vanishes_from_the_open_page(live_server, open_p
     page.goto(f"{live_server.url}/acme/ana/intro/")
     pick_day(page, date(2026, 3, 4))
     assert "11:00 AM" in shown_times(page)
-    booking_create(event_type=acme["intro"], start=datetime(2026, 3, 4, 10, 0, tzinfo=UTC), now=frozen,
-                   invitee=InviteeInput(name="Quick", email="quick@example.com", timezone="UTC"))
+    booking_create(
+        event_type=acme["intro"],
+        start=datetime(2026, 3, 4, 10, 0, tzinfo=UTC),
+        now=frozen,
+        invitee=InviteeInput(name="Quick", email="quick@example.com", timezone="UTC"),
+    )
     page.wait_for_selector("#times a.slot:has-text('11:00 AM')", state="detached")
     assert shown_times(page)[3:5] == ["10:30 AM", "11:30 AM"]
 
@@ -315,8 +329,9 @@ def test_round_robin_invitee_picks_anyone_or_one_host(live_server, open_page, fr
     early = factories.host(org, "early", tz="Asia/Kolkata", weekly={"tue": [["09:00", "11:00"]]})
     late = factories.host(org, "late", tz="America/New_York", weekly={"tue": [["09:00", "10:00"]]})
     team = factories.team(org, [early, late], slug="sales", tz="UTC")
-    demo = factories.event_type(team=team, slug="demo", name="Demo", kind=EventType.Kind.ROUND_ROBIN,
-                                duration_minutes=60, increment_minutes=30)
+    demo = factories.event_type(
+        team=team, slug="demo", name="Demo", kind=EventType.Kind.ROUND_ROBIN, duration_minutes=60, increment_minutes=30
+    )
     factories.pool(demo, [early, late])
     page = open_page("Europe/London")
     page.goto(f"{live_server.url}/rr/team/sales/demo/")
@@ -382,5 +397,7 @@ def test_reschedule_then_cancel_through_the_emailed_links(live_server, open_page
     page.click("#confirm-cancel")
     page.wait_for_selector("#cancel-done")
     statuses = sorted(Booking.objects.values_list("start", "status"))
-    assert statuses == [(datetime(2026, 3, 5, 8, 0, tzinfo=UTC), "rescheduled"),
-                        (datetime(2026, 3, 6, 8, 30, tzinfo=UTC), "canceled")]
+    assert statuses == [
+        (datetime(2026, 3, 5, 8, 0, tzinfo=UTC), "rescheduled"),
+        (datetime(2026, 3, 6, 8, 30, tzinfo=UTC), "canceled"),
+    ]

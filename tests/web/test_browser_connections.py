@@ -92,8 +92,13 @@ def test_connect_choose_calendars_and_watch_the_first_sync(live_server, open_pag
 
     conn = Connection.objects.get()
     shots(open_page, live_server.url, "/dashboard/connections/", "connections", ready="#connections")
-    shots(open_page, live_server.url, f"/dashboard/connections/{conn.uuid}/calendars/", "connection-calendars",
-          ready="#calendars-form")
+    shots(
+        open_page,
+        live_server.url,
+        f"/dashboard/connections/{conn.uuid}/calendars/",
+        "connection-calendars",
+        ready="#calendars-form",
+    )
 
     # Unticking asks whether to delete what it synced.
     page.uncheck("text=Support")
@@ -108,14 +113,23 @@ def test_connect_choose_calendars_and_watch_the_first_sync(live_server, open_pag
     # A first sync running: the progress card polls until the run is over.
     now = utc_now()
     run = SyncRun.objects.create(connection=conn, trigger="first", started_at=now, total=480, done=120)
-    SyncLogEntry.objects.create(connection=conn, at=now, action="imported",
-                                detail="Imported Intro call with Guest One on 2026-03-04 10:00 (Europe/Berlin)")
-    SyncLogEntry.objects.create(connection=conn, at=now, action="skipped",
-                                detail="Skipped a guest without an email on Intro call, 2026-03-05 09:00")
+    SyncLogEntry.objects.create(
+        connection=conn,
+        at=now,
+        action="imported",
+        detail="Imported Intro call with Guest One on 2026-03-04 10:00 (Europe/Berlin)",
+    )
+    SyncLogEntry.objects.create(
+        connection=conn,
+        at=now,
+        action="skipped",
+        detail="Skipped a guest without an email on Intro call, 2026-03-05 09:00",
+    )
     page.goto(f"{live_server.url}/dashboard/connections/{conn.uuid}/")
     page.wait_for_selector("text=120 of 480 events (25%)")
     shots(open_page, live_server.url, f"/dashboard/connections/{conn.uuid}/", "connection", ready="#sync-progress")
-    SyncRun.objects.filter(pk=run.pk).update(done=480, finished_at=now + timedelta(seconds=30),
-                                             outcome="480 imported, 1 skipped")
+    SyncRun.objects.filter(pk=run.pk).update(
+        done=480, finished_at=now + timedelta(seconds=30), outcome="480 imported, 1 skipped"
+    )
     page.wait_for_selector("#sync-progress >> text=480 imported, 1 skipped", timeout=15000)
     assert "Polling every few minutes" not in page.inner_text("#sync-mode")  # the stub took the webhook

@@ -50,9 +50,21 @@ def test_host_changes_hours_and_the_booking_page_follows(live_server, open_page,
     invitee_page.reload()
     invitee_page.wait_for_selector("#times a.slot")
     expected = offered(acme["intro"], date(2026, 3, 3), zone, frozen)
-    assert shown_times(invitee_page) == [twelve(s, zone) for s in expected] == [
-        "1:00 PM", "1:30 PM", "2:00 PM", "2:30 PM", "4:00 PM", "4:30 PM", "5:00 PM", "5:30 PM", "6:00 PM",
-    ]
+    assert (
+        shown_times(invitee_page)
+        == [twelve(s, zone) for s in expected]
+        == [
+            "1:00 PM",
+            "1:30 PM",
+            "2:00 PM",
+            "2:30 PM",
+            "4:00 PM",
+            "4:30 PM",
+            "5:00 PM",
+            "5:30 PM",
+            "6:00 PM",
+        ]
+    )
     # The override took Wednesday off the calendar.
     assert invitee_page.locator("a.day[data-date='2026-03-04']").count() == 0
     assert invitee_page.locator("span.day[data-date='2026-03-04']").count() == 1
@@ -64,8 +76,12 @@ def test_week_preview_says_why_each_time_is_not_offered(live_server, open_page, 
     intro = acme["intro"]
     intro.buffer_after_minutes = 30
     intro.save()
-    booking_create(event_type=intro, start=datetime(2026, 3, 3, 10, 0, tzinfo=UTC), now=frozen,
-                   invitee=InviteeInput(name="Ivy", email="ivy@example.com", timezone="UTC"))
+    booking_create(
+        event_type=intro,
+        start=datetime(2026, 3, 3, 10, 0, tzinfo=UTC),
+        now=frozen,
+        invitee=InviteeInput(name="Ivy", email="ivy@example.com", timezone="UTC"),
+    )
     host = open_page("Europe/Berlin")
     login(host, live_server.url)
     host.goto(f"{live_server.url}/dashboard/availability/?week=2026-03-02")
@@ -88,11 +104,18 @@ def test_week_preview_says_why_each_time_is_not_offered(live_server, open_page, 
 def test_dashboard_lists_bookings_cancels_and_marks_no_show(live_server, open_page, acme, frozen):
     from datetime import UTC, datetime
 
-    past = booking_create(event_type=acme["intro"], start=datetime(2026, 2, 27, 8, 0, tzinfo=UTC),
-                          now=datetime(2026, 2, 26, tzinfo=UTC),
-                          invitee=InviteeInput(name="Pat Past", email="pat@example.com", timezone="UTC"))
-    soon = booking_create(event_type=acme["intro"], start=datetime(2026, 3, 5, 9, 0, tzinfo=UTC), now=frozen,
-                          invitee=InviteeInput(name="Sue Soon", email="sue@example.com", timezone="UTC"))
+    past = booking_create(
+        event_type=acme["intro"],
+        start=datetime(2026, 2, 27, 8, 0, tzinfo=UTC),
+        now=datetime(2026, 2, 26, tzinfo=UTC),
+        invitee=InviteeInput(name="Pat Past", email="pat@example.com", timezone="UTC"),
+    )
+    soon = booking_create(
+        event_type=acme["intro"],
+        start=datetime(2026, 3, 5, 9, 0, tzinfo=UTC),
+        now=frozen,
+        invitee=InviteeInput(name="Sue Soon", email="sue@example.com", timezone="UTC"),
+    )
     host = open_page("Europe/Berlin")
     login(host, live_server.url)
     host.goto(f"{live_server.url}/dashboard/bookings/")
@@ -104,7 +127,10 @@ def test_dashboard_lists_bookings_cancels_and_marks_no_show(live_server, open_pa
     host.wait_for_selector("text=Canceled Intro call")
     soon.booking.refresh_from_db()
     assert (soon.booking.status, soon.booking.cancel_reason, soon.booking.canceler_type) == (
-        "canceled", "Sick today", "host")
+        "canceled",
+        "Sick today",
+        "host",
+    )
     host.goto(f"{live_server.url}/dashboard/bookings/?tab=past")
     host.click("button:has-text('Mark no-show')")
     host.wait_for_selector("button:has-text('Undo no-show')")

@@ -50,8 +50,14 @@ def support(db):
     ana = factories.host(org, "ana", email="ana@gitlab.test")
     bo = factories.host(org, "bo", email="bo@gitlab.test")
     team = factories.team(org, [ana, bo], slug="support")
-    team_call = factories.event_type(team=team, slug="support-call", name="Team Support Call", kind="round_robin",
-                                     duration_minutes=60, increment_minutes=30)
+    team_call = factories.event_type(
+        team=team,
+        slug="support-call",
+        name="Team Support Call",
+        kind="round_robin",
+        duration_minutes=60,
+        increment_minutes=30,
+    )
     own = factories.event_type(ana, slug="support", name="Ana Support Call", duration_minutes=60)
     _, secret = token_create(membership=ana, scope="write", name="extension", now=factories_now())
     return {"org": org, "ana": ana, "team_call": team_call, "own": own, "token": secret}
@@ -67,10 +73,18 @@ def factories_now():
 def chromium_with_extension(tmp_path, playwright):
     unpacked = built_extension(tmp_path / "dist")
     ctx = playwright.chromium.launch_persistent_context(
-        str(tmp_path / "profile"), executable_path="/usr/bin/chromium", headless=True,
-        timezone_id="Europe/Berlin", locale="en-US", viewport={"width": 1200, "height": 900},
-        args=[*CHROMIUM_ARGS, "--headless=new", f"--disable-extensions-except={unpacked}",
-              f"--load-extension={unpacked}"],
+        str(tmp_path / "profile"),
+        executable_path="/usr/bin/chromium",
+        headless=True,
+        timezone_id="Europe/Berlin",
+        locale="en-US",
+        viewport={"width": 1200, "height": 900},
+        args=[
+            *CHROMIUM_ARGS,
+            "--headless=new",
+            f"--disable-extensions-except={unpacked}",
+            f"--load-extension={unpacked}",
+        ],
     )
     ctx.set_default_timeout(30000)
     yield ctx
@@ -107,8 +121,7 @@ def test_support_engineer_sends_a_single_use_link_from_the_extension(
     options.click("#use-token")
     options.wait_for_selector("#feedback.ok:has-text('Signed in as ana@gitlab.test')")
     stored = options.evaluate("chrome.storage.local.get('slotwise')")
-    assert stored["slotwise"] == {"server": server,
-                                  "session": {"kind": "personal", "accessToken": support["token"]}}
+    assert stored["slotwise"] == {"server": server, "session": {"kind": "personal", "accessToken": support["token"]}}
     # Page-readable storage holds nothing.
     assert options.evaluate("localStorage.length + sessionStorage.length") == 0
 
@@ -132,7 +145,11 @@ def test_support_engineer_sends_a_single_use_link_from_the_extension(
     link = SingleUseLink.objects.get()
     url = f"{server}/d/{link.token}/"
     assert (link.event_type, link.created_by, link.prefill_name, link.reference) == (
-        support["team_call"], support["ana"], "Casey Customer", "ZD-4711")
+        support["team_call"],
+        support["ana"],
+        "Casey Customer",
+        "ZD-4711",
+    )
     popup.wait_for_selector(f"#links li[data-url='{url}'][data-state='unused']")
     shot(popup, "extension-popup-desktop")
 

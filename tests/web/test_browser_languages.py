@@ -14,8 +14,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def new_page(browser, *, locale, size):
-    ctx = browser.new_context(timezone_id="Europe/Berlin", locale=locale,
-                              viewport={"width": size[0], "height": size[1]})
+    ctx = browser.new_context(
+        timezone_id="Europe/Berlin", locale=locale, viewport={"width": size[0], "height": size[1]}
+    )
     ctx.set_default_timeout(30000)
     return ctx, ctx.new_page()
 

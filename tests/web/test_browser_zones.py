@@ -50,7 +50,8 @@ def test_zone_search_finds_nepal_and_los_angeles_and_says_when_nothing_matches(l
     expect(page.locator("#zone-status")).to_have_text("No time zone matches “Mars/Olympus”")
     page.keyboard.press("Enter")  # sent anyway: the page says so and shows the browser's zone, not the host's
     expect(page.locator("#tz-error")).to_contain_text(
-        "We do not know the time zone “Mars/Olympus”. Times are shown in your device's time zone, Europe/London instead.")
+        "We do not know the time zone “Mars/Olympus”. Times are shown in your device's time zone, Europe/London instead."
+    )
     expect(page.locator("#local-now")).to_contain_text("in Europe/London")
     expect(page.locator("#tz")).to_have_value("Mars/Olympus")  # what was typed stays, to be corrected
     shot(page, "zone-unknown-desktop")
@@ -94,7 +95,9 @@ def test_night_times_and_the_hosts_other_date_are_said_on_desktop_and_phone(live
         page.goto(f"{live_server.url}/acme/ana/intro/?date=2026-03-03")
         expect(page.locator("#local-now")).to_contain_text("Asia/Tokyo — Japan Time")
         # Tokyo's Tuesday begins with Ana's Monday afternoon in Berlin
-        expect(page.locator(".day-note")).to_have_text("Until 12:30 AM, your Tuesday is the host's Monday (Europe/Berlin).")
+        expect(page.locator(".day-note")).to_have_text(
+            "Until 12:30 AM, your Tuesday is the host's Monday (Europe/Berlin)."
+        )
         night = page.locator("#times a.slot.night")
         expect(night.first).to_have_text("12:00 AM☾ night for you")
         expect(page.locator("#times a.slot:not(.night)").first).to_have_text("5:00 PM")

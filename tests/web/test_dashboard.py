@@ -15,12 +15,27 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 EVENT_FORM = {
-    "name": "Deep dive", "slug": "", "description": "", "kind": "one_on_one", "duration_minutes": "45",
-    "duration_options": "", "increment_minutes": "15", "buffer_before_minutes": "0", "buffer_after_minutes": "10",
-    "min_notice_minutes": "120", "window_kind": "rolling", "window_days": "30", "window_start": "",
-    "window_end": "", "daily_limit": "", "seats": "1", "location_kind": "video", "location_value": "",
-    "color": "#0f766e", "active": "on", "questions_text": "Company | text | required\nTopic | single_choice | "
-    "optional | Sales, Support",
+    "name": "Deep dive",
+    "slug": "",
+    "description": "",
+    "kind": "one_on_one",
+    "duration_minutes": "45",
+    "duration_options": "",
+    "increment_minutes": "15",
+    "buffer_before_minutes": "0",
+    "buffer_after_minutes": "10",
+    "min_notice_minutes": "120",
+    "window_kind": "rolling",
+    "window_days": "30",
+    "window_start": "",
+    "window_end": "",
+    "daily_limit": "",
+    "seats": "1",
+    "location_kind": "video",
+    "location_value": "",
+    "color": "#0f766e",
+    "active": "on",
+    "questions_text": "Company | text | required\nTopic | single_choice | optional | Sales, Support",
 }
 
 
@@ -42,8 +57,9 @@ def test_login_with_csrf_and_wrong_password_says_so(acme):
     bad = c.post("/login/", {"username": "ana@acme.test", "password": "nope", "csrfmiddlewaretoken": token})
     assert bad.status_code == 200 and "Please enter a correct email and password" in bad.content.decode()
     assert 'value="ana@acme.test"' in bad.content.decode()
-    ok = c.post("/login/", {"username": "ana@acme.test", "password": "correct horse battery",
-                            "csrfmiddlewaretoken": token})
+    ok = c.post(
+        "/login/", {"username": "ana@acme.test", "password": "correct horse battery", "csrfmiddlewaretoken": token}
+    )
     assert ok["Location"] == "/dashboard/"
     assert c.post("/dashboard/event-types/1/star/").status_code == 403  # no CSRF token
 
@@ -54,8 +70,16 @@ def test_create_event_type_with_every_setting(ana_client, acme, frozen):
         resp = ana_client.post("/dashboard/event-types/new/", EVENT_FORM)
     et = EventType.objects.get(slug="deep-dive")
     assert resp["Location"] == f"/dashboard/event-types/{et.pk}/"
-    assert (et.owner, et.duration_minutes, et.increment_minutes, et.buffer_after_minutes, et.min_notice_minutes,
-            et.window_days, et.color, et.daily_limit) == (acme["ana"], 45, 15, 10, 120, 30, "#0f766e", None)
+    assert (
+        et.owner,
+        et.duration_minutes,
+        et.increment_minutes,
+        et.buffer_after_minutes,
+        et.min_notice_minutes,
+        et.window_days,
+        et.color,
+        et.daily_limit,
+    ) == (acme["ana"], 45, 15, 10, 120, 30, "#0f766e", None)
     assert et.questions == [
         {"key": "company", "label": "Company", "type": "text", "required": True, "options": []},
         {"key": "topic", "label": "Topic", "type": "single_choice", "required": False, "options": ["Sales", "Support"]},
@@ -63,7 +87,8 @@ def test_create_event_type_with_every_setting(ana_client, acme, frozen):
     assert seen[-1] == "deep-dive"
     page = ana_client.get(f"/dashboard/event-types/{et.pk}/").content.decode()
     assert 'data-slotwise-url="http://testserver/acme/ana/deep-dive/"' in page.replace("&quot;", '"').replace(
-        "&lt;", "<").replace("&gt;", ">")
+        "&lt;", "<"
+    ).replace("&gt;", ">")
 
 
 @pytest.mark.parametrize(
@@ -71,12 +96,24 @@ def test_create_event_type_with_every_setting(ana_client, acme, frozen):
     [
         ({"name": ""}, "name", "Give the event type a name, e.g. 30 minute call"),
         ({"duration_minutes": "0"}, "duration_minutes", "Duration must be between 1 and 1440 minutes"),
-        ({"increment_minutes": "abc"}, "increment_minutes", "The start-time increment must be between 5 and 720 minutes; &#x27;abc&#x27; is not a whole number"),
+        (
+            {"increment_minutes": "abc"},
+            "increment_minutes",
+            "The start-time increment must be between 5 and 720 minutes; &#x27;abc&#x27; is not a whole number",
+        ),
         ({"window_days": ""}, "window_days", "A rolling booking window needs a number of days"),
         ({"color": "blue"}, "color", "The colour must be like #2563eb, not &#x27;blue&#x27;"),
-        ({"location_kind": "in_person"}, "location_value", "Say where the meeting is (the link, address or phone number)"),
+        (
+            {"location_kind": "in_person"},
+            "location_value",
+            "Say where the meeting is (the link, address or phone number)",
+        ),
         ({"kind": "round_robin"}, "kind", "Round robin events belong to a team"),
-        ({"questions_text": "Size | dropdown"}, "questions_text", "Question 1: the type &#x27;dropdown&#x27; is not one of"),
+        (
+            {"questions_text": "Size | dropdown"},
+            "questions_text",
+            "Question 1: the type &#x27;dropdown&#x27; is not one of",
+        ),
     ],
 )
 def test_event_type_errors_show_beside_the_field_and_keep_the_form(ana_client, acme, frozen, change, field, message):
@@ -89,7 +126,10 @@ def test_event_type_errors_show_beside_the_field_and_keep_the_form(ana_client, a
 
 def test_slug_taken_is_an_error_on_slug(ana_client, acme, frozen):
     resp = ana_client.post("/dashboard/event-types/new/", {**EVENT_FORM, "slug": "intro"})
-    assert "The URL part &#x27;intro&#x27; is already used by another event type here; choose another" in resp.content.decode()
+    assert (
+        "The URL part &#x27;intro&#x27; is already used by another event type here; choose another"
+        in resp.content.decode()
+    )
 
 
 def test_edit_event_type_and_turn_it_off(ana_client, acme, frozen):
@@ -123,31 +163,60 @@ def test_favorites_come_first(ana_client, acme, frozen):
 
 
 def test_hours_errors_are_inline_and_keep_the_form(ana_client, acme, frozen):
-    form = {"timezone": "Europe/Berlin", "mon": "09:00-12:00, 11:00-13:00", "tue": "9-5", "wed": "", "thu": "",
-            "fri": "", "sat": "", "sun": "", "overrides": ""}
+    form = {
+        "timezone": "Europe/Berlin",
+        "mon": "09:00-12:00, 11:00-13:00",
+        "tue": "9-5",
+        "wed": "",
+        "thu": "",
+        "fri": "",
+        "sat": "",
+        "sun": "",
+        "overrides": "",
+    }
     html = ana_client.post("/dashboard/availability/", form).content.decode()
     assert "Monday: the ranges 09:00-12:00 and 11:00-13:00 overlap" in html
     assert 'value="9-5"' in html
-    html = ana_client.post("/dashboard/availability/", {**form, "mon": "09:00-12:00", "tue": "",
-                                                        "timezone": "Berlin"}).content.decode()
+    html = ana_client.post(
+        "/dashboard/availability/", {**form, "mon": "09:00-12:00", "tue": "", "timezone": "Berlin"}
+    ).content.decode()
     assert "Unknown time zone &#x27;Berlin&#x27;; use an IANA name such as America/New_York" in html
-    html = ana_client.post("/dashboard/availability/", {**form, "mon": "", "tue": "",
-                                                        "overrides": "next tuesday"}).content.decode()
+    html = ana_client.post(
+        "/dashboard/availability/", {**form, "mon": "", "tue": "", "overrides": "next tuesday"}
+    ).content.decode()
     assert "overrides line 1: write it as 2026-03-10: 10:00-12:00 (or: off)" in html
     schedule = AvailabilitySchedule.objects.get(owner=acme["ana"])
     assert schedule.weekly["mon"] == [["09:00", "17:00"]]  # nothing half-written
 
 
 def test_hours_and_overrides_saved(ana_client, acme, frozen):
-    form = {"timezone": "America/Chicago", "mon": "08:00-12:00; 13:00-17:00", "tue": "", "wed": "10:00-24:00",
-            "thu": "", "fri": "", "sat": "", "sun": "", "overrides": "2026-03-10: off\n2026-03-11: 09:00-10:00"}
+    form = {
+        "timezone": "America/Chicago",
+        "mon": "08:00-12:00; 13:00-17:00",
+        "tue": "",
+        "wed": "10:00-24:00",
+        "thu": "",
+        "fri": "",
+        "sat": "",
+        "sun": "",
+        "overrides": "2026-03-10: off\n2026-03-11: 09:00-10:00",
+    }
     assert ana_client.post("/dashboard/availability/", form).status_code == 302
     s = AvailabilitySchedule.objects.get(owner=acme["ana"])
     assert s.timezone == "America/Chicago"
-    assert s.weekly == {"mon": [["08:00", "12:00"], ["13:00", "17:00"]], "tue": [], "wed": [["10:00", "24:00"]],
-                        "thu": [], "fri": [], "sat": [], "sun": []}
+    assert s.weekly == {
+        "mon": [["08:00", "12:00"], ["13:00", "17:00"]],
+        "tue": [],
+        "wed": [["10:00", "24:00"]],
+        "thu": [],
+        "fri": [],
+        "sat": [],
+        "sun": [],
+    }
     assert [(o.date.isoformat(), o.intervals) for o in s.overrides.all()] == [
-        ("2026-03-10", []), ("2026-03-11", [["09:00", "10:00"]])]
+        ("2026-03-10", []),
+        ("2026-03-11", [["09:00", "10:00"]]),
+    ]
 
 
 def test_pool_priorities_are_saved_by_admins(client, frozen):
@@ -157,15 +226,25 @@ def test_pool_priorities_are_saved_by_admins(client, frozen):
     team = factories.team(org, [boss, a, b], slug="sales")
     demo = factories.event_type(team=team, slug="demo", kind=EventType.Kind.ROUND_ROBIN)
     client.force_login(boss.user)
-    client.post(f"/dashboard/event-types/{demo.pk}/pool/", {f"in_{a.pk}": "on", f"priority_{a.pk}": "4",
-                                                            f"weight_{a.pk}": "200",
-                                                            f"in_{b.pk}": "on", f"priority_{b.pk}": "1"})
+    client.post(
+        f"/dashboard/event-types/{demo.pk}/pool/",
+        {
+            f"in_{a.pk}": "on",
+            f"priority_{a.pk}": "4",
+            f"weight_{a.pk}": "200",
+            f"in_{b.pk}": "on",
+            f"priority_{b.pk}": "1",
+        },
+    )
     assert sorted(PoolHost.objects.values_list("membership__slug", "priority", "weight")) == [
-        ("a", 4, 200), ("b", 1, 100)]
+        ("a", 4, 200),
+        ("b", 1, 100),
+    ]
     bad = client.post(f"/dashboard/event-types/{demo.pk}/pool/", {f"in_{a.pk}": "on", f"priority_{a.pk}": "9"})
     assert "priority must be from 0 (lowest) to 4 (highest)" in bad.content.decode()
-    heavy = client.post(f"/dashboard/event-types/{demo.pk}/pool/", {f"in_{a.pk}": "on", f"priority_{a.pk}": "2",
-                                                                    f"weight_{a.pk}": "0"})
+    heavy = client.post(
+        f"/dashboard/event-types/{demo.pk}/pool/", {f"in_{a.pk}": "on", f"priority_{a.pk}": "2", f"weight_{a.pk}": "0"}
+    )
     assert "weight must be from 1 to 1000" in heavy.content.decode()
     assert PoolHost.objects.get(membership=a).weight == 200  # nothing changed
     team_page = client.get("/dashboard/team/").content.decode()
@@ -176,10 +255,18 @@ def test_pool_priorities_are_saved_by_admins(client, frozen):
 
 def test_bookings_filter_by_host_and_event_type(ana_client, acme, frozen):
     other = factories.event_type(acme["ana"], slug="other", name="Other")
-    booking_create(event_type=acme["intro"], start=datetime(2026, 3, 3, 9, tzinfo=UTC), now=frozen,
-                   invitee=InviteeInput(name="In Tro", email="i@example.com", timezone="UTC"))
-    booking_create(event_type=other, start=datetime(2026, 3, 4, 9, tzinfo=UTC), now=frozen,
-                   invitee=InviteeInput(name="Oth Er", email="o@example.com", timezone="UTC"))
+    booking_create(
+        event_type=acme["intro"],
+        start=datetime(2026, 3, 3, 9, tzinfo=UTC),
+        now=frozen,
+        invitee=InviteeInput(name="In Tro", email="i@example.com", timezone="UTC"),
+    )
+    booking_create(
+        event_type=other,
+        start=datetime(2026, 3, 4, 9, tzinfo=UTC),
+        now=frozen,
+        invitee=InviteeInput(name="Oth Er", email="o@example.com", timezone="UTC"),
+    )
     both = ana_client.get("/dashboard/bookings/").content.decode()
     assert "In Tro" in both and "Oth Er" in both
     only = ana_client.get(f"/dashboard/bookings/?event_type={other.pk}&host=ana").content.decode()
@@ -188,15 +275,23 @@ def test_bookings_filter_by_host_and_event_type(ana_client, acme, frozen):
 
 
 def test_no_show_cannot_be_set_before_the_meeting(ana_client, acme, frozen):
-    inv = booking_create(event_type=acme["intro"], start=datetime(2026, 3, 3, 9, tzinfo=UTC), now=frozen,
-                         invitee=InviteeInput(name="In Tro", email="i@example.com", timezone="UTC"))
+    inv = booking_create(
+        event_type=acme["intro"],
+        start=datetime(2026, 3, 3, 9, tzinfo=UTC),
+        now=frozen,
+        invitee=InviteeInput(name="In Tro", email="i@example.com", timezone="UTC"),
+    )
     resp = ana_client.post(f"/dashboard/invitees/{inv.uid}/no-show/", {"no_show": "1"}, follow=True)
     assert "no_show: the meeting has not started yet" in resp.content.decode()
 
 
 def test_other_orgs_bookings_are_not_reachable(client, acme, frozen):
-    inv = booking_create(event_type=acme["intro"], start=datetime(2026, 3, 3, 9, tzinfo=UTC), now=frozen,
-                         invitee=InviteeInput(name="In Tro", email="i@example.com", timezone="UTC"))
+    inv = booking_create(
+        event_type=acme["intro"],
+        start=datetime(2026, 3, 3, 9, tzinfo=UTC),
+        now=frozen,
+        invitee=InviteeInput(name="In Tro", email="i@example.com", timezone="UTC"),
+    )
     stranger = factories.host(factories.org("other"), "eve")
     client.force_login(stranger.user)
     assert client.post(f"/dashboard/bookings/{inv.booking.uid}/cancel/").status_code == 404
@@ -204,8 +299,15 @@ def test_other_orgs_bookings_are_not_reachable(client, acme, frozen):
 
 
 def test_admin_registers_the_models(admin_client):
-    for path in ("scheduling/eventtype", "scheduling/availabilityschedule", "bookings/booking",
-                 "bookings/singleuselink", "contacts/contact", "contacts/funnelevent", "accounts/membership"):
+    for path in (
+        "scheduling/eventtype",
+        "scheduling/availabilityschedule",
+        "bookings/booking",
+        "bookings/singleuselink",
+        "contacts/contact",
+        "contacts/funnelevent",
+        "accounts/membership",
+    ):
         assert admin_client.get(f"/admin/{path}/").status_code == 200, path
 
 
@@ -234,8 +336,12 @@ def test_roles_and_team_members(client, frozen):
 
 
 def test_after_a_cancel_the_redirect_stays_on_this_site(ana_client, acme, frozen):
-    inv = booking_create(event_type=acme["intro"], start=datetime(2026, 3, 3, 9, tzinfo=UTC), now=frozen,
-                         invitee=InviteeInput(name="In Tro", email="i@example.com", timezone="UTC"))
+    inv = booking_create(
+        event_type=acme["intro"],
+        start=datetime(2026, 3, 3, 9, tzinfo=UTC),
+        now=frozen,
+        invitee=InviteeInput(name="In Tro", email="i@example.com", timezone="UTC"),
+    )
     resp = ana_client.post(f"/dashboard/bookings/{inv.booking.uid}/cancel/", {"next": "https://evil.example/"})
     assert resp["Location"] == "/dashboard/bookings/"
 
@@ -260,12 +366,15 @@ def test_admins_create_rename_and_delete_teams_in_the_dashboard(client, acme):
     client.post("/dashboard/team/", {"team_create": "1", "name": "Support", "timezone": "Europe/Dublin"})
     t = Team.objects.get(organization=acme["org"])
     assert (t.name, t.slug, t.timezone) == ("Support", "support", "Europe/Dublin")
-    client.post("/dashboard/team/", {"team_update": "1", "team": t.pk, "name": "Customer support",
-                                     "slug": "help", "timezone": "America/New_York"})
+    client.post(
+        "/dashboard/team/",
+        {"team_update": "1", "team": t.pk, "name": "Customer support", "slug": "help", "timezone": "America/New_York"},
+    )
     t.refresh_from_db()
     assert (t.name, t.slug, t.timezone) == ("Customer support", "help", "America/New_York")
-    bad = client.post("/dashboard/team/", {"team_create": "1", "name": "Sales", "timezone": "Mars/Olympus"},
-                      follow=True).content.decode()
+    bad = client.post(
+        "/dashboard/team/", {"team_create": "1", "name": "Sales", "timezone": "Mars/Olympus"}, follow=True
+    ).content.decode()
     assert "Choose the team&#x27;s time zone" in bad and Team.objects.count() == 1
     factories.event_type(team=t, slug="call", name="Support call")
     kept = client.post("/dashboard/team/", {"team_delete": "1", "team": t.pk}, follow=True).content.decode()

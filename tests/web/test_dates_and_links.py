@@ -16,21 +16,31 @@ pytestmark = pytest.mark.django_db
 ALL_DAY = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
 
-@pytest.mark.parametrize("query, message", [
-    ("month=9999-12", "month: '9999-12' is not a month such as 2026-12 (Slotwise schedules in the years 0002 to 9997)"),
-    ("month=0001-01", "month: '0001-01' is not a month such as 2026-12 (Slotwise schedules in the years 0002 to 9997)"),
-    ("month=9997-12", ""),  # the last month shown: its "next month" link must not overflow
-    ("month=0002-01", ""),
-    ("date=9999-12-31", "date: '9999-12-31' is not a date such as 2026-12-29 (Slotwise schedules in the years"),
-    ("date=9997-12-31", ""),
-    ("date=2026-02-30", "date: '2026-02-30' is not a date such as 2026-12-29 (2026-02 has no day 30)"),
-    ("month=2026-13", "(there is no month 13)"),
-    ("start=9999-12-31T10:00:00Z", "start: '9999-12-31T10:00:00Z' is not an ISO 8601 instant"),
-    ("start=9997-12-31T23:00:00-14:00", "in UTC it falls outside the years 0002 to 9997"),
-    ("start=2026-03-03T10:00:00", "it has no UTC offset"),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        (
+            "month=9999-12",
+            "month: '9999-12' is not a month such as 2026-12 (Slotwise schedules in the years 0002 to 9997)",
+        ),
+        (
+            "month=0001-01",
+            "month: '0001-01' is not a month such as 2026-12 (Slotwise schedules in the years 0002 to 9997)",
+        ),
+        ("month=9997-12", ""),  # the last month shown: its "next month" link must not overflow
+        ("month=0002-01", ""),
+        ("date=9999-12-31", "date: '9999-12-31' is not a date such as 2026-12-29 (Slotwise schedules in the years"),
+        ("date=9997-12-31", ""),
+        ("date=2026-02-30", "date: '2026-02-30' is not a date such as 2026-12-29 (2026-02 has no day 30)"),
+        ("month=2026-13", "(there is no month 13)"),
+        ("start=9999-12-31T10:00:00Z", "start: '9999-12-31T10:00:00Z' is not an ISO 8601 instant"),
+        ("start=9997-12-31T23:00:00-14:00", "in UTC it falls outside the years 0002 to 9997"),
+        ("start=2026-03-03T10:00:00", "it has no UTC offset"),
+    ],
+)
 def test_booking_pages_answer_months_dates_and_starts_out_of_range_with_a_message_not_a_500(
-        client, acme, frozen, query, message):
+    client, acme, frozen, query, message
+):
     """?month=9999-12, ?month=0001-01, ?date=9999-12-31 and a start in year 9999 were 500s (date arithmetic
     overflowed past year 9999 or before year 1)."""
     factories.team(acme["org"], [acme["ana"]], slug="sales")
@@ -47,8 +57,9 @@ def test_booking_pages_answer_months_dates_and_starts_out_of_range_with_a_messag
 
 
 def test_booking_form_posted_with_a_start_in_year_9999_is_a_400_that_says_why(client, acme, frozen):
-    resp = client.post("/acme/ana/intro/", {"start": "9999-12-31T10:00:00Z", "name": "Bo", "email": "bo@example.com",
-                                            "tz": "UTC"})
+    resp = client.post(
+        "/acme/ana/intro/", {"start": "9999-12-31T10:00:00Z", "name": "Bo", "email": "bo@example.com", "tz": "UTC"}
+    )
     assert resp.status_code == 400
     assert "Slotwise schedules in the years 0002 to 9997" in resp.content.decode()
     assert not Booking.objects.exists()
@@ -65,16 +76,17 @@ def _scheduling_urls(et, owner, now, start, end):
     from django.test import Client
 
     _, secret = token_create(membership=owner, scope="read", now=now)
-    r = Client().get("/api/v2/event_type_available_times", {
-        "event_type": f"http://testserver/api/v2/event_types/{et.uuid}", "start_time": start, "end_time": end},
-        HTTP_AUTHORIZATION=f"Bearer {secret}")
+    r = Client().get(
+        "/api/v2/event_type_available_times",
+        {"event_type": f"http://testserver/api/v2/event_types/{et.uuid}", "start_time": start, "end_time": end},
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+    )
     assert r.status_code == 200, r.content
     return [(t["start_time"], t["scheduling_url"]) for t in r.json()["collection"]]
 
 
 @pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago", "Europe/Berlin", "UTC"])
-def test_api_scheduling_url_lands_on_the_booking_form_for_that_time(client, acme, frozen, settings, monkeypatch,
-                                                                   zone):
+def test_api_scheduling_url_lands_on_the_booking_form_for_that_time(client, acme, frozen, settings, monkeypatch, zone):
     """The scheduling_url of an available time (`/<event>/<ISO time>?month=…&date=…`) was a 404."""
     import slotwise.api.base
 
@@ -103,8 +115,12 @@ def test_api_scheduling_url_lands_on_the_booking_form_for_that_time(client, acme
 
 
 def _book(et, start, now, *, email="bo@example.com", name="Bo Li", tz="America/New_York", answers=None):
-    return booking_create(event_type=et, start=start, now=now,
-                          invitee=InviteeInput(name=name, email=email, timezone=tz, answers=answers or {}))
+    return booking_create(
+        event_type=et,
+        start=start,
+        now=now,
+        invitee=InviteeInput(name=name, email=email, timezone=tz, answers=answers or {}),
+    )
 
 
 def test_manage_link_in_calendar_copies_opens_the_booking_detail_page(client, acme, frozen):
@@ -148,7 +164,11 @@ def test_booking_detail_cancels_through_the_booking_service_and_shows_the_histor
     resp = client.post(f"{path}cancel/", {"reason": "Ill today", "next": path})
     assert (resp.status_code, resp["Location"]) == (302, path)
     inv.booking.refresh_from_db()
-    assert (inv.booking.status, inv.booking.cancel_reason, inv.booking.canceler_type) == ("canceled", "Ill today", "host")
+    assert (inv.booking.status, inv.booking.cancel_reason, inv.booking.canceler_type) == (
+        "canceled",
+        "Ill today",
+        "host",
+    )
     html = client.get(path).content.decode()
     assert "Canceled by Ana: Ill today" in html and 'id="booking-status">canceled' in html
     assert "Cancel meeting" not in html
@@ -156,15 +176,18 @@ def test_booking_detail_cancels_through_the_booking_service_and_shows_the_histor
 
 def test_booking_detail_links_a_reschedule_both_ways(client, acme, frozen):
     inv = _book(acme["intro"], datetime(2026, 3, 3, 9, 0, tzinfo=UTC), frozen)
-    new = booking_reschedule(invitee=inv, new_start=datetime(2026, 3, 4, 10, 0, tzinfo=UTC), now=frozen,
-                             reason="Clash")
+    new = booking_reschedule(invitee=inv, new_start=datetime(2026, 3, 4, 10, 0, tzinfo=UTC), now=frozen, reason="Clash")
     client.force_login(acme["ana"].user)
     old_html = client.get(f"/dashboard/bookings/{inv.booking.uid}/").content.decode()
-    assert f'Rescheduled to <a href="/dashboard/bookings/{new.booking.uid}/">Wednesday, March 4, 2026, 11:00–11:30' \
+    assert (
+        f'Rescheduled to <a href="/dashboard/bookings/{new.booking.uid}/">Wednesday, March 4, 2026, 11:00–11:30'
         in old_html
+    )
     assert "Rescheduled by Bo Li: Clash" in old_html
     new_html = client.get(f"/dashboard/bookings/{new.booking.uid}/").content.decode()
-    assert f'Rescheduled from <a href="/dashboard/bookings/{inv.booking.uid}/">Tuesday, March 3, 2026, 10:00–10:30' \
+    assert (
+        f'Rescheduled from <a href="/dashboard/bookings/{inv.booking.uid}/">Tuesday, March 3, 2026, 10:00–10:30'
         in new_html
+    )
     booking_cancel(booking=new.booking, now=frozen + timedelta(minutes=1), reason="", canceled_by="Ana")
     assert "Canceled by Ana" in client.get(f"/dashboard/bookings/{new.booking.uid}/").content.decode()

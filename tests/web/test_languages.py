@@ -77,19 +77,36 @@ def test_the_dashboard_speaks_english_whatever_the_browser_asks(client, acme, fr
 
 @pytest.fixture
 def translated(acme, frozen):
-    return scheduling.event_type_update(event_type=acme["intro"], now=frozen, values={
-        "questions": [{"key": "topic", "label": "Topic", "type": "single_choice", "options": ["Sales", "Support"],
-                       "required": True}],
-        "translations": {"de": {"name": "Kennenlernen", "description": "Wir sprechen über Ihr Projekt.",
-                                "questions": {"topic": {"label": "Thema", "options": ["Vertrieb", "Hilfe"]}}}},
-    })
+    return scheduling.event_type_update(
+        event_type=acme["intro"],
+        now=frozen,
+        values={
+            "questions": [
+                {
+                    "key": "topic",
+                    "label": "Topic",
+                    "type": "single_choice",
+                    "options": ["Sales", "Support"],
+                    "required": True,
+                }
+            ],
+            "translations": {
+                "de": {
+                    "name": "Kennenlernen",
+                    "description": "Wir sprechen über Ihr Projekt.",
+                    "questions": {"topic": {"label": "Thema", "options": ["Vertrieb", "Hilfe"]}},
+                }
+            },
+        },
+    )
 
 
 def test_the_event_types_own_words_in_the_invitees_language(client, translated, frozen):
     html = page(client, HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert "<h1>Kennenlernen</h1>" in html and "Wir sprechen über Ihr Projekt." in html
-    form = page(client, "/acme/ana/intro/?tz=Europe/Berlin&start=2026-03-03T09:00:00Z",
-                HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    form = page(
+        client, "/acme/ana/intro/?tz=Europe/Berlin&start=2026-03-03T09:00:00Z", HTTP_ACCEPT_LANGUAGE="de"
+    ).content.decode()
     assert ">Thema<" in form
     assert '<option value="Sales" >Vertrieb</option>' in form  # shown translated, answered as the host wrote it
     # A language without a translation falls back to the event type's own words.
@@ -97,9 +114,18 @@ def test_the_event_types_own_words_in_the_invitees_language(client, translated, 
 
 
 def test_a_booking_in_german_keeps_the_hosts_option_and_its_language(client, translated, frozen):
-    resp = client.post("/acme/ana/intro/", {
-        "start": "2026-03-03T09:00:00Z", "tz": "Europe/Berlin", "browser_tz": "Europe/Berlin", "name": "Bo Li",
-        "email": "bo@example.com", "q_topic": "Support"}, HTTP_ACCEPT_LANGUAGE="de")
+    resp = client.post(
+        "/acme/ana/intro/",
+        {
+            "start": "2026-03-03T09:00:00Z",
+            "tz": "Europe/Berlin",
+            "browser_tz": "Europe/Berlin",
+            "name": "Bo Li",
+            "email": "bo@example.com",
+            "q_topic": "Support",
+        },
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
     assert resp.status_code == 302
     invitee = Invitee.objects.get()
     assert invitee.language == "de"
@@ -109,16 +135,28 @@ def test_a_booking_in_german_keeps_the_hosts_option_and_its_language(client, tra
 
 
 def test_an_invitees_mistake_is_explained_in_their_language(client, acme, frozen):
-    resp = client.post("/acme/ana/intro/", {
-        "start": "2026-03-03T09:00:00Z", "tz": "Europe/Berlin", "browser_tz": "Europe/Berlin", "name": " ",
-        "email": "bo@example.com"}, HTTP_ACCEPT_LANGUAGE="fr")
+    resp = client.post(
+        "/acme/ana/intro/",
+        {
+            "start": "2026-03-03T09:00:00Z",
+            "tz": "Europe/Berlin",
+            "browser_tz": "Europe/Berlin",
+            "name": " ",
+            "email": "bo@example.com",
+        },
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
     assert resp.status_code == 400
     assert "indiquez votre nom" in resp.content.decode()
 
 
 def test_later_emails_speak_the_language_the_invitee_booked_in(acme, smtp, frozen):
-    invitee = booking_create(event_type=acme["intro"], start=utc(2026, 3, 3, 9), now=frozen, invitee=InviteeInput(
-        name="Aiko", email="aiko@example.jp", timezone="Asia/Tokyo", language="ja"))
+    invitee = booking_create(
+        event_type=acme["intro"],
+        start=utc(2026, 3, 3, 9),
+        now=frozen,
+        invitee=InviteeInput(name="Aiko", email="aiko@example.jp", timezone="Asia/Tokyo", language="ja"),
+    )
     run_due(frozen)
     moved = booking_reschedule(invitee=invitee, new_start=utc(2026, 3, 4, 9), now=frozen)
     assert moved.language == "ja"
@@ -131,36 +169,57 @@ def test_later_emails_speak_the_language_the_invitee_booked_in(acme, smtp, froze
     assert "Aiko 様" in body and "日時の変更： https://book.example.com/reschedule/" in body
     # The host reads English.
     assert [m["Subject"].strip().split(":")[0] for m in smtp.to("ana@acme.test")] == [
-        "New call scheduled", "Rescheduled", "Canceled"]
+        "New call scheduled",
+        "Rescheduled",
+        "Canceled",
+    ]
 
 
 def test_a_booking_without_a_language_takes_the_event_types_default(acme, frozen):
     scheduling.event_type_update(event_type=acme["intro"], values={"default_language": "es"}, now=frozen)
-    invitee = booking_create(event_type=acme["intro"], start=utc(2026, 3, 3, 9), now=frozen, invitee=InviteeInput(
-        name="Bo", email="bo@example.com", timezone="UTC"))
+    invitee = booking_create(
+        event_type=acme["intro"],
+        start=utc(2026, 3, 3, 9),
+        now=frozen,
+        invitee=InviteeInput(name="Bo", email="bo@example.com", timezone="UTC"),
+    )
     assert invitee.language == "es"
 
 
 def test_a_booking_in_a_language_slotwise_does_not_offer_is_refused_with_the_list(acme, frozen):
     with pytest.raises(InvalidInput) as exc:
-        booking_create(event_type=acme["intro"], start=utc(2026, 3, 3, 9), now=frozen, invitee=InviteeInput(
-            name="Bo", email="bo@example.com", timezone="UTC", language="tlh"))
+        booking_create(
+            event_type=acme["intro"],
+            start=utc(2026, 3, 3, 9),
+            now=frozen,
+            invitee=InviteeInput(name="Bo", email="bo@example.com", timezone="UTC", language="tlh"),
+        )
     assert "'tlh' is not a language Slotwise offers" in exc.value.message and "ja (日本語)" in exc.value.message
 
 
-@pytest.mark.parametrize(("translations", "message"), [
-    ({"tlh": {"name": "x"}}, "Translations: 'tlh' is not a language Slotwise offers"),
-    ({"en": {"name": "Intro"}}, "English is the event type's own language"),
-    ({"de": {"name": "Kennen\nlernen"}}, "Name in Deutsch must not contain line breaks"),
-    ({"de": {"title": "x"}}, "Deutsch: give a name, a description and questions, nothing else"),
-    ({"de": {"questions": {"topic": {"label": "Thema", "options": ["a", "b", "c"]}}}},
-     "Topic in Deutsch: 3 options given, the question has 2"),
-    ({"de": {"questions": [{"label": "a"}, {"label": "b"}]}}, "Questions in Deutsch: 2 given, the event type asks 1"),
-    ("German", "Translations: give one entry per language"),
-])
+@pytest.mark.parametrize(
+    ("translations", "message"),
+    [
+        ({"tlh": {"name": "x"}}, "Translations: 'tlh' is not a language Slotwise offers"),
+        ({"en": {"name": "Intro"}}, "English is the event type's own language"),
+        ({"de": {"name": "Kennen\nlernen"}}, "Name in Deutsch must not contain line breaks"),
+        ({"de": {"title": "x"}}, "Deutsch: give a name, a description and questions, nothing else"),
+        (
+            {"de": {"questions": {"topic": {"label": "Thema", "options": ["a", "b", "c"]}}}},
+            "Topic in Deutsch: 3 options given, the question has 2",
+        ),
+        (
+            {"de": {"questions": [{"label": "a"}, {"label": "b"}]}},
+            "Questions in Deutsch: 2 given, the event type asks 1",
+        ),
+        ("German", "Translations: give one entry per language"),
+    ],
+)
 def test_translations_that_cannot_be_stored_say_what_to_fix(acme, frozen, translations, message):
-    values = {"questions": [{"key": "topic", "label": "Topic", "type": "single_choice", "options": ["A", "B"]}],
-              "translations": translations}
+    values = {
+        "questions": [{"key": "topic", "label": "Topic", "type": "single_choice", "options": ["A", "B"]}],
+        "translations": translations,
+    }
     with pytest.raises(InvalidInput) as exc:
         scheduling.event_type_update(event_type=acme["intro"], values=values, now=frozen)
     assert message in exc.value.message
@@ -169,8 +228,11 @@ def test_translations_that_cannot_be_stored_say_what_to_fix(acme, frozen, transl
 
 
 def test_translations_are_normalized_and_empty_ones_dropped(acme, frozen):
-    et = scheduling.event_type_update(event_type=acme["intro"], now=frozen, values={
-        "translations": {"pt-BR": {"name": " Conversa inicial "}, "de": {"name": "", "description": ""}}})
+    et = scheduling.event_type_update(
+        event_type=acme["intro"],
+        now=frozen,
+        values={"translations": {"pt-BR": {"name": " Conversa inicial "}, "de": {"name": "", "description": ""}}},
+    )
     assert et.translations == {"pt-br": {"name": "Conversa inicial"}}
     assert event_type_text(et, "pt-br").name == "Conversa inicial"
     assert event_type_text(et, "de").name == "Intro call"
@@ -190,19 +252,41 @@ def test_the_dashboard_form_stores_an_event_types_words_in_other_languages(clien
     url = f"/dashboard/event-types/{acme['intro'].pk}/"
     form = client.get(url).content.decode()
     assert 'name="tr_ja_name"' in form and 'name="tr_pt_br_name"' in form and 'name="tr_en_name"' not in form
-    data = {"name": "Intro call", "slug": "intro", "kind": "one_on_one", "location_kind": "video",
-            "color": "#2563eb", "duration_minutes": "30", "increment_minutes": "30", "buffer_before_minutes": "0",
-            "buffer_after_minutes": "0", "min_notice_minutes": "0", "window_kind": "rolling", "window_days": "60",
-            "seats": "1", "distribution": "availability", "active": "on", "default_language": "en",
-            "questions_text": "Topic | single_choice | required | Sales, Support",
-            "translations_form": "1", "tr_ja_name": "はじめての打ち合わせ", "tr_ja_description": "",
-            "tr_ja_questions": "ご相談内容 | 営業, サポート", "tr_de_name": "", "tr_de_description": "",
-            "tr_de_questions": ""}
+    data = {
+        "name": "Intro call",
+        "slug": "intro",
+        "kind": "one_on_one",
+        "location_kind": "video",
+        "color": "#2563eb",
+        "duration_minutes": "30",
+        "increment_minutes": "30",
+        "buffer_before_minutes": "0",
+        "buffer_after_minutes": "0",
+        "min_notice_minutes": "0",
+        "window_kind": "rolling",
+        "window_days": "60",
+        "seats": "1",
+        "distribution": "availability",
+        "active": "on",
+        "default_language": "en",
+        "questions_text": "Topic | single_choice | required | Sales, Support",
+        "translations_form": "1",
+        "tr_ja_name": "はじめての打ち合わせ",
+        "tr_ja_description": "",
+        "tr_ja_questions": "ご相談内容 | 営業, サポート",
+        "tr_de_name": "",
+        "tr_de_description": "",
+        "tr_de_questions": "",
+    }
     resp = client.post(url, data)
     assert resp.status_code == 302, resp.content.decode()[:2000]
     acme["intro"].refresh_from_db()
-    assert acme["intro"].translations == {"ja": {"name": "はじめての打ち合わせ", "questions": {
-        "topic": {"label": "ご相談内容", "options": ["営業", "サポート"]}}}}
+    assert acme["intro"].translations == {
+        "ja": {
+            "name": "はじめての打ち合わせ",
+            "questions": {"topic": {"label": "ご相談内容", "options": ["営業", "サポート"]}},
+        }
+    }
     again = client.get(url).content.decode()
     assert "ご相談内容 | 営業, サポート" in again
     bad = client.post(url, {**data, "tr_ja_questions": "ご相談内容 | 営業, サポート, その他"})
@@ -212,10 +296,15 @@ def test_the_dashboard_form_stores_an_event_types_words_in_other_languages(clien
 
 
 def test_the_ics_download_names_the_meeting_in_the_invitees_language(acme, frozen):
-    scheduling.event_type_update(event_type=acme["intro"], now=frozen,
-                                 values={"translations": {"fr": {"name": "Premier échange"}}})
-    invitee = booking_create(event_type=acme["intro"], start=utc(2026, 3, 3, 9), now=frozen, invitee=InviteeInput(
-        name="Léa", email="lea@example.fr", timezone="Europe/Paris", language="fr"))
+    scheduling.event_type_update(
+        event_type=acme["intro"], now=frozen, values={"translations": {"fr": {"name": "Premier échange"}}}
+    )
+    invitee = booking_create(
+        event_type=acme["intro"],
+        start=utc(2026, 3, 3, 9),
+        now=frozen,
+        invitee=InviteeInput(name="Léa", email="lea@example.fr", timezone="Europe/Paris", language="fr"),
+    )
     body = Client().get(f"/booked/{invitee.uid}/event.ics").content.decode()
     assert "SUMMARY:Premier échange avec Ana" in body.replace("\r\n ", "")
     assert "Reprogrammer : https://" in body.replace("\r\n ", "") or "Reprogrammer : http" in body.replace("\r\n ", "")
@@ -262,8 +351,12 @@ def test_a_reminder_speaks_the_language_the_invitee_booked_in(acme, smtp, frozen
     from slotwise.notifications.services import reminder_create
 
     reminder_create(organization=acme["org"], offset_minutes=60)
-    booking_create(event_type=acme["intro"], start=utc(2026, 3, 3, 9), now=frozen, invitee=InviteeInput(
-        name="Léa", email="lea@example.fr", timezone="Europe/Paris", language="fr"))
+    booking_create(
+        event_type=acme["intro"],
+        start=utc(2026, 3, 3, 9),
+        now=frozen,
+        invitee=InviteeInput(name="Léa", email="lea@example.fr", timezone="Europe/Paris", language="fr"),
+    )
     run_due(utc(2026, 3, 3, 8))
     (reminder,) = [m for m in smtp.to("lea@example.fr") if m["Subject"].strip().startswith("Rappel")]
     assert reminder["Subject"].strip().startswith("Rappel : Intro call avec Ana le mar. 3 mars 2026")

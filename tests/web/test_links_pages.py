@@ -30,18 +30,26 @@ def team_world(acme):
 def test_links_page_lists_per_event_type_and_sender_with_states(ana_client, acme, team_world, frozen):
     ana, bo, intro, call = acme["ana"], team_world["bo"], acme["intro"], team_world["call"]
     used = links.link_create(event_type=intro, created_by=ana, now=frozen, reference="ZD-1")
-    booking_create(event_type=intro, start=datetime(2026, 3, 3, 9, tzinfo=UTC), now=frozen, single_use_token=used.token,
-                   invitee=InviteeInput(name="Casey", email="casey@customer.test", timezone="UTC"))
-    expired = links.link_create(event_type=intro, created_by=ana, now=frozen - timedelta(days=2),
-                                expires_at=frozen - timedelta(hours=1))
+    booking_create(
+        event_type=intro,
+        start=datetime(2026, 3, 3, 9, tzinfo=UTC),
+        now=frozen,
+        single_use_token=used.token,
+        invitee=InviteeInput(name="Casey", email="casey@customer.test", timezone="UTC"),
+    )
+    expired = links.link_create(
+        event_type=intro, created_by=ana, now=frozen - timedelta(days=2), expires_at=frozen - timedelta(hours=1)
+    )
     revoked = links.link_revoke(link=links.link_create(event_type=call, created_by=bo, now=frozen), by=bo, now=frozen)
     fresh = links.link_create(event_type=call, created_by=bo, now=frozen, prefill_name="Dee")
 
     def shown(**params):
         html = ana_client.get("/dashboard/links/", params).content.decode()
-        return {str(link.uuid): state for link, state in ((used, "used"), (expired, "expired"), (revoked, "revoked"),
-                                                      (fresh, "unused"))
-                if f'data-link="{link.uuid}" data-state="{state}"' in html}
+        return {
+            str(link.uuid): state
+            for link, state in ((used, "used"), (expired, "expired"), (revoked, "revoked"), (fresh, "unused"))
+            if f'data-link="{link.uuid}" data-state="{state}"' in html
+        }
 
     assert len(shown()) == 4
     assert set(shown(event_type=call.pk)) == {str(revoked.uuid), str(fresh.uuid)}
@@ -53,12 +61,23 @@ def test_links_page_lists_per_event_type_and_sender_with_states(ana_client, acme
 
 
 def test_create_with_prefill_and_revoke_from_the_links_page(ana_client, acme, frozen):
-    r = ana_client.post("/dashboard/links/", {"event_type": acme["intro"].pk, "expires": "24h", "name": "Casey",
-                                              "email": "casey@customer.test", "reference": "ZD-9"})
+    r = ana_client.post(
+        "/dashboard/links/",
+        {
+            "event_type": acme["intro"].pk,
+            "expires": "24h",
+            "name": "Casey",
+            "email": "casey@customer.test",
+            "reference": "ZD-9",
+        },
+    )
     assert r.status_code == 200
     link = SingleUseLink.objects.get()
-    assert (link.expires_at, link.prefill_email, link.reference) == (frozen + timedelta(hours=24),
-                                                                     "casey@customer.test", "ZD-9")
+    assert (link.expires_at, link.prefill_email, link.reference) == (
+        frozen + timedelta(hours=24),
+        "casey@customer.test",
+        "ZD-9",
+    )
     assert f"/d/{link.token}/" in r.content.decode()
     r = ana_client.post(f"/dashboard/links/{link.uuid}/revoke/", {"next": "/dashboard/links/?state=revoked"})
     assert r["Location"] == "/dashboard/links/?state=revoked"
@@ -86,13 +105,19 @@ def test_a_member_cannot_revoke_a_link_they_did_not_send(client, acme, team_worl
 def test_a_dead_link_says_why_and_offers_the_public_page_only_if_the_host_allows(client, acme, frozen, state):
     ana, intro = acme["ana"], acme["intro"]
     if state == "expired":
-        link = links.link_create(event_type=intro, created_by=ana, now=frozen - timedelta(days=1),
-                                 expires_at=frozen - timedelta(minutes=1))
+        link = links.link_create(
+            event_type=intro, created_by=ana, now=frozen - timedelta(days=1), expires_at=frozen - timedelta(minutes=1)
+        )
     else:
         link = links.link_create(event_type=intro, created_by=ana, now=frozen)
     if state == "used":
-        booking_create(event_type=intro, start=datetime(2026, 3, 3, 9, tzinfo=UTC), now=frozen,
-                       single_use_token=link.token, invitee=InviteeInput(name="C", email="c@x.test", timezone="UTC"))
+        booking_create(
+            event_type=intro,
+            start=datetime(2026, 3, 3, 9, tzinfo=UTC),
+            now=frozen,
+            single_use_token=link.token,
+            invitee=InviteeInput(name="C", email="c@x.test", timezone="UTC"),
+        )
     if state == "revoked":
         links.link_revoke(link=link, by=ana, now=frozen)
     r = client.get(f"/d/{link.token}/")
@@ -108,7 +133,12 @@ def test_a_dead_link_says_why_and_offers_the_public_page_only_if_the_host_allows
 
 
 def test_booking_form_through_a_link_is_prefilled(client, acme, frozen):
-    link = links.link_create(event_type=acme["intro"], created_by=acme["ana"], now=frozen,
-                             prefill_name="Casey Customer", prefill_email="casey@customer.test")
+    link = links.link_create(
+        event_type=acme["intro"],
+        created_by=acme["ana"],
+        now=frozen,
+        prefill_name="Casey Customer",
+        prefill_email="casey@customer.test",
+    )
     html = client.get(f"/d/{link.token}/", {"start": "2026-03-03T09:00:00Z"}).content.decode()
     assert 'value="Casey Customer"' in html and 'value="casey@customer.test"' in html

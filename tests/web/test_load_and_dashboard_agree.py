@@ -18,18 +18,57 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 2, 8, tzinfo=UTC)
 
 EVENT_FORM = {
-    "name": "Deep dive", "slug": "deep-dive", "description": "", "kind": "one_on_one", "duration_minutes": "45",
-    "duration_options": "", "increment_minutes": "15", "buffer_before_minutes": "0", "buffer_after_minutes": "10",
-    "min_notice_minutes": "120", "window_kind": "rolling", "window_days": "30", "window_start": "",
-    "window_end": "", "daily_limit": "", "seats": "1", "location_kind": "video", "location_value": "",
-    "color": "#0f766e", "active": "on", "questions_text": "",
+    "name": "Deep dive",
+    "slug": "deep-dive",
+    "description": "",
+    "kind": "one_on_one",
+    "duration_minutes": "45",
+    "duration_options": "",
+    "increment_minutes": "15",
+    "buffer_before_minutes": "0",
+    "buffer_after_minutes": "10",
+    "min_notice_minutes": "120",
+    "window_kind": "rolling",
+    "window_days": "30",
+    "window_start": "",
+    "window_end": "",
+    "daily_limit": "",
+    "seats": "1",
+    "location_kind": "video",
+    "location_value": "",
+    "color": "#0f766e",
+    "active": "on",
+    "questions_text": "",
 }
-HOURS_FORM = {"timezone": "Europe/Berlin", "mon": "09:00-17:00", "tue": "", "wed": "", "thu": "", "fri": "",
-              "sat": "", "sun": "", "overrides": ""}
-RULE_FORM = {"name": "Copy support calls", "trigger": "booking.created", "action": "email", "to": "lead@acme.test",
-             "undo_on_cancel": "on", "active": "on"}
-REMINDER_FORM = {"name": "Day before", "amount": "1", "unit": "days", "when": "before_start",
-                 "recipient": "invitee", "subject": "", "text": "", "active": "on"}
+HOURS_FORM = {
+    "timezone": "Europe/Berlin",
+    "mon": "09:00-17:00",
+    "tue": "",
+    "wed": "",
+    "thu": "",
+    "fri": "",
+    "sat": "",
+    "sun": "",
+    "overrides": "",
+}
+RULE_FORM = {
+    "name": "Copy support calls",
+    "trigger": "booking.created",
+    "action": "email",
+    "to": "lead@acme.test",
+    "undo_on_cancel": "on",
+    "active": "on",
+}
+REMINDER_FORM = {
+    "name": "Day before",
+    "amount": "1",
+    "unit": "days",
+    "when": "before_start",
+    "recipient": "invitee",
+    "subject": "",
+    "text": "",
+    "active": "on",
+}
 
 FILE = """\
 organization: {slug: acme, timezone: Europe/Berlin}
@@ -42,18 +81,31 @@ event_types:
 # (what, the dashboard's form and its change, the file's change)
 CASES = [
     ("duration", ("event", {"duration_minutes": "0"}), ("duration: 45", "duration: 0")),
-    ("buffer before", ("event", {"buffer_before_minutes": "1441"}), ("increment: 15", "increment: 15, buffer_before: 1441")),
+    (
+        "buffer before",
+        ("event", {"buffer_before_minutes": "1441"}),
+        ("increment: 15", "increment: 15, buffer_before: 1441"),
+    ),
     ("buffer after", ("event", {"buffer_after_minutes": "-5"}), ("increment: 15", "increment: 15, buffer_after: -5")),
     ("increment", ("event", {"increment_minutes": "3"}), ("increment: 15", "increment: 3")),
-    ("choice with one option", ("event", {"questions_text": "Topic | single_choice | optional | Only"}),
-     ("increment: 15", "increment: 15, questions: [{label: Topic, type: single_choice, options: [Only]}]")),
+    (
+        "choice with one option",
+        ("event", {"questions_text": "Topic | single_choice | optional | Only"}),
+        ("increment: 15", "increment: 15, questions: [{label: Topic, type: single_choice, options: [Only]}]"),
+    ),
     ("colour", ("event", {"color": "blue"}), ("increment: 15", "increment: 15, color: blue")),
     ("reserved slug", ("event", {"slug": "team"}), ("slug: deep-dive", "slug: team")),
     ("weekly hours 25:00", ("hours", {"sat": "09:00-25:00"}), ('{mon: ["09:00-17:00"]}', '{sat: ["09:00-25:00"]}')),
-    ("rule without a name", ("rule", {"name": ""}),
-     ("", "rules:\n  - {trigger: booking.created, action: email, params: {to: [lead@acme.test]}}\n")),
-    ("reminder offset out of range", ("reminder", {"amount": "61", "unit": "days"}),
-     ("", "reminders:\n  - {name: Day before, offset: 87840, event_type: ana/deep-dive}\n")),
+    (
+        "rule without a name",
+        ("rule", {"name": ""}),
+        ("", "rules:\n  - {trigger: booking.created, action: email, params: {to: [lead@acme.test]}}\n"),
+    ),
+    (
+        "reminder offset out of range",
+        ("reminder", {"amount": "61", "unit": "days"}),
+        ("", "reminders:\n  - {name: Day before, offset: 87840, event_type: ana/deep-dive}\n"),
+    ),
 ]
 
 

@@ -30,8 +30,13 @@ def engine_starts(event_type, day, zone, now, **kw):
 
 
 def form(**over):
-    data = {"start": "2026-03-03T09:00:00Z", "tz": "Europe/Berlin", "name": "Bo Li", "email": "bo@example.com",
-            "browser_tz": "Europe/Berlin"}
+    data = {
+        "start": "2026-03-03T09:00:00Z",
+        "tz": "Europe/Berlin",
+        "name": "Bo Li",
+        "email": "bo@example.com",
+        "browser_tz": "Europe/Berlin",
+    }
     data.update(over)
     return data
 
@@ -81,8 +86,9 @@ def test_round_robin_page_lets_the_invitee_pick_anyone_or_one_host(client, froze
     early = factories.host(org, "early", tz="UTC", weekly={"tue": [["08:00", "10:00"]]})
     late = factories.host(org, "late", tz="UTC", weekly={"tue": [["14:00", "16:00"]]})
     team = factories.team(org, [early, late], slug="sales")
-    demo = factories.event_type(team=team, slug="demo", kind=EventType.Kind.ROUND_ROBIN, duration_minutes=60,
-                                increment_minutes=60)
+    demo = factories.event_type(
+        team=team, slug="demo", kind=EventType.Kind.ROUND_ROBIN, duration_minutes=60, increment_minutes=60
+    )
     factories.pool(demo, [early, late])
     anyone = client.get("/rr/team/sales/demo/?tz=UTC&date=2026-03-03&clock=24")
     assert [label for _, label in slots(anyone)] == ["08:00", "09:00", "14:00", "15:00"]
@@ -97,21 +103,27 @@ def test_form_errors_show_beside_the_field_and_keep_what_was_typed(client, acme,
     intro = acme["intro"]
     intro.questions = [
         {"key": "company", "label": "Company", "type": "text", "required": True, "options": []},
-        {"key": "topics", "label": "Topics", "type": "multiple_choice", "required": False,
-         "options": ["Pricing", "Support"]},
+        {
+            "key": "topics",
+            "label": "Topics",
+            "type": "multiple_choice",
+            "required": False,
+            "options": ["Pricing", "Support"],
+        },
     ]
     intro.save()
-    resp = client.post("/acme/ana/intro/", form(name="", email="bo@example", q_company="Initech",
-                                                q_topics=["Support"]))
+    resp = client.post("/acme/ana/intro/", form(name="", email="bo@example", q_company="Initech", q_topics=["Support"]))
     assert resp.status_code == 400
     html = resp.content.decode()
     assert '<div class="error" id="name-error">tell us your name</div>' in html
     assert 'value="bo@example"' in html and 'value="Initech"' in html and 'value="Support" checked' in html
     resp = client.post("/acme/ana/intro/", form(email="bo@example", q_company="Initech"))
-    assert '<div class="error" id="email-error">&#x27;bo@example&#x27; is not an email address</div>' in \
-        resp.content.decode()
+    assert (
+        '<div class="error" id="email-error">&#x27;bo@example&#x27; is not an email address</div>'
+        in resp.content.decode()
+    )
     resp = client.post("/acme/ana/intro/", form(q_company=""))
-    assert "<div class=\"error\">&#x27;Company&#x27; needs an answer</div>" in resp.content.decode()
+    assert '<div class="error">&#x27;Company&#x27; needs an answer</div>' in resp.content.decode()
     assert 'value="Bo Li"' in resp.content.decode()
     assert Booking.objects.count() == 0
 
@@ -134,15 +146,18 @@ def test_bad_start_is_a_400_page_not_a_500(client, acme, frozen):
 
 
 def test_confirmation_ics_and_calendar_links(client, acme, frozen):
-    resp = client.post("/acme/ana/intro/", form(tz="America/New_York", browser_tz="America/New_York",
-                                                start="2026-03-03T14:00:00Z"))
+    resp = client.post(
+        "/acme/ana/intro/", form(tz="America/New_York", browser_tz="America/New_York", start="2026-03-03T14:00:00Z")
+    )
     invitee = Invitee.objects.get()
     assert resp["Location"] == f"/booked/{invitee.uid}/"
     page = client.get(resp["Location"]).content.decode()
     assert "<strong>9:00 AM – 9:30 AM</strong>, Tuesday, March 3, 2026" in page
     assert "dates=20260303T140000Z%2F20260303T143000Z" in page
     assert "startdt=2026-03-03T14%3A00%3A00Z" in page
-    assert f'href="/cancel/{invitee.cancel_token}/"' in page and f'href="/reschedule/{invitee.reschedule_token}/"' in page
+    assert (
+        f'href="/cancel/{invitee.cancel_token}/"' in page and f'href="/reschedule/{invitee.reschedule_token}/"' in page
+    )
     ics = client.get(f"/booked/{invitee.uid}/event.ics")
     assert ics["Content-Type"] == "text/calendar; charset=utf-8"
     event = icalendar.Calendar.from_ical(ics.content).walk("VEVENT")[0]
@@ -152,19 +167,24 @@ def test_confirmation_ics_and_calendar_links(client, acme, frozen):
 
 
 def test_night_start_is_not_booked_until_confirmed(client, acme, frozen):
-    resp = client.post("/acme/ana/intro/", form(tz="America/Los_Angeles", browser_tz="America/Los_Angeles",
-                                                start="2026-03-03T11:00:00Z"))
+    resp = client.post(
+        "/acme/ana/intro/",
+        form(tz="America/Los_Angeles", browser_tz="America/Los_Angeles", start="2026-03-03T11:00:00Z"),
+    )
     assert resp.status_code == 200
     assert "This is 3:00 AM in America/Los_Angeles — is that right?" in resp.content.decode()
     assert Booking.objects.count() == 0
-    resp = client.post("/acme/ana/intro/", form(tz="America/Los_Angeles", browser_tz="America/Los_Angeles",
-                                                start="2026-03-03T11:00:00Z", confirmed="1"))
+    resp = client.post(
+        "/acme/ana/intro/",
+        form(tz="America/Los_Angeles", browser_tz="America/Los_Angeles", start="2026-03-03T11:00:00Z", confirmed="1"),
+    )
     assert resp.status_code == 302 and Booking.objects.count() == 1
 
 
 def test_browser_zone_named_the_icu_way_is_not_a_mismatch(client, acme, frozen):
-    resp = client.post("/acme/ana/intro/", form(tz="Asia/Kolkata", browser_tz="Asia/Calcutta",
-                                                start="2026-03-03T09:00:00Z"))  # 14:30 in Kolkata
+    resp = client.post(
+        "/acme/ana/intro/", form(tz="Asia/Kolkata", browser_tz="Asia/Calcutta", start="2026-03-03T09:00:00Z")
+    )  # 14:30 in Kolkata
     assert resp.status_code == 302
 
 
@@ -181,8 +201,12 @@ def test_single_use_link_after_use_is_a_clear_410(client, acme, frozen):
 
 
 def test_cancel_link_twice_says_it_is_already_off(client, acme, frozen):
-    invitee = booking_create(event_type=acme["intro"], start=datetime(2026, 3, 3, 9, tzinfo=UTC), now=frozen,
-                             invitee=InviteeInput(name="Bo", email="bo@example.com", timezone="Asia/Tokyo"))
+    invitee = booking_create(
+        event_type=acme["intro"],
+        start=datetime(2026, 3, 3, 9, tzinfo=UTC),
+        now=frozen,
+        invitee=InviteeInput(name="Bo", email="bo@example.com", timezone="Asia/Tokyo"),
+    )
     page = client.get(f"/cancel/{invitee.cancel_token}/").content.decode()
     assert "<strong>6:00 PM – 6:30 PM</strong>, Tuesday, March 3, 2026" in page  # in the invitee's zone
     resp = client.post(f"/cancel/{invitee.cancel_token}/", {"reason": "x" * 1001})
@@ -195,9 +219,10 @@ def test_cancel_link_twice_says_it_is_already_off(client, acme, frozen):
 
 def test_funnel_steps_are_recorded_for_the_visitor_and_attached_on_submit(client, acme, frozen):
     intro = acme["intro"]
-    intro.questions = [{"key": "company", "label": "Company", "type": "text", "required": False, "options": []},
-                       {"key": "description", "label": "What about?", "type": "long_text", "required": False,
-                        "options": []}]
+    intro.questions = [
+        {"key": "company", "label": "Company", "type": "text", "required": False, "options": []},
+        {"key": "description", "label": "What about?", "type": "long_text", "required": False, "options": []},
+    ]
     intro.save()
     client.get("/acme/ana/intro/?tz=Europe/Berlin")
     visitor = client.cookies["sw_vid"].value
@@ -207,12 +232,20 @@ def test_funnel_steps_are_recorded_for_the_visitor_and_attached_on_submit(client
     client.post("/acme/ana/intro/", form(name="Bo van Li", q_company="Initech", q_description="Pricing"))
     contact = Contact.objects.get(email="bo@example.com")
     steps = list(FunnelEvent.objects.filter(contact=contact).values_list("name", "visitor_id"))
-    assert steps == [("calendar_1st_step", visitor), ("calendar_2nd_step", visitor), ("calendar_3rd_step", visitor),
-                     ("calendar_4th_step_submit", visitor)]
+    assert steps == [
+        ("calendar_1st_step", visitor),
+        ("calendar_2nd_step", visitor),
+        ("calendar_3rd_step", visitor),
+        ("calendar_4th_step_submit", visitor),
+    ]
     submit = FunnelEvent.objects.get(name="calendar_4th_step_submit").attributes
     assert {k: submit[k] for k in ("name", "last_name", "company", "email", "description")} == {
-        "name": "Bo van Li", "last_name": "Li", "company": "Initech", "email": "bo@example.com",
-        "description": "Pricing"}
+        "name": "Bo van Li",
+        "last_name": "Li",
+        "company": "Initech",
+        "email": "bo@example.com",
+        "description": "Pricing",
+    }
 
 
 def test_booking_pages_may_be_framed_and_post_without_csrf(acme, frozen):
@@ -231,11 +264,13 @@ def test_polls_and_repeats_do_not_add_funnel_steps(client, acme, frozen):
     client.get("/acme/ana/intro/?tz=Europe/Berlin")  # a reload
     client.get("/acme/ana/intro/?tz=Europe/Berlin&date=2026-03-03", HTTP_HX_REQUEST="true")
     client.get("/acme/ana/intro/?tz=Europe/Berlin&date=2026-03-03&clock=24", HTTP_HX_REQUEST="true")
-    client.get("/acme/ana/intro/?tz=Europe/Berlin&date=2026-03-03", HTTP_HX_REQUEST="true",
-               HTTP_X_SLOTWISE_POLL="1")
+    client.get("/acme/ana/intro/?tz=Europe/Berlin&date=2026-03-03", HTTP_HX_REQUEST="true", HTTP_X_SLOTWISE_POLL="1")
     client.get("/acme/ana/intro/?tz=Europe/Berlin&date=2026-03-04", HTTP_HX_REQUEST="true")
     assert list(FunnelEvent.objects.values_list("name", "attributes__date")) == [
-        ("calendar_1st_step", None), ("calendar_2nd_step", "2026-03-03"), ("calendar_2nd_step", "2026-03-04")]
+        ("calendar_1st_step", None),
+        ("calendar_2nd_step", "2026-03-03"),
+        ("calendar_2nd_step", "2026-03-04"),
+    ]
 
 
 def test_bad_choices_in_the_address_are_named_not_500s(client, acme, frozen):

@@ -38,15 +38,22 @@ def admin_client(acme):
 
 
 def test_every_page_sends_a_strict_content_security_policy(acme, frozen, admin_client):
-    for client, path in ((Client(), "/acme/ana/intro/"), (Client(), "/login/"), (admin_client, "/dashboard/"),
-                         (admin_client, "/dashboard/team/"), (Client(), "/api/v2/docs")):
+    for client, path in (
+        (Client(), "/acme/ana/intro/"),
+        (Client(), "/login/"),
+        (admin_client, "/dashboard/"),
+        (admin_client, "/dashboard/team/"),
+        (Client(), "/api/v2/docs"),
+    ):
         r = client.get(path)
         assert r.status_code == 200, path
         policy = csp(r)
         assert policy["script-src"] == ["'self'"] and policy["style-src"] == ["'self'"], path
         assert policy["object-src"] == ["'none'"] and policy["base-uri"] == ["'none'"], path
-        assert "'unsafe-inline'" not in r["Content-Security-Policy"] and "'unsafe-eval'" not in r[
-            "Content-Security-Policy"], path
+        assert (
+            "'unsafe-inline'" not in r["Content-Security-Policy"]
+            and "'unsafe-eval'" not in r["Content-Security-Policy"]
+        ), path
 
 
 INLINE = [
@@ -95,15 +102,20 @@ def test_the_confirmation_after_booking_in_an_embed_is_framable_by_the_same_site
 
     acme["org"].embed_origins = ["https://www.acme.com"]
     acme["org"].save()
-    invitee = booking_create(event_type=acme["intro"], start=datetime(2026, 3, 3, 9, tzinfo=UTC), now=frozen,
-                       invitee=InviteeInput(name="Ada", email="ada@example.com", timezone="UTC"))
+    invitee = booking_create(
+        event_type=acme["intro"],
+        start=datetime(2026, 3, 3, 9, tzinfo=UTC),
+        now=frozen,
+        invitee=InviteeInput(name="Ada", email="ada@example.com", timezone="UTC"),
+    )
     r = Client().get(f"/booked/{invitee.uid}/")
     assert r.status_code == 200 and csp(r)["frame-ancestors"] == ["'self'", "https://www.acme.com"]
 
 
 def test_org_admins_set_the_embedding_sites_on_the_dashboard(acme, frozen, admin_client):
-    r = admin_client.post("/dashboard/team/", {"embed": "1", "embed_origins": "https://www.acme.com/\nhttp://localhost:3000"},
-                          follow=True)
+    r = admin_client.post(
+        "/dashboard/team/", {"embed": "1", "embed_origins": "https://www.acme.com/\nhttp://localhost:3000"}, follow=True
+    )
     assert "Sites that may embed the booking pages: https://www.acme.com, http://localhost:3000" in r.content.decode()
     acme["org"].refresh_from_db()
     assert acme["org"].embed_origins == ["https://www.acme.com", "http://localhost:3000"]
@@ -114,33 +126,47 @@ def test_org_admins_set_the_embedding_sites_on_the_dashboard(acme, frozen, admin
         organization_embed_origins_set(actor=member, origins=["https://evil.example"])
 
 
-@pytest.mark.parametrize("origin", ["*", "https://*", "'self'", "https://a.com; script-src *", "ftp://a.com",
-                                    "https://a.com/path", "acme.com"])
+@pytest.mark.parametrize(
+    "origin",
+    ["*", "https://*", "'self'", "https://a.com; script-src *", "ftp://a.com", "https://a.com/path", "acme.com"],
+)
 def test_embedding_origins_refuse_anything_that_is_not_one_origin(origin):
     with pytest.raises(InvalidInput, match="is not a web origin"):
         clean_embed_origins([origin])
 
 
 def test_the_load_file_sets_embedding_sites(db, now):
-    load_text("organization:\n  slug: initech\n  embed_origins: [https://www.initech.com]\n", source="initech.yaml",
-              now=now)
+    load_text(
+        "organization:\n  slug: initech\n  embed_origins: [https://www.initech.com]\n", source="initech.yaml", now=now
+    )
     from slotwise.accounts.models import Organization
 
     assert Organization.objects.get(slug="initech").embed_origins == ["https://www.initech.com"]
-    with pytest.raises(InvalidInput, match=r"initech.yaml: line 3: organization.embed_origins\[0\]: 'https://x.com/a' is not a web origin"):
-        load_text("organization:\n  slug: initech\n  embed_origins: [https://x.com/a]\n", source="initech.yaml",
-                  now=now)
+    with pytest.raises(
+        InvalidInput,
+        match=r"initech.yaml: line 3: organization.embed_origins\[0\]: 'https://x.com/a' is not a web origin",
+    ):
+        load_text(
+            "organization:\n  slug: initech\n  embed_origins: [https://x.com/a]\n", source="initech.yaml", now=now
+        )
 
 
 def _settings_in(env: dict) -> dict:
     """The settings a fresh process reads from this environment."""
-    code = ("import json, django; from django.conf import settings; django.setup(); print(json.dumps({k: "
-            "getattr(settings, k, None) for k in ['DEBUG', 'SECURE_HSTS_SECONDS', 'SECURE_PROXY_SSL_HEADER', "
-            "'SESSION_COOKIE_SECURE', 'SLOTWISE_TRUST_FORWARDED_FOR', 'SLOTWISE_API_RATE_LIMIT', "
-            "'SLOTWISE_API_RATE_WINDOW', 'SLOTWISE_LOGIN_ACCOUNT_LIMIT']}))")
+    code = (
+        "import json, django; from django.conf import settings; django.setup(); print(json.dumps({k: "
+        "getattr(settings, k, None) for k in ['DEBUG', 'SECURE_HSTS_SECONDS', 'SECURE_PROXY_SSL_HEADER', "
+        "'SESSION_COOKIE_SECURE', 'SLOTWISE_TRUST_FORWARDED_FOR', 'SLOTWISE_API_RATE_LIMIT', "
+        "'SLOTWISE_API_RATE_WINDOW', 'SLOTWISE_LOGIN_ACCOUNT_LIMIT']}))"
+    )
     base = {k: v for k, v in os.environ.items() if not k.startswith("SLOTWISE_") or k == "SLOTWISE_DATA_DIR"}
-    out = subprocess.run([sys.executable, "-c", code], env={**base, "DJANGO_SETTINGS_MODULE": "slotwise.config.settings",
-                                                            **env}, capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**base, "DJANGO_SETTINGS_MODULE": "slotwise.config.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -155,18 +181,35 @@ def test_production_sends_hsts_and_trusts_the_proxys_https_header():
 
 
 def test_forwarded_for_trust_rate_limits_and_lockout_come_from_the_environment():
-    s = _settings_in({"SLOTWISE_TRUST_FORWARDED_FOR": "1", "SLOTWISE_API_RATE_LIMIT": "50",
-                      "SLOTWISE_API_RATE_WINDOW": "10", "SLOTWISE_LOGIN_ACCOUNT_LIMIT": "3"})
-    assert (s["SLOTWISE_TRUST_FORWARDED_FOR"], s["SLOTWISE_API_RATE_LIMIT"], s["SLOTWISE_API_RATE_WINDOW"],
-            s["SLOTWISE_LOGIN_ACCOUNT_LIMIT"]) == (1, 50, 10, 3)
+    s = _settings_in(
+        {
+            "SLOTWISE_TRUST_FORWARDED_FOR": "1",
+            "SLOTWISE_API_RATE_LIMIT": "50",
+            "SLOTWISE_API_RATE_WINDOW": "10",
+            "SLOTWISE_LOGIN_ACCOUNT_LIMIT": "3",
+        }
+    )
+    assert (
+        s["SLOTWISE_TRUST_FORWARDED_FOR"],
+        s["SLOTWISE_API_RATE_LIMIT"],
+        s["SLOTWISE_API_RATE_WINDOW"],
+        s["SLOTWISE_LOGIN_ACCOUNT_LIMIT"],
+    ) == (1, 50, 10, 3)
     assert _settings_in({})["SLOTWISE_TRUST_FORWARDED_FOR"] == 0
 
 
 def test_readme_lists_every_security_variable():
     readme = (SRC.parents[1] / "README.md").read_text()
-    for name in ("SLOTWISE_TRUST_FORWARDED_FOR", "SLOTWISE_API_RATE_LIMIT", "SLOTWISE_API_RATE_WINDOW",
-                 "SLOTWISE_LOGIN_ACCOUNT_LIMIT", "SLOTWISE_LOGIN_ADDRESS_LIMIT", "SLOTWISE_LOGIN_LOCKOUT_SECONDS",
-                 "SLOTWISE_HSTS_SECONDS", "SLOTWISE_PROXY_SSL_HEADER"):
+    for name in (
+        "SLOTWISE_TRUST_FORWARDED_FOR",
+        "SLOTWISE_API_RATE_LIMIT",
+        "SLOTWISE_API_RATE_WINDOW",
+        "SLOTWISE_LOGIN_ACCOUNT_LIMIT",
+        "SLOTWISE_LOGIN_ADDRESS_LIMIT",
+        "SLOTWISE_LOGIN_LOCKOUT_SECONDS",
+        "SLOTWISE_HSTS_SECONDS",
+        "SLOTWISE_PROXY_SSL_HEADER",
+    ):
         assert f"`{name}`" in readme, name
 
 
@@ -182,8 +225,9 @@ def test_gunicorn_control_socket_lives_under_the_data_directory(settings, tmp_pa
 
 
 @pytest.mark.browser
-def test_a_site_the_organization_does_not_list_cannot_frame_its_booking_page(live_server, open_page, acme, frozen,
-                                                                            settings):
+def test_a_site_the_organization_does_not_list_cannot_frame_its_booking_page(
+    live_server, open_page, acme, frozen, settings
+):
     from tests.web.test_browser_booking import other_origin, partner_site
 
     acme["org"].embed_origins = ["https://partner.example"]  # listed; the page below is another site

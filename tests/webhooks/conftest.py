@@ -15,8 +15,14 @@ def org(db):
     a = factories.org("acme")
     admin = factories.host(a, "alice", role="owner", email="alice@acme.test")
     member = factories.host(a, "bob", email="bob@acme.test")
-    return type("Org", (), dict(
-        a=a, admin=admin, member=member,
-        et=factories.event_type(admin, slug="intro", name="Intro call"),
-        bob_et=factories.event_type(member, slug="bobs", name="Bob's call"),
-    ))
+    return type(
+        "Org",
+        (),
+        dict(
+            a=a,
+            admin=admin,
+            member=member,
+            et=factories.event_type(admin, slug="intro", name="Intro call"),
+            bob_et=factories.event_type(member, slug="bobs", name="Bob's call"),
+        ),
+    )

@@ -38,13 +38,18 @@ def test_a_host_creates_a_webhook_sends_a_sample_and_removes_it(org, receiver):
     assert not WebhookSubscription.objects.exists()
 
 
-@pytest.mark.parametrize(("form", "message"), [
-    ({"url": "ftp://example.com/x", "events": ["invitee.created"]}, "is not an http(s) URL"),
-    ({"url": "http://10.0.0.7/hook", "events": ["invitee.created"]}, "private"),
-    ({"url": "https://example.com/hook"}, "Choose at least one event to send"),
-    ({"url": "https://example.com/hook", "events": ["invitee.created"], "scope": "organization"},
-     "need an organization owner or admin"),
-])
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"url": "ftp://example.com/x", "events": ["invitee.created"]}, "is not an http(s) URL"),
+        ({"url": "http://10.0.0.7/hook", "events": ["invitee.created"]}, "private"),
+        ({"url": "https://example.com/hook"}, "Choose at least one event to send"),
+        (
+            {"url": "https://example.com/hook", "events": ["invitee.created"], "scope": "organization"},
+            "need an organization owner or admin",
+        ),
+    ],
+)
 def test_the_dashboard_refuses_what_the_api_refuses_with_the_same_words(org, form, message):
     resp = _client(org.member).post("/dashboard/webhooks/", {"scope": "user", **form})
     assert resp.status_code == 400 and message in resp.content.decode()
@@ -54,8 +59,10 @@ def test_the_dashboard_refuses_what_the_api_refuses_with_the_same_words(org, for
 
 def test_an_admin_subscribes_to_everyones_bookings_and_a_member_can_not_remove_it(org, receiver):
     admin = _client(org.admin)
-    admin.post("/dashboard/webhooks/", {"url": receiver.url, "events": ["invitee.created", "invitee.canceled"],
-                                        "scope": "organization"})
+    admin.post(
+        "/dashboard/webhooks/",
+        {"url": receiver.url, "events": ["invitee.created", "invitee.canceled"], "scope": "organization"},
+    )
     sub = WebhookSubscription.objects.get()
     assert (sub.scope, sub.user) == ("organization", None)
     assert _client(org.member).post(f"/dashboard/webhooks/{sub.uuid}/remove/").status_code == 404

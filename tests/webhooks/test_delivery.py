@@ -31,15 +31,32 @@ def at(day, hour):
 
 def subscribe(org, url, events=None, scope="organization", user=None):
     return services.subscription_create(
-        organization=org.a, creator=org.admin, url=url, scope=scope, user=user, now=T0,
-        events=events or ["invitee.created", "invitee.canceled", "invitee_no_show.created", "invitee_no_show.deleted",
-                          "event_type.created", "event_type.updated", "event_type.deleted"],
+        organization=org.a,
+        creator=org.admin,
+        url=url,
+        scope=scope,
+        user=user,
+        now=T0,
+        events=events
+        or [
+            "invitee.created",
+            "invitee.canceled",
+            "invitee_no_show.created",
+            "invitee_no_show.deleted",
+            "event_type.created",
+            "event_type.updated",
+            "event_type.deleted",
+        ],
     )
 
 
 def book(et, start, email="ada@example.com", now=T0):
-    return booking_create(event_type=et, start=start, now=now,
-                          invitee=InviteeInput(name="Ada Lovelace", email=email, timezone="Europe/London"))
+    return booking_create(
+        event_type=et,
+        start=start,
+        now=now,
+        invitee=InviteeInput(name="Ada Lovelace", email=email, timezone="Europe/London"),
+    )
 
 
 def test_outbox_row_and_job_are_written_with_the_booking_and_only_then(org, receiver):
@@ -161,8 +178,9 @@ def test_reschedule_into_an_existing_group_session_still_sends_canceled_then_cre
     """Joining a session that already exists creates no new booking: the order must hold all the same."""
     from tests import factories
 
-    group = factories.event_type(org.admin, slug="office", kind="group", seats=3, duration_minutes=60,
-                                 increment_minutes=60)
+    group = factories.event_type(
+        org.admin, slug="office", kind="group", seats=3, duration_minutes=60, increment_minutes=60
+    )
     book(group, at(3, 11), email="first@example.com")
     mover = book(group, at(3, 9), email="mover@example.com")
     subscribe(org, receiver.url)
@@ -188,8 +206,14 @@ def test_cancel_no_show_and_event_type_events(org, receiver):
     run_due(T0)
     bodies = receiver.bodies()
     assert [b["event"] for b in bodies] == [
-        "invitee.created", "invitee.created", "invitee.canceled", "invitee_no_show.created", "invitee_no_show.deleted",
-        "event_type.created", "event_type.updated", "event_type.deleted",
+        "invitee.created",
+        "invitee.created",
+        "invitee.canceled",
+        "invitee_no_show.created",
+        "invitee_no_show.deleted",
+        "event_type.created",
+        "event_type.updated",
+        "event_type.deleted",
     ]
     canceled = bodies[2]["payload"]
     assert (canceled["rescheduled"], canceled["cancellation"]["reason"]) == (False, "sick")

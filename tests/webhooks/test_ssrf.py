@@ -40,18 +40,24 @@ def test_the_api_refuses_a_metadata_webhook_url_with_a_400_naming_the_address(or
     from tests.api.conftest import Api
 
     _, secret = token_create(membership=org.admin, scope="write", now=T0)
-    r = Api(secret).post("/webhook_subscriptions", {
-        "url": "https://169.254.169.254/latest/meta-data/", "events": ["invitee.created"], "scope": "organization",
-        "organization": f"{production.BASE_URL}/organizations/{org.a.uuid}",
-    })
+    r = Api(secret).post(
+        "/webhook_subscriptions",
+        {
+            "url": "https://169.254.169.254/latest/meta-data/",
+            "events": ["invitee.created"],
+            "scope": "organization",
+            "organization": f"{production.BASE_URL}/organizations/{org.a.uuid}",
+        },
+    )
     assert r.status_code == 400, r.content
     (detail,) = r.json()["details"]
     assert detail["parameter"] == "url"
     assert "169.254.169.254 is a link-local address" in detail["message"]
 
 
-def test_a_delivery_to_an_address_refused_since_creation_sends_nothing_and_logs_our_own_message(org, receiver,
-                                                                                                settings):
+def test_a_delivery_to_an_address_refused_since_creation_sends_nothing_and_logs_our_own_message(
+    org, receiver, settings
+):
     sub = subscribe(org, receiver.url)  # allowed in development
     settings.OUTBOUND_ALLOW_LOOPBACK = False  # the policy is applied again at delivery
     book(org.et, at(3, 9))

@@ -29,10 +29,18 @@ def _database_url() -> str:
 
 
 def _worker():
-    env = {**os.environ, "DATABASE_URL": _database_url(), "SLOTWISE_JOBS_LEASE_SECONDS": "2",
-           "SLOTWISE_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend"}
-    return subprocess.Popen([str(VENV_BIN / "slotwise"), "worker", "--interval", "0.2"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "SLOTWISE_JOBS_LEASE_SECONDS": "2",
+        "SLOTWISE_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+    }
+    return subprocess.Popen(
+        [str(VENV_BIN / "slotwise"), "worker", "--interval", "0.2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def _wait(predicate, timeout):
@@ -53,12 +61,17 @@ def test_sigkill_mid_delivery_then_restart_delivers_every_event():
     et = factories.event_type(host, slug="intro")
     # The first POST hangs for 6 s: the worker is killed while it waits for the answer.
     with Receiver([("sleep", 6)]) as rec:
-        services.subscription_create(organization=org, creator=host, url=rec.url, events=["invitee.created"],
-                                     scope="organization", now=now)
+        services.subscription_create(
+            organization=org, creator=host, url=rec.url, events=["invitee.created"], scope="organization", now=now
+        )
         uids = []
         for i in range(4):
-            inv = booking_create(event_type=et, start=monday + timedelta(hours=i), now=now,
-                                 invitee=InviteeInput(name=f"P{i}", email=f"p{i}@example.com", timezone="UTC"))
+            inv = booking_create(
+                event_type=et,
+                start=monday + timedelta(hours=i),
+                now=now,
+                invitee=InviteeInput(name=f"P{i}", email=f"p{i}@example.com", timezone="UTC"),
+            )
             uids.append(str(inv.uid))
         first = _worker()
         try:

@@ -21,8 +21,11 @@ def acting_membership(request):
         if membership is None:
             org = Organization.objects.filter(slug=named).first()
             if org is not None and may_enter(request.user, org):
-                return None, {"status": 403, "enter": org,
-                              "message": f"You have not entered {org.name} yet. Enter it to act there."}
+                return None, {
+                    "status": 403,
+                    "enter": org,
+                    "message": f"You have not entered {org.name} yet. Enter it to act there.",
+                }
             return None, {"status": 404, "message": f"There is no account {named!r} that you may enter."}
         if request.session.get(SESSION_KEY) != membership.organization.slug:
             request.session[SESSION_KEY] = membership.organization.slug
@@ -35,7 +38,9 @@ def acting_membership(request):
         request.session.pop(SESSION_KEY, None)
         membership = current_membership(request.user)
         if membership is not None:
-            messages.warning(request, f"You can no longer act in {remembered!r}; this is {membership.organization.name}.")
+            messages.warning(
+                request, f"You can no longer act in {remembered!r}; this is {membership.organization.name}."
+            )
             request.session[SESSION_KEY] = membership.organization.slug
             return membership, None
     membership = current_membership(request.user)
@@ -67,9 +72,12 @@ def admin_required(view):
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.membership.is_admin:
-            return render(request, "web/error.html", {
-                "message": f"Only owners and admins of {request.membership.organization.name} can see this page."
-            }, status=403)
+            return render(
+                request,
+                "web/error.html",
+                {"message": f"Only owners and admins of {request.membership.organization.name} can see this page."},
+                status=403,
+            )
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -131,8 +131,9 @@ class LockoutBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if request is not None:
             now = utc_now()
-            lock = locked(account=username or kwargs.get(User.USERNAME_FIELD, ""), address=client_address(request),
-                          now=now)
+            lock = locked(
+                account=username or kwargs.get(User.USERNAME_FIELD, ""), address=client_address(request), now=now
+            )
             if lock is not None:
                 request.slotwise_login_lock = lock
                 request.slotwise_login_now = now

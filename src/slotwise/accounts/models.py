@@ -69,15 +69,21 @@ class Organization(models.Model):
     week_start = models.PositiveSmallIntegerField(default=0)
     is_agency = models.BooleanField(default=False, help_text="Runs sub-accounts for client businesses")
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="sub_accounts",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sub_accounts",
         help_text="The agency this sub-account belongs to; empty for agencies and stand-alone organizations",
     )
 
     class Meta:
         constraints = [
             # One level: a sub-account is never an agency itself (services say so in words first).
-            models.CheckConstraint(condition=models.Q(parent__isnull=True) | models.Q(is_agency=False),
-                                   name="organization_sub_account_is_no_agency"),
+            models.CheckConstraint(
+                condition=models.Q(parent__isnull=True) | models.Q(is_agency=False),
+                name="organization_sub_account_is_no_agency",
+            ),
         ]
 
     def __str__(self):

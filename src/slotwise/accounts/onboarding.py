@@ -16,10 +16,28 @@ from slotwise.core.timezones import validate_zone
 from .models import Membership, Organization, User
 
 # First path segments the site itself uses: an organization with one of these slugs would have no booking page.
-RESERVED_SLUGS = frozenset({
-    "admin", "api", "booked", "cancel", "d", "dashboard", "feeds", "healthz", "hooks", "login", "logout", "media",
-    "metrics", "oauth", "readyz", "reschedule", "setup", "static",
-})
+RESERVED_SLUGS = frozenset(
+    {
+        "admin",
+        "api",
+        "booked",
+        "cancel",
+        "d",
+        "dashboard",
+        "feeds",
+        "healthz",
+        "hooks",
+        "login",
+        "logout",
+        "media",
+        "metrics",
+        "oauth",
+        "readyz",
+        "reschedule",
+        "setup",
+        "static",
+    }
+)
 
 
 def install_is_new() -> bool:
@@ -67,9 +85,9 @@ def first_owner_create(
         # Inside the write transaction (SQLite: IMMEDIATE; PostgreSQL: the unique email decides a race).
         if User.objects.exists():
             raise Conflict("Slotwise is already set up: sign in, or ask an owner to invite you")
-        user = User.objects.create_user(email=email, password=password, name=name, timezone=timezone,
-                                        date_joined=now)
+        user = User.objects.create_user(email=email, password=password, name=name, timezone=timezone, date_joined=now)
         org = Organization.objects.create(slug=slug, name=organization_name, timezone=timezone, created_at=now)
         member_slug = slugify(name)[:64] or slugify(email.split("@")[0])[:64] or "owner"
-        return Membership.objects.create(organization=org, user=user, role=Membership.Role.OWNER,
-                                         slug=member_slug, created_at=now)
+        return Membership.objects.create(
+            organization=org, user=user, role=Membership.Role.OWNER, slug=member_slug, created_at=now
+        )

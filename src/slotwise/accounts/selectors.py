@@ -24,8 +24,9 @@ def _may_act(user):
     return Q(via_agency=False) | Q(Exists(backed))
 
 
-def current_membership(user, *, organization: str | None = None, membership: Membership | None = None
-                       ) -> Membership | None:
+def current_membership(
+    user, *, organization: str | None = None, membership: Membership | None = None
+) -> Membership | None:
     """The one rule for who a signed-in person acts as, on every page, API call and CLI verb, always in
     exactly one organization:
 
@@ -53,8 +54,10 @@ def may_enter(user, organization: Organization) -> bool:
         return False
     if current_membership(user, organization=organization.slug) is not None:
         return True
-    return organization.parent_id is not None and _agency_admin_rows(user).filter(
-        organization_id=organization.parent_id).exists()
+    return (
+        organization.parent_id is not None
+        and _agency_admin_rows(user).filter(organization_id=organization.parent_id).exists()
+    )
 
 
 @dataclass
@@ -73,8 +76,11 @@ def enterable_accounts(user) -> list[AccountGroup]:
         return []
     admin_of = _agency_admin_rows(user).values("organization_id")
     own = set(Membership.objects.filter(user=user).filter(_may_act(user)).values_list("organization_id", flat=True))
-    orgs = (Organization.objects.filter(Q(pk__in=own) | Q(parent_id__in=admin_of))
-            .select_related("parent").order_by("name", "slug"))
+    orgs = (
+        Organization.objects.filter(Q(pk__in=own) | Q(parent_id__in=admin_of))
+        .select_related("parent")
+        .order_by("name", "slug")
+    )
     groups: dict[int | None, AccountGroup] = {}
     for org in orgs:
         agency = org if org.is_agency else org.parent

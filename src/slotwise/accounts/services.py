@@ -35,8 +35,10 @@ def membership_role_set(*, actor: Membership, membership: Membership, role: str)
 
 
 MAX_EMBED_ORIGINS = 20
-_ORIGIN_RE = re.compile(r"^(https?)://(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*"
-                        r"(:[0-9]{1,5})?$")
+_ORIGIN_RE = re.compile(
+    r"^(https?)://(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*"
+    r"(:[0-9]{1,5})?$"
+)
 
 
 def clean_embed_origins(values: list[str], *, field: str = "embed_origins") -> list[str]:
@@ -50,11 +52,15 @@ def clean_embed_origins(values: list[str], *, field: str = "embed_origins") -> l
         if not _ORIGIN_RE.match(value):
             raise InvalidInput(
                 f"{field}: {raw.strip()[:100]!r} is not a web origin; write scheme and host only, for example "
-                "https://www.example.com or https://*.example.com (no path, no spaces)", field=field,
+                "https://www.example.com or https://*.example.com (no path, no spaces)",
+                field=field,
             )
         if settings.PRODUCTION and value.startswith("http://"):
-            raise InvalidInput(f"{field}: {value!r} must use https (pages framing the booking page in the clear "
-                               "would expose the invitee's answers)", field=field)
+            raise InvalidInput(
+                f"{field}: {value!r} must use https (pages framing the booking page in the clear "
+                "would expose the invitee's answers)",
+                field=field,
+            )
         if value not in out:
             out.append(value)
     if len(out) > MAX_EMBED_ORIGINS:
@@ -82,6 +88,7 @@ def membership_link_settings(*, membership: Membership, offer_public_page: bool)
 
 # --- agencies and sub-accounts (see Organization's docstring, docs/agencies.md) ----------------------------
 
+
 def organization_place(*, organization: Organization, is_agency: bool, parent: Organization | None) -> Organization:
     """Make `organization` an agency, a sub-account of `parent`, or neither. One level: an agency has no
     agency above it, and a sub-account has no sub-accounts."""
@@ -94,14 +101,20 @@ def organization_place(*, organization: Organization, is_agency: bool, parent: O
             if not parent.is_agency:
                 raise InvalidInput(f"{parent.slug} is not an agency; only an agency has sub-accounts", field="agency")
             if is_agency:
-                raise InvalidInput(f"{org.slug} cannot be an agency and a sub-account of {parent.slug}: agencies "
-                                   "have one level of sub-accounts", field="is_agency")
+                raise InvalidInput(
+                    f"{org.slug} cannot be an agency and a sub-account of {parent.slug}: agencies "
+                    "have one level of sub-accounts",
+                    field="is_agency",
+                )
         subs = list(Organization.objects.filter(parent=org).order_by("slug").values_list("slug", flat=True)[:4])
         if subs and (parent is not None or not is_agency):
             shown = ", ".join(subs[:3]) + (", …" if len(subs) > 3 else "")
             what = f"become a sub-account of {parent.slug}" if parent is not None else "stop being an agency"
-            raise InvalidInput(f"{org.slug} has sub-accounts ({shown}); it cannot {what}: agencies have one level "
-                               "of sub-accounts, so move them first", field="agency")
+            raise InvalidInput(
+                f"{org.slug} has sub-accounts ({shown}); it cannot {what}: agencies have one level "
+                "of sub-accounts, so move them first",
+                field="agency",
+            )
         org.is_agency, org.parent = is_agency, parent
         org.save(update_fields=["is_agency", "parent"])
     organization.is_agency, organization.parent = org.is_agency, org.parent
@@ -110,7 +123,9 @@ def organization_place(*, organization: Organization, is_agency: bool, parent: O
 
 def _free_member_slug(organization: Organization, email: str) -> str:
     base = slugify(email.split("@")[0])[:50] or "host"
-    taken = set(Membership.objects.filter(organization=organization, slug__startswith=base).values_list("slug", flat=True))
+    taken = set(
+        Membership.objects.filter(organization=organization, slug__startswith=base).values_list("slug", flat=True)
+    )
     slug, n = base, 2
     while slug in taken:
         slug, n = f"{base}-{n}", n + 1
@@ -118,8 +133,9 @@ def _free_member_slug(organization: Organization, email: str) -> str:
 
 
 def _agency_role(user, agency_id: int) -> str | None:
-    row = Membership.objects.filter(user=user, organization_id=agency_id, role__in=ADMIN_ROLES,
-                                    via_agency=False).first()
+    row = Membership.objects.filter(
+        user=user, organization_id=agency_id, role__in=ADMIN_ROLES, via_agency=False
+    ).first()
     return row.role if row else None
 
 
@@ -139,8 +155,13 @@ def sub_account_enter(*, user, organization: Organization) -> Membership:
             raise refused
         try:
             with transaction.atomic():
-                created = Membership.objects.create(organization=organization, user=user, role=role,
-                                                    via_agency=True, slug=_free_member_slug(organization, user.email))
+                created = Membership.objects.create(
+                    organization=organization,
+                    user=user,
+                    role=role,
+                    via_agency=True,
+                    slug=_free_member_slug(organization, user.email),
+                )
         except IntegrityError:  # entered at the same moment in another tab
             created = Membership.objects.get(organization=organization, user=user)
     entered = current_membership(user, membership=created)
@@ -162,20 +183,29 @@ def sub_account_create(*, actor: Membership, name: str, slug: str = "", timezone
         raise InvalidInput("Give the sub-account a name", field="name")
     slug = text.clean_name(slug, field="slug", label="The web address", max_length=64).lower() or slugify(name)[:64]
     if not slug or slugify(slug) != slug or len(slug) > 64:
-        raise InvalidInput(f"{slug!r} cannot be a web address; use lowercase letters, digits and hyphens, such as "
-                           f"{slugify(name)[:64] or 'client-co'!r}", field="slug")
+        raise InvalidInput(
+            f"{slug!r} cannot be a web address; use lowercase letters, digits and hyphens, such as "
+            f"{slugify(name)[:64] or 'client-co'!r}",
+            field="slug",
+        )
     if slug in RESERVED_SLUGS:
         raise InvalidInput(f"{slug!r} is a page of Slotwise itself; choose another web address", field="slug")
     try:
         zone = validate_zone(timezone or agency.timezone)
     except InvalidInput:
-        raise InvalidInput(f"Unknown time zone {timezone!r}; choose one from the list, such as Europe/Berlin",
-                           field="timezone") from None
+        raise InvalidInput(
+            f"Unknown time zone {timezone!r}; choose one from the list, such as Europe/Berlin", field="timezone"
+        ) from None
     try:
         with transaction.atomic():
             org = Organization.objects.create(slug=slug, name=name, timezone=zone, parent=agency)
-            Membership.objects.create(organization=org, user=actor.user, role=Membership.Role.OWNER, via_agency=True,
-                                      slug=_free_member_slug(org, actor.user.email))
+            Membership.objects.create(
+                organization=org,
+                user=actor.user,
+                role=Membership.Role.OWNER,
+                via_agency=True,
+                slug=_free_member_slug(org, actor.user.email),
+            )
     except IntegrityError:
         raise Conflict(f"The web address {slug!r} is taken; choose another", field="slug") from None
     return org

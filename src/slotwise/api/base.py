@@ -152,21 +152,26 @@ def read_json(request):
     """The JSON body parsed, refused with a 400 when it nests deeper than MAX_JSON_DEPTH."""
     raw = read_body(request)
     if _json_depth(raw) > MAX_JSON_DEPTH:
-        raise InvalidInput(f"body: the JSON is nested more than {MAX_JSON_DEPTH} levels deep; send a flatter body",
-                           field="body")
+        raise InvalidInput(
+            f"body: the JSON is nested more than {MAX_JSON_DEPTH} levels deep; send a flatter body", field="body"
+        )
     try:
         return json.loads(raw)
     except RecursionError:
-        raise InvalidInput(f"body: the JSON is nested more than {MAX_JSON_DEPTH} levels deep; send a flatter body",
-                           field="body") from None
+        raise InvalidInput(
+            f"body: the JSON is nested more than {MAX_JSON_DEPTH} levels deep; send a flatter body", field="body"
+        ) from None
 
 
 def _read_form(request):
     try:
         return request.POST
     except MultiPartParserError as exc:
-        raise InvalidInput(f"body: {request.content_type} could not be read ({exc}); send "
-                           "multipart/form-data with a boundary, or JSON", field="body") from None
+        raise InvalidInput(
+            f"body: {request.content_type} could not be read ({exc}); send "
+            "multipart/form-data with a boundary, or JSON",
+            field="body",
+        ) from None
     except RequestDataTooBig:
         return read_body(request)
     except TooManyFieldsSent:
@@ -189,8 +194,9 @@ def _refuse_unstorable(request) -> None:
         if request.method in ("POST", "PATCH") and not isinstance(body, dict):
             raise InvalidInput("body: send a JSON object, e.g. {}", field="body")
         found = text.find_refused(body)
-    elif request.method == "POST" and (request.content_type.startswith("multipart/")
-                                       or request.content_type == "application/x-www-form-urlencoded"):
+    elif request.method == "POST" and (
+        request.content_type.startswith("multipart/") or request.content_type == "application/x-www-form-urlencoded"
+    ):
         found = text.find_refused({k: v for k, v in _read_form(request).lists()})
     else:
         found = None
@@ -262,7 +268,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(AuthenticationError)
     def auth_error(request, exc):
-        return respond(request, Unauthenticated("This endpoint needs an access token: send `Authorization: Bearer <token>`"))
+        return respond(
+            request, Unauthenticated("This endpoint needs an access token: send `Authorization: Bearer <token>`")
+        )
 
     @api.exception_handler(NinjaValidationError)
     def validation_error(request, exc):
@@ -288,8 +296,13 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(MultiPartParserError)
     def bad_multipart(request, exc):
-        return respond(request, InvalidInput(f"body: the form could not be read ({exc}); send multipart/form-data "
-                                             "with a boundary, or JSON", field="body"))
+        return respond(
+            request,
+            InvalidInput(
+                f"body: the form could not be read ({exc}); send multipart/form-data with a boundary, or JSON",
+                field="body",
+            ),
+        )
 
     @api.exception_handler(Http404)
     def not_found(request, exc):
@@ -325,8 +338,12 @@ UUID_RE = rf"^{_UUID}$"
 # Instants are documented as `format: date-time` (RFC 3339) and parsed by slotwise.core.instants, the one
 # parser every door uses. A regex here once allowed only days 01-28 and years 20xx; a pattern cannot say
 # "a day this month has" or "an offset up to ±14:00", so none is published.
-Instant = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time", "examples": ["2026-12-29T09:00:00Z"]})]
-EMAIL_RE = r"^[a-zA-Z0-9]+([._+-][a-zA-Z0-9]+)*@[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*(\.[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*)*\.[a-zA-Z]{2,}$"
+Instant = Annotated[
+    str, WithJsonSchema({"type": "string", "format": "date-time", "examples": ["2026-12-29T09:00:00Z"]})
+]
+EMAIL_RE = (
+    r"^[a-zA-Z0-9]+([._+-][a-zA-Z0-9]+)*@[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*(\.[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*)*\.[a-zA-Z]{2,}$"
+)
 
 
 ZONES = Literal[tuple(sorted(zoneinfo.available_timezones()))]

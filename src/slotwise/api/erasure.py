@@ -85,8 +85,11 @@ def invitees_forget(*, organization: Organization, emails: list[str], now: datet
         contacts = list(Contact.objects.filter(organization=organization, email__in=clean))
         names = {n for i in invitees for n in (i.name, i.first_name, i.last_name)} | {c.name for c in contacts}
         # A single-use link may be the only place the person's name is known: sent to them, never used.
-        names |= set(SingleUseLink.objects.filter(event_type__organization=organization, prefill_email__in=clean)
-                     .values_list("prefill_name", flat=True))
+        names |= set(
+            SingleUseLink.objects.filter(event_type__organization=organization, prefill_email__in=clean).values_list(
+                "prefill_name", flat=True
+            )
+        )
         needles = _Needles(clean, names)
         booking_ids = {i.booking_id for i in invitees}
 
@@ -107,7 +110,11 @@ def invitees_forget(*, organization: Organization, emails: list[str], now: datet
 
         for inv in invitees:
             Invitee.objects.filter(pk=inv.pk).update(
-                name=ERASED_NAME, first_name="", last_name="", email=erased_email(inv.uid), answers=[],
+                name=ERASED_NAME,
+                first_name="",
+                last_name="",
+                email=erased_email(inv.uid),
+                answers=[],
                 updated_at=now,
             )
     return len(invitees)
@@ -120,8 +127,10 @@ def _jobs(organization, invitees, needles: _Needles) -> None:
 
     keys = [f"invitee:{i.uid}" for i in invitees]
     Job.objects.filter(key__in=keys, status=Job.Status.PENDING).update(status=Job.Status.CANCELED)
-    about = Job.objects.filter(Q(key__in=keys) | needles.email_q("payload") | needles.email_q("last_error"),
-                               Q(organization=organization) | Q(organization__isnull=True))
+    about = Job.objects.filter(
+        Q(key__in=keys) | needles.email_q("payload") | needles.email_q("last_error"),
+        Q(organization=organization) | Q(organization__isnull=True),
+    )
     _rewrite(about, ["payload", "last_error"], needles)
 
 
@@ -148,8 +157,9 @@ def _contacts(organization, contacts) -> None:
     after the booking), which a visitor id would tie back to them."""
     from slotwise.contacts.models import Contact, FunnelEvent
 
-    visitors = set(FunnelEvent.objects.filter(contact__in=contacts).exclude(visitor_id="").values_list(
-        "visitor_id", flat=True))
+    visitors = set(
+        FunnelEvent.objects.filter(contact__in=contacts).exclude(visitor_id="").values_list("visitor_id", flat=True)
+    )
     FunnelEvent.objects.filter(Q(contact__in=contacts) | Q(visitor_id__in=visitors), organization=organization).delete()
     Contact.objects.filter(pk__in=[c.pk for c in contacts]).delete()
 
@@ -168,8 +178,13 @@ def _webhooks(organization, needles: _Needles) -> None:
     WebhookAttempt.objects.filter(delivery__in=hit).update(response_excerpt="")
     WebhookDelivery.objects.filter(pk__in=pending).update(status=WebhookDelivery.Status.FAILED)
     hit.update(body='{"redacted":true}')
-    _rewrite(WebhookAttempt.objects.filter(delivery__subscription__organization=organization).filter(
-        needles.email_q("error")), ["error"], needles)
+    _rewrite(
+        WebhookAttempt.objects.filter(delivery__subscription__organization=organization).filter(
+            needles.email_q("error")
+        ),
+        ["error"],
+        needles,
+    )
 
 
 def _automation(booking_ids, needles: _Needles) -> None:
@@ -192,10 +207,16 @@ def _calendars(organization, booking_ids, needles: _Needles, now: datetime) -> N
     for uid in booking_uids:
         ours |= Q(uid__icontains=uid)
     events = RemoteEvent.objects.filter(calendar__connection__organization=organization).filter(
-        ours | needles.email_q("data"))
+        ours | needles.email_q("data")
+    )
     _rewrite(events, ["data"], needles)
-    _rewrite(BusyBlock.objects.filter(organization=organization).filter(needles.email_q("label") | Q(
-        external_id__in=list(events.values_list("uid", flat=True)))), ["label"], needles)
+    _rewrite(
+        BusyBlock.objects.filter(organization=organization).filter(
+            needles.email_q("label") | Q(external_id__in=list(events.values_list("uid", flat=True)))
+        ),
+        ["label"],
+        needles,
+    )
 
 
 def _idempotency(needles: _Needles) -> None:
@@ -220,9 +241,11 @@ def _single_use_links(organization, needles: _Needles) -> None:
     the model's fields, so a text field added to links later is covered without a change here."""
     from django.db import models
 
-
-    fields = [f for f in SingleUseLink._meta.concrete_fields
-              if isinstance(f, (models.CharField, models.TextField)) and f.name != "token"]
+    fields = [
+        f
+        for f in SingleUseLink._meta.concrete_fields
+        if isinstance(f, (models.CharField, models.TextField)) and f.name != "token"
+    ]
     if not fields:
         return
     q = Q(pk__in=[])

@@ -85,4 +85,3 @@ class OAuthRefreshToken(models.Model):
     scope = models.CharField(max_length=5, default="read")
     created_at = models.DateTimeField(default=now)
     used_at = models.DateTimeField(null=True, blank=True)
-

@@ -59,8 +59,12 @@ EXTENSION_REDIRECT_URIS = [
 def extension_application() -> OAuthApplication:
     app, _ = OAuthApplication.objects.get_or_create(
         client_id=EXTENSION_CLIENT_ID,
-        defaults={"name": "Slotwise browser extension", "organization": None, "client_secret_hash": "",
-                  "redirect_uris": EXTENSION_REDIRECT_URIS},
+        defaults={
+            "name": "Slotwise browser extension",
+            "organization": None,
+            "client_secret_hash": "",
+            "redirect_uris": EXTENSION_REDIRECT_URIS,
+        },
     )
     return app
 
@@ -84,7 +88,9 @@ def _check_authorize(params, membership) -> OAuthApplication:
         raise OAuthError("unsupported_response_type", "response_type must be code")
     challenge = params.get("code_challenge", "")
     if params.get("code_challenge_method") != "S256" or not 43 <= len(challenge) <= 128:
-        raise OAuthError("invalid_request", "PKCE is required: code_challenge (43-128 chars) with code_challenge_method=S256")
+        raise OAuthError(
+            "invalid_request", "PKCE is required: code_challenge (43-128 chars) with code_challenge_method=S256"
+        )
     if params.get("scope", "read") not in ("read", "write"):
         raise OAuthError("invalid_scope", "scope must be read or write")
     return app
@@ -104,15 +110,20 @@ def authorize(request):
             return redirect(f"{target}?{urlencode({'error': 'access_denied', 'state': params.get('state', '')})}")
         code = secrets.token_urlsafe(32)
         OAuthGrant.objects.create(
-            application=app, membership=request.membership, code_hash=digest(code),
-            code_challenge=params["code_challenge"], redirect_uri=target, scope=scope,
+            application=app,
+            membership=request.membership,
+            code_hash=digest(code),
+            code_challenge=params["code_challenge"],
+            redirect_uri=target,
+            scope=scope,
             expires_at=utc_now() + CODE_TTL,
         )
         return redirect(f"{target}?{urlencode({'code': code, 'state': params.get('state', '')})}")
     hidden = "".join(
         f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">'
-        for k, v in params.items() if k in ("client_id", "redirect_uri", "response_type", "code_challenge",
-                                             "code_challenge_method", "state", "scope")
+        for k, v in params.items()
+        if k
+        in ("client_id", "redirect_uri", "response_type", "code_challenge", "code_challenge_method", "state", "scope")
     )
     from django.middleware.csrf import get_token
 
@@ -137,24 +148,41 @@ def authorize(request):
 
 def _issue(*, app, membership, scope, now: datetime, family=None) -> dict:
     access, secret = token_create(
-        membership=membership, scope=scope, name=app.name[:100], now=now, kind=ApiToken.Kind.OAUTH,
-        application=app, expires_at=now + ACCESS_TTL,
+        membership=membership,
+        scope=scope,
+        name=app.name[:100],
+        now=now,
+        kind=ApiToken.Kind.OAUTH,
+        application=app,
+        expires_at=now + ACCESS_TTL,
     )
     refresh = secrets.token_urlsafe(32)
     fields = {"family": family} if family else {}
     OAuthRefreshToken.objects.create(
-        application=app, membership=membership, access_token=access, hash=digest(refresh), scope=scope,
-        created_at=now, **fields,
+        application=app,
+        membership=membership,
+        access_token=access,
+        hash=digest(refresh),
+        scope=scope,
+        created_at=now,
+        **fields,
     )
     return {
-        "access_token": secret, "token_type": "Bearer", "expires_in": int(ACCESS_TTL.total_seconds()),
-        "refresh_token": refresh, "scope": scope, "created_at": int(now.timestamp()),
-        "owner": uri("users", membership.user.uuid), "organization": uri("organizations", membership.organization.uuid),
+        "access_token": secret,
+        "token_type": "Bearer",
+        "expires_in": int(ACCESS_TTL.total_seconds()),
+        "refresh_token": refresh,
+        "scope": scope,
+        "created_at": int(now.timestamp()),
+        "owner": uri("users", membership.user.uuid),
+        "organization": uri("organizations", membership.organization.uuid),
     }
 
 
 def _client_ok(app: OAuthApplication, params) -> None:
-    if app.client_secret_hash and not hmac.compare_digest(app.client_secret_hash, digest(params.get("client_secret", ""))):
+    if app.client_secret_hash and not hmac.compare_digest(
+        app.client_secret_hash, digest(params.get("client_secret", ""))
+    ):
         raise OAuthError("invalid_client", "client_secret is wrong", 401)
 
 
@@ -162,7 +190,11 @@ def _code_grant(params, now):
     app = _application(params)
     _client_ok(app, params)
     with transaction.atomic():
-        grant = OAuthGrant.objects.select_for_update().filter(code_hash=digest(params.get("code", "")), application=app).first()
+        grant = (
+            OAuthGrant.objects.select_for_update()
+            .filter(code_hash=digest(params.get("code", "")), application=app)
+            .first()
+        )
         if grant is None or grant.used_at is not None or now >= grant.expires_at:
             raise OAuthError("invalid_grant", "the code is unknown, used or expired")
         if grant.redirect_uri != params.get("redirect_uri"):
@@ -179,8 +211,10 @@ def _refresh_grant(params, now):
     _client_ok(app, params)
     with transaction.atomic():
         old = (
-            OAuthRefreshToken.objects.select_for_update().select_related("membership__user", "membership__organization")
-            .filter(hash=digest(params.get("refresh_token", "")), application=app).first()
+            OAuthRefreshToken.objects.select_for_update()
+            .select_related("membership__user", "membership__organization")
+            .filter(hash=digest(params.get("refresh_token", "")), application=app)
+            .first()
         )
         if old is None:
             raise OAuthError("invalid_grant", "unknown refresh_token")

@@ -23,8 +23,14 @@ def digest(secret: str) -> str:
 
 
 def token_create(
-    *, membership: Membership, scope: str = "read", name: str = "", now: datetime,
-    kind: str = ApiToken.Kind.PERSONAL, application=None, expires_at: datetime | None = None,
+    *,
+    membership: Membership,
+    scope: str = "read",
+    name: str = "",
+    now: datetime,
+    kind: str = ApiToken.Kind.PERSONAL,
+    application=None,
+    expires_at: datetime | None = None,
 ) -> tuple[ApiToken, str]:
     """Returns the row and the secret, which is never stored and cannot be shown again."""
     if scope not in SCOPES:
@@ -36,8 +42,15 @@ def token_create(
     prefix = secrets.token_hex(4)
     secret = f"swp_{prefix}_{secrets.token_urlsafe(32)}"
     token = ApiToken.objects.create(
-        membership=membership, name=name, prefix=prefix, hash=digest(secret), scope=scope, created_at=now,
-        kind=kind, application=application, expires_at=expires_at,
+        membership=membership,
+        name=name,
+        prefix=prefix,
+        hash=digest(secret),
+        scope=scope,
+        created_at=now,
+        kind=kind,
+        application=application,
+        expires_at=expires_at,
     )
     return token, secret
 
@@ -64,7 +77,9 @@ def authenticate(secret: str, *, now: datetime) -> ApiToken:
         .first()
     )
     if token is None:
-        raise Unauthenticated("The access token is invalid; create a token in the dashboard or with `slotwise token create`")
+        raise Unauthenticated(
+            "The access token is invalid; create a token in the dashboard or with `slotwise token create`"
+        )
     if token.revoked_at is not None:
         raise Unauthenticated("The access token was revoked; create a new one")
     if token.expires_at is not None and now >= token.expires_at:
@@ -74,8 +89,9 @@ def authenticate(secret: str, *, now: datetime) -> ApiToken:
     # The token acts in its membership's organization only, and only while that membership may act (an
     # agency admin's membership inside a sub-account lapses with their agency role).
     if current_membership(token.membership.user, membership=token.membership) is None:
-        raise Unauthenticated("The access token's membership no longer acts: its user is no longer an owner or "
-                              "admin of the agency")
+        raise Unauthenticated(
+            "The access token's membership no longer acts: its user is no longer an owner or admin of the agency"
+        )
     # Written at most once a minute per token: a read-heavy client should not turn every GET into a write.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() >= 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
@@ -97,12 +113,15 @@ def membership_for(*, email: str, org_slug: str | None = None) -> Membership:
         raise InvalidInput(f"{email} belongs to several organizations; add --org SLUG", field="org")
     acting = current_membership(members[0].user, membership=members[0])
     if acting is None:
-        raise PermissionDenied(f"{email} entered {members[0].organization.slug} from its agency and is no longer "
-                               "an owner or admin there")
+        raise PermissionDenied(
+            f"{email} entered {members[0].organization.slug} from its agency and is no longer an owner or admin there"
+        )
     return acting
 
 
 def tokens_of(membership: Membership):
-    return ApiToken.objects.filter(membership=membership, kind=ApiToken.Kind.PERSONAL).filter(
-        Q(revoked_at__isnull=True)
-    ).order_by("-created_at")
+    return (
+        ApiToken.objects.filter(membership=membership, kind=ApiToken.Kind.PERSONAL)
+        .filter(Q(revoked_at__isnull=True))
+        .order_by("-created_at")
+    )

@@ -26,8 +26,12 @@ from .resources import (
 )
 
 ASSETS = Path(ninja.__file__).parent / "static" / "ninja"
-ASSET_NAMES = {"swagger-ui.css": "text/css", "swagger-ui-bundle.js": "text/javascript",
-               "swagger-ui-init.js": "text/javascript", "favicon.png": "image/png"}
+ASSET_NAMES = {
+    "swagger-ui.css": "text/css",
+    "swagger-ui-bundle.js": "text/javascript",
+    "swagger-ui-init.js": "text/javascript",
+    "favicon.png": "image/png",
+}
 
 
 class LocalSwagger(DocsBase):
@@ -67,8 +71,20 @@ api = Api(
     openapi_url="/openapi.json",
 )
 install_error_handlers(api)
-for module in (users, organizations, event_types, availability, scheduled_events, no_shows, scheduling_links,
-               webhook_subscriptions, data_compliance, teams, stars, event_type_rules):
+for module in (
+    users,
+    organizations,
+    event_types,
+    availability,
+    scheduled_events,
+    no_shows,
+    scheduling_links,
+    webhook_subscriptions,
+    data_compliance,
+    teams,
+    stars,
+    event_type_rules,
+):
     api.add_router("", module.router)
 
 extension_api = Api(

@@ -17,8 +17,10 @@ def tokens(request):
     if request.method == "POST":
         try:
             _, created = token_services.token_create(
-                membership=request.membership, scope=request.POST.get("scope", "read"),
-                name=request.POST.get("name", "").strip(), now=utc_now(),
+                membership=request.membership,
+                scope=request.POST.get("scope", "read"),
+                name=request.POST.get("name", "").strip(),
+                now=utc_now(),
             )
         except SlotwiseError as exc:
             messages.error(request, exc.message)

@@ -41,8 +41,17 @@ def _post(url: str, body: dict, secret: str) -> outbound.OutboundResponse:
     if secret:
         headers["X-Slotwise-Signature"] = "sha256=" + hmac.new(secret.encode(), data, hashlib.sha256).hexdigest()
     # Like webhooks, not redirected: a redirect would re-aim a signed POST somewhere the rule does not name.
-    resp = outbound.request("POST", url, purpose="Rule webhook", data=data, headers=headers, timeout=TIMEOUT,
-                            max_bytes=64 * 1024, truncate=True, follow_redirects=False)
+    resp = outbound.request(
+        "POST",
+        url,
+        purpose="Rule webhook",
+        data=data,
+        headers=headers,
+        timeout=TIMEOUT,
+        max_bytes=64 * 1024,
+        truncate=True,
+        follow_redirects=False,
+    )
     if 300 <= resp.status_code < 400:
         raise RuntimeError(f"{url} answered {resp.status_code} (a redirect, not followed); give the final URL")
     if not 200 <= resp.status_code < 300:
@@ -66,12 +75,16 @@ def email_do(*, rule, booking, params: dict, now) -> dict:
     ctx = Context({"booking": booking_payload(booking), "rule": rule.name}, autoescape=False)
     engine = Engine.get_default()
     subject = engine.from_string(params.get("subject") or "{{ booking.event_type.name }}: {{ booking.start }}")
-    text = engine.from_string(params.get("text") or "{{ booking.event_type.name }} at {{ booking.start }} "
-                                                    "with {% for i in booking.invitees %}{{ i.name }} {% endfor %}")
+    text = engine.from_string(
+        params.get("text")
+        or "{{ booking.event_type.name }} at {{ booking.start }} "
+        "with {% for i in booking.invitees %}{{ i.name }} {% endfor %}"
+    )
     body = text.render(ctx)
     to = params["to"] if isinstance(params["to"], list) else [params["to"]]
-    msg = EmailMultiAlternatives(subject=" ".join(subject.render(ctx).split()), body=body, to=to,
-                                 from_email=settings.DEFAULT_FROM_EMAIL)
+    msg = EmailMultiAlternatives(
+        subject=" ".join(subject.render(ctx).split()), body=body, to=to, from_email=settings.DEFAULT_FROM_EMAIL
+    )
     msg.attach_alternative(linebreaks(body, autoescape=True), "text/html")
     msg.send(fail_silently=False)
     return {"to": to, "message_id": msg.extra_headers.get("Message-ID", "")}

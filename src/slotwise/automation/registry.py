@@ -28,7 +28,12 @@ _actions: dict[str, Action] = {}
 
 
 def register_action(
-    name: str, *, do: Callable, undo: Callable | None = None, label: str = "", targets: Callable | None = None,
+    name: str,
+    *,
+    do: Callable,
+    undo: Callable | None = None,
+    label: str = "",
+    targets: Callable | None = None,
     check: Callable | None = None,
 ) -> None:
     _actions[name] = Action(name=name, do=do, undo=undo, label=label or name, targets=targets, check=check)

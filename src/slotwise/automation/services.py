@@ -46,18 +46,21 @@ def _clean(*, organization, name: str, trigger: str, action: str, filters, param
     """One set of rules for every door (dashboard, load files, tests); messages in words, `field` for forms."""
     name = (name or "").strip()
     if not name:
-        raise InvalidInput("Give the rule a name, such as \"Copy support calls to the team calendar\"", field="name")
+        raise InvalidInput('Give the rule a name, such as "Copy support calls to the team calendar"', field="name")
     if len(name) > 200:
         raise InvalidInput("A rule's name can be at most 200 characters", field="name")
     if trigger not in Rule.Trigger.values:
-        raise InvalidInput(f"{trigger!r} is not something a rule can run on; choose one of: "
-                           + ", ".join(TRIGGER_WORDS.values()), field="trigger")
+        raise InvalidInput(
+            f"{trigger!r} is not something a rule can run on; choose one of: " + ", ".join(TRIGGER_WORDS.values()),
+            field="trigger",
+        )
     registered = get_action(action)
     if registered is None:
         from .registry import action_names
 
-        raise InvalidInput(f"{action!r} is not something a rule can do; choose one of: {', '.join(action_names())}",
-                           field="action")
+        raise InvalidInput(
+            f"{action!r} is not something a rule can do; choose one of: {', '.join(action_names())}", field="action"
+        )
     filters = validate_filters(filters or [])
     params = validate_params(action, params or {})
     if registered.check is not None:
@@ -66,21 +69,37 @@ def _clean(*, organization, name: str, trigger: str, action: str, filters, param
 
 
 def rule_create(
-    *, organization, name: str, trigger: str, action: str, filters: list | None = None, params: dict | None = None,
-    undo_on_cancel: bool = True, active: bool = True,
+    *,
+    organization,
+    name: str,
+    trigger: str,
+    action: str,
+    filters: list | None = None,
+    params: dict | None = None,
+    undo_on_cancel: bool = True,
+    active: bool = True,
 ) -> Rule:
-    values = _clean(organization=organization, name=name, trigger=trigger, action=action, filters=filters,
-                    params=params)
+    values = _clean(
+        organization=organization, name=name, trigger=trigger, action=action, filters=filters, params=params
+    )
     return Rule.objects.create(organization=organization, undo_on_cancel=undo_on_cancel, active=active, **values)
 
 
 def rule_update(
-    *, rule: Rule, name: str, trigger: str, action: str, filters: list | None = None, params: dict | None = None,
-    undo_on_cancel: bool = True, active: bool | None = None,
+    *,
+    rule: Rule,
+    name: str,
+    trigger: str,
+    action: str,
+    filters: list | None = None,
+    params: dict | None = None,
+    undo_on_cancel: bool = True,
+    active: bool | None = None,
 ) -> Rule:
     """Change a rule. What it already did stays in its log (and is undone on cancel as before)."""
-    values = _clean(organization=rule.organization, name=name, trigger=trigger, action=action, filters=filters,
-                    params=params)
+    values = _clean(
+        organization=rule.organization, name=name, trigger=trigger, action=action, filters=filters, params=params
+    )
     for k, v in values.items():
         setattr(rule, k, v)
     rule.undo_on_cancel = undo_on_cancel
@@ -102,9 +121,14 @@ def rule_dry_run(*, rule: Rule, now: datetime, days: int = 30, limit: int = 200)
     from datetime import timedelta
 
     upcoming = (
-        Booking.objects.filter(organization_id=rule.organization_id, status=Booking.Status.CONFIRMED,
-                               start__gte=now, start__lt=now + timedelta(days=days))
-        .select_related("event_type__team", "host__user").prefetch_related("invitees", "host_blocks__membership__user")
+        Booking.objects.filter(
+            organization_id=rule.organization_id,
+            status=Booking.Status.CONFIRMED,
+            start__gte=now,
+            start__lt=now + timedelta(days=days),
+        )
+        .select_related("event_type__team", "host__user")
+        .prefetch_related("invitees", "host_blocks__membership__user")
         .order_by("start", "pk")
     )
     out = []
@@ -141,10 +165,14 @@ def validate_params(action: str, params: dict) -> dict:
     if action == "webhook":
         url = urlparse(str(params.get("url", "")))
         if url.scheme not in ("http", "https") or not url.netloc:
-            raise InvalidInput("Give the http(s) address to post to, such as https://example.com/hook",
-                               field="params.url")
+            raise InvalidInput(
+                "Give the http(s) address to post to, such as https://example.com/hook", field="params.url"
+            )
         # Checked again on every run: the name may resolve elsewhere by then.
-        params = {**params, "url": outbound.check_url(str(params["url"]), purpose="Rule webhook URL", field="params.url")}
+        params = {
+            **params,
+            "url": outbound.check_url(str(params["url"]), purpose="Rule webhook URL", field="params.url"),
+        }
     if action == "email":
         to = params.get("to")
         addresses = to if isinstance(to, list) else [to]
@@ -164,11 +192,13 @@ def validate_filters(filters: list) -> list:
     for i, f in enumerate(filters):
         n, where = i + 1, f"filters[{i}]"
         if not isinstance(f, dict) or f.get("field") not in FIELDS:
-            raise InvalidInput(f"Condition {n}: choose what to look at: {', '.join(FIELD_WORDS.values())}",
-                               field=f"{where}.field")
+            raise InvalidInput(
+                f"Condition {n}: choose what to look at: {', '.join(FIELD_WORDS.values())}", field=f"{where}.field"
+            )
         if f.get("op", "contains") not in OPS:
-            raise InvalidInput(f"Condition {n}: choose \u201ccontains\u201d or \u201cis exactly\u201d",
-                               field=f"{where}.op")
+            raise InvalidInput(
+                f"Condition {n}: choose \u201ccontains\u201d or \u201cis exactly\u201d", field=f"{where}.op"
+            )
         if not isinstance(f.get("value"), str) or not f["value"].strip():
             raise InvalidInput(f"Condition {n}: give the text to look for", field=f"{where}.value")
         if f["field"] == "answer" and not f.get("key"):
@@ -212,12 +242,15 @@ def matches(rule: Rule, booking: Booking, invitees: list[Invitee]) -> bool:
 
 def fire(*, trigger: str, booking: Booking, invitees: list[Invitee], now: datetime) -> list[RuleRun]:
     runs = []
-    for rule in Rule.objects.filter(organization_id=booking.organization_id, trigger=trigger, active=True).order_by("pk"):
+    for rule in Rule.objects.filter(organization_id=booking.organization_id, trigger=trigger, active=True).order_by(
+        "pk"
+    ):
         if not matches(rule, booking, invitees):
             continue
         run = RuleRun.objects.create(rule=rule, booking=booking, trigger=trigger, action=rule.action, created_at=now)
-        enqueue(RUN_JOB, {"run_id": run.pk}, key=f"rule-run:{run.pk}", organization_id=booking.organization_id,
-                due_at=now)
+        enqueue(
+            RUN_JOB, {"run_id": run.pk}, key=f"rule-run:{run.pk}", organization_id=booking.organization_id, due_at=now
+        )
         runs.append(run)
     return runs
 
@@ -225,8 +258,9 @@ def fire(*, trigger: str, booking: Booking, invitees: list[Invitee], now: dateti
 def undo_for_booking(*, booking: Booking, now: datetime) -> int:
     """Undo what rules did for a booking that is no longer happening. Runs not yet started are skipped."""
     n = 0
-    for run in RuleRun.objects.filter(booking=booking, status__in=[RuleRun.Status.PENDING, RuleRun.Status.DONE]) \
-            .select_related("rule"):
+    for run in RuleRun.objects.filter(
+        booking=booking, status__in=[RuleRun.Status.PENDING, RuleRun.Status.DONE]
+    ).select_related("rule"):
         if run.trigger != Rule.Trigger.CREATED or not run.rule.undo_on_cancel:
             continue
         if run.status == RuleRun.Status.PENDING:
@@ -243,8 +277,9 @@ def undo_for_booking(*, booking: Booking, now: datetime) -> int:
 
 def _enqueue_undo(run: RuleRun, now: datetime) -> None:
     RuleRun.objects.filter(pk=run.pk).update(status=RuleRun.Status.UNDOING)
-    enqueue(UNDO_JOB, {"run_id": run.pk}, key=f"rule-run:{run.pk}", organization_id=run.rule.organization_id,
-            due_at=now)
+    enqueue(
+        UNDO_JOB, {"run_id": run.pk}, key=f"rule-run:{run.pk}", organization_id=run.rule.organization_id, due_at=now
+    )
 
 
 # --- subscribers -----------------------------------------------------------------------------------------
@@ -270,7 +305,9 @@ def on_booking_rescheduled(*, old: Booking, invitee: Invitee, new: Invitee, now:
 
 
 def _load(run_id: int) -> RuleRun | None:
-    return RuleRun.objects.select_related("rule", "booking__event_type", "booking__host__user").filter(pk=run_id).first()
+    return (
+        RuleRun.objects.select_related("rule", "booking__event_type", "booking__host__user").filter(pk=run_id).first()
+    )
 
 
 @handler(RUN_JOB)
@@ -314,8 +351,9 @@ def undo_rule(payload: dict, job: Job) -> None:
     try:
         if action is None or action.undo is None:
             raise LookupError(f"the action {run.action!r} has no undo")
-        action.undo(rule=run.rule, booking=run.booking, params=dict(run.rule.params or {}), state=run.state or {},
-                    now=now)
+        action.undo(
+            rule=run.rule, booking=run.booking, params=dict(run.rule.params or {}), state=run.state or {}, now=now
+        )
     except Exception as exc:
         final = job.attempts >= job.max_attempts
         RuleRun.objects.filter(pk=run.pk).update(

@@ -22,8 +22,13 @@ from .selectors import rules_with_runs
 
 CONDITION_ROWS = 3
 RUN_WORDS = {
-    "pending": "waiting to run", "done": "done", "failed": "failed", "skipped": "skipped (cancelled first)",
-    "undoing": "being undone", "undone": "undone", "undo_failed": "undo failed",
+    "pending": "waiting to run",
+    "done": "done",
+    "failed": "failed",
+    "skipped": "skipped (cancelled first)",
+    "undoing": "being undone",
+    "undone": "undone",
+    "undo_failed": "undo failed",
 }
 
 
@@ -46,35 +51,62 @@ def _actions(organization) -> list[dict]:
         a = get_action(name)
         if name.startswith("test."):
             continue  # registered by the test suite only
-        targets = [(json.dumps(p, sort_keys=True), words) for p, words in (a.targets(organization) if a.targets else [])]
+        targets = [
+            (json.dumps(p, sort_keys=True), words) for p, words in (a.targets(organization) if a.targets else [])
+        ]
         out.append({"name": name, "label": a.label, "targets": targets, "has_targets": a.targets is not None})
     return out
 
 
 def _form_from_rule(rule: Rule | None) -> dict:
-    form = {"name": "", "trigger": Rule.Trigger.CREATED, "action": "copy_to_calendar", "target": "", "url": "",
-            "to": "", "undo_on_cancel": True, "active": True,
-            "conditions": [{"field": "", "op": "contains", "value": "", "key": ""} for _ in range(CONDITION_ROWS)]}
+    form = {
+        "name": "",
+        "trigger": Rule.Trigger.CREATED,
+        "action": "copy_to_calendar",
+        "target": "",
+        "url": "",
+        "to": "",
+        "undo_on_cancel": True,
+        "active": True,
+        "conditions": [{"field": "", "op": "contains", "value": "", "key": ""} for _ in range(CONDITION_ROWS)],
+    }
     if rule is None:
         form["conditions"][0].update(field="event_type", value="support")
         return form
-    form.update(name=rule.name, trigger=rule.trigger, action=rule.action, undo_on_cancel=rule.undo_on_cancel,
-                active=rule.active, url=rule.params.get("url", ""), to=rule.params.get("to", ""))
+    form.update(
+        name=rule.name,
+        trigger=rule.trigger,
+        action=rule.action,
+        undo_on_cancel=rule.undo_on_cancel,
+        active=rule.active,
+        url=rule.params.get("url", ""),
+        to=rule.params.get("to", ""),
+    )
     if rule.action == "copy_to_calendar":
         form["target"] = json.dumps({k: rule.params.get(k) for k in ("calendar", "connection_id")}, sort_keys=True)
     for i, f in enumerate((rule.filters or [])[:CONDITION_ROWS]):
-        form["conditions"][i] = {"field": f["field"], "op": f.get("op", "contains"), "value": f["value"],
-                                 "key": f.get("key", "")}
+        form["conditions"][i] = {
+            "field": f["field"],
+            "op": f.get("op", "contains"),
+            "value": f["value"],
+            "key": f.get("key", ""),
+        }
     return form
 
 
 def _form_from_post(post) -> dict:
     return {
-        "name": post.get("name", ""), "trigger": post.get("trigger", ""), "action": post.get("action", ""),
-        "target": post.get("target", ""), "url": post.get("url", ""), "to": post.get("to", ""),
-        "undo_on_cancel": bool(post.get("undo_on_cancel")), "active": bool(post.get("active")),
-        "conditions": [{k: post.get(f"cond_{i}_{k}", "") for k in ("field", "op", "value", "key")}
-                       for i in range(CONDITION_ROWS)],
+        "name": post.get("name", ""),
+        "trigger": post.get("trigger", ""),
+        "action": post.get("action", ""),
+        "target": post.get("target", ""),
+        "url": post.get("url", ""),
+        "to": post.get("to", ""),
+        "undo_on_cancel": bool(post.get("undo_on_cancel")),
+        "active": bool(post.get("active")),
+        "conditions": [
+            {k: post.get(f"cond_{i}_{k}", "") for k in ("field", "op", "value", "key")} for i in range(CONDITION_ROWS)
+        ],
     }
 
 
@@ -97,8 +129,14 @@ def _service_args(form: dict) -> dict:
             params = json.loads(form["target"]) if form["target"] else {}
         except ValueError:
             params = {}
-    return {"name": form["name"], "trigger": form["trigger"], "action": action, "filters": filters,
-            "params": params, "undo_on_cancel": form["undo_on_cancel"]}
+    return {
+        "name": form["name"],
+        "trigger": form["trigger"],
+        "action": action,
+        "filters": filters,
+        "params": params,
+        "undo_on_cancel": form["undo_on_cancel"],
+    }
 
 
 def _error_key(field: str | None) -> str:
@@ -118,8 +156,13 @@ def rule_list(request):
     m = _admin(request)
     rules = []
     for rule, runs in rules_with_runs(organization_ids=[m.organization_id]):
-        rules.append({"rule": rule, "sentence": services.describe(rule),
-                      "runs": [{"run": r, "words": RUN_WORDS.get(r.status, r.status)} for r in runs]})
+        rules.append(
+            {
+                "rule": rule,
+                "sentence": services.describe(rule),
+                "runs": [{"run": r, "words": RUN_WORDS.get(r.status, r.status)} for r in runs],
+            }
+        )
     return render(request, "automation/rules.html", {"nav": "rules", "rules": rules})
 
 
@@ -135,7 +178,9 @@ def rule_edit(request, pk: int | None = None):
         try:
             if rule is None:
                 rule = services.rule_create(organization=m.organization, active=form["active"], **args)
-                messages.success(request, f"Rule \u201c{rule.name}\u201d created. Try a dry run to see what it matches.")
+                messages.success(
+                    request, f"Rule \u201c{rule.name}\u201d created. Try a dry run to see what it matches."
+                )
             else:
                 services.rule_update(rule=rule, active=form["active"], **args)
                 messages.success(request, f"Rule \u201c{rule.name}\u201d saved.")
@@ -143,11 +188,21 @@ def rule_edit(request, pk: int | None = None):
             errors[_error_key(exc.field)] = exc.message
         else:
             return redirect("automation:rules")
-    return render(request, "automation/rule_form.html", {
-        "nav": "rules", "rule": rule, "form": form, "errors": errors, "actions": _actions(m.organization),
-        "triggers": list(services.TRIGGER_WORDS.items()), "fields": list(services.FIELD_WORDS.items()),
-        "ops": list(services.OP_WORDS.items()),
-    }, status=400 if errors else 200)
+    return render(
+        request,
+        "automation/rule_form.html",
+        {
+            "nav": "rules",
+            "rule": rule,
+            "form": form,
+            "errors": errors,
+            "actions": _actions(m.organization),
+            "triggers": list(services.TRIGGER_WORDS.items()),
+            "fields": list(services.FIELD_WORDS.items()),
+            "ops": list(services.OP_WORDS.items()),
+        },
+        status=400 if errors else 200,
+    )
 
 
 @require_POST
@@ -166,9 +221,18 @@ def rule_dry_run(request, pk: int):
     from zoneinfo import ZoneInfo
 
     zone = ZoneInfo(m.user.timezone or "UTC")
-    matched = [{"booking": b, "start": b.start.astimezone(zone), "invitees": list(b.invitees.all())}
-               for b in services.rule_dry_run(rule=rule, now=utc_now())]
-    return render(request, "automation/dry_run.html", {
-        "nav": "rules", "rule": rule, "sentence": services.describe(rule), "matched": matched,
-        "zone": m.user.timezone or "UTC",
-    })
+    matched = [
+        {"booking": b, "start": b.start.astimezone(zone), "invitees": list(b.invitees.all())}
+        for b in services.rule_dry_run(rule=rule, now=utc_now())
+    ]
+    return render(
+        request,
+        "automation/dry_run.html",
+        {
+            "nav": "rules",
+            "rule": rule,
+            "sentence": services.describe(rule),
+            "matched": matched,
+            "zone": m.user.timezone or "UTC",
+        },
+    )

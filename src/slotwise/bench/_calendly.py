@@ -35,34 +35,67 @@ class BenchCalendly:
 
     def add_user(self, n: int, token: str) -> dict:
         uri = f"{self.base}/users/U{n:04d}"
-        user = {"uri": uri, "name": f"User {n}", "slug": f"user-{n}", "email": f"user{n}@calendly.bench",
-                "scheduling_url": f"https://calendly.com/user-{n}", "timezone": "UTC", "avatar_url": None,
-                "created_at": ts(datetime(2026, 1, 1, tzinfo=UTC)), "updated_at": ts(datetime(2026, 1, 1, tzinfo=UTC)),
-                "current_organization": self.organization, "resource_type": "User"}
+        user = {
+            "uri": uri,
+            "name": f"User {n}",
+            "slug": f"user-{n}",
+            "email": f"user{n}@calendly.bench",
+            "scheduling_url": f"https://calendly.com/user-{n}",
+            "timezone": "UTC",
+            "avatar_url": None,
+            "created_at": ts(datetime(2026, 1, 1, tzinfo=UTC)),
+            "updated_at": ts(datetime(2026, 1, 1, tzinfo=UTC)),
+            "current_organization": self.organization,
+            "resource_type": "User",
+        }
         self.users[token] = user
         self.events[uri] = []
         return user
 
-    def add_event(self, *, user: dict, event_type: str, start: datetime, created_at: datetime, minutes: int = 30,
-                  guest: str) -> tuple[dict, dict]:
+    def add_event(
+        self, *, user: dict, event_type: str, start: datetime, created_at: datetime, minutes: int = 30, guest: str
+    ) -> tuple[dict, dict]:
         ident = f"E{len(self.invitees):07d}"
         uri = f"{self.base}/scheduled_events/{ident}"
         event = {
-            "uri": uri, "name": "Intro", "status": "active", "start_time": ts(start),
-            "end_time": ts(start + timedelta(minutes=minutes)), "event_type": event_type,
+            "uri": uri,
+            "name": "Intro",
+            "status": "active",
+            "start_time": ts(start),
+            "end_time": ts(start + timedelta(minutes=minutes)),
+            "event_type": event_type,
             "location": {"type": "zoom", "join_url": f"https://zoom.example/j/{ident}"},
-            "invitees_counter": {"total": 1, "active": 1, "limit": 1}, "created_at": ts(created_at),
-            "updated_at": ts(created_at), "meeting_notes_plain": None, "meeting_notes_html": None,
+            "invitees_counter": {"total": 1, "active": 1, "limit": 1},
+            "created_at": ts(created_at),
+            "updated_at": ts(created_at),
+            "meeting_notes_plain": None,
+            "meeting_notes_html": None,
             "event_memberships": [{"user": user["uri"], "user_email": user["email"], "user_name": user["name"]}],
-            "event_guests": [], "calendar_event": None,
+            "event_guests": [],
+            "calendar_event": None,
         }
         invitee = {
-            "uri": f"{uri}/invitees/I{ident}", "email": guest, "name": guest.split("@")[0], "first_name": None,
-            "last_name": None, "status": "active", "timezone": "Europe/Berlin", "event": uri,
+            "uri": f"{uri}/invitees/I{ident}",
+            "email": guest,
+            "name": guest.split("@")[0],
+            "first_name": None,
+            "last_name": None,
+            "status": "active",
+            "timezone": "Europe/Berlin",
+            "event": uri,
             "questions_and_answers": [{"question": "What is it about?", "answer": "Pricing", "position": 0}],
-            "text_reminder_number": None, "rescheduled": False, "old_invitee": None, "new_invitee": None,
-            "created_at": ts(created_at), "updated_at": ts(created_at), "tracking": {}, "cancel_url": "",
-            "reschedule_url": "", "routing_form_submission": None, "payment": None, "no_show": None,
+            "text_reminder_number": None,
+            "rescheduled": False,
+            "old_invitee": None,
+            "new_invitee": None,
+            "created_at": ts(created_at),
+            "updated_at": ts(created_at),
+            "tracking": {},
+            "cancel_url": "",
+            "reschedule_url": "",
+            "routing_form_submission": None,
+            "payment": None,
+            "no_show": None,
             "reconfirmation": None,
         }
         with self._lock:
@@ -89,13 +122,23 @@ class BenchCalendly:
             def _page(self, items: list, query: dict, path: str) -> None:
                 count = int(query.get("count", 20))
                 offset = int(query.get("page_token", 0) or 0)
-                page = items[offset:offset + count]
+                page = items[offset : offset + count]
                 nxt = None
                 if offset + count < len(items):
                     nxt = f"{fake.base}{path}?{urlencode({**query, 'page_token': offset + count})}"
-                self._send(200, {"collection": page, "pagination": {
-                    "count": len(page), "next_page": nxt, "previous_page": None,
-                    "next_page_token": str(offset + count) if nxt else None, "previous_page_token": None}})
+                self._send(
+                    200,
+                    {
+                        "collection": page,
+                        "pagination": {
+                            "count": len(page),
+                            "next_page": nxt,
+                            "previous_page": None,
+                            "next_page_token": str(offset + count) if nxt else None,
+                            "previous_page_token": None,
+                        },
+                    },
+                )
 
             def do_GET(self):  # noqa: N802 - http.server's name
                 user = fake.users.get(self.headers.get("Authorization", "").removeprefix("Bearer "))

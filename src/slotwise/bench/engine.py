@@ -89,17 +89,25 @@ def _with_rules(rng: random.Random, host: HostInput, index: int) -> HostInput:
     """The same host and busy time, with limits counted against its meetings, an absence, a trip and
     seasonal hours."""
     zone = host.hours.zone
-    hours = WeeklyHours(zone, {wd: NINE_TO_FIVE for wd in range(5)}, daylight={wd: EIGHT_TO_FOUR for wd in range(5)},
-                        stays=(Stay(ZONES[(index + 3) % len(ZONES)], date(2026, 10, 26), date(2026, 10, 30)),))
+    hours = WeeklyHours(
+        zone,
+        {wd: NINE_TO_FIVE for wd in range(5)},
+        daylight={wd: EIGHT_TO_FOUR for wd in range(5)},
+        stays=(Stay(ZONES[(index + 3) % len(ZONES)], date(2026, 10, 26), date(2026, 10, 30)),),
+    )
     # One busy block in four is a booking of this host's (a third of those of this event type).
     meetings = [Meeting(b.start, b.end, this_event=rng.random() < 0.33) for b in host.busy[::4]]
-    return replace(host, hours=hours, meetings=meetings, limits=HOST_LIMITS,
-                   away=(Away(date(2026, 11, 2), date(2026, 11, 6)),))
+    return replace(
+        host, hours=hours, meetings=meetings, limits=HOST_LIMITS, away=(Away(date(2026, 11, 2), date(2026, 11, 6)),)
+    )
 
 
 def _rules_on(kwargs: dict, rng: random.Random) -> dict:
-    return {**kwargs, "rules": replace(kwargs["rules"], limits=EVENT_LIMITS),
-            "hosts": [_with_rules(rng, h, i) for i, h in enumerate(kwargs["hosts"])]}
+    return {
+        **kwargs,
+        "rules": replace(kwargs["rules"], limits=EVENT_LIMITS),
+        "hosts": [_with_rules(rng, h, i) for i, h in enumerate(kwargs["hosts"])],
+    }
 
 
 def build(seed: int) -> list[tuple[str, float, dict]]:

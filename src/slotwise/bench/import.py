@@ -30,12 +30,29 @@ def main(argv=None) -> int:
     if os.environ.get("SLOTWISE_BENCH_CHILD") != "1":
         # A fresh process, so the scenario's temporary database is the only one Django ever sees.
         with tempfile.TemporaryDirectory(prefix="slotwise-bench-import-") as tmp:
-            env = {**os.environ, "SLOTWISE_BENCH_CHILD": "1", "SLOTWISE_DATA_DIR": tmp,
-                   "DATABASE_URL": args.database_url or f"sqlite:///{tmp}/bench.sqlite3",
-                   "DJANGO_SETTINGS_MODULE": "slotwise.config.settings", "SLOTWISE_LOG_LEVEL": "ERROR",
-                   "REDIS_URL": "", "SLOTWISE_OUTBOUND_ALLOW_LOOPBACK": "1"}
-            cmd = [sys.executable, "-m", "slotwise.bench.import", "--users", str(args.users), "--events",
-                   str(args.events), "--polls", str(args.polls), "--webhooks", str(args.webhooks)]
+            env = {
+                **os.environ,
+                "SLOTWISE_BENCH_CHILD": "1",
+                "SLOTWISE_DATA_DIR": tmp,
+                "DATABASE_URL": args.database_url or f"sqlite:///{tmp}/bench.sqlite3",
+                "DJANGO_SETTINGS_MODULE": "slotwise.config.settings",
+                "SLOTWISE_LOG_LEVEL": "ERROR",
+                "REDIS_URL": "",
+                "SLOTWISE_OUTBOUND_ALLOW_LOOPBACK": "1",
+            }
+            cmd = [
+                sys.executable,
+                "-m",
+                "slotwise.bench.import",
+                "--users",
+                str(args.users),
+                "--events",
+                str(args.events),
+                "--polls",
+                str(args.polls),
+                "--webhooks",
+                str(args.webhooks),
+            ]
             return subprocess.call(cmd, env=env)  # noqa: S603 - our own interpreter and module, fixed arguments
     return _run(args)
 
@@ -56,8 +73,10 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def _line(name: str, values: list[float], goal: str) -> str:
-    return (f"  {name:<34} median {statistics.median(values):7.3f} s   p95 {_pct(values, .95):7.3f} s   "
-            f"p99 {_pct(values, .99):7.3f} s   max {max(values):7.3f} s   ({len(values)} samples; goal {goal})")
+    return (
+        f"  {name:<34} median {statistics.median(values):7.3f} s   p95 {_pct(values, 0.95):7.3f} s   "
+        f"p99 {_pct(values, 0.99):7.3f} s   max {max(values):7.3f} s   ({len(values)} samples; goal {goal})"
+    )
 
 
 def _run(args) -> int:
@@ -92,21 +111,42 @@ def _run(args) -> int:
         AvailabilitySchedule.objects.create(organization=org, owner=m, timezone="UTC", weekly={}, is_default=True)
         remote = fake.add_user(n, token=f"token-{n}")
         conn = Connection.objects.create(
-            organization=org, membership=m, method=Connection.Method.TOKEN, api_base=fake.base,
-            secret=seal({"access_token": f"token-{n}"}), account_user_uri=remote["uri"],
-            account_organization_uri=fake.organization, account_email=remote["email"], plan="teams", stage="paid",
-            state=Connection.State.ACTIVE, connected_at=connected_at, webhooks_active=True,
+            organization=org,
+            membership=m,
+            method=Connection.Method.TOKEN,
+            api_base=fake.base,
+            secret=seal({"access_token": f"token-{n}"}),
+            account_user_uri=remote["uri"],
+            account_organization_uri=fake.organization,
+            account_email=remote["email"],
+            plan="teams",
+            stage="paid",
+            state=Connection.State.ACTIVE,
+            connected_at=connected_at,
+            webhooks_active=True,
             webhook_signing_key=seal({"signing_key": key}),
         )
         et_uri = f"{fake.base}/event_types/T{n:04d}"
-        Calendar.objects.create(connection=conn, uri=et_uri, name="Intro", kind=Calendar.Kind.PERSONAL, selected=True,
-                                consented_at=connected_at, imported_from=connected_at)
+        Calendar.objects.create(
+            connection=conn,
+            uri=et_uri,
+            name="Intro",
+            kind=Calendar.Kind.PERSONAL,
+            selected=True,
+            consented_at=connected_at,
+            imported_from=connected_at,
+        )
         conns.append((conn, remote, et_uri))
     per_user = args.events // args.users
     for n, (_conn, remote, et_uri) in enumerate(conns):
         for k in range(per_user):
-            fake.add_event(user=remote, event_type=et_uri, start=now + timedelta(days=1, hours=k),
-                           created_at=connected_at + timedelta(seconds=k + 1), guest=f"guest{n}-{k}@example.com")
+            fake.add_event(
+                user=remote,
+                event_type=et_uri,
+                start=now + timedelta(days=1, hours=k),
+                created_at=connected_at + timedelta(seconds=k + 1),
+                guest=f"guest{n}-{k}@example.com",
+            )
     db = os.environ.get("DATABASE_URL", "").split(":", 1)[0]
     print(f"slotwise bench import   ({args.users} users, {per_user * args.users} events, database {db})")
 
@@ -121,8 +161,10 @@ def _run(args) -> int:
     imported = Booking.objects.filter(source=Booking.Source.IMPORT).count()
     # CPU time beside the wall clock: on a shared machine the wall clock also counts other processes' turns
     # (this process's CPU includes the Calendly stand-in's threads, which serve its requests).
-    print(f"  first sync, all users: {total:.2f} s wall, {cpu:.2f} s CPU for {imported} appointments   "
-          f"(goal <= {GOALS['first']:.0f} s; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+    print(
+        f"  first sync, all users: {total:.2f} s wall, {cpu:.2f} s CPU for {imported} appointments   "
+        f"(goal <= {GOALS['first']:.0f} s; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
+    )
     print(_line("first sync, per user", first, "-"))
 
     polls = []
@@ -139,14 +181,30 @@ def _run(args) -> int:
     resolve(f"/hooks/calendly/{conns[0][0].hook_token}/")  # load the URLs and views once, as a server has
     for i in range(args.webhooks):
         conn, remote, et_uri = conns[i % len(conns)]
-        event, invitee = fake.add_event(user=remote, event_type=et_uri, start=now + timedelta(days=40, hours=i),
-                                        created_at=utc_now(), guest=f"hook{i}@example.com")
-        body = json.dumps({"created_at": event["created_at"], "created_by": remote["uri"], "event": "invitee.created",
-                           "payload": {**invitee, "scheduled_event": event}}, separators=(",", ":"))
+        event, invitee = fake.add_event(
+            user=remote,
+            event_type=et_uri,
+            start=now + timedelta(days=40, hours=i),
+            created_at=utc_now(),
+            guest=f"hook{i}@example.com",
+        )
+        body = json.dumps(
+            {
+                "created_at": event["created_at"],
+                "created_by": remote["uri"],
+                "event": "invitee.created",
+                "payload": {**invitee, "scheduled_event": event},
+            },
+            separators=(",", ":"),
+        )
         t = time.perf_counter()
         header = signing.signature(key, body, int(time.time()))
-        resp = client.post(f"/hooks/calendly/{conn.hook_token}/", data=body, content_type="application/json",
-                           headers={signing.HEADER: header})
+        resp = client.post(
+            f"/hooks/calendly/{conn.hook_token}/",
+            data=body,
+            content_type="application/json",
+            headers={signing.HEADER: header},
+        )
         visible = ImportedEvent.objects.filter(event_uri=event["uri"], booking__isnull=False).exists()
         hooks.append(time.perf_counter() - t)
         if resp.status_code != 200 or not visible:

@@ -64,8 +64,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     parser.add_argument("--concurrency", type=int, default=1, help="threads per worker process (default 1)")
     parser.add_argument("--database-url", default="", help="default: a fresh SQLite file in a temporary directory")
-    parser.add_argument("--wake", default="database", choices=["database", "redis"],
-                        help="how idle workers hear of new jobs (SLOTWISE_JOBS_WAKE; default database)")
+    parser.add_argument(
+        "--wake",
+        default="database",
+        choices=["database", "redis"],
+        help="how idle workers hear of new jobs (SLOTWISE_JOBS_WAKE; default database)",
+    )
     parser.add_argument("--redis-url", default="")
     parser.add_argument("--smtp-delay", type=float, default=0.0, help="seconds the SMTP server takes per message")
     parser.add_argument("--lease", type=float, default=0.0, help="SLOTWISE_JOBS_LEASE_SECONDS for the workers")
@@ -115,13 +119,23 @@ def main(argv: list[str] | None = None) -> int:
     host = Membership.objects.create(organization=org, user=user, slug="host")
     all_day = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
     AvailabilitySchedule.objects.create(organization=org, owner=host, timezone="UTC", weekly=all_day, is_default=True)
-    et = EventType.objects.create(organization=org, owner=host, slug="call", name="Call", duration_minutes=15,
-                                  increment_minutes=15, window_kind=EventType.WindowKind.UNLIMITED)
+    et = EventType.objects.create(
+        organization=org,
+        owner=host,
+        slug="call",
+        name="Call",
+        duration_minutes=15,
+        increment_minutes=15,
+        window_kind=EventType.WindowKind.UNLIMITED,
+    )
 
     workers = [
         subprocess.Popen(  # noqa: S603 - our own worker command, no shell
-            [sys.executable, "-m", "slotwise", "worker", "--concurrency", str(args.concurrency)], env=dict(os.environ),
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [sys.executable, "-m", "slotwise", "worker", "--concurrency", str(args.concurrency)],
+            env=dict(os.environ),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         for _ in range(args.workers)
     ]
     try:
@@ -140,8 +154,12 @@ def main(argv: list[str] | None = None) -> int:
         committed: dict[str, float] = {}
         for i in range(args.bookings):
             email = f"invitee{i}@bench.example"
-            booking_create(event_type=et, start=start0 + timedelta(minutes=15 * i), now=utc_now(),
-                           invitee=InviteeInput(name=f"Invitee {i}", email=email, timezone="Europe/Berlin"))
+            booking_create(
+                event_type=et,
+                start=start0 + timedelta(minutes=15 * i),
+                now=utc_now(),
+                invitee=InviteeInput(name=f"Invitee {i}", email=email, timezone="Europe/Berlin"),
+            )
             committed[email] = time.time()
             if args.gap:
                 time.sleep(args.gap)
@@ -171,16 +189,20 @@ def main(argv: list[str] | None = None) -> int:
     commits = sorted(committed.values())
     host_ms = [(h - c) * 1000 for h, c in zip(host_times, commits, strict=False)]
     db = "sqlite" if env["DATABASE_URL"].startswith("sqlite") else env["DATABASE_URL"].split(":", 1)[0]
-    print(f"notify: {args.bookings} bookings, {args.gap}s apart; {args.workers} worker(s) x {args.concurrency} "
-          f"thread(s); db={db}; wake={args.wake}")
+    print(
+        f"notify: {args.bookings} bookings, {args.gap}s apart; {args.workers} worker(s) x {args.concurrency} "
+        f"thread(s); db={db}; wake={args.wake}"
+    )
     if len(invitee_ms) < len(committed):
         print(f"  MISSING: {len(committed) - len(invitee_ms)} invitation(s) not accepted within {args.timeout}s")
     owed = 2 * len(committed)
     print(f"  emails owed {owed}, messages accepted {accepted.messages} ({accepted.messages - owed} duplicate(s))")
     for label, values in (("invitee invitation", invitee_ms), ("host notice", host_ms)):
         if values:
-            print(f"  {label:20s} commit -> SMTP accepted: median {statistics.median(values):7.1f} ms   "
-                  f"p99 {pct(values, 99):7.1f} ms   max {max(values):7.1f} ms   (n={len(values)})")
+            print(
+                f"  {label:20s} commit -> SMTP accepted: median {statistics.median(values):7.1f} ms   "
+                f"p99 {pct(values, 99):7.1f} ms   max {max(values):7.1f} ms   (n={len(values)})"
+            )
     return 0 if len(invitee_ms) == len(committed) else 1
 
 

@@ -35,9 +35,15 @@ def main(argv=None) -> int:
         # A fresh process, so the scenario's temporary SQLite database is the only one Django ever sees
         # (`slotwise bench pages` runs inside a configured Django).
         with tempfile.TemporaryDirectory(prefix="slotwise-bench-") as tmp:
-            env = {**os.environ, "SLOTWISE_BENCH_CHILD": "1", "SLOTWISE_DATA_DIR": tmp,
-                   "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3", "DJANGO_SETTINGS_MODULE": "slotwise.config.settings",
-                   "SLOTWISE_LOG_LEVEL": "ERROR", "REDIS_URL": ""}
+            env = {
+                **os.environ,
+                "SLOTWISE_BENCH_CHILD": "1",
+                "SLOTWISE_DATA_DIR": tmp,
+                "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
+                "DJANGO_SETTINGS_MODULE": "slotwise.config.settings",
+                "SLOTWISE_LOG_LEVEL": "ERROR",
+                "REDIS_URL": "",
+            }
             cmd = [sys.executable, "-m", "slotwise.bench.pages", "--runs", str(args.runs), "--seed", str(args.seed)]
             return subprocess.call(cmd, env=env)  # noqa: S603 - our own command line, no shell
     return _run(args)
@@ -67,12 +73,18 @@ def _run(args) -> int:
     public.utc_now = ratelimit.utc_now = lambda: NOW
     rng = random.Random(args.seed)  # noqa: S311 - a seeded scenario, not a secret
     scenarios = [_s1(rng), _s2(rng)]
-    print(f"booking page render, {args.runs} warm requests each (Django test Client, SQLite, now={NOW:%Y-%m-%dT%H:%MZ})")
+    print(
+        f"booking page render, {args.runs} warm requests each (Django test Client, SQLite, now={NOW:%Y-%m-%dT%H:%MZ})"
+    )
     load = os.getloadavg()[0]
-    print(f"machine: {os.cpu_count()} CPUs, load average {load:.1f} at start"
-          + (" (busy: figures are inflated)" if load > (os.cpu_count() or 1) else ""))
+    print(
+        f"machine: {os.cpu_count()} CPUs, load average {load:.1f} at start"
+        + (" (busy: figures are inflated)" if load > (os.cpu_count() or 1) else "")
+    )
     # CPU time beside wall time: on a shared, loaded machine the wall figures mostly measure waiting.
-    print(f"{'scenario':<48} {'cold ms':>8} {'median ms':>10} {'p95 ms':>8} {'cpu med ms':>11} {'goal ms':>8} {'page KB':>8}  ok")
+    print(
+        f"{'scenario':<48} {'cold ms':>8} {'median ms':>10} {'p95 ms':>8} {'cpu med ms':>11} {'goal ms':>8} {'page KB':>8}  ok"
+    )
     for name, label, url in scenarios:
         client = Client()
         t0 = clock.perf_counter()
@@ -91,8 +103,10 @@ def _run(args) -> int:
         median = statistics.median(times)
         p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
         ok = median <= GOALS_MS[name]
-        print(f"{name + ' ' + label:<48} {cold:>8.1f} {median:>10.1f} {p95:>8.1f} {statistics.median(cpu):>11.1f}"
-              f" {GOALS_MS[name]:>8} {len(resp.content) / 1024:>8.1f}  {'yes' if ok else 'NO'}")
+        print(
+            f"{name + ' ' + label:<48} {cold:>8.1f} {median:>10.1f} {p95:>8.1f} {statistics.median(cpu):>11.1f}"
+            f" {GOALS_MS[name]:>8} {len(resp.content) / 1024:>8.1f}  {'yes' if ok else 'NO'}"
+        )
     return 0
 
 
@@ -102,8 +116,15 @@ def _busy_blocks(org, member, rng, count, days):
     blocks = []
     for _ in range(count):
         start = NOW + timedelta(minutes=15 * rng.randrange(days * 96))
-        blocks.append(BusyBlock(organization=org, membership=member, start=start,
-                                end=start + timedelta(minutes=15 * rng.randint(1, 8)), source="bench"))
+        blocks.append(
+            BusyBlock(
+                organization=org,
+                membership=member,
+                start=start,
+                end=start + timedelta(minutes=15 * rng.randint(1, 8)),
+                source="bench",
+            )
+        )
     return blocks
 
 
@@ -125,8 +146,16 @@ def _s1(rng):
     host = _member(org, "solo", "Europe/Berlin")
     BusyBlock.objects.bulk_create(_busy_blocks(org, host, rng, 500, 60))
     EventType.objects.create(
-        organization=org, owner=host, slug="call", name="Call", duration_minutes=30, increment_minutes=15,
-        buffer_before_minutes=10, buffer_after_minutes=10, window_kind="rolling", window_days=60,
+        organization=org,
+        owner=host,
+        slug="call",
+        name="Call",
+        duration_minutes=30,
+        increment_minutes=15,
+        buffer_before_minutes=10,
+        buffer_after_minutes=10,
+        window_kind="rolling",
+        window_days=60,
     )
     return "S1", "1 host, 60 days, 500 busy", "/s1/solo/call/?tz=America/New_York&date=2026-10-20"
 
@@ -144,8 +173,16 @@ def _s2(rng):
     team = Team.objects.create(organization=org, slug="pool", name="Pool", timezone="UTC")
     team.members.set(members)
     et = EventType.objects.create(
-        organization=org, team=team, slug="rr", name="Round robin", kind="round_robin", duration_minutes=30,
-        increment_minutes=15, buffer_before_minutes=10, buffer_after_minutes=10, window_kind="rolling",
+        organization=org,
+        team=team,
+        slug="rr",
+        name="Round robin",
+        kind="round_robin",
+        duration_minutes=30,
+        increment_minutes=15,
+        buffer_before_minutes=10,
+        buffer_after_minutes=10,
+        window_kind="rolling",
         window_days=31,
     )
     PoolHost.objects.bulk_create([PoolHost(event_type=et, membership=m, priority=i % 5) for i, m in enumerate(members)])

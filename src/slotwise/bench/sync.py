@@ -228,7 +228,8 @@ def bench_caldav(host, n: int, runs: int) -> None:
         )
         # one edit, then an incremental sync (sync-collection + multiget of one object)
         dav(
-            "PUT", base + "bench/work/edited.ics",
+            "PUT",
+            base + "bench/work/edited.ics",
             data=calendar_text(1, seed=99).encode(),
             headers={"Content-Type": "text/calendar"},
         )

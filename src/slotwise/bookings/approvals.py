@@ -38,8 +38,13 @@ def hold(*, booking: Booking, now: datetime) -> None:
     Booking.objects.filter(pk=booking.pk).update(
         status=booking.status, approval=booking.approval, approval_expires_at=booking.approval_expires_at
     )
-    enqueue(EXPIRE_JOB, {"booking_id": booking.pk}, due_at=booking.approval_expires_at, key=_job_key(booking),
-            organization_id=booking.organization_id)
+    enqueue(
+        EXPIRE_JOB,
+        {"booking_id": booking.pk},
+        due_at=booking.approval_expires_at,
+        key=_job_key(booking),
+        organization_id=booking.organization_id,
+    )
 
 
 def token(booking: Booking, action: str) -> str:
@@ -63,8 +68,7 @@ def from_token(value: str) -> tuple[Booking, str]:
 
 def not_pending_message(booking: Booking) -> str:
     if booking.approval == Booking.Approval.EXPIRED:
-        return ("This request expired before it was approved, and its time was released. "
-                "Ask the invitee to book again.")
+        return "This request expired before it was approved, and its time was released. Ask the invitee to book again."
     if booking.approval == Booking.Approval.DECLINED:
         return "This request was already declined."
     if booking.approval == Booking.Approval.APPROVED:
@@ -88,8 +92,18 @@ def _close(booking: Booking, *, approval: str, now: datetime, reason: str, by: s
     booking.canceled_by = by
     booking.canceler_type = "host"
     booking.canceled_at = now
-    booking.save(update_fields=["status", "approval", "approval_decided_at", "cancel_reason", "canceled_by",
-                                "canceler_type", "canceled_at", "updated_at"])
+    booking.save(
+        update_fields=[
+            "status",
+            "approval",
+            "approval_decided_at",
+            "cancel_reason",
+            "canceled_by",
+            "canceler_type",
+            "canceled_at",
+            "updated_at",
+        ]
+    )
     BookingHost.objects.filter(booking=booking, active=True).update(active=False)
     invitees = list(booking.invitees.filter(status=Invitee.Status.ACTIVE))
     booking.invitees.filter(status=Invitee.Status.ACTIVE).update(status=Invitee.Status.CANCELED)
@@ -101,11 +115,19 @@ def approval_expire(*, booking: Booking, now: datetime) -> bool:
     """Release a request whose hold has run out; False when it was decided (or is not due) already."""
     with transaction.atomic():
         locked = Booking.objects.select_for_update().get(pk=booking.pk)
-        if locked.status != Booking.Status.PENDING or locked.approval_expires_at is None \
-                or now < locked.approval_expires_at:
+        if (
+            locked.status != Booking.Status.PENDING
+            or locked.approval_expires_at is None
+            or now < locked.approval_expires_at
+        ):
             return False
-        _close(locked, approval=Booking.Approval.EXPIRED, now=now, by="Slotwise",
-               reason="The host did not confirm the request in time.")
+        _close(
+            locked,
+            approval=Booking.Approval.EXPIRED,
+            now=now,
+            by="Slotwise",
+            reason="The host did not confirm the request in time.",
+        )
     return True
 
 
@@ -144,8 +166,7 @@ def booking_decline(*, booking: Booking, now: datetime, reason: str = "", by: Me
     return locked
 
 
-def decide(*, booking: Booking, action: str, now: datetime, by: Membership | None = None,
-           reason: str = "") -> Booking:
+def decide(*, booking: Booking, action: str, now: datetime, by: Membership | None = None, reason: str = "") -> Booking:
     if action == "approve":
         return booking_approve(booking=booking, now=now, by=by)
     if action == "decline":

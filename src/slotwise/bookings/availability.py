@@ -21,7 +21,11 @@ from . import selectors
 # and its buffers, and a host's local day (for daily limits) reaches up to 26 hours from a UTC day.
 _DAY_MARGIN = timedelta(hours=27)
 # How far a limit's period reaches beyond the asked range: a local week or month, plus a local day's slack.
-_PERIOD_MARGIN = {"day": _DAY_MARGIN, "week": timedelta(days=7) + _DAY_MARGIN, "month": timedelta(days=31) + _DAY_MARGIN}
+_PERIOD_MARGIN = {
+    "day": _DAY_MARGIN,
+    "week": timedelta(days=7) + _DAY_MARGIN,
+    "month": timedelta(days=31) + _DAY_MARGIN,
+}
 
 
 @dataclass(frozen=True)
@@ -50,8 +54,13 @@ def host_inputs(
     count = max((_PERIOD_MARGIN[p] for p in periods), default=None)
     pairs = scheduling.busy_pairs(ids, start=lo, end=hi)
     booked = selectors.booked(
-        event_type_id=event_type.pk, seats=event_type.seats, member_ids=ids, start=lo, end=hi,
-        count_start=None if count is None else start - count, count_end=None if count is None else end + count,
+        event_type_id=event_type.pk,
+        seats=event_type.seats,
+        member_ids=ids,
+        start=lo,
+        end=hi,
+        count_start=None if count is None else start - count,
+        count_end=None if count is None else end + count,
     )
     known_until = scheduling.busy_known_until(ids)
     schedules = scheduling.host_schedules(event_type, hosts)

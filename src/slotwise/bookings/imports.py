@@ -44,7 +44,9 @@ def _is_guard_refusal(exc: IntegrityError) -> bool:
 def _overlap(host: Membership, start: datetime, end: datetime, exc: IntegrityError) -> ImportOverlap:
     other = (
         BookingHost.objects.filter(membership=host, active=True, block_start__lt=end, block_end__gt=start)
-        .select_related("booking__event_type").order_by("block_start").first()
+        .select_related("booking__event_type")
+        .order_by("block_start")
+        .first()
     )
     if other is None:  # the winner of a race was rolled back since; say what we know
         return ImportOverlap(f"overlaps another booking of {host} at {start:%Y-%m-%d %H:%M} UTC", booking=None)
@@ -81,7 +83,11 @@ def _clean_guest(guest: dict) -> dict:
     if phone and all(a["answer"] != phone for a in answers):  # not when it came from a phone question
         answers.append({"key": "phone", "question": "Phone number", "answer": phone})
     return {
-        "name": name, "email": email, "timezone": zone, "phone": phone, "answers": answers,
+        "name": name,
+        "email": email,
+        "timezone": zone,
+        "phone": phone,
+        "answers": answers,
         "first_name": clean_name(guest.get("first_name") or "", field="first_name", max_length=None)[:100],
         "last_name": clean_name(guest.get("last_name") or "", field="last_name", max_length=None)[:100],
     }
@@ -96,16 +102,30 @@ def _check_times(start: datetime, end: datetime) -> None:
 
 def _add_invitee(booking: Booking, guest: dict, now: datetime) -> Invitee:
     invitee = Invitee.objects.create(
-        booking=booking, name=guest["name"], first_name=guest["first_name"], last_name=guest["last_name"],
-        email=guest["email"], timezone=guest["timezone"], answers=guest["answers"], created_at=now,
+        booking=booking,
+        name=guest["name"],
+        first_name=guest["first_name"],
+        last_name=guest["last_name"],
+        email=guest["email"],
+        timezone=guest["timezone"],
+        answers=guest["answers"],
+        created_at=now,
     )
     contact_touch(booking=booking, invitee=invitee, now=now, phone=guest["phone"])
     return invitee
 
 
 def appointment_import(
-    *, event_type: EventType, host: Membership, start: datetime, end: datetime, timezone: str, invitees: list[dict],
-    location: str, now: datetime, rescheduled_from: Booking | None = None,
+    *,
+    event_type: EventType,
+    host: Membership,
+    start: datetime,
+    end: datetime,
+    timezone: str,
+    invitees: list[dict],
+    location: str,
+    now: datetime,
+    rescheduled_from: Booking | None = None,
 ) -> Booking:
     """A remote meeting becomes an appointment (source import) of `host`, with a contact per guest.
 
@@ -137,10 +157,18 @@ def appointment_import(
                 if moving:
                     _end(old, now=now)
             booking = Booking(
-                organization_id=event_type.organization_id, event_type=event_type, host=host, start=start, end=end,
-                timezone=zone, duration_minutes=max(1, math.ceil((end - start).total_seconds() / 60)),
-                source=Booking.Source.IMPORT, location_kind=EventType.LocationKind.CUSTOM if location else "",
-                location=location, rescheduled_from=old, created_at=now,
+                organization_id=event_type.organization_id,
+                event_type=event_type,
+                host=host,
+                start=start,
+                end=end,
+                timezone=zone,
+                duration_minutes=max(1, math.ceil((end - start).total_seconds() / 60)),
+                source=Booking.Source.IMPORT,
+                location_kind=EventType.LocationKind.CUSTOM if location else "",
+                location=location,
+                rescheduled_from=old,
+                created_at=now,
                 **tzdata.booked_under(start=start, host_zone=zone, invitee_zone=zone),
             )
             if old is not None:  # the same meeting at another time: calendars move the entry they hold
@@ -155,8 +183,9 @@ def appointment_import(
             if moving:
                 moved = old.invitees.order_by("pk").first()
                 publish("booking.rescheduled", old=old, invitee=moved or created[0], new=created[0], now=now)
-                contact_refresh(organization_id=old.organization_id, emails=list(
-                    old.invitees.values_list("email", flat=True)))
+                contact_refresh(
+                    organization_id=old.organization_id, emails=list(old.invitees.values_list("email", flat=True))
+                )
     except IntegrityError as exc:
         if _is_guard_refusal(exc):
             raise _overlap(host, start, end, exc) from None
@@ -203,8 +232,9 @@ def appointment_update(*, booking: Booking, start: datetime, end: datetime, now:
             booking.ical_sequence += 1
             booking.save(update_fields=["start", "end", "duration_minutes", "ical_sequence", "updated_at"])
             BookingHost.objects.filter(booking=booking).update(block_start=start, block_end=end)
-            contact_refresh(organization_id=booking.organization_id,
-                            emails=list(booking.invitees.values_list("email", flat=True)))
+            contact_refresh(
+                organization_id=booking.organization_id, emails=list(booking.invitees.values_list("email", flat=True))
+            )
     except IntegrityError as exc:
         if _is_guard_refusal(exc):
             raise _overlap(booking.host, start, end, exc) from None
@@ -233,8 +263,14 @@ def appointment_cancel(
         return booking
     reason = clean_text(reason or "", field="reason", max_length=None, multiline=True)[:MAX_REASON]
     canceled_by = clean_name(canceled_by or "", field="canceled_by", max_length=None)[:200]
-    return cancel_any(booking=booking, now=now, reason=reason, canceled_by=canceled_by, canceler_type="invitee",
-                      rescheduled=rescheduled)
+    return cancel_any(
+        booking=booking,
+        now=now,
+        reason=reason,
+        canceled_by=canceled_by,
+        canceler_type="invitee",
+        rescheduled=rescheduled,
+    )
 
 
 def appointment_delete(*, booking: Booking, now: datetime) -> list[str]:

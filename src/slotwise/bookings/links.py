@@ -38,7 +38,8 @@ def parse_expiry(value: str | None, *, now: datetime, field: str = "expires") ->
     except InvalidInput:
         raise InvalidInput(
             f"{field}: {value!r} is neither a duration such as 7d, 24h or 90m nor an instant such as "
-            "2026-03-09T17:00:00Z", field=field,
+            "2026-03-09T17:00:00Z",
+            field=field,
         ) from None
 
 
@@ -76,16 +77,16 @@ def link_create(
     if created_by is not None and not may_share(created_by, event_type):
         raise PermissionDenied(f"Only hosts of {event_type.name} or an organization admin can send links for it")
     if not event_type.active:
-        raise InvalidInput(f"event_type: {event_type.name} is off; turn it on before sharing a link",
-                           field="event_type")
+        raise InvalidInput(
+            f"event_type: {event_type.name} is off; turn it on before sharing a link", field="event_type"
+        )
     if isinstance(max_event_count, bool) or not isinstance(max_event_count, int) or not 1 <= max_event_count <= 1000:
         raise InvalidInput("max_event_count: give a number from 1 to 1000", field="max_event_count")
     if expires_at is not None:
         if expires_at.tzinfo is None:
             raise InvalidInput("expires: give an instant with a UTC offset", field="expires")
         if expires_at <= now:
-            raise InvalidInput("expires: the link would already be expired; give a time in the future",
-                               field="expires")
+            raise InvalidInput("expires: the link would already be expired; give a time in the future", field="expires")
         if expires_at > now + MAX_LIFETIME:
             raise InvalidInput("expires: at most a year from now", field="expires")
     name = _one_line(prefill_name, field="name", limit=MAX_NAME, label="invitee name")
@@ -97,8 +98,14 @@ def link_create(
             raise InvalidInput(f"email: {prefill_email!r} is not an email address", field="email") from None
     ref = _one_line(reference, field="reference", limit=MAX_REFERENCE, label="reference")
     return SingleUseLink.objects.create(
-        event_type=event_type, max_event_count=max_event_count, expires_at=expires_at, created_by=created_by,
-        created_at=now, prefill_name=name, prefill_email=email, reference=ref,
+        event_type=event_type,
+        max_event_count=max_event_count,
+        expires_at=expires_at,
+        created_by=created_by,
+        created_at=now,
+        prefill_name=name,
+        prefill_email=email,
+        reference=ref,
     )
 
 
@@ -138,7 +145,9 @@ def link_use(*, token: str, event_type: EventType, now: datetime) -> SingleUseLi
     # The conditional UPDATE is the guard: of any number of racers, only max_event_count get a row.
     taken = SingleUseLink.objects.filter(
         Q(expires_at__isnull=True) | Q(expires_at__gt=now),
-        pk=link.pk, uses__lt=F("max_event_count"), revoked_at__isnull=True,
+        pk=link.pk,
+        uses__lt=F("max_event_count"),
+        revoked_at__isnull=True,
     ).update(uses=F("uses") + 1)
     if not taken:
         link.refresh_from_db()
@@ -197,15 +206,21 @@ def state_filter(qs: QuerySet, state: str | None, *, now: datetime) -> QuerySet:
 
 
 def link_list(
-    *, membership: Membership | None, now: datetime, event_type: EventType | None = None,
-    created_by: Membership | None = None, state: str | None = None, organization=None,
+    *,
+    membership: Membership | None,
+    now: datetime,
+    event_type: EventType | None = None,
+    created_by: Membership | None = None,
+    state: str | None = None,
+    organization=None,
 ) -> QuerySet:
     """Newest first. `membership=None` is the operator (the CLI): every link of `organization`."""
     if membership is not None:
         qs = links_visible_to(membership)
     else:
         qs = SingleUseLink.objects.filter(event_type__organization=organization).select_related(
-            "event_type__owner__user", "event_type__team", "created_by__user", "revoked_by__user")
+            "event_type__owner__user", "event_type__team", "created_by__user", "revoked_by__user"
+        )
     if event_type is not None:
         qs = qs.filter(event_type=event_type)
     if created_by is not None:
@@ -216,7 +231,7 @@ def link_list(
 def link_get(*, membership: Membership | None, uuid: str) -> SingleUseLink:
     """`membership=None` is the operator (the CLI), who sees every link."""
     try:
-        qs = (links_visible_to(membership) if membership is not None else SingleUseLink.objects.all())
+        qs = links_visible_to(membership) if membership is not None else SingleUseLink.objects.all()
         link = qs.filter(uuid=uuid).first()
     except DjangoValidationError:
         link = None

@@ -80,7 +80,11 @@ class Booking(models.Model):
     # Set when a tzdata update moved a wall time of this booking: what moved, for the dashboard.
     tzdata_notice = models.CharField(max_length=500, blank=True)
     link = models.ForeignKey(
-        "SingleUseLink", null=True, blank=True, on_delete=models.SET_NULL, related_name="bookings",
+        "SingleUseLink",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="bookings",
         help_text="The single-use link this was booked through",
     )
     created_at = models.DateTimeField(default=now)
@@ -145,8 +149,9 @@ class Invitee(models.Model):
     last_name = models.CharField(max_length=100, blank=True)
     email = models.EmailField()
     timezone = models.CharField(max_length=64)
-    language = models.CharField(max_length=10, blank=True,
-                                help_text="The language the invitee booked in; their later emails use it")
+    language = models.CharField(
+        max_length=10, blank=True, help_text="The language the invitee booked in; their later emails use it"
+    )
     answers = models.JSONField(default=list, blank=True, help_text='[{"key", "question", "answer"}]')
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     cancel_token = models.CharField(max_length=64, unique=True, default=_token)
@@ -172,7 +177,6 @@ class Invitee(models.Model):
         return self.email.endswith("@" + ERASED_EMAIL_DOMAIN)
 
 
-
 class Guest(models.Model):
     """Someone an invitee added to the meeting by email: invited (an ATTENDEE of the invitation) and able to
     decline through a signed link without cancelling the booking."""
@@ -195,6 +199,7 @@ class InviteeNoShow(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     invitee = models.OneToOneField(Invitee, on_delete=models.CASCADE, related_name="no_show_mark")
     created_at = models.DateTimeField(default=now)
+
 
 class SingleUseLink(models.Model):
     """A scheduling link that dies after `max_event_count` bookings, at `expires_at`, or when revoked.

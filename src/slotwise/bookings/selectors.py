@@ -24,8 +24,14 @@ class Booked:
 
 
 def booked(
-    *, event_type_id: int, seats: int, member_ids: Sequence[int], start: datetime, end: datetime,
-    count_start: datetime | None = None, count_end: datetime | None = None,
+    *,
+    event_type_id: int,
+    seats: int,
+    member_ids: Sequence[int],
+    start: datetime,
+    end: datetime,
+    count_start: datetime | None = None,
+    count_end: datetime | None = None,
 ) -> Booked:
     """Every active booking of these hosts whose blocked time (meeting plus buffers) overlaps [start, end),
     and, as meetings for limits, those starting in [count_start, count_end) (which must cover [start, end))."""
@@ -36,8 +42,13 @@ def booked(
         BookingHost.objects.filter(membership_id__in=member_ids, active=True, block_end__gt=lo, block_start__lt=hi)
         .select_related("booking")
         .only(
-            "membership_id", "block_start", "block_end", "booking__start", "booking__end",
-            "booking__event_type_id", "booking__id",
+            "membership_id",
+            "block_start",
+            "block_end",
+            "booking__start",
+            "booking__end",
+            "booking__event_type_id",
+            "booking__id",
         )
     )
     group_ids = []
@@ -69,12 +80,16 @@ def booked(
 
 def waiting_for(*, membership, now: datetime) -> list[Booking]:
     """Requests waiting for this host's approval (an admin's: the organization's), soonest hold to run out first."""
-    qs = Booking.objects.filter(organization_id=membership.organization_id, status=Booking.Status.PENDING,
-                                approval_expires_at__gt=now)
+    qs = Booking.objects.filter(
+        organization_id=membership.organization_id, status=Booking.Status.PENDING, approval_expires_at__gt=now
+    )
     if not membership.is_admin:
         qs = qs.filter(Q(host=membership) | Q(host_blocks__membership=membership)).distinct()
-    return list(qs.select_related("event_type", "host__user").prefetch_related("invitees")
-                .order_by("approval_expires_at", "pk")[:100])
+    return list(
+        qs.select_related("event_type", "host__user")
+        .prefetch_related("invitees")
+        .order_by("approval_expires_at", "pk")[:100]
+    )
 
 
 def invitee_history(*, organization_id: int, email: str) -> QuerySet[Invitee]:
@@ -92,5 +107,8 @@ def booking_list(*, organization_id: int, source: str | None = None) -> QuerySet
     qs = Booking.objects.filter(organization_id=organization_id)
     if source:
         qs = qs.filter(source=source)
-    return qs.select_related(
-        "event_type__organization", "event_type__owner", "event_type__team", "host__user").prefetch_related("invitees").order_by("-start", "pk")
+    return (
+        qs.select_related("event_type__organization", "event_type__owner", "event_type__team", "host__user")
+        .prefetch_related("invitees")
+        .order_by("-start", "pk")
+    )

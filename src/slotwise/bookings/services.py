@@ -62,12 +62,14 @@ def _clean_invitee(event_type: EventType, invitee: InviteeInput) -> tuple[Invite
     try:
         validate_email(email)
     except DjangoValidationError:
-        raise InvalidInput("email: " + _("%(email)s is not an email address") % {"email": repr(invitee.email)},
-                           field="email") from None
+        raise InvalidInput(
+            "email: " + _("%(email)s is not an email address") % {"email": repr(invitee.email)}, field="email"
+        ) from None
     zone = validate_zone(invitee.timezone, field="timezone")
     answers = _clean_answers(event_type, invitee.answers or {})
-    language = (validate_language(invitee.language, field="language") if invitee.language
-                else event_type.default_language)
+    language = (
+        validate_language(invitee.language, field="language") if invitee.language else event_type.default_language
+    )
     return (
         InviteeInput(
             name=name,
@@ -96,8 +98,10 @@ def _clean_answers(event_type: EventType, given: dict) -> list[dict]:
         empty = value is None or value == "" or value == []
         if empty:
             if q.get("required"):
-                raise InvalidInput(f"{where}: " + _("%(question)s needs an answer") % {"question": repr(q.get("label", key))},
-                                   field=where)
+                raise InvalidInput(
+                    f"{where}: " + _("%(question)s needs an answer") % {"question": repr(q.get("label", key))},
+                    field=where,
+                )
             continue
         kind = q.get("type", "text")
         options = q.get("options") or []
@@ -116,8 +120,9 @@ def _clean_answers(event_type: EventType, given: dict) -> list[dict]:
             text = str(value)
         else:
             text = str(value)
-        clean_text(text, field=where, label=f"The answer to {label}", max_length=MAX_ANSWER, multiline=True,
-                   strip=False)
+        clean_text(
+            text, field=where, label=f"The answer to {label}", max_length=MAX_ANSWER, multiline=True, strip=False
+        )
         out.append({"key": key, "question": q.get("label", key), "answer": text})
     return out
 
@@ -155,8 +160,10 @@ def change_closed_message(*, booking: Booking, reason: engine.Reason, action: st
         why = f"This meeting has already started, so it can no longer be {action} here."
     else:
         hours = booking.event_type.cutoff_hours
-        why = (f"This meeting starts in less than {hours} hour{'s' if hours != 1 else ''}, "
-               f"so it can no longer be {action} here.")
+        why = (
+            f"This meeting starts in less than {hours} hour{'s' if hours != 1 else ''}, "
+            f"so it can no longer be {action} here."
+        )
     return f"{why} To change it, write to the host at {booking.host.user.email}."
 
 
@@ -180,7 +187,9 @@ def _round_robin_pick(event_type: EventType, free: list[int], now: datetime, rng
     pool = {p.membership_id: p for p in PoolHost.objects.filter(event_type=event_type, membership_id__in=free)}
     stats: dict[int, Mapping] = {
         row["host_id"]: row
-        for row in Booking.objects.filter(event_type=event_type, host_id__in=free, created_at__gte=now - timedelta(days=30))
+        for row in Booking.objects.filter(
+            event_type=event_type, host_id__in=free, created_at__gte=now - timedelta(days=30)
+        )
         .exclude(status=Booking.Status.CANCELED)
         .values("host_id")
         .annotate(last=Max("created_at"), n=Count("id"))
@@ -246,10 +255,20 @@ def booking_create(
     try:
         with transaction.atomic():
             return _create_locked(
-                event_type=event_type, start=start, invitee=invitee, answers=answers, now=now, source=source,
-                hosts=candidates, picked=host is not None, single_use_token=single_use_token,
-                duration_minutes=duration_minutes, location=location, rescheduled_from=rescheduled_from,
-                rng=rng or random.Random(), rescheduling=rescheduling,  # noqa: S311 - round-robin ties, not a secret
+                event_type=event_type,
+                start=start,
+                invitee=invitee,
+                answers=answers,
+                now=now,
+                source=source,
+                hosts=candidates,
+                picked=host is not None,
+                single_use_token=single_use_token,
+                duration_minutes=duration_minutes,
+                location=location,
+                rescheduled_from=rescheduled_from,
+                rng=rng or random.Random(),  # noqa: S311 - round-robin ties, not a secret
+                rescheduling=rescheduling,
                 guests=guest_emails,
             )
     except IntegrityError as exc:
@@ -262,8 +281,22 @@ def booking_create(
 
 
 def _create_locked(
-    *, event_type, start, invitee, answers, now, source, hosts, picked, single_use_token, duration_minutes,
-    location, rescheduled_from, rng, rescheduling, guests,
+    *,
+    event_type,
+    start,
+    invitee,
+    answers,
+    now,
+    source,
+    hosts,
+    picked,
+    single_use_token,
+    duration_minutes,
+    location,
+    rescheduled_from,
+    rng,
+    rescheduling,
+    guests,
 ) -> Invitee:
     link = None
     if single_use_token is not None:
@@ -334,7 +367,10 @@ def _create_locked(
         block_start = start - inputs.rules.buffer_before
         block_end = end + inputs.rules.buffer_after
         BookingHost.objects.bulk_create(
-            [BookingHost(booking=booking, membership_id=h, block_start=block_start, block_end=block_end) for h in assigned]
+            [
+                BookingHost(booking=booking, membership_id=h, block_start=block_start, block_end=block_end)
+                for h in assigned
+            ]
         )
         if event_type.requires_confirmation and rescheduled_from is None and source != Booking.Source.IMPORT:
             approvals.hold(booking=booking, now=now)
@@ -366,9 +402,19 @@ def contact_touch(*, booking: Booking, invitee: Invitee, now: datetime, phone: s
     phone = phone or _phone_answer(booking.event_type, invitee.answers or [])
     fields = ["name", "timezone", "answers", "last_booked_at"] + (["phone"] if phone else [])
     Contact.objects.bulk_create(
-        [Contact(organization_id=booking.organization_id, email=invitee.email, name=invitee.name,
-                 timezone=invitee.timezone, phone=phone, answers=invitee.answers or [], owner_id=booking.host_id,
-                 first_seen_at=now, last_booked_at=now)],
+        [
+            Contact(
+                organization_id=booking.organization_id,
+                email=invitee.email,
+                name=invitee.name,
+                timezone=invitee.timezone,
+                phone=phone,
+                answers=invitee.answers or [],
+                owner_id=booking.host_id,
+                first_seen_at=now,
+                last_booked_at=now,
+            )
+        ],
         update_conflicts=True,
         unique_fields=["organization", "email"],
         update_fields=fields,
@@ -390,8 +436,11 @@ def contact_refresh(*, organization_id: int, emails: list[str]) -> None:
     for email in dict.fromkeys(emails):
         theirs = Invitee.objects.filter(booking__organization_id=organization_id, email=email)
         rows = list(theirs.order_by(*order).values_list("booking__host_id", "status", "booking__status"))
-        live = [host for host, status, b_status in rows
-                if status == Invitee.Status.ACTIVE and b_status == Booking.Status.CONFIRMED]
+        live = [
+            host
+            for host, status, b_status in rows
+            if status == Invitee.Status.ACTIVE and b_status == Booking.Status.CONFIRMED
+        ]
         owner = live[0] if live else (rows[0][0] if rows else None)
         changes = {"bookings_count": len(rows)}
         if owner is not None:
@@ -456,8 +505,19 @@ def cancel_any(
         booking.canceler_type = canceler_type
         booking.canceled_at = now
         booking.ical_sequence += 1  # the CANCEL must outrank the REQUEST calendars hold
-        booking.save(update_fields=["status", "cancel_reason", "canceled_by", "canceler_type", "canceled_at",
-                                    "ical_sequence", "approval", "approval_decided_at", "updated_at"])
+        booking.save(
+            update_fields=[
+                "status",
+                "cancel_reason",
+                "canceled_by",
+                "canceler_type",
+                "canceled_at",
+                "ical_sequence",
+                "approval",
+                "approval_decided_at",
+                "updated_at",
+            ]
+        )
         _release(booking)
         invitees = list(booking.invitees.filter(status=Invitee.Status.ACTIVE))
         booking.invitees.filter(status=Invitee.Status.ACTIVE).update(status=Invitee.Status.CANCELED)
@@ -487,7 +547,12 @@ def invitee_cancel(*, invitee: Invitee, now: datetime, reason: str = "") -> Book
 
 
 def booking_reschedule(
-    *, invitee: Invitee, new_start: datetime, now: datetime, reason: str = "", host: Membership | None = None,
+    *,
+    invitee: Invitee,
+    new_start: datetime,
+    now: datetime,
+    reason: str = "",
+    host: Membership | None = None,
     by_host: Membership | None = None,
 ) -> Invitee:
     """Move an invitee to `new_start` under the same event type and rules: the old booking is marked
@@ -520,14 +585,21 @@ def booking_reschedule(
             locked.canceled_by = str(by_host.user) if by_host is not None else invitee.name
             locked.canceler_type = "host" if by_host is not None else "invitee"
             locked.canceled_at = now
-            locked.save(update_fields=["status", "cancel_reason", "canceled_by", "canceler_type", "canceled_at", "updated_at"])
+            locked.save(
+                update_fields=["status", "cancel_reason", "canceled_by", "canceler_type", "canceled_at", "updated_at"]
+            )
             _release(locked)
         new = booking_create(
             event_type=old.event_type,
             start=new_start,
             invitee=InviteeInput(
-                name=invitee.name, email=invitee.email, timezone=invitee.timezone, answers=answers,
-                first_name=invitee.first_name, last_name=invitee.last_name, language=invitee.language,
+                name=invitee.name,
+                email=invitee.email,
+                timezone=invitee.timezone,
+                answers=answers,
+                first_name=invitee.first_name,
+                last_name=invitee.last_name,
+                language=invitee.language,
             ),
             now=now,
             source=old.source if old.source != Booking.Source.SINGLE_USE else Booking.Source.PAGE,
@@ -538,12 +610,13 @@ def booking_reschedule(
             rescheduled_from=locked if not others else None,
             rescheduling=True,
             # The guests come along, except those who declined; a reschedule is a new chance for none of them.
-            guests=[] if others else list(locked.guests.filter(declined_at__isnull=True).values_list("email", flat=True)),
+            guests=[]
+            if others
+            else list(locked.guests.filter(declined_at__isnull=True).values_list("email", flat=True)),
         )
         publish("booking.rescheduled", old=locked, invitee=invitee, new=new, now=now)
         contact_refresh(organization_id=old.organization_id, emails=[invitee.email])
     return new
-
 
 
 def guest_decline(*, guest: Guest, now: datetime) -> Guest:

@@ -70,17 +70,21 @@ class Moved:
         return asdict(self)
 
     def sentence(self) -> str:
-        return (f"{self.side} wall time in {self.zone} moved from {self.was.replace('T', ' ')} to "
-                f"{self.now.replace('T', ' ')} (tzdata {self.booked_tzdata} → {current_version()}); "
-                f"the meeting stays at {self.start}")
+        return (
+            f"{self.side} wall time in {self.zone} moved from {self.was.replace('T', ' ')} to "
+            f"{self.now.replace('T', ' ')} (tzdata {self.booked_tzdata} → {current_version()}); "
+            f"the meeting stays at {self.start}"
+        )
 
 
 def moves(booking: Booking) -> list[Moved]:
     """How the booking's recorded wall times differ under the rules loaded now ([] if none moved)."""
     out = []
     start = booking.start.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%MZ")
-    for side, zone, was in (("host", booking.host_timezone, booking.host_wall_start),
-                            ("invitee", booking.timezone, booking.invitee_wall_start)):
+    for side, zone, was in (
+        ("host", booking.host_timezone, booking.host_wall_start),
+        ("invitee", booking.timezone, booking.invitee_wall_start),
+    ):
         if not (zone and was):
             continue  # booked before Slotwise recorded wall times: nothing to compare with
         now = wall(booking.start, zone)
@@ -121,7 +125,8 @@ def startup(*, now: datetime) -> Job | None:
     version = current_version()
     key = f"tzdata:{version}"
     made_under_other_rules = Booking.objects.filter(status=Booking.Status.CONFIRMED, start__gte=now).exclude(
-        tzdata_version__in=["", version])
+        tzdata_version__in=["", version]
+    )
     if not made_under_other_rules.exists() or Job.objects.filter(kind=REVIEW_JOB, key=key).exists():
         return None
     return enqueue(REVIEW_JOB, {"version": version}, key=key, due_at=now)
@@ -145,14 +150,23 @@ def review(*, now: datetime) -> int:
             b.tzdata_version = current_version()
             b.host_wall_start = wall(b.start, b.host_timezone) if b.host_timezone else b.host_wall_start
             b.invitee_wall_start = wall(b.start, b.timezone) if b.invitee_wall_start else ""
-            b.save(update_fields=["ical_sequence", "tzdata_notice", "tzdata_version", "host_wall_start",
-                                  "invitee_wall_start", "updated_at"])
+            b.save(
+                update_fields=[
+                    "ical_sequence",
+                    "tzdata_notice",
+                    "tzdata_version",
+                    "host_wall_start",
+                    "invitee_wall_start",
+                    "updated_at",
+                ]
+            )
             publish("booking.tzdata_moved", booking=b, now=now, moves=[m.sentence() for m in fresh])
             n += 1
     # What did not move is still right under the new rules: recorded as checked, so the next release
     # compares from here.
     Booking.objects.filter(status=Booking.Status.CONFIRMED, start__gte=now).exclude(
-        tzdata_version__in=["", current_version()]).update(tzdata_version=current_version())
+        tzdata_version__in=["", current_version()]
+    ).update(tzdata_version=current_version())
     return n
 
 

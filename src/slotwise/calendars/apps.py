@@ -26,6 +26,11 @@ class CalendarsConfig(AppConfig):
         subscribe("booking.rescheduled", on_booking_rescheduled, order=CALENDAR)
         from slotwise.automation.registry import register_action
 
-        register_action("copy_to_calendar", do=copy_to_calendar, undo=uncopy_from_calendar,
-                        label="Copy it to a calendar (a cancel removes the copy, a reschedule moves it)",
-                        targets=copy_targets, check=check_copy_params)
+        register_action(
+            "copy_to_calendar",
+            do=copy_to_calendar,
+            undo=uncopy_from_calendar,
+            label="Copy it to a calendar (a cancel removes the copy, a reschedule moves it)",
+            targets=copy_targets,
+            check=check_copy_params,
+        )

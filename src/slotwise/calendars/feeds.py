@@ -55,12 +55,14 @@ def feed_ics(feed: Feed, *, now: datetime) -> str:
     events = []
     for b in qs.select_related("event_type", "host__user").prefetch_related("invitees").order_by("start"):
         names = ", ".join(i.name for i in b.invitees.all() if i.status == "active")
-        events.append(calendar_object.event(
-            b,
-            summary=f"{b.event_type.name} with {names}" if names else b.event_type.name,
-            description=f"Host: {b.host.user.name or b.host.user.email}",
-            location=b.location,
-            stamp=b.updated_at or now,
-        ))
+        events.append(
+            calendar_object.event(
+                b,
+                summary=f"{b.event_type.name} with {names}" if names else b.event_type.name,
+                description=f"Host: {b.host.user.name or b.host.user.email}",
+                location=b.location,
+                stamp=b.updated_at or now,
+            )
+        )
     extra = {"X-WR-CALNAME": title, "X-PUBLISHED-TTL": "PT15M"}
     return calendar_object.calendar(events, method="PUBLISH", extra=extra).decode()

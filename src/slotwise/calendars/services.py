@@ -111,7 +111,10 @@ def _oauth_connection(membership, kind, name, tokens, calendars, now, *, existin
     with transaction.atomic():
         if existing is None:
             conn = CalendarConnection.objects.create(
-                organization_id=membership.organization_id, membership=membership, kind=kind, name=name,
+                organization_id=membership.organization_id,
+                membership=membership,
+                kind=kind,
+                name=name,
                 secret=seal(tokens),
             )
         else:
@@ -129,7 +132,12 @@ def _oauth_connection(membership, kind, name, tokens, calendars, now, *, existin
 
 
 def connection_add_microsoft(
-    *, membership: Membership, code: str, redirect_uri: str, code_verifier: str, now: datetime,
+    *,
+    membership: Membership,
+    code: str,
+    redirect_uri: str,
+    code_verifier: str,
+    now: datetime,
     reconnect: CalendarConnection | None = None,
 ) -> CalendarConnection:
     """The Microsoft sign-in callback: trade the code (with the PKCE verifier) for tokens, list the
@@ -143,13 +151,16 @@ def connection_add_microsoft(
         adapter = microsoft.Microsoft(tokens, now=now)
         calendars = adapter.list_calendars()
     except AdapterError as exc:
-        raise InvalidInput(
-            f"Microsoft refused the connection ({exc}); try connecting again", field="code"
-        ) from None
+        raise InvalidInput(f"Microsoft refused the connection ({exc}); try connecting again", field="code") from None
     if not calendars:
         raise InvalidInput("This Microsoft account has no calendars to connect", field="code")
     return _oauth_connection(
-        membership, CalendarConnection.Kind.MICROSOFT, adapter.account or "Outlook", tokens, calendars, now,
+        membership,
+        CalendarConnection.Kind.MICROSOFT,
+        adapter.account or "Outlook",
+        tokens,
+        calendars,
+        now,
         existing=reconnect,
     )
 

@@ -142,7 +142,8 @@ def _record_coverage(connection: CalendarConnection, now: datetime) -> None:
         coverage.delete()  # nothing of this connection decides busy time
         return
     BusyCoverage.objects.update_or_create(
-        membership_id=connection.membership_id, source=connection.busy_source,
+        membership_id=connection.membership_id,
+        source=connection.busy_source,
         defaults={"known_until": window(now, connection)[1]},
     )
 

@@ -175,8 +175,9 @@ def _oauth_answer(request, session_key: str, provider: str) -> tuple[SlotwiseErr
     comes back for an account that is no longer the user's; else (None, the membership the sign-in was
     started for: switching accounts before the provider answers changes nothing)."""
     pending = request.session.pop(session_key, None)
-    if not isinstance(pending, dict) or not secrets.compare_digest(str(pending.get("state", "")),
-                                                                   request.GET.get("state", "")):
+    if not isinstance(pending, dict) or not secrets.compare_digest(
+        str(pending.get("state", "")), request.GET.get("state", "")
+    ):
         return PermissionDenied(f"The {provider} answer does not match this session; connect again"), None
     started_as = Membership.objects.filter(pk=pending.get("membership"), user=request.user).first()
     membership = started_as and current_membership(request.user, membership=started_as)
@@ -229,8 +230,9 @@ def microsoft_callback(request):
         return _back(request, exc)
     if reconnect:
         return _back(request, ok="Outlook reconnected; its busy time is being synced again.")
-    messages.success(request, "Outlook connected. Tick the calendars that count for conflicts and choose where "
-                              "new bookings go.")
+    messages.success(
+        request, "Outlook connected. Tick the calendars that count for conflicts and choose where new bookings go."
+    )
     return redirect(f"{reverse('calendars:index')}#connection-{conn.pk}")
 
 

@@ -47,8 +47,9 @@ def booking_ics(booking: Booking, *, uid: str, now: datetime) -> str:
         url=booking.location if booking.location.startswith(("http://", "https://")) else "",
         organizer=calendar_object.Party(email=host.email, name=host.name or host.email),
         # SCHEDULE-AGENT=CLIENT: the invitees have their invitation from us; the server must not send one.
-        attendees=[calendar_object.Party(email=i.email, name=i.name, params={"SCHEDULE-AGENT": "CLIENT"})
-                   for i in invitees],
+        attendees=[
+            calendar_object.Party(email=i.email, name=i.name, params={"SCHEDULE-AGENT": "CLIENT"}) for i in invitees
+        ],
         stamp=now,
     )
     if uid != calendar_object.identity(booking)[0]:
@@ -159,16 +160,29 @@ def enqueue_rewrite(ce: CalendarEvent, *, now: datetime) -> None:
     was deleted): a write-back copy through the write-back job, a team-calendar copy through its own."""
     booking = ce.booking
     if ce.purpose == CalendarEvent.Purpose.WRITEBACK:
-        enqueue(WRITE_JOB, {"booking_id": booking.pk}, key=f"booking:{booking.uid}", due_at=now,
-                organization_id=booking.organization_id)
+        enqueue(
+            WRITE_JOB,
+            {"booking_id": booking.pk},
+            key=f"booking:{booking.uid}",
+            due_at=now,
+            organization_id=booking.organization_id,
+        )
     else:
-        enqueue(COPY_REWRITE_JOB, {"calendar_event_id": ce.pk}, key=f"booking:{booking.uid}", due_at=now,
-                organization_id=booking.organization_id)
+        enqueue(
+            COPY_REWRITE_JOB,
+            {"calendar_event_id": ce.pk},
+            key=f"booking:{booking.uid}",
+            due_at=now,
+            organization_id=booking.organization_id,
+        )
 
 
 def rewrite_copy(*, calendar_event_id: int, now: datetime) -> None:
-    ce = CalendarEvent.objects.select_related("booking__event_type", "booking__host__user",
-                                              "calendar__connection").filter(pk=calendar_event_id).first()
+    ce = (
+        CalendarEvent.objects.select_related("booking__event_type", "booking__host__user", "calendar__connection")
+        .filter(pk=calendar_event_id)
+        .first()
+    )
     if ce is None:
         return  # removed since (the rule was undone or the calendar disconnected)
     written = adapter_for(ce.calendar.connection, now=now).put_event(
@@ -183,14 +197,21 @@ def rewrite_copy(*, calendar_event_id: int, now: datetime) -> None:
 def copy_targets(organization) -> list[tuple[dict, str]]:
     """The calendars a rule may copy bookings into, in words, for the dashboard's rule form."""
     out = []
-    cals = RemoteCalendar.objects.filter(connection__organization=organization, read_only=False).exclude(
-        connection__kind=CalendarConnection.Kind.ICS
-    ).select_related("connection__membership__user").order_by("connection__pk", "pk")
+    cals = (
+        RemoteCalendar.objects.filter(connection__organization=organization, read_only=False)
+        .exclude(connection__kind=CalendarConnection.Kind.ICS)
+        .select_related("connection__membership__user")
+        .order_by("connection__pk", "pk")
+    )
     for cal in cals:
         conn = cal.connection
         who = conn.name or conn.username or conn.get_kind_display()
-        out.append(({"connection_id": conn.pk, "calendar": str(cal.pk)},
-                    f"{cal.name or cal.remote_id} ({conn.get_kind_display()}: {who}, connected by {conn.membership.user})"))
+        out.append(
+            (
+                {"connection_id": conn.pk, "calendar": str(cal.pk)},
+                f"{cal.name or cal.remote_id} ({conn.get_kind_display()}: {who}, connected by {conn.membership.user})",
+            )
+        )
     return out
 
 
@@ -208,9 +229,7 @@ def _copy_target_in(organization_id: int, params: dict) -> RemoteCalendar:
     try:
         connection_id = int(params.get("connection_id"))
     except (TypeError, ValueError):
-        raise InvalidInput(
-            "Choose the calendar to copy into", field="params.connection_id"
-        ) from None
+        raise InvalidInput("Choose the calendar to copy into", field="params.connection_id") from None
     conn = CalendarConnection.objects.filter(pk=connection_id, organization_id=organization_id).first()
     if conn is None:
         raise NotFound("That calendar connection is not in this organization (any more): choose another calendar")
@@ -253,7 +272,9 @@ def uncopy_from_calendar(*, rule, booking: Booking, params: dict, state: dict, n
         mine = CalendarEvent.objects.filter(booking=booking, calendar=cal, purpose=CalendarEvent.Purpose.COPY)
         if not _shared(cal, state["uid"], exclude=mine):
             adapter = adapter_for(cal.connection, now=now)
-            adapter.delete_event(cal.remote_id, href=state.get("href") or adapter.default_href(cal.remote_id, state["uid"]))
+            adapter.delete_event(
+                cal.remote_id, href=state.get("href") or adapter.default_href(cal.remote_id, state["uid"])
+            )
         mine.delete()
 
 

@@ -16,8 +16,8 @@ VERBS = {
     "link": "link create ORG/HOST/EVENT [--expires 7d] [--name N] [--email E] [--ref R]; link list ORG; link revoke UUID",
     "token": "token create --email EMAIL [--scope read|write] [--org ORG]; token revoke PREFIX",
     "connections": "connections add calendly --org ORG --user EMAIL (--token T | --oauth) [--api-base URL]; "
-                   "connections list --org ORG | calendars ID | select ID CAL... | deselect ID CAL... "
-                   "[--delete-synced] | sync ID | remove ID [--delete-synced]: import a Calendly account",
+    "connections list --org ORG | calendars ID | select ID CAL... | deselect ID CAL... "
+    "[--delete-synced] | sync ID | remove ID [--delete-synced]: import a Calendly account",
     "contacts": "contacts list --org ORG [--search TEXT] [--json]: contacts with their assigned user",
     "bookings": "bookings list --org ORG [--source import] [--status S] [--json]: appointments by start",
     "export": "export ORG [--out FILE]: write an organization (an agency with its sub-accounts) as a load file",

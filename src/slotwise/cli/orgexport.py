@@ -42,25 +42,41 @@ def export_data(org: Organization, *, nested: bool = False) -> dict:
     members = list(Membership.objects.filter(organization=org).select_related("user").order_by("pk"))
     out["hosts"] = [_host(m) for m in members]
     out["teams"] = [
-        {"slug": t.slug, "name": t.name, "timezone": t.timezone,
-         "members": sorted(t.members.values_list("user__email", flat=True))}
+        {
+            "slug": t.slug,
+            "name": t.name,
+            "timezone": t.timezone,
+            "members": sorted(t.members.values_list("user__email", flat=True)),
+        }
         for t in org.teams.order_by("slug")
     ]
     event_types = sorted(EventType.objects.filter(organization=org).select_related("owner__user", "team"), key=_ref)
     out["event_types"] = [_event_type(et) for et in event_types]
     out["rules"] = [_rule(r) for r in Rule.objects.filter(organization=org).order_by("name", "pk")]
-    out["reminders"] = sorted((_reminder(r) for r in Reminder.objects.filter(organization=org)),
-                              key=lambda r: (r.get("event_type", ""), r["name"]))
-    out["webhooks"] = [_webhook(w) for w in WebhookSubscription.objects.filter(organization=org, state="active")
-                       .select_related("user__user").order_by("callback_url", "scope")]
-    out["calendars"] = [_calendar(c) for c in CalendarConnection.objects.filter(
-        membership__organization=org, kind__in=("ics", "caldav")).select_related("membership__user")
-        .order_by("membership__user__email", "url")]
-    out["email_templates"] = sorted((_template(t) for t in EmailTemplate.objects.filter(organization=org)),
-                                    key=lambda t: (t["kind"], t.get("event_type", "")))
+    out["reminders"] = sorted(
+        (_reminder(r) for r in Reminder.objects.filter(organization=org)),
+        key=lambda r: (r.get("event_type", ""), r["name"]),
+    )
+    out["webhooks"] = [
+        _webhook(w)
+        for w in WebhookSubscription.objects.filter(organization=org, state="active")
+        .select_related("user__user")
+        .order_by("callback_url", "scope")
+    ]
+    out["calendars"] = [
+        _calendar(c)
+        for c in CalendarConnection.objects.filter(membership__organization=org, kind__in=("ics", "caldav"))
+        .select_related("membership__user")
+        .order_by("membership__user__email", "url")
+    ]
+    out["email_templates"] = sorted(
+        (_template(t) for t in EmailTemplate.objects.filter(organization=org)),
+        key=lambda t: (t["kind"], t.get("event_type", "")),
+    )
     if org.is_agency and not nested:
-        out["sub_accounts"] = [export_data(sub, nested=True) for sub in Organization.objects.filter(parent=org)
-                               .order_by("slug")]
+        out["sub_accounts"] = [
+            export_data(sub, nested=True) for sub in Organization.objects.filter(parent=org).order_by("slug")
+        ]
     return {k: v for k, v in out.items() if v or k == "organization"}
 
 
@@ -78,8 +94,13 @@ def _z(instant) -> str:
 
 
 def _host(m: Membership) -> dict:
-    h: dict = {"email": m.user.email, **({"name": m.user.name} if m.user.name else {}), "slug": m.slug,
-               "role": m.role, **({"from_agency": True} if m.via_agency else {})}
+    h: dict = {
+        "email": m.user.email,
+        **({"name": m.user.name} if m.user.name else {}),
+        "slug": m.slug,
+        "role": m.role,
+        **({"from_agency": True} if m.via_agency else {}),
+    }
     schedule = default_schedule(m)
     h["timezone"] = schedule.timezone if schedule else m.user.timezone
     if schedule:
@@ -103,8 +124,12 @@ def _host(m: Membership) -> dict:
         if given:
             h["limits"] = given
     absences = [
-        {"from": a.first, "to": a.last, **({"reason": a.reason} if a.reason else {}),
-         **({"redirect_to": a.redirect_to.user.email} if a.redirect_to_id else {})}
+        {
+            "from": a.first,
+            "to": a.last,
+            **({"reason": a.reason} if a.reason else {}),
+            **({"redirect_to": a.redirect_to.user.email} if a.redirect_to_id else {}),
+        }
         for a in m.absences.select_related("redirect_to__user").order_by("first")
     ]
     if absences:
@@ -121,8 +146,14 @@ def _event_type(et: EventType) -> dict:
     e.update({"kind": et.kind, "description": et.description, "duration": et.duration_minutes})
     if et.duration_options:
         e["durations"] = list(et.duration_options)
-    e.update({"increment": et.increment_minutes, "buffer_before": et.buffer_before_minutes,
-              "buffer_after": et.buffer_after_minutes, "min_notice": et.min_notice_minutes})
+    e.update(
+        {
+            "increment": et.increment_minutes,
+            "buffer_before": et.buffer_before_minutes,
+            "buffer_after": et.buffer_after_minutes,
+            "min_notice": et.min_notice_minutes,
+        }
+    )
     if et.window_kind == "rolling":
         e["window"] = {"rolling_days": et.window_days}
     elif et.window_kind == "range":
@@ -131,8 +162,9 @@ def _event_type(et: EventType) -> dict:
         e["window"] = "unlimited"
     if et.daily_limit is not None:
         e["daily_limit"] = et.daily_limit
-    limits = {LIMIT_NAMES[f]: getattr(et, f) for f in LIMIT_KEYS.values()
-              if f != "daily_limit" and getattr(et, f) is not None}
+    limits = {
+        LIMIT_NAMES[f]: getattr(et, f) for f in LIMIT_KEYS.values() if f != "daily_limit" and getattr(et, f) is not None
+    }
     if limits:
         e["limits"] = limits
     if et.cutoff_hours is not None:
@@ -154,14 +186,23 @@ def _event_type(et: EventType) -> dict:
     if et.team_id:
         e["distribution"] = et.distribution
         e["invitee_picks_host"] = et.invitee_picks_host
-        e["pool"] = [{"host": p.membership.user.email, "priority": p.priority, "weight": p.weight}
-                     for p in et.pool.select_related("membership__user").order_by("membership__user__email")]
+        e["pool"] = [
+            {"host": p.membership.user.email, "priority": p.priority, "weight": p.weight}
+            for p in et.pool.select_related("membership__user").order_by("membership__user__email")
+        ]
     return e
 
 
 def _rule(r: Rule) -> dict:
-    return {"name": r.name, "trigger": r.trigger, "action": r.action, "filters": list(r.filters),
-            "params": dict(r.params), "undo_on_cancel": r.undo_on_cancel, "active": r.active}
+    return {
+        "name": r.name,
+        "trigger": r.trigger,
+        "action": r.action,
+        "filters": list(r.filters),
+        "params": dict(r.params),
+        "undo_on_cancel": r.undo_on_cancel,
+        "active": r.active,
+    }
 
 
 def _reminder(r: Reminder) -> dict:

@@ -112,7 +112,9 @@ class Ctx:
             self.fail(node, path, "expected a mapping (key: value lines)")
         for key, child in node.value.items():
             if key not in allowed:
-                self.fail(child, f"{path}.{key}".lstrip("."), f"unknown key; allowed here: {', '.join(sorted(allowed))}")
+                self.fail(
+                    child, f"{path}.{key}".lstrip("."), f"unknown key; allowed here: {', '.join(sorted(allowed))}"
+                )
         for key in sorted(required):
             if key not in node.value:
                 self.fail(node, f"{path}.{key}".lstrip("."), "is required")
@@ -125,8 +127,9 @@ class Ctx:
             self.fail(node, path, "expected a list")
         return node.value
 
-    def string(self, node: Node, path: str, *, max_len: int = 200, allow_empty: bool = False,
-               multiline: bool = False) -> str:
+    def string(
+        self, node: Node, path: str, *, max_len: int = 200, allow_empty: bool = False, multiline: bool = False
+    ) -> str:
         if not isinstance(node.value, str) or (not allow_empty and not node.value.strip()):
             self.fail(node, path, "expected text")
         try:
@@ -137,7 +140,9 @@ class Ctx:
     def slug(self, node: Node, path: str) -> str:
         value = self.string(node, path, max_len=64)
         if slugify(value) != value:
-            self.fail(node, path, f"{value!r} is not a slug (lowercase letters, digits, hyphens); try {slugify(value)!r}")
+            self.fail(
+                node, path, f"{value!r} is not a slug (lowercase letters, digits, hyphens); try {slugify(value)!r}"
+            )
         return value
 
     def integer(self, node: Node, path: str, lo: int, hi: int) -> int:
@@ -216,22 +221,72 @@ def _node_at(node: Node, keys: dict[str, Node], field: str, field_keys: dict[str
 
 ORG_KEYS = {"slug", "name", "timezone", "embed_origins", "week_start", "agency", "sub_account_of"}
 HOST_KEYS = {
-    "email", "name", "slug", "role", "timezone", "weekly", "overrides", "busy", "password", "limits",
-    "daylight_weekly", "out_of_office", "travel", "from_agency",
+    "email",
+    "name",
+    "slug",
+    "role",
+    "timezone",
+    "weekly",
+    "overrides",
+    "busy",
+    "password",
+    "limits",
+    "daylight_weekly",
+    "out_of_office",
+    "travel",
+    "from_agency",
 }
 # limits: {day, week, month, day_minutes, week_minutes} -> the model fields (event types and hosts alike).
 LIMIT_KEYS = {
-    "day": "daily_limit", "week": "weekly_limit", "month": "monthly_limit", "day_minutes": "daily_minutes_limit",
+    "day": "daily_limit",
+    "week": "weekly_limit",
+    "month": "monthly_limit",
+    "day_minutes": "daily_minutes_limit",
     "week_minutes": "weekly_minutes_limit",
 }
-TOP_KEYS = {"organization", "hosts", "teams", "event_types", "rules", "reminders", "webhooks", "calendars",
-            "email_templates"}
+TOP_KEYS = {
+    "organization",
+    "hosts",
+    "teams",
+    "event_types",
+    "rules",
+    "reminders",
+    "webhooks",
+    "calendars",
+    "email_templates",
+}
 TEAM_KEYS = {"slug", "name", "timezone", "members"}
 EVENT_KEYS = {
-    "slug", "name", "host", "team", "kind", "description", "duration", "durations", "increment", "buffer_before",
-    "buffer_after", "min_notice", "window", "daily_limit", "seats", "location", "questions", "active", "secret",
-    "pool", "distribution", "invitee_picks_host", "color", "limits", "cutoff_hours", "language", "translations",
-    "requires_confirmation", "confirmation_hold_hours", "max_guests",
+    "slug",
+    "name",
+    "host",
+    "team",
+    "kind",
+    "description",
+    "duration",
+    "durations",
+    "increment",
+    "buffer_before",
+    "buffer_after",
+    "min_notice",
+    "window",
+    "daily_limit",
+    "seats",
+    "location",
+    "questions",
+    "active",
+    "secret",
+    "pool",
+    "distribution",
+    "invitee_picks_host",
+    "color",
+    "limits",
+    "cutoff_hours",
+    "language",
+    "translations",
+    "requires_confirmation",
+    "confirmation_hold_hours",
+    "max_guests",
 }
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -259,8 +314,15 @@ def _host_rules(ctx: "Ctx", p: str, h: dict, m: Membership, schedule, hosts_by_e
     if "daylight_weekly" in h:
         days = ctx.mapping(h["daylight_weekly"], f"{p}.daylight_weekly", set(WEEKDAYS))
         daylight = {d: ctx.ranges(v, f"{p}.daylight_weekly.{d}") for d, v in days.items()}
-        _via_service(ctx, h["daylight_weekly"], f"{p}.daylight_weekly", scheduling.schedule_seasons_set,
-                     schedule=schedule, daylight=daylight, now=now)
+        _via_service(
+            ctx,
+            h["daylight_weekly"],
+            f"{p}.daylight_weekly",
+            scheduling.schedule_seasons_set,
+            schedule=schedule,
+            daylight=daylight,
+            now=now,
+        )
     if "out_of_office" in h:
         m.absences.all().delete()
         for j, n in enumerate(ctx.seq(h["out_of_office"], f"{p}.out_of_office")):
@@ -268,20 +330,40 @@ def _host_rules(ctx: "Ctx", p: str, h: dict, m: Membership, schedule, hosts_by_e
             a = ctx.mapping(n, ap, {"from", "to", "reason", "redirect_to"}, {"from", "to"})
             mate = None
             if "redirect_to" in a:
-                mate = hosts_by_email.get(str(a["redirect_to"].value).lower()) or Membership.objects.filter(
-                    organization=m.organization, user__email=str(a["redirect_to"].value).lower()).first()
+                mate = (
+                    hosts_by_email.get(str(a["redirect_to"].value).lower())
+                    or Membership.objects.filter(
+                        organization=m.organization, user__email=str(a["redirect_to"].value).lower()
+                    ).first()
+                )
                 if mate is None:
                     ctx.fail(a["redirect_to"], f"{ap}.redirect_to", f"{a['redirect_to'].value!r} is not a host here")
-            _via_service(ctx, n, ap, scheduling.out_of_office_add, host=m, first=ctx.day(a["from"], f"{ap}.from"),
-                         last=ctx.day(a["to"], f"{ap}.to"),
-                         reason=ctx.string(a["reason"], f"{ap}.reason") if "reason" in a else "", redirect_to=mate)
+            _via_service(
+                ctx,
+                n,
+                ap,
+                scheduling.out_of_office_add,
+                host=m,
+                first=ctx.day(a["from"], f"{ap}.from"),
+                last=ctx.day(a["to"], f"{ap}.to"),
+                reason=ctx.string(a["reason"], f"{ap}.reason") if "reason" in a else "",
+                redirect_to=mate,
+            )
     if "travel" in h:
         m.stays.all().delete()
         for j, n in enumerate(ctx.seq(h["travel"], f"{p}.travel")):
             tp = f"{p}.travel[{j}]"
             t = ctx.mapping(n, tp, {"timezone", "from", "to"}, {"timezone", "from", "to"})
-            _via_service(ctx, n, tp, scheduling.travel_add, host=m, timezone=ctx.zone(t["timezone"], f"{tp}.timezone"),
-                         first=ctx.day(t["from"], f"{tp}.from"), last=ctx.day(t["to"], f"{tp}.to"))
+            _via_service(
+                ctx,
+                n,
+                tp,
+                scheduling.travel_add,
+                host=m,
+                timezone=ctx.zone(t["timezone"], f"{tp}.timezone"),
+                first=ctx.day(t["from"], f"{tp}.from"),
+                last=ctx.day(t["to"], f"{tp}.to"),
+            )
 
 
 def load_file(path: str | Path, *, now: datetime) -> dict:
@@ -309,31 +391,44 @@ def _sub_accounts(ctx: Ctx, top: dict[str, Node], agency_result: dict, now: date
     teams, event_types), one level deep."""
     agency = Organization.objects.get(slug=agency_result["organization"])
     if not agency.is_agency:
-        ctx.fail(top["sub_accounts"], "sub_accounts", f"{agency.slug} is not an agency; add agency: true under "
-                 "organization to give it sub-accounts")
+        ctx.fail(
+            top["sub_accounts"],
+            "sub_accounts",
+            f"{agency.slug} is not an agency; add agency: true under organization to give it sub-accounts",
+        )
     out, seen = [], {}
     for i, item in enumerate(ctx.seq(top["sub_accounts"], "sub_accounts")):
         sub = Ctx(ctx.source, prefix=f"sub_accounts[{i}].")
         if isinstance(item.value, dict) and "sub_accounts" in item.value:
-            sub.fail(item.value["sub_accounts"], "sub_accounts", "a sub-account has no sub-accounts of its own: "
-                     "agencies have one level of sub-accounts")
+            sub.fail(
+                item.value["sub_accounts"],
+                "sub_accounts",
+                "a sub-account has no sub-accounts of its own: agencies have one level of sub-accounts",
+            )
         fields = sub.mapping(item, "", TOP_KEYS, {"organization"}) if isinstance(item.value, dict) else None
         if fields is None:
             ctx.fail(item, f"sub_accounts[{i}]", "expected a mapping with organization, hosts, teams, event_types")
         o = sub.mapping(fields["organization"], "organization", ORG_KEYS, {"slug"})
         slug = sub.slug(o["slug"], "organization.slug")
         if slug == agency.slug:
-            sub.fail(o["slug"], "organization.slug", f"{slug!r} is the agency itself; an agency is not its own "
-                     "sub-account")
+            sub.fail(
+                o["slug"], "organization.slug", f"{slug!r} is the agency itself; an agency is not its own sub-account"
+            )
         if slug in seen:
             sub.fail(o["slug"], "organization.slug", f"{slug!r} is listed twice (also sub_accounts[{seen[slug]}])")
         seen[slug] = i
         if "agency" in o and o["agency"].value is not False:
-            sub.fail(o["agency"], "organization.agency", "a sub-account cannot be an agency itself: agencies have "
-                     "one level of sub-accounts")
+            sub.fail(
+                o["agency"],
+                "organization.agency",
+                "a sub-account cannot be an agency itself: agencies have one level of sub-accounts",
+            )
         if "sub_account_of" in o and o["sub_account_of"].value != agency.slug:
-            sub.fail(o["sub_account_of"], "organization.sub_account_of", f"this sub-account is listed under "
-                     f"{agency.slug}; leave sub_account_of out here")
+            sub.fail(
+                o["sub_account_of"],
+                "organization.sub_account_of",
+                f"this sub-account is listed under {agency.slug}; leave sub_account_of out here",
+            )
         out.append(_apply(sub, fields, now, agency=agency))
     return out
 
@@ -346,14 +441,20 @@ def _place(ctx: Ctx, o: dict[str, Node], org: Organization, agency: Organization
         parent_slug = ctx.slug(o["sub_account_of"], "organization.sub_account_of")
         parent = Organization.objects.filter(slug=parent_slug).first()
         if parent is None:
-            ctx.fail(o["sub_account_of"], "organization.sub_account_of", f"there is no agency {parent_slug!r}; "
-                     "load the agency's file first")
+            ctx.fail(
+                o["sub_account_of"],
+                "organization.sub_account_of",
+                f"there is no agency {parent_slug!r}; load the agency's file first",
+            )
     elif parent is None:
         parent = org.parent
     if org.parent_id is not None and parent is not None and parent.pk != org.parent_id:
         node = o.get("sub_account_of") or o["slug"]
-        ctx.fail(node, "organization.slug", f"{org.slug} is a sub-account of {org.parent.slug} already; one file "
-                 f"cannot move it to {parent.slug}")
+        ctx.fail(
+            node,
+            "organization.slug",
+            f"{org.slug} is a sub-account of {org.parent.slug} already; one file cannot move it to {parent.slug}",
+        )
     try:
         organization_place(organization=org, is_agency=is_agency, parent=parent)
     except InvalidInput as exc:
@@ -388,8 +489,10 @@ def _apply(ctx: Ctx, top: dict[str, Node], now: datetime, *, agency: Organizatio
 
     def actor(node: Node, path: str) -> Membership:
         """Who the load acts as where a service asks (teams, organization webhooks): an owner or admin."""
-        admin = (next((m for m in hosts.values() if m.is_admin), None)
-                 or Membership.objects.filter(organization=org, role__in=("owner", "admin")).first())
+        admin = (
+            next((m for m in hosts.values() if m.is_admin), None)
+            or Membership.objects.filter(organization=org, role__in=("owner", "admin")).first()
+        )
         if admin is None:
             ctx.fail(node, path, f"this needs an owner or admin of {org.slug}; give one host role: owner")
         return admin
@@ -471,13 +574,22 @@ def _host(ctx: Ctx, p: str, h_node: Node, org: Organization, hosts: dict) -> tup
     clash = Membership.objects.filter(organization=org, slug=slug).exclude(user=user).first()
     if clash:
         ctx.fail(h.get("slug", h["email"]), f"{p}.slug", f"{slug!r} is already the page of {clash.user.email}")
-    if via_agency and (org.parent_id is None or not Membership.objects.filter(
-            organization_id=org.parent_id, user=user, via_agency=False, role__in=ADMIN_ROLES).exists()):
-        ctx.fail(h["from_agency"], f"{p}.from_agency", f"{email} is not an owner or admin of "
-                 f"{org.parent.slug if org.parent else 'an agency above ' + org.slug}; only they enter a "
-                 "sub-account from the agency")
-    m, _ = Membership.objects.update_or_create(organization=org, user=user,
-                                               defaults={"slug": slug, "role": role, "via_agency": via_agency})
+    if via_agency and (
+        org.parent_id is None
+        or not Membership.objects.filter(
+            organization_id=org.parent_id, user=user, via_agency=False, role__in=ADMIN_ROLES
+        ).exists()
+    ):
+        ctx.fail(
+            h["from_agency"],
+            f"{p}.from_agency",
+            f"{email} is not an owner or admin of "
+            f"{org.parent.slug if org.parent else 'an agency above ' + org.slug}; only they enter a "
+            "sub-account from the agency",
+        )
+    m, _ = Membership.objects.update_or_create(
+        organization=org, user=user, defaults={"slug": slug, "role": role, "via_agency": via_agency}
+    )
     weekly = plain(h["weekly"]) if "weekly" in h else {}
     if not isinstance(weekly, dict):
         ctx.fail(h["weekly"], f"{p}.weekly", "expected a mapping of days (mon: [09:00-17:00])")
@@ -485,10 +597,12 @@ def _host(ctx: Ctx, p: str, h_node: Node, org: Organization, hosts: dict) -> tup
     if overrides is not None and not isinstance(overrides, dict):
         ctx.fail(h["overrides"], f"{p}.overrides", "expected a mapping of dates (2026-12-24: [])")
     schedule = scheduling.default_schedule_for(membership=m, timezone=zone)
-    with ctx.service(h_node, f"{p} ({email})", h, {"weekly": "weekly", "overrides": "overrides",
-                                                   "timezone": "timezone"}):
-        scheduling.schedule_update(schedule=schedule, timezone=zone, weekly=weekly,
-                                   overrides=overrides if overrides is not None else {})
+    with ctx.service(
+        h_node, f"{p} ({email})", h, {"weekly": "weekly", "overrides": "overrides", "timezone": "timezone"}
+    ):
+        scheduling.schedule_update(
+            schedule=schedule, timezone=zone, weekly=weekly, overrides=overrides if overrides is not None else {}
+        )
     busy = _busy(ctx, p, h["busy"], org, m) if "busy" in h else 0
     return m, email, busy, h, schedule
 
@@ -524,11 +638,13 @@ def _team(ctx: Ctx, p: str, t_node: Node, org: Organization, member, actor) -> T
     where = f"{p} (slug {slug})"
     with ctx.service(t_node, where, t, {"name": "name", "timezone": "timezone", "slug": "slug"}):
         if team is None:
-            team = scheduling.team_create(actor=actor(t_node, p), name=name or slug, timezone=zone or org.timezone,
-                                          slug=slug)
+            team = scheduling.team_create(
+                actor=actor(t_node, p), name=name or slug, timezone=zone or org.timezone, slug=slug
+            )
         else:
-            team = scheduling.team_update(actor=actor(t_node, p), team=team, name=name or team.name,
-                                          timezone=zone or team.timezone, slug=slug)
+            team = scheduling.team_update(
+                actor=actor(t_node, p), team=team, name=name or team.name, timezone=zone or team.timezone, slug=slug
+            )
     if "members" in t:
         chosen = [member(n, f"{p}.members[{j}]") for j, n in enumerate(ctx.seq(t["members"], f"{p}.members"))]
         with ctx.service(t_node, where, t, {"members": "members"}):
@@ -538,14 +654,35 @@ def _team(ctx: Ctx, p: str, t_node: Node, org: Organization, member, actor) -> T
 
 # The service's setting -> the file's key, to point an error at its line.
 EVENT_FIELD_KEYS = {
-    "name": "name", "slug": "slug", "description": "description", "kind": "kind", "duration_minutes": "duration",
-    "duration_options": "durations", "increment_minutes": "increment", "buffer_before_minutes": "buffer_before",
-    "buffer_after_minutes": "buffer_after", "min_notice_minutes": "min_notice", "window_kind": "window",
-    "window_days": "window", "window_start": "window", "window_end": "window", "daily_limit": "daily_limit",
-    "seats": "seats", "location_kind": "location", "location_value": "location", "questions": "questions",
-    "distribution": "distribution", "invitee_picks_host": "invitee_picks_host", "color": "color",
-    "active": "active", "secret": "secret", "owner": "host", "pool": "pool", "cutoff_hours": "cutoff_hours",
-    "default_language": "language", "translations": "translations",
+    "name": "name",
+    "slug": "slug",
+    "description": "description",
+    "kind": "kind",
+    "duration_minutes": "duration",
+    "duration_options": "durations",
+    "increment_minutes": "increment",
+    "buffer_before_minutes": "buffer_before",
+    "buffer_after_minutes": "buffer_after",
+    "min_notice_minutes": "min_notice",
+    "window_kind": "window",
+    "window_days": "window",
+    "window_start": "window",
+    "window_end": "window",
+    "daily_limit": "daily_limit",
+    "seats": "seats",
+    "location_kind": "location",
+    "location_value": "location",
+    "questions": "questions",
+    "distribution": "distribution",
+    "invitee_picks_host": "invitee_picks_host",
+    "color": "color",
+    "active": "active",
+    "secret": "secret",
+    "owner": "host",
+    "pool": "pool",
+    "cutoff_hours": "cutoff_hours",
+    "default_language": "language",
+    "translations": "translations",
     **{field: "limits" for field in LIMIT_KEYS.values() if field != "daily_limit"},
 }
 
@@ -570,8 +707,12 @@ def _event_type(ctx: Ctx, p: str, node: Node, org, member, teams, now: datetime)
     with ctx.service(node, where, e, EVENT_FIELD_KEYS):
         if et is None:
             et = scheduling.event_type_create(organization=org, owner=owner, team=team, values=values, now=now)
-        elif any(getattr(et, k) != v for k, v in scheduling.clean_event_type(
-                {**{k: getattr(et, k) for k in scheduling.EVENT_TYPE_FIELDS}, **values}).items()):
+        elif any(
+            getattr(et, k) != v
+            for k, v in scheduling.clean_event_type(
+                {**{k: getattr(et, k) for k in scheduling.EVENT_TYPE_FIELDS}, **values}
+            ).items()
+        ):
             et = scheduling.event_type_update(event_type=et, values=values, now=now)
     if "pool" in e:
         if team is None:
@@ -586,11 +727,20 @@ def _event_type_fields(ctx: Ctx, p: str, e: dict[str, Node]) -> dict:
     """The settings an event_types[] entry gives, in the service's names; the service checks them, so the
     file and the dashboard refuse the same values in the same words. Keys left out keep their value."""
     f = {}
-    for key, field in (("name", "name"), ("description", "description"), ("kind", "kind"),
-                       ("duration", "duration_minutes"), ("increment", "increment_minutes"),
-                       ("buffer_before", "buffer_before_minutes"), ("buffer_after", "buffer_after_minutes"),
-                       ("min_notice", "min_notice_minutes"), ("daily_limit", "daily_limit"), ("seats", "seats"),
-                       ("distribution", "distribution"), ("color", "color")):
+    for key, field in (
+        ("name", "name"),
+        ("description", "description"),
+        ("kind", "kind"),
+        ("duration", "duration_minutes"),
+        ("increment", "increment_minutes"),
+        ("buffer_before", "buffer_before_minutes"),
+        ("buffer_after", "buffer_after_minutes"),
+        ("min_notice", "min_notice_minutes"),
+        ("daily_limit", "daily_limit"),
+        ("seats", "seats"),
+        ("distribution", "distribution"),
+        ("color", "color"),
+    ):
         if key in e:
             f[field] = e[key].value
     if "durations" in e:
@@ -630,8 +780,13 @@ def _pool(ctx: Ctx, path: str, node: Node, member) -> list[tuple[Membership, int
             out.append((member(pn, pp), 2, 100))
         else:
             pm = ctx.mapping(pn, pp, {"host", "priority", "weight"}, {"host"})
-            out.append((member(pm["host"], f"{pp}.host"), pm["priority"].value if "priority" in pm else 2,
-                        pm["weight"].value if "weight" in pm else 100))
+            out.append(
+                (
+                    member(pm["host"], f"{pp}.host"),
+                    pm["priority"].value if "priority" in pm else 2,
+                    pm["weight"].value if "weight" in pm else 100,
+                )
+            )
     return out
 
 
@@ -642,12 +797,20 @@ def _window(ctx: Ctx, node: Node, path: str) -> dict:
     if "rolling_days" in w:
         if len(w) > 1:
             ctx.fail(node, path, "give either rolling_days or from/to, not both")
-        return {"window_kind": "rolling", "window_days": w["rolling_days"].value, "window_start": None,
-                "window_end": None}
+        return {
+            "window_kind": "rolling",
+            "window_days": w["rolling_days"].value,
+            "window_start": None,
+            "window_end": None,
+        }
     if "from" not in w or "to" not in w:
         ctx.fail(node, path, "give rolling_days: N, or from: DATE and to: DATE, or the word unlimited")
-    return {"window_kind": "range", "window_days": None, "window_start": ctx.day(w["from"], f"{path}.from"),
-            "window_end": ctx.day(w["to"], f"{path}.to")}
+    return {
+        "window_kind": "range",
+        "window_days": None,
+        "window_start": ctx.day(w["from"], f"{path}.from"),
+        "window_end": ctx.day(w["to"], f"{path}.to"),
+    }
 
 
 def _questions(ctx: Ctx, node: Node, path: str) -> list[dict]:
@@ -679,8 +842,12 @@ def _event_type_ref(ctx: Ctx, node: Node, path: str, org: Organization) -> Event
 
 def _no_inline_secret(ctx: Ctx, keys: dict[str, Node], p: str, secret: str) -> None:
     if secret in keys:
-        ctx.fail(keys[secret], f"{p}.{secret}", f"secrets are not written in the file; put it in an environment "
-                 f"variable and give its name: {secret}_env: MY_{secret.upper()}")
+        ctx.fail(
+            keys[secret],
+            f"{p}.{secret}",
+            f"secrets are not written in the file; put it in an environment "
+            f"variable and give its name: {secret}_env: MY_{secret.upper()}",
+        )
 
 
 def _secret_from_env(ctx: Ctx, keys: dict[str, Node], p: str, secret: str) -> str | None:
@@ -707,8 +874,10 @@ def _rule(ctx: Ctx, p: str, node: Node, *, org, now, **_) -> None:
     r = ctx.mapping(node, p, RULE_KEYS, {"action"})
     name = str(r["name"].value or "") if "name" in r else ""
     values = {
-        "name": name, "trigger": r["trigger"].value if "trigger" in r else Rule.Trigger.CREATED,
-        "action": r["action"].value, "filters": plain(r["filters"]) if "filters" in r else [],
+        "name": name,
+        "trigger": r["trigger"].value if "trigger" in r else Rule.Trigger.CREATED,
+        "action": r["action"].value,
+        "filters": plain(r["filters"]) if "filters" in r else [],
         "params": plain(r["params"]) if "params" in r else {},
         "undo_on_cancel": ctx.boolean(r["undo_on_cancel"], f"{p}.undo_on_cancel") if "undo_on_cancel" in r else True,
         "active": ctx.boolean(r["active"], f"{p}.active") if "active" in r else True,
@@ -731,12 +900,14 @@ def _reminder(ctx: Ctx, p: str, node: Node, *, org, event_type, **_) -> None:
     r = ctx.mapping(node, p, REMINDER_KEYS, {"offset"})
     et = event_type(r["event_type"], f"{p}.event_type") if "event_type" in r else None
     values = {
-        "offset_minutes": r["offset"].value, "when": r["when"].value if "when" in r else Reminder.When.BEFORE_START,
+        "offset_minutes": r["offset"].value,
+        "when": r["when"].value if "when" in r else Reminder.When.BEFORE_START,
         "recipient": r["recipient"].value if "recipient" in r else Reminder.Recipient.INVITEE,
         "name": ctx.string(r["name"], f"{p}.name") if "name" in r else "Reminder",
         "subject": ctx.string(r["subject"], f"{p}.subject", max_len=300, allow_empty=True) if "subject" in r else "",
         "text": ctx.string(r["text"], f"{p}.text", max_len=20000, allow_empty=True, multiline=True)
-        if "text" in r else "",
+        if "text" in r
+        else "",
         "active": ctx.boolean(r["active"], f"{p}.active") if "active" in r else True,
     }
     field_keys = {"offset_minutes": "offset"}
@@ -762,15 +933,17 @@ def _webhook(ctx: Ctx, p: str, node: Node, *, org, member, actor, now, **_) -> N
     events = [n.value for n in ctx.seq(w["events"], f"{p}.events")]
     creator = user if scope == "user" and user is not None else actor(node, p)
     url = str(w["url"].value or "").strip()
-    same = WebhookSubscription.objects.filter(organization=org, callback_url=url, state="active",
-                                              scope=scope, user=user if scope == "user" else None).first()
+    same = WebhookSubscription.objects.filter(
+        organization=org, callback_url=url, state="active", scope=scope, user=user if scope == "user" else None
+    ).first()
     with ctx.service(node, f"{p} ({url})", w, {}):
         if same is not None:
             if list(same.events) == sorted(set(events), key=webhooks.EVENTS.index) and key in (None, same.signing_key):
                 return
             webhooks.subscription_delete(subscription=same, by=creator)
-        webhooks.subscription_create(organization=org, creator=creator, url=url, events=events, scope=scope,
-                                     user=user, signing_key=key, now=now)
+        webhooks.subscription_create(
+            organization=org, creator=creator, url=url, events=events, scope=scope, user=user, signing_key=key, now=now
+        )
 
 
 CALENDAR_KEYS = {"host", "kind", "url", "name", "username", "password", "password_env"}
@@ -795,8 +968,9 @@ def _calendar(ctx: Ctx, p: str, node: Node, *, member, now, **_) -> None:
             if password is None:
                 ctx.fail(node, p, "a CalDAV account needs password_env: the environment variable with its password")
             username = ctx.string(c["username"], f"{p}.username") if "username" in c else ""
-            calendars.connection_add_caldav(membership=m, url=url, username=username, password=password or "",
-                                            name=name, now=now)
+            calendars.connection_add_caldav(
+                membership=m, url=url, username=username, password=password or "", name=name, now=now
+            )
 
 
 TEMPLATE_KEYS = {"kind", "event_type", "subject", "text", "html"}
@@ -807,14 +981,21 @@ def _template(ctx: Ctx, p: str, node: Node, *, org, event_type, **_) -> None:
 
     t = ctx.mapping(node, p, TEMPLATE_KEYS, {"kind"})
     et = event_type(t["event_type"], f"{p}.event_type") if "event_type" in t else None
-    texts = {k: ctx.string(t[k], f"{p}.{k}", max_len=50000, allow_empty=True, multiline=k != "subject")
-             if k in t else "" for k in ("subject", "text", "html")}
+    texts = {
+        k: ctx.string(t[k], f"{p}.{k}", max_len=50000, allow_empty=True, multiline=k != "subject") if k in t else ""
+        for k in ("subject", "text", "html")
+    }
     with ctx.service(node, f"{p} ({t['kind'].value})", t, {}):
         notifications.template_save(organization=org, kind=t["kind"].value, event_type=et, **texts)
 
 
-EXTRA_SECTIONS = {"rules": _rule, "reminders": _reminder, "webhooks": _webhook, "calendars": _calendar,
-                  "email_templates": _template}
+EXTRA_SECTIONS = {
+    "rules": _rule,
+    "reminders": _reminder,
+    "webhooks": _webhook,
+    "calendars": _calendar,
+    "email_templates": _template,
+}
 
 
 # --- export: the same format, written back (`slotwise export ORG`; cli/orgexport.py) -------------------

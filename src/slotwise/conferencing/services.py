@@ -27,8 +27,14 @@ Kind = EventType.LocationKind
 ZOOM_CREATE = "conferencing.zoom_create"
 ZOOM_DELETE = "conferencing.zoom_delete"
 ZOOM_FALLBACK = "Zoom (your host will send the link)"
-PROVIDER: dict[str, str] = {Kind.VIDEO: "jitsi", Kind.LINK: "link", Kind.PHONE: "phone", Kind.IN_PERSON: "in_person",
-            Kind.CUSTOM: "custom", Kind.ZOOM: "zoom"}
+PROVIDER: dict[str, str] = {
+    Kind.VIDEO: "jitsi",
+    Kind.LINK: "link",
+    Kind.PHONE: "phone",
+    Kind.IN_PERSON: "in_person",
+    Kind.CUSTOM: "custom",
+    Kind.ZOOM: "zoom",
+}
 
 
 def zoom_connect(*, membership, code: str, redirect_uri: str, now: datetime) -> ZoomGrant:
@@ -43,8 +49,12 @@ def zoom_connect(*, membership, code: str, redirect_uri: str, now: datetime) -> 
         raise InvalidInput(str(exc), field="code") from None
     grant, _ = ZoomGrant.objects.update_or_create(
         membership=membership,
-        defaults={"access_token": tokens.access_token, "refresh_token": tokens.refresh_token,
-                  "expires_at": tokens.expires_at, "scope": tokens.scope},
+        defaults={
+            "access_token": tokens.access_token,
+            "refresh_token": tokens.refresh_token,
+            "expires_at": tokens.expires_at,
+            "scope": tokens.scope,
+        },
     )
     return grant
 
@@ -69,8 +79,14 @@ def resolve_location(*, booking: Booking, now: datetime) -> Meeting:
         return Meeting.objects.create(booking=booking, provider=provider, join_url=link)
     if kind == Kind.ZOOM:
         meeting = Meeting.objects.create(booking=booking, provider=provider, status=Meeting.Status.PENDING)
-        enqueue(ZOOM_CREATE, {"meeting_id": meeting.pk}, key=f"booking:{booking.uid}", max_attempts=5,
-                organization_id=booking.organization_id, due_at=now)
+        enqueue(
+            ZOOM_CREATE,
+            {"meeting_id": meeting.pk},
+            key=f"booking:{booking.uid}",
+            max_attempts=5,
+            organization_id=booking.organization_id,
+            due_at=now,
+        )
         return meeting
     return Meeting.objects.create(booking=booking, provider=provider, join_url=booking.location)
 
@@ -94,8 +110,14 @@ def on_booking_canceled(*, booking: Booking, now: datetime, **_) -> None:
         # Not created yet: the create job will see the canceled booking and stop.
         return
     if meeting.external_id and meeting.status == Meeting.Status.READY:
-        enqueue(ZOOM_DELETE, {"meeting_id": meeting.pk}, key=f"booking:{booking.uid}", max_attempts=5,
-                organization_id=booking.organization_id, due_at=now)
+        enqueue(
+            ZOOM_DELETE,
+            {"meeting_id": meeting.pk},
+            key=f"booking:{booking.uid}",
+            max_attempts=5,
+            organization_id=booking.organization_id,
+            due_at=now,
+        )
 
 
 # --- jobs ------------------------------------------------------------------------------------------------
@@ -104,9 +126,9 @@ def on_booking_canceled(*, booking: Booking, now: datetime, **_) -> None:
 @handler(ZOOM_CREATE)
 def create_zoom_meeting(payload: dict, job: Job) -> None:
     now = job.now
-    meeting = Meeting.objects.select_related("booking__event_type", "booking__host").filter(
-        pk=payload["meeting_id"]
-    ).first()
+    meeting = (
+        Meeting.objects.select_related("booking__event_type", "booking__host").filter(pk=payload["meeting_id"]).first()
+    )
     if meeting is None or meeting.status != Meeting.Status.PENDING:
         return
     booking = meeting.booking
@@ -117,8 +139,12 @@ def create_zoom_meeting(payload: dict, job: Job) -> None:
     if grant is None:
         _fail(meeting, f"{booking.host} has not connected Zoom")
         return
-    body = zoom.meeting_body(topic=booking.event_type.name, start=booking.start,
-                             duration_minutes=booking.duration_minutes, timezone=booking.timezone)
+    body = zoom.meeting_body(
+        topic=booking.event_type.name,
+        start=booking.start,
+        duration_minutes=booking.duration_minutes,
+        timezone=booking.timezone,
+    )
     try:
         external_id, join_url = _move_or_create(booking=booking, grant=grant, now=now, body=body)
     except zoom.ZoomError as exc:
@@ -138,9 +164,11 @@ def _move_or_create(*, booking: Booking, grant: ZoomGrant, now: datetime, body: 
     that meeting is gone from Zoom, a new one is created."""
     prior = None
     if booking.rescheduled_from_id:
-        prior = Meeting.objects.filter(
-            booking_id=booking.rescheduled_from_id, provider="zoom", status=Meeting.Status.READY
-        ).exclude(external_id="").first()
+        prior = (
+            Meeting.objects.filter(booking_id=booking.rescheduled_from_id, provider="zoom", status=Meeting.Status.READY)
+            .exclude(external_id="")
+            .first()
+        )
     if prior is not None:
         try:
             zoom.update_meeting(grant=grant, now=now, meeting_id=prior.external_id, body=body)

@@ -43,8 +43,9 @@ def zoom_callback(request):
     if membership is None:
         return HttpResponseBadRequest("That membership is no longer yours.")
     try:
-        zoom_connect(membership=membership, code=request.GET.get("code", ""), redirect_uri=_redirect_uri(),
-                     now=utc_now())
+        zoom_connect(
+            membership=membership, code=request.GET.get("code", ""), redirect_uri=_redirect_uri(), now=utc_now()
+        )
     except SlotwiseError as exc:
         return HttpResponseBadRequest(exc.message)
     messages.success(request, "Zoom is connected: Zoom event types now get a meeting per booking.")

@@ -49,40 +49,62 @@ def _oauth() -> str:
 def authorize_url(*, state: str, redirect_uri: str) -> str:
     from urllib.parse import urlencode
 
-    query = urlencode({"response_type": "code", "client_id": getattr(settings, "ZOOM_CLIENT_ID", ""),
-                       "redirect_uri": redirect_uri, "state": state})
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": getattr(settings, "ZOOM_CLIENT_ID", ""),
+            "redirect_uri": redirect_uri,
+            "state": state,
+        }
+    )
     return f"{_oauth()}/oauth/authorize?{query}"
 
 
 def exchange_code(code: str, *, redirect_uri: str, now: datetime) -> Tokens:
     """The authorization-code grant: what Zoom's consent screen sent back becomes a token pair."""
     resp = _send(
-        "POST", f"{_oauth()}/oauth/token",
+        "POST",
+        f"{_oauth()}/oauth/token",
         params={"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri},
         auth=(getattr(settings, "ZOOM_CLIENT_ID", ""), getattr(settings, "ZOOM_CLIENT_SECRET", "")),
     )
     if resp.status_code != 200:
-        raise ZoomError(f"Zoom refused the authorization code ({resp.status_code}); connect Zoom again",
-                        status=resp.status_code, permanent=True)
+        raise ZoomError(
+            f"Zoom refused the authorization code ({resp.status_code}); connect Zoom again",
+            status=resp.status_code,
+            permanent=True,
+        )
     body = resp.json()
-    return Tokens(access_token=body["access_token"], refresh_token=body["refresh_token"],
-                  expires_at=now + timedelta(seconds=int(body.get("expires_in", 3600))), scope=body.get("scope", ""))
+    return Tokens(
+        access_token=body["access_token"],
+        refresh_token=body["refresh_token"],
+        expires_at=now + timedelta(seconds=int(body.get("expires_in", 3600))),
+        scope=body.get("scope", ""),
+    )
 
 
 def refresh(refresh_token: str, *, now: datetime) -> Tokens:
     resp = _send(
-        "POST", f"{_oauth()}/oauth/token",
+        "POST",
+        f"{_oauth()}/oauth/token",
         params={"grant_type": "refresh_token", "refresh_token": refresh_token},
         auth=(getattr(settings, "ZOOM_CLIENT_ID", ""), getattr(settings, "ZOOM_CLIENT_SECRET", "")),
     )
     if resp.status_code in (400, 401):
-        raise ZoomError(f"Zoom refused the refresh token ({resp.status_code}): the host must reconnect Zoom",
-                        status=resp.status_code, permanent=True)
+        raise ZoomError(
+            f"Zoom refused the refresh token ({resp.status_code}): the host must reconnect Zoom",
+            status=resp.status_code,
+            permanent=True,
+        )
     if resp.status_code != 200:
         raise ZoomError(f"Zoom token endpoint answered {resp.status_code}", status=resp.status_code)
     body = resp.json()
-    return Tokens(access_token=body["access_token"], refresh_token=body["refresh_token"],
-                  expires_at=now + timedelta(seconds=int(body.get("expires_in", 3600))), scope=body.get("scope", ""))
+    return Tokens(
+        access_token=body["access_token"],
+        refresh_token=body["refresh_token"],
+        expires_at=now + timedelta(seconds=int(body.get("expires_in", 3600))),
+        scope=body.get("scope", ""),
+    )
 
 
 def call(method: str, path: str, *, grant, now: datetime, json: dict | None = None) -> outbound.OutboundResponse:
@@ -91,7 +113,9 @@ def call(method: str, path: str, *, grant, now: datetime, json: dict | None = No
         if attempt == 2 or grant.expires_at <= now:
             tokens = refresh(grant.refresh_token, now=now)
             grant.access_token, grant.refresh_token, grant.expires_at = (
-                tokens.access_token, tokens.refresh_token, tokens.expires_at,
+                tokens.access_token,
+                tokens.refresh_token,
+                tokens.expires_at,
             )
             grant.scope = tokens.scope or grant.scope
             grant.save(update_fields=["access_token", "refresh_token", "expires_at", "scope", "updated_at"])
@@ -116,8 +140,11 @@ def meeting_body(*, topic: str, start: datetime, duration_minutes: int, timezone
 def create_meeting(*, grant, now: datetime, body: dict) -> dict:
     resp = call("POST", "/users/me/meetings", grant=grant, now=now, json=body)
     if resp.status_code != 201:
-        raise ZoomError(f"Zoom did not create the meeting: {resp.status_code} {resp.text[:300]}",
-                        status=resp.status_code, permanent=400 <= resp.status_code < 500 and resp.status_code != 429)
+        raise ZoomError(
+            f"Zoom did not create the meeting: {resp.status_code} {resp.text[:300]}",
+            status=resp.status_code,
+            permanent=400 <= resp.status_code < 500 and resp.status_code != 429,
+        )
     return resp.json()
 
 

@@ -28,17 +28,15 @@ if PRODUCTION and SECRET_KEY == DEV_SECRET_KEY:
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("SLOTWISE_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h.strip()
 ]
-CSRF_TRUSTED_ORIGINS = [
-    o.strip() for o in os.environ.get("SLOTWISE_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
-]
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("SLOTWISE_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 # The public base URL, used in links that leave the server (emails, API `uri`s, booking URLs).
 # Links in emails, invitations and the demo's printout. Unset: the address `slotwise serve` listens on
 # (SLOTWISE_HOST/SLOTWISE_PORT, which --host/--port set), so a demo served on another port links to it.
 _LISTEN_HOST = os.environ.get("SLOTWISE_HOST", "127.0.0.1")
 _LINK_HOST = "127.0.0.1" if _LISTEN_HOST in ("0.0.0.0", "::", "") else _LISTEN_HOST  # noqa: S104 - a comparison, not a bind
-BASE_URL = os.environ.get(
-    "SLOTWISE_BASE_URL", f"http://{_LINK_HOST}:{os.environ.get('SLOTWISE_PORT', '8000')}"
-).rstrip("/")
+BASE_URL = os.environ.get("SLOTWISE_BASE_URL", f"http://{_LINK_HOST}:{os.environ.get('SLOTWISE_PORT', '8000')}").rstrip(
+    "/"
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -173,8 +171,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 EMAIL_BACKEND = os.environ.get(
     "SLOTWISE_EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend" if os.environ.get("SLOTWISE_SMTP_HOST") else
-    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if os.environ.get("SLOTWISE_SMTP_HOST")
+    else "django.core.mail.backends.console.EmailBackend",
 )
 EMAIL_HOST = os.environ.get("SLOTWISE_SMTP_HOST", "127.0.0.1")
 EMAIL_PORT = int(os.environ.get("SLOTWISE_SMTP_PORT", "25"))

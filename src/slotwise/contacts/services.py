@@ -14,7 +14,12 @@ MAX_VISITOR_ID = 64
 
 
 def funnel_record(
-    *, organization: Organization, visitor_id: str, name: str, now: datetime, attributes: dict | None = None,
+    *,
+    organization: Organization,
+    visitor_id: str,
+    name: str,
+    now: datetime,
+    attributes: dict | None = None,
     contact: Contact | None = None,
 ) -> FunnelEvent | None:
     """One funnel step. Without a visitor id (cookies refused) there is no timeline to add to."""
@@ -27,8 +32,12 @@ def funnel_record(
     if last is not None and last.name == name and last.attributes == (attributes or {}) and contact is None:
         return last
     return FunnelEvent.objects.create(
-        organization=organization, visitor_id=visitor_id, name=name, attributes=attributes or {},
-        contact=contact, created_at=now,
+        organization=organization,
+        visitor_id=visitor_id,
+        name=name,
+        attributes=attributes or {},
+        contact=contact,
+        created_at=now,
     )
 
 
@@ -38,8 +47,14 @@ def funnel_submit(
     """Record the submit step and attach the visitor's earlier, anonymous steps to their contact."""
     contact = Contact.objects.filter(organization=organization, email=email.strip().lower()).first()
     with transaction.atomic():
-        funnel_record(organization=organization, visitor_id=visitor_id, name="calendar_4th_step_submit",
-                      now=now, attributes=attributes, contact=contact)
+        funnel_record(
+            organization=organization,
+            visitor_id=visitor_id,
+            name="calendar_4th_step_submit",
+            now=now,
+            attributes=attributes,
+            contact=contact,
+        )
         if contact is not None and visitor_id:
             FunnelEvent.objects.filter(organization=organization, visitor_id=visitor_id, contact__isnull=True).update(
                 contact=contact

@@ -49,8 +49,9 @@ def _clock(clock: str | None, locale: str | None) -> str:
     return clock if clock in ("12", "24") else default_clock(locale)
 
 
-def format_instant(instant: datetime, zone: str, locale: str | None = DEFAULT_LOCALE, *, form: str = "long",
-                   clock: str | None = None) -> str:
+def format_instant(
+    instant: datetime, zone: str, locale: str | None = DEFAULT_LOCALE, *, form: str = "long", clock: str | None = None
+) -> str:
     """`instant` (aware) as read in `zone` by a reader of `locale`.
 
     forms: long ("Monday, March 2, 2026, 3:05 PM"), short ("Mon, Mar 2, 2026, 3:05 PM"), time ("3:05 PM"),
@@ -79,9 +80,10 @@ def format_day(day: date, locale: str | None = DEFAULT_LOCALE, *, form: str = "d
     return _date(day, locale_for(locale), form)
 
 
-def format_range(start: datetime, end: datetime, zone: str, locale: str | None = DEFAULT_LOCALE, *,
-                 clock: str | None = None) -> str:
-    """"Monday, March 2, 2026, 10:00 AM – 10:30 AM"; the end's date is repeated when it is another day."""
+def format_range(
+    start: datetime, end: datetime, zone: str, locale: str | None = DEFAULT_LOCALE, *, clock: str | None = None
+) -> str:
+    """ "Monday, March 2, 2026, 10:00 AM – 10:30 AM"; the end's date is repeated when it is another day."""
     tz = ZoneInfo(zone)
     first = format_instant(start, zone, locale, form="long", clock=clock)
     if start.astimezone(tz).date() == end.astimezone(tz).date():
@@ -117,7 +119,9 @@ def _pattern(skeleton: str, locale: str) -> str:
     and month names back to what was asked, as ICU's DateTimePatternGenerator does; numeric fields and
     quoted literals stay as they are."""
     skeletons = locale_for(locale).datetime_skeletons
-    pattern = skeletons[skeleton].pattern if skeleton in skeletons else skeletons[match_skeleton(skeleton, skeletons)].pattern
+    pattern = (
+        skeletons[skeleton].pattern if skeleton in skeletons else skeletons[match_skeleton(skeleton, skeletons)].pattern
+    )
     want = {"E": skeleton.count("E"), "M": skeleton.count("M")}
 
     def widen(m):

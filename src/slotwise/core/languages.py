@@ -34,6 +34,5 @@ def validate_language(code, *, label: str = "Language", field: str = "language")
     found = supported(code) if isinstance(code, str) else ""
     if not found:
         offered = ", ".join(f"{c} ({n})" for c, n in settings.LANGUAGES)
-        raise InvalidInput(f"{label}: {code!r} is not a language Slotwise offers; use one of {offered}",
-                           field=field)
+        raise InvalidInput(f"{label}: {code!r} is not a language Slotwise offers; use one of {offered}", field=field)
     return found

@@ -133,8 +133,7 @@ def _refusal(purpose: str, host: str, ip, why: str) -> OutboundRefused:
     if "loopback" in why:
         hint = " (loopback is allowed only in development, with SLOTWISE_OUTBOUND_ALLOW_LOOPBACK=1)"
     return OutboundRefused(
-        f"{purpose}: {where} {why}; Slotwise connects only to public addresses, never into this server's "
-        f"network{hint}"
+        f"{purpose}: {where} {why}; Slotwise connects only to public addresses, never into this server's network{hint}"
     )
 
 
@@ -266,8 +265,17 @@ def _limit_text(n: int) -> str:
     return f"{n} bytes"
 
 
-def _once(purpose: str, method: str, url: str, target: _Target, body: bytes | None, headers: dict,
-          deadline: _Deadline, max_bytes: int, truncate: bool) -> OutboundResponse:
+def _once(
+    purpose: str,
+    method: str,
+    url: str,
+    target: _Target,
+    body: bytes | None,
+    headers: dict,
+    deadline: _Deadline,
+    max_bytes: int,
+    truncate: bool,
+) -> OutboundResponse:
     started = time.monotonic()
     conn = None
     try:
@@ -297,8 +305,12 @@ def _once(purpose: str, method: str, url: str, target: _Target, body: bytes | No
                 )
             chunks.append(chunk)
         return OutboundResponse(
-            status_code=resp.status, reason=resp.reason, headers=resp.headers, content=b"".join(chunks),
-            url=url, elapsed=timedelta(seconds=time.monotonic() - started),
+            status_code=resp.status,
+            reason=resp.reason,
+            headers=resp.headers,
+            content=b"".join(chunks),
+            url=url,
+            elapsed=timedelta(seconds=time.monotonic() - started),
         )
     except TimeoutError:
         raise OutboundError(
@@ -350,9 +362,19 @@ def _basic(user: str, password: str) -> str:
 
 
 def request(
-    method: str, url: str, *, purpose: str, headers: dict | None = None, params=None, data=None, json=None,
-    auth: tuple[str, str] | None = None, timeout: float | None = None, max_bytes: int | None = None,
-    follow_redirects: bool = True, truncate: bool = False,
+    method: str,
+    url: str,
+    *,
+    purpose: str,
+    headers: dict | None = None,
+    params=None,
+    data=None,
+    json=None,
+    auth: tuple[str, str] | None = None,
+    timeout: float | None = None,
+    max_bytes: int | None = None,
+    follow_redirects: bool = True,
+    truncate: bool = False,
 ) -> OutboundResponse:
     """Send one request under the policy above. `purpose` names the request for people ("Webhook",
     "Calendar feed"): it starts every error message. `timeout` is for the whole exchange, redirects

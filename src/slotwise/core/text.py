@@ -36,8 +36,15 @@ def problem(value: str, *, multiline: bool = False) -> str | None:
     return None
 
 
-def clean_text(value, *, field: str, label: str | None = None, max_length: int | None = None,
-               multiline: bool = False, strip: bool = True) -> str:
+def clean_text(
+    value,
+    *,
+    field: str,
+    label: str | None = None,
+    max_length: int | None = None,
+    multiline: bool = False,
+    strip: bool = True,
+) -> str:
     """`value` checked as text: a str without NUL, lone surrogates or control characters (tab and line
     breaks allowed when `multiline`), at most `max_length` characters. Raises InvalidInput naming `field`."""
     label = label or _label(field)
@@ -70,7 +77,7 @@ def find_refused(value, where: str = "", *, multiline: bool = True) -> tuple[str
         for k, v in value.items():
             key = str(k)
             path = f"{where}.{key}" if where else key
-            found = (None if not isinstance(k, str) else _as_pair(where or key, problem(k)))
+            found = None if not isinstance(k, str) else _as_pair(where or key, problem(k))
             found = found or find_refused(v, path, multiline=multiline)
             if found:
                 return found

@@ -75,9 +75,25 @@ def _aliases() -> dict[str, str]:
     for old, new in get_global("zone_aliases").items():
         if new in known and old not in known:
             aliases[old] = new
-    for name in ("Etc/UTC", "Etc/GMT", "Etc/Universal", "Etc/Zulu", "GMT", "Universal", "Zulu", "UCT",
-                 "Etc/UCT", "Etc/Greenwich", "Greenwich", "GMT0", "GMT+0", "GMT-0", "Etc/GMT0", "Etc/GMT+0",
-                 "Etc/GMT-0"):
+    for name in (
+        "Etc/UTC",
+        "Etc/GMT",
+        "Etc/Universal",
+        "Etc/Zulu",
+        "GMT",
+        "Universal",
+        "Zulu",
+        "UCT",
+        "Etc/UCT",
+        "Etc/Greenwich",
+        "Greenwich",
+        "GMT0",
+        "GMT+0",
+        "GMT-0",
+        "Etc/GMT0",
+        "Etc/GMT+0",
+        "Etc/GMT-0",
+    ):
         aliases[name] = UTC
     return aliases
 
@@ -167,8 +183,15 @@ def _entry(zone: str, loc, english, probes: tuple[datetime, ...]) -> _Entry:
             short = get_timezone_name(local, "short", locale=locale_for(name))
             if short[:1].isalpha() and not short.startswith(("GMT", "UTC")):
                 abbreviations.add(_fold(short))
-    return _Entry(zone=zone, name=_name(zone, loc), place=_place(zone, loc), keys=tuple(k for k in keys if k),
-                  abbreviations=frozenset(abbreviations), id_key=_fold(zone), major=zone in _major())
+    return _Entry(
+        zone=zone,
+        name=_name(zone, loc),
+        place=_place(zone, loc),
+        keys=tuple(k for k in keys if k),
+        abbreviations=frozenset(abbreviations),
+        id_key=_fold(zone),
+        major=zone in _major(),
+    )
 
 
 @lru_cache(maxsize=8)
@@ -176,8 +199,10 @@ def _index(locale: str, year: int) -> tuple[_Entry, ...]:
     """Every canonical zone with its search keys, for one locale. Abbreviations are read at the year's
     two solstices (standard and summer time)."""
     loc, english = locale_for(locale), locale_for("en")
-    probes = (datetime.fromisoformat(f"{year}-01-15T12:00:00+00:00"),
-              datetime.fromisoformat(f"{year}-07-15T12:00:00+00:00"))
+    probes = (
+        datetime.fromisoformat(f"{year}-01-15T12:00:00+00:00"),
+        datetime.fromisoformat(f"{year}-07-15T12:00:00+00:00"),
+    )
     return tuple(_entry(zone, loc, english, probes) for zone in canonical_zones())
 
 
@@ -231,14 +256,22 @@ def search(query: str, *, locale: str, now: datetime, clock: str | None = None, 
 
 
 def _hit(entry: _Entry, locale: str, now: datetime, clock: str | None) -> ZoneHit:
-    return ZoneHit(id=entry.zone, name=entry.name, place=entry.place,
-                   offset=format_instant(now, entry.zone, locale, form="offset"),
-                   local_time=format_instant(now, entry.zone, locale, form="time", clock=clock))
+    return ZoneHit(
+        id=entry.zone,
+        name=entry.name,
+        place=entry.place,
+        offset=format_instant(now, entry.zone, locale, form="offset"),
+        local_time=format_instant(now, entry.zone, locale, form="time", clock=clock),
+    )
 
 
 def describe(zone: str, *, locale: str, now: datetime, clock: str | None = None) -> ZoneHit:
     """One zone as a person reads it, without building the index (the booking page shows one zone)."""
     loc = locale_for(locale)
-    return ZoneHit(id=zone, name=_name(zone, loc), place=_place(zone, loc),
-                   offset=format_instant(now, zone, locale, form="offset"),
-                   local_time=format_instant(now, zone, locale, form="time", clock=clock))
+    return ZoneHit(
+        id=zone,
+        name=_name(zone, loc),
+        place=_place(zone, loc),
+        offset=format_instant(now, zone, locale, form="offset"),
+        local_time=format_instant(now, zone, locale, form="time", clock=clock),
+    )

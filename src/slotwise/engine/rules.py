@@ -283,7 +283,9 @@ class HostInput:
         object.__setattr__(self, "busy_pairs", tuple(self.busy_pairs))
         for x, y in self.busy_pairs:
             if not (type(x) is int and type(y) is int and x < y):
-                raise ValueError(f"HostInput.busy_pairs takes (start, end) int seconds with start < end, got {(x, y)!r}")
+                raise ValueError(
+                    f"HostInput.busy_pairs takes (start, end) int seconds with start < end, got {(x, y)!r}"
+                )
         for b in self.busy:
             if not isinstance(b, Busy):
                 raise TypeError(f"HostInput.busy takes Busy values, got {b!r}")

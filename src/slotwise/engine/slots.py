@@ -429,6 +429,7 @@ def explain_grid(
     """Each grid start in [start, end) with every reason `host` cannot take it ([] where it is offered)."""
     return [(t, explain(rules, host, now=now, start=t)) for t in grid_starts(rules, start=start, end=end)]
 
+
 def seats_left(
     rules: EventRules, hosts: Sequence[HostInput], *, now: datetime, starts: Sequence[datetime]
 ) -> dict[datetime, dict]:

@@ -36,8 +36,13 @@ from .errors import (
 from .models import Connection
 
 __all__ = [
-    "CalendlyAuthError", "CalendlyClient", "CalendlyError", "CalendlyNotFound", "CalendlyRateLimited",
-    "CalendlyUnavailable", "instant",
+    "CalendlyAuthError",
+    "CalendlyClient",
+    "CalendlyError",
+    "CalendlyNotFound",
+    "CalendlyRateLimited",
+    "CalendlyUnavailable",
+    "instant",
 ]
 
 PURPOSE = "Calendly"
@@ -105,7 +110,9 @@ class CalendlyClient:
                 self._take(row.secret, stored)
                 return
             tokens = oauth.refresh(
-                auth_base=row.auth_base, refresh_token=stored.get("refresh_token", ""), now=self.now,
+                auth_base=row.auth_base,
+                refresh_token=stored.get("refresh_token", ""),
+                now=self.now,
             )
             tokens = {**stored, **{k: v for k, v in tokens.items() if v}}
             sealed = seal(tokens)
@@ -136,8 +143,15 @@ class CalendlyClient:
         parts = urlsplit(url)
         return (parts.scheme, parts.netloc) == (self._base.scheme, self._base.netloc)
 
-    def _call(self, method: str, path_or_url: str, *, params: dict | None = None, json: dict | None = None,
-              allow: tuple[int, ...] = ()) -> outbound.OutboundResponse:
+    def _call(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        params: dict | None = None,
+        json: dict | None = None,
+        allow: tuple[int, ...] = (),
+    ) -> outbound.OutboundResponse:
         url = self._url(path_or_url)
         if not self._same_base(url):
             raise CalendlyError(f"Calendly sent a link outside {self.api_base}; not following it")
@@ -146,7 +160,13 @@ class CalendlyClient:
             token = self._access_token()
             try:
                 resp = outbound.request(
-                    method, url, purpose=PURPOSE, params=params, json=json, timeout=TIMEOUT, max_bytes=MAX_BYTES,
+                    method,
+                    url,
+                    purpose=PURPOSE,
+                    params=params,
+                    json=json,
+                    timeout=TIMEOUT,
+                    max_bytes=MAX_BYTES,
                     headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
                     follow_redirects=False,
                 )
@@ -169,7 +189,8 @@ class CalendlyClient:
         if code == 401:
             raise CalendlyAuthError(
                 f"Calendly no longer accepts this connection's token (revoked or expired){said}; "
-                "connect the Calendly account again", http_status=401,
+                "connect the Calendly account again",
+                http_status=401,
             )
         if code == 429:
             wait = retry_after_of(resp)
@@ -179,8 +200,9 @@ class CalendlyClient:
         if code == 404:
             raise CalendlyNotFound(f"Calendly has no such resource{said}", http_status=404)
         if 300 <= code < 400:
-            raise CalendlyError(f"Calendly answered with a redirect (HTTP {code}); check the API base URL",
-                                http_status=code)
+            raise CalendlyError(
+                f"Calendly answered with a redirect (HTTP {code}); check the API base URL", http_status=code
+            )
         raise CalendlyError(f"Calendly refused the request (HTTP {code}){said}", http_status=code)
 
     def _json(self, resp: outbound.OutboundResponse) -> dict:
@@ -232,14 +254,27 @@ class CalendlyClient:
     def organization_memberships(self, *, organization: str, user: str | None = None) -> Iterator[dict]:
         return self._pages("/organization_memberships", {"organization": organization, "user": user})
 
-    def scheduled_events(self, *, user: str | None = None, organization: str | None = None,
-                         min_start_time: datetime | str | None = None, max_start_time: datetime | str | None = None,
-                         status: str | None = None, sort: str = "start_time:asc") -> Iterator[dict]:
-        return self._pages("/scheduled_events", {
-            "user": user, "organization": organization, "status": status, "sort": sort,
-            "min_start_time": instant(min_start_time) if min_start_time is not None else None,
-            "max_start_time": instant(max_start_time) if max_start_time is not None else None,
-        })
+    def scheduled_events(
+        self,
+        *,
+        user: str | None = None,
+        organization: str | None = None,
+        min_start_time: datetime | str | None = None,
+        max_start_time: datetime | str | None = None,
+        status: str | None = None,
+        sort: str = "start_time:asc",
+    ) -> Iterator[dict]:
+        return self._pages(
+            "/scheduled_events",
+            {
+                "user": user,
+                "organization": organization,
+                "status": status,
+                "sort": sort,
+                "min_start_time": instant(min_start_time) if min_start_time is not None else None,
+                "max_start_time": instant(max_start_time) if max_start_time is not None else None,
+            },
+        )
 
     def scheduled_event(self, uri: str) -> dict:
         return self._resource(self._resource_url(uri, "scheduled_events"))
@@ -251,10 +286,16 @@ class CalendlyClient:
         """Our subscriptions at Calendly (to find one after a 409 Already Exists)."""
         return self._pages("/webhook_subscriptions", {"organization": organization, "scope": scope, "user": user})
 
-    def create_webhook(self, *, url: str, events: list[str], organization: str, user: str | None, scope: str,
-                       signing_key: str) -> dict:
-        body = {"url": url, "events": list(events), "organization": organization, "scope": scope,
-                "signing_key": signing_key}
+    def create_webhook(
+        self, *, url: str, events: list[str], organization: str, user: str | None, scope: str, signing_key: str
+    ) -> dict:
+        body = {
+            "url": url,
+            "events": list(events),
+            "organization": organization,
+            "scope": scope,
+            "signing_key": signing_key,
+        }
         if scope == "user":
             body["user"] = user
         data = self._json(self._call("POST", "/webhook_subscriptions", json=body))

@@ -77,7 +77,8 @@ class Connection(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["organization", "membership", "provider"], condition=Q(removed_at__isnull=True),
+                fields=["organization", "membership", "provider"],
+                condition=Q(removed_at__isnull=True),
                 name="import_connection_one_per_user",
             ),
         ]

@@ -74,7 +74,9 @@ def _post(auth_base: str, path: str, form: dict) -> outbound.OutboundResponse:
 
 def _tokens(resp: outbound.OutboundResponse, now: datetime, *, what: str) -> dict:
     if resp.status_code == 429:
-        raise CalendlyRateLimited(f"Calendly is limiting requests; {what} again later", retry_after=retry_after_of(resp))
+        raise CalendlyRateLimited(
+            f"Calendly is limiting requests; {what} again later", retry_after=retry_after_of(resp)
+        )
     if resp.status_code >= 500:
         raise CalendlyUnavailable(f"Calendly's sign-in service answered HTTP {resp.status_code}; try again later")
     try:
@@ -97,15 +99,24 @@ def _tokens(resp: outbound.OutboundResponse, now: datetime, *, what: str) -> dic
 
 
 def exchange_code(*, auth_base: str, code: str, redirect_uri: str, verifier: str, now: datetime) -> dict:
-    resp = _post(auth_base, "/oauth/token", {
-        "grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri, "code_verifier": verifier,
-    })
+    resp = _post(
+        auth_base,
+        "/oauth/token",
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect_uri,
+            "code_verifier": verifier,
+        },
+    )
     return _tokens(resp, now, what="connect")
 
 
 def refresh(*, auth_base: str, refresh_token: str, now: datetime) -> dict:
     if not refresh_token:
-        raise CalendlyAuthError("The Calendly sign-in expired and cannot be renewed: connect the Calendly account again")
+        raise CalendlyAuthError(
+            "The Calendly sign-in expired and cannot be renewed: connect the Calendly account again"
+        )
     resp = _post(auth_base, "/oauth/token", {"grant_type": "refresh_token", "refresh_token": refresh_token})
     return _tokens(resp, now, what="sync")
 

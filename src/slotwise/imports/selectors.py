@@ -68,8 +68,14 @@ def progress(run: SyncRun | None) -> dict | None:
     percent = None
     if run.total:
         percent = min(100, round(100 * run.done / run.total))
-    return {"run": run, "running": run.finished_at is None, "done": run.done, "total": run.total,
-            "percent": percent, "outcome": run.outcome}
+    return {
+        "run": run,
+        "running": run.finished_at is None,
+        "done": run.done,
+        "total": run.total,
+        "percent": percent,
+        "outcome": run.outcome,
+    }
 
 
 STATE_WORDS: dict[str, str] = {
@@ -86,10 +92,14 @@ def state_words(connection: Connection) -> dict:
     """The state as the pages and the CLI say it: a label, what it means (state_detail), and whether it is
     a problem the user should look at."""
     return {
-        "label": STATE_WORDS.get(str(connection.state), str(connection.state)), "detail": connection.state_detail,
+        "label": STATE_WORDS.get(str(connection.state), str(connection.state)),
+        "detail": connection.state_detail,
         "ok": connection.state == Connection.State.ACTIVE,
-        "sync": ("Near real time: Calendly webhooks, with a poll every few minutes" if connection.webhooks_active
-                 else "Polling every few minutes (Calendly webhooks are not available for this account)"),
+        "sync": (
+            "Near real time: Calendly webhooks, with a poll every few minutes"
+            if connection.webhooks_active
+            else "Polling every few minutes (Calendly webhooks are not available for this account)"
+        ),
     }
 
 
@@ -105,8 +115,9 @@ def calendar_kind_words(calendar: Calendar) -> str:
 
 def deletion_votes(calendar_uri: str, organization_id: int) -> tuple[int, int]:
     """(members who chose to delete, members who connected it) for a shared calendar."""
-    voters = Calendar.objects.filter(connection__organization_id=organization_id, uri=calendar_uri,
-                                     consented_at__isnull=False)
+    voters = Calendar.objects.filter(
+        connection__organization_id=organization_id, uri=calendar_uri, consented_at__isnull=False
+    )
     rows = list(voters.values_list("connection__membership_id", "delete_chosen_at", "selected"))
     members = {m for m, _, _ in rows}
     chose = {m for m, at, selected in rows if at is not None and not selected}

@@ -76,7 +76,10 @@ def connection_failed(*, connection: Connection, error: CalendlyError, now: date
     Calendly's Retry-After asks for longer. Other refusals (4xx) also retry, saying what Calendly said."""
     if isinstance(error, CalendlyAuthError):
         return _save_state(
-            connection, state=Connection.State.AUTH_FAILED, retry_at=None, failures=connection.failures + 1,
+            connection,
+            state=Connection.State.AUTH_FAILED,
+            retry_at=None,
+            failures=connection.failures + 1,
             state_detail=f"Calendly refused the sign-in: {error.message}"[:500],
         )
     failures = connection.failures + 1
@@ -85,7 +88,10 @@ def connection_failed(*, connection: Connection, error: CalendlyError, now: date
         wait = max(wait, timedelta(seconds=error.retry_after))
     retry_at = now + wait
     return _save_state(
-        connection, state=Connection.State.RETRYING, failures=failures, retry_at=retry_at,
+        connection,
+        state=Connection.State.RETRYING,
+        failures=failures,
+        retry_at=retry_at,
         state_detail=f"{error.message} (attempt {failures}; next try at {retry_at:%Y-%m-%d %H:%M} UTC)"[:500],
     )
 
@@ -178,7 +184,8 @@ def _check_limits(*, membership: Membership, account_user_uri: str, reuse: Conne
     connection of this user here to reconnect (same Calendly account), if any."""
     others = (
         Connection.objects.filter(LIVE, account_user_uri=account_user_uri)
-        .exclude(membership__user_id=membership.user_id).exclude(state=Connection.State.PENDING)
+        .exclude(membership__user_id=membership.user_id)
+        .exclude(state=Connection.State.PENDING)
     )
     if others.exists():
         raise Conflict(
@@ -221,8 +228,9 @@ def _connected(conn: Connection, account: _Account, *, method: str, secret: dict
     return conn
 
 
-def connection_add_token(*, membership: Membership, token: str, api_base: str | None = None,
-                         now: datetime) -> Connection:
+def connection_add_token(
+    *, membership: Membership, token: str, api_base: str | None = None, now: datetime
+) -> Connection:
     """Connect with a personal access token (Calendly: Integrations -> API and webhooks). The same account
     again reconnects the existing connection with the new token. Then lists the calendars."""
     token = (token or "").strip()
@@ -230,8 +238,13 @@ def connection_add_token(*, membership: Membership, token: str, api_base: str | 
         raise InvalidInput("Paste a Calendly personal access token", field="token")
     if len(token) > 4000:
         raise InvalidInput("That is not a Calendly personal access token (too long)", field="token")
-    probe = Connection(organization=membership.organization, membership=membership, method=Connection.Method.TOKEN,
-                       api_base=_api_base(api_base), secret=seal({"access_token": token}))
+    probe = Connection(
+        organization=membership.organization,
+        membership=membership,
+        method=Connection.Method.TOKEN,
+        api_base=_api_base(api_base),
+        secret=seal({"access_token": token}),
+    )
     account = _read_account(probe, now, field="token")
     with transaction.atomic():
         _lock_account(account.user["uri"])
@@ -239,13 +252,24 @@ def connection_add_token(*, membership: Membership, token: str, api_base: str | 
         conn = existing or probe
         conn.api_base = probe.api_base
         conn = _connected(conn, account, method=Connection.Method.TOKEN, secret={"access_token": token}, now=now)
-        _log(conn, SyncLogEntry.Action.UPDATED, now, f"Connected Calendly account {conn.account_email} with a personal access token")
+        _log(
+            conn,
+            SyncLogEntry.Action.UPDATED,
+            now,
+            f"Connected Calendly account {conn.account_email} with a personal access token",
+        )
     _refresh_after_connect(conn, now)
     return conn
 
 
-def connection_oauth_start(*, membership: Membership, api_base: str | None = None, auth_base: str | None = None,
-                           redirect_uri: str, now: datetime) -> tuple[Connection, str]:
+def connection_oauth_start(
+    *,
+    membership: Membership,
+    api_base: str | None = None,
+    auth_base: str | None = None,
+    redirect_uri: str,
+    now: datetime,
+) -> tuple[Connection, str]:
     """Begin Calendly's OAuth: a PENDING connection (or this user's existing one, to reconnect) holds the
     PKCE verifier and state, sealed; the user is sent to the returned authorize URL."""
     if not oauth.configured():
@@ -255,18 +279,34 @@ def connection_oauth_start(*, membership: Membership, api_base: str | None = Non
         )
     api, auth = _api_base(api_base), _auth_base(auth_base)
     verifier, nonce = oauth.new_verifier(), secrets.token_urlsafe(24)
-    pending = {"code_verifier": verifier, "state": nonce, "redirect_uri": redirect_uri, "started_at": now.isoformat(),
-               "api_base": api, "auth_base": auth}
+    pending = {
+        "code_verifier": verifier,
+        "state": nonce,
+        "redirect_uri": redirect_uri,
+        "started_at": now.isoformat(),
+        "api_base": api,
+        "auth_base": auth,
+    }
     with transaction.atomic():
         conn = (
             Connection.objects.select_for_update()
-            .filter(LIVE, organization_id=membership.organization_id, membership=membership,
-                    provider=Connection.Provider.CALENDLY).first()
+            .filter(
+                LIVE,
+                organization_id=membership.organization_id,
+                membership=membership,
+                provider=Connection.Provider.CALENDLY,
+            )
+            .first()
         )
         if conn is None:
             conn = Connection.objects.create(
-                organization=membership.organization, membership=membership, method=Connection.Method.OAUTH,
-                api_base=api, auth_base=auth, state=Connection.State.PENDING, secret=seal({"pending": pending}),
+                organization=membership.organization,
+                membership=membership,
+                method=Connection.Method.OAUTH,
+                api_base=api,
+                auth_base=auth,
+                state=Connection.State.PENDING,
+                secret=seal({"pending": pending}),
             )
         else:
             Connection.objects.filter(pk=conn.pk).update(secret=seal({**unseal(conn.secret), "pending": pending}))
@@ -278,7 +318,9 @@ def _pending_for(state: str, now: datetime) -> tuple[Connection, dict, dict]:
     stale = InvalidInput("This Calendly sign-in is no longer valid (used, expired or started elsewhere); start again")
     ident, _, nonce = (state or "").partition(".")
     try:
-        conn = Connection.objects.filter(LIVE).select_related("membership", "organization").get(uuid=uuidlib.UUID(ident))
+        conn = (
+            Connection.objects.filter(LIVE).select_related("membership", "organization").get(uuid=uuidlib.UUID(ident))
+        )
     except (ValueError, Connection.DoesNotExist):
         raise stale from None
     stored = unseal(conn.secret)
@@ -296,12 +338,23 @@ def connection_oauth_finish(*, state: str, code: str, now: datetime) -> Connecti
     conn, stored, pending = _pending_for(state, now)
     if not code:
         raise InvalidInput("Calendly did not send an authorization code; start again")
-    tokens = oauth.exchange_code(auth_base=pending["auth_base"], code=code, redirect_uri=pending["redirect_uri"],
-                                 verifier=pending["code_verifier"], now=now)
+    tokens = oauth.exchange_code(
+        auth_base=pending["auth_base"],
+        code=code,
+        redirect_uri=pending["redirect_uri"],
+        verifier=pending["code_verifier"],
+        now=now,
+    )
     secret = {k: tokens[k] for k in ("access_token", "refresh_token", "expires_at")}
-    probe = Connection(pk=conn.pk, organization=conn.organization, membership=conn.membership,
-                       method=Connection.Method.OAUTH, api_base=pending["api_base"], auth_base=pending["auth_base"],
-                       secret=seal(secret))
+    probe = Connection(
+        pk=conn.pk,
+        organization=conn.organization,
+        membership=conn.membership,
+        method=Connection.Method.OAUTH,
+        api_base=pending["api_base"],
+        auth_base=pending["auth_base"],
+        secret=seal(secret),
+    )
     try:
         account = _read_account(probe, now, field=None)
         with transaction.atomic():
@@ -310,7 +363,12 @@ def connection_oauth_finish(*, state: str, code: str, now: datetime) -> Connecti
             _check_limits(membership=conn.membership, account_user_uri=account.user["uri"], reuse=row)
             row.api_base, row.auth_base = pending["api_base"], pending["auth_base"]
             conn = _connected(row, account, method=Connection.Method.OAUTH, secret=secret, now=now)
-            _log(conn, SyncLogEntry.Action.UPDATED, now, f"Connected Calendly account {conn.account_email} (signed in with Calendly)")
+            _log(
+                conn,
+                SyncLogEntry.Action.UPDATED,
+                now,
+                f"Connected Calendly account {conn.account_email} (signed in with Calendly)",
+            )
     except (CalendlyError, Conflict, PermissionDenied):
         oauth.revoke(auth_base=pending["auth_base"], token=tokens.get("refresh_token") or tokens["access_token"])
         _abandon_pending(conn.pk, stored)
@@ -372,23 +430,35 @@ def calendars_refresh(*, connection: Connection, now: datetime) -> list[Calendar
                 continue
             seen.add(uri)
             fields = {
-                "name": (et.get("name") or et.get("slug") or "Untitled")[:200], "kind": _kind(et),
+                "name": (et.get("name") or et.get("slug") or "Untitled")[:200],
+                "kind": _kind(et),
                 "pooling_type": (et.get("pooling_type") or "")[:20],
-                "scheduling_url": (et.get("scheduling_url") or "")[:500], "gone_at": None,
+                "scheduling_url": (et.get("scheduling_url") or "")[:500],
+                "gone_at": None,
             }
             cal = existing.get(uri)
             if cal is None:
                 Calendar.objects.create(connection=connection, uri=uri, **fields)
             elif any(getattr(cal, k) != v for k, v in fields.items()):
                 if cal.gone_at is not None:
-                    _log(connection, SyncLogEntry.Action.UPDATED, now, f"Calendar {fields['name']} is listed by Calendly again")
+                    _log(
+                        connection,
+                        SyncLogEntry.Action.UPDATED,
+                        now,
+                        f"Calendar {fields['name']} is listed by Calendly again",
+                    )
                 Calendar.objects.filter(pk=cal.pk).update(**fields)
         for uri, cal in existing.items():
             if uri not in seen and cal.gone_at is None:
                 Calendar.objects.filter(pk=cal.pk).update(gone_at=now)
-                _log(connection, SyncLogEntry.Action.SKIPPED, now,
-                     f"Calendar {cal.name} is no longer listed by Calendly: nothing more is imported from it; "
-                     "what was imported stays", event_uri="")
+                _log(
+                    connection,
+                    SyncLogEntry.Action.SKIPPED,
+                    now,
+                    f"Calendar {cal.name} is no longer listed by Calendly: nothing more is imported from it; "
+                    "what was imported stays",
+                    event_uri="",
+                )
     return list(Calendar.objects.filter(connection=connection, gone_at__isnull=True).order_by("kind", "name", "pk"))
 
 
@@ -403,9 +473,11 @@ def _calendar(connection: Connection, ident: str) -> Calendar:
     """A calendar of this connection by its Calendly URI, its uuid (the URI's last segment) or its slug."""
     ident = (ident or "").strip().rstrip("/")
     cals = list(Calendar.objects.filter(connection=connection))
-    for test in (lambda c: c.uri.rstrip("/") == ident,
-                 lambda c: c.uri.rstrip("/").rsplit("/", 1)[-1] == ident,
-                 lambda c: c.scheduling_url.rstrip("/").rsplit("/", 1)[-1] == ident):
+    for test in (
+        lambda c: c.uri.rstrip("/") == ident,
+        lambda c: c.uri.rstrip("/").rsplit("/", 1)[-1] == ident,
+        lambda c: c.scheduling_url.rstrip("/").rsplit("/", 1)[-1] == ident,
+    ):
         found = [c for c in cals if test(c)]
         if len(found) == 1:
             return found[0]
@@ -423,8 +495,9 @@ def calendars_select(*, connection: Connection, uris: list[str], consent: bool, 
     if not chosen:
         return list(Calendar.objects.filter(connection=connection, selected=True).order_by("name"))
     if not consent:
-        raise InvalidInput("Tick the consent box to let Slotwise import the events of the chosen calendars",
-                           field="consent")
+        raise InvalidInput(
+            "Tick the consent box to let Slotwise import the events of the chosen calendars", field="consent"
+        )
     for cal in chosen:
         if cal.gone_at is not None:
             raise InvalidInput(f"{cal.name} is no longer listed by Calendly and cannot be chosen", field="calendars")
@@ -434,10 +507,18 @@ def calendars_select(*, connection: Connection, uris: list[str], consent: bool, 
             if row.selected:
                 continue
             Calendar.objects.filter(pk=row.pk).update(
-                selected=True, consented_at=now, imported_from=now, deselected_at=None, delete_chosen_at=None,
+                selected=True,
+                consented_at=now,
+                imported_from=now,
+                deselected_at=None,
+                delete_chosen_at=None,
             )
-            _log(connection, SyncLogEntry.Action.UPDATED, now,
-                 f"Calendar {row.name} selected: events created from now on are imported")
+            _log(
+                connection,
+                SyncLogEntry.Action.UPDATED,
+                now,
+                f"Calendar {row.name} selected: events created from now on are imported",
+            )
     webhooks_subscribe(connection=connection, now=now)
     _schedule_poll(connection, now)
     return list(Calendar.objects.filter(connection=connection, selected=True).order_by("name"))
@@ -463,17 +544,27 @@ def calendar_deselect(*, connection: Connection, uri: str, delete_synced: bool, 
     cal = _calendar(connection, uri)
     with transaction.atomic():
         Calendar.objects.filter(pk=cal.pk).update(
-            selected=False, deselected_at=now if cal.selected else cal.deselected_at,
+            selected=False,
+            deselected_at=now if cal.selected else cal.deselected_at,
             delete_chosen_at=now if delete_synced else None,
         )
         cal.refresh_from_db()
         if cal.deselected_at == now:
-            _log(connection, SyncLogEntry.Action.UPDATED, now, f"Calendar {cal.name} deselected: nothing more is imported from it")
+            _log(
+                connection,
+                SyncLogEntry.Action.UPDATED,
+                now,
+                f"Calendar {cal.name} deselected: nothing more is imported from it",
+            )
     if not delete_synced:
         return 0
     deleted = _delete_synced(cal, now)
-    _log(connection, SyncLogEntry.Action.DELETED, now,
-         f"Chose to delete everything synced from {cal.name}: {deleted} appointment(s) deleted permanently")
+    _log(
+        connection,
+        SyncLogEntry.Action.DELETED,
+        now,
+        f"Chose to delete everything synced from {cal.name}: {deleted} appointment(s) deleted permanently",
+    )
     return deleted
 
 
@@ -489,8 +580,14 @@ def connection_remove(*, connection: Connection, delete_synced: bool, now: datet
         oauth.revoke(auth_base=connection.auth_base, token=tokens["refresh_token"])
     with transaction.atomic():
         Connection.objects.filter(pk=connection.pk).update(
-            state=Connection.State.REMOVED, removed_at=now, secret="", retry_at=None, webhooks_active=False,
-            state_detail="Removed", webhook_subscription_uri="", webhook_signing_key="",
+            state=Connection.State.REMOVED,
+            removed_at=now,
+            secret="",
+            retry_at=None,
+            webhooks_active=False,
+            state_detail="Removed",
+            webhook_subscription_uri="",
+            webhook_signing_key="",
         )
         Calendar.objects.filter(connection=connection, selected=True).update(selected=False, deselected_at=now)
         if delete_synced:
@@ -501,13 +598,17 @@ def connection_remove(*, connection: Connection, delete_synced: bool, now: datet
     if delete_synced:
         for cal in Calendar.objects.filter(connection=connection).order_by("pk"):
             deleted += _delete_synced(cal, now)
-        _log(connection, SyncLogEntry.Action.DELETED, now,
-             f"Chose to delete everything synced: {deleted} appointment(s) deleted permanently")
+        _log(
+            connection,
+            SyncLogEntry.Action.DELETED,
+            now,
+            f"Chose to delete everything synced: {deleted} appointment(s) deleted permanently",
+        )
     return deleted
 
 
 def sync_requested(*, connection: Connection, now: datetime) -> None:
-    """"Sync now": a poll due at once."""
+    """ "Sync now": a poll due at once."""
     _live(connection)
     _schedule_poll(connection, now)
 
@@ -522,8 +623,11 @@ def hook_url(connection: Connection) -> str:
 def _scope(client: CalendlyClient, connection: Connection) -> str:
     """organization when the user is an admin or owner of their Calendly organization, else user."""
     try:
-        memberships = list(client.organization_memberships(organization=connection.account_organization_uri,
-                                                           user=connection.account_user_uri))
+        memberships = list(
+            client.organization_memberships(
+                organization=connection.account_organization_uri, user=connection.account_user_uri
+            )
+        )
     except CalendlyError:
         return "user"
     roles = {m.get("role") for m in memberships}
@@ -540,8 +644,14 @@ def webhooks_subscribe(*, connection: Connection, now: datetime) -> bool:
     key = secrets.token_urlsafe(32)
     url = hook_url(connection)
     scope = _scope(client, connection)
-    body: dict[str, Any] = {"url": url, "events": WEBHOOK_EVENTS, "organization": connection.account_organization_uri,
-            "user": connection.account_user_uri, "scope": scope, "signing_key": key}
+    body: dict[str, Any] = {
+        "url": url,
+        "events": WEBHOOK_EVENTS,
+        "organization": connection.account_organization_uri,
+        "user": connection.account_user_uri,
+        "scope": scope,
+        "signing_key": key,
+    }
     try:
         try:
             hook = client.create_webhook(**body)
@@ -549,18 +659,29 @@ def webhooks_subscribe(*, connection: Connection, now: datetime) -> bool:
             if exc.http_status != 409:
                 raise
             # Ours from before (its key is lost with the old row's secret): replace it.
-            for old in client.webhooks(organization=connection.account_organization_uri, scope=scope,
-                                       user=connection.account_user_uri if scope == "user" else None):
+            for old in client.webhooks(
+                organization=connection.account_organization_uri,
+                scope=scope,
+                user=connection.account_user_uri if scope == "user" else None,
+            ):
                 if old.get("callback_url") == url:
                     client.delete_webhook(old["uri"])
             hook = client.create_webhook(**body)
     except CalendlyError as exc:
         _save_state(connection, webhooks_active=False, webhook_subscription_uri="", webhook_signing_key="")
-        _log(connection, SyncLogEntry.Action.SKIPPED, now,
-             f"Calendly webhooks are not available ({exc.message}); polling every few minutes instead")
+        _log(
+            connection,
+            SyncLogEntry.Action.SKIPPED,
+            now,
+            f"Calendly webhooks are not available ({exc.message}); polling every few minutes instead",
+        )
         return False
-    _save_state(connection, webhooks_active=True, webhook_subscription_uri=hook.get("uri", ""),
-                webhook_signing_key=seal({"signing_key": key}))
+    _save_state(
+        connection,
+        webhooks_active=True,
+        webhook_subscription_uri=hook.get("uri", ""),
+        webhook_signing_key=seal({"signing_key": key}),
+    )
     _log(connection, SyncLogEntry.Action.UPDATED, now, f"Subscribed to Calendly webhooks ({scope} scope)")
     return True
 

@@ -59,8 +59,9 @@ def parse_ts(value: str | None) -> datetime | None:
 
 
 def _log(connection: Connection, action: str, detail: str, *, now: datetime, event_uri: str = "") -> None:
-    SyncLogEntry.objects.create(connection=connection, at=now, action=action, event_uri=event_uri[:500],
-                                detail=detail[:1000])
+    SyncLogEntry.objects.create(
+        connection=connection, at=now, action=action, event_uri=event_uri[:500], detail=detail[:1000]
+    )
 
 
 # --- who owns an imported appointment ----------------------------------------------------------------------
@@ -78,16 +79,23 @@ def _owner(calendar: Calendar, event: dict, rng: random.Random) -> tuple:
     if assigned:
         hosts = {
             c.account_user_uri: c.membership
-            for c in Connection.objects.filter(organization_id=org, state=Connection.State.ACTIVE,
-                                               account_user_uri__in=assigned).select_related("membership")
+            for c in Connection.objects.filter(
+                organization_id=org, state=Connection.State.ACTIVE, account_user_uri__in=assigned
+            ).select_related("membership")
         }
         for uri in assigned:  # a collective event lists every host; the first connected one owns it
             if uri in hosts:
                 return hosts[uri], ImportedEvent.OwnerRule.ASSIGNED_HOST
     members = sorted(
-        {c.connection.membership for c in Calendar.objects.filter(
-            connection__organization_id=org, connection__state=Connection.State.ACTIVE, uri=calendar.uri,
-            selected=True).select_related("connection__membership")},
+        {
+            c.connection.membership
+            for c in Calendar.objects.filter(
+                connection__organization_id=org,
+                connection__state=Connection.State.ACTIVE,
+                uri=calendar.uri,
+                selected=True,
+            ).select_related("connection__membership")
+        },
         key=lambda m: m.pk,
     ) or [connection.membership]
     return rng.choice(members), ImportedEvent.OwnerRule.RANDOM_MEMBER
@@ -113,12 +121,18 @@ def _phone(invitee: dict, answers: list[dict]) -> str:
 
 
 def _guest(invitee: dict) -> dict:
-    answers = [{"question": qa.get("question"), "answer": qa.get("answer")}
-               for qa in sorted(invitee.get("questions_and_answers") or [], key=lambda q: q.get("position", 0))]
+    answers = [
+        {"question": qa.get("question"), "answer": qa.get("answer")}
+        for qa in sorted(invitee.get("questions_and_answers") or [], key=lambda q: q.get("position", 0))
+    ]
     return {
-        "name": invitee.get("name") or "", "email": invitee.get("email") or "",
-        "first_name": invitee.get("first_name") or "", "last_name": invitee.get("last_name") or "",
-        "timezone": invitee.get("timezone") or "", "phone": _phone(invitee, answers), "answers": answers,
+        "name": invitee.get("name") or "",
+        "email": invitee.get("email") or "",
+        "first_name": invitee.get("first_name") or "",
+        "last_name": invitee.get("last_name") or "",
+        "timezone": invitee.get("timezone") or "",
+        "phone": _phone(invitee, answers),
+        "answers": answers,
     }
 
 
@@ -134,8 +148,10 @@ def _when(event: dict) -> str:
 
 def _no_email(invitee: dict, event: dict) -> str:
     who = invitee.get("name") or "a guest"
-    return (f"skipped: {who} ({event.get('name', 'an event')} at {_when(event)}) has no email address, "
-            "so no contact was made")
+    return (
+        f"skipped: {who} ({event.get('name', 'an event')} at {_when(event)}) has no email address, "
+        "so no contact was made"
+    )
 
 
 @dataclass
@@ -147,8 +163,11 @@ def _previous_booking(org_id: int, invitee: dict) -> Booking | None:
     old = invitee.get("old_invitee")
     if not old:
         return None
-    row = ImportedInvitee.objects.filter(event__organization_id=org_id, invitee_uri=old).select_related(
-        "event__booking").first()
+    row = (
+        ImportedInvitee.objects.filter(event__organization_id=org_id, invitee_uri=old)
+        .select_related("event__booking")
+        .first()
+    )
     return row.event.booking if row and row.event.booking_id else None
 
 
@@ -162,15 +181,20 @@ def _imported_event(org: int, event_uri: str, calendar: Calendar, now: datetime)
     try:
         with transaction.atomic():
             return ImportedEvent.objects.create(
-                organization_id=org, event_uri=event_uri, calendar_uri=calendar.uri,
-                shared=calendar.kind == Calendar.Kind.SHARED, owner_rule=ImportedEvent.OwnerRule.CONNECTED_USER,
-                imported_at=now), True
+                organization_id=org,
+                event_uri=event_uri,
+                calendar_uri=calendar.uri,
+                shared=calendar.kind == Calendar.Kind.SHARED,
+                owner_rule=ImportedEvent.OwnerRule.CONNECTED_USER,
+                imported_at=now,
+            ), True
     except IntegrityError:
         return rows.get(organization_id=org, event_uri=event_uri), False
 
 
-def _apply(calendar: Calendar, event: dict, invitees: list[dict], *, now: datetime, rng: random.Random,
-           types: dict) -> bool:
+def _apply(
+    calendar: Calendar, event: dict, invitees: list[dict], *, now: datetime, rng: random.Random, types: dict
+) -> bool:
     """Make our appointment match the remote event and these of its invitees. Idempotent; True if it
     changed something. Raises ImportOverlap (nothing written) when the guard refuses the time."""
     connection = calendar.connection
@@ -193,13 +217,23 @@ def _apply(calendar: Calendar, event: dict, invitees: list[dict], *, now: dateti
             start, end = parse_ts(event["start_time"]), parse_ts(event["end_time"])
             if (owner.pk, calendar.uri) not in types:  # one lookup per owner and calendar in a run
                 types[owner.pk, calendar.uri] = external_event_type(
-                    owner=owner, source=SOURCE, uri=calendar.uri, name=calendar.name,
-                    duration_minutes=int((end - start).total_seconds() // 60))
+                    owner=owner,
+                    source=SOURCE,
+                    uri=calendar.uri,
+                    name=calendar.name,
+                    duration_minutes=int((end - start).total_seconds() // 60),
+                )
             et = types[owner.pk, calendar.uri]
             previous = _previous_booking(org, active[0])
             booking = appointments.appointment_import(
-                event_type=et, host=owner, start=start, end=end, timezone=active[0].get("timezone") or "",
-                invitees=[_guest(i) for i in active], location=_location(event), now=now,
+                event_type=et,
+                host=owner,
+                start=start,
+                end=end,
+                timezone=active[0].get("timezone") or "",
+                invitees=[_guest(i) for i in active],
+                location=_location(event),
+                now=now,
                 rescheduled_from=previous,
             )
             ie.booking, ie.owner_rule = booking, rule
@@ -208,9 +242,14 @@ def _apply(calendar: Calendar, event: dict, invitees: list[dict], *, now: dateti
             for inv, local in zip(active, booking.invitees.order_by("pk"), strict=True):
                 ImportedInvitee.objects.create(event=ie, invitee_uri=inv["uri"], invitee=local)
             moved = f", moved from {previous.start:%Y-%m-%d %H:%M} UTC" if previous else ""
-            _log(connection, SyncLogEntry.Action.IMPORTED,
-                 f"imported {event.get('name', 'an event')} at {_when(event)} with "
-                 f"{', '.join(i['email'] for i in active)} for {owner}{moved}", now=now, event_uri=event_uri)
+            _log(
+                connection,
+                SyncLogEntry.Action.IMPORTED,
+                f"imported {event.get('name', 'an event')} at {_when(event)} with "
+                f"{', '.join(i['email'] for i in active)} for {owner}{moved}",
+                now=now,
+                event_uri=event_uri,
+            )
             return True
         booking = ie.booking
         if booking is None:
@@ -218,8 +257,13 @@ def _apply(calendar: Calendar, event: dict, invitees: list[dict], *, now: dateti
         for inv in active:  # another guest of a group meeting
             local = appointments.appointment_invitee_add(booking=booking, guest=_guest(inv), now=now)
             ImportedInvitee.objects.create(event=ie, invitee_uri=inv["uri"], invitee=local)
-            _log(connection, SyncLogEntry.Action.UPDATED, f"{inv['email']} joined {booking.event_type.name} at "
-                 f"{_when(event)}", now=now, event_uri=event_uri)
+            _log(
+                connection,
+                SyncLogEntry.Action.UPDATED,
+                f"{inv['email']} joined {booking.event_type.name} at {_when(event)}",
+                now=now,
+                event_uri=event_uri,
+            )
             changed = True
         for inv in invitees:
             row = known.get(inv["uri"])
@@ -227,16 +271,35 @@ def _apply(calendar: Calendar, event: dict, invitees: list[dict], *, now: dateti
                 changed |= _cancel_invitee(connection, booking, row, inv, event, now=now)
         if event.get("status") == "canceled" and booking.status == Booking.Status.CONFIRMED and not invitees:
             cancellation = event.get("cancellation") or {}
-            appointments.appointment_cancel(booking=booking, reason=cancellation.get("reason") or "",
-                                            canceled_by=cancellation.get("canceled_by") or "", now=now)
-            _log(connection, SyncLogEntry.Action.CANCELED, f"canceled {booking.event_type.name} at {_when(event)}",
-                 now=now, event_uri=event_uri)
+            appointments.appointment_cancel(
+                booking=booking,
+                reason=cancellation.get("reason") or "",
+                canceled_by=cancellation.get("canceled_by") or "",
+                now=now,
+            )
+            _log(
+                connection,
+                SyncLogEntry.Action.CANCELED,
+                f"canceled {booking.event_type.name} at {_when(event)}",
+                now=now,
+                event_uri=event_uri,
+            )
             changed = True
         start, end = parse_ts(event.get("start_time")), parse_ts(event.get("end_time"))
-        if booking.status == Booking.Status.CONFIRMED and start and end and (start, end) != (booking.start, booking.end):
+        if (
+            booking.status == Booking.Status.CONFIRMED
+            and start
+            and end
+            and (start, end) != (booking.start, booking.end)
+        ):
             appointments.appointment_update(booking=booking, start=start, end=end, now=now)
-            _log(connection, SyncLogEntry.Action.UPDATED, f"moved {booking.event_type.name} to {_when(event)}",
-                 now=now, event_uri=event_uri)
+            _log(
+                connection,
+                SyncLogEntry.Action.UPDATED,
+                f"moved {booking.event_type.name} to {_when(event)}",
+                now=now,
+                event_uri=event_uri,
+            )
             changed = True
         updated = parse_ts(event.get("updated_at"))
         if updated and updated != ie.remote_updated_at:
@@ -253,14 +316,29 @@ def _cancel_invitee(connection, booking, row, inv, event, *, now) -> bool:
     if inv.get("rescheduled"):
         others = booking.invitees.filter(status="active").exclude(pk=local.pk).exists()
         if not others:
-            appointments.appointment_cancel(booking=booking, reason=reason, now=now, rescheduled=True,
-                                            canceled_by=cancellation.get("canceled_by") or local.name)
-            _log(connection, SyncLogEntry.Action.CANCELED, f"{local.email} rescheduled {booking.event_type.name} "
-                 f"at {_when(event)} in Calendly", now=now, event_uri=event["uri"])
+            appointments.appointment_cancel(
+                booking=booking,
+                reason=reason,
+                now=now,
+                rescheduled=True,
+                canceled_by=cancellation.get("canceled_by") or local.name,
+            )
+            _log(
+                connection,
+                SyncLogEntry.Action.CANCELED,
+                f"{local.email} rescheduled {booking.event_type.name} at {_when(event)} in Calendly",
+                now=now,
+                event_uri=event["uri"],
+            )
             return True
     appointments.appointment_invitee_cancel(invitee=local, reason=reason, now=now)
-    _log(connection, SyncLogEntry.Action.CANCELED, f"{local.email} canceled {booking.event_type.name} at "
-         f"{_when(event)}" + (f": {reason}" if reason else ""), now=now, event_uri=event["uri"])
+    _log(
+        connection,
+        SyncLogEntry.Action.CANCELED,
+        f"{local.email} canceled {booking.event_type.name} at {_when(event)}" + (f": {reason}" if reason else ""),
+        now=now,
+        event_uri=event["uri"],
+    )
     return True
 
 
@@ -271,8 +349,15 @@ def _importable(calendar: Calendar | None, event: dict) -> bool:
     return created is not None and created >= calendar.imported_from
 
 
-def _process(calendar: Calendar, event: dict, invitees: list[dict], *, now: datetime, rng: random.Random,
-             types: dict | None = None) -> bool:
+def _process(
+    calendar: Calendar,
+    event: dict,
+    invitees: list[dict],
+    *,
+    now: datetime,
+    rng: random.Random,
+    types: dict | None = None,
+) -> bool:
     """_apply, with a guard refusal logged (and retried next time) rather than raised. `types`: the
     external event types found so far in this run, by (owner, calendar uri)."""
     types = {} if types is None else types
@@ -280,12 +365,22 @@ def _process(calendar: Calendar, event: dict, invitees: list[dict], *, now: date
         return _apply(calendar, event, invitees, now=now, rng=rng, types=types)
     except ImportOverlap as exc:
         types.clear()  # an event type created in the rolled-back transaction went with it
-        _log(calendar.connection, SyncLogEntry.Action.SKIPPED, f"skipped: {exc.message}; trying again next poll",
-             now=now, event_uri=event["uri"])
+        _log(
+            calendar.connection,
+            SyncLogEntry.Action.SKIPPED,
+            f"skipped: {exc.message}; trying again next poll",
+            now=now,
+            event_uri=event["uri"],
+        )
     except InvalidInput as exc:
         types.clear()
-        _log(calendar.connection, SyncLogEntry.Action.SKIPPED, f"skipped {event.get('name', 'an event')} at "
-             f"{_when(event)}: {exc.message}", now=now, event_uri=event["uri"])
+        _log(
+            calendar.connection,
+            SyncLogEntry.Action.SKIPPED,
+            f"skipped {event.get('name', 'an event')} at {_when(event)}: {exc.message}",
+            now=now,
+            event_uri=event["uri"],
+        )
     except IntegrityError:
         types.clear()
         # A concurrent import of the same event or guest (webhook and poll at once) won; the next
@@ -313,15 +408,22 @@ def _still_live(connection: Connection) -> bool:
     return state in LIVE
 
 
-def sync_connection(*, connection: Connection, now: datetime, trigger: str = "poll",
-                    progress: Callable[[int, int], None] | None = None, rng: random.Random | None = None) -> SyncRun:
+def sync_connection(
+    *,
+    connection: Connection,
+    now: datetime,
+    trigger: str = "poll",
+    progress: Callable[[int, int], None] | None = None,
+    rng: random.Random | None = None,
+) -> SyncRun:
     """Poll one connection: import what is new on its selected calendars, follow cancels and reschedules.
     Idempotent; a run stopped by an error or a removal is resumed by the next one. `progress(done, total)`
     is called as events are done (also written to the SyncRun for the dashboard)."""
     rng = rng or random.Random()  # noqa: S311 - picks an owner among members, not a secret
     first = not connection.runs.exists()
-    run = SyncRun.objects.create(connection=connection, trigger="first" if first and trigger == "poll" else trigger,
-                                 started_at=now)
+    run = SyncRun.objects.create(
+        connection=connection, trigger="first" if first and trigger == "poll" else trigger, started_at=now
+    )
 
     def finish(outcome: str) -> SyncRun:
         run.finished_at, run.outcome = now, outcome[:500]
@@ -334,8 +436,12 @@ def sync_connection(*, connection: Connection, now: datetime, trigger: str = "po
     calendars = _calendars(connection)
     client = CalendlyClient(connection, now=now)
     # The previous run that read every event: its start bounds what this one must list (see the top).
-    previous_success = connection.runs.filter(finished_at__isnull=False, total__isnull=False, done=F("total")).order_by(
-        "-started_at").values_list("started_at", flat=True).first()
+    previous_success = (
+        connection.runs.filter(finished_at__isnull=False, total__isnull=False, done=F("total"))
+        .order_by("-started_at")
+        .values_list("started_at", flat=True)
+        .first()
+    )
     try:
         # Each poll checks the plan (and records a failure to reach Calendly on the connection).
         if not connection_layer.check_plan(connection=connection, now=now, client=client):
@@ -346,9 +452,11 @@ def sync_connection(*, connection: Connection, now: datetime, trigger: str = "po
         since = min(c.imported_from for c in calendars.values())
         if previous_success and previous_success > since:
             since = previous_success
-        known = dict(ImportedEvent.objects.filter(organization_id=connection.organization_id,
-                                                  calendar_uri__in=list(calendars)).values_list("event_uri",
-                                                                                                "remote_updated_at"))
+        known = dict(
+            ImportedEvent.objects.filter(
+                organization_id=connection.organization_id, calendar_uri__in=list(calendars)
+            ).values_list("event_uri", "remote_updated_at")
+        )
         todo = []
         for event in _remote_events(client, connection, calendars, since):
             calendar = calendars.get(event.get("event_type"))
@@ -388,8 +496,7 @@ def _remote_events(client: CalendlyClient, connection: Connection, calendars: di
     for event in client.scheduled_events(user=connection.account_user_uri, min_start_time=since):
         seen.add(event.get("uri"))
         yield event
-    if not connection.account_organization_uri or not any(
-            c.kind == Calendar.Kind.SHARED for c in calendars.values()):
+    if not connection.account_organization_uri or not any(c.kind == Calendar.Kind.SHARED for c in calendars.values()):
         return
     try:
         for event in client.scheduled_events(organization=connection.account_organization_uri, min_start_time=since):
@@ -425,12 +532,16 @@ def _calendar_for(connection: Connection, uri: str) -> Calendar | None:
     """The calendar a delivered event belongs to: this connection's own, else (an organization-scope
     subscription) another live connection's in the same sub-account."""
     qs = Calendar.objects.filter(uri=uri, selected=True, imported_from__isnull=False).select_related(
-        "connection__membership")
+        "connection__membership"
+    )
     mine = qs.filter(connection=connection).first()
     if mine is not None:
         return mine
-    return qs.filter(connection__organization_id=connection.organization_id, connection__state__in=LIVE).order_by(
-        "imported_from").first()
+    return (
+        qs.filter(connection__organization_id=connection.organization_id, connection__state__in=LIVE)
+        .order_by("imported_from")
+        .first()
+    )
 
 
 # --- deletion ---------------------------------------------------------------------------------------------
@@ -447,12 +558,17 @@ def delete_synced(*, calendar: Calendar, now: datetime) -> int:
     if calendar.kind == Calendar.Kind.SHARED:
         chose, of = deletion_votes(calendar.uri, connection.organization_id)
         if chose < of:
-            _log(connection, SyncLogEntry.Action.DELETED,
-                 f"{connection.membership} chose to delete what {calendar.name} synced: {chose} of {of} "
-                 "connected members chose to delete; it stays until all do", now=now)
+            _log(
+                connection,
+                SyncLogEntry.Action.DELETED,
+                f"{connection.membership} chose to delete what {calendar.name} synced: {chose} of {of} "
+                "connected members chose to delete; it stays until all do",
+                now=now,
+            )
             return 0
-    events = ImportedEvent.objects.filter(organization_id=connection.organization_id, calendar_uri=calendar.uri,
-                                          deleted_at__isnull=True).select_related("booking")
+    events = ImportedEvent.objects.filter(
+        organization_id=connection.organization_id, calendar_uri=calendar.uri, deleted_at__isnull=True
+    ).select_related("booking")
     deleted = 0
     for ie in events.iterator():
         with transaction.atomic():
@@ -460,9 +576,12 @@ def delete_synced(*, calendar: Calendar, now: datetime) -> int:
                 appointments.appointment_delete(booking=ie.booking, now=now)
                 deleted += 1
             ImportedEvent.objects.filter(pk=ie.pk).update(booking=None, deleted_at=now)
-    _log(connection, SyncLogEntry.Action.DELETED,
-         f"deleted {deleted} appointment{'s' if deleted != 1 else ''} synced from {calendar.name}, permanently",
-         now=now)
+    _log(
+        connection,
+        SyncLogEntry.Action.DELETED,
+        f"deleted {deleted} appointment{'s' if deleted != 1 else ''} synced from {calendar.name}, permanently",
+        now=now,
+    )
     return deleted
 
 
@@ -473,8 +592,14 @@ def schedule_poll(connection: Connection, *, due_at: datetime) -> None:
     """One pending poll per connection; "sync now" replaces the next one."""
     key = f"imports-poll:{connection.pk}"
     cancel_pending(key, kinds=[POLL_JOB])
-    enqueue(POLL_JOB, {"connection_id": connection.pk}, due_at=due_at, key=key, max_attempts=1,
-            organization_id=connection.organization_id)
+    enqueue(
+        POLL_JOB,
+        {"connection_id": connection.pk},
+        due_at=due_at,
+        key=key,
+        max_attempts=1,
+        organization_id=connection.organization_id,
+    )
 
 
 @handler(POLL_JOB)

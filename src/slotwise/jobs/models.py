@@ -16,7 +16,11 @@ class Job(models.Model):
         CANCELED = "canceled"  # made moot (e.g. a reminder for a canceled booking)
 
     organization = models.ForeignKey(
-        "accounts.Organization", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        "accounts.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
         help_text="Whose work this is: the dashboard shows an organization's admins their own failed jobs",
     )
     kind = models.CharField(max_length=64)

@@ -70,7 +70,11 @@ def enqueue(
 ) -> Job:
     """Write the job in the caller's transaction; idle workers are woken once that transaction commits."""
     fields = {
-        "kind": kind, "payload": payload, "key": key, "max_attempts": max_attempts, "organization_id": organization_id,
+        "kind": kind,
+        "payload": payload,
+        "key": key,
+        "max_attempts": max_attempts,
+        "organization_id": organization_id,
     }
     if due_at is not None:
         fields["due_at"] = due_at
@@ -104,7 +108,9 @@ def claim(now: datetime, *, limit: int = CLAIM_BATCH, kinds: list[str] | None = 
         expired = Q(status=Job.Status.RUNNING, locked_until__lte=now)
         # A job whose workers died with it max_attempts times is poison: stop handing it out.
         Job.objects.filter(expired, attempts__gte=F("max_attempts")).update(
-            status=Job.Status.FAILED, finished_at=now, locked_until=None,
+            status=Job.Status.FAILED,
+            finished_at=now,
+            locked_until=None,
             last_error="the worker stopped (crash or kill) while running this job on every attempt",
         )
         qs = Job.objects.filter(Q(status=Job.Status.PENDING, due_at__lte=now) | expired)
@@ -230,5 +236,7 @@ def prune(now: datetime, *, keep: timedelta = timedelta(days=7)) -> int:
     deleted, _ = Job.objects.filter(
         status__in=[Job.Status.DONE, Job.Status.CANCELED], finished_at__lt=now - keep
     ).delete()
-    canceled, _ = Job.objects.filter(status=Job.Status.CANCELED, finished_at__isnull=True, due_at__lt=now - keep).delete()
+    canceled, _ = Job.objects.filter(
+        status=Job.Status.CANCELED, finished_at__isnull=True, due_at__lt=now - keep
+    ).delete()
     return deleted + canceled

@@ -12,8 +12,7 @@ from slotwise.core.errors import SlotwiseError
 
 from . import selectors, services
 
-STATUS_WORDS = {"pending": "Waiting", "running": "Running", "done": "Done", "failed": "Failed",
-                "canceled": "Cancelled"}
+STATUS_WORDS = {"pending": "Waiting", "running": "Running", "done": "Done", "failed": "Failed", "canceled": "Cancelled"}
 
 
 def _admin(request):
@@ -26,10 +25,16 @@ def _admin(request):
 def failed_jobs(request):
     m = _admin(request)
     counts = selectors.queue_counts(organization_ids=[m.organization_id])
-    return render(request, "jobs/failed.html", {
-        "nav": "jobs", "jobs": selectors.failed_jobs(organization_ids=[m.organization_id]), "counts": counts,
-        "count_words": [(STATUS_WORDS.get(s, s), n) for s, n in counts.items()],
-    })
+    return render(
+        request,
+        "jobs/failed.html",
+        {
+            "nav": "jobs",
+            "jobs": selectors.failed_jobs(organization_ids=[m.organization_id]),
+            "counts": counts,
+            "count_words": [(STATUS_WORDS.get(s, s), n) for s, n in counts.items()],
+        },
+    )
 
 
 @require_POST

@@ -61,8 +61,9 @@ def _push() -> None:
             p.ltrim(key, -REDIS_KEEP, -1)
             p.execute()
     except Exception:  # noqa: BLE001 - a wake-up that fails must not fail the request that committed
-        log.warning("could not wake the job workers through Redis; they will find the job on their next poll",
-                    exc_info=True)
+        log.warning(
+            "could not wake the job workers through Redis; they will find the job on their next poll", exc_info=True
+        )
 
 
 def _redis():
@@ -107,8 +108,13 @@ class PostgresWaiter(Waiter):
         import psycopg
 
         s = connections[alias].settings_dict
-        params = {"dbname": s.get("NAME"), "user": s.get("USER"), "password": s.get("PASSWORD"),
-                  "host": s.get("HOST"), "port": s.get("PORT")}
+        params = {
+            "dbname": s.get("NAME"),
+            "user": s.get("USER"),
+            "password": s.get("PASSWORD"),
+            "host": s.get("HOST"),
+            "port": s.get("PORT"),
+        }
         params = {k: str(v) for k, v in params.items() if v}
         params.update({k: v for k, v in (s.get("OPTIONS") or {}).items() if k not in self.DJANGO_OPTIONS})
         self.conn = psycopg.connect(**params, autocommit=True)

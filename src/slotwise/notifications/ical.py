@@ -28,14 +28,29 @@ def summary(booking: Booking) -> str:
 def _guests(booking: Booking) -> list[calendar_object.Party]:
     if not booking.pk:
         return []
-    return [calendar_object.Party(email=g.email, params={
-        "ROLE": "OPT-PARTICIPANT", "PARTSTAT": "DECLINED" if g.declined_at else "NEEDS-ACTION", "RSVP": "FALSE"})
-        for g in booking.guests.order_by("pk")]
+    return [
+        calendar_object.Party(
+            email=g.email,
+            params={
+                "ROLE": "OPT-PARTICIPANT",
+                "PARTSTAT": "DECLINED" if g.declined_at else "NEEDS-ACTION",
+                "RSVP": "FALSE",
+            },
+        )
+        for g in booking.guests.order_by("pk")
+    ]
 
 
 def invitation(
-    *, booking: Booking, invitee: Invitee, method: str, description: str, stamp: datetime,
-    sequence: int | None = None, location: str | None = None, for_guest: bool = False,
+    *,
+    booking: Booking,
+    invitee: Invitee,
+    method: str,
+    description: str,
+    stamp: datetime,
+    sequence: int | None = None,
+    location: str | None = None,
+    for_guest: bool = False,
 ) -> bytes:
     """The invitee's copy of the meeting. `method` REQUEST, CANCEL, or PUBLISH (the download). The guests
     the invitee added are optional attendees (their answer, once they decline, with them); for_guest: a

@@ -44,7 +44,8 @@ class EmailTemplate(models.Model):
                 fields=["organization", "kind"], condition=Q(event_type__isnull=True), name="email_template_org_kind"
             ),
             models.UniqueConstraint(
-                fields=["organization", "event_type", "kind"], condition=Q(event_type__isnull=False),
+                fields=["organization", "event_type", "kind"],
+                condition=Q(event_type__isnull=False),
                 name="email_template_event_kind",
             ),
         ]

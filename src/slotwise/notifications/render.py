@@ -21,8 +21,9 @@ class Rendered:
     html: str
 
 
-def format_when(start: datetime, end: datetime, zone: str, locale: str = DEFAULT_LOCALE, *,
-                clock: str | None = None) -> str:
+def format_when(
+    start: datetime, end: datetime, zone: str, locale: str = DEFAULT_LOCALE, *, clock: str | None = None
+) -> str:
     """'Monday, March 2, 2026, 10:00 AM – 10:30 AM (Europe/Berlin, GMT+01:00)': the wall time in the reader's
     zone, with the offset, so nobody has to guess which 10:00 is meant. Written by core.datefmt, like the
     booking page, in the reader's locale."""
@@ -62,9 +63,9 @@ def render(
     text_src = text or next((t.text for t in stored if t.text), "")
     html_src = html or next((t.html for t in stored if t.html), "")
     base = f"notifications/email/{kind}"
-    subj = (
-        _from_string(subject, "subject") if subject else _engine().get_template(f"{base}.subject.txt")
-    ).render(Context(context, autoescape=False))
+    subj = (_from_string(subject, "subject") if subject else _engine().get_template(f"{base}.subject.txt")).render(
+        Context(context, autoescape=False)
+    )
     body = (_from_string(text_src, "text") if text_src else _engine().get_template(f"{base}.txt")).render(
         Context(context, autoescape=False)
     )
@@ -82,6 +83,4 @@ def _stored(kind: str, organization_id: int | None, event_type_id: int | None) -
         return []
     rows = list(EmailTemplate.objects.filter(organization_id=organization_id, kind=kind))
     # The event type's own template first, then the organization's.
-    return sorted(
-        [t for t in rows if t.event_type_id in (None, event_type_id)], key=lambda t: t.event_type_id is None
-    )
+    return sorted([t for t in rows if t.event_type_id in (None, event_type_id)], key=lambda t: t.event_type_id is None)

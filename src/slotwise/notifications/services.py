@@ -57,28 +57,41 @@ def on_booking_created(*, booking: Booking, invitee: Invitee, now: datetime, **_
     if _imported(booking):
         return
     org = booking.organization_id
-    enqueue(INVITEE_JOB, {"invitee_id": invitee.pk, "what": "confirmed", "sequence": booking.ical_sequence},
-            key=_key(invitee), organization_id=org, due_at=now)
-    enqueue(HOST_JOB, {"invitee_id": invitee.pk, "what": "confirmed"}, key=_key(invitee), organization_id=org, due_at=now)
+    enqueue(
+        INVITEE_JOB,
+        {"invitee_id": invitee.pk, "what": "confirmed", "sequence": booking.ical_sequence},
+        key=_key(invitee),
+        organization_id=org,
+        due_at=now,
+    )
+    enqueue(
+        HOST_JOB, {"invitee_id": invitee.pk, "what": "confirmed"}, key=_key(invitee), organization_id=org, due_at=now
+    )
     _tell_guests(booking=booking, invitee=invitee, what="confirmed", now=now)
     schedule_reminders(booking=booking, invitee=invitee, now=now)
 
 
 def _tell_guests(*, booking: Booking, invitee: Invitee, what: str, now: datetime) -> None:
     for guest in booking.guests.filter(declined_at__isnull=True).order_by("pk"):
-        enqueue(GUEST_JOB, {"guest_id": guest.pk, "invitee_id": invitee.pk, "what": what,
-                            "sequence": booking.ical_sequence}, key=_key(invitee), organization_id=booking.organization_id,
-                due_at=now)
+        enqueue(
+            GUEST_JOB,
+            {"guest_id": guest.pk, "invitee_id": invitee.pk, "what": what, "sequence": booking.ical_sequence},
+            key=_key(invitee),
+            organization_id=booking.organization_id,
+            due_at=now,
+        )
 
 
 def on_booking_requested(*, booking: Booking, invitee: Invitee, now: datetime, **_) -> None:
     """A request waiting for approval: the invitee hears it is pending (no invitation yet), the host gets
     the approve and decline links."""
     org = booking.organization_id
-    enqueue(INVITEE_JOB, {"invitee_id": invitee.pk, "what": "requested"}, key=_key(invitee), organization_id=org,
-            due_at=now)
-    enqueue(HOST_JOB, {"invitee_id": invitee.pk, "what": "requested"}, key=_key(invitee), organization_id=org,
-            due_at=now)
+    enqueue(
+        INVITEE_JOB, {"invitee_id": invitee.pk, "what": "requested"}, key=_key(invitee), organization_id=org, due_at=now
+    )
+    enqueue(
+        HOST_JOB, {"invitee_id": invitee.pk, "what": "requested"}, key=_key(invitee), organization_id=org, due_at=now
+    )
 
 
 def on_booking_rescheduled(*, old: Booking, invitee: Invitee, new: Invitee, now: datetime, **_) -> None:
@@ -94,12 +107,27 @@ def on_booking_rescheduled(*, old: Booking, invitee: Invitee, new: Invitee, now:
     if new_booking.ical_uid != old.ical_uid:
         # One invitee of a group session moved to another session, another meeting with its own UID: the
         # calendar entry of the old one is removed, or it would stay beside the new one.
-        enqueue(INVITEE_JOB, {"invitee_id": invitee.pk, "what": "canceled", "sequence": old.ical_sequence,
-                              "reason": old.cancel_reason}, key=_key(invitee), organization_id=org, due_at=now)
-    enqueue(INVITEE_JOB, {"invitee_id": new.pk, "what": "rescheduled", "sequence": new_booking.ical_sequence,
-                          "previous": was}, key=_key(new), organization_id=org, due_at=now)
-    enqueue(HOST_JOB, {"invitee_id": new.pk, "what": "rescheduled", "previous": was, "reason": old.cancel_reason},
-            key=_key(new), organization_id=org, due_at=now)
+        enqueue(
+            INVITEE_JOB,
+            {"invitee_id": invitee.pk, "what": "canceled", "sequence": old.ical_sequence, "reason": old.cancel_reason},
+            key=_key(invitee),
+            organization_id=org,
+            due_at=now,
+        )
+    enqueue(
+        INVITEE_JOB,
+        {"invitee_id": new.pk, "what": "rescheduled", "sequence": new_booking.ical_sequence, "previous": was},
+        key=_key(new),
+        organization_id=org,
+        due_at=now,
+    )
+    enqueue(
+        HOST_JOB,
+        {"invitee_id": new.pk, "what": "rescheduled", "previous": was, "reason": old.cancel_reason},
+        key=_key(new),
+        organization_id=org,
+        due_at=now,
+    )
 
 
 def on_booking_canceled(*, booking: Booking, invitees: list[Invitee], now: datetime, rescheduled=False, **_) -> None:
@@ -107,15 +135,25 @@ def on_booking_canceled(*, booking: Booking, invitees: list[Invitee], now: datet
         # A request that was never confirmed: no calendar holds it, so the invitee gets words, not a CANCEL.
         for invitee in invitees:
             cancel_pending(_key(invitee))
-            enqueue(INVITEE_JOB, {"invitee_id": invitee.pk, "what": "declined", "reason": booking.cancel_reason},
-                    key=_key(invitee), organization_id=booking.organization_id, due_at=now)
+            enqueue(
+                INVITEE_JOB,
+                {"invitee_id": invitee.pk, "what": "declined", "reason": booking.cancel_reason},
+                key=_key(invitee),
+                organization_id=booking.organization_id,
+                due_at=now,
+            )
         return
     if booking.approval == Booking.Approval.WITHDRAWN:
         # The invitee withdrew a request they were never sent an invitation for: only the host hears.
         for invitee in invitees:
             cancel_pending(_key(invitee))
-            enqueue(HOST_JOB, {"invitee_id": invitee.pk, "what": "canceled", "reason": booking.cancel_reason},
-                    key=_key(invitee), organization_id=booking.organization_id, due_at=now)
+            enqueue(
+                HOST_JOB,
+                {"invitee_id": invitee.pk, "what": "canceled", "reason": booking.cancel_reason},
+                key=_key(invitee),
+                organization_id=booking.organization_id,
+                due_at=now,
+            )
         return
     for invitee in invitees:
         _invitee_gone(booking=booking, invitee=invitee, reason=booking.cancel_reason, now=now)
@@ -132,10 +170,20 @@ def _invitee_gone(*, booking: Booking, invitee: Invitee, reason: str, now: datet
     org = booking.organization_id
     # The booking service raised the meeting's SEQUENCE in this transaction, so the CANCEL outranks the
     # REQUEST the invitee's calendar holds.
-    enqueue(INVITEE_JOB, {"invitee_id": invitee.pk, "what": "canceled", "sequence": booking.ical_sequence,
-                          "reason": reason}, key=_key(invitee), organization_id=org, due_at=now)
-    enqueue(HOST_JOB, {"invitee_id": invitee.pk, "what": "canceled", "reason": reason}, key=_key(invitee),
-            organization_id=org, due_at=now)
+    enqueue(
+        INVITEE_JOB,
+        {"invitee_id": invitee.pk, "what": "canceled", "sequence": booking.ical_sequence, "reason": reason},
+        key=_key(invitee),
+        organization_id=org,
+        due_at=now,
+    )
+    enqueue(
+        HOST_JOB,
+        {"invitee_id": invitee.pk, "what": "canceled", "reason": reason},
+        key=_key(invitee),
+        organization_id=org,
+        due_at=now,
+    )
     if not booking.invitees.filter(status=Invitee.Status.ACTIVE).exclude(pk=invitee.pk).exists():
         _tell_guests(booking=booking, invitee=invitee, what="canceled", now=now)
 
@@ -148,25 +196,42 @@ def on_tzdata_moved(*, booking: Booking, now: datetime, moves: list, **_) -> Non
     note = "; ".join(moves)
     org = booking.organization_id
     for invitee in booking.invitees.filter(status=Invitee.Status.ACTIVE).order_by("pk"):
-        enqueue(INVITEE_JOB, {"invitee_id": invitee.pk, "what": "updated", "sequence": booking.ical_sequence,
-                              "reason": note}, key=_key(invitee), organization_id=org, due_at=now)
-        enqueue(HOST_JOB, {"invitee_id": invitee.pk, "what": "updated", "reason": note}, key=_key(invitee),
-                organization_id=org, due_at=now)
+        enqueue(
+            INVITEE_JOB,
+            {"invitee_id": invitee.pk, "what": "updated", "sequence": booking.ical_sequence, "reason": note},
+            key=_key(invitee),
+            organization_id=org,
+            due_at=now,
+        )
+        enqueue(
+            HOST_JOB,
+            {"invitee_id": invitee.pk, "what": "updated", "reason": note},
+            key=_key(invitee),
+            organization_id=org,
+            due_at=now,
+        )
 
 
 MAX_OFFSET_MINUTES = 60 * 24 * 60
 
 
-WHEN_WORDS: dict[str, str] = {Reminder.When.BEFORE_START: "before the meeting starts", Reminder.When.AFTER_END: "after it ends"}
+WHEN_WORDS: dict[str, str] = {
+    Reminder.When.BEFORE_START: "before the meeting starts",
+    Reminder.When.AFTER_END: "after it ends",
+}
 RECIPIENT_WORDS: dict[str, str] = {Reminder.Recipient.INVITEE: "the invitee", Reminder.Recipient.HOST: "the host"}
 
 
 def _clean_reminder(*, organization, offset_minutes, when, recipient, event_type, name, subject, text) -> dict:
     """One set of rules for every door (dashboard, load files); messages in words, `field` for forms."""
-    if isinstance(offset_minutes, bool) or not isinstance(offset_minutes, int) \
-            or not 1 <= offset_minutes <= MAX_OFFSET_MINUTES:
-        raise InvalidInput("Send it between 1 minute and 60 days before the start or after the end",
-                           field="offset_minutes")
+    if (
+        isinstance(offset_minutes, bool)
+        or not isinstance(offset_minutes, int)
+        or not 1 <= offset_minutes <= MAX_OFFSET_MINUTES
+    ):
+        raise InvalidInput(
+            "Send it between 1 minute and 60 days before the start or after the end", field="offset_minutes"
+        )
     if when not in Reminder.When.values:
         raise InvalidInput("Choose whether it goes before the meeting starts or after it ends", field="when")
     if recipient not in Reminder.Recipient.values:
@@ -181,31 +246,67 @@ def _clean_reminder(*, organization, offset_minutes, when, recipient, event_type
     for field, source in (("subject", subject), ("text", text)):
         if source:
             _check_template(source, field)
-    return {"offset_minutes": offset_minutes, "when": when, "recipient": recipient, "event_type": event_type,
-            "name": name, "subject": subject or "", "text": text or ""}
+    return {
+        "offset_minutes": offset_minutes,
+        "when": when,
+        "recipient": recipient,
+        "event_type": event_type,
+        "name": name,
+        "subject": subject or "",
+        "text": text or "",
+    }
 
 
 def reminder_create(
-    *, organization, offset_minutes: int, when: str = Reminder.When.BEFORE_START, event_type=None,
-    recipient: str = Reminder.Recipient.INVITEE, name: str = "Reminder", subject: str = "", text: str = "",
+    *,
+    organization,
+    offset_minutes: int,
+    when: str = Reminder.When.BEFORE_START,
+    event_type=None,
+    recipient: str = Reminder.Recipient.INVITEE,
+    name: str = "Reminder",
+    subject: str = "",
+    text: str = "",
     active: bool = True,
 ) -> Reminder:
     """A reminder (before the start) or follow-up (after the end) for the organization or one event type.
     Applies to bookings made from now on; pending ones keep what they were given."""
-    values = _clean_reminder(organization=organization, offset_minutes=offset_minutes, when=when,
-                             recipient=recipient, event_type=event_type, name=name, subject=subject, text=text)
+    values = _clean_reminder(
+        organization=organization,
+        offset_minutes=offset_minutes,
+        when=when,
+        recipient=recipient,
+        event_type=event_type,
+        name=name,
+        subject=subject,
+        text=text,
+    )
     return Reminder.objects.create(organization=organization, active=active, **values)
 
 
 def reminder_update(
-    *, reminder: Reminder, offset_minutes: int, when: str, recipient: str, name: str = "Reminder",
-    subject: str = "", text: str = "", active: bool = True,
+    *,
+    reminder: Reminder,
+    offset_minutes: int,
+    when: str,
+    recipient: str,
+    name: str = "Reminder",
+    subject: str = "",
+    text: str = "",
+    active: bool = True,
 ) -> Reminder:
     """Change a reminder. Bookings made from now on follow it; jobs already queued read its wording when
     they run, and a switched-off or deleted reminder is not sent."""
-    values = _clean_reminder(organization=reminder.organization, offset_minutes=offset_minutes, when=when,
-                             recipient=recipient, event_type=reminder.event_type, name=name, subject=subject,
-                             text=text)
+    values = _clean_reminder(
+        organization=reminder.organization,
+        offset_minutes=offset_minutes,
+        when=when,
+        recipient=recipient,
+        event_type=reminder.event_type,
+        name=name,
+        subject=subject,
+        text=text,
+    )
     for k, v in values.items():
         setattr(reminder, k, v)
     reminder.active = active
@@ -257,8 +358,13 @@ def schedule_reminders(*, booking: Booking, invitee: Invitee, now: datetime) -> 
         due = reminder_due(r, booking)
         if due <= now:
             continue
-        enqueue(REMINDER_JOB, {"invitee_id": invitee.pk, "reminder_id": r.pk}, due_at=due, key=_key(invitee),
-                organization_id=booking.organization_id)
+        enqueue(
+            REMINDER_JOB,
+            {"invitee_id": invitee.pk, "reminder_id": r.pk},
+            due_at=due,
+            key=_key(invitee),
+            organization_id=booking.organization_id,
+        )
         n += 1
     return n
 
@@ -276,8 +382,9 @@ def invitee_language(invitee: Invitee) -> str:
     return invitee.language or invitee.booking.event_type.default_language or settings.LANGUAGE_CODE
 
 
-def context_for(*, booking: Booking, invitee: Invitee, zone: str, reason: str = "", previous=None,
-                locale: str | None = None) -> dict:
+def context_for(
+    *, booking: Booking, invitee: Invitee, zone: str, reason: str = "", previous=None, locale: str | None = None
+) -> dict:
     """The email's facts, worded in the active language (translation.override around the call); `locale`,
     by default that language, is the reader's for the dates (core.datefmt, the booking page's formatter)."""
     locale = locale or translation.get_language() or DEFAULT_LOCALE
@@ -336,8 +443,17 @@ class _Email(EmailMultiAlternatives):
 
 
 def send(
-    *, to: str, kind: str, rendered, booking: Booking, invitee: Invitee | None, job_id: int | None,
-    calendar: bytes | None = None, method: str = "", ical_uid: str = "", sequence: int | None = None,
+    *,
+    to: str,
+    kind: str,
+    rendered,
+    booking: Booking,
+    invitee: Invitee | None,
+    job_id: int | None,
+    calendar: bytes | None = None,
+    method: str = "",
+    ical_uid: str = "",
+    sequence: int | None = None,
     now: datetime,
 ) -> SentEmail:
     msg = _Email(subject=rendered.subject, body=rendered.text, to=[to], from_email=settings.DEFAULT_FROM_EMAIL)
@@ -348,8 +464,16 @@ def send(
         msg.attach("invite.ics", calendar, "application/ics")
     mail.send_message(msg)
     return SentEmail.objects.create(
-        organization_id=booking.organization_id, booking=booking, invitee=invitee, kind=kind, to=to,
-        subject=rendered.subject, method=method, ical_uid=ical_uid, sequence=sequence, job_id=job_id,
+        organization_id=booking.organization_id,
+        booking=booking,
+        invitee=invitee,
+        kind=kind,
+        to=to,
+        subject=rendered.subject,
+        method=method,
+        ical_uid=ical_uid,
+        sequence=sequence,
+        job_id=job_id,
         sent_at=now,
     )
 
@@ -388,26 +512,55 @@ def send_invitee_email(payload: dict, job: Job) -> None:
         return
     booking = invitee.booking
     what = payload["what"]
-    kind = {"confirmed": Kind.INVITEE_CONFIRMED, "rescheduled": Kind.INVITEE_RESCHEDULED,
-            "canceled": Kind.INVITEE_CANCELED, "updated": Kind.INVITEE_UPDATED,
-            "requested": Kind.INVITEE_REQUESTED, "declined": Kind.INVITEE_DECLINED}[what]
+    kind = {
+        "confirmed": Kind.INVITEE_CONFIRMED,
+        "rescheduled": Kind.INVITEE_RESCHEDULED,
+        "canceled": Kind.INVITEE_CANCELED,
+        "updated": Kind.INVITEE_UPDATED,
+        "requested": Kind.INVITEE_REQUESTED,
+        "declined": Kind.INVITEE_DECLINED,
+    }[what]
     zone = invitee.timezone
     method = "CANCEL" if what == "canceled" else "REQUEST"
     sequence = payload.get("sequence", 0)
     with translation.override(invitee_language(invitee)):
-        ctx = context_for(booking=booking, invitee=invitee, zone=zone, reason=payload.get("reason", ""),
-                          previous=payload.get("previous"))
+        ctx = context_for(
+            booking=booking,
+            invitee=invitee,
+            zone=zone,
+            reason=payload.get("reason", ""),
+            previous=payload.get("previous"),
+        )
         rendered = render(kind, ctx, organization_id=booking.organization_id, event_type_id=booking.event_type_id)
         if what in ("requested", "declined"):
             # Not (or no longer) a meeting: no calendar object until the host approves.
-            send(to=invitee.email, kind=kind, rendered=rendered, booking=booking, invitee=invitee, job_id=job.pk,
-                 now=job.now)
+            send(
+                to=invitee.email,
+                kind=kind,
+                rendered=rendered,
+                booking=booking,
+                invitee=invitee,
+                job_id=job.pk,
+                now=job.now,
+            )
             return
-        calendar = ical.invitation(booking=booking, invitee=invitee, method=method, sequence=sequence,
-                                   description=rendered.text, stamp=job.now)
+        calendar = ical.invitation(
+            booking=booking, invitee=invitee, method=method, sequence=sequence, description=rendered.text, stamp=job.now
+        )
     uid, _ = calendar_object.identity(booking)
-    send(to=invitee.email, kind=kind, rendered=rendered, booking=booking, invitee=invitee, job_id=job.pk,
-         calendar=calendar, method=method, ical_uid=uid, sequence=sequence, now=job.now)
+    send(
+        to=invitee.email,
+        kind=kind,
+        rendered=rendered,
+        booking=booking,
+        invitee=invitee,
+        job_id=job.pk,
+        calendar=calendar,
+        method=method,
+        ical_uid=uid,
+        sequence=sequence,
+        now=job.now,
+    )
 
 
 @handler(HOST_JOB)
@@ -417,19 +570,27 @@ def send_host_email(payload: dict, job: Job) -> None:
         return
     booking = invitee.booking
     what = payload["what"]
-    kind = {"confirmed": Kind.HOST_CONFIRMED, "rescheduled": Kind.HOST_RESCHEDULED,
-            "canceled": Kind.HOST_CANCELED, "updated": Kind.HOST_UPDATED, "requested": Kind.HOST_REQUESTED}[what]
+    kind = {
+        "confirmed": Kind.HOST_CONFIRMED,
+        "rescheduled": Kind.HOST_RESCHEDULED,
+        "canceled": Kind.HOST_CANCELED,
+        "updated": Kind.HOST_UPDATED,
+        "requested": Kind.HOST_REQUESTED,
+    }[what]
     hosts = [bh.membership for bh in booking.host_blocks.select_related("membership__user").order_by("pk")]
     for membership in hosts or [booking.host]:
         user = membership.user
         with translation.override(settings.LANGUAGE_CODE):  # hosts read the dashboard's language
-            ctx = context_for(booking=booking, invitee=invitee, zone=user.timezone,
-                              reason=payload.get("reason", ""), previous=payload.get("previous"))
+            ctx = context_for(
+                booking=booking,
+                invitee=invitee,
+                zone=user.timezone,
+                reason=payload.get("reason", ""),
+                previous=payload.get("previous"),
+            )
             ctx["host_name"] = user.name or user.email
-            rendered = render(kind, ctx, organization_id=booking.organization_id,
-                              event_type_id=booking.event_type_id)
-        send(to=user.email, kind=kind, rendered=rendered, booking=booking, invitee=invitee, job_id=job.pk,
-             now=job.now)
+            rendered = render(kind, ctx, organization_id=booking.organization_id, event_type_id=booking.event_type_id)
+        send(to=user.email, kind=kind, rendered=rendered, booking=booking, invitee=invitee, job_id=job.pk, now=job.now)
 
 
 @handler(GUEST_JOB)
@@ -437,8 +598,11 @@ def send_guest_email(payload: dict, job: Job) -> None:
     """A guest's copy of the invitation (or its cancellation), with their decline link."""
     from slotwise.bookings.models import Guest
 
-    guest = Guest.objects.select_related("booking__event_type", "booking__host__user").filter(
-        pk=payload["guest_id"]).first()
+    guest = (
+        Guest.objects.select_related("booking__event_type", "booking__host__user")
+        .filter(pk=payload["guest_id"])
+        .first()
+    )
     invitee = _ready_invitee(payload)
     if guest is None or invitee is None or (guest.declined_at and payload["what"] != "canceled"):
         return
@@ -451,11 +615,29 @@ def send_guest_email(payload: dict, job: Job) -> None:
     rendered = render(kind, ctx, organization_id=booking.organization_id, event_type_id=booking.event_type_id)
     method = "CANCEL" if what == "canceled" else "REQUEST"
     sequence = payload.get("sequence", 0)
-    calendar = ical.invitation(booking=booking, invitee=invitee, method=method, sequence=sequence,
-                               description=rendered.text, stamp=job.now, for_guest=True)
+    calendar = ical.invitation(
+        booking=booking,
+        invitee=invitee,
+        method=method,
+        sequence=sequence,
+        description=rendered.text,
+        stamp=job.now,
+        for_guest=True,
+    )
     uid, _ = calendar_object.identity(booking)
-    send(to=guest.email, kind=kind, rendered=rendered, booking=booking, invitee=invitee, job_id=job.pk,
-         calendar=calendar, method=method, ical_uid=uid, sequence=sequence, now=job.now)
+    send(
+        to=guest.email,
+        kind=kind,
+        rendered=rendered,
+        booking=booking,
+        invitee=invitee,
+        job_id=job.pk,
+        calendar=calendar,
+        method=method,
+        ical_uid=uid,
+        sequence=sequence,
+        now=job.now,
+    )
 
 
 @handler(REMINDER_JOB)
@@ -477,8 +659,14 @@ def send_reminder(payload: dict, job: Job) -> None:
             other_name=_host_name(booking) if to_invitee else invitee.name,
             recipient_is_invitee=to_invitee,
         )
-        rendered = render(Kind.REMINDER, ctx, organization_id=booking.organization_id,
-                          event_type_id=booking.event_type_id, subject=reminder.subject, text=reminder.text)
+        rendered = render(
+            Kind.REMINDER,
+            ctx,
+            organization_id=booking.organization_id,
+            event_type_id=booking.event_type_id,
+            subject=reminder.subject,
+            text=reminder.text,
+        )
     to = invitee.email if to_invitee else booking.host.user.email
     send(to=to, kind=Kind.REMINDER, rendered=rendered, booking=booking, invitee=invitee, job_id=job.pk, now=job.now)
 
@@ -503,26 +691,44 @@ def preview(*, kind: str, event_type, now: datetime, subject: str = "", text: st
     day = (now.astimezone(tz) + timedelta(days=1)).date()
     start = datetime(day.year, day.month, day.day, 10, 0, tzinfo=tz).astimezone(now.tzinfo)
     booking = Booking(
-        organization=org, event_type=event_type, host=host, start=start,
-        end=start + timedelta(minutes=event_type.duration_minutes), timezone=org.timezone,
-        duration_minutes=event_type.duration_minutes, location_kind=event_type.location_kind,
+        organization=org,
+        event_type=event_type,
+        host=host,
+        start=start,
+        end=start + timedelta(minutes=event_type.duration_minutes),
+        timezone=org.timezone,
+        duration_minutes=event_type.duration_minutes,
+        location_kind=event_type.location_kind,
         location=event_type.location_value or "https://meet.jit.si/Slotwise-preview",
     )
     invitee = Invitee(
-        booking=booking, name="Ada Lovelace", email="ada@example.com", timezone=org.timezone,
-        answers=[{"key": q["key"], "question": q.get("label", q["key"]), "answer": "(their answer)"}
-                 for q in event_type.questions or []],
-        cancel_token="preview-cancel-token", reschedule_token="preview-reschedule-token",  # noqa: S106 - a preview's
+        booking=booking,
+        name="Ada Lovelace",
+        email="ada@example.com",
+        timezone=org.timezone,
+        answers=[
+            {"key": q["key"], "question": q.get("label", q["key"]), "answer": "(their answer)"}
+            for q in event_type.questions or []
+        ],
+        cancel_token="preview-cancel-token",  # noqa: S106 - a preview's placeholder, not a secret
+        reschedule_token="preview-reschedule-token",  # noqa: S106 - a preview's placeholder
     )
-    ctx = context_for(booking=booking, invitee=invitee, zone=org.timezone, reason="(their reason)",
-                      previous=[(start - timedelta(days=1)).isoformat(), (booking.end - timedelta(days=1)).isoformat()]
-                      if kind.endswith("rescheduled") else None)
+    ctx = context_for(
+        booking=booking,
+        invitee=invitee,
+        zone=org.timezone,
+        reason="(their reason)",
+        previous=[(start - timedelta(days=1)).isoformat(), (booking.end - timedelta(days=1)).isoformat()]
+        if kind.endswith("rescheduled")
+        else None,
+    )
     ctx.update(recipient_name=invitee.name, other_name=_host_name(booking), recipient_is_invitee=True)
     return render(kind, ctx, organization_id=org.pk, event_type_id=event_type.pk, subject=subject, text=text, html=html)
 
 
-def template_save(*, organization, kind: str, event_type=None, subject: str = "", text: str = "", html: str = "",
-                  membership=None) -> EmailTemplate | None:
+def template_save(
+    *, organization, kind: str, event_type=None, subject: str = "", text: str = "", html: str = "", membership=None
+) -> EmailTemplate | None:
     """Store an organization's (or one event type's) wording; all fields empty removes it (back to the
     built-in one). Organization-wide wording is for admins; an event type's for its owner or an admin."""
     from slotwise.core.errors import PermissionDenied
@@ -531,7 +737,11 @@ def template_save(*, organization, kind: str, event_type=None, subject: str = ""
 
     if kind not in Kind.values:
         raise InvalidInput(f"There is no email called {kind!r}; use one of {', '.join(Kind.values)}", field="kind")
-    if membership is not None and not membership.is_admin and (event_type is None or event_type.owner_id != membership.pk):
+    if (
+        membership is not None
+        and not membership.is_admin
+        and (event_type is None or event_type.owner_id != membership.pk)
+    ):
         raise PermissionDenied("only admins can change organization-wide emails or other hosts' event types")
     if event_type is not None and event_type.organization_id != organization.pk:
         raise InvalidInput("That event type belongs to another organization", field="event_type")
@@ -544,5 +754,7 @@ def template_save(*, organization, kind: str, event_type=None, subject: str = ""
     if not (subject or text or html):
         EmailTemplate.objects.filter(**lookup).delete()
         return None
-    template, _ = EmailTemplate.objects.update_or_create(**lookup, defaults={"subject": subject, "text": text, "html": html})
+    template, _ = EmailTemplate.objects.update_or_create(
+        **lookup, defaults={"subject": subject, "text": text, "html": html}
+    )
     return template

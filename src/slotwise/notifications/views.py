@@ -30,20 +30,45 @@ def template_preview(request, event_type_id: int):
         rendered = preview(kind=kind, event_type=event_type, now=utc_now(), **fields)
         scope = request.POST.get("save")
         if request.method == "POST" and scope in ("event_type", "organization"):
-            template_save(organization=event_type.organization, kind=kind, membership=membership,
-                          event_type=event_type if scope == "event_type" else None, **fields)
+            template_save(
+                organization=event_type.organization,
+                kind=kind,
+                membership=membership,
+                event_type=event_type if scope == "event_type" else None,
+                **fields,
+            )
             saved = "Saved for this event type." if scope == "event_type" else "Saved for the organization."
     except SlotwiseError as exc:
         error = exc.message
-    stored = EmailTemplate.objects.filter(organization=event_type.organization, kind=kind,
-                                          event_type__in=[event_type]).first() or \
-        EmailTemplate.objects.filter(organization=event_type.organization, kind=kind, event_type__isnull=True).first()
+    stored = (
+        EmailTemplate.objects.filter(
+            organization=event_type.organization, kind=kind, event_type__in=[event_type]
+        ).first()
+        or EmailTemplate.objects.filter(
+            organization=event_type.organization, kind=kind, event_type__isnull=True
+        ).first()
+    )
     status = 403 if error.startswith("only admins") else 400 if error else 200
-    response = render(request, "notifications/dashboard/preview.html", {
-        "nav": "event_types", "event_type": event_type, "kind": kind, "kinds": Kind.choices, "rendered": rendered, "error": error, "saved": saved,
-        "fields": fields or {"subject": getattr(stored, "subject", ""), "text": getattr(stored, "text", ""),
-                             "html": getattr(stored, "html", "")},
-    }, status=status)
+    response = render(
+        request,
+        "notifications/dashboard/preview.html",
+        {
+            "nav": "event_types",
+            "event_type": event_type,
+            "kind": kind,
+            "kinds": Kind.choices,
+            "rendered": rendered,
+            "error": error,
+            "saved": saved,
+            "fields": fields
+            or {
+                "subject": getattr(stored, "subject", ""),
+                "text": getattr(stored, "text", ""),
+                "html": getattr(stored, "html", ""),
+            },
+        },
+        status=status,
+    )
     # The email's HTML is shown in a sandboxed srcdoc frame, which inherits this page's policy: emails are
     # styled inline, so styles (never scripts) may be inline here.
     response.csp_override = {"style-src": ["'self'", "'unsafe-inline'"]}
@@ -72,12 +97,27 @@ def _split_offset(minutes: int) -> tuple[int, str]:
 
 def _form(reminder: Reminder | None) -> dict:
     if reminder is None:
-        return {"name": "Reminder", "amount": "1", "unit": "days", "when": Reminder.When.BEFORE_START,
-                "recipient": Reminder.Recipient.INVITEE, "subject": "", "text": "", "active": True}
+        return {
+            "name": "Reminder",
+            "amount": "1",
+            "unit": "days",
+            "when": Reminder.When.BEFORE_START,
+            "recipient": Reminder.Recipient.INVITEE,
+            "subject": "",
+            "text": "",
+            "active": True,
+        }
     amount, unit = _split_offset(reminder.offset_minutes)
-    return {"name": reminder.name, "amount": str(amount), "unit": unit, "when": reminder.when,
-            "recipient": reminder.recipient, "subject": reminder.subject, "text": reminder.text,
-            "active": reminder.active}
+    return {
+        "name": reminder.name,
+        "amount": str(amount),
+        "unit": unit,
+        "when": reminder.when,
+        "recipient": reminder.recipient,
+        "subject": reminder.subject,
+        "text": reminder.text,
+        "active": reminder.active,
+    }
 
 
 def _offset(form: dict) -> int | None:
@@ -101,12 +141,20 @@ def reminders(request, event_type_id: int, reminder_id: int | None = None):
     if request.method == "POST":
         form = {k: request.POST.get(k, "") for k in ("name", "amount", "unit", "when", "recipient", "subject", "text")}
         form["active"] = bool(request.POST.get("active"))
-        args = {"offset_minutes": _offset(form), "when": form["when"], "recipient": form["recipient"],
-                "name": form["name"], "subject": form["subject"], "text": form["text"], "active": form["active"]}
+        args = {
+            "offset_minutes": _offset(form),
+            "when": form["when"],
+            "recipient": form["recipient"],
+            "name": form["name"],
+            "subject": form["subject"],
+            "text": form["text"],
+            "active": form["active"],
+        }
         try:
             if request.POST.get("preview"):
-                rendered = preview(kind=Kind.REMINDER, event_type=event_type, now=utc_now(),
-                                   subject=form["subject"], text=form["text"])
+                rendered = preview(
+                    kind=Kind.REMINDER, event_type=event_type, now=utc_now(), subject=form["subject"], text=form["text"]
+                )
             elif editing is None:
                 services.reminder_create(organization=event_type.organization, event_type=event_type, **args)
                 messages.success(request, "Reminder added. Bookings made from now on get it.")
@@ -118,15 +166,29 @@ def reminders(request, event_type_id: int, reminder_id: int | None = None):
         except SlotwiseError as exc:
             errors["amount" if exc.field == "offset_minutes" else (exc.field or "form")] = exc.message
     own = list(Reminder.objects.filter(event_type=event_type).order_by("when", "offset_minutes", "pk"))
-    everywhere = list(Reminder.objects.filter(organization=event_type.organization, event_type__isnull=True)
-                      .order_by("when", "offset_minutes", "pk"))
-    response = render(request, "notifications/dashboard/reminders.html", {
-        "nav": "event_types", "event_type": event_type, "form": form, "errors": errors, "editing": editing,
-        "rendered": rendered, "units": list(UNITS), "whens": list(services.WHEN_WORDS.items()),
-        "recipients": list(services.RECIPIENT_WORDS.items()),
-        "own": [(r, services.reminder_describe(r)) for r in own],
-        "everywhere": [(r, services.reminder_describe(r)) for r in everywhere],
-    }, status=400 if errors else 200)
+    everywhere = list(
+        Reminder.objects.filter(organization=event_type.organization, event_type__isnull=True).order_by(
+            "when", "offset_minutes", "pk"
+        )
+    )
+    response = render(
+        request,
+        "notifications/dashboard/reminders.html",
+        {
+            "nav": "event_types",
+            "event_type": event_type,
+            "form": form,
+            "errors": errors,
+            "editing": editing,
+            "rendered": rendered,
+            "units": list(UNITS),
+            "whens": list(services.WHEN_WORDS.items()),
+            "recipients": list(services.RECIPIENT_WORDS.items()),
+            "own": [(r, services.reminder_describe(r)) for r in own],
+            "everywhere": [(r, services.reminder_describe(r)) for r in everywhere],
+        },
+        status=400 if errors else 200,
+    )
     response.csp_override = {"style-src": ["'self'", "'unsafe-inline'"]}  # the previewed email is styled inline
     return response
 

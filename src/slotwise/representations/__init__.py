@@ -65,8 +65,12 @@ def event_dict(b: Booking) -> dict:
             for m in hosts
         ],
         "event_guests": [
-            {"email": g.email, "created_at": ts(g.created_at), "updated_at": ts(g.updated_at),
-             "slotwise_declined_at": ts(g.declined_at)}
+            {
+                "email": g.email,
+                "created_at": ts(g.created_at),
+                "updated_at": ts(g.updated_at),
+                "slotwise_declined_at": ts(g.declined_at),
+            }
             for g in sorted(b.guests.all(), key=lambda g: g.pk)
         ],
         "cancellation": cancellation_dict(b),
@@ -124,8 +128,12 @@ def invitee_dict(i: Invitee) -> dict:
         "cancel_url": f"{settings.BASE_URL}/cancel/{i.cancel_token}/",
         "reschedule_url": f"{settings.BASE_URL}/reschedule/{i.reschedule_token}/",
         "routing_form_submission": None,
-        "cancellation": (cancellation_dict(b) or {"canceled_by": i.name, "reason": None, "canceler_type": "invitee",
-                                                   "created_at": ts(i.updated_at)}) if canceled else None,
+        "cancellation": (
+            cancellation_dict(b)
+            or {"canceled_by": i.name, "reason": None, "canceler_type": "invitee", "created_at": ts(i.updated_at)}
+        )
+        if canceled
+        else None,
         "payment": None,
         "no_show": {"uri": uri("invitee_no_shows", mark.uuid), "created_at": ts(mark.created_at)} if mark else None,
         "reconfirmation": None,
@@ -156,8 +164,11 @@ KIND = {
     EventType.Kind.ROUND_ROBIN: ("solo", "round_robin", "Round Robin"),
 }
 QUESTION_TYPES = {
-    "text": "string", "long_text": "text", "phone": "phone_number",
-    "single_choice": "single_select", "multiple_choice": "multi_select",
+    "text": "string",
+    "long_text": "text",
+    "phone": "phone_number",
+    "single_choice": "single_select",
+    "multiple_choice": "multi_select",
 }
 
 
@@ -166,7 +177,11 @@ def event_type_dict(et: EventType) -> dict:
     if et.team_id:
         profile = {"type": "Team", "name": et.team.name, "owner": uri("teams", et.team.uuid)}
     else:
-        profile = {"type": "User", "name": et.owner.user.name or et.owner.user.email, "owner": uri("users", et.owner.user.uuid)}
+        profile = {
+            "type": "User",
+            "name": et.owner.user.name or et.owner.user.email,
+            "owner": uri("users", et.owner.user.uuid),
+        }
     return {
         "uri": uri("event_types", et.uuid),
         "name": et.name,

@@ -73,9 +73,7 @@ class EventType(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="event_types")
-    owner = models.ForeignKey(
-        Membership, null=True, blank=True, on_delete=models.CASCADE, related_name="event_types"
-    )
+    owner = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.CASCADE, related_name="event_types")
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="event_types")
     slug = models.SlugField(max_length=64)
     name = models.CharField(max_length=200)
@@ -114,12 +112,14 @@ class EventType(models.Model):
         '"required", "options"}]; name and email are always asked',
     )
     default_language = models.CharField(
-        max_length=10, default="en",
+        max_length=10,
+        default="en",
         help_text="The booking page's language when the invitee has not chosen one and the browser asks for none "
         "that Slotwise offers",
     )
     translations = models.JSONField(
-        default=dict, blank=True,
+        default=dict,
+        blank=True,
         help_text='The name, description and questions in other languages: {"de": {"name", "description", '
         '"questions": {"<key>": {"label", "options": [...]}}}}',
     )
@@ -206,6 +206,8 @@ class BusyCoverage(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["membership", "source"], name="busy_coverage_unique")]
+
+
 class EventTypeStar(models.Model):
     """An event type a host starred: listed first on their dashboard and in the browser extension."""
 

@@ -46,7 +46,8 @@ WORDING: dict[Reason, Wording] = {
         "day-min", "this event's minutes for the day are used up", "the host's daily time for this event is used up"
     ),
     Reason.WEEKLY_MINUTES: Wording(
-        "week-min", "this event's minutes for the week are used up",
+        "week-min",
+        "this event's minutes for the week are used up",
         "the host's weekly time for this event is used up",
     ),
     Reason.HOST_DAILY_LIMIT: Wording(
@@ -56,15 +57,18 @@ WORDING: dict[Reason, Wording] = {
         "my-week-limit", "your own limit of meetings a week is reached", "the host takes no more meetings that week"
     ),
     Reason.HOST_MONTHLY_LIMIT: Wording(
-        "my-month-limit", "your own limit of meetings a month is reached",
+        "my-month-limit",
+        "your own limit of meetings a month is reached",
         "the host takes no more meetings that month",
     ),
     Reason.HOST_DAILY_MINUTES: Wording(
-        "my-day-min", "your own meeting minutes for the day are used up",
+        "my-day-min",
+        "your own meeting minutes for the day are used up",
         "the host's meeting time for that day is used up",
     ),
     Reason.HOST_WEEKLY_MINUTES: Wording(
-        "my-week-min", "your own meeting minutes for the week are used up",
+        "my-week-min",
+        "your own meeting minutes for the week are used up",
         "the host's meeting time for that week is used up",
     ),
     Reason.FULL: Wording("full", "all seats taken", "all seats are taken"),

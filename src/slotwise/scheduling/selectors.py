@@ -29,7 +29,7 @@ from .models import (
 
 
 def parse_hhmm(value: str, *, field: str, label: str | None = None) -> time | None:
-    """"09:30" -> time(9, 30); "24:00" -> None (the end of the day). Messages start with `label` (words such
+    """ "09:30" -> time(9, 30); "24:00" -> None (the end of the day). Messages start with `label` (words such
     as "Saturday"), `field` names the input for forms."""
     label = label or field
     try:
@@ -86,17 +86,18 @@ def weekly_hours(schedule: AvailabilitySchedule, stays: tuple[engine.Stay, ...] 
 
 
 @lru_cache(maxsize=4096)
-def _weekly_hours(zone: str, weekly: tuple, overrides: tuple, daylight: tuple | None = None,
-                  stays: tuple = ()) -> engine.WeeklyHours:
+def _weekly_hours(
+    zone: str, weekly: tuple, overrides: tuple, daylight: tuple | None = None, stays: tuple = ()
+) -> engine.WeeklyHours:
     """Parsed and pre-converted hours, keyed by their content: a pool page reads the same 100 schedules on
     every request, and an edited schedule simply has another key."""
     return engine.WeeklyHours(
         zone=zone,
         weekly={i: parse_ranges(ranges, field=f"weekly.{WEEKDAYS[i]}") for i, ranges in enumerate(weekly)},
         overrides={d: parse_ranges(ranges, field=f"overrides.{d}") for d, ranges in overrides},
-        daylight=None if daylight is None else {
-            i: parse_ranges(ranges, field=f"weekly_daylight.{WEEKDAYS[i]}") for i, ranges in enumerate(daylight)
-        },
+        daylight=None
+        if daylight is None
+        else {i: parse_ranges(ranges, field=f"weekly_daylight.{WEEKDAYS[i]}") for i, ranges in enumerate(daylight)},
         stays=stays,
     )
 
@@ -144,9 +145,7 @@ def host_rules(member_ids: Sequence[int]) -> dict[int, HostRules]:
         "membership_id", "timezone", "first", "last"
     ):
         stays[member_id].append(engine.Stay(zone, first, last))
-    return {
-        m: HostRules(limits=limits.get(m, ()), away=tuple(away[m]), stays=tuple(stays[m])) for m in member_ids
-    }
+    return {m: HostRules(limits=limits.get(m, ()), away=tuple(away[m]), stays=tuple(stays[m])) for m in member_ids}
 
 
 def absence_now(host: Membership, now: datetime) -> OutOfOffice | None:
@@ -154,9 +153,11 @@ def absence_now(host: Membership, now: datetime) -> OutOfOffice | None:
     schedule = default_schedule(host)
     zone = schedule.timezone if schedule else host.organization.timezone
     today = engine.local_date(zone, now)
-    return OutOfOffice.objects.filter(membership=host, first__lte=today, last__gte=today).select_related(
-        "redirect_to__user", "membership__user"
-    ).first()
+    return (
+        OutOfOffice.objects.filter(membership=host, first__lte=today, last__gte=today)
+        .select_related("redirect_to__user", "membership__user")
+        .first()
+    )
 
 
 def away_redirect(host: Membership, now: datetime, event_slug: str | None = None) -> str | None:
@@ -179,7 +180,9 @@ DEFAULT_FIRST = ("-is_default", "pk")
 
 def default_schedule(host: Membership) -> AvailabilitySchedule | None:
     """The schedule a host's own hours mean when no event type names one (dashboard, API, zone shown)."""
-    return AvailabilitySchedule.objects.filter(owner=host).order_by(*DEFAULT_FIRST).prefetch_related("overrides").first()
+    return (
+        AvailabilitySchedule.objects.filter(owner=host).order_by(*DEFAULT_FIRST).prefetch_related("overrides").first()
+    )
 
 
 def host_schedule(event_type: EventType, host: Membership) -> AvailabilitySchedule:
@@ -311,7 +314,8 @@ def event_types_of(membership: Membership):
     return (
         EventType.objects.filter(organization_id=membership.organization_id, external_source="")
         .filter(Q(owner=membership) | Q(team__members=membership) | Q(pool__membership=membership))
-        .distinct().select_related("organization", "owner__user", "team")
+        .distinct()
+        .select_related("organization", "owner__user", "team")
     )
 
 
@@ -340,5 +344,8 @@ def event_type_text(event_type: EventType, language: str) -> EventTypeText:
         shown = t.get("options") or []
         choices = [(o, shown[i] if i < len(shown) and shown[i] else o) for i, o in enumerate(q.get("options") or [])]
         questions.append({**q, "label": t.get("label") or q["label"], "choices": choices})
-    return EventTypeText(name=own.get("name") or event_type.name,
-                         description=own.get("description") or event_type.description, questions=questions)
+    return EventTypeText(
+        name=own.get("name") or event_type.name,
+        description=own.get("description") or event_type.description,
+        questions=questions,
+    )

@@ -35,8 +35,9 @@ from .models import (
 
 QUESTION_TYPES = ("text", "long_text", "phone", "single_choice", "multiple_choice")
 COLOR_CHARS = set("0123456789abcdefABCDEF")
-DAY_NAMES = dict(zip(WEEKDAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-                     strict=True))
+DAY_NAMES = dict(
+    zip(WEEKDAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"), strict=True)
+)
 # An event type called "team" would be shadowed by /<org>/team/<team>/.
 RESERVED_SLUGS = {"team"}
 
@@ -54,8 +55,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "confirmation_hold_hours": ("The time a request waits for approval", " hours"),
     "max_guests": ("Guests", ""),
 }
-CHOICE_WORDS = {"kind": "The kind", "window_kind": "The booking window", "location_kind": "The location",
-                "distribution": "The distribution"}
+CHOICE_WORDS = {
+    "kind": "The kind",
+    "window_kind": "The booking window",
+    "location_kind": "The location",
+    "distribution": "The distribution",
+}
 
 # The settings an event type accepts, with their defaults for a new one. Anything else is refused.
 EVENT_TYPE_FIELDS = {
@@ -132,8 +137,9 @@ def _choice(values: dict, key: str, choices) -> str:
     value = values.get(key)
     allowed = [c.value for c in choices]
     if value not in allowed:
-        raise InvalidInput(f"{CHOICE_WORDS.get(key, key)} must be one of {', '.join(allowed)}, not {value!r}",
-                           field=key)
+        raise InvalidInput(
+            f"{CHOICE_WORDS.get(key, key)} must be one of {', '.join(allowed)}, not {value!r}", field=key
+        )
     return str(value)
 
 
@@ -156,18 +162,21 @@ def _questions(raw) -> list[dict]:
             raise InvalidInput(f"{where} needs a label", field="questions")
         key = slugify(q.get("key") or label).replace("-", "_")[:40] or f"q{i + 1}"
         if key in ("name", "email") or key in keys:
-            raise InvalidInput(f"{where}: the key {key!r} is used twice; give the question its own key",
-                               field="questions")
+            raise InvalidInput(
+                f"{where}: the key {key!r} is used twice; give the question its own key", field="questions"
+            )
         keys.add(key)
         kind = q.get("type") or "text"
         if kind not in QUESTION_TYPES:
-            raise InvalidInput(f"{where}: the type {kind!r} is not one of {', '.join(QUESTION_TYPES)}",
-                               field="questions")
+            raise InvalidInput(
+                f"{where}: the type {kind!r} is not one of {', '.join(QUESTION_TYPES)}", field="questions"
+            )
         options = [str(o).strip() for o in q.get("options") or [] if str(o).strip()]
         if kind in ("single_choice", "multiple_choice") and len(options) < 2:
             raise InvalidInput(f"{where} is a choice question and needs at least two options", field="questions")
-        out.append({"key": key, "label": label[:300], "type": kind, "required": _bool(q.get("required")),
-                    "options": options})
+        out.append(
+            {"key": key, "label": label[:300], "type": kind, "required": _bool(q.get("required")), "options": options}
+        )
     return out
 
 
@@ -180,51 +189,67 @@ def clean_translations(raw, *, questions: list[dict], default_language: str) -> 
     if raw in (None, ""):
         return {}
     if not isinstance(raw, dict):
-        raise InvalidInput("Translations: give one entry per language, e.g. de: {name: ..., description: ...}",
-                           field="translations")
+        raise InvalidInput(
+            "Translations: give one entry per language, e.g. de: {name: ..., description: ...}", field="translations"
+        )
     by_key = {q["key"]: q for q in questions}
     out = {}
     for code, entry in raw.items():
         language = validate_language(code, label="Translations", field="translations")
         if language == default_language:
-            raise InvalidInput(f"Translations: {language_names()[language]} is the event type's own language; "
-                               "its name and description are the ones above", field="translations")
+            raise InvalidInput(
+                f"Translations: {language_names()[language]} is the event type's own language; "
+                "its name and description are the ones above",
+                field="translations",
+            )
         label = language_names()[language]
         if not isinstance(entry, dict) or set(entry) - {"name", "description", "questions"}:
-            raise InvalidInput(f"{label}: give a name, a description and questions, nothing else",
-                               field="translations")
+            raise InvalidInput(f"{label}: give a name, a description and questions, nothing else", field="translations")
         text: dict[str, object] = {}
-        name = clean_name(str(entry.get("name") or ""), field="translations", label=f"Name in {label}",
-                          max_length=200)
+        name = clean_name(str(entry.get("name") or ""), field="translations", label=f"Name in {label}", max_length=200)
         if name:
             text["name"] = name
-        description = clean_text(str(entry.get("description") or ""), field="translations",
-                                 label=f"Description in {label}", max_length=5000, multiline=True)
+        description = clean_text(
+            str(entry.get("description") or ""),
+            field="translations",
+            label=f"Description in {label}",
+            max_length=5000,
+            multiline=True,
+        )
         if description:
             text["description"] = description
         asked = entry.get("questions") or {}
         if isinstance(asked, list):  # in the order of the event type's questions (the dashboard's form)
             if len(asked) > len(questions):
-                raise InvalidInput(f"Questions in {label}: {len(asked)} given, the event type asks "
-                                   f"{len(questions)}; translate them in the same order", field="translations")
+                raise InvalidInput(
+                    f"Questions in {label}: {len(asked)} given, the event type asks "
+                    f"{len(questions)}; translate them in the same order",
+                    field="translations",
+                )
             asked = {questions[i]["key"]: q for i, q in enumerate(asked)}
         if not isinstance(asked, dict):
-            raise InvalidInput(f"Questions in {label}: give each question's key with its label and options",
-                               field="translations")
+            raise InvalidInput(
+                f"Questions in {label}: give each question's key with its label and options", field="translations"
+            )
         translated = {}
         for key, q in asked.items():
             if key not in by_key:
                 continue
             if not isinstance(q, dict):
-                raise InvalidInput(f"Questions in {label}: give {by_key[key]['label']!r} a label and options",
-                                   field="translations")
+                raise InvalidInput(
+                    f"Questions in {label}: give {by_key[key]['label']!r} a label and options", field="translations"
+                )
             own = by_key[key]
-            q_label = clean_name(str(q.get("label") or ""), field="translations",
-                                 label=f"{own['label']} in {label}", max_length=300)
+            q_label = clean_name(
+                str(q.get("label") or ""), field="translations", label=f"{own['label']} in {label}", max_length=300
+            )
             options = [str(o).strip() for o in q.get("options") or []]
             if len(options) > len(own["options"]):
-                raise InvalidInput(f"{own['label']} in {label}: {len(options)} options given, the question has "
-                                   f"{len(own['options'])}; translate them in the same order", field="translations")
+                raise InvalidInput(
+                    f"{own['label']} in {label}: {len(options)} options given, the question has "
+                    f"{len(own['options'])}; translate them in the same order",
+                    field="translations",
+                )
             options = [o[:300] for o in options]
             if q_label or any(options):
                 translated[key] = {"label": q_label, "options": options}
@@ -251,9 +276,12 @@ def clean_event_type(values: dict) -> dict:
     out["name"] = name
     slug = slugify(values.get("slug") or name)[:64]
     if not slug or slug in RESERVED_SLUGS:
-        raise InvalidInput(f"The URL part {values.get('slug')!r} is taken by Slotwise's own pages; choose another"
-                           if slug else f"The URL part {values.get('slug')!r} needs letters or digits",
-                           field="slug")
+        raise InvalidInput(
+            f"The URL part {values.get('slug')!r} is taken by Slotwise's own pages; choose another"
+            if slug
+            else f"The URL part {values.get('slug')!r} needs letters or digits",
+            field="slug",
+        )
     out["slug"] = slug
     description = str(values.get("description") or "")
     if len(description) > 5000:
@@ -289,19 +317,20 @@ def clean_event_type(values: dict) -> dict:
     out["confirmation_hold_hours"] = _int(values, "confirmation_hold_hours", lo=1, hi=720)
     out["max_guests"] = _int(values, "max_guests", lo=0, hi=50)
     if out["max_guests"] and out["seats"] > 1:
-        raise InvalidInput("Group events cannot take guests: each attendee books a seat",
-                           field="max_guests")
+        raise InvalidInput("Group events cannot take guests: each attendee books a seat", field="max_guests")
     if out["requires_confirmation"] and out["seats"] > 1:
-        raise InvalidInput("Group events cannot wait for approval: book them directly",
-                           field="requires_confirmation")
+        raise InvalidInput("Group events cannot wait for approval: book them directly", field="requires_confirmation")
     if out["seats"] > 1 and out["kind"] != EventType.Kind.GROUP:
         raise InvalidInput("Only group events have more than one seat", field="seats")
     out["location_kind"] = _choice(values, "location_kind", EventType.LocationKind)
     location = str(values.get("location_value") or "").strip()
     if len(location) > 500:
         raise InvalidInput("The location can be at most 500 characters", field="location_value")
-    if out["location_kind"] in (EventType.LocationKind.LINK, EventType.LocationKind.IN_PERSON,
-                                EventType.LocationKind.PHONE) and not location:
+    if (
+        out["location_kind"]
+        in (EventType.LocationKind.LINK, EventType.LocationKind.IN_PERSON, EventType.LocationKind.PHONE)
+        and not location
+    ):
         raise InvalidInput("Say where the meeting is (the link, address or phone number)", field="location_value")
     out["location_value"] = location
     out["questions"] = _questions(values.get("questions") or [])
@@ -313,10 +342,12 @@ def clean_event_type(values: dict) -> dict:
     out["color"] = color.lower()
     out["active"] = _bool(values.get("active"))
     out["secret"] = _bool(values.get("secret"))
-    out["default_language"] = validate_language(values.get("default_language") or "en", label="Default language",
-                                                field="default_language")
-    out["translations"] = clean_translations(values.get("translations"), questions=out["questions"],
-                                             default_language=out["default_language"])
+    out["default_language"] = validate_language(
+        values.get("default_language") or "en", label="Default language", field="default_language"
+    )
+    out["translations"] = clean_translations(
+        values.get("translations"), questions=out["questions"], default_language=out["default_language"]
+    )
     return out
 
 
@@ -434,8 +465,10 @@ def schedule_seasons_set(
             raise InvalidInput(f"Days are {', '.join(WEEKDAYS)}, not {day!r}", field=f"weekly_daylight.{day}")
         today = now.date()
         if not engine.zone_has_daylight(schedule.timezone, today, today + timedelta(days=366)):
-            raise InvalidInput(f"{schedule.timezone} keeps no daylight saving time, so one set of hours is all "
-                               "it needs", field="weekly_daylight")
+            raise InvalidInput(
+                f"{schedule.timezone} keeps no daylight saving time, so one set of hours is all it needs",
+                field="weekly_daylight",
+            )
         daylight = {day: _ranges(daylight.get(day) or [], field=f"weekly_daylight.{day}") for day in WEEKDAYS}
     schedule.weekly_daylight = daylight
     schedule.save(update_fields=["weekly_daylight"])
@@ -464,7 +497,11 @@ def _save(event_type: EventType) -> None:
 
 
 def event_type_create(
-    *, organization: Organization, values: dict, now: datetime, owner: Membership | None = None,
+    *,
+    organization: Organization,
+    values: dict,
+    now: datetime,
+    owner: Membership | None = None,
     team: Team | None = None,
 ) -> EventType:
     clean = clean_event_type({**EVENT_TYPE_FIELDS, **values})
@@ -505,8 +542,9 @@ def default_schedule_for(*, membership: Membership, timezone: str) -> Availabili
     """The host's default schedule, created (no hours yet, in `timezone`) if they have none."""
     schedule = selectors.default_schedule(membership)
     if schedule is None:
-        schedule = AvailabilitySchedule.objects.create(organization=membership.organization, owner=membership,
-                                                       is_default=True, timezone=validate_zone(timezone))
+        schedule = AvailabilitySchedule.objects.create(
+            organization=membership.organization, owner=membership, is_default=True, timezone=validate_zone(timezone)
+        )
     return schedule
 
 
@@ -514,8 +552,13 @@ KEEP = object()  # schedule_update: leave the seasonal hours as they are
 
 
 def schedule_update(
-    *, schedule: AvailabilitySchedule, timezone: str, weekly: dict, overrides: dict | None = None,
-    daylight: dict | None | object = KEEP, now: datetime | None = None,
+    *,
+    schedule: AvailabilitySchedule,
+    timezone: str,
+    weekly: dict,
+    overrides: dict | None = None,
+    daylight: dict | None | object = KEEP,
+    now: datetime | None = None,
 ) -> AvailabilitySchedule:
     """Replace the weekly hours (and, if given, all date overrides: {date: [ranges]}, [] = away all day;
     and, if given, the seasonal hours, see schedule_seasons_set, which then needs `now`)."""
@@ -528,8 +571,9 @@ def schedule_update(
     if unknown:
         day = sorted(unknown)[0]
         raise InvalidInput(f"{day!r} is not a day; days are {', '.join(WEEKDAYS)}", field=f"weekly.{day}")
-    clean_weekly = {day: _ranges(weekly.get(day) or [], field=f"weekly.{day}", label=DAY_NAMES[day])
-                    for day in WEEKDAYS}
+    clean_weekly = {
+        day: _ranges(weekly.get(day) or [], field=f"weekly.{day}", label=DAY_NAMES[day]) for day in WEEKDAYS
+    }
     clean_overrides = None
     if overrides is not None:
         clean_overrides = {}
@@ -592,21 +636,22 @@ def pool_set(*, event_type: EventType, hosts: list[tuple]) -> list[PoolHost]:
         m, priority, weight = (*entry, 100)[:3]
         name = m.user.name or m.user.email if hasattr(m, "user") else m.slug
         if m.pk not in members:
-            raise InvalidInput(f"{name} is not a member of {team.name}; add them to the team first",
-                               field="pool")
+            raise InvalidInput(f"{name} is not a member of {team.name}; add them to the team first", field="pool")
         if m.pk in seen:
             raise InvalidInput(f"{name} is listed twice in the pool", field="pool")
         seen.add(m.pk)
         try:
             priority, weight = int(priority), int(weight)
         except (TypeError, ValueError):
-            raise InvalidInput(f"Give {name} a priority from 0 to 4 and a weight from 1 to {MAX_POOL_WEIGHT}",
-                               field="pool") from None
+            raise InvalidInput(
+                f"Give {name} a priority from 0 to 4 and a weight from 1 to {MAX_POOL_WEIGHT}", field="pool"
+            ) from None
         if not 0 <= priority <= 4:
             raise InvalidInput(f"{name}'s priority must be from 0 (lowest) to 4 (highest)", field="pool")
         if not 1 <= weight <= MAX_POOL_WEIGHT:
-            raise InvalidInput(f"{name}'s weight must be from 1 to {MAX_POOL_WEIGHT} (100 is an equal share)",
-                               field="pool")
+            raise InvalidInput(
+                f"{name}'s weight must be from 1 to {MAX_POOL_WEIGHT} (100 is an equal share)", field="pool"
+            )
         rows.append(PoolHost(event_type=event_type, membership=m, priority=priority, weight=weight))
     with transaction.atomic():
         PoolHost.objects.filter(event_type=event_type).delete()
@@ -621,8 +666,7 @@ def star_set(*, membership: Membership, event_type: EventType, starred: bool, no
     if event_type.organization_id != membership.organization_id:
         raise NotFound("no such event type in your organization")
     if starred:
-        EventTypeStar.objects.get_or_create(membership=membership, event_type=event_type,
-                                            defaults={"created_at": now})
+        EventTypeStar.objects.get_or_create(membership=membership, event_type=event_type, defaults={"created_at": now})
     else:
         EventTypeStar.objects.filter(membership=membership, event_type=event_type).delete()
     return starred
@@ -643,8 +687,9 @@ def _clean_team(*, organization: Organization, name: str, slug: str, timezone: s
     try:
         validate_zone(timezone, field="timezone")
     except InvalidInput:
-        raise InvalidInput("Choose the team's time zone from the list, such as Europe/Berlin",
-                           field="timezone") from None
+        raise InvalidInput(
+            "Choose the team's time zone from the list, such as Europe/Berlin", field="timezone"
+        ) from None
     return {"name": name, "slug": slug, "timezone": timezone}
 
 
@@ -660,8 +705,9 @@ def team_update(*, actor: Membership, team: Team, name: str, timezone: str, slug
     """Rename a team or change its zone. Its booking pages move with the slug: old links stop working."""
     if actor.organization_id != team.organization_id or not actor.is_admin:
         raise PermissionDenied("Only owners and admins change teams")
-    values = _clean_team(organization=team.organization, name=name, slug=slug or team.slug, timezone=timezone,
-                         team=team)
+    values = _clean_team(
+        organization=team.organization, name=name, slug=slug or team.slug, timezone=timezone, team=team
+    )
     Team.objects.filter(pk=team.pk).update(**values)
     for k, v in values.items():
         setattr(team, k, v)
@@ -674,8 +720,7 @@ def team_delete(*, actor: Membership, team: Team) -> None:
         raise PermissionDenied("Only owners and admins delete teams")
     names = list(team.event_types.values_list("name", flat=True)[:5])
     if names:
-        raise InvalidInput(f"{team.name} still has event types ({', '.join(names)}): delete them first",
-                           field="team")
+        raise InvalidInput(f"{team.name} still has event types ({', '.join(names)}): delete them first", field="team")
     team.delete()
 
 
@@ -700,10 +745,15 @@ def external_event_type(*, owner: Membership, source: str, uri: str, name: str, 
     it. Found or created; two imports racing for it get the same row (the unique slug per host)."""
     slug = f"{source}-{hashlib.sha256(uri.encode()).hexdigest()[:16]}"
     defaults = {
-        "organization_id": owner.organization_id, "name": clean_name(name, field="name", max_length=None)[:200]
-        or "Imported meeting", "duration_minutes": min(max(duration_minutes, 1), 1440), "active": False,
-        "secret": True, "external_source": source, "external_uri": uri[:500],
-        "location_kind": EventType.LocationKind.CUSTOM, "window_kind": EventType.WindowKind.UNLIMITED,
+        "organization_id": owner.organization_id,
+        "name": clean_name(name, field="name", max_length=None)[:200] or "Imported meeting",
+        "duration_minutes": min(max(duration_minutes, 1), 1440),
+        "active": False,
+        "secret": True,
+        "external_source": source,
+        "external_uri": uri[:500],
+        "location_kind": EventType.LocationKind.CUSTOM,
+        "window_kind": EventType.WindowKind.UNLIMITED,
     }
     event_type, _ = EventType.objects.get_or_create(owner=owner, slug=slug, defaults=defaults)
     return event_type

@@ -79,13 +79,23 @@ class Choice:
         return urlencode({k: v for k, v in params.items() if v not in ("", None)})
 
 
-def read_choice(params, event_type: EventType, hosts: list[Membership], *, default_zone: str, now: datetime,
-                duration: int | None = None, browser_zone: str = "", locale: str = DEFAULT_LOCALE) -> Choice:
+def read_choice(
+    params,
+    event_type: EventType,
+    hosts: list[Membership],
+    *,
+    default_zone: str,
+    now: datetime,
+    duration: int | None = None,
+    browser_zone: str = "",
+    locale: str = DEFAULT_LOCALE,
+) -> Choice:
     """`browser_zone`: what the browser reported on an earlier page (a cookie); ?bz= wins over it."""
     errors = {}
     bz = _known_zone(params.get("bz") or browser_zone)
-    zone, zone_note, suggestions = _read_zone(params.get("tz") or "", default=bz or default_zone, browser_zone=bz,
-                                              now=now, locale=locale)
+    zone, zone_note, suggestions = _read_zone(
+        params.get("tz") or "", default=bz or default_zone, browser_zone=bz, now=now, locale=locale
+    )
     if zone_note and zone_note[0] == "error":
         errors["tz"] = zone_note[1]
     # 12 or 24 h: the invitee's choice, else their language's habit (CLDR: en 12 h; de, fr, ja 24 h)
@@ -150,15 +160,32 @@ def _read_zone(text: str, *, default: str, browser_zone: str, now: datetime, loc
         return zone, None, []
     hits = zonesearch.search(text, locale=locale, now=now)
     if len(hits) == 1:
-        return hits[0].id, ("found", _("“%(text)s”: %(name)s (%(zone)s)") % {
-            "text": text, "name": hits[0].name, "zone": hits[0].id}), []
+        return (
+            hits[0].id,
+            ("found", _("“%(text)s”: %(name)s (%(zone)s)") % {"text": text, "name": hits[0].name, "zone": hits[0].id}),
+            [],
+        )
     fallback = browser_zone or zonesearch.UTC
     instead = _("your device's time zone, %(zone)s") % {"zone": fallback} if browser_zone else "UTC"
     if hits:
-        return fallback, ("error", _("“%(text)s” matches several time zones; pick one below. Times are shown in "
-                                     "%(instead)s meanwhile.") % {"text": text, "instead": instead}), hits
-    return fallback, ("error", _("We do not know the time zone “%(text)s”. Times are shown in %(instead)s "
-                                 "instead.") % {"text": text, "instead": instead}), []
+        return (
+            fallback,
+            (
+                "error",
+                _("“%(text)s” matches several time zones; pick one below. Times are shown in %(instead)s meanwhile.")
+                % {"text": text, "instead": instead},
+            ),
+            hits,
+        )
+    return (
+        fallback,
+        (
+            "error",
+            _("We do not know the time zone “%(text)s”. Times are shown in %(instead)s instead.")
+            % {"text": text, "instead": instead},
+        ),
+        [],
+    )
 
 
 def can_pick_host(event_type: EventType) -> bool:
@@ -182,33 +209,54 @@ def month_view(event_type: EventType, choice: Choice, *, now: datetime, host: Me
     lo, hi = selectors.local_range(max(first, today), last, choice.zone) if last >= today else (now, now)
     if hi > lo:
         result = availability.event_availability(
-            event_type=event_type, start=max(lo, now), end=hi, viewer_zone=choice.zone, now=now,
-            host=host, duration_minutes=choice.duration,
+            event_type=event_type,
+            start=max(lo, now),
+            end=hi,
+            viewer_zone=choice.zone,
+            now=now,
+            host=host,
+            duration_minutes=choice.duration,
         )
         days = result.days
     else:
         days = {}
     weeks = []
     for week in calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month):
-        weeks.append([
-            {"date": d, "in_month": d.month == first.month, "free": bool(days.get(d)) and d.month == first.month,
-             "past": d < today, "today": d == today}
-            for d in week
-        ])
+        weeks.append(
+            [
+                {
+                    "date": d,
+                    "in_month": d.month == first.month,
+                    "free": bool(days.get(d)) and d.month == first.month,
+                    "past": d < today,
+                    "today": d == today,
+                }
+                for d in week
+            ]
+        )
     prev = (first - timedelta(days=1)).replace(day=1)
     month = Month(
-        first=first, weeks=weeks, prev=prev if prev >= today.replace(day=1) else None,
-        next=(last + timedelta(days=1)), free_days={d for d, s in days.items() if s},
+        first=first,
+        weeks=weeks,
+        prev=prev if prev >= today.replace(day=1) else None,
+        next=(last + timedelta(days=1)),
+        free_days={d for d, s in days.items() if s},
     )
     return month, days
 
 
-def nearest_free(event_type: EventType, *, start: datetime, zone: str, now: datetime, host: Membership | None,
-                 duration: int | None) -> list[datetime]:
+def nearest_free(
+    event_type: EventType, *, start: datetime, zone: str, now: datetime, host: Membership | None, duration: int | None
+) -> list[datetime]:
     """The offered starts closest to `start` (the one that was just taken), for a second try."""
     lo = max(now, start - timedelta(days=2))
     result = availability.event_availability(
-        event_type=event_type, start=lo, end=start + timedelta(days=14), viewer_zone=zone, now=now, host=host,
+        event_type=event_type,
+        start=lo,
+        end=start + timedelta(days=14),
+        viewer_zone=zone,
+        now=now,
+        host=host,
         duration_minutes=duration,
     )
     starts = [s for s in result.starts() if s != start]
@@ -216,15 +264,20 @@ def nearest_free(event_type: EventType, *, start: datetime, zone: str, now: date
 
 
 GROUP_FROM = 9  # a day with this many times or more is split into morning, afternoon and evening
-PARTS = (("morning", gettext_noop("Morning"), 0), ("afternoon", gettext_noop("Afternoon"), 12),
-         ("evening", gettext_noop("Evening"), 18))
+PARTS = (
+    ("morning", gettext_noop("Morning"), 0),
+    ("afternoon", gettext_noop("Afternoon"), 12),
+    ("evening", gettext_noop("Evening"), 18),
+)
 
 
 def day_times(starts: list[datetime], zone: str, clock: str, locale: str, href) -> list[dict]:
     """The day's times as the list shows them, each marked when it is at night for the invitee, in groups
     (morning, afternoon, evening) when the day is long; one unnamed group otherwise."""
-    times = [{"start": s, "label": fmt_time(s, zone, clock, locale), "href": href(s), "night": is_night(s, zone)}
-             for s in starts]
+    times = [
+        {"start": s, "label": fmt_time(s, zone, clock, locale), "href": href(s), "night": is_night(s, zone)}
+        for s in starts
+    ]
     if len(times) < GROUP_FROM:
         return [{"key": "all", "label": "", "times": times}] if times else []
     groups = []
@@ -236,8 +289,9 @@ def day_times(starts: list[datetime], zone: str, clock: str, locale: str, href) 
     return groups
 
 
-def day_notes(day: date, starts: list[datetime], *, zone: str, host_zone: str | None, clock: str,
-              locale: str) -> list[str]:
+def day_notes(
+    day: date, starts: list[datetime], *, zone: str, host_zone: str | None, clock: str, locale: str
+) -> list[str]:
     """What is unusual about `day` for the invitee: its clocks change (a 23- or 25-hour day), or the host's
     date is another one for some or all of its times ("Your Monday is the host's Tuesday")."""
     notes = []
@@ -248,14 +302,16 @@ def day_notes(day: date, starts: list[datetime], *, zone: str, host_zone: str | 
         notes.extend(_host_date_notes(day, starts, zone=zone, host_zone=host_zone, clock=clock, locale=locale))
         host_tz = ZoneInfo(host_zone)
         for host_day in sorted({s.astimezone(host_tz).date() for s in starts}):
-            change = _clock_change(host_day, host_zone, clock, locale, host_day=format_day(host_day, locale, form="day"))
+            change = _clock_change(
+                host_day, host_zone, clock, locale, host_day=format_day(host_day, locale, form="day")
+            )
             if change:
                 notes.append(change)
     return notes
 
 
 def _clock_change(day: date, zone: str, clock: str, locale: str, *, host_day: str | None = None) -> str:
-    """"This day has only 23 hours in Europe/Berlin: at 2:00 AM ..." (or "For the host, `host_day` has ...")
+    """ "This day has only 23 hours in Europe/Berlin: at 2:00 AM ..." (or "For the host, `host_day` has ...")
     when `day` is not 24 hours long in `zone`, else ""."""
     bounds = local_day_bounds(zone, day)
     length = sum(((b.end - b.start) for b in bounds), timedelta())
@@ -264,8 +320,9 @@ def _clock_change(day: date, zone: str, clock: str, locale: str, *, host_day: st
     return _clock_change_note(bounds[0].start, bounds[-1].end, zone, length, clock, locale, host_day)
 
 
-def _clock_change_note(lo: datetime, hi: datetime, zone: str, length: timedelta, clock: str, locale: str,
-                       host_day: str | None) -> str:
+def _clock_change_note(
+    lo: datetime, hi: datetime, zone: str, length: timedelta, clock: str, locale: str, host_day: str | None
+) -> str:
     tz = ZoneInfo(zone)
     before, t = lo.astimezone(tz).utcoffset(), lo
     while t < hi and t.astimezone(tz).utcoffset() == before:
@@ -276,25 +333,52 @@ def _clock_change_note(lo: datetime, hi: datetime, zone: str, length: timedelta,
         return format_instant((t + offset).replace(tzinfo=UTC), "UTC", locale, form="time", clock=clock)
 
     minutes = int(abs(after - before).total_seconds() // 60)
-    amount = (ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes} if minutes % 60
-              else ngettext("%(n)d hour", "%(n)d hours", minutes // 60) % {"n": minutes // 60})
-    facts = {"hours": f"{length.total_seconds() / 3600:g}", "zone": zone, "before": wall(before),
-             "after": wall(after), "amount": amount, "day": host_day}
+    amount = (
+        ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
+        if minutes % 60
+        else ngettext("%(n)d hour", "%(n)d hours", minutes // 60) % {"n": minutes // 60}
+    )
+    facts = {
+        "hours": f"{length.total_seconds() / 3600:g}",
+        "zone": zone,
+        "before": wall(before),
+        "after": wall(after),
+        "amount": amount,
+        "day": host_day,
+    }
     if host_day is None:
         if after > before:
-            return _("This day has only %(hours)s hours in %(zone)s: at %(before)s the clocks go forward "
-                     "%(amount)s, to %(after)s.") % facts
-        return _("This day has %(hours)s hours in %(zone)s: at %(before)s the clocks go back %(amount)s, "
-                 "to %(after)s.") % facts
+            return (
+                _(
+                    "This day has only %(hours)s hours in %(zone)s: at %(before)s the clocks go forward "
+                    "%(amount)s, to %(after)s."
+                )
+                % facts
+            )
+        return (
+            _("This day has %(hours)s hours in %(zone)s: at %(before)s the clocks go back %(amount)s, to %(after)s.")
+            % facts
+        )
     if after > before:
-        return _("For the host, %(day)s has only %(hours)s hours in %(zone)s: at %(before)s the clocks go "
-                 "forward %(amount)s, to %(after)s.") % facts
-    return _("For the host, %(day)s has %(hours)s hours in %(zone)s: at %(before)s the clocks go back "
-             "%(amount)s, to %(after)s.") % facts
+        return (
+            _(
+                "For the host, %(day)s has only %(hours)s hours in %(zone)s: at %(before)s the clocks go "
+                "forward %(amount)s, to %(after)s."
+            )
+            % facts
+        )
+    return (
+        _(
+            "For the host, %(day)s has %(hours)s hours in %(zone)s: at %(before)s the clocks go back "
+            "%(amount)s, to %(after)s."
+        )
+        % facts
+    )
 
 
-def _host_date_notes(day: date, starts: list[datetime], *, zone: str, host_zone: str, clock: str,
-                     locale: str) -> list[str]:
+def _host_date_notes(
+    day: date, starts: list[datetime], *, zone: str, host_zone: str, clock: str, locale: str
+) -> list[str]:
     host_tz = ZoneInfo(host_zone)
     other = [s for s in starts if s.astimezone(host_tz).date() != day]
     if not other:
@@ -302,34 +386,56 @@ def _host_date_notes(day: date, starts: list[datetime], *, zone: str, host_zone:
     yours = format_day(day, locale, form="weekday")
     if len(other) == len(starts) and len({s.astimezone(host_tz).date() for s in starts}) == 1:
         theirs = format_instant(starts[0], host_zone, locale, form="weekday")
-        return [_("Your %(yours)s is the host's %(theirs)s: these times are on %(day)s in %(zone)s.") % {
-            "yours": yours, "theirs": theirs, "day": format_instant(starts[0], host_zone, locale, form="day"),
-            "zone": host_zone}]
+        return [
+            _("Your %(yours)s is the host's %(theirs)s: these times are on %(day)s in %(zone)s.")
+            % {
+                "yours": yours,
+                "theirs": theirs,
+                "day": format_instant(starts[0], host_zone, locale, form="day"),
+                "zone": host_zone,
+            }
+        ]
     notes = []
     for host_day in sorted({s.astimezone(host_tz).date() for s in other}):
         these = [s for s in other if s.astimezone(host_tz).date() == host_day]
         theirs = format_instant(these[0], host_zone, locale, form="weekday")
         facts = {"yours": yours, "theirs": theirs, "zone": host_zone}
         if host_day > day:
-            notes.append(_("From %(time)s, your %(yours)s is the host's %(theirs)s (%(zone)s).") % {
-                **facts, "time": fmt_time(these[0], zone, clock, locale)})
+            notes.append(
+                _("From %(time)s, your %(yours)s is the host's %(theirs)s (%(zone)s).")
+                % {**facts, "time": fmt_time(these[0], zone, clock, locale)}
+            )
         else:
-            notes.append(_("Until %(time)s, your %(yours)s is the host's %(theirs)s (%(zone)s).") % {
-                **facts, "time": fmt_time(these[-1], zone, clock, locale)})
+            notes.append(
+                _("Until %(time)s, your %(yours)s is the host's %(theirs)s (%(zone)s).")
+                % {**facts, "time": fmt_time(these[-1], zone, clock, locale)}
+            )
     return notes
 
 
 def google_link(*, title: str, start: datetime, end: datetime, details: str, location: str) -> str:
     fmt = "%Y%m%dT%H%M%SZ"
-    return "https://calendar.google.com/calendar/render?" + urlencode({
-        "action": "TEMPLATE", "text": title, "dates": f"{start:{fmt}}/{end:{fmt}}", "details": details,
-        "location": location,
-    })
+    return "https://calendar.google.com/calendar/render?" + urlencode(
+        {
+            "action": "TEMPLATE",
+            "text": title,
+            "dates": f"{start:{fmt}}/{end:{fmt}}",
+            "details": details,
+            "location": location,
+        }
+    )
 
 
 def outlook_link(*, title: str, start: datetime, end: datetime, details: str, location: str) -> str:
     fmt = "%Y-%m-%dT%H:%M:%SZ"
-    return "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode({
-        "path": "/calendar/action/compose", "rru": "addevent", "subject": title, "startdt": f"{start:{fmt}}",
-        "enddt": f"{end:{fmt}}", "body": details, "location": location,
-    })
+    return "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode(
+        {
+            "path": "/calendar/action/compose",
+            "rru": "addevent",
+            "subject": title,
+            "startdt": f"{start:{fmt}}",
+            "enddt": f"{end:{fmt}}",
+            "body": details,
+            "location": location,
+        }
+    )

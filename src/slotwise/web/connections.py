@@ -32,8 +32,9 @@ def _page(request, template: str, context: dict, status: int = 200):
     return render(request, template, {"nav": "calendars", **context}, status=status)
 
 
-def _back(request, conn: Connection | None = None, *, error: SlotwiseError | None = None, ok: str = "",
-          to: str = "connection"):
+def _back(
+    request, conn: Connection | None = None, *, error: SlotwiseError | None = None, ok: str = "", to: str = "connection"
+):
     """Back to a page (`to`: connection, connection_calendars) with what happened in a banner."""
     if error is not None:
         messages.error(request, error.message)
@@ -50,15 +51,24 @@ def _back(request, conn: Connection | None = None, *, error: SlotwiseError | Non
 @host_required
 @require_GET
 def connection_list(request):
-    rows = [{"c": c, "state": selectors.state_words(c), "selected": c.calendars.filter(selected=True).count()}
-            for c in selectors.connections(request.membership)]
+    rows = [
+        {"c": c, "state": selectors.state_words(c), "selected": c.calendars.filter(selected=True).count()}
+        for c in selectors.connections(request.membership)
+    ]
     return _page(request, "web/dash_connections.html", {"rows": rows, "is_admin": request.membership.is_admin})
 
 
 def _add_page(request, *, errors: dict | None = None, form: dict | None = None, status: int = 200):
-    return _page(request, "web/dash_connection_add.html", {
-        "oauth_enabled": oauth.configured(), "errors": errors or {}, "form": form or {},
-    }, status=status)
+    return _page(
+        request,
+        "web/dash_connection_add.html",
+        {
+            "oauth_enabled": oauth.configured(),
+            "errors": errors or {},
+            "form": form or {},
+        },
+        status=status,
+    )
 
 
 @host_required
@@ -73,7 +83,9 @@ def connection_add_token(request):
     form = {"api_base": request.POST.get("api_base", "").strip()}
     try:
         conn = services.connection_add_token(
-            membership=request.membership, token=request.POST.get("token", ""), api_base=form["api_base"] or None,
+            membership=request.membership,
+            token=request.POST.get("token", ""),
+            api_base=form["api_base"] or None,
             now=utc_now(),
         )
     except SlotwiseError as exc:
@@ -88,8 +100,11 @@ def connection_oauth_start(request):
     form = {"api_base": request.POST.get("api_base", "").strip()}
     try:
         _, url = services.connection_oauth_start(
-            membership=request.membership, api_base=form["api_base"] or None, auth_base=None,
-            redirect_uri=request.build_absolute_uri(reverse("connection_oauth_callback")), now=utc_now(),
+            membership=request.membership,
+            api_base=form["api_base"] or None,
+            auth_base=None,
+            redirect_uri=request.build_absolute_uri(reverse("connection_oauth_callback")),
+            now=utc_now(),
         )
     except SlotwiseError as exc:
         return _add_page(request, errors={exc.field or "form": exc.message}, form=form, status=exc.status)
@@ -104,11 +119,19 @@ def connection_oauth_callback(request):
     state = request.GET.get("state", "")
     here = bool(expected) and secrets.compare_digest(expected, state)
     if not here and not selectors.oauth_started_by(user=request.user, state=state):
-        return _back(request, error=PermissionDenied(
-            "This Calendly sign-in was not started in this browser session or by you; start again"))
+        return _back(
+            request,
+            error=PermissionDenied(
+                "This Calendly sign-in was not started in this browser session or by you; start again"
+            ),
+        )
     if request.GET.get("error"):
-        return _back(request, error=PermissionDenied(
-            f"Calendly did not grant access ({request.GET['error'][:100]}); nothing was connected"))
+        return _back(
+            request,
+            error=PermissionDenied(
+                f"Calendly did not grant access ({request.GET['error'][:100]}); nothing was connected"
+            ),
+        )
     try:
         conn = services.connection_oauth_finish(state=state, code=request.GET.get("code", ""), now=utc_now())
     except SlotwiseError as exc:
@@ -124,11 +147,17 @@ def connection_oauth_callback(request):
 @require_GET
 def connection_detail(request, uuid):
     conn = _connection(request, uuid)
-    return _page(request, "web/dash_connection.html", {
-        "c": conn, "state": selectors.state_words(conn), "log": selectors.log(conn),
-        "progress": selectors.progress(selectors.latest_run(conn)),
-        "calendars": [c for c in selectors.calendars(conn) if c.selected],
-    })
+    return _page(
+        request,
+        "web/dash_connection.html",
+        {
+            "c": conn,
+            "state": selectors.state_words(conn),
+            "log": selectors.log(conn),
+            "progress": selectors.progress(selectors.latest_run(conn)),
+            "calendars": [c for c in selectors.calendars(conn) if c.selected],
+        },
+    )
 
 
 @host_required
@@ -136,9 +165,14 @@ def connection_detail(request, uuid):
 def connection_progress(request, uuid):
     """The progress card alone, for htmx polling while a sync runs."""
     conn = _connection(request, uuid)
-    return _page(request, "web/_connection_progress.html", {
-        "c": conn, "progress": selectors.progress(selectors.latest_run(conn)),
-    })
+    return _page(
+        request,
+        "web/_connection_progress.html",
+        {
+            "c": conn,
+            "progress": selectors.progress(selectors.latest_run(conn)),
+        },
+    )
 
 
 def _act(request, uuid, service, *, ok: str, to: str = "connection"):
@@ -165,15 +199,31 @@ def connection_calendars(request, uuid):
     return _calendars_page(request, conn)
 
 
-def _calendars_page(request, conn, *, error: SlotwiseError | None = None, chosen: set[str] | None = None,
-                    consent: bool = False):
+def _calendars_page(
+    request, conn, *, error: SlotwiseError | None = None, chosen: set[str] | None = None, consent: bool = False
+):
     cals = selectors.calendars(conn)
-    rows = [{"cal": c, "checked": (c.uri in chosen) if chosen is not None else c.selected,
-             "kind": selectors.calendar_kind_words(c)} for c in cals]
-    return _page(request, "web/dash_connection_calendars.html", {
-        "c": conn, "state": selectors.state_words(conn), "rows": rows, "consent": consent,
-        "error": error.message if error else "", "error_field": error.field if error else "",
-    }, status=error.status if error else 200)
+    rows = [
+        {
+            "cal": c,
+            "checked": (c.uri in chosen) if chosen is not None else c.selected,
+            "kind": selectors.calendar_kind_words(c),
+        }
+        for c in cals
+    ]
+    return _page(
+        request,
+        "web/dash_connection_calendars.html",
+        {
+            "c": conn,
+            "state": selectors.state_words(conn),
+            "rows": rows,
+            "consent": consent,
+            "error": error.message if error else "",
+            "error_field": error.field if error else "",
+        },
+        status=error.status if error else 200,
+    )
 
 
 def _save_calendars(request, conn):
@@ -191,16 +241,22 @@ def _save_calendars(request, conn):
         if added:
             messages.success(request, "Saved: the new calendars import the events created from now on.")
         return _confirm_page(request, conn, [c for c in selectors.calendars(conn) if c.uri in dropped])
-    messages.success(request, "Saved: the chosen calendars import the events created from now on."
-                     if added else "Nothing changed.")
+    messages.success(
+        request, "Saved: the chosen calendars import the events created from now on." if added else "Nothing changed."
+    )
     return redirect("connection_calendars", uuid=conn.uuid)
 
 
 @host_required
 @require_POST
 def connection_calendars_refresh(request, uuid):
-    return _act(request, uuid, services.calendars_refresh, ok="Calendar list read from Calendly again.",
-                to="connection_calendars")
+    return _act(
+        request,
+        uuid,
+        services.calendars_refresh,
+        ok="Calendar list read from Calendly again.",
+        to="connection_calendars",
+    )
 
 
 # ---- the delete choice: deselecting, removing -----------------------------------------------------------
@@ -208,10 +264,19 @@ def connection_calendars_refresh(request, uuid):
 
 def _confirm_page(request, conn, cals: list[Calendar], *, remove: bool = False, error: str = ""):
     shared = [c for c in cals if c.kind == Calendar.Kind.SHARED]
-    return _page(request, "web/dash_connection_confirm.html", {
-        "c": conn, "cals": cals, "shared": shared, "remove": remove, "error": error,
-        "action": reverse("connection_remove" if remove else "connection_deselect", kwargs={"uuid": conn.uuid}),
-    }, status=400 if error else 200)
+    return _page(
+        request,
+        "web/dash_connection_confirm.html",
+        {
+            "c": conn,
+            "cals": cals,
+            "shared": shared,
+            "remove": remove,
+            "error": error,
+            "action": reverse("connection_remove" if remove else "connection_deselect", kwargs={"uuid": conn.uuid}),
+        },
+        status=400 if error else 200,
+    )
 
 
 def _delete_choice(request) -> bool | None:
@@ -232,8 +297,13 @@ def connection_deselect(request, uuid):
     cals = [c for c in selectors.calendars(conn) if c.uri in set(uris)]
     delete = _delete_choice(request)
     if delete is None:
-        return _confirm_page(request, conn, cals, error="Choose whether to keep or delete what these calendars "
-                             "synced; to delete, also tick the box that says it cannot be undone.")
+        return _confirm_page(
+            request,
+            conn,
+            cals,
+            error="Choose whether to keep or delete what these calendars "
+            "synced; to delete, also tick the box that says it cannot be undone.",
+        )
     now = utc_now()
     deleted = 0
     try:
@@ -258,8 +328,14 @@ def connection_remove(request, uuid):
         return _confirm_page(request, conn, cals, remove=True)
     delete = _delete_choice(request)
     if delete is None:
-        return _confirm_page(request, conn, cals, remove=True, error="Choose whether to keep or delete what this "
-                             "connection synced; to delete, also tick the box that says it cannot be undone.")
+        return _confirm_page(
+            request,
+            conn,
+            cals,
+            remove=True,
+            error="Choose whether to keep or delete what this "
+            "connection synced; to delete, also tick the box that says it cannot be undone.",
+        )
     try:
         deleted = services.connection_remove(connection=conn, delete_synced=delete, now=utc_now())
     except SlotwiseError as exc:

@@ -43,23 +43,48 @@ def timeline(*, contact, events, invitees, zone: str) -> list[dict]:
     """Funnel steps and booking changes, oldest first, each {at, local, words, raw}."""
     tz = ZoneInfo(zone)
     slugs = {(e.attributes or {}).get("event_type") for e in events if e.name == "calendar_1st_step"}
-    names = dict(EventType.objects.filter(organization_id=contact.organization_id, slug__in=[s for s in slugs if s])
-                 .values_list("slug", "name"))
-    items = [{"at": e.created_at, "words": _step_words(e, zone, names), "raw": e.name, "kind": "funnel"}
-             for e in events]
+    names = dict(
+        EventType.objects.filter(organization_id=contact.organization_id, slug__in=[s for s in slugs if s]).values_list(
+            "slug", "name"
+        )
+    )
+    items = [
+        {"at": e.created_at, "words": _step_words(e, zone, names), "raw": e.name, "kind": "funnel"} for e in events
+    ]
     for inv in invitees:
         b = inv.booking
         when = f"{page.fmt_short_day(b.start, zone)}, {page.fmt_time(b.start, zone, '24')}"
-        items.append({"at": inv.created_at, "kind": "booking", "raw": "booking.created", "uid": b.uid,
-                      "words": f"Booked \u201c{b.event_type.name}\u201d for {when} with {b.host.user}"})
+        items.append(
+            {
+                "at": inv.created_at,
+                "kind": "booking",
+                "raw": "booking.created",
+                "uid": b.uid,
+                "words": f"Booked \u201c{b.event_type.name}\u201d for {when} with {b.host.user}",
+            }
+        )
         if b.canceled_at and b.status == Booking.Status.CANCELED:
             by = f" by {b.canceled_by}" if b.canceled_by else ""
-            items.append({"at": b.canceled_at, "kind": "booking", "raw": "booking.canceled", "uid": b.uid,
-                          "words": f"Cancelled \u201c{b.event_type.name}\u201d of {when}{by}"
-                                   + (f": {b.cancel_reason}" if b.cancel_reason else "")})
+            items.append(
+                {
+                    "at": b.canceled_at,
+                    "kind": "booking",
+                    "raw": "booking.canceled",
+                    "uid": b.uid,
+                    "words": f"Cancelled \u201c{b.event_type.name}\u201d of {when}{by}"
+                    + (f": {b.cancel_reason}" if b.cancel_reason else ""),
+                }
+            )
         elif b.canceled_at and b.status == Booking.Status.RESCHEDULED:
-            items.append({"at": b.canceled_at, "kind": "booking", "raw": "booking.rescheduled", "uid": b.uid,
-                          "words": f"Moved \u201c{b.event_type.name}\u201d from {when}"})
+            items.append(
+                {
+                    "at": b.canceled_at,
+                    "kind": "booking",
+                    "raw": "booking.rescheduled",
+                    "uid": b.uid,
+                    "words": f"Moved \u201c{b.event_type.name}\u201d from {when}",
+                }
+            )
     items.sort(key=lambda i: i["at"])
     for i in items:
         local = i["at"].astimezone(tz)
@@ -76,13 +101,33 @@ def _cell(value) -> str:
 def contacts_csv(rows) -> str:
     out = io.StringIO()
     w = csv.writer(out)
-    w.writerow(["name", "email", "time zone", "assigned to", "assigned to email", "bookings", "first seen (UTC)",
-                "last booked (UTC)"])
+    w.writerow(
+        [
+            "name",
+            "email",
+            "time zone",
+            "assigned to",
+            "assigned to email",
+            "bookings",
+            "first seen (UTC)",
+            "last booked (UTC)",
+        ]
+    )
     for c in rows:
         owner = c.owner.user if c.owner_id else None
-        w.writerow([_cell(v) for v in (
-            c.name, c.email, c.timezone, owner.name if owner else "", owner.email if owner else "", c.bookings_count,
-            f"{c.first_seen_at:%Y-%m-%dT%H:%M:%SZ}" if c.first_seen_at else "",
-            f"{c.last_booked_at:%Y-%m-%dT%H:%M:%SZ}" if c.last_booked_at else "",
-        )])
+        w.writerow(
+            [
+                _cell(v)
+                for v in (
+                    c.name,
+                    c.email,
+                    c.timezone,
+                    owner.name if owner else "",
+                    owner.email if owner else "",
+                    c.bookings_count,
+                    f"{c.first_seen_at:%Y-%m-%dT%H:%M:%SZ}" if c.first_seen_at else "",
+                    f"{c.last_booked_at:%Y-%m-%dT%H:%M:%SZ}" if c.last_booked_at else "",
+                )
+            ]
+        )
     return out.getvalue()

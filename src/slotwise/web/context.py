@@ -10,8 +10,10 @@ def account_switcher(request) -> dict:
     if membership is None or not request.user.is_authenticated:
         return {}
     org = membership.organization
-    return {"switcher": {
-        "current": org,
-        "groups": enterable_accounts(request.user),
-        "agency_overview": org.is_agency and membership.is_admin and not membership.via_agency,
-    }}
+    return {
+        "switcher": {
+            "current": org,
+            "groups": enterable_accounts(request.user),
+            "agency_overview": org.is_agency and membership.is_admin and not membership.via_agency,
+        }
+    }

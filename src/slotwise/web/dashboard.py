@@ -86,15 +86,29 @@ def home(request):
     now = utc_now()
     upcoming = (
         Booking.objects.filter(organization=m.organization, status=Booking.Status.CONFIRMED, start__gte=now)
-        .filter(Q(host=m) | Q(host_blocks__membership=m)).distinct().select_related("event_type").order_by("start")[:5]
+        .filter(Q(host=m) | Q(host_blocks__membership=m))
+        .distinct()
+        .select_related("event_type")
+        .order_by("start")[:5]
     )
     zone = _host_zone(m)
-    upcoming = [{"b": b, "when": f"{page.fmt_short_day(b.start, zone)} · {page.fmt_time(b.start, zone, '24')}"}
-                for b in upcoming]
-    return render(request, "web/dash_event_types.html", {
-        "event_types": event_types, "favorites": favorites, "upcoming": upcoming, "nav": "event_types",
-        "new_link": request.session.pop("new_link", None), "zone": zone, "base_url": request.build_absolute_uri("/").rstrip("/"),
-    })
+    upcoming = [
+        {"b": b, "when": f"{page.fmt_short_day(b.start, zone)} · {page.fmt_time(b.start, zone, '24')}"}
+        for b in upcoming
+    ]
+    return render(
+        request,
+        "web/dash_event_types.html",
+        {
+            "event_types": event_types,
+            "favorites": favorites,
+            "upcoming": upcoming,
+            "nav": "event_types",
+            "new_link": request.session.pop("new_link", None),
+            "zone": zone,
+            "base_url": request.build_absolute_uri("/").rstrip("/"),
+        },
+    )
 
 
 @host_required
@@ -102,8 +116,9 @@ def home(request):
 def star(request, pk):
     m = request.membership
     event_type = _event_type(m, pk)
-    scheduling.star_set(membership=m, event_type=event_type, starred=event_type.pk not in selectors.starred_ids(m),
-                        now=utc_now())
+    scheduling.star_set(
+        membership=m, event_type=event_type, starred=event_type.pk not in selectors.starred_ids(m), now=utc_now()
+    )
     return redirect("dashboard")
 
 
@@ -114,9 +129,12 @@ def _link_url(request, link: SingleUseLink) -> str:
 def _create_link(request, event_type: EventType) -> SingleUseLink:
     now = utc_now()
     return links.link_create(
-        event_type=event_type, created_by=request.membership, now=now,
+        event_type=event_type,
+        created_by=request.membership,
+        now=now,
         expires_at=links.parse_expiry(request.POST.get("expires", ""), now=now),
-        prefill_name=request.POST.get("name", ""), prefill_email=request.POST.get("email", ""),
+        prefill_name=request.POST.get("name", ""),
+        prefill_email=request.POST.get("email", ""),
         reference=request.POST.get("reference", ""),
     )
 
@@ -169,21 +187,49 @@ def link_list(request):
     items = []
     for link in qs[:200]:
         booked = links.link_bookings(link)
-        items.append({
-            "link": link, "state": link.state(now), "url": _link_url(request, link),
-            "created": f"{page.fmt_short_day(link.created_at, zone)} · {page.fmt_time(link.created_at, zone, '24')}",
-            "expires": (f"{page.fmt_short_day(link.expires_at, zone)} · {page.fmt_time(link.expires_at, zone, '24')}"
-                        if link.expires_at else ""),
-            "bookings": [{"b": b, "when": f"{page.fmt_short_day(b.start, zone)} · {page.fmt_time(b.start, zone, '24')}",
-                          "invitees": list(b.invitees.all())} for b in booked],
-            "may_revoke": links.may_revoke(m, link) and link.state(now) in ("unused", "expired"),
-        })
-    return render(request, "web/dash_links.html", {
-        "nav": "links", "items": items, "event_types": event_types, "senders": senders, "states": LINK_STATES,
-        "et_filter": et_filter, "who": who, "state": state, "zone": zone, "form": form, "errors": errors,
-        "created": created, "created_url": _link_url(request, created) if created else "",
-        "offers_public_page": m.dead_link_offers_public_page,
-    }, status=400 if errors else 200)
+        items.append(
+            {
+                "link": link,
+                "state": link.state(now),
+                "url": _link_url(request, link),
+                "created": f"{page.fmt_short_day(link.created_at, zone)} · {page.fmt_time(link.created_at, zone, '24')}",
+                "expires": (
+                    f"{page.fmt_short_day(link.expires_at, zone)} · {page.fmt_time(link.expires_at, zone, '24')}"
+                    if link.expires_at
+                    else ""
+                ),
+                "bookings": [
+                    {
+                        "b": b,
+                        "when": f"{page.fmt_short_day(b.start, zone)} · {page.fmt_time(b.start, zone, '24')}",
+                        "invitees": list(b.invitees.all()),
+                    }
+                    for b in booked
+                ],
+                "may_revoke": links.may_revoke(m, link) and link.state(now) in ("unused", "expired"),
+            }
+        )
+    return render(
+        request,
+        "web/dash_links.html",
+        {
+            "nav": "links",
+            "items": items,
+            "event_types": event_types,
+            "senders": senders,
+            "states": LINK_STATES,
+            "et_filter": et_filter,
+            "who": who,
+            "state": state,
+            "zone": zone,
+            "form": form,
+            "errors": errors,
+            "created": created,
+            "created_url": _link_url(request, created) if created else "",
+            "offers_public_page": m.dead_link_offers_public_page,
+        },
+        status=400 if errors else 200,
+    )
 
 
 @host_required
@@ -205,9 +251,15 @@ def link_revoke(request, uuid):
 def link_settings(request):
     m = request.membership
     accounts.membership_link_settings(membership=m, offer_public_page=request.POST.get("offer_public_page") == "on")
-    messages.success(request, "Saved: used, expired and revoked links "
-                     + ("offer your public page." if request.POST.get("offer_public_page") == "on"
-                        else "no longer offer your public page."))
+    messages.success(
+        request,
+        "Saved: used, expired and revoked links "
+        + (
+            "offer your public page."
+            if request.POST.get("offer_public_page") == "on"
+            else "no longer offer your public page."
+        ),
+    )
     return redirect("links")
 
 
@@ -228,8 +280,11 @@ def _parse_questions(text: str) -> list[dict]:
         if not line.strip():
             continue
         parts = [p.strip() for p in line.split("|")]
-        q = {"label": parts[0], "type": parts[1] if len(parts) > 1 and parts[1] else "text",
-             "required": len(parts) > 2 and parts[2].lower() in ("required", "yes", "true", "1")}
+        q = {
+            "label": parts[0],
+            "type": parts[1] if len(parts) > 1 and parts[1] else "text",
+            "required": len(parts) > 2 and parts[2].lower() in ("required", "yes", "true", "1"),
+        }
         if len(parts) > 3:
             q["options"] = [o.strip() for o in parts[3].split(",") if o.strip()]
         out.append(q)
@@ -260,8 +315,16 @@ def _translations_form(translations: dict, questions: list[dict], default_langua
             if t.get("options"):
                 line += " | " + ", ".join(t["options"])
             lines.append(line)
-        blocks.append({"code": code, "name": name, "field": code.replace("-", "_"), "title": own.get("name", ""),
-                       "description": own.get("description", ""), "questions": "\n".join(lines).rstrip("\n")})
+        blocks.append(
+            {
+                "code": code,
+                "name": name,
+                "field": code.replace("-", "_"),
+                "title": own.get("name", ""),
+                "description": own.get("description", ""),
+                "questions": "\n".join(lines).rstrip("\n"),
+            }
+        )
     return blocks
 
 
@@ -274,11 +337,16 @@ def _read_translations(post) -> dict:
         questions = []
         for line in post.get(f"tr_{field}_questions", "").splitlines():
             label, _, options = line.partition("|")
-            questions.append({"label": label.strip(), "options": [o.strip() for o in options.split(",")] if options.strip() else []})
+            questions.append(
+                {"label": label.strip(), "options": [o.strip() for o in options.split(",")] if options.strip() else []}
+            )
         while questions and not questions[-1]["label"] and not questions[-1]["options"]:
             questions.pop()
-        out[code] = {"name": post.get(f"tr_{field}_name", ""), "description": post.get(f"tr_{field}_description", ""),
-                     "questions": questions}
+        out[code] = {
+            "name": post.get(f"tr_{field}_name", ""),
+            "description": post.get(f"tr_{field}_description", ""),
+            "questions": questions,
+        }
     return out
 
 
@@ -287,8 +355,9 @@ def event_type_edit(request, pk=None):
     m = request.membership
     event_type = _event_type(m, pk) if pk else None
     if event_type and not _may_edit(m, event_type):
-        return render(request, "web/error.html", {"message": "Only the owner or an admin can edit this event "
-                                                             "type."}, status=403)
+        return render(
+            request, "web/error.html", {"message": "Only the owner or an admin can edit this event type."}, status=403
+        )
     teams = list(m.organization.teams.all()) if m.is_admin else list(m.teams.all())
     errors = {}
     if request.method == "POST":
@@ -303,8 +372,16 @@ def event_type_edit(request, pk=None):
             # Languages that are empty, or the event type's own, are left out rather than refused.
             asked = _read_translations(request.POST)
             own = request.POST.get("default_language") or (event_type.default_language if event_type else "en")
-            clean["translations"] = {code: t for code, t in asked.items() if code != own and (
-                t["name"].strip() or t["description"].strip() or any(q["label"] or any(q["options"]) for q in t["questions"]))}
+            clean["translations"] = {
+                code: t
+                for code, t in asked.items()
+                if code != own
+                and (
+                    t["name"].strip()
+                    or t["description"].strip()
+                    or any(q["label"] or any(q["options"]) for q in t["questions"])
+                )
+            }
         now = utc_now()
         try:
             if event_type is None:
@@ -337,18 +414,37 @@ def event_type_edit(request, pk=None):
         for k in ("window_start", "window_end"):
             form[k] = form[k].isoformat() if form[k] else ""
     questions = clean["questions"] if request.method == "POST" else form["questions"]
-    languages = _translations_form(form.get("translations") or {}, [
-        {**q, "key": q.get("key") or (event_type.questions[i]["key"] if event_type and i < len(event_type.questions or []) else "")}
-        for i, q in enumerate(questions or [])], form.get("default_language") or "en")
-    return render(request, "web/dash_event_type_form.html", {
-        "languages": languages, "language_choices": settings.LANGUAGES,
-        "event_type": event_type if event_type and event_type.pk else None, "form": form, "errors": errors,
-        "teams": teams, "nav": "event_types", "kinds": EventType.Kind.choices,
-        "window_kinds": EventType.WindowKind.choices, "location_kinds": EventType.LocationKind.choices,
-        "distributions": EventType.Distribution.choices,
-        "page_url": request.build_absolute_uri(event_type.path) if event_type and event_type.pk else "",
-        "origin": request.build_absolute_uri("/").rstrip("/"),
-    })
+    languages = _translations_form(
+        form.get("translations") or {},
+        [
+            {
+                **q,
+                "key": q.get("key")
+                or (event_type.questions[i]["key"] if event_type and i < len(event_type.questions or []) else ""),
+            }
+            for i, q in enumerate(questions or [])
+        ],
+        form.get("default_language") or "en",
+    )
+    return render(
+        request,
+        "web/dash_event_type_form.html",
+        {
+            "languages": languages,
+            "language_choices": settings.LANGUAGES,
+            "event_type": event_type if event_type and event_type.pk else None,
+            "form": form,
+            "errors": errors,
+            "teams": teams,
+            "nav": "event_types",
+            "kinds": EventType.Kind.choices,
+            "window_kinds": EventType.WindowKind.choices,
+            "location_kinds": EventType.LocationKind.choices,
+            "distributions": EventType.Distribution.choices,
+            "page_url": request.build_absolute_uri(event_type.path) if event_type and event_type.pk else "",
+            "origin": request.build_absolute_uri("/").rstrip("/"),
+        },
+    )
 
 
 @host_required
@@ -366,8 +462,13 @@ def pool_edit(request, pk):
         chosen = []
         for member in members:
             if request.POST.get(f"in_{member.pk}") == "on":
-                chosen.append((member, request.POST.get(f"priority_{member.pk}", "2"),
-                               request.POST.get(f"weight_{member.pk}", "100")))
+                chosen.append(
+                    (
+                        member,
+                        request.POST.get(f"priority_{member.pk}", "2"),
+                        request.POST.get(f"weight_{member.pk}", "100"),
+                    )
+                )
         try:
             scheduling.pool_set(event_type=event_type, hosts=[(mm, _to_int(p), _to_int(w)) for mm, p, w in chosen])
         except InvalidInput as exc:
@@ -375,10 +476,18 @@ def pool_edit(request, pk):
         else:
             messages.success(request, "Pool saved.")
             return redirect("pool_edit", pk=pk)
-    rows = [{"m": mm, "in": mm.pk in current, "priority": current[mm.pk].priority if mm.pk in current else 2,
-             "weight": current[mm.pk].weight if mm.pk in current else 100} for mm in members]
-    return render(request, "web/dash_pool.html", {"event_type": event_type, "rows": rows, "error": error,
-                                                  "nav": "team"})
+    rows = [
+        {
+            "m": mm,
+            "in": mm.pk in current,
+            "priority": current[mm.pk].priority if mm.pk in current else 2,
+            "weight": current[mm.pk].weight if mm.pk in current else 100,
+        }
+        for mm in members
+    ]
+    return render(
+        request, "web/dash_pool.html", {"event_type": event_type, "rows": rows, "error": error, "nav": "team"}
+    )
 
 
 def _to_int(value, default=-1):
@@ -418,15 +527,19 @@ def availability(request):
     m = request.membership
     schedule = selectors.default_schedule(m)
     if schedule is None:
-        schedule = AvailabilitySchedule.objects.create(organization=m.organization, owner=m, is_default=True,
-                                                       timezone=m.user.timezone or "UTC", weekly={})
+        schedule = AvailabilitySchedule.objects.create(
+            organization=m.organization, owner=m, is_default=True, timezone=m.user.timezone or "UTC", weekly={}
+        )
     errors = {}
     action = request.POST.get("action", "hours") if request.method == "POST" else ""
     if action in AWAY_ACTIONS:
         return _away_action(request, m, action)
     if request.method == "POST":
-        form = {"timezone": request.POST.get("timezone", ""), "overrides": request.POST.get("overrides", ""),
-                "seasonal": request.POST.get("seasonal") == "on"}
+        form = {
+            "timezone": request.POST.get("timezone", ""),
+            "overrides": request.POST.get("overrides", ""),
+            "seasonal": request.POST.get("seasonal") == "on",
+        }
         weekly, daylight = {}, {}
         for day in WEEKDAYS:
             form[day] = request.POST.get(day, "")
@@ -437,12 +550,20 @@ def availability(request):
         try:
             if problem:
                 raise InvalidInput(problem, field="overrides")
-            scheduling.schedule_update(schedule=schedule, timezone=form["timezone"], weekly=weekly,
-                                       overrides=overrides, daylight=daylight if form["seasonal"] else None,
-                                       now=utc_now())
+            scheduling.schedule_update(
+                schedule=schedule,
+                timezone=form["timezone"],
+                weekly=weekly,
+                overrides=overrides,
+                daylight=daylight if form["seasonal"] else None,
+                now=utc_now(),
+            )
         except InvalidInput as exc:
-            field = (exc.field or "form").split(".")[-1].split("[")[0] if (exc.field or "").startswith("weekly") \
+            field = (
+                (exc.field or "form").split(".")[-1].split("[")[0]
+                if (exc.field or "").startswith("weekly")
                 else (exc.field or "form").split(".")[0]
+            )
             errors[field] = exc.message
         else:
             messages.success(request, "Hours saved. The booking pages now offer the new times.")
@@ -456,12 +577,22 @@ def availability(request):
             f"{o.date.isoformat()}: {_ranges_text(o.intervals) or 'off'}" for o in schedule.overrides.all()
         )
     limits = HostLimits.objects.filter(membership=m).first()
-    ctx = {"schedule": schedule, "form": form, "errors": errors, "weekdays": WEEKDAYS, "zones": all_zones(),
-           "nav": "availability", "daylight_days": [(d, form[f"dl_{d}"]) for d in WEEKDAYS],
-           "limit_fields": [(k, what, getattr(limits, k, None) if limits else None)
-                            for k, (what, _u, _m) in scheduling.LIMIT_WORDS.items()],
-           "absences": m.absences.select_related("redirect_to__user"), "stays": m.stays.all(),
-           "teammates": Membership.objects.filter(organization=m.organization).exclude(pk=m.pk).select_related("user")}
+    ctx = {
+        "schedule": schedule,
+        "form": form,
+        "errors": errors,
+        "weekdays": WEEKDAYS,
+        "zones": all_zones(),
+        "nav": "availability",
+        "daylight_days": [(d, form[f"dl_{d}"]) for d in WEEKDAYS],
+        "limit_fields": [
+            (k, what, getattr(limits, k, None) if limits else None)
+            for k, (what, _u, _m) in scheduling.LIMIT_WORDS.items()
+        ],
+        "absences": m.absences.select_related("redirect_to__user"),
+        "stays": m.stays.all(),
+        "teammates": Membership.objects.filter(organization=m.organization).exclude(pk=m.pk).select_related("user"),
+    }
     ctx.update(_week_preview(request, m, schedule))
     return render(request, "web/dash_availability.html", ctx)
 
@@ -482,18 +613,29 @@ def _away_action(request, m: Membership, action: str):
                 mate = Membership.objects.filter(organization=m.organization, pk=post["redirect_to"]).first()
                 if mate is None:
                     raise InvalidInput("Pick a teammate from the list", field="redirect_to")
-            absence = scheduling.out_of_office_add(host=m, first=post.get("first", ""), last=post.get("last", ""),
-                                                   reason=post.get("reason", ""), redirect_to=mate)
-            done = (f"Out of office {absence.first:%-d %b} to {absence.last:%-d %b %Y}: those days offer no times"
-                    + (f", and your page sends invitees to {mate.user}." if mate else "."))
+            absence = scheduling.out_of_office_add(
+                host=m,
+                first=post.get("first", ""),
+                last=post.get("last", ""),
+                reason=post.get("reason", ""),
+                redirect_to=mate,
+            )
+            done = f"Out of office {absence.first:%-d %b} to {absence.last:%-d %b %Y}: those days offer no times" + (
+                f", and your page sends invitees to {mate.user}." if mate else "."
+            )
         elif action == "away_remove":
             scheduling.out_of_office_remove(host=m, absence_id=_int_or_zero(post.get("id")))
             done = "Out-of-office dates removed."
         elif action == "travel_add":
-            stay = scheduling.travel_add(host=m, timezone=post.get("timezone", ""),
-                                         first=post.get("travel_first", ""), last=post.get("travel_last", ""))
-            done = (f"Trip saved: {stay.first:%-d %b} to {stay.last:%-d %b %Y} your hours are read in "
-                    f"{stay.timezone} time.")
+            stay = scheduling.travel_add(
+                host=m,
+                timezone=post.get("timezone", ""),
+                first=post.get("travel_first", ""),
+                last=post.get("travel_last", ""),
+            )
+            done = (
+                f"Trip saved: {stay.first:%-d %b} to {stay.last:%-d %b %Y} your hours are read in {stay.timezone} time."
+            )
         else:
             scheduling.travel_remove(host=m, stay_id=_int_or_zero(post.get("id")))
             done = "Trip removed."
@@ -513,8 +655,9 @@ def _int_or_zero(value) -> int:
 
 def _week_preview(request, m: Membership, schedule: AvailabilitySchedule) -> dict:
     """Each start of one week in the host's zone: offered, or why not (bookings.availability.week_preview)."""
-    options = [e for e in _visible_event_types(m).filter(active=True)
-               if m.pk in {h.pk for h in selectors.event_hosts(e)}]
+    options = [
+        e for e in _visible_event_types(m).filter(active=True) if m.pk in {h.pk for h in selectors.event_hosts(e)}
+    ]
     if not options:
         return {"preview": None, "preview_options": []}
     chosen = next((e for e in options if str(e.pk) == request.GET.get("et")), options[0])
@@ -530,9 +673,15 @@ def _week_preview(request, m: Membership, schedule: AvailabilitySchedule) -> dic
         return {"preview": None, "preview_options": options, "preview_error": exc.message}
     rows = [{"label": f"{t:%H:%M}", "cells": [_preview_cell(c) for c in cells]} for t, cells in week.rows]
     return {
-        "preview": {"days": week.days, "rows": rows, "event_type": chosen, "zone": week.zone,
-                    "legend": [(WORDING[r].short, WORDING[r].host) for r in engine.Reason],
-                    "prev": (monday - timedelta(days=7)).isoformat(), "next": (monday + timedelta(days=7)).isoformat()},
+        "preview": {
+            "days": week.days,
+            "rows": rows,
+            "event_type": chosen,
+            "zone": week.zone,
+            "legend": [(WORDING[r].short, WORDING[r].host) for r in engine.Reason],
+            "prev": (monday - timedelta(days=7)).isoformat(),
+            "next": (monday + timedelta(days=7)).isoformat(),
+        },
         "preview_options": options,
     }
 
@@ -541,8 +690,12 @@ def _preview_cell(reasons: list[engine.Reason] | None) -> dict:
     if reasons is None:
         return {"state": "gap", "label": "—"}
     if reasons:
-        return {"state": "no", "label": "+".join(reason_words.short(reasons)),
-                "title": "; ".join(reason_words.for_host(reasons)), "reason": reasons[0].value}
+        return {
+            "state": "no",
+            "label": "+".join(reason_words.short(reasons)),
+            "title": "; ".join(reason_words.for_host(reasons)),
+            "reason": reasons[0].value,
+        }
     return {"state": "ok", "label": "open", "title": "offered to invitees"}
 
 
@@ -572,18 +725,41 @@ def booking_list(request):
     items = []
     zone = _host_zone(m)
     for b in qs[:200]:
-        items.append({"b": b, "invitees": list(b.invitees.select_related("no_show_mark")), "day": page.fmt_day(b.start, zone),
-                      "when": f"{page.fmt_time(b.start, zone, '24')}–{page.fmt_time(b.end, zone, '24')}",
-                      "zone": zone, "past": b.start < now})
-    hosts = Membership.objects.filter(organization=m.organization).select_related("user").order_by("slug")
-    waiting = [{"b": b, "invitees": list(b.invitees.all()), "day": page.fmt_day(b.start, zone),
+        items.append(
+            {
+                "b": b,
+                "invitees": list(b.invitees.select_related("no_show_mark")),
+                "day": page.fmt_day(b.start, zone),
                 "when": f"{page.fmt_time(b.start, zone, '24')}–{page.fmt_time(b.end, zone, '24')}",
-                "expires": _expires(b, zone)}
-               for b in booked.waiting_for(membership=m, now=now)]
-    return render(request, "web/dash_bookings.html", {
-        "items": items, "tab": tab, "waiting": waiting, "hosts": hosts, "event_types": _visible_event_types(m), "host_slug": host_slug,
-        "et": et, "nav": "bookings",
-    })
+                "zone": zone,
+                "past": b.start < now,
+            }
+        )
+    hosts = Membership.objects.filter(organization=m.organization).select_related("user").order_by("slug")
+    waiting = [
+        {
+            "b": b,
+            "invitees": list(b.invitees.all()),
+            "day": page.fmt_day(b.start, zone),
+            "when": f"{page.fmt_time(b.start, zone, '24')}–{page.fmt_time(b.end, zone, '24')}",
+            "expires": _expires(b, zone),
+        }
+        for b in booked.waiting_for(membership=m, now=now)
+    ]
+    return render(
+        request,
+        "web/dash_bookings.html",
+        {
+            "items": items,
+            "tab": tab,
+            "waiting": waiting,
+            "hosts": hosts,
+            "event_types": _visible_event_types(m),
+            "host_slug": host_slug,
+            "et": et,
+            "nav": "bookings",
+        },
+    )
 
 
 def _next(request) -> str:
@@ -602,8 +778,11 @@ def _booking_for(m: Membership, uid) -> Booking:
 
 
 def _times(b: Booking, zone: str) -> dict:
-    return {"zone": zone, "day": page.fmt_day(b.start, zone),
-            "when": f"{page.fmt_time(b.start, zone, '24')}–{page.fmt_time(b.end, zone, '24')}"}
+    return {
+        "zone": zone,
+        "day": page.fmt_day(b.start, zone),
+        "when": f"{page.fmt_time(b.start, zone, '24')}–{page.fmt_time(b.end, zone, '24')}",
+    }
 
 
 def _expires(b: Booking, zone: str) -> str:
@@ -613,12 +792,20 @@ def _expires(b: Booking, zone: str) -> str:
 
 
 EMAIL_WORDS = {
-    "invitee_confirmed": "Confirmation", "invitee_rescheduled": "New time", "invitee_canceled": "Cancellation",
-    "host_confirmed": "Host notice", "host_rescheduled": "Host notice of the new time",
-    "host_canceled": "Host notice of the cancellation", "reminder": "Reminder",
-    "invitee_updated": "Time-zone change notice", "host_updated": "Host time-zone change notice",
-    "invitee_requested": "Request received", "host_requested": "Approval request",
-    "invitee_declined": "Request not confirmed", "guest_invited": "Guest invitation", "guest_canceled": "Guest cancellation",
+    "invitee_confirmed": "Confirmation",
+    "invitee_rescheduled": "New time",
+    "invitee_canceled": "Cancellation",
+    "host_confirmed": "Host notice",
+    "host_rescheduled": "Host notice of the new time",
+    "host_canceled": "Host notice of the cancellation",
+    "reminder": "Reminder",
+    "invitee_updated": "Time-zone change notice",
+    "host_updated": "Host time-zone change notice",
+    "invitee_requested": "Request received",
+    "host_requested": "Approval request",
+    "invitee_declined": "Request not confirmed",
+    "guest_invited": "Guest invitation",
+    "guest_canceled": "Guest cancellation",
 }
 
 
@@ -627,14 +814,23 @@ def _sent(b: Booking) -> list[dict]:
     from slotwise.notifications.models import SentEmail
     from slotwise.webhooks.models import WebhookDelivery
 
-    out = [{"at": e.sent_at, "text": f"{EMAIL_WORDS.get(e.kind, e.kind)} email sent to {e.to}"}
-           for e in SentEmail.objects.filter(booking=b).order_by("sent_at", "pk")]
-    hooks = WebhookDelivery.objects.filter(
-        subscription__organization_id=b.organization_id, sample=False, status=WebhookDelivery.Status.DELIVERED,
-        body__contains=str(b.uid),
-    ).select_related("subscription").order_by("delivered_at", "pk")[:50]
-    out += [{"at": d.delivered_at, "text": f"Webhook {d.event} delivered to {d.subscription.callback_url}"}
-            for d in hooks]
+    out = [
+        {"at": e.sent_at, "text": f"{EMAIL_WORDS.get(e.kind, e.kind)} email sent to {e.to}"}
+        for e in SentEmail.objects.filter(booking=b).order_by("sent_at", "pk")
+    ]
+    hooks = (
+        WebhookDelivery.objects.filter(
+            subscription__organization_id=b.organization_id,
+            sample=False,
+            status=WebhookDelivery.Status.DELIVERED,
+            body__contains=str(b.uid),
+        )
+        .select_related("subscription")
+        .order_by("delivered_at", "pk")[:50]
+    )
+    out += [
+        {"at": d.delivered_at, "text": f"Webhook {d.event} delivered to {d.subscription.callback_url}"} for d in hooks
+    ]
     return out
 
 
@@ -654,14 +850,22 @@ def booking_detail(request, uid):
     if b.approval == Booking.Approval.APPROVED and b.approval_decided_at:
         history.append({"at": b.approval_decided_at, "text": "Approved"})
     if b.approval == Booking.Approval.EXPIRED and b.canceled_at:
-        history.append({"at": b.canceled_at, "text": "The request expired before it was approved; its time was released"})
+        history.append(
+            {"at": b.canceled_at, "text": "The request expired before it was approved; its time was released"}
+        )
     elif b.approval == Booking.Approval.DECLINED and b.canceled_at:
-        history.append({"at": b.canceled_at, "text": f"Declined by {b.canceled_by}"
-                        + (f": {b.cancel_reason}" if b.cancel_reason else "")})
+        history.append(
+            {
+                "at": b.canceled_at,
+                "text": f"Declined by {b.canceled_by}" + (f": {b.cancel_reason}" if b.cancel_reason else ""),
+            }
+        )
     elif b.canceled_at:
         who = f" by {b.canceled_by}" if b.canceled_by else ""
         verb = "Rescheduled" if b.status == Booking.Status.RESCHEDULED else "Canceled"
-        history.append({"at": b.canceled_at, "text": f"{verb}{who}" + (f": {b.cancel_reason}" if b.cancel_reason else "")})
+        history.append(
+            {"at": b.canceled_at, "text": f"{verb}{who}" + (f": {b.cancel_reason}" if b.cancel_reason else "")}
+        )
     history += _sent(b)
     history.sort(key=lambda ev: ev["at"])
     host_zone = _host_zone(m if b.host_id == m.pk else b.host)
@@ -670,17 +874,28 @@ def booking_detail(request, uid):
         if z != host_zone:
             zones.append(_times(b, z))
     now = utc_now()
-    return render(request, "web/dash_booking.html", {
-        "b": b, "invitees": invitees, "hosts": hosts, "zones": zones, "history": history,
-        "previous": b.rescheduled_from, "successor": successor,
-        "previous_when": _times(b.rescheduled_from, host_zone) if b.rescheduled_from else None,
-        "successor_when": _times(successor, host_zone) if successor else None,
-        "imported": bookings.imported_message(b), "deletion_votes": imported.deletion_notice(b),
-        "can_cancel": b.status == Booking.Status.CONFIRMED and b.start >= now and b.source != Booking.Source.IMPORT,
-        "nav": "bookings",
-        "pending": b.status == Booking.Status.PENDING, "guests": list(b.guests.order_by("pk")),
-        "expires": _expires(b, host_zone),
-    })
+    return render(
+        request,
+        "web/dash_booking.html",
+        {
+            "b": b,
+            "invitees": invitees,
+            "hosts": hosts,
+            "zones": zones,
+            "history": history,
+            "previous": b.rescheduled_from,
+            "successor": successor,
+            "previous_when": _times(b.rescheduled_from, host_zone) if b.rescheduled_from else None,
+            "successor_when": _times(successor, host_zone) if successor else None,
+            "imported": bookings.imported_message(b),
+            "deletion_votes": imported.deletion_notice(b),
+            "can_cancel": b.status == Booking.Status.CONFIRMED and b.start >= now and b.source != Booking.Source.IMPORT,
+            "nav": "bookings",
+            "pending": b.status == Booking.Status.PENDING,
+            "guests": list(b.guests.order_by("pk")),
+            "expires": _expires(b, host_zone),
+        },
+    )
 
 
 @host_required
@@ -705,8 +920,13 @@ def booking_cancel(request, uid):
     m = request.membership
     b = _booking_for(m, uid)
     try:
-        bookings.booking_cancel(booking=b, now=utc_now(), reason=request.POST.get("reason", ""),
-                                canceled_by=str(m.user), canceler_type="host")
+        bookings.booking_cancel(
+            booking=b,
+            now=utc_now(),
+            reason=request.POST.get("reason", ""),
+            canceled_by=str(m.user),
+            canceler_type="host",
+        )
     except SlotwiseError as exc:
         messages.error(request, exc.message)
     else:
@@ -718,8 +938,9 @@ def booking_cancel(request, uid):
 @require_POST
 def no_show(request, uid):
     m = request.membership
-    invitee = get_object_or_404(Invitee.objects.select_related("booking"), uid=uid,
-                                booking__organization=m.organization)
+    invitee = get_object_or_404(
+        Invitee.objects.select_related("booking"), uid=uid, booking__organization=m.organization
+    )
     _booking_for(m, invitee.booking.uid)
     try:
         invitee_no_show_set(invitee=invitee, no_show=request.POST.get("no_show") == "1", now=utc_now())
@@ -737,13 +958,22 @@ def team(request):
     if request.method == "POST":
         try:
             if "team_create" in request.POST:
-                t = scheduling.team_create(actor=m, name=request.POST.get("name", ""),
-                                           timezone=request.POST.get("timezone", ""), slug=request.POST.get("slug", ""))
+                t = scheduling.team_create(
+                    actor=m,
+                    name=request.POST.get("name", ""),
+                    timezone=request.POST.get("timezone", ""),
+                    slug=request.POST.get("slug", ""),
+                )
                 messages.success(request, f"Team {t.name} created: add its members below.")
             elif "team_update" in request.POST:
                 t = get_object_or_404(m.organization.teams, pk=_to_int(request.POST.get("team")))
-                scheduling.team_update(actor=m, team=t, name=request.POST.get("name", ""),
-                                       timezone=request.POST.get("timezone", ""), slug=request.POST.get("slug", ""))
+                scheduling.team_update(
+                    actor=m,
+                    team=t,
+                    name=request.POST.get("name", ""),
+                    timezone=request.POST.get("timezone", ""),
+                    slug=request.POST.get("slug", ""),
+                )
                 messages.success(request, f"Saved team {t.name}.")
             elif "team_delete" in request.POST:
                 t = get_object_or_404(m.organization.teams, pk=_to_int(request.POST.get("team")))
@@ -751,16 +981,22 @@ def team(request):
                 messages.success(request, f"Team {t.name} deleted.")
             elif "embed" in request.POST:
                 org = accounts.organization_embed_origins_set(
-                    actor=m, origins=request.POST.get("embed_origins", "").split())
-                messages.success(request, f"Sites that may embed the booking pages: {', '.join(org.embed_origins) or 'none'}.")
+                    actor=m, origins=request.POST.get("embed_origins", "").split()
+                )
+                messages.success(
+                    request, f"Sites that may embed the booking pages: {', '.join(org.embed_origins) or 'none'}."
+                )
             elif "role" in request.POST:
-                target = get_object_or_404(Membership, organization=m.organization, pk=_to_int(request.POST.get("member")))
+                target = get_object_or_404(
+                    Membership, organization=m.organization, pk=_to_int(request.POST.get("member"))
+                )
                 accounts.membership_role_set(actor=m, membership=target, role=request.POST["role"])
                 messages.success(request, f"{target.user} is now {target.role}.")
             else:
                 t = get_object_or_404(m.organization.teams, pk=_to_int(request.POST.get("team")))
-                chosen = Membership.objects.filter(organization=m.organization,
-                                                   pk__in=[_to_int(v) for v in request.POST.getlist("members")])
+                chosen = Membership.objects.filter(
+                    organization=m.organization, pk__in=[_to_int(v) for v in request.POST.getlist("members")]
+                )
                 scheduling.team_members_set(actor=m, team=t, members=list(chosen))
                 messages.success(request, f"Saved the members of {t.name}.")
         except SlotwiseError as exc:
@@ -775,11 +1011,21 @@ def team(request):
             pool = PoolHost.objects.filter(event_type=e).select_related("membership__user").order_by("-priority")
             events.append({"e": e, "pool": list(pool)})
         team_rows.append({"t": t, "events": events})
-    return render(request, "web/dash_team.html", {"members": members, "teams": team_rows, "nav": "team",
-                                                  "roles": Membership.Role.values, "can_manage": m.is_admin,
-                                                  "embed_origins": m.organization.embed_origins,
-                                                  "embed_origins_text": "\n".join(m.organization.embed_origins),
-                                                  "zones": all_zones(), "org_zone": m.organization.timezone})
+    return render(
+        request,
+        "web/dash_team.html",
+        {
+            "members": members,
+            "teams": team_rows,
+            "nav": "team",
+            "roles": Membership.Role.values,
+            "can_manage": m.is_admin,
+            "embed_origins": m.organization.embed_origins,
+            "embed_origins_text": "\n".join(m.organization.embed_origins),
+            "zones": all_zones(),
+            "org_zone": m.organization.timezone,
+        },
+    )
 
 
 @host_required
@@ -807,13 +1053,22 @@ def contact_detail(request, pk):
     history = list(booked.invitee_history(organization_id=contact.organization_id, email=contact.email))
     zone = _host_zone(m)
     for inv in history:
-        inv.local_when = f"{page.fmt_short_day(inv.booking.start, zone)}, {page.fmt_time(inv.booking.start, zone, '24')}"
-    return render(request, "web/dash_contact.html", {
-        "contact": contact, "bookings": history, "zone": zone, "nav": "contacts",
-        "timeline": timeline(contact=contact, events=list(contacts.contact_timeline(contact)), invitees=history,
-                             zone=zone),
-    })
-
+        inv.local_when = (
+            f"{page.fmt_short_day(inv.booking.start, zone)}, {page.fmt_time(inv.booking.start, zone, '24')}"
+        )
+    return render(
+        request,
+        "web/dash_contact.html",
+        {
+            "contact": contact,
+            "bookings": history,
+            "zone": zone,
+            "nav": "contacts",
+            "timeline": timeline(
+                contact=contact, events=list(contacts.contact_timeline(contact)), invitees=history, zone=zone
+            ),
+        },
+    )
 
 
 # --- accounts: the switcher and the agency overview ----------------------------------------------------
@@ -828,8 +1083,19 @@ def _section(path: str) -> str:
     return "/dashboard/"
 
 
-SWITCH_SECTIONS = {"links", "availability", "bookings", "team", "contacts", "calendars", "webhooks", "jobs",
-                   "rules", "tokens", "agency"}
+SWITCH_SECTIONS = {
+    "links",
+    "availability",
+    "bookings",
+    "team",
+    "contacts",
+    "calendars",
+    "webhooks",
+    "jobs",
+    "rules",
+    "tokens",
+    "agency",
+}
 
 
 @login_required
@@ -856,12 +1122,24 @@ def sub_accounts_overview(agency: Organization) -> list[Organization]:
     bookings."""
     orgs = list(Organization.objects.filter(parent=agency).order_by("name", "slug"))
     ids = [o.pk for o in orgs]
-    members = dict(Membership.objects.filter(organization_id__in=ids, via_agency=False)
-                   .values("organization_id").annotate(n=Count("id")).values_list("organization_id", "n"))
-    types = dict(EventType.objects.filter(organization_id__in=ids)
-                 .values("organization_id").annotate(n=Count("id")).values_list("organization_id", "n"))
-    booked_n = dict(Booking.objects.filter(organization_id__in=ids)
-                    .values("organization_id").annotate(n=Count("id")).values_list("organization_id", "n"))
+    members = dict(
+        Membership.objects.filter(organization_id__in=ids, via_agency=False)
+        .values("organization_id")
+        .annotate(n=Count("id"))
+        .values_list("organization_id", "n")
+    )
+    types = dict(
+        EventType.objects.filter(organization_id__in=ids)
+        .values("organization_id")
+        .annotate(n=Count("id"))
+        .values_list("organization_id", "n")
+    )
+    booked_n = dict(
+        Booking.objects.filter(organization_id__in=ids)
+        .values("organization_id")
+        .annotate(n=Count("id"))
+        .values_list("organization_id", "n")
+    )
     for o in orgs:
         o.n_members, o.n_event_types, o.n_bookings = members.get(o.pk, 0), types.get(o.pk, 0), booked_n.get(o.pk, 0)
     return orgs
@@ -875,21 +1153,37 @@ def agency(request):
     org = m.organization
     if not org.is_agency or not m.is_admin or m.via_agency:
         where = f"{org.name} is not an agency" if not org.is_agency else f"only owners and admins of {org.name} see it"
-        return render(request, "web/error.html", {"message": f"The agency overview is for an agency's owners and "
-                                                             f"admins: {where}. Switch to your agency first."},
-                      status=403)
+        return render(
+            request,
+            "web/error.html",
+            {
+                "message": f"The agency overview is for an agency's owners and "
+                f"admins: {where}. Switch to your agency first."
+            },
+            status=403,
+        )
     form, error = {"name": "", "slug": "", "timezone": org.timezone}, None
     if request.method == "POST":
         form = {k: request.POST.get(k, "").strip()[:200] for k in ("name", "slug", "timezone")}
         try:
-            created = accounts.sub_account_create(actor=m, name=form["name"], slug=form["slug"],
-                                                  timezone=form["timezone"])
+            created = accounts.sub_account_create(
+                actor=m, name=form["name"], slug=form["slug"], timezone=form["timezone"]
+            )
         except SlotwiseError as exc:
             error = exc
         else:
             messages.success(request, f"Created {created.name}; switch to it to add its members and event types.")
             return redirect("agency")
-    return render(request, "web/dash_agency.html", {
-        "agency": org, "sub_accounts": sub_accounts_overview(org), "form": form, "error": error,
-        "zones": all_zones(), "nav": "agency",
-    }, status=400 if error else 200)
+    return render(
+        request,
+        "web/dash_agency.html",
+        {
+            "agency": org,
+            "sub_accounts": sub_accounts_overview(org),
+            "form": form,
+            "error": error,
+            "zones": all_zones(),
+            "nav": "agency",
+        },
+        status=400 if error else 200,
+    )

@@ -32,12 +32,22 @@ def _times(b: Booking, zone: str, *, frm, now: datetime) -> list[dict]:
     start = max(now, datetime(frm.year, frm.month, frm.day, tzinfo=tz))
     host = None if b.event_type.kind == EventType.Kind.COLLECTIVE else b.host
     result = availability.event_availability(
-        event_type=b.event_type, start=start, end=start + timedelta(days=DAYS_SHOWN), viewer_zone=zone, now=now,
-        host=host, duration_minutes=b.duration_minutes,
+        event_type=b.event_type,
+        start=start,
+        end=start + timedelta(days=DAYS_SHOWN),
+        viewer_zone=zone,
+        now=now,
+        host=host,
+        duration_minutes=b.duration_minutes,
     )
-    return [{"day": page.fmt_day(starts[0], zone),
-             "times": [{"iso": f"{s:%Y-%m-%dT%H:%M:%SZ}", "label": page.fmt_time(s, zone, "24")} for s in starts]}
-            for _, starts in sorted(result.days.items()) if starts]
+    return [
+        {
+            "day": page.fmt_day(starts[0], zone),
+            "times": [{"iso": f"{s:%Y-%m-%dT%H:%M:%SZ}", "label": page.fmt_time(s, zone, "24")} for s in starts],
+        }
+        for _, starts in sorted(result.days.items())
+        if starts
+    ]
 
 
 @host_required
@@ -60,15 +70,20 @@ def booking_reschedule(request, uid):
             if not invitees:
                 raise InvalidInput("This meeting has no invitee left to move", field="start")
             with transaction.atomic():
-                moved = [bookings.booking_reschedule(invitee=i, new_start=new_start, now=now, reason=reason,
-                                                     by_host=m) for i in invitees]
+                moved = [
+                    bookings.booking_reschedule(invitee=i, new_start=new_start, now=now, reason=reason, by_host=m)
+                    for i in invitees
+                ]
         except SlotwiseError as exc:
             error = exc.message
         else:
             new = moved[-1].booking
-            messages.success(request, f"Moved to {page.fmt_day(new.start, zone)}, "
-                             f"{page.fmt_time(new.start, zone, '24')} ({zone}). The invitee has the updated "
-                             "invitation, and a link to pick another time.")
+            messages.success(
+                request,
+                f"Moved to {page.fmt_day(new.start, zone)}, "
+                f"{page.fmt_time(new.start, zone, '24')} ({zone}). The invitee has the updated "
+                "invitation, and a link to pick another time.",
+            )
             return redirect("booking_detail", uid=new.uid)
     try:
         frm = parse_date(request.GET.get("from", ""), field="from") if request.GET.get("from") else None
@@ -77,9 +92,18 @@ def booking_reschedule(request, uid):
     today = now.astimezone(ZoneInfo(zone)).date()
     frm = max(frm or today, today)
     days = _times(b, zone, frm=frm, now=now) if not error or request.method == "POST" else []
-    return render(request, "web/dash_reschedule.html", {
-        "nav": "bookings", "b": b, "zone": zone, "days": days, "error": error,
-        "when": {"day": page.fmt_day(b.start, zone), "time": page.fmt_time(b.start, zone, "24")},
-        "later": (frm + timedelta(days=DAYS_SHOWN)).isoformat(),
-        "earlier": (frm - timedelta(days=DAYS_SHOWN)).isoformat() if frm > today else "",
-    }, status=400 if error else 200)
+    return render(
+        request,
+        "web/dash_reschedule.html",
+        {
+            "nav": "bookings",
+            "b": b,
+            "zone": zone,
+            "days": days,
+            "error": error,
+            "when": {"day": page.fmt_day(b.start, zone), "time": page.fmt_time(b.start, zone, "24")},
+            "later": (frm + timedelta(days=DAYS_SHOWN)).isoformat(),
+            "earlier": (frm - timedelta(days=DAYS_SHOWN)).isoformat() if frm > today else "",
+        },
+        status=400 if error else 200,
+    )

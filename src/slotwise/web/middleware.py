@@ -16,9 +16,15 @@ class LoginLockoutMiddleware:
         if lock is None:
             return response
         now = request.slotwise_login_now
-        page = render(request, "web/locked.html", {
-            "message": lock.message(now), "login_url": request.path,
-        }, status=429)
+        page = render(
+            request,
+            "web/locked.html",
+            {
+                "message": lock.message(now),
+                "login_url": request.path,
+            },
+            status=429,
+        )
         page["Retry-After"] = str(lock.retry_after(now))
         return page
 
@@ -37,9 +43,15 @@ def content_security_policy(request, response) -> str:
     (Organization.embed_origins, web/EMBEDDING.md); every other page by nobody."""
     from django.conf import settings
 
-    form_action = ["'self'"] + [o for o in (_origin(getattr(settings, "SLOTWISE_GOOGLE_AUTH_URL", "")),
-                                            _origin(getattr(settings, "ZOOM_OAUTH_BASE", "")),
-                                            _origin(getattr(settings, "SLOTWISE_MICROSOFT_LOGIN_URL", ""))) if o]
+    form_action = ["'self'"] + [
+        o
+        for o in (
+            _origin(getattr(settings, "SLOTWISE_GOOGLE_AUTH_URL", "")),
+            _origin(getattr(settings, "ZOOM_OAUTH_BASE", "")),
+            _origin(getattr(settings, "SLOTWISE_MICROSOFT_LOGIN_URL", "")),
+        )
+        if o
+    ]
     form_action += getattr(response, "csp_form_action", [])
     org = getattr(request, "embed_organization", None)
     ancestors = ["'self'", *org.embed_origins] if org is not None else ["'none'"]
@@ -112,8 +124,13 @@ class LanguageMiddleware:
         activate(request, language)
         response = self.get_response(request)
         if asked and asked != remembered:
-            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, asked, max_age=settings.LANGUAGE_COOKIE_AGE,
-                                samesite=settings.LANGUAGE_COOKIE_SAMESITE, secure=settings.SESSION_COOKIE_SECURE)
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                asked,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                secure=settings.SESSION_COOKIE_SECURE,
+            )
         if source != "fixed":
             patch_vary_headers(response, ("Accept-Language", "Cookie"))
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)

@@ -22,16 +22,24 @@ def first_run(request):
     if request.method == "POST":
         try:
             membership = onboarding.first_owner_create(
-                email=values["email"], name=values["name"], password=request.POST.get("password", ""),
-                organization_name=values["organization_name"], timezone=values["timezone"], now=utc_now(),
+                email=values["email"],
+                name=values["name"],
+                password=request.POST.get("password", ""),
+                organization_name=values["organization_name"],
+                timezone=values["timezone"],
+                now=utc_now(),
             )
         except SlotwiseError as exc:
             errors = {d["parameter"]: d["message"] for d in exc.details} or {"": exc.message}
         else:
             login(request, membership.user, backend=settings.AUTHENTICATION_BACKENDS[0])
             return redirect("dashboard")
-    return render(request, "web/setup.html", {"form": values, "errors": errors, "zones": all_zones()},
-                  status=400 if errors else 200)
+    return render(
+        request,
+        "web/setup.html",
+        {"form": values, "errors": errors, "zones": all_zones()},
+        status=400 if errors else 200,
+    )
 
 
 _login = auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True)

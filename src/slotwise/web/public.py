@@ -64,8 +64,14 @@ def _visitor(request) -> str:
 
 def _with_visitor(request, response):
     if request.COOKIES.get(VISITOR_COOKIE) != request.visitor_id:
-        response.set_cookie(VISITOR_COOKIE, request.visitor_id, max_age=365 * 86400, samesite="Lax",
-                            httponly=True, secure=settings.SESSION_COOKIE_SECURE)
+        response.set_cookie(
+            VISITOR_COOKIE,
+            request.visitor_id,
+            max_age=365 * 86400,
+            samesite="Lax",
+            httponly=True,
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
     return response
 
 
@@ -90,8 +96,11 @@ def _hosts_label(event_type: EventType, hosts: list[Membership]) -> str:
 def _location_label(event_type: EventType) -> str:
     kind = event_type.location_kind
     if kind == EventType.LocationKind.PHONE:
-        return _("Phone call %(number)s") % {"number": event_type.location_value} if event_type.location_value \
+        return (
+            _("Phone call %(number)s") % {"number": event_type.location_value}
+            if event_type.location_value
             else _("Phone call")
+        )
     return {
         EventType.LocationKind.VIDEO: _("Video call (link in your confirmation)"),
         EventType.LocationKind.ZOOM: _("Zoom (link in your confirmation)"),
@@ -100,8 +109,11 @@ def _location_label(event_type: EventType) -> str:
     }.get(kind, event_type.location_value or _("To be agreed"))
 
 
-STATUS_LABELS = {"confirmed": gettext_noop("Confirmed"), "canceled": gettext_noop("Canceled"),
-                 "rescheduled": gettext_noop("Rescheduled")}
+STATUS_LABELS = {
+    "confirmed": gettext_noop("Confirmed"),
+    "canceled": gettext_noop("Canceled"),
+    "rescheduled": gettext_noop("Rescheduled"),
+}
 
 
 def _status_label(booking: Booking) -> str:
@@ -118,8 +130,9 @@ def _status_label(booking: Booking) -> str:
 
 @public_rate_limit
 def host_page(request, org, host):
-    membership = get_object_or_404(Membership.objects.select_related("user", "organization"),
-                                   organization__slug=org, slug=host)
+    membership = get_object_or_404(
+        Membership.objects.select_related("user", "organization"), organization__slug=org, slug=host
+    )
     now = utc_now()
     target = selectors.away_redirect(membership, now)
     if target:
@@ -128,8 +141,11 @@ def host_page(request, org, host):
     language = translation.get_language()
     for e in event_types:
         e.text = selectors.event_type_text(e, language)
-    return render(request, "web/host_page.html", {"host": membership, "event_types": event_types,
-                                                  "away_notice": _away_notice(request, membership, now)})
+    return render(
+        request,
+        "web/host_page.html",
+        {"host": membership, "event_types": event_types, "away_notice": _away_notice(request, membership, now)},
+    )
 
 
 def _away_notice(request, host: Membership | None, now) -> str:
@@ -138,12 +154,16 @@ def _away_notice(request, host: Membership | None, now) -> str:
         return ""
     away_slug = request.GET.get("away", "")[:64]
     if away_slug:
-        mate = Membership.objects.filter(organization_id=host.organization_id, slug=away_slug).select_related(
-            "user", "organization").first()
+        mate = (
+            Membership.objects.filter(organization_id=host.organization_id, slug=away_slug)
+            .select_related("user", "organization")
+            .first()
+        )
         absence = selectors.absence_now(mate, now) if mate else None
         if absence and absence.redirect_to_id == host.pk:
-            return (f"{mate.user} is out of office until {absence.last:%A %-d %B}, so {host.user} "
-                    f"is taking their meetings.")
+            return (
+                f"{mate.user} is out of office until {absence.last:%A %-d %B}, so {host.user} is taking their meetings."
+            )
     absence = selectors.absence_now(host, now)
     if absence:
         why = f" ({absence.reason})" if absence.reason else ""
@@ -160,7 +180,10 @@ def event_page(request, org, host, event, start=""):
     time. The form posts back to the page itself, so the time in the path is only ever a way in."""
     event_type = get_object_or_404(
         EventType.objects.select_related("organization", "owner__user", "schedule"),
-        organization__slug=org, owner__slug=host, slug=event, active=True,
+        organization__slug=org,
+        owner__slug=host,
+        slug=event,
+        active=True,
     )
     if request.method == "GET":
         target = selectors.away_redirect(event_type.owner, utc_now(), event_slug=event_type.slug)
@@ -197,29 +220,46 @@ def single_use_page(request, token):
 @public_rate_limit
 @require_http_methods(["GET", "POST"])
 def reschedule_page(request, token):
-    invitee = get_object_or_404(Invitee.objects.select_related("booking__event_type__organization"),
-                                reschedule_token=token)
+    invitee = get_object_or_404(
+        Invitee.objects.select_related("booking__event_type__organization"), reschedule_token=token
+    )
     booking = invitee.booking
     if booking.source == Booking.Source.IMPORT:
         return render(request, "web/error.html", {"message": bookings.imported_message(booking)}, status=409)
     if booking.status != Booking.Status.CONFIRMED or invitee.status != Invitee.Status.ACTIVE:
         language = _speak(request, booking.event_type, invitee)
-        return render(request, "web/booking_closed.html", {
-            "invitee": invitee, "booking": booking, "successor": _successor(booking),
-            "event_name": selectors.event_type_text(booking.event_type, language).name,
-            "status_label": _status_label(booking),
-        }, status=410)
+        return render(
+            request,
+            "web/booking_closed.html",
+            {
+                "invitee": invitee,
+                "booking": booking,
+                "successor": _successor(booking),
+                "event_name": selectors.event_type_text(booking.event_type, language).name,
+                "status_label": _status_label(booking),
+            },
+            status=410,
+        )
     closed = bookings.change_closed(booking=booking, now=utc_now())
     if closed is not None:
         message = bookings.change_closed_message(booking=booking, reason=closed, action="rescheduled")
         language = _speak(request, booking.event_type, invitee)
-        return render(request, "web/booking_closed.html", {
-            "invitee": invitee, "booking": booking, "closed": message, "reason": closed,
-            "event_name": selectors.event_type_text(booking.event_type, language).name,
-            "status_label": _status_label(booking),
-        }, status=403)
-    return _booking_page(request, Ctx(event_type=booking.event_type, base=f"/reschedule/{token}/",
-                                      rescheduling=invitee))
+        return render(
+            request,
+            "web/booking_closed.html",
+            {
+                "invitee": invitee,
+                "booking": booking,
+                "closed": message,
+                "reason": closed,
+                "event_name": selectors.event_type_text(booking.event_type, language).name,
+                "status_label": _status_label(booking),
+            },
+            status=403,
+        )
+    return _booking_page(
+        request, Ctx(event_type=booking.event_type, base=f"/reschedule/{token}/", rescheduling=invitee)
+    )
 
 
 def _dead_link(request, link: SingleUseLink):
@@ -230,10 +270,19 @@ def _dead_link(request, link: SingleUseLink):
     state = link.state(utc_now())
     if state == SingleUseLink.State.UNUSED and not link.event_type.active:
         state = "off"
-    return render(request, "web/link_used.html", {
-        "link": link, "state": state, "public_page": links.public_page_for(link),
-        "host_name": link.created_by.user if link.created_by else (link.event_type.owner.user if link.event_type.owner else None),
-    }, status=410)
+    return render(
+        request,
+        "web/link_used.html",
+        {
+            "link": link,
+            "state": state,
+            "public_page": links.public_page_for(link),
+            "host_name": link.created_by.user
+            if link.created_by
+            else (link.event_type.owner.user if link.event_type.owner else None),
+        },
+        status=410,
+    )
 
 
 def _successor(booking: Booking):
@@ -269,12 +318,25 @@ def _booking_page_inner(request, ctx: Ctx):
     duration = ctx.rescheduling.booking.duration_minutes if ctx.rescheduling else None
     locale = _locale(request)
     cookie_zone = request.COOKIES.get(BROWSER_ZONE_COOKIE, "")
-    choice = page.read_choice(params, event_type, hosts, default_zone=default_zone, now=now, duration=duration,
-                              browser_zone="" if ctx.rescheduling else cookie_zone, locale=locale)
+    choice = page.read_choice(
+        params,
+        event_type,
+        hosts,
+        default_zone=default_zone,
+        now=now,
+        duration=duration,
+        browser_zone="" if ctx.rescheduling else cookie_zone,
+        locale=locale,
+    )
     base = {
-        "ctx": ctx, "event_type": event_type, "text": text, "hosts": hosts,
-        "hosts_label": _hosts_label(event_type, hosts), "location_label": _location_label(event_type),
-        "choice": choice, "locale": locale,
+        "ctx": ctx,
+        "event_type": event_type,
+        "text": text,
+        "hosts": hosts,
+        "hosts_label": _hosts_label(event_type, hosts),
+        "location_label": _location_label(event_type),
+        "choice": choice,
+        "locale": locale,
         "zone": zonesearch.describe(choice.zone, locale=locale, now=now, clock=choice.clock),
         # what the server rendered for: tzboot.js re-asks only if the browser says something else
         "rendered_for_browser_zone": cookie_zone[:64] if not params.get("tz") and not ctx.rescheduling else "",
@@ -289,7 +351,9 @@ def _booking_page_inner(request, ctx: Ctx):
     }
     if ctx.rescheduling:
         b = ctx.rescheduling.booking
-        base["current_when"] = f"{page.fmt_day(b.start, choice.zone, locale)}, {page.fmt_time(b.start, choice.zone, choice.clock, locale)}"
+        base["current_when"] = (
+            f"{page.fmt_day(b.start, choice.zone, locale)}, {page.fmt_time(b.start, choice.zone, choice.clock, locale)}"
+        )
     if request.method == "POST":
         return _with_visitor(request, _submit(request, ctx, choice, base, now))
     start_text = params.get("start") or (ctx.start if request.method == "GET" else "")
@@ -300,24 +364,40 @@ def _booking_page_inner(request, ctx: Ctx):
             start = None
             choice.errors["start"] = exc.message  # shown above the calendar the page falls back to
         if start is not None:
-            _funnel(request, event_type, "calendar_3rd_step", now, {"start": start.isoformat(), "timezone": choice.zone})
-            form = {"start": start_text, "name": ctx.link.prefill_name if ctx.link else "",
-                    "email": ctx.link.prefill_email if ctx.link else "", "answers": {}, "browser_tz": choice.browser_zone}
+            _funnel(
+                request, event_type, "calendar_3rd_step", now, {"start": start.isoformat(), "timezone": choice.zone}
+            )
+            form = {
+                "start": start_text,
+                "name": ctx.link.prefill_name if ctx.link else "",
+                "email": ctx.link.prefill_email if ctx.link else "",
+                "answers": {},
+                "browser_tz": choice.browser_zone,
+            }
             return _with_visitor(request, _render_form(request, ctx, choice, base, start, form, {}))
     if request.headers.get("HX-Request"):
         if choice.day and not request.headers.get("X-Slotwise-Poll"):
             _funnel(request, event_type, "calendar_2nd_step", now, {"date": choice.day.isoformat()})
-        return _with_visitor(request, render(request, "web/_picker.html", {**base, **_picker(ctx, choice, now, locale)}))
+        return _with_visitor(
+            request, render(request, "web/_picker.html", {**base, **_picker(ctx, choice, now, locale)})
+        )
     if choice.day:
         _funnel(request, event_type, "calendar_2nd_step", now, {"date": choice.day.isoformat()})
     elif not ctx.rescheduling:
         _funnel(request, event_type, "calendar_1st_step", now, {"event_type": event_type.slug})
-    return _with_visitor(request, render(request, "web/booking_page.html", {**base, **_picker(ctx, choice, now, locale)}))
+    return _with_visitor(
+        request, render(request, "web/booking_page.html", {**base, **_picker(ctx, choice, now, locale)})
+    )
 
 
 def _funnel(request, event_type, step, now, attributes):
-    funnel.funnel_record(organization=event_type.organization, visitor_id=request.visitor_id, name=step, now=now,
-                         attributes={"event_type": event_type.slug, **attributes})
+    funnel.funnel_record(
+        organization=event_type.organization,
+        visitor_id=request.visitor_id,
+        name=step,
+        now=now,
+        attributes={"event_type": event_type.slug, **attributes},
+    )
 
 
 def _locale(request) -> str:
@@ -335,23 +415,39 @@ def _picker(ctx: Ctx, choice: page.Choice, now, locale: str) -> dict:
     groups, notes, status = [], [], ""
     if choice.day:
         starts = days.get(choice.day, [])
-        groups = page.day_times(starts, choice.zone, choice.clock, locale,
-                                lambda s: f"{ctx.base}?{choice.query(start=f'{s:%Y-%m-%dT%H:%M:%SZ}')}")
-        notes = page.day_notes(choice.day, starts, zone=choice.zone, host_zone=_host_zone(ctx, choice),
-                               clock=choice.clock, locale=locale)
+        groups = page.day_times(
+            starts,
+            choice.zone,
+            choice.clock,
+            locale,
+            lambda s: f"{ctx.base}?{choice.query(start=f'{s:%Y-%m-%dT%H:%M:%SZ}')}",
+        )
+        notes = page.day_notes(
+            choice.day, starts, zone=choice.zone, host_zone=_host_zone(ctx, choice), clock=choice.clock, locale=locale
+        )
         # read out by the page's live region (booking.js) when the day's times arrive
         status = ngettext("%(count)d time free on %(day)s", "%(count)d times free on %(day)s", len(starts)) % {
-            "count": len(starts), "day": format_day(choice.day, locale, form="day")}
+            "count": len(starts),
+            "day": format_day(choice.day, locale, form="day"),
+        }
     nav = {
         "prev": f"{ctx.base}?{choice.query(date='', month=f'{month.prev:%Y-%m}')}" if month.prev else "",
         "next": f"{ctx.base}?{choice.query(date='', month=f'{month.next:%Y-%m}')}",
     }
     return {
-        "month": month, "groups": groups, "times": [t for g in groups for t in g["times"]], "nav": nav,
-        "day_notes": notes, "weekdays": weekday_names(locale), "month_label": format_day(month.first, locale, form="month"),
-        "day_label": format_day(choice.day, locale, form="day") if choice.day else "", "times_status": status,
+        "month": month,
+        "groups": groups,
+        "times": [t for g in groups for t in g["times"]],
+        "nav": nav,
+        "day_notes": notes,
+        "weekdays": weekday_names(locale),
+        "month_label": format_day(month.first, locale, form="month"),
+        "day_label": format_day(choice.day, locale, form="day") if choice.day else "",
+        "times_status": status,
         "next_free": min(month.free_days) if month.free_days else None,
-        "zone_suggestions": [{"hit": h, "href": f"{ctx.base}?{choice.query(tz=h.id)}"} for h in choice.zone_suggestions],
+        "zone_suggestions": [
+            {"hit": h, "href": f"{ctx.base}?{choice.query(tz=h.id)}"} for h in choice.zone_suggestions
+        ],
     }
 
 
@@ -371,12 +467,24 @@ def _render_form(request, ctx, choice, base, start, form, errors, *, status=200,
     for q in base["text"].questions:
         value = form["answers"].get(q["key"], [] if q.get("type") == "multiple_choice" else "")
         questions.append({**q, "value": value, "error": errors.get(f"answers.{q['key']}")})
-    return render(request, "web/booking_form.html", {
-        **base, "start": start, "start_iso": f"{start:%Y-%m-%dT%H:%M:%SZ}",
-        "when": f"{page.fmt_time(start, choice.zone, choice.clock, base['locale'])} – {page.fmt_time(end, choice.zone, choice.clock, base['locale'])}",
-        "day_label": page.fmt_day(start, choice.zone, base["locale"]), "form": form, "errors": errors, "questions": questions,
-        "night": night, "taken": taken, "back": f"{ctx.base}?{choice.query(date=start.astimezone(ZoneInfo(choice.zone)).date().isoformat())}",
-    }, status=status)
+    return render(
+        request,
+        "web/booking_form.html",
+        {
+            **base,
+            "start": start,
+            "start_iso": f"{start:%Y-%m-%dT%H:%M:%SZ}",
+            "when": f"{page.fmt_time(start, choice.zone, choice.clock, base['locale'])} – {page.fmt_time(end, choice.zone, choice.clock, base['locale'])}",
+            "day_label": page.fmt_day(start, choice.zone, base["locale"]),
+            "form": form,
+            "errors": errors,
+            "questions": questions,
+            "night": night,
+            "taken": taken,
+            "back": f"{ctx.base}?{choice.query(date=start.astimezone(ZoneInfo(choice.zone)).date().isoformat())}",
+        },
+        status=status,
+    )
 
 
 def _read_form(request, event_type) -> dict:
@@ -388,9 +496,13 @@ def _read_form(request, event_type) -> dict:
         else:
             answers[q["key"]] = request.POST.get(key, "")
     return {
-        "start": request.POST.get("start", ""), "name": request.POST.get("name", ""),
-        "email": request.POST.get("email", ""), "answers": answers, "reason": request.POST.get("reason", ""),
-        "browser_tz": zonesearch.canonical_zone(request.POST.get("browser_tz", "")[:64]), "confirmed": request.POST.get("confirmed") == "1",
+        "start": request.POST.get("start", ""),
+        "name": request.POST.get("name", ""),
+        "email": request.POST.get("email", ""),
+        "answers": answers,
+        "reason": request.POST.get("reason", ""),
+        "browser_tz": zonesearch.canonical_zone(request.POST.get("browser_tz", "")[:64]),
+        "confirmed": request.POST.get("confirmed") == "1",
         "guests": request.POST.get("guests", "")[:5000],
     }
 
@@ -407,23 +519,33 @@ def _submit(request, ctx: Ctx, choice, base, now):
     mismatch = form["browser_tz"] and form["browser_tz"] != choice.zone
     if not form["confirmed"] and (page.is_night(start, choice.zone) or mismatch):
         night = {
-            "text": _("This is %(time)s in %(zone)s — is that right?") % {
-                "time": page.fmt_time(start, choice.zone, choice.clock), "zone": choice.zone},
+            "text": _("This is %(time)s in %(zone)s — is that right?")
+            % {"time": page.fmt_time(start, choice.zone, choice.clock), "zone": choice.zone},
             "mismatch": form["browser_tz"] if mismatch else "",
-            "local_browser": page.fmt_time(start, form["browser_tz"], choice.clock, base["locale"]) if mismatch and _valid_zone(form["browser_tz"]) else "",
+            "local_browser": page.fmt_time(start, form["browser_tz"], choice.clock, base["locale"])
+            if mismatch and _valid_zone(form["browser_tz"])
+            else "",
         }
         return _render_form(request, ctx, choice, base, start, form, {}, night=night)
     try:
         if ctx.rescheduling:
-            invitee = bookings.booking_reschedule(invitee=ctx.rescheduling, new_start=start, now=now,
-                                                  reason=form["reason"][:1000])
+            invitee = bookings.booking_reschedule(
+                invitee=ctx.rescheduling, new_start=start, now=now, reason=form["reason"][:1000]
+            )
         else:
             invitee = _book(request, ctx, choice, form, start, now)
     except SlotUnavailable:
-        taken = page.nearest_free(event_type, start=start, zone=choice.zone, now=now, host=choice.host,
-                                  duration=choice.duration)
-        taken = [{"iso": f"{s:%Y-%m-%dT%H:%M:%SZ}", "label": f"{page.fmt_short_day(s, choice.zone, base['locale'])} · "
-                  f"{page.fmt_time(s, choice.zone, choice.clock, base['locale'])}"} for s in taken]
+        taken = page.nearest_free(
+            event_type, start=start, zone=choice.zone, now=now, host=choice.host, duration=choice.duration
+        )
+        taken = [
+            {
+                "iso": f"{s:%Y-%m-%dT%H:%M:%SZ}",
+                "label": f"{page.fmt_short_day(s, choice.zone, base['locale'])} · "
+                f"{page.fmt_time(s, choice.zone, choice.clock, base['locale'])}",
+            }
+            for s in taken
+        ]
         return _render_form(request, ctx, choice, base, start, form, {}, status=409, taken=taken)
     except LinkUsed:
         return _dead_link(request, ctx.link)
@@ -447,18 +569,36 @@ def _book(request, ctx, choice, form, start, now) -> Invitee:
     answers = {k: v for k, v in form["answers"].items() if v not in ("", [])}
     with transaction.atomic():
         invitee = bookings.booking_create(
-            event_type=ctx.event_type, start=start, now=now, host=choice.host, duration_minutes=choice.duration,
+            event_type=ctx.event_type,
+            start=start,
+            now=now,
+            host=choice.host,
+            duration_minutes=choice.duration,
             single_use_token=ctx.link.token if ctx.link else None,
-            invitee=bookings.InviteeInput(name=name, email=form["email"], timezone=choice.zone, answers=answers,
-                                          first_name=first, last_name=last, language=translation.get_language()),
+            invitee=bookings.InviteeInput(
+                name=name,
+                email=form["email"],
+                timezone=choice.zone,
+                answers=answers,
+                first_name=first,
+                last_name=last,
+                language=translation.get_language(),
+            ),
             guests=[g for g in form["guests"].replace(";", ",").replace("\n", ",").split(",") if g.strip()],
         )
         by_key = {a["key"]: a["answer"] for a in invitee.answers}
         funnel.funnel_submit(
-            organization=ctx.event_type.organization, visitor_id=request.visitor_id, email=invitee.email, now=now,
+            organization=ctx.event_type.organization,
+            visitor_id=request.visitor_id,
+            email=invitee.email,
+            now=now,
             attributes={
-                "event_type": ctx.event_type.slug, "start": f"{start:%Y-%m-%dT%H:%M:%SZ}", "name": invitee.name,
-                "first_name": invitee.first_name, "last_name": invitee.last_name, "email": invitee.email,
+                "event_type": ctx.event_type.slug,
+                "start": f"{start:%Y-%m-%dT%H:%M:%SZ}",
+                "name": invitee.name,
+                "first_name": invitee.first_name,
+                "last_name": invitee.last_name,
+                "email": invitee.email,
                 "company": by_key.get("company", ""),
                 "description": by_key.get("description", by_key.get("notes", "")),
             },
@@ -486,8 +626,11 @@ def _clock(request, invitee: Invitee) -> str:
 
 def _details(invitee: Invitee) -> str:
     """The cancel and reschedule links, as the calendar entry's description."""
-    return (_("Cancel: %(url)s") % {"url": f"{settings.BASE_URL}/cancel/{invitee.cancel_token}/"} + "\n"
-            + _("Reschedule: %(url)s") % {"url": f"{settings.BASE_URL}/reschedule/{invitee.reschedule_token}/"})
+    return (
+        _("Cancel: %(url)s") % {"url": f"{settings.BASE_URL}/cancel/{invitee.cancel_token}/"}
+        + "\n"
+        + _("Reschedule: %(url)s") % {"url": f"{settings.BASE_URL}/reschedule/{invitee.reschedule_token}/"}
+    )
 
 
 def _summary(request, invitee: Invitee, clock: str) -> dict:
@@ -499,14 +642,23 @@ def _summary(request, invitee: Invitee, clock: str) -> dict:
     details = _details(invitee)
     where = b.location or _location_label(b.event_type)
     return {
-        "invitee": invitee, "booking": b, "zone": zone, "title": title, "where": where,
-        "event_name": selectors.event_type_text(b.event_type, locale).name, "status_label": _status_label(b),
+        "invitee": invitee,
+        "booking": b,
+        "zone": zone,
+        "title": title,
+        "where": where,
+        "event_name": selectors.event_type_text(b.event_type, locale).name,
+        "status_label": _status_label(b),
         "day_label": page.fmt_day(b.start, zone, locale),
         "when": f"{page.fmt_time(b.start, zone, clock, locale)} – {page.fmt_time(b.end, zone, clock, locale)}",
         "offset": format_instant(b.start, zone, locale, form="offset"),
         # a moved meeting shows where it came from: the old time struck out beside the new one
-        "previous": {"when": f"{page.fmt_time(was.start, zone, clock, locale)} – {page.fmt_time(was.end, zone, clock, locale)}",
-                     "day_label": page.fmt_day(was.start, zone, locale)} if was else None,
+        "previous": {
+            "when": f"{page.fmt_time(was.start, zone, clock, locale)} – {page.fmt_time(was.end, zone, clock, locale)}",
+            "day_label": page.fmt_day(was.start, zone, locale),
+        }
+        if was
+        else None,
         "book_again": _book_again(b),
         "google": page.google_link(title=title, start=b.start, end=b.end, details=details, location=where),
         "outlook": page.outlook_link(title=title, start=b.start, end=b.end, details=details, location=where),
@@ -544,8 +696,14 @@ def ics(request, uid):
     b = invitee.booking
     _speak(request, b.event_type, invitee)
     details = _details(invitee)
-    body = ical.invitation(booking=b, invitee=invitee, method="PUBLISH", description=details,
-                           stamp=b.updated_at or b.created_at, location=b.location or _location_label(b.event_type))
+    body = ical.invitation(
+        booking=b,
+        invitee=invitee,
+        method="PUBLISH",
+        description=details,
+        stamp=b.updated_at or b.created_at,
+        location=b.location or _location_label(b.event_type),
+    )
     resp = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     resp["Content-Disposition"] = f'attachment; filename="{b.event_type.slug}.ics"'
     return resp
@@ -555,14 +713,17 @@ def ics(request, uid):
 @public_rate_limit
 @require_http_methods(["GET", "POST"])
 def cancel_page(request, token):
-    invitee = get_object_or_404(Invitee.objects.select_related("booking__event_type__organization",
-                                                               "booking__host__user"), cancel_token=token)
+    invitee = get_object_or_404(
+        Invitee.objects.select_related("booking__event_type__organization", "booking__host__user"), cancel_token=token
+    )
     if invitee.booking.source == Booking.Source.IMPORT:
         return render(request, "web/error.html", {"message": bookings.imported_message(invitee.booking)}, status=409)
     clock = _clock(request, invitee)
     ctx = _summary(request, invitee, clock)
-    if invitee.status != Invitee.Status.ACTIVE or invitee.booking.status not in (Booking.Status.CONFIRMED,
-                                                                                  Booking.Status.PENDING):
+    if invitee.status != Invitee.Status.ACTIVE or invitee.booking.status not in (
+        Booking.Status.CONFIRMED,
+        Booking.Status.PENDING,
+    ):
         return render(request, "web/cancel.html", {**ctx, "done": True, "successor": _successor(invitee.booking)})
     closed = bookings.change_closed(booking=invitee.booking, now=utc_now())
     if closed is not None:
@@ -582,8 +743,11 @@ def cancel_page(request, token):
 
 
 def _when_for(booking: Booking, zone: str, locale: str) -> dict:
-    return {"zone": zone, "day_label": page.fmt_day(booking.start, zone, locale),
-            "when": f"{page.fmt_time(booking.start, zone, '24', locale)} – {page.fmt_time(booking.end, zone, '24', locale)}"}
+    return {
+        "zone": zone,
+        "day_label": page.fmt_day(booking.start, zone, locale),
+        "when": f"{page.fmt_time(booking.start, zone, '24', locale)} – {page.fmt_time(booking.end, zone, '24', locale)}",
+    }
 
 
 @csrf_exempt
@@ -598,21 +762,31 @@ def approval_page(request, token):
         return render(request, "web/error.html", {"message": exc.message}, status=404)
     zone = booking.host.user.timezone or "UTC"
     locale = _locale(request)
-    ctx = {"booking": booking, "action": action, "invitees": list(booking.invitees.order_by("pk")),
-           **_when_for(booking, zone, locale)}
+    ctx = {
+        "booking": booking,
+        "action": action,
+        "invitees": list(booking.invitees.order_by("pk")),
+        **_when_for(booking, zone, locale),
+    }
     if booking.approval_expires_at:
-        ctx["expires"] = f"{page.fmt_day(booking.approval_expires_at, zone, locale)}, " \
-                         f"{page.fmt_time(booking.approval_expires_at, zone, '24', locale)}"
+        ctx["expires"] = (
+            f"{page.fmt_day(booking.approval_expires_at, zone, locale)}, "
+            f"{page.fmt_time(booking.approval_expires_at, zone, '24', locale)}"
+        )
     if request.method == "POST":
         try:
-            booking = approvals.decide(booking=booking, action=action, now=utc_now(),
-                                       reason=request.POST.get("reason", ""))
+            booking = approvals.decide(
+                booking=booking, action=action, now=utc_now(), reason=request.POST.get("reason", "")
+            )
         except InvalidInput as exc:
             return render(request, "web/approval.html", {**ctx, "error": exc.message}, status=400)
         except SlotwiseError as exc:
             return render(request, "web/approval.html", {**ctx, "error": exc.message}, status=409)
-        done = "Approved: the invitee gets the invitation now" if action == "approve" else \
-            "Declined: the invitee is told and the time is free again"
+        done = (
+            "Approved: the invitee gets the invitation now"
+            if action == "approve"
+            else "Declined: the invitee is told and the time is free again"
+        )
         return render(request, "web/approval.html", {**ctx, "booking": booking, "done": done})
     if booking.status != Booking.Status.PENDING:
         booking.refresh_from_db()
@@ -626,13 +800,18 @@ def approval_page(request, token):
 @require_http_methods(["GET", "POST"])
 def guest_decline_page(request, token):
     """A guest's decline link (in their invitation): the meeting goes on, the host sees who declined."""
-    guest = get_object_or_404(Guest.objects.select_related("booking__event_type", "booking__host__user"),
-                              decline_token=token)
+    guest = get_object_or_404(
+        Guest.objects.select_related("booking__event_type", "booking__host__user"), decline_token=token
+    )
     booking = guest.booking
     if request.method == "POST" and booking.status == Booking.Status.CONFIRMED:
         guest = bookings.guest_decline(guest=guest, now=utc_now())
-    ctx = {"guest": guest, "booking": booking, "gone": booking.status != Booking.Status.CONFIRMED,
-           **_when_for(booking, booking.timezone, _locale(request))}
+    ctx = {
+        "guest": guest,
+        "booking": booking,
+        "gone": booking.status != Booking.Status.CONFIRMED,
+        **_when_for(booking, booking.timezone, _locale(request)),
+    }
     return render(request, "web/guest_decline.html", ctx)
 
 
@@ -653,6 +832,11 @@ def zone_search(request):
 def org_page(request, org):
     organization = get_object_or_404(Organization, slug=org)
     # Agency staff who entered this sub-account are not its hosts, unless they host an event type in it.
-    hosts = (Membership.objects.filter(organization=organization).exclude(via_agency=True, event_types__isnull=True)
-             .select_related("user").distinct().order_by("slug"))
+    hosts = (
+        Membership.objects.filter(organization=organization)
+        .exclude(via_agency=True, event_types__isnull=True)
+        .select_related("user")
+        .distinct()
+        .order_by("slug")
+    )
     return render(request, "web/org_page.html", {"organization": organization, "hosts": hosts})

@@ -26,9 +26,12 @@ def public_rate_limit(view):
         if decision.allowed:
             response = view(request, *args, **kwargs)
         else:
-            response = render(request, "web/error.html", {
-                "message": f"Too many requests from your address; try again in {decision.retry_after(now)} seconds."
-            }, status=429)
+            response = render(
+                request,
+                "web/error.html",
+                {"message": f"Too many requests from your address; try again in {decision.retry_after(now)} seconds."},
+                status=429,
+            )
             response["Retry-After"] = str(decision.retry_after(now))
         for name, value in decision.headers().items():
             response[name] = value

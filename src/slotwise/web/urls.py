@@ -24,8 +24,18 @@ urlpatterns = [
     path("dashboard/bookings/", dashboard.booking_list, name="bookings"),
     path("dashboard/bookings/<uuid:uid>/", dashboard.booking_detail, name="booking_detail"),
     path("dashboard/bookings/<uuid:uid>/cancel/", dashboard.booking_cancel, name="booking_cancel"),
-    path("dashboard/bookings/<uuid:uid>/approve/", dashboard.booking_decide, {"action": "approve"}, name="booking_approve"),
-    path("dashboard/bookings/<uuid:uid>/decline/", dashboard.booking_decide, {"action": "decline"}, name="booking_decline"),
+    path(
+        "dashboard/bookings/<uuid:uid>/approve/",
+        dashboard.booking_decide,
+        {"action": "approve"},
+        name="booking_approve",
+    ),
+    path(
+        "dashboard/bookings/<uuid:uid>/decline/",
+        dashboard.booking_decide,
+        {"action": "decline"},
+        name="booking_decline",
+    ),
     path("dashboard/bookings/<uuid:uid>/reschedule/", host_reschedule.booking_reschedule, name="booking_reschedule"),
     path("dashboard/invitees/<uuid:uid>/no-show/", dashboard.no_show, name="no_show"),
     path("dashboard/team/", dashboard.team, name="team"),
@@ -36,16 +46,23 @@ urlpatterns = [
     path("dashboard/connections/", connections.connection_list, name="connections"),
     path("dashboard/connections/add/", connections.connection_add, name="connection_add"),
     path("dashboard/connections/add/calendly/token/", connections.connection_add_token, name="connection_add_token"),
-    path("dashboard/connections/add/calendly/oauth/", connections.connection_oauth_start, name="connection_oauth_start"),
-    path("dashboard/connections/calendly/callback/", connections.connection_oauth_callback,
-         name="connection_oauth_callback"),
+    path(
+        "dashboard/connections/add/calendly/oauth/", connections.connection_oauth_start, name="connection_oauth_start"
+    ),
+    path(
+        "dashboard/connections/calendly/callback/",
+        connections.connection_oauth_callback,
+        name="connection_oauth_callback",
+    ),
     path("dashboard/connections/<uuid:uuid>/", connections.connection_detail, name="connection"),
     path("dashboard/connections/<uuid:uuid>/progress/", connections.connection_progress, name="connection_progress"),
     path("dashboard/connections/<uuid:uuid>/sync/", connections.connection_sync, name="connection_sync"),
-    path("dashboard/connections/<uuid:uuid>/calendars/", connections.connection_calendars,
-         name="connection_calendars"),
-    path("dashboard/connections/<uuid:uuid>/calendars/refresh/", connections.connection_calendars_refresh,
-         name="connection_calendars_refresh"),
+    path("dashboard/connections/<uuid:uuid>/calendars/", connections.connection_calendars, name="connection_calendars"),
+    path(
+        "dashboard/connections/<uuid:uuid>/calendars/refresh/",
+        connections.connection_calendars_refresh,
+        name="connection_calendars_refresh",
+    ),
     path("dashboard/connections/<uuid:uuid>/deselect/", connections.connection_deselect, name="connection_deselect"),
     path("dashboard/connections/<uuid:uuid>/remove/", connections.connection_remove, name="connection_remove"),
     path("d/<str:token>/", public.single_use_page, name="single_use"),
@@ -59,11 +76,15 @@ urlpatterns = [
     path("zones/search", public.zone_search, name="zone_search"),
     path("<slug:org>/team/<slug:team>/<slug:event>/", public.team_event_page, name="team_event_page"),
     # The API's scheduling_url for an available time: `<event page><ISO instant>?month=…&date=…`.
-    re_path(rf"^(?P<org>{SLUG})/team/(?P<team>{SLUG})/(?P<event>{SLUG})/(?P<start>{TIME})$", public.team_event_page,
-            name="team_event_time"),
+    re_path(
+        rf"^(?P<org>{SLUG})/team/(?P<team>{SLUG})/(?P<event>{SLUG})/(?P<start>{TIME})$",
+        public.team_event_page,
+        name="team_event_time",
+    ),
     path("<slug:org>/<slug:host>/<slug:event>/", public.event_page, name="event_page"),
-    re_path(rf"^(?P<org>{SLUG})/(?P<host>{SLUG})/(?P<event>{SLUG})/(?P<start>{TIME})$", public.event_page,
-            name="event_time"),
+    re_path(
+        rf"^(?P<org>{SLUG})/(?P<host>{SLUG})/(?P<event>{SLUG})/(?P<start>{TIME})$", public.event_page, name="event_time"
+    ),
     path("<slug:org>/<slug:host>/", public.host_page, name="host_page"),
     path("<slug:org>/", public.org_page, name="org_page"),
 ]

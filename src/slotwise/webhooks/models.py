@@ -37,7 +37,11 @@ class WebhookSubscription(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="webhook_subscriptions")
     user = models.ForeignKey(
-        Membership, null=True, blank=True, on_delete=models.CASCADE, related_name="webhook_subscriptions",
+        Membership,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="webhook_subscriptions",
         help_text="User scope: only this host's events",
     )
     creator = models.ForeignKey(Membership, null=True, on_delete=models.SET_NULL, related_name="+")

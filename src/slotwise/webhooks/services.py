@@ -51,8 +51,15 @@ def _check_url(url: str) -> str:
 
 
 def subscription_create(
-    *, organization: Organization, creator: Membership, url: str, events: list[str], scope: str,
-    user: Membership | None = None, signing_key: str | None = None, now: datetime,
+    *,
+    organization: Organization,
+    creator: Membership,
+    url: str,
+    events: list[str],
+    scope: str,
+    user: Membership | None = None,
+    signing_key: str | None = None,
+    now: datetime,
 ) -> WebhookSubscription:
     url = _check_url(url)
     if not events:
@@ -81,8 +88,14 @@ def subscription_create(
         if same.exists():
             raise Conflict("Hook with this url already exists", field="url")
         sub = WebhookSubscription(
-            organization=organization, creator=creator, user=user, scope=scope, callback_url=url,
-            events=sorted(set(events), key=EVENTS.index), created_at=now, updated_at=now,
+            organization=organization,
+            creator=creator,
+            user=user,
+            scope=scope,
+            callback_url=url,
+            events=sorted(set(events), key=EVENTS.index),
+            created_at=now,
+            updated_at=now,
         )
         if signing_key:
             sub.signing_key = signing_key
@@ -133,7 +146,11 @@ def _enqueue(sub: WebhookSubscription, event: str, body: str, now: datetime, *, 
     delivery = WebhookDelivery.objects.create(subscription=sub, event=event, body=body, created_at=now, sample=sample)
     # The job system's own attempt cap must never end a delivery early: this module decides when to stop.
     jobs.enqueue(
-        JOB_KIND, {"delivery": delivery.pk}, due_at=now, key=f"webhook:{sub.uuid}", max_attempts=1000,
+        JOB_KIND,
+        {"delivery": delivery.pk},
+        due_at=now,
+        key=f"webhook:{sub.uuid}",
+        max_attempts=1000,
         organization_id=sub.organization_id,
     )
     return delivery
@@ -147,7 +164,12 @@ def send_sample(*, subscription: WebhookSubscription, event: str | None, now: da
     if event not in EVENTS:
         raise InvalidInput(f"event: {event!r} is not one of {', '.join(EVENTS)}", field="event")
     payload = {
-        "uri": uri("scheduled_events", "00000000-0000-0000-0000-000000000000", "invitees", "00000000-0000-0000-0000-000000000001"),
+        "uri": uri(
+            "scheduled_events",
+            "00000000-0000-0000-0000-000000000000",
+            "invitees",
+            "00000000-0000-0000-0000-000000000001",
+        ),
         "email": "sample.invitee@example.com",
         "name": "Sample Invitee",
         "status": "canceled" if event == "invitee.canceled" else "active",
@@ -166,18 +188,28 @@ def _post(url: str, body: str, header: str, timeout: float) -> tuple[int | None,
     at all, so what the delivery log shows is never the answer of a service inside our network."""
     try:
         resp = outbound.request(
-            "POST", url, purpose="Webhook", data=body.encode(), timeout=timeout, follow_redirects=False,
-            max_bytes=EXCERPT, truncate=True,
-            headers={"Content-Type": "application/json", "Calendly-Webhook-Signature": header,
-                     "User-Agent": "Slotwise-Webhooks/1"},
+            "POST",
+            url,
+            purpose="Webhook",
+            data=body.encode(),
+            timeout=timeout,
+            follow_redirects=False,
+            max_bytes=EXCERPT,
+            truncate=True,
+            headers={
+                "Content-Type": "application/json",
+                "Calendly-Webhook-Signature": header,
+                "User-Agent": "Slotwise-Webhooks/1",
+            },
         )
     except (outbound.OutboundRefused, outbound.OutboundError) as exc:
         return None, "", exc.message[:500]
     excerpt = resp.content.decode("utf-8", "replace")
     if 300 <= resp.status_code < 400:
-        return resp.status_code, excerpt, (
-            "the receiver answered with a redirect, not followed: webhooks are not redirected, so give the "
-            "final URL"
+        return (
+            resp.status_code,
+            excerpt,
+            ("the receiver answered with a redirect, not followed: webhooks are not redirected, so give the final URL"),
         )
     return resp.status_code, excerpt, ""
 
@@ -195,12 +227,18 @@ def deliver(*, delivery_id: int, now: datetime) -> WebhookAttempt | None:
     t = int(now.timestamp())
     started = time.monotonic()
     status, excerpt, error = _post(
-        sub.callback_url, delivery.body, signature(sub.signing_key, delivery.body, t),
+        sub.callback_url,
+        delivery.body,
+        signature(sub.signing_key, delivery.body, t),
         timeout=float(getattr(settings, "SLOTWISE_WEBHOOK_TIMEOUT", 10)),
     )
     attempt = WebhookAttempt.objects.create(
-        delivery=delivery, number=number, started_at=now, duration_ms=int((time.monotonic() - started) * 1000),
-        status_code=status, error=error or ("" if status and 200 <= status < 300 else f"HTTP {status}"),
+        delivery=delivery,
+        number=number,
+        started_at=now,
+        duration_ms=int((time.monotonic() - started) * 1000),
+        status_code=status,
+        error=error or ("" if status and 200 <= status < 300 else f"HTTP {status}"),
         response_excerpt=excerpt,
     )
     if attempt.ok:
@@ -231,7 +269,8 @@ def _give_up(delivery: WebhookDelivery, sub: WebhookSubscription, attempt: Webho
     with transaction.atomic():
         WebhookDelivery.objects.filter(pk=delivery.pk).update(status=WebhookDelivery.Status.FAILED)
         disabled = WebhookSubscription.objects.filter(pk=sub.pk, state="active").update(
-            state="disabled", updated_at=now,
+            state="disabled",
+            updated_at=now,
             disabled_reason=f"Deliveries failed for 24 hours; last: {attempt.error}"[:500],
         )
         WebhookDelivery.objects.filter(subscription=sub, status=WebhookDelivery.Status.PENDING).update(
@@ -257,4 +296,3 @@ def _run(payload: dict, job) -> None:
     # The tick's `now`, so a queue run at a given instant (tests, a replay) delivers at that instant.
     now = getattr(job, "now", None) or utc_now()
     deliver(delivery_id=payload["delivery"], now=now)
-

@@ -84,7 +84,10 @@ def on_event_type(*, event, event_type, now, **_):
         return out
 
     services.outbox_write(
-        organization_id=event_type.organization_id, event=event, payload=payload, hosts=_event_type_hosts(event_type),
+        organization_id=event_type.organization_id,
+        event=event,
+        payload=payload,
+        hosts=_event_type_hosts(event_type),
         now=now,
     )
 

@@ -39,12 +39,19 @@ def index(request):
     form = {"url": "", "events": ["invitee.created", "invitee.canceled"], "scope": "user"}
     errors: dict[str, str] = {}
     if request.method == "POST":
-        form = {"url": request.POST.get("url", ""), "events": request.POST.getlist("events"),
-                "scope": request.POST.get("scope", "user")}
+        form = {
+            "url": request.POST.get("url", ""),
+            "events": request.POST.getlist("events"),
+            "scope": request.POST.get("scope", "user"),
+        }
         try:
             sub = services.subscription_create(
-                organization=m.organization, creator=m, url=form["url"], events=form["events"],
-                scope=form["scope"], now=utc_now(),
+                organization=m.organization,
+                creator=m,
+                url=form["url"],
+                events=form["events"],
+                scope=form["scope"],
+                now=utc_now(),
             )
         except SlotwiseError as exc:
             errors[exc.field or ""] = exc.message
@@ -54,20 +61,34 @@ def index(request):
     subscriptions = list(selectors.subscriptions_for(m))
     for sub in subscriptions:
         sub.event_words = [EVENT_WORDS.get(e, e) for e in sub.events]
-    return render(request, "webhooks/index.html", {
-        "nav": "webhooks", "subscriptions": subscriptions, "form": form, "errors": errors,
-        "form_error": errors.get("") or errors.get("user"),
-        "event_choices": [(e, EVENT_WORDS[e]) for e in EVENTS],
-    }, status=400 if errors else 200)
+    return render(
+        request,
+        "webhooks/index.html",
+        {
+            "nav": "webhooks",
+            "subscriptions": subscriptions,
+            "form": form,
+            "errors": errors,
+            "form_error": errors.get("") or errors.get("user"),
+            "event_choices": [(e, EVENT_WORDS[e]) for e in EVENTS],
+        },
+        status=400 if errors else 200,
+    )
 
 
 @membership_required
 def detail(request, uuid):
     sub = _subscription(request, uuid)
-    return render(request, "webhooks/detail.html", {
-        "nav": "webhooks", "sub": sub, "attempts": selectors.attempts_for(sub),
-        "events": [(e, EVENT_WORDS.get(e, e)) for e in sub.events],
-    })
+    return render(
+        request,
+        "webhooks/detail.html",
+        {
+            "nav": "webhooks",
+            "sub": sub,
+            "attempts": selectors.attempts_for(sub),
+            "events": [(e, EVENT_WORDS.get(e, e)) for e in sub.events],
+        },
+    )
 
 
 @require_POST

@@ -4,15 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_login_lockout_and_embed_origins'),
+        ("accounts", "0002_login_lockout_and_embed_origins"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='membership',
-            name='dead_link_offers_public_page',
-            field=models.BooleanField(default=False, help_text="When a single-use link this host sent is used, expired or revoked, its page offers the host's public booking page"),
+            model_name="membership",
+            name="dead_link_offers_public_page",
+            field=models.BooleanField(
+                default=False,
+                help_text="When a single-use link this host sent is used, expired or revoked, its page offers the host's public booking page",
+            ),
         ),
     ]

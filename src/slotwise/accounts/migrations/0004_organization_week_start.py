@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_link_fallback_setting'),
+        ("accounts", "0003_link_fallback_setting"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='organization',
-            name='week_start',
+            model_name="organization",
+            name="week_start",
             field=models.PositiveSmallIntegerField(default=0),
         ),
     ]

@@ -5,29 +5,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0004_organization_week_start'),
+        ("accounts", "0004_organization_week_start"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='membership',
-            name='via_agency',
-            field=models.BooleanField(default=False, help_text='Created when an owner or admin of the agency entered this sub-account; acts only while they still are one'),
+            model_name="membership",
+            name="via_agency",
+            field=models.BooleanField(
+                default=False,
+                help_text="Created when an owner or admin of the agency entered this sub-account; acts only while they still are one",
+            ),
         ),
         migrations.AddField(
-            model_name='organization',
-            name='is_agency',
-            field=models.BooleanField(default=False, help_text='Runs sub-accounts for client businesses'),
+            model_name="organization",
+            name="is_agency",
+            field=models.BooleanField(default=False, help_text="Runs sub-accounts for client businesses"),
         ),
         migrations.AddField(
-            model_name='organization',
-            name='parent',
-            field=models.ForeignKey(blank=True, help_text='The agency this sub-account belongs to; empty for agencies and stand-alone organizations', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='sub_accounts', to='accounts.organization'),
+            model_name="organization",
+            name="parent",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The agency this sub-account belongs to; empty for agencies and stand-alone organizations",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="sub_accounts",
+                to="accounts.organization",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organization',
-            constraint=models.CheckConstraint(condition=models.Q(('parent__isnull', True), ('is_agency', False), _connector='OR'), name='organization_sub_account_is_no_agency'),
+            model_name="organization",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("parent__isnull", True), ("is_agency", False), _connector="OR"),
+                name="organization_sub_account_is_no_agency",
+            ),
         ),
     ]

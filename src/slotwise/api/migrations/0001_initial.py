@@ -7,92 +7,155 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('bookings', '0002_no_overlap_guard'),
+        ("accounts", "0001_initial"),
+        ("bookings", "0002_no_overlap_guard"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InviteeNoShow',
+            name="InviteeNoShow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('invitee', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='no_show_mark', to='bookings.invitee')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "invitee",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="no_show_mark", to="bookings.invitee"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='OAuthApplication',
+            name="OAuthApplication",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('client_id', models.CharField(max_length=64, unique=True)),
-                ('client_secret_hash', models.CharField(blank=True, help_text='Empty: a public client (PKCE only)', max_length=64)),
-                ('redirect_uris', models.JSONField(default=list)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='oauth_applications', to='accounts.organization')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100)),
+                ("client_id", models.CharField(max_length=64, unique=True)),
+                (
+                    "client_secret_hash",
+                    models.CharField(blank=True, help_text="Empty: a public client (PKCE only)", max_length=64),
+                ),
+                ("redirect_uris", models.JSONField(default=list)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="oauth_applications",
+                        to="accounts.organization",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(blank=True, max_length=100)),
-                ('kind', models.CharField(choices=[('personal', 'Personal'), ('oauth', 'Oauth')], default='personal', max_length=10)),
-                ('prefix', models.CharField(max_length=16, unique=True)),
-                ('hash', models.CharField(max_length=64, unique=True)),
-                ('scope', models.CharField(choices=[('read', 'Read'), ('write', 'Write')], default='read', max_length=5)),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to='accounts.membership')),
-                ('application', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='tokens', to='api.oauthapplication')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(blank=True, max_length=100)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("personal", "Personal"), ("oauth", "Oauth")], default="personal", max_length=10
+                    ),
+                ),
+                ("prefix", models.CharField(max_length=16, unique=True)),
+                ("hash", models.CharField(max_length=64, unique=True)),
+                (
+                    "scope",
+                    models.CharField(choices=[("read", "Read"), ("write", "Write")], default="read", max_length=5),
+                ),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="api_tokens", to="accounts.membership"
+                    ),
+                ),
+                (
+                    "application",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tokens",
+                        to="api.oauthapplication",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='OAuthGrant',
+            name="OAuthGrant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code_hash', models.CharField(max_length=64, unique=True)),
-                ('code_challenge', models.CharField(max_length=128)),
-                ('redirect_uri', models.CharField(max_length=500)),
-                ('scope', models.CharField(default='read', max_length=5)),
-                ('expires_at', models.DateTimeField()),
-                ('used_at', models.DateTimeField(blank=True, null=True)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='grants', to='api.oauthapplication')),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.membership')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code_hash", models.CharField(max_length=64, unique=True)),
+                ("code_challenge", models.CharField(max_length=128)),
+                ("redirect_uri", models.CharField(max_length=500)),
+                ("scope", models.CharField(default="read", max_length=5)),
+                ("expires_at", models.DateTimeField()),
+                ("used_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="grants", to="api.oauthapplication"
+                    ),
+                ),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="accounts.membership"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='OAuthRefreshToken',
+            name="OAuthRefreshToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('family', models.UUIDField(default=uuid.uuid4)),
-                ('hash', models.CharField(max_length=64, unique=True)),
-                ('scope', models.CharField(default='read', max_length=5)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('used_at', models.DateTimeField(blank=True, null=True)),
-                ('access_token', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='api.apitoken')),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='api.oauthapplication')),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.membership')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("family", models.UUIDField(default=uuid.uuid4)),
+                ("hash", models.CharField(max_length=64, unique=True)),
+                ("scope", models.CharField(default="read", max_length=5)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("used_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "access_token",
+                    models.ForeignKey(
+                        null=True, on_delete=django.db.models.deletion.SET_NULL, related_name="+", to="api.apitoken"
+                    ),
+                ),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="api.oauthapplication"
+                    ),
+                ),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="accounts.membership"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='RateLimitCounter',
+            name="RateLimitCounter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=200)),
-                ('window_start', models.BigIntegerField(help_text='Start of the window, unix seconds')),
-                ('count', models.PositiveIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(max_length=200)),
+                ("window_start", models.BigIntegerField(help_text="Start of the window, unix seconds")),
+                ("count", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'indexes': [models.Index(fields=['window_start'], name='api_ratelim_window__92febc_idx')],
-                'constraints': [models.UniqueConstraint(fields=('key', 'window_start'), name='ratelimit_unique_window')],
+                "indexes": [models.Index(fields=["window_start"], name="api_ratelim_window__92febc_idx")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("key", "window_start"), name="ratelimit_unique_window")
+                ],
             },
         ),
     ]

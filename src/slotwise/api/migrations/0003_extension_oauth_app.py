@@ -18,8 +18,12 @@ def create_extension_app(apps, schema_editor):
     OAuthApplication = apps.get_model("api", "OAuthApplication")
     OAuthApplication.objects.get_or_create(
         client_id=EXTENSION_CLIENT_ID,
-        defaults={"name": "Slotwise browser extension", "organization": None, "client_secret_hash": "",
-                  "redirect_uris": EXTENSION_REDIRECT_URIS},
+        defaults={
+            "name": "Slotwise browser extension",
+            "organization": None,
+            "client_secret_hash": "",
+            "redirect_uris": EXTENSION_REDIRECT_URIS,
+        },
     )
 
 
@@ -28,17 +32,22 @@ def drop_extension_app(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_link_fallback_setting'),
-        ('api', '0002_ratelimitcounter_to_core'),
+        ("accounts", "0003_link_fallback_setting"),
+        ("api", "0002_ratelimitcounter_to_core"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='oauthapplication',
-            name='organization',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='oauth_applications', to='accounts.organization'),
+            model_name="oauthapplication",
+            name="organization",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="oauth_applications",
+                to="accounts.organization",
+            ),
         ),
         migrations.RunPython(create_extension_app, drop_extension_app),
     ]

@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('api', '0003_extension_oauth_app'),
-        ('bookings', '0005_one_no_show_model'),  # which copies the rows first
+        ("api", "0003_extension_oauth_app"),
+        ("bookings", "0005_one_no_show_model"),  # which copies the rows first
     ]
 
     operations = [
         migrations.DeleteModel(
-            name='InviteeNoShow',
+            name="InviteeNoShow",
         ),
     ]

@@ -22,7 +22,9 @@ from .users import member_by_user_uuid
 router = Router(tags=["availability"])
 
 MAX_RANGE = timedelta(days=31)
-DAY_NAMES = dict(zip(WEEKDAYS, ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"), strict=True))
+DAY_NAMES = dict(
+    zip(WEEKDAYS, ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"), strict=True)
+)
 
 
 class AvailableTime(Schema):
@@ -196,7 +198,7 @@ def busy_times(
 def _intervals(ranges) -> list[dict]:
     out = []
     for r in ranges or []:
-        a, b = (r.split("-") if isinstance(r, str) else r)
+        a, b = r.split("-") if isinstance(r, str) else r
         out.append({"from": str(a).strip(), "to": str(b).strip()})
     return out
 
@@ -240,9 +242,7 @@ def schedules(request, user: str | None = Query(None, pattern=uri_re("users"))):
     return {"collection": [schedule_dict(s) for s in qs]}
 
 
-@router.get(
-    "/user_availability_schedules/{uuid}", response=responses(200, ScheduleResource), summary="One schedule"
-)
+@router.get("/user_availability_schedules/{uuid}", response=responses(200, ScheduleResource), summary="One schedule")
 def schedule(request, uuid: str = Path(..., pattern=UUID_RE)):
     s = (
         AvailabilitySchedule.objects.filter(

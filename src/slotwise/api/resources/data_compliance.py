@@ -20,9 +20,7 @@ class Accepted(Schema):
     pass
 
 
-@router.post(
-    "/data_compliance/deletion/invitees", response=responses(202, Accepted), summary="Delete invitee data"
-)
+@router.post("/data_compliance/deletion/invitees", response=responses(202, Accepted), summary="Delete invitee data")
 @idempotent
 def delete_invitees(request, body: DeletionBody):
     require_write(request)

@@ -12,8 +12,11 @@ router = Router(tags=["event_types"])
 
 # API name -> model field; null means no limit.
 LIMITS = {
-    "per_day": "daily_limit", "per_week": "weekly_limit", "per_month": "monthly_limit",
-    "minutes_per_day": "daily_minutes_limit", "minutes_per_week": "weekly_minutes_limit",
+    "per_day": "daily_limit",
+    "per_week": "weekly_limit",
+    "per_month": "monthly_limit",
+    "minutes_per_day": "daily_minutes_limit",
+    "minutes_per_week": "weekly_minutes_limit",
 }
 
 
@@ -28,9 +31,13 @@ class Limits(Schema):
 class Rules(Schema):
     event_type: str
     limits: Limits
-    cutoff_hours: int | None = Field(description="Invitees cannot cancel or reschedule within this many hours of "
-                                                 "the start (hosts can); null: until it starts")
-    week_start: int = Field(description="The weekday weekly limits count from: 0 Monday .. 6 Sunday (the organization's)")
+    cutoff_hours: int | None = Field(
+        description="Invitees cannot cancel or reschedule within this many hours of "
+        "the start (hosts can); null: until it starts"
+    )
+    week_start: int = Field(
+        description="The weekday weekly limits count from: 0 Monday .. 6 Sunday (the organization's)"
+    )
 
 
 class RulesResource(Schema):
@@ -51,19 +58,28 @@ class RulesUpdate(Schema):
 
 
 def _rules(et) -> dict:
-    return {"event_type": uri("event_types", et.uuid),
-            "limits": {name: getattr(et, field) for name, field in LIMITS.items()},
-            "cutoff_hours": et.cutoff_hours, "week_start": et.organization.week_start}
+    return {
+        "event_type": uri("event_types", et.uuid),
+        "limits": {name: getattr(et, field) for name, field in LIMITS.items()},
+        "cutoff_hours": et.cutoff_hours,
+        "week_start": et.organization.week_start,
+    }
 
 
-@router.get("/event_types/{uuid}/rules", response=responses(200, RulesResource),
-            summary="An event type's limits and cut-off (Slotwise extra)")
+@router.get(
+    "/event_types/{uuid}/rules",
+    response=responses(200, RulesResource),
+    summary="An event type's limits and cut-off (Slotwise extra)",
+)
 def get_rules(request, uuid: str = Path(..., pattern=UUID_RE)):
     return {"resource": _rules(event_type_by_uuid(request, uuid))}
 
 
-@router.patch("/event_types/{uuid}/rules", response=responses(200, RulesResource),
-              summary="Change an event type's limits and cut-off (Slotwise extra); null removes one")
+@router.patch(
+    "/event_types/{uuid}/rules",
+    response=responses(200, RulesResource),
+    summary="Change an event type's limits and cut-off (Slotwise extra); null removes one",
+)
 def update_rules(request, body: RulesUpdate, uuid: str = Path(..., pattern=UUID_RE)):
     require_write(request)
     et = event_type_by_uuid(request, uuid)

@@ -27,6 +27,7 @@ from ..base import (
 
 router = Router(tags=["event_types"])
 
+
 class Profile(Schema):
     type: str
     name: str
@@ -104,6 +105,7 @@ def hosted_by(**member) -> Q:
     """Event types a member hosts: their own, those whose pool names them, and a team's with no pool of its
     own, where every team member hosts (scheduling.selectors.event_hosts). `member` is a lookup on Membership
     (user__uuid=..., pk=...). Calendly lists the shared event types a user is a pool member of under ?user=."""
+
     def on(prefix: str) -> Q:
         return Q(**{f"{prefix}__{k}": v for k, v in member.items()})
 
@@ -124,7 +126,9 @@ def list_event_types(
     qs = visible_event_types(request)
     if user:
         user_uuid = uuid_of(user, "users", field="user")
-        if not Membership.objects.filter(organization=request.auth.membership.organization, user__uuid=user_uuid).exists():
+        if not Membership.objects.filter(
+            organization=request.auth.membership.organization, user__uuid=user_uuid
+        ).exists():
             raise NotFound("user: no such user in your organization")
         qs = qs.filter(hosted_by(user__uuid=user_uuid)).distinct()
     elif not organization:
@@ -143,7 +147,9 @@ def get_event_type(request, uuid: str = Path(..., pattern=UUID_RE)):
 
 class EventTypeCreate(Schema):
     name: str = Field(..., min_length=1, max_length=200, pattern=r"\S")
-    owner: str | None = Field(None, pattern=uri_re("users"), description="The host's user uri; default: the token's user")
+    owner: str | None = Field(
+        None, pattern=uri_re("users"), description="The host's user uri; default: the token's user"
+    )
     duration: JsonInt = Field(30, ge=1, le=1440)
     slug: str | None = Field(None, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64)
     description: str | None = Field(None, max_length=5000)

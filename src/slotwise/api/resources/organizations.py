@@ -104,7 +104,10 @@ def memberships(
 def membership(request, uuid: str = Path(..., pattern=UUID_RE)):
     m = (
         Membership.objects.select_related("user", "organization")
-        .filter(organization=request.auth.membership.organization, uuid=uuid_of(uuid, "organization_memberships", field="uuid"))
+        .filter(
+            organization=request.auth.membership.organization,
+            uuid=uuid_of(uuid, "organization_memberships", field="uuid"),
+        )
         .first()
     )
     if m is None:

@@ -34,6 +34,7 @@ from ..base import (
 
 router = Router(tags=["scheduled_events"])
 
+
 class Cancellation(Schema):
     canceled_by: str
     reason: str | None
@@ -74,9 +75,13 @@ class Event(Schema):
     cancellation: Cancellation | None = None
     calendar_event: dict | None
     meeting_notes_plain: str | None = None
-    slotwise_approval: "Approval | None" = Field(None, description=(
-        "Slotwise extra: set when the event type requires the host's approval. status pending (the time is "
-        "held until expires_at), approved, declined, expired, or withdrawn by the invitee"))
+    slotwise_approval: "Approval | None" = Field(
+        None,
+        description=(
+            "Slotwise extra: set when the event type requires the host's approval. status pending (the time is "
+            "held until expires_at), approved, declined, expired, or withdrawn by the invitee"
+        ),
+    )
 
 
 class Approval(Schema):
@@ -186,7 +191,9 @@ def list_events(
     qs = bookings_of(request)
     if user:
         user_uuid = uuid_of(user, "users", field="user")
-        member = Membership.objects.filter(organization=request.auth.membership.organization, user__uuid=user_uuid).first()
+        member = Membership.objects.filter(
+            organization=request.auth.membership.organization, user__uuid=user_uuid
+        ).first()
         if member is None:
             raise NotFound("user: no such user in your organization")
         qs = qs.filter(Q(host=member) | Q(host_blocks__membership=member)).distinct()
@@ -222,7 +229,9 @@ def _invitees(booking: Booking):
 
 
 @router.get(
-    "/scheduled_events/{uuid}/invitees", response=responses(200, InviteeCollection), summary="A scheduled event's invitees"
+    "/scheduled_events/{uuid}/invitees",
+    response=responses(200, InviteeCollection),
+    summary="A scheduled event's invitees",
 )
 def list_invitees(
     request,
@@ -287,8 +296,11 @@ def cancel_event(request, body: CancelBody | None = None, uuid: str = Path(..., 
     if booking.status not in (Booking.Status.CONFIRMED, Booking.Status.PENDING):
         raise InvalidInput(f"This event is already {booking.status}", field="uuid")
     booking = bookings.booking_cancel(
-        booking=booking, now=request.now, reason=(body.reason if body else "") or "",
-        canceled_by=me.user.name or me.user.email, canceler_type="host",
+        booking=booking,
+        now=request.now,
+        reason=(body.reason if body else "") or "",
+        canceled_by=me.user.name or me.user.email,
+        canceler_type="host",
     )
     return Status(201, {"resource": cancellation_dict(booking)})
 
@@ -316,11 +328,15 @@ class BookBody(Schema):
     event_type: str = Field(..., pattern=uri_re("event_types"))
     start_time: Instant = Field(...)
     invitee: InviteeIn
-    questions_and_answers: list[QuestionIn] = Field([], description=(
-        "Answers to the event type's custom questions; see custom_questions on the event type"))
+    questions_and_answers: list[QuestionIn] = Field(
+        [], description=("Answers to the event type's custom questions; see custom_questions on the event type")
+    )
     location: LocationIn | None = None
-    event_guests: list[str] = Field([], max_length=50, description=(
-        "Guests' email addresses, up to the event type's limit (Slotwise: max_guests; 0 takes none)"))
+    event_guests: list[str] = Field(
+        [],
+        max_length=50,
+        description=("Guests' email addresses, up to the event type's limit (Slotwise: max_guests; 0 takes none)"),
+    )
 
 
 @router.post("/invitees", response=responses(201, InviteeResource), summary="Book: create an invitee")
@@ -346,8 +362,17 @@ def book(request, body: BookBody):
     try:
         invitee = _book(request, body, et, start, name, answers)
     except SlotwiseError as exc:
-        raise rename_fields(exc, {"start": "start_time", "name": "invitee.name", "email": "invitee.email",
-                                  "timezone": "invitee.timezone", "duration": "event_type", "guests": "event_guests"}) from None
+        raise rename_fields(
+            exc,
+            {
+                "start": "start_time",
+                "name": "invitee.name",
+                "email": "invitee.email",
+                "timezone": "invitee.timezone",
+                "duration": "event_type",
+                "guests": "event_guests",
+            },
+        ) from None
     return Status(201, {"resource": invitee_dict(_invitees(invitee.booking).get(pk=invitee.pk))})
 
 
@@ -356,8 +381,12 @@ def _book(request, body, et, start, name, answers):
         event_type=et,
         start=start,
         invitee=bookings.InviteeInput(
-            name=name, email=body.invitee.email, timezone=body.invitee.timezone, answers=answers,
-            first_name=body.invitee.first_name or "", last_name=body.invitee.last_name or "",
+            name=name,
+            email=body.invitee.email,
+            timezone=body.invitee.timezone,
+            answers=answers,
+            first_name=body.invitee.first_name or "",
+            last_name=body.invitee.last_name or "",
         ),
         now=request.now,
         source=Booking.Source.API,
@@ -378,8 +407,11 @@ class DeclineBody(Schema):
     reason: str | None = Field(None, max_length=1000)
 
 
-@router.post("/scheduled_events/{uuid}/approval", response=responses(200, EventResource),
-             summary="Slotwise: approve a request waiting for the host")
+@router.post(
+    "/scheduled_events/{uuid}/approval",
+    response=responses(200, EventResource),
+    summary="Slotwise: approve a request waiting for the host",
+)
 @idempotent
 def approve_event(request, uuid: str = Path(..., pattern=UUID_RE)):
     require_write(request)
@@ -389,13 +421,17 @@ def approve_event(request, uuid: str = Path(..., pattern=UUID_RE)):
     return {"resource": event_dict(booking_by_uuid(request, uuid))}
 
 
-@router.post("/scheduled_events/{uuid}/decline", response=responses(200, EventResource),
-             summary="Slotwise: decline a request waiting for the host")
+@router.post(
+    "/scheduled_events/{uuid}/decline",
+    response=responses(200, EventResource),
+    summary="Slotwise: decline a request waiting for the host",
+)
 @idempotent
 def decline_event(request, body: DeclineBody | None = None, uuid: str = Path(..., pattern=UUID_RE)):
     require_write(request)
     booking = booking_by_uuid(request, uuid)
     _host_or_admin(request, booking, "decline")
-    approvals.booking_decline(booking=booking, now=request.now, by=request.auth.membership,
-                              reason=(body.reason if body else "") or "")
+    approvals.booking_decline(
+        booking=booking, now=request.now, by=request.auth.membership, reason=(body.reason if body else "") or ""
+    )
     return {"resource": event_dict(booking_by_uuid(request, uuid))}

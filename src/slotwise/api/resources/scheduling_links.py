@@ -123,12 +123,15 @@ def managed_link_dict(link: SingleUseLink, now) -> dict:
 
 
 @router.get(
-    "/scheduling_links", response=responses(200, ManagedLinkCollection),
+    "/scheduling_links",
+    response=responses(200, ManagedLinkCollection),
     summary="Single-use links (Slotwise extra): yours by default; by event type, sender or state",
 )
 def list_links(
     request,
-    user: str | None = Query(None, pattern=uri_re("users"), description="The sender; default: you, unless event_type is given"),
+    user: str | None = Query(
+        None, pattern=uri_re("users"), description="The sender; default: you, unless event_type is given"
+    ),
     event_type: str | None = Query(None, pattern=uri_re("event_types")),
     state: Literal["unused", "used", "expired", "revoked"] | None = None,
     count: int = Query(20, ge=1, le=100),
@@ -146,19 +149,31 @@ def list_links(
         sender = me
     et = event_type_by_uuid(request, event_type, field="event_type") if event_type else None
     qs = links.link_list(membership=me, now=request.now, event_type=et, created_by=sender, state=state)
-    return paginate(request, qs, order="-created_at", count=count, page_token=page_token,
-                    serialize=lambda link: managed_link_dict(link, request.now))
+    return paginate(
+        request,
+        qs,
+        order="-created_at",
+        count=count,
+        page_token=page_token,
+        serialize=lambda link: managed_link_dict(link, request.now),
+    )
 
 
-@router.get("/scheduling_links/{uuid}", response=responses(200, ManagedLinkResource),
-            summary="One single-use link (Slotwise extra)")
+@router.get(
+    "/scheduling_links/{uuid}",
+    response=responses(200, ManagedLinkResource),
+    summary="One single-use link (Slotwise extra)",
+)
 def get_link(request, uuid: str = Path(..., pattern=UUID_RE)):
     link = links.link_get(membership=request.auth.membership, uuid=uuid_of(uuid, "scheduling_links", field="uuid"))
     return {"resource": managed_link_dict(link, request.now)}
 
 
-@router.post("/scheduling_links/{uuid}/revoke", response=responses(200, ManagedLinkResource),
-             summary="Revoke a single-use link (Slotwise extra): it books nothing any more")
+@router.post(
+    "/scheduling_links/{uuid}/revoke",
+    response=responses(200, ManagedLinkResource),
+    summary="Revoke a single-use link (Slotwise extra): it books nothing any more",
+)
 def revoke_link(request, uuid: str = Path(..., pattern=UUID_RE)):
     require_write(request)
     link = links.link_get(membership=request.auth.membership, uuid=uuid_of(uuid, "scheduling_links", field="uuid"))
@@ -188,8 +203,12 @@ def extension_link(
     reference: str = Form("", max_length=400),
 ):
     link = _create(
-        request, event_type_uuid, field="event_type_uuid",
-        expires_at=links.parse_expiry(expires, now=request.now), prefill_name=name, prefill_email=email,
+        request,
+        event_type_uuid,
+        field="event_type_uuid",
+        expires_at=links.parse_expiry(expires, now=request.now),
+        prefill_name=name,
+        prefill_email=email,
         reference=reference,
     )
     return Status(201, {"booking_url": booking_url(link)})
@@ -212,15 +231,31 @@ class ExtensionEventTypes(Schema):
     collection: list[ExtensionEventType]
 
 
-@extension.get("/users/me/event_types", response=responses(200, ExtensionEventTypes),
-               summary="Your event types and your teams', starred first")
+@extension.get(
+    "/users/me/event_types",
+    response=responses(200, ExtensionEventTypes),
+    summary="Your event types and your teams', starred first",
+)
 def extension_event_types(request):
     me = request.auth.membership
     starred = scheduling_selectors.starred_ids(me)
-    rows = sorted(scheduling_selectors.event_types_of(me),
-                  key=lambda e: (e.pk not in starred, not e.active, e.name.lower(), e.pk))
-    return {"collection": [{
-        "uri": uri("event_types", e.uuid), "uuid": str(e.uuid), "name": e.name, "slug": e.slug, "active": e.active,
-        "kind": e.kind, "team": e.team.name if e.team_id else None, "duration": e.duration_minutes,
-        "scheduling_url": f"{settings.BASE_URL}{e.path}", "starred": e.pk in starred,
-    } for e in rows]}
+    rows = sorted(
+        scheduling_selectors.event_types_of(me), key=lambda e: (e.pk not in starred, not e.active, e.name.lower(), e.pk)
+    )
+    return {
+        "collection": [
+            {
+                "uri": uri("event_types", e.uuid),
+                "uuid": str(e.uuid),
+                "name": e.name,
+                "slug": e.slug,
+                "active": e.active,
+                "kind": e.kind,
+                "team": e.team.name if e.team_id else None,
+                "duration": e.duration_minutes,
+                "scheduling_url": f"{settings.BASE_URL}{e.path}",
+                "starred": e.pk in starred,
+            }
+            for e in rows
+        ]
+    }

@@ -26,13 +26,21 @@ class StarCollection(Schema):
     collection: list[Star]
 
 
-@router.get("/event_type_stars", response=responses(200, StarCollection),
-            summary="Your starred event types (Slotwise extra)")
+@router.get(
+    "/event_type_stars", response=responses(200, StarCollection), summary="Your starred event types (Slotwise extra)"
+)
 def list_stars(request):
-    rows = (EventTypeStar.objects.filter(membership=request.auth.membership).select_related("event_type")
-            .order_by("created_at", "pk"))
-    return {"collection": [{"event_type": uri("event_types", s.event_type.uuid), "starred": True,
-                            "created_at": ts(s.created_at)} for s in rows]}
+    rows = (
+        EventTypeStar.objects.filter(membership=request.auth.membership)
+        .select_related("event_type")
+        .order_by("created_at", "pk")
+    )
+    return {
+        "collection": [
+            {"event_type": uri("event_types", s.event_type.uuid), "starred": True, "created_at": ts(s.created_at)}
+            for s in rows
+        ]
+    }
 
 
 def _set(request, uuid: str, starred: bool) -> dict:
@@ -41,8 +49,13 @@ def _set(request, uuid: str, starred: bool) -> dict:
     me = request.auth.membership
     scheduling.star_set(membership=me, event_type=et, starred=starred, now=request.now)
     star = EventTypeStar.objects.filter(membership=me, event_type=et).first()
-    return {"resource": {"event_type": uri("event_types", et.uuid), "starred": starred,
-                         "created_at": ts(star.created_at) if star else None}}
+    return {
+        "resource": {
+            "event_type": uri("event_types", et.uuid),
+            "starred": starred,
+            "created_at": ts(star.created_at) if star else None,
+        }
+    }
 
 
 @router.put("/event_types/{uuid}/star", response=responses(200, StarResource), summary="Star an event type")

@@ -26,12 +26,20 @@ class TeamResource(Schema):
 
 @router.get("/teams/{uuid}", response=responses(200, TeamResource), summary="Slotwise: a team")
 def team(request, uuid: str = Path(..., pattern=UUID_RE)):
-    found = (Team.objects.filter(organization=request.auth.membership.organization, uuid=uuid)
-             .prefetch_related("members__user").first())
+    found = (
+        Team.objects.filter(organization=request.auth.membership.organization, uuid=uuid)
+        .prefetch_related("members__user")
+        .first()
+    )
     if found is None:
         raise NotFound("uuid: no such team in this organization", field="uuid")
-    return {"resource": {
-        "uri": uri("teams", found.uuid), "name": found.name, "slug": found.slug, "timezone": found.timezone,
-        "organization": uri("organizations", found.organization.uuid),
-        "members": [uri("users", m.user.uuid) for m in found.members.order_by("slug")],
-    }}
+    return {
+        "resource": {
+            "uri": uri("teams", found.uuid),
+            "name": found.name,
+            "slug": found.slug,
+            "timezone": found.timezone,
+            "organization": uri("organizations", found.organization.uuid),
+            "members": [uri("users", m.user.uuid) for m in found.members.order_by("slug")],
+        }
+    }

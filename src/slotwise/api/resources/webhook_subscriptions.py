@@ -110,9 +110,13 @@ def _by_uuid(request, value: str) -> WebhookSubscription:
 def _member(request, user: str | None, *, field: str = "user") -> Membership | None:
     if not user:
         return None
-    m = Membership.objects.filter(
-        organization=request.auth.membership.organization, user__uuid=uuid_of(user, "users", field=field)
-    ).select_related("user").first()
+    m = (
+        Membership.objects.filter(
+            organization=request.auth.membership.organization, user__uuid=uuid_of(user, "users", field=field)
+        )
+        .select_related("user")
+        .first()
+    )
     if m is None:
         raise NotFound(f"{field}: no such user in your organization")
     return m
@@ -145,8 +149,13 @@ def create(request, body: SubscriptionBody):
     require_write(request)
     check_org(request, body.organization)
     sub = webhooks.subscription_create(
-        organization=request.auth.membership.organization, creator=request.auth.membership, url=body.url,
-        events=body.events, scope=body.scope, user=_member(request, body.user), signing_key=body.signing_key,
+        organization=request.auth.membership.organization,
+        creator=request.auth.membership,
+        url=body.url,
+        events=body.events,
+        scope=body.scope,
+        user=_member(request, body.user),
+        signing_key=body.signing_key,
         now=request.now,
     )
     return Status(201, {"resource": subscription_dict(_by_uuid(request, str(sub.uuid)))})

@@ -6,49 +6,92 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('bookings', '0002_no_overlap_guard'),
+        ("accounts", "0001_initial"),
+        ("bookings", "0002_no_overlap_guard"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Rule',
+            name="Rule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('trigger', models.CharField(choices=[('booking.created', 'Created'), ('booking.canceled', 'Canceled'), ('booking.rescheduled', 'Rescheduled')], default='booking.created', max_length=24)),
-                ('filters', models.JSONField(blank=True, default=list)),
-                ('action', models.CharField(max_length=64)),
-                ('params', models.JSONField(blank=True, default=dict)),
-                ('active', models.BooleanField(default=True)),
-                ('undo_on_cancel', models.BooleanField(default=True, help_text='When the booking is canceled, undo what this did')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rules', to='accounts.organization')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "trigger",
+                    models.CharField(
+                        choices=[
+                            ("booking.created", "Created"),
+                            ("booking.canceled", "Canceled"),
+                            ("booking.rescheduled", "Rescheduled"),
+                        ],
+                        default="booking.created",
+                        max_length=24,
+                    ),
+                ),
+                ("filters", models.JSONField(blank=True, default=list)),
+                ("action", models.CharField(max_length=64)),
+                ("params", models.JSONField(blank=True, default=dict)),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "undo_on_cancel",
+                    models.BooleanField(default=True, help_text="When the booking is canceled, undo what this did"),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="rules", to="accounts.organization"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='RuleRun',
+            name="RuleRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('trigger', models.CharField(max_length=24)),
-                ('action', models.CharField(max_length=64)),
-                ('state', models.JSONField(blank=True, default=dict)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('done', 'Done'), ('failed', 'Failed'), ('skipped', 'Skipped'), ('undoing', 'Undoing'), ('undone', 'Undone'), ('undo_failed', 'Undo Failed')], default='pending', max_length=12)),
-                ('error', models.TextField(blank=True)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('done_at', models.DateTimeField(blank=True, null=True)),
-                ('undone_at', models.DateTimeField(blank=True, null=True)),
-                ('booking', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rule_runs', to='bookings.booking')),
-                ('rule', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='runs', to='automation.rule')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("trigger", models.CharField(max_length=24)),
+                ("action", models.CharField(max_length=64)),
+                ("state", models.JSONField(blank=True, default=dict)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                            ("skipped", "Skipped"),
+                            ("undoing", "Undoing"),
+                            ("undone", "Undone"),
+                            ("undo_failed", "Undo Failed"),
+                        ],
+                        default="pending",
+                        max_length=12,
+                    ),
+                ),
+                ("error", models.TextField(blank=True)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("done_at", models.DateTimeField(blank=True, null=True)),
+                ("undone_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "booking",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="rule_runs", to="bookings.booking"
+                    ),
+                ),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="runs", to="automation.rule"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'pk'],
-                'indexes': [models.Index(fields=['booking', 'status'], name='automation__booking_17210b_idx')],
+                "ordering": ["created_at", "pk"],
+                "indexes": [models.Index(fields=["booking", "status"], name="automation__booking_17210b_idx")],
             },
         ),
     ]

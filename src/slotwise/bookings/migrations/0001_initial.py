@@ -8,135 +8,228 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('scheduling', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("scheduling", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Booking',
+            name="Booking",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('start', models.DateTimeField()),
-                ('end', models.DateTimeField()),
-                ('timezone', models.CharField(help_text="The invitee's IANA zone when booking", max_length=64)),
-                ('duration_minutes', models.PositiveIntegerField()),
-                ('buffer_before_minutes', models.PositiveIntegerField(default=0)),
-                ('buffer_after_minutes', models.PositiveIntegerField(default=0)),
-                ('status', models.CharField(choices=[('confirmed', 'Confirmed'), ('canceled', 'Canceled'), ('rescheduled', 'Rescheduled')], default='confirmed', max_length=12)),
-                ('source', models.CharField(choices=[('page', 'Page'), ('api', 'Api'), ('single_use', 'Single Use'), ('import', 'Import'), ('cli', 'Cli')], default='page', max_length=12)),
-                ('location_kind', models.CharField(blank=True, max_length=10)),
-                ('location', models.CharField(blank=True, max_length=500)),
-                ('cancel_reason', models.CharField(blank=True, max_length=1000)),
-                ('canceled_by', models.CharField(blank=True, max_length=200)),
-                ('canceler_type', models.CharField(blank=True, max_length=10)),
-                ('canceled_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('event_type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bookings', to='scheduling.eventtype')),
-                ('host', models.ForeignKey(help_text='The owner / assigned host', on_delete=django.db.models.deletion.PROTECT, related_name='hosted_bookings', to='accounts.membership')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bookings', to='accounts.organization')),
-                ('rescheduled_from', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='rescheduled_to', to='bookings.booking')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("uid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("start", models.DateTimeField()),
+                ("end", models.DateTimeField()),
+                ("timezone", models.CharField(help_text="The invitee's IANA zone when booking", max_length=64)),
+                ("duration_minutes", models.PositiveIntegerField()),
+                ("buffer_before_minutes", models.PositiveIntegerField(default=0)),
+                ("buffer_after_minutes", models.PositiveIntegerField(default=0)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("confirmed", "Confirmed"), ("canceled", "Canceled"), ("rescheduled", "Rescheduled")],
+                        default="confirmed",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("page", "Page"),
+                            ("api", "Api"),
+                            ("single_use", "Single Use"),
+                            ("import", "Import"),
+                            ("cli", "Cli"),
+                        ],
+                        default="page",
+                        max_length=12,
+                    ),
+                ),
+                ("location_kind", models.CharField(blank=True, max_length=10)),
+                ("location", models.CharField(blank=True, max_length=500)),
+                ("cancel_reason", models.CharField(blank=True, max_length=1000)),
+                ("canceled_by", models.CharField(blank=True, max_length=200)),
+                ("canceler_type", models.CharField(blank=True, max_length=10)),
+                ("canceled_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "event_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="bookings", to="scheduling.eventtype"
+                    ),
+                ),
+                (
+                    "host",
+                    models.ForeignKey(
+                        help_text="The owner / assigned host",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="hosted_bookings",
+                        to="accounts.membership",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="bookings", to="accounts.organization"
+                    ),
+                ),
+                (
+                    "rescheduled_from",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="rescheduled_to",
+                        to="bookings.booking",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='BookingHost',
+            name="BookingHost",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('block_start', models.DateTimeField()),
-                ('block_end', models.DateTimeField()),
-                ('active', models.BooleanField(default=True)),
-                ('booking', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='host_blocks', to='bookings.booking')),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='host_blocks', to='accounts.membership')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("block_start", models.DateTimeField()),
+                ("block_end", models.DateTimeField()),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "booking",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="host_blocks", to="bookings.booking"
+                    ),
+                ),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="host_blocks",
+                        to="accounts.membership",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='IdempotencyRecord',
+            name="IdempotencyRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(max_length=200)),
-                ('key', models.CharField(max_length=200)),
-                ('request_hash', models.CharField(max_length=64)),
-                ('status_code', models.PositiveIntegerField(blank=True, null=True)),
-                ('response', models.JSONField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("scope", models.CharField(max_length=200)),
+                ("key", models.CharField(max_length=200)),
+                ("request_hash", models.CharField(max_length=64)),
+                ("status_code", models.PositiveIntegerField(blank=True, null=True)),
+                ("response", models.JSONField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('scope', 'key'), name='idempotency_unique_key')],
+                "constraints": [models.UniqueConstraint(fields=("scope", "key"), name="idempotency_unique_key")],
             },
         ),
         migrations.CreateModel(
-            name='Invitee',
+            name="Invitee",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('first_name', models.CharField(blank=True, max_length=100)),
-                ('last_name', models.CharField(blank=True, max_length=100)),
-                ('email', models.EmailField(max_length=254)),
-                ('timezone', models.CharField(max_length=64)),
-                ('answers', models.JSONField(blank=True, default=list, help_text='[{"key", "question", "answer"}]')),
-                ('status', models.CharField(choices=[('active', 'Active'), ('canceled', 'Canceled')], default='active', max_length=10)),
-                ('cancel_token', models.CharField(default=slotwise.bookings.models._token, max_length=64, unique=True)),
-                ('reschedule_token', models.CharField(default=slotwise.bookings.models._token, max_length=64, unique=True)),
-                ('no_show', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('booking', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitees', to='bookings.booking')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("uid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                ("first_name", models.CharField(blank=True, max_length=100)),
+                ("last_name", models.CharField(blank=True, max_length=100)),
+                ("email", models.EmailField(max_length=254)),
+                ("timezone", models.CharField(max_length=64)),
+                ("answers", models.JSONField(blank=True, default=list, help_text='[{"key", "question", "answer"}]')),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("canceled", "Canceled")], default="active", max_length=10
+                    ),
+                ),
+                ("cancel_token", models.CharField(default=slotwise.bookings.models._token, max_length=64, unique=True)),
+                (
+                    "reschedule_token",
+                    models.CharField(default=slotwise.bookings.models._token, max_length=64, unique=True),
+                ),
+                ("no_show", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "booking",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="invitees", to="bookings.booking"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='SingleUseLink',
+            name="SingleUseLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(default=slotwise.bookings.models._token, max_length=64, unique=True)),
-                ('max_event_count', models.PositiveIntegerField(default=1)),
-                ('uses', models.PositiveIntegerField(default=0)),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.membership')),
-                ('event_type', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='single_use_links', to='scheduling.eventtype')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("token", models.CharField(default=slotwise.bookings.models._token, max_length=64, unique=True)),
+                ("max_event_count", models.PositiveIntegerField(default=1)),
+                ("uses", models.PositiveIntegerField(default=0)),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.membership",
+                    ),
+                ),
+                (
+                    "event_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="single_use_links",
+                        to="scheduling.eventtype",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='booking',
-            index=models.Index(fields=['organization', 'start'], name='bookings_bo_organiz_677e6a_idx'),
+            model_name="booking",
+            index=models.Index(fields=["organization", "start"], name="bookings_bo_organiz_677e6a_idx"),
         ),
         migrations.AddIndex(
-            model_name='booking',
-            index=models.Index(fields=['event_type', 'start'], name='bookings_bo_event_t_826b09_idx'),
+            model_name="booking",
+            index=models.Index(fields=["event_type", "start"], name="bookings_bo_event_t_826b09_idx"),
         ),
         migrations.AddIndex(
-            model_name='booking',
-            index=models.Index(fields=['host', 'start'], name='bookings_bo_host_id_11926e_idx'),
+            model_name="booking",
+            index=models.Index(fields=["host", "start"], name="bookings_bo_host_id_11926e_idx"),
         ),
         migrations.AddConstraint(
-            model_name='booking',
-            constraint=models.CheckConstraint(condition=models.Q(('end__gt', models.F('start'))), name='booking_end_after_start'),
+            model_name="booking",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end__gt", models.F("start"))), name="booking_end_after_start"
+            ),
         ),
         migrations.AddIndex(
-            model_name='bookinghost',
-            index=models.Index(fields=['membership', 'block_start'], name='bookings_bo_members_855020_idx'),
+            model_name="bookinghost",
+            index=models.Index(fields=["membership", "block_start"], name="bookings_bo_members_855020_idx"),
         ),
         migrations.AddConstraint(
-            model_name='bookinghost',
-            constraint=models.UniqueConstraint(fields=('booking', 'membership'), name='booking_host_unique'),
+            model_name="bookinghost",
+            constraint=models.UniqueConstraint(fields=("booking", "membership"), name="booking_host_unique"),
         ),
         migrations.AddConstraint(
-            model_name='bookinghost',
-            constraint=models.CheckConstraint(condition=models.Q(('block_end__gt', models.F('block_start'))), name='block_end_after_start'),
+            model_name="bookinghost",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("block_end__gt", models.F("block_start"))), name="block_end_after_start"
+            ),
         ),
         migrations.AddIndex(
-            model_name='invitee',
-            index=models.Index(fields=['email'], name='bookings_in_email_7aaa66_idx'),
+            model_name="invitee",
+            index=models.Index(fields=["email"], name="bookings_in_email_7aaa66_idx"),
         ),
         migrations.AddConstraint(
-            model_name='singleuselink',
-            constraint=models.CheckConstraint(condition=models.Q(('uses__lte', models.F('max_event_count'))), name='link_uses_within_max'),
+            model_name="singleuselink",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("uses__lte", models.F("max_event_count"))), name="link_uses_within_max"
+            ),
         ),
     ]

@@ -15,45 +15,44 @@ def meeting_uids(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('bookings', '0002_no_overlap_guard'),
+        ("bookings", "0002_no_overlap_guard"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='booking',
-            name='host_timezone',
+            model_name="booking",
+            name="host_timezone",
             field=models.CharField(blank=True, help_text="The host's IANA zone when booking", max_length=64),
         ),
         migrations.AddField(
-            model_name='booking',
-            name='host_wall_start',
+            model_name="booking",
+            name="host_wall_start",
             field=models.CharField(blank=True, max_length=16),
         ),
         migrations.AddField(
-            model_name='booking',
-            name='ical_sequence',
+            model_name="booking",
+            name="ical_sequence",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='booking',
-            name='ical_uid',
+            model_name="booking",
+            name="ical_uid",
             field=models.CharField(blank=True, db_index=True, max_length=200),
         ),
         migrations.AddField(
-            model_name='booking',
-            name='invitee_wall_start',
+            model_name="booking",
+            name="invitee_wall_start",
             field=models.CharField(blank=True, max_length=16),
         ),
         migrations.AddField(
-            model_name='booking',
-            name='tzdata_notice',
+            model_name="booking",
+            name="tzdata_notice",
             field=models.CharField(blank=True, max_length=500),
         ),
         migrations.AddField(
-            model_name='booking',
-            name='tzdata_version',
+            model_name="booking",
+            name="tzdata_version",
             field=models.CharField(blank=True, max_length=20),
         ),
         migrations.RunPython(meeting_uids, migrations.RunPython.noop),

@@ -12,61 +12,73 @@ def fill_uuids(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_link_fallback_setting'),
-        ('bookings', '0003_calendar_identity_and_tzdata'),
+        ("accounts", "0003_link_fallback_setting"),
+        ("bookings", "0003_calendar_identity_and_tzdata"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='booking',
-            name='link',
-            field=models.ForeignKey(blank=True, help_text='The single-use link this was booked through', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='bookings', to='bookings.singleuselink'),
+            model_name="booking",
+            name="link",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The single-use link this was booked through",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="bookings",
+                to="bookings.singleuselink",
+            ),
         ),
         migrations.AddField(
-            model_name='singleuselink',
-            name='prefill_email',
-            field=models.EmailField(blank=True, help_text='Offered in the booking form', max_length=254),
+            model_name="singleuselink",
+            name="prefill_email",
+            field=models.EmailField(blank=True, help_text="Offered in the booking form", max_length=254),
         ),
         migrations.AddField(
-            model_name='singleuselink',
-            name='prefill_name',
-            field=models.CharField(blank=True, help_text='Offered in the booking form', max_length=200),
+            model_name="singleuselink",
+            name="prefill_name",
+            field=models.CharField(blank=True, help_text="Offered in the booking form", max_length=200),
         ),
         migrations.AddField(
-            model_name='singleuselink',
-            name='reference',
-            field=models.CharField(blank=True, help_text='e.g. a ticket number; shown to the host', max_length=100),
+            model_name="singleuselink",
+            name="reference",
+            field=models.CharField(blank=True, help_text="e.g. a ticket number; shown to the host", max_length=100),
         ),
         migrations.AddField(
-            model_name='singleuselink',
-            name='revoked_at',
+            model_name="singleuselink",
+            name="revoked_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='singleuselink',
-            name='revoked_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.membership'),
+            model_name="singleuselink",
+            name="revoked_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="accounts.membership",
+            ),
         ),
         # A unique uuid for rows that exist already: add it nullable, fill one per row, then make it unique.
         migrations.AddField(
-            model_name='singleuselink',
-            name='uuid',
+            model_name="singleuselink",
+            name="uuid",
             field=models.UUIDField(null=True, editable=False),
         ),
         migrations.RunPython(fill_uuids, migrations.RunPython.noop),
         migrations.AlterField(
-            model_name='singleuselink',
-            name='uuid',
+            model_name="singleuselink",
+            name="uuid",
             field=models.UUIDField(default=uuid.uuid4, editable=False, unique=True),
         ),
         migrations.AddIndex(
-            model_name='singleuselink',
-            index=models.Index(fields=['created_by', 'created_at'], name='bookings_si_created_c03ff5_idx'),
+            model_name="singleuselink",
+            index=models.Index(fields=["created_by", "created_at"], name="bookings_si_created_c03ff5_idx"),
         ),
         migrations.AddIndex(
-            model_name='singleuselink',
-            index=models.Index(fields=['event_type', 'created_at'], name='bookings_si_event_t_a37c57_idx'),
+            model_name="singleuselink",
+            index=models.Index(fields=["event_type", "created_at"], name="bookings_si_event_t_a37c57_idx"),
         ),
     ]

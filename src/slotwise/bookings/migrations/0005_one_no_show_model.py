@@ -18,9 +18,7 @@ def move_marks(apps, schema_editor):
     )
     marked = set(New.objects.values_list("invitee_id", flat=True))
     flagged = Invitee.objects.filter(no_show=True).exclude(pk__in=marked).select_related("booking")
-    New.objects.bulk_create(
-        [New(invitee_id=i.pk, created_at=i.booking.end) for i in flagged], batch_size=500
-    )
+    New.objects.bulk_create([New(invitee_id=i.pk, created_at=i.booking.end) for i in flagged], batch_size=500)
 
 
 def restore_flags(apps, schema_editor):
@@ -35,25 +33,29 @@ def restore_flags(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('bookings', '0004_managed_links'),
-        ('api', '0003_extension_oauth_app'),
+        ("bookings", "0004_managed_links"),
+        ("api", "0003_extension_oauth_app"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InviteeNoShow',
+            name="InviteeNoShow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('invitee', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='no_show_mark', to='bookings.invitee')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "invitee",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="no_show_mark", to="bookings.invitee"
+                    ),
+                ),
             ],
         ),
         migrations.RunPython(move_marks, restore_flags),
         migrations.RemoveField(
-            model_name='invitee',
-            name='no_show',
+            model_name="invitee",
+            name="no_show",
         ),
     ]

@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('bookings', '0005_one_no_show_model'),
+        ("bookings", "0005_one_no_show_model"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='invitee',
-            name='language',
-            field=models.CharField(blank=True, help_text='The language the invitee booked in; their later emails use it', max_length=10),
+            model_name="invitee",
+            name="language",
+            field=models.CharField(
+                blank=True, help_text="The language the invitee booked in; their later emails use it", max_length=10
+            ),
         ),
     ]

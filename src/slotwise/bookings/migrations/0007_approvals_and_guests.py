@@ -7,45 +7,73 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('bookings', '0006_invitee_language'),
+        ("bookings", "0006_invitee_language"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='booking',
-            name='approval',
-            field=models.CharField(blank=True, choices=[('', 'Not Needed'), ('pending', 'Pending'), ('approved', 'Approved'), ('declined', 'Declined'), ('expired', 'Expired'), ('withdrawn', 'Withdrawn')], default='', max_length=10),
+            model_name="booking",
+            name="approval",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "Not Needed"),
+                    ("pending", "Pending"),
+                    ("approved", "Approved"),
+                    ("declined", "Declined"),
+                    ("expired", "Expired"),
+                    ("withdrawn", "Withdrawn"),
+                ],
+                default="",
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='booking',
-            name='approval_decided_at',
+            model_name="booking",
+            name="approval_decided_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='booking',
-            name='approval_expires_at',
+            model_name="booking",
+            name="approval_expires_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='booking',
-            name='status',
-            field=models.CharField(choices=[('confirmed', 'Confirmed'), ('canceled', 'Canceled'), ('rescheduled', 'Rescheduled'), ('pending', 'Pending')], default='confirmed', max_length=12),
+            model_name="booking",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("confirmed", "Confirmed"),
+                    ("canceled", "Canceled"),
+                    ("rescheduled", "Rescheduled"),
+                    ("pending", "Pending"),
+                ],
+                default="confirmed",
+                max_length=12,
+            ),
         ),
         migrations.CreateModel(
-            name='Guest',
+            name="Guest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254)),
-                ('declined_at', models.DateTimeField(blank=True, null=True)),
-                ('decline_token', models.CharField(default=slotwise.bookings.models._token, max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('booking', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='guests', to='bookings.booking')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("email", models.EmailField(max_length=254)),
+                ("declined_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "decline_token",
+                    models.CharField(default=slotwise.bookings.models._token, max_length=64, unique=True),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "booking",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="guests", to="bookings.booking"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('booking', 'email'), name='guest_unique_per_booking')],
+                "constraints": [models.UniqueConstraint(fields=("booking", "email"), name="guest_unique_per_booking")],
             },
         ),
     ]

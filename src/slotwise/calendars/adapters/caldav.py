@@ -45,8 +45,9 @@ class CalDAV:
             h["Content-Type"] = "application/xml; charset=utf-8"
         if depth is not None:
             h["Depth"] = depth
-        resp, data = request(method, url, purpose="CalDAV", data=body.encode() if body else None, headers=h,
-                             auth=self.auth)
+        resp, data = request(
+            method, url, purpose="CalDAV", data=body.encode() if body else None, headers=h, auth=self.auth
+        )
         if resp.status_code in (401, 403) and method != "REPORT":
             raise AdapterError(
                 f"{method} {url}: HTTP {resp.status_code}: check the user name and password", status=resp.status_code

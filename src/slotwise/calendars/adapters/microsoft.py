@@ -91,14 +91,16 @@ def windows_zone(name: str) -> ZoneInfo:
     if iana is None and "/" in name:
         iana = name
     if iana is None:
-        raise AdapterError(f"Outlook uses the time zone {name!r}, which Slotwise does not know; "
-                           "the event was not imported")
+        raise AdapterError(
+            f"Outlook uses the time zone {name!r}, which Slotwise does not know; the event was not imported"
+        )
     iana = get_global("zone_aliases").get(iana, iana)
     try:
         return ZoneInfo(iana)
     except (ZoneInfoNotFoundError, ValueError):
-        raise AdapterError(f"Outlook uses the time zone {name!r}, which Slotwise does not know; "
-                           "the event was not imported") from None
+        raise AdapterError(
+            f"Outlook uses the time zone {name!r}, which Slotwise does not know; the event was not imported"
+        ) from None
 
 
 def graph_wall(value: dict) -> datetime:
@@ -166,7 +168,9 @@ def _token_request(form: dict, now: datetime) -> dict:
         if err == "invalid_grant" and form["grant_type"] == "refresh_token":
             raise ReconnectNeeded(
                 "Microsoft no longer accepts Slotwise's access to this calendar (it was revoked or expired): "
-                "reconnect Outlook", status=resp.status_code)
+                "reconnect Outlook",
+                status=resp.status_code,
+            )
         raise AdapterError(f"Microsoft sign-in: HTTP {resp.status_code} {err}".strip(), status=resp.status_code)
     data = json.loads(body)
     return {
@@ -179,8 +183,12 @@ def _token_request(form: dict, now: datetime) -> dict:
 
 def exchange_code(*, code: str, redirect_uri: str, code_verifier: str, now: datetime) -> dict:
     return _token_request(
-        {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
-         "code_verifier": code_verifier},
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect_uri,
+            "code_verifier": code_verifier,
+        },
         now,
     )
 
@@ -263,8 +271,11 @@ class Microsoft:
         if resp.status_code in (429, 503):
             wait = _retry_after(resp, self.now)
             busy = "is limiting how often Slotwise may ask" if resp.status_code == 429 else "is busy"
-            raise RetryLater(f"Outlook {busy}; Slotwise tries again in {round(wait)} seconds",
-                             status=resp.status_code, retry_after=wait)
+            raise RetryLater(
+                f"Outlook {busy}; Slotwise tries again in {round(wait)} seconds",
+                status=resp.status_code,
+                retry_after=wait,
+            )
         if resp.status_code not in ok:
             code = _graph_error(data)
             raise AdapterError(f"Outlook {what}: HTTP {resp.status_code} {code}".strip(), status=resp.status_code)
@@ -277,8 +288,13 @@ class Microsoft:
             for item in data.get("value", []):
                 if item.get("canEdit") and not self.account:
                     self.account = (item.get("owner") or {}).get("address", "")
-                out.append(CalendarInfo(remote_id=item["id"], name=item.get("name") or item["id"],
-                                        read_only=not item.get("canEdit", False)))
+                out.append(
+                    CalendarInfo(
+                        remote_id=item["id"],
+                        name=item.get("name") or item["id"],
+                        read_only=not item.get("canEdit", False),
+                    )
+                )
             url = data.get("@odata.nextLink")
         return out
 
@@ -295,8 +311,9 @@ class Microsoft:
                 _, data = self._call("GET", url, what="calendar changes")
             except AdapterError as exc:
                 if exc.status == 410 and token:
-                    raise SyncTokenInvalid("Outlook forgot where the last sync ended (410 Gone); syncing in full",
-                                           status=410) from None
+                    raise SyncTokenInvalid(
+                        "Outlook forgot where the last sync ended (410 Gone); syncing in full", status=410
+                    ) from None
                 if exc.status == 501:  # no delta for this mailbox: read it as free/busy, as sync does a 403
                     raise AdapterError(f"{exc}; reading free/busy instead", status=403) from None
                 raise
@@ -309,8 +326,7 @@ class Microsoft:
                 except AdapterError as exc:  # one event we cannot read: reported, the others still count
                     self.import_errors.append(f"{ev.get('subject') or 'an event'}: {exc}")
                     continue
-                upserts.append(Resource(href=ev["id"], etag=ev.get("@odata.etag", ev.get("changeKey", "")),
-                                        data=text))
+                upserts.append(Resource(href=ev["id"], etag=ev.get("@odata.etag", ev.get("changeKey", "")), data=text))
             if data.get("@odata.nextLink"):
                 url = data["@odata.nextLink"]
                 continue
@@ -328,9 +344,15 @@ class Microsoft:
         while start < end:
             stop = min(end, start + SCHEDULE_SPAN)
             _, data = self._call(
-                "POST", "/me/calendar/getSchedule", what="free/busy",
-                body={"schedules": [address], "startTime": {"dateTime": _local(start), "timeZone": "UTC"},
-                      "endTime": {"dateTime": _local(stop), "timeZone": "UTC"}, "availabilityViewInterval": 15},
+                "POST",
+                "/me/calendar/getSchedule",
+                what="free/busy",
+                body={
+                    "schedules": [address],
+                    "startTime": {"dateTime": _local(start), "timeZone": "UTC"},
+                    "endTime": {"dateTime": _local(stop), "timeZone": "UTC"},
+                    "availabilityViewInterval": 15,
+                },
             )
             for sched in data.get("value", []):
                 if sched.get("error"):
@@ -348,20 +370,34 @@ class Microsoft:
         body = ics_to_event(ics)
         cal = quote(calendar_id, safe="")
         if href:
-            resp, data = self._call("PATCH", f"/me/calendars/{cal}/events/{quote(href, safe='')}", body=body,
-                                    what="event update", ok=(200, 404))
+            resp, data = self._call(
+                "PATCH",
+                f"/me/calendars/{cal}/events/{quote(href, safe='')}",
+                body=body,
+                what="event update",
+                ok=(200, 404),
+            )
             if resp.status_code == 200:
                 return Written(href=data["id"], etag=data.get("@odata.etag", ""))
             # deleted by the host meanwhile: the booking still stands, so write it again
-        _, data = self._call("POST", f"/me/calendars/{cal}/events", body={**body, "transactionId": uid},
-                             what="event create", ok=(200, 201))
+        _, data = self._call(
+            "POST",
+            f"/me/calendars/{cal}/events",
+            body={**body, "transactionId": uid},
+            what="event create",
+            ok=(200, 201),
+        )
         return Written(href=data["id"], etag=data.get("@odata.etag", ""))
 
     def delete_event(self, calendar_id: str, *, href: str) -> None:
         if not href:
             return  # never created (the create's answer was not recorded): see default_href
-        self._call("DELETE", f"/me/calendars/{quote(calendar_id, safe='')}/events/{quote(href, safe='')}",
-                   what="event delete", ok=(200, 204, 404))
+        self._call(
+            "DELETE",
+            f"/me/calendars/{quote(calendar_id, safe='')}/events/{quote(href, safe='')}",
+            what="event delete",
+            ok=(200, 204, 404),
+        )
 
 
 def _z(dt: datetime) -> str:

@@ -4,20 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('calendars', '0001_initial'),
+        ("calendars", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='calendarconnection',
-            name='needs_reconnect',
-            field=models.BooleanField(default=False, help_text='The provider refused our refresh token: the host must sign in again'),
+            model_name="calendarconnection",
+            name="needs_reconnect",
+            field=models.BooleanField(
+                default=False, help_text="The provider refused our refresh token: the host must sign in again"
+            ),
         ),
         migrations.AlterField(
-            model_name='calendarconnection',
-            name='kind',
-            field=models.CharField(choices=[('caldav', 'Caldav'), ('ics', 'Ics'), ('google', 'Google'), ('microsoft', 'Microsoft 365 / Outlook')], max_length=16),
+            model_name="calendarconnection",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("caldav", "Caldav"),
+                    ("ics", "Ics"),
+                    ("google", "Google"),
+                    ("microsoft", "Microsoft 365 / Outlook"),
+                ],
+                max_length=16,
+            ),
         ),
     ]

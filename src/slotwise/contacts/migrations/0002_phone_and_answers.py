@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contacts', '0001_initial'),
+        ("contacts", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='contact',
-            name='answers',
+            model_name="contact",
+            name="answers",
             field=models.JSONField(blank=True, default=list, help_text="Their latest booking's questions and answers"),
         ),
         migrations.AddField(
-            model_name='contact',
-            name='phone',
-            field=models.CharField(blank=True, help_text='The latest phone number a booking gave', max_length=64),
+            model_name="contact",
+            name="phone",
+            field=models.CharField(blank=True, help_text="The latest phone number a booking gave", max_length=64),
         ),
     ]

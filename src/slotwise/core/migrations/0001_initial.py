@@ -5,7 +5,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -18,7 +17,12 @@ class Migration(migrations.Migration):
                 migrations.CreateModel(
                     name="RateLimitCounter",
                     fields=[
-                        ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
                         ("key", models.CharField(max_length=200)),
                         ("window_start", models.BigIntegerField(help_text="Start of the window, unix seconds")),
                         ("count", models.PositiveIntegerField(default=0)),

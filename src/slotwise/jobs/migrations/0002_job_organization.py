@@ -5,20 +5,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('jobs', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("jobs", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='job',
-            name='organization',
-            field=models.ForeignKey(blank=True, help_text="Whose work this is: the dashboard shows an organization's admins their own failed jobs", null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organization'),
+            model_name="job",
+            name="organization",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Whose work this is: the dashboard shows an organization's admins their own failed jobs",
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="accounts.organization",
+            ),
         ),
         migrations.AddIndex(
-            model_name='job',
-            index=models.Index(fields=['organization', 'status'], name='jobs_job_organiz_01f5e3_idx'),
+            model_name="job",
+            index=models.Index(fields=["organization", "status"], name="jobs_job_organiz_01f5e3_idx"),
         ),
     ]

@@ -5,9 +5,8 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('jobs', '0002_job_organization'),
+        ("jobs", "0002_job_organization"),
     ]
 
     operations = [

@@ -6,79 +6,188 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('bookings', '0002_no_overlap_guard'),
-        ('scheduling', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("bookings", "0002_no_overlap_guard"),
+        ("scheduling", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Invitation',
+            name="Invitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ical_uid', models.CharField(db_index=True, max_length=200)),
-                ('sequence', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('invitee', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='invitation', to='bookings.invitee')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("ical_uid", models.CharField(db_index=True, max_length=200)),
+                ("sequence", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "invitee",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="invitation", to="bookings.invitee"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='EmailTemplate',
+            name="EmailTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('invitee_confirmed', 'Invitee Confirmed'), ('invitee_rescheduled', 'Invitee Rescheduled'), ('invitee_canceled', 'Invitee Canceled'), ('host_confirmed', 'Host Confirmed'), ('host_rescheduled', 'Host Rescheduled'), ('host_canceled', 'Host Canceled'), ('reminder', 'Reminder')], max_length=24)),
-                ('subject', models.CharField(blank=True, help_text='Blank: the built-in subject', max_length=300)),
-                ('text', models.TextField(blank=True, help_text='Blank: the built-in text body', max_length=20000)),
-                ('html', models.TextField(blank=True, help_text='Blank: the built-in HTML body', max_length=50000)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('event_type', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='email_templates', to='scheduling.eventtype')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='email_templates', to='accounts.organization')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("invitee_confirmed", "Invitee Confirmed"),
+                            ("invitee_rescheduled", "Invitee Rescheduled"),
+                            ("invitee_canceled", "Invitee Canceled"),
+                            ("host_confirmed", "Host Confirmed"),
+                            ("host_rescheduled", "Host Rescheduled"),
+                            ("host_canceled", "Host Canceled"),
+                            ("reminder", "Reminder"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("subject", models.CharField(blank=True, help_text="Blank: the built-in subject", max_length=300)),
+                ("text", models.TextField(blank=True, help_text="Blank: the built-in text body", max_length=20000)),
+                ("html", models.TextField(blank=True, help_text="Blank: the built-in HTML body", max_length=50000)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "event_type",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="email_templates",
+                        to="scheduling.eventtype",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="email_templates",
+                        to="accounts.organization",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(condition=models.Q(('event_type__isnull', True)), fields=('organization', 'kind'), name='email_template_org_kind'), models.UniqueConstraint(condition=models.Q(('event_type__isnull', False)), fields=('organization', 'event_type', 'kind'), name='email_template_event_kind')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("event_type__isnull", True)),
+                        fields=("organization", "kind"),
+                        name="email_template_org_kind",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("event_type__isnull", False)),
+                        fields=("organization", "event_type", "kind"),
+                        name="email_template_event_kind",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Reminder',
+            name="Reminder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(default='Reminder', max_length=200)),
-                ('offset_minutes', models.PositiveIntegerField(help_text='Minutes before the start / after the end')),
-                ('when', models.CharField(choices=[('before_start', 'Before Start'), ('after_end', 'After End')], default='before_start', max_length=12)),
-                ('recipient', models.CharField(choices=[('invitee', 'Invitee'), ('host', 'Host')], default='invitee', max_length=8)),
-                ('subject', models.CharField(blank=True, help_text='Blank: the built-in reminder subject', max_length=300)),
-                ('text', models.TextField(blank=True, help_text='Blank: the built-in reminder body', max_length=20000)),
-                ('active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('event_type', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='reminders', to='scheduling.eventtype')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reminders', to='accounts.organization')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(default="Reminder", max_length=200)),
+                ("offset_minutes", models.PositiveIntegerField(help_text="Minutes before the start / after the end")),
+                (
+                    "when",
+                    models.CharField(
+                        choices=[("before_start", "Before Start"), ("after_end", "After End")],
+                        default="before_start",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.CharField(
+                        choices=[("invitee", "Invitee"), ("host", "Host")], default="invitee", max_length=8
+                    ),
+                ),
+                (
+                    "subject",
+                    models.CharField(blank=True, help_text="Blank: the built-in reminder subject", max_length=300),
+                ),
+                ("text", models.TextField(blank=True, help_text="Blank: the built-in reminder body", max_length=20000)),
+                ("active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "event_type",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reminders",
+                        to="scheduling.eventtype",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reminders",
+                        to="accounts.organization",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(('offset_minutes__lte', 86400)), name='reminder_offset_within_60_days')],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("offset_minutes__lte", 86400)), name="reminder_offset_within_60_days"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SentEmail',
+            name="SentEmail",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('invitee_confirmed', 'Invitee Confirmed'), ('invitee_rescheduled', 'Invitee Rescheduled'), ('invitee_canceled', 'Invitee Canceled'), ('host_confirmed', 'Host Confirmed'), ('host_rescheduled', 'Host Rescheduled'), ('host_canceled', 'Host Canceled'), ('reminder', 'Reminder')], max_length=24)),
-                ('to', models.CharField(max_length=300)),
-                ('subject', models.CharField(max_length=300)),
-                ('method', models.CharField(blank=True, max_length=10)),
-                ('ical_uid', models.CharField(blank=True, max_length=200)),
-                ('sequence', models.PositiveIntegerField(null=True)),
-                ('job_id', models.BigIntegerField(null=True)),
-                ('sent_at', models.DateTimeField()),
-                ('booking', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='bookings.booking')),
-                ('invitee', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='bookings.invitee')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organization')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("invitee_confirmed", "Invitee Confirmed"),
+                            ("invitee_rescheduled", "Invitee Rescheduled"),
+                            ("invitee_canceled", "Invitee Canceled"),
+                            ("host_confirmed", "Host Confirmed"),
+                            ("host_rescheduled", "Host Rescheduled"),
+                            ("host_canceled", "Host Canceled"),
+                            ("reminder", "Reminder"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("to", models.CharField(max_length=300)),
+                ("subject", models.CharField(max_length=300)),
+                ("method", models.CharField(blank=True, max_length=10)),
+                ("ical_uid", models.CharField(blank=True, max_length=200)),
+                ("sequence", models.PositiveIntegerField(null=True)),
+                ("job_id", models.BigIntegerField(null=True)),
+                ("sent_at", models.DateTimeField()),
+                (
+                    "booking",
+                    models.ForeignKey(
+                        null=True, on_delete=django.db.models.deletion.SET_NULL, related_name="+", to="bookings.booking"
+                    ),
+                ),
+                (
+                    "invitee",
+                    models.ForeignKey(
+                        null=True, on_delete=django.db.models.deletion.SET_NULL, related_name="+", to="bookings.invitee"
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="accounts.organization"
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['organization', 'sent_at'], name='notificatio_organiz_c44a29_idx')],
+                "indexes": [models.Index(fields=["organization", "sent_at"], name="notificatio_organiz_c44a29_idx")],
             },
         ),
     ]

@@ -11,7 +11,8 @@ def identity_from_invitations(apps, schema_editor):
     named = set()
     for booking_id, uid, seq in (
         Invitation.objects.order_by("invitee__booking_id", "pk")
-        .values_list("invitee__booking_id", "ical_uid", "sequence").iterator()
+        .values_list("invitee__booking_id", "ical_uid", "sequence")
+        .iterator()
     ):
         # The first invitation of a booking names the meeting; the highest SEQUENCE sent wins.
         if booking_id not in named:
@@ -21,25 +22,50 @@ def identity_from_invitations(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0001_initial'),
-        ('bookings', '0003_calendar_identity_and_tzdata'),
+        ("notifications", "0001_initial"),
+        ("bookings", "0003_calendar_identity_and_tzdata"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='emailtemplate',
-            name='kind',
-            field=models.CharField(choices=[('invitee_confirmed', 'Invitee Confirmed'), ('invitee_rescheduled', 'Invitee Rescheduled'), ('invitee_canceled', 'Invitee Canceled'), ('host_confirmed', 'Host Confirmed'), ('host_rescheduled', 'Host Rescheduled'), ('host_canceled', 'Host Canceled'), ('reminder', 'Reminder'), ('invitee_updated', 'Invitee Updated'), ('host_updated', 'Host Updated')], max_length=24),
+            model_name="emailtemplate",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("invitee_confirmed", "Invitee Confirmed"),
+                    ("invitee_rescheduled", "Invitee Rescheduled"),
+                    ("invitee_canceled", "Invitee Canceled"),
+                    ("host_confirmed", "Host Confirmed"),
+                    ("host_rescheduled", "Host Rescheduled"),
+                    ("host_canceled", "Host Canceled"),
+                    ("reminder", "Reminder"),
+                    ("invitee_updated", "Invitee Updated"),
+                    ("host_updated", "Host Updated"),
+                ],
+                max_length=24,
+            ),
         ),
         migrations.AlterField(
-            model_name='sentemail',
-            name='kind',
-            field=models.CharField(choices=[('invitee_confirmed', 'Invitee Confirmed'), ('invitee_rescheduled', 'Invitee Rescheduled'), ('invitee_canceled', 'Invitee Canceled'), ('host_confirmed', 'Host Confirmed'), ('host_rescheduled', 'Host Rescheduled'), ('host_canceled', 'Host Canceled'), ('reminder', 'Reminder'), ('invitee_updated', 'Invitee Updated'), ('host_updated', 'Host Updated')], max_length=24),
+            model_name="sentemail",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("invitee_confirmed", "Invitee Confirmed"),
+                    ("invitee_rescheduled", "Invitee Rescheduled"),
+                    ("invitee_canceled", "Invitee Canceled"),
+                    ("host_confirmed", "Host Confirmed"),
+                    ("host_rescheduled", "Host Rescheduled"),
+                    ("host_canceled", "Host Canceled"),
+                    ("reminder", "Reminder"),
+                    ("invitee_updated", "Invitee Updated"),
+                    ("host_updated", "Host Updated"),
+                ],
+                max_length=24,
+            ),
         ),
         migrations.RunPython(identity_from_invitations, migrations.RunPython.noop),
         migrations.DeleteModel(
-            name='Invitation',
+            name="Invitation",
         ),
     ]

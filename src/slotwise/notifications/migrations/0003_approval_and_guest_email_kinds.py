@@ -4,20 +4,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0002_calendar_identity_and_tzdata'),
+        ("notifications", "0002_calendar_identity_and_tzdata"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='emailtemplate',
-            name='kind',
-            field=models.CharField(choices=[('invitee_confirmed', 'Invitee Confirmed'), ('invitee_rescheduled', 'Invitee Rescheduled'), ('invitee_canceled', 'Invitee Canceled'), ('host_confirmed', 'Host Confirmed'), ('host_rescheduled', 'Host Rescheduled'), ('host_canceled', 'Host Canceled'), ('reminder', 'Reminder'), ('invitee_updated', 'Invitee Updated'), ('host_updated', 'Host Updated'), ('invitee_requested', 'Invitee Requested'), ('host_requested', 'Host Requested'), ('invitee_declined', 'Invitee Declined'), ('guest_invited', 'Guest Invited'), ('guest_canceled', 'Guest Canceled')], max_length=24),
+            model_name="emailtemplate",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("invitee_confirmed", "Invitee Confirmed"),
+                    ("invitee_rescheduled", "Invitee Rescheduled"),
+                    ("invitee_canceled", "Invitee Canceled"),
+                    ("host_confirmed", "Host Confirmed"),
+                    ("host_rescheduled", "Host Rescheduled"),
+                    ("host_canceled", "Host Canceled"),
+                    ("reminder", "Reminder"),
+                    ("invitee_updated", "Invitee Updated"),
+                    ("host_updated", "Host Updated"),
+                    ("invitee_requested", "Invitee Requested"),
+                    ("host_requested", "Host Requested"),
+                    ("invitee_declined", "Invitee Declined"),
+                    ("guest_invited", "Guest Invited"),
+                    ("guest_canceled", "Guest Canceled"),
+                ],
+                max_length=24,
+            ),
         ),
         migrations.AlterField(
-            model_name='sentemail',
-            name='kind',
-            field=models.CharField(choices=[('invitee_confirmed', 'Invitee Confirmed'), ('invitee_rescheduled', 'Invitee Rescheduled'), ('invitee_canceled', 'Invitee Canceled'), ('host_confirmed', 'Host Confirmed'), ('host_rescheduled', 'Host Rescheduled'), ('host_canceled', 'Host Canceled'), ('reminder', 'Reminder'), ('invitee_updated', 'Invitee Updated'), ('host_updated', 'Host Updated'), ('invitee_requested', 'Invitee Requested'), ('host_requested', 'Host Requested'), ('invitee_declined', 'Invitee Declined'), ('guest_invited', 'Guest Invited'), ('guest_canceled', 'Guest Canceled')], max_length=24),
+            model_name="sentemail",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("invitee_confirmed", "Invitee Confirmed"),
+                    ("invitee_rescheduled", "Invitee Rescheduled"),
+                    ("invitee_canceled", "Invitee Canceled"),
+                    ("host_confirmed", "Host Confirmed"),
+                    ("host_rescheduled", "Host Rescheduled"),
+                    ("host_canceled", "Host Canceled"),
+                    ("reminder", "Reminder"),
+                    ("invitee_updated", "Invitee Updated"),
+                    ("host_updated", "Host Updated"),
+                    ("invitee_requested", "Invitee Requested"),
+                    ("host_requested", "Host Requested"),
+                    ("invitee_declined", "Invitee Declined"),
+                    ("guest_invited", "Guest Invited"),
+                    ("guest_canceled", "Guest Canceled"),
+                ],
+                max_length=24,
+            ),
         ),
     ]

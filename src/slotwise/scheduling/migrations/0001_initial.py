@@ -7,141 +7,291 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AvailabilitySchedule',
+            name="AvailabilitySchedule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('name', models.CharField(default='Working hours', max_length=100)),
-                ('timezone', models.CharField(max_length=64)),
-                ('weekly', models.JSONField(default=dict)),
-                ('is_default', models.BooleanField(default=False)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='schedules', to='accounts.organization')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='schedules', to='accounts.membership')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("name", models.CharField(default="Working hours", max_length=100)),
+                ("timezone", models.CharField(max_length=64)),
+                ("weekly", models.JSONField(default=dict)),
+                ("is_default", models.BooleanField(default=False)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="schedules",
+                        to="accounts.organization",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="schedules", to="accounts.membership"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='BusyBlock',
+            name="BusyBlock",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start', models.DateTimeField()),
-                ('end', models.DateTimeField()),
-                ('source', models.CharField(default='manual', max_length=32)),
-                ('external_id', models.CharField(blank=True, max_length=500)),
-                ('label', models.CharField(blank=True, max_length=200)),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='busy_blocks', to='accounts.membership')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organization')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("start", models.DateTimeField()),
+                ("end", models.DateTimeField()),
+                ("source", models.CharField(default="manual", max_length=32)),
+                ("external_id", models.CharField(blank=True, max_length=500)),
+                ("label", models.CharField(blank=True, max_length=200)),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="busy_blocks",
+                        to="accounts.membership",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="accounts.organization"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='DateOverride',
+            name="DateOverride",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField()),
-                ('intervals', models.JSONField(default=list)),
-                ('schedule', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='overrides', to='scheduling.availabilityschedule')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("date", models.DateField()),
+                ("intervals", models.JSONField(default=list)),
+                (
+                    "schedule",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="overrides",
+                        to="scheduling.availabilityschedule",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['date'],
+                "ordering": ["date"],
             },
         ),
         migrations.CreateModel(
-            name='EventType',
+            name="EventType",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('slug', models.SlugField(max_length=64)),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True, max_length=5000)),
-                ('kind', models.CharField(choices=[('one_on_one', 'One On One'), ('group', 'Group'), ('collective', 'Collective'), ('round_robin', 'Round Robin')], default='one_on_one', max_length=16)),
-                ('duration_minutes', models.PositiveIntegerField(default=30)),
-                ('duration_options', models.JSONField(blank=True, default=list, help_text='Other durations the invitee may pick')),
-                ('increment_minutes', models.PositiveIntegerField(default=30)),
-                ('buffer_before_minutes', models.PositiveIntegerField(default=0)),
-                ('buffer_after_minutes', models.PositiveIntegerField(default=0)),
-                ('min_notice_minutes', models.PositiveIntegerField(default=0)),
-                ('window_kind', models.CharField(choices=[('rolling', 'Rolling'), ('range', 'Range'), ('unlimited', 'Unlimited')], default='rolling', max_length=10)),
-                ('window_days', models.PositiveIntegerField(blank=True, default=60, null=True)),
-                ('window_start', models.DateField(blank=True, null=True)),
-                ('window_end', models.DateField(blank=True, null=True)),
-                ('daily_limit', models.PositiveIntegerField(blank=True, null=True)),
-                ('seats', models.PositiveIntegerField(default=1)),
-                ('location_kind', models.CharField(choices=[('video', 'Video'), ('link', 'Link'), ('phone', 'Phone'), ('in_person', 'In Person'), ('custom', 'Custom'), ('zoom', 'Zoom')], default='video', max_length=10)),
-                ('location_value', models.CharField(blank=True, max_length=500)),
-                ('questions', models.JSONField(blank=True, default=list, help_text='[{"key", "label", "type": text|long_text|phone|single_choice|multiple_choice, "required", "options"}]; name and email are always asked')),
-                ('distribution', models.CharField(choices=[('availability', 'Availability'), ('equal', 'Equal')], default='availability', max_length=12)),
-                ('invitee_picks_host', models.BooleanField(default=True, help_text='Round-robin: the invitee may pick a host')),
-                ('color', models.CharField(default='#2563eb', max_length=7)),
-                ('active', models.BooleanField(default=True)),
-                ('secret', models.BooleanField(default=False, help_text="Hidden from the host's page; reachable by its link")),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='event_types', to='accounts.organization')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='event_types', to='accounts.membership')),
-                ('schedule', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='event_types', to='scheduling.availabilityschedule')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='event_types', to='accounts.team')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("slug", models.SlugField(max_length=64)),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True, max_length=5000)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("one_on_one", "One On One"),
+                            ("group", "Group"),
+                            ("collective", "Collective"),
+                            ("round_robin", "Round Robin"),
+                        ],
+                        default="one_on_one",
+                        max_length=16,
+                    ),
+                ),
+                ("duration_minutes", models.PositiveIntegerField(default=30)),
+                (
+                    "duration_options",
+                    models.JSONField(blank=True, default=list, help_text="Other durations the invitee may pick"),
+                ),
+                ("increment_minutes", models.PositiveIntegerField(default=30)),
+                ("buffer_before_minutes", models.PositiveIntegerField(default=0)),
+                ("buffer_after_minutes", models.PositiveIntegerField(default=0)),
+                ("min_notice_minutes", models.PositiveIntegerField(default=0)),
+                (
+                    "window_kind",
+                    models.CharField(
+                        choices=[("rolling", "Rolling"), ("range", "Range"), ("unlimited", "Unlimited")],
+                        default="rolling",
+                        max_length=10,
+                    ),
+                ),
+                ("window_days", models.PositiveIntegerField(blank=True, default=60, null=True)),
+                ("window_start", models.DateField(blank=True, null=True)),
+                ("window_end", models.DateField(blank=True, null=True)),
+                ("daily_limit", models.PositiveIntegerField(blank=True, null=True)),
+                ("seats", models.PositiveIntegerField(default=1)),
+                (
+                    "location_kind",
+                    models.CharField(
+                        choices=[
+                            ("video", "Video"),
+                            ("link", "Link"),
+                            ("phone", "Phone"),
+                            ("in_person", "In Person"),
+                            ("custom", "Custom"),
+                            ("zoom", "Zoom"),
+                        ],
+                        default="video",
+                        max_length=10,
+                    ),
+                ),
+                ("location_value", models.CharField(blank=True, max_length=500)),
+                (
+                    "questions",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text='[{"key", "label", "type": text|long_text|phone|single_choice|multiple_choice, "required", "options"}]; name and email are always asked',
+                    ),
+                ),
+                (
+                    "distribution",
+                    models.CharField(
+                        choices=[("availability", "Availability"), ("equal", "Equal")],
+                        default="availability",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "invitee_picks_host",
+                    models.BooleanField(default=True, help_text="Round-robin: the invitee may pick a host"),
+                ),
+                ("color", models.CharField(default="#2563eb", max_length=7)),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "secret",
+                    models.BooleanField(default=False, help_text="Hidden from the host's page; reachable by its link"),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="event_types",
+                        to="accounts.organization",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="event_types",
+                        to="accounts.membership",
+                    ),
+                ),
+                (
+                    "schedule",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="event_types",
+                        to="scheduling.availabilityschedule",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="event_types",
+                        to="accounts.team",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='PoolHost',
+            name="PoolHost",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('priority', models.IntegerField(default=2, help_text='Higher is offered first (0 lowest .. 4 highest)')),
-                ('weight', models.PositiveIntegerField(default=100)),
-                ('event_type', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pool', to='scheduling.eventtype')),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pools', to='accounts.membership')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "priority",
+                    models.IntegerField(default=2, help_text="Higher is offered first (0 lowest .. 4 highest)"),
+                ),
+                ("weight", models.PositiveIntegerField(default=100)),
+                (
+                    "event_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="pool", to="scheduling.eventtype"
+                    ),
+                ),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="pools", to="accounts.membership"
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='availabilityschedule',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_default', True)), fields=('owner',), name='schedule_one_default_per_host'),
+            model_name="availabilityschedule",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_default", True)), fields=("owner",), name="schedule_one_default_per_host"
+            ),
         ),
         migrations.AddIndex(
-            model_name='busyblock',
-            index=models.Index(fields=['membership', 'start'], name='scheduling__members_62f02d_idx'),
+            model_name="busyblock",
+            index=models.Index(fields=["membership", "start"], name="scheduling__members_62f02d_idx"),
         ),
         migrations.AddConstraint(
-            model_name='busyblock',
-            constraint=models.CheckConstraint(condition=models.Q(('end__gt', models.F('start'))), name='busy_end_after_start'),
+            model_name="busyblock",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end__gt", models.F("start"))), name="busy_end_after_start"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='dateoverride',
-            constraint=models.UniqueConstraint(fields=('schedule', 'date'), name='override_unique_date'),
+            model_name="dateoverride",
+            constraint=models.UniqueConstraint(fields=("schedule", "date"), name="override_unique_date"),
         ),
         migrations.AddConstraint(
-            model_name='eventtype',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('owner__isnull', False), ('team__isnull', True)), models.Q(('owner__isnull', True), ('team__isnull', False)), _connector='OR'), name='event_type_one_owner'),
+            model_name="eventtype",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("owner__isnull", False), ("team__isnull", True)),
+                    models.Q(("owner__isnull", True), ("team__isnull", False)),
+                    _connector="OR",
+                ),
+                name="event_type_one_owner",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='eventtype',
-            constraint=models.UniqueConstraint(fields=('owner', 'slug'), name='event_type_unique_slug_per_host'),
+            model_name="eventtype",
+            constraint=models.UniqueConstraint(fields=("owner", "slug"), name="event_type_unique_slug_per_host"),
         ),
         migrations.AddConstraint(
-            model_name='eventtype',
-            constraint=models.UniqueConstraint(fields=('team', 'slug'), name='event_type_unique_slug_per_team'),
+            model_name="eventtype",
+            constraint=models.UniqueConstraint(fields=("team", "slug"), name="event_type_unique_slug_per_team"),
         ),
         migrations.AddConstraint(
-            model_name='eventtype',
-            constraint=models.CheckConstraint(condition=models.Q(('increment_minutes__gte', 5), ('increment_minutes__lte', 720)), name='event_type_increment_range'),
+            model_name="eventtype",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("increment_minutes__gte", 5), ("increment_minutes__lte", 720)),
+                name="event_type_increment_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='eventtype',
-            constraint=models.CheckConstraint(condition=models.Q(('duration_minutes__gte', 1), ('duration_minutes__lte', 1440)), name='event_type_duration_range'),
+            model_name="eventtype",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("duration_minutes__gte", 1), ("duration_minutes__lte", 1440)),
+                name="event_type_duration_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='eventtype',
-            constraint=models.CheckConstraint(condition=models.Q(('seats__gte', 1)), name='event_type_seats_positive'),
+            model_name="eventtype",
+            constraint=models.CheckConstraint(condition=models.Q(("seats__gte", 1)), name="event_type_seats_positive"),
         ),
         migrations.AddConstraint(
-            model_name='poolhost',
-            constraint=models.UniqueConstraint(fields=('event_type', 'membership'), name='pool_unique_host'),
+            model_name="poolhost",
+            constraint=models.UniqueConstraint(fields=("event_type", "membership"), name="pool_unique_host"),
         ),
     ]

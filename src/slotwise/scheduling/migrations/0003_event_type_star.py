@@ -10,31 +10,44 @@ def copy_favorites(apps, schema_editor):
     Favorite = apps.get_model("web", "Favorite")
     EventTypeStar = apps.get_model("scheduling", "EventTypeStar")
     EventTypeStar.objects.bulk_create(
-        [EventTypeStar(membership_id=f.membership_id, event_type_id=f.event_type_id, created_at=f.created_at)
-         for f in Favorite.objects.all()],
+        [
+            EventTypeStar(membership_id=f.membership_id, event_type_id=f.event_type_id, created_at=f.created_at)
+            for f in Favorite.objects.all()
+        ],
         ignore_conflicts=True,
     )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_link_fallback_setting'),
-        ('scheduling', '0002_busy_coverage'),
-        ('web', '0001_initial'),
+        ("accounts", "0003_link_fallback_setting"),
+        ("scheduling", "0002_busy_coverage"),
+        ("web", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EventTypeStar',
+            name="EventTypeStar",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('event_type', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='scheduling.eventtype')),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.membership')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "event_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="scheduling.eventtype"
+                    ),
+                ),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="accounts.membership"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('membership', 'event_type'), name='event_type_star_unique')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("membership", "event_type"), name="event_type_star_unique")
+                ],
             },
         ),
         migrations.RunPython(copy_favorites, migrations.RunPython.noop),

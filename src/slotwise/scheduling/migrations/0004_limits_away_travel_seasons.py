@@ -5,82 +5,113 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0004_organization_week_start'),
-        ('scheduling', '0003_event_type_star'),
+        ("accounts", "0004_organization_week_start"),
+        ("scheduling", "0003_event_type_star"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='availabilityschedule',
-            name='weekly_daylight',
+            model_name="availabilityschedule",
+            name="weekly_daylight",
             field=models.JSONField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='eventtype',
-            name='cutoff_hours',
+            model_name="eventtype",
+            name="cutoff_hours",
             field=models.PositiveIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='eventtype',
-            name='daily_minutes_limit',
+            model_name="eventtype",
+            name="daily_minutes_limit",
             field=models.PositiveIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='eventtype',
-            name='monthly_limit',
+            model_name="eventtype",
+            name="monthly_limit",
             field=models.PositiveIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='eventtype',
-            name='weekly_limit',
+            model_name="eventtype",
+            name="weekly_limit",
             field=models.PositiveIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='eventtype',
-            name='weekly_minutes_limit',
+            model_name="eventtype",
+            name="weekly_minutes_limit",
             field=models.PositiveIntegerField(blank=True, null=True),
         ),
         migrations.CreateModel(
-            name='HostLimits',
+            name="HostLimits",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('daily_limit', models.PositiveIntegerField(blank=True, null=True)),
-                ('weekly_limit', models.PositiveIntegerField(blank=True, null=True)),
-                ('monthly_limit', models.PositiveIntegerField(blank=True, null=True)),
-                ('daily_minutes_limit', models.PositiveIntegerField(blank=True, null=True)),
-                ('weekly_minutes_limit', models.PositiveIntegerField(blank=True, null=True)),
-                ('membership', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='limits', to='accounts.membership')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("daily_limit", models.PositiveIntegerField(blank=True, null=True)),
+                ("weekly_limit", models.PositiveIntegerField(blank=True, null=True)),
+                ("monthly_limit", models.PositiveIntegerField(blank=True, null=True)),
+                ("daily_minutes_limit", models.PositiveIntegerField(blank=True, null=True)),
+                ("weekly_minutes_limit", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "membership",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="limits", to="accounts.membership"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='OutOfOffice',
+            name="OutOfOffice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('first', models.DateField()),
-                ('last', models.DateField()),
-                ('reason', models.CharField(blank=True, max_length=200)),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='absences', to='accounts.membership')),
-                ('redirect_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.membership')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("first", models.DateField()),
+                ("last", models.DateField()),
+                ("reason", models.CharField(blank=True, max_length=200)),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="absences", to="accounts.membership"
+                    ),
+                ),
+                (
+                    "redirect_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.membership",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['first'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('last__gte', models.F('first'))), name='ooo_last_after_first')],
+                "ordering": ["first"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("last__gte", models.F("first"))), name="ooo_last_after_first"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TravelStay',
+            name="TravelStay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('timezone', models.CharField(max_length=64)),
-                ('first', models.DateField()),
-                ('last', models.DateField()),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stays', to='accounts.membership')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("timezone", models.CharField(max_length=64)),
+                ("first", models.DateField()),
+                ("last", models.DateField()),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="stays", to="accounts.membership"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['first'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('last__gte', models.F('first'))), name='stay_last_after_first')],
+                "ordering": ["first"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("last__gte", models.F("first"))), name="stay_last_after_first"
+                    )
+                ],
             },
         ),
     ]

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('scheduling', '0004_limits_away_travel_seasons'),
+        ("scheduling", "0004_limits_away_travel_seasons"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='eventtype',
-            name='external_source',
+            model_name="eventtype",
+            name="external_source",
             field=models.CharField(blank=True, help_text='e.g. "calendly"; blank: our own', max_length=20),
         ),
         migrations.AddField(
-            model_name='eventtype',
-            name='external_uri',
-            field=models.CharField(blank=True, help_text='The remote event type', max_length=500),
+            model_name="eventtype",
+            name="external_uri",
+            field=models.CharField(blank=True, help_text="The remote event type", max_length=500),
         ),
     ]

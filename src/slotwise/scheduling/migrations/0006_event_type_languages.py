@@ -4,20 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('scheduling', '0005_external_event_types'),
+        ("scheduling", "0005_external_event_types"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='eventtype',
-            name='default_language',
-            field=models.CharField(default='en', help_text="The booking page's language when the invitee has not chosen one and the browser asks for none that Slotwise offers", max_length=10),
+            model_name="eventtype",
+            name="default_language",
+            field=models.CharField(
+                default="en",
+                help_text="The booking page's language when the invitee has not chosen one and the browser asks for none that Slotwise offers",
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='eventtype',
-            name='translations',
-            field=models.JSONField(blank=True, default=dict, help_text='The name, description and questions in other languages: {"de": {"name", "description", "questions": {"<key>": {"label", "options": [...]}}}}'),
+            model_name="eventtype",
+            name="translations",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                help_text='The name, description and questions in other languages: {"de": {"name", "description", "questions": {"<key>": {"label", "options": [...]}}}}',
+            ),
         ),
     ]

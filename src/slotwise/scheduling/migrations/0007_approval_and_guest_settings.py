@@ -4,25 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('scheduling', '0006_event_type_languages'),
+        ("scheduling", "0006_event_type_languages"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='eventtype',
-            name='confirmation_hold_hours',
+            model_name="eventtype",
+            name="confirmation_hold_hours",
             field=models.PositiveIntegerField(default=24),
         ),
         migrations.AddField(
-            model_name='eventtype',
-            name='max_guests',
+            model_name="eventtype",
+            name="max_guests",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='eventtype',
-            name='requires_confirmation',
+            model_name="eventtype",
+            name="requires_confirmation",
             field=models.BooleanField(default=False),
         ),
     ]

@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('web', '0001_initial'),
-        ('scheduling', '0003_event_type_star'),
+        ("web", "0001_initial"),
+        ("scheduling", "0003_event_type_star"),
     ]
 
     operations = [
         migrations.DeleteModel(
-            name='Favorite',
+            name="Favorite",
         ),
     ]

@@ -6,7 +6,9 @@ from slotwise.core.errors import SlotwiseError
 
 
 class Command(BaseCommand):
-    help = "API tokens: `token create --email EMAIL [--scope read|write] [--org SLUG] [--name N]`, `token revoke PREFIX`"
+    help = (
+        "API tokens: `token create --email EMAIL [--scope read|write] [--org SLUG] [--name N]`, `token revoke PREFIX`"
+    )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)

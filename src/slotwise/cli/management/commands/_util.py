@@ -56,8 +56,6 @@ def organization_from(slug: str):
     return org
 
 
-
-
 def json_and_now(*parsers) -> None:
     """The two options every sub-verb takes."""
     for p in parsers:

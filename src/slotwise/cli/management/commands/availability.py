@@ -45,7 +45,12 @@ class Command(BaseCommand):
                 raise CommandError(f"--host: {opts['host']!r} is not a host of {et.organization.slug}")
         start, end = local_range(first, last, zone)
         result = event_availability(
-            event_type=et, start=start, end=end, viewer_zone=zone, now=now, host=host,
+            event_type=et,
+            start=start,
+            end=end,
+            viewer_zone=zone,
+            now=now,
+            host=host,
             duration_minutes=opts["duration"],
         )
         days = {d.isoformat(): [s.strftime("%Y-%m-%dT%H:%M:%SZ") for s in starts] for d, starts in result.days.items()}

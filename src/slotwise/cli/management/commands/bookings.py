@@ -21,22 +21,35 @@ class Command(BaseCommand):
         dispatch(self, action, opts)
 
     def _list(self, opts, now):
-        qs = Booking.objects.filter(organization=organization(opts["org"])).select_related(
-            "event_type", "host__user", "rescheduled_from").prefetch_related("invitees").order_by("start", "pk")
+        qs = (
+            Booking.objects.filter(organization=organization(opts["org"]))
+            .select_related("event_type", "host__user", "rescheduled_from")
+            .prefetch_related("invitees")
+            .order_by("start", "pk")
+        )
         if opts["source"]:
             qs = qs.filter(source=opts["source"])
         if opts["status"]:
             qs = qs.filter(status=opts["status"])
-        rows = [{
-            "uid": str(b.uid), "start": iso(b.start), "end": iso(b.end), "status": b.status, "source": b.source,
-            "event_type": b.event_type.name, "owner": b.host.user.email,
-            "invitees": [{"name": i.name, "email": i.email, "status": i.status} for i in b.invitees.all()],
-            "rescheduled_from": str(b.rescheduled_from.uid) if b.rescheduled_from_id else None,
-        } for b in qs]
+        rows = [
+            {
+                "uid": str(b.uid),
+                "start": iso(b.start),
+                "end": iso(b.end),
+                "status": b.status,
+                "source": b.source,
+                "event_type": b.event_type.name,
+                "owner": b.host.user.email,
+                "invitees": [{"name": i.name, "email": i.email, "status": i.status} for i in b.invitees.all()],
+                "rescheduled_from": str(b.rescheduled_from.uid) if b.rescheduled_from_id else None,
+            }
+            for b in qs
+        ]
         if not opts["json"]:
             for r in rows:
                 who = ", ".join(i["email"] for i in r["invitees"]) or "-"
-                self.stdout.write(f"{r['start']}\t{r['status']}\t{r['source']}\t{r['event_type']}\t"
-                                  f"owner {r['owner']}\t{who}")
+                self.stdout.write(
+                    f"{r['start']}\t{r['status']}\t{r['source']}\t{r['event_type']}\towner {r['owner']}\t{who}"
+                )
             self.stderr.write(f"{len(rows)} booking(s)")
         return rows

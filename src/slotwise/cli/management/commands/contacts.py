@@ -15,8 +15,10 @@ def organization(slug: str) -> Organization:
 
 
 class Command(BaseCommand):
-    help = ("Contacts: `contacts list --org ORG [--search TEXT]`, each with its assigned user (the host of their "
-            "latest appointment); --json")
+    help = (
+        "Contacts: `contacts list --org ORG [--search TEXT]`, each with its assigned user (the host of their "
+        "latest appointment); --json"
+    )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -29,14 +31,24 @@ class Command(BaseCommand):
         dispatch(self, action, opts)
 
     def _list(self, opts, now):
-        rows = [{
-            "email": c.email, "name": c.name, "phone": c.phone, "timezone": c.timezone,
-            "assigned_user": c.owner.user.email if c.owner else None, "bookings_count": c.bookings_count,
-            "last_booked_at": iso(c.last_booked_at), "answers": c.answers,
-        } for c in contact_list(organization=organization(opts["org"]), query=opts["search"])]
+        rows = [
+            {
+                "email": c.email,
+                "name": c.name,
+                "phone": c.phone,
+                "timezone": c.timezone,
+                "assigned_user": c.owner.user.email if c.owner else None,
+                "bookings_count": c.bookings_count,
+                "last_booked_at": iso(c.last_booked_at),
+                "answers": c.answers,
+            }
+            for c in contact_list(organization=organization(opts["org"]), query=opts["search"])
+        ]
         if not opts["json"]:
             for r in rows:
-                self.stdout.write(f"{r['email']}\t{r['name']}\t{r['phone'] or '-'}\tassigned to "
-                                  f"{r['assigned_user'] or 'nobody'}\t{r['bookings_count']} booking(s)")
+                self.stdout.write(
+                    f"{r['email']}\t{r['name']}\t{r['phone'] or '-'}\tassigned to "
+                    f"{r['assigned_user'] or 'nobody'}\t{r['bookings_count']} booking(s)"
+                )
             self.stderr.write(f"{len(rows)} contact(s)")
         return rows

@@ -16,9 +16,15 @@ _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 def link_row(link: SingleUseLink, now) -> dict:
     et = link.event_type
     return {
-        "uuid": str(link.uuid), "url": f"{settings.BASE_URL}/d/{link.token}/", "event_type": et.path.strip("/"),
-        "state": link.state(now), "max_event_count": link.max_event_count, "uses": link.uses,
-        "expires_at": iso(link.expires_at), "created_at": iso(link.created_at), "revoked_at": iso(link.revoked_at),
+        "uuid": str(link.uuid),
+        "url": f"{settings.BASE_URL}/d/{link.token}/",
+        "event_type": et.path.strip("/"),
+        "state": link.state(now),
+        "max_event_count": link.max_event_count,
+        "uses": link.uses,
+        "expires_at": iso(link.expires_at),
+        "created_at": iso(link.created_at),
+        "revoked_at": iso(link.revoked_at),
         "created_by": link.created_by.user.email if link.created_by else None,
         "prefill": {"name": link.prefill_name, "email": link.prefill_email, "reference": link.reference},
         "bookings": [str(b.uid) for b in link.bookings.order_by("created_at")],
@@ -26,8 +32,10 @@ def link_row(link: SingleUseLink, now) -> dict:
 
 
 class Command(BaseCommand):
-    help = ("Single-use links: `link create ORG/HOST/EVENT [--expires 7d] [--name N] [--email E] [--ref R]`, "
-            "`link list ORG[/HOST/EVENT] [--by EMAIL] [--state S]`, `link revoke UUID|URL`; --json on each")
+    help = (
+        "Single-use links: `link create ORG/HOST/EVENT [--expires 7d] [--name N] [--email E] [--ref R]`, "
+        "`link list ORG[/HOST/EVENT] [--by EMAIL] [--state S]`, `link revoke UUID|URL`; --json on each"
+    )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -62,15 +70,22 @@ class Command(BaseCommand):
     def _create(self, opts, now):
         et = event_from_path(opts["path"])
         link = links.link_create(
-            event_type=et, created_by=self._member(opts["by"], et.organization), now=now,
-            max_event_count=opts["max_event_count"], expires_at=links.parse_expiry(opts["expires"], now=now),
-            prefill_name=opts["name"], prefill_email=opts["email"], reference=opts["ref"],
+            event_type=et,
+            created_by=self._member(opts["by"], et.organization),
+            now=now,
+            max_event_count=opts["max_event_count"],
+            expires_at=links.parse_expiry(opts["expires"], now=now),
+            prefill_name=opts["name"],
+            prefill_email=opts["email"],
+            reference=opts["ref"],
         )
         row = link_row(link, now)
         if not opts["json"]:
             self.stdout.write(row["url"])
-            self.stderr.write(f"single-use link {link.uuid} for {et.name}"
-                              + (f", expires {row['expires_at']}" if link.expires_at else ""))
+            self.stderr.write(
+                f"single-use link {link.uuid} for {et.name}"
+                + (f", expires {row['expires_at']}" if link.expires_at else "")
+            )
         return row
 
     def _list(self, opts, now):
@@ -83,15 +98,27 @@ class Command(BaseCommand):
         else:
             et = event_from_path(opts["path"])
             organization = et.organization
-        qs = links.link_list(membership=None, organization=organization, now=now, event_type=et,
-                             created_by=self._member(opts["by"], organization), state=opts["state"])
+        qs = links.link_list(
+            membership=None,
+            organization=organization,
+            now=now,
+            event_type=et,
+            created_by=self._member(opts["by"], organization),
+            state=opts["state"],
+        )
         rows = [link_row(link, now) for link in qs[:500]]
         if not opts["json"]:
             if not rows:
                 self.stderr.write("no links")
             for r in rows:
-                extra = " ".join(x for x in (r["prefill"]["reference"] and f"ref={r['prefill']['reference']}",
-                                             r["expires_at"] and f"expires={r['expires_at']}") if x)
+                extra = " ".join(
+                    x
+                    for x in (
+                        r["prefill"]["reference"] and f"ref={r['prefill']['reference']}",
+                        r["expires_at"] and f"expires={r['expires_at']}",
+                    )
+                    if x
+                )
                 self.stdout.write(f"{r['uuid']}  {r['state']:<8} {r['event_type']}  {r['url']}  {extra}".rstrip())
         return rows
 
@@ -109,6 +136,3 @@ class Command(BaseCommand):
         if not opts["json"]:
             self.stdout.write(f"revoked {link.uuid}")
         return link_row(link, now)
-
-
-

@@ -24,21 +24,35 @@ class Command(BaseCommand):
         except Exception as exc:  # noqa: BLE001 - InvalidInput: say it as a command error
             raise CommandError(getattr(exc, "message", str(exc))) from None
         pending = [
-            {"booking": str(b.uid), "event": b.event_type.name, "start": m[0].start, "status": "pending",
-             "booked_tzdata": b.tzdata_version, "moves": [x.as_dict() for x in m]}
+            {
+                "booking": str(b.uid),
+                "event": b.event_type.name,
+                "start": m[0].start,
+                "status": "pending",
+                "booked_tzdata": b.tzdata_version,
+                "moves": [x.as_dict() for x in m],
+            }
             for b, m in tzdata.check(now=at)
         ]
         done = [
-            {"booking": str(b.uid), "event": b.event_type.name, "start": f"{b.start:%Y-%m-%dT%H:%MZ}",
-             "status": "notified", "booked_tzdata": b.tzdata_version, "notice": b.tzdata_notice}
+            {
+                "booking": str(b.uid),
+                "event": b.event_type.name,
+                "start": f"{b.start:%Y-%m-%dT%H:%MZ}",
+                "status": "notified",
+                "booked_tzdata": b.tzdata_version,
+                "notice": b.tzdata_notice,
+            }
             for b in tzdata.flagged(now=at)
         ]
         rows = pending + done
         if json:
             self.stdout.write(_dumps({"tzdata": tzdata.current_version(), "bookings": rows}))
             return
-        self.stdout.write(f"tzdata {tzdata.current_version()}: {len(pending)} booking(s) moved and not yet "
-                          f"notified, {len(done)} flagged and notified")
+        self.stdout.write(
+            f"tzdata {tzdata.current_version()}: {len(pending)} booking(s) moved and not yet "
+            f"notified, {len(done)} flagged and notified"
+        )
         for r in pending:
             for m in r["moves"]:
                 self.stdout.write(f"  {r['booking']}  {r['event']}: {tzdata.Moved(**m).sentence()}")

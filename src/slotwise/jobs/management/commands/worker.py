@@ -16,7 +16,9 @@ class Command(BaseCommand):
         parser.add_argument("--concurrency", type=int, default=1, help="worker threads in this process (default 1)")
         parser.add_argument("--once", action="store_true", help="run what is due now, then exit")
         parser.add_argument(
-            "--interval", type=float, default=0.5,
+            "--interval",
+            type=float,
+            default=0.5,
             help="seconds between looks at the queue when no wake-up arrives (default 0.5)",
         )
 
