@@ -46,6 +46,11 @@ class Api:
             self._url(path), json.dumps(body or {}), content_type="application/json", **self._headers(headers)
         )
 
+    def put(self, path, body=None, headers=None):
+        return self.client.put(
+            self._url(path), json.dumps(body or {}), content_type="application/json", **self._headers(headers)
+        )
+
     def delete(self, path, headers=None):
         return self.client.delete(self._url(path), **self._headers(headers))
 

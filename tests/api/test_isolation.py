@@ -1,8 +1,11 @@
 """A token of organization A sees nothing of organization B: 404 for every endpoint, never B's data."""
 
+from datetime import date
+
 import pytest
 
 from slotwise.bookings.models import InviteeNoShow
+from slotwise.scheduling.models import HostLimits, OutOfOffice, TravelStay
 from slotwise.webhooks.models import WebhookSubscription
 from tests.api.conftest import BASE
 
@@ -18,7 +21,9 @@ def b_things(world, now):
         events=["invitee.created"],
     )
     mark = InviteeNoShow.objects.create(invitee=inv)
+    away = OutOfOffice.objects.create(membership=world.b_admin, first=date(2026, 3, 9), last=date(2026, 3, 10))
     return {
+        "absence": away.pk,
         "user": f"{BASE}/users/{world.b_admin.user.uuid}",
         "org": f"{BASE}/organizations/{world.b.uuid}",
         "et": f"{BASE}/event_types/{world.b_et.uuid}",
@@ -79,6 +84,15 @@ def cases(b):
             },
         ),
         ("get", f"/webhook_subscriptions/{b['sub']}", None),
+        ("get", f"/users/{b['user'].rsplit('/', 1)[1]}/availability_rules", None),
+        ("put", f"/users/{b['user'].rsplit('/', 1)[1]}/limits", {"daily_limit": 1}),
+        ("post", f"/users/{b['user'].rsplit('/', 1)[1]}/out_of_office", {"first": "2026-03-03", "last": "2026-03-04"}),
+        ("delete", f"/users/{b['user'].rsplit('/', 1)[1]}/out_of_office/{b['absence']}", None),
+        (
+            "post",
+            f"/users/{b['user'].rsplit('/', 1)[1]}/travel",
+            {"timezone": "Asia/Tokyo", "first": "2026-03-03", "last": "2026-03-04"},
+        ),
         ("delete", f"/webhook_subscriptions/{b['sub']}", None),
         ("post", f"/webhook_subscriptions/{b['sub']}/test", {}),
     ]
@@ -88,7 +102,7 @@ def test_every_endpoint_answers_404_for_another_organizations_things(world, b_th
     secrets = {"hank@globex.test", "carol@globex-client.test", "Sales call", world.b.slug, str(world.b.uuid)}
     for method, path, arg in cases(b_things):
         fn = getattr(world.api, method)
-        r = fn(path, arg) if method in ("get", "post", "patch") else fn(path)
+        r = fn(path, arg) if method in ("get", "post", "patch", "put") else fn(path)
         assert r.status_code == 404, (method, path, r.status_code, r.content)
         body = r.content.decode()
         assert r.json()["title"] == "Resource Not Found"
@@ -99,13 +113,16 @@ def test_every_endpoint_answers_404_for_another_organizations_things(world, b_th
 def test_b_things_are_untouched(world, b_things):
     for method, path, arg in cases(b_things):
         fn = getattr(world.api, method)
-        fn(path, arg) if method in ("get", "post", "patch") else fn(path)
+        fn(path, arg) if method in ("get", "post", "patch", "put") else fn(path)
     world.b_booking.booking.refresh_from_db()
     world.b_et.refresh_from_db()
     assert world.b_booking.booking.status == "confirmed"
     assert world.b_et.name == "Sales call"
     assert WebhookSubscription.objects.filter(organization=world.b).count() == 1
     assert InviteeNoShow.objects.filter(invitee__booking__organization=world.b).count() == 1
+    assert OutOfOffice.objects.filter(membership=world.b_admin).count() == 1
+    assert not HostLimits.objects.filter(membership=world.b_admin).exists()
+    assert not TravelStay.objects.exists()
 
 
 def test_data_compliance_only_touches_the_tokens_organization(world):
@@ -171,6 +188,13 @@ def test_a_read_only_token_cannot_write_anywhere(world, now):
         ("delete", f"/webhook_subscriptions/{sub.uuid}", None),
         ("post", f"/webhook_subscriptions/{sub.uuid}/test", {}),
         ("post", "/data_compliance/deletion/invitees", {"emails": ["ada@example.com"]}),
+        ("put", f"/users/{world.admin.user.uuid}/limits", {"daily_limit": 1}),
+        ("post", f"/users/{world.admin.user.uuid}/out_of_office", {"first": "2026-03-03", "last": "2026-03-04"}),
+        (
+            "post",
+            f"/users/{world.admin.user.uuid}/travel",
+            {"timezone": "Asia/Tokyo", "first": "2026-03-03", "last": "2026-03-04"},
+        ),
     ]
     for method, path, body in writes:
         fn = getattr(world.read, method)

@@ -15,6 +15,7 @@ from .resources import (
     data_compliance,
     event_type_rules,
     event_types,
+    host_rules,
     no_shows,
     organizations,
     scheduled_events,
@@ -84,6 +85,7 @@ for module in (
     teams,
     stars,
     event_type_rules,
+    host_rules,
 ):
     api.add_router("", module.router)
 
