@@ -52,8 +52,10 @@ def feed_server():
                 return
             self.send_response(200)
             self.send_header("Content-Type", "text/calendar; charset=utf-8")
-            self.send_header("ETag", feed.etag)
-            self.send_header("Last-Modified", feed.last_modified)
+            if feed.etag:
+                self.send_header("ETag", feed.etag)
+            if feed.last_modified:
+                self.send_header("Last-Modified", feed.last_modified)
             self.send_header("Content-Length", str(len(feed.body)))
             self.end_headers()
             self.wfile.write(feed.body)
@@ -96,6 +98,26 @@ def test_a_feed_is_fetched_then_only_refetched_when_it_changed(feed_server, host
     third = sync_connection(connection=conn, now=now + timedelta(minutes=30))
     assert third.changed == 1
     assert blocks(conn) == [(utc(2026, 3, 4, 9), utc(2026, 3, 4, 10))]
+
+
+def test_a_server_without_etag_sending_the_same_bytes_is_not_read_again(feed_server, host, now):
+    """Many feed hosts answer every GET with 200 and no validators: the same body is recognised by its hash,
+    and only a different body is read again."""
+    feed_server.etag = feed_server.last_modified = ""
+    feed_server.body = cal("UID:a\r\nDTSTART:20260303T090000Z\r\nDTEND:20260303T100000Z").encode()
+    conn = connection_add_ics(membership=host, url=feed_server.url, now=now)
+    assert sync_connection(connection=conn, now=now).busy_written == 1
+    ids = list(BusyBlock.objects.filter(source=conn.busy_source).values_list("pk", flat=True))
+
+    again = sync_connection(connection=conn, now=now + timedelta(minutes=15))
+    assert "If-None-Match" not in feed_server.requests[1]
+    assert (again.ok, again.changed, again.busy_written) == (True, 0, 0)
+    assert list(BusyBlock.objects.filter(source=conn.busy_source).values_list("pk", flat=True)) == ids
+
+    feed_server.body = cal("UID:a\r\nDTSTART:20260305T090000Z\r\nDTEND:20260305T100000Z").encode()
+    changed = sync_connection(connection=conn, now=now + timedelta(minutes=30))
+    assert changed.changed == 1
+    assert blocks(conn) == [(utc(2026, 3, 5, 9), utc(2026, 3, 5, 10))]
 
 
 def test_the_window_rolls_forward_without_refetching(feed_server, host, now, settings):

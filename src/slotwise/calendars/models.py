@@ -76,6 +76,11 @@ class RemoteCalendar(models.Model):
     etag = models.CharField(max_length=500, blank=True, help_text="ICS feed: ETag of the last 200 response")
     last_modified = models.CharField(max_length=100, blank=True, help_text="ICS feed: Last-Modified")
     expanded_at = models.DateTimeField(null=True, blank=True, help_text="When busy time was last re-expanded")
+    content_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="ICS feed: SHA-256 of the last body read, so an unchanged feed is not re-read",
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["connection", "remote_id"], name="remote_calendar_unique")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from .base import AdapterError
@@ -14,6 +15,7 @@ class Fetched:
     text: str = ""
     etag: str = ""
     last_modified: str = ""
+    digest: str = ""  # SHA-256 of the body: servers without ETag or Last-Modified send the same bytes again
 
 
 def fetch(url: str, *, etag: str = "", last_modified: str = "") -> Fetched:
@@ -36,6 +38,7 @@ def fetch(url: str, *, etag: str = "", last_modified: str = "") -> Fetched:
     return Fetched(
         changed=True,
         text=text,
+        digest=hashlib.sha256(body).hexdigest(),
         etag=resp.headers.get("ETag", ""),
         last_modified=resp.headers.get("Last-Modified", ""),
     )
