@@ -173,6 +173,29 @@ def test_round_robin_gives_the_whole_series_to_the_first_host_free_for_all_of_it
     assert len(made.invitees) == 3
 
 
+def test_round_robin_with_partial_bookings_gives_the_series_to_the_host_free_for_the_most():
+    org = f.org("team")
+    ana, ben = f.host(org, "ana", tz="Europe/Berlin"), f.host(org, "ben", tz="Europe/Berlin")
+    team = f.team(org, [ana, ben])
+    et = f.event_type(
+        team=team,
+        kind="round_robin",
+        invitee_picks_host=False,
+        recurrence="weekly",
+        recurrence_count=4,
+        recurrence_partial=True,
+    )
+    f.pool(et, [ana, ben])
+    for who, day in ((ana, 24), (ana, 31), (ben, 31)):
+        BusyBlock.objects.create(
+            organization=org, membership=who, start=utc(2026, 3, day, 8), end=utc(2026, 3, day, 10)
+        )
+    made = book(et, utc(2026, 3, 17, 9))
+    assert made.series.host.slug == "ben" and {i.booking.host.slug for i in made.invitees} == {"ben"}
+    assert [i.booking.series_index for i in made.invitees] == [0, 1, 3]
+    assert made.series.skipped == ["2026-03-31T10:00"]
+
+
 def test_the_invitation_is_one_vevent_with_the_rule_in_the_hosts_zone():
     et = weekly(recurrence=EventType.Recurrence.BIWEEKLY, count=3)
     made = book(et, utc(2026, 3, 17, 9))
