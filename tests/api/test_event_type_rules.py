@@ -51,3 +51,16 @@ def test_the_availability_explanation_names_the_weekly_limit(world, now):
     assert r.status_code == 200
     assert r.json()["resource"]["reasons"] == ["weekly_limit"]
     assert r.json()["resource"]["messages"] == ["the host's weekly limit for this event is reached"]
+
+
+def test_recurrence_is_read_and_changed_beside_the_calendly_shape_and_refused_in_words(world):
+    url = f"/event_types/{world.et.uuid}/rules"
+    assert world.api.get(url).json()["resource"]["recurrence"] == {"every": "none", "count": 4, "partial": False}
+    r = world.api.patch(url, {"recurrence": {"every": "biweekly", "count": 6, "partial": True}})
+    assert r.status_code == 200, r.content
+    assert r.json()["resource"]["recurrence"] == {"every": "biweekly", "count": 6, "partial": True}
+    bad = world.api.patch(url, {"recurrence": {"count": 25}})
+    assert bad.status_code == 400
+    assert "The number of meetings in a series must be between 2 and 24" in bad.json()["message"]
+    bad = world.api.patch(url, {"recurrence": {"every": "daily"}})
+    assert bad.status_code == 400 and "The recurrence must be none, weekly or biweekly" in bad.json()["message"]

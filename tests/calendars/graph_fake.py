@@ -72,6 +72,7 @@ class GraphFake:
         self.schedule_calls: list[dict] = []  # next answers: (429 or 503, Retry-After value)
         self.page_size = 50
         self.lock = threading.Lock()
+        self.deleted_occurrences: dict[str, set[str]] = {}  # series master id -> occurrence ids deleted
 
     # what Microsoft's side does on its own (the host edits their calendar) ---------------------------------
     def add_calendar(
@@ -167,6 +168,14 @@ class GraphFake:
             return self._delta(cal_id, query, headers)
         if rest == ["events"] and method == "POST":
             return self._create(cal_id, json.loads(body))
+        if len(rest) == 3 and rest[0] == "events" and rest[2] == "instances" and method == "GET":
+            return self._instances(cal_id, rest[1], query)
+        if len(rest) == 2 and rest[0] == "events" and method == "DELETE" and "_occ_" in rest[1]:
+            master = rest[1].split("_occ_")[0]
+            if rest[1] not in {o["id"] for o in self._occurrences(cal_id, master)}:
+                return 404, _error("ErrorItemNotFound", "The specified object was not found in the store.")
+            self.deleted_occurrences.setdefault(master, set()).add(rest[1])
+            return 204, None
         if len(rest) == 2 and rest[0] == "events":
             ev = self.calendars[cal_id]["events"].get(rest[1])
             if ev is None:
@@ -177,6 +186,47 @@ class GraphFake:
                 self.remove(cal_id, rest[1])
                 return 204, None
         return 405, _error("ErrorInvalidRequest", "The OData request is not supported.")
+
+    def _occurrences(self, cal_id: str, master_id: str) -> list[dict]:
+        """A series master's occurrences (a weekly pattern with a numbered range, as Graph documents
+        recurrence), less the deleted ones; starts in UTC, as asked for with Prefer: outlook.timezone."""
+        from zoneinfo import ZoneInfo
+
+        ev = self.calendars[cal_id]["events"].get(master_id) or {}
+        rec = ev.get("recurrence")
+        if not rec:
+            return []
+        zone = ZoneInfo(rec["range"]["recurrenceTimeZone"])
+        first = datetime.fromisoformat(ev["start"]["dateTime"])
+        length = datetime.fromisoformat(ev["end"]["dateTime"]) - first
+        out = []
+        for k in range(rec["range"]["numberOfOccurrences"]):
+            wall = first + timedelta(weeks=k * rec["pattern"]["interval"])
+            start = wall.replace(tzinfo=zone).astimezone(ZoneInfo("UTC"))
+            end = (wall + length).replace(tzinfo=zone).astimezone(ZoneInfo("UTC"))
+            occ_id = f"{master_id}_occ_{wall:%Y%m%d}"
+            if occ_id in self.deleted_occurrences.get(master_id, set()):
+                continue
+            out.append(
+                {
+                    "id": occ_id,
+                    "type": "occurrence",
+                    "seriesMasterId": master_id,
+                    "start": {"dateTime": f"{start:%Y-%m-%dT%H:%M:%S}.0000000", "timeZone": "UTC"},
+                    "end": {"dateTime": f"{end:%Y-%m-%dT%H:%M:%S}.0000000", "timeZone": "UTC"},
+                }
+            )
+        return out
+
+    def _instances(self, cal_id: str, master_id: str, q: dict):
+        if "startDateTime" not in q or "endDateTime" not in q:
+            return 400, _error("ErrorInvalidParameter", "This request requires a time window.")
+        if master_id not in self.calendars[cal_id]["events"]:
+            return 404, _error("ErrorItemNotFound", "The specified object was not found in the store.")
+        lo, hi = (q[k][0] if isinstance(q[k], list) else q[k] for k in ("startDateTime", "endDateTime"))
+        lo, hi = lo.rstrip("Z")[:19], hi.rstrip("Z")[:19]
+        found = [o for o in self._occurrences(cal_id, master_id) if lo <= o["start"]["dateTime"][:19] < hi]
+        return 200, {"value": found}
 
     def _calendar(self, cal_id: str) -> dict:
         c = self.calendars[cal_id]

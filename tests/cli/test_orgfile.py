@@ -272,3 +272,34 @@ def test_a_file_sets_approval_and_guests_and_refuses_bad_values_by_line():
     group = GOOD.replace("    seats: 8\n", "    seats: 8\n    requires_confirmation: true\n", 1)
     with pytest.raises(LoadError, match="Group events cannot wait for approval"):
         load_text(group.replace("slug: acme", "slug: acme2", 1), now=NOW)
+
+
+def test_a_file_sets_recurrence_exports_it_back_and_refuses_bad_values_by_line():
+    from slotwise.cli.orgexport import export_data
+
+    text = GOOD.replace(
+        "    daily_limit: 4\n",
+        "    daily_limit: 4\n    recurrence: biweekly\n    recurrence_count: 6\n    recurrence_partial: true\n",
+        1,
+    )
+    load_text(text, now=NOW)
+    intro = EventType.objects.get(slug="intro")
+    assert (intro.recurrence, intro.recurrence_count, intro.recurrence_partial) == ("biweekly", 6, True)
+    exported = next(e for e in export_data(intro.organization)["event_types"] if e["slug"] == "intro")
+    assert (exported["recurrence"], exported["recurrence_count"], exported["recurrence_partial"]) == (
+        "biweekly",
+        6,
+        True,
+    )
+    for change, message in (
+        (("recurrence: biweekly", "recurrence: daily"), "The recurrence must be none, weekly or biweekly, not 'daily'"),
+        (
+            ("recurrence_count: 6", "recurrence_count: 30"),
+            "The number of meetings in a series must be between 2 and 24",
+        ),
+        (("recurrence_count: 6", "recurrence_count: 1"), "The number of meetings in a series must be between 2 and 24"),
+    ):
+        with pytest.raises(LoadError, match=rf"event_types\[0\] \(slug intro\): {message}"):
+            load_text(text.replace(*change), now=NOW)
+    load_text(text.replace("recurrence: biweekly", "recurrence: none"), now=NOW)
+    assert EventType.objects.get(slug="intro").recurrence == ""

@@ -95,6 +95,16 @@ CASES = [
     ),
     ("colour", ("event", {"color": "blue"}), ("increment: 15", "increment: 15, color: blue")),
     ("reserved slug", ("event", {"slug": "team"}), ("slug: deep-dive", "slug: team")),
+    (
+        "recurrence with too many meetings",
+        ("event", {"recurrence": "weekly", "recurrence_count": "30"}),
+        ("increment: 15", "increment: 15, recurrence: weekly, recurrence_count: 30"),
+    ),
+    (
+        "recurrence that is not weekly",
+        ("event", {"recurrence": "daily"}),
+        ("increment: 15", "increment: 15, recurrence: daily"),
+    ),
     ("weekly hours 25:00", ("hours", {"sat": "09:00-25:00"}), ('{mon: ["09:00-17:00"]}', '{sat: ["09:00-25:00"]}')),
     (
         "rule without a name",

@@ -12,6 +12,12 @@ One identity per meeting, so a calendar that sees the same meeting through two d
   the wall time). Every emitter reads the stored value, so the download and the email agree, and a CANCEL
   always carries a higher number than the REQUEST it removes.
 
+A recurring booking (bookings/recurring.py) is one meeting to calendars: every occurrence carries the
+series' UID and SEQUENCE, and its VEVENT is the series: DTSTART the first occurrence in the host's zone
+(TZID and VTIMEZONE: the rule repeats that wall time), RRULE FREQ=WEEKLY;INTERVAL=1|2;COUNT=N, and an
+EXDATE for each occurrence skipped at booking or canceled since. Cancelling an occurrence is therefore an
+update (REQUEST, SEQUENCE + 1, one more EXDATE), not a CANCEL; only a series with nothing left is cancelled.
+
 Times are UTC instants; `zone` only chooses how they are written (TZID and a VTIMEZONE for the reader's
 zone), so one instant is one instant whichever door it came through.
 """
@@ -21,11 +27,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import icalendar
 from django.conf import settings
 
-from .models import Booking
+from .models import Booking, RecurringSeries
 
 PRODID = "-//Slotwise//Slotwise Scheduling//EN"
 METHODS = ("REQUEST", "CANCEL", "PUBLISH", "")
@@ -76,12 +83,14 @@ def event(
     ev.add("uid", uid)
     ev.add("sequence", seq if sequence is None else sequence)
     ev.add("dtstamp", stamp.astimezone(UTC))
-    if zone == "UTC":
+    series = booking.series if booking.series_id else None
+    if series is not None:
+        cancelled = cancelled and not series_live(series)
+        _add_rule(ev, booking, series)
+    elif zone == "UTC":
         ev.add("dtstart", booking.start.astimezone(UTC))
         ev.add("dtend", booking.end.astimezone(UTC))
     else:
-        from zoneinfo import ZoneInfo
-
         tz = ZoneInfo(zone)
         ev.add("dtstart", booking.start.astimezone(tz))
         ev.add("dtend", booking.end.astimezone(tz))
@@ -129,7 +138,49 @@ def calendar(events: Iterable[icalendar.Event], *, method: str = "", extra: dict
 
 def single(booking: Booking, *, method: str = "", **kw) -> bytes:
     """A calendar object with one meeting: emails, the download, write-back copies."""
-    return calendar([event(booking, **kw)], method=method)
+    return calendar([event(booking, **kw)], method=series_method(booking, method))
+
+
+def series_live(series: RecurringSeries) -> bool:
+    """Some occurrence still stands (confirmed or waiting for approval)."""
+    return series.occurrences.filter(status__in=[Booking.Status.CONFIRMED, Booking.Status.PENDING]).exists()
+
+
+def series_method(booking: Booking, method: str) -> str:
+    """The iTIP method an email about `booking` carries: a cancelled occurrence of a series that goes on is
+    an update of the series (its EXDATE grew), so CANCEL becomes REQUEST until nothing is left."""
+    if method == "CANCEL" and booking.series_id and series_live(booking.series):
+        return "REQUEST"
+    return method
+
+
+def series_exdates(series: RecurringSeries) -> list[datetime]:
+    """The wall times (naive, host zone) the rule names but the series does not hold: skipped when booked,
+    or canceled since (those past a shortened COUNT are gone from the rule already)."""
+    walls = [datetime.fromisoformat(w) for w in series.skipped or []]
+    tz = ZoneInfo(series.host_timezone)
+    canceled = series.occurrences.filter(
+        status__in=[Booking.Status.CANCELED, Booking.Status.RESCHEDULED], series_index__lt=series.count
+    ).values_list("start", flat=True)
+    walls += [s.astimezone(tz).replace(tzinfo=None) for s in canceled]
+    return sorted(w for w in set(walls) if _index_of(series, w) < series.count)
+
+
+def _index_of(series: RecurringSeries, wall: datetime) -> int:
+    first = series.first_start.astimezone(ZoneInfo(series.host_timezone)).replace(tzinfo=None)
+    return (wall - first).days // (7 * series.interval)
+
+
+def _add_rule(ev: icalendar.Event, booking: Booking, series: RecurringSeries) -> None:
+    tz = ZoneInfo(series.host_timezone)
+    first = series.first_start.astimezone(tz)
+    ev.add("dtstart", first)
+    # DTEND in the same zone: the duration is kept in wall time across the rule, as RFC 5545 expands it.
+    ev.add("dtend", (series.first_start + (booking.end - booking.start)).astimezone(tz))
+    ev.add("rrule", {"freq": "weekly", "interval": series.interval, "count": max(series.count, 1)})
+    exdates = series_exdates(series)
+    if exdates:
+        ev.add("exdate", [w.replace(tzinfo=tz) for w in exdates])
 
 
 def _address(p: Party) -> icalendar.vCalAddress:

@@ -13,6 +13,41 @@ def _token() -> str:
     return secrets.token_urlsafe(24)
 
 
+class RecurringSeries(models.Model):
+    """A recurring booking: one rule (weekly or every two weeks, `count` occurrences from `first_start`, at
+    the same wall time in `host_timezone`) and its occurrences, each a Booking (series, series_index).
+
+    Calendars see one meeting, one VEVENT with RRULE and EXDATE (bookings/calendar_object.py): its UID and
+    SEQUENCE are `ical_uid` / `ical_sequence` here, and every occurrence's own fields carry the same values.
+    `skipped` are the occurrences never booked (partial bookings), as the host's naive wall times
+    (ISO, minutes); canceled occurrences are read from their bookings. Cancelling "this and all later"
+    lowers `count` to the occurrences before it, which ends the rule there."""
+
+    class Frequency(models.TextChoices):
+        WEEKLY = "weekly"
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="recurring_series")
+    event_type = models.ForeignKey(EventType, on_delete=models.PROTECT, related_name="recurring_series")
+    host = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="recurring_series")
+    frequency = models.CharField(max_length=10, choices=Frequency.choices, default=Frequency.WEEKLY)
+    interval = models.PositiveSmallIntegerField(default=1, help_text="Weeks between occurrences: 1 or 2")
+    count = models.PositiveSmallIntegerField(help_text="Occurrences the rule names (RRULE COUNT)")
+    booked_count = models.PositiveSmallIntegerField(help_text="Occurrences the invitee asked for")
+    first_start = models.DateTimeField()
+    host_timezone = models.CharField(max_length=64)
+    skipped = models.JSONField(default=list, blank=True)
+    ical_uid = models.CharField(max_length=200, blank=True, db_index=True)
+    ical_sequence = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(interval__in=[1, 2]), name="series_interval_one_or_two"),
+        ]
+
+
 class Booking(models.Model):
     """A scheduled event: one meeting at one time, with its host(s) and invitee(s). Instants are UTC; the
     invitee's zone is kept beside them for display and invitations."""
@@ -79,6 +114,11 @@ class Booking(models.Model):
     invitee_wall_start = models.CharField(max_length=16, blank=True)
     # Set when a tzdata update moved a wall time of this booking: what moved, for the dashboard.
     tzdata_notice = models.CharField(max_length=500, blank=True)
+    # An occurrence of a recurring booking: its series and its place in the rule (0 = first_start).
+    series = models.ForeignKey(
+        RecurringSeries, null=True, blank=True, on_delete=models.SET_NULL, related_name="occurrences"
+    )
+    series_index = models.PositiveSmallIntegerField(null=True, blank=True)
     link = models.ForeignKey(
         "SingleUseLink",
         null=True,

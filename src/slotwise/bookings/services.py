@@ -208,6 +208,41 @@ def _round_robin_pick(event_type: EventType, free: list[int], now: datetime, rng
     return engine.choose_round_robin(candidates, strategy="equal" if equal else "availability", rng=rng)
 
 
+def check_request(
+    *,
+    event_type: EventType,
+    start: datetime,
+    invitee: InviteeInput,
+    guests: list[str] | None,
+    location: str | None,
+    host: Membership | None,
+    keep_host: bool = False,
+) -> tuple[InviteeInput, list[dict], list[str], list[Membership]]:
+    """What every booking (one meeting or a series, bookings/recurring.py) checks before it locks: the
+    start, the invitee, the guests, the location and the host asked for. Returns the cleaned invitee, their
+    answers, the guests and the candidate hosts (the one asked for, else the event's)."""
+    if start.tzinfo is None:
+        raise InvalidInput("start: give an instant with a UTC offset", field="start")
+    if start.second or start.microsecond:
+        raise InvalidInput("start: must be a whole minute", field="start")
+    if not event_type.active:
+        raise NotFound(f"event type {event_type.slug} is not active")
+    invitee, answers = _clean_invitee(event_type, invitee)
+    guest_emails = _clean_guests(event_type, guests, invitee.email)
+    if location is not None and len(location) > 500:
+        raise InvalidInput("location: at most 500 characters", field="location")
+    candidates = selectors.event_hosts(event_type)
+    if host is not None:
+        if host.pk not in {c.pk for c in candidates}:
+            raise InvalidInput(f"host: {host.slug} does not host {event_type.name}", field="host")
+        if event_type.kind == EventType.Kind.ROUND_ROBIN and not event_type.invitee_picks_host and not keep_host:
+            raise InvalidInput("host: this event assigns its host; book without choosing one", field="host")
+        if event_type.kind == EventType.Kind.COLLECTIVE:
+            raise InvalidInput("host: a collective event meets with all its hosts", field="host")
+        candidates = [host]
+    return invitee, answers, guest_emails, candidates
+
+
 def booking_create(
     *,
     event_type: EventType,
@@ -233,25 +268,15 @@ def booking_create(
     confirmation makes a request instead (status PENDING, bookings/approvals.py): it holds the time the
     same way and publishes booking.requested; a reschedule of an approved booking stays approved. Retries are made safe by the
     door that receives them (the API's Idempotency-Key, `slotwise.api.idempotency`)."""
-    if start.tzinfo is None:
-        raise InvalidInput("start: give an instant with a UTC offset", field="start")
-    if start.second or start.microsecond:
-        raise InvalidInput("start: must be a whole minute", field="start")
-    if not event_type.active:
-        raise NotFound(f"event type {event_type.slug} is not active")
-    invitee, answers = _clean_invitee(event_type, invitee)
-    guest_emails = _clean_guests(event_type, guests, invitee.email)
-    if location is not None and len(location) > 500:
-        raise InvalidInput("location: at most 500 characters", field="location")
-    candidates = selectors.event_hosts(event_type)
-    if host is not None:
-        if host.pk not in {c.pk for c in candidates}:
-            raise InvalidInput(f"host: {host.slug} does not host {event_type.name}", field="host")
-        if event_type.kind == EventType.Kind.ROUND_ROBIN and not event_type.invitee_picks_host and not keep_host:
-            raise InvalidInput("host: this event assigns its host; book without choosing one", field="host")
-        if event_type.kind == EventType.Kind.COLLECTIVE:
-            raise InvalidInput("host: a collective event meets with all its hosts", field="host")
-        candidates = [host]
+    invitee, answers, guest_emails, candidates = check_request(
+        event_type=event_type,
+        start=start,
+        invitee=invitee,
+        guests=guests,
+        location=location,
+        host=host,
+        keep_host=keep_host,
+    )
     try:
         with transaction.atomic():
             return _create_locked(
@@ -273,11 +298,16 @@ def booking_create(
             )
     except IntegrityError as exc:
         # The database refused an overlapping block: a concurrent booking won the time.
-        if "overlap" in str(exc).lower() or "slot_conflict" in str(exc) or "exclu" in str(exc).lower():
+        if is_overlap(exc):
             raise SlotUnavailable(
                 f"{start:%Y-%m-%dT%H:%M:%SZ} was just taken by another booking; pick another time", field="start"
             ) from None
         raise
+
+
+def is_overlap(exc: IntegrityError) -> bool:
+    """The database guard (exclusion constraint / trigger) refused an overlapping block."""
+    return "overlap" in str(exc).lower() or "slot_conflict" in str(exc) or "exclu" in str(exc).lower()
 
 
 def _create_locked(
@@ -297,7 +327,11 @@ def _create_locked(
     rng,
     rescheduling,
     guests,
+    series=None,
+    series_index=None,
 ) -> Invitee:
+    """One booking, inside the caller's transaction. series/series_index: an occurrence of a recurring
+    booking (bookings/recurring.py), which shares the series' calendar identity."""
     link = None
     if single_use_token is not None:
         link = links.link_use(token=single_use_token, event_type=event_type, now=now)
@@ -356,9 +390,13 @@ def _create_locked(
             rescheduled_from=rescheduled_from,
             **tzdata.booked_under(start=start, host_zone=host_zone, invitee_zone=invitee.timezone),
             link=link,
+            series=series,
+            series_index=series_index,
             created_at=now,
         )
-        if rescheduled_from is not None:
+        if series is not None:
+            booking.ical_uid, booking.ical_sequence = series.ical_uid, series.ical_sequence
+        elif rescheduled_from is not None:
             # The same meeting at another time: calendars move the entry they hold (calendar_object.py).
             booking.ical_uid, booking.ical_sequence = rescheduled_from.ical_uid, rescheduled_from.ical_sequence + 1
         else:
@@ -565,6 +603,12 @@ def booking_reschedule(
     refuse_imported(old)
     if old.status != Booking.Status.CONFIRMED or invitee.status != Invitee.Status.ACTIVE:
         raise InvalidInput(f"booking {old.uid} is {old.status}; only confirmed bookings can be rescheduled")
+    if old.series_id is not None:
+        # Calendars hold the series as one rule; a moved occurrence would need its own exception there.
+        raise InvalidInput(
+            _("This meeting is part of a series: cancel this occurrence and book the new time on its own"),
+            field="booking",
+        )
     if by_host is None:
         _check_invitee_may_change(old, now, "rescheduled")
     answers = {a["key"]: a["answer"] for a in invitee.answers or []}

@@ -3,6 +3,10 @@
 Subscribers to booking events only enqueue a durable job (in the booking's transaction); the job makes the
 calendar match the booking: a confirmed booking has one event in each of its hosts' write-back calendars,
 a canceled one has none, and a rescheduled one hands its events to the new booking, which moves them.
+
+A recurring booking is one calendar event (its RRULE and EXDATEs, bookings/calendar_object.py), held by
+the series' first occurrence (its anchor): any occurrence created or canceled rewrites that one event,
+which stays while any occurrence stands.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from django.db import transaction
 from slotwise.bookings import calendar_object
 from slotwise.bookings.models import Booking, Invitee
 from slotwise.core.errors import InvalidInput, NotFound
+from slotwise.jobs.models import Job
 from slotwise.jobs.services import enqueue
 
 from .adapters.registry import adapter_for
@@ -29,6 +34,14 @@ def booking_ics(booking: Booking, *, uid: str, now: datetime) -> str:
     """The host's copy of the meeting: UTC times, the meeting link, the invitees as attendees. Built by
     bookings/calendar_object.py like every calendar object we emit; `uid` is the meeting's UID (a copy
     written before that rule keeps the UID it was written with)."""
+    if booking.series_id and booking.status != Booking.Status.CONFIRMED:
+        # The series' event, written from an occurrence that stands (its anchor may be canceled).
+        booking = (
+            Booking.objects.filter(series_id=booking.series_id, status=Booking.Status.CONFIRMED)
+            .order_by("series_index")
+            .first()
+            or booking
+        )
     et = booking.event_type
     # An erased invitee (api/erasure.py) is not an attendee: their placeholder address must not be invited.
     invitees = [i for i in booking.invitees.filter(status=Invitee.Status.ACTIVE).order_by("pk") if not i.is_erased]
@@ -63,6 +76,7 @@ def booking_ics(booking: Booking, *, uid: str, now: datetime) -> str:
 def _enqueue(booking: Booking, now: datetime, *, moved_from: Booking | None = None) -> None:
     """Only when a calendar is involved: most hosts have no write-back target, and their bookings cost
     no job at all."""
+    booking = series_anchor(booking)
     hosts = list(booking.host_blocks.values_list("membership_id", flat=True)) or [booking.host_id]
     touched = [booking.pk] + ([moved_from.pk] if moved_from is not None else [])
     if not (
@@ -73,7 +87,24 @@ def _enqueue(booking: Booking, now: datetime, *, moved_from: Booking | None = No
     payload = {"booking_id": booking.pk}
     if moved_from is not None:
         payload["moved_from"] = moved_from.pk
-    enqueue(WRITE_JOB, payload, key=f"booking:{booking.uid}", due_at=now, organization_id=booking.organization_id)
+    key = f"booking:{booking.uid}"
+    if booking.series_id and Job.objects.filter(kind=WRITE_JOB, key=key, status=Job.Status.PENDING).exists():
+        return  # a series' occurrences in one transaction: the job to come writes what they all made
+    enqueue(WRITE_JOB, payload, key=key, due_at=now, organization_id=booking.organization_id)
+
+
+def series_anchor(booking: Booking) -> Booking:
+    """The booking that holds a series' calendar events (its first occurrence); any other booking itself."""
+    if not booking.series_id:
+        return booking
+    return Booking.objects.filter(series_id=booking.series_id).order_by("series_index").first() or booking
+
+
+def _stands(booking: Booking) -> bool:
+    """The calendar should hold it: confirmed, or, for a series, some occurrence confirmed."""
+    if booking.series_id:
+        return Booking.objects.filter(series_id=booking.series_id, status=Booking.Status.CONFIRMED).exists()
+    return booking.status == Booking.Status.CONFIRMED
 
 
 def on_booking_created(*, event, booking, invitee, now, **_):
@@ -123,10 +154,9 @@ def writeback_reconcile(*, booking_id: int, now: datetime, moved_from: int | Non
         )
     }
     wanted: dict[int, RemoteCalendar] = {}
-    if booking.status == Booking.Status.CONFIRMED:
-        hosts = list(booking.host_blocks.filter(active=True).values_list("membership_id", flat=True)) or [
-            booking.host_id
-        ]
+    if _stands(booking):
+        blocks = booking.host_blocks.all() if booking.series_id else booking.host_blocks.filter(active=True)
+        hosts = list(blocks.values_list("membership_id", flat=True)) or [booking.host_id]
         for cal in RemoteCalendar.objects.filter(is_writeback=True, connection__membership_id__in=hosts).select_related(
             "connection"
         ):

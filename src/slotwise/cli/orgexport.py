@@ -174,6 +174,10 @@ def _event_type(et: EventType) -> dict:
         e["confirmation_hold_hours"] = et.confirmation_hold_hours
     if et.max_guests:
         e["max_guests"] = et.max_guests
+    if et.recurrence:
+        e["recurrence"] = et.recurrence
+        e["recurrence_count"] = et.recurrence_count
+        e["recurrence_partial"] = et.recurrence_partial
     e["seats"] = et.seats
     e["location"] = {"kind": et.location_kind, **({"value": et.location_value} if et.location_value else {})}
     if et.questions:

@@ -287,6 +287,9 @@ EVENT_KEYS = {
     "requires_confirmation",
     "confirmation_hold_hours",
     "max_guests",
+    "recurrence",
+    "recurrence_count",
+    "recurrence_partial",
 }
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -681,6 +684,9 @@ EVENT_FIELD_KEYS = {
     "owner": "host",
     "pool": "pool",
     "cutoff_hours": "cutoff_hours",
+    "recurrence": "recurrence",
+    "recurrence_count": "recurrence_count",
+    "recurrence_partial": "recurrence_partial",
     "default_language": "language",
     "translations": "translations",
     **{field: "limits" for field in LIMIT_KEYS.values() if field != "daily_limit"},
@@ -765,7 +771,15 @@ def _event_type_fields(ctx: Ctx, p: str, e: dict[str, Node]) -> dict:
     for key in ("active", "secret", "invitee_picks_host"):
         if key in e:
             f[key] = ctx.boolean(e[key], f"{p}.{key}")
-    for key in ("requires_confirmation", "confirmation_hold_hours", "max_guests"):  # the service checks them
+    service_checks = (
+        "requires_confirmation",
+        "confirmation_hold_hours",
+        "max_guests",
+        "recurrence",
+        "recurrence_count",
+        "recurrence_partial",
+    )
+    for key in service_checks:  # the service checks them
         if key in e:
             f[key] = plain(e[key])
     return f

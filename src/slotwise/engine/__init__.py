@@ -7,6 +7,7 @@ half-open [start, end). The DST policy is documented in `wallclock`.
 from .cutoffs import change_refusal
 from .hours import Stay, TimeRange, WeeklyHours, working_intervals
 from .intervals import Interval, intersect, merge, overlaps, subtract
+from .recurrence import Occurrence, occurrences
 from .roundrobin import PoolCandidate, choose_round_robin
 from .rules import Away, Busy, EventRules, HostInput, Limit, Meeting, Reason, Session, Window
 from .slots import (
@@ -34,6 +35,8 @@ __all__ = [
     "EventRules",
     "HostInput",
     "Interval",
+    "Occurrence",
+    "occurrences",
     "PoolCandidate",
     "Reason",
     "Session",

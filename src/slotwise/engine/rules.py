@@ -42,6 +42,8 @@ class Reason(StrEnum):
     FULL = "full"
     # The host's calendar is synced only so far ahead: past that its busy time is unknown, not free.
     NOT_SYNCED = "calendar_not_synced"
+    # An occurrence of a recurring booking whose wall time the host's zone skips that day (a DST gap).
+    NO_SUCH_TIME = "no_such_local_time"
     # Why an invitee cannot cancel or reschedule a booking (engine.cutoffs), not why a start is not offered.
     CUTOFF = "cutoff"
     STARTED = "started"

@@ -57,18 +57,38 @@ def on_booking_created(*, booking: Booking, invitee: Invitee, now: datetime, **_
     if _imported(booking):
         return
     org = booking.organization_id
-    enqueue(
-        INVITEE_JOB,
-        {"invitee_id": invitee.pk, "what": "confirmed", "sequence": booking.ical_sequence},
-        key=_key(invitee),
-        organization_id=org,
-        due_at=now,
-    )
-    enqueue(
-        HOST_JOB, {"invitee_id": invitee.pk, "what": "confirmed"}, key=_key(invitee), organization_id=org, due_at=now
-    )
-    _tell_guests(booking=booking, invitee=invitee, what="confirmed", now=now)
+    if not _series_told(booking, "confirmed"):
+        enqueue(
+            INVITEE_JOB,
+            {"invitee_id": invitee.pk, "what": "confirmed", "sequence": booking.ical_sequence, **_series(booking)},
+            key=_key(invitee),
+            organization_id=org,
+            due_at=now,
+        )
+        enqueue(
+            HOST_JOB,
+            {"invitee_id": invitee.pk, "what": "confirmed"},
+            key=_key(invitee),
+            organization_id=org,
+            due_at=now,
+        )
+        _tell_guests(booking=booking, invitee=invitee, what="confirmed", now=now)
     schedule_reminders(booking=booking, invitee=invitee, now=now)
+
+
+def _series(booking: Booking) -> dict:
+    return {"series": booking.series_id} if booking.series_id else {}
+
+
+def _series_told(booking: Booking, what: str) -> bool:
+    """An occurrence of a recurring booking: its invitation is the series' (one VEVENT with the rule,
+    bookings/calendar_object.py), so each revision of the series is emailed once, by the first occurrence
+    the transaction touched; the others add their reminders only."""
+    if not booking.series_id:
+        return False
+    return Job.objects.filter(
+        kind=INVITEE_JOB, payload__series=booking.series_id, payload__sequence=booking.ical_sequence, payload__what=what
+    ).exists()
 
 
 def _tell_guests(*, booking: Booking, invitee: Invitee, what: str, now: datetime) -> None:
@@ -167,12 +187,20 @@ def _invitee_gone(*, booking: Booking, invitee: Invitee, reason: str, now: datet
     if _imported(booking):
         return
     cancel_pending(_key(invitee), kinds=[REMINDER_JOB])
+    if _series_told(booking, "canceled"):
+        return
     org = booking.organization_id
     # The booking service raised the meeting's SEQUENCE in this transaction, so the CANCEL outranks the
     # REQUEST the invitee's calendar holds.
     enqueue(
         INVITEE_JOB,
-        {"invitee_id": invitee.pk, "what": "canceled", "sequence": booking.ical_sequence, "reason": reason},
+        {
+            "invitee_id": invitee.pk,
+            "what": "canceled",
+            "sequence": booking.ical_sequence,
+            "reason": reason,
+            **_series(booking),
+        },
         key=_key(invitee),
         organization_id=org,
         due_at=now,
@@ -521,7 +549,7 @@ def send_invitee_email(payload: dict, job: Job) -> None:
         "declined": Kind.INVITEE_DECLINED,
     }[what]
     zone = invitee.timezone
-    method = "CANCEL" if what == "canceled" else "REQUEST"
+    method = calendar_object.series_method(booking, "CANCEL" if what == "canceled" else "REQUEST")
     sequence = payload.get("sequence", 0)
     with translation.override(invitee_language(invitee)):
         ctx = context_for(
@@ -613,7 +641,7 @@ def send_guest_email(payload: dict, job: Job) -> None:
     ctx["guest_email"] = guest.email
     ctx["decline_url"] = f"{settings.BASE_URL}/guest/{guest.decline_token}/decline/"
     rendered = render(kind, ctx, organization_id=booking.organization_id, event_type_id=booking.event_type_id)
-    method = "CANCEL" if what == "canceled" else "REQUEST"
+    method = calendar_object.series_method(booking, "CANCEL" if what == "canceled" else "REQUEST")
     sequence = payload.get("sequence", 0)
     calendar = ical.invitation(
         booking=booking,

@@ -78,6 +78,20 @@ def event_dict(b: Booking) -> dict:
         "meeting_notes_plain": None,
         # A Slotwise extra beside Calendly's shape: a request waiting for (or decided by) the host's approval.
         "slotwise_approval": approval_dict(b),
+        # A Slotwise extra: this scheduled event is one occurrence of a recurring booking.
+        "slotwise_series": series_dict(b),
+    }
+
+
+def series_dict(b: Booking) -> dict | None:
+    if not b.series_id:
+        return None
+    series = b.series
+    return {
+        "uuid": str(series.uid),
+        "occurrence": b.series_index,
+        "rrule": f"FREQ=WEEKLY;INTERVAL={series.interval};COUNT={series.count}",
+        "timezone": series.host_timezone,
     }
 
 

@@ -48,6 +48,11 @@ class DateOverride(models.Model):
 
 
 class EventType(models.Model):
+    class Recurrence(models.TextChoices):
+        NONE = "", "Does not repeat"
+        WEEKLY = "weekly", "Every week"
+        BIWEEKLY = "biweekly", "Every two weeks"
+
     class Kind(models.TextChoices):
         ONE_ON_ONE = "one_on_one"
         GROUP = "group"
@@ -102,6 +107,12 @@ class EventType(models.Model):
     confirmation_hold_hours = models.PositiveIntegerField(default=24)
     # How many guests (email addresses) an invitee may add; 0: none.
     max_guests = models.PositiveIntegerField(default=0)
+    # A recurring booking repeats the picked time weekly or every two weeks, recurrence_count times in all,
+    # at the same wall time in the host's zone (bookings/recurring.py). Partial: the free occurrences are
+    # booked and the others skipped; otherwise one unavailable occurrence refuses the whole series.
+    recurrence = models.CharField(max_length=10, choices=Recurrence.choices, default=Recurrence.NONE, blank=True)
+    recurrence_count = models.PositiveIntegerField(default=4)
+    recurrence_partial = models.BooleanField(default=False)
     seats = models.PositiveIntegerField(default=1)
     location_kind = models.CharField(max_length=10, choices=LocationKind.choices, default=LocationKind.VIDEO)
     location_value = models.CharField(max_length=500, blank=True)

@@ -81,6 +81,11 @@ WORDING: dict[Reason, Wording] = {
         "your calendar is not synced that far ahead",
         "the host's calendar is not synced that far ahead, so their busy time then is unknown",
     ),
+    Reason.NO_SUCH_TIME: Wording(
+        "no-time",
+        "the clocks change that day and skip this time",
+        "the clocks change that day in the host's time zone and skip this time",
+    ),
 }
 
 

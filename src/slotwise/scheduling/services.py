@@ -54,6 +54,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "seats": ("Seats", ""),
     "confirmation_hold_hours": ("The time a request waits for approval", " hours"),
     "max_guests": ("Guests", ""),
+    "recurrence_count": ("The number of meetings in a series", ""),
 }
 CHOICE_WORDS = {
     "kind": "The kind",
@@ -87,6 +88,9 @@ EVENT_TYPE_FIELDS = {
     "requires_confirmation": False,
     "confirmation_hold_hours": 24,
     "max_guests": 0,
+    "recurrence": EventType.Recurrence.NONE,
+    "recurrence_count": 4,
+    "recurrence_partial": False,
     "seats": 1,
     "location_kind": EventType.LocationKind.VIDEO,
     "location_value": "",
@@ -141,6 +145,24 @@ def _choice(values: dict, key: str, choices) -> str:
             f"{CHOICE_WORDS.get(key, key)} must be one of {', '.join(allowed)}, not {value!r}", field=key
         )
     return str(value)
+
+
+def _clean_recurrence(values: dict, out: dict) -> dict:
+    """Recurrence (none, weekly or biweekly), the number of meetings in a series, and whether a series may
+    be booked with some of its meetings skipped (bookings/recurring.py)."""
+    raw = values.get("recurrence") or ""
+    recurrence = "" if raw == "none" else raw
+    if recurrence not in EventType.Recurrence.values:
+        raise InvalidInput(f"The recurrence must be none, weekly or biweekly, not {raw!r}", field="recurrence")
+    if recurrence and out["seats"] > 1:
+        raise InvalidInput("Group events cannot repeat: each attendee books a seat", field="recurrence")
+    if recurrence and out["requires_confirmation"]:
+        raise InvalidInput("Events that wait for approval cannot repeat", field="recurrence")
+    return {
+        "recurrence": recurrence,
+        "recurrence_count": _int(values, "recurrence_count", lo=2, hi=24),
+        "recurrence_partial": _bool(values.get("recurrence_partial")),
+    }
 
 
 def _bool(value) -> bool:
@@ -322,6 +344,7 @@ def clean_event_type(values: dict) -> dict:
         raise InvalidInput("Group events cannot wait for approval: book them directly", field="requires_confirmation")
     if out["seats"] > 1 and out["kind"] != EventType.Kind.GROUP:
         raise InvalidInput("Only group events have more than one seat", field="seats")
+    out.update(_clean_recurrence(values, out))
     out["location_kind"] = _choice(values, "location_kind", EventType.LocationKind)
     location = str(values.get("location_value") or "").strip()
     if len(location) > 500:

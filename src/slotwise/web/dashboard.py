@@ -291,7 +291,7 @@ def _parse_questions(text: str) -> list[dict]:
     return out
 
 
-CHECKBOXES = ("invitee_picks_host", "active", "secret", "requires_confirmation")
+CHECKBOXES = ("invitee_picks_host", "active", "secret", "requires_confirmation", "recurrence_partial")
 
 
 def _translations_form(translations: dict, questions: list[dict], default_language: str) -> list[dict]:
@@ -439,6 +439,7 @@ def event_type_edit(request, pk=None):
             "nav": "event_types",
             "kinds": EventType.Kind.choices,
             "window_kinds": EventType.WindowKind.choices,
+            "recurrences": EventType.Recurrence.choices,
             "location_kinds": EventType.LocationKind.choices,
             "distributions": EventType.Distribution.choices,
             "page_url": request.build_absolute_uri(event_type.path) if event_type and event_type.pk else "",

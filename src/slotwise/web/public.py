@@ -21,7 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from slotwise.accounts.models import Membership, Organization, Team
-from slotwise.bookings import approvals, links
+from slotwise.bookings import approvals, links, recurring
 from slotwise.bookings import services as bookings
 from slotwise.bookings.models import Booking, Guest, Invitee, SingleUseLink
 from slotwise.contacts import services as funnel
@@ -31,6 +31,7 @@ from slotwise.core.datefmt import DEFAULT_LOCALE, default_clock, format_day, for
 from slotwise.core.errors import ChangeClosed, InvalidInput, LinkUsed, NotFound, SlotUnavailable, SlotwiseError
 from slotwise.core.instants import parse_instant
 from slotwise.notifications import ical
+from slotwise.scheduling import reasons as reason_words
 from slotwise.scheduling import selectors
 from slotwise.scheduling.models import EventType
 
@@ -461,6 +462,48 @@ def _host_zone(ctx: Ctx, choice: page.Choice) -> str | None:
     return None
 
 
+def _series_view(ctx: Ctx, choice, start, locale: str) -> dict | None:
+    """The meetings a recurring event would book from `start`, each free or not (and why), shown in the
+    invitee's zone and language before they book."""
+    event_type = ctx.event_type
+    if ctx.rescheduling or not recurring.is_recurring(event_type):
+        return None
+    try:
+        plan = recurring.series_plan(event_type=event_type, start=start, now=utc_now(), host=choice.host)
+    except SlotwiseError:
+        return None
+    duration = timedelta(minutes=event_type.duration_minutes)
+    rows = []
+    for o in plan.occurrences:
+        if o.start is None:
+            label = f"{o.wall:%Y-%m-%d %H:%M} ({plan.zone})"
+        else:
+            label = (
+                f"{page.fmt_day(o.start, choice.zone, locale)} · {page.fmt_time(o.start, choice.zone, choice.clock, locale)}"
+                f" – {page.fmt_time(o.start + duration, choice.zone, choice.clock, locale)}"
+            )
+        rows.append(
+            {"label": label, "free": o.free, "reason": "; ".join(_(w) for w in reason_words.for_invitee(o.reasons))}
+        )
+    n = len(plan.occurrences)
+    if plan.interval == 1:
+        rule = ngettext("Every week, %(n)s meeting", "Every week, %(n)s meetings", n) % {"n": n}
+    else:
+        rule = ngettext("Every two weeks, %(n)s meeting", "Every two weeks, %(n)s meetings", n) % {"n": n}
+    if event_type.recurrence_partial:
+        terms = _("Meetings that cannot be booked are skipped; the others are booked.")
+    else:
+        terms = _("The series is booked only if every meeting is free.")
+    return {
+        "rule": rule,
+        "terms": terms,
+        "occurrences": rows,
+        "bookable": plan.bookable,
+        "free": len(plan.free),
+        "refusal": "" if plan.bookable else recurring.refusal_message(plan),
+    }
+
+
 def _render_form(request, ctx, choice, base, start, form, errors, *, status=200, night=None, taken=None):
     end = start + timedelta(minutes=choice.duration or ctx.event_type.duration_minutes)
     questions = []
@@ -481,6 +524,7 @@ def _render_form(request, ctx, choice, base, start, form, errors, *, status=200,
             "questions": questions,
             "night": night,
             "taken": taken,
+            "series": _series_view(ctx, choice, start, base["locale"]),
             "back": f"{ctx.base}?{choice.query(date=start.astimezone(ZoneInfo(choice.zone)).date().isoformat())}",
         },
         status=status,
@@ -534,7 +578,10 @@ def _submit(request, ctx: Ctx, choice, base, now):
             )
         else:
             invitee = _book(request, ctx, choice, form, start, now)
-    except SlotUnavailable:
+    except SlotUnavailable as exc:
+        if recurring.is_recurring(event_type) and not ctx.rescheduling and ctx.link is None:
+            # The series' list above the form says which meetings are not free, and why.
+            return _render_form(request, ctx, choice, base, start, form, {"form": exc.message}, status=409)
         taken = page.nearest_free(
             event_type, start=start, zone=choice.zone, now=now, host=choice.host, duration=choice.duration
         )
@@ -567,25 +614,32 @@ def _book(request, ctx, choice, form, start, now) -> Invitee:
     name = form["name"].strip()
     first, _, last = name.rpartition(" ") if " " in name else (name, "", "")
     answers = {k: v for k, v in form["answers"].items() if v not in ("", [])}
+    person = bookings.InviteeInput(
+        name=name,
+        email=form["email"],
+        timezone=choice.zone,
+        answers=answers,
+        first_name=first,
+        last_name=last,
+        language=translation.get_language(),
+    )
+    guests = [g for g in form["guests"].replace(";", ",").replace("\n", ",").split(",") if g.strip()]
     with transaction.atomic():
-        invitee = bookings.booking_create(
-            event_type=ctx.event_type,
-            start=start,
-            now=now,
-            host=choice.host,
-            duration_minutes=choice.duration,
-            single_use_token=ctx.link.token if ctx.link else None,
-            invitee=bookings.InviteeInput(
-                name=name,
-                email=form["email"],
-                timezone=choice.zone,
-                answers=answers,
-                first_name=first,
-                last_name=last,
-                language=translation.get_language(),
-            ),
-            guests=[g for g in form["guests"].replace(";", ",").replace("\n", ",").split(",") if g.strip()],
-        )
+        if recurring.is_recurring(ctx.event_type) and ctx.link is None:
+            invitee = recurring.recurring_booking_create(
+                event_type=ctx.event_type, start=start, now=now, host=choice.host, invitee=person, guests=guests
+            ).first
+        else:
+            invitee = bookings.booking_create(
+                event_type=ctx.event_type,
+                start=start,
+                now=now,
+                host=choice.host,
+                duration_minutes=choice.duration,
+                single_use_token=ctx.link.token if ctx.link else None,
+                invitee=person,
+                guests=guests,
+            )
         by_key = {a["key"]: a["answer"] for a in invitee.answers}
         funnel.funnel_submit(
             organization=ctx.event_type.organization,
@@ -660,6 +714,12 @@ def _summary(request, invitee: Invitee, clock: str) -> dict:
         if was
         else None,
         "book_again": _book_again(b),
+        "series_dates": [
+            f"{page.fmt_day(o.start, zone, locale)} · {page.fmt_time(o.start, zone, clock, locale)}"
+            for o in b.series.occurrences.filter(status=Booking.Status.CONFIRMED).order_by("series_index")
+        ]
+        if b.series_id
+        else [],
         "google": page.google_link(title=title, start=b.start, end=b.end, details=details, location=where),
         "outlook": page.outlook_link(title=title, start=b.start, end=b.end, details=details, location=where),
     }
@@ -729,10 +789,29 @@ def cancel_page(request, token):
     if closed is not None:
         message = bookings.change_closed_message(booking=invitee.booking, reason=closed, action="canceled")
         return render(request, "web/cancel.html", {**ctx, "closed": message, "reason_code": closed}, status=403)
+    booking = invitee.booking
+    if booking.series_id:
+        later = Booking.objects.filter(
+            series_id=booking.series_id,
+            series_index__gt=booking.series_index,
+            status__in=[Booking.Status.CONFIRMED, Booking.Status.PENDING],
+        ).count()
+        ctx["series"] = {"later": later} if later else None
     if request.method == "POST":
         reason = request.POST.get("reason", "")
+        scope = request.POST.get("scope", "this")
         try:
-            bookings.invitee_cancel(invitee=invitee, now=utc_now(), reason=reason)
+            if booking.series_id:
+                recurring.occurrence_cancel(
+                    booking=booking,
+                    now=utc_now(),
+                    later=scope == "later",
+                    reason=reason,
+                    canceled_by=invitee.name,
+                    canceler_type="invitee",
+                )
+            else:
+                bookings.invitee_cancel(invitee=invitee, now=utc_now(), reason=reason)
         except ChangeClosed as exc:
             return render(request, "web/cancel.html", {**ctx, "closed": exc.message}, status=403)
         except InvalidInput as exc:

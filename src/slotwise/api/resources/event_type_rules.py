@@ -1,5 +1,5 @@
-"""Slotwise extra beside Calendly's event type (whose shape is unchanged): its booking limits and the
-invitees' cancel/reschedule cut-off. GET and PATCH /event_types/{uuid}/rules."""
+"""Slotwise extra beside Calendly's event type (whose shape is unchanged): its booking limits, the
+invitees' cancel/reschedule cut-off and its recurrence (recurring bookings). GET and PATCH /event_types/{uuid}/rules."""
 
 from ninja import Field, Path, Router, Schema
 
@@ -28,9 +28,22 @@ class Limits(Schema):
     minutes_per_week: int | None
 
 
+class Recurrence(Schema):
+    every: str = Field(description="none, weekly or biweekly: a booking is a series of meetings at that time")
+    count: int = Field(description="Meetings in a series (2-24)")
+    partial: bool = Field(description="A series may skip the meetings the host cannot take; false: all or nothing")
+
+
+class RecurrenceIn(Schema):
+    every: str | None = None
+    count: JsonInt | None = None
+    partial: bool | None = None
+
+
 class Rules(Schema):
     event_type: str
     limits: Limits
+    recurrence: Recurrence
     cutoff_hours: int | None = Field(
         description="Invitees cannot cancel or reschedule within this many hours of "
         "the start (hosts can); null: until it starts"
@@ -55,6 +68,7 @@ class LimitsIn(Schema):
 class RulesUpdate(Schema):
     limits: LimitsIn | None = None
     cutoff_hours: JsonInt | None = None
+    recurrence: RecurrenceIn | None = None
 
 
 def _rules(et) -> dict:
@@ -62,6 +76,11 @@ def _rules(et) -> dict:
         "event_type": uri("event_types", et.uuid),
         "limits": {name: getattr(et, field) for name, field in LIMITS.items()},
         "cutoff_hours": et.cutoff_hours,
+        "recurrence": {
+            "every": et.recurrence or "none",
+            "count": et.recurrence_count,
+            "partial": et.recurrence_partial,
+        },
         "week_start": et.organization.week_start,
     }
 
@@ -88,5 +107,7 @@ def update_rules(request, body: RulesUpdate, uuid: str = Path(..., pattern=UUID_
     values = {LIMITS[k]: v for k, v in (given.get("limits") or {}).items()}
     if "cutoff_hours" in given:
         values["cutoff_hours"] = given["cutoff_hours"]
+    names = {"every": "recurrence", "count": "recurrence_count", "partial": "recurrence_partial"}
+    values.update({names[k]: v for k, v in (given.get("recurrence") or {}).items()})
     scheduling.event_type_update(event_type=et, values=values, now=request.now)
     return {"resource": _rules(event_type_by_uuid(request, uuid))}

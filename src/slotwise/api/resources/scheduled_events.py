@@ -82,6 +82,16 @@ class Event(Schema):
             "held until expires_at), approved, declined, expired, or withdrawn by the invitee"
         ),
     )
+    slotwise_series: "Series | None" = Field(
+        None, description="Slotwise extra: set when this event is one meeting of a recurring booking"
+    )
+
+
+class Series(Schema):
+    uuid: str
+    occurrence: int = Field(description="Its place in the series: 0 is the first meeting")
+    rrule: str = Field(description="The series' rule as calendars hold it (cancelling the rest lowers COUNT)")
+    timezone: str = Field(description="The host's zone: the rule repeats its wall time")
 
 
 class Approval(Schema):

@@ -251,6 +251,16 @@ def ics_to_event(ics: str) -> dict:
         "end": {"dateTime": ev["DTEND"].dt.astimezone(UTC).isoformat().replace("+00:00", "Z")},
         "iCalUID": str(ev["UID"]),
     }
+    if "RRULE" in ev:
+        # A recurring booking: Google expands `recurrence` (RFC 5545 lines) in start.timeZone, which it
+        # requires for a recurring event; the wall time is the host's, like the invitation's TZID.
+        zone = str(ev["DTSTART"].params.get("TZID", "UTC"))
+        for key in ("start", "end"):
+            body[key] = {"dateTime": ev["DTSTART" if key == "start" else "DTEND"].dt.isoformat(), "timeZone": zone}
+        body["recurrence"] = [f"RRULE:{ev['RRULE'].to_ical().decode()}"]
+        exdates = ev.get("EXDATE")
+        for line in exdates if isinstance(exdates, list) else [exdates] if exdates is not None else []:
+            body["recurrence"].append(f"EXDATE;TZID={zone}:" + ",".join(f"{d.dt:%Y%m%dT%H%M%S}" for d in line.dts))
     attendees = ev.get("ATTENDEE")
     if attendees is not None:
         attendees = attendees if isinstance(attendees, list) else [attendees]

@@ -369,6 +369,7 @@ class Microsoft:
     def put_event(self, calendar_id: str, *, uid: str, ics: str, href: str = "", attendees=()) -> Written:
         body = ics_to_event(ics)
         cal = quote(calendar_id, safe="")
+        written = None
         if href:
             resp, data = self._call(
                 "PATCH",
@@ -378,16 +379,39 @@ class Microsoft:
                 ok=(200, 404),
             )
             if resp.status_code == 200:
-                return Written(href=data["id"], etag=data.get("@odata.etag", ""))
+                written = Written(href=data["id"], etag=data.get("@odata.etag", ""))
             # deleted by the host meanwhile: the booking still stands, so write it again
-        _, data = self._call(
-            "POST",
-            f"/me/calendars/{cal}/events",
-            body={**body, "transactionId": uid},
-            what="event create",
-            ok=(200, 201),
-        )
-        return Written(href=data["id"], etag=data.get("@odata.etag", ""))
+        if written is None:
+            _, data = self._call(
+                "POST",
+                f"/me/calendars/{cal}/events",
+                body={**body, "transactionId": uid},
+                what="event create",
+                ok=(200, 201),
+            )
+            written = Written(href=data["id"], etag=data.get("@odata.etag", ""))
+        self._drop_excluded(cal, written.href, ics)
+        return written
+
+    def _drop_excluded(self, cal: str, event_id: str, ics: str) -> None:
+        """Graph has no EXDATE: a series' excluded meetings are its occurrences deleted one by one (those
+        gone already are not listed, so a retry deletes nothing twice)."""
+        for instant in excluded_instants(ics):
+            lo = (instant - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            hi = (instant + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            _, data = self._call(
+                "GET",
+                f"/me/calendars/{cal}/events/{quote(event_id, safe='')}/instances?startDateTime={lo}&endDateTime={hi}",
+                what="occurrences",
+            )
+            for occ in data.get("value", []):
+                if _utc_of(occ["start"]) == instant:
+                    self._call(
+                        "DELETE",
+                        f"/me/calendars/{cal}/events/{quote(occ['id'], safe='')}",
+                        what="occurrence delete",
+                        ok=(200, 204, 404),
+                    )
 
     def delete_event(self, calendar_id: str, *, href: str) -> None:
         if not href:
@@ -449,6 +473,44 @@ def ics_to_event(ics: str) -> dict:
         "showAs": "busy",
         "location": {"displayName": str(ev.get("LOCATION", ""))},
     }
+    if "RRULE" in ev:
+        # A recurring booking: Graph's pattern and range, expanded in the host's zone (the invitation's
+        # TZID, an IANA name, which Graph accepts); its EXDATEs are deleted occurrences (put_event).
+        start, end = ev["DTSTART"].dt, ev["DTEND"].dt
+        zone = str(ev["DTSTART"].params.get("TZID", "UTC"))
+        rule = ev["RRULE"]
+        body["start"] = {"dateTime": start.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": zone}
+        body["end"] = {"dateTime": end.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": zone}
+        body["recurrence"] = {
+            "pattern": {
+                "type": "weekly",
+                "interval": int(rule.get("INTERVAL", [1])[0]),
+                "daysOfWeek": [WEEKDAYS[start.weekday()]],
+                "firstDayOfWeek": "monday",
+            },
+            "range": {
+                "type": "numbered",
+                "startDate": start.date().isoformat(),
+                "numberOfOccurrences": int(rule["COUNT"][0]),
+                "recurrenceTimeZone": zone,
+            },
+        }
     # No attendees: Outlook sends its own invitation to every attendee of a new event and cannot be told not
     # to; the invitees have theirs from Slotwise, and the description names them.
     return body
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def excluded_instants(ics: str) -> list[datetime]:
+    """The UTC starts of a series' EXDATEs (none for a single meeting)."""
+    ev = next(c for c in icalendar.Calendar.from_ical(ics).walk("VEVENT"))
+    found = ev.get("EXDATE")
+    lines = found if isinstance(found, list) else [found] if found is not None else []
+    return [d.dt.astimezone(UTC) for line in lines for d in line.dts]
+
+
+def _utc_of(when: dict) -> datetime:
+    """A Graph dateTimeTimeZone in UTC (Slotwise asks for UTC: Prefer outlook.timezone)."""
+    return datetime.fromisoformat(when["dateTime"][:19]).replace(tzinfo=UTC)
