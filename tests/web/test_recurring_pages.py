@@ -68,6 +68,8 @@ def test_booking_a_free_series_books_four_weeks_and_the_cancel_page_offers_one_o
     assert Booking.objects.filter(status="confirmed").count() == 4
     confirmation = client.get(resp["Location"]).content.decode()
     assert "A series of 4 meetings:" in confirmation
+    # A meeting of a series is not moved on its own (the calendars hold one rule): no reschedule button.
+    assert 'id="reschedule-link"' not in confirmation and 'id="cancel-link"' in confirmation
     second = Booking.objects.get(series_index=1).invitees.get()
     page = client.get(f"/cancel/{second.cancel_token}/").content.decode()
     assert "Cancel this meeting only" in page and "Cancel this meeting and all 2 later ones" in page
