@@ -16,6 +16,8 @@ ORG = textwrap.dedent("""\
         weekly: {mon: ["09:00-10:30"], tue: ["09:00-10:30"]}
     event_types:
       - {slug: chat, host: nia@cli.test, name: Chat, duration: 30, increment: 30, window: unlimited}
+      - {slug: weekly, host: nia@cli.test, name: Weekly, duration: 30, increment: 30, window: unlimited,
+         recurrence: weekly, recurrence_count: 3}
 """)
 
 
@@ -74,6 +76,15 @@ def test_book_prints_the_uid_then_the_time_is_gone(cli):
     assert len(p.stdout.strip()) == 36  # a uuid
     again = cli("book", "cli/nia/chat", "--start", "2026-03-09T13:30:00Z", *args, ok=False)
     assert again.returncode == 2 and "host is busy" in again.stderr and "Traceback" not in again.stderr
+
+
+def test_book_on_a_weekly_event_books_the_whole_series(cli):
+    """Monday 10:00 New York, three weeks: the first before the US spring change (15:00Z), the others after."""
+    args = ["--name", "Ola", "--email", "ola@example.com", "--tz", "Europe/Oslo", "--now", "2026-03-01T00:00:00Z"]
+    p = cli("book", "cli/nia/weekly", "--start", "2026-03-02T15:00:00Z", *args)
+    assert "the first of a series of 3: 2026-03-02T15:00Z, 2026-03-09T14:00Z, 2026-03-16T14:00Z" in p.stderr
+    clash = cli("book", "cli/nia/chat", "--start", "2026-03-16T14:00:00Z", *args, ok=False)
+    assert clash.returncode == 2 and "Traceback" not in clash.stderr
 
 
 @pytest.mark.parametrize(

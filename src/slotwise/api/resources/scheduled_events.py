@@ -6,7 +6,7 @@ from django.db.models import Q
 from ninja import Field, Path, Query, Router, Schema, Status
 
 from slotwise.accounts.models import Membership
-from slotwise.bookings import approvals
+from slotwise.bookings import approvals, recurring
 from slotwise.bookings import services as bookings
 from slotwise.bookings.models import Booking, Invitee
 from slotwise.core.errors import InvalidInput, NotFound, SlotwiseError
@@ -387,7 +387,9 @@ def book(request, body: BookBody):
 
 
 def _book(request, body, et, start, name, answers):
-    return bookings.booking_create(
+    """One meeting, or for an event type that repeats the whole series, as the booking page books it; the
+    answer is the first meeting's invitee, whose `slotwise_series` names the others."""
+    kwargs = dict(
         event_type=et,
         start=start,
         invitee=bookings.InviteeInput(
@@ -403,6 +405,9 @@ def _book(request, body, et, start, name, answers):
         location=body.location.location if body.location and body.location.location is not None else None,
         guests=body.event_guests,
     )
+    if recurring.is_recurring(et):
+        return recurring.recurring_booking_create(**kwargs).first
+    return bookings.booking_create(**kwargs)
 
 
 def _host_or_admin(request, booking: Booking, what: str) -> None:

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from slotwise.accounts.models import Membership
+from slotwise.bookings import recurring
 from slotwise.bookings.models import Booking
 from slotwise.bookings.services import InviteeInput, booking_create
 from slotwise.core.errors import InvalidInput
@@ -31,6 +32,11 @@ class Command(BaseCommand):
             f"booked {b.event_type.name} with {b.host.user.name or b.host.slug} "
             f"{b.start:%Y-%m-%dT%H:%M:%SZ}–{b.end:%H:%MZ} for {invitee.email}"
         )
+        if b.series_id:
+            starts = list(b.series.occurrences.order_by("start").values_list("start", flat=True))
+            self.stderr.write(
+                f"the first of a series of {len(starts)}: " + ", ".join(f"{s:%Y-%m-%dT%H:%MZ}" for s in starts)
+            )
 
     def _book(self, opts):
         et = event_from_path(opts["path"])
@@ -45,12 +51,17 @@ class Command(BaseCommand):
             host = Membership.objects.filter(organization=et.organization, slug=opts["host"]).first()
             if host is None:
                 raise InvalidInput(f"--host: {opts['host']!r} is not a host of {et.organization.slug}", field="host")
-        return booking_create(
+        kwargs = dict(
             event_type=et,
             start=parse_instant(opts["start"], field="--start"),
             invitee=InviteeInput(name=opts["name"], email=opts["email"], timezone=opts["tz"], answers=answers),
             now=now_from(opts["now"]),
             source=Booking.Source.CLI,
             host=host,
-            duration_minutes=opts["duration"],
         )
+        if recurring.is_recurring(et):
+            # The whole series, as the booking page and the API book it (one duration: the event type's).
+            if opts["duration"]:
+                raise InvalidInput("--duration: a series is booked at the event type's own duration", field="duration")
+            return recurring.recurring_booking_create(**kwargs).first
+        return booking_create(**kwargs, duration_minutes=opts["duration"])
