@@ -367,3 +367,23 @@ def test_fifty_attempts_at_one_slot_of_a_round_robin_of_three_give_three_booking
     assert sorted(i.booking.host.slug for i in oks) == ["a", "b", "c"]
     assert len(errors) == 47 and all(isinstance(e, SlotUnavailable) for e in errors), {type(e) for e in errors}
     assert BookingHost.objects.filter(active=True).count() == 3
+
+
+def test_a_reschedule_and_a_new_booking_racing_for_one_slot_give_one_and_the_loser_changes_nothing(host):
+    from slotwise.bookings.services import booking_reschedule
+
+    et = f.event_type(host, duration_minutes=30)
+    moving = attempt(et, TEN.replace(hour=9), 1)()
+    eleven = TEN.replace(hour=11)
+    oks, errors = race([lambda: booking_reschedule(invitee=moving, new_start=eleven, now=NOW), attempt(et, eleven, 2)])
+    assert len(oks) == 1 and len(errors) == 1 and isinstance(errors[0], SlotUnavailable), errors
+    old = Booking.objects.get(pk=moving.booking_id)
+    if oks[0].email == moving.email:  # the reschedule won: moved, and the old time released
+        assert old.status == Booking.Status.RESCHEDULED and oks[0].booking.rescheduled_from == old
+        assert list(BookingHost.objects.filter(active=True).values_list("block_start", flat=True)) == [eleven]
+    else:  # the new booking won: the meeting is where it was, untouched
+        assert old.status == Booking.Status.CONFIRMED and old.invitees.get().status == Invitee.Status.ACTIVE
+        assert sorted(BookingHost.objects.filter(active=True).values_list("block_start", flat=True)) == [
+            old.start,
+            eleven,
+        ]

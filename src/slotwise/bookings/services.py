@@ -12,12 +12,16 @@ A booking costs as much as the hosts it is for, not as much as the pool it comes
 Daily limits and group seats, which no constraint can express, are thus decided one booking at a time per
 host; limits across all of a host's event types hold too, since every booking of that host locks the same
 row. Working hours, time off and calendars read in step 1 are not re-read: no booking changes them.
+A reschedule goes the same way: its attempt's transaction locks and releases the old booking, then the
+new host; the old booking's hosts stay candidates though step 1 still sees them busy with it.
+Requests that need approval are held (approvals.hold) inside the same attempt.
 """
 
 import random
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
@@ -240,6 +244,47 @@ def booking_create(
     requires confirmation makes a request instead (status PENDING, bookings/approvals.py): it holds the time
     the same way and publishes booking.requested; a reschedule of an approved booking stays approved.
     Retries are made safe by the door that receives them (the API's Idempotency-Key, `slotwise.api.idempotency`)."""
+    return _book(
+        event_type=event_type,
+        start=start,
+        invitee=invitee,
+        now=now,
+        source=source,
+        host=host,
+        single_use_token=single_use_token,
+        duration_minutes=duration_minutes,
+        location=location,
+        rescheduled_from=rescheduled_from,
+        rng=rng,
+        rescheduling=rescheduling,
+        keep_host=keep_host,
+        guests=guests,
+    )
+
+
+def _book(
+    *,
+    event_type: EventType,
+    start: datetime,
+    invitee: InviteeInput,
+    now: datetime,
+    source: str,
+    host: Membership | None,
+    single_use_token: str | None,
+    duration_minutes: int | None,
+    location: str | None,
+    rescheduled_from: Booking | None,
+    rng: random.Random | None,
+    rescheduling: bool,
+    keep_host: bool,
+    guests: list[str] | None,
+    freed: Collection[int] = (),
+    inside: Callable[[Callable[..., Invitee]], Invitee] | None = None,
+) -> Invitee:
+    """booking_create, and the reschedule's way in. freed: hosts whose only obstacle in step 1 may be the
+    booking being moved (it is released inside each attempt, before the recheck): candidates all the same.
+    inside: runs in each attempt's transaction around the insert, given `create(**changes)` (reschedule
+    marks and releases the old booking there, so the move is all or nothing per attempt)."""
     if start.tzinfo is None:
         raise InvalidInput("start: give an instant with a UTC offset", field="start")
     if start.second or start.microsecond:
@@ -266,6 +311,7 @@ def booking_create(
         event_type, candidates, start=start, end=start + timedelta(minutes=duration), duration_minutes=duration
     )
     free = engine.free_hosts(inputs.rules, inputs.hosts, now=now, start=start)
+    free += [h for h in inputs.members if h in freed and h not in free]
     mode = "one" if host is not None else inputs.mode
     if not free or (mode == "all" and len(free) < len(inputs.hosts)):
         raise SlotUnavailable(
@@ -274,24 +320,26 @@ def booking_create(
     # Step 2: one short transaction per candidate, until one holds.
     lost: list[engine.Reason] = []
     for assigned in _candidates(event_type, inputs, free, now, rng):
+        create = partial(
+            _create_locked,
+            event_type=event_type,
+            start=start,
+            invitee=invitee,
+            answers=answers,
+            now=now,
+            source=source,
+            inputs=inputs,
+            assigned=assigned,
+            single_use_token=single_use_token,
+            duration=duration,
+            location=location,
+            rescheduled_from=rescheduled_from,
+            rescheduling=rescheduling,
+            guests=guest_emails,
+        )
         try:
             with transaction.atomic():
-                return _create_locked(
-                    event_type=event_type,
-                    start=start,
-                    invitee=invitee,
-                    answers=answers,
-                    now=now,
-                    source=source,
-                    inputs=inputs,
-                    assigned=assigned,
-                    single_use_token=single_use_token,
-                    duration=duration,
-                    location=location,
-                    rescheduled_from=rescheduled_from,
-                    rescheduling=rescheduling,
-                    guests=guest_emails,
-                )
+                return create() if inside is None else inside(create)
         except _Taken as exc:
             lost.extend(r for r in exc.reasons if r not in lost)
         except IntegrityError as exc:
@@ -347,8 +395,8 @@ def _recheck(
     conflicts, limit tallies and seats a concurrent booking can have changed since step 1."""
     rules = inputs.rules
     reach = rules.duration + rules.buffer_before + rules.buffer_after + timedelta(hours=27)
-    mine = [h for h in inputs.hosts if h.host_id in assigned]
-    limited = bool(rules.limits) or any(h.limits for h in mine)
+    mine = {h.host_id: h for h in inputs.hosts if h.host_id in assigned}
+    limited = bool(rules.limits) or any(h.limits for h in mine.values())
     booked = booking_selectors.booked(
         event_type_id=event_type.pk,
         seats=event_type.seats,
@@ -360,12 +408,12 @@ def _recheck(
     )
     return [
         replace(
-            h,
-            busy=tuple(booked.busy[h.host_id]),
-            meetings=tuple(booked.meetings[h.host_id]),
-            sessions=tuple(booked.sessions[h.host_id]),
+            mine[h],
+            busy=tuple(booked.busy[h]),
+            meetings=tuple(booked.meetings[h]),
+            sessions=tuple(booked.sessions[h]),
         )
-        for h in mine
+        for h in assigned
     ]
 
 
@@ -638,7 +686,9 @@ def booking_reschedule(
     for q in old.event_type.questions or []:
         if q.get("type") == "multiple_choice" and q["key"] in answers:
             answers[q["key"]] = [v.strip() for v in answers[q["key"]].split(",") if v.strip()]
-    with transaction.atomic():
+
+    def move(create: Callable[..., Invitee]) -> Invitee:
+        # Inside the attempt's transaction, before the new host's lock: the old booking row, then the host.
         locked = Booking.objects.select_for_update().get(pk=old.pk)
         if locked.status != Booking.Status.CONFIRMED:
             raise InvalidInput(f"booking {old.uid} is already {locked.status}")
@@ -656,34 +706,42 @@ def booking_reschedule(
                 update_fields=["status", "cancel_reason", "canceled_by", "canceler_type", "canceled_at", "updated_at"]
             )
             _release(locked)
-        new = booking_create(
-            event_type=old.event_type,
-            start=new_start,
-            invitee=InviteeInput(
-                name=invitee.name,
-                email=invitee.email,
-                timezone=invitee.timezone,
-                answers=answers,
-                first_name=invitee.first_name,
-                last_name=invitee.last_name,
-                language=invitee.language,
-            ),
-            now=now,
-            source=old.source if old.source != Booking.Source.SINGLE_USE else Booking.Source.PAGE,
-            host=host if by_host is None or old.event_type.kind == EventType.Kind.COLLECTIVE else host or old.host,
-            keep_host=by_host is not None,
-            duration_minutes=old.duration_minutes,
-            location=old.location,
+        # The guests come along, except those who declined; a reschedule is a new chance for none of them.
+        guests = [] if others else list(locked.guests.filter(declined_at__isnull=True).values_list("email", flat=True))
+        new = create(
             rescheduled_from=locked if not others else None,
-            rescheduling=True,
-            # The guests come along, except those who declined; a reschedule is a new chance for none of them.
-            guests=[]
-            if others
-            else list(locked.guests.filter(declined_at__isnull=True).values_list("email", flat=True)),
+            guests=_clean_guests(old.event_type, guests, invitee.email),
         )
         publish("booking.rescheduled", old=locked, invitee=invitee, new=new, now=now)
         contact_refresh(organization_id=old.organization_id, emails=[invitee.email])
-    return new
+        return new
+
+    return _book(
+        event_type=old.event_type,
+        start=new_start,
+        invitee=InviteeInput(
+            name=invitee.name,
+            email=invitee.email,
+            timezone=invitee.timezone,
+            answers=answers,
+            first_name=invitee.first_name,
+            last_name=invitee.last_name,
+            language=invitee.language,
+        ),
+        now=now,
+        source=old.source if old.source != Booking.Source.SINGLE_USE else Booking.Source.PAGE,
+        host=host if by_host is None or old.event_type.kind == EventType.Kind.COLLECTIVE else host or old.host,
+        single_use_token=None,
+        duration_minutes=old.duration_minutes,
+        location=old.location,
+        rescheduled_from=None,
+        rng=None,
+        rescheduling=True,
+        keep_host=by_host is not None,
+        guests=None,
+        freed=set(old.host_blocks.filter(active=True).values_list("membership_id", flat=True)),
+        inside=move,
+    )
 
 
 def guest_decline(*, guest: Guest, now: datetime) -> Guest:
