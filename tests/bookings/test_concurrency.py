@@ -275,3 +275,115 @@ def test_approving_while_the_hold_expires_gives_one_outcome(host):
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CANCELED and booking.approval == "expired"
     assert not BookingHost.objects.filter(active=True).exists()
+
+
+def test_two_round_robin_bookings_for_different_hosts_run_side_by_side_without_waiting_on_each_other():
+    """Each booking holds its transaction open until the other one is inside its own: were either waiting
+    on the other's host lock (the whole pool locked, as before), the rendezvous would time out."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one writer at a time (BEGIN IMMEDIATE); row locks are PostgreSQL's")
+    from slotwise.core.events import subscribed
+
+    org = f.org()
+    mornings = f.host(org, "mornings", weekly={"tue": [["09:00", "12:00"]]})
+    afternoons = f.host(org, "afternoons", weekly={"tue": [["13:00", "17:00"]]})
+    et = f.event_type(team=f.team(org, [mornings, afternoons]), kind="round_robin", duration_minutes=30)
+    both_inside = threading.Barrier(2, timeout=20)
+    with subscribed("booking.created", lambda **_: both_inside.wait()):
+        oks, errors = race([attempt(et, TEN, 1), attempt(et, TEN.replace(hour=14), 2)])
+    assert errors == []
+    assert sorted((i.booking.start.hour, i.booking.host.slug) for i in oks) == [(10, "mornings"), (14, "afternoons")]
+
+
+def test_a_round_robin_booking_whose_first_choice_is_taken_meanwhile_goes_to_the_next_host(monkeypatch):
+    """Between choosing `first` (from availability read outside the write) and locking it, a booking of
+    first's own event type, on another connection, takes the time: the round robin moves on to `second`."""
+    from slotwise.bookings import services
+
+    org = f.org()
+    first, second = f.host(org, "first"), f.host(org, "second")
+    et = f.event_type(team=f.team(org, [first, second]), kind="round_robin", duration_minutes=30)
+    f.pool(et, [first, second], priorities={"first": 4, "second": 1})
+    own = f.event_type(first, duration_minutes=30)
+    pick, taken = services._round_robin_pick, []
+
+    def pick_then_lose_it(event_type, free, now, rng):
+        chosen = pick(event_type, free, now, rng)
+        if not taken:
+            other = threading.Thread(target=lambda: (taken.append(attempt(own, TEN, 2)()), connections.close_all()))
+            other.start()
+            other.join(60)
+        return chosen
+
+    monkeypatch.setattr(services, "_round_robin_pick", pick_then_lose_it)
+    booked = attempt(et, TEN, 1)().booking
+    assert [i.booking.host.slug for i in taken] == ["first"]
+    assert booked.host.slug == "second" and booked.start == TEN
+    assert BookingHost.objects.filter(active=True, block_start=TEN).count() == 2
+
+
+def test_when_every_round_robin_host_is_taken_meanwhile_the_refusal_is_the_usual_one(monkeypatch):
+    from slotwise.bookings import services
+
+    org = f.org()
+    a, b = f.host(org, "a"), f.host(org, "b")
+    et = f.event_type(team=f.team(org, [a, b]), kind="round_robin", duration_minutes=30)
+    own = [f.event_type(h, duration_minutes=30) for h in (a, b)]
+    candidates, done = services._candidates, []
+
+    def all_taken_after_choosing(event_type, *args):
+        for n, e in enumerate(own if event_type == et and not done else []):
+            done.append(e)
+            worker = threading.Thread(target=lambda e=e, n=n: (attempt(e, TEN, 10 + n)(), connections.close_all()))
+            worker.start()
+            worker.join(60)
+        yield from candidates(event_type, *args)
+
+    monkeypatch.setattr(services, "_candidates", all_taken_after_choosing)
+    with pytest.raises(SlotUnavailable) as refused:
+        attempt(et, TEN, 1)()
+    assert "cannot be booked" in refused.value.message and "Pick one of the times offered" in refused.value.message
+    assert Booking.objects.filter(event_type=et).count() == 0
+
+
+def test_collective_bookings_over_the_same_hosts_listed_in_opposite_orders_give_one_and_no_deadlock():
+    org = f.org()
+    a, b = f.host(org, "a"), f.host(org, "b")
+    ab = f.event_type(team=f.team(org, [a, b]), kind="collective", duration_minutes=30)
+    ba = f.event_type(team=f.team(org, [a, b]), kind="collective", duration_minutes=30)
+    f.pool(ab, [a, b])
+    f.pool(ba, [b, a])
+    oks, errors = race([attempt(ab if n % 2 else ba, TEN, n) for n in range(10)])
+    assert len(oks) == 1 and len(errors) == 9
+    assert all(isinstance(e, SlotUnavailable) for e in errors), {type(e) for e in errors}
+    assert sorted(BookingHost.objects.filter(active=True).values_list("membership__slug", flat=True)) == ["a", "b"]
+
+
+def test_fifty_attempts_at_one_slot_of_a_round_robin_of_three_give_three_bookings_and_47_clean_refusals():
+    org = f.org()
+    hosts = [f.host(org, s) for s in ("a", "b", "c")]
+    et = f.event_type(team=f.team(org, hosts), kind="round_robin", duration_minutes=30)
+    oks, errors = race([attempt(et, TEN, n) for n in range(50)])
+    assert sorted(i.booking.host.slug for i in oks) == ["a", "b", "c"]
+    assert len(errors) == 47 and all(isinstance(e, SlotUnavailable) for e in errors), {type(e) for e in errors}
+    assert BookingHost.objects.filter(active=True).count() == 3
+
+
+def test_a_reschedule_and_a_new_booking_racing_for_one_slot_give_one_and_the_loser_changes_nothing(host):
+    from slotwise.bookings.services import booking_reschedule
+
+    et = f.event_type(host, duration_minutes=30)
+    moving = attempt(et, TEN.replace(hour=9), 1)()
+    eleven = TEN.replace(hour=11)
+    oks, errors = race([lambda: booking_reschedule(invitee=moving, new_start=eleven, now=NOW), attempt(et, eleven, 2)])
+    assert len(oks) == 1 and len(errors) == 1 and isinstance(errors[0], SlotUnavailable), errors
+    old = Booking.objects.get(pk=moving.booking_id)
+    if oks[0].email == moving.email:  # the reschedule won: moved, and the old time released
+        assert old.status == Booking.Status.RESCHEDULED and oks[0].booking.rescheduled_from == old
+        assert list(BookingHost.objects.filter(active=True).values_list("block_start", flat=True)) == [eleven]
+    else:  # the new booking won: the meeting is where it was, untouched
+        assert old.status == Booking.Status.CONFIRMED and old.invitees.get().status == Invitee.Status.ACTIVE
+        assert sorted(BookingHost.objects.filter(active=True).values_list("block_start", flat=True)) == [
+            old.start,
+            eleven,
+        ]

@@ -158,6 +158,14 @@ def test_reschedule_moves_the_invitee_and_links_both_bookings():
         book(et, TUE_10 + timedelta(hours=3), email="y@example.com")
 
 
+def test_a_reschedule_onto_part_of_its_own_time_moves_it():
+    et = f.event_type(ana(), duration_minutes=30, increment_minutes=15)
+    inv = book(et, TUE_10)
+    new = booking_reschedule(invitee=inv, new_start=TUE_10 + timedelta(minutes=15), now=NOW)
+    assert new.booking.start == TUE_10 + timedelta(minutes=15) and new.booking.host == inv.booking.host
+    assert list(BookingHost.objects.filter(active=True).values_list("booking_id", flat=True)) == [new.booking_id]
+
+
 def test_a_reschedule_to_an_unavailable_time_changes_nothing():
     et = f.event_type(ana(), duration_minutes=30)
     inv = book(et, TUE_10)

@@ -76,11 +76,7 @@ def _run(args) -> int:
     print(
         f"booking page render, {args.runs} warm requests each (Django test Client, SQLite, now={NOW:%Y-%m-%dT%H:%MZ})"
     )
-    load = os.getloadavg()[0]
-    print(
-        f"machine: {os.cpu_count()} CPUs, load average {load:.1f} at start"
-        + (" (busy: figures are inflated)" if load > (os.cpu_count() or 1) else "")
-    )
+    print(machine())
     # CPU time beside wall time: on a shared, loaded machine the wall figures mostly measure waiting.
     print(
         f"{'scenario':<48} {'cold ms':>8} {'median ms':>10} {'p95 ms':>8} {'cpu med ms':>11} {'goal ms':>8} {'page KB':>8}  ok"
@@ -108,6 +104,13 @@ def _run(args) -> int:
             f" {GOALS_MS[name]:>8} {len(resp.content) / 1024:>8.1f}  {'yes' if ok else 'NO'}"
         )
     return 0
+
+
+def machine() -> str:
+    """The machine line every bench prints: on a loaded machine, wall figures mostly measure waiting."""
+    load = os.getloadavg()[0]
+    busy = " (busy: figures are inflated)" if load > (os.cpu_count() or 1) else ""
+    return f"machine: {os.cpu_count()} CPUs, load average {load:.1f} at start{busy}"
 
 
 def _busy_blocks(org, member, rng, count, days):

@@ -14,7 +14,6 @@ host is "next" for twenty weeks at once.
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -160,7 +159,6 @@ def recurring_booking_create(
     host: Membership | None = None,
     location: str | None = None,
     guests: list[str] | None = None,
-    rng: random.Random | None = None,
 ) -> SeriesBooked:
     """Book the series that starts at `start`, or raise and write nothing. All occurrences free: all are
     booked. Some not: SlotUnavailable naming them, unless the event type allows partial bookings, in which
@@ -195,30 +193,36 @@ def recurring_booking_create(
             series.ical_uid = f"{series.uid}@{calendar_object.uid_domain()}"
             series.save(update_fields=["ical_uid"])
             collective = event_type.kind == EventType.Kind.COLLECTIVE
+            hosts = candidates if collective else [plan.host]
+            duration = timedelta(minutes=event_type.duration_minutes)
             made = []
             for occ in plan.free:
                 assert occ.start is not None  # noqa: S101 - free occurrences have an instant
-                made.append(
-                    services._create_locked(
-                        event_type=event_type,
-                        start=occ.start,
-                        invitee=invitee,
-                        answers=answers,
-                        now=now,
-                        source=source,
-                        hosts=candidates if collective else [plan.host],
-                        picked=not collective,
-                        single_use_token=None,
-                        duration_minutes=None,
-                        location=location,
-                        rescheduled_from=None,
-                        rng=rng or random.Random(),  # noqa: S311 - round-robin ties, not a secret
-                        rescheduling=False,
-                        guests=guest_emails,
-                        series=series,
-                        series_index=occ.index,
+                inputs = availability.host_inputs(event_type, hosts, start=occ.start, end=occ.start + duration)
+                try:
+                    made.append(
+                        services._create_locked(
+                            event_type=event_type,
+                            start=occ.start,
+                            invitee=invitee,
+                            answers=answers,
+                            now=now,
+                            source=source,
+                            inputs=inputs,
+                            assigned=[h.pk for h in hosts],
+                            single_use_token=None,
+                            duration=event_type.duration_minutes,
+                            location=location,
+                            rescheduled_from=None,
+                            rescheduling=False,
+                            guests=guest_emails,
+                            series=series,
+                            series_index=occ.index,
+                        )
                     )
-                )
+                except services.Taken as exc:
+                    # The plan was made under the hosts' locks, so only a guard race gets here: all or nothing.
+                    raise SlotUnavailable(services.unavailable_message(occ.start, exc.reasons), field="start") from None
             return SeriesBooked(series=series, invitees=made)
     except IntegrityError as exc:
         if services.is_overlap(exc):

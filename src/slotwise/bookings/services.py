@@ -2,17 +2,26 @@
 
 Race-freedom is the database's job, not a check before an insert:
 - PostgreSQL: an exclusion constraint on BookingHost (host, [block_start, block_end)) over active rows;
-- SQLite: a trigger that refuses the same overlap, inside a BEGIN IMMEDIATE transaction (settings), so
-  writers queue and the engine's check below sees every committed booking.
-Host rows are locked (SELECT ... FOR UPDATE, in id order) before availability is read, so daily limits and
-group seats, which no constraint can express, are decided one booking at a time per host. Limits across
-all of a host's event types hold too, since every booking of that host locks the same row.
+- SQLite: a trigger that refuses the same overlap, inside a BEGIN IMMEDIATE transaction (settings).
+A booking costs as much as the hosts it is for, not as much as the pool it comes from:
+1. outside any write transaction, availability for the whole pool decides who can take the start, and
+   the round-robin rules put those hosts in order (lazily: the next one only when the first fails);
+2. per candidate, a short transaction locks that host's row (a collective event: all its hosts, in id
+   order), re-reads only what a concurrent booking can change (their bookings: conflicts, limits, seats),
+   and inserts; the guard has the last word. A candidate taken meanwhile is skipped for the next.
+Daily limits and group seats, which no constraint can express, are thus decided one booking at a time per
+host; limits across all of a host's event types hold too, since every booking of that host locks the same
+row. Working hours, time off and calendars read in step 1 are not re-read: no booking changes them.
+A reschedule goes the same way: its attempt's transaction locks and releases the old booking, then the
+new host; the old booking's hosts stay candidates though step 1 still sees them busy with it.
+Requests that need approval are held (approvals.hold) inside the same attempt.
 """
 
 import random
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
@@ -33,6 +42,7 @@ from slotwise.scheduling import selectors
 from slotwise.scheduling.models import EventType, PoolHost
 
 from . import approvals, availability, calendar_object, links, tzdata
+from . import selectors as booking_selectors
 from .models import Booking, BookingHost, Guest, Invitee
 
 # The schedulers appointments are imported from (scheduling EventType.external_source), as people say them.
@@ -264,10 +274,52 @@ def booking_create(
     a round robin that assigns its host. Returns the invitee (its .booking is the scheduled event).
 
     Accepts only a start that the engine offers at `now` for this event type (and host, if the invitee
-    picked one), decided inside the transaction after the hosts are locked. An event type that requires
-    confirmation makes a request instead (status PENDING, bookings/approvals.py): it holds the time the
-    same way and publishes booking.requested; a reschedule of an approved booking stays approved. Retries are made safe by the
-    door that receives them (the API's Idempotency-Key, `slotwise.api.idempotency`)."""
+    picked one), decided for the whole pool first and again, for the host it goes to, under that host's
+    lock (module docstring); when every candidate was taken meanwhile, SlotUnavailable. An event type that
+    requires confirmation makes a request instead (status PENDING, bookings/approvals.py): it holds the time
+    the same way and publishes booking.requested; a reschedule of an approved booking stays approved.
+    Retries are made safe by the door that receives them (the API's Idempotency-Key, `slotwise.api.idempotency`)."""
+    return _book(
+        event_type=event_type,
+        start=start,
+        invitee=invitee,
+        now=now,
+        source=source,
+        host=host,
+        single_use_token=single_use_token,
+        duration_minutes=duration_minutes,
+        location=location,
+        rescheduled_from=rescheduled_from,
+        rng=rng,
+        rescheduling=rescheduling,
+        keep_host=keep_host,
+        guests=guests,
+    )
+
+
+def _book(
+    *,
+    event_type: EventType,
+    start: datetime,
+    invitee: InviteeInput,
+    now: datetime,
+    source: str,
+    host: Membership | None,
+    single_use_token: str | None,
+    duration_minutes: int | None,
+    location: str | None,
+    rescheduled_from: Booking | None,
+    rng: random.Random | None,
+    rescheduling: bool,
+    keep_host: bool,
+    guests: list[str] | None,
+    freed: Collection[int] = (),
+    inside: Callable[[Callable[..., Invitee]], Invitee] | None = None,
+) -> Invitee:
+    """booking_create, and the reschedule's way in. freed: hosts whose only obstacle in step 1 may be the
+    booking being moved (it is released inside each attempt, before the recheck): candidates all the same.
+    inside: runs in each attempt's transaction around the insert, given `create(**changes)` (reschedule
+    marks and releases the old booking there, so the move is all or nothing per attempt)."""
     invitee, answers, guest_emails, candidates = check_request(
         event_type=event_type,
         start=start,
@@ -277,32 +329,116 @@ def booking_create(
         host=host,
         keep_host=keep_host,
     )
-    try:
-        with transaction.atomic():
-            return _create_locked(
-                event_type=event_type,
-                start=start,
-                invitee=invitee,
-                answers=answers,
-                now=now,
-                source=source,
-                hosts=candidates,
-                picked=host is not None,
-                single_use_token=single_use_token,
-                duration_minutes=duration_minutes,
-                location=location,
-                rescheduled_from=rescheduled_from,
-                rng=rng or random.Random(),  # noqa: S311 - round-robin ties, not a secret
-                rescheduling=rescheduling,
-                guests=guest_emails,
-            )
-    except IntegrityError as exc:
-        # The database refused an overlapping block: a concurrent booking won the time.
-        if is_overlap(exc):
-            raise SlotUnavailable(
-                f"{start:%Y-%m-%dT%H:%M:%SZ} was just taken by another booking; pick another time", field="start"
-            ) from None
-        raise
+    rng = rng or random.Random()  # noqa: S311 - round-robin ties, not a secret
+    duration = duration_minutes or event_type.duration_minutes
+    # Step 1, outside any write transaction (module docstring): who can take it, and in which order.
+    inputs = availability.host_inputs(
+        event_type, candidates, start=start, end=start + timedelta(minutes=duration), duration_minutes=duration
+    )
+    free = engine.free_hosts(inputs.rules, inputs.hosts, now=now, start=start)
+    free += [h for h in inputs.members if h in freed and h not in free]
+    mode = "one" if host is not None else inputs.mode
+    if not free or (mode == "all" and len(free) < len(inputs.hosts)):
+        raise SlotUnavailable(
+            unavailable_message(start, _reasons(inputs.rules, inputs.hosts, now, start)), field="start"
+        )
+    # Step 2: one short transaction per candidate, until one holds.
+    lost: list[engine.Reason] = []
+    for assigned in _candidates(event_type, inputs, free, now, rng):
+        create = partial(
+            _create_locked,
+            event_type=event_type,
+            start=start,
+            invitee=invitee,
+            answers=answers,
+            now=now,
+            source=source,
+            inputs=inputs,
+            assigned=assigned,
+            single_use_token=single_use_token,
+            duration=duration,
+            location=location,
+            rescheduled_from=rescheduled_from,
+            rescheduling=rescheduling,
+            guests=guest_emails,
+        )
+        try:
+            with transaction.atomic():
+                return create() if inside is None else inside(create)
+        except Taken as exc:
+            lost.extend(r for r in exc.reasons if r not in lost)
+        except IntegrityError as exc:
+            # The database refused an overlapping block: a concurrent booking won the time with this host.
+            if not is_overlap(exc):
+                raise
+    if lost:
+        raise SlotUnavailable(unavailable_message(start, lost), field="start")
+    raise SlotUnavailable(
+        f"{start:%Y-%m-%dT%H:%M:%SZ} was just taken by another booking; pick another time", field="start"
+    )
+
+
+class Taken(Exception):  # noqa: N818 - this candidate can no longer take the start (also bookings/recurring.py)
+    def __init__(self, reasons: list[engine.Reason]):
+        super().__init__()
+        self.reasons = reasons
+
+
+def _reasons(rules: engine.EventRules, hosts: list[engine.HostInput], now: datetime, start: datetime) -> list:
+    """Every reason any of `hosts` cannot take `start`, each once, in the hosts' order."""
+    out: list[engine.Reason] = []
+    for h in hosts:
+        out.extend(r for r in engine.explain(rules, h, now=now, start=start) if r not in out)
+    return out
+
+
+def _candidates(
+    event_type: EventType, inputs: availability.Inputs, free: list[int], now: datetime, rng: random.Random
+) -> Iterator[list[int]]:
+    """The hosts to try in turn, each attempt as the host ids it assigns. A collective event is one attempt
+    with all its hosts; otherwise the free hosts one by one in round-robin order, each next one chosen by
+    the same rules among those left (so the next choice costs its queries only when the first one fails)."""
+    if event_type.kind == EventType.Kind.COLLECTIVE:
+        yield list(inputs.members)  # every host, in the order of inputs.hosts
+        return
+    left = list(free)
+    while left:
+        pick = left[0] if len(left) == 1 else _round_robin_pick(event_type, left, now, rng)
+        yield [pick]
+        left.remove(pick)
+
+
+# How far a limit's period reaches from a start: a local month, and a local day's slack, either way.
+_COUNT_REACH = timedelta(days=32)
+
+
+def _recheck(
+    event_type: EventType, inputs: availability.Inputs, assigned: list[int], start: datetime
+) -> list[engine.HostInput]:
+    """The assigned hosts' engine inputs with their bookings read again (under their row locks): the
+    conflicts, limit tallies and seats a concurrent booking can have changed since step 1."""
+    rules = inputs.rules
+    reach = rules.duration + rules.buffer_before + rules.buffer_after + timedelta(hours=27)
+    mine = {h.host_id: h for h in inputs.hosts if h.host_id in assigned}
+    limited = bool(rules.limits) or any(h.limits for h in mine.values())
+    booked = booking_selectors.booked(
+        event_type_id=event_type.pk,
+        seats=event_type.seats,
+        member_ids=assigned,
+        start=start - reach,
+        end=start + rules.duration + reach,
+        count_start=start - _COUNT_REACH if limited else None,
+        count_end=start + _COUNT_REACH if limited else None,
+    )
+    return [
+        replace(
+            mine[h],
+            busy=tuple(booked.busy[h]),
+            meetings=tuple(booked.meetings[h]),
+            sessions=tuple(booked.sessions[h]),
+        )
+        for h in assigned
+    ]
 
 
 def is_overlap(exc: IntegrityError) -> bool:
@@ -318,13 +454,12 @@ def _create_locked(
     answers,
     now,
     source,
-    hosts,
-    picked,
+    inputs,
+    assigned,
     single_use_token,
-    duration_minutes,
+    duration,
     location,
     rescheduled_from,
-    rng,
     rescheduling,
     guests,
     series=None,
@@ -338,34 +473,13 @@ def _create_locked(
         answers = [*answers, *links.prefill_answers(link)]
         source = Booking.Source.SINGLE_USE
 
-    lock_hosts(hosts)
-    duration = duration_minutes or event_type.duration_minutes
-    inputs = availability.host_inputs(
-        event_type, hosts, start=start, end=start + timedelta(minutes=duration), duration_minutes=duration
-    )
-    mode = "one" if picked else inputs.mode
-    free = engine.free_hosts(inputs.rules, inputs.hosts, now=now, start=start)
-    ok = bool(free) if mode != "all" else len(free) == len(inputs.hosts)
-    if not ok:
-        reasons = []
-        for h in inputs.hosts:
-            for r in engine.explain(inputs.rules, h, now=now, start=start):
-                if r not in reasons:
-                    reasons.append(r)
-        raise SlotUnavailable(unavailable_message(start, reasons), field="start")
-
-    if event_type.kind == EventType.Kind.COLLECTIVE:
-        assigned = list(inputs.members)  # every host, in the order of inputs.hosts
-        primary = assigned[0]
-    elif len(free) == 1:
-        primary = free[0]
-        assigned = [primary]
-    else:
-        primary = _round_robin_pick(event_type, free, now, rng)
-        assigned = [primary]
-
+    lock_hosts([inputs.members[h] for h in assigned])
+    fresh = _recheck(event_type, inputs, assigned, start)
+    if len(engine.free_hosts(inputs.rules, fresh, now=now, start=start)) < len(fresh):
+        raise Taken(_reasons(inputs.rules, fresh, now, start))
+    primary = assigned[0]
     end = start + inputs.rules.duration
-    host_zone = next(h.hours.zone for h in inputs.hosts if h.host_id == primary)
+    host_zone = next(h.hours.zone for h in fresh if h.host_id == primary)
     booking = None
     if event_type.seats > 1:
         booking = (
@@ -615,7 +729,9 @@ def booking_reschedule(
     for q in old.event_type.questions or []:
         if q.get("type") == "multiple_choice" and q["key"] in answers:
             answers[q["key"]] = [v.strip() for v in answers[q["key"]].split(",") if v.strip()]
-    with transaction.atomic():
+
+    def move(create: Callable[..., Invitee]) -> Invitee:
+        # Inside the attempt's transaction, before the new host's lock: the old booking row, then the host.
         locked = Booking.objects.select_for_update().get(pk=old.pk)
         if locked.status != Booking.Status.CONFIRMED:
             raise InvalidInput(f"booking {old.uid} is already {locked.status}")
@@ -633,34 +749,42 @@ def booking_reschedule(
                 update_fields=["status", "cancel_reason", "canceled_by", "canceler_type", "canceled_at", "updated_at"]
             )
             _release(locked)
-        new = booking_create(
-            event_type=old.event_type,
-            start=new_start,
-            invitee=InviteeInput(
-                name=invitee.name,
-                email=invitee.email,
-                timezone=invitee.timezone,
-                answers=answers,
-                first_name=invitee.first_name,
-                last_name=invitee.last_name,
-                language=invitee.language,
-            ),
-            now=now,
-            source=old.source if old.source != Booking.Source.SINGLE_USE else Booking.Source.PAGE,
-            host=host if by_host is None or old.event_type.kind == EventType.Kind.COLLECTIVE else host or old.host,
-            keep_host=by_host is not None,
-            duration_minutes=old.duration_minutes,
-            location=old.location,
+        # The guests come along, except those who declined; a reschedule is a new chance for none of them.
+        guests = [] if others else list(locked.guests.filter(declined_at__isnull=True).values_list("email", flat=True))
+        new = create(
             rescheduled_from=locked if not others else None,
-            rescheduling=True,
-            # The guests come along, except those who declined; a reschedule is a new chance for none of them.
-            guests=[]
-            if others
-            else list(locked.guests.filter(declined_at__isnull=True).values_list("email", flat=True)),
+            guests=_clean_guests(old.event_type, guests, invitee.email),
         )
         publish("booking.rescheduled", old=locked, invitee=invitee, new=new, now=now)
         contact_refresh(organization_id=old.organization_id, emails=[invitee.email])
-    return new
+        return new
+
+    return _book(
+        event_type=old.event_type,
+        start=new_start,
+        invitee=InviteeInput(
+            name=invitee.name,
+            email=invitee.email,
+            timezone=invitee.timezone,
+            answers=answers,
+            first_name=invitee.first_name,
+            last_name=invitee.last_name,
+            language=invitee.language,
+        ),
+        now=now,
+        source=old.source if old.source != Booking.Source.SINGLE_USE else Booking.Source.PAGE,
+        host=host if by_host is None or old.event_type.kind == EventType.Kind.COLLECTIVE else host or old.host,
+        single_use_token=None,
+        duration_minutes=old.duration_minutes,
+        location=old.location,
+        rescheduled_from=None,
+        rng=None,
+        rescheduling=True,
+        keep_host=by_host is not None,
+        guests=None,
+        freed=set(old.host_blocks.filter(active=True).values_list("membership_id", flat=True)),
+        inside=move,
+    )
 
 
 def guest_decline(*, guest: Guest, now: datetime) -> Guest:
