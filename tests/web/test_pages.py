@@ -59,6 +59,21 @@ def test_day_times_in_a_half_hour_zone_in_24h(client, acme, frozen):
     assert "Now 13:30 in Asia/Kolkata" in resp.content.decode()
 
 
+def test_the_times_fragment_of_a_picked_day_is_that_day_of_the_full_page_and_nothing_else(client, acme, frozen):
+    """A day clicked in the calendar redraws #times only: the same times the full page lists for it."""
+    url = "/acme/ana/intro/?tz=Asia/Kolkata&date=2026-03-03&clock=24"
+    fragment = client.get(url, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="times")
+    text = fragment.content.decode()
+    assert text.lstrip().startswith('<div class="times" id="times"') and 'class="cal"' not in text
+    assert slots(fragment) == slots(client.get(url))
+    assert [s for s, _ in slots(fragment)] == engine_starts(acme["intro"], date(2026, 3, 3), "Asia/Kolkata", frozen)
+    assert 'data-summary="16 times free on' in text
+    # The calendar's days ask for that fragment; a change of zone or duration still redraws the picker.
+    page = client.get("/acme/ana/intro/?tz=Asia/Kolkata").content.decode()
+    assert 'hx-target="#times" hx-swap="outerHTML"' in page
+    assert "<table" in client.get(url, HTTP_HX_REQUEST="true").content.decode()
+
+
 def test_unknown_zone_falls_back_to_utc_not_the_hosts_zone_and_says_so(client, acme, frozen):
     resp = client.get("/acme/ana/intro/?tz=Mars/Olympus&date=2026-03-03")
     assert resp.status_code == 200

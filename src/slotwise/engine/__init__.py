@@ -6,7 +6,7 @@ half-open [start, end). The DST policy is documented in `wallclock`.
 
 from .cutoffs import change_refusal
 from .hours import Stay, TimeRange, WeeklyHours, working_intervals
-from .intervals import Interval, intersect, merge, overlaps, subtract
+from .intervals import BusyPairs, Interval, intersect, merge, overlaps, subtract
 from .recurrence import Occurrence, occurrences
 from .roundrobin import PoolCandidate, choose_round_robin
 from .rules import Away, Busy, EventRules, HostInput, Limit, Meeting, Reason, Session, Window
@@ -20,7 +20,7 @@ from .slots import (
     is_offered,
     seats_left,
 )
-from .wallclock import is_daylight_day, local_date, local_day_bounds, wall_to_instants, zone_has_daylight
+from .wallclock import is_daylight_day, local_date, local_day_bounds, wall_to_instants, zone_has_daylight, zone_info
 
 __all__ = [
     "Away",
@@ -32,6 +32,7 @@ __all__ = [
     "local_date",
     "zone_has_daylight",
     "Busy",
+    "BusyPairs",
     "EventRules",
     "HostInput",
     "Interval",
@@ -59,4 +60,5 @@ __all__ = [
     "subtract",
     "wall_to_instants",
     "working_intervals",
+    "zone_info",
 ]

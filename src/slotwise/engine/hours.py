@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .intervals import Interval, from_epoch, iclip, imerge, to_epoch
-from .wallclock import DAY, day_number, is_daylight_day, segments
+from .wallclock import DAY, day_number, is_daylight_day, segments, zone_info
 
 
 def _time_secs(t: time, *, ceil: bool) -> int:
@@ -90,10 +89,7 @@ class Stay:
     last: date
 
     def __post_init__(self) -> None:
-        try:
-            ZoneInfo(self.zone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {self.zone!r}") from exc
+        zone_info(self.zone)
         if type(self.first) is not date or type(self.last) is not date or self.first > self.last:
             raise ValueError(f"Stay needs dates first <= last, got {self.first!r}..{self.last!r}")
 
@@ -122,12 +118,12 @@ class WeeklyHours:
     override_secs: dict[int, tuple[tuple[int, int], ...]] = field(init=False, repr=False, compare=False)
     # (first, end, zone) of each stay as local day numbers [first, end), sorted and disjoint.
     stay_days: tuple[tuple[int, int, str], ...] = field(init=False, repr=False, compare=False)
+    # working_pairs' answers per whole UTC days [a, b): the same hours are asked about the same window by
+    # every request (scheduling keeps one WeeklyHours per schedule content), so they are worked out once.
+    memo: dict[tuple[int, int], list[tuple[int, int]]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        try:
-            ZoneInfo(self.zone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {self.zone!r}") from exc
+        zone_info(self.zone)
         for wd in (*self.weekly, *(self.daylight or ())):
             if wd not in range(7):
                 raise ValueError(f"weekly keys are weekdays 0 (Monday)..6 (Sunday), got {wd!r}")
@@ -153,6 +149,7 @@ class WeeklyHours:
             if c < b:
                 raise ValueError("stays must not overlap")
         object.__setattr__(self, "stay_days", tuple(days))
+        object.__setattr__(self, "memo", {})
         object.__setattr__(
             self,
             "override_secs",
@@ -169,10 +166,30 @@ class WeeklyHours:
         return self.weekly.get(day.weekday(), ())
 
 
+# How many windows one WeeklyHours remembers (a month view, a day's times, a booking check, ...).
+_MEMO_SIZE = 64
+
+
 def working_pairs(hours: WeeklyHours, lo: int, hi: int) -> list[tuple[int, int]]:
-    """Working instants within [lo, hi) as merged int pairs (touching days join into one stretch)."""
+    """Working instants within [lo, hi) as merged int pairs (touching days join into one stretch).
+
+    Worked out for the whole UTC days around [lo, hi) and remembered on `hours`, then cut to [lo, hi):
+    the working instants are a set, so cutting a wider answer gives exactly the narrower one."""
     if lo >= hi:
         return []
+    key = (lo // DAY, -(-hi // DAY))
+    memo = hours.memo
+    found = memo.get(key)
+    if found is None:
+        if len(memo) >= _MEMO_SIZE:
+            memo.clear()
+        found = memo[key] = _working_pairs(hours, key[0] * DAY, key[1] * DAY)
+    if found and (found[0][0] < lo or found[-1][1] > hi):
+        return iclip(found, lo, hi)
+    return list(found)
+
+
+def _working_pairs(hours: WeeklyHours, lo: int, hi: int) -> list[tuple[int, int]]:
     if not hours.stay_days:
         return _zone_pairs(hours, hours.zone, lo, hi)
     away = [(a, b) for a, b, _ in hours.stay_days]

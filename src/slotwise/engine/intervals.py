@@ -85,6 +85,30 @@ def intersect(a: Iterable[Interval], b: Iterable[Interval]) -> list[Interval]:
 # --- int pair helpers -------------------------------------------------------------------------------
 
 
+class BusyPairs(tuple):
+    """Busy time as (start, end) int epoch-second pairs, checked once, with their union ready.
+
+    A tuple of the pairs as given (sorted here), plus `union` (merged: disjoint, sorted, touching pairs
+    joined) and its starts and ends for bisecting. Built once per change of a host's busy time, it can be
+    handed to any number of queries (HostInput.busy_pairs) without being checked or merged again.
+    """
+
+    union: list[tuple[int, int]]
+    union_starts: list[int]
+    union_ends: list[int]
+
+    def __new__(cls, pairs: Iterable[tuple[int, int]] = ()) -> BusyPairs:
+        items = sorted(pairs)
+        for x, y in items:
+            if not (type(x) is int and type(y) is int and x < y):
+                raise ValueError(f"busy pairs are (start, end) int seconds with start < end, got {(x, y)!r}")
+        self = super().__new__(cls, items)
+        self.union = union = imerge(items)
+        self.union_starts = [x for x, _ in union]
+        self.union_ends = [y for _, y in union]
+        return self
+
+
 def imerge(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Union of already start-sorted pairs (empty pairs are dropped)."""
     out: list[tuple[int, int]] = []

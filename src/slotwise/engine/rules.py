@@ -7,11 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .hours import WeeklyHours
-from .intervals import imerge, to_epoch
-from .wallclock import DAY, day_number, wall_range_pairs
+from .intervals import BusyPairs, imerge, to_epoch
+from .wallclock import DAY, day_number, wall_range_pairs, zone_info
 
 _ZERO = timedelta(0)
 _SECOND = timedelta(seconds=1)
@@ -114,10 +113,7 @@ def _check_aware(name: str, value: datetime) -> None:
 
 
 def check_zone(zone: str) -> None:
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
-        raise ValueError(f"unknown time zone {zone!r}") from exc
+    zone_info(zone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,7 +254,8 @@ class HostInput:
     sessions: Sequence[Session] = ()
     # Busy time with no buffers of its own (external calendars), as (start, end) int epoch-second pairs,
     # half-open. The same as Busy(start, end) but without a dataclass per interval: a 100-host pool reads
-    # tens of thousands of these per page.
+    # tens of thousands of these per page. A BusyPairs is taken as it is (checked and merged when built),
+    # so busy time kept ready between queries costs nothing to hand over.
     busy_pairs: Sequence[tuple[int, int]] = ()
     # Busy time is known only before this instant (the sync horizon of the host's calendars); a meeting
     # whose block (buffers included) reaches past it is not offered. None: known for all time.
@@ -282,12 +279,9 @@ class HostInput:
         object.__setattr__(self, "limits", _limits("HostInput.limits", self.limits))
         object.__setattr__(self, "away", tuple(self.away))
         object.__setattr__(self, "sessions", tuple(self.sessions))
-        object.__setattr__(self, "busy_pairs", tuple(self.busy_pairs))
-        for x, y in self.busy_pairs:
-            if not (type(x) is int and type(y) is int and x < y):
-                raise ValueError(
-                    f"HostInput.busy_pairs takes (start, end) int seconds with start < end, got {(x, y)!r}"
-                )
+        prepared = self.busy_pairs if isinstance(self.busy_pairs, BusyPairs) else None
+        if prepared is None:
+            object.__setattr__(self, "busy_pairs", BusyPairs(self.busy_pairs))
         for b in self.busy:
             if not isinstance(b, Busy):
                 raise TypeError(f"HostInput.busy takes Busy values, got {b!r}")
@@ -302,10 +296,17 @@ class HostInput:
                 raise TypeError(f"HostInput.away takes Away values, got {a!r}")
         if self.known_until is not None:
             _check_aware("HostInput.known_until", self.known_until)
-        blocks = imerge(sorted([b.block for b in self.busy] + list(self.busy_pairs)))
-        object.__setattr__(self, "blocks", blocks)
-        object.__setattr__(self, "block_starts", [x for x, _ in blocks])
-        object.__setattr__(self, "block_ends", [y for _, y in blocks])
+        pairs = self.busy_pairs
+        assert isinstance(pairs, BusyPairs)  # noqa: S101 - for the type checker: set just above
+        if self.busy:
+            blocks = imerge(sorted([b.block for b in self.busy] + list(pairs)))
+            object.__setattr__(self, "blocks", blocks)
+            object.__setattr__(self, "block_starts", [x for x, _ in blocks])
+            object.__setattr__(self, "block_ends", [y for _, y in blocks])
+        else:  # busy time prepared once (and maybe shared by many queries): its union is already there
+            object.__setattr__(self, "blocks", pairs.union)
+            object.__setattr__(self, "block_starts", pairs.union_starts)
+            object.__setattr__(self, "block_ends", pairs.union_ends)
         zone = self.hours.zone
         away: list[tuple[int, int]] = []
         for a in self.away:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .intervals import Interval, from_epoch, imerge, to_epoch
 
@@ -35,6 +35,23 @@ _SAMPLE = 6 * 3600
 _MAX_OFFSET = DAY
 
 
+# Zone name -> ZoneInfo, validated once. Python's own ZoneInfo cache keeps only 8 strongly, so a pool in
+# 12 zones re-read zone files on every query; zones are few (tzdata has ~600) and kept for the process.
+_ZONES: dict[str, ZoneInfo] = {}
+
+
+def zone_info(zone: str) -> ZoneInfo:
+    """The ZoneInfo of an IANA name, kept for the process; ValueError("unknown time zone ...") otherwise."""
+    found = _ZONES.get(zone)
+    if found is None:
+        try:
+            found = ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+            raise ValueError(f"unknown time zone {zone!r}") from exc
+        _ZONES[zone] = found
+    return found
+
+
 def _offset(zi: ZoneInfo, t: int) -> int:
     offset = datetime.fromtimestamp(t, zi).utcoffset()
     assert offset is not None  # noqa: S101 - for the type checker: an aware datetime in a ZoneInfo has one
@@ -44,7 +61,7 @@ def _offset(zi: ZoneInfo, t: int) -> int:
 @lru_cache(maxsize=4096)
 def _year_transitions(zone: str, year: int) -> tuple[int, tuple[tuple[int, int], ...]]:
     """(offset at the UTC start of `year`, ((utc second of change, new offset), ...)) within that year."""
-    zi = ZoneInfo(zone)
+    zi = zone_info(zone)
     a = to_epoch(datetime(year, 1, 1, tzinfo=UTC))
     b = to_epoch(datetime(year + 1, 1, 1, tzinfo=UTC))
     first = _offset(zi, a)
@@ -167,7 +184,7 @@ def is_daylight_day(zone: str, n: int) -> bool:
     noon = n * DAY + DAY // 2
     segs = segments(zone, noon, noon + 1)
     t = noon - segs.offset_at(noon - segs.offset_at(noon))  # the instant showing local noon
-    return bool(datetime.fromtimestamp(t, ZoneInfo(zone)).dst())
+    return bool(datetime.fromtimestamp(t, zone_info(zone)).dst())
 
 
 def zone_has_daylight(zone: str, first: date, last: date) -> bool:

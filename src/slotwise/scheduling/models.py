@@ -267,3 +267,17 @@ class TravelStay(models.Model):
     class Meta:
         ordering = ["first"]
         constraints = [models.CheckConstraint(condition=Q(last__gte=models.F("first")), name="stay_last_after_first")]
+
+
+class HostBusyVersion(models.Model):
+    """A counter per host that every change to their busy time raises, in the writing transaction.
+
+    Database triggers raise it (scheduling migration 0008 for BusyBlock, bookings migration 0008 for
+    BookingHost and a booking's times), so no write path can forget it: services, sync's raw INSERTs,
+    load files, erasure and cascades alike. Readers (bookings.busycache) keep a host's busy time ready
+    between requests and read it again only when this number moved. A host with no row is at version 0.
+    `membership_id` is a plain number, not a foreign key: a trigger may write it while the membership's
+    rows are being deleted."""
+
+    membership_id = models.BigIntegerField(primary_key=True)
+    version = models.BigIntegerField(default=0)

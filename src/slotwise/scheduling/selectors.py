@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import cast
 
 from slotwise import engine
@@ -20,6 +21,7 @@ from .models import (
     AvailabilitySchedule,
     BusyBlock,
     BusyCoverage,
+    DateOverride,
     EventType,
     HostLimits,
     OutOfOffice,
@@ -77,12 +79,53 @@ def _frozen(ranges) -> tuple:
 
 def weekly_hours(schedule: AvailabilitySchedule, stays: tuple[engine.Stay, ...] = ()) -> engine.WeeklyHours:
     """A schedule's hours for the engine; `stays`: the host's travel (host_rules)."""
-    weekly = tuple(_frozen(schedule.weekly.get(day)) for day in WEEKDAYS)
-    daylight = None
-    if schedule.weekly_daylight is not None:
-        daylight = tuple(_frozen(schedule.weekly_daylight.get(day)) for day in WEEKDAYS)
-    overrides = tuple(sorted((o.date, _frozen(o.intervals)) for o in schedule.overrides.all()))
-    return _weekly_hours(schedule.timezone, weekly, overrides, daylight, stays)
+    overrides = [(o.date, o.intervals) for o in schedule.overrides.all()]
+    return _hours_of(schedule.timezone, schedule.weekly, schedule.weekly_daylight, overrides, stays)
+
+
+def _hours_of(zone: str, weekly: dict, daylight: dict | None, overrides: list, stays: tuple) -> engine.WeeklyHours:
+    """The stored fields of a schedule (and its overrides as (date, intervals)) as the engine's hours."""
+    return _weekly_hours(
+        zone,
+        tuple(_frozen(weekly.get(day)) for day in WEEKDAYS),
+        tuple(sorted((d, _frozen(intervals)) for d, intervals in overrides)),
+        None if daylight is None else tuple(_frozen(daylight.get(day)) for day in WEEKDAYS),
+        stays,
+    )
+
+
+def host_hours(
+    event_type: EventType, member_ids: Sequence[int], stays: dict[int, tuple[engine.Stay, ...]]
+) -> dict[int, engine.WeeklyHours]:
+    """Each host's hours for this event type, from the schedule host_schedules picks, read as plain values
+    in two queries: a pool page asks for the same 100 schedules on every request, and `_weekly_hours`
+    hands back the same WeeklyHours (with its working time worked out already) while they are unchanged."""
+    picked: dict[int, tuple] = {}
+    by_id: dict[int, tuple] = {}
+    for row in (
+        AvailabilitySchedule.objects.filter(owner_id__in=member_ids)
+        .order_by("owner_id", *DEFAULT_FIRST)
+        .values_list("id", "owner_id", "timezone", "weekly", "weekly_daylight")
+    ):
+        picked.setdefault(row[1], row)
+        by_id[row[0]] = row
+    own = by_id.get(event_type.schedule_id) if event_type.schedule_id is not None else None
+    if own is not None:
+        picked[own[1]] = own
+    for m in member_ids:
+        if m not in picked:
+            slug = Membership.objects.filter(pk=m).values_list("slug", flat=True).first()
+            raise NotFound(f"host {slug} has no availability schedule; add weekly hours first")
+    overrides: dict[int, list] = defaultdict(list)
+    for schedule_id, day, intervals in DateOverride.objects.filter(
+        schedule_id__in=[row[0] for row in picked.values()]
+    ).values_list("schedule_id", "date", "intervals"):
+        overrides[schedule_id].append((day, intervals))
+    return {
+        m: _hours_of(row[2], row[3], row[4], overrides[row[0]], stays.get(m, ()))
+        for m in member_ids
+        for row in (picked[m],)
+    }
 
 
 @lru_cache(maxsize=4096)
@@ -134,7 +177,11 @@ class HostRules:
 
 def host_rules(member_ids: Sequence[int]) -> dict[int, HostRules]:
     """Each host's HostRules, in three queries for any number of hosts."""
-    limits = {row.membership_id: limits_of(row) for row in HostLimits.objects.filter(membership_id__in=member_ids)}
+    names = [name for name, _, _ in LIMIT_FIELDS]
+    limits = {
+        row[0]: limits_of(SimpleNamespace(**dict(zip(names, row[1:], strict=True))))
+        for row in HostLimits.objects.filter(membership_id__in=member_ids).values_list("membership_id", *names)
+    }
     away: dict[int, list] = defaultdict(list)
     for member_id, first, last in OutOfOffice.objects.filter(membership_id__in=member_ids).values_list(
         "membership_id", "first", "last"
@@ -205,6 +252,16 @@ def host_schedules(event_type: EventType, hosts: Sequence[Membership]) -> dict[i
         if h.pk not in out:
             raise NotFound(f"host {h.slug} has no availability schedule; add weekly hours first")
     return out
+
+
+def event_host_ids(event_type: EventType) -> list[int]:
+    """The ids of event_hosts(event_type), in its order, without a model instance per host."""
+    if event_type.team_id is None:
+        return [cast(int, event_type.owner_id)]
+    pool = list(PoolHost.objects.filter(event_type=event_type).values_list("membership_id", flat=True))
+    if not pool:
+        pool = list(cast(Team, event_type.team).members.order_by("pk").values_list("pk", flat=True))
+    return pool
 
 
 def event_hosts(event_type: EventType) -> list[Membership]:

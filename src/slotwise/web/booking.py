@@ -206,20 +206,7 @@ def month_view(event_type: EventType, choice: Choice, *, now: datetime, host: Me
     first = choice.month
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
     today = now.astimezone(ZoneInfo(choice.zone)).date()
-    lo, hi = selectors.local_range(max(first, today), last, choice.zone) if last >= today else (now, now)
-    if hi > lo:
-        result = availability.event_availability(
-            event_type=event_type,
-            start=max(lo, now),
-            end=hi,
-            viewer_zone=choice.zone,
-            now=now,
-            host=host,
-            duration_minutes=choice.duration,
-        )
-        days = result.days
-    else:
-        days = {}
+    days = _days(event_type, choice, max(first, today), last, now=now, host=host) if last >= today else {}
     weeks = []
     for week in calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month):
         weeks.append(
@@ -243,6 +230,31 @@ def month_view(event_type: EventType, choice: Choice, *, now: datetime, host: Me
         free_days={d for d, s in days.items() if s},
     )
     return month, days
+
+
+def day_starts(event_type: EventType, choice: Choice, *, now: datetime, host: Membership | None = None) -> list:
+    """The offered starts of choice.day in the viewer's zone: the same list as that day of month_view, for
+    the times fragment, which redraws one day and so works out one day, not the month."""
+    assert choice.day is not None  # noqa: S101 - for the type checker: callers ask only with a day chosen
+    return _days(event_type, choice, choice.day, choice.day, now=now, host=host).get(choice.day, [])
+
+
+def _days(
+    event_type: EventType, choice: Choice, first: date, last: date, *, now: datetime, host: Membership | None
+) -> dict[date, list[datetime]]:
+    """The offered starts of the viewer's local dates first..last from `now` on, by date."""
+    lo, hi = selectors.local_range(first, last, choice.zone)
+    if hi <= max(lo, now):
+        return {}
+    return availability.event_availability(
+        event_type=event_type,
+        start=max(lo, now),
+        end=hi,
+        viewer_zone=choice.zone,
+        now=now,
+        host=host,
+        duration_minutes=choice.duration,
+    ).days
 
 
 def nearest_free(

@@ -379,6 +379,12 @@ def _booking_page_inner(request, ctx: Ctx):
     if request.headers.get("HX-Request"):
         if choice.day and not request.headers.get("X-Slotwise-Poll"):
             _funnel(request, event_type, "calendar_2nd_step", now, {"date": choice.day.isoformat()})
+        if choice.day and request.headers.get("HX-Target") == "times":
+            # A day picked in the calendar: only its times are redrawn, so only that day is worked out.
+            starts = page.day_starts(event_type, choice, now=now, host=choice.host)
+            return _with_visitor(
+                request, render(request, "web/_times.html", {**base, **_day(ctx, choice, starts, locale)})
+            )
         return _with_visitor(
             request, render(request, "web/_picker.html", {**base, **_picker(ctx, choice, now, locale)})
         )
@@ -413,42 +419,45 @@ def _picker(ctx: Ctx, choice: page.Choice, now, locale: str) -> dict:
             cell["href"] = f"{ctx.base}?{choice.query(date=cell['date'].isoformat())}"
             cell["selected"] = cell["date"] == choice.day
             cell["label"] = format_day(cell["date"], locale, form="date")
-    groups, notes, status = [], [], ""
-    if choice.day:
-        starts = days.get(choice.day, [])
-        groups = page.day_times(
-            starts,
-            choice.zone,
-            choice.clock,
-            locale,
-            lambda s: f"{ctx.base}?{choice.query(start=f'{s:%Y-%m-%dT%H:%M:%SZ}')}",
-        )
-        notes = page.day_notes(
-            choice.day, starts, zone=choice.zone, host_zone=_host_zone(ctx, choice), clock=choice.clock, locale=locale
-        )
-        # read out by the page's live region (booking.js) when the day's times arrive
-        status = ngettext("%(count)d time free on %(day)s", "%(count)d times free on %(day)s", len(starts)) % {
-            "count": len(starts),
-            "day": format_day(choice.day, locale, form="day"),
-        }
     nav = {
         "prev": f"{ctx.base}?{choice.query(date='', month=f'{month.prev:%Y-%m}')}" if month.prev else "",
         "next": f"{ctx.base}?{choice.query(date='', month=f'{month.next:%Y-%m}')}",
     }
     return {
+        **_day(ctx, choice, days.get(choice.day, []) if choice.day else [], locale),
         "month": month,
-        "groups": groups,
-        "times": [t for g in groups for t in g["times"]],
         "nav": nav,
-        "day_notes": notes,
         "weekdays": weekday_names(locale),
         "month_label": format_day(month.first, locale, form="month"),
-        "day_label": format_day(choice.day, locale, form="day") if choice.day else "",
-        "times_status": status,
         "next_free": min(month.free_days) if month.free_days else None,
         "zone_suggestions": [
             {"hit": h, "href": f"{ctx.base}?{choice.query(tz=h.id)}"} for h in choice.zone_suggestions
         ],
+    }
+
+
+def _day(ctx: Ctx, choice: page.Choice, starts: list, locale: str) -> dict:
+    """The chosen day's times as the list shows them (web/_times.html); nothing when no day is chosen."""
+    if not choice.day:
+        return {"groups": [], "times": [], "day_notes": [], "day_label": "", "times_status": ""}
+    groups = page.day_times(
+        starts,
+        choice.zone,
+        choice.clock,
+        locale,
+        lambda s: f"{ctx.base}?{choice.query(start=f'{s:%Y-%m-%dT%H:%M:%SZ}')}",
+    )
+    notes = page.day_notes(
+        choice.day, starts, zone=choice.zone, host_zone=_host_zone(ctx, choice), clock=choice.clock, locale=locale
+    )
+    return {
+        "groups": groups,
+        "times": [t for g in groups for t in g["times"]],
+        "day_notes": notes,
+        "day_label": format_day(choice.day, locale, form="day"),
+        # read out by the page's live region (booking.js) when the day's times arrive
+        "times_status": ngettext("%(count)d time free on %(day)s", "%(count)d times free on %(day)s", len(starts))
+        % {"count": len(starts), "day": format_day(choice.day, locale, form="day")},
     }
 
 

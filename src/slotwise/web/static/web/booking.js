@@ -40,6 +40,18 @@
     }
     // A day picked: its times are next. On a phone they are below the calendar, so go there.
     if (elt && elt.classList && elt.classList.contains("day")) {
+      // Only the times were redrawn (#times): mark the day in the calendar, and keep it in the form
+      // for the next change of zone, duration or host, and for the poll.
+      document.querySelectorAll(".cal a.day.selected").forEach(function (d) { d.classList.remove("selected"); });
+      elt.classList.add("selected");
+      var f = form(), date = f && f.querySelector("input[name=date]");
+      if (f && !date) {
+        date = document.createElement("input");
+        date.type = "hidden";
+        date.name = "date";
+        f.querySelector("#picker").prepend(date);
+      }
+      if (date) date.value = elt.getAttribute("data-date");
       var heading = document.getElementById("times-heading");
       var phone = window.matchMedia("(max-width: 760px)").matches;
       if (heading) {
