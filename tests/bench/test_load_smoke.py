@@ -8,6 +8,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from urllib.parse import urlsplit, urlunsplit
 
 
 def _bench(tmp_path, configured_url):
@@ -62,6 +63,8 @@ def test_load_smoke_race_and_mixed_keep_their_invariants_and_leave_the_configure
     else:
         import psycopg
 
-        with psycopg.connect(configured) as conn:
+        # The configured database itself need not exist (the tests run in test_<name>): ask the server.
+        server = urlunsplit(urlsplit(configured)._replace(path="/postgres"))
+        with psycopg.connect(server) as conn:
             left = conn.execute("SELECT datname FROM pg_database WHERE datname = %s", [f"slotwise_bench_{pid}"])
             assert left.fetchall() == [], "the throwaway database was not dropped"
