@@ -42,6 +42,7 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 _LONG_FIRST = (
     "tests/api/test_schemathesis.py",
     "tests/jobs/",
+    "tests/bench/",
     "tests/webhooks/test_worker_kill.py",
     "tests/web/test_browser_",
     "tests/engine/test_properties.py",

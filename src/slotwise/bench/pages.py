@@ -171,12 +171,12 @@ def _p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
 
 
-def _busy_blocks(org, member, rng, count, days):
+def _busy_blocks(org, member, rng, count, days, *, since=NOW):
     from slotwise.scheduling.models import BusyBlock
 
     blocks = []
     for _ in range(count):
-        start = NOW + timedelta(minutes=15 * rng.randrange(days * 96))
+        start = since + timedelta(minutes=15 * rng.randrange(days * 96))
         blocks.append(
             BusyBlock(
                 organization=org,
@@ -189,7 +189,7 @@ def _busy_blocks(org, member, rng, count, days):
     return blocks
 
 
-def _member(org, slug, zone):
+def member(org, slug, zone):
     from slotwise.accounts.models import Membership, User
     from slotwise.scheduling.models import AvailabilitySchedule
 
@@ -204,7 +204,7 @@ def _s1(rng):
     from slotwise.scheduling.models import BusyBlock, EventType
 
     org = Organization.objects.create(slug="s1", name="S1")
-    host = _member(org, "solo", "Europe/Berlin")
+    host = member(org, "solo", "Europe/Berlin")
     BusyBlock.objects.bulk_create(_busy_blocks(org, host, rng, 500, 60))
     EventType.objects.create(
         organization=org,
@@ -222,21 +222,37 @@ def _s1(rng):
 
 
 def _s2(rng):
-    from slotwise.accounts.models import Organization, Team
-    from slotwise.scheduling.models import BusyBlock, EventType, PoolHost
+    from slotwise.accounts.models import Organization
 
     org = Organization.objects.create(slug="s2", name="S2")
-    members = [_member(org, f"h{i:03d}", ZONES[i % len(ZONES)]) for i in range(100)]
+    s2_pool(org, rng, since=NOW)
+    return "S2", "100 hosts / 12 zones, 31 days, 200 busy each", f"/s2/team/pool/rr/?tz=Europe/Berlin&date={S2_DAY}"
+
+
+def s2_pool(org, rng, *, since, hosts=100, busy=200, team="pool", slug="rr"):
+    """S2: a round-robin pool of `hosts` members in 12 zones, `busy` busy blocks each over the 31 days from
+    `since`; returns the event type and its members. `slotwise bench load` seeds the same pool."""
+    from slotwise.accounts.models import Team
+    from slotwise.scheduling.models import BusyBlock
+
+    members = [member(org, f"h{i:03d}", ZONES[i % len(ZONES)]) for i in range(hosts)]
     blocks = []
     for m in members:
-        blocks.extend(_busy_blocks(org, m, rng, 200, 31))
+        blocks.extend(_busy_blocks(org, m, rng, busy, 31, since=since))
     BusyBlock.objects.bulk_create(blocks, batch_size=2000)
-    team = Team.objects.create(organization=org, slug="pool", name="Pool", timezone="UTC")
-    team.members.set(members)
+    pool = Team.objects.create(organization=org, slug=team, name=team.title(), timezone="UTC")
+    pool.members.set(members)
+    return round_robin(org, pool, members, slug=slug), members
+
+
+def round_robin(org, team, members, *, slug, window_days=31):
+    """A round-robin event type of `team` over `members`: 30 minutes every 15, 10/10 buffers."""
+    from slotwise.scheduling.models import EventType, PoolHost
+
     et = EventType.objects.create(
         organization=org,
         team=team,
-        slug="rr",
+        slug=slug,
         name="Round robin",
         kind="round_robin",
         duration_minutes=30,
@@ -244,10 +260,10 @@ def _s2(rng):
         buffer_before_minutes=10,
         buffer_after_minutes=10,
         window_kind="rolling",
-        window_days=31,
+        window_days=window_days,
     )
     PoolHost.objects.bulk_create([PoolHost(event_type=et, membership=m, priority=i % 5) for i, m in enumerate(members)])
-    return "S2", "100 hosts / 12 zones, 31 days, 200 busy each", f"/s2/team/pool/rr/?tz=Europe/Berlin&date={S2_DAY}"
+    return et
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ VERBS = {
     "load": "load FILE: create or update an organization from a YAML or JSON file (see docs/load-format.md)",
     "availability": "availability ORG/HOST/EVENT --from DATE --to DATE --tz ZONE [--now INSTANT] [--json]",
     "book": "book ORG/HOST/EVENT --start INSTANT --name N --email E --tz ZONE [--now INSTANT]",
-    "bench": "bench engine|pages|book|notify|sync|import: run a benchmark and print its figures",
+    "bench": "bench engine|pages|book|notify|sync|import|load: run a benchmark and print its figures",
     "tzdata": "tzdata check [--json] [--now INSTANT]: bookings whose local time a time-zone rule change moved",
     "link": "link create ORG/HOST/EVENT [--expires 7d] [--name N] [--email E] [--ref R]; link list ORG; link revoke UUID",
     "token": "token create --email EMAIL [--scope read|write] [--org ORG]; token revoke PREFIX",

@@ -12,10 +12,10 @@ def scenarios() -> list[str]:
 
 
 class Command(BaseCommand):
-    help = "Run a benchmark scenario (slotwise.bench) and print its figures: engine, pages, book, notify, sync, import."
+    help = "Run a benchmark scenario (slotwise.bench) and print its figures: engine, pages, book, notify, sync, import, load."
 
     def add_arguments(self, parser):
-        parser.add_argument("name", help="engine | pages | book | notify | sync | import")
+        parser.add_argument("name", help="engine | pages | book | notify | sync | import | load")
         parser.add_argument("rest", nargs=argparse.REMAINDER, help="options passed to the scenario, e.g. --runs 10")
 
     def handle(self, *args, **opts):
