@@ -2,6 +2,8 @@
 nothing of a sub-account, a sub-account's token nothing of its agency or a sibling, and a token made inside
 a sub-account by an agency admin stops working when they stop being one."""
 
+from datetime import date
+
 import pytest
 
 from slotwise.accounts.models import Membership
@@ -9,6 +11,7 @@ from slotwise.accounts.services import sub_account_enter
 from slotwise.api.tokens import membership_for, token_create
 from slotwise.bookings.models import InviteeNoShow
 from slotwise.core.errors import PermissionDenied
+from slotwise.scheduling.models import OutOfOffice
 from slotwise.webhooks.models import WebhookSubscription
 from tests import factories
 from tests.api.conftest import BASE, Api
@@ -31,7 +34,9 @@ def things(org, admin, booking):
         events=["invitee.created"],
     )
     mark = InviteeNoShow.objects.create(invitee=inv)
+    away = OutOfOffice.objects.create(membership=admin, first=date(2026, 3, 9), last=date(2026, 3, 10))
     return {
+        "absence": away.pk,
         "user": f"{BASE}/users/{admin.user.uuid}",
         "org": f"{BASE}/organizations/{org.uuid}",
         "et": f"{BASE}/event_types/{booking.event_type.uuid}",
@@ -52,7 +57,7 @@ def api_for(membership, now) -> Api:
 def assert_sees_nothing(api, b, secrets):
     for method, path, arg in cases(b):
         fn = getattr(api, method)
-        r = fn(path, arg) if method in ("get", "post", "patch") else fn(path)
+        r = fn(path, arg) if method in ("get", "post", "patch", "put") else fn(path)
         assert r.status_code == 404, (method, path, r.status_code, r.content)
         body = r.content.decode()
         leaked = [s for s in secrets if s in body and s not in str(arg) and s not in path]
