@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from slotwise import engine
 from slotwise.accounts.models import Membership
+from slotwise.core import metrics
 from slotwise.scheduling import selectors as scheduling
 from slotwise.scheduling.models import EventType
 
@@ -94,12 +95,13 @@ def event_availability(
     duration_minutes: int | None = None,
 ) -> engine.SlotResult:
     """The slots a booking page offers in [start, end), grouped by the viewer's local date."""
-    hosts = [host] if host is not None else scheduling.event_hosts(event_type)
-    inputs = host_inputs(event_type, hosts, start=start, end=end, duration_minutes=duration_minutes)
-    mode = "one" if host is not None else inputs.mode
-    return engine.available_slots(
-        inputs.rules, inputs.hosts, mode=mode, now=now, start=start, end=end, viewer_zone=viewer_zone
-    )
+    with metrics.AVAILABILITY_SECONDS.time():
+        hosts = [host] if host is not None else scheduling.event_hosts(event_type)
+        inputs = host_inputs(event_type, hosts, start=start, end=end, duration_minutes=duration_minutes)
+        mode = "one" if host is not None else inputs.mode
+        return engine.available_slots(
+            inputs.rules, inputs.hosts, mode=mode, now=now, start=start, end=end, viewer_zone=viewer_zone
+        )
 
 
 @dataclass(frozen=True)

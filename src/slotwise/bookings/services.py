@@ -9,8 +9,10 @@ group seats, which no constraint can express, are decided one booking at a time 
 all of a host's event types hold too, since every booking of that host locks the same row.
 """
 
+import functools
 import random
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -23,7 +25,7 @@ from django.utils.translation import gettext as _
 from slotwise import engine
 from slotwise.accounts.models import Membership
 from slotwise.contacts.models import Contact
-from slotwise.core.errors import ChangeClosed, Conflict, InvalidInput, NotFound, SlotUnavailable
+from slotwise.core.errors import ChangeClosed, Conflict, InvalidInput, NotFound, SlotUnavailable, SlotwiseError
 from slotwise.core.events import publish
 from slotwise.core.languages import validate_language
 from slotwise.core.text import clean_name, clean_text
@@ -208,6 +210,27 @@ def _round_robin_pick(event_type: EventType, free: list[int], now: datetime, rng
     return engine.choose_round_robin(candidates, strategy="equal" if equal else "availability", rng=rng)
 
 
+def refusal_reason(exc: SlotwiseError) -> str:
+    """A short code for a refused booking (counted per reason in /metrics): the engine's first reason, or
+    the kind of error (invalid_input, not_found, link_used ...)."""
+    return getattr(exc, "reason", "") or re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).lower()
+
+
+def _publishes_refusals(create: Callable[..., "Invitee"]) -> Callable[..., "Invitee"]:
+    @functools.wraps(create)
+    def booking_create(**kwargs) -> Invitee:
+        try:
+            return create(**kwargs)
+        except SlotwiseError as exc:
+            publish(
+                "booking.refused", event_type=kwargs.get("event_type"), reason=refusal_reason(exc), now=kwargs["now"]
+            )
+            raise
+
+    return booking_create
+
+
+@_publishes_refusals
 def booking_create(
     *,
     event_type: EventType,
@@ -275,7 +298,9 @@ def booking_create(
         # The database refused an overlapping block: a concurrent booking won the time.
         if "overlap" in str(exc).lower() or "slot_conflict" in str(exc) or "exclu" in str(exc).lower():
             raise SlotUnavailable(
-                f"{start:%Y-%m-%dT%H:%M:%SZ} was just taken by another booking; pick another time", field="start"
+                f"{start:%Y-%m-%dT%H:%M:%SZ} was just taken by another booking; pick another time",
+                field="start",
+                reason="taken",
             ) from None
         raise
 
@@ -318,7 +343,9 @@ def _create_locked(
             for r in engine.explain(inputs.rules, h, now=now, start=start):
                 if r not in reasons:
                     reasons.append(r)
-        raise SlotUnavailable(unavailable_message(start, reasons), field="start")
+        raise SlotUnavailable(
+            unavailable_message(start, reasons), field="start", reason=str(reasons[0]) if reasons else "not_offered"
+        )
 
     if event_type.kind == EventType.Kind.COLLECTIVE:
         assigned = list(inputs.members)  # every host, in the order of inputs.hosts
