@@ -8,7 +8,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("doc", ["docs/security.md", "docs/agencies.md", "docs/seed-001.md", "docs/imports.md"])
+@pytest.mark.parametrize(
+    "doc", ["docs/security.md", "docs/agencies.md", "docs/seed-001.md", "docs/imports.md", "docs/scaling.md"]
+)
 def test_every_test_a_document_names_exists(doc):
     text = (ROOT / doc).read_text()
     named = re.findall(r"(tests/[\w/]+\.py)(?:::(\w+))?", text)

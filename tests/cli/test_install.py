@@ -65,4 +65,6 @@ def test_bench_runs_from_an_installed_package_outside_the_checkout(tmp_path):
         text=True,
         timeout=300,
     )
-    assert missing.returncode != 0 and "there are: book, engine, import, load, notify, pages, sync" in missing.stderr
+    assert (
+        missing.returncode != 0 and "there are: book, engine, import, jobs, load, notify, pages, sync" in missing.stderr
+    )

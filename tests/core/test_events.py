@@ -46,5 +46,6 @@ def test_the_apps_follow_a_booking_in_the_stages_they_name_not_in_installed_apps
         "slotwise.webhooks.subscribers",
         "slotwise.calendars.writeback",
         "slotwise.automation.services",
+        "slotwise.core.metrics",
     ]
     assert [fn.__module__ for fn in subscribers("invitee.no_show_cleared")] == ["slotwise.webhooks.subscribers"]

@@ -21,8 +21,14 @@ def database_url() -> str:
 
 
 def start_worker(
-    *, smtp_port: int | None = None, lease_seconds: float = 2, extra: list[str] = (), env: dict | None = None
+    *,
+    smtp_port: int | None = None,
+    lease_seconds: float = 2,
+    extra: list[str] = (),
+    env: dict | None = None,
+    command: list[str] | None = None,
 ):
+    """`slotwise worker` as a process on the test database; `command` replaces `-m slotwise worker ...`."""
     environ = {
         **os.environ,
         "DATABASE_URL": database_url(),
@@ -35,7 +41,7 @@ def start_worker(
     if smtp_port is not None:
         environ.update(SLOTWISE_SMTP_HOST="127.0.0.1", SLOTWISE_SMTP_PORT=str(smtp_port))
     return subprocess.Popen(
-        [sys.executable, "-m", "slotwise", "worker", "--interval", "0.2", *extra],
+        [sys.executable, *(command or ["-m", "slotwise", "worker", "--interval", "0.2", *extra])],
         env=environ,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

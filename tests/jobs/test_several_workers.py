@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from slotwise.bookings.services import InviteeInput, booking_create
+from slotwise.core.clock import utc_now
 from slotwise.jobs.models import Job
+from slotwise.jobs.services import enqueue
 from tests import factories as f
 from tests.notifications.smtp import SmtpServer
 
@@ -59,3 +61,53 @@ def test_jobs_run_twice_when_several_workers_outlast_the_lease(now):
     duplicates = {k: n for k, n in sent.items() if n > 1}
     assert duplicates == {}, f"{sum(sent.values())} messages for {owed} emails: {duplicates}"
     assert list(Job.objects.values_list("status", "attempts").distinct()) == [("done", 1)]
+
+
+# A `slotwise worker` whose handler for "test.append" writes the job's id to a file: every run of a job is a
+# line, so a job run twice shows twice and a lost one not at all.
+RECORDING_WORKER = """
+import os, sys, django
+django.setup()
+from slotwise.jobs.services import handler
+
+@handler("test.append")
+def append(payload, job):
+    with open(os.environ["RUNS_FILE"], "a") as f:
+        f.write(f"{job.pk} {os.getpid()}\\n")
+
+from django.core.management import call_command
+call_command("worker", "--interval", "0.2")
+"""
+
+
+def test_three_worker_processes_on_one_queue_run_300_jobs_each_exactly_once(tmp_path):
+    runs = tmp_path / "runs.txt"
+    workers = [
+        start_worker(
+            lease_seconds=30,
+            command=["-c", RECORDING_WORKER],
+            env={"RUNS_FILE": str(runs), "DJANGO_SETTINGS_MODULE": "slotwise.config.settings"},
+        )
+        for _ in range(3)
+    ]
+    try:
+        for w in workers:
+            wait_started(w)
+        at = utc_now()
+        ids = [enqueue("test.append", {"n": n}, due_at=at).pk for n in range(300)]
+        deadline = time.monotonic() + 120
+        while Job.objects.exclude(status="done").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)  # a duplicate still in flight is written too
+    finally:
+        for w in workers:
+            w.send_signal(signal.SIGTERM)
+        outs = [w.communicate(timeout=30)[0] for w in workers]
+    assert [w.returncode for w in workers] == [0, 0, 0], outs
+    lines = [line.split() for line in runs.read_text().splitlines()]
+    ran = Counter(int(job_id) for job_id, _ in lines)
+    assert sorted(ran) == sorted(ids), "a job was lost"
+    assert {n for n in ran.values()} == {1}, {j: n for j, n in ran.items() if n > 1}
+    assert list(Job.objects.values_list("status", "attempts").distinct()) == [("done", 1)]
+    # The work was shared, not done by one process while the others idled.
+    assert len({pid for _, pid in lines}) >= 2

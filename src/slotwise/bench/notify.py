@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from datetime import timedelta
+
+from slotwise.bench import _workers
 
 
 class Accepted:
@@ -129,15 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         window_kind=EventType.WindowKind.UNLIMITED,
     )
 
-    workers = [
-        subprocess.Popen(  # noqa: S603 - our own worker command, no shell
-            [sys.executable, "-m", "slotwise", "worker", "--concurrency", str(args.concurrency)],
-            env=dict(os.environ),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(args.workers)
-    ]
+    workers = _workers.start(args.workers, args.concurrency)
     try:
         # Start the clock only once every worker is up (Django start-up takes seconds on a busy machine): each
         # takes one ping job (no handler: it fails at once) after its start-up.
@@ -175,13 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.smtp_delay:
             time.sleep(max(2.0, 3 * args.smtp_delay))  # a duplicate still in flight is counted too
     finally:
-        for w in workers:
-            w.send_signal(signal.SIGTERM)
-        for w in workers:
-            try:
-                w.wait(20)
-            except subprocess.TimeoutExpired:
-                w.kill()
+        _workers.stop(workers)
         smtp.stop()
 
     invitee_ms = [(accepted.at[e][0] - t) * 1000 for e, t in committed.items() if e in accepted.at]

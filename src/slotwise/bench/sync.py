@@ -111,7 +111,11 @@ def _free_port() -> int:
 
 def _setup_django(tmp: str) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "slotwise.config.settings")
-    os.environ.setdefault("SLOTWISE_DATA_DIR", tmp)
+    if os.environ.get("SLOTWISE_BENCH_CHILD") != "1":
+        # Run by hand (python -m slotwise.bench.sync): a scratch database of its own, never the instance's.
+        # `slotwise bench sync` has already given this process its own directory and database.
+        os.environ["SLOTWISE_DATA_DIR"] = tmp
+        os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
     os.environ.setdefault("SLOTWISE_LOG_LEVEL", "ERROR")
     import django
 

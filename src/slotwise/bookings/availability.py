@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from slotwise import engine
 from slotwise.accounts.models import Membership
+from slotwise.core import metrics
 from slotwise.scheduling import selectors as scheduling
 from slotwise.scheduling.models import EventType
 
@@ -169,15 +170,16 @@ def event_availability(
 ) -> engine.SlotResult:
     """The slots a booking page offers in [start, end), grouped by the viewer's local date (read through the
     busy-time cache unless `cached` is False; the slots are the same either way)."""
-    if cached:
-        inputs = _read_inputs(event_type, host, start=start, end=end, duration_minutes=duration_minutes)
-    else:
-        hosts = [host] if host is not None else scheduling.event_hosts(event_type)
-        inputs = host_inputs(event_type, hosts, start=start, end=end, duration_minutes=duration_minutes)
-    mode = "one" if host is not None else inputs.mode
-    return engine.available_slots(
-        inputs.rules, inputs.hosts, mode=mode, now=now, start=start, end=end, viewer_zone=viewer_zone
-    )
+    with metrics.AVAILABILITY_SECONDS.time():
+        if cached:
+            inputs = _read_inputs(event_type, host, start=start, end=end, duration_minutes=duration_minutes)
+        else:
+            hosts = [host] if host is not None else scheduling.event_hosts(event_type)
+            inputs = host_inputs(event_type, hosts, start=start, end=end, duration_minutes=duration_minutes)
+        mode = "one" if host is not None else inputs.mode
+        return engine.available_slots(
+            inputs.rules, inputs.hosts, mode=mode, now=now, start=start, end=end, viewer_zone=viewer_zone
+        )
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,9 @@ new host; the old booking's hosts stay candidates though step 1 still sees them 
 Requests that need approval are held (approvals.hold) inside the same attempt.
 """
 
+import functools
 import random
+import re
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -32,7 +34,7 @@ from django.utils.translation import gettext as _
 from slotwise import engine
 from slotwise.accounts.models import Membership
 from slotwise.contacts.models import Contact
-from slotwise.core.errors import ChangeClosed, Conflict, InvalidInput, NotFound, SlotUnavailable
+from slotwise.core.errors import ChangeClosed, Conflict, InvalidInput, NotFound, SlotUnavailable, SlotwiseError
 from slotwise.core.events import publish
 from slotwise.core.languages import validate_language
 from slotwise.core.text import clean_name, clean_text
@@ -253,6 +255,27 @@ def check_request(
     return invitee, answers, guest_emails, candidates
 
 
+def refusal_reason(exc: SlotwiseError) -> str:
+    """A short code for a refused booking (counted per reason in /metrics): the engine's first reason, or
+    the kind of error (invalid_input, not_found, link_used ...)."""
+    return getattr(exc, "reason", "") or re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).lower()
+
+
+def _publishes_refusals(create: Callable[..., "Invitee"]) -> Callable[..., "Invitee"]:
+    @functools.wraps(create)
+    def booking_create(**kwargs) -> Invitee:
+        try:
+            return create(**kwargs)
+        except SlotwiseError as exc:
+            publish(
+                "booking.refused", event_type=kwargs.get("event_type"), reason=refusal_reason(exc), now=kwargs["now"]
+            )
+            raise
+
+    return booking_create
+
+
+@_publishes_refusals
 def booking_create(
     *,
     event_type: EventType,
@@ -339,9 +362,8 @@ def _book(
     free += [h for h in inputs.members if h in freed and h not in free]
     mode = "one" if host is not None else inputs.mode
     if not free or (mode == "all" and len(free) < len(inputs.hosts)):
-        raise SlotUnavailable(
-            unavailable_message(start, _reasons(inputs.rules, inputs.hosts, now, start)), field="start"
-        )
+        reasons = _reasons(inputs.rules, inputs.hosts, now, start)
+        raise SlotUnavailable(unavailable_message(start, reasons), field="start", reason=_first(reasons))
     # Step 2: one short transaction per candidate, until one holds.
     lost: list[engine.Reason] = []
     for assigned in _candidates(event_type, inputs, free, now, rng):
@@ -372,10 +394,17 @@ def _book(
             if not is_overlap(exc):
                 raise
     if lost:
-        raise SlotUnavailable(unavailable_message(start, lost), field="start")
+        raise SlotUnavailable(unavailable_message(start, lost), field="start", reason=_first(lost))
     raise SlotUnavailable(
-        f"{start:%Y-%m-%dT%H:%M:%SZ} was just taken by another booking; pick another time", field="start"
+        f"{start:%Y-%m-%dT%H:%M:%SZ} was just taken by another booking; pick another time",
+        field="start",
+        reason="taken",
     )
+
+
+def _first(reasons: list) -> str:
+    """The code a refusal is counted under in /metrics: the engine's first reason."""
+    return str(getattr(reasons[0], "value", reasons[0])) if reasons else "not_offered"
 
 
 class Taken(Exception):  # noqa: N818 - this candidate can no longer take the start (also bookings/recurring.py)

@@ -7,9 +7,12 @@ class CalendarsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from slotwise.core import metrics
         from slotwise.core.events import CALENDAR, subscribe
 
-        from . import tasks  # noqa: F401 - registers the job handlers
+        from . import health, tasks  # noqa: F401 - tasks registers the job handlers
+
+        metrics.at_scrape(health.sync_readings)
         from .writeback import (
             check_copy_params,
             copy_targets,

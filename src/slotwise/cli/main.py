@@ -11,7 +11,7 @@ VERBS = {
     "load": "load FILE: create or update an organization from a YAML or JSON file (see docs/load-format.md)",
     "availability": "availability ORG/HOST/EVENT --from DATE --to DATE --tz ZONE [--now INSTANT] [--json]",
     "book": "book ORG/HOST/EVENT --start INSTANT --name N --email E --tz ZONE [--now INSTANT]",
-    "bench": "bench engine|pages|book|notify|sync|import|load: run a benchmark and print its figures",
+    "bench": "bench engine|pages|book|notify|sync|import|jobs|load: run a benchmark and print its figures",
     "tzdata": "tzdata check [--json] [--now INSTANT]: bookings whose local time a time-zone rule change moved",
     "link": "link create ORG/HOST/EVENT [--expires 7d] [--name N] [--email E] [--ref R]; link list ORG; link revoke UUID",
     "token": "token create --email EMAIL [--scope read|write] [--org ORG]; token revoke PREFIX",
@@ -59,6 +59,22 @@ def _no_debug_pages_for_visitors() -> None:
     os.environ.setdefault("SLOTWISE_DEBUG", "0")
 
 
+def _metrics_directory_into_env() -> None:
+    """`serve` runs several gunicorn workers and a job worker: each counts its metrics in files of its own
+    under PROMETHEUS_MULTIPROC_DIR, and /metrics adds them up (core/metrics.py). prometheus_client reads the
+    variable when it is first imported, so it is set here, before Django loads; the files of a previous run
+    are removed, so counters start at zero with the new processes. An operator's own setting is kept."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    from slotwise.config.datadir import data_dir
+
+    folder = data_dir() / "prometheus"
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.db"):
+        old.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help", "help"):
@@ -71,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     if verb == "serve":
         _listen_address_into_env(rest)
         _no_debug_pages_for_visitors()
+        _metrics_directory_into_env()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "slotwise.config.settings")
     from django.core.management import execute_from_command_line
 

@@ -10,8 +10,11 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from slotwise.config.datadir import data_dir
+from slotwise.core.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent  # src/slotwise
-DATA_DIR = Path(os.environ.get("SLOTWISE_DATA_DIR", Path.cwd() / "var")).resolve()
+DATA_DIR = data_dir()
 
 ENV = os.environ.get("SLOTWISE_ENV", "development")
 PRODUCTION = ENV == "production"
@@ -63,6 +66,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: the request id is bound for everything below, and the latency counts the whole answer.
+    "slotwise.core.logs.RequestIdMiddleware",
+    "slotwise.core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "slotwise.web.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -209,13 +215,13 @@ SLOTWISE_LOGIN_ACCOUNT_LIMIT = int(os.environ.get("SLOTWISE_LOGIN_ACCOUNT_LIMIT"
 SLOTWISE_LOGIN_ADDRESS_LIMIT = int(os.environ.get("SLOTWISE_LOGIN_ADDRESS_LIMIT", "20"))
 SLOTWISE_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("SLOTWISE_LOGIN_LOCKOUT_SECONDS", "60"))
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("SLOTWISE_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# Logs: JSON lines carrying the request id and job id (slotwise/core/logs.py) in production or with
+# SLOTWISE_LOG_FORMAT=json; plain text locally.
+SLOTWISE_LOG_FORMAT = os.environ.get("SLOTWISE_LOG_FORMAT", "json" if PRODUCTION else "text")
+LOGGING = logging_config(json_format=SLOTWISE_LOG_FORMAT == "json", level=os.environ.get("SLOTWISE_LOG_LEVEL", "INFO"))
+# /metrics (slotwise/core/metrics.py): in production, scrapers send this as a bearer token; unset, only this
+# machine may scrape. Development serves it to anyone.
+SLOTWISE_METRICS_TOKEN = os.environ.get("SLOTWISE_METRICS_TOKEN", "")
 
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -237,6 +243,10 @@ ZOOM_CLIENT_SECRET = os.environ.get("SLOTWISE_ZOOM_CLIENT_SECRET", "")
 # SQLite; "redis" = a Redis list on REDIS_URL, for workers on several machines. They also poll regardless.
 SLOTWISE_JOBS_WAKE = os.environ.get("SLOTWISE_JOBS_WAKE", "database")
 SLOTWISE_JOBS_REDIS_KEY = os.environ.get("SLOTWISE_JOBS_REDIS_KEY", "slotwise:jobs")
+# Each `slotwise worker` writes a heartbeat row this often; /readyz fails when the newest is older than the
+# stale limit (no worker is working the queue).
+SLOTWISE_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("SLOTWISE_WORKER_HEARTBEAT_SECONDS", "10"))
+SLOTWISE_WORKER_STALE_SECONDS = float(os.environ.get("SLOTWISE_WORKER_STALE_SECONDS", "60"))
 
 # --- calendars (read only by slotwise.calendars) -------------------------------------------------------------
 # Key for encrypting CalDAV passwords and OAuth tokens at rest (defaults to one derived from SECRET_KEY);

@@ -48,9 +48,14 @@ class Conflict(SlotwiseError):
 
 
 class SlotUnavailable(Conflict):
-    """The start is not (or no longer) offered: taken by a concurrent booking, or never on offer."""
+    """The start is not (or no longer) offered: taken by a concurrent booking, or never on offer. `reason` is a
+    short code for counting refusals: the engine's first reason (busy, notice ...) or taken (a lost race)."""
 
     title = "Slot Unavailable"
+
+    def __init__(self, message: str, *, field: str | None = None, details: list[dict] | None = None, reason: str = ""):
+        super().__init__(message, field=field, details=details)
+        self.reason = reason
 
 
 class LinkUsed(Conflict):

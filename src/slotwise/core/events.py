@@ -10,7 +10,8 @@ subscribed). Payload builders read; they do not write.
 
 Events: booking.created, booking.canceled, booking.rescheduled (old, new), invitee.canceled,
 invitee.no_show_set (invitee, mark), invitee.no_show_cleared (invitee, mark), event_type.created,
-event_type.updated, event_type.deleted, booking.tzdata_moved (booking, moves), worker.started (now).
+event_type.updated, event_type.deleted, booking.tzdata_moved (booking, moves), worker.started (now),
+booking.refused (event_type, reason, now: published outside any transaction, after the refusal).
 """
 
 from collections import defaultdict
@@ -26,6 +27,7 @@ EMAIL = 20
 WEBHOOK = 30
 CALENDAR = 40
 RULES = 50
+METRICS = 60  # counters (core/metrics.py): after everything that could still refuse the change
 
 _subscribers: dict[str, list[tuple[int, int, Callable]]] = defaultdict(list)
 _seq = count()

@@ -48,3 +48,16 @@ class Job(models.Model):
 
     def __str__(self):
         return f"{self.kind}#{self.pk} {self.status}"
+
+
+class WorkerHeartbeat(models.Model):
+    """One row per running worker (a thread of `slotwise worker`), beaten every few seconds while it loops and
+    removed when it stops: /readyz reads the newest beat to tell a working queue from one nobody works."""
+
+    worker_id = models.CharField(max_length=200, unique=True, help_text="host:pid:thread number")
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField(db_index=True)
+    jobs_done = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.worker_id} at {self.beat_at:%Y-%m-%dT%H:%M:%SZ}"

@@ -9,12 +9,13 @@ import threading
 import time
 from itertools import count
 
+from django.conf import settings
 from django.db import close_old_connections, connection
 
 from slotwise.core.clock import utc_now
 
 from . import wake
-from .services import prune, run_due
+from .services import CLAIM_BATCH, beat, prune, run_due, worker_stopped
 
 log = logging.getLogger("slotwise.worker")
 PRUNE_EVERY_SECONDS = 600
@@ -28,6 +29,8 @@ class Worker:
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{next(_numbers)}"
         self.ran = 0
         self._pruned_at = 0.0
+        self._beat_at = float("-inf")
+        self._started_at = utc_now()
         self._waiter: wake.Waiter | None = None
 
     @property
@@ -52,18 +55,29 @@ class Worker:
             finally:
                 self._waiter = None
 
+    def heartbeat(self, *, force: bool = False) -> None:
+        """Say this worker is alive (the row /readyz reads), at most every SLOTWISE_WORKER_HEARTBEAT_SECONDS."""
+        every = float(getattr(settings, "SLOTWISE_WORKER_HEARTBEAT_SECONDS", 10))
+        if force or time.monotonic() - self._beat_at >= every:
+            self._beat_at = time.monotonic()
+            beat(worker_id=self.worker_id, started_at=self._started_at, now=utc_now(), jobs_done=self.ran)
+
     def run_once(self) -> int:
-        """Run jobs until none is due. Between two jobs, a stop request ends the run: SIGTERM finishes the
-        job in hand, not the whole queue."""
+        """Run jobs until none is due. Between two batches of jobs, a stop request ends the run: SIGTERM
+        finishes the jobs in hand, not the whole queue."""
         if time.monotonic() - self._pruned_at > PRUNE_EVERY_SECONDS:
             self._pruned_at = time.monotonic()
             pruned = prune(utc_now())
             if pruned:
                 log.info("worker %s forgot %s finished job(s)", self.worker_id, pruned)
         n = 0
-        while not self.stop.is_set() and run_due(limit=1):
-            n += 1
-        self.ran += n
+        while not self.stop.is_set():
+            ran = run_due(limit=CLAIM_BATCH, stop=self.stop)
+            if not ran:
+                break
+            n += ran
+            self.ran += ran
+            self.heartbeat()
         if n:
             log.info("worker %s ran %s job(s)", self.worker_id, n)
         return n
@@ -80,6 +94,7 @@ class Worker:
             while not self.stop.is_set():
                 close_old_connections()
                 try:
+                    self.heartbeat()
                     self.run_once()
                     if not self.stop.is_set():
                         self.wait()
@@ -88,5 +103,9 @@ class Worker:
                     self.stop.wait(self.interval)
         finally:
             self.close_waiter()
+            try:
+                worker_stopped(worker_id=self.worker_id)
+            except Exception:  # noqa: BLE001 - a database gone at shutdown; prune forgets the row later
+                log.warning("worker %s: could not remove its heartbeat", self.worker_id)
             connection.close()
             log.info("worker %s stopped after %s job(s)", self.worker_id, self.ran)

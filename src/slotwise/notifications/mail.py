@@ -9,6 +9,8 @@ import threading
 from django.core.mail import get_connection
 from django.core.signals import setting_changed
 
+from slotwise.core import metrics
+
 _local = threading.local()
 
 
@@ -36,6 +38,14 @@ def close() -> None:
 
 
 def send_message(msg) -> None:
+    try:
+        _send(msg)
+    except Exception:
+        metrics.EMAIL_FAILURES.inc()
+        raise
+
+
+def _send(msg) -> None:
     for attempt in (1, 2):
         try:
             msg.connection = _connection()

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from slotwise.accounts.models import Membership, Organization
-from slotwise.core import outbound
+from slotwise.core import metrics, outbound
 from slotwise.core.clock import utc_now
 from slotwise.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from slotwise.core.signing import signature
@@ -241,6 +241,8 @@ def deliver(*, delivery_id: int, now: datetime) -> WebhookAttempt | None:
         error=error or ("" if status and 200 <= status < 300 else f"HTTP {status}"),
         response_excerpt=excerpt,
     )
+    if not attempt.ok:
+        metrics.WEBHOOK_FAILURES.inc()
     if attempt.ok:
         WebhookDelivery.objects.filter(pk=delivery.pk).update(status=WebhookDelivery.Status.DELIVERED, delivered_at=now)
         if sub.retry_started_at is not None:

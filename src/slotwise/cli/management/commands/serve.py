@@ -68,8 +68,10 @@ def gunicorn_options(opts: dict) -> dict:
         "workers": opts["workers"],
         "threads": opts["threads"],
         "worker_class": "gthread",
-        "accesslog": "-",
+        # JSON logs carry their own access line, with the request id (core/logs.py); text logs keep gunicorn's.
+        "accesslog": None if settings.SLOTWISE_LOG_FORMAT == "json" else "-",
         "timeout": 60,
+        "child_exit": _forget_dead_worker_metrics,
     }
     socket_path = str(settings.DATA_DIR / "gunicorn.ctl")
     if len(socket_path.encode()) < 100:
@@ -77,6 +79,13 @@ def gunicorn_options(opts: dict) -> dict:
     else:
         options["control_socket_disable"] = True
     return options
+
+
+def _forget_dead_worker_metrics(server, worker) -> None:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
 
 
 def _Gunicorn(options):
