@@ -849,7 +849,7 @@ def pool_request_decide(
     reason = clean_text(reason, field="reason", max_length=1000, multiline=True)
     with transaction.atomic():
         req = (
-            PoolJoinRequest.objects.select_for_update()
+            PoolJoinRequest.objects.select_for_update(of=("self",))
             .select_related("event_type__team", "membership__user")
             .get(pk=request.pk)
         )
