@@ -63,3 +63,19 @@ def open_page(browser):
 def shot(page, name):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def visit(browser, live_server, size, zone="Europe/Berlin", *, login=None):
+    """(context, page) at `size` in `zone`, signed in as `login` (a membership) when given. CSP is bypassed
+    so that axe can be injected; the pages' own scripts still load from 'self'."""
+    from django.test import Client
+
+    ctx = browser.new_context(
+        timezone_id=zone, viewport={"width": size[0], "height": size[1]}, locale="en-US", bypass_csp=True
+    )
+    ctx.set_default_timeout(30000)
+    if login is not None:
+        client = Client()
+        client.force_login(login.user)
+        ctx.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+    return ctx, ctx.new_page()

@@ -6,8 +6,8 @@ is its own case; all share one browser. Screenshots go to test-artifacts/a11y-*.
 from datetime import UTC, datetime
 
 import pytest
-from django.test import Client
 
+from slotwise.accounts import services as accounts
 from slotwise.accounts.models import Membership
 from slotwise.bookings.services import InviteeInput, booking_create
 from slotwise.contacts.models import Contact
@@ -15,7 +15,7 @@ from slotwise.scheduling import services as scheduling
 from tests import factories
 
 from . import axe
-from .conftest import shot
+from .conftest import shot, visit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,6 +27,7 @@ def world(acme, frozen):
     """Ana's intro with durations and every kind of question, a team event, a booking and its contact."""
     ana = acme["ana"]
     Membership.objects.filter(pk=ana.pk).update(role=Membership.Role.ADMIN)
+    ana.role = Membership.Role.ADMIN
     scheduling.event_type_update(
         event_type=acme["intro"],
         now=frozen,
@@ -50,6 +51,22 @@ def world(acme, frozen):
     support = factories.team(acme["org"], [ana, ben], slug="support")
     team_event = factories.event_type(team=support, slug="support-call", name="Support call", kind="round_robin")
     factories.pool(team_event, [ana, ben])
+    # Members: an invitation waiting, and Cara's request to host the support call (the pool page lists it).
+    cara = factories.host(acme["org"], "cara", tz="America/Chicago", email="cara@acme.test")
+    support.members.add(cara)
+    escalation = factories.event_type(team=support, slug="escalation", name="Escalation", kind="round_robin")
+    factories.pool(escalation, [ben])
+    scheduling.pool_request_create(
+        membership=cara,
+        event_type=team_event,
+        timezone="America/Chicago",
+        weekly={"mon": ["08:00-12:00"]},
+        daylight={"mon": ["07:00-11:00"]},
+        now=frozen,
+    )
+    invitation = accounts.invitation_create(
+        organization=acme["org"], email="new@acme.test", role="member", invited_by=ana, now=frozen
+    )
     invitee = booking_create(
         event_type=acme["intro"],
         start=datetime(2026, 3, 4, 9, tzinfo=UTC),
@@ -58,7 +75,15 @@ def world(acme, frozen):
             name="Bo Li", email="bo@example.com", timezone="Europe/Berlin", answers={"topic": "Sales"}
         ),
     )
-    return {**acme, "invitee": invitee, "team_event": team_event, "contact": Contact.objects.get()}
+    return {
+        **acme,
+        "invitee": invitee,
+        "team_event": team_event,
+        "contact": Contact.objects.get(),
+        "ben": ben,
+        "escalation": escalation,
+        "invitation_token": accounts.invitation_token(invitation),
+    }
 
 
 def assert_accessible(page, name):
@@ -67,18 +92,6 @@ def assert_accessible(page, name):
     assert found == [], f"{name}: axe-core found {len(found)} violation(s):\n" + "\n".join(
         f"  {v['id']}: {v['help']} at {v['nodes']}" for v in found
     )
-
-
-def visit(browser, live_server, size, zone="Europe/Berlin", *, login=None):
-    ctx = browser.new_context(
-        timezone_id=zone, viewport={"width": size[0], "height": size[1]}, locale="en-US", bypass_csp=True
-    )  # to inject axe; the pages' own scripts still load from 'self'
-    ctx.set_default_timeout(30000)
-    if login is not None:
-        client = Client()
-        client.force_login(login.user)
-        ctx.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
-    return ctx, ctx.new_page()
 
 
 def _month(page, base, w):
@@ -156,6 +169,7 @@ PUBLIC_PAGES = {
     "team-booking-page": lambda w: "/acme/team/support/support-call/",
     "not-found": lambda w: "/acme/ana/no-such-event/",
     "login": lambda w: "/login/",
+    "invitation": lambda w: f"/invite/{w['invitation_token']}/",
 }
 
 
@@ -181,6 +195,9 @@ DASHBOARD_PAGES = {
     "bookings": lambda w: "/dashboard/bookings/",
     "booking": lambda w: f"/dashboard/bookings/{w['invitee'].booking.uid}/",
     "team": lambda w: "/dashboard/team/",
+    "members": lambda w: "/dashboard/members/",
+    "member-remove": lambda w: f"/dashboard/members/{w['ben'].pk}/remove/",
+    "pool-request": lambda w: f"/dashboard/event-types/{w['escalation'].pk}/join/",
     "contacts": lambda w: "/dashboard/contacts/",
     "contact": lambda w: f"/dashboard/contacts/{w['contact'].pk}/",
     "calendars": lambda w: "/dashboard/calendars/",

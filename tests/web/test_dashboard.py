@@ -184,7 +184,7 @@ def test_hours_errors_are_inline_and_keep_the_form(ana_client, acme, frozen):
     html = ana_client.post(
         "/dashboard/availability/", {**form, "mon": "", "tue": "", "overrides": "next tuesday"}
     ).content.decode()
-    assert "overrides line 1: write it as 2026-03-10: 10:00-12:00 (or: off)" in html
+    assert "Date overrides, line 1: write it as 2026-03-10: 10:00-12:00 (or: off)" in html
     schedule = AvailabilitySchedule.objects.get(owner=acme["ana"])
     assert schedule.weekly["mon"] == [["09:00", "17:00"]]  # nothing half-written
 
@@ -323,16 +323,16 @@ def test_roles_and_team_members(client, frozen):
     a.refresh_from_db()
     assert a.role == "admin"
     resp = client.post("/dashboard/team/", {"member": boss.pk, "role": "member"}, follow=True)
-    assert "role: this is the only owner; make someone else owner first" in resp.content.decode()
+    assert "is the only owner; make someone else owner first" in resp.content.decode()
     client.post("/dashboard/team/", {"team": team.pk, "members": [a.pk, boss.pk]})
     assert sorted(team.members.values_list("slug", flat=True)) == ["a", "boss"]
     assert list(PoolHost.objects.values_list("membership__slug", flat=True)) == ["a"]  # b left the pool too
     client.force_login(b.user)
     resp = client.post("/dashboard/team/", {"member": b.pk, "role": "owner"}, follow=True)
-    assert "only owners and admins change roles" in resp.content.decode()
+    assert "Only owners and admins change roles" in resp.content.decode()
     client.force_login(a.user)  # an admin, not an owner
     resp = client.post("/dashboard/team/", {"member": b.pk, "role": "owner"}, follow=True)
-    assert "only an owner makes or unmakes owners" in resp.content.decode()
+    assert "Only an owner makes or unmakes owners" in resp.content.decode()
 
 
 def test_after_a_cancel_the_redirect_stays_on_this_site(ana_client, acme, frozen):

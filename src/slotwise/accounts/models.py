@@ -90,8 +90,18 @@ class Organization(models.Model):
         return self.slug
 
 
+class MembershipQuerySet(models.QuerySet):
+    def active(self):
+        """Members who have not been removed: the only ones any list of members, hosts or pools shows."""
+        return self.filter(deactivated_at__isnull=True)
+
+
 class Membership(models.Model):
-    """A user inside an organization. A host is a membership: bookings, schedules and pools point here."""
+    """A user inside an organization. A host is a membership: bookings, schedules and pools point here.
+
+    Removing a member deactivates the membership (`deactivated_at`), never deletes it: their past bookings
+    keep their host. A deactivated membership acts nowhere (accounts.selectors.current_membership) and is
+    listed nowhere (`Membership.objects.active()`); an invitation accepted later makes it active again."""
 
     class Role(models.TextChoices):
         OWNER = "owner"
@@ -114,6 +124,9 @@ class Membership(models.Model):
         "still are one",
     )
     created_at = models.DateTimeField(default=now)
+    deactivated_at = models.DateTimeField(null=True, blank=True, help_text="When an owner or admin removed them")
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -144,6 +157,47 @@ class Team(models.Model):
 
     def __str__(self):
         return f"{self.organization.slug}/team/{self.slug}"
+
+
+class Invitation(models.Model):
+    """An owner's or admin's invitation to join the organization, sent by email as a signed single-use link
+    (accounts.services.invitation_token). Resending gives the invitation a new `nonce`, so the link sent
+    before stops working; accepting, revoking or `expires_at` passing ends it."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=Membership.Role.choices, default=Membership.Role.MEMBER)
+    invited_by = models.ForeignKey(Membership, null=True, on_delete=models.SET_NULL, related_name="+")
+    nonce = models.CharField(max_length=64, help_text="The current link's secret part; a resend replaces it")
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    membership = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [
+            # One open invitation per address and organization; an expired one is renewed, not duplicated.
+            models.UniqueConstraint(
+                fields=["organization", "email"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_open_per_email",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.organization.slug}: {self.email}"
+
+    def state(self, now) -> str:
+        """pending | accepted | revoked | expired"""
+        if self.accepted_at is not None:
+            return "accepted"
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if now >= self.expires_at else "pending"
 
 
 class LoginThrottle(models.Model):

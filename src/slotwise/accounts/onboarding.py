@@ -26,6 +26,7 @@ RESERVED_SLUGS = frozenset(
         "dashboard",
         "feeds",
         "healthz",
+        "invite",
         "hooks",
         "login",
         "logout",

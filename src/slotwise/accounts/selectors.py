@@ -15,7 +15,9 @@ ADMIN_ROLES = (Membership.Role.OWNER, Membership.Role.ADMIN)
 
 def _agency_admin_rows(user):
     """The user's own owner/admin memberships in agencies."""
-    return Membership.objects.filter(user=user, role__in=ADMIN_ROLES, via_agency=False, organization__is_agency=True)
+    return Membership.objects.active().filter(
+        user=user, role__in=ADMIN_ROLES, via_agency=False, organization__is_agency=True
+    )
 
 
 def _may_act(user):
@@ -40,7 +42,7 @@ def current_membership(
     `accounts.services.sub_account_enter`."""
     if user is None or not user.is_authenticated:
         return None
-    qs = Membership.objects.filter(user=user).filter(_may_act(user)).select_related("organization", "user")
+    qs = Membership.objects.active().filter(user=user).filter(_may_act(user)).select_related("organization", "user")
     if membership is not None:
         return qs.filter(pk=membership.pk).first()
     if organization:
@@ -75,7 +77,9 @@ def enterable_accounts(user) -> list[AccountGroup]:
     if user is None or not user.is_authenticated:
         return []
     admin_of = _agency_admin_rows(user).values("organization_id")
-    own = set(Membership.objects.filter(user=user).filter(_may_act(user)).values_list("organization_id", flat=True))
+    own = set(
+        Membership.objects.active().filter(user=user).filter(_may_act(user)).values_list("organization_id", flat=True)
+    )
     orgs = (
         Organization.objects.filter(Q(pk__in=own) | Q(parent_id__in=admin_of))
         .select_related("parent")

@@ -1,34 +1,44 @@
-"""Organization membership writes: roles and team membership. Owners and admins manage; the last owner
-cannot be demoted (an organization always has someone who can manage it)."""
+"""Organization membership writes: roles, invitations, removing members. Owners and admins manage; the last
+owner cannot be demoted or removed (an organization always has someone who can manage it)."""
 
 import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from slotwise.core import text
 from slotwise.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from slotwise.core.events import publish
 from slotwise.core.timezones import validate_zone
 
-from .models import Membership, Organization
+from .models import Invitation, Membership, Organization, User
 from .onboarding import RESERVED_SLUGS
 from .selectors import ADMIN_ROLES, current_membership
 
 
 def membership_role_set(*, actor: Membership, membership: Membership, role: str) -> Membership:
     if role not in Membership.Role.values:
-        raise InvalidInput(f"role: {role!r} is not one of {', '.join(Membership.Role.values)}", field="role")
+        raise InvalidInput(f"Choose a role: {', '.join(Membership.Role.values)}", field="role")
     if actor.organization_id != membership.organization_id or not actor.is_admin:
-        raise PermissionDenied("only owners and admins change roles")
+        raise PermissionDenied("Only owners and admins change roles")
     if Membership.Role.OWNER in (role, membership.role) and actor.role != Membership.Role.OWNER:
-        raise PermissionDenied("only an owner makes or unmakes owners")
+        raise PermissionDenied("Only an owner makes or unmakes owners")
     with transaction.atomic():
-        owners = Membership.objects.select_for_update().filter(
-            organization_id=membership.organization_id, role=Membership.Role.OWNER
+        owners = (
+            Membership.objects.active()
+            .select_for_update()
+            .filter(organization_id=membership.organization_id, role=Membership.Role.OWNER)
         )
         if membership.role == Membership.Role.OWNER and role != Membership.Role.OWNER and owners.count() == 1:
-            raise InvalidInput("role: this is the only owner; make someone else owner first", field="role")
+            raise InvalidInput(f"{membership.user} is the only owner; make someone else owner first", field="role")
         Membership.objects.filter(pk=membership.pk).update(role=role)
         membership.role = role
     return membership
@@ -51,20 +61,20 @@ def clean_embed_origins(values: list[str], *, field: str = "embed_origins") -> l
             continue
         if not _ORIGIN_RE.match(value):
             raise InvalidInput(
-                f"{field}: {raw.strip()[:100]!r} is not a web origin; write scheme and host only, for example "
+                f"{raw.strip()[:100]!r} is not a web origin; write scheme and host only, for example "
                 "https://www.example.com or https://*.example.com (no path, no spaces)",
                 field=field,
             )
         if settings.PRODUCTION and value.startswith("http://"):
             raise InvalidInput(
-                f"{field}: {value!r} must use https (pages framing the booking page in the clear "
+                f"{value!r} must use https (pages framing the booking page in the clear "
                 "would expose the invitee's answers)",
                 field=field,
             )
         if value not in out:
             out.append(value)
     if len(out) > MAX_EMBED_ORIGINS:
-        raise InvalidInput(f"{field}: at most {MAX_EMBED_ORIGINS} origins", field=field)
+        raise InvalidInput(f"At most {MAX_EMBED_ORIGINS} sites may embed the booking pages", field=field)
     return out
 
 
@@ -209,3 +219,214 @@ def sub_account_create(*, actor: Membership, name: str, slug: str = "", timezone
     except IntegrityError:
         raise Conflict(f"The web address {slug!r} is taken; choose another", field="slug") from None
     return org
+
+
+# --- invitations and removing members ----------------------------------------------------------------------
+
+INVITATION_DAYS = 7  # how long an invitation link works; a resend starts the days again
+_INVITATION_SIGNER = signing.Signer(salt="slotwise.accounts.invitation")
+
+
+def invitation_token(invitation: Invitation) -> str:
+    """The signed part of the link in the invitation email. It names the invitation and its current nonce, so
+    a link a resend replaced is still recognised (and told so) but no longer works."""
+    return _INVITATION_SIGNER.sign(f"{invitation.uuid}.{invitation.nonce}")
+
+
+@dataclass(frozen=True)
+class InvitationLink:
+    """What a link found: the invitation, and whether this link is its current one (False: a resend replaced it)."""
+
+    invitation: Invitation
+    current: bool
+
+
+def invitation_from_token(token: str) -> InvitationLink:
+    """The invitation a link names, or NotFound for a link that is not ours."""
+    try:
+        uid, nonce = _INVITATION_SIGNER.unsign(token or "").split(".", 1)
+        invitation = Invitation.objects.select_related("organization", "invited_by__user").get(uuid=uid)
+    except (signing.BadSignature, ValueError, Invitation.DoesNotExist, ValidationError):
+        raise NotFound("This invitation link is not valid; check that you opened the whole link") from None
+    return InvitationLink(invitation=invitation, current=secrets.compare_digest(nonce, invitation.nonce))
+
+
+def _inviter(actor: Membership | None) -> str:
+    return (actor.user.name or actor.user.email) if actor is not None else "an owner"
+
+
+def invitation_refusal(link: InvitationLink, now: datetime) -> str:
+    """Why a link cannot be accepted, in words for the person who opened it; "" when it can."""
+    inv = link.invitation
+    ask = f"Ask {_inviter(inv.invited_by)} for a new one."
+    state = inv.state(now)
+    if state == "accepted":
+        return f"This invitation was already accepted. Sign in to {inv.organization.name}."
+    if state == "revoked":
+        return f"This invitation was revoked. {ask}"
+    if not link.current:
+        return "This invitation link was replaced by a newer one: use the link in the latest email."
+    if state == "expired":
+        return f"This invitation expired on {inv.expires_at:%d %b %Y}. {ask}"
+    return ""
+
+
+def _clean_invitee(organization: Organization, email: str, role: str) -> tuple[str, str]:
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise InvalidInput("Enter the email address to invite, such as ana@example.com", field="email") from None
+    if role not in Membership.Role.values:
+        raise InvalidInput(f"Choose a role: {', '.join(Membership.Role.values)}", field="role")
+    if Membership.objects.active().filter(organization=organization, user__email=email).exists():
+        raise Conflict(f"{email} is already a member of {organization.name}", field="email")
+    return email, role
+
+
+def _may_invite(actor: Membership, organization: Organization, role: str) -> None:
+    if actor.organization_id != organization.pk or not actor.is_admin:
+        raise PermissionDenied("Only owners and admins invite members")
+    if role == Membership.Role.OWNER and actor.role != Membership.Role.OWNER:
+        raise PermissionDenied("Only an owner invites another owner")
+
+
+def _send(invitation: Invitation, now: datetime) -> Invitation:
+    publish("invitation.sent", invitation=invitation, now=now)
+    return invitation
+
+
+def invitation_create(
+    *, organization: Organization, email: str, role: str, invited_by: Membership, now: datetime
+) -> Invitation:
+    """Invite `email` to the organization as `role` and send the email with its link. An address with an
+    expired invitation gets that one renewed; one still open is refused (resend it instead)."""
+    _may_invite(invited_by, organization, role)
+    email, role = _clean_invitee(organization, email, role)
+    with transaction.atomic():
+        open_one = (
+            Invitation.objects.select_for_update()
+            .filter(organization=organization, email=email, accepted_at__isnull=True, revoked_at__isnull=True)
+            .first()
+        )
+        if open_one is not None and open_one.state(now) == "pending":
+            raise Conflict(
+                f"{email} was invited on {open_one.sent_at:%d %b %Y} and has not answered yet; resend that invitation",
+                field="email",
+            )
+        invitation = open_one or Invitation(organization=organization, email=email, created_at=now)
+        invitation.role, invitation.invited_by = role, invited_by
+        invitation.nonce, invitation.sent_at = secrets.token_urlsafe(24), now
+        invitation.expires_at = now + timedelta(days=INVITATION_DAYS)
+        invitation.save()
+        return _send(invitation, now)
+
+
+def _open_invitation(actor: Membership, invitation: Invitation, now: datetime, verb: str) -> Invitation:
+    _may_invite(actor, invitation.organization, invitation.role)
+    inv = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    state = inv.state(now)
+    if state in ("accepted", "revoked"):
+        raise Conflict(f"The invitation to {inv.email} was {state}; there is nothing to {verb}")
+    return inv
+
+
+def invitation_resend(*, actor: Membership, invitation: Invitation, now: datetime) -> Invitation:
+    """A new link (the one sent before stops working), valid INVITATION_DAYS from now."""
+    with transaction.atomic():
+        inv = _open_invitation(actor, invitation, now, "resend")
+        inv.nonce, inv.sent_at = secrets.token_urlsafe(24), now
+        inv.expires_at = now + timedelta(days=INVITATION_DAYS)
+        inv.invited_by = actor
+        inv.save(update_fields=["nonce", "sent_at", "expires_at", "invited_by"])
+        return _send(inv, now)
+
+
+def invitation_revoke(*, actor: Membership, invitation: Invitation, now: datetime) -> Invitation:
+    with transaction.atomic():
+        inv = _open_invitation(actor, invitation, now, "revoke")
+        inv.revoked_at, inv.revoked_by = now, actor
+        inv.save(update_fields=["revoked_at", "revoked_by"])
+        return inv
+
+
+def invitation_accept(*, token: str, name: str, password: str, timezone: str, now: datetime) -> Membership:
+    """The invited person joins: a new account gets their name, password and time zone; an address that
+    already has a Slotwise account confirms it with that account's password. Every invalid field is
+    reported at once (InvalidInput's details). A member removed earlier is made active again."""
+    link = invitation_from_token(token)
+    refusal = invitation_refusal(link, now)
+    if refusal:
+        raise Conflict(refusal)
+    inv = link.invitation
+    user = User.objects.filter(email=inv.email).first()
+    name = (name or "").strip()
+    errors: dict[str, str] = {}
+    if user is None:
+        if not name:
+            errors["name"] = "Enter your name, as invitees will see it"
+        elif len(name) > 200:
+            errors["name"] = "Your name can be at most 200 characters"
+        try:
+            validate_password(password or "", User(email=inv.email, name=name))
+        except ValidationError as exc:
+            errors["password"] = " ".join(exc.messages)
+    elif not user.check_password(password or ""):
+        errors["password"] = f"{inv.email} already has a Slotwise account: enter its password"
+    try:
+        zone = validate_zone(timezone)
+    except InvalidInput:
+        errors["timezone"] = "Choose your time zone from the list, such as Europe/Berlin"
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise InvalidInput(message, field=field, details=[{"parameter": f, "message": m} for f, m in errors.items()])
+    with transaction.atomic():
+        locked = Invitation.objects.select_for_update().get(pk=inv.pk)
+        again = invitation_refusal(InvitationLink(locked, locked.nonce == inv.nonce), now)
+        if again:  # revoked or resent while the form was open
+            raise Conflict(again)
+        if user is None:
+            user = User.objects.create_user(
+                email=inv.email, password=password, name=name, timezone=zone, date_joined=now
+            )
+        membership = Membership.objects.filter(organization=inv.organization, user=user).first()
+        if membership is None:
+            membership = Membership.objects.create(
+                organization=inv.organization,
+                user=user,
+                role=inv.role,
+                slug=_free_member_slug(inv.organization, inv.email),
+                created_at=now,
+            )
+        else:
+            membership.role, membership.deactivated_at = inv.role, None
+            membership.save(update_fields=["role", "deactivated_at"])
+        locked.accepted_at, locked.membership = now, membership
+        locked.save(update_fields=["accepted_at", "membership"])
+    return membership
+
+
+def membership_deactivate(*, actor: Membership, membership: Membership, now: datetime) -> Membership:
+    """Remove a member: the membership stays (past bookings keep their host) but acts and shows nowhere,
+    and leaves every team. bookings.services.member_remove is the whole removal (future bookings, pools)."""
+    if actor.organization_id != membership.organization_id or not actor.is_admin:
+        raise PermissionDenied("Only owners and admins remove members")
+    if membership.role == Membership.Role.OWNER and actor.role != Membership.Role.OWNER:
+        raise PermissionDenied("Only an owner removes an owner")
+    with transaction.atomic():
+        owners = list(
+            Membership.objects.active()
+            .select_for_update()
+            .filter(organization_id=membership.organization_id, role=Membership.Role.OWNER)
+            .values_list("pk", flat=True)
+        )
+        if membership.deactivated_at is not None:
+            raise Conflict(f"{membership.user} was already removed")
+        if owners == [membership.pk]:
+            raise InvalidInput(
+                f"{membership.user} is the only owner; make someone else owner before removing them", field="member"
+            )
+        membership.deactivated_at = now
+        membership.save(update_fields=["deactivated_at"])
+        membership.teams.clear()
+    return membership

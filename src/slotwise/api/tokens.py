@@ -34,7 +34,7 @@ def token_create(
 ) -> tuple[ApiToken, str]:
     """Returns the row and the secret, which is never stored and cannot be shown again."""
     if scope not in SCOPES:
-        raise InvalidInput(f"scope: {scope!r} is not one of read, write", field="scope")
+        raise InvalidInput(f"A token can read, or read and write; {scope!r} is neither", field="scope")
     if len(name) > 100:
         raise InvalidInput("name: at most 100 characters", field="name")
     if "\x00" in name:

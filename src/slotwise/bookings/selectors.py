@@ -112,3 +112,19 @@ def booking_list(*, organization_id: int, source: str | None = None) -> QuerySet
         .prefetch_related("invitees")
         .order_by("-start", "pk")
     )
+
+
+def upcoming_for_member(*, membership, now: datetime) -> QuerySet[Booking]:
+    """The bookings that still hold time on this member's calendar (confirmed, or requests waiting), soonest
+    first: what removing the member must cancel or hand over."""
+    return (
+        Booking.objects.filter(
+            host_blocks__membership=membership,
+            host_blocks__active=True,
+            end__gt=now,
+            status__in=(Booking.Status.CONFIRMED, Booking.Status.PENDING),
+        )
+        .select_related("event_type")
+        .distinct()
+        .order_by("start")
+    )

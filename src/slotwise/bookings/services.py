@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from slotwise import engine
 from slotwise.accounts.models import Membership
+from slotwise.accounts.services import membership_deactivate
 from slotwise.contacts.models import Contact
 from slotwise.core.errors import ChangeClosed, Conflict, InvalidInput, NotFound, SlotUnavailable, SlotwiseError
 from slotwise.core.events import publish
@@ -46,6 +47,7 @@ from slotwise.scheduling.models import EventType, PoolHost
 from . import approvals, availability, calendar_object, links, tzdata
 from . import selectors as booking_selectors
 from .models import Booking, BookingHost, Guest, Invitee
+from .selectors import upcoming_for_member
 
 # The schedulers appointments are imported from (scheduling EventType.external_source), as people say them.
 EXTERNAL_SOURCES = {"calendly": "Calendly"}
@@ -825,3 +827,25 @@ def guest_decline(*, guest: Guest, now: datetime) -> Guest:
             locked.save(update_fields=["declined_at", "updated_at"])
             publish("guest.declined", booking=locked.booking, guest=locked, now=now)
     return locked
+
+
+def member_remove(*, actor: Membership, membership: Membership, now: datetime, cancel_reason: str = "") -> int:
+    """Remove a member (accounts.services.membership_deactivate: past bookings keep them as host) and take
+    them out of every event pool. Bookings still ahead of them are canceled with `cancel_reason`, told to
+    their invitees as with any host cancel; with bookings ahead and no reason, nothing is removed. Returns
+    how many bookings were canceled."""
+    reason = clean_text(cancel_reason, field="reason", max_length=MAX_REASON, multiline=True)
+    with transaction.atomic():
+        upcoming = list(upcoming_for_member(membership=membership, now=now))
+        if upcoming and not reason:
+            raise InvalidInput(
+                f"{membership.user} has {len(upcoming)} upcoming booking{'s' if len(upcoming) != 1 else ''}: "
+                "give a reason to cancel them with, which their invitees will read",
+                field="reason",
+            )
+        membership_deactivate(actor=actor, membership=membership, now=now)
+        PoolHost.objects.filter(membership=membership).delete()
+        canceled_by = actor.user.name or actor.user.email
+        for booking in upcoming:
+            booking_cancel(booking=booking, now=now, reason=reason, canceled_by=canceled_by, canceler_type="host")
+    return len(upcoming)

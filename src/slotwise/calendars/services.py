@@ -204,9 +204,11 @@ def calendars_choose(
     connections) receives new bookings; what an unreachable calendar means."""
     ids = set(connection.calendars.values_list("pk", flat=True))
     if not set(conflicts) <= ids:
-        raise InvalidInput("conflicts: choose calendars of this connection", field="conflicts")
+        raise InvalidInput("Choose calendars of this connection", field="conflicts")
     if unreachable is not None and unreachable not in CalendarConnection.Unreachable.values:
-        raise InvalidInput("unreachable: choose busy or free", field="unreachable")
+        raise InvalidInput(
+            "Choose whether a calendar that cannot be reached counts as busy or free", field="unreachable"
+        )
     with transaction.atomic():
         if writeback is not None:
             target = RemoteCalendar.objects.filter(pk=writeback, connection=connection).first()

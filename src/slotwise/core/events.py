@@ -8,7 +8,8 @@ Several apps follow one event, and the order they run in is written here, not le
 each subscription names its `order` (one of the stages below, lowest first; ties run in the order they
 subscribed). Payload builders read; they do not write.
 
-Events: booking.created, booking.canceled, booking.rescheduled (old, new), invitee.canceled,
+Events: booking.created, booking.canceled, booking.rescheduled (old, new), invitee.canceled, invitation.sent
+(invitation), pool_request.created (request), pool_request.decided (request),
 invitee.no_show_set (invitee, mark), invitee.no_show_cleared (invitee, mark), event_type.created,
 event_type.updated, event_type.deleted, booking.tzdata_moved (booking, moves), worker.started (now),
 booking.refused (event_type, reason, now: published outside any transaction, after the refusal).

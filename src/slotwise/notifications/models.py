@@ -22,6 +22,14 @@ class Kind(models.TextChoices):
     INVITEE_DECLINED = "invitee_declined"  # the host declined, or the request expired
     GUEST_INVITED = "guest_invited"  # a guest the invitee added, with their decline link
     GUEST_CANCELED = "guest_canceled"
+    MEMBER_INVITED = "member_invited"  # an invitation to join the organization (accounts.Invitation)
+    POOL_REQUESTED = "pool_requested"  # to admins: a member asks to host a team event
+    POOL_DECIDED = "pool_decided"  # to the member: approved or declined
+
+
+# Emails about the team, not about a booking (notifications/team.py): no booking preview or per-event wording.
+TEAM_KINDS = (Kind.MEMBER_INVITED, Kind.POOL_REQUESTED, Kind.POOL_DECIDED)
+BOOKING_KINDS = [k for k in Kind.values if k not in TEAM_KINDS]
 
 
 class EmailTemplate(models.Model):

@@ -27,7 +27,7 @@ from slotwise.jobs.services import Defer, cancel_pending, enqueue, handler
 from slotwise.scheduling.selectors import event_type_text
 
 from . import ical, mail
-from .models import EmailTemplate, Kind, Reminder, SentEmail
+from .models import BOOKING_KINDS, EmailTemplate, Kind, Reminder, SentEmail
 from .render import format_when, format_when_short, render
 
 log = logging.getLogger(__name__)
@@ -709,12 +709,12 @@ def preview(*, kind: str, event_type, now: datetime, subject: str = "", text: st
 
     from slotwise.scheduling import selectors as scheduling_selectors
 
-    if kind not in Kind.values:
-        raise InvalidInput(f"There is no email called {kind!r}; use one of {', '.join(Kind.values)}", field="kind")
+    if kind not in BOOKING_KINDS:
+        raise InvalidInput(f"There is no email called {kind!r}; use one of {', '.join(BOOKING_KINDS)}", field="kind")
     org = event_type.organization
     host = event_type.owner or next(iter(scheduling_selectors.event_hosts(event_type)), None)
     if host is None:
-        raise InvalidInput("event_type: this event has no host yet; add one to preview its emails", field="event_type")
+        raise InvalidInput("This event has no host yet; add one to preview its emails", field="event_type")
     tz = ZoneInfo(org.timezone)
     day = (now.astimezone(tz) + timedelta(days=1)).date()
     start = datetime(day.year, day.month, day.day, 10, 0, tzinfo=tz).astimezone(now.tzinfo)
@@ -763,8 +763,8 @@ def template_save(
 
     from .render import _from_string
 
-    if kind not in Kind.values:
-        raise InvalidInput(f"There is no email called {kind!r}; use one of {', '.join(Kind.values)}", field="kind")
+    if kind not in BOOKING_KINDS:
+        raise InvalidInput(f"There is no email called {kind!r}; use one of {', '.join(BOOKING_KINDS)}", field="kind")
     if (
         membership is not None
         and not membership.is_admin

@@ -10,7 +10,7 @@ from slotwise.core.errors import SlotwiseError
 from slotwise.scheduling.models import EventType
 
 from . import services
-from .models import EmailTemplate, Kind, Reminder
+from .models import BOOKING_KINDS, EmailTemplate, Kind, Reminder
 from .services import preview, template_save
 
 UNITS = {"minutes": 1, "hours": 60, "days": 24 * 60}
@@ -56,7 +56,7 @@ def template_preview(request, event_type_id: int):
             "nav": "event_types",
             "event_type": event_type,
             "kind": kind,
-            "kinds": Kind.choices,
+            "kinds": [(k, label) for k, label in Kind.choices if k in BOOKING_KINDS],
             "rendered": rendered,
             "error": error,
             "saved": saved,

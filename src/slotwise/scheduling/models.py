@@ -185,9 +185,51 @@ class PoolHost(models.Model):
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="pools")
     priority = models.IntegerField(default=2, help_text="Higher is offered first (0 lowest .. 4 highest)")
     weight = models.PositiveIntegerField(default=100)
+    # The host's hours for this event only (an approved PoolJoinRequest's); empty: their default schedule.
+    schedule = models.ForeignKey(
+        AvailabilitySchedule, null=True, blank=True, on_delete=models.SET_NULL, related_name="pool_hosts"
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["event_type", "membership"], name="pool_unique_host")]
+
+
+class PoolJoinRequest(models.Model):
+    """A member asks to host a team event (the seed's "Support Call Inclusion Request"), stating the hours
+    they will take it in their zone, with optional daylight-time hours (AvailabilitySchedule's seasons). An
+    owner or admin approves (the hours become the member's schedule for this event, and they join the pool
+    with a priority and weight) or declines with a reason."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        APPROVED = "approved"
+        DECLINED = "declined"
+        WITHDRAWN = "withdrawn"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    event_type = models.ForeignKey(EventType, on_delete=models.CASCADE, related_name="join_requests")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="pool_requests")
+    timezone = models.CharField(max_length=64)
+    weekly = models.JSONField(default=dict)
+    weekly_daylight = models.JSONField(null=True, blank=True)
+    note = models.TextField(blank=True, max_length=2000)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.TextField(blank=True, max_length=1000)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event_type", "membership"],
+                condition=Q(status="pending"),
+                name="pool_request_one_pending",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.membership} -> {self.event_type} ({self.status})"
 
 
 class BusyBlock(models.Model):

@@ -11,6 +11,8 @@ from functools import lru_cache
 from types import SimpleNamespace
 from typing import cast
 
+from django.db.models import Exists, OuterRef
+
 from slotwise import engine
 from slotwise.accounts.models import Membership, Team
 from slotwise.core.db import EpochSeconds
@@ -228,7 +230,10 @@ DEFAULT_FIRST = ("-is_default", "pk")
 def default_schedule(host: Membership) -> AvailabilitySchedule | None:
     """The schedule a host's own hours mean when no event type names one (dashboard, API, zone shown)."""
     return (
-        AvailabilitySchedule.objects.filter(owner=host).order_by(*DEFAULT_FIRST).prefetch_related("overrides").first()
+        AvailabilitySchedule.objects.filter(owner=host, pool_hosts__isnull=True)
+        .order_by(*DEFAULT_FIRST)
+        .prefetch_related("overrides")
+        .first()
     )
 
 
@@ -237,17 +242,28 @@ def host_schedule(event_type: EventType, host: Membership) -> AvailabilitySchedu
 
 
 def host_schedules(event_type: EventType, hosts: Sequence[Membership]) -> dict[int, AvailabilitySchedule]:
-    """Each host's schedule for this event type, in two queries (schedules, overrides) for any number of
-    hosts: the event type's own schedule for the host who owns it, otherwise the host's default."""
+    """Each host's schedule for this event type, in a fixed number of queries for any number of hosts: the
+    event type's own schedule for the host who owns it; a pool host's hours for this event (an approved
+    join request's, PoolHost.schedule); otherwise the host's default."""
     out: dict[int, AvailabilitySchedule] = {}
+    by_id: dict[int, AvailabilitySchedule] = {}
     for schedule in (
         AvailabilitySchedule.objects.filter(owner_id__in=[h.pk for h in hosts])
+        .annotate(for_pool=Exists(PoolHost.objects.filter(schedule=OuterRef("pk"))))
         .order_by("owner_id", *DEFAULT_FIRST)
         .prefetch_related("overrides")
     ):
-        out.setdefault(schedule.owner_id, schedule)
+        by_id[schedule.pk] = schedule
+        if not getattr(schedule, "for_pool", False):  # one event's hours are no host's default
+            out.setdefault(schedule.owner_id, schedule)
     if event_type.schedule is not None and event_type.schedule.owner_id in out:
         out[event_type.schedule.owner_id] = event_type.schedule
+    if event_type.team_id is not None:
+        for member_id, schedule_id in PoolHost.objects.filter(
+            event_type=event_type, membership_id__in=[h.pk for h in hosts], schedule__isnull=False
+        ).values_list("membership_id", "schedule_id"):
+            if schedule_id in by_id:
+                out[member_id] = by_id[schedule_id]
     for h in hosts:
         if h.pk not in out:
             raise NotFound(f"host {h.slug} has no availability schedule; add weekly hours first")
@@ -267,7 +283,8 @@ def event_host_ids(event_type: EventType) -> list[int]:
 def event_hosts(event_type: EventType) -> list[Membership]:
     """The hosts whose calendars decide this event type's times."""
     if event_type.team_id is None:
-        return [cast(Membership, event_type.owner)]  # the event_type_one_owner constraint: no team, an owner
+        owner = cast(Membership, event_type.owner)  # the event_type_one_owner constraint: no team, an owner
+        return [] if owner.deactivated_at is not None else [owner]  # a removed member hosts nothing more
     pool = [p.membership for p in PoolHost.objects.filter(event_type=event_type).select_related("membership__user")]
     if not pool:
         pool = list(cast(Team, event_type.team).members.select_related("user").order_by("pk"))

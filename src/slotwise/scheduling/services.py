@@ -13,7 +13,7 @@ from django.utils.text import slugify
 
 from slotwise import engine
 from slotwise.accounts.models import Membership, Organization, Team
-from slotwise.core.errors import InvalidInput, NotFound, PermissionDenied
+from slotwise.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from slotwise.core.events import publish
 from slotwise.core.instants import parse_date
 from slotwise.core.languages import names as language_names
@@ -30,6 +30,7 @@ from .models import (
     HostLimits,
     OutOfOffice,
     PoolHost,
+    PoolJoinRequest,
     TravelStay,
 )
 
@@ -454,7 +455,12 @@ def out_of_office_remove(*, host: Membership, absence_id: int) -> None:
 
 def travel_add(*, host: Membership, timezone: str, first, last) -> TravelStay:
     """The host works from `timezone` on its local dates first..last: their hours are read on that clock."""
-    zone = validate_zone(timezone, field="timezone")
+    try:
+        zone = validate_zone(timezone, field="timezone")
+    except InvalidInput:
+        raise InvalidInput(
+            "Choose the time zone you travel to from the list, such as America/New_York", field="timezone"
+        ) from None
     a, b = _away_dates(first, last)
     with transaction.atomic():
         _lock(host)
@@ -677,6 +683,10 @@ def pool_set(*, event_type: EventType, hosts: list[tuple]) -> list[PoolHost]:
             )
         rows.append(PoolHost(event_type=event_type, membership=m, priority=priority, weight=weight))
     with transaction.atomic():
+        # A host who stays keeps their hours for this event (an approved join request's schedule).
+        kept = dict(PoolHost.objects.filter(event_type=event_type).values_list("membership_id", "schedule_id"))
+        for row in rows:
+            row.schedule_id = kept.get(row.membership_id)
         PoolHost.objects.filter(event_type=event_type).delete()
         return PoolHost.objects.bulk_create(rows)
 
@@ -751,7 +761,7 @@ def team_members_set(*, actor: Membership, team: Team, members: list[Membership]
     """Set a team's members. Here rather than in accounts because a host who leaves the team leaves its
     event pools too, and pools are scheduling's."""
     if actor.organization_id != team.organization_id or not actor.is_admin:
-        raise PermissionDenied("only owners and admins change teams")
+        raise PermissionDenied("Only owners and admins change teams")
     strangers = [m.slug for m in members if m.organization_id != team.organization_id]
     if strangers:
         raise InvalidInput(f"{strangers[0]} is not in this organization", field="members")
@@ -780,3 +790,116 @@ def external_event_type(*, owner: Membership, source: str, uri: str, name: str, 
     }
     event_type, _ = EventType.objects.get_or_create(owner=owner, slug=slug, defaults=defaults)
     return event_type
+
+
+# --- requests to join a pool (the seed's "Support Call Inclusion Request") -------------------------------
+
+
+def _clean_hours(*, timezone: str, weekly: dict, daylight: dict | None, now: datetime) -> dict:
+    """A request's hours, validated as a schedule's are (same words); daylight hours only where the zone
+    keeps daylight saving time."""
+    try:
+        zone = validate_zone(timezone, field="timezone")
+    except InvalidInput:
+        raise InvalidInput("Choose your time zone from the list, such as Europe/Berlin", field="timezone") from None
+    unknown = set(weekly) - set(WEEKDAYS)
+    if unknown:
+        day = sorted(unknown)[0]
+        raise InvalidInput(f"{day!r} is not a day; days are {', '.join(WEEKDAYS)}", field=f"weekly.{day}")
+    clean = {day: _ranges(weekly.get(day) or [], field=f"weekly.{day}", label=DAY_NAMES[day]) for day in WEEKDAYS}
+    if not any(clean.values()):
+        raise InvalidInput("Give the hours you will take these calls, such as Monday 09:00-17:00", field="weekly")
+    clean_daylight = None
+    if daylight is not None:
+        today = now.date()
+        if not engine.zone_has_daylight(zone, today, today + timedelta(days=366)):
+            raise InvalidInput(
+                f"{zone} keeps no daylight saving time, so one set of hours is all it needs",
+                field="weekly_daylight",
+            )
+        clean_daylight = {
+            day: _ranges(
+                daylight.get(day) or [], field=f"weekly_daylight.{day}", label=f"{DAY_NAMES[day]} (daylight time)"
+            )
+            for day in WEEKDAYS
+        }
+    return {"timezone": zone, "weekly": clean, "weekly_daylight": clean_daylight}
+
+
+def pool_request_create(
+    *,
+    membership: Membership,
+    event_type: EventType,
+    timezone: str,
+    weekly: dict,
+    daylight: dict | None = None,
+    note: str = "",
+    now: datetime,
+) -> PoolJoinRequest:
+    """A member asks to host a team event with these hours. Admins hear of it (pool_request.created)."""
+    if event_type.team_id is None or event_type.organization_id != membership.organization_id:
+        raise InvalidInput("Only team events of your organization have a pool to join", field="event_type")
+    if PoolHost.objects.filter(event_type=event_type, membership=membership).exists():
+        raise Conflict(f"You already host {event_type.name}")
+    hours = _clean_hours(timezone=timezone, weekly=weekly, daylight=daylight, now=now)
+    note = clean_text(note, field="note", max_length=2000, multiline=True)
+    try:
+        with transaction.atomic():
+            request = PoolJoinRequest.objects.create(
+                event_type=event_type, membership=membership, note=note, created_at=now, **hours
+            )
+            publish("pool_request.created", request=request, now=now)
+    except IntegrityError:
+        raise Conflict(f"You already asked to host {event_type.name}; an admin has not decided yet") from None
+    return request
+
+
+def pool_request_decide(
+    *,
+    actor: Membership,
+    request: PoolJoinRequest,
+    approve: bool,
+    now: datetime,
+    priority: int = 2,
+    weight: int = 100,
+    reason: str = "",
+) -> PoolJoinRequest:
+    """Approve: the stated hours become the member's schedule for this event, and they join the team and the
+    pool with `priority` and `weight` (pool_set's rules). Decline: with an optional reason. The member
+    hears either way (pool_request.decided)."""
+    if actor.organization_id != request.event_type.organization_id or not actor.is_admin:
+        raise PermissionDenied("Only owners and admins decide who hosts a team event")
+    reason = clean_text(reason, field="reason", max_length=1000, multiline=True)
+    with transaction.atomic():
+        req = (
+            PoolJoinRequest.objects.select_for_update(of=("self",))
+            .select_related("event_type__team", "membership__user")
+            .get(pk=request.pk)
+        )
+        if req.status != PoolJoinRequest.Status.PENDING:
+            raise Conflict(f"This request was already {req.status}")
+        member = req.membership
+        if member.deactivated_at is not None:
+            raise Conflict(f"{member.user} is no longer a member")
+        if approve:
+            event_type, team = req.event_type, cast(Team, req.event_type.team)
+            team.members.add(member)
+            hosts = [
+                (p.membership, p.priority, p.weight)
+                for p in PoolHost.objects.filter(event_type=event_type).select_related("membership__user")
+            ]
+            pool_set(event_type=event_type, hosts=[*hosts, (member, priority, weight)])
+            schedule = AvailabilitySchedule.objects.create(
+                organization=event_type.organization,
+                owner=member,
+                name=f"{event_type.name} hours"[:100],
+                timezone=req.timezone,
+                weekly=req.weekly,
+                weekly_daylight=req.weekly_daylight,
+            )
+            PoolHost.objects.filter(event_type=event_type, membership=member).update(schedule=schedule)
+        req.status = PoolJoinRequest.Status.APPROVED if approve else PoolJoinRequest.Status.DECLINED
+        req.decided_at, req.decided_by, req.reason = now, actor, reason
+        req.save(update_fields=["status", "decided_at", "decided_by", "reason"])
+        publish("pool_request.decided", request=req, now=now)
+    return req

@@ -35,7 +35,14 @@ from slotwise.imports import selectors as imported
 from slotwise.scheduling import reasons as reason_words
 from slotwise.scheduling import selectors
 from slotwise.scheduling import services as scheduling
-from slotwise.scheduling.models import WEEKDAYS, AvailabilitySchedule, EventType, HostLimits, PoolHost
+from slotwise.scheduling.models import (
+    WEEKDAYS,
+    AvailabilitySchedule,
+    EventType,
+    HostLimits,
+    PoolHost,
+    PoolJoinRequest,
+)
 from slotwise.scheduling.reasons import WORDING
 
 from . import booking as page
@@ -168,7 +175,7 @@ def link_list(request):
         event_type = next((e for e in event_types if str(e.pk) == form["event_type"]), None)
         try:
             if event_type is None:
-                raise InvalidInput("event_type: pick the event type the link books", field="event_type")
+                raise InvalidInput("Pick the event type the link books", field="event_type")
             created = _create_link(request, event_type)
             messages.success(request, f"Single-use link for {event_type.name} ready: {_link_url(request, created)}")
             form = {k: "" for k in form}
@@ -176,7 +183,9 @@ def link_list(request):
             errors[exc.field or "form"] = exc.message
     et_filter, who, state = request.GET.get("event_type", ""), request.GET.get("by", ""), request.GET.get("state", "")
     event_type = next((e for e in event_types if str(e.pk) == et_filter), None)
-    senders = list(Membership.objects.filter(organization=m.organization).select_related("user").order_by("slug"))
+    senders = list(
+        Membership.objects.active().filter(organization=m.organization).select_related("user").order_by("slug")
+    )
     sender = next((h for h in senders if h.slug == who), None)
     try:
         qs = links.link_list(membership=m, now=now, event_type=event_type, created_by=sender, state=state or None)
@@ -486,9 +495,30 @@ def pool_edit(request, pk):
         }
         for mm in members
     ]
-    return render(
-        request, "web/dash_pool.html", {"event_type": event_type, "rows": rows, "error": error, "nav": "team"}
+    requests = (
+        PoolJoinRequest.objects.filter(event_type=event_type, status=PoolJoinRequest.Status.PENDING)
+        .select_related("membership__user")
+        .order_by("created_at")
     )
+    return render(
+        request,
+        "web/dash_pool.html",
+        {
+            "event_type": event_type,
+            "rows": rows,
+            "error": error,
+            "nav": "team",
+            "can_manage": m.is_admin,
+            "in_pool": m.pk in current,
+            "requests": [
+                {"r": r, "hours": _hours_lines(r.weekly), "daylight": _hours_lines(r.weekly_daylight)} for r in requests
+            ],
+        },
+    )
+
+
+def _hours_lines(weekly: dict | None) -> list[str]:
+    return [f"{day.capitalize()} {_ranges_text(weekly[day])}" for day in WEEKDAYS if (weekly or {}).get(day)]
 
 
 def _to_int(value, default=-1):
@@ -517,10 +547,32 @@ def _parse_overrides(text: str) -> tuple[dict, str | None]:
             continue
         day, sep, rest = line.partition(":")
         if not sep:
-            return out, f"overrides line {n}: write it as 2026-03-10: 10:00-12:00 (or: off)"
+            return out, f"Date overrides, line {n}: write it as 2026-03-10: 10:00-12:00 (or: off)"
         rest = rest.strip()
         out[day.strip()] = [] if rest.lower() in ("off", "away", "") else _split_ranges(rest)
     return out, None
+
+
+def read_hours(post) -> tuple[dict, dict, dict]:
+    """(form, weekly, daylight) from a form of weekly hours: one field a day ("09:00-12:00, 13:00-17:00"),
+    the zone, and, with "seasonal" ticked, one dl_<day> field a day for daylight-saving time."""
+    form = {"timezone": post.get("timezone", ""), "seasonal": post.get("seasonal") == "on"}
+    weekly, daylight = {}, {}
+    for day in WEEKDAYS:
+        form[day] = post.get(day, "")
+        weekly[day] = _split_ranges(form[day])
+        form[f"dl_{day}"] = post.get(f"dl_{day}", "")
+        daylight[day] = _split_ranges(form[f"dl_{day}"])
+    return form, weekly, daylight
+
+
+def hours_error_key(field: str | None) -> str:
+    """Which field of the hours form a refusal belongs beside: weekly.mon[0] -> mon; weekly_daylight.mon -> the
+    daylight block; anything else by its name."""
+    field = field or "form"
+    if field.startswith("weekly."):
+        return field.split(".")[-1].split("[")[0]
+    return field.split(".")[0]
 
 
 @host_required
@@ -536,17 +588,8 @@ def availability(request):
     if action in AWAY_ACTIONS:
         return _away_action(request, m, action)
     if request.method == "POST":
-        form = {
-            "timezone": request.POST.get("timezone", ""),
-            "overrides": request.POST.get("overrides", ""),
-            "seasonal": request.POST.get("seasonal") == "on",
-        }
-        weekly, daylight = {}, {}
-        for day in WEEKDAYS:
-            form[day] = request.POST.get(day, "")
-            weekly[day] = _split_ranges(form[day])
-            form[f"dl_{day}"] = request.POST.get(f"dl_{day}", "")
-            daylight[day] = _split_ranges(form[f"dl_{day}"])
+        form, weekly, daylight = read_hours(request.POST)
+        form["overrides"] = request.POST.get("overrides", "")
         overrides, problem = _parse_overrides(form["overrides"])
         try:
             if problem:
@@ -560,12 +603,7 @@ def availability(request):
                 now=utc_now(),
             )
         except InvalidInput as exc:
-            field = (
-                (exc.field or "form").split(".")[-1].split("[")[0]
-                if (exc.field or "").startswith("weekly")
-                else (exc.field or "form").split(".")[0]
-            )
-            errors[field] = exc.message
+            errors[hours_error_key(exc.field)] = exc.message
         else:
             messages.success(request, "Hours saved. The booking pages now offer the new times.")
             return redirect(request.get_full_path())
@@ -592,7 +630,10 @@ def availability(request):
         ],
         "absences": m.absences.select_related("redirect_to__user"),
         "stays": m.stays.all(),
-        "teammates": Membership.objects.filter(organization=m.organization).exclude(pk=m.pk).select_related("user"),
+        "teammates": Membership.objects.active()
+        .filter(organization=m.organization)
+        .exclude(pk=m.pk)
+        .select_related("user"),
     }
     ctx.update(_week_preview(request, m, schedule))
     return render(request, "web/dash_availability.html", ctx)
@@ -611,7 +652,11 @@ def _away_action(request, m: Membership, action: str):
         elif action == "away_add":
             mate = None
             if post.get("redirect_to"):
-                mate = Membership.objects.filter(organization=m.organization, pk=post["redirect_to"]).first()
+                mate = (
+                    Membership.objects.active()
+                    .filter(organization=m.organization, pk=_to_int(post["redirect_to"]))
+                    .first()
+                )
                 if mate is None:
                     raise InvalidInput("Pick a teammate from the list", field="redirect_to")
             absence = scheduling.out_of_office_add(
@@ -736,7 +781,7 @@ def booking_list(request):
                 "past": b.start < now,
             }
         )
-    hosts = Membership.objects.filter(organization=m.organization).select_related("user").order_by("slug")
+    hosts = Membership.objects.active().filter(organization=m.organization).select_related("user").order_by("slug")
     waiting = [
         {
             "b": b,
@@ -989,13 +1034,13 @@ def team(request):
                 )
             elif "role" in request.POST:
                 target = get_object_or_404(
-                    Membership, organization=m.organization, pk=_to_int(request.POST.get("member"))
+                    Membership.objects.active(), organization=m.organization, pk=_to_int(request.POST.get("member"))
                 )
                 accounts.membership_role_set(actor=m, membership=target, role=request.POST["role"])
                 messages.success(request, f"{target.user} is now {target.role}.")
             else:
                 t = get_object_or_404(m.organization.teams, pk=_to_int(request.POST.get("team")))
-                chosen = Membership.objects.filter(
+                chosen = Membership.objects.active().filter(
                     organization=m.organization, pk__in=[_to_int(v) for v in request.POST.getlist("members")]
                 )
                 scheduling.team_members_set(actor=m, team=t, members=list(chosen))
@@ -1003,14 +1048,18 @@ def team(request):
         except SlotwiseError as exc:
             messages.error(request, exc.message)
         return redirect("team")
-    members = Membership.objects.filter(organization=m.organization).select_related("user").order_by("slug")
+    members = Membership.objects.active().filter(organization=m.organization).select_related("user").order_by("slug")
     teams = m.organization.teams.prefetch_related("members__user", "event_types").order_by("name")
     team_rows = []
     for t in teams:
         events = []
         for e in t.event_types.all():
-            pool = PoolHost.objects.filter(event_type=e).select_related("membership__user").order_by("-priority")
-            events.append({"e": e, "pool": list(pool)})
+            pool = list(
+                PoolHost.objects.filter(event_type=e, membership__deactivated_at__isnull=True)
+                .select_related("membership__user")
+                .order_by("-priority")
+            )
+            events.append({"e": e, "pool": pool, "hosting": any(p.membership_id == m.pk for p in pool)})
         team_rows.append({"t": t, "events": events})
     return render(
         request,
@@ -1089,6 +1138,7 @@ SWITCH_SECTIONS = {
     "availability",
     "bookings",
     "team",
+    "members",
     "contacts",
     "calendars",
     "webhooks",
@@ -1124,7 +1174,8 @@ def sub_accounts_overview(agency: Organization) -> list[Organization]:
     orgs = list(Organization.objects.filter(parent=agency).order_by("name", "slug"))
     ids = [o.pk for o in orgs]
     members = dict(
-        Membership.objects.filter(organization_id__in=ids, via_agency=False)
+        Membership.objects.active()
+        .filter(organization_id__in=ids, via_agency=False)
         .values("organization_id")
         .annotate(n=Count("id"))
         .values_list("organization_id", "n")

@@ -64,6 +64,8 @@ def booking_reschedule(request, uid):
         error = "Only an upcoming, confirmed meeting can be moved."
     elif request.method == "POST":
         try:
+            if not request.POST.get("start"):
+                raise InvalidInput("Pick the new time", field="start")
             new_start = parse_instant(request.POST.get("start", ""), field="start")
             reason = request.POST.get("reason", "")
             invitees = list(b.invitees.filter(status=Invitee.Status.ACTIVE).order_by("pk"))

@@ -132,7 +132,7 @@ def _status_label(booking: Booking) -> str:
 @public_rate_limit
 def host_page(request, org, host):
     membership = get_object_or_404(
-        Membership.objects.select_related("user", "organization"), organization__slug=org, slug=host
+        Membership.objects.active().select_related("user", "organization"), organization__slug=org, slug=host
     )
     now = utc_now()
     target = selectors.away_redirect(membership, now)
@@ -156,7 +156,8 @@ def _away_notice(request, host: Membership | None, now) -> str:
     away_slug = request.GET.get("away", "")[:64]
     if away_slug:
         mate = (
-            Membership.objects.filter(organization_id=host.organization_id, slug=away_slug)
+            Membership.objects.active()
+            .filter(organization_id=host.organization_id, slug=away_slug)
             .select_related("user", "organization")
             .first()
         )
@@ -183,6 +184,7 @@ def event_page(request, org, host, event, start=""):
         EventType.objects.select_related("organization", "owner__user", "schedule"),
         organization__slug=org,
         owner__slug=host,
+        owner__deactivated_at__isnull=True,
         slug=event,
         active=True,
     )
@@ -921,7 +923,8 @@ def org_page(request, org):
     organization = get_object_or_404(Organization, slug=org)
     # Agency staff who entered this sub-account are not its hosts, unless they host an event type in it.
     hosts = (
-        Membership.objects.filter(organization=organization)
+        Membership.objects.active()
+        .filter(organization=organization)
         .exclude(via_agency=True, event_types__isnull=True)
         .select_related("user")
         .distinct()

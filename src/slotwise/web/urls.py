@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import connections, dashboard, host_reschedule, onboarding, public
+from . import connections, dashboard, host_reschedule, members, onboarding, public
 
 SLUG = r"[-a-zA-Z0-9_]+"
 # Only a time (it starts with a 4-digit year) is taken as `start`, so /org/team/sales/demo (no slash) still
@@ -39,6 +39,33 @@ urlpatterns = [
     path("dashboard/bookings/<uuid:uid>/reschedule/", host_reschedule.booking_reschedule, name="booking_reschedule"),
     path("dashboard/invitees/<uuid:uid>/no-show/", dashboard.no_show, name="no_show"),
     path("dashboard/team/", dashboard.team, name="team"),
+    path("dashboard/members/", members.members, name="members"),
+    path("dashboard/members/<int:pk>/remove/", members.member_remove, name="member_remove"),
+    path(
+        "dashboard/invitations/<uuid:uuid>/resend/",
+        members.invitation_action,
+        {"action": "resend"},
+        name="invitation_resend",
+    ),
+    path(
+        "dashboard/invitations/<uuid:uuid>/revoke/",
+        members.invitation_action,
+        {"action": "revoke"},
+        name="invitation_revoke",
+    ),
+    path("dashboard/event-types/<int:pk>/join/", members.pool_request, name="pool_request"),
+    path(
+        "dashboard/pool-requests/<uuid:uuid>/approve/",
+        members.pool_request_decide,
+        {"action": "approve"},
+        name="pool_request_approve",
+    ),
+    path(
+        "dashboard/pool-requests/<uuid:uuid>/decline/",
+        members.pool_request_decide,
+        {"action": "decline"},
+        name="pool_request_decline",
+    ),
     path("dashboard/contacts/", dashboard.contact_list, name="contacts"),
     path("dashboard/contacts/<int:pk>/", dashboard.contact_detail, name="contact"),
     path("dashboard/switch/", dashboard.switch_account, name="switch_account"),
@@ -66,6 +93,7 @@ urlpatterns = [
     path("dashboard/connections/<uuid:uuid>/deselect/", connections.connection_deselect, name="connection_deselect"),
     path("dashboard/connections/<uuid:uuid>/remove/", connections.connection_remove, name="connection_remove"),
     path("d/<str:token>/", public.single_use_page, name="single_use"),
+    path("invite/<str:token>/", members.invitation_page, name="invitation"),
     path("cancel/<str:token>/", public.cancel_page, name="cancel"),
     path("approval/<str:token>/", public.approval_page, name="approval"),
     path("guest/<str:token>/decline/", public.guest_decline_page, name="guest_decline"),

@@ -162,7 +162,7 @@ def send_sample(*, subscription: WebhookSubscription, event: str | None, now: da
 
     event = event or subscription.events[0]
     if event not in EVENTS:
-        raise InvalidInput(f"event: {event!r} is not one of {', '.join(EVENTS)}", field="event")
+        raise InvalidInput(f"{event!r} is not an event; choose one of {', '.join(EVENTS)}", field="event")
     payload = {
         "uri": uri(
             "scheduled_events",

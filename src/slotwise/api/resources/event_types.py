@@ -180,9 +180,11 @@ def create_event_type(request, body: EventTypeCreate):
     me = request.auth.membership
     owner = me
     if body.owner:
-        owner = Membership.objects.filter(
-            organization=me.organization, user__uuid=uuid_of(body.owner, "users", field="owner")
-        ).first()
+        owner = (
+            Membership.objects.active()
+            .filter(organization=me.organization, user__uuid=uuid_of(body.owner, "users", field="owner"))
+            .first()
+        )
         if owner is None:
             raise NotFound("owner: no such user in your organization")
         if owner.pk != me.pk and not me.is_admin:

@@ -86,8 +86,10 @@ def memberships(
     page_token: str | None = None,
 ):
     check_org(request, organization)
-    qs = Membership.objects.select_related("user", "organization").filter(
-        organization=request.auth.membership.organization
+    qs = (
+        Membership.objects.active()
+        .select_related("user", "organization")
+        .filter(organization=request.auth.membership.organization)
     )
     if user:
         qs = qs.filter(user__uuid=uuid_of(user, "users", field="user"))

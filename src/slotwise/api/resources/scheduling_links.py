@@ -140,9 +140,11 @@ def list_links(
     me = request.auth.membership
     sender = None
     if user:
-        sender = Membership.objects.filter(
-            organization=me.organization, user__uuid=uuid_of(user, "users", field="user")
-        ).first()
+        sender = (
+            Membership.objects.active()
+            .filter(organization=me.organization, user__uuid=uuid_of(user, "users", field="user"))
+            .first()
+        )
         if sender is None:
             raise NotFound("user: no such user in your organization")
     elif not event_type:
