@@ -4,10 +4,48 @@ from datetime import UTC, datetime
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-from tests import factories
+from tests import factories, template_db
 
 # Playwright's sync API runs an event loop in the test thread; Django's live server is fine with that.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def _fast_password_hashing() -> None:
+    """Tests hash with MD5: every `factories.host` stores a password, and Argon2 (the product's hasher, about a
+    tenth of a second of CPU and 100 MB per hash by design) made that the largest cost of the suite. Argon2 and
+    PBKDF2 stay listed, so stored hashes of those kinds still verify. tests/accounts/test_passwords.py checks the
+    product's own list and signs in with a real Argon2 hash."""
+    from django.conf import settings
+    from django.contrib.auth import hashers
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
+    hashers.get_hashers.cache_clear()
+    hashers.get_hashers_by_algorithm.cache_clear()
+
+
+_fast_password_hashing()
+
+
+def pytest_sessionstart(session):
+    if template_db.wanted(session.config):
+        template_db.create(session.config)  # before pytest-xdist starts its workers (its hook runs last)
+
+
+def pytest_sessionfinish(session):
+    template_db.destroy(session.config)
+
+
+if os.environ.get(template_db.ENV):
+
+    @pytest.fixture(scope="session")
+    def django_db_setup(request, django_test_environment, django_db_blocker):
+        """An xdist worker starts from a copy of the database its controller migrated (tests/template_db.py)."""
+        template = os.environ[template_db.ENV]
+        with django_db_blocker.unblock():
+            template_db.clone(request.config, template)
+        yield
+        with django_db_blocker.unblock():
+            template_db.drop_clone(template)
 
 
 @pytest.fixture
