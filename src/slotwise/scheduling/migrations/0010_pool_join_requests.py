@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0006_invitations_and_member_removal"),
-        ("scheduling", "0007_approval_and_guest_settings"),
+        ("scheduling", "0009_host_busy_version"),
     ]
 
     operations = [
