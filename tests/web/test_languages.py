@@ -361,3 +361,104 @@ def test_a_reminder_speaks_the_language_the_invitee_booked_in(acme, smtp, frozen
     (reminder,) = [m for m in smtp.to("lea@example.fr") if m["Subject"].strip().startswith("Rappel")]
     assert reminder["Subject"].strip().startswith("Rappel : Intro call avec Ana le mar. 3 mars 2026")
     assert "Petit rappel de votre rendez-vous « Intro call » avec Ana." in reminder.get_body(("plain",)).get_content()
+
+
+def book_in(event_type, language, now, **kw):
+    return booking_create(
+        event_type=event_type,
+        start=utc(2026, 3, 3, 9),  # 25 hours after `frozen`
+        now=now,
+        invitee=InviteeInput(name="Bo", email="bo@example.com", timezone="Europe/Berlin", language=language),
+        **kw,
+    )
+
+
+def test_the_cut_off_is_explained_on_the_cancel_and_reschedule_pages_in_the_invitees_language(client, acme, frozen):
+    scheduling.event_type_update(event_type=acme["intro"], values={"cutoff_hours": 48}, now=frozen)
+    invitee = book_in(acme["intro"], "de", frozen)
+    cancel = client.get(f"/cancel/{invitee.cancel_token}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert cancel.status_code == 403
+    assert (
+        "Dieser Termin beginnt in weniger als 48 Stunden und kann hier daher nicht mehr abgesagt werden. "
+        "Für Änderungen schreiben Sie dem Gastgeber an ana@acme.test."
+    ) in cancel.content.decode()
+    resched = client.get(f"/reschedule/{invitee.reschedule_token}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert resched.status_code == 403
+    assert "daher nicht mehr verschoben werden" in resched.content.decode()
+
+
+def test_a_started_meeting_is_explained_in_japanese(client, acme, frozen, monkeypatch):
+    from slotwise.web import public
+
+    invitee = book_in(acme["intro"], "ja", frozen)
+    monkeypatch.setattr(public, "utc_now", lambda: utc(2026, 3, 3, 9, 10))
+    page = client.get(f"/cancel/{invitee.cancel_token}/")
+    assert page.status_code == 403
+    assert "この予約はすでに始まっているため、ここからはキャンセルできません。" in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("fr", "ne peut pas être réservé : l’hôte n’est pas disponible à ce moment-là."),
+        ("es", "No se puede reservar 2026-03-03T09:00:00Z: el anfitrión está ocupado a esa hora."),
+        ("en", "cannot be booked: the host is busy then."),
+    ],
+)
+def test_why_a_time_cannot_be_booked_is_said_in_the_active_language(acme, frozen, language, words):
+    from django.utils import translation
+
+    from slotwise.core.errors import SlotUnavailable
+
+    book_in(acme["intro"], "", frozen)
+    with translation.override(language), pytest.raises(SlotUnavailable) as exc:
+        book_in(acme["intro"], language, frozen)
+    assert words in exc.value.message
+
+
+def test_a_guest_reads_the_invitation_and_the_decline_page_in_the_invitees_language(client, acme, smtp, frozen):
+    scheduling.event_type_update(event_type=acme["intro"], values={"max_guests": 2}, now=frozen)
+    invitee = book_in(acme["intro"], "pt-br", frozen, guests=["cy@example.com"])
+    run_due(frozen)
+    (mail,) = smtp.to("cy@example.com")
+    assert mail["Subject"].startswith("Convite: Intro call em ")
+    body = mail.get_body(("plain",)).get_content()
+    assert "Bo adicionou você como convidado em uma reunião com Ana" in body
+    assert "Não pode comparecer? Recuse aqui" in body
+    guest = invitee.booking.guests.get()
+    page = client.get(f"/guest/{guest.decline_token}/decline/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Recusar esta reunião?" in page and "terça-feira, 3 de março de 2026" in page
+
+
+def test_too_many_guests_is_said_in_the_pages_language(client, acme, frozen):
+    scheduling.event_type_update(event_type=acme["intro"], values={"max_guests": 1}, now=frozen)
+    form = {
+        "start": "2026-03-03T09:00:00Z",
+        "tz": "Europe/Berlin",
+        "browser_tz": "Europe/Berlin",
+        "name": "Bo Li",
+        "email": "bo@example.com",
+        "guests": "a@example.com, b@example.com",
+    }
+    page = client.get("/acme/ana/intro/2026-03-03T09:00:00Z?tz=Europe/Berlin", HTTP_ACCEPT_LANGUAGE="es")
+    assert "(opcional, hasta 1; direcciones de correo separadas por comas)" in page.content.decode()
+    resp = client.post("/acme/ana/intro/", form, HTTP_ACCEPT_LANGUAGE="es")
+    assert resp.status_code == 400 and "puedes añadir como máximo 1 invitado" in resp.content.decode()
+
+
+def test_a_request_waiting_for_the_host_says_so_in_the_invitees_language(client, acme, smtp, frozen):
+    scheduling.event_type_update(event_type=acme["intro"], values={"requires_confirmation": True}, now=frozen)
+    invitee = book_in(acme["intro"], "fr", frozen)
+    run_due(frozen)
+    (mail,) = smtp.to("bo@example.com")
+    assert mail["Subject"].startswith("En attente de la confirmation de Ana : Intro call le ")
+    assert "Vous avez changé d’avis ? Retirez la demande :" in mail.get_body(("plain",)).get_content()
+    page = client.get(f"/booked/{invitee.uid}/").content.decode()
+    assert "Votre demande est envoyée" in page and "En attente de l’hôte" in page
+    assert "Retirer la demande" in page and "no longer on" not in page
+
+
+def test_an_away_host_is_announced_in_the_pages_language_with_a_cldr_date(client, acme, frozen):
+    scheduling.out_of_office_add(host=acme["ana"], first="2026-03-02", last="2026-03-04", reason="Konferenz")
+    page = client.get("/acme/ana/intro/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Ana ist bis Mittwoch, 4. März abwesend (Konferenz): An diesen Tagen gibt es keine Zeiten." in page

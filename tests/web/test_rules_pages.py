@@ -63,7 +63,7 @@ def test_an_away_host_with_a_teammate_sends_invitees_there_and_says_so(client, a
     assert resp.status_code == 302 and resp["Location"] == "/acme/ben/intro/?away=ana"
     assert client.get("/acme/ana/")["Location"] == "/acme/ben/?away=ana"
     page = client.get("/acme/ben/intro/?away=ana").content.decode()
-    assert "Ana is out of office until Friday 6 March, so Ben is taking their meetings." in page
+    assert "Ana is out of office until Friday, March 6, so Ben is taking their meetings." in page
     # ?away= naming someone who is not away (or sends invitees elsewhere) says nothing.
     assert "out of office" not in client.get("/acme/ben/intro/?away=ben").content.decode()
 
@@ -73,7 +73,7 @@ def test_an_away_host_without_a_teammate_keeps_the_page_and_says_so(client, acme
     resp = client.get("/acme/ana/intro/")
     assert resp.status_code == 200
     assert (
-        "Ana is out of office until Wednesday 4 March (Conference): those days have no times." in resp.content.decode()
+        "Ana is out of office until Wednesday, March 4 (Conference): those days have no times." in resp.content.decode()
     )
 
 

@@ -30,6 +30,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Max
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
 from slotwise import engine
 from slotwise.accounts.models import Membership
@@ -151,14 +152,17 @@ def _clean_guests(event_type: EventType, guests: list[str] | None, invitee_email
         try:
             validate_email(email)
         except DjangoValidationError:
-            raise InvalidInput(f"guests: {raw!r} is not an email address", field="guests") from None
+            raise InvalidInput(
+                "guests: " + _("%(email)s is not an email address") % {"email": repr(raw)}, field="guests"
+            ) from None
         if email != invitee_email and email not in out:
             out.append(email)
     if len(out) > event_type.max_guests:
         if not event_type.max_guests:
-            raise InvalidInput("guests: this event does not take guests", field="guests")
+            raise InvalidInput("guests: " + _("this event does not take guests"), field="guests")
         n = event_type.max_guests
-        raise InvalidInput(f"guests: you can add at most {n} guest{'s' if n != 1 else ''}", field="guests")
+        limit = ngettext("you can add at most %(n)d guest", "you can add at most %(n)d guests", n) % {"n": n}
+        raise InvalidInput("guests: " + limit, field="guests")
     return out
 
 
@@ -168,17 +172,45 @@ def change_closed(*, booking: Booking, now: datetime) -> engine.Reason | None:
     return engine.change_refusal(start=booking.start, now=now, cutoff=timedelta(hours=hours))
 
 
-def change_closed_message(*, booking: Booking, reason: engine.Reason, action: str = "changed") -> str:
-    """Why, and how to reach the host: the words the cancel and reschedule pages and the API give."""
-    if reason == engine.Reason.STARTED:
-        why = f"This meeting has already started, so it can no longer be {action} here."
-    else:
-        hours = booking.event_type.cutoff_hours
-        why = (
-            f"This meeting starts in less than {hours} hour{'s' if hours != 1 else ''}, "
-            f"so it can no longer be {action} here."
+# Whole sentences per action, so each language words "canceled here" its own way.
+_STARTED = {
+    "canceled": gettext_noop("This meeting has already started, so it can no longer be canceled here."),
+    "rescheduled": gettext_noop("This meeting has already started, so it can no longer be rescheduled here."),
+    "changed": gettext_noop("This meeting has already started, so it can no longer be changed here."),
+}
+
+
+def _cutoff_sentence(action: str, hours: int) -> str:
+    # ngettext needs literal texts to be found by makemessages: one call per action.
+    if action == "canceled":
+        text = ngettext(
+            "This meeting starts in less than %(hours)d hour, so it can no longer be canceled here.",
+            "This meeting starts in less than %(hours)d hours, so it can no longer be canceled here.",
+            hours,
         )
-    return f"{why} To change it, write to the host at {booking.host.user.email}."
+    elif action == "rescheduled":
+        text = ngettext(
+            "This meeting starts in less than %(hours)d hour, so it can no longer be rescheduled here.",
+            "This meeting starts in less than %(hours)d hours, so it can no longer be rescheduled here.",
+            hours,
+        )
+    else:
+        text = ngettext(
+            "This meeting starts in less than %(hours)d hour, so it can no longer be changed here.",
+            "This meeting starts in less than %(hours)d hours, so it can no longer be changed here.",
+            hours,
+        )
+    return text % {"hours": hours}
+
+
+def change_closed_message(*, booking: Booking, reason: engine.Reason, action: str = "changed") -> str:
+    """Why, and how to reach the host: the words the cancel and reschedule pages and the API give, in the
+    active language (the page's, the invitee's). `action` is "canceled", "rescheduled" or "changed"."""
+    if reason == engine.Reason.STARTED:
+        why = _(_STARTED.get(action, _STARTED["changed"]))
+    else:
+        why = _cutoff_sentence(action, booking.event_type.cutoff_hours or 0)
+    return why + " " + _("To change it, write to the host at %(email)s.") % {"email": booking.host.user.email}
 
 
 def _check_invitee_may_change(booking: Booking, now: datetime, action: str) -> None:
@@ -188,8 +220,11 @@ def _check_invitee_may_change(booking: Booking, now: datetime, action: str) -> N
 
 
 def unavailable_message(start: datetime, reasons: list) -> str:
-    said = "; ".join(reason_words.for_invitee(reasons)) or "it is not offered"
-    return f"{start:%Y-%m-%dT%H:%M:%SZ} cannot be booked: {said}. Pick one of the times offered."
+    said = "; ".join(reason_words.for_invitee(reasons)) or _("it is not offered")
+    return _("%(start)s cannot be booked: %(reasons)s. Pick one of the times offered.") % {
+        "start": f"{start:%Y-%m-%dT%H:%M:%SZ}",
+        "reasons": said,
+    }
 
 
 def lock_hosts(hosts: list[Membership]) -> None:
@@ -398,7 +433,7 @@ def _book(
     if lost:
         raise SlotUnavailable(unavailable_message(start, lost), field="start", reason=_first(lost))
     raise SlotUnavailable(
-        f"{start:%Y-%m-%dT%H:%M:%SZ} was just taken by another booking; pick another time",
+        _("%(start)s was just taken by another booking; pick another time") % {"start": f"{start:%Y-%m-%dT%H:%M:%SZ}"},
         field="start",
         reason="taken",
     )

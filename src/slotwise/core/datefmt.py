@@ -14,7 +14,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_datetime, format_skeleton, get_timezone_gmt, match_skeleton
+from babel.dates import format_date, format_datetime, get_timezone_gmt, match_skeleton
 
 DEFAULT_LOCALE = "en"
 
@@ -100,7 +100,9 @@ def weekday_names(locale: str | None = DEFAULT_LOCALE) -> list[str]:
 
 
 def _time(instant: datetime, tz: ZoneInfo, loc: Locale, clock: str) -> str:
-    return format_skeleton("hm" if clock == "12" else "Hm", instant, tzinfo=tz, locale=loc)
+    # format_skeleton would match the skeleton against the locale's on every call (a booking page shows
+    # dozens of times): the matched pattern is kept per locale by _pattern.
+    return format_datetime(instant, _pattern("hm" if clock == "12" else "Hm", str(loc)), tzinfo=tz, locale=loc)
 
 
 def _date(day: date, loc: Locale, form: str) -> str:

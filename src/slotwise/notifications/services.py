@@ -637,21 +637,23 @@ def send_guest_email(payload: dict, job: Job) -> None:
     booking = guest.booking
     what = payload["what"]
     kind = Kind.GUEST_CANCELED if what == "canceled" else Kind.GUEST_INVITED
-    ctx = context_for(booking=booking, invitee=invitee, zone=booking.timezone, reason=booking.cancel_reason)
-    ctx["guest_email"] = guest.email
-    ctx["decline_url"] = f"{settings.BASE_URL}/guest/{guest.decline_token}/decline/"
-    rendered = render(kind, ctx, organization_id=booking.organization_id, event_type_id=booking.event_type_id)
     method = calendar_object.series_method(booking, "CANCEL" if what == "canceled" else "REQUEST")
     sequence = payload.get("sequence", 0)
-    calendar = ical.invitation(
-        booking=booking,
-        invitee=invitee,
-        method=method,
-        sequence=sequence,
-        description=rendered.text,
-        stamp=job.now,
-        for_guest=True,
-    )
+    # In the language of the invitee who added the guest: the one the meeting was booked in.
+    with translation.override(invitee_language(invitee)):
+        ctx = context_for(booking=booking, invitee=invitee, zone=booking.timezone, reason=booking.cancel_reason)
+        ctx["guest_email"] = guest.email
+        ctx["decline_url"] = f"{settings.BASE_URL}/guest/{guest.decline_token}/decline/"
+        rendered = render(kind, ctx, organization_id=booking.organization_id, event_type_id=booking.event_type_id)
+        calendar = ical.invitation(
+            booking=booking,
+            invitee=invitee,
+            method=method,
+            sequence=sequence,
+            description=rendered.text,
+            stamp=job.now,
+            for_guest=True,
+        )
     uid, _ = calendar_object.identity(booking)
     send(
         to=guest.email,

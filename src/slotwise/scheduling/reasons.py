@@ -9,6 +9,8 @@ new rule gets its words in the change that adds it.
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.utils.translation import gettext, gettext_noop
+
 from slotwise.engine import Reason
 
 
@@ -21,65 +23,79 @@ class Wording:
 
 WORDING: dict[Reason, Wording] = {
     Reason.OFF_GRID: Wording(
-        "grid", "not on the start-time increment", "it is not on this event's start-time increment"
+        "grid", "not on the start-time increment", gettext_noop("it is not on this event's start-time increment")
     ),
-    Reason.OUTSIDE_HOURS: Wording("hours", "outside your hours", "it is outside the host's hours"),
-    Reason.BUSY: Wording("busy", "you are busy", "the host is busy then"),
+    Reason.OUTSIDE_HOURS: Wording("hours", "outside your hours", gettext_noop("it is outside the host's hours")),
+    Reason.BUSY: Wording("busy", "you are busy", gettext_noop("the host is busy then")),
     Reason.BUFFER: Wording(
-        "buffer", "too close to another meeting (buffer)", "it is too close to another meeting (buffer)"
+        "buffer", "too close to another meeting (buffer)", gettext_noop("it is too close to another meeting (buffer)")
     ),
     Reason.NOTICE: Wording(
-        "notice", "past, or sooner than the minimum notice", "it is in the past or sooner than the minimum notice"
+        "notice",
+        "past, or sooner than the minimum notice",
+        gettext_noop("it is in the past or sooner than the minimum notice"),
     ),
-    Reason.WINDOW: Wording("window", "outside the booking window", "it is outside the booking window"),
+    Reason.WINDOW: Wording("window", "outside the booking window", gettext_noop("it is outside the booking window")),
     Reason.DAILY_LIMIT: Wording(
-        "limit", "the daily limit is reached", "the host's daily limit for this event is reached"
+        "limit", "the daily limit is reached", gettext_noop("the host's daily limit for this event is reached")
     ),
-    Reason.OUT_OF_OFFICE: Wording("away", "you are out of office", "the host is out of office that day"),
+    Reason.OUT_OF_OFFICE: Wording("away", "you are out of office", gettext_noop("the host is out of office that day")),
     Reason.WEEKLY_LIMIT: Wording(
-        "week-limit", "this event's weekly limit is reached", "the host's weekly limit for this event is reached"
+        "week-limit",
+        "this event's weekly limit is reached",
+        gettext_noop("the host's weekly limit for this event is reached"),
     ),
     Reason.MONTHLY_LIMIT: Wording(
-        "month-limit", "this event's monthly limit is reached", "the host's monthly limit for this event is reached"
+        "month-limit",
+        "this event's monthly limit is reached",
+        gettext_noop("the host's monthly limit for this event is reached"),
     ),
     Reason.DAILY_MINUTES: Wording(
-        "day-min", "this event's minutes for the day are used up", "the host's daily time for this event is used up"
+        "day-min",
+        "this event's minutes for the day are used up",
+        gettext_noop("the host's daily time for this event is used up"),
     ),
     Reason.WEEKLY_MINUTES: Wording(
         "week-min",
         "this event's minutes for the week are used up",
-        "the host's weekly time for this event is used up",
+        gettext_noop("the host's weekly time for this event is used up"),
     ),
     Reason.HOST_DAILY_LIMIT: Wording(
-        "my-day-limit", "your own limit of meetings a day is reached", "the host takes no more meetings that day"
+        "my-day-limit",
+        "your own limit of meetings a day is reached",
+        gettext_noop("the host takes no more meetings that day"),
     ),
     Reason.HOST_WEEKLY_LIMIT: Wording(
-        "my-week-limit", "your own limit of meetings a week is reached", "the host takes no more meetings that week"
+        "my-week-limit",
+        "your own limit of meetings a week is reached",
+        gettext_noop("the host takes no more meetings that week"),
     ),
     Reason.HOST_MONTHLY_LIMIT: Wording(
         "my-month-limit",
         "your own limit of meetings a month is reached",
-        "the host takes no more meetings that month",
+        gettext_noop("the host takes no more meetings that month"),
     ),
     Reason.HOST_DAILY_MINUTES: Wording(
         "my-day-min",
         "your own meeting minutes for the day are used up",
-        "the host's meeting time for that day is used up",
+        gettext_noop("the host's meeting time for that day is used up"),
     ),
     Reason.HOST_WEEKLY_MINUTES: Wording(
         "my-week-min",
         "your own meeting minutes for the week are used up",
-        "the host's meeting time for that week is used up",
+        gettext_noop("the host's meeting time for that week is used up"),
     ),
-    Reason.FULL: Wording("full", "all seats taken", "all seats are taken"),
+    Reason.FULL: Wording("full", "all seats taken", gettext_noop("all seats are taken")),
     Reason.CUTOFF: Wording(
-        "cut-off", "too close to the start for the invitee to change", "it is too close to the start to change it"
+        "cut-off",
+        "too close to the start for the invitee to change",
+        gettext_noop("it is too close to the start to change it"),
     ),
-    Reason.STARTED: Wording("started", "the meeting has started", "the meeting has already started"),
+    Reason.STARTED: Wording("started", "the meeting has started", gettext_noop("the meeting has already started")),
     Reason.NOT_SYNCED: Wording(
         "unsynced",
         "your calendar is not synced that far ahead",
-        "the host's calendar is not synced that far ahead, so their busy time then is unknown",
+        gettext_noop("the host's calendar is not synced that far ahead, so their busy time then is unknown"),
     ),
     Reason.NO_SUCH_TIME: Wording(
         "no-time",
@@ -90,7 +106,7 @@ WORDING: dict[Reason, Wording] = {
 
 
 def for_invitee(reasons: Iterable[Reason]) -> list[str]:
-    return [WORDING[r].invitee for r in reasons]
+    return [gettext(WORDING[r].invitee) for r in reasons]
 
 
 def for_host(reasons: Iterable[Reason]) -> list[str]:

@@ -4,7 +4,9 @@ What is booked is read by `bookings.selectors`; `bookings.availability` puts bot
 """
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -199,8 +201,14 @@ def host_rules(member_ids: Sequence[int]) -> dict[int, HostRules]:
 
 def absence_now(host: Membership, now: datetime) -> OutOfOffice | None:
     """The host's absence covering today in their home zone, if any."""
-    schedule = default_schedule(host)
-    zone = schedule.timezone if schedule else host.organization.timezone
+    # Only the default schedule's zone is needed: one small query, not the schedule and its overrides
+    # (every booking page asks this).
+    zone = (
+        AvailabilitySchedule.objects.filter(owner=host)
+        .order_by(*DEFAULT_FIRST)
+        .values_list("timezone", flat=True)
+        .first()
+    ) or host.organization.timezone
     today = engine.local_date(zone, now)
     return (
         OutOfOffice.objects.filter(membership=host, first__lte=today, last__gte=today)
@@ -209,10 +217,18 @@ def absence_now(host: Membership, now: datetime) -> OutOfOffice | None:
     )
 
 
-def away_redirect(host: Membership, now: datetime, event_slug: str | None = None) -> str | None:
+def away_redirect(
+    host: Membership,
+    now: datetime,
+    event_slug: str | None = None,
+    *,
+    absence: OutOfOffice | None = None,
+    absence_known: bool = False,
+) -> str | None:
     """Where the host's personal pages send invitees while the host is away and named a teammate: the
-    teammate's event type of the same slug if they have one on show, else the teammate's page."""
-    absence = absence_now(host, now)
+    teammate's event type of the same slug if they have one on show, else the teammate's page. `absence`:
+    absence_now(host, now), when `absence_known` (the caller looked it up already)."""
+    absence = absence if absence_known else absence_now(host, now)
     if absence is None or absence.redirect_to is None:
         return None
     mate = absence.redirect_to
@@ -299,10 +315,31 @@ def engine_mode(event_type: EventType, n_hosts: int) -> str:
     return "one"
 
 
+# Inside one_clock_zone_read(), clock_zone answers each event type once: a booking page asks it for its
+# default zone and again through event_rules (bookings.availability), two schedule reads for one answer.
+_clock_zones: ContextVar[dict[int, str] | None] = ContextVar("clock_zones", default=None)
+
+
+@contextmanager
+def one_clock_zone_read() -> Iterator[None]:
+    """Remember clock_zone per event type until the block ends (one page render, which changes no schedule)."""
+    token = _clock_zones.set({})
+    try:
+        yield
+    finally:
+        _clock_zones.reset(token)
+
+
 def clock_zone(event_type: EventType) -> str:
     if event_type.team is not None:
         return event_type.team.timezone
-    return host_schedule(event_type, cast(Membership, event_type.owner)).timezone
+    memo = _clock_zones.get()
+    if memo is not None and event_type.pk in memo:
+        return memo[event_type.pk]
+    zone = host_schedule(event_type, cast(Membership, event_type.owner)).timezone
+    if memo is not None:
+        memo[event_type.pk] = zone
+    return zone
 
 
 def event_rules(event_type: EventType, *, duration_minutes: int | None = None) -> engine.EventRules:

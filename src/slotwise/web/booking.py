@@ -7,6 +7,7 @@ no clock (`now` is passed in by the view).
 import calendar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -76,7 +77,13 @@ class Choice:
             "bz": self.browser_zone,
         }
         params.update(over)
-        return urlencode({k: v for k, v in params.items() if v not in ("", None)})
+        return "&".join(_query_pair(k, v) for k, v in params.items() if v not in ("", None))
+
+
+@lru_cache(maxsize=4096)
+def _query_pair(key: str, value) -> str:
+    # A month page links ~70 days and times that share all but one parameter: each pair is encoded once.
+    return urlencode({key: value})
 
 
 def read_choice(

@@ -33,7 +33,7 @@ from slotwise.core.instants import parse_instant
 from slotwise.notifications import ical
 from slotwise.scheduling import reasons as reason_words
 from slotwise.scheduling import selectors
-from slotwise.scheduling.models import EventType
+from slotwise.scheduling.models import EventType, OutOfOffice
 
 from . import booking as page
 from .middleware import activate
@@ -53,6 +53,10 @@ class Ctx:
     rescheduling: Invitee | None = None
     start: str = ""  # a time chosen in the path (the API's scheduling_url) rather than in ?start=
     host_clock: str = ""  # selectors.clock_zone: the zone the host's hours are in
+    # The owner's absence today, when the door already looked it up (selectors.absence_now), so the page
+    # does not ask again for its notice.
+    owner_absence: OutOfOffice | None = None
+    absence_known: bool = False
 
 
 def _visitor(request) -> str:
@@ -114,6 +118,7 @@ STATUS_LABELS = {
     "confirmed": gettext_noop("Confirmed"),
     "canceled": gettext_noop("Canceled"),
     "rescheduled": gettext_noop("Rescheduled"),
+    "pending": gettext_noop("Waiting for the host"),
 }
 
 
@@ -149,8 +154,11 @@ def host_page(request, org, host):
     )
 
 
-def _away_notice(request, host: Membership | None, now) -> str:
-    """Words for a page of `host`: that they are away, or that an away teammate (?away=) sent the invitee here."""
+def _away_notice(
+    request, host: Membership | None, now, *, absence: OutOfOffice | None = None, absence_known: bool = False
+) -> str:
+    """Words for a page of `host`: that they are away, or that an away teammate (?away=) sent the invitee here.
+    `absence`: the host's absence now, when `absence_known` (the caller looked it up already)."""
     if host is None:
         return ""
     away_slug = request.GET.get("away", "")[:64]
@@ -163,13 +171,17 @@ def _away_notice(request, host: Membership | None, now) -> str:
         )
         absence = selectors.absence_now(mate, now) if mate else None
         if absence and absence.redirect_to_id == host.pk:
-            return (
-                f"{mate.user} is out of office until {absence.last:%A %-d %B}, so {host.user} is taking their meetings."
-            )
-    absence = selectors.absence_now(host, now)
+            return _("%(away)s is out of office until %(day)s, so %(host)s is taking their meetings.") % {
+                "away": mate.user,
+                "day": format_day(absence.last, _locale(request)),
+                "host": host.user,
+            }
+    absence = absence if absence_known else selectors.absence_now(host, now)
     if absence:
-        why = f" ({absence.reason})" if absence.reason else ""
-        return f"{host.user} is out of office until {absence.last:%A %-d %B}{why}: those days have no times."
+        words = {"host": host.user, "day": format_day(absence.last, _locale(request)), "reason": absence.reason}
+        if absence.reason:
+            return _("%(host)s is out of office until %(day)s (%(reason)s): those days have no times.") % words
+        return _("%(host)s is out of office until %(day)s: those days have no times.") % words
     return ""
 
 
@@ -188,11 +200,16 @@ def event_page(request, org, host, event, start=""):
         slug=event,
         active=True,
     )
+    ctx = Ctx(event_type=event_type, base=event_type.path, start=start)
     if request.method == "GET":
-        target = selectors.away_redirect(event_type.owner, utc_now(), event_slug=event_type.slug)
+        ctx.owner_absence = selectors.absence_now(event_type.owner, utc_now())
+        ctx.absence_known = True
+        target = selectors.away_redirect(
+            event_type.owner, utc_now(), event_slug=event_type.slug, absence=ctx.owner_absence, absence_known=True
+        )
         if target:
             return redirect(target)
-    return _booking_page(request, Ctx(event_type=event_type, base=event_type.path, start=start))
+    return _booking_page(request, ctx)
 
 
 @csrf_exempt
@@ -245,8 +262,8 @@ def reschedule_page(request, token):
         )
     closed = bookings.change_closed(booking=booking, now=utc_now())
     if closed is not None:
+        language = _speak(request, booking.event_type, invitee)  # before the message: it is worded in it
         message = bookings.change_closed_message(booking=booking, reason=closed, action="rescheduled")
-        language = _speak(request, booking.event_type, invitee)
         return render(
             request,
             "web/booking_closed.html",
@@ -299,7 +316,8 @@ def _successor(booking: Booking):
 def _booking_page(request, ctx: Ctx):
     request.embed_organization = ctx.event_type.organization  # frame-ancestors: web/middleware.py
     try:
-        return _booking_page_inner(request, ctx)
+        with selectors.one_clock_zone_read():
+            return _booking_page_inner(request, ctx)
     except SlotwiseError as exc:  # e.g. a host without hours: a page that says so, not the API's JSON
         return render(request, "web/error.html", {"message": exc.message}, status=exc.status)
 
@@ -350,7 +368,9 @@ def _booking_page_inner(request, ctx: Ctx):
         "embed": params.get("embed") == "1",
         # The open page re-reads its times this often, so a time someone else just booked disappears.
         "poll_seconds": int(getattr(settings, "SLOTWISE_WEB_POLL_SECONDS", 30)),
-        "away_notice": _away_notice(request, event_type.owner, now) if not ctx.rescheduling else "",
+        "away_notice": ""
+        if ctx.rescheduling
+        else _away_notice(request, event_type.owner, now, absence=ctx.owner_absence, absence_known=ctx.absence_known),
     }
     if ctx.rescheduling:
         b = ctx.rescheduling.booking
@@ -466,10 +486,10 @@ def _day(ctx: Ctx, choice: page.Choice, starts: list, locale: str) -> dict:
 def _host_zone(ctx: Ctx, choice: page.Choice) -> str | None:
     """The zone of the host the invitee meets, when it is one person; a pool's hosts have several."""
     event_type = ctx.event_type
+    if event_type.owner_id and not event_type.team_id and (not choice.host or choice.host.pk == event_type.owner_id):
+        return ctx.host_clock  # selectors.clock_zone gave the owner's zone already
     if choice.host:
         return selectors.host_schedule(event_type, choice.host).timezone
-    if event_type.owner_id and not event_type.team_id:
-        return ctx.host_clock
     return None
 
 
@@ -731,6 +751,11 @@ def _summary(request, invitee: Invitee, clock: str) -> dict:
         ]
         if b.series_id
         else [],
+        "expires": (
+            f"{page.fmt_day(b.approval_expires_at, zone, locale)}, {page.fmt_time(b.approval_expires_at, zone, clock, locale)}"
+            if b.status == Booking.Status.PENDING and b.approval_expires_at
+            else ""
+        ),
         "google": page.google_link(title=title, start=b.start, end=b.end, details=details, location=where),
         "outlook": page.outlook_link(title=title, start=b.start, end=b.end, details=details, location=where),
     }
@@ -894,13 +919,15 @@ def guest_decline_page(request, token):
         Guest.objects.select_related("booking__event_type", "booking__host__user"), decline_token=token
     )
     booking = guest.booking
+    # A guest reads the language the invitee who added them booked in (their invitation was written in it).
+    locale = _speak(request, booking.event_type, booking.invitees.order_by("pk").first())
     if request.method == "POST" and booking.status == Booking.Status.CONFIRMED:
         guest = bookings.guest_decline(guest=guest, now=utc_now())
     ctx = {
         "guest": guest,
         "booking": booking,
         "gone": booking.status != Booking.Status.CONFIRMED,
-        **_when_for(booking, booking.timezone, _locale(request)),
+        **_when_for(booking, booking.timezone, locale),
     }
     return render(request, "web/guest_decline.html", ctx)
 

@@ -27,6 +27,20 @@
     var b = ev.target.closest && ev.target.closest("[data-confirm-click]");
     if (b && !window.confirm(b.getAttribute("data-confirm-click"))) ev.preventDefault();
   });
+  // The top bar's "Settings" disclosure (<details class="navmore">): Escape closes it and gives focus back
+  // to its summary; a click elsewhere closes it. Without script it opens and closes like any <details>.
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key !== "Escape") return;
+    document.querySelectorAll("details.navmore[open]").forEach(function (d) {
+      d.open = false;
+      d.querySelector("summary").focus();
+    });
+  });
+  document.addEventListener("click", function (ev) {
+    document.querySelectorAll("details.navmore[open]").forEach(function (d) {
+      if (!d.contains(ev.target)) d.open = false;
+    });
+  });
   // <select data-autosubmit>: choosing an option submits its form.
   document.addEventListener("change", function (ev) {
     var el = ev.target.closest && ev.target.closest("[data-autosubmit]");
