@@ -18,7 +18,10 @@ def _bench(tmp_path, configured_url):
     p = subprocess.Popen(
         [sys.executable, "-m", "slotwise", "bench", "load", "--phases", "L2,L4", "--racers", "50", "--runs", "2"]
         + ["--hosts", "12", "--busy", "20", "--requests", "60", "--seconds", "60", "--drain", "60"]
-        + ["--json", str(out)],
+        + ["--json", str(out)]
+        # The bench runs in a process of its own on a temporary SQLite database unless told a server to
+        # make its throwaway database on.
+        + (["--database-url", configured_url] if configured_url.startswith("postgres") else []),
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,

@@ -44,7 +44,8 @@ class RecurringSeries(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(interval__in=[1, 2]), name="series_interval_one_or_two"),
+            # A range, not IN (1, 2): Django's SQLite introspection cannot read a comma inside a CHECK.
+            models.CheckConstraint(condition=Q(interval__gte=1, interval__lte=2), name="series_interval_one_or_two"),
         ]
 
 

@@ -104,22 +104,15 @@ def host_hours(
     """Each host's hours for this event type, from the schedule host_schedules picks, read as plain values
     in two queries: a pool page asks for the same 100 schedules on every request, and `_weekly_hours`
     hands back the same WeeklyHours (with its working time worked out already) while they are unchanged."""
-    picked: dict[int, tuple] = {}
-    by_id: dict[int, tuple] = {}
-    for row in (
-        AvailabilitySchedule.objects.filter(owner_id__in=member_ids)
+    rows = {
+        row[0]: row
+        for row in AvailabilitySchedule.objects.filter(owner_id__in=member_ids)
+        .annotate(for_pool=Exists(PoolHost.objects.filter(schedule=OuterRef("pk"))))
         .order_by("owner_id", *DEFAULT_FIRST)
-        .values_list("id", "owner_id", "timezone", "weekly", "weekly_daylight")
-    ):
-        picked.setdefault(row[1], row)
-        by_id[row[0]] = row
-    own = by_id.get(event_type.schedule_id) if event_type.schedule_id is not None else None
-    if own is not None:
-        picked[own[1]] = own
-    for m in member_ids:
-        if m not in picked:
-            slug = Membership.objects.filter(pk=m).values_list("slug", flat=True).first()
-            raise NotFound(f"host {slug} has no availability schedule; add weekly hours first")
+        .values_list("id", "owner_id", "timezone", "weekly", "weekly_daylight", "for_pool")
+    }
+    chosen = _schedule_ids(event_type, member_ids, [(r[0], r[1], r[5]) for r in rows.values()])
+    picked = {m: rows[schedule_id] for m, schedule_id in chosen.items()}
     overrides: dict[int, list] = defaultdict(list)
     for schedule_id, day, intervals in DateOverride.objects.filter(
         schedule_id__in=[row[0] for row in picked.values()]
@@ -261,28 +254,43 @@ def host_schedules(event_type: EventType, hosts: Sequence[Membership]) -> dict[i
     """Each host's schedule for this event type, in a fixed number of queries for any number of hosts: the
     event type's own schedule for the host who owns it; a pool host's hours for this event (an approved
     join request's, PoolHost.schedule); otherwise the host's default."""
-    out: dict[int, AvailabilitySchedule] = {}
-    by_id: dict[int, AvailabilitySchedule] = {}
-    for schedule in (
-        AvailabilitySchedule.objects.filter(owner_id__in=[h.pk for h in hosts])
+    schedules = {
+        schedule.pk: schedule
+        for schedule in AvailabilitySchedule.objects.filter(owner_id__in=[h.pk for h in hosts])
         .annotate(for_pool=Exists(PoolHost.objects.filter(schedule=OuterRef("pk"))))
         .order_by("owner_id", *DEFAULT_FIRST)
         .prefetch_related("overrides")
-    ):
-        by_id[schedule.pk] = schedule
-        if not getattr(schedule, "for_pool", False):  # one event's hours are no host's default
-            out.setdefault(schedule.owner_id, schedule)
-    if event_type.schedule is not None and event_type.schedule.owner_id in out:
-        out[event_type.schedule.owner_id] = event_type.schedule
+    }
+    rows = [(s.pk, s.owner_id, getattr(s, "for_pool", False)) for s in schedules.values()]
+    chosen = _schedule_ids(event_type, [h.pk for h in hosts], rows)
+    return {m: schedules[schedule_id] for m, schedule_id in chosen.items()}
+
+
+def _schedule_ids(
+    event_type: EventType, member_ids: Sequence[int], rows: list[tuple[int, int, bool]]
+) -> dict[int, int]:
+    """The one rule for which schedule gives a host's hours for an event type, over (schedule id, owner id,
+    is a pool-only schedule) rows in default-first order: the event type's own schedule for its owner; a pool
+    host's hours for this event (an approved join request's, PoolHost.schedule); otherwise the host's
+    default. A schedule made for one pool is never anyone's default."""
+    out: dict[int, int] = {}
+    known = {schedule_id for schedule_id, _, _ in rows}
+    for schedule_id, owner_id, for_pool in rows:
+        if not for_pool:
+            out.setdefault(owner_id, schedule_id)
+    if event_type.schedule_id is not None and event_type.schedule_id in known:
+        owner = next(o for sid, o, _ in rows if sid == event_type.schedule_id)
+        out[owner] = event_type.schedule_id
     if event_type.team_id is not None:
         for member_id, schedule_id in PoolHost.objects.filter(
-            event_type=event_type, membership_id__in=[h.pk for h in hosts], schedule__isnull=False
+            event_type=event_type, membership_id__in=list(member_ids), schedule__isnull=False
         ).values_list("membership_id", "schedule_id"):
-            if schedule_id in by_id:
-                out[member_id] = by_id[schedule_id]
-    for h in hosts:
-        if h.pk not in out:
-            raise NotFound(f"host {h.slug} has no availability schedule; add weekly hours first")
+            if schedule_id in known:
+                out[member_id] = schedule_id
+    for m in member_ids:
+        if m not in out:
+            slug = Membership.objects.filter(pk=m).values_list("slug", flat=True).first()
+            raise NotFound(f"host {slug} has no availability schedule; add weekly hours first")
     return out
 
 

@@ -458,8 +458,9 @@ def travel_add(*, host: Membership, timezone: str, first, last) -> TravelStay:
     try:
         zone = validate_zone(timezone, field="timezone")
     except InvalidInput:
+        named = f"{str(timezone).strip()[:64]!r} is not a time zone we know. " if str(timezone or "").strip() else ""
         raise InvalidInput(
-            "Choose the time zone you travel to from the list, such as America/New_York", field="timezone"
+            f"{named}Choose the time zone you travel to from the list, such as America/New_York", field="timezone"
         ) from None
     a, b = _away_dates(first, last)
     with transaction.atomic():

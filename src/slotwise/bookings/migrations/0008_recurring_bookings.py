@@ -78,7 +78,7 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="recurringseries",
             constraint=models.CheckConstraint(
-                condition=models.Q(("interval__in", [1, 2])), name="series_interval_one_or_two"
+                condition=models.Q(("interval__gte", 1), ("interval__lte", 2)), name="series_interval_one_or_two"
             ),
         ),
     ]
