@@ -42,7 +42,8 @@ GOALS = {"bookings/s": 150, "race answered s": 2.0}
 
 def main(argv=None) -> int:
     args = _parse(argv)
-    if os.environ.get("SLOTWISE_BENCH_CHILD") == "1":
+    # Its own child, not `slotwise bench`'s (which marks "1"): --database-url still names the server then.
+    if os.environ.get("SLOTWISE_BENCH_CHILD") == "book":
         return _run(args)
     # A fresh process with a scratch database: `slotwise bench book` runs inside a configured Django.
     url = args.database_url or os.environ.get("SLOTWISE_BENCH_DATABASE_URL", "")
@@ -50,7 +51,7 @@ def main(argv=None) -> int:
         scratch = _scratch_postgres(url) if url else f"sqlite:///{tmp}/bench.sqlite3"
         env = {
             **os.environ,
-            "SLOTWISE_BENCH_CHILD": "1",
+            "SLOTWISE_BENCH_CHILD": "book",
             "SLOTWISE_DATA_DIR": tmp,
             "DATABASE_URL": scratch,
             "DJANGO_SETTINGS_MODULE": "slotwise.config.settings",

@@ -56,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     if args.racer:
         return _racer()
-    if os.environ.get("SLOTWISE_BENCH_CHILD") == "1":
+    # Its own child, not `slotwise bench`'s (which marks "1"): --database-url still names the server then.
+    if os.environ.get("SLOTWISE_BENCH_CHILD") == "load":
         return _run(args)
     # A fresh process on a throwaway database: `slotwise bench load` runs inside a configured Django, and the
     # servers it starts must never see the user's database.
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         throwaway = _pg_create(database_url, name) if postgres else f"sqlite:///{tmp}/bench.sqlite3"
         env = {
             **os.environ,
-            "SLOTWISE_BENCH_CHILD": "1",
+            "SLOTWISE_BENCH_CHILD": "load",
             "SLOTWISE_DATA_DIR": tmp,
             "DATABASE_URL": throwaway,
             "REDIS_URL": redis_url,
