@@ -796,8 +796,15 @@ def booking_reschedule(
         if q.get("type") == "multiple_choice" and q["key"] in answers:
             answers[q["key"]] = [v.strip() for v in answers[q["key"]].split(",") if v.strip()]
 
+    old_hosts = list(old.host_blocks.values_list("membership_id", flat=True))
+
     def move(create: Callable[..., Invitee]) -> Invitee:
-        # Inside the attempt's transaction, before the new host's lock: the old booking row, then the host.
+        # Inside the attempt's transaction: first the host rows, old and new together in id order, as every
+        # booking takes them (lock_hosts), then the old booking row. Taking the booking first deadlocked on
+        # PostgreSQL against a new booking of the same host: it held the host and waited for the released
+        # block, while the move held the block and waited for the host.
+        ids = {*old_hosts, *create.keywords["assigned"]}  # type: ignore[attr-defined]
+        list(Membership.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
         locked = Booking.objects.select_for_update().get(pk=old.pk)
         if locked.status != Booking.Status.CONFIRMED:
             raise InvalidInput(f"booking {old.uid} is already {locked.status}")
