@@ -281,8 +281,6 @@ DASHBOARD_PAGES = {
     "webhooks": lambda w: "/dashboard/webhooks/",
     "jobs": lambda w: "/dashboard/jobs/",
     "rules": lambda w: "/dashboard/rules/",
-    "rule-new": lambda w: "/dashboard/rules/new/",
-    "reminders": lambda w: f"/dashboard/event-types/{w['intro'].pk}/reminders/",
     "tokens": lambda w: "/dashboard/tokens/",
     "booking-pending": lambda w: f"/dashboard/bookings/{w['pending'].booking.uid}/",
     "booking-reschedule": lambda w: f"/dashboard/bookings/{w['invitee'].booking.uid}/reschedule/",
