@@ -1,17 +1,21 @@
 """Rules in the dashboard, in words: create, edit, switch off and on, dry-run against upcoming bookings,
 and the log. Owners and admins only; the same service and messages as every other door."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from slotwise.automation.models import Rule
+from slotwise.automation.registry import register_action
 from slotwise.automation.services import rule_create
-from slotwise.bookings.services import InviteeInput, booking_create
+from slotwise.bookings.services import InviteeInput, booking_cancel, booking_create
 from slotwise.jobs.services import run_due
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
+
+register_action("test.undoable", do=lambda **_: {"made": True}, undo=lambda **_: None)
 
 SUPPORT_RULE = {
     "name": "Support to helpdesk",
@@ -38,6 +42,20 @@ def _book(et, start, now, email="cy@example.org"):
     return booking_create(
         event_type=et, start=start, now=now, invitee=InviteeInput(name="Cy", email=email, timezone="UTC")
     ).booking
+
+
+def _support_rule(org, action="email", **kw):
+    """ "When a booking's event name contains support": the rule of the seed, with the action under test."""
+    params = {"to": "lead@example.org"} if action == "email" else {}
+    return rule_create(
+        organization=org,
+        name="Support",
+        trigger="booking.created",
+        action=action,
+        filters=[{"field": "event_type", "value": "support"}],
+        params=params,
+        **kw,
+    )
 
 
 def test_an_admin_creates_a_rule_in_words_and_sees_its_sentence(client, team):
@@ -95,6 +113,19 @@ def test_dry_run_lists_the_upcoming_bookings_the_rule_would_match_and_changes_no
     assert not rule.runs.exists()
 
 
+def test_the_dry_run_reads_times_in_the_zone_of_the_admins_hours_as_the_booking_page_does(
+    client, team, now, monkeypatch
+):
+    monkeypatch.setattr("slotwise.automation.views.utc_now", lambda: now)
+    org, _, member, support, _ = team
+    lead = f.host(org, "lead", role="owner", tz="Europe/Berlin")  # the account's zone is the default, UTC
+    rule = _support_rule(org)
+    _book(support, datetime(2026, 3, 3, 10, 0, tzinfo=UTC), now)
+    client.force_login(lead.user)
+    html = client.get(f"/dashboard/rules/{rule.pk}/dry-run/").content.decode()
+    assert "When (Europe/Berlin)" in html and "Tue 3 Mar 2026, 11:00" in html
+
+
 def test_switching_a_rule_off_stops_it_and_on_again_starts_it(client, team, now):
     org, admin, member, support, _ = team
     rule = rule_create(
@@ -144,3 +175,33 @@ def test_members_may_not_manage_rules_and_other_organizations_rules_are_not_foun
     client.force_login(admin.user)
     assert client.get(f"/dashboard/rules/{theirs.pk}/").status_code == 404
     assert client.post(f"/dashboard/rules/{theirs.pk}/toggle/", {"active": "0"}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("kind", "words"),
+    [("caldav", "CalDAV"), ("google", "Google"), ("microsoft", "Microsoft 365 / Outlook")],
+)
+def test_the_calendars_to_copy_into_are_named_in_words(client, team, kind, words):
+    from slotwise.calendars.models import CalendarConnection, RemoteCalendar
+
+    org, admin, *_ = team
+    conn = CalendarConnection.objects.create(organization=org, membership=admin, kind=kind, name="Team account")
+    RemoteCalendar.objects.create(connection=conn, remote_id="team", name="Team")
+    client.force_login(admin.user)
+    form = client.get("/dashboard/rules/new/").content.decode()
+    assert f"Team ({words}: Team account, connected by {admin.user})" in form
+
+
+def test_the_log_shows_what_a_rule_did_and_its_undoing_each_at_its_time(client, team, now):
+    org, admin, member, support, _ = team
+    rule = _support_rule(org, "test.undoable", undo_on_cancel=True)
+    booking = _book(support, datetime(2026, 3, 3, 9, 0, tzinfo=UTC), now)
+    run_due(now)
+    later = now + timedelta(hours=2)
+    booking_cancel(booking=booking, now=later)
+    run_due(later)
+    assert rule.runs.get().status == "undone"
+    client.force_login(admin.user)
+    html = client.get("/dashboard/rules/").content.decode()
+    rows = re.findall(r'<td class="nowrap">([^<]+)</td>.*?</td>\s*<td>([^<]+)</td>', html, re.S)
+    assert rows == [("2026-03-02 10:00", "undone"), ("2026-03-02 08:00", "done")]

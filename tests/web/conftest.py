@@ -24,6 +24,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+DESKTOP, PHONE = (1280, 800), (390, 844)
 ARTIFACTS = __import__("pathlib").Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
@@ -63,6 +64,26 @@ def open_page(browser):
 def shot(page, name):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def both_sizes(page, name):
+    """Screenshots `name`-desktop (1280x800) and `name`-phone (390x844), then back to the desktop size."""
+    for label, (w, h) in (("desktop", DESKTOP), ("phone", PHONE)):
+        page.set_viewport_size({"width": w, "height": h})
+        shot(page, f"{name}-{label}")
+    page.set_viewport_size({"width": DESKTOP[0], "height": DESKTOP[1]})
+
+
+def book_first_time(page, day, name: str, email: str):
+    """On a booking page: pick `day`, its first time, and book it as `name` <`email`>."""
+    page.click(f"a.day[data-date='{day.isoformat()}']")
+    page.wait_for_selector("#times a.slot")
+    page.click("#times a.slot >> nth=0")
+    page.wait_for_selector("#booking-form")
+    page.fill("#name", name)
+    page.fill("#email", email)
+    page.click("#submit")
+    page.wait_for_selector("#when")
 
 
 def visit(browser, live_server, size, zone="Europe/Berlin", *, login=None):

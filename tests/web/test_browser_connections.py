@@ -64,6 +64,7 @@ def shots(open_page, base, path, name, *, ready: str):
 def test_connect_choose_calendars_and_watch_the_first_sync(live_server, open_page, calendly, ana):
     page = open_page("Europe/Berlin", width=1280, height=800)
     login(page, live_server.url)
+    page.click("#nav-settings summary")  # Calendars sits in the Settings menu
     page.click("header nav >> text=Calendars")
     page.click("#tab-connections")
     page.wait_for_selector("text=No connections yet")

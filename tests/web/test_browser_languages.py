@@ -8,7 +8,7 @@ import pytest
 from slotwise.bookings.models import Invitee
 from slotwise.jobs.services import run_due
 
-from .conftest import shot
+from .conftest import book_first_time, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,17 +19,6 @@ def new_page(browser, *, locale, size):
     )
     ctx.set_default_timeout(30000)
     return ctx, ctx.new_page()
-
-
-def book_first_time(page, day: date, name: str, email: str):
-    page.click(f"a.day[data-date='{day.isoformat()}']")
-    page.wait_for_selector("#times a.slot")
-    page.click("#times a.slot >> nth=0")
-    page.wait_for_selector("#booking-form")
-    page.fill("#name", name)
-    page.fill("#email", email)
-    page.click("#submit")
-    page.wait_for_selector("#when")
 
 
 def test_a_booking_in_japanese_and_its_email(browser, live_server, acme, frozen, smtp):

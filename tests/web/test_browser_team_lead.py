@@ -13,18 +13,14 @@ from slotwise.scheduling.models import EventType, PoolHost
 from slotwise.scheduling.selectors import host_schedule
 from tests import factories
 
-from .conftest import shot, visit
+from .conftest import DESKTOP, visit
+from .conftest import both_sizes as sizes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-DESKTOP, PHONE = (1280, 800), (390, 844)
-
 
 def both_sizes(page, name):
-    for label, (w, h) in (("desktop", DESKTOP), ("phone", PHONE)):
-        page.set_viewport_size({"width": w, "height": h})
-        shot(page, f"team-{name}-{label}")
-    page.set_viewport_size({"width": DESKTOP[0], "height": DESKTOP[1]})
+    sizes(page, f"team-{name}")
 
 
 @pytest.fixture

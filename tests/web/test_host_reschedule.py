@@ -57,6 +57,7 @@ def test_a_host_moves_a_meeting_to_a_time_they_offer_and_the_invitee_is_told(cli
     assert Job.objects.filter(kind="notify.invitee", payload__what="rescheduled").exists()
     detail = client.get(resp["Location"]).content.decode()
     assert "Rescheduled from" in detail
+    assert f"Moved here from an earlier time by {acme['ana'].user} (host): Sorry, a clash" in detail
 
 
 def test_a_time_the_host_does_not_offer_is_refused_in_words_and_nothing_moves(client, acme, clock):

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from slotwise.accounts.decorators import membership_required
 from slotwise.core.clock import utc_now
 from slotwise.core.errors import SlotwiseError
+from slotwise.scheduling.selectors import reading_zone
 
 from . import services
 from .models import Rule
@@ -151,6 +152,18 @@ def _error_key(field: str | None) -> str:
     return field.removeprefix("params.")
 
 
+def _log_lines(run) -> list[dict]:
+    """A run in the log, newest first: an undone run shows what it did and then its undoing, each at its time."""
+    last = {
+        "run": run,
+        "at": run.undone_at or run.done_at or run.created_at,
+        "words": RUN_WORDS.get(run.status, run.status),
+    }
+    if run.done_at and run.status in ("undoing", "undone", "undo_failed"):
+        return [last, {"run": run, "at": run.done_at, "words": RUN_WORDS["done"]}]
+    return [last]
+
+
 @membership_required
 def rule_list(request):
     m = _admin(request)
@@ -160,7 +173,7 @@ def rule_list(request):
             {
                 "rule": rule,
                 "sentence": services.describe(rule),
-                "runs": [{"run": r, "words": RUN_WORDS.get(r.status, r.status)} for r in runs],
+                "runs": [line for r in runs for line in _log_lines(r)],
             }
         )
     return render(request, "automation/rules.html", {"nav": "rules", "rules": rules})
@@ -218,11 +231,9 @@ def rule_toggle(request, pk: int):
 def rule_dry_run(request, pk: int):
     m = _admin(request)
     rule = _rule(request, pk)
-    from zoneinfo import ZoneInfo
-
-    zone = ZoneInfo(m.user.timezone or "UTC")
+    zone = reading_zone(m)  # as on the booking detail pages the rows link to
     matched = [
-        {"booking": b, "start": b.start.astimezone(zone), "invitees": list(b.invitees.all())}
+        {"booking": b, "start": b.start, "invitees": list(b.invitees.all())}
         for b in services.rule_dry_run(rule=rule, now=utc_now())
     ]
     return render(
@@ -233,6 +244,6 @@ def rule_dry_run(request, pk: int):
             "rule": rule,
             "sentence": services.describe(rule),
             "matched": matched,
-            "zone": m.user.timezone or "UTC",
+            "zone": zone,
         },
     )

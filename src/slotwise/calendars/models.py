@@ -22,9 +22,9 @@ class CalendarConnection(models.Model):
     """One account (or one ICS URL) a host connected. Its secret is stored encrypted (see core/secrets.py)."""
 
     class Kind(models.TextChoices):
-        CALDAV = "caldav"
-        ICS = "ics"
-        GOOGLE = "google"
+        CALDAV = "caldav", "CalDAV"
+        ICS = "ics", "ICS feed"
+        GOOGLE = "google", "Google"
         MICROSOFT = "microsoft", "Microsoft 365 / Outlook"
 
     class Unreachable(models.TextChoices):

@@ -246,6 +246,12 @@ def default_schedule(host: Membership) -> AvailabilitySchedule | None:
     )
 
 
+def reading_zone(host: Membership) -> str:
+    """The zone a host reads times in on the dashboard: their default schedule's, else their account's."""
+    schedule = default_schedule(host)
+    return schedule.timezone if schedule else (host.user.timezone or "UTC")
+
+
 def host_schedule(event_type: EventType, host: Membership) -> AvailabilitySchedule:
     return host_schedules(event_type, [host])[host.pk]
 

@@ -56,9 +56,7 @@ host_required = membership_required
 
 
 def _host_zone(m: Membership) -> str:
-    """The zone a host reads times in: their default schedule's, else their account's."""
-    schedule = selectors.default_schedule(m)
-    return schedule.timezone if schedule else (m.user.timezone or "UTC")
+    return selectors.reading_zone(m)
 
 
 def _visible_event_types(m: Membership):
@@ -880,6 +878,17 @@ def _sent(b: Booking) -> list[dict]:
     return out
 
 
+def _how_made(b: Booking) -> str:
+    """A booking's first line of history: booked, or moved here from an earlier time by whom and why."""
+    prev = b.rescheduled_from
+    if prev is None:
+        return f"Booked through {b.get_source_display().lower()}"
+    who = f" by {prev.canceled_by}" if prev.canceled_by else ""
+    if who and prev.canceler_type in ("host", "invitee"):
+        who += f" ({prev.canceler_type})"
+    return f"Moved here from an earlier time{who}" + (f": {prev.cancel_reason}" if prev.cancel_reason else "")
+
+
 @host_required
 def booking_detail(request, uid):
     """One booking as its host sees it (the "Manage" link in calendar copies lands here): when, in the
@@ -890,9 +899,7 @@ def booking_detail(request, uid):
     invitees = list(b.invitees.select_related("no_show_mark").order_by("created_at", "pk"))
     hosts = [h.membership for h in b.host_blocks.select_related("membership__user").order_by("pk")] or [b.host]
     successor = Booking.objects.filter(rescheduled_from=b).first()
-    history = [{"at": b.created_at, "text": f"Booked through {b.get_source_display().lower()}"}]
-    if b.rescheduled_from_id:
-        history[0]["text"] += " as a new time for an earlier booking"
+    history = [{"at": b.created_at, "text": _how_made(b)}]
     if b.approval == Booking.Approval.APPROVED and b.approval_decided_at:
         history.append({"at": b.approval_decided_at, "text": "Approved"})
     if b.approval == Booking.Approval.EXPIRED and b.canceled_at:
