@@ -25,7 +25,16 @@ from slotwise.scheduling.models import EventType
 
 from . import calendar_object, tzdata
 from .models import Booking, BookingHost, Invitee
-from .services import MAX_ANSWER, MAX_NAME, MAX_REASON, cancel_any, contact_refresh, contact_touch, lock_hosts
+from .services import (
+    MAX_ANSWER,
+    MAX_NAME,
+    MAX_REASON,
+    cancel_any,
+    contact_refresh,
+    contact_touch,
+    is_overlap,
+    lock_hosts,
+)
 
 
 class ImportOverlap(SlotUnavailable):
@@ -34,11 +43,6 @@ class ImportOverlap(SlotUnavailable):
     def __init__(self, message: str, *, booking: Booking | None):
         super().__init__(message, field="start")
         self.booking = booking
-
-
-def _is_guard_refusal(exc: IntegrityError) -> bool:
-    text = str(exc).lower()
-    return "slot_conflict" in text or "bookinghost_no_overlap" in text or "exclu" in text or "overlap" in text
 
 
 def _overlap(host: Membership, start: datetime, end: datetime, exc: IntegrityError) -> ImportOverlap:
@@ -187,7 +191,7 @@ def appointment_import(
                     organization_id=old.organization_id, emails=list(old.invitees.values_list("email", flat=True))
                 )
     except IntegrityError as exc:
-        if _is_guard_refusal(exc):
+        if is_overlap(exc):
             raise _overlap(host, start, end, exc) from None
         raise
     return booking
@@ -236,7 +240,7 @@ def appointment_update(*, booking: Booking, start: datetime, end: datetime, now:
                 organization_id=booking.organization_id, emails=list(booking.invitees.values_list("email", flat=True))
             )
     except IntegrityError as exc:
-        if _is_guard_refusal(exc):
+        if is_overlap(exc):
             raise _overlap(booking.host, start, end, exc) from None
         raise
     return booking

@@ -228,8 +228,12 @@ def unavailable_message(start: datetime, reasons: list) -> str:
 
 
 def lock_hosts(hosts: list[Membership]) -> None:
+    lock_host_ids([h.pk for h in hosts])
+
+
+def lock_host_ids(ids: Collection[int]) -> None:
     # In id order, so two bookings that need the same hosts never wait on each other in a cycle.
-    list(Membership.objects.select_for_update().filter(pk__in=[h.pk for h in hosts]).order_by("pk").values("pk"))
+    list(Membership.objects.select_for_update().filter(pk__in=list(ids)).order_by("pk").values("pk"))
 
 
 def _round_robin_pick(event_type: EventType, free: list[int], now: datetime, rng: random.Random) -> int:
@@ -803,8 +807,7 @@ def booking_reschedule(
         # booking takes them (lock_hosts), then the old booking row. Taking the booking first deadlocked on
         # PostgreSQL against a new booking of the same host: it held the host and waited for the released
         # block, while the move held the block and waited for the host.
-        ids = {*old_hosts, *create.keywords["assigned"]}  # type: ignore[attr-defined]
-        list(Membership.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
+        lock_host_ids({*old_hosts, *create.keywords["assigned"]})  # type: ignore[attr-defined]
         locked = Booking.objects.select_for_update().get(pk=old.pk)
         if locked.status != Booking.Status.CONFIRMED:
             raise InvalidInput(f"booking {old.uid} is already {locked.status}")
