@@ -1,10 +1,17 @@
 import os
+import socketserver
 from datetime import UTC, datetime
 
 import pytest
 from hypothesis import settings as hypothesis_settings
 
 from tests import factories, template_db
+
+# Every HTTP server a test starts in this process (Django's live server, the fakes and receivers built on
+# http.server) sends its reply without waiting for the client's ACK of the previous segment. Their handlers
+# write headers and body separately, and Nagle's algorithm held the body until the client's delayed ACK
+# (40 ms on Linux): every request cost 40 ms of idle time, and the schemathesis run was 4 minutes of it.
+socketserver.StreamRequestHandler.disable_nagle_algorithm = True
 
 # Playwright's sync API runs an event loop in the test thread; Django's live server is fine with that.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -96,12 +103,37 @@ def _long_first(item) -> int:
     return len(_LONG_FIRST)
 
 
+_DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"}
+
+
+def _uses_the_database(item) -> bool:
+    """The test reaches the pass's database: through pytest-django (its marker or a fixture that asks for
+    the database), or as marked `database` (a subprocess handed DATABASE_URL) or `postgres`."""
+    return (
+        item.get_closest_marker("django_db") is not None
+        or item.get_closest_marker("database") is not None
+        or item.get_closest_marker("postgres") is not None
+        or not _DB_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
+    )
+
+
+def _keep_only_database_tests(config, items) -> None:
+    """The PostgreSQL pass is for what touches the database: a test that never reaches it (the lint and
+    type checks, the pure modules, CLI runs on an SQLite file of their own) would run the same twice."""
+    elsewhere = [item for item in items if not _uses_the_database(item)]
+    if elsewhere:
+        config.hook.pytest_deselected(items=elsewhere)
+        items[:] = [item for item in items if _uses_the_database(item)]
+
+
 def pytest_collection_modifyitems(config, items):
     from django.db import connection
 
     items.sort(key=_long_first)  # stable: tests keep their order inside a file
 
-    if connection.vendor != "postgresql":
+    if connection.vendor == "postgresql":
+        _keep_only_database_tests(config, items)
+    else:
         skip = pytest.mark.skip(
             reason="needs PostgreSQL: runs in the PostgreSQL pass of ./run test (SLOTWISE_TEST_DATABASE_URL)"
         )

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from urllib.parse import urlsplit, urlunsplit
 
+import pytest
+
 
 def _bench(tmp_path, configured_url):
     out = tmp_path / "load.json"
@@ -49,6 +51,7 @@ def _assert_invariants(report):
         assert delivered["once"] == delivered["owed"] > 0
 
 
+@pytest.mark.database
 def test_load_smoke_race_and_mixed_keep_their_invariants_and_leave_the_configured_database_alone(tmp_path):
     configured = os.environ.get("DATABASE_URL", "")
     if not configured.startswith(("postgres://", "postgresql://")):

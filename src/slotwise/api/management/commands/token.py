@@ -1,11 +1,12 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from slotwise.api import tokens
 from slotwise.core.clock import utc_now
 from slotwise.core.errors import SlotwiseError
+from slotwise.core.verbs import Verb
 
 
-class Command(BaseCommand):
+class Command(Verb):
     help = (
         "API tokens: `token create --email EMAIL [--scope read|write] [--org SLUG] [--name N]`, `token revoke PREFIX`"
     )

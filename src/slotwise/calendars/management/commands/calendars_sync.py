@@ -1,13 +1,12 @@
 """`slotwise manage calendars_sync [--connection ID ...]`: sync connected calendars now and say how it went."""
 
-from django.core.management.base import BaseCommand
-
 from slotwise.calendars.models import CalendarConnection
 from slotwise.calendars.sync import sync_connection
 from slotwise.core.clock import utc_now
+from slotwise.core.verbs import Verb
 
 
-class Command(BaseCommand):
+class Command(Verb):
     help = "Sync connected calendars now (all, or the given connection ids) and print each result."
 
     def add_arguments(self, parser):

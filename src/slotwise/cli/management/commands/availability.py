@@ -1,11 +1,12 @@
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from slotwise.accounts.models import Membership
 from slotwise.bookings.availability import event_availability
 from slotwise.core.instants import parse_date
 from slotwise.core.timezones import validate_zone
+from slotwise.core.verbs import Verb
 from slotwise.scheduling.selectors import local_range
 
 from ._util import event_from_path, now_from, run
@@ -13,7 +14,7 @@ from ._util import event_from_path, now_from, run
 MAX_DAYS = 366
 
 
-class Command(BaseCommand):
+class Command(Verb):
     help = "Print the times a booking page offers, grouped by the viewer's local date."
 
     def add_arguments(self, parser):

@@ -6,16 +6,17 @@ import sys
 import tempfile
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 import slotwise.bench
+from slotwise.core.verbs import Verb
 
 
 def scenarios() -> list[str]:
     return sorted(m.name for m in pkgutil.iter_modules(slotwise.bench.__path__) if not m.name.startswith("_"))
 
 
-class Command(BaseCommand):
+class Command(Verb):
     help = (
         "Run a benchmark scenario (slotwise.bench) and print its figures: engine, pages, book, notify, sync, import, jobs, load. "
         "Each runs in a process of its own on a fresh SQLite database in a temporary directory, never on this "

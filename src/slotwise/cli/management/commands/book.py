@@ -1,16 +1,15 @@
-from django.core.management.base import BaseCommand
-
 from slotwise.accounts.models import Membership
 from slotwise.bookings import recurring
 from slotwise.bookings.models import Booking
 from slotwise.bookings.services import InviteeInput, booking_create
 from slotwise.core.errors import InvalidInput
 from slotwise.core.instants import parse_instant
+from slotwise.core.verbs import Verb
 
 from ._util import event_from_path, now_from, run
 
 
-class Command(BaseCommand):
+class Command(Verb):
     help = "Book a time through the same service the pages and the API use; prints the booking uid."
 
     def add_arguments(self, parser):

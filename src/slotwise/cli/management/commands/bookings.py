@@ -1,12 +1,11 @@
-from django.core.management.base import BaseCommand
-
 from slotwise.bookings.models import Booking
+from slotwise.core.verbs import Verb
 
 from ._util import dispatch, iso, json_and_now
 from .contacts import organization
 
 
-class Command(BaseCommand):
+class Command(Verb):
     help = "Bookings: `bookings list --org ORG [--source import] [--status S]`, by start; --json"
 
     def add_arguments(self, parser):

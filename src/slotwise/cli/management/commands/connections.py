@@ -2,10 +2,10 @@ import sys
 import uuid
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
 
 from slotwise.accounts.models import Membership, Organization
 from slotwise.core.errors import InvalidInput, NotFound
+from slotwise.core.verbs import Verb
 from slotwise.imports import selectors, services
 from slotwise.imports.calendly import CalendlyError
 from slotwise.imports.models import Calendar, Connection
@@ -60,7 +60,7 @@ def calendar_row(cal: Calendar) -> dict:
     }
 
 
-class Command(BaseCommand):
+class Command(Verb):
     help = (
         "Connections to a Calendly account: `connections add calendly --org ORG --user EMAIL (--token TOKEN | "
         "--oauth) [--api-base URL]`, `list --org ORG`, `calendars ID`, `select ID CAL...`, "

@@ -1,8 +1,7 @@
-from django.core.management.base import BaseCommand
-
 from slotwise.accounts.models import Organization
 from slotwise.contacts.selectors import contact_list
 from slotwise.core.errors import NotFound
+from slotwise.core.verbs import Verb
 
 from ._util import dispatch, iso, json_and_now
 
@@ -14,7 +13,7 @@ def organization(slug: str) -> Organization:
     return org
 
 
-class Command(BaseCommand):
+class Command(Verb):
     help = (
         "Contacts: `contacts list --org ORG [--search TEXT]`, each with its assigned user (the host of their "
         "latest appointment); --json"

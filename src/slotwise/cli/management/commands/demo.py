@@ -2,10 +2,10 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from slotwise.cli.orgfile import load_file
+from slotwise.core.verbs import Verb
 from slotwise.scheduling.models import BusyBlock, EventType
 
 from ._util import now_from, run
@@ -13,7 +13,7 @@ from ._util import now_from, run
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo.yaml"
 
 
-class Command(BaseCommand):
+class Command(Verb):
     help = (
         "Create the demo organization once and print a login and booking URLs; --reset restores it. "
         "A later run leaves what was changed in the dashboard alone."

@@ -3,14 +3,13 @@ comes with its sub-accounts."""
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
-
 from slotwise.cli.orgfile import export_text
+from slotwise.core.verbs import Verb
 
 from ._util import organization_from, run
 
 
-class Command(BaseCommand):
+class Command(Verb):
     help = "export ORG [--out FILE]: write an organization (an agency with its sub-accounts) as a load file."
 
     def add_arguments(self, parser):

@@ -1,12 +1,12 @@
 import re
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
 
 from slotwise.accounts.models import Membership, Organization
 from slotwise.bookings import links
 from slotwise.bookings.models import SingleUseLink
 from slotwise.core.errors import InvalidInput, NotFound
+from slotwise.core.verbs import Verb
 
 from ._util import dispatch, event_from_path, iso, json_and_now
 
@@ -31,7 +31,7 @@ def link_row(link: SingleUseLink, now) -> dict:
     }
 
 
-class Command(BaseCommand):
+class Command(Verb):
     help = (
         "Single-use links: `link create ORG/HOST/EVENT [--expires 7d] [--name N] [--email E] [--ref R]`, "
         "`link list ORG[/HOST/EVENT] [--by EMAIL] [--state S]`, `link revoke UUID|URL`; --json on each"

@@ -1,11 +1,10 @@
-from django.core.management.base import BaseCommand
-
 from slotwise.cli.orgfile import EXTRA_SECTIONS, load_file
+from slotwise.core.verbs import Verb
 
 from ._util import now_from, run
 
 
-class Command(BaseCommand):
+class Command(Verb):
     help = "Create or update an organization from a YAML or JSON file (format: docs/load-format.md)."
 
     def add_arguments(self, parser):

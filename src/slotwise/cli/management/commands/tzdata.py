@@ -3,14 +3,15 @@ time moved under the tzdata loaded now (bookings/tzdata.py has the policy)."""
 
 import json as jsonlib
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from slotwise.bookings import tzdata
+from slotwise.core.verbs import Verb
 
 from ._util import now_from
 
 
-class Command(BaseCommand):
+class Command(Verb):
     help = "tzdata check: list upcoming bookings whose local wall time a time-zone rule change moved."
 
     def add_arguments(self, parser):
