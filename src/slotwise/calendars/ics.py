@@ -28,6 +28,8 @@ import x_wr_timezone
 
 from slotwise.engine import local_day_bounds
 
+from . import ics_plain
+
 MAX_SERIES = 50_000
 MAX_OCCURRENCES = 5_000
 MAX_STEPS = 200_000
@@ -67,11 +69,22 @@ def busy_from_ics(
     max_occurrences: int = MAX_OCCURRENCES,
     max_steps: int = MAX_STEPS,
     skip_uids: frozenset | set = frozenset(),
+    read_plain: bool = True,
 ) -> ParseResult:
-    """The blocking occurrences of every VEVENT in `text` that overlap [window_start, window_end)."""
+    """The blocking occurrences of every VEVENT in `text` that overlap [window_start, window_end).
+
+    Plain one-off events are read straight from the text (ics_plain), the rest through icalendar;
+    `read_plain=False` reads every event through icalendar (the reference the plain reader is tested against)."""
     result = ParseResult()
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
+    if read_plain and max_occurrences >= 1:
+        plain, text = ics_plain.split_plain(
+            _tolerate(text), max_series=max_series, accept=lambda e: _plain_fits(e, host_zone, window_start, window_end)
+        )
+        for event in plain:
+            if event.uid not in skip_uids:
+                _add_plain(event, host_zone, window_start, window_end, result)
     timezones, groups, default_zone = _split(text, result)
     zone = default_zone or host_zone
     for n, (uid, events) in enumerate(groups.items()):
@@ -90,6 +103,40 @@ def busy_from_ics(
         except Exception as exc:  # noqa: BLE001 - one broken series must not stop the others
             result.errors.append(f"event {uid!r}: {exc.__class__.__name__}: {exc}"[:500])
     return result
+
+
+# An all-day event this near the window's ends is matched to the window by recurring-ical-events' rules.
+_EDGE = timedelta(days=2)
+
+
+def _plain_span(event: ics_plain.Plain, host_zone: str) -> tuple[datetime, datetime]:
+    if isinstance(event.start, datetime):
+        return event.start, event.end  # type: ignore[return-value]
+    return _local_days(event.start, max(event.end, event.start + timedelta(days=1)), host_zone)
+
+
+def _plain_fits(event: ics_plain.Plain, host_zone: str, window_start: datetime, window_end: datetime) -> bool:
+    """Whether the plain reader may take this event: all-day events near the window's ends go to the full path."""
+    if isinstance(event.start, datetime):
+        return True
+    first, last = _plain_span(event, host_zone)
+    outside = last <= window_start - _EDGE or first >= window_end + _EDGE
+    return outside or (first >= window_start + _EDGE and last <= window_end - _EDGE)
+
+
+def _add_plain(event: ics_plain.Plain, host_zone: str, window_start: datetime, window_end: datetime, result) -> None:
+    """Record one plain event as `_expand` records the one occurrence of an event that does not repeat."""
+    all_day = not isinstance(event.start, datetime)
+    first, last = _plain_span(event, host_zone)
+    result.series += 1
+    if all_day and (last <= window_start or first >= window_end):
+        return  # outside the window recurring-ical-events does not list it, free or not
+    if not event.blocks:
+        result.free += 1
+    elif window_start < last and first < window_end and first < last:
+        result.busy.append(
+            BusyTime(uid=event.uid, recurrence_id="", start=first, end=last, summary=event.summary, all_day=all_day)
+        )
 
 
 def _split(text: str, result: ParseResult):

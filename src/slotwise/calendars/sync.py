@@ -121,6 +121,10 @@ def sync_connection(*, connection: CalendarConnection, now: datetime) -> SyncRes
             result.retry_after = exc.retry_after
         _record_failure(connection, str(exc), now, reconnect=isinstance(exc, ReconnectNeeded))
         return result
+    # Only a recorded failure writes the "unreachable" row, and only a success clears `failures`: without one
+    # there is none to delete, and looking for it reads all the host's busy rows (no index on external_id),
+    # most of the time of a re-sync that finds nothing changed.
+    failed_before = connection.failures > 0 or bool(connection.last_error)
     connection.last_sync_at = now
     connection.last_success_at = now
     connection.last_error = ""
@@ -130,7 +134,8 @@ def sync_connection(*, connection: CalendarConnection, now: datetime) -> SyncRes
     connection.save(
         update_fields=["last_sync_at", "last_success_at", "last_error", "failures", "needs_reconnect", "import_report"]
     )
-    _busy_of(connection).filter(external_id=UNREACHABLE_ID).delete()
+    if failed_before:
+        _busy_of(connection).filter(external_id=UNREACHABLE_ID).delete()
     _record_coverage(connection, now)
     return result
 
@@ -322,6 +327,12 @@ def _own_uids(connection, cal: RemoteCalendar) -> set[str]:
 
 
 def _write_busy(connection, cal, texts: list[str], now: datetime, result: SyncResult) -> None:
+    rows = _busy_rows(connection, cal, texts, now, result)
+    _insert_busy(rows)
+    result.busy_written += len(rows)
+
+
+def _busy_rows(connection, cal, texts: list[str], now: datetime, result: SyncResult) -> list[tuple]:
     start, end = window(now, connection)
     parsed = ics.busy_from_ics(
         "\n".join(texts),
@@ -343,8 +354,7 @@ def _write_busy(connection, cal, texts: list[str], now: datetime, result: SyncRe
         )
         for b in parsed.busy
     ]
-    _insert_busy(rows)
-    result.busy_written += len(rows)
+    return rows
 
 
 _BUSY_COLUMNS = ("organization", "membership", "start", "end", "source", "external_id", "label")
@@ -373,12 +383,35 @@ def _insert_busy(rows: list[tuple]) -> None:
 
 
 def _expand_all(connection, cal: RemoteCalendar, now: datetime, result: SyncResult) -> None:
-    _busy_of(connection).filter(external_id__startswith=f"{cal.pk}|").delete()
-    _write_busy(
+    """Every stored event of `cal` expanded again; only the rows that differ from the held ones are written
+    (a daily re-expansion of an unchanged feed deletes and inserts nearly nothing)."""
+    rows = _busy_rows(
         connection, cal, list(RemoteEvent.objects.filter(calendar=cal).values_list("data", flat=True)), now, result
     )
+    _replace_busy(_busy_of(connection).filter(external_id__startswith=f"{cal.pk}|"), rows)
+    result.busy_written += len(rows)
     cal.expanded_at = now
     cal.save(update_fields=["expanded_at"])
+
+
+def _replace_busy(held, rows: list[tuple]) -> None:
+    """Make the BusyBlock rows of queryset `held` equal to `rows` (as _insert_busy takes them), as a multiset
+    of (start, end, external id, label): rows in both are left alone, the others deleted or inserted. The
+    triggers raise the host's busy version for each write, in the caller's transaction."""
+    ids: dict[tuple, list[int]] = {}
+    for pk, a, b, ext, label in held.values_list("pk", "start", "end", "external_id", "label").iterator(BATCH):
+        ids.setdefault((a, b, ext, label), []).append(pk)
+    new = []
+    for row in rows:
+        same = ids.get((row[2], row[3], row[5], row[6]))
+        if same:
+            same.pop()
+        else:
+            new.append(row)
+    gone = [pk for pks in ids.values() for pk in pks]
+    for i in range(0, len(gone), BATCH):
+        BusyBlock.objects.filter(pk__in=gone[i : i + BATCH]).delete()
+    _insert_busy(new)
 
 
 def _expand_uids(connection, cal: RemoteCalendar, uids: set[str], now: datetime, result: SyncResult) -> None:
