@@ -64,3 +64,15 @@ def wait_started(proc, timeout: float = 90) -> None:
             if not line and proc.poll() is not None:
                 raise AssertionError(f"the worker exited with {proc.returncode} before starting")
     raise AssertionError(f"the worker did not start within {timeout}s")
+
+
+def wait_until(predicate, timeout: float, what: str) -> None:
+    """Poll `predicate` every 20 ms until it holds; fail after `timeout` seconds, naming `what` was awaited."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")

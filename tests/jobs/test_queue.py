@@ -116,6 +116,15 @@ def test_claims_take_the_oldest_due_first():
     assert [j.payload["m"] for j in claim(T0, limit=2)] == [5, 3]
 
 
+@pytest.mark.django_db
+def test_a_claim_for_some_kinds_leaves_the_others_due():
+    enqueue("test.record", {"n": 1}, due_at=T0)
+    enqueue("test.other", {"n": 2}, due_at=T0)
+    enqueue("test.third", {"n": 3}, due_at=T0)
+    assert sorted(j.kind for j in claim(T0, kinds=["test.record", "test.third"])) == ["test.record", "test.third"]
+    assert list(Job.objects.filter(status="pending").values_list("kind", flat=True)) == ["test.other"]
+
+
 def redis_waiting(settings) -> int:
     return wake._redis().llen(settings.SLOTWISE_JOBS_REDIS_KEY)
 
@@ -199,10 +208,17 @@ def test_postgres_notifies_listening_workers_on_commit_and_never_on_rollback():
 def test_postgres_wakes_an_idle_worker_long_before_its_poll_interval():
     interval = 20.0
     worker = Worker(interval=interval)
+    waiting, listen = threading.Event(), worker.waiter.wait
+
+    def wait(timeout, stop):
+        waiting.set()
+        return listen(timeout, stop)
+
+    worker.waiter.wait = wait
     thread = threading.Thread(target=worker.loop)
     thread.start()
     try:
-        time.sleep(1.0)  # the worker has looked at the empty queue and is waiting
+        assert waiting.wait(30), "the worker never got to waiting"  # it has looked at the empty queue
         with transaction.atomic():
             enqueue("test.record", {"n": 1}, due_at=T0)
         committed = time.monotonic()
@@ -269,23 +285,22 @@ def test_finished_work_is_forgotten_after_a_week_but_failures_are_kept():
 
 @pytest.mark.django_db(transaction=True)
 def test_a_job_running_longer_than_half_its_lease_keeps_renewing_it(monkeypatch):
-    import time
-
-    from slotwise.core.clock import utc_now
-    from slotwise.jobs import services
-
     monkeypatch.setattr(services, "LEASE", timedelta(seconds=0.4))
     seen = []
 
     @handler("test.slow")
     def _slow(payload, job):
-        time.sleep(0.7)
+        # The job runs until its lease has been renewed past the first one (or gives up after 30 s).
+        deadline = time.monotonic() + 30
+        while Job.objects.get(pk=job.pk).locked_until <= first_lease_end and time.monotonic() < deadline:
+            time.sleep(0.02)
         seen.append(Job.objects.get(pk=job.pk).locked_until)
 
     start = utc_now()
+    first_lease_end = start + timedelta(seconds=0.4)
     enqueue("test.slow", {}, due_at=start)
     run_due(start)
-    assert seen[0] > start + timedelta(seconds=0.4)  # renewed at least once past the first lease
+    assert seen[0] > first_lease_end  # renewed at least once past the first lease
     job = Job.objects.get()
     assert (job.status, job.locked_until) == ("done", None)
 
@@ -295,12 +310,14 @@ def test_a_job_claimed_late_in_a_long_run_holds_a_lease_that_starts_when_it_is_c
     """The bug behind jobs running twice: one `now` for a whole run made later claims hand out leases that
     had already expired, free for another worker to take."""
     monkeypatch.setattr(services, "LEASE", timedelta(seconds=0.6))
+    clock = [T0]  # the worker's clock: each job takes 0.25 s of it
+    monkeypatch.setattr(services, "utc_now", lambda: clock[0])
     seen = []
 
     @handler("test.slow-and-watched")
     def _slow(payload, job):
-        seen.append(Job.objects.get(pk=job.pk).locked_until - utc_now())
-        time.sleep(0.25)
+        seen.append(Job.objects.get(pk=job.pk).locked_until - clock[0])
+        clock[0] += timedelta(seconds=0.25)
 
     for n in range(5):  # 1.25 s of work: the run outlasts the lease twice over
         enqueue("test.slow-and-watched", {"n": n}, due_at=T0)

@@ -2,7 +2,6 @@
 the lease: every job still runs exactly once. Runs in both passes of the suite (SQLite and PostgreSQL)."""
 
 import signal
-import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -15,7 +14,7 @@ from slotwise.jobs.services import enqueue
 from tests import factories as f
 from tests.notifications.smtp import SmtpServer
 
-from .process import start_worker, wait_started
+from .process import start_worker, wait_started, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -46,11 +45,9 @@ def test_jobs_run_twice_when_several_workers_outlast_the_lease(now):
         try:
             for w in workers:
                 wait_started(w)
-            deadline = time.monotonic() + 120
-            while Job.objects.filter(status__in=["pending", "running"]).exists() and time.monotonic() < deadline:
-                time.sleep(0.1)
-            time.sleep(2 * SEND_SECONDS)  # a duplicate still in flight arrives too
+            wait_until(lambda: not Job.objects.filter(status__in=["pending", "running"]).exists(), 120, "the jobs")
         finally:
+            # SIGTERM lets each worker finish the job in hand: a duplicate still in flight arrives before it exits.
             for w in workers:
                 w.send_signal(signal.SIGTERM)
             outs = [w.communicate(timeout=30)[0] for w in workers]
@@ -95,11 +92,9 @@ def test_three_worker_processes_on_one_queue_run_300_jobs_each_exactly_once(tmp_
             wait_started(w)
         at = utc_now()
         ids = [enqueue("test.append", {"n": n}, due_at=at).pk for n in range(300)]
-        deadline = time.monotonic() + 120
-        while Job.objects.exclude(status="done").exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        time.sleep(0.5)  # a duplicate still in flight is written too
+        wait_until(lambda: not Job.objects.exclude(status="done").exists(), 120, "the jobs")
     finally:
+        # SIGTERM lets each worker finish the job in hand: a duplicate still in flight is written before it exits.
         for w in workers:
             w.send_signal(signal.SIGTERM)
         outs = [w.communicate(timeout=30)[0] for w in workers]

@@ -15,18 +15,9 @@ from slotwise.jobs.services import CLAIM_BATCH, enqueue
 from tests import factories as f
 from tests.notifications.smtp import Inbox, SmtpServer
 
-from .process import start_worker, wait_started
+from .process import start_worker, wait_started, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def wait_until(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def test_sigterm_stops_the_worker_cleanly():
@@ -50,13 +41,15 @@ class GateInbox(Inbox):
 
     def __init__(self, hold: int):
         super().__init__()
-        self.hold, self.seen, self.holding = hold, 0, threading.Event()
+        self.hold, self.seen, self.holding, self.killed = hold, 0, threading.Event(), threading.Event()
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         self.seen += 1
         if self.seen == self.hold:
             self.holding.set()
-            await asyncio.sleep(1.0)
+            deadline = time.monotonic() + 30
+            while not self.killed.is_set() and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
         return await super().handle_DATA(server, session, envelope)
 
 
@@ -86,6 +79,7 @@ def test_a_worker_killed_mid_send_loses_nothing(now):
         finally:
             if first.poll() is None:
                 first.kill()
+            server.inbox.killed.set()
         # The dead worker still holds the rest of its claimed batch: the one in flight and those behind it.
         held = list(Job.objects.filter(status="running").order_by("due_at", "pk"))
         assert len(held) == min(CLAIM_BATCH, owed) - 4
