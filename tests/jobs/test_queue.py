@@ -110,6 +110,18 @@ def test_a_claimed_job_whose_worker_died_is_claimed_again_when_its_lease_expires
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("micro", [0, 1, 500_000, 999_999])
+def test_a_job_is_due_at_the_very_instant_it_is_due_and_not_a_microsecond_before(micro):
+    due = T0 + timedelta(microseconds=micro)
+    enqueue("test.record", {"n": 1}, due_at=due)
+    assert claim(due - timedelta(microseconds=1)) == []
+    (claimed,) = claim(due)
+    assert claimed.locked_until == due + LEASE
+    assert claim(due + LEASE - timedelta(microseconds=1)) == []
+    assert [j.attempts for j in claim(due + LEASE)] == [2]
+
+
+@pytest.mark.django_db
 def test_claims_take_the_oldest_due_first():
     for minute in (5, 1, 3):
         enqueue("test.record", {"m": minute}, due_at=T0 - timedelta(minutes=minute))

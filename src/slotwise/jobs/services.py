@@ -128,9 +128,12 @@ def claim(now: datetime, *, limit: int = CLAIM_BATCH, kinds: list[str] | None = 
 
 def _claim_params(now: datetime, limit: int, kinds: list[str] | None) -> dict:
     kind_params = {f"kind{i}": kind for i, kind in enumerate(kinds or [])}
+    # As the ORM writes instants (on SQLite: naive UTC text), so that raw and ORM comparisons of the stored
+    # text agree, equal instants included.
+    instant = connection.ops.adapt_datetimefield_value
     return {
-        "now": now,
-        "until": now + LEASE,
+        "now": instant(now),
+        "until": instant(now + LEASE),
         "limit": limit,
         "pending": Job.Status.PENDING.value,
         "running": Job.Status.RUNNING.value,
