@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-from tests import factories, template_db
+from tests import factories, pgflush, template_db
 
 # Every HTTP server a test starts in this process (Django's live server, the fakes and receivers built on
 # http.server) sends its reply without waiting for the client's ACK of the previous segment. Their handlers
@@ -31,6 +31,7 @@ def _fast_password_hashing() -> None:
 
 
 _fast_password_hashing()
+pgflush.install()
 
 
 def pytest_sessionstart(session):
