@@ -132,3 +132,14 @@ def test_dst_cases_read_by_the_policy_or_handed_over():
         "gap": (utc(2026, 3, 29, 1, 30), utc(2026, 3, 29, 2)),
         "across": (utc(2026, 10, 24, 23, 30), utc(2026, 10, 25, 0, 30)),
     }
+
+
+def test_a_utc_event_of_nominal_days_under_x_wr_timezone_lasts_that_zones_days():
+    """Found by the property test: P1D from 00:00Z on Berlin's spring-forward day, in a calendar whose
+    X-WR-TIMEZONE is Berlin, ends at 23:00Z (one wall-clock day there), not 24 hours later."""
+    text = feed_of(["UID:day", "DTSTAMP:20260101T000000Z", "DTSTART:20260329T000000Z", "DURATION:P1D"]).replace(
+        "VERSION:2.0\r\n", "VERSION:2.0\r\nX-WR-TIMEZONE:Europe/Berlin\r\n"
+    )
+    fast, full = both(text, "Europe/Berlin")
+    assert key(fast) == key(full)
+    assert [(b.start, b.end) for b in fast.busy] == [(utc(2026, 3, 29, 0), utc(2026, 3, 29, 23))]

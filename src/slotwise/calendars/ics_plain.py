@@ -56,10 +56,15 @@ def split_plain(text: str, *, max_series: int, accept: Callable[[Plain], bool]) 
     uids = Counter(_uid(p) for _, _, p in parsed)
     if len(uids) > max_series:
         return [], text
+    # X-WR-TIMEZONE moves UTC times onto that zone's wall clock, where the full path then adds a DURATION
+    # (P1D from 00:00Z on Berlin's spring-forward day ends at 23:00Z): such events go to the full path.
+    wall_clock_zone = any(line.upper().startswith("X-WR-TIMEZONE") for line in lines)
     plain: list[Plain] = []
     keep = [True] * len(lines)
     for a, b, props in parsed:
         if props is None or uids[_uid(props)] != 1:
+            continue
+        if wall_clock_zone and "DURATION" in props:
             continue
         event = _plain(props)
         if event is None or not accept(event):
